@@ -1,0 +1,43 @@
+use cosmwasm_schema::cw_serde;
+
+/// Default page size of every list query.
+pub const DEFAULT_LIMIT: u32 = 10;
+/// Largest page any list query returns, whatever `limit` asks for.
+pub const MAX_LIMIT: u32 = 100;
+
+/// Clamps a requested page size to `1..=MAX_LIMIT`, defaulting to `DEFAULT_LIMIT`.
+pub fn page_limit(limit: Option<u32>) -> usize {
+    limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize
+}
+
+/// The signature scheme of a key.
+#[cw_serde]
+#[derive(Copy, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyType {
+    /// ECDSA over secp256k1: 33-byte compressed public key, 64-byte r||s (low-s) signatures over
+    /// 32-byte hashes.
+    EcdsaSecp256k1,
+    /// EdDSA over Ed25519: 32-byte public key, 64-byte signatures over messages.
+    EddsaEd25519,
+}
+
+impl KeyType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KeyType::EcdsaSecp256k1 => "ecdsa_secp256k1",
+            KeyType::EddsaEd25519 => "eddsa_ed25519",
+        }
+    }
+
+    /// Length in bytes of a well-formed public key of this type.
+    pub fn public_key_len(&self) -> usize {
+        match self {
+            KeyType::EcdsaSecp256k1 => 33,
+            KeyType::EddsaEd25519 => 32,
+        }
+    }
+}
+
+/// Migrate message shared by all three contracts: migrations only bump the cw2 version for now.
+#[cw_serde]
+pub struct MigrateMsg {}

@@ -1,0 +1,59 @@
+//! Event and attribute names. Contracts emit custom events `wasm-<type>`; the connector and
+//! indexers filter on these names, so they live here, in one place.
+
+/// Event type of workspace records (`wasm-workspace`).
+pub const WORKSPACE_EVENT: &str = "workspace";
+/// Event type of admin actions on workspaces (`wasm-admin_action`).
+pub const ADMIN_ACTION_EVENT: &str = "admin_action";
+/// Event type of keyring records (`wasm-keyring`).
+pub const KEYRING_EVENT: &str = "keyring";
+/// Event type of key requests (`wasm-key_request`).
+pub const KEY_REQUEST_EVENT: &str = "key_request";
+/// Event type of keys (`wasm-key`).
+pub const KEY_EVENT: &str = "key";
+/// Event type of signature requests (`wasm-signature_request`).
+pub const SIGNATURE_REQUEST_EVENT: &str = "signature_request";
+
+/// Attribute names.
+pub mod attr {
+    pub const ACTION: &str = "action";
+    pub const WORKSPACE_ID: &str = "workspace_id";
+    pub const ACTION_ID: &str = "action_id";
+    pub const KEYRING_ID: &str = "keyring_id";
+    pub const REQUEST_ID: &str = "request_id";
+    pub const KEY_ID: &str = "key_id";
+    pub const KEY_TYPE: &str = "key_type";
+    pub const STATUS: &str = "status";
+    pub const SENDER: &str = "sender";
+    pub const OWNER: &str = "owner";
+    pub const PARTY: &str = "party";
+    pub const ADMIN: &str = "admin";
+    /// Comma-separated addresses that may approve (on a new `partial` request or admin action).
+    pub const APPROVERS: &str = "approvers";
+    pub const PUBLIC_KEY: &str = "public_key";
+    pub const REASON: &str = "reason";
+    pub const ANSWERS: &str = "answers";
+    pub const FAILURES: &str = "failures";
+}
+
+/// Values of the `action` attribute.
+pub mod action {
+    pub const CREATED: &str = "created";
+    pub const UPDATED: &str = "updated";
+    pub const APPROVED: &str = "approved";
+    pub const REJECTED: &str = "rejected";
+    pub const PENDING: &str = "pending";
+    pub const PARTY_RESULT: &str = "party_result";
+    pub const FULFILLED: &str = "fulfilled";
+    pub const EXPIRED: &str = "expired";
+    pub const EXECUTED: &str = "executed";
+    pub const OWNER_ADDED: &str = "owner_added";
+    pub const OWNER_REMOVED: &str = "owner_removed";
+    pub const CHILD_ADDED: &str = "child_added";
+    pub const PARTY_ADDED: &str = "party_added";
+    pub const PARTY_REMOVED: &str = "party_removed";
+    pub const ADMIN_ADDED: &str = "admin_added";
+    pub const ADMIN_REMOVED: &str = "admin_removed";
+    pub const DEACTIVATED: &str = "deactivated";
+    pub const CALLBACK_FAILED: &str = "callback_failed";
+}

@@ -1,0 +1,243 @@
+//! Keyring contract: keyrings (admins, parties, threshold, fees, active), key requests and keys.
+
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Addr, Binary, Coin};
+use mpc_policy::Policy;
+
+use crate::KeyType;
+
+/// Most parties a keyring may have.
+pub const MAX_PARTIES: usize = 20;
+/// Most admins a keyring may have.
+pub const MAX_ADMINS: usize = 10;
+/// Longest keyring description, in bytes.
+pub const MAX_DESCRIPTION_LEN: usize = 256;
+/// Longest failure reason a party may give, in bytes.
+pub const MAX_REASON_LEN: usize = 256;
+/// Most requests one `ExpireKeyRequests` settles.
+pub const MAX_EXPIRE_BATCH: usize = 30;
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// Address of the workspace contract, asked whether a requester owns a workspace.
+    pub workspace_contract: String,
+    /// Blocks a key request waits for the parties before it expires (default 1_000).
+    pub key_request_timeout_blocks: Option<u64>,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Create a keyring; the sender becomes its first admin.
+    CreateKeyring {
+        description: String,
+        parties: Vec<String>,
+        party_threshold: u32,
+        key_req_fee: Vec<Coin>,
+        sig_req_fee: Vec<Coin>,
+    },
+    /// Admin only. `new_threshold` (if given) replaces the party threshold, checked against the new
+    /// party count.
+    AddParty {
+        keyring_id: u64,
+        party: String,
+        new_threshold: Option<u32>,
+    },
+    /// Admin only. Refused when the threshold would exceed the remaining parties and no
+    /// `new_threshold` fixes it.
+    RemoveParty {
+        keyring_id: u64,
+        party: String,
+        new_threshold: Option<u32>,
+    },
+    AddAdmin {
+        keyring_id: u64,
+        admin: String,
+    },
+    /// Never removes the last admin.
+    RemoveAdmin {
+        keyring_id: u64,
+        admin: String,
+    },
+    /// Admin only; fields left `None` stay as they are.
+    UpdateKeyring {
+        keyring_id: u64,
+        description: Option<String>,
+        party_threshold: Option<u32>,
+        key_req_fee: Option<Vec<Coin>>,
+        sig_req_fee: Option<Vec<Coin>>,
+    },
+    /// Admin only: the keyring takes no new requests. Open requests still complete.
+    DeactivateKeyring {
+        keyring_id: u64,
+    },
+    /// Admin only: take new requests again.
+    ActivateKeyring {
+        keyring_id: u64,
+    },
+    /// A workspace owner asks an active keyring for a new key, paying exactly `key_req_fee`.
+    RequestKey {
+        workspace_id: u64,
+        keyring_id: u64,
+        key_type: KeyType,
+        /// The key's own sign policy, overriding the workspace's. Members must be owners.
+        sign_policy: Option<Policy>,
+        /// Blocks to wait for the parties; default from the config.
+        timeout_blocks: Option<u64>,
+    },
+    /// A party of the keyring answers a pending key request, once.
+    SubmitKeyResult {
+        request_id: u64,
+        result: KeyResult,
+    },
+    /// Settle overdue key requests as expired and refund them (permissionless).
+    ExpireKeyRequests {
+        request_ids: Vec<u64>,
+    },
+}
+
+/// One party's answer to a key request.
+#[cw_serde]
+pub enum KeyResult {
+    /// The public key that this party's distributed key generation produced.
+    Success { public_key: Binary },
+    /// This party could not take part.
+    Failure { reason: String },
+}
+
+#[cw_serde]
+#[derive(Copy, Eq, Hash)]
+pub enum KeyRequestStatus {
+    Pending,
+    Fulfilled,
+    Rejected,
+    Expired,
+}
+
+impl KeyRequestStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KeyRequestStatus::Pending => "pending",
+            KeyRequestStatus::Fulfilled => "fulfilled",
+            KeyRequestStatus::Rejected => "rejected",
+            KeyRequestStatus::Expired => "expired",
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        !matches!(self, KeyRequestStatus::Pending)
+    }
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    #[returns(KeyringResponse)]
+    Keyring { keyring_id: u64 },
+    #[returns(KeyringsResponse)]
+    Keyrings {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    #[returns(KeyRequestResponse)]
+    KeyRequest { request_id: u64 },
+    /// The connector's work list: requests of a keyring in a status, over an index. A pending
+    /// request past its deadline reads as expired and is not listed under `Pending`.
+    #[returns(KeyRequestsResponse)]
+    KeyRequestsByKeyring {
+        keyring_id: u64,
+        status: KeyRequestStatus,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    #[returns(KeyResponse)]
+    Key { key_id: u64 },
+    #[returns(KeysResponse)]
+    KeysByWorkspace {
+        workspace_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub workspace_contract: Addr,
+    pub key_request_timeout_blocks: u64,
+}
+
+#[cw_serde]
+pub struct KeyringResponse {
+    pub id: u64,
+    pub creator: Addr,
+    pub description: String,
+    pub admins: Vec<Addr>,
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    pub key_req_fee: Vec<Coin>,
+    pub sig_req_fee: Vec<Coin>,
+    pub active: bool,
+}
+
+#[cw_serde]
+pub struct KeyringsResponse {
+    pub keyrings: Vec<KeyringResponse>,
+}
+
+/// One party's recorded answer.
+#[cw_serde]
+pub struct PartyKeyAnswer {
+    pub party: Addr,
+    pub result: KeyResult,
+    pub height: u64,
+}
+
+#[cw_serde]
+pub struct KeyRequestResponse {
+    pub id: u64,
+    pub workspace_id: u64,
+    pub keyring_id: u64,
+    pub requester: Addr,
+    pub key_type: KeyType,
+    /// As seen now: an overdue pending request reads as `Expired`.
+    pub status: KeyRequestStatus,
+    /// Parties and threshold of the keyring when the request was made; they answer it.
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    pub answers: Vec<PartyKeyAnswer>,
+    /// The fee paid with the request, held until it ends.
+    pub fee: Vec<Coin>,
+    pub sign_policy: Option<Policy>,
+    pub created_height: u64,
+    pub deadline_height: u64,
+    /// Set once fulfilled.
+    pub key_id: Option<u64>,
+    pub reject_reason: Option<String>,
+}
+
+#[cw_serde]
+pub struct KeyRequestsResponse {
+    pub requests: Vec<KeyRequestResponse>,
+}
+
+#[cw_serde]
+pub struct KeyResponse {
+    pub id: u64,
+    pub workspace_id: u64,
+    pub keyring_id: u64,
+    pub key_type: KeyType,
+    pub public_key: Binary,
+    /// Parties and threshold recorded at creation: these answer the key's signature requests.
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    /// The key's own sign policy, overriding the workspace's.
+    pub sign_policy: Option<Policy>,
+    pub request_id: u64,
+    pub created_height: u64,
+}
+
+#[cw_serde]
+pub struct KeysResponse {
+    pub keys: Vec<KeyResponse>,
+}

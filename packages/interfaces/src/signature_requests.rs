@@ -1,0 +1,214 @@
+//! Signature-requests contract: approvals, per-party results, threshold, fees, expiry, callbacks.
+
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Addr, Binary, Coin};
+use mpc_policy::{Evaluation, Policy};
+
+use crate::KeyType;
+
+/// Most items (hashes or messages) one request may carry.
+pub const MAX_ITEMS: usize = 16;
+/// Longest EdDSA message, in bytes.
+pub const MAX_MESSAGE_LEN: usize = 1024;
+/// Length of an ECDSA item: a 32-byte hash.
+pub const HASH_LEN: usize = 32;
+/// Length of a signature of either scheme (r||s, or R||s).
+pub const SIGNATURE_LEN: usize = 64;
+/// Longest failure reason a party may give, in bytes.
+pub const MAX_REASON_LEN: usize = 256;
+/// Most requests one `Expire` settles.
+pub const MAX_EXPIRE_BATCH: usize = 30;
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    pub workspace_contract: String,
+    pub keyring_contract: String,
+    /// Blocks a request may wait for approvals (default 1_000).
+    pub approval_timeout_blocks: Option<u64>,
+    /// Blocks the parties have to answer once a request is pending (default 1_000).
+    pub mpc_timeout_blocks: Option<u64>,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// An owner of the key's workspace asks for one signature per item with the key, paying the
+    /// keyring's `sig_req_fee` exactly.
+    RequestSignature {
+        key_id: u64,
+        /// ECDSA: 32-byte hashes. EdDSA: messages of at most `MAX_MESSAGE_LEN` bytes.
+        items: Vec<Binary>,
+        /// Blocks to wait for approvals (bounded by the config's default as a maximum).
+        approval_timeout_blocks: Option<u64>,
+        /// Blocks the parties have once pending.
+        mpc_timeout_blocks: Option<u64>,
+        /// When the sender is a contract: call it with `CallbackMsg` when the request ends.
+        callback: bool,
+    },
+    /// An eligible approver approves a `partial` request, once.
+    Approve { request_id: u64 },
+    /// An eligible approver rejects a `partial` request, once.
+    Reject { request_id: u64 },
+    /// A party of the key's keyring answers a `pending` request, once.
+    SubmitSignatureResult { request_id: u64, result: SignResult },
+    /// Settle overdue requests as expired and refund them (permissionless).
+    Expire { request_ids: Vec<u64> },
+}
+
+/// One party's answer to a signature request.
+#[cw_serde]
+pub enum SignResult {
+    /// One 64-byte signature per item, in item order.
+    Success {
+        signatures: Vec<Binary>,
+    },
+    Failure {
+        reason: String,
+    },
+}
+
+#[cw_serde]
+#[derive(Copy, Eq, Hash)]
+pub enum SignRequestStatus {
+    Partial,
+    Pending,
+    Fulfilled,
+    Rejected,
+    Expired,
+}
+
+impl SignRequestStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SignRequestStatus::Partial => "partial",
+            SignRequestStatus::Pending => "pending",
+            SignRequestStatus::Fulfilled => "fulfilled",
+            SignRequestStatus::Rejected => "rejected",
+            SignRequestStatus::Expired => "expired",
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            SignRequestStatus::Fulfilled | SignRequestStatus::Rejected | SignRequestStatus::Expired
+        )
+    }
+}
+
+/// Sent to a requesting contract when its request ends (it opted in with `callback: true`).
+/// Delivered so that a failing receiver cannot revert the settlement.
+#[cw_serde]
+pub enum CallbackMsg {
+    SignatureRequestFinished {
+        request_id: u64,
+        status: SignRequestStatus,
+        /// The verified signatures, one per item, when fulfilled.
+        signatures: Option<Vec<Binary>>,
+    },
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    #[returns(SignatureRequestResponse)]
+    Request { request_id: u64 },
+    /// The connector's work list: requests of a keyring in a status, over an index.
+    #[returns(SignatureRequestsResponse)]
+    RequestsByKeyring {
+        keyring_id: u64,
+        status: SignRequestStatus,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    #[returns(SignatureRequestsResponse)]
+    RequestsByKey {
+        key_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    #[returns(SignatureRequestsResponse)]
+    RequestsByWorkspace {
+        workspace_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    #[returns(SignatureRequestsResponse)]
+    RequestsByRequester {
+        requester: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// Open (`partial`) requests that `approver` may still approve or reject.
+    #[returns(SignatureRequestsResponse)]
+    RequestsAwaitingApprover {
+        approver: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
+    /// The sign policy's current evaluation for a request.
+    #[returns(PolicyEvaluationResponse)]
+    PolicyEvaluation { request_id: u64 },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub workspace_contract: Addr,
+    pub keyring_contract: Addr,
+    pub approval_timeout_blocks: u64,
+    pub mpc_timeout_blocks: u64,
+}
+
+#[cw_serde]
+pub struct PartySignAnswer {
+    pub party: Addr,
+    pub result: SignResult,
+    pub height: u64,
+}
+
+#[cw_serde]
+pub struct SignatureRequestResponse {
+    pub id: u64,
+    pub key_id: u64,
+    pub keyring_id: u64,
+    pub workspace_id: u64,
+    pub key_type: KeyType,
+    pub public_key: Binary,
+    pub requester: Addr,
+    pub items: Vec<Binary>,
+    /// As seen now: an overdue open request reads as `Expired`.
+    pub status: SignRequestStatus,
+    /// The policy and owners recorded when the request was made.
+    pub policy: Policy,
+    pub owners: Vec<Addr>,
+    pub approvals: Vec<Addr>,
+    pub rejections: Vec<Addr>,
+    /// Parties and threshold recorded on the key.
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    pub answers: Vec<PartySignAnswer>,
+    /// One verified signature per item, once fulfilled.
+    pub signatures: Option<Vec<Binary>>,
+    pub fee: Vec<Coin>,
+    pub callback: Option<Addr>,
+    pub created_height: u64,
+    pub approval_deadline_height: u64,
+    /// Set when the request becomes pending: the height by which the parties must answer.
+    pub mpc_deadline_height: Option<u64>,
+    pub reject_reason: Option<String>,
+}
+
+#[cw_serde]
+pub struct SignatureRequestsResponse {
+    pub requests: Vec<SignatureRequestResponse>,
+}
+
+#[cw_serde]
+pub struct PolicyEvaluationResponse {
+    pub request_id: u64,
+    pub policy: Policy,
+    pub approvals: Vec<Addr>,
+    pub rejections: Vec<Addr>,
+    pub evaluation: Evaluation,
+}

@@ -1,0 +1,1 @@
+//! Cross-contract and end-to-end tests live in tests/tests/.
