@@ -34,6 +34,11 @@ pub mod attr {
     pub const REASON: &str = "reason";
     pub const ANSWERS: &str = "answers";
     pub const FAILURES: &str = "failures";
+    /// Workspace events: the parent of a new child workspace, the child added to a parent.
+    pub const PARENT_ID: &str = "parent_id";
+    pub const CHILD_ID: &str = "child_id";
+    /// Workspace `updated` events: which field changed (`admin_policy`, `sign_policy`, `alias`).
+    pub const FIELD: &str = "field";
 }
 
 /// Values of the `action` attribute.
@@ -55,5 +60,6 @@ pub mod action {
     pub const ADMIN_ADDED: &str = "admin_added";
     pub const ADMIN_REMOVED: &str = "admin_removed";
     pub const DEACTIVATED: &str = "deactivated";
+    pub const ACTIVATED: &str = "activated";
     pub const CALLBACK_FAILED: &str = "callback_failed";
 }

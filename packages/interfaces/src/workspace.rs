@@ -10,6 +10,10 @@ pub const MAX_OWNERS: usize = 20;
 pub const MAX_CHILDREN: usize = 20;
 /// Longest alias, in bytes.
 pub const MAX_ALIAS_LEN: usize = 64;
+/// Most admin actions one `ExpireActions` settles.
+pub const MAX_EXPIRE_BATCH: usize = 30;
+/// Default of `InstantiateMsg::action_timeout_blocks`.
+pub const DEFAULT_ACTION_TIMEOUT_BLOCKS: u64 = 10_000;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -47,7 +51,9 @@ pub enum ExecuteMsg {
     ApproveAction { action_id: u64 },
     /// Reject an open admin action; it is rejected when the admin policy becomes unsatisfiable.
     RejectAction { action_id: u64 },
-    /// Settle overdue admin actions as expired (permissionless, at most 30 ids).
+    /// Settle overdue admin actions as expired (permissionless, 1 to `MAX_EXPIRE_BATCH` ids).
+    /// All or nothing: if any id is unknown, already final or not yet overdue, the whole batch
+    /// is refused with an error naming that id.
     ExpireActions { action_ids: Vec<u64> },
 }
 
@@ -125,6 +131,9 @@ pub enum QueryMsg {
     SignPolicy { workspace_id: u64 },
     #[returns(AdminActionResponse)]
     Action { action_id: u64 },
+    /// Without `status`: the workspace's actions in id order. With `status` (as seen now, so
+    /// overdue pending actions count as `Expired`): in deadline order (`expires_height`, then id).
+    /// `start_after` is always an action id.
     #[returns(AdminActionsResponse)]
     ActionsByWorkspace {
         workspace_id: u64,
@@ -132,7 +141,8 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// Open actions that `approver` may still approve or reject ("needs your approval").
+    /// Open actions that `approver` may still approve or reject ("needs your approval"), soonest
+    /// deadline first; `start_after` is an action id. Overdue actions are never listed.
     #[returns(AdminActionsResponse)]
     ActionsAwaitingApprover {
         approver: String,
