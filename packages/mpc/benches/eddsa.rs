@@ -1,0 +1,2 @@
+//! EdDSA benchmark (written next).
+fn main() {}

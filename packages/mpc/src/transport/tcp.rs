@@ -1,0 +1,1 @@
+//! TCP transport between processes (filled in next).
