@@ -1,0 +1,215 @@
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult,
+};
+use cw2::{get_contract_version, set_contract_version};
+use mpc_interfaces::events::{action, attr};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN,
+};
+use mpc_interfaces::MigrateMsg;
+
+use crate::error::ContractError;
+use crate::execute::{self, request_event};
+use crate::query;
+use crate::state::{requests, Config, CONFIG};
+
+pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Default blocks for approvals and for the MPC answer.
+pub const DEFAULT_TIMEOUT_BLOCKS: u64 = 1_000;
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    let config = Config {
+        workspace_contract: deps.api.addr_validate(&msg.workspace_contract)?,
+        keyring_contract: deps.api.addr_validate(&msg.keyring_contract)?,
+        approval_timeout_blocks: positive_timeout(
+            "approval_timeout_blocks",
+            msg.approval_timeout_blocks,
+        )?,
+        mpc_timeout_blocks: positive_timeout("mpc_timeout_blocks", msg.mpc_timeout_blocks)?,
+    };
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    CONFIG.save(deps.storage, &config)?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("workspace_contract", config.workspace_contract)
+        .add_attribute("keyring_contract", config.keyring_contract))
+}
+
+fn positive_timeout(name: &str, blocks: Option<u64>) -> Result<u64, ContractError> {
+    match blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS) {
+        0 => Err(ContractError::ZeroTimeout {
+            name: name.to_string(),
+        }),
+        blocks => Ok(blocks),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
+        ExecuteMsg::RequestSignature {
+            key_id,
+            items,
+            approval_timeout_blocks,
+            mpc_timeout_blocks,
+            callback,
+        } => execute::request_signature(
+            deps,
+            env,
+            info,
+            key_id,
+            items,
+            approval_timeout_blocks,
+            mpc_timeout_blocks,
+            callback,
+        ),
+        ExecuteMsg::Approve { request_id } => execute::vote(deps, env, info, request_id, true),
+        ExecuteMsg::Reject { request_id } => execute::vote(deps, env, info, request_id, false),
+        ExecuteMsg::SubmitSignatureResult { request_id, result } => {
+            execute::submit_signature_result(deps, env, info, request_id, result)
+        }
+        ExecuteMsg::Expire { request_ids } => execute::expire(deps, env, request_ids),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    let binary = match msg {
+        QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
+        QueryMsg::Request { request_id } => to_json_binary(&query::request(deps, env, request_id)?),
+        QueryMsg::RequestsByKeyring {
+            keyring_id,
+            status,
+            start_after,
+            limit,
+        } => to_json_binary(&query::requests_by_keyring(
+            deps,
+            env,
+            keyring_id,
+            status,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::RequestsByKey {
+            key_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query::requests_by_key(
+            deps,
+            env,
+            key_id,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::RequestsByWorkspace {
+            workspace_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query::requests_by_workspace(
+            deps,
+            env,
+            workspace_id,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::RequestsByRequester {
+            requester,
+            start_after,
+            limit,
+        } => to_json_binary(&query::requests_by_requester(
+            deps,
+            env,
+            requester,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::RequestsAwaitingApprover {
+            approver,
+            start_after,
+            limit,
+        } => to_json_binary(&query::requests_awaiting_approver(
+            deps,
+            env,
+            approver,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::PolicyEvaluation { request_id } => {
+            to_json_binary(&query::policy_evaluation(deps, request_id)?)
+        }
+    }?;
+    Ok(binary)
+}
+
+/// Only failed callbacks reply (`ReplyOn::Error`). Swallowing the error keeps the settlement
+/// that sent the callback; the event tells the receiver's operator what went wrong.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
+    let request = requests().load(deps.storage, msg.id)?;
+    let error = match msg.result {
+        SubMsgResult::Err(error) => error,
+        SubMsgResult::Ok(_) => String::new(),
+    };
+    Ok(Response::new().add_event(
+        request_event(action::CALLBACK_FAILED, &request)
+            .add_attribute(attr::REASON, truncate(&error, MAX_REASON_LEN)),
+    ))
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let stored = get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::WrongContract {
+            found: stored.contract,
+        });
+    }
+    if parse_version(&stored.version)? > parse_version(CONTRACT_VERSION)? {
+        return Err(ContractError::Downgrade {
+            stored: stored.version,
+            current: CONTRACT_VERSION.to_string(),
+        });
+    }
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", stored.version)
+        .add_attribute("to_version", CONTRACT_VERSION))
+}
+
+/// `major.minor.patch` as numbers, so that 0.10.0 sorts after 0.9.0.
+fn parse_version(version: &str) -> Result<Vec<u64>, ContractError> {
+    version
+        .split(['-', '+'])
+        .next()
+        .unwrap_or_default()
+        .split('.')
+        .map(|part| part.parse::<u64>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ContractError::BadVersion {
+            version: version.to_string(),
+        })
+}

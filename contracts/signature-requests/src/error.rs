@@ -1,0 +1,130 @@
+use cosmwasm_std::{Addr, StdError, Uint256};
+use mpc_interfaces::signature_requests::SignRequestStatus;
+use thiserror::Error;
+
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("{name} must be at least 1 block")]
+    ZeroTimeout { name: String },
+
+    #[error("{name} of {requested} blocks exceeds the maximum of {max}")]
+    TimeoutTooLong {
+        name: String,
+        requested: u64,
+        max: u64,
+    },
+
+    #[error("{sender} is not an owner of workspace {workspace_id}")]
+    NotOwner { sender: Addr, workspace_id: u64 },
+
+    #[error("keyring {keyring_id} is not active")]
+    KeyringInactive { keyring_id: u64 },
+
+    #[error("a request needs at least one item to sign")]
+    NoItems,
+
+    #[error("request has {count} items; at most {max} are allowed")]
+    TooManyItems { count: usize, max: usize },
+
+    #[error("item {index} is {len} bytes; an ECDSA item must be a {expected}-byte hash")]
+    WrongHashLength {
+        index: usize,
+        len: usize,
+        expected: usize,
+    },
+
+    #[error("item {index} is {len} bytes; an EdDSA message must be 1 to {max} bytes")]
+    WrongMessageLength { index: usize, len: usize, max: usize },
+
+    #[error("signature request fee missing: expected {expected}")]
+    FeeMissing { expected: String },
+
+    #[error("fee paid in {denom}, which the keyring does not charge (expected {expected})")]
+    WrongFeeDenom { denom: String, expected: String },
+
+    #[error("fee of {sent}{denom} paid; the keyring charges {expected}{denom}")]
+    WrongFeeAmount {
+        denom: String,
+        expected: Uint256,
+        sent: Uint256,
+    },
+
+    #[error("the sign policy cannot be satisfied by the owners of workspace {workspace_id}")]
+    PolicyUnsatisfiable { workspace_id: u64 },
+
+    #[error("callback requested by {sender}, which is not a contract")]
+    CallbackNotContract { sender: Addr },
+
+    #[error("signature request {request_id} not found")]
+    RequestNotFound { request_id: u64 },
+
+    #[error("{sender} may not approve or reject signature request {request_id}")]
+    NotApprover { sender: Addr, request_id: u64 },
+
+    #[error("{sender} has already voted on signature request {request_id}")]
+    AlreadyVoted { sender: Addr, request_id: u64 },
+
+    #[error("signature request {request_id} has expired")]
+    RequestExpired { request_id: u64 },
+
+    #[error("signature request {request_id} is already {status:?} and cannot change")]
+    RequestClosed {
+        request_id: u64,
+        status: SignRequestStatus,
+    },
+
+    #[error("signature request {request_id} is {status:?}, not waiting for approvals")]
+    NotAwaitingApprovals {
+        request_id: u64,
+        status: SignRequestStatus,
+    },
+
+    #[error("signature request {request_id} is {status:?}, not pending")]
+    NotPending {
+        request_id: u64,
+        status: SignRequestStatus,
+    },
+
+    #[error("{sender} is not a party of the key of signature request {request_id}")]
+    NotParty { sender: Addr, request_id: u64 },
+
+    #[error("{sender} has already answered signature request {request_id}")]
+    AlreadyAnswered { sender: Addr, request_id: u64 },
+
+    #[error("{count} signatures submitted; the request has {expected} items")]
+    WrongSignatureCount { count: usize, expected: usize },
+
+    #[error("signature {index} is {len} bytes; a signature must be {expected} bytes")]
+    WrongSignatureLength {
+        index: usize,
+        len: usize,
+        expected: usize,
+    },
+
+    #[error("signature {index} does not verify against the key")]
+    InvalidSignature { index: usize },
+
+    #[error("failure reason is {len} bytes; at most {max} are allowed")]
+    ReasonTooLong { len: usize, max: usize },
+
+    #[error("no request ids to expire")]
+    EmptyExpireBatch,
+
+    #[error("{count} request ids to expire; at most {max} per message")]
+    TooManyExpireIds { count: usize, max: usize },
+
+    #[error("signature request {request_id} is not past its deadline")]
+    NotOverdue { request_id: u64 },
+
+    #[error("cannot migrate from contract {found}")]
+    WrongContract { found: String },
+
+    #[error("cannot migrate from version {stored} to older version {current}")]
+    Downgrade { stored: String, current: String },
+
+    #[error("unparsable contract version {version}")]
+    BadVersion { version: String },
+}

@@ -1,0 +1,190 @@
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Binary, Coin, Empty};
+use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use mpc_interfaces::signature_requests::{
+    PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestResponse,
+};
+use mpc_interfaces::KeyType;
+use mpc_policy::{Ballots, Evaluation, Policy};
+
+#[cw_serde]
+pub struct Config {
+    pub workspace_contract: Addr,
+    pub keyring_contract: Addr,
+    /// Default, and maximum, blocks a request may wait for approvals.
+    pub approval_timeout_blocks: u64,
+    /// Default, and maximum, blocks the parties have once a request is pending.
+    pub mpc_timeout_blocks: u64,
+}
+
+/// A signature request as stored. `status` is the stored one; an open request past its deadline
+/// reads as expired (see [`SignatureRequest::status_at`]) until `Expire` settles it.
+#[cw_serde]
+pub struct SignatureRequest {
+    pub id: u64,
+    pub key_id: u64,
+    pub keyring_id: u64,
+    pub workspace_id: u64,
+    pub key_type: KeyType,
+    pub public_key: Binary,
+    pub requester: Addr,
+    pub items: Vec<Binary>,
+    pub status: SignRequestStatus,
+    /// Policy and owners as they were at creation: later workspace changes don't move the goalposts.
+    pub policy: Policy,
+    pub owners: Vec<Addr>,
+    pub approvals: Vec<Addr>,
+    pub rejections: Vec<Addr>,
+    /// Parties and threshold recorded on the key.
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    pub answers: Vec<PartySignAnswer>,
+    pub signatures: Option<Vec<Binary>>,
+    /// What the requester paid; held until the request ends.
+    pub fee: Vec<Coin>,
+    pub callback: Option<Addr>,
+    pub created_height: u64,
+    pub approval_deadline_height: u64,
+    /// Kept so the MPC deadline can be set when approvals complete later.
+    pub mpc_timeout_blocks: u64,
+    pub mpc_deadline_height: Option<u64>,
+    pub reject_reason: Option<String>,
+}
+
+impl SignatureRequest {
+    /// The status as seen at `height`: an open request past its current deadline is expired.
+    /// A deadline height is the last height at which the request can still move.
+    pub fn status_at(&self, height: u64) -> SignRequestStatus {
+        let deadline = match self.status {
+            SignRequestStatus::Partial => Some(self.approval_deadline_height),
+            SignRequestStatus::Pending => self.mpc_deadline_height,
+            _ => None,
+        };
+        match deadline {
+            Some(deadline) if height > deadline => SignRequestStatus::Expired,
+            _ => self.status,
+        }
+    }
+
+    pub fn evaluate(&self) -> Evaluation {
+        let owners = addr_strings(&self.owners);
+        let approvals = addr_strings(&self.approvals);
+        let rejections = addr_strings(&self.rejections);
+        self.policy.evaluate(&Ballots {
+            owners: &owners,
+            approvals: &approvals,
+            rejections: &rejections,
+        })
+    }
+
+    pub fn is_eligible(&self, address: &Addr) -> bool {
+        self.policy
+            .is_eligible(address.as_str(), &addr_strings(&self.owners))
+    }
+
+    /// Everyone the snapshot policy lets vote, voted or not.
+    pub fn eligible_approvers(&self) -> Vec<String> {
+        self.policy.eligible(&addr_strings(&self.owners))
+    }
+
+    pub fn has_voted(&self, address: &Addr) -> bool {
+        self.approvals.contains(address) || self.rejections.contains(address)
+    }
+
+    pub fn has_answered(&self, party: &Addr) -> bool {
+        self.answers.iter().any(|a| &a.party == party)
+    }
+
+    /// Parties whose answer was a (verified) signature set, in answer order.
+    pub fn successful_parties(&self) -> Vec<Addr> {
+        self.answers
+            .iter()
+            .filter(|a| matches!(a.result, SignResult::Success { .. }))
+            .map(|a| a.party.clone())
+            .collect()
+    }
+
+    pub fn failure_count(&self) -> usize {
+        self.answers
+            .iter()
+            .filter(|a| matches!(a.result, SignResult::Failure { .. }))
+            .count()
+    }
+
+    pub fn to_response(&self, height: u64) -> SignatureRequestResponse {
+        SignatureRequestResponse {
+            id: self.id,
+            key_id: self.key_id,
+            keyring_id: self.keyring_id,
+            workspace_id: self.workspace_id,
+            key_type: self.key_type,
+            public_key: self.public_key.clone(),
+            requester: self.requester.clone(),
+            items: self.items.clone(),
+            status: self.status_at(height),
+            policy: self.policy.clone(),
+            owners: self.owners.clone(),
+            approvals: self.approvals.clone(),
+            rejections: self.rejections.clone(),
+            parties: self.parties.clone(),
+            party_threshold: self.party_threshold,
+            answers: self.answers.clone(),
+            signatures: self.signatures.clone(),
+            fee: self.fee.clone(),
+            callback: self.callback.clone(),
+            created_height: self.created_height,
+            approval_deadline_height: self.approval_deadline_height,
+            mpc_deadline_height: self.mpc_deadline_height,
+            reject_reason: self.reject_reason.clone(),
+        }
+    }
+}
+
+pub fn addr_strings(addrs: &[Addr]) -> Vec<String> {
+    addrs.iter().map(|a| a.to_string()).collect()
+}
+
+pub struct RequestIndexes<'a> {
+    /// (keyring, stored status): the connector's work list.
+    pub keyring_status: MultiIndex<'a, (u64, String), SignatureRequest, u64>,
+    pub key: MultiIndex<'a, u64, SignatureRequest, u64>,
+    pub workspace: MultiIndex<'a, u64, SignatureRequest, u64>,
+    pub requester: MultiIndex<'a, Addr, SignatureRequest, u64>,
+}
+
+impl IndexList<SignatureRequest> for RequestIndexes<'_> {
+    fn get_indexes(&'_ self) -> Box<dyn Iterator<Item = &'_ dyn Index<SignatureRequest>> + '_> {
+        let v: Vec<&dyn Index<SignatureRequest>> = vec![
+            &self.keyring_status,
+            &self.key,
+            &self.workspace,
+            &self.requester,
+        ];
+        Box::new(v.into_iter())
+    }
+}
+
+pub fn requests<'a>() -> IndexedMap<u64, SignatureRequest, RequestIndexes<'a>> {
+    IndexedMap::new(
+        "requests",
+        RequestIndexes {
+            keyring_status: MultiIndex::new(
+                |_pk, r: &SignatureRequest| (r.keyring_id, r.status.as_str().to_string()),
+                "requests",
+                "requests__keyring_status",
+            ),
+            key: MultiIndex::new(|_pk, r| r.key_id, "requests", "requests__key"),
+            workspace: MultiIndex::new(|_pk, r| r.workspace_id, "requests", "requests__workspace"),
+            requester: MultiIndex::new(
+                |_pk, r| r.requester.clone(),
+                "requests",
+                "requests__requester",
+            ),
+        },
+    )
+}
+
+pub const CONFIG: Item<Config> = Item::new("config");
+pub const REQUEST_COUNT: Item<u64> = Item::new("request_count");
+/// (approver, request id) for every eligible approver who has not voted on a `partial` request.
+pub const AWAITING_APPROVER: Map<(&Addr, u64), Empty> = Map::new("awaiting_approver");
