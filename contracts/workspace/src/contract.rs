@@ -1,0 +1,151 @@
+//! Instantiate, migrate, and the dispatch of execute and query messages.
+
+use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use mpc_interfaces::workspace::{
+    ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
+};
+use mpc_interfaces::MigrateMsg;
+
+use crate::error::ContractError;
+use crate::{execute as exec, query as queries};
+use crate::state::{Config, CONFIG};
+
+pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    let action_timeout_blocks = msg
+        .action_timeout_blocks
+        .unwrap_or(DEFAULT_ACTION_TIMEOUT_BLOCKS);
+    if action_timeout_blocks == 0 {
+        return Err(ContractError::InvalidTimeout);
+    }
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    CONFIG.save(
+        deps.storage,
+        &Config {
+            action_timeout_blocks,
+        },
+    )?;
+    Ok(Response::new()
+        .add_attribute("method", "instantiate")
+        .add_attribute("action_timeout_blocks", action_timeout_blocks.to_string()))
+}
+
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
+        ExecuteMsg::CreateWorkspace {
+            additional_owners,
+            admin_policy,
+            sign_policy,
+            alias,
+        } => exec::create_workspace(
+            deps,
+            env,
+            info,
+            additional_owners,
+            admin_policy,
+            sign_policy,
+            alias,
+        ),
+        ExecuteMsg::CreateChildWorkspace { parent_id, alias } => {
+            exec::create_child_workspace(deps, env, info, parent_id, alias)
+        }
+        ExecuteMsg::AppendChildWorkspace {
+            parent_id,
+            child_id,
+        } => exec::append_child_workspace(deps, info, parent_id, child_id),
+        ExecuteMsg::ProposeAction {
+            workspace_id,
+            action,
+            timeout_blocks,
+        } => exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks),
+        ExecuteMsg::ApproveAction { action_id } => {
+            exec::approve_action(deps, env, info, action_id)
+        }
+        ExecuteMsg::RejectAction { action_id } => exec::reject_action(deps, env, info, action_id),
+        ExecuteMsg::ExpireActions { action_ids } => exec::expire_actions(deps, env, action_ids),
+    }
+}
+
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    let binary = match msg {
+        QueryMsg::Config {} => to_json_binary(&queries::config(deps)?),
+        QueryMsg::Workspace { workspace_id } => {
+            to_json_binary(&queries::workspace(deps, workspace_id)?)
+        }
+        QueryMsg::Workspaces { start_after, limit } => {
+            to_json_binary(&queries::workspaces(deps, start_after, limit)?)
+        }
+        QueryMsg::WorkspacesByOwner {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&queries::workspaces_by_owner(deps, owner, start_after, limit)?),
+        QueryMsg::IsOwner {
+            workspace_id,
+            address,
+        } => to_json_binary(&queries::is_owner(deps, workspace_id, address)?),
+        QueryMsg::SignPolicy { workspace_id } => {
+            to_json_binary(&queries::sign_policy(deps, workspace_id)?)
+        }
+        QueryMsg::Action { action_id } => to_json_binary(&queries::action(deps, env, action_id)?),
+        QueryMsg::ActionsByWorkspace {
+            workspace_id,
+            status,
+            start_after,
+            limit,
+        } => to_json_binary(&queries::actions_by_workspace(
+            deps,
+            env,
+            workspace_id,
+            status,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::ActionsAwaitingApprover {
+            approver,
+            start_after,
+            limit,
+        } => to_json_binary(&queries::actions_awaiting_approver(
+            deps,
+            env,
+            approver,
+            start_after,
+            limit,
+        )?),
+    }?;
+    Ok(binary)
+}
+
+/// Refuses a migration from another contract or from a newer version of this one.
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let stored = cw2::get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::WrongContract {
+            stored: stored.contract,
+            expected: CONTRACT_NAME.to_string(),
+        });
+    }
+    // The name matches, so the only refusal left is a downgrade (or an unparsable version).
+    cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION).map_err(
+        |_| ContractError::Downgrade {
+            stored: stored.version.clone(),
+            new: CONTRACT_VERSION.to_string(),
+        },
+    )?;
+    Ok(Response::new()
+        .add_attribute("method", "migrate")
+        .add_attribute("from_version", stored.version)
+        .add_attribute("to_version", CONTRACT_VERSION))
+}

@@ -1,0 +1,91 @@
+use cosmwasm_std::StdError;
+use mpc_policy::PolicyError;
+use thiserror::Error;
+
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("invalid policy: {0}")]
+    Policy(#[from] PolicyError),
+
+    #[error("timeout must be between 1 block and the end of the chain's height range")]
+    InvalidTimeout,
+
+    #[error("workspace {workspace_id} not found")]
+    WorkspaceNotFound { workspace_id: u64 },
+
+    #[error("admin action {action_id} not found")]
+    ActionNotFound { action_id: u64 },
+
+    #[error("{address} is not an owner of workspace {workspace_id}")]
+    NotAnOwner { address: String, workspace_id: u64 },
+
+    #[error("{owner} is listed as an owner more than once")]
+    DuplicateOwner { owner: String },
+
+    #[error("a workspace may have at most {max} owners")]
+    TooManyOwners { max: usize },
+
+    #[error("{owner} is already an owner of workspace {workspace_id}")]
+    AlreadyAnOwner { owner: String, workspace_id: u64 },
+
+    #[error("the last owner of a workspace cannot be removed")]
+    LastOwner,
+
+    #[error("{owner} cannot be removed: the workspace's {policy} policy names them")]
+    OwnerNamedInPolicy { owner: String, policy: String },
+
+    #[error("removing {owner} would break the workspace's {policy} policy: {source}")]
+    RemovalBreaksPolicy {
+        owner: String,
+        policy: String,
+        source: PolicyError,
+    },
+
+    #[error("alias must not be empty")]
+    EmptyAlias,
+
+    #[error("alias is {len} bytes long; at most {max} are allowed")]
+    AliasTooLong { len: usize, max: usize },
+
+    #[error("workspace {workspace_id} already has {max} children, the most allowed")]
+    TooManyChildren { workspace_id: u64, max: usize },
+
+    #[error("a workspace cannot be its own child")]
+    ChildIsParent,
+
+    #[error("workspace {child_id} already has a parent, workspace {parent_id}")]
+    AlreadyHasParent { child_id: u64, parent_id: u64 },
+
+    #[error("workspace {child_id} is an ancestor of workspace {parent_id}: appending it would make a cycle")]
+    Cycle { parent_id: u64, child_id: u64 },
+
+    #[error("{address} is not an eligible approver of admin action {action_id}")]
+    NotEligible { address: String, action_id: u64 },
+
+    #[error("{address} is not an eligible approver under the admin policy of workspace {workspace_id}")]
+    NotEligibleProposer { address: String, workspace_id: u64 },
+
+    #[error("{address} has already voted on admin action {action_id}")]
+    AlreadyVoted { address: String, action_id: u64 },
+
+    #[error("admin action {action_id} is already {status}")]
+    ActionFinal { action_id: u64, status: String },
+
+    #[error("admin action {action_id} expired at height {expires_height}")]
+    ActionExpired { action_id: u64, expires_height: u64 },
+
+    #[error("admin action {action_id} is not overdue: it expires at height {expires_height}")]
+    ActionNotOverdue { action_id: u64, expires_height: u64 },
+
+    #[error("expire between 1 and {max} admin actions at a time")]
+    InvalidExpireBatch { max: usize },
+
+    #[error("cannot migrate from contract {stored}; this is {expected}")]
+    WrongContract { stored: String, expected: String },
+
+    #[error("cannot migrate from version {stored} to older version {new}")]
+    Downgrade { stored: String, new: String },
+}

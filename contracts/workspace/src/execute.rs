@@ -1,0 +1,589 @@
+//! One function per execute message, plus the rules they share: validation of owners, policies
+//! and aliases, the admin-action state machine, and the events.
+
+use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
+use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
+use mpc_interfaces::workspace::{
+    AdminAction, AdminActionStatus, MAX_ALIAS_LEN, MAX_CHILDREN, MAX_EXPIRE_BATCH, MAX_OWNERS,
+};
+use mpc_policy::Policy;
+
+use crate::error::ContractError;
+use crate::state::{
+    insert_action, load_action, load_workspace, next_id, update_action, ActionRecord, Workspace,
+    ACTION_COUNT,
+    AWAITING_APPROVER, CONFIG, WORKSPACES, WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
+};
+
+pub fn create_workspace(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    additional_owners: Vec<String>,
+    admin_policy: Option<Policy>,
+    sign_policy: Option<Policy>,
+    alias: Option<String>,
+) -> Result<Response, ContractError> {
+    // Bound first, so an oversized list is refused before any address in it is validated.
+    if additional_owners.len() + 1 > MAX_OWNERS {
+        return Err(ContractError::TooManyOwners { max: MAX_OWNERS });
+    }
+    let mut owners = vec![info.sender.clone()];
+    for owner in additional_owners {
+        let owner = deps.api.addr_validate(&owner)?;
+        if owners.contains(&owner) {
+            return Err(ContractError::DuplicateOwner {
+                owner: owner.into_string(),
+            });
+        }
+        owners.push(owner);
+    }
+    let owner_strings: Vec<String> = owners.iter().map(Addr::to_string).collect();
+    validate_policy(admin_policy.as_ref(), &owner_strings)?;
+    validate_policy(sign_policy.as_ref(), &owner_strings)?;
+    validate_alias(alias.as_deref())?;
+
+    let workspace = Workspace {
+        creator: info.sender,
+        owners,
+        admin_policy,
+        sign_policy,
+        alias,
+        parent_id: None,
+        children: vec![],
+        created_height: env.block.height,
+    };
+    let workspace_id = save_new_workspace(deps.storage, &workspace)?;
+    Ok(Response::new().add_event(workspace_created_event(workspace_id, &workspace)))
+}
+
+pub fn create_child_workspace(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    parent_id: u64,
+    alias: Option<String>,
+) -> Result<Response, ContractError> {
+    let mut parent = load_workspace(deps.storage, parent_id)?;
+    ensure_owner(&parent, parent_id, &info.sender)?;
+    ensure_room_for_child(&parent, parent_id)?;
+    validate_alias(alias.as_deref())?;
+
+    let child = Workspace {
+        creator: info.sender,
+        owners: parent.owners.clone(),
+        admin_policy: parent.admin_policy.clone(),
+        sign_policy: parent.sign_policy.clone(),
+        alias,
+        parent_id: Some(parent_id),
+        children: vec![],
+        created_height: env.block.height,
+    };
+    let child_id = save_new_workspace(deps.storage, &child)?;
+    parent.children.push(child_id);
+    WORKSPACES.save(deps.storage, parent_id, &parent)?;
+
+    Ok(Response::new()
+        .add_event(workspace_created_event(child_id, &child))
+        .add_event(child_added_event(parent_id, child_id)))
+}
+
+pub fn append_child_workspace(
+    deps: DepsMut,
+    info: MessageInfo,
+    parent_id: u64,
+    child_id: u64,
+) -> Result<Response, ContractError> {
+    let mut parent = load_workspace(deps.storage, parent_id)?;
+    ensure_owner(&parent, parent_id, &info.sender)?;
+    let mut child = load_workspace(deps.storage, child_id)?;
+    ensure_owner(&child, child_id, &info.sender)?;
+
+    if parent_id == child_id {
+        return Err(ContractError::ChildIsParent);
+    }
+    if let Some(existing) = child.parent_id {
+        return Err(ContractError::AlreadyHasParent {
+            child_id,
+            parent_id: existing,
+        });
+    }
+    // The child has no parent, so it is a root: appending it makes a cycle exactly when it is the
+    // root of the parent's tree. The walk reads one workspace per ancestor of the parent.
+    let mut ancestor = parent.parent_id;
+    while let Some(id) = ancestor {
+        if id == child_id {
+            return Err(ContractError::Cycle {
+                parent_id,
+                child_id,
+            });
+        }
+        ancestor = load_workspace(deps.storage, id)?.parent_id;
+    }
+    ensure_room_for_child(&parent, parent_id)?;
+
+    child.parent_id = Some(parent_id);
+    parent.children.push(child_id);
+    WORKSPACES.save(deps.storage, child_id, &child)?;
+    WORKSPACES.save(deps.storage, parent_id, &parent)?;
+    Ok(Response::new().add_event(child_added_event(parent_id, child_id)))
+}
+
+pub fn propose_action(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    workspace_id: u64,
+    action: AdminAction,
+    timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    let workspace = load_workspace(deps.storage, workspace_id)?;
+    ensure_owner(&workspace, workspace_id, &info.sender)?;
+    let admin_policy = workspace.effective_admin_policy();
+    let owners = workspace.owner_strings();
+    if !admin_policy.is_eligible(info.sender.as_str(), &owners) {
+        return Err(ContractError::NotEligibleProposer {
+            address: info.sender.into_string(),
+            workspace_id,
+        });
+    }
+
+    let timeout = timeout_blocks.unwrap_or(CONFIG.load(deps.storage)?.action_timeout_blocks);
+    let expires_height = deadline(env.block.height, timeout)?;
+    let action = normalize_action(deps.api, action)?;
+    // Dry run: an action that could not execute now is refused at once rather than left open.
+    apply_admin_action(workspace, workspace_id, &action)?;
+
+    let action_id = next_id(deps.storage, &ACTION_COUNT)?;
+    let mut record = ActionRecord {
+        workspace_id,
+        proposer: info.sender.clone(),
+        action,
+        status: AdminActionStatus::Pending,
+        admin_policy,
+        owners,
+        // The proposer's own approval counts.
+        approvals: vec![info.sender.into_string()],
+        rejections: vec![],
+        created_height: env.block.height,
+        expires_height,
+    };
+    let settled_events = settle_after_vote(deps.storage, action_id, &mut record)?;
+    insert_action(deps.storage, action_id, &record)?;
+
+    let awaiting = record.evaluate().awaiting;
+    if record.status == AdminActionStatus::Pending {
+        for approver in &awaiting {
+            let approver = Addr::unchecked(approver);
+            AWAITING_APPROVER.save(deps.storage, (&approver, expires_height, action_id), &())?;
+        }
+    }
+    let created = admin_action_event(event_action::CREATED, action_id, &record)
+        .add_attribute(attr::SENDER, record.proposer.as_str())
+        .add_attribute(attr::APPROVERS, awaiting_list(&record, &awaiting));
+    Ok(Response::new()
+        .add_event(created)
+        .add_events(settled_events))
+}
+
+pub fn approve_action(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    action_id: u64,
+) -> Result<Response, ContractError> {
+    cast_vote(deps, env, info, action_id, Vote::Approve)
+}
+
+pub fn reject_action(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    action_id: u64,
+) -> Result<Response, ContractError> {
+    cast_vote(deps, env, info, action_id, Vote::Reject)
+}
+
+pub fn expire_actions(
+    deps: DepsMut,
+    env: Env,
+    action_ids: Vec<u64>,
+) -> Result<Response, ContractError> {
+    if action_ids.is_empty() || action_ids.len() > MAX_EXPIRE_BATCH {
+        return Err(ContractError::InvalidExpireBatch {
+            max: MAX_EXPIRE_BATCH,
+        });
+    }
+    let mut response = Response::new();
+    // All or nothing: any id that is not an overdue open action fails the whole batch (and, as
+    // the message fails, undoes the ids settled before it).
+    for action_id in action_ids {
+        let mut record = load_action(deps.storage, action_id)?;
+        match record.status_at(env.block.height) {
+            AdminActionStatus::Pending => {
+                return Err(ContractError::ActionNotOverdue {
+                    action_id,
+                    expires_height: record.expires_height,
+                })
+            }
+            AdminActionStatus::Expired if record.status == AdminActionStatus::Pending => {}
+            settled => {
+                return Err(ContractError::ActionFinal {
+                    action_id,
+                    status: settled.as_str().to_string(),
+                })
+            }
+        }
+        close_action(deps.storage, action_id, &mut record, AdminActionStatus::Expired)?;
+        response = response.add_event(admin_action_event(
+            event_action::EXPIRED,
+            action_id,
+            &record,
+        ));
+    }
+    Ok(response)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Vote {
+    Approve,
+    Reject,
+}
+
+/// Approve and reject: the same checks, in the same order, then the same settlement.
+fn cast_vote(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    action_id: u64,
+    vote: Vote,
+) -> Result<Response, ContractError> {
+    let mut record = load_action(deps.storage, action_id)?;
+    let voter = info.sender.into_string();
+    // Eligibility is judged on the snapshot taken at proposal time.
+    if !record.admin_policy.is_eligible(&voter, &record.owners) {
+        return Err(ContractError::NotEligible {
+            address: voter,
+            action_id,
+        });
+    }
+    ensure_open(&record, action_id, env.block.height)?;
+    if record.has_voted(&voter) {
+        return Err(ContractError::AlreadyVoted {
+            address: voter,
+            action_id,
+        });
+    }
+
+    let previous = record.status;
+    match vote {
+        Vote::Approve => record.approvals.push(voter.clone()),
+        Vote::Reject => record.rejections.push(voter.clone()),
+    }
+    AWAITING_APPROVER.remove(
+        deps.storage,
+        (&Addr::unchecked(&voter), record.expires_height, action_id),
+    );
+    let settled_events = settle_after_vote(deps.storage, action_id, &mut record)?;
+    update_action(deps.storage, action_id, previous, &record)?;
+
+    let name = match vote {
+        Vote::Approve => event_action::APPROVED,
+        Vote::Reject => event_action::REJECTED,
+    };
+    let voted = admin_action_event(name, action_id, &record).add_attribute(attr::SENDER, voter);
+    Ok(Response::new().add_event(voted).add_events(settled_events))
+}
+
+/// After a vote: executes the action on the current workspace if the (snapshot) admin policy is
+/// satisfied, rejects it if the policy can no longer be satisfied, else leaves it pending.
+/// Returns the events of that transition. The caller saves `record`.
+fn settle_after_vote(
+    storage: &mut dyn Storage,
+    action_id: u64,
+    record: &mut ActionRecord,
+) -> Result<Vec<Event>, ContractError> {
+    let evaluation = record.evaluate();
+    if evaluation.satisfied {
+        let workspace_id = record.workspace_id;
+        let before = load_workspace(storage, workspace_id)?;
+        // Re-validated against the workspace as it is now; an error fails the whole message.
+        let (after, changed) = apply_admin_action(before.clone(), workspace_id, &record.action)?;
+        save_workspace(storage, workspace_id, &before, &after)?;
+        clear_awaiting(storage, action_id, record, &evaluation.awaiting);
+        record.status = AdminActionStatus::Executed;
+        Ok(vec![
+            admin_action_event(event_action::EXECUTED, action_id, record),
+            changed.add_attribute(attr::ACTION_ID, action_id.to_string()),
+        ])
+    } else if !evaluation.satisfiable {
+        clear_awaiting(storage, action_id, record, &evaluation.awaiting);
+        record.status = AdminActionStatus::Rejected;
+        Ok(vec![])
+    } else {
+        Ok(vec![])
+    }
+}
+
+/// Ends an action without executing it (expiry) and saves it.
+fn close_action(
+    storage: &mut dyn Storage,
+    action_id: u64,
+    record: &mut ActionRecord,
+    status: AdminActionStatus,
+) -> Result<(), ContractError> {
+    let previous = record.status;
+    let awaiting = record.evaluate().awaiting;
+    clear_awaiting(storage, action_id, record, &awaiting);
+    record.status = status;
+    update_action(storage, action_id, previous, record)?;
+    Ok(())
+}
+
+/// Removes the "needs your approval" entries of an action that is ending.
+fn clear_awaiting(
+    storage: &mut dyn Storage,
+    action_id: u64,
+    record: &ActionRecord,
+    awaiting: &[String],
+) {
+    for approver in awaiting {
+        AWAITING_APPROVER.remove(
+            storage,
+            (&Addr::unchecked(approver), record.expires_height, action_id),
+        );
+    }
+}
+
+/// Applies an admin action to `workspace`, checking it against the workspace as given. Returns
+/// the changed workspace and the `wasm-workspace` event describing the change.
+fn apply_admin_action(
+    mut workspace: Workspace,
+    workspace_id: u64,
+    action: &AdminAction,
+) -> Result<(Workspace, Event), ContractError> {
+    let event = match action {
+        AdminAction::AddOwner { owner } => {
+            let owner = Addr::unchecked(owner);
+            if workspace.is_owner(&owner) {
+                return Err(ContractError::AlreadyAnOwner {
+                    owner: owner.into_string(),
+                    workspace_id,
+                });
+            }
+            if workspace.owners.len() >= MAX_OWNERS {
+                return Err(ContractError::TooManyOwners { max: MAX_OWNERS });
+            }
+            workspace.owners.push(owner.clone());
+            workspace_event(event_action::OWNER_ADDED, workspace_id)
+                .add_attribute(attr::OWNER, owner)
+        }
+        AdminAction::RemoveOwner { owner } => {
+            let owner = Addr::unchecked(owner);
+            if !workspace.is_owner(&owner) {
+                return Err(ContractError::NotAnOwner {
+                    address: owner.into_string(),
+                    workspace_id,
+                });
+            }
+            if workspace.owners.len() == 1 {
+                return Err(ContractError::LastOwner);
+            }
+            let remaining: Vec<String> = workspace
+                .owners
+                .iter()
+                .filter(|o| **o != owner)
+                .map(Addr::to_string)
+                .collect();
+            for (name, policy) in [
+                ("admin", &workspace.admin_policy),
+                ("sign", &workspace.sign_policy),
+            ] {
+                let Some(policy) = policy else { continue };
+                if policy.named_approvers().iter().any(|a| a == owner.as_str()) {
+                    return Err(ContractError::OwnerNamedInPolicy {
+                        owner: owner.into_string(),
+                        policy: name.to_string(),
+                    });
+                }
+                // e.g. an `owners` threshold that the remaining owners could no longer reach.
+                policy
+                    .validate(&remaining)
+                    .map_err(|source| ContractError::RemovalBreaksPolicy {
+                        owner: owner.to_string(),
+                        policy: name.to_string(),
+                        source,
+                    })?;
+            }
+            workspace.owners.retain(|o| *o != owner);
+            workspace_event(event_action::OWNER_REMOVED, workspace_id)
+                .add_attribute(attr::OWNER, owner)
+        }
+        AdminAction::SetAdminPolicy { policy } => {
+            validate_policy(policy.as_ref(), &workspace.owner_strings())?;
+            workspace.admin_policy = policy.clone();
+            workspace_event(event_action::UPDATED, workspace_id)
+                .add_attribute(attr::FIELD, "admin_policy")
+        }
+        AdminAction::SetSignPolicy { policy } => {
+            validate_policy(policy.as_ref(), &workspace.owner_strings())?;
+            workspace.sign_policy = policy.clone();
+            workspace_event(event_action::UPDATED, workspace_id)
+                .add_attribute(attr::FIELD, "sign_policy")
+        }
+        AdminAction::SetAlias { alias } => {
+            validate_alias(alias.as_deref())?;
+            workspace.alias = alias.clone();
+            workspace_event(event_action::UPDATED, workspace_id).add_attribute(attr::FIELD, "alias")
+        }
+    };
+    Ok((workspace, event))
+}
+
+/// Validates the addresses an action names and stores them in canonical form, so that the
+/// snapshot, the owner list and policies compare them as equal strings.
+fn normalize_action(api: &dyn Api, action: AdminAction) -> Result<AdminAction, ContractError> {
+    Ok(match action {
+        AdminAction::AddOwner { owner } => AdminAction::AddOwner {
+            owner: api.addr_validate(&owner)?.into_string(),
+        },
+        AdminAction::RemoveOwner { owner } => AdminAction::RemoveOwner {
+            owner: api.addr_validate(&owner)?.into_string(),
+        },
+        other => other,
+    })
+}
+
+fn validate_policy(policy: Option<&Policy>, owners: &[String]) -> Result<(), ContractError> {
+    match policy {
+        Some(policy) => Ok(policy.validate(owners)?),
+        None => Ok(()),
+    }
+}
+
+fn validate_alias(alias: Option<&str>) -> Result<(), ContractError> {
+    match alias {
+        Some("") => Err(ContractError::EmptyAlias),
+        Some(alias) if alias.len() > MAX_ALIAS_LEN => Err(ContractError::AliasTooLong {
+            len: alias.len(),
+            max: MAX_ALIAS_LEN,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Height from which an action opened at `height` for `timeout` blocks is overdue.
+pub fn deadline(height: u64, timeout: u64) -> Result<u64, ContractError> {
+    if timeout == 0 {
+        return Err(ContractError::InvalidTimeout);
+    }
+    height
+        .checked_add(timeout)
+        .ok_or(ContractError::InvalidTimeout)
+}
+
+fn ensure_owner(
+    workspace: &Workspace,
+    workspace_id: u64,
+    sender: &Addr,
+) -> Result<(), ContractError> {
+    if workspace.is_owner(sender) {
+        Ok(())
+    } else {
+        Err(ContractError::NotAnOwner {
+            address: sender.to_string(),
+            workspace_id,
+        })
+    }
+}
+
+fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> Result<(), ContractError> {
+    if workspace.children.len() >= MAX_CHILDREN {
+        return Err(ContractError::TooManyChildren {
+            workspace_id,
+            max: MAX_CHILDREN,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses votes on actions that are final, or overdue (which read as expired).
+fn ensure_open(record: &ActionRecord, action_id: u64, height: u64) -> Result<(), ContractError> {
+    match record.status_at(height) {
+        AdminActionStatus::Pending => Ok(()),
+        AdminActionStatus::Expired if record.status == AdminActionStatus::Pending => {
+            Err(ContractError::ActionExpired {
+                action_id,
+                expires_height: record.expires_height,
+            })
+        }
+        status => Err(ContractError::ActionFinal {
+            action_id,
+            status: status.as_str().to_string(),
+        }),
+    }
+}
+
+fn save_new_workspace(storage: &mut dyn Storage, workspace: &Workspace) -> Result<u64, ContractError> {
+    let workspace_id = next_id(storage, &WORKSPACE_COUNT)?;
+    WORKSPACES.save(storage, workspace_id, workspace)?;
+    for owner in &workspace.owners {
+        WORKSPACES_BY_OWNER.save(storage, (owner, workspace_id), &())?;
+    }
+    Ok(workspace_id)
+}
+
+/// Saves a changed workspace and keeps the by-owner index in step with its owner list.
+fn save_workspace(
+    storage: &mut dyn Storage,
+    workspace_id: u64,
+    before: &Workspace,
+    after: &Workspace,
+) -> Result<(), ContractError> {
+    for removed in before.owners.iter().filter(|o| !after.is_owner(o)) {
+        WORKSPACES_BY_OWNER.remove(storage, (removed, workspace_id));
+    }
+    for added in after.owners.iter().filter(|o| !before.is_owner(o)) {
+        WORKSPACES_BY_OWNER.save(storage, (added, workspace_id), &())?;
+    }
+    WORKSPACES.save(storage, workspace_id, after)?;
+    Ok(())
+}
+
+fn awaiting_list(record: &ActionRecord, awaiting: &[String]) -> String {
+    if record.status == AdminActionStatus::Pending {
+        awaiting.join(",")
+    } else {
+        String::new()
+    }
+}
+
+fn workspace_event(action: &str, workspace_id: u64) -> Event {
+    Event::new(WORKSPACE_EVENT)
+        .add_attribute(attr::ACTION, action)
+        .add_attribute(attr::WORKSPACE_ID, workspace_id.to_string())
+}
+
+fn workspace_created_event(workspace_id: u64, workspace: &Workspace) -> Event {
+    let mut event = workspace_event(event_action::CREATED, workspace_id)
+        .add_attribute(attr::SENDER, workspace.creator.as_str());
+    if let Some(parent_id) = workspace.parent_id {
+        event = event.add_attribute(attr::PARENT_ID, parent_id.to_string());
+    }
+    // One `owner` attribute per owner, so an indexer can build its by-owner view from events.
+    event.add_attributes(workspace.owners.iter().map(|o| (attr::OWNER, o.as_str())))
+}
+
+fn child_added_event(parent_id: u64, child_id: u64) -> Event {
+    workspace_event(event_action::CHILD_ADDED, parent_id)
+        .add_attribute(attr::CHILD_ID, child_id.to_string())
+}
+
+/// `status` is the action's status once the message has run.
+fn admin_action_event(action: &str, action_id: u64, record: &ActionRecord) -> Event {
+    Event::new(ADMIN_ACTION_EVENT)
+        .add_attribute(attr::ACTION, action)
+        .add_attribute(attr::ACTION_ID, action_id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, record.workspace_id.to_string())
+        .add_attribute(attr::STATUS, record.status.as_str())
+}
