@@ -1,1 +1,3 @@
-//! Cross-contract and end-to-end tests live in tests/tests/.
+//! Shared pieces of the cross-contract tests, and the schema generator.
+
+pub mod schema;

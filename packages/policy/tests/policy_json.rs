@@ -1,0 +1,133 @@
+//! The policy's JSON form is what users write and what the chain stores: it must read exactly
+//! as DESIGN.md shows it.
+
+use mpc_policy::{Policy, PolicyError, MAX_DEPTH, MAX_NODES};
+
+fn owners(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn design_examples_parse() {
+    let any: Policy = serde_json::from_str(
+        r#"{"any_of": {"threshold": 2, "of": [{"approver": "addr1"}, {"approver": "addr2"}, {"owners": {}}]}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        any,
+        Policy::AnyOf {
+            threshold: 2,
+            of: vec![
+                Policy::Approver("addr1".into()),
+                Policy::Approver("addr2".into()),
+                Policy::Owners { threshold: None },
+            ],
+        }
+    );
+    let owners2: Policy = serde_json::from_str(r#"{"owners": {"threshold": 2}}"#).unwrap();
+    assert_eq!(owners2, Policy::Owners { threshold: Some(2) });
+    let all: Policy =
+        serde_json::from_str(r#"{"all_of": [{"approver": "a"}, {"owners": {}}]}"#).unwrap();
+    assert_eq!(
+        all,
+        Policy::AllOf(vec![
+            Policy::Approver("a".into()),
+            Policy::Owners { threshold: None }
+        ])
+    );
+}
+
+#[test]
+fn unknown_nodes_and_malformed_fields_are_refused() {
+    assert!(serde_json::from_str::<Policy>(r#"{"someone": "a"}"#).is_err());
+    assert!(serde_json::from_str::<Policy>(r#"{"owners": {"threshold": -1}}"#).is_err());
+    assert!(serde_json::from_str::<Policy>(r#"{"any_of": {"of": []}}"#).is_err());
+}
+
+#[test]
+fn validation_refuses_what_a_workspace_must_not_store() {
+    let o = owners(&["a", "b", "c"]);
+    assert_eq!(
+        Policy::Approver("z".into()).validate(&o),
+        Err(PolicyError::NotAnOwner {
+            address: "z".into()
+        })
+    );
+    assert_eq!(
+        Policy::Owners { threshold: Some(4) }.validate(&o),
+        Err(PolicyError::ThresholdOutOfRange {
+            threshold: 4,
+            max: 3
+        })
+    );
+    assert_eq!(
+        Policy::Owners { threshold: Some(0) }.validate(&o),
+        Err(PolicyError::ThresholdOutOfRange {
+            threshold: 0,
+            max: 3
+        })
+    );
+    assert_eq!(
+        Policy::AllOf(vec![]).validate(&o),
+        Err(PolicyError::EmptyList)
+    );
+    assert_eq!(
+        Policy::AnyOf {
+            threshold: 3,
+            of: vec![Policy::Approver("a".into()), Policy::Approver("b".into())]
+        }
+        .validate(&o),
+        Err(PolicyError::ThresholdOutOfRange {
+            threshold: 3,
+            max: 2
+        })
+    );
+    assert_eq!(
+        Policy::AllOf(vec![
+            Policy::Approver("a".into()),
+            Policy::Approver("a".into())
+        ])
+        .validate(&o),
+        Err(PolicyError::DuplicateApprover {
+            address: "a".into()
+        })
+    );
+    assert!(Policy::AnyOf {
+        threshold: 2,
+        of: vec![
+            Policy::Approver("a".into()),
+            Policy::Owners { threshold: Some(2) }
+        ],
+    }
+    .validate(&o)
+    .is_ok());
+}
+
+#[test]
+fn size_and_depth_are_bounded() {
+    let o = owners(&["a"]);
+    let mut deep = Policy::Approver("a".into());
+    for _ in 0..MAX_DEPTH {
+        deep = Policy::AllOf(vec![deep]);
+    }
+    assert_eq!(
+        deep.validate(&o),
+        Err(PolicyError::TooDeep {
+            depth: MAX_DEPTH + 1,
+            max: MAX_DEPTH
+        })
+    );
+    let wide = Policy::AnyOf {
+        threshold: 1,
+        of: (0..MAX_NODES)
+            .map(|_| Policy::Owners { threshold: None })
+            .collect(),
+    };
+    assert_eq!(
+        wide.validate(&o),
+        Err(PolicyError::TooLarge {
+            nodes: MAX_NODES + 1,
+            max: MAX_NODES
+        })
+    );
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every check and test of the suite from a clean machine, installing what it needs:
+# the wasm target, m4 (to build GMP for cggmp21), binaryen (wasm lowering, via scripts/build-wasm.sh).
+# Build output is cached outside the clone (CARGO_TARGET_DIR) so a second run is quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mpc-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain and system packages"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add wasm32-unknown-unknown >/dev/null
+if ! command -v m4 >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq m4) >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq m4 >/dev/null
+  fi
+fi
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+if [ -x scripts/build-wasm.sh ]; then
+  step "wasm artifacts (built, lowered, validated by the VM tests below)"
+  scripts/build-wasm.sh
+fi
+
+step "tests"
+cargo test --workspace --locked --no-fail-fast
