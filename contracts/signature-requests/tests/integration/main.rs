@@ -1,0 +1,9 @@
+//! Cross-contract tests: the real workspace, keyring and signature-requests contracts in
+//! cw-multi-test, with real ECDSA (k256) and EdDSA (ed25519-dalek) signatures.
+
+mod callbacks;
+mod flows;
+mod invariants;
+mod migrate;
+mod refusals;
+mod suite;

@@ -1,0 +1,511 @@
+//! Every refusal: the exact error, and nothing a user can see (requests, balances) changed.
+
+use cosmwasm_std::{coin, Addr, Binary};
+use cw_multi_test::Executor;
+use mpc_interfaces::keyring::ExecuteMsg as KeyringExecuteMsg;
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg, SignRequestStatus, SignResult, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN,
+    MAX_REASON_LEN,
+};
+use mpc_interfaces::{KeyType, Policy};
+use mpc_signature_requests::ContractError;
+
+use crate::suite::*;
+
+fn submit(request_id: u64, result: SignResult) -> ExecuteMsg {
+    ExecuteMsg::SubmitSignatureResult { request_id, result }
+}
+
+/// A suite with a 2-of-3 owners policy, an ECDSA key and one partial request by alice.
+fn partial_request() -> (Suite, u64, u64) {
+    let mut suite = Suite::with_policy(Some(Policy::Owners { threshold: Some(2) }));
+    let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
+    let alice = suite.alice.clone();
+    let id = suite.request(&alice, key_id, vec![hash(1), hash(2)]);
+    (suite, key_id, id)
+}
+
+/// A suite with the default policy and one pending request over two hashes.
+fn pending_request() -> (Suite, u64, u64) {
+    let mut suite = Suite::with_policy(None);
+    let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
+    let alice = suite.alice.clone();
+    let id = suite.request(&alice, key_id, vec![hash(1), hash(2)]);
+    (suite, key_id, id)
+}
+
+#[test]
+fn request_refusals() {
+    let mut suite = Suite::with_policy(None);
+    let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
+    let ed_key = suite.create_key(KeyType::EddsaEd25519, None);
+    let (alice, outsider) = (suite.alice.clone(), suite.outsider.clone());
+    let fee = Suite::fee();
+    let ok_items = vec![hash(1)];
+
+    suite.assert_refused(
+        &outsider,
+        &Suite::request_msg(key_id, ok_items.clone()),
+        &fee,
+        ContractError::NotOwner {
+            sender: outsider.clone(),
+            workspace_id: suite.workspace_id,
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, vec![]),
+        &fee,
+        ContractError::NoItems,
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, vec![hash(1); MAX_ITEMS + 1]),
+        &fee,
+        ContractError::TooManyItems {
+            count: MAX_ITEMS + 1,
+            max: MAX_ITEMS,
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, vec![hash(1), Binary::from(vec![1u8; 31])]),
+        &fee,
+        ContractError::WrongHashLength {
+            index: 1,
+            len: 31,
+            expected: 32,
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(ed_key, vec![Binary::from(b"ok".to_vec()), Binary::default()]),
+        &fee,
+        ContractError::WrongMessageLength {
+            index: 1,
+            len: 0,
+            max: MAX_MESSAGE_LEN,
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(ed_key, vec![Binary::from(vec![0u8; MAX_MESSAGE_LEN + 1])]),
+        &fee,
+        ContractError::WrongMessageLength {
+            index: 0,
+            len: MAX_MESSAGE_LEN + 1,
+            max: MAX_MESSAGE_LEN,
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, ok_items.clone()),
+        &[],
+        ContractError::FeeMissing {
+            expected: format!("{FEE}{DENOM}"),
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, ok_items.clone()),
+        &[coin(FEE, OTHER_DENOM)],
+        ContractError::WrongFeeDenom {
+            denom: OTHER_DENOM.to_string(),
+            expected: format!("{FEE}{DENOM}"),
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, ok_items.clone()),
+        &[coin(FEE - 1, DENOM)],
+        ContractError::WrongFeeAmount {
+            denom: DENOM.to_string(),
+            expected: FEE.into(),
+            sent: (FEE - 1).into(),
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, ok_items.clone()),
+        &[coin(FEE, DENOM), coin(1, OTHER_DENOM)],
+        ContractError::WrongFeeDenom {
+            denom: OTHER_DENOM.to_string(),
+            expected: format!("{FEE}{DENOM}"),
+        },
+    );
+    let too_long = ExecuteMsg::RequestSignature {
+        key_id,
+        items: ok_items.clone(),
+        approval_timeout_blocks: Some(APPROVAL_TIMEOUT + 1),
+        mpc_timeout_blocks: None,
+        callback: false,
+    };
+    suite.assert_refused(
+        &alice,
+        &too_long,
+        &fee,
+        ContractError::TimeoutTooLong {
+            name: "approval_timeout_blocks".to_string(),
+            requested: APPROVAL_TIMEOUT + 1,
+            max: APPROVAL_TIMEOUT,
+        },
+    );
+    let zero = ExecuteMsg::RequestSignature {
+        key_id,
+        items: ok_items.clone(),
+        approval_timeout_blocks: None,
+        mpc_timeout_blocks: Some(0),
+        callback: false,
+    };
+    suite.assert_refused(
+        &alice,
+        &zero,
+        &fee,
+        ContractError::ZeroTimeout {
+            name: "mpc_timeout_blocks".to_string(),
+        },
+    );
+    let with_callback = ExecuteMsg::RequestSignature {
+        key_id,
+        items: ok_items.clone(),
+        approval_timeout_blocks: None,
+        mpc_timeout_blocks: None,
+        callback: true,
+    };
+    suite.assert_refused(
+        &alice,
+        &with_callback,
+        &fee,
+        ContractError::CallbackNotContract {
+            sender: alice.clone(),
+        },
+    );
+
+    let (admin, keyring) = (suite.keyring_admin.clone(), suite.keyring.clone());
+    suite
+        .app
+        .execute_contract(
+            admin,
+            keyring,
+            &KeyringExecuteMsg::DeactivateKeyring {
+                keyring_id: suite.keyring_id,
+            },
+            &[],
+        )
+        .unwrap();
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, ok_items),
+        &fee,
+        ContractError::KeyringInactive {
+            keyring_id: suite.keyring_id,
+        },
+    );
+}
+
+#[test]
+fn vote_refusals() {
+    let (mut suite, _, id) = partial_request();
+    let (alice, bob, outsider) = (suite.alice.clone(), suite.bob.clone(), suite.outsider.clone());
+    let party = suite.parties[0].clone();
+    for stranger in [&outsider, &party] {
+        suite.assert_refused(
+            stranger,
+            &ExecuteMsg::Approve { request_id: id },
+            &[],
+            ContractError::NotApprover {
+                sender: stranger.clone(),
+                request_id: id,
+            },
+        );
+        suite.assert_refused(
+            stranger,
+            &ExecuteMsg::Reject { request_id: id },
+            &[],
+            ContractError::NotApprover {
+                sender: stranger.clone(),
+                request_id: id,
+            },
+        );
+    }
+    // The requester's own approval already counts.
+    suite.assert_refused(
+        &alice,
+        &ExecuteMsg::Approve { request_id: id },
+        &[],
+        ContractError::AlreadyVoted {
+            sender: alice.clone(),
+            request_id: id,
+        },
+    );
+    suite.assert_refused(
+        &alice,
+        &ExecuteMsg::Reject { request_id: id },
+        &[],
+        ContractError::AlreadyVoted {
+            sender: alice.clone(),
+            request_id: id,
+        },
+    );
+    suite.assert_refused(
+        &bob,
+        &ExecuteMsg::Approve { request_id: 99 },
+        &[],
+        ContractError::RequestNotFound { request_id: 99 },
+    );
+
+    // Once pending, approvals are closed.
+    suite.approve(&bob, id).unwrap();
+    let carol = suite.carol.clone();
+    suite.assert_refused(
+        &carol,
+        &ExecuteMsg::Approve { request_id: id },
+        &[],
+        ContractError::NotAwaitingApprovals {
+            request_id: id,
+            status: SignRequestStatus::Pending,
+        },
+    );
+}
+
+#[test]
+fn overdue_and_final_requests_refuse_votes() {
+    let (mut suite, _, id) = partial_request();
+    let bob = suite.bob.clone();
+    suite.advance(APPROVAL_TIMEOUT + 1);
+    suite.assert_refused(
+        &bob,
+        &ExecuteMsg::Approve { request_id: id },
+        &[],
+        ContractError::RequestExpired { request_id: id },
+    );
+    let outsider = suite.outsider.clone();
+    suite
+        .execute(&outsider, &ExecuteMsg::Expire { request_ids: vec![id] }, &[])
+        .unwrap();
+    suite.assert_refused(
+        &bob,
+        &ExecuteMsg::Reject { request_id: id },
+        &[],
+        ContractError::RequestClosed {
+            request_id: id,
+            status: SignRequestStatus::Expired,
+        },
+    );
+}
+
+#[test]
+fn submit_refusals() {
+    let (mut suite, _, id) = pending_request();
+    let (alice, outsider) = (suite.alice.clone(), suite.outsider.clone());
+    let parties = suite.parties.clone();
+    let good = suite.sign(id);
+    let SignResult::Success { signatures } = good.clone() else {
+        unreachable!()
+    };
+
+    for stranger in [&outsider, &alice] {
+        suite.assert_refused(
+            stranger,
+            &submit(id, good.clone()),
+            &[],
+            ContractError::NotParty {
+                sender: stranger.clone(),
+                request_id: id,
+            },
+        );
+    }
+    suite.assert_refused(
+        &parties[0],
+        &submit(
+            id,
+            SignResult::Success {
+                signatures: signatures[..1].to_vec(),
+            },
+        ),
+        &[],
+        ContractError::WrongSignatureCount {
+            count: 1,
+            expected: 2,
+        },
+    );
+    let mut short = signatures.clone();
+    short[1] = Binary::from(vec![1u8; 63]);
+    suite.assert_refused(
+        &parties[0],
+        &submit(id, SignResult::Success { signatures: short }),
+        &[],
+        ContractError::WrongSignatureLength {
+            index: 1,
+            len: 63,
+            expected: 64,
+        },
+    );
+    // A real signature, but over another hash.
+    let mut wrong = signatures.clone();
+    wrong[1] = suite.sign_item(KeyType::EcdsaSecp256k1, &hash(9));
+    suite.assert_refused(
+        &parties[0],
+        &submit(id, SignResult::Success { signatures: wrong }),
+        &[],
+        ContractError::InvalidSignature { index: 1 },
+    );
+    let mut garbage = signatures.clone();
+    garbage[0] = Binary::from(vec![0xff; 64]);
+    suite.assert_refused(
+        &parties[0],
+        &submit(id, SignResult::Success { signatures: garbage }),
+        &[],
+        ContractError::InvalidSignature { index: 0 },
+    );
+    suite.assert_refused(
+        &parties[0],
+        &submit(id, Suite::failure(&"x".repeat(MAX_REASON_LEN + 1))),
+        &[],
+        ContractError::ReasonTooLong {
+            len: MAX_REASON_LEN + 1,
+            max: MAX_REASON_LEN,
+        },
+    );
+
+    suite.submit(&parties[0], id, good.clone()).unwrap();
+    for again in [good.clone(), Suite::failure("changed my mind")] {
+        suite.assert_refused(
+            &parties[0],
+            &submit(id, again),
+            &[],
+            ContractError::AlreadyAnswered {
+                sender: parties[0].clone(),
+                request_id: id,
+            },
+        );
+    }
+
+    // Fulfilled: final, nothing more is taken.
+    suite.submit(&parties[1], id, good.clone()).unwrap();
+    suite.assert_refused(
+        &parties[2],
+        &submit(id, good),
+        &[],
+        ContractError::RequestClosed {
+            request_id: id,
+            status: SignRequestStatus::Fulfilled,
+        },
+    );
+}
+
+#[test]
+fn results_are_refused_before_pending_and_after_the_deadline() {
+    let (mut suite, _, partial) = partial_request();
+    let party = suite.parties[0].clone();
+    let good = suite.sign(partial);
+    suite.assert_refused(
+        &party,
+        &submit(partial, good),
+        &[],
+        ContractError::NotPending {
+            request_id: partial,
+            status: SignRequestStatus::Partial,
+        },
+    );
+
+    let (mut suite, _, pending) = pending_request();
+    let good = suite.sign(pending);
+    suite.advance(MPC_TIMEOUT + 1);
+    suite.assert_refused(
+        &party,
+        &submit(pending, good),
+        &[],
+        ContractError::RequestExpired {
+            request_id: pending,
+        },
+    );
+}
+
+#[test]
+fn rejected_requests_are_final() {
+    let (mut suite, _, id) = pending_request();
+    let parties = suite.parties.clone();
+    suite.submit(&parties[0], id, Suite::failure("down")).unwrap();
+    suite.submit(&parties[1], id, Suite::failure("down")).unwrap();
+    let good = suite.sign(id);
+    suite.assert_refused(
+        &parties[2],
+        &submit(id, good),
+        &[],
+        ContractError::RequestClosed {
+            request_id: id,
+            status: SignRequestStatus::Rejected,
+        },
+    );
+    let outsider = suite.outsider.clone();
+    suite.advance(MPC_TIMEOUT + 1);
+    suite.assert_refused(
+        &outsider,
+        &ExecuteMsg::Expire {
+            request_ids: vec![id],
+        },
+        &[],
+        ContractError::RequestClosed {
+            request_id: id,
+            status: SignRequestStatus::Rejected,
+        },
+    );
+}
+
+#[test]
+fn expire_refusals() {
+    let (mut suite, key_id, first) = pending_request();
+    let alice = suite.alice.clone();
+    suite.advance(MPC_TIMEOUT);
+    let second = suite.request(&alice, key_id, vec![hash(3)]);
+    suite.advance(1);
+    let anyone = Addr::unchecked(suite.outsider.as_str());
+    suite.assert_refused(
+        &anyone,
+        &ExecuteMsg::Expire {
+            request_ids: vec![],
+        },
+        &[],
+        ContractError::EmptyExpireBatch,
+    );
+    suite.assert_refused(
+        &anyone,
+        &ExecuteMsg::Expire {
+            request_ids: vec![first; MAX_EXPIRE_BATCH + 1],
+        },
+        &[],
+        ContractError::TooManyExpireIds {
+            count: MAX_EXPIRE_BATCH + 1,
+            max: MAX_EXPIRE_BATCH,
+        },
+    );
+    // One id that is not overdue refuses the whole batch.
+    suite.assert_refused(
+        &anyone,
+        &ExecuteMsg::Expire {
+            request_ids: vec![first, second],
+        },
+        &[],
+        ContractError::NotOverdue { request_id: second },
+    );
+    suite.assert_refused(
+        &anyone,
+        &ExecuteMsg::Expire {
+            request_ids: vec![first, 77],
+        },
+        &[],
+        ContractError::RequestNotFound { request_id: 77 },
+    );
+    suite.assert_refused(
+        &anyone,
+        &ExecuteMsg::Expire {
+            request_ids: vec![first, first],
+        },
+        &[],
+        ContractError::RequestClosed {
+            request_id: first,
+            status: SignRequestStatus::Expired,
+        },
+    );
+}
