@@ -1,0 +1,272 @@
+//! Threshold ECDSA over secp256k1 (CGGMP21, the audited `cggmp21` crate).
+//!
+//! The costly, key-independent work is done ahead of time, so that a key request does not wait
+//! for it:
+//! 1. [`generate_primes`]: a party's Paillier primes (tens of seconds of CPU, on a blocking thread);
+//! 2. [`aux_info`]: one run per party set, with all parties of the set, consuming fresh primes
+//!    (seconds of CPU per party). The result is reused for every key of that party set.
+//!
+//! Then [`keygen`] (milliseconds) makes a [`KeyShare`] and [`sign`] signs hashes with any
+//! `threshold` of the key's parties. [`PaillierPrimes`], [`AuxInfo`] and [`KeyShare`] serialize with
+//! serde so the store can keep them (they are secret: encrypt them at rest).
+//!
+//! Every run goes over a [`SessionChannel`] and is bounded by a timeout. The protocol's execution
+//! id is derived from the session id, so it is equal on all parties and unique per session.
+
+mod delivery;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cggmp21::generic_ec::Scalar;
+use cggmp21::key_share::AnyKeyShare;
+use cggmp21::security_level::SecurityLevel128;
+use cggmp21::supported_curves::Secp256k1;
+use cggmp21::{DataToSign, ExecutionId};
+use rand::rngs::OsRng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::MpcError;
+use crate::transport::{PartyIndex, SessionChannel, SessionId};
+use delivery::run_protocol;
+
+/// Length of a compressed SEC1 public key.
+pub const PUBLIC_KEY_LEN: usize = 33;
+/// Length of a signature: `r || s`, big endian, low-s.
+pub const SIGNATURE_LEN: usize = 64;
+
+type Level = SecurityLevel128;
+type AuxMsg = cggmp21::key_refresh::msg::aux_only::Msg<Sha256, Level>;
+type KeygenMsg = cggmp21::keygen::ThresholdMsg<Secp256k1, Level, Sha256>;
+type SigningMsg = cggmp21::signing::msg::Msg<Secp256k1, Sha256>;
+
+/// A party's pregenerated Paillier primes; used up by one [`aux_info`] run.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PaillierPrimes(cggmp21::PregeneratedPrimes<Level>);
+
+/// Generates a party's Paillier primes (two safe primes: tens of seconds of CPU) on a blocking
+/// thread, so it can run in the background while the party serves requests.
+pub async fn generate_primes() -> Result<PaillierPrimes, MpcError> {
+    tokio::task::spawn_blocking(|| {
+        PaillierPrimes(cggmp21::PregeneratedPrimes::generate(&mut OsRng))
+    })
+    .await
+    .map_err(|e| MpcError::Protocol {
+        party: None,
+        reason: format!("prime generation task died: {e}"),
+    })
+}
+
+/// Auxiliary info (Paillier keys and ring-Pedersen parameters of every party) of one party set.
+/// Reusable for every key of that set (the cggmp21 authors show reuse across keys is sound).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct AuxInfo {
+    /// Keyring indices of the party set, sorted; the protocol index of a party is its position.
+    parties: Vec<PartyIndex>,
+    aux: cggmp21::key_share::AuxInfo<Level>,
+}
+
+impl AuxInfo {
+    /// The party set (keyring indices, sorted) this aux info belongs to.
+    pub fn parties(&self) -> &[PartyIndex] {
+        &self.parties
+    }
+}
+
+/// One party's share of a threshold ECDSA key.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct KeyShare {
+    /// Keyring indices of the parties that made the key, sorted; the position of a party here is
+    /// its index at key generation, which signing needs.
+    parties: Vec<PartyIndex>,
+    share: cggmp21::KeyShare<Secp256k1, Level>,
+}
+
+impl KeyShare {
+    /// The parties sharing the key (keyring indices, sorted).
+    pub fn parties(&self) -> &[PartyIndex] {
+        &self.parties
+    }
+
+    /// How many parties must take part in signing.
+    pub fn threshold(&self) -> u16 {
+        self.share.min_signers()
+    }
+}
+
+/// The protocol execution id of one step of a session: equal on all parties (they share the
+/// session id), unique per session and step.
+fn execution_id(session: &SessionId, step: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"mpc-party/ecdsa/execution-id/v1");
+    h.update(session.0);
+    h.update((step.len() as u64).to_be_bytes());
+    h.update(step.as_bytes());
+    h.finalize().into()
+}
+
+fn single<T>(mut outputs: Vec<T>) -> T {
+    outputs.pop().expect("one protocol instance, one output")
+}
+
+/// Runs auxiliary info generation with every party of `channel.participants` (the whole party
+/// set: all must be online). Costs seconds of CPU per party; run once per party set and store.
+pub async fn aux_info(
+    channel: SessionChannel,
+    primes: PaillierPrimes,
+    timeout: Duration,
+) -> Result<AuxInfo, MpcError> {
+    let mut parties = channel.participants.clone();
+    parties.sort_unstable();
+    let n = parties.len() as u16;
+    let eid = execution_id(&channel.session, "aux-info");
+    let aux = run_protocol::<AuxMsg, _, _, _, _>(
+        channel,
+        "ecdsa aux info",
+        1,
+        timeout,
+        move |_, i, party| {
+            let primes = primes.0.clone();
+            async move {
+                cggmp21::aux_info_gen(ExecutionId::new(&eid), i, n, primes)
+                    // CRT parameters make the proofs of every later signing faster at no
+                    // noticeable size cost.
+                    .precompute_crt(true)
+                    .start(&mut OsRng, party)
+                    .await
+            }
+        },
+    )
+    .await
+    .map(single)?;
+    Ok(AuxInfo { parties, aux })
+}
+
+/// Distributed key generation among all of `channel.participants` (the party set of `aux`):
+/// any `threshold` of them can sign with the key. The number of parties `n` is the number of
+/// participants.
+pub async fn keygen(
+    channel: SessionChannel,
+    threshold: u16,
+    aux: &AuxInfo,
+    timeout: Duration,
+) -> Result<KeyShare, MpcError> {
+    let mut parties = channel.participants.clone();
+    parties.sort_unstable();
+    if parties != aux.parties {
+        return Err(MpcError::InvalidRequest(format!(
+            "key generation with parties {parties:?} needs their aux info, not that of {:?}",
+            aux.parties
+        )));
+    }
+    let n = parties.len() as u16;
+    if threshold < 2 || threshold > n {
+        return Err(MpcError::InvalidRequest(format!(
+            "threshold {threshold} must be between 2 and the number of parties ({n})"
+        )));
+    }
+    let eid = execution_id(&channel.session, "keygen");
+    let incomplete = run_protocol::<KeygenMsg, _, _, _, _>(
+        channel,
+        "ecdsa keygen",
+        1,
+        timeout,
+        move |_, i, party| async move {
+            cggmp21::keygen::<Secp256k1>(ExecutionId::new(&eid), i, n)
+                .set_threshold(threshold)
+                .start(&mut OsRng, party)
+                .await
+        },
+    )
+    .await
+    .map(single)?;
+    let share = cggmp21::KeyShare::from_parts((incomplete, aux.aux.clone())).map_err(|e| {
+        MpcError::Protocol {
+            party: None,
+            reason: format!("key share does not match the aux info: {e}"),
+        }
+    })?;
+    Ok(KeyShare { parties, share })
+}
+
+/// The key's public key, compressed SEC1 (33 bytes), as the contracts store it.
+pub fn public_key(share: &KeyShare) -> [u8; PUBLIC_KEY_LEN] {
+    let mut out = [0u8; PUBLIC_KEY_LEN];
+    out.copy_from_slice(&share.share.shared_public_key.to_bytes(true));
+    out
+}
+
+/// Signs each of `hashes` (32-byte prehashes) with the signers `channel.participants`, exactly
+/// `threshold` parties of the key. Returns one 64-byte `r || s` low-s signature per hash, in order.
+///
+/// Each hash gets its own full interactive signing (up to a few run concurrently). Presignatures
+/// would make the online step nearly free, but they must never sign a raw hash handed in from
+/// outside: with a presignature fixed before the hash is chosen, an attacker who picks the hash
+/// can forge signatures on other messages (the known attack on ECDSA presignatures over
+/// attacker-chosen prehashes). Our hashes come from request senders, so no presignatures.
+pub async fn sign(
+    channel: SessionChannel,
+    share: &KeyShare,
+    hashes: &[[u8; 32]],
+    timeout: Duration,
+) -> Result<Vec<[u8; SIGNATURE_LEN]>, MpcError> {
+    if hashes.is_empty() {
+        return Err(MpcError::InvalidRequest("nothing to sign".into()));
+    }
+    let mut signers = channel.participants.clone();
+    signers.sort_unstable();
+    if signers.len() != usize::from(share.threshold()) {
+        return Err(MpcError::InvalidRequest(format!(
+            "signing needs exactly {} signers, got {signers:?}",
+            share.threshold()
+        )));
+    }
+    // Index of each signer at key generation.
+    let at_keygen = signers
+        .iter()
+        .map(|p| {
+            share
+                .parties
+                .binary_search(p)
+                .map(|i| i as u16)
+                .map_err(|_| {
+                    MpcError::InvalidRequest(format!(
+                        "signer {p} is not a party of the key ({:?})",
+                        share.parties
+                    ))
+                })
+        })
+        .collect::<Result<Vec<u16>, _>>()?;
+    let session = channel.session;
+    let key = Arc::new(share.share.clone());
+    let hashes: Arc<Vec<[u8; 32]>> = Arc::new(hashes.to_vec());
+    let signatures = run_protocol::<SigningMsg, _, _, _, _>(
+        channel,
+        "ecdsa signing",
+        hashes.len(),
+        timeout,
+        move |lane, i, party| {
+            let key = key.clone();
+            let at_keygen = at_keygen.clone();
+            let eid = execution_id(&session, &format!("sign/{lane}"));
+            // ECDSA takes the hash as an integer reduced modulo the group order.
+            let data =
+                DataToSign::from_scalar(Scalar::<Secp256k1>::from_be_bytes_mod_order(hashes[lane]));
+            async move {
+                cggmp21::signing(ExecutionId::new(&eid), i, &at_keygen, &key)
+                    .sign(&mut OsRng, party, data)
+                    .await
+            }
+        },
+    )
+    .await?;
+    Ok(signatures
+        .into_iter()
+        .map(|signature| {
+            let mut out = [0u8; SIGNATURE_LEN];
+            signature.normalize_s().write_to_slice(&mut out);
+            out
+        })
+        .collect())
+}

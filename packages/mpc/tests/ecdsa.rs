@@ -1,0 +1,291 @@
+//! Threshold ECDSA (CGGMP21) between parties on loopback TCP.
+//!
+//! Paillier primes (tens of seconds each) come from `tests/fixtures/ecdsa_primes.json`, and the
+//! aux info of the five-party set from `tests/fixtures/ecdsa_aux_5.json`, so the suite stays cheap
+//! on two cores; `two_of_three_with_live_aux_info` still runs aux info generation live. A running
+//! party always generates its own primes. Regenerate the fixtures with
+//! `cargo test -p mpc-party --test ecdsa -- --ignored regenerate_fixtures`.
+
+mod ecdsa_support;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use ecdsa_support::*;
+use k256::ecdsa::signature::hazmat::PrehashVerifier;
+use mpc_party::ecdsa::{self, KeyShare, PaillierPrimes};
+use mpc_party::transport::memory::MemoryNetwork;
+use mpc_party::{MpcError, PartyIndex, SessionChannel, SessionId, Transport};
+use sha2::{Digest, Sha256};
+
+/// Asserts that every share holds the same public key and returns it.
+fn common_public_key(shares: &[KeyShare]) -> [u8; 33] {
+    let key = ecdsa::public_key(&shares[0]);
+    for share in shares {
+        assert_eq!(ecdsa::public_key(share), key, "parties disagree on the key");
+    }
+    assert!(key[0] == 2 || key[0] == 3, "compressed SEC1 key");
+    key
+}
+
+/// Verifies like a user would: k256, and the verifier the contracts call.
+fn assert_verifies(public_key: &[u8; 33], hash: &[u8; 32], signature: &[u8; 64]) {
+    let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).expect("key decodes");
+    let sig = k256::ecdsa::Signature::from_slice(signature).expect("signature decodes");
+    assert!(sig.normalize_s().is_none(), "signature is low-s");
+    key.verify_prehash(hash, &sig).expect("k256 verifies");
+    assert!(
+        cosmwasm_crypto::secp256k1_verify(hash, signature, public_key).expect("cosmwasm input ok"),
+        "cosmwasm secp256k1_verify accepts the signature"
+    );
+    // The same signature must not pass for another hash.
+    let other: [u8; 32] = Sha256::digest(hash).into();
+    assert!(!cosmwasm_crypto::secp256k1_verify(&other, signature, public_key).unwrap());
+}
+
+fn hashes(labels: &[&str]) -> Vec<[u8; 32]> {
+    labels.iter().map(|l| Sha256::digest(l).into()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_of_three_with_live_aux_info() {
+    let mut transports = tcp_parties(3).await;
+    let primes = load_primes();
+    let parties = [0, 1, 2];
+    let session = SessionId::new(CONTRACT, "aux", 1, 0);
+    let aux = all_ok(
+        on_parties(
+            &transports,
+            &parties,
+            &parties,
+            session,
+            |party, channel| ecdsa::aux_info(channel, primes[party as usize].clone(), LONG),
+        )
+        .await,
+    );
+    assert!(aux.iter().all(|a| a.parties() == parties));
+
+    let shares = keygen_all(&transports, &aux, 2, 1).await;
+    assert!(shares.iter().all(|s| s.threshold() == 2));
+    let key = common_public_key(&shares);
+
+    let hashes = hashes(&["first", "second"]);
+    let signed = sign_with(&transports, &shares, &[0, 1], &hashes, 1).await;
+    assert_eq!(
+        signed[0], signed[1],
+        "both signers output the same signatures"
+    );
+    for (hash, signature) in hashes.iter().zip(&signed[0]) {
+        assert_verifies(&key, hash, signature);
+    }
+
+    // Party 0 goes offline; the two others still sign, with shares that went through the store's
+    // serialisation.
+    transports[0] = None;
+    let restored: Vec<KeyShare> = shares
+        .iter()
+        .map(|s| serde_json::from_str(&serde_json::to_string(s).unwrap()).unwrap())
+        .collect();
+    let signed = sign_with(&transports, &restored, &[1, 2], &hashes[..1], 2).await;
+    assert_verifies(&key, &hashes[0], &signed[0][0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_of_five_any_three_sign_while_a_party_is_offline() {
+    let mut transports = tcp_parties(5).await;
+    let aux = load_aux_5();
+    let shares = keygen_all(&transports, &aux, 3, 2).await;
+    let key = common_public_key(&shares);
+
+    transports[4] = None;
+    let hashes = hashes(&["3-of-5"]);
+    for (request_id, signers) in [(10, [0, 2, 3]), (11, [1, 2, 3])] {
+        let signed = sign_with(&transports, &shares, &signers, &hashes, request_id).await;
+        assert_verifies(&key, &hashes[0], &signed[0][0]);
+    }
+}
+
+/// Runs a signing session of signers {0, 1, 2} of a 3-of-5 key where party 2 is replaced by
+/// `misbehave`, and returns what the honest parties 0 and 1 got, and how long they took.
+async fn sign_against<F, Fut>(misbehave: F) -> (Vec<Result<Vec<[u8; 64]>, MpcError>>, Duration)
+where
+    F: FnOnce(SessionChannel, KeyShare) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let transports = tcp_parties(5).await;
+    let shares = keygen_all(&transports, &load_aux_5(), 3, 3).await;
+    let session = SessionId::new(CONTRACT, "sign", 30, 0);
+    let signers = [0, 1, 2];
+    let hashes = hashes(&["attacked"]);
+    let bad_channel = transports[2]
+        .as_ref()
+        .unwrap()
+        .open_session(session, signers.to_vec())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (honest, ()) = tokio::join!(
+        on_parties(&transports, &[0, 1], &signers, session, |party, channel| {
+            ecdsa::sign(channel, &shares[party as usize], &hashes, SIGN_TIMEOUT)
+        }),
+        misbehave(bad_channel, shares[2].clone()),
+    );
+    (honest, started.elapsed())
+}
+
+fn assert_blames_party_2(results: &[Result<Vec<[u8; 64]>, MpcError>], reason_part: &str) {
+    for result in results {
+        match result {
+            Err(MpcError::Malformed { party: 2, reason }) => {
+                assert!(reason.contains(reason_part), "reason: {reason}")
+            }
+            other => panic!("expected a malformed message from party 2, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_a_signer_fails_the_session_naming_it() {
+    let (results, took) = sign_against(|channel, _| async move {
+        channel
+            .send(None, b"\x00garbage, not a protocol message".to_vec())
+            .await
+            .unwrap();
+        // Stay connected without saying anything else.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    })
+    .await;
+    assert_blames_party_2(&results, "undecodable");
+    assert!(took < SIGN_TIMEOUT / 2, "failed fast, took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_of_another_session_fails_the_session_naming_its_sender() {
+    let (results, took) = sign_against(|mut channel, share| async move {
+        // Party 2 speaks genuine protocol messages, but of another session (a replay).
+        channel.session = SessionId::new(CONTRACT, "sign", 999, 0);
+        let _ = ecdsa::sign(channel, &share, &hashes(&["other"]), Duration::from_secs(5)).await;
+    })
+    .await;
+    assert_blames_party_2(&results, "another session");
+    assert!(took < SIGN_TIMEOUT / 2, "failed fast, took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_signer_times_out_naming_it() {
+    let transports = tcp_parties(5).await;
+    let shares = keygen_all(&transports, &load_aux_5(), 3, 4).await;
+    let session = SessionId::new(CONTRACT, "sign", 40, 0);
+    let timeout = Duration::from_secs(4);
+    let hash = hashes(&["x"]);
+    let started = Instant::now();
+    // Party 2 is a signer but never joins.
+    let results = on_parties(
+        &transports,
+        &[0, 1],
+        &[0, 1, 2],
+        session,
+        |party, channel| ecdsa::sign(channel, &shares[party as usize], &hash, timeout),
+    )
+    .await;
+    assert!(started.elapsed() < timeout * 3, "bounded by the timeout");
+    for result in results {
+        match result {
+            Err(MpcError::Timeout { waiting_for, .. }) => assert_eq!(waiting_for, vec![2]),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+    }
+}
+
+fn refused<T>(result: Result<T, MpcError>) -> String {
+    match result {
+        Err(MpcError::InvalidRequest(reason)) => reason,
+        Err(other) => panic!("expected InvalidRequest, got {other}"),
+        Ok(_) => panic!("expected InvalidRequest, got success"),
+    }
+}
+
+/// Opens a session for party `me` of `participants` on an in-memory network (no peer needed:
+/// these requests are refused before anything is sent).
+async fn lone_channel(me: PartyIndex, participants: &[PartyIndex]) -> SessionChannel {
+    MemoryNetwork::new(5)
+        .party(me)
+        .open_session(
+            SessionId::new(CONTRACT, "sign", 50, 0),
+            participants.to_vec(),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_are_refused_before_any_message() {
+    let transports = tcp_parties(5).await;
+    let aux = load_aux_5();
+    let shares = keygen_all(&transports, &aux, 3, 5).await;
+    let hash = hashes(&["h"]);
+
+    let reason =
+        refused(ecdsa::sign(lone_channel(0, &[0, 1]).await, &shares[0], &hash, LONG).await);
+    assert!(reason.contains("exactly 3 signers"), "{reason}");
+    let reason =
+        refused(ecdsa::sign(lone_channel(0, &[0, 1, 2]).await, &shares[0], &[], LONG).await);
+    assert!(reason.contains("nothing to sign"), "{reason}");
+    let reason = refused(ecdsa::keygen(lone_channel(0, &[0, 1, 2]).await, 2, &aux[0], LONG).await);
+    assert!(reason.contains("aux info"), "{reason}");
+    let reason =
+        refused(ecdsa::keygen(lone_channel(0, &[0, 1, 2, 3, 4]).await, 1, &aux[0], LONG).await);
+    assert!(reason.contains("threshold 1"), "{reason}");
+}
+
+/// A 3-of-5 key made by parties {0..4}: party 5 of a larger keyring is not one of its signers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signer_outside_the_key_is_refused() {
+    let transports = tcp_parties(5).await;
+    let shares = keygen_all(&transports, &load_aux_5(), 3, 6).await;
+    let channel = MemoryNetwork::new(6)
+        .party(0)
+        .open_session(SessionId::new(CONTRACT, "sign", 60, 0), vec![0, 1, 5])
+        .await
+        .unwrap();
+    let reason = refused(ecdsa::sign(channel, &shares[0], &hashes(&["h"]), LONG).await);
+    assert!(
+        reason.contains("signer 5 is not a party of the key"),
+        "{reason}"
+    );
+}
+
+/// Regenerates the fixtures: Paillier primes for parties 0..5, then the aux info of the party set
+/// {0, 1, 2, 3, 4} from them (over an in-memory network). Minutes of CPU; run by hand only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "regenerates tests/fixtures; minutes of CPU"]
+async fn regenerate_fixtures() {
+    let started = Instant::now();
+    let primes: Vec<PaillierPrimes> =
+        all_ok(futures::future::join_all((0..5).map(|_| ecdsa::generate_primes())).await);
+    eprintln!("primes of 5 parties: {:?}", started.elapsed());
+    std::fs::write(
+        fixture("ecdsa_primes.json"),
+        serde_json::to_string(&primes).unwrap(),
+    )
+    .unwrap();
+
+    let network = MemoryNetwork::new(5);
+    let parties: Vec<PartyIndex> = (0..5).collect();
+    let session = SessionId::new("fixtures", "aux", 0, 0);
+    let runs = parties.iter().map(|&party| {
+        let transport = network.party(party);
+        let primes = primes[party as usize].clone();
+        let parties = parties.clone();
+        async move {
+            let channel = transport.open_session(session, parties).await?;
+            ecdsa::aux_info(channel, primes, Duration::from_secs(1800)).await
+        }
+    });
+    let aux = all_ok(futures::future::join_all(runs).await);
+    std::fs::write(
+        fixture("ecdsa_aux_5.json"),
+        serde_json::to_string(&aux).unwrap(),
+    )
+    .unwrap();
+}
