@@ -7,8 +7,8 @@ use mpc_interfaces::workspace::{
 use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
-use crate::{execute as exec, query as queries};
 use crate::state::{Config, CONFIG};
+use crate::{execute as exec, query as queries};
 
 pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -70,9 +70,7 @@ pub fn execute(
             action,
             timeout_blocks,
         } => exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks),
-        ExecuteMsg::ApproveAction { action_id } => {
-            exec::approve_action(deps, env, info, action_id)
-        }
+        ExecuteMsg::ApproveAction { action_id } => exec::approve_action(deps, env, info, action_id),
         ExecuteMsg::RejectAction { action_id } => exec::reject_action(deps, env, info, action_id),
         ExecuteMsg::ExpireActions { action_ids } => exec::expire_actions(deps, env, action_ids),
     }
@@ -91,7 +89,12 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             owner,
             start_after,
             limit,
-        } => to_json_binary(&queries::workspaces_by_owner(deps, owner, start_after, limit)?),
+        } => to_json_binary(&queries::workspaces_by_owner(
+            deps,
+            owner,
+            start_after,
+            limit,
+        )?),
         QueryMsg::IsOwner {
             workspace_id,
             address,

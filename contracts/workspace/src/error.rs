@@ -65,7 +65,9 @@ pub enum ContractError {
     #[error("{address} is not an eligible approver of admin action {action_id}")]
     NotEligible { address: String, action_id: u64 },
 
-    #[error("{address} is not an eligible approver under the admin policy of workspace {workspace_id}")]
+    #[error(
+        "{address} is not an eligible approver under the admin policy of workspace {workspace_id}"
+    )]
     NotEligibleProposer { address: String, workspace_id: u64 },
 
     #[error("{address} has already voted on admin action {action_id}")]

@@ -11,8 +11,7 @@ use mpc_policy::Policy;
 use crate::error::ContractError;
 use crate::state::{
     insert_action, load_action, load_workspace, next_id, update_action, ActionRecord, Workspace,
-    ACTION_COUNT,
-    AWAITING_APPROVER, CONFIG, WORKSPACES, WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
+    ACTION_COUNT, AWAITING_APPROVER, CONFIG, WORKSPACES, WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
 };
 
 pub fn create_workspace(
@@ -234,7 +233,12 @@ pub fn expire_actions(
                 })
             }
         }
-        close_action(deps.storage, action_id, &mut record, AdminActionStatus::Expired)?;
+        close_action(
+            deps.storage,
+            action_id,
+            &mut record,
+            AdminActionStatus::Expired,
+        )?;
         response = response.add_event(admin_action_event(
             event_action::EXPIRED,
             action_id,
@@ -407,13 +411,13 @@ fn apply_admin_action(
                     });
                 }
                 // e.g. an `owners` threshold that the remaining owners could no longer reach.
-                policy
-                    .validate(&remaining)
-                    .map_err(|source| ContractError::RemovalBreaksPolicy {
+                policy.validate(&remaining).map_err(|source| {
+                    ContractError::RemovalBreaksPolicy {
                         owner: owner.to_string(),
                         policy: name.to_string(),
                         source,
-                    })?;
+                    }
+                })?;
             }
             workspace.owners.retain(|o| *o != owner);
             workspace_event(event_action::OWNER_REMOVED, workspace_id)
@@ -524,7 +528,10 @@ fn ensure_open(record: &ActionRecord, action_id: u64, height: u64) -> Result<(),
     }
 }
 
-fn save_new_workspace(storage: &mut dyn Storage, workspace: &Workspace) -> Result<u64, ContractError> {
+fn save_new_workspace(
+    storage: &mut dyn Storage,
+    workspace: &Workspace,
+) -> Result<u64, ContractError> {
     let workspace_id = next_id(storage, &WORKSPACE_COUNT)?;
     WORKSPACES.save(storage, workspace_id, workspace)?;
     for owner in &workspace.owners {

@@ -4,14 +4,14 @@ use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
 use cw_storage_plus::Bound;
 use mpc_interfaces::page_limit;
 use mpc_interfaces::workspace::{
-    AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse,
-    IsOwnerResponse, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
+    AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse, IsOwnerResponse,
+    SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
 };
 
 use crate::error::ContractError;
 use crate::state::{
-    load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE, AWAITING_APPROVER, CONFIG,
-    WORKSPACES, WORKSPACES_BY_OWNER,
+    load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE,
+    AWAITING_APPROVER, CONFIG, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 /// Position of an action in the deadline-ordered indexes: (expires_height, action_id).

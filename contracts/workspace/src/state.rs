@@ -136,7 +136,11 @@ pub fn next_id(storage: &mut dyn Storage, counter: &Item<u64>) -> StdResult<u64>
 pub fn insert_action(storage: &mut dyn Storage, id: u64, action: &ActionRecord) -> StdResult<()> {
     ACTIONS.save(storage, id, action)?;
     ACTIONS_BY_WORKSPACE.save(storage, (action.workspace_id, id), &())?;
-    status_index(action.status).save(storage, (action.workspace_id, action.expires_height, id), &())
+    status_index(action.status).save(
+        storage,
+        (action.workspace_id, action.expires_height, id),
+        &(),
+    )
 }
 
 /// Saves an existing action whose stored status was `previous`, moving it between status indexes.
@@ -155,7 +159,10 @@ pub fn update_action(
     Ok(())
 }
 
-pub fn load_workspace(storage: &dyn Storage, workspace_id: u64) -> Result<Workspace, ContractError> {
+pub fn load_workspace(
+    storage: &dyn Storage,
+    workspace_id: u64,
+) -> Result<Workspace, ContractError> {
     WORKSPACES
         .may_load(storage, workspace_id)?
         .ok_or(ContractError::WorkspaceNotFound { workspace_id })
@@ -166,4 +173,3 @@ pub fn load_action(storage: &dyn Storage, action_id: u64) -> Result<ActionRecord
         .may_load(storage, action_id)?
         .ok_or(ContractError::ActionNotFound { action_id })
 }
-

@@ -150,7 +150,10 @@ fn every_action_kind_executes() {
         (set_alias("vault"), "alias"),
     ] {
         let res = suite.execute(&alice, &propose_msg(ws, action)).unwrap();
-        assert_eq!(event_attr(&res, "wasm-workspace", "updated", "field"), field);
+        assert_eq!(
+            event_attr(&res, "wasm-workspace", "updated", "field"),
+            field
+        );
     }
     let state = suite.workspace(ws);
     assert_eq!(state.sign_policy, Some(owners(2)));
@@ -204,7 +207,10 @@ fn approvals_collect_until_the_policy_is_satisfied() {
     assert_eq!(attr(approved, "sender"), bob.as_str());
     assert_eq!(attr(approved, "status"), "executed");
     assert_eq!(events(&res, "wasm-admin_action", "executed").len(), 1);
-    assert_eq!(event_attr(&res, "wasm-workspace", "updated", "field"), "alias");
+    assert_eq!(
+        event_attr(&res, "wasm-workspace", "updated", "field"),
+        "alias"
+    );
 
     assert_eq!(suite.workspace(ws).alias.as_deref(), Some("vault"));
     let action = suite.action(1);
@@ -381,8 +387,7 @@ fn propose_refusals_change_nothing() {
             max: 3,
         }),
     );
-    let too_deep =
-        (0..MAX_DEPTH).fold(Policy::any_owner(), |inner, _| Policy::AllOf(vec![inner]));
+    let too_deep = (0..MAX_DEPTH).fold(Policy::any_owner(), |inner, _| Policy::AllOf(vec![inner]));
     suite.assert_refused(
         &alice,
         &propose_msg(
@@ -406,7 +411,12 @@ fn propose_refusals_change_nothing() {
     );
     suite.assert_refused(
         &alice,
-        &propose_msg(ws, AdminAction::SetAlias { alias: Some("".into()) }),
+        &propose_msg(
+            ws,
+            AdminAction::SetAlias {
+                alias: Some("".into()),
+            },
+        ),
         ContractError::EmptyAlias,
     );
     assert!(suite.actions(ws, None, None, None).is_empty());
@@ -464,7 +474,9 @@ fn owner_removal_guards() {
     );
 
     // Full workspace: AddOwner is refused at the bound.
-    let others: Vec<Addr> = (1..MAX_OWNERS).map(|i| suite.addr(&format!("o{i}"))).collect();
+    let others: Vec<Addr> = (1..MAX_OWNERS)
+        .map(|i| suite.addr(&format!("o{i}")))
+        .collect();
     let refs: Vec<&Addr> = others.iter().collect();
     let full = suite.create(&alice, &refs, None, None);
     suite.assert_refused(
@@ -640,7 +652,9 @@ fn votes_follow_the_policy_snapshot_taken_at_proposal() {
         ws,
         ..
     } = three_owners(Some(owners(2)));
-    let old = suite.propose(&alice, ws, set_alias("old rules"), None).unwrap();
+    let old = suite
+        .propose(&alice, ws, set_alias("old rules"), None)
+        .unwrap();
     // The admin policy becomes "Alice alone".
     let change = suite
         .propose(
@@ -683,7 +697,9 @@ fn overdue_actions_read_as_expired_everywhere() {
         eve,
         ws,
     } = three_owners(Some(owners(2)));
-    let id = suite.propose(&alice, ws, set_alias("late"), Some(5)).unwrap();
+    let id = suite
+        .propose(&alice, ws, set_alias("late"), Some(5))
+        .unwrap();
     let expires = suite.action(id).expires_height;
     assert_eq!(expires, suite.height() + 5);
 
@@ -717,7 +733,12 @@ fn overdue_actions_read_as_expired_everywhere() {
 
     // Anyone may settle it.
     let res = suite
-        .execute(&eve, &ExecuteMsg::ExpireActions { action_ids: vec![id] })
+        .execute(
+            &eve,
+            &ExecuteMsg::ExpireActions {
+                action_ids: vec![id],
+            },
+        )
         .unwrap();
     let expired = events(&res, "wasm-admin_action", "expired")[0];
     assert_eq!(attr(expired, "action_id"), id.to_string());
@@ -813,16 +834,24 @@ fn expire_settles_a_full_batch() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(suite.awaiting(&bob, None, Some(MAX_LIMIT)).len(), MAX_EXPIRE_BATCH);
+    assert_eq!(
+        suite.awaiting(&bob, None, Some(MAX_LIMIT)).len(),
+        MAX_EXPIRE_BATCH
+    );
     suite.advance(1);
     let res = suite
-        .execute(&eve, &ExecuteMsg::ExpireActions { action_ids: ids.clone() })
+        .execute(
+            &eve,
+            &ExecuteMsg::ExpireActions {
+                action_ids: ids.clone(),
+            },
+        )
         .unwrap();
-    assert_eq!(events(&res, "wasm-admin_action", "expired").len(), MAX_EXPIRE_BATCH);
     assert_eq!(
-        suite.actions(ws, Some(Expired), None, Some(MAX_LIMIT)),
-        ids
+        events(&res, "wasm-admin_action", "expired").len(),
+        MAX_EXPIRE_BATCH
     );
+    assert_eq!(suite.actions(ws, Some(Expired), None, Some(MAX_LIMIT)), ids);
     assert!(suite.awaiting(&bob, None, None).is_empty());
 }
 
@@ -838,7 +867,9 @@ fn action_lists_page_by_status_and_deadline() {
     } = three_owners(Some(owners(2)));
     // Deadlines (blocks from now): 1: 30, 2: 10, 3: 20, 4: 40, 5: 50, 6: 60.
     for timeout in [30, 10, 20, 40, 50, 60] {
-        suite.propose(&alice, ws, set_alias("x"), Some(timeout)).unwrap();
+        suite
+            .propose(&alice, ws, set_alias("x"), Some(timeout))
+            .unwrap();
     }
     suite.approve(&bob, 4).unwrap(); // executed
     suite.reject(&bob, 5).unwrap();
@@ -854,14 +885,22 @@ fn action_lists_page_by_status_and_deadline() {
     assert_eq!(suite.actions(ws, Some(Pending), Some(3), None), vec![1, 6]);
     assert_eq!(suite.actions(ws, Some(Pending), Some(1), Some(1)), vec![6]);
     // A cursor at an overdue action still resumes after it.
-    assert_eq!(suite.actions(ws, Some(Pending), Some(2), None), vec![3, 1, 6]);
+    assert_eq!(
+        suite.actions(ws, Some(Pending), Some(2), None),
+        vec![3, 1, 6]
+    );
     assert_eq!(suite.actions(ws, Some(Expired), None, None), vec![2]);
     assert_eq!(suite.actions(ws, Some(Executed), None, None), vec![4]);
     assert_eq!(suite.actions(ws, Some(Rejected), None, None), vec![5]);
 
     // Settled and lazily expired actions merge into one deadline-ordered list.
     suite
-        .execute(&bob, &ExecuteMsg::ExpireActions { action_ids: vec![2] })
+        .execute(
+            &bob,
+            &ExecuteMsg::ExpireActions {
+                action_ids: vec![2],
+            },
+        )
         .unwrap();
     suite.advance(20); // 3 (deadline 20) and 1 (30) are now overdue
     assert_eq!(suite.actions(ws, Some(Expired), None, None), vec![2, 3, 1]);
@@ -895,7 +934,9 @@ fn awaiting_queue_pages_and_skips_overdue_actions() {
     } = three_owners(Some(owners(2)));
     // Deadlines: 1: 5, 2: 40, 3: 30, 4: 5, 5: 50.
     for timeout in [5, 40, 30, 5, 50] {
-        suite.propose(&alice, ws, set_alias("x"), Some(timeout)).unwrap();
+        suite
+            .propose(&alice, ws, set_alias("x"), Some(timeout))
+            .unwrap();
     }
     assert_eq!(suite.awaiting(&carol, None, None), vec![1, 4, 3, 2, 5]);
     suite.advance(5);

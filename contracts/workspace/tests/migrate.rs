@@ -23,15 +23,22 @@ fn migrate(suite: &mut Suite) -> cosmwasm_std::StdResult<cw_multi_test::AppRespo
 
 fn set_stored(suite: &mut Suite, name: &str, version: &str) {
     let contract = suite.contract.clone();
-    cw2::set_contract_version(&mut *suite.app.contract_storage_mut(&contract), name, version)
-        .unwrap();
+    cw2::set_contract_version(
+        &mut *suite.app.contract_storage_mut(&contract),
+        name,
+        version,
+    )
+    .unwrap();
 }
 
 #[test]
 fn instantiate_records_the_contract_version() {
     let suite = Suite::new();
     let stored = stored_version(&suite);
-    assert_eq!((stored.contract.as_str(), stored.version.as_str()), (NAME, VERSION));
+    assert_eq!(
+        (stored.contract.as_str(), stored.version.as_str()),
+        (NAME, VERSION)
+    );
 }
 
 #[test]

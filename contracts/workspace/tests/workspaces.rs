@@ -78,7 +78,10 @@ fn owners_and_policies_are_stored_as_given() {
         .filter(|a| a.key == "owner")
         .map(|a| a.value.clone())
         .collect();
-    assert_eq!(listed, vec![alice.to_string(), bob.to_string(), carol.to_string()]);
+    assert_eq!(
+        listed,
+        vec![alice.to_string(), bob.to_string(), carol.to_string()]
+    );
 
     let ws = suite.workspace(1);
     assert_eq!(ws.owners, vec![alice.clone(), bob.clone(), carol.clone()]);
@@ -114,7 +117,9 @@ fn create_workspace_refusals_change_nothing() {
             owner: alice.to_string(),
         },
     );
-    let many: Vec<_> = (0..MAX_OWNERS).map(|i| suite.addr(&format!("o{i}"))).collect();
+    let many: Vec<_> = (0..MAX_OWNERS)
+        .map(|i| suite.addr(&format!("o{i}")))
+        .collect();
     let many_refs: Vec<_> = many.iter().collect();
     suite.assert_refused(
         &alice,
@@ -465,7 +470,9 @@ fn workspaces_page_with_start_after_and_clamped_limit() {
     for i in 1..=total {
         // Bob co-owns every third workspace.
         let extra: Vec<&cosmwasm_std::Addr> = if i % 3 == 0 { vec![&bob] } else { vec![] };
-        suite.execute(&alice, &create_msg(&extra, None, None, None)).unwrap();
+        suite
+            .execute(&alice, &create_msg(&extra, None, None, None))
+            .unwrap();
     }
     let page = |suite: &Suite, start_after, limit| -> Vec<u64> {
         let res: mpc_interfaces::workspace::WorkspacesResponse = suite
@@ -480,8 +487,20 @@ fn workspaces_page_with_start_after_and_clamped_limit() {
     assert_eq!(page(&suite, None, Some(0)), vec![1]);
     assert_eq!(page(&suite, None, Some(1000)).len(), MAX_LIMIT as usize);
 
-    assert_eq!(suite.workspaces_by_owner(&bob, None, Some(3)), vec![3, 6, 9]);
-    assert_eq!(suite.workspaces_by_owner(&bob, Some(9), Some(2)), vec![12, 15]);
-    assert_eq!(suite.workspaces_by_owner(&bob, Some(100), None), vec![102, 105]);
-    assert_eq!(suite.workspaces_by_owner(&alice, None, Some(1000)).len(), MAX_LIMIT as usize);
+    assert_eq!(
+        suite.workspaces_by_owner(&bob, None, Some(3)),
+        vec![3, 6, 9]
+    );
+    assert_eq!(
+        suite.workspaces_by_owner(&bob, Some(9), Some(2)),
+        vec![12, 15]
+    );
+    assert_eq!(
+        suite.workspaces_by_owner(&bob, Some(100), None),
+        vec![102, 105]
+    );
+    assert_eq!(
+        suite.workspaces_by_owner(&alice, None, Some(1000)).len(),
+        MAX_LIMIT as usize
+    );
 }

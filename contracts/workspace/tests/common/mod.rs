@@ -115,9 +115,11 @@ impl Suite {
                 timeout_blocks,
             },
         )?;
-        Ok(event_attr(&res, "wasm-admin_action", "created", "action_id")
-            .parse()
-            .unwrap())
+        Ok(
+            event_attr(&res, "wasm-admin_action", "created", "action_id")
+                .parse()
+                .unwrap(),
+        )
     }
 
     pub fn approve(&mut self, sender: &Addr, action_id: u64) -> StdResult<AppResponse> {
@@ -154,7 +156,12 @@ impl Suite {
         res.actions.iter().map(|a| a.id).collect()
     }
 
-    pub fn awaiting(&self, approver: &Addr, start_after: Option<u64>, limit: Option<u32>) -> Vec<u64> {
+    pub fn awaiting(
+        &self,
+        approver: &Addr,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    ) -> Vec<u64> {
         let res: AdminActionsResponse = self
             .query(&QueryMsg::ActionsAwaitingApprover {
                 approver: approver.to_string(),
@@ -213,7 +220,10 @@ impl Suite {
         for name in USERS {
             let user = self.addr(name);
             out.push(format!("{:?}", self.awaiting(&user, None, Some(100))));
-            out.push(format!("{:?}", self.workspaces_by_owner(&user, None, Some(100))));
+            out.push(format!(
+                "{:?}",
+                self.workspaces_by_owner(&user, None, Some(100))
+            ));
         }
         out.join("\n")
     }
@@ -223,7 +233,11 @@ impl Suite {
         let before = self.snapshot();
         let err = self.execute(sender, msg).unwrap_err();
         assert_contract_error(&err, &expected);
-        assert_eq!(before, self.snapshot(), "state changed by a refused message");
+        assert_eq!(
+            before,
+            self.snapshot(),
+            "state changed by a refused message"
+        );
     }
 
     /// Like `assert_refused`, for errors whose text comes from the chain API (address
@@ -231,8 +245,15 @@ impl Suite {
     pub fn assert_refused_with(&mut self, sender: &Addr, msg: &ExecuteMsg, fragment: &str) {
         let before = self.snapshot();
         let err = self.execute(sender, msg).unwrap_err();
-        assert!(err.to_string().contains(fragment), "unexpected error: {err}");
-        assert_eq!(before, self.snapshot(), "state changed by a refused message");
+        assert!(
+            err.to_string().contains(fragment),
+            "unexpected error: {err}"
+        );
+        assert_eq!(
+            before,
+            self.snapshot(),
+            "state changed by a refused message"
+        );
     }
 }
 
@@ -277,8 +298,7 @@ pub fn events<'a>(res: &'a AppResponse, ty: &str, action: &str) -> Vec<&'a Event
         .iter()
         .filter(|e| {
             e.ty == ty
-                && e
-                    .attributes
+                && e.attributes
                     .iter()
                     .any(|a| a.key == "action" && a.value == action)
         })
@@ -288,7 +308,12 @@ pub fn events<'a>(res: &'a AppResponse, ty: &str, action: &str) -> Vec<&'a Event
 /// Value of attribute `key` on the single `ty` event with the given `action`.
 pub fn event_attr(res: &AppResponse, ty: &str, action: &str, key: &str) -> String {
     let found = events(res, ty, action);
-    assert_eq!(found.len(), 1, "expected one {ty}/{action} event in {:?}", res.events);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {ty}/{action} event in {:?}",
+        res.events
+    );
     attr(found[0], key)
 }
 
