@@ -5,9 +5,7 @@ use cosmwasm_std::{
 };
 use cw2::{get_contract_version, set_contract_version};
 use mpc_interfaces::events::{action, attr};
-use mpc_interfaces::signature_requests::{
-    ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN,
-};
+use mpc_interfaces::signature_requests::{ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN};
 use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;

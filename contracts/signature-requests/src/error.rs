@@ -37,7 +37,11 @@ pub enum ContractError {
     },
 
     #[error("item {index} is {len} bytes; an EdDSA message must be 1 to {max} bytes")]
-    WrongMessageLength { index: usize, len: usize, max: usize },
+    WrongMessageLength {
+        index: usize,
+        len: usize,
+        max: usize,
+    },
 
     #[error("signature request fee missing: expected {expected}")]
     FeeMissing { expected: String },

@@ -303,11 +303,7 @@ pub fn submit_signature_result(
     Ok(response)
 }
 
-pub fn expire(
-    deps: DepsMut,
-    env: Env,
-    request_ids: Vec<u64>,
-) -> Result<Response, ContractError> {
+pub fn expire(deps: DepsMut, env: Env, request_ids: Vec<u64>) -> Result<Response, ContractError> {
     if request_ids.is_empty() {
         return Err(ContractError::EmptyExpireBatch);
     }

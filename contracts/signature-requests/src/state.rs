@@ -92,7 +92,7 @@ impl SignatureRequest {
     }
 
     pub fn has_answered(&self, party: &Addr) -> bool {
-        self.answers.iter().any(|a| &a.party == party)
+        self.answers.iter().any(|a| a.party == *party)
     }
 
     /// Parties whose answer was a (verified) signature set, in answer order.

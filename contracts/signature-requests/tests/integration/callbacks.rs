@@ -167,8 +167,12 @@ fn expiry_and_rejection_call_back_with_their_status() {
     let rejected = request_via(&mut suite, &receiver, key_id, true);
     let expired = request_via(&mut suite, &receiver, key_id, true);
     let parties = suite.parties.clone();
-    suite.submit(&parties[0], rejected, Suite::failure("down")).unwrap();
-    suite.submit(&parties[1], rejected, Suite::failure("down")).unwrap();
+    suite
+        .submit(&parties[0], rejected, Suite::failure("down"))
+        .unwrap();
+    suite
+        .submit(&parties[1], rejected, Suite::failure("down"))
+        .unwrap();
     let record = recorded(&suite, &receiver, rejected).unwrap();
     assert_eq!(record.status, SignRequestStatus::Rejected);
     assert_eq!(record.signatures, None);

@@ -34,7 +34,10 @@ fn instantiate_refuses_zero_timeouts_and_bad_addresses() {
     bad.keyring_contract = "not an address".to_string();
     let err = instantiate(deps.as_mut(), mock_env(), info.clone(), bad).unwrap_err();
     assert!(matches!(err, ContractError::Std(_)));
-    assert!(cw2::get_contract_version(&deps.storage).is_err(), "nothing stored");
+    assert!(
+        cw2::get_contract_version(&deps.storage).is_err(),
+        "nothing stored"
+    );
 
     instantiate(deps.as_mut(), mock_env(), info, msg(None, None)).unwrap();
     let config = mpc_signature_requests::query::config(deps.as_ref()).unwrap();

@@ -79,7 +79,10 @@ fn request_refusals() {
     );
     suite.assert_refused(
         &alice,
-        &Suite::request_msg(ed_key, vec![Binary::from(b"ok".to_vec()), Binary::default()]),
+        &Suite::request_msg(
+            ed_key,
+            vec![Binary::from(b"ok".to_vec()), Binary::default()],
+        ),
         &fee,
         ContractError::WrongMessageLength {
             index: 1,
@@ -206,7 +209,11 @@ fn request_refusals() {
 #[test]
 fn vote_refusals() {
     let (mut suite, _, id) = partial_request();
-    let (alice, bob, outsider) = (suite.alice.clone(), suite.bob.clone(), suite.outsider.clone());
+    let (alice, bob, outsider) = (
+        suite.alice.clone(),
+        suite.bob.clone(),
+        suite.outsider.clone(),
+    );
     let party = suite.parties[0].clone();
     for stranger in [&outsider, &party] {
         suite.assert_refused(
@@ -281,7 +288,13 @@ fn overdue_and_final_requests_refuse_votes() {
     );
     let outsider = suite.outsider.clone();
     suite
-        .execute(&outsider, &ExecuteMsg::Expire { request_ids: vec![id] }, &[])
+        .execute(
+            &outsider,
+            &ExecuteMsg::Expire {
+                request_ids: vec![id],
+            },
+            &[],
+        )
         .unwrap();
     suite.assert_refused(
         &bob,
@@ -354,7 +367,12 @@ fn submit_refusals() {
     garbage[0] = Binary::from(vec![0xff; 64]);
     suite.assert_refused(
         &parties[0],
-        &submit(id, SignResult::Success { signatures: garbage }),
+        &submit(
+            id,
+            SignResult::Success {
+                signatures: garbage,
+            },
+        ),
         &[],
         ContractError::InvalidSignature { index: 0 },
     );
@@ -426,8 +444,12 @@ fn results_are_refused_before_pending_and_after_the_deadline() {
 fn rejected_requests_are_final() {
     let (mut suite, _, id) = pending_request();
     let parties = suite.parties.clone();
-    suite.submit(&parties[0], id, Suite::failure("down")).unwrap();
-    suite.submit(&parties[1], id, Suite::failure("down")).unwrap();
+    suite
+        .submit(&parties[0], id, Suite::failure("down"))
+        .unwrap();
+    suite
+        .submit(&parties[1], id, Suite::failure("down"))
+        .unwrap();
     let good = suite.sign(id);
     suite.assert_refused(
         &parties[2],

@@ -71,12 +71,13 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Workspace with the given sign policy (None: any one owner); `extra_owners` join alice, bob
-    /// and carol (e.g. callback receiver contracts, instantiated by `before_workspace`).
+    /// Workspace with the given sign policy (None: any one owner), owned by alice, bob and carol.
     pub fn with_policy(sign_policy: Option<Policy>) -> Self {
         Self::build(sign_policy, |_| vec![])
     }
 
+    /// As `with_policy`; the accounts `before_workspace` returns (e.g. callback receiver
+    /// contracts it instantiates) become owners too.
     pub fn build(
         sign_policy: Option<Policy>,
         before_workspace: impl FnOnce(&mut App) -> Vec<Addr>,
@@ -88,7 +89,10 @@ impl Suite {
         let carol = api.addr_make("carol");
         let outsider = api.addr_make("outsider");
         let keyring_admin = api.addr_make("keyring_admin");
-        let parties: Vec<Addr> = ["p1", "p2", "p3"].iter().map(|p| api.addr_make(p)).collect();
+        let parties: Vec<Addr> = ["p1", "p2", "p3"]
+            .iter()
+            .map(|p| api.addr_make(p))
+            .collect();
         let funded = [&alice, &bob, &carol, &outsider];
         app.init_modules(|router, _, storage| {
             for account in funded {
@@ -406,15 +410,16 @@ impl Suite {
         accounts
     }
 
-    /// What a user can see: every request (ids 1..=20) and every balance.
+    /// What a user can see: every request (ids are sequential from 1) and every balance.
     pub fn snapshot(&self) -> (Vec<Option<SignatureRequestResponse>>, Vec<(u128, u128)>) {
-        let requests = (1..=20)
+        let requests: Vec<_> = (1..)
             .map(|request_id| {
                 self.app
                     .wrap()
                     .query_wasm_smart(&self.contract, &QueryMsg::Request { request_id })
                     .ok()
             })
+            .take_while(Option::is_some)
             .collect();
         let balances = self
             .accounts()
