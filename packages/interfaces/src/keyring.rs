@@ -16,6 +16,12 @@ pub const MAX_DESCRIPTION_LEN: usize = 256;
 pub const MAX_REASON_LEN: usize = 256;
 /// Most requests one `ExpireKeyRequests` settles.
 pub const MAX_EXPIRE_BATCH: usize = 30;
+/// Most denominations one fee (`key_req_fee`, `sig_req_fee`) may have.
+pub const MAX_FEE_DENOMS: usize = 8;
+/// Key request timeout used when the instantiate message gives none.
+pub const DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS: u64 = 1_000;
+/// Longest a key request may wait for the parties, in blocks.
+pub const MAX_KEY_REQUEST_TIMEOUT_BLOCKS: u64 = 100_000;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -142,8 +148,10 @@ pub enum QueryMsg {
     },
     #[returns(KeyRequestResponse)]
     KeyRequest { request_id: u64 },
-    /// The connector's work list: requests of a keyring in a status, over an index. A pending
-    /// request past its deadline reads as expired and is not listed under `Pending`.
+    /// The connector's work list: requests of a keyring in a status, over an index, ordered by
+    /// deadline height, then id (the most urgent first); `start_after` is the last id of the
+    /// previous page. A pending request past its deadline reads as expired: it is listed under
+    /// `Expired`, not under `Pending`.
     #[returns(KeyRequestsResponse)]
     KeyRequestsByKeyring {
         keyring_id: u64,

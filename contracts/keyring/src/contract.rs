@@ -1,0 +1,193 @@
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use mpc_interfaces::keyring::{
+    ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS,
+};
+use mpc_interfaces::MigrateMsg;
+
+use crate::error::ContractError;
+use crate::state::{Config, CONFIG};
+use crate::{execute, query, validate};
+
+pub const CONTRACT_NAME: &str = "crates.io:mpc-keyring";
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    let workspace_contract = validate::address(deps.api, &msg.workspace_contract)?;
+    let key_request_timeout_blocks = msg
+        .key_request_timeout_blocks
+        .unwrap_or(DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS);
+    validate::timeout(key_request_timeout_blocks)?;
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    CONFIG.save(
+        deps.storage,
+        &Config {
+            workspace_contract: workspace_contract.clone(),
+            key_request_timeout_blocks,
+        },
+    )?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("workspace_contract", workspace_contract))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    match msg {
+        ExecuteMsg::CreateKeyring {
+            description,
+            parties,
+            party_threshold,
+            key_req_fee,
+            sig_req_fee,
+        } => execute::create_keyring(
+            deps,
+            info,
+            description,
+            parties,
+            party_threshold,
+            key_req_fee,
+            sig_req_fee,
+        ),
+        ExecuteMsg::AddParty {
+            keyring_id,
+            party,
+            new_threshold,
+        } => execute::add_party(deps, info, keyring_id, party, new_threshold),
+        ExecuteMsg::RemoveParty {
+            keyring_id,
+            party,
+            new_threshold,
+        } => execute::remove_party(deps, info, keyring_id, party, new_threshold),
+        ExecuteMsg::AddAdmin { keyring_id, admin } => {
+            execute::add_admin(deps, info, keyring_id, admin)
+        }
+        ExecuteMsg::RemoveAdmin { keyring_id, admin } => {
+            execute::remove_admin(deps, info, keyring_id, admin)
+        }
+        ExecuteMsg::UpdateKeyring {
+            keyring_id,
+            description,
+            party_threshold,
+            key_req_fee,
+            sig_req_fee,
+        } => execute::update_keyring(
+            deps,
+            info,
+            keyring_id,
+            description,
+            party_threshold,
+            key_req_fee,
+            sig_req_fee,
+        ),
+        ExecuteMsg::DeactivateKeyring { keyring_id } => {
+            execute::deactivate_keyring(deps, info, keyring_id)
+        }
+        ExecuteMsg::ActivateKeyring { keyring_id } => {
+            execute::activate_keyring(deps, info, keyring_id)
+        }
+        ExecuteMsg::RequestKey {
+            workspace_id,
+            keyring_id,
+            key_type,
+            sign_policy,
+            timeout_blocks,
+        } => execute::request_key(
+            deps,
+            env,
+            info,
+            workspace_id,
+            keyring_id,
+            key_type,
+            sign_policy,
+            timeout_blocks,
+        ),
+        ExecuteMsg::SubmitKeyResult { request_id, result } => {
+            execute::submit_key_result(deps, env, info, request_id, result)
+        }
+        ExecuteMsg::ExpireKeyRequests { request_ids } => {
+            execute::expire_key_requests(deps, env, info, request_ids)
+        }
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    let binary = match msg {
+        QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
+        QueryMsg::Keyring { keyring_id } => to_json_binary(&query::keyring(deps, keyring_id)?),
+        QueryMsg::Keyrings { start_after, limit } => {
+            to_json_binary(&query::keyrings(deps, start_after, limit)?)
+        }
+        QueryMsg::KeyRequest { request_id } => {
+            to_json_binary(&query::key_request(deps, env, request_id)?)
+        }
+        QueryMsg::KeyRequestsByKeyring {
+            keyring_id,
+            status,
+            start_after,
+            limit,
+        } => to_json_binary(&query::key_requests_by_keyring(
+            deps,
+            env,
+            keyring_id,
+            status,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::Key { key_id } => to_json_binary(&query::key(deps, key_id)?),
+        QueryMsg::KeysByWorkspace {
+            workspace_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query::keys_by_workspace(
+            deps,
+            workspace_id,
+            start_after,
+            limit,
+        )?),
+    }?;
+    Ok(binary)
+}
+
+/// Migrations only move forward, and only from this contract.
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    let stored = cw2::get_contract_version(deps.storage)?;
+    if stored.contract != CONTRACT_NAME {
+        return Err(ContractError::WrongContract {
+            expected: CONTRACT_NAME.to_string(),
+            found: stored.contract,
+        });
+    }
+    let parse = |version: &str| {
+        version
+            .parse::<semver::Version>()
+            .map_err(|_| ContractError::InvalidVersion {
+                version: version.to_string(),
+            })
+    };
+    if parse(&stored.version)? > parse(CONTRACT_VERSION)? {
+        return Err(ContractError::CannotDowngrade {
+            from: stored.version,
+            to: CONTRACT_VERSION.to_string(),
+        });
+    }
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", stored.version)
+        .add_attribute("to_version", CONTRACT_VERSION))
+}

@@ -1,0 +1,160 @@
+use cosmwasm_std::{StdError, Uint256};
+use cw_utils::PaymentError;
+use mpc_policy::PolicyError;
+use thiserror::Error;
+
+#[derive(Error, Debug)]
+pub enum ContractError {
+    #[error(transparent)]
+    Std(#[from] StdError),
+
+    /// Funds sent with a request do not match the fee (missing, wrong denom, or not expected).
+    #[error("fee: {0}")]
+    Payment(#[from] PaymentError),
+
+    #[error("sign policy refused: {0}")]
+    Policy(#[from] PolicyError),
+
+    // --- authorisation ---
+    #[error("{sender} is not an admin of keyring {keyring_id}")]
+    NotAnAdmin { keyring_id: u64, sender: String },
+
+    #[error("{sender} is not an owner of workspace {workspace_id}")]
+    NotAnOwner { workspace_id: u64, sender: String },
+
+    #[error("{sender} is not a party of key request {request_id}")]
+    NotAParty { request_id: u64, sender: String },
+
+    // --- records that do not exist ---
+    #[error("keyring {keyring_id} does not exist")]
+    KeyringNotFound { keyring_id: u64 },
+
+    #[error("key request {request_id} does not exist")]
+    KeyRequestNotFound { request_id: u64 },
+
+    #[error("key {key_id} does not exist")]
+    KeyNotFound { key_id: u64 },
+
+    #[error("workspace contract refused the query about workspace {workspace_id}: {reason}")]
+    WorkspaceQueryFailed { workspace_id: u64, reason: String },
+
+    #[error("{address} is not a valid address")]
+    InvalidAddress { address: String },
+
+    // --- keyring shape ---
+    #[error("a keyring needs at least one party")]
+    NoParties,
+
+    #[error("{count} parties is more than the {max} a keyring may have")]
+    TooManyParties { count: usize, max: usize },
+
+    #[error("{party} is already a party of the keyring")]
+    DuplicateParty { party: String },
+
+    #[error("{party} is not a party of keyring {keyring_id}")]
+    UnknownParty { keyring_id: u64, party: String },
+
+    #[error("cannot remove the last party of keyring {keyring_id}")]
+    CannotRemoveLastParty { keyring_id: u64 },
+
+    #[error("party threshold {threshold} is out of range 1..={parties}")]
+    ThresholdOutOfRange { threshold: u32, parties: usize },
+
+    #[error("{admin} is already an admin of the keyring")]
+    DuplicateAdmin { admin: String },
+
+    #[error("{admin} is not an admin of keyring {keyring_id}")]
+    UnknownAdmin { keyring_id: u64, admin: String },
+
+    #[error("a keyring may have at most {max} admins")]
+    TooManyAdmins { max: usize },
+
+    #[error("cannot remove the last admin of keyring {keyring_id}")]
+    CannotRemoveLastAdmin { keyring_id: u64 },
+
+    #[error("description is {len} bytes; at most {max} are allowed")]
+    DescriptionTooLong { len: usize, max: usize },
+
+    #[error("fee coin {denom} has a zero amount")]
+    ZeroFeeAmount { denom: String },
+
+    #[error("fee names denom {denom} twice")]
+    DuplicateFeeDenom { denom: String },
+
+    #[error("fee has a coin with an empty denom")]
+    EmptyFeeDenom,
+
+    #[error("fee has {count} denoms; at most {max} are allowed")]
+    TooManyFeeDenoms { count: usize, max: usize },
+
+    #[error("keyring {keyring_id} is already active")]
+    KeyringAlreadyActive { keyring_id: u64 },
+
+    #[error("keyring {keyring_id} is already inactive")]
+    KeyringAlreadyInactive { keyring_id: u64 },
+
+    // --- key requests ---
+    #[error("keyring {keyring_id} is inactive and takes no new requests")]
+    KeyringInactive { keyring_id: u64 },
+
+    #[error("fee: sent {sent}{denom}, expected exactly {expected}{denom}")]
+    WrongFeeAmount {
+        denom: String,
+        expected: Uint256,
+        sent: Uint256,
+    },
+
+    #[error("timeout of {timeout} blocks is out of range 1..={max}")]
+    TimeoutOutOfRange { timeout: u64, max: u64 },
+
+    #[error("key request {request_id} is {status}; it takes no more answers")]
+    RequestFinal { request_id: u64, status: String },
+
+    #[error("key request {request_id} is expired (deadline height {deadline_height})")]
+    Expired {
+        request_id: u64,
+        deadline_height: u64,
+    },
+
+    #[error("{party} has already answered key request {request_id}")]
+    AlreadyAnswered { request_id: u64, party: String },
+
+    #[error("{key_type} public key must be {expected} bytes, got {actual}")]
+    InvalidPublicKeyLength {
+        key_type: String,
+        expected: usize,
+        actual: usize,
+    },
+
+    #[error("compressed secp256k1 public key must start with 0x02 or 0x03, got 0x{prefix:02x}")]
+    InvalidPublicKeyPrefix { prefix: u8 },
+
+    #[error("public key is not a point on the secp256k1 curve")]
+    PublicKeyNotOnCurve,
+
+    #[error("failure reason is {len} bytes; at most {max} are allowed")]
+    ReasonTooLong { len: usize, max: usize },
+
+    // --- expiry ---
+    #[error("no request ids given")]
+    EmptyExpireBatch,
+
+    #[error("{count} request ids is more than the {max} one call settles")]
+    ExpireBatchTooLarge { count: usize, max: usize },
+
+    #[error("key request {request_id} is not overdue (deadline height {deadline_height})")]
+    NotOverdue {
+        request_id: u64,
+        deadline_height: u64,
+    },
+
+    // --- migration ---
+    #[error("cannot migrate from contract {found}; this is {expected}")]
+    WrongContract { expected: String, found: String },
+
+    #[error("cannot migrate from version {from} down to {to}")]
+    CannotDowngrade { from: String, to: String },
+
+    #[error("invalid contract version {version}")]
+    InvalidVersion { version: String },
+}

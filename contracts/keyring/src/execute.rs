@@ -1,0 +1,507 @@
+use cosmwasm_std::{Addr, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Storage};
+use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
+use mpc_interfaces::keyring::{
+    KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
+};
+use mpc_interfaces::workspace::{
+    IsOwnerResponse, QueryMsg as WorkspaceQueryMsg, SignPolicyResponse,
+};
+use mpc_interfaces::KeyType;
+use mpc_policy::Policy;
+use serde::de::DeserializeOwned;
+
+use crate::error::ContractError;
+use crate::fees;
+use crate::state::{
+    key_requests, keys, next_id, Key, KeyRequest, Keyring, Outcome, CONFIG, KEYRINGS,
+    LAST_KEYRING_ID, LAST_KEY_ID, LAST_KEY_REQUEST_ID,
+};
+use crate::validate;
+
+pub fn create_keyring(
+    deps: DepsMut,
+    info: MessageInfo,
+    description: String,
+    parties: Vec<String>,
+    party_threshold: u32,
+    key_req_fee: Vec<Coin>,
+    sig_req_fee: Vec<Coin>,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    validate::description(&description)?;
+    let parties = validate::parties(deps.api, &parties)?;
+    validate::threshold(party_threshold, parties.len())?;
+    let key_req_fee = validate::fee(key_req_fee)?;
+    let sig_req_fee = validate::fee(sig_req_fee)?;
+
+    let id = next_id(deps.storage, &LAST_KEYRING_ID)?;
+    let keyring = Keyring {
+        id,
+        creator: info.sender.clone(),
+        description,
+        admins: vec![info.sender.clone()],
+        parties,
+        party_threshold,
+        key_req_fee,
+        sig_req_fee,
+        active: true,
+    };
+    KEYRINGS.save(deps.storage, id, &keyring)?;
+    Ok(Response::new()
+        .add_event(keyring_event(action::CREATED, &keyring, &info.sender))
+        .add_attribute(attr::KEYRING_ID, id.to_string()))
+}
+
+pub fn add_party(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+    party: String,
+    new_threshold: Option<u32>,
+) -> Result<Response, ContractError> {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    let party = validate::address(deps.api, &party)?;
+    if keyring.parties.contains(&party) {
+        return Err(ContractError::DuplicateParty {
+            party: party.into_string(),
+        });
+    }
+    if keyring.parties.len() >= MAX_PARTIES {
+        return Err(ContractError::TooManyParties {
+            count: keyring.parties.len() + 1,
+            max: MAX_PARTIES,
+        });
+    }
+    keyring.parties.push(party.clone());
+    set_threshold(&mut keyring, new_threshold)?;
+    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    Ok(Response::new().add_event(
+        keyring_event(action::PARTY_ADDED, &keyring, &info.sender)
+            .add_attribute(attr::PARTY, party),
+    ))
+}
+
+pub fn remove_party(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+    party: String,
+    new_threshold: Option<u32>,
+) -> Result<Response, ContractError> {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    let Some(index) = keyring.parties.iter().position(|p| p.as_str() == party) else {
+        return Err(ContractError::UnknownParty { keyring_id, party });
+    };
+    if keyring.parties.len() == 1 {
+        return Err(ContractError::CannotRemoveLastParty { keyring_id });
+    }
+    let removed = keyring.parties.remove(index);
+    set_threshold(&mut keyring, new_threshold)?;
+    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    Ok(Response::new().add_event(
+        keyring_event(action::PARTY_REMOVED, &keyring, &info.sender)
+            .add_attribute(attr::PARTY, removed),
+    ))
+}
+
+pub fn add_admin(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+    admin: String,
+) -> Result<Response, ContractError> {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    let admin = validate::address(deps.api, &admin)?;
+    if keyring.admins.contains(&admin) {
+        return Err(ContractError::DuplicateAdmin {
+            admin: admin.into_string(),
+        });
+    }
+    if keyring.admins.len() >= MAX_ADMINS {
+        return Err(ContractError::TooManyAdmins { max: MAX_ADMINS });
+    }
+    keyring.admins.push(admin.clone());
+    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    Ok(Response::new().add_event(
+        keyring_event(action::ADMIN_ADDED, &keyring, &info.sender)
+            .add_attribute(attr::ADMIN, admin),
+    ))
+}
+
+pub fn remove_admin(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+    admin: String,
+) -> Result<Response, ContractError> {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    let Some(index) = keyring.admins.iter().position(|a| a.as_str() == admin) else {
+        return Err(ContractError::UnknownAdmin { keyring_id, admin });
+    };
+    if keyring.admins.len() == 1 {
+        return Err(ContractError::CannotRemoveLastAdmin { keyring_id });
+    }
+    let removed = keyring.admins.remove(index);
+    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    Ok(Response::new().add_event(
+        keyring_event(action::ADMIN_REMOVED, &keyring, &info.sender)
+            .add_attribute(attr::ADMIN, removed),
+    ))
+}
+
+pub fn update_keyring(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+    description: Option<String>,
+    party_threshold: Option<u32>,
+    key_req_fee: Option<Vec<Coin>>,
+    sig_req_fee: Option<Vec<Coin>>,
+) -> Result<Response, ContractError> {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    if let Some(description) = description {
+        validate::description(&description)?;
+        keyring.description = description;
+    }
+    set_threshold(&mut keyring, party_threshold)?;
+    if let Some(fee) = key_req_fee {
+        keyring.key_req_fee = validate::fee(fee)?;
+    }
+    if let Some(fee) = sig_req_fee {
+        keyring.sig_req_fee = validate::fee(fee)?;
+    }
+    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    Ok(Response::new().add_event(keyring_event(action::UPDATED, &keyring, &info.sender)))
+}
+
+pub fn deactivate_keyring(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+) -> Result<Response, ContractError> {
+    set_active(deps, info, keyring_id, false)
+}
+
+pub fn activate_keyring(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+) -> Result<Response, ContractError> {
+    set_active(deps, info, keyring_id, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn request_key(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    workspace_id: u64,
+    keyring_id: u64,
+    key_type: KeyType,
+    sign_policy: Option<Policy>,
+    timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    let config = CONFIG.load(deps.storage)?;
+    let is_owner: IsOwnerResponse = query_workspace(
+        &deps,
+        &config.workspace_contract,
+        workspace_id,
+        &WorkspaceQueryMsg::IsOwner {
+            workspace_id,
+            address: info.sender.to_string(),
+        },
+    )?;
+    if !is_owner.is_owner {
+        return Err(ContractError::NotAnOwner {
+            workspace_id,
+            sender: info.sender.into_string(),
+        });
+    }
+
+    let keyring = load_keyring(deps.storage, keyring_id)?;
+    if !keyring.active {
+        return Err(ContractError::KeyringInactive { keyring_id });
+    }
+    if let Some(policy) = &sign_policy {
+        let signing: SignPolicyResponse = query_workspace(
+            &deps,
+            &config.workspace_contract,
+            workspace_id,
+            &WorkspaceQueryMsg::SignPolicy { workspace_id },
+        )?;
+        let owners: Vec<String> = signing.owners.into_iter().map(Addr::into_string).collect();
+        policy.validate(&owners)?;
+    }
+    let timeout = timeout_blocks.unwrap_or(config.key_request_timeout_blocks);
+    validate::timeout(timeout)?;
+    fees::check_exact_payment(&info.funds, &keyring.key_req_fee)?;
+
+    let id = next_id(deps.storage, &LAST_KEY_REQUEST_ID)?;
+    let request = KeyRequest {
+        id,
+        workspace_id,
+        keyring_id,
+        requester: info.sender,
+        key_type,
+        status: KeyRequestStatus::Pending,
+        parties: keyring.parties,
+        party_threshold: keyring.party_threshold,
+        answers: vec![],
+        fee: keyring.key_req_fee,
+        sign_policy,
+        created_height: env.block.height,
+        deadline_height: env.block.height + timeout,
+        key_id: None,
+        reject_reason: None,
+    };
+    key_requests().save(deps.storage, id, &request)?;
+    Ok(Response::new()
+        .add_event(key_request_event(action::CREATED, &request))
+        .add_attribute(attr::REQUEST_ID, id.to_string()))
+}
+
+pub fn submit_key_result(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    request_id: u64,
+    result: KeyResult,
+) -> Result<Response, ContractError> {
+    let mut request = load_key_request(deps.storage, request_id)?;
+    if !request.parties.contains(&info.sender) {
+        return Err(ContractError::NotAParty {
+            request_id,
+            sender: info.sender.into_string(),
+        });
+    }
+    cw_utils::nonpayable(&info)?;
+    ensure_open(&request, env.block.height)?;
+    if request.has_answered(&info.sender) {
+        return Err(ContractError::AlreadyAnswered {
+            request_id,
+            party: info.sender.into_string(),
+        });
+    }
+    match &result {
+        KeyResult::Success { public_key } => {
+            validate::public_key(deps.api, request.key_type, public_key)?
+        }
+        KeyResult::Failure { reason } => validate::reason(reason)?,
+    }
+
+    let previous = request.clone();
+    request.answers.push(PartyKeyAnswer {
+        party: info.sender.clone(),
+        result,
+        height: env.block.height,
+    });
+    let mut response = Response::new().add_event(
+        key_request_event(action::PARTY_RESULT, &request).add_attribute(attr::PARTY, &info.sender),
+    );
+
+    match request.outcome() {
+        Outcome::Agreed {
+            public_key,
+            parties,
+        } => {
+            let key_id = next_id(deps.storage, &LAST_KEY_ID)?;
+            let key = Key {
+                id: key_id,
+                workspace_id: request.workspace_id,
+                keyring_id: request.keyring_id,
+                key_type: request.key_type,
+                public_key,
+                parties: request.parties.clone(),
+                party_threshold: request.party_threshold,
+                sign_policy: request.sign_policy.clone(),
+                request_id,
+                created_height: env.block.height,
+            };
+            keys().save(deps.storage, key_id, &key)?;
+            request.status = KeyRequestStatus::Fulfilled;
+            request.key_id = Some(key_id);
+            response = response
+                .add_messages(fees::payout(&request.fee, &parties))
+                .add_event(key_event(&key))
+                .add_event(
+                    key_request_event(action::FULFILLED, &request)
+                        .add_attribute(attr::KEY_ID, key_id.to_string()),
+                );
+        }
+        Outcome::Unreachable { reason } => {
+            request.status = KeyRequestStatus::Rejected;
+            request.reject_reason = Some(reason.clone());
+            response = response
+                .add_messages(fees::refund(&request.fee, &request.requester))
+                .add_event(
+                    key_request_event(action::REJECTED, &request)
+                        .add_attribute(attr::REASON, reason),
+                );
+        }
+        Outcome::Open => {}
+    }
+    // `replace` with the old value keeps the (keyring, status, deadline) index in step.
+    key_requests().replace(deps.storage, request_id, Some(&request), Some(&previous))?;
+    Ok(response)
+}
+
+pub fn expire_key_requests(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    request_ids: Vec<u64>,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    if request_ids.is_empty() {
+        return Err(ContractError::EmptyExpireBatch);
+    }
+    if request_ids.len() > MAX_EXPIRE_BATCH {
+        return Err(ContractError::ExpireBatchTooLarge {
+            count: request_ids.len(),
+            max: MAX_EXPIRE_BATCH,
+        });
+    }
+    let mut response = Response::new();
+    for request_id in request_ids {
+        let previous = load_key_request(deps.storage, request_id)?;
+        if previous.status.is_final() {
+            return Err(ContractError::RequestFinal {
+                request_id,
+                status: previous.status.as_str().to_string(),
+            });
+        }
+        if !previous.is_overdue(env.block.height) {
+            return Err(ContractError::NotOverdue {
+                request_id,
+                deadline_height: previous.deadline_height,
+            });
+        }
+        let mut request = previous.clone();
+        request.status = KeyRequestStatus::Expired;
+        key_requests().replace(deps.storage, request_id, Some(&request), Some(&previous))?;
+        response = response
+            .add_messages(fees::refund(&request.fee, &request.requester))
+            .add_event(key_request_event(action::EXPIRED, &request));
+    }
+    Ok(response)
+}
+
+fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> Result<Keyring, ContractError> {
+    KEYRINGS
+        .may_load(storage, keyring_id)?
+        .ok_or(ContractError::KeyringNotFound { keyring_id })
+}
+
+fn load_key_request(storage: &dyn Storage, request_id: u64) -> Result<KeyRequest, ContractError> {
+    key_requests()
+        .may_load(storage, request_id)?
+        .ok_or(ContractError::KeyRequestNotFound { request_id })
+}
+
+/// Loads a keyring and checks that the sender administers it, before any input is looked at.
+/// Admin messages take no funds: any sent would be stranded in the contract.
+fn load_keyring_as_admin(
+    storage: &dyn Storage,
+    keyring_id: u64,
+    info: &MessageInfo,
+) -> Result<Keyring, ContractError> {
+    let keyring = load_keyring(storage, keyring_id)?;
+    if !keyring.admins.contains(&info.sender) {
+        return Err(ContractError::NotAnAdmin {
+            keyring_id,
+            sender: info.sender.to_string(),
+        });
+    }
+    cw_utils::nonpayable(info)?;
+    Ok(keyring)
+}
+
+/// Applies `new_threshold` (or keeps the current one) and checks it against the party count.
+fn set_threshold(keyring: &mut Keyring, new_threshold: Option<u32>) -> Result<(), ContractError> {
+    let threshold = new_threshold.unwrap_or(keyring.party_threshold);
+    validate::threshold(threshold, keyring.parties.len())?;
+    keyring.party_threshold = threshold;
+    Ok(())
+}
+
+fn set_active(
+    deps: DepsMut,
+    info: MessageInfo,
+    keyring_id: u64,
+    active: bool,
+) -> Result<Response, ContractError> {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    match (keyring.active, active) {
+        (true, true) => return Err(ContractError::KeyringAlreadyActive { keyring_id }),
+        (false, false) => return Err(ContractError::KeyringAlreadyInactive { keyring_id }),
+        _ => {}
+    }
+    keyring.active = active;
+    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    let event_action = if active {
+        action::ACTIVATED
+    } else {
+        action::DEACTIVATED
+    };
+    Ok(Response::new().add_event(keyring_event(event_action, &keyring, &info.sender)))
+}
+
+/// Refuses answers to a request that has ended or is past its deadline.
+fn ensure_open(request: &KeyRequest, height: u64) -> Result<(), ContractError> {
+    match request.status_at(height) {
+        KeyRequestStatus::Pending => Ok(()),
+        KeyRequestStatus::Expired => Err(ContractError::Expired {
+            request_id: request.id,
+            deadline_height: request.deadline_height,
+        }),
+        status => Err(ContractError::RequestFinal {
+            request_id: request.id,
+            status: status.as_str().to_string(),
+        }),
+    }
+}
+
+fn query_workspace<T: DeserializeOwned>(
+    deps: &DepsMut,
+    workspace_contract: &Addr,
+    workspace_id: u64,
+    msg: &WorkspaceQueryMsg,
+) -> Result<T, ContractError> {
+    deps.querier
+        .query_wasm_smart(workspace_contract, msg)
+        .map_err(|e| ContractError::WorkspaceQueryFailed {
+            workspace_id,
+            reason: e.to_string(),
+        })
+}
+
+fn keyring_event(action: &str, keyring: &Keyring, sender: &Addr) -> Event {
+    Event::new(KEYRING_EVENT)
+        .add_attribute(attr::ACTION, action)
+        .add_attribute(attr::KEYRING_ID, keyring.id.to_string())
+        .add_attribute(attr::SENDER, sender)
+}
+
+fn key_request_event(action: &str, request: &KeyRequest) -> Event {
+    Event::new(KEY_REQUEST_EVENT)
+        .add_attribute(attr::ACTION, action)
+        .add_attribute(attr::REQUEST_ID, request.id.to_string())
+        .add_attribute(attr::KEYRING_ID, request.keyring_id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, request.workspace_id.to_string())
+        .add_attribute(attr::KEY_TYPE, request.key_type.as_str())
+        .add_attribute(attr::STATUS, request.status.as_str())
+}
+
+fn key_event(key: &Key) -> Event {
+    Event::new(KEY_EVENT)
+        .add_attribute(attr::ACTION, action::CREATED)
+        .add_attribute(attr::KEY_ID, key.id.to_string())
+        .add_attribute(attr::REQUEST_ID, key.request_id.to_string())
+        .add_attribute(attr::KEYRING_ID, key.keyring_id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, key.workspace_id.to_string())
+        .add_attribute(attr::KEY_TYPE, key.key_type.as_str())
+        .add_attribute(
+            attr::PUBLIC_KEY,
+            HexBinary::from(key.public_key.as_slice()).to_hex(),
+        )
+}

@@ -1,0 +1,257 @@
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Addr, Binary, Coin, StdResult, Storage};
+use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use mpc_interfaces::keyring::{
+    KeyRequestResponse, KeyRequestStatus, KeyResponse, KeyResult, KeyringResponse, PartyKeyAnswer,
+};
+use mpc_interfaces::KeyType;
+use mpc_policy::Policy;
+
+#[cw_serde]
+pub struct Config {
+    pub workspace_contract: Addr,
+    pub key_request_timeout_blocks: u64,
+}
+
+pub const CONFIG: Item<Config> = Item::new("config");
+
+/// Last id handed out per record kind; ids start at 1.
+pub const LAST_KEYRING_ID: Item<u64> = Item::new("last_keyring_id");
+pub const LAST_KEY_REQUEST_ID: Item<u64> = Item::new("last_key_request_id");
+pub const LAST_KEY_ID: Item<u64> = Item::new("last_key_id");
+
+/// Bumps a counter and returns the new id.
+pub fn next_id(storage: &mut dyn Storage, counter: &Item<u64>) -> StdResult<u64> {
+    let id = counter.may_load(storage)?.unwrap_or_default() + 1;
+    counter.save(storage, &id)?;
+    Ok(id)
+}
+
+#[cw_serde]
+pub struct Keyring {
+    pub id: u64,
+    pub creator: Addr,
+    pub description: String,
+    pub admins: Vec<Addr>,
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    /// Sorted by denom, no zero amounts, no duplicate denoms.
+    pub key_req_fee: Vec<Coin>,
+    pub sig_req_fee: Vec<Coin>,
+    pub active: bool,
+}
+
+pub const KEYRINGS: Map<u64, Keyring> = Map::new("keyrings");
+
+impl From<Keyring> for KeyringResponse {
+    fn from(k: Keyring) -> Self {
+        KeyringResponse {
+            id: k.id,
+            creator: k.creator,
+            description: k.description,
+            admins: k.admins,
+            parties: k.parties,
+            party_threshold: k.party_threshold,
+            key_req_fee: k.key_req_fee,
+            sig_req_fee: k.sig_req_fee,
+            active: k.active,
+        }
+    }
+}
+
+#[cw_serde]
+pub struct KeyRequest {
+    pub id: u64,
+    pub workspace_id: u64,
+    pub keyring_id: u64,
+    pub requester: Addr,
+    pub key_type: KeyType,
+    /// As stored: a pending request past its deadline stays `Pending` here until it is settled;
+    /// use [`KeyRequest::status_at`] for what everybody sees.
+    pub status: KeyRequestStatus,
+    /// Snapshot of the keyring's parties and threshold when the request was made.
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    /// At most one per party, in the order they arrived.
+    pub answers: Vec<PartyKeyAnswer>,
+    /// Held by the contract until the request ends.
+    pub fee: Vec<Coin>,
+    pub sign_policy: Option<Policy>,
+    pub created_height: u64,
+    /// Last height at which answers are taken.
+    pub deadline_height: u64,
+    pub key_id: Option<u64>,
+    pub reject_reason: Option<String>,
+}
+
+/// Where the answers so far leave a pending request.
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// `party_threshold` parties gave this key; they are listed in the order they answered.
+    Agreed {
+        public_key: Binary,
+        parties: Vec<Addr>,
+    },
+    /// Not enough parties are left unanswered to reach the threshold.
+    Unreachable { reason: String },
+    /// Still possible, not yet reached.
+    Open,
+}
+
+impl KeyRequest {
+    pub fn is_overdue(&self, height: u64) -> bool {
+        height > self.deadline_height
+    }
+
+    /// The status as seen at `height`: an overdue pending request reads as expired.
+    pub fn status_at(&self, height: u64) -> KeyRequestStatus {
+        if self.status == KeyRequestStatus::Pending && self.is_overdue(height) {
+            KeyRequestStatus::Expired
+        } else {
+            self.status
+        }
+    }
+
+    pub fn has_answered(&self, party: &Addr) -> bool {
+        self.answers.iter().any(|a| a.party == *party)
+    }
+
+    /// Groups the successful answers by public key and decides whether the key exists, can no
+    /// longer exist, or may still come. Failures and minority keys count against the threshold.
+    pub fn outcome(&self) -> Outcome {
+        let threshold = self.party_threshold as usize;
+        // (key, parties that gave it), in order of first appearance; at most MAX_PARTIES groups.
+        let mut groups: Vec<(&Binary, Vec<Addr>)> = Vec::new();
+        for answer in &self.answers {
+            if let KeyResult::Success { public_key } = &answer.result {
+                match groups.iter_mut().find(|(key, _)| *key == public_key) {
+                    Some((_, parties)) => parties.push(answer.party.clone()),
+                    None => groups.push((public_key, vec![answer.party.clone()])),
+                }
+            }
+        }
+        let largest = groups.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
+        if let Some((key, parties)) = groups.into_iter().find(|(_, p)| p.len() >= threshold) {
+            return Outcome::Agreed {
+                public_key: key.clone(),
+                parties,
+            };
+        }
+        let unanswered = self.parties.len() - self.answers.len();
+        if unanswered + largest < threshold {
+            return Outcome::Unreachable {
+                reason: format!(
+                    "party threshold {threshold} can no longer be met: {unanswered} parties \
+                     unanswered, largest agreement {largest}"
+                ),
+            };
+        }
+        Outcome::Open
+    }
+
+    pub fn to_response(&self, height: u64) -> KeyRequestResponse {
+        KeyRequestResponse {
+            id: self.id,
+            workspace_id: self.workspace_id,
+            keyring_id: self.keyring_id,
+            requester: self.requester.clone(),
+            key_type: self.key_type,
+            status: self.status_at(height),
+            parties: self.parties.clone(),
+            party_threshold: self.party_threshold,
+            answers: self.answers.clone(),
+            fee: self.fee.clone(),
+            sign_policy: self.sign_policy.clone(),
+            created_height: self.created_height,
+            deadline_height: self.deadline_height,
+            key_id: self.key_id,
+            reject_reason: self.reject_reason.clone(),
+        }
+    }
+}
+
+/// Index key of a key request: (keyring id, stored status, deadline height). Ordering by deadline
+/// lets the `Pending` work list skip overdue requests with a range bound instead of a scan.
+pub type KeyringStatusDeadline = (u64, String, u64);
+
+pub struct KeyRequestIndexes<'a> {
+    pub by_keyring_status: MultiIndex<'a, KeyringStatusDeadline, KeyRequest, u64>,
+}
+
+impl IndexList<KeyRequest> for KeyRequestIndexes<'_> {
+    fn get_indexes(&'_ self) -> Box<dyn Iterator<Item = &'_ dyn Index<KeyRequest>> + '_> {
+        let v: Vec<&dyn Index<KeyRequest>> = vec![&self.by_keyring_status];
+        Box::new(v.into_iter())
+    }
+}
+
+pub fn key_requests<'a>() -> IndexedMap<u64, KeyRequest, KeyRequestIndexes<'a>> {
+    IndexedMap::new(
+        "key_requests",
+        KeyRequestIndexes {
+            by_keyring_status: MultiIndex::new(
+                |_pk, r: &KeyRequest| {
+                    (
+                        r.keyring_id,
+                        r.status.as_str().to_string(),
+                        r.deadline_height,
+                    )
+                },
+                "key_requests",
+                "key_requests__keyring_status",
+            ),
+        },
+    )
+}
+
+#[cw_serde]
+pub struct Key {
+    pub id: u64,
+    pub workspace_id: u64,
+    pub keyring_id: u64,
+    pub key_type: KeyType,
+    pub public_key: Binary,
+    /// The keyring's parties and threshold when the key was requested: they sign with it.
+    pub parties: Vec<Addr>,
+    pub party_threshold: u32,
+    pub sign_policy: Option<Policy>,
+    pub request_id: u64,
+    pub created_height: u64,
+}
+
+impl From<Key> for KeyResponse {
+    fn from(k: Key) -> Self {
+        KeyResponse {
+            id: k.id,
+            workspace_id: k.workspace_id,
+            keyring_id: k.keyring_id,
+            key_type: k.key_type,
+            public_key: k.public_key,
+            parties: k.parties,
+            party_threshold: k.party_threshold,
+            sign_policy: k.sign_policy,
+            request_id: k.request_id,
+            created_height: k.created_height,
+        }
+    }
+}
+
+pub struct KeyIndexes<'a> {
+    pub by_workspace: MultiIndex<'a, u64, Key, u64>,
+}
+
+impl IndexList<Key> for KeyIndexes<'_> {
+    fn get_indexes(&'_ self) -> Box<dyn Iterator<Item = &'_ dyn Index<Key>> + '_> {
+        let v: Vec<&dyn Index<Key>> = vec![&self.by_workspace];
+        Box::new(v.into_iter())
+    }
+}
+
+pub fn keys<'a>() -> IndexedMap<u64, Key, KeyIndexes<'a>> {
+    IndexedMap::new(
+        "keys",
+        KeyIndexes {
+            by_workspace: MultiIndex::new(|_pk, k: &Key| k.workspace_id, "keys", "keys__workspace"),
+        },
+    )
+}

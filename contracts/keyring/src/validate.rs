@@ -1,0 +1,153 @@
+//! Checks on user input shared by several messages. Each returns the error that names what was
+//! wrong, before anything is written.
+
+use cosmwasm_std::{Addr, Api, Coin};
+use mpc_interfaces::keyring::{
+    MAX_DESCRIPTION_LEN, MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
+    MAX_REASON_LEN,
+};
+use mpc_interfaces::KeyType;
+
+use crate::error::ContractError;
+
+pub fn address(api: &dyn Api, address: &str) -> Result<Addr, ContractError> {
+    api.addr_validate(address)
+        .map_err(|_| ContractError::InvalidAddress {
+            address: address.to_string(),
+        })
+}
+
+/// Validates party addresses: at least one, at most `MAX_PARTIES`, no duplicates.
+pub fn parties(api: &dyn Api, parties: &[String]) -> Result<Vec<Addr>, ContractError> {
+    if parties.is_empty() {
+        return Err(ContractError::NoParties);
+    }
+    if parties.len() > MAX_PARTIES {
+        return Err(ContractError::TooManyParties {
+            count: parties.len(),
+            max: MAX_PARTIES,
+        });
+    }
+    let mut out: Vec<Addr> = Vec::with_capacity(parties.len());
+    for party in parties {
+        let addr = address(api, party)?;
+        if out.contains(&addr) {
+            return Err(ContractError::DuplicateParty {
+                party: addr.into_string(),
+            });
+        }
+        out.push(addr);
+    }
+    Ok(out)
+}
+
+pub fn threshold(threshold: u32, parties: usize) -> Result<(), ContractError> {
+    if threshold == 0 || threshold as usize > parties {
+        return Err(ContractError::ThresholdOutOfRange { threshold, parties });
+    }
+    Ok(())
+}
+
+pub fn description(description: &str) -> Result<(), ContractError> {
+    if description.len() > MAX_DESCRIPTION_LEN {
+        return Err(ContractError::DescriptionTooLong {
+            len: description.len(),
+            max: MAX_DESCRIPTION_LEN,
+        });
+    }
+    Ok(())
+}
+
+pub fn reason(reason: &str) -> Result<(), ContractError> {
+    if reason.len() > MAX_REASON_LEN {
+        return Err(ContractError::ReasonTooLong {
+            len: reason.len(),
+            max: MAX_REASON_LEN,
+        });
+    }
+    Ok(())
+}
+
+pub fn timeout(timeout: u64) -> Result<(), ContractError> {
+    if timeout == 0 || timeout > MAX_KEY_REQUEST_TIMEOUT_BLOCKS {
+        return Err(ContractError::TimeoutOutOfRange {
+            timeout,
+            max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
+        });
+    }
+    Ok(())
+}
+
+/// Validates a fee and returns it in canonical form (sorted by denom), so that stored fees compare
+/// equal to what the bank module sends.
+pub fn fee(mut fee: Vec<Coin>) -> Result<Vec<Coin>, ContractError> {
+    if fee.len() > MAX_FEE_DENOMS {
+        return Err(ContractError::TooManyFeeDenoms {
+            count: fee.len(),
+            max: MAX_FEE_DENOMS,
+        });
+    }
+    fee.sort_by(|a, b| a.denom.cmp(&b.denom));
+    for (i, coin) in fee.iter().enumerate() {
+        if coin.denom.is_empty() {
+            return Err(ContractError::EmptyFeeDenom);
+        }
+        if coin.amount.is_zero() {
+            return Err(ContractError::ZeroFeeAmount {
+                denom: coin.denom.clone(),
+            });
+        }
+        if i > 0 && fee[i - 1].denom == coin.denom {
+            return Err(ContractError::DuplicateFeeDenom {
+                denom: coin.denom.clone(),
+            });
+        }
+    }
+    Ok(fee)
+}
+
+/// Any 32-byte hash and any 64-byte r||s with r, s in 1..n: the key parser runs before the
+/// signature is checked, so this only probes whether the key parses.
+const PROBE_HASH: [u8; 32] = [0u8; 32];
+const PROBE_SIGNATURE: [u8; 64] = [1u8; 64];
+
+/// Checks that `public_key` is a well-formed key of `key_type`.
+///
+/// ECDSA: 33 bytes, SEC1 compressed prefix 0x02/0x03, and the point must parse. The host has no
+/// "parse key" call, but `secp256k1_verify` parses the key before verifying: for a key that does
+/// not decode to a curve point it returns an error (cosmwasm-crypto maps the k256 parse failure to
+/// `GenericErr`, code 10 over the VM boundary), while for a valid key with a non-matching
+/// signature it returns `Ok(false)`. So the probe costs one host verification and no crypto code
+/// in the contract.
+///
+/// EdDSA: 32 bytes. The same probe does not work for Ed25519: cosmwasm-crypto's `ed25519_verify`
+/// reports a key that does not decompress as `Ok(false)`, exactly like a wrong signature, so the
+/// host cannot tell the two apart. A 32-byte value that is not a point can never verify a
+/// signature, so such a key is useless rather than unsafe, and it only comes about if
+/// `party_threshold` parties submit the same bytes.
+pub fn public_key(
+    api: &dyn Api,
+    key_type: KeyType,
+    public_key: &[u8],
+) -> Result<(), ContractError> {
+    let expected = key_type.public_key_len();
+    if public_key.len() != expected {
+        return Err(ContractError::InvalidPublicKeyLength {
+            key_type: key_type.as_str().to_string(),
+            expected,
+            actual: public_key.len(),
+        });
+    }
+    match key_type {
+        KeyType::EcdsaSecp256k1 => {
+            let prefix = public_key[0];
+            if prefix != 0x02 && prefix != 0x03 {
+                return Err(ContractError::InvalidPublicKeyPrefix { prefix });
+            }
+            api.secp256k1_verify(&PROBE_HASH, &PROBE_SIGNATURE, public_key)
+                .map_err(|_| ContractError::PublicKeyNotOnCurve)?;
+            Ok(())
+        }
+        KeyType::EddsaEd25519 => Ok(()),
+    }
+}

@@ -1,0 +1,330 @@
+//! Key requests: asking for a key, paying for it, and its refusals.
+
+mod common;
+
+use common::*;
+use cosmwasm_std::coin;
+use cw_multi_test::Executor;
+use cw_utils::PaymentError;
+use mpc_interfaces::keyring::{ExecuteMsg, KeyRequestStatus, MAX_KEY_REQUEST_TIMEOUT_BLOCKS};
+use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
+use mpc_interfaces::{KeyType, Policy};
+use mpc_keyring::ContractError;
+use mpc_policy::PolicyError;
+
+#[test]
+fn request_key_holds_the_fee_and_snapshots_the_keyring() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let owner = suite.owner.clone();
+    let height = suite.height();
+    let msg = suite.request_key_msg(keyring_id, KeyType::EcdsaSecp256k1);
+    let res = suite
+        .execute(&owner, &msg, &[coin(KEY_FEE, DENOM)])
+        .unwrap();
+
+    for (key, value) in [
+        ("action", "created"),
+        ("request_id", "1"),
+        ("keyring_id", "1"),
+        ("workspace_id", "1"),
+        ("key_type", "ecdsa_secp256k1"),
+        ("status", "pending"),
+    ] {
+        assert_eq!(attribute(&res, "wasm-key_request", key), value, "{key}");
+    }
+    assert_eq!(suite.balance(&owner, DENOM), START_BALANCE - KEY_FEE);
+    assert_eq!(suite.balance(&suite.keyring, DENOM), KEY_FEE);
+
+    let request = suite.request(1);
+    assert_eq!(request.status, KeyRequestStatus::Pending);
+    assert_eq!(request.requester, owner);
+    assert_eq!(request.parties, suite.parties);
+    assert_eq!(request.party_threshold, 2);
+    assert_eq!(request.fee, vec![coin(KEY_FEE, DENOM)]);
+    assert_eq!(request.created_height, height);
+    // The suite's contract default timeout is 100 blocks.
+    assert_eq!(request.deadline_height, height + 100);
+    assert!(request.answers.is_empty());
+
+    // Changing the keyring afterwards does not change who answers the open request.
+    let admin = suite.admin.clone();
+    let removed = suite.parties[2].to_string();
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::RemoveParty {
+                keyring_id,
+                party: removed,
+                new_threshold: Some(1),
+            },
+            &[],
+        )
+        .unwrap();
+    let request = suite.request(1);
+    assert_eq!(request.parties, suite.parties);
+    assert_eq!(request.party_threshold, 2);
+}
+
+#[test]
+fn request_key_with_own_policy_and_timeout() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let co_owner = suite.co_owner.clone();
+    let policy = Policy::AnyOf {
+        threshold: 1,
+        of: vec![
+            Policy::Approver(suite.owner.to_string()),
+            Policy::any_owner(),
+        ],
+    };
+    let height = suite.height();
+    suite
+        .execute(
+            &co_owner,
+            &ExecuteMsg::RequestKey {
+                workspace_id: 1,
+                keyring_id,
+                key_type: KeyType::EddsaEd25519,
+                sign_policy: Some(policy.clone()),
+                timeout_blocks: Some(MAX_KEY_REQUEST_TIMEOUT_BLOCKS),
+            },
+            &[coin(KEY_FEE, DENOM)],
+        )
+        .unwrap();
+    let request = suite.request(1);
+    assert_eq!(request.sign_policy, Some(policy));
+    assert_eq!(request.key_type, KeyType::EddsaEd25519);
+    assert_eq!(
+        request.deadline_height,
+        height + MAX_KEY_REQUEST_TIMEOUT_BLOCKS
+    );
+}
+
+#[test]
+fn request_key_with_several_fee_denoms() {
+    let mut suite = Suite::new();
+    let admin = suite.admin.clone();
+    let owner = suite.owner.clone();
+    let fee = vec![coin(3, DENOM), coin(5, OTHER_DENOM)];
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::CreateKeyring {
+                description: String::new(),
+                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
+                party_threshold: 1,
+                key_req_fee: fee.clone(),
+                sig_req_fee: vec![],
+            },
+            &[],
+        )
+        .unwrap();
+    let msg = suite.request_key_msg(1, KeyType::EcdsaSecp256k1);
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[coin(3, DENOM)],
+        PaymentError::MissingDenom(OTHER_DENOM.to_string()).into(),
+    );
+    suite.execute(&owner, &msg, &fee).unwrap();
+    assert_eq!(suite.balance(&suite.keyring, DENOM), 3);
+    assert_eq!(suite.balance(&suite.keyring, OTHER_DENOM), 5);
+}
+
+#[test]
+fn request_key_refusals() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let owner = suite.owner.clone();
+    let stranger = suite.stranger.clone();
+    let admin = suite.admin.clone();
+    let fee = [coin(KEY_FEE, DENOM)];
+    let msg = suite.request_key_msg(keyring_id, KeyType::EcdsaSecp256k1);
+
+    // Not an owner of the workspace: refused before the keyring or the fee are looked at.
+    suite.assert_refused(
+        &stranger,
+        &suite.request_key_msg(99, KeyType::EcdsaSecp256k1),
+        &[],
+        ContractError::NotAnOwner {
+            workspace_id: 1,
+            sender: stranger.to_string(),
+        },
+    );
+    suite.assert_refused(
+        &owner,
+        &suite.request_key_msg(99, KeyType::EcdsaSecp256k1),
+        &fee,
+        ContractError::KeyringNotFound { keyring_id: 99 },
+    );
+
+    // Fees.
+    suite.assert_refused(&owner, &msg, &[], PaymentError::NoFunds {}.into());
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[coin(KEY_FEE, OTHER_DENOM)],
+        PaymentError::ExtraDenom(OTHER_DENOM.to_string()).into(),
+    );
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[coin(KEY_FEE, DENOM), coin(1, OTHER_DENOM)],
+        PaymentError::ExtraDenom(OTHER_DENOM.to_string()).into(),
+    );
+    for sent in [KEY_FEE - 1, KEY_FEE + 1] {
+        suite.assert_refused(
+            &owner,
+            &msg,
+            &[coin(sent, DENOM)],
+            ContractError::WrongFeeAmount {
+                denom: DENOM.to_string(),
+                expected: KEY_FEE.into(),
+                sent: sent.into(),
+            },
+        );
+    }
+
+    // Timeout bounds.
+    for timeout in [0, MAX_KEY_REQUEST_TIMEOUT_BLOCKS + 1] {
+        suite.assert_refused(
+            &owner,
+            &ExecuteMsg::RequestKey {
+                workspace_id: 1,
+                keyring_id,
+                key_type: KeyType::EcdsaSecp256k1,
+                sign_policy: None,
+                timeout_blocks: Some(timeout),
+            },
+            &fee,
+            ContractError::TimeoutOutOfRange {
+                timeout,
+                max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
+            },
+        );
+    }
+
+    // A key policy must name owners only.
+    suite.assert_refused(
+        &owner,
+        &ExecuteMsg::RequestKey {
+            workspace_id: 1,
+            keyring_id,
+            key_type: KeyType::EcdsaSecp256k1,
+            sign_policy: Some(Policy::Approver(stranger.to_string())),
+            timeout_blocks: None,
+        },
+        &fee,
+        PolicyError::NotAnOwner {
+            address: stranger.to_string(),
+        }
+        .into(),
+    );
+
+    // Inactive keyring.
+    suite
+        .execute(&admin, &ExecuteMsg::DeactivateKeyring { keyring_id }, &[])
+        .unwrap();
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &fee,
+        ContractError::KeyringInactive { keyring_id },
+    );
+}
+
+#[test]
+fn request_key_on_free_keyring_refuses_funds() {
+    let mut suite = Suite::new();
+    let admin = suite.admin.clone();
+    let owner = suite.owner.clone();
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::CreateKeyring {
+                description: String::new(),
+                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
+                party_threshold: 1,
+                key_req_fee: vec![],
+                sig_req_fee: vec![],
+            },
+            &[],
+        )
+        .unwrap();
+    let msg = suite.request_key_msg(1, KeyType::EcdsaSecp256k1);
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[coin(1, DENOM)],
+        PaymentError::NonPayable {}.into(),
+    );
+    suite.execute(&owner, &msg, &[]).unwrap();
+    assert_eq!(suite.request(1).fee, vec![]);
+}
+
+#[test]
+fn request_key_for_unknown_workspace_names_the_workspace() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let owner = suite.owner.clone();
+    let before = suite.snapshot();
+    let err = suite
+        .execute(
+            &owner,
+            &ExecuteMsg::RequestKey {
+                workspace_id: 42,
+                keyring_id,
+                key_type: KeyType::EcdsaSecp256k1,
+                sign_policy: None,
+                timeout_blocks: None,
+            },
+            &[coin(KEY_FEE, DENOM)],
+        )
+        .unwrap_err();
+    let message = root_cause(&err);
+    assert!(
+        message.starts_with("workspace contract refused the query about workspace 42"),
+        "{message}"
+    );
+    assert_eq!(suite.snapshot(), before);
+}
+
+#[test]
+fn an_owner_added_later_may_request() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let owner = suite.owner.clone();
+    let stranger = suite.stranger.clone();
+    let workspace = suite.workspace.clone();
+    let msg = suite.request_key_msg(keyring_id, KeyType::EcdsaSecp256k1);
+    suite.assert_refused(
+        &stranger,
+        &msg,
+        &[coin(KEY_FEE, DENOM)],
+        ContractError::NotAnOwner {
+            workspace_id: 1,
+            sender: stranger.to_string(),
+        },
+    );
+    // The default admin policy is "any one owner": the proposal executes at once.
+    suite
+        .app
+        .execute_contract(
+            owner,
+            workspace,
+            &WorkspaceExecuteMsg::ProposeAction {
+                workspace_id: 1,
+                action: mpc_interfaces::workspace::AdminAction::AddOwner {
+                    owner: stranger.to_string(),
+                },
+                timeout_blocks: None,
+            },
+            &[],
+        )
+        .unwrap();
+    suite
+        .execute(&stranger, &msg, &[coin(KEY_FEE, DENOM)])
+        .unwrap();
+    assert_eq!(suite.request(1).requester, stranger);
+}

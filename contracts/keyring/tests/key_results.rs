@@ -1,0 +1,363 @@
+//! Parties answering key requests: the key comes about, is rejected, and every refusal.
+
+mod common;
+
+use common::*;
+use cosmwasm_std::{coin, Binary};
+use mpc_interfaces::keyring::{ExecuteMsg, KeyRequestStatus, KeyResult, MAX_REASON_LEN};
+use mpc_interfaces::KeyType;
+use mpc_keyring::ContractError;
+
+#[test]
+fn two_matching_answers_create_the_key_and_pay_the_parties() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
+    let public_key = ecdsa_public_key(7);
+
+    let res = suite.submit(&p1, request_id, success(&public_key)).unwrap();
+    assert_eq!(actions(&res, "wasm-key_request"), vec!["party_result"]);
+    assert_eq!(attribute(&res, "wasm-key_request", "party"), p1.to_string());
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
+    assert_eq!(suite.balance(&p1, DENOM), 0);
+
+    let height = suite.height();
+    let res = suite.submit(&p2, request_id, success(&public_key)).unwrap();
+    assert_eq!(
+        actions(&res, "wasm-key_request"),
+        vec!["party_result", "fulfilled"]
+    );
+    assert_eq!(actions(&res, "wasm-key"), vec!["created"]);
+    assert_eq!(attribute(&res, "wasm-key", "key_id"), "1");
+    assert_eq!(
+        attribute(&res, "wasm-key", "public_key"),
+        cosmwasm_std::HexBinary::from(public_key.as_slice()).to_hex()
+    );
+
+    let request = suite.request(request_id);
+    assert_eq!(request.status, KeyRequestStatus::Fulfilled);
+    assert_eq!(request.key_id, Some(1));
+    assert_eq!(request.answers.len(), 2);
+
+    let key = suite.key(1);
+    assert_eq!(key.public_key, public_key);
+    assert_eq!(key.key_type, KeyType::EcdsaSecp256k1);
+    assert_eq!(key.parties, suite.parties);
+    assert_eq!(key.party_threshold, 2);
+    assert_eq!(key.workspace_id, 1);
+    assert_eq!(key.keyring_id, keyring_id);
+    assert_eq!(key.request_id, request_id);
+    assert_eq!(key.created_height, height);
+
+    // The fee went to the two parties that gave the key; the third gets nothing.
+    assert_eq!(suite.balance(&p1, DENOM), KEY_FEE / 2);
+    assert_eq!(suite.balance(&p2, DENOM), KEY_FEE / 2);
+    assert_eq!(suite.balance(&p3, DENOM), 0);
+    assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
+
+    // A final request takes no more answers.
+    suite.assert_refused(
+        &p3,
+        &ExecuteMsg::SubmitKeyResult {
+            request_id,
+            result: success(&public_key),
+        },
+        &[],
+        ContractError::RequestFinal {
+            request_id,
+            status: "fulfilled".to_string(),
+        },
+    );
+}
+
+#[test]
+fn eddsa_key_with_uneven_fee_gives_remainder_to_first_answer() {
+    let mut suite = Suite::new();
+    let admin = suite.admin.clone();
+    let owner = suite.owner.clone();
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::CreateKeyring {
+                description: String::new(),
+                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
+                party_threshold: 3,
+                key_req_fee: vec![coin(1_001, DENOM), coin(2, OTHER_DENOM)],
+                sig_req_fee: vec![],
+            },
+            &[],
+        )
+        .unwrap();
+    let msg = suite.request_key_msg(1, KeyType::EddsaEd25519);
+    suite
+        .execute(&owner, &msg, &[coin(1_001, DENOM), coin(2, OTHER_DENOM)])
+        .unwrap();
+    let public_key = eddsa_public_key(3);
+    // Answer order: party3 first, so party3 gets the remainders.
+    for i in [2, 0, 1] {
+        let party = suite.parties[i].clone();
+        suite.submit(&party, 1, success(&public_key)).unwrap();
+    }
+    assert_eq!(suite.request(1).status, KeyRequestStatus::Fulfilled);
+    assert_eq!(suite.key(1).key_type, KeyType::EddsaEd25519);
+    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
+    assert_eq!(suite.balance(&p3, DENOM), 335);
+    assert_eq!(suite.balance(&p1, DENOM), 333);
+    assert_eq!(suite.balance(&p2, DENOM), 333);
+    // 2 / 3 is 0 each: the whole of it is the first party's remainder.
+    assert_eq!(suite.balance(&p3, OTHER_DENOM), 2);
+    assert_eq!(suite.balance(&p1, OTHER_DENOM), 0);
+    assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
+    assert_eq!(suite.balance(&suite.keyring, OTHER_DENOM), 0);
+}
+
+#[test]
+fn one_failure_does_not_reject_while_the_threshold_is_reachable() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
+    let public_key = ecdsa_public_key(9);
+
+    suite
+        .submit(&p1, request_id, failure("dkg timed out"))
+        .unwrap();
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
+    suite.submit(&p2, request_id, success(&public_key)).unwrap();
+    suite.submit(&p3, request_id, success(&public_key)).unwrap();
+    assert_eq!(
+        suite.request(request_id).status,
+        KeyRequestStatus::Fulfilled
+    );
+    // Only the parties that gave the key are paid.
+    assert_eq!(suite.balance(&p1, DENOM), 0);
+    assert_eq!(suite.balance(&p2, DENOM), KEY_FEE / 2);
+    assert_eq!(suite.balance(&p3, DENOM), KEY_FEE / 2);
+}
+
+#[test]
+fn failures_that_make_the_threshold_unreachable_reject_and_refund() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    let owner = suite.owner.clone();
+    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
+    assert_eq!(suite.balance(&owner, DENOM), START_BALANCE - KEY_FEE);
+
+    suite.submit(&p1, request_id, failure("no")).unwrap();
+    let res = suite.submit(&p2, request_id, failure("no")).unwrap();
+    assert_eq!(
+        actions(&res, "wasm-key_request"),
+        vec!["party_result", "rejected"]
+    );
+    let request = suite.request(request_id);
+    assert_eq!(request.status, KeyRequestStatus::Rejected);
+    assert!(request
+        .reject_reason
+        .unwrap()
+        .contains("can no longer be met"));
+    assert_eq!(suite.balance(&owner, DENOM), START_BALANCE);
+    assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
+
+    suite.assert_refused(
+        &p3,
+        &ExecuteMsg::SubmitKeyResult {
+            request_id,
+            result: success(&ecdsa_public_key(1)),
+        },
+        &[],
+        ContractError::RequestFinal {
+            request_id,
+            status: "rejected".to_string(),
+        },
+    );
+}
+
+#[test]
+fn disagreeing_keys_count_against_the_threshold() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
+    let (key_a, key_b) = (ecdsa_public_key(1), ecdsa_public_key(2));
+
+    // A, B, then A again: A reaches 2 of 3; only the parties that gave A are paid.
+    let first = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    suite.submit(&p1, first, success(&key_a)).unwrap();
+    suite.submit(&p2, first, success(&key_b)).unwrap();
+    assert_eq!(suite.request(first).status, KeyRequestStatus::Pending);
+    suite.submit(&p3, first, success(&key_a)).unwrap();
+    assert_eq!(suite.key(1).public_key, key_a);
+    assert_eq!(suite.balance(&p1, DENOM), KEY_FEE / 2);
+    assert_eq!(suite.balance(&p2, DENOM), 0);
+    assert_eq!(suite.balance(&p3, DENOM), KEY_FEE / 2);
+
+    // A, B, failure: no two agree and nobody is left.
+    let second = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    suite.submit(&p1, second, success(&key_a)).unwrap();
+    suite.submit(&p2, second, success(&key_b)).unwrap();
+    suite.submit(&p3, second, failure("aborted")).unwrap();
+    assert_eq!(suite.request(second).status, KeyRequestStatus::Rejected);
+    assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
+}
+
+#[test]
+fn submit_refusals() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    let stranger = suite.stranger.clone();
+    let owner = suite.owner.clone();
+    let p1 = suite.parties[0].clone();
+    let submit = |result: KeyResult| ExecuteMsg::SubmitKeyResult { request_id, result };
+    let good = ecdsa_public_key(5);
+
+    for sender in [&stranger, &owner] {
+        suite.assert_refused(
+            sender,
+            &submit(success(&good)),
+            &[],
+            ContractError::NotAParty {
+                request_id,
+                sender: sender.to_string(),
+            },
+        );
+    }
+    suite.assert_refused(
+        &p1,
+        &ExecuteMsg::SubmitKeyResult {
+            request_id: 77,
+            result: success(&good),
+        },
+        &[],
+        ContractError::KeyRequestNotFound { request_id: 77 },
+    );
+
+    // Malformed keys.
+    suite.assert_refused(
+        &p1,
+        &submit(success(&Binary::from(vec![2u8; 32]))),
+        &[],
+        ContractError::InvalidPublicKeyLength {
+            key_type: "ecdsa_secp256k1".to_string(),
+            expected: 33,
+            actual: 32,
+        },
+    );
+    let mut uncompressed_prefix = good.to_vec();
+    uncompressed_prefix[0] = 0x04;
+    suite.assert_refused(
+        &p1,
+        &submit(success(&Binary::from(uncompressed_prefix))),
+        &[],
+        ContractError::InvalidPublicKeyPrefix { prefix: 0x04 },
+    );
+    suite.assert_refused(
+        &p1,
+        &submit(success(&off_curve_ecdsa_key())),
+        &[],
+        ContractError::PublicKeyNotOnCurve,
+    );
+    // x = p - 1 + ... all ones is above the field modulus: not a coordinate at all.
+    let mut above_modulus = vec![0xffu8; 33];
+    above_modulus[0] = 0x03;
+    suite.assert_refused(
+        &p1,
+        &submit(success(&Binary::from(above_modulus))),
+        &[],
+        ContractError::PublicKeyNotOnCurve,
+    );
+    suite.assert_refused(
+        &p1,
+        &submit(failure(&"r".repeat(MAX_REASON_LEN + 1))),
+        &[],
+        ContractError::ReasonTooLong {
+            len: MAX_REASON_LEN + 1,
+            max: MAX_REASON_LEN,
+        },
+    );
+    suite.assert_refused(
+        &p1,
+        &submit(success(&good)),
+        &[coin(1, GAS_DENOM)],
+        ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
+    );
+
+    // Answered twice, whatever the second answer says.
+    suite.submit(&p1, request_id, success(&good)).unwrap();
+    for again in [success(&good), failure("changed my mind")] {
+        suite.assert_refused(
+            &p1,
+            &submit(again),
+            &[],
+            ContractError::AlreadyAnswered {
+                request_id,
+                party: p1.to_string(),
+            },
+        );
+    }
+
+    // Past the deadline the request reads as expired and takes no answers.
+    let deadline = suite.request(request_id).deadline_height;
+    let p2 = suite.parties[1].clone();
+    suite.advance(deadline - suite.height());
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
+    suite.advance(1);
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Expired);
+    suite.assert_refused(
+        &p2,
+        &submit(success(&good)),
+        &[],
+        ContractError::Expired {
+            request_id,
+            deadline_height: deadline,
+        },
+    );
+}
+
+#[test]
+fn eddsa_key_length_is_checked() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EddsaEd25519);
+    let p1 = suite.parties[0].clone();
+    // A secp256k1 key is one byte too long for Ed25519.
+    suite.assert_refused(
+        &p1,
+        &ExecuteMsg::SubmitKeyResult {
+            request_id,
+            result: success(&ecdsa_public_key(1)),
+        },
+        &[],
+        ContractError::InvalidPublicKeyLength {
+            key_type: "eddsa_ed25519".to_string(),
+            expected: 32,
+            actual: 33,
+        },
+    );
+}
+
+#[test]
+fn a_party_removed_after_the_request_still_answers_it() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    let admin = suite.admin.clone();
+    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::RemoveParty {
+                keyring_id,
+                party: p1.to_string(),
+                new_threshold: None,
+            },
+            &[],
+        )
+        .unwrap();
+    let public_key = ecdsa_public_key(4);
+    suite.submit(&p1, request_id, success(&public_key)).unwrap();
+    suite.submit(&p2, request_id, success(&public_key)).unwrap();
+    // The key records the parties of the request, not the keyring's current ones.
+    assert_eq!(suite.key(1).parties, suite.parties);
+}
