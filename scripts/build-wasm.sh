@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Builds the three contracts into chain-ready wasm in artifacts/ (plus artifacts/checksums.txt).
+#
+# Rust 1.95 emits bulk-memory instructions, which cosmwasm-vm 3.0 and wasmvm reject. Two recipes
+# make them go away (see shared/RECIPES.md, "Wasm that a chain accepts"):
+#   lowered   (default) stable `cargo build`, then binaryen's wasm-opt with
+#             --llvm-memory-copy-fill-lowering, which rewrites memory.copy/fill as loops.
+#   build-std rebuild std with -C target-cpu=mvp (needs RUSTC_BOOTSTRAP=1 and rust-src), so no
+#             bulk-memory instruction is emitted at all; wasm-opt only optimises.
+#
+# Usage: scripts/build-wasm.sh [--variant lowered|build-std] [--out DIR] [--cw3] [--no-contracts]
+#   --variant    recipe (default lowered)
+#   --out        output folder (default artifacts/ for lowered, artifacts/build-std/ for build-std)
+#   --cw3        also build cw-plus cw3-fixed-multisig (the benchmark's reference) into
+#                $MPC_TOOLS_DIR/cw3/artifacts/<variant>/cw3_fixed_multisig.wasm
+#   --no-contracts  skip our three contracts (e.g. only the reference)
+#
+# Tools are installed on first use and reused: the wasm32 target (rustup), binaryen 132 from npm
+# into $MPC_TOOLS_DIR/binaryen, rust-src for build-std. Environment:
+#   CARGO_TARGET_DIR  default $HOME/.cache/mpc-target-wasm (kept apart from the native builds)
+#   MPC_TOOLS_DIR     default $HOME/.cache/mpc-tools
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mpc-target-wasm}"
+TOOLS_DIR="${MPC_TOOLS_DIR:-$HOME/.cache/mpc-tools}"
+BINARYEN_VERSION=132
+TARGET=wasm32-unknown-unknown
+CONTRACTS=(mpc-workspace mpc-keyring mpc-signature-requests)
+# Features the rustc output uses; the release profile strips the target_features section, so
+# wasm-opt must be told them to parse the module.
+WASM_FEATURES=(--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext
+  --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue
+  --enable-reference-types)
+
+variant=lowered
+out=""
+with_cw3=0
+with_contracts=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --variant) variant="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --cw3) with_cw3=1; shift ;;
+    --no-contracts) with_contracts=0; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+case "$variant" in
+  lowered) out="${out:-$ROOT/artifacts}" ;;
+  build-std) out="${out:-$ROOT/artifacts/build-std}" ;;
+  *) echo "unknown variant: $variant (lowered|build-std)" >&2; exit 2 ;;
+esac
+
+log() { echo "build-wasm: $*" >&2; }
+
+ensure_target() {
+  if ! rustup target list --installed | grep -qx "$TARGET"; then
+    log "adding rust target $TARGET"
+    rustup target add "$TARGET"
+  fi
+  if [[ "$variant" == build-std ]] && ! rustup component list --installed | grep -q '^rust-src'; then
+    log "adding rust-src (needed by -Zbuild-std)"
+    rustup component add rust-src
+  fi
+}
+
+# wasm-opt from the npm package: Debian's binaryen is too old for the lowering pass.
+WASM_OPT="$TOOLS_DIR/binaryen/node_modules/.bin/wasm-opt"
+ensure_binaryen() {
+  if [[ -x "$WASM_OPT" ]] && "$WASM_OPT" --version | grep -q "version $BINARYEN_VERSION"; then
+    return
+  fi
+  log "installing binaryen@$BINARYEN_VERSION into $TOOLS_DIR/binaryen"
+  mkdir -p "$TOOLS_DIR/binaryen"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/binaryen" "binaryen@$BINARYEN_VERSION"
+  "$WASM_OPT" --version
+}
+
+# cargo_wasm <manifest> <package> [extra cargo args]: one package at a time, never --workspace
+# (feature unification with other crates' `library` feature would strip the entry points).
+cargo_wasm() {
+  local manifest="$1" package="$2"
+  shift 2
+  if [[ "$variant" == build-std ]]; then
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp" CARGO_TARGET_DIR="$CARGO_TARGET_DIR/build-std" \
+      cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" \
+      -Zbuild-std=std,panic_abort "$@"
+  else
+    cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" "$@"
+  fi
+}
+
+built_wasm() { # path of the raw cargo output of a crate
+  local name="${1//-/_}"
+  if [[ "$variant" == build-std ]]; then
+    echo "$CARGO_TARGET_DIR/build-std/$TARGET/release/$name.wasm"
+  else
+    echo "$CARGO_TARGET_DIR/$TARGET/release/$name.wasm"
+  fi
+}
+
+optimise() { # optimise <in> <out>
+  local args=(-O3 "${WASM_FEATURES[@]}")
+  if [[ "$variant" == lowered ]]; then
+    args+=(--llvm-memory-copy-fill-lowering)
+  fi
+  "$WASM_OPT" "${args[@]}" --strip-debug "$1" -o "$2"
+  # The lowering leaves the feature enabled but must leave no bulk-memory instruction behind.
+  if "$WASM_OPT" "${WASM_FEATURES[@]}" --print "$2" 2>/dev/null \
+      | grep -qE '\((memory\.(copy|fill|init)|data\.drop)'; then
+    echo "build-wasm: $2 still contains bulk-memory instructions" >&2
+    exit 1
+  fi
+}
+
+build_contracts() {
+  mkdir -p "$out"
+  local crate name
+  for crate in "${CONTRACTS[@]}"; do
+    log "building $crate ($variant)"
+    cargo_wasm "$ROOT/Cargo.toml" "$crate" --locked
+    name="${crate//-/_}"
+    optimise "$(built_wasm "$crate")" "$out/$name.wasm"
+  done
+  (
+    cd "$out"
+    files=()
+    for crate in "${CONTRACTS[@]}"; do files+=("${crate//-/_}.wasm"); done
+    sha256sum "${files[@]}" > checksums.txt
+  )
+  log "wrote $out:"
+  (cd "$out" && ls -l ./*.wasm && cat checksums.txt) >&2
+}
+
+# The benchmark's reference: cw-plus cw3-fixed-multisig 2.x from crates.io, in a scratch project
+# whose cdylib re-exports its entry points. Its own lock (cosmwasm-std 2.0.0) aborts in the VM on
+# Rust 1.95, so the lock is made fresh, which takes the current cosmwasm-std 2.x patch release.
+build_cw3() {
+  local dir="$TOOLS_DIR/cw3"
+  mkdir -p "$dir/src"
+  cat > "$dir/Cargo.toml.new" <<'EOF'
+[package]
+name = "cw3-reference"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[lib]
+crate-type = ["cdylib"]
+
+[dependencies]
+cw3-fixed-multisig = { version = "2", features = ["library"] }
+cosmwasm-std = "2"
+
+[profile.release]
+opt-level = 3
+debug = false
+rpath = false
+lto = true
+debug-assertions = false
+codegen-units = 1
+panic = "abort"
+incremental = false
+overflow-checks = true
+
+[workspace]
+EOF
+  cat > "$dir/src/lib.rs.new" <<'EOF'
+// cw3-fixed-multisig's own #[entry_point] exports do not survive into a cdylib when it is
+// built as a dependency (Rust 1.95), so the entry points are declared here and delegate to it.
+use cosmwasm_std::{entry_point, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult};
+use cw3_fixed_multisig::msg::{ExecuteMsg, InstantiateMsg, QueryMsg};
+use cw3_fixed_multisig::{contract, ContractError};
+
+#[entry_point]
+pub fn instantiate(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    contract::instantiate(deps, env, info, msg)
+}
+
+#[entry_point]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    contract::execute(deps, env, info, msg)
+}
+
+#[entry_point]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
+    contract::query(deps, env, msg)
+}
+EOF
+  local f
+  for f in Cargo.toml src/lib.rs; do
+    if ! cmp -s "$dir/$f.new" "$dir/$f"; then
+      mv "$dir/$f.new" "$dir/$f"
+      if [[ $f == Cargo.toml ]]; then rm -f "$dir/Cargo.lock"; fi
+    else
+      rm "$dir/$f.new"
+    fi
+  done
+  if [[ ! -f "$dir/Cargo.lock" ]]; then
+    (cd "$dir" && cargo generate-lockfile)
+  fi
+  log "building cw3-fixed-multisig ($variant) with $(grep -A1 'name = "cosmwasm-std"' "$dir/Cargo.lock" | tail -1)"
+  cargo_wasm "$dir/Cargo.toml" cw3-reference --locked
+  mkdir -p "$dir/artifacts/$variant"
+  optimise "$(built_wasm cw3-reference)" "$dir/artifacts/$variant/cw3_fixed_multisig.wasm"
+  log "wrote $dir/artifacts/$variant/cw3_fixed_multisig.wasm"
+}
+
+ensure_target
+ensure_binaryen
+if [[ $with_contracts == 1 ]]; then build_contracts; fi
+if [[ $with_cw3 == 1 ]]; then build_cw3; fi
