@@ -2,8 +2,15 @@
 //! authenticated, encrypted transport, with key shares stored encrypted on disk.
 
 pub mod ecdsa;
+pub mod eddsa;
 pub mod error;
+pub mod party;
+pub mod signing;
+pub mod store;
 pub mod transport;
+mod wire;
 
 pub use error::MpcError;
 pub use transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
+pub use party::{Party, PartyConfig, RequestRef, Scheme};
+pub use store::Store;

@@ -85,10 +85,6 @@ impl Router {
         }
     }
 
-    pub fn me(&self) -> PartyIndex {
-        self.me
-    }
-
     /// Opens `session`, hands it the messages buffered for it and starts pumping its outgoing
     /// messages into `sink`.
     pub fn open(

@@ -1,0 +1,312 @@
+//! The high-level API the connector calls: key generation and signing for a request, with the
+//! party's shares kept in its [`Store`].
+//!
+//! Sessions come from the request (contract address, request id), so every party starts the same
+//! session from the same chain event. Shares are stored under the scheme and public key
+//! (`eddsa/key/<hex>`, `ecdsa/key/<hex>`); `sign` finds them by the key's public key, which the
+//! connector reads from the chain.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k256::ecdsa::signature::hazmat::PrehashVerifier;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ecdsa;
+use crate::eddsa;
+use crate::error::MpcError;
+use crate::signing::{sign_with_retry, SignPlan, Signature, SignerProtocol};
+use crate::store::Store;
+use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
+
+/// A threshold signature scheme.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub enum Scheme {
+    /// CGGMP21 threshold ECDSA over secp256k1: 33-byte compressed keys, items are 32-byte hashes.
+    EcdsaSecp256k1,
+    /// FROST over Ed25519: 32-byte keys, items are messages.
+    EddsaEd25519,
+}
+
+impl Scheme {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Scheme::EcdsaSecp256k1 => "ecdsa",
+            Scheme::EddsaEd25519 => "eddsa",
+        }
+    }
+}
+
+/// The chain request a run answers; with the kind and attempt it makes the session id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRef {
+    /// Address of the contract holding the request.
+    pub contract: String,
+    pub request_id: u64,
+}
+
+/// Timeouts and retry bounds.
+#[derive(Clone, Debug)]
+pub struct PartyConfig {
+    /// Bound on one FROST step (one round of messages) and on one signing attempt's steps.
+    pub step_timeout: Duration,
+    /// How long a non-signer waits for the signers' result in one attempt.
+    pub result_timeout: Duration,
+    /// Signer sets tried before a signing request fails.
+    pub max_attempts: u32,
+    /// Bound on a whole ECDSA protocol run (aux info, key generation, signing).
+    pub ecdsa_timeout: Duration,
+}
+
+impl Default for PartyConfig {
+    fn default() -> Self {
+        Self {
+            step_timeout: Duration::from_secs(10),
+            result_timeout: Duration::from_secs(30),
+            max_attempts: 5,
+            ecdsa_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// One MPC party: its index in the keyring's party list, its transport and its share store.
+pub struct Party {
+    transport: Arc<dyn Transport>,
+    store: Arc<Store>,
+    config: PartyConfig,
+}
+
+impl Party {
+    pub fn new(transport: Arc<dyn Transport>, store: Arc<Store>, config: PartyConfig) -> Self {
+        Self {
+            transport,
+            store,
+            config,
+        }
+    }
+
+    /// This party's index in the keyring's party list.
+    pub fn me(&self) -> PartyIndex {
+        self.transport.me()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Runs distributed key generation with parties `0..n` (all must take part) for `request`;
+    /// any `t` of them can sign afterwards. Stores this party's share and returns the public key
+    /// (32 bytes for EdDSA, 33-byte compressed for ECDSA).
+    pub async fn keygen(
+        &self,
+        scheme: Scheme,
+        request: &RequestRef,
+        n: u16,
+        t: u16,
+    ) -> Result<Vec<u8>, MpcError> {
+        let parties: Vec<PartyIndex> = (0..n).collect();
+        if !parties.contains(&self.me()) {
+            return Err(MpcError::InvalidRequest(format!(
+                "party {} is not among the {n} parties",
+                self.me()
+            )));
+        }
+        let session = SessionId::new(&request.contract, "key", request.request_id, 0);
+        let public_key = match scheme {
+            Scheme::EddsaEd25519 => {
+                let mut channel = self.open(session, &parties).await?;
+                let share = eddsa::keygen(&mut channel, t, self.config.step_timeout).await?;
+                let public_key = share.public_key()?.to_vec();
+                self.store
+                    .put(&key_record(scheme, &public_key), &StoredShare::Eddsa(share))?;
+                public_key
+            }
+            Scheme::EcdsaSecp256k1 => {
+                let aux = self.ecdsa_aux(request, &parties).await?;
+                let channel = self.open(session, &parties).await?;
+                let share =
+                    ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout).await?;
+                let public_key = ecdsa::public_key(&share).to_vec();
+                self.store
+                    .put(&key_record(scheme, &public_key), &StoredShare::Ecdsa(share))?;
+                public_key
+            }
+        };
+        tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "key generated");
+        Ok(public_key)
+    }
+
+    /// Signs `items` with the stored key `public_key` for `request`, with any threshold of the
+    /// key's parties; every party, signer or not, returns the same verified signatures.
+    /// ECDSA items are 32-byte hashes; EdDSA items are messages.
+    pub async fn sign(
+        &self,
+        scheme: Scheme,
+        public_key: &[u8],
+        request: &RequestRef,
+        items: &[Vec<u8>],
+    ) -> Result<Vec<Signature>, MpcError> {
+        if items.is_empty() {
+            return Err(MpcError::InvalidRequest("nothing to sign".into()));
+        }
+        let record = key_record(scheme, public_key);
+        let share: StoredShare = self
+            .store
+            .get(&record)?
+            .ok_or_else(|| MpcError::UnknownKey(record.clone()))?;
+        let plan = |parties: &[PartyIndex], threshold| SignPlan {
+            contract: request.contract.clone(),
+            request_id: request.request_id,
+            parties: parties.to_vec(),
+            threshold,
+            step_timeout: self.config.step_timeout,
+            result_timeout: self.config.result_timeout,
+            max_attempts: self.config.max_attempts,
+        };
+        match (scheme, share) {
+            (Scheme::EddsaEd25519, StoredShare::Eddsa(share)) => {
+                let protocol = eddsa::FrostSigner {
+                    share: &share,
+                    messages: items,
+                };
+                let plan = plan(share.parties(), share.threshold());
+                sign_with_retry(self.transport.as_ref(), &protocol, &plan).await
+            }
+            (Scheme::EcdsaSecp256k1, StoredShare::Ecdsa(share)) => {
+                let protocol = EcdsaSigner::new(&share, items, self.config.ecdsa_timeout)?;
+                let mut plan = plan(share.parties(), share.threshold());
+                // One ECDSA run is a single step from this layer's point of view.
+                plan.step_timeout = self.config.ecdsa_timeout;
+                plan.result_timeout = self.config.ecdsa_timeout + self.config.result_timeout;
+                sign_with_retry(self.transport.as_ref(), &protocol, &plan).await
+            }
+            _ => Err(MpcError::Store(format!("record {record} holds another scheme"))),
+        }
+    }
+
+    /// Generates this party's Paillier primes ahead of time (tens of seconds) and stores them, so
+    /// the first ECDSA key request does not wait for them. Does nothing if primes are stored.
+    pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {
+        if self.store.contains(PRIMES_RECORD)? {
+            return Ok(());
+        }
+        let primes = ecdsa::generate_primes().await?;
+        self.store.put(PRIMES_RECORD, &primes)
+    }
+
+    /// The aux info of this party set, running the aux protocol (all parties) when it is not
+    /// stored yet. Its session comes from the key request, so all parties start it together.
+    async fn ecdsa_aux(
+        &self,
+        request: &RequestRef,
+        parties: &[PartyIndex],
+    ) -> Result<ecdsa::AuxInfo, MpcError> {
+        let record = aux_record(parties);
+        if let Some(aux) = self.store.get(&record)? {
+            return Ok(aux);
+        }
+        let primes = match self.store.get(PRIMES_RECORD)? {
+            Some(primes) => primes,
+            None => ecdsa::generate_primes().await?,
+        };
+        let session = SessionId::new(&request.contract, "aux", request.request_id, 0);
+        let channel = self.open(session, parties).await?;
+        let aux = ecdsa::aux_info(channel, primes, self.config.ecdsa_timeout).await?;
+        self.store.put(&record, &aux)?;
+        // Primes are used up by one aux run.
+        self.store.delete(PRIMES_RECORD)?;
+        Ok(aux)
+    }
+
+    async fn open(
+        &self,
+        session: SessionId,
+        parties: &[PartyIndex],
+    ) -> Result<SessionChannel, MpcError> {
+        self.transport.open_session(session, parties.to_vec()).await
+    }
+}
+
+const PRIMES_RECORD: &str = "ecdsa/primes";
+
+#[derive(Serialize, Deserialize)]
+enum StoredShare {
+    Eddsa(eddsa::KeyShare),
+    Ecdsa(ecdsa::KeyShare),
+}
+
+/// Store id of a key share.
+pub fn key_record(scheme: Scheme, public_key: &[u8]) -> String {
+    format!("{}/key/{}", scheme.as_str(), hex::encode(public_key))
+}
+
+/// Store id of a party set's ECDSA aux info.
+fn aux_record(parties: &[PartyIndex]) -> String {
+    let mut h = Sha256::new();
+    for p in parties {
+        h.update(p.to_be_bytes());
+    }
+    format!("ecdsa/aux/{}", hex::encode(&h.finalize()[..16]))
+}
+
+/// CGGMP21 signing of 32-byte hashes, for [`sign_with_retry`].
+struct EcdsaSigner<'a> {
+    share: &'a ecdsa::KeyShare,
+    hashes: Vec<[u8; 32]>,
+    verifying_key: k256::ecdsa::VerifyingKey,
+    timeout: Duration,
+}
+
+impl<'a> EcdsaSigner<'a> {
+    fn new(
+        share: &'a ecdsa::KeyShare,
+        items: &[Vec<u8>],
+        timeout: Duration,
+    ) -> Result<Self, MpcError> {
+        let hashes = items
+            .iter()
+            .map(|item| {
+                <[u8; 32]>::try_from(item.as_slice()).map_err(|_| {
+                    MpcError::InvalidRequest("ECDSA items must be 32-byte hashes".into())
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let verifying_key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&ecdsa::public_key(share))
+            .map_err(|e| MpcError::Store(format!("stored ECDSA key is invalid: {e}")))?;
+        Ok(Self {
+            share,
+            hashes,
+            verifying_key,
+            timeout,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl SignerProtocol for EcdsaSigner<'_> {
+    fn items(&self) -> usize {
+        self.hashes.len()
+    }
+
+    async fn run_signers(
+        &self,
+        channel: SessionChannel,
+        _step_timeout: Duration,
+    ) -> Result<Vec<Signature>, MpcError> {
+        ecdsa::sign(channel, self.share, &self.hashes, self.timeout).await
+    }
+
+    fn verify(&self, index: usize, signature: &Signature) -> bool {
+        let Ok(signature) = k256::ecdsa::Signature::from_slice(signature) else {
+            return false;
+        };
+        // The chain (cosmwasm secp256k1_verify) accepts only low-s signatures.
+        signature.normalize_s().is_none()
+            && self.hashes.get(index).is_some_and(|hash| {
+                self.verifying_key
+                    .verify_prehash(hash, &signature)
+                    .is_ok()
+            })
+    }
+}

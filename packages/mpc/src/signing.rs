@@ -1,0 +1,279 @@
+//! Signer-set selection and the attempt/retry loop, shared by every signature scheme.
+//!
+//! A key is held by `parties` (sorted keyring indices); any `threshold` of them can sign. For a
+//! request, attempt `k` uses session `SessionId::new(contract, "sign", request_id, k)` and the
+//! signer set [`signer_set`]`(parties, threshold, seed, k)`, where `seed` is the attempt-0 session
+//! id: every party computes the same set without talking. The signers run the scheme's protocol
+//! on that session (its participants are exactly the signers), then send the final signatures to
+//! the non-signers on the derived session `session.derive("result")` (participants: all of the
+//! key's parties), so every party, signer or not, verifies and returns them (each party submits
+//! its own answer on chain).
+//!
+//! When an attempt times out (a chosen signer does not answer), every party moves on to the next
+//! attempt, whose set is rotated by one. Other failures (a party sent garbage, an invalid share)
+//! end the request with that error, which names the culprit.
+//!
+//! A scheme plugs in by implementing [`SignerProtocol`].
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::MpcError;
+use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
+use crate::wire;
+
+/// Length of every signature this crate produces (ECDSA `r || s`, Ed25519 `R || s`).
+pub const SIGNATURE_LEN: usize = 64;
+pub type Signature = [u8; SIGNATURE_LEN];
+
+/// Tag of the message carrying the final signatures from a signer to the non-signers.
+const TAG_RESULT: u8 = 0xF0;
+
+/// One scheme's signing protocol for one request.
+#[async_trait::async_trait]
+pub trait SignerProtocol: Send + Sync {
+    /// Number of items (messages or hashes) to sign.
+    fn items(&self) -> usize;
+
+    /// Runs the protocol on `channel`, whose participants are exactly the signers (sorted,
+    /// includes `channel.me`). Each step must be bounded by `step_timeout`. Returns one signature
+    /// per item, in order.
+    async fn run_signers(
+        &self,
+        channel: SessionChannel,
+        step_timeout: Duration,
+    ) -> Result<Vec<Signature>, MpcError>;
+
+    /// Whether `signature` is a valid signature of item `index` under the key.
+    fn verify(&self, index: usize, signature: &Signature) -> bool;
+}
+
+/// Which request to sign and with which key's parties.
+#[derive(Clone, Debug)]
+pub struct SignPlan {
+    /// Contract address and request id: with the attempt, they make the session id.
+    pub contract: String,
+    pub request_id: u64,
+    /// The key's parties (keyring indices), sorted.
+    pub parties: Vec<PartyIndex>,
+    pub threshold: u16,
+    /// Bound on one protocol step; an attempt whose signer is silent this long is abandoned.
+    pub step_timeout: Duration,
+    /// How long a non-signer waits for the signers' result in one attempt.
+    pub result_timeout: Duration,
+    /// Attempts before giving up (each uses another signer set).
+    pub max_attempts: u32,
+}
+
+impl SignPlan {
+    /// The signers' session of attempt `attempt`.
+    pub fn session(&self, attempt: u32) -> SessionId {
+        SessionId::new(&self.contract, "sign", self.request_id, attempt)
+    }
+
+    /// The session on which attempt `attempt`'s signers hand the result to the others.
+    pub fn result_session(&self, attempt: u32) -> SessionId {
+        self.session(attempt).derive("result")
+    }
+}
+
+/// The signer set of `attempt`: `threshold` consecutive parties (cyclically) starting at an
+/// offset taken from `seed`, shifted by one per attempt. Deterministic, so all parties agree.
+pub fn signer_set(
+    parties: &[PartyIndex],
+    threshold: u16,
+    seed: &SessionId,
+    attempt: u32,
+) -> Vec<PartyIndex> {
+    let n = parties.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let digest = Sha256::new()
+        .chain_update(b"mpc-party/signer-set/v1")
+        .chain_update(seed.0)
+        .finalize();
+    let offset = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % n as u64;
+    let start = (offset + attempt as u64) % n as u64;
+    let mut set: Vec<PartyIndex> = (0..(threshold as usize).min(n))
+        .map(|i| parties[(start as usize + i) % n])
+        .collect();
+    set.sort_unstable();
+    set
+}
+
+/// Signs for `plan` as party `transport.me()`, trying signer sets until one answers.
+pub async fn sign_with_retry(
+    transport: &dyn Transport,
+    protocol: &dyn SignerProtocol,
+    plan: &SignPlan,
+) -> Result<Vec<Signature>, MpcError> {
+    let me = transport.me();
+    if !plan.parties.contains(&me) {
+        return Err(MpcError::InvalidRequest(format!(
+            "party {me} does not hold this key"
+        )));
+    }
+    if plan.threshold == 0 || plan.threshold as usize > plan.parties.len() {
+        return Err(MpcError::InvalidRequest(format!(
+            "threshold {} of {} parties",
+            plan.threshold,
+            plan.parties.len()
+        )));
+    }
+    let seed = plan.session(0);
+    let mut last = None;
+    for attempt in 0..plan.max_attempts.max(1) {
+        let session = plan.session(attempt);
+        let signers = signer_set(&plan.parties, plan.threshold, &seed, attempt);
+        tracing::debug!(me, %session, attempt, ?signers, "signing attempt");
+        let mut results = transport
+            .open_session(plan.result_session(attempt), plan.parties.clone())
+            .await?;
+        let outcome = if signers.contains(&me) {
+            let channel = transport.open_session(session, signers.clone()).await?;
+            sign_as_signer(channel, &results, protocol, plan, &signers).await
+        } else {
+            await_result(&mut results, protocol, plan, &signers).await
+        };
+        match outcome {
+            Ok(signatures) => return Ok(signatures),
+            Err(e @ MpcError::Timeout { .. }) => {
+                tracing::info!(me, attempt, error = %e, "signing attempt timed out, trying another set");
+                last = Some(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(MpcError::AttemptsExhausted {
+        attempts: plan.max_attempts.max(1),
+        last: Box::new(last.expect("at least one attempt ran")),
+    })
+}
+
+/// Runs the scheme as a signer, then hands the checked signatures to the non-signers.
+async fn sign_as_signer(
+    channel: SessionChannel,
+    results: &SessionChannel,
+    protocol: &dyn SignerProtocol,
+    plan: &SignPlan,
+    signers: &[PartyIndex],
+) -> Result<Vec<Signature>, MpcError> {
+    let signatures = protocol.run_signers(channel, plan.step_timeout).await?;
+    check_signatures(protocol, &signatures, None)?;
+    let payload = wire::encode(&results.session, TAG_RESULT, &signatures.concat());
+    for party in plan.parties.iter().filter(|p| !signers.contains(p)) {
+        results.send(Some(*party), payload.clone()).await?;
+    }
+    Ok(signatures)
+}
+
+/// A non-signer takes the first valid result a signer sends. An invalid one is remembered and
+/// reported (naming its sender) only if no signer sends a valid one.
+async fn await_result(
+    channel: &mut SessionChannel,
+    protocol: &dyn SignerProtocol,
+    plan: &SignPlan,
+    signers: &[PartyIndex],
+) -> Result<Vec<Signature>, MpcError> {
+    let deadline = tokio::time::Instant::now() + plan.result_timeout;
+    let mut waiting_for = signers.to_vec();
+    let mut refused = None;
+    while !waiting_for.is_empty() {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let msg = match channel.recv_timeout("final signatures", left, &waiting_for).await {
+            Ok(msg) => msg,
+            Err(e) => return Err(refused.unwrap_or(e)),
+        };
+        let (tag, body) = wire::decode(&channel.session, &msg)?;
+        if tag != TAG_RESULT || !waiting_for.contains(&msg.from) {
+            return Err(MpcError::Malformed {
+                party: msg.from,
+                reason: "unexpected message on the result session".into(),
+            });
+        }
+        waiting_for.retain(|p| *p != msg.from);
+        match parse_signatures(protocol, msg.from, &body) {
+            Ok(signatures) => return Ok(signatures),
+            Err(e) => {
+                tracing::warn!(from = msg.from, error = %e, "refused a signer's result");
+                refused = Some(e);
+            }
+        }
+    }
+    Err(refused.expect("every signer answered, so one was refused"))
+}
+
+fn parse_signatures(
+    protocol: &dyn SignerProtocol,
+    from: PartyIndex,
+    body: &[u8],
+) -> Result<Vec<Signature>, MpcError> {
+    if body.len() % SIGNATURE_LEN != 0 {
+        return Err(MpcError::Malformed {
+            party: from,
+            reason: "result is not a list of 64-byte signatures".into(),
+        });
+    }
+    let signatures: Vec<Signature> = body
+        .chunks_exact(SIGNATURE_LEN)
+        .map(|c| c.try_into().expect("64-byte chunk"))
+        .collect();
+    check_signatures(protocol, &signatures, Some(from))?;
+    Ok(signatures)
+}
+
+/// One signature per item, each valid; `from` is blamed otherwise.
+fn check_signatures(
+    protocol: &dyn SignerProtocol,
+    signatures: &[Signature],
+    from: Option<PartyIndex>,
+) -> Result<(), MpcError> {
+    if signatures.len() != protocol.items() {
+        return Err(MpcError::Protocol {
+            party: from,
+            reason: format!(
+                "{} signatures for {} items",
+                signatures.len(),
+                protocol.items()
+            ),
+        });
+    }
+    if let Some(bad) = (0..signatures.len()).find(|i| !protocol.verify(*i, &signatures[*i])) {
+        return Err(MpcError::Protocol {
+            party: from,
+            reason: format!("signature {bad} does not verify"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signer_sets_are_deterministic_rotate_and_cover_everyone() {
+        let parties = [0, 1, 2, 3, 4];
+        let seed = SessionId::new("c", "sign", 1, 0);
+        let first = signer_set(&parties, 3, &seed, 0);
+        assert_eq!(first, signer_set(&parties, 3, &seed, 0));
+        assert_eq!(first.len(), 3);
+        let sets: Vec<_> = (0..5).map(|a| signer_set(&parties, 3, &seed, a)).collect();
+        // n consecutive attempts give n different sets, and any one party is left out of some.
+        for (i, a) in sets.iter().enumerate() {
+            for b in &sets[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        for p in parties {
+            assert!(sets.iter().any(|s| !s.contains(&p)));
+        }
+        // Different requests start at different places (for some of a few seeds).
+        let starts: std::collections::BTreeSet<_> = (0..20)
+            .map(|r| signer_set(&parties, 3, &SessionId::new("c", "sign", r, 0), 0))
+            .collect();
+        assert!(starts.len() > 1);
+    }
+}
