@@ -512,3 +512,37 @@ fn noise_err(e: snow::Error) -> MpcError {
 fn io_err(e: std::io::Error) -> MpcError {
     MpcError::Transport(format!("io: {e}"))
 }
+
+/// `n` parties on 127.0.0.1 with fresh keys and free ports, each with its bound listener, for
+/// tests and benchmarks. Pass each pair to [`TcpTransport::start`].
+pub async fn loopback_configs(n: u16) -> Result<Vec<(TcpConfig, TcpListener)>, MpcError> {
+    let mut listeners = Vec::new();
+    let mut keys = Vec::new();
+    for _ in 0..n {
+        listeners.push(
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| MpcError::Transport(format!("bind loopback: {e}")))?,
+        );
+        keys.push(generate_static_keypair());
+    }
+    let mut peers = Vec::new();
+    for (i, (listener, (_, public))) in listeners.iter().zip(&keys).enumerate() {
+        peers.push(PeerConfig {
+            index: i as PartyIndex,
+            address: listener
+                .local_addr()
+                .map_err(|e| MpcError::Transport(format!("listener address: {e}")))?
+                .to_string(),
+            static_public_key: *public,
+        });
+    }
+    Ok(listeners
+        .into_iter()
+        .zip(keys)
+        .enumerate()
+        .map(|(i, (listener, (private, _)))| {
+            (TcpConfig::new(i as PartyIndex, private, peers.clone()), listener)
+        })
+        .collect())
+}

@@ -1,0 +1,231 @@
+//! FROST Ed25519 between parties over the Noise TCP transport on loopback: key generation,
+//! signing (verified as the contracts verify), a party offline, and misbehaving parties.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mpc_party::signing::{signer_set, SignPlan};
+use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
+use mpc_party::transport::{SessionId, Transport};
+use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store};
+
+const CONTRACT: &str = "wasm1keyringcontract";
+
+struct Node {
+    party: Party,
+    _dir: tempfile::TempDir,
+}
+
+fn quick_config() -> PartyConfig {
+    PartyConfig {
+        step_timeout: Duration::from_secs(2),
+        result_timeout: Duration::from_secs(4),
+        max_attempts: 5,
+        ..PartyConfig::default()
+    }
+}
+
+/// `n` parties over TCP; `skip` lists parties whose transport is not started (offline).
+async fn nodes(n: u16) -> (Vec<Node>, Vec<Arc<TcpTransport>>) {
+    let mut nodes = Vec::new();
+    let mut transports = Vec::new();
+    for (config, listener) in loopback_configs(n).await.unwrap() {
+        let transport = Arc::new(TcpTransport::start(config, listener).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), b"operator secret for the tests!!").unwrap();
+        transports.push(transport.clone());
+        nodes.push(Node {
+            party: Party::new(transport, Arc::new(store), quick_config()),
+            _dir: dir,
+        });
+    }
+    (nodes, transports)
+}
+
+fn request(id: u64) -> RequestRef {
+    RequestRef {
+        contract: CONTRACT.into(),
+        request_id: id,
+    }
+}
+
+async fn keygen_all(nodes: &[Node], t: u16) -> Vec<u8> {
+    let n = nodes.len() as u16;
+    let req = request(1);
+    let runs = nodes
+        .iter()
+        .map(|node| node.party.keygen(Scheme::EddsaEd25519, &req, n, t));
+    let keys: Vec<Vec<u8>> = futures::future::try_join_all(runs).await.unwrap();
+    assert_eq!(keys[0].len(), 32);
+    assert!(keys.iter().all(|k| *k == keys[0]), "parties disagree on the key");
+    keys[0].clone()
+}
+
+/// Both verifiers: ed25519-dalek and the host function the contracts call.
+fn assert_verifies(public_key: &[u8], message: &[u8], signature: &[u8; 64]) {
+    let key = ed25519_dalek::VerifyingKey::from_bytes(public_key.try_into().unwrap()).unwrap();
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+        .expect("ed25519-dalek verifies");
+    assert!(cosmwasm_crypto::ed25519_verify(message, signature, public_key).unwrap());
+}
+
+async fn sign_and_check(nodes: &[&Node], public_key: &[u8], request_id: u64) {
+    let messages = vec![b"first message".to_vec(), vec![7u8; 1000], Vec::new()];
+    let req = request(request_id);
+    let runs = nodes
+        .iter()
+        .map(|node| node.party.sign(Scheme::EddsaEd25519, public_key, &req, &messages));
+    let results: Vec<Vec<[u8; 64]>> = futures::future::try_join_all(runs).await.unwrap();
+    // Every party, signer or not, returns the same signatures.
+    assert!(results.iter().all(|r| *r == results[0]));
+    for (message, signature) in messages.iter().zip(&results[0]) {
+        assert_verifies(public_key, message, signature);
+    }
+    // A signature does not verify for another message.
+    assert!(!cosmwasm_crypto::ed25519_verify(b"other", &results[0][0], public_key).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_of_three_keygen_and_sign_over_tcp() {
+    let (nodes, _t) = nodes(3).await;
+    let public_key = keygen_all(&nodes, 2).await;
+    let all: Vec<&Node> = nodes.iter().collect();
+    sign_and_check(&all, &public_key, 10).await;
+    sign_and_check(&all, &public_key, 11).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_of_five_keygen_and_sign_over_tcp() {
+    let (nodes, _t) = nodes(5).await;
+    let public_key = keygen_all(&nodes, 3).await;
+    let all: Vec<&Node> = nodes.iter().collect();
+    sign_and_check(&all, &public_key, 20).await;
+}
+
+/// The first request id whose attempt-0 signer set includes `party`, so the retry path runs.
+fn request_where_first_set_includes(parties: &[u16], t: u16, party: u16) -> u64 {
+    (100..)
+        .find(|id| {
+            let seed = SessionId::new(CONTRACT, "sign", *id, 0);
+            signer_set(parties, t, &seed, 0).contains(&party)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn threshold_parties_sign_while_one_is_offline() {
+    let (mut nodes, mut transports) = nodes(3).await;
+    let public_key = keygen_all(&nodes, 2).await;
+    // Party 2 goes offline: its node and transport stop.
+    drop(nodes.pop());
+    drop(transports.pop());
+    let request_id = request_where_first_set_includes(&[0, 1, 2], 2, 2);
+    let online: Vec<&Node> = nodes.iter().collect();
+    let started = Instant::now();
+    sign_and_check(&online, &public_key, request_id).await;
+    // It took a retry (at least one step timeout), but not forever.
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_key_and_bad_requests_are_refused() {
+    let (nodes, _t) = nodes(3).await;
+    let err = nodes[0]
+        .party
+        .sign(Scheme::EddsaEd25519, &[9u8; 32], &request(5), &[b"m".to_vec()])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MpcError::UnknownKey(_)), "{err}");
+    let err = nodes[0]
+        .party
+        .keygen(Scheme::EddsaEd25519, &request(6), 3, 4)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MpcError::InvalidRequest(_)), "{err}");
+}
+
+/// Parties 0 and 1 run key generation while party 2, instead of the protocol, sends `payload`.
+async fn keygen_with_bad_party(payload: Vec<u8>) -> Vec<MpcError> {
+    let (nodes, transports) = nodes(3).await;
+    let session = SessionId::new(CONTRACT, "key", 1, 0);
+    let bad = transports[2]
+        .open_session(session, vec![0, 1, 2])
+        .await
+        .unwrap();
+    bad.send(None, payload).await.unwrap();
+    let req = request(1);
+    let runs = nodes[..2]
+        .iter()
+        .map(|node| node.party.keygen(Scheme::EddsaEd25519, &req, 3, 2));
+    let started = Instant::now();
+    let results = futures::future::join_all(runs).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "failed promptly");
+    drop(bad);
+    results.into_iter().map(|r| r.unwrap_err()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_a_party_fails_the_session_naming_it() {
+    for err in keygen_with_bad_party(b"\x00not a protocol message at all, garbage".to_vec()).await {
+        assert!(
+            matches!(err, MpcError::Malformed { party: 2, .. }),
+            "expected party 2 blamed, got {err}"
+        );
+        assert_eq!(err.culprit(), Some(2));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_of_another_session_fails_the_session_naming_its_sender() {
+    // A well-formed round-1 header, but bound to another session (a replay).
+    let other = SessionId::new(CONTRACT, "key", 999, 0);
+    let mut payload = other.0.to_vec();
+    payload.push(1);
+    payload.extend_from_slice(b"replayed body");
+    for err in keygen_with_bad_party(payload).await {
+        match &err {
+            MpcError::Malformed { party: 2, reason } => {
+                assert!(reason.contains("session"), "{reason}")
+            }
+            _ => panic!("expected party 2 blamed, got {err}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_garbage_signer_fails_signing_naming_it() {
+    let (nodes, transports) = nodes(3).await;
+    let public_key = keygen_all(&nodes, 2).await;
+    let request_id = request_where_first_set_includes(&[0, 1, 2], 2, 2);
+    let plan = SignPlan {
+        contract: CONTRACT.into(),
+        request_id,
+        parties: vec![0, 1, 2],
+        threshold: 2,
+        step_timeout: Duration::from_secs(2),
+        result_timeout: Duration::from_secs(4),
+        max_attempts: 1,
+    };
+    let signers = signer_set(&[0, 1, 2], 2, &plan.session(0), 0);
+    let honest = signers.iter().copied().find(|p| *p != 2).unwrap();
+    let bad = transports[2]
+        .open_session(plan.session(0), signers.clone())
+        .await
+        .unwrap();
+    bad.send(Some(honest), vec![0xAB; 80]).await.unwrap();
+    let err = nodes[honest as usize]
+        .party
+        .sign(
+            Scheme::EddsaEd25519,
+            &public_key,
+            &request(request_id),
+            &[b"m".to_vec()],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, MpcError::Malformed { party: 2, .. }),
+        "expected party 2 blamed, got {err}"
+    );
+}

@@ -1,0 +1,213 @@
+//! Transport behaviour: authenticated senders, routing by session, buffering, large frames,
+//! refusal of unknown peers, reconnection after a restart.
+
+use std::time::Duration;
+
+use mpc_party::transport::memory::MemoryNetwork;
+use mpc_party::transport::tcp::{loopback_configs, TcpConfig, TcpTransport};
+use mpc_party::transport::{RouterLimits, SessionChannel, SessionId, Transport};
+use mpc_party::MpcError;
+use tokio::io::AsyncWriteExt;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn tcp_cluster(n: u16) -> (Vec<TcpTransport>, Vec<TcpConfig>) {
+    let mut transports = Vec::new();
+    let mut configs = Vec::new();
+    for (config, listener) in loopback_configs(n).await.unwrap() {
+        configs.push(config.clone());
+        transports.push(TcpTransport::start(config, listener).unwrap());
+    }
+    (transports, configs)
+}
+
+async fn recv(channel: &mut SessionChannel) -> mpc_party::Message {
+    channel.recv_timeout("test", WAIT, &[]).await.unwrap()
+}
+
+fn session(n: u64) -> SessionId {
+    SessionId::new("wasm1test", "sign", n, 0)
+}
+
+#[tokio::test]
+async fn tcp_delivers_point_to_point_and_broadcast_with_the_sender() {
+    let (net, _) = tcp_cluster(3).await;
+    let mut chans = Vec::new();
+    for t in &net {
+        chans.push(t.open_session(session(1), vec![2, 0, 1]).await.unwrap());
+    }
+    assert_eq!(chans[0].participants, vec![0, 1, 2]);
+    chans[0].send(Some(2), b"to two".to_vec()).await.unwrap();
+    chans[1].send(None, b"to all".to_vec()).await.unwrap();
+
+    let m = recv(&mut chans[2]).await;
+    let n = recv(&mut chans[2]).await;
+    let mut got = vec![(m.from, m.broadcast, m.payload), (n.from, n.broadcast, n.payload)];
+    got.sort();
+    assert_eq!(
+        got,
+        vec![(0, false, b"to two".to_vec()), (1, true, b"to all".to_vec())]
+    );
+    let m = recv(&mut chans[0]).await;
+    assert_eq!((m.from, m.broadcast, m.payload), (1, true, b"to all".to_vec()));
+    // Party 1 got nothing (its own broadcast is not echoed back, party 0 wrote only to 2).
+    assert!(matches!(
+        chans[1].recv_timeout("idle", Duration::from_millis(200), &[]).await,
+        Err(MpcError::Timeout { .. })
+    ));
+}
+
+#[tokio::test]
+async fn concurrent_sessions_do_not_mix_and_early_messages_wait_for_open() {
+    let (net, _) = tcp_cluster(2).await;
+    let a0 = net[0].open_session(session(1), vec![0, 1]).await.unwrap();
+    let b0 = net[0].open_session(session(2), vec![0, 1]).await.unwrap();
+    for i in 0..20u8 {
+        a0.send(Some(1), vec![b'a', i]).await.unwrap();
+        b0.send(Some(1), vec![b'b', i]).await.unwrap();
+    }
+    // Party 1 opens its sessions only after the messages were sent.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut b1 = net[1].open_session(session(2), vec![0, 1]).await.unwrap();
+    let mut a1 = net[1].open_session(session(1), vec![0, 1]).await.unwrap();
+    for i in 0..20u8 {
+        assert_eq!(recv(&mut a1).await.payload, vec![b'a', i]);
+        assert_eq!(recv(&mut b1).await.payload, vec![b'b', i]);
+    }
+}
+
+#[tokio::test]
+async fn frames_larger_than_a_noise_message_arrive_whole() {
+    let (net, _) = tcp_cluster(2).await;
+    let c0 = net[0].open_session(session(3), vec![0, 1]).await.unwrap();
+    let mut c1 = net[1].open_session(session(3), vec![0, 1]).await.unwrap();
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    c0.send(Some(1), big.clone()).await.unwrap();
+    c0.send(Some(1), Vec::new()).await.unwrap();
+    assert_eq!(recv(&mut c1).await.payload, big);
+    assert_eq!(recv(&mut c1).await.payload, Vec::<u8>::new());
+}
+
+#[tokio::test]
+async fn a_peer_with_an_unknown_key_is_refused() {
+    let (net, configs) = tcp_cluster(2).await;
+    let mut c1 = net[1].open_session(session(4), vec![0, 1]).await.unwrap();
+    // An impostor claims to be party 0 but holds another static key: party 1 pins 0's key.
+    let (impostor_key, _) = mpc_party::transport::tcp::generate_static_keypair();
+    let mut impostor = configs[0].clone();
+    impostor.static_private_key = impostor_key;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let impostor = TcpTransport::start(impostor, listener).unwrap();
+    let chan = impostor.open_session(session(4), vec![0, 1]).await.unwrap();
+    chan.send(Some(1), b"forged".to_vec()).await.unwrap();
+    // Garbage on a raw TCP connection does not disturb the listener either.
+    let mut raw = tokio::net::TcpStream::connect(&configs[1].peers[1].address)
+        .await
+        .unwrap();
+    raw.write_all(&[0, 5, 1, 2, 3, 4, 5, 0xff, 0xff]).await.unwrap();
+    assert!(matches!(
+        c1.recv_timeout("forged", Duration::from_millis(500), &[0]).await,
+        Err(MpcError::Timeout { .. })
+    ));
+    // The real party 0 still gets through.
+    let c0 = net[0].open_session(session(4), vec![0, 1]).await.unwrap();
+    c0.send(Some(1), b"genuine".to_vec()).await.unwrap();
+    let m = recv(&mut c1).await;
+    assert_eq!((m.from, m.payload), (0, b"genuine".to_vec()));
+}
+
+#[tokio::test]
+async fn sender_reconnects_when_the_peer_restarts() {
+    let (mut net, configs) = tcp_cluster(2).await;
+    let c0 = net[0].open_session(session(5), vec![0, 1]).await.unwrap();
+    {
+        let mut c1 = net[1].open_session(session(5), vec![0, 1]).await.unwrap();
+        c0.send(Some(1), b"before".to_vec()).await.unwrap();
+        assert_eq!(recv(&mut c1).await.payload, b"before");
+    }
+    // Party 1 restarts on the same address.
+    let address: std::net::SocketAddr = configs[0].peers[1].address.parse().unwrap();
+    drop(net.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let restarted = TcpTransport::bind(configs[1].clone(), address).await.unwrap();
+    let mut c1 = restarted
+        .open_session(session(6), vec![0, 1])
+        .await
+        .unwrap();
+    let c0 = {
+        drop(c0);
+        net[0].open_session(session(6), vec![0, 1]).await.unwrap()
+    };
+    c0.send(Some(1), b"after".to_vec()).await.unwrap();
+    assert_eq!(recv(&mut c1).await.payload, b"after");
+}
+
+#[tokio::test]
+async fn sessions_need_configured_participants_including_me() {
+    let (net, _) = tcp_cluster(2).await;
+    assert!(matches!(
+        net[0].open_session(session(7), vec![0, 5]).await,
+        Err(MpcError::InvalidRequest(_))
+    ));
+    assert!(matches!(
+        net[0].open_session(session(7), vec![1]).await,
+        Err(MpcError::InvalidRequest(_))
+    ));
+    let _open = net[0].open_session(session(7), vec![0, 1]).await.unwrap();
+    assert!(matches!(
+        net[0].open_session(session(7), vec![0, 1]).await,
+        Err(MpcError::InvalidRequest(_))
+    ));
+}
+
+#[tokio::test]
+async fn buffers_for_unopened_sessions_are_bounded() {
+    let net = MemoryNetwork::with_limits(
+        2,
+        RouterLimits {
+            max_pending_sessions: 2,
+            max_pending_per_session: 3,
+            ..RouterLimits::default()
+        },
+    );
+    let (p0, p1) = (net.party(0), net.party(1));
+    for s in 1..=3 {
+        let c = p0.open_session(session(s), vec![0, 1]).await.unwrap();
+        for i in 0..5u8 {
+            c.send(Some(1), vec![i]).await.unwrap();
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Session 1 was evicted (oldest of three); the others kept their first 3 messages.
+    let mut c1 = p1.open_session(session(1), vec![0, 1]).await.unwrap();
+    assert!(c1
+        .recv_timeout("evicted", Duration::from_millis(100), &[0])
+        .await
+        .is_err());
+    for s in 2..=3 {
+        let mut c = p1.open_session(session(s), vec![0, 1]).await.unwrap();
+        for i in 0..3u8 {
+            assert_eq!(recv(&mut c).await.payload, vec![i]);
+        }
+        assert!(c
+            .recv_timeout("dropped", Duration::from_millis(100), &[0])
+            .await
+            .is_err());
+    }
+}
+
+#[tokio::test]
+async fn messages_from_non_participants_are_dropped() {
+    let net = MemoryNetwork::new(3);
+    let mut c0 = net.party(0).open_session(session(8), vec![0, 1]).await.unwrap();
+    let outsider = net.party(2).open_session(session(8), vec![0, 2]).await.unwrap();
+    outsider.send(Some(0), b"outsider".to_vec()).await.unwrap();
+    let c1 = net.party(1).open_session(session(8), vec![0, 1]).await.unwrap();
+    c1.send(Some(0), b"member".to_vec()).await.unwrap();
+    let m = recv(&mut c0).await;
+    assert_eq!((m.from, m.payload), (1, b"member".to_vec()));
+    assert!(c0
+        .recv_timeout("nothing more", Duration::from_millis(100), &[])
+        .await
+        .is_err());
+}
