@@ -1,5 +1,20 @@
 //! The per-party MPC connector: watches the contracts for pending key and signature requests of
 //! its keyring, runs this party's side of DKG / threshold signing with the other parties, and
 //! submits this party's own result from its own account. Also hosts the embedded devnet.
+//!
+//! Layout, after Hermes: [`chain`] (the chain behind one trait), [`event`] (event source with
+//! catch-up and reconnects), [`worker`] (one task per request, and the submitter),
+//! [`telemetry`] (Prometheus + health), [`config`] (TOML), [`store`] (local progress),
+//! [`cli`] (one file per command).
 
+pub mod backoff;
 pub mod chain;
+pub mod cli;
+pub mod config;
+pub mod connector;
+pub mod devnet;
+pub mod event;
+pub mod mpc;
+pub mod store;
+pub mod telemetry;
+pub mod worker;

@@ -3,7 +3,7 @@
 //! events. Two implementations: [`embedded`] (cw-multi-test devnet, for the demo and the tests)
 //! and `cosmos` (a real Cosmos SDK chain with x/wasm over CometBFT RPC + gRPC).
 
-// (embedded devnet chain: `embedded.rs`, added next)
+pub mod embedded;
 
 /// The real Cosmos SDK chain client. Built with the `cosmos` feature (it pulls cosmrs, tonic and
 /// tendermint-rpc, which the devnet and the tests do not need).

@@ -1,0 +1,73 @@
+//! `connector devnet`: the embedded chain, N connectors over loopback TCP, and the scripted walk
+//! through the seed's process, printed as it happens. Exit 0 when every request is fulfilled
+//! with signatures that verify.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use mpc_interfaces::KeyType;
+
+use crate::devnet::{prepare_data_dir, walk, Devnet, DevnetOptions, WalkOptions};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KeyTypeArg {
+    Ecdsa,
+    Eddsa,
+    Both,
+}
+
+#[derive(Args, Debug)]
+pub struct DevnetArgs {
+    #[arg(long, default_value_t = 3)]
+    pub parties: usize,
+    #[arg(long, default_value_t = 2)]
+    pub threshold: u32,
+    #[arg(long, value_enum, default_value_t = KeyTypeArg::Both)]
+    pub key_type: KeyTypeArg,
+    /// Signature requests per key.
+    #[arg(long, default_value_t = 1)]
+    pub requests: usize,
+    /// Block time in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    pub block_ms: u64,
+    /// Keep stores, shares and the (slow to make) ECDSA Paillier primes here between runs.
+    #[arg(long, default_value = ".devnet")]
+    pub data_dir: PathBuf,
+}
+
+pub async fn run(args: DevnetArgs) -> super::anyhow_free::Result {
+    let started = Instant::now();
+    let progress = move |line: &str| {
+        println!("[{:>7.2}s] {line}", started.elapsed().as_secs_f64());
+    };
+    let key_types = match args.key_type {
+        KeyTypeArg::Ecdsa => vec![KeyType::EcdsaSecp256k1],
+        KeyTypeArg::Eddsa => vec![KeyType::EddsaEd25519],
+        KeyTypeArg::Both => vec![KeyType::EcdsaSecp256k1, KeyType::EddsaEd25519],
+    };
+    let mut options = DevnetOptions::new(prepare_data_dir(&args.data_dir, args.parties)?);
+    options.parties = args.parties;
+    options.threshold = args.threshold;
+    options.block_time = std::time::Duration::from_millis(args.block_ms.max(1));
+    let devnet = Devnet::start(options, &progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = walk(
+        &devnet,
+        &WalkOptions {
+            key_types,
+            requests: args.requests,
+        },
+        &progress,
+    )
+    .await;
+    devnet.shutdown().await;
+    let report = result.map_err(|e| format!("devnet walk failed: {e}"))?;
+    progress(&format!(
+        "done: {} keys, {} signature requests fulfilled and verified",
+        report.keys.len(),
+        report.fulfilled.len()
+    ));
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! The command line, one file per command (as Hermes' `commands/`).
+
+pub mod config;
+pub mod devnet;
+pub mod keys;
+pub mod run;
+pub mod status;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "connector", version, about = "MPC connector: one per MPC party")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run this party's connector against a chain.
+    Run(run::RunArgs),
+    /// One process: the embedded chain, N connectors over loopback TCP, and a scripted walk
+    /// through key and signature requests.
+    Devnet(devnet::DevnetArgs),
+    /// Make a party's chain account key and Noise transport identity.
+    Keys(keys::KeysArgs),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// What this party's local store has seen and done.
+    Status(status::StatusArgs),
+}
+
+/// Runs the command; the process exit code follows the result.
+pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
+    match cli.command {
+        Command::Run(args) => run::run(args).await,
+        Command::Devnet(args) => devnet::run(args).await,
+        Command::Keys(args) => keys::run(args),
+        Command::Config(command) => config::run(command),
+        Command::Status(args) => status::run(args),
+    }
+}
+
+/// Commands report failures as text; no error library needed.
+pub mod anyhow_free {
+    pub type Result = std::result::Result<(), String>;
+}

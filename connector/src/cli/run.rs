@@ -1,0 +1,109 @@
+//! `connector run --config party.toml`: this party's connector against a real chain.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::config::Config;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[arg(long)]
+    pub config: PathBuf,
+}
+
+pub async fn run(args: RunArgs) -> super::anyhow_free::Result {
+    let config = Config::load(&args.config).map_err(|e| e.to_string())?;
+    serve(config).await
+}
+
+#[cfg(not(feature = "cosmos"))]
+async fn serve(_config: Config) -> super::anyhow_free::Result {
+    Err("this connector was built without the `cosmos` feature: it has no chain client; \
+         rebuild with `--features cosmos` (or try `connector devnet`)"
+        .into())
+}
+
+#[cfg(feature = "cosmos")]
+async fn serve(config: Config) -> super::anyhow_free::Result {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::chain::cosmos::CosmosChain;
+    use crate::chain::Chain;
+    use crate::cli::keys::read_secret;
+    use crate::connector::{self, Parts, Settings};
+    use crate::mpc::party::{EngineConfig, PartyEngine};
+    use crate::store::Store;
+    use crate::telemetry::{self, Metrics};
+
+    let secret = read_secret(&config.party.chain_key_file)?;
+    let chain = CosmosChain::connect(&config.chain.cosmos, secret)
+        .await
+        .map_err(|e| format!("chain: {e}"))?;
+    let me = config.me().clone();
+    if chain.account() != me.chain_address {
+        return Err(format!(
+            "mpc.peers[index {}].chain_address is {}, but party.chain_key_file is the key of {}",
+            me.index,
+            me.chain_address,
+            chain.account()
+        ));
+    }
+    let mut peers_noise = Vec::new();
+    for peer in &config.mpc.peers {
+        let key: [u8; 32] = hex::decode(&peer.noise_public_key)
+            .map_err(|e| e.to_string())?
+            .try_into()
+            .map_err(|_| "noise_public_key: 32 bytes".to_string())?;
+        peers_noise.push((peer.index, peer.address.clone(), key));
+    }
+    let engine = PartyEngine::start(EngineConfig {
+        me: config.mpc.index,
+        listen: config.mpc.listen,
+        noise_private_key: read_secret(&config.mpc.noise_key_file)?,
+        peers: peers_noise,
+        shares_dir: config.party.shares_dir.clone(),
+        operator_secret: std::env::var(&config.party.shares_secret_env)
+            .map_err(|_| format!("party.shares_secret_env: ${} is not set", config.party.shares_secret_env))?
+            .into_bytes(),
+        timeout: config.mpc.timeout,
+        max_attempts: config.worker.max_attempts,
+    })
+    .await
+    .map_err(|e| format!("MPC transport: {e}"))?;
+    let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
+    let metrics = Metrics::new(&config.party.name);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    if config.telemetry.enabled {
+        let (addr, _) = telemetry::serve(config.telemetry.listen, metrics.clone(), shutdown)
+            .await
+            .map_err(|e| format!("telemetry.listen {}: {e}", config.telemetry.listen))?;
+        tracing::info!(%addr, "telemetry on /metrics and /healthz");
+    }
+    let peers: BTreeMap<String, u16> = config
+        .mpc
+        .peers
+        .iter()
+        .map(|p| (p.chain_address.clone(), p.index))
+        .collect();
+    let mut running = connector::start(Parts {
+        chain: Arc::new(chain),
+        contracts: config.contracts.clone(),
+        keyring_id: config.keyring.id,
+        peers,
+        engine: Arc::new(engine),
+        store: Arc::new(store),
+        metrics,
+        settings: Settings::from_config(&config, Duration::from_secs(1)),
+    });
+    tracing::info!(party = %config.party.name, keyring = config.keyring.id, "connector running");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+        _ = running.wait() => {}
+    }
+    let _ = stop.send(true);
+    running.stop().await;
+    Ok(())
+}

@@ -1,0 +1,511 @@
+//! The party's TOML configuration (as Hermes' `config.toml`): one file per connector.
+//!
+//! ```toml
+//! [party]
+//! name = "party-1"
+//! chain_key_file = "keys/party-1.chain.key"   # secp256k1 account key (hex), `connector keys`
+//! store_path = "data/party-1.redb"
+//! shares_dir = "data/party-1-shares"
+//! shares_secret_env = "PARTY1_SHARES_SECRET"     # encrypts the shares at rest
+//!
+//! [keyring]
+//! id = 1
+//!
+//! [contracts]
+//! workspace = "wasm1..."
+//! keyring = "wasm1..."
+//! signature_requests = "wasm1..."
+//!
+//! [mpc]
+//! index = 0                                   # this party's transport index
+//! listen = "0.0.0.0:7001"
+//! noise_key_file = "keys/party-1.noise.key"
+//! timeout_ms = 30000
+//! [[mpc.peers]]                               # every party, this one included
+//! index = 0
+//! address = "10.0.0.1:7001"
+//! noise_public_key = "<hex>"
+//! chain_address = "wasm1..."
+//!
+//! [chain.cosmos]                              # see chain::cosmos::CosmosConfig
+//! ...
+//!
+//! [telemetry]
+//! listen = "127.0.0.1:3001"
+//! ```
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backoff::{millis, Backoff};
+
+#[derive(thiserror::Error, Debug)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {reason}")]
+    Read { path: String, reason: String },
+    /// TOML syntax, a missing field or a wrong type; toml names the field and the line.
+    #[error("{path}: {reason}")]
+    Parse { path: String, reason: String },
+    /// A value that parses but does not make sense; `field` is its dotted path.
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub party: PartySection,
+    pub keyring: KeyringSection,
+    pub contracts: Contracts,
+    pub mpc: MpcSection,
+    pub chain: ChainSection,
+    #[serde(default)]
+    pub telemetry: TelemetrySection,
+    #[serde(default)]
+    pub worker: WorkerSection,
+    #[serde(default)]
+    pub submitter: SubmitterSection,
+    #[serde(default)]
+    pub event_source: EventSourceSection,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartySection {
+    /// Label in logs and metrics.
+    pub name: String,
+    pub chain_key_file: PathBuf,
+    pub store_path: PathBuf,
+    pub shares_dir: PathBuf,
+    /// Environment variable holding the secret that encrypts the key shares at rest.
+    pub shares_secret_env: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyringSection {
+    pub id: u64,
+}
+
+/// Addresses of the three contracts.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contracts {
+    pub workspace: String,
+    pub keyring: String,
+    pub signature_requests: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MpcSection {
+    /// This party's transport index (one of `peers`).
+    pub index: u16,
+    pub listen: SocketAddr,
+    pub noise_key_file: PathBuf,
+    /// Longest wait for one protocol step.
+    #[serde(with = "millis", rename = "timeout_ms", default = "default_mpc_timeout")]
+    pub timeout: Duration,
+    pub peers: Vec<Peer>,
+}
+
+/// One party of the federation (this one included).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Peer {
+    pub index: u16,
+    /// host:port of its MPC listener.
+    pub address: String,
+    /// Its Noise static public key, hex (32 bytes).
+    pub noise_public_key: String,
+    /// Its account on the chain (as registered on the keyring).
+    pub chain_address: String,
+}
+
+/// The chain to connect to. `connector run` talks to a real chain; the embedded devnet is only
+/// run by `connector devnet`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSection {
+    #[cfg(feature = "cosmos")]
+    pub cosmos: crate::chain::cosmos::CosmosConfig,
+    /// Without the `cosmos` feature the table is kept as read, and `run` refuses to start.
+    #[cfg(not(feature = "cosmos"))]
+    pub cosmos: toml::Table,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySection {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_telemetry_listen")]
+    pub listen: SocketAddr,
+}
+
+impl Default for TelemetrySection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            listen: default_telemetry_listen(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSection {
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: usize,
+    /// Signer sets mpc-party tries before a signing run fails.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Blocks a party whose signing run failed waits for another party's answer to adopt.
+    #[serde(default = "default_adopt_wait")]
+    pub adopt_wait_blocks: u64,
+}
+
+impl Default for WorkerSection {
+    fn default() -> Self {
+        Self {
+            max_concurrent: default_max_concurrent(),
+            max_attempts: default_max_attempts(),
+            adopt_wait_blocks: default_adopt_wait(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitterSection {
+    #[serde(default = "default_max_batch")]
+    pub max_batch: usize,
+    #[serde(with = "millis", rename = "batch_delay_ms", default = "default_batch_delay")]
+    pub batch_delay: Duration,
+    #[serde(default = "submit_backoff")]
+    pub backoff: Backoff,
+}
+
+impl Default for SubmitterSection {
+    fn default() -> Self {
+        Self {
+            max_batch: default_max_batch(),
+            batch_delay: default_batch_delay(),
+            backoff: submit_backoff(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSourceSection {
+    #[serde(default)]
+    pub backoff: Backoff,
+    #[serde(default = "default_dedupe")]
+    pub dedupe_capacity: usize,
+}
+
+impl Default for EventSourceSection {
+    fn default() -> Self {
+        Self {
+            backoff: Backoff::default(),
+            dedupe_capacity: default_dedupe(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_mpc_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_telemetry_listen() -> SocketAddr {
+    "127.0.0.1:3001".parse().expect("valid address")
+}
+fn default_max_concurrent() -> usize {
+    8
+}
+fn default_max_attempts() -> u32 {
+    3
+}
+fn default_adopt_wait() -> u64 {
+    50
+}
+fn default_max_batch() -> usize {
+    8
+}
+fn default_batch_delay() -> Duration {
+    Duration::from_millis(50)
+}
+fn submit_backoff() -> Backoff {
+    Backoff::new(Duration::from_millis(200), Duration::from_secs(10), 2, Some(8))
+}
+fn default_dedupe() -> usize {
+    10_000
+}
+
+impl Config {
+    /// Reads, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let config = Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse { reason, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                reason,
+            },
+            other => other,
+        })?;
+        Ok(config)
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "<config>".into(),
+            reason: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what parsing cannot; the error names the field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.party.name.trim().is_empty() {
+            return Err(invalid("party.name", "must not be empty"));
+        }
+        if self.party.shares_secret_env.trim().is_empty() {
+            return Err(invalid("party.shares_secret_env", "must name a variable"));
+        }
+        if self.keyring.id == 0 {
+            return Err(invalid("keyring.id", "keyring ids start at 1"));
+        }
+        for (field, value) in [
+            ("contracts.workspace", &self.contracts.workspace),
+            ("contracts.keyring", &self.contracts.keyring),
+            ("contracts.signature_requests", &self.contracts.signature_requests),
+        ] {
+            check_bech32(field, value)?;
+        }
+        self.validate_peers()?;
+        if self.mpc.timeout.is_zero() {
+            return Err(invalid("mpc.timeout_ms", "must be above 0"));
+        }
+        if self.worker.max_concurrent == 0 {
+            return Err(invalid("worker.max_concurrent", "must be at least 1"));
+        }
+        if self.worker.max_attempts == 0 {
+            return Err(invalid("worker.max_attempts", "must be at least 1"));
+        }
+        if self.submitter.max_batch == 0 {
+            return Err(invalid("submitter.max_batch", "must be at least 1"));
+        }
+        self.submitter
+            .backoff
+            .validate()
+            .map_err(|reason| invalid("submitter.backoff", reason))?;
+        self.event_source
+            .backoff
+            .validate()
+            .map_err(|reason| invalid("event_source.backoff", reason))?;
+        if self.event_source.dedupe_capacity == 0 {
+            return Err(invalid("event_source.dedupe_capacity", "must be at least 1"));
+        }
+        #[cfg(feature = "cosmos")]
+        self.chain
+            .cosmos
+            .validate()
+            .map_err(|reason| invalid("chain.cosmos", reason))?;
+        Ok(())
+    }
+
+    fn validate_peers(&self) -> Result<(), ConfigError> {
+        let peers = &self.mpc.peers;
+        if peers.len() < 2 {
+            return Err(invalid("mpc.peers", "needs at least two parties"));
+        }
+        let mut indices = BTreeSet::new();
+        let mut accounts = BTreeSet::new();
+        for (i, peer) in peers.iter().enumerate() {
+            let field = |name: &str| format!("mpc.peers[{i}].{name}");
+            if !indices.insert(peer.index) {
+                return Err(invalid(field("index"), format!("index {} appears twice", peer.index)));
+            }
+            if !accounts.insert(peer.chain_address.as_str()) {
+                return Err(invalid(field("chain_address"), "appears twice"));
+            }
+            check_bech32(&field("chain_address"), &peer.chain_address)?;
+            if peer.address.rsplit_once(':').and_then(|(_, port)| port.parse::<u16>().ok()).is_none()
+            {
+                return Err(invalid(field("address"), "must be host:port"));
+            }
+            match hex::decode(&peer.noise_public_key) {
+                Ok(key) if key.len() == 32 => {}
+                _ => return Err(invalid(field("noise_public_key"), "must be 32 bytes of hex")),
+            }
+        }
+        if !indices.contains(&self.mpc.index) {
+            return Err(invalid(
+                "mpc.index",
+                format!("{} is not the index of any of mpc.peers", self.mpc.index),
+            ));
+        }
+        Ok(())
+    }
+
+    /// This party's own peer entry.
+    pub fn me(&self) -> &Peer {
+        self.mpc
+            .peers
+            .iter()
+            .find(|p| p.index == self.mpc.index)
+            .expect("validated: mpc.index is one of the peers")
+    }
+}
+
+fn check_bech32(field: &str, value: &str) -> Result<(), ConfigError> {
+    bech32::decode(value)
+        .map(|_| ())
+        .map_err(|e| invalid(field, format!("not a bech32 address: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> String {
+        let key = "11".repeat(32);
+        let addr = |n: u8| {
+            let data = [n; 32];
+            bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("cosmwasm").unwrap(), &data)
+                .unwrap()
+        };
+        format!(
+            r#"
+[party]
+name = "party-1"
+chain_key_file = "k/chain.key"
+store_path = "d/party.redb"
+shares_dir = "d/shares"
+shares_secret_env = "P1_SECRET"
+
+[keyring]
+id = 1
+
+[contracts]
+workspace = "{w}"
+keyring = "{k}"
+signature_requests = "{s}"
+
+[mpc]
+index = 0
+listen = "127.0.0.1:7001"
+noise_key_file = "k/noise.key"
+
+[[mpc.peers]]
+index = 0
+address = "127.0.0.1:7001"
+noise_public_key = "{key}"
+chain_address = "{p0}"
+
+[[mpc.peers]]
+index = 1
+address = "127.0.0.1:7002"
+noise_public_key = "{key}"
+chain_address = "{p1}"
+
+[chain.cosmos]
+"#,
+            w = addr(1),
+            k = addr(2),
+            s = addr(3),
+            p0 = addr(10),
+            p1 = addr(11),
+        )
+    }
+
+    fn error_of(text: &str) -> String {
+        Config::parse(text).unwrap_err().to_string()
+    }
+
+    #[cfg(not(feature = "cosmos"))]
+    #[test]
+    fn the_example_is_valid_and_fills_defaults() {
+        let config = Config::parse(&example()).unwrap();
+        assert_eq!(config.me().address, "127.0.0.1:7001");
+        assert_eq!(config.mpc.timeout, Duration::from_secs(30));
+        assert_eq!(config.submitter.max_batch, 8);
+        assert!(config.telemetry.enabled);
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let text = example().replace("id = 1\n", "");
+        assert!(error_of(&text).contains("missing field `id`"), "{}", error_of(&text));
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let text = example().replace("[keyring]\n", "[keyring]\ncolour = 1\n");
+        assert!(error_of(&text).contains("colour"));
+    }
+
+    #[cfg(not(feature = "cosmos"))]
+    #[test]
+    fn semantic_errors_name_the_field() {
+        let cases = [
+            (example().replace("id = 1", "id = 0"), "keyring.id"),
+            (
+                example().replace("index = 1\n", "index = 0\n"),
+                "mpc.peers[1].index",
+            ),
+            (
+                example().replace("address = \"127.0.0.1:7002\"", "address = \"nowhere\""),
+                "mpc.peers[1].address",
+            ),
+            (
+                example().replacen(&"11".repeat(32), "abcd", 1),
+                "mpc.peers[0].noise_public_key",
+            ),
+            (
+                example().replace("[mpc]\nindex = 0", "[mpc]\nindex = 9"),
+                "mpc.index",
+            ),
+            (
+                example().replace("name = \"party-1\"", "name = \" \""),
+                "party.name",
+            ),
+            (
+                example() + "\n[submitter]\nmax_batch = 0\n",
+                "submitter.max_batch",
+            ),
+            (
+                example() + "\n[event_source.backoff]\ninitial_ms = 0\nmax_ms = 5\nmultiplier = 2\n",
+                "event_source.backoff: initial_ms",
+            ),
+        ];
+        for (text, field) in cases {
+            let error = error_of(&text);
+            assert!(error.starts_with(field), "expected {field}, got {error}");
+        }
+        let bad_contract = example().replace(
+            &format!("keyring = \"{}\"", Config::parse(&example()).unwrap().contracts.keyring),
+            "keyring = \"not-an-address\"",
+        );
+        assert!(error_of(&bad_contract).starts_with("contracts.keyring"));
+    }
+}

@@ -1,0 +1,133 @@
+//! One party's connector, assembled: event source → worker → submitter, plus telemetry. Used by
+//! `connector run` (real chain, from the TOML config) and by the devnet (embedded chain, one per
+//! party in one process).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mpc_party::PartyIndex;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::backoff::Backoff;
+use crate::chain::Chain;
+use crate::config::{Config, Contracts};
+use crate::event::{Dedupe, EventSource};
+use crate::mpc::MpcEngine;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+use crate::worker::submit::{Submitter, SubmitterSettings};
+use crate::worker::{Worker, WorkerSettings};
+
+/// Queue lengths between the stages.
+const WORK_QUEUE: usize = 1024;
+const SUBMIT_QUEUE: usize = 256;
+
+/// Settings of the three stages.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub worker: WorkerSettings,
+    pub submitter: SubmitterSettings,
+    pub event_backoff: Backoff,
+    pub dedupe_capacity: usize,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config, poll_interval: std::time::Duration) -> Self {
+        Self {
+            worker: WorkerSettings {
+                max_concurrent: config.worker.max_concurrent,
+                adopt_wait_blocks: config.worker.adopt_wait_blocks,
+                poll_interval,
+            },
+            submitter: SubmitterSettings {
+                max_batch: config.submitter.max_batch,
+                batch_delay: config.submitter.batch_delay,
+                backoff: config.submitter.backoff.clone(),
+            },
+            event_backoff: config.event_source.backoff.clone(),
+            dedupe_capacity: config.event_source.dedupe_capacity,
+        }
+    }
+}
+
+/// Everything one connector is made of.
+pub struct Parts {
+    pub chain: Arc<dyn Chain>,
+    pub contracts: Contracts,
+    pub keyring_id: u64,
+    /// Chain address → transport index of every party.
+    pub peers: BTreeMap<String, PartyIndex>,
+    pub engine: Arc<dyn MpcEngine>,
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    pub settings: Settings,
+}
+
+/// A running connector. [`Running::stop`] ends it at once, as a crash would (in-flight MPC runs
+/// are dropped; the store keeps what was recorded), and waits until its tasks are gone.
+pub struct Running {
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Starts the event source, the worker and the submitter.
+pub fn start(parts: Parts) -> Running {
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (work_tx, work_rx) = mpsc::channel(WORK_QUEUE);
+    let (submit_tx, submit_rx) = mpsc::channel(SUBMIT_QUEUE);
+    let source = EventSource {
+        chain: parts.chain.clone(),
+        contracts: parts.contracts.clone(),
+        keyring_id: parts.keyring_id,
+        backoff: parts.settings.event_backoff.clone(),
+        metrics: parts.metrics.clone(),
+        dedupe: Dedupe::new(parts.settings.dedupe_capacity),
+    };
+    let worker = Worker::new(
+        parts.chain.clone(),
+        parts.contracts,
+        parts.peers,
+        parts.engine,
+        parts.store,
+        parts.metrics.clone(),
+        submit_tx,
+        parts.settings.worker,
+    );
+    let submitter = Submitter {
+        chain: parts.chain,
+        settings: parts.settings.submitter,
+        metrics: parts.metrics.clone(),
+    };
+    let tasks = vec![
+        tokio::spawn(source.run(work_tx, shutdown_rx.clone())),
+        tokio::spawn(worker.run(work_rx, shutdown_rx)),
+        tokio::spawn(submitter.run(submit_rx)),
+    ];
+    Running {
+        shutdown,
+        tasks,
+        metrics: parts.metrics,
+    }
+}
+
+impl Running {
+    /// Stops every task and waits for them to be dropped (so the store and the transport's
+    /// port are free again).
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until a task ends (it should not, short of a stop): for `connector run`.
+    pub async fn wait(&mut self) {
+        let (_, index, _) = futures::future::select_all(self.tasks.iter_mut()).await;
+        tracing::error!(task = index, "a connector task ended");
+    }
+}

@@ -1,0 +1,693 @@
+//! The devnet: in one process, the embedded chain, N connectors talking MPC over real loopback
+//! TCP, and a scripted walk through the seed's process (used by `connector devnet`, the tests
+//! and the bench):
+//! a workspace with two owners and a 2-of-2 sign policy, a keyring of the N parties, a key
+//! request answered by DKG, then signature requests that wait `partial` until the second owner
+//! approves, turn `pending`, are signed by the parties, each answering from its own account,
+//! and end `fulfilled`; each signature is checked against the key.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cosmwasm_std::Binary;
+use mpc_interfaces::keyring::{
+    ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus, KeyResponse,
+    QueryMsg as KeyringQuery,
+};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
+    SignatureRequestResponse,
+};
+use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;
+use mpc_interfaces::{events, KeyType, Policy};
+use mpc_party::PartyIndex;
+use sha2::{Digest, Sha256};
+
+use crate::backoff::Backoff;
+use crate::chain::embedded::{
+    ContractAddresses, EmbeddedChain, EmbeddedConfig, EmbeddedHandle, MessageCount,
+};
+use crate::chain::{query, Chain, ChainError, ContractCall};
+use crate::config::Contracts;
+use crate::connector::{self, Running, Settings};
+use crate::mpc::party::{EngineConfig, PartyEngine};
+use crate::mpc::verify;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+use crate::worker::submit::SubmitterSettings;
+use crate::worker::WorkerSettings;
+
+#[derive(thiserror::Error, Debug)]
+pub enum DevnetError {
+    #[error("chain: {0}")]
+    Chain(#[from] ChainError),
+    #[error("{0}")]
+    Setup(String),
+    #[error("timed out after {0:?} waiting for {1}")]
+    Timeout(Duration, String),
+    #[error("{0}")]
+    Check(String),
+}
+
+/// Devnet settings.
+#[derive(Clone, Debug)]
+pub struct DevnetOptions {
+    pub parties: usize,
+    pub threshold: u32,
+    pub block_time: Duration,
+    /// Where stores and shares go (a temporary directory by default).
+    pub data_dir: PathBuf,
+    /// Longest wait for one request to end.
+    pub request_timeout: Duration,
+    /// Longest wait for one MPC protocol step.
+    pub mpc_timeout: Duration,
+    /// Blocks a party whose signing failed waits for another's answer to adopt.
+    pub adopt_wait_blocks: u64,
+}
+
+impl DevnetOptions {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            parties: 3,
+            threshold: 2,
+            block_time: Duration::from_millis(100),
+            data_dir,
+            request_timeout: Duration::from_secs(180),
+            mpc_timeout: Duration::from_secs(20),
+            adopt_wait_blocks: 100,
+        }
+    }
+}
+
+/// One party of the devnet: its account, its MPC identity and (while up) its connector.
+pub struct PartyNode {
+    pub name: String,
+    pub index: PartyIndex,
+    pub handle: EmbeddedHandle,
+    pub listen: SocketAddr,
+    noise_private: [u8; 32],
+    connector: Option<Running>,
+}
+
+/// A running devnet.
+pub struct Devnet {
+    pub options: DevnetOptions,
+    pub chain: EmbeddedChain,
+    pub contracts: ContractAddresses,
+    pub admin: EmbeddedHandle,
+    /// The two workspace owners: the first requests, the second approves.
+    pub owners: [EmbeddedHandle; 2],
+    pub parties: Vec<PartyNode>,
+    pub workspace_id: u64,
+    pub keyring_id: u64,
+    peers: Vec<(PartyIndex, String, [u8; 32])>,
+}
+
+/// A key the devnet made.
+#[derive(Clone, Debug)]
+pub struct DevnetKey {
+    pub key_id: u64,
+    pub key_type: KeyType,
+    pub public_key: Vec<u8>,
+}
+
+/// The result of one signature request, as the requester sees it.
+#[derive(Clone, Debug)]
+pub struct SignOutcome {
+    pub request: SignatureRequestResponse,
+    /// From `pending` (second approval committed) to `fulfilled` seen.
+    pub latency: Duration,
+}
+
+impl Devnet {
+    /// Starts the chain, sets up the keyring and the workspace, and starts every connector.
+    pub async fn start(
+        options: DevnetOptions,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<Self, DevnetError> {
+        if options.parties < 2 {
+            return Err(DevnetError::Setup("--parties must be at least 2".into()));
+        }
+        if options.threshold < 2 || options.threshold as usize > options.parties {
+            return Err(DevnetError::Setup(format!(
+                "--threshold must be between 2 and --parties ({})",
+                options.parties
+            )));
+        }
+        let chain = EmbeddedChain::start(EmbeddedConfig {
+            block_time: options.block_time,
+            ..EmbeddedConfig::default()
+        })?;
+        let contracts = chain.contracts().clone();
+        progress(&format!(
+            "chain up: workspace {}, keyring {}, signature-requests {}",
+            short(&contracts.workspace),
+            short(&contracts.keyring),
+            short(&contracts.signature_requests)
+        ));
+        let admin = chain.handle("keyring-admin").await?;
+        let owners = [chain.handle("alice").await?, chain.handle("bob").await?];
+
+        // Every party's MPC listener is bound first, so each knows the others' addresses.
+        let mut parties = Vec::new();
+        let mut peers = Vec::new();
+        for i in 0..options.parties {
+            let name = format!("party-{i}");
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")
+                .map_err(|e| DevnetError::Setup(format!("bind: {e}")))?;
+            let listen = listener
+                .local_addr()
+                .map_err(|e| DevnetError::Setup(e.to_string()))?;
+            drop(listener);
+            let (noise_private, noise_public) =
+                mpc_party::transport::tcp::generate_static_keypair();
+            let handle = chain.handle(&name).await?;
+            peers.push((i as PartyIndex, listen.to_string(), noise_public));
+            parties.push(PartyNode {
+                name,
+                index: i as PartyIndex,
+                handle,
+                listen,
+                noise_private,
+                connector: None,
+            });
+        }
+
+        let created = admin
+            .execute_with_events(vec![ContractCall::new(
+                &contracts.keyring,
+                &KeyringExecute::CreateKeyring {
+                    description: "devnet federation".into(),
+                    parties: parties.iter().map(|p| p.handle.account().to_string()).collect(),
+                    party_threshold: options.threshold,
+                    key_req_fee: vec![],
+                    sig_req_fee: vec![],
+                },
+            )?])
+            .await?;
+        let keyring_id = event_id(&created.events, events::KEYRING_EVENT, events::attr::KEYRING_ID)?;
+        progress(&format!(
+            "keyring {keyring_id}: {} parties, threshold {}",
+            options.parties, options.threshold
+        ));
+
+        let [alice, bob] = &owners;
+        let sign_policy = Policy::AnyOf {
+            threshold: 2,
+            of: vec![
+                Policy::Approver(alice.account().to_string()),
+                Policy::Approver(bob.account().to_string()),
+            ],
+        };
+        let created = alice
+            .execute_with_events(vec![ContractCall::new(
+                &contracts.workspace,
+                &WorkspaceExecute::CreateWorkspace {
+                    additional_owners: vec![bob.account().to_string()],
+                    admin_policy: None,
+                    sign_policy: Some(sign_policy),
+                    alias: Some("devnet".into()),
+                },
+            )?])
+            .await?;
+        let workspace_id = event_id(
+            &created.events,
+            events::WORKSPACE_EVENT,
+            events::attr::WORKSPACE_ID,
+        )?;
+        progress(&format!(
+            "workspace {workspace_id}: owners alice and bob, sign policy 2-of-2"
+        ));
+
+        let mut devnet = Self {
+            options,
+            chain,
+            contracts,
+            admin,
+            owners,
+            parties,
+            workspace_id,
+            keyring_id,
+            peers,
+        };
+        for i in 0..devnet.parties.len() {
+            devnet.start_party(i).await?;
+        }
+        progress(&format!(
+            "{} connectors running, MPC over loopback TCP",
+            devnet.parties.len()
+        ));
+        Ok(devnet)
+    }
+
+    /// Starts (or restarts) party `i`'s connector, with its store and shares from before.
+    pub async fn start_party(&mut self, i: usize) -> Result<(), DevnetError> {
+        if self.parties[i].connector.is_some() {
+            return Ok(());
+        }
+        let node = &self.parties[i];
+        let dir = self.options.data_dir.join(&node.name);
+        let store = Store::open(&dir.join("connector.redb"))
+            .map_err(|e| DevnetError::Setup(e.to_string()))?;
+        let engine = PartyEngine::start(EngineConfig {
+            me: node.index,
+            listen: node.listen,
+            noise_private_key: node.noise_private,
+            peers: self.peers.clone(),
+            shares_dir: dir.join("shares"),
+            operator_secret: format!("devnet secret of {}", node.name).into_bytes(),
+            timeout: self.options.mpc_timeout,
+            max_attempts: 4,
+        })
+        .await
+        .map_err(|e| DevnetError::Setup(format!("{}: MPC engine: {e}", node.name)))?;
+        let peers: BTreeMap<String, PartyIndex> = self
+            .parties
+            .iter()
+            .map(|p| (p.handle.account().to_string(), p.index))
+            .collect();
+        let metrics = Metrics::new(&node.name);
+        let running = connector::start(connector::Parts {
+            chain: Arc::new(node.handle.clone()),
+            contracts: self.connector_contracts(),
+            keyring_id: self.keyring_id,
+            peers,
+            engine: Arc::new(engine),
+            store: Arc::new(store),
+            metrics,
+            settings: self.settings(),
+        });
+        self.parties[i].connector = Some(running);
+        Ok(())
+    }
+
+    /// Stops party `i`'s connector at once, as a crash would.
+    pub async fn stop_party(&mut self, i: usize) {
+        if let Some(running) = self.parties[i].connector.take() {
+            running.stop().await;
+        }
+    }
+
+    pub fn metrics(&self, i: usize) -> Option<Arc<Metrics>> {
+        self.parties[i].connector.as_ref().map(|c| c.metrics.clone())
+    }
+
+    fn connector_contracts(&self) -> Contracts {
+        Contracts {
+            workspace: self.contracts.workspace.clone(),
+            keyring: self.contracts.keyring.clone(),
+            signature_requests: self.contracts.signature_requests.clone(),
+        }
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            worker: WorkerSettings {
+                max_concurrent: 8,
+                adopt_wait_blocks: self.options.adopt_wait_blocks,
+                poll_interval: self.options.block_time,
+            },
+            submitter: SubmitterSettings {
+                max_batch: 16,
+                batch_delay: self.options.block_time / 2,
+                backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(2), 2, Some(10)),
+            },
+            event_backoff: Backoff::new(Duration::from_millis(50), Duration::from_secs(1), 2, None),
+            dedupe_capacity: 10_000,
+        }
+    }
+
+    /// The first owner asks for a key; waits until the parties' DKG answers fulfil it.
+    pub async fn request_key(
+        &self,
+        key_type: KeyType,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<DevnetKey, DevnetError> {
+        let committed = self.owners[0]
+            .execute_with_events(vec![ContractCall::new(
+                &self.contracts.keyring,
+                &KeyringExecute::RequestKey {
+                    workspace_id: self.workspace_id,
+                    keyring_id: self.keyring_id,
+                    key_type,
+                    sign_policy: None,
+                    timeout_blocks: None,
+                },
+            )?])
+            .await?;
+        let request_id = event_id(
+            &committed.events,
+            events::KEY_REQUEST_EVENT,
+            events::attr::REQUEST_ID,
+        )?;
+        progress(&format!(
+            "key request {request_id} ({}) pending: parties run DKG",
+            key_type.as_str()
+        ));
+        let request: KeyRequestResponse = self
+            .wait_for(&format!("key request {request_id}"), || async {
+                let r: KeyRequestResponse = query(
+                    &self.owners[0],
+                    &self.contracts.keyring,
+                    &KeyringQuery::KeyRequest { request_id },
+                )
+                .await?;
+                Ok(r.status.is_final().then_some(r))
+            })
+            .await?;
+        if request.status != KeyRequestStatus::Fulfilled {
+            return Err(DevnetError::Check(format!(
+                "key request {request_id} ended {} ({:?})",
+                request.status.as_str(),
+                request.reject_reason
+            )));
+        }
+        let key_id = request
+            .key_id
+            .ok_or_else(|| DevnetError::Check("fulfilled key request without a key".into()))?;
+        let key: KeyResponse = query(
+            &self.owners[0],
+            &self.contracts.keyring,
+            &KeyringQuery::Key { key_id },
+        )
+        .await?;
+        progress(&format!(
+            "key request {request_id} fulfilled by {} answers: key {key_id} = {}",
+            request.answers.len(),
+            hex::encode(key.public_key.as_slice())
+        ));
+        Ok(DevnetKey {
+            key_id,
+            key_type,
+            public_key: key.public_key.to_vec(),
+        })
+    }
+
+    /// The first owner asks for signatures over `messages` (ECDSA items are their sha256); the
+    /// request waits `partial` for the second owner. Returns the request id.
+    pub async fn request_signature(
+        &self,
+        key: &DevnetKey,
+        messages: &[Vec<u8>],
+    ) -> Result<u64, DevnetError> {
+        let items = messages
+            .iter()
+            .map(|m| Binary::new(item_of(key.key_type, m)))
+            .collect();
+        let committed = self.owners[0]
+            .execute_with_events(vec![ContractCall::new(
+                &self.contracts.signature_requests,
+                &SignatureExecute::RequestSignature {
+                    key_id: key.key_id,
+                    items,
+                    approval_timeout_blocks: None,
+                    mpc_timeout_blocks: None,
+                    callback: false,
+                },
+            )?])
+            .await?;
+        event_id(
+            &committed.events,
+            events::SIGNATURE_REQUEST_EVENT,
+            events::attr::REQUEST_ID,
+        )
+    }
+
+    /// The second owner approves several requests in one transaction.
+    pub async fn approve(&self, request_ids: &[u64]) -> Result<(), DevnetError> {
+        let calls = request_ids
+            .iter()
+            .map(|id| {
+                ContractCall::new(
+                    &self.contracts.signature_requests,
+                    &SignatureExecute::Approve { request_id: *id },
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.owners[1].execute_with_events(calls).await?;
+        Ok(())
+    }
+
+    pub async fn signature_request(
+        &self,
+        request_id: u64,
+    ) -> Result<SignatureRequestResponse, DevnetError> {
+        Ok(query(
+            &self.owners[0],
+            &self.contracts.signature_requests,
+            &SignatureQuery::Request { request_id },
+        )
+        .await?)
+    }
+
+    /// Waits until the request is final; reports each party's answer as it lands.
+    pub async fn wait_signed(
+        &self,
+        request_id: u64,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<SignatureRequestResponse, DevnetError> {
+        let reported = std::sync::Mutex::new(0usize);
+        let request = self
+            .wait_for(&format!("signature request {request_id}"), || async {
+                let r: SignatureRequestResponse = query(
+                    &self.owners[0],
+                    &self.contracts.signature_requests,
+                    &SignatureQuery::Request { request_id },
+                )
+                .await?;
+                let mut seen = reported.lock().expect("progress lock");
+                for answer in &r.answers[*seen..] {
+                    progress(&format!(
+                        "signature request {request_id}: {} answered ({}) at height {}",
+                        self.party_name(answer.party.as_str()),
+                        match answer.result {
+                            SignResult::Success { .. } => "signatures",
+                            SignResult::Failure { .. } => "failure",
+                        },
+                        answer.height
+                    ));
+                }
+                *seen = r.answers.len();
+                Ok(r.status.is_final().then_some(r))
+            })
+            .await?;
+        Ok(request)
+    }
+
+    /// Checks a fulfilled request's signatures against the key with k256 / ed25519-dalek.
+    pub fn check_signatures(
+        &self,
+        key: &DevnetKey,
+        request: &SignatureRequestResponse,
+    ) -> Result<Vec<Vec<u8>>, DevnetError> {
+        if request.status != SignRequestStatus::Fulfilled {
+            return Err(DevnetError::Check(format!(
+                "signature request {} ended {} ({:?})",
+                request.id,
+                request.status.as_str(),
+                request.reject_reason
+            )));
+        }
+        let signatures = request.signatures.clone().unwrap_or_default();
+        if signatures.len() != request.items.len() {
+            return Err(DevnetError::Check(format!(
+                "request {} has {} signatures for {} items",
+                request.id,
+                signatures.len(),
+                request.items.len()
+            )));
+        }
+        for (item, signature) in request.items.iter().zip(&signatures) {
+            if !verify(key.key_type, &key.public_key, item, signature) {
+                return Err(DevnetError::Check(format!(
+                    "request {}: signature {} does not verify against key {}",
+                    request.id,
+                    hex::encode(signature.as_slice()),
+                    key.key_id
+                )));
+            }
+        }
+        Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
+    }
+
+    /// Messages each account sent to the contracts (committed and refused).
+    pub async fn message_counts(&self) -> Result<Vec<MessageCount>, DevnetError> {
+        Ok(self.chain.message_counts().await?)
+    }
+
+    pub fn party_name(&self, address: &str) -> String {
+        self.parties
+            .iter()
+            .find(|p| p.handle.account() == address)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| short(address))
+    }
+
+    async fn wait_for<T, F, Fut>(&self, what: &str, mut poll: F) -> Result<T, DevnetError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, ChainError>>,
+    {
+        let deadline = Instant::now() + self.options.request_timeout;
+        loop {
+            if let Some(done) = poll().await? {
+                return Ok(done);
+            }
+            if Instant::now() > deadline {
+                return Err(DevnetError::Timeout(
+                    self.options.request_timeout,
+                    what.to_string(),
+                ));
+            }
+            tokio::time::sleep(self.options.block_time / 2).await;
+        }
+    }
+
+    /// Stops every connector, then the chain.
+    pub async fn shutdown(mut self) {
+        for i in 0..self.parties.len() {
+            self.stop_party(i).await;
+        }
+        self.chain.stop();
+    }
+}
+
+/// Readies `data_dir/run` for a new devnet: a new chain each run, so the parties' stores and
+/// shares start empty; only the ECDSA Paillier primes and aux info of earlier runs are kept (they
+/// do not depend on the chain, and primes take tens of seconds to make). Aux info is kept only if
+/// every party has it, as the parties must agree on whether to make it.
+pub fn prepare_data_dir(data_dir: &std::path::Path, parties: usize) -> Result<PathBuf, String> {
+    let run = data_dir.join("run");
+    let shares = |i: usize| run.join(format!("party-{i}")).join("shares");
+    let listing = |i: usize| -> Vec<PathBuf> {
+        std::fs::read_dir(shares(i))
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let is_aux = |p: &PathBuf| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("aux-"))
+    };
+    let aux_everywhere = (0..parties).all(|i| listing(i).iter().any(is_aux));
+    for i in 0..parties {
+        for file in listing(i) {
+            let keep = file.to_string_lossy().ends_with("paillier-primes.json")
+                || (aux_everywhere && is_aux(&file));
+            if !keep {
+                std::fs::remove_file(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            }
+        }
+        let store = run.join(format!("party-{i}")).join("connector.redb");
+        if store.exists() {
+            std::fs::remove_file(&store).map_err(|e| format!("{}: {e}", store.display()))?;
+        }
+    }
+    std::fs::create_dir_all(&run).map_err(|e| format!("{}: {e}", run.display()))?;
+    Ok(run)
+}
+
+/// What the parties sign for a message: its sha256 for ECDSA, the message itself for EdDSA.
+pub fn item_of(key_type: KeyType, message: &[u8]) -> Vec<u8> {
+    match key_type {
+        KeyType::EcdsaSecp256k1 => Sha256::digest(message).to_vec(),
+        KeyType::EddsaEd25519 => message.to_vec(),
+    }
+}
+
+/// The numeric attribute `attribute` of the first `wasm-<kind>` event.
+fn event_id(
+    events: &[crate::chain::ChainEvent],
+    kind: &str,
+    attribute: &str,
+) -> Result<u64, DevnetError> {
+    events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .find_map(|e| e.attribute(attribute)?.parse().ok())
+        .ok_or_else(|| DevnetError::Check(format!("no {kind} event with {attribute}")))
+}
+
+fn short(address: &str) -> String {
+    if address.len() > 16 {
+        format!("{}…{}", &address[..10], &address[address.len() - 6..])
+    } else {
+        address.to_string()
+    }
+}
+
+/// Options of the scripted walk.
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    pub key_types: Vec<KeyType>,
+    /// Signature requests per key.
+    pub requests: usize,
+}
+
+/// What the walk did.
+#[derive(Clone, Debug, Default)]
+pub struct WalkReport {
+    pub keys: Vec<DevnetKey>,
+    pub fulfilled: Vec<SignOutcome>,
+}
+
+/// The scripted walk through the seed's process on a started devnet.
+pub async fn walk(
+    devnet: &Devnet,
+    options: &WalkOptions,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<WalkReport, DevnetError> {
+    let mut report = WalkReport::default();
+    for &key_type in &options.key_types {
+        let key = devnet.request_key(key_type, progress).await?;
+        let mut ids = Vec::new();
+        for n in 0..options.requests {
+            let message = format!("devnet message {n} for key {}", key.key_id).into_bytes();
+            let id = devnet.request_signature(&key, &[message]).await?;
+            let status = devnet.signature_request(id).await?.status;
+            progress(&format!(
+                "signature request {id} with key {}: {} (waiting for bob)",
+                key.key_id,
+                status.as_str()
+            ));
+            if status != SignRequestStatus::Partial {
+                return Err(DevnetError::Check(format!(
+                    "request {id} is {} before the second approval",
+                    status.as_str()
+                )));
+            }
+            ids.push(id);
+        }
+        devnet.approve(&ids).await?;
+        let approved = Instant::now();
+        for &id in &ids {
+            let status = devnet.signature_request(id).await?.status;
+            progress(&format!(
+                "signature request {id}: bob approved -> {}",
+                status.as_str()
+            ));
+        }
+        for &id in &ids {
+            let request = devnet.wait_signed(id, progress).await?;
+            let latency = approved.elapsed();
+            let signatures = devnet.check_signatures(&key, &request)?;
+            progress(&format!(
+                "signature request {id}: {} in {:.2}s; signature {} verifies against key {} ({})",
+                request.status.as_str(),
+                latency.as_secs_f64(),
+                hex::encode(&signatures[0]),
+                key.key_id,
+                match key_type {
+                    KeyType::EcdsaSecp256k1 => "k256",
+                    KeyType::EddsaEd25519 => "ed25519-dalek",
+                }
+            ));
+            report.fulfilled.push(SignOutcome { request, latency });
+        }
+        report.keys.push(key);
+    }
+    Ok(report)
+}

@@ -1,0 +1,100 @@
+//! [`MpcEngine`] over `mpc-party`'s [`Party`]: the Noise-encrypted TCP transport, CGGMP21 ECDSA
+//! and FROST EdDSA, with shares in mpc-party's encrypted store. Signer selection, retries over
+//! signer sets and handing the signatures to non-signers are mpc-party's.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mpc_interfaces::KeyType;
+use mpc_party::transport::tcp::{PeerConfig, TcpConfig, TcpTransport};
+use mpc_party::{MpcError, Party, PartyConfig, PartyIndex, Scheme, Store};
+
+use super::{KeygenJob, MpcEngine, SignJob};
+
+pub struct EngineConfig {
+    pub me: PartyIndex,
+    pub listen: SocketAddr,
+    pub noise_private_key: [u8; 32],
+    /// (index, host:port, Noise public key) of every party.
+    pub peers: Vec<(PartyIndex, String, [u8; 32])>,
+    /// mpc-party's share store (encrypted at rest with `operator_secret`).
+    pub shares_dir: PathBuf,
+    pub operator_secret: Vec<u8>,
+    /// Bound on one protocol step (FROST round) and, times four, on one ECDSA run.
+    pub timeout: Duration,
+    /// Signer sets tried before signing fails.
+    pub max_attempts: u32,
+}
+
+pub struct PartyEngine {
+    party: Party,
+}
+
+impl PartyEngine {
+    /// Binds the transport and opens the share store.
+    pub async fn start(config: EngineConfig) -> Result<Self, MpcError> {
+        let peers = config
+            .peers
+            .iter()
+            .map(|(index, address, key)| PeerConfig {
+                index: *index,
+                address: address.clone(),
+                static_public_key: *key,
+            })
+            .collect();
+        let tcp = TcpConfig::new(config.me, config.noise_private_key, peers);
+        let transport = TcpTransport::bind(tcp, config.listen).await?;
+        let store = Store::open(&config.shares_dir, &config.operator_secret)?;
+        let party = Party::new(
+            Arc::new(transport),
+            Arc::new(store),
+            PartyConfig {
+                step_timeout: config.timeout,
+                result_timeout: config.timeout * 2,
+                max_attempts: config.max_attempts,
+                ecdsa_timeout: config.timeout * 4,
+            },
+        );
+        Ok(Self { party })
+    }
+
+    /// Makes this party's ECDSA Paillier primes now (tens of seconds, once; kept in the store),
+    /// so that the first ECDSA key request does not wait for them.
+    pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {
+        self.party.prepare_ecdsa().await
+    }
+}
+
+fn scheme(key_type: KeyType) -> Scheme {
+    match key_type {
+        KeyType::EcdsaSecp256k1 => Scheme::EcdsaSecp256k1,
+        KeyType::EddsaEd25519 => Scheme::EddsaEd25519,
+    }
+}
+
+#[async_trait::async_trait]
+impl MpcEngine for PartyEngine {
+    async fn keygen(&self, job: KeygenJob) -> Result<Vec<u8>, MpcError> {
+        let request = mpc_party::RequestRef {
+            contract: job.contract,
+            request_id: job.request_id,
+        };
+        self.party
+            .keygen(scheme(job.key_type), &request, job.parties, job.threshold)
+            .await
+    }
+
+    async fn sign(&self, job: SignJob) -> Result<Vec<Vec<u8>>, MpcError> {
+        let request = mpc_party::RequestRef {
+            contract: job.contract,
+            request_id: job.request_id,
+        };
+        let signatures = self
+            .party
+            .sign(scheme(job.key_type), &job.public_key, &request, &job.items)
+            .await?;
+        Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
+    }
+}

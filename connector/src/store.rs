@@ -1,0 +1,396 @@
+//! The connector's local record (redb) of the requests this party has seen, started and
+//! answered, so that a restart neither loses a request nor submits an answer twice.
+//!
+//! One table keyed by (request kind, request id). A record only moves forward:
+//! `Seen → Started → Submitted | Closed`; `Submitted` and `Closed` are final.
+
+use std::path::Path;
+
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::event::RequestRef;
+
+const REQUESTS: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("requests");
+
+#[derive(thiserror::Error, Debug)]
+pub enum StoreError {
+    #[error("store: {0}")]
+    Db(String),
+    #[error("store record {0} does not decode: {1}")]
+    Corrupt(String, String),
+}
+
+macro_rules! db_err {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Db(e.to_string())
+            }
+        }
+    )*};
+}
+db_err!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// Where this party stands on one request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// Seen pending, nothing done yet.
+    Seen,
+    /// This party's MPC run was started `attempts` times (a restart re-runs it).
+    Started { attempts: u32 },
+    /// This party's answer is on chain (`success`: a key/signatures rather than a failure).
+    Submitted {
+        tx_hash: String,
+        height: u64,
+        success: bool,
+    },
+    /// The request left `pending` (or was never ours) before this party answered.
+    Closed { reason: String },
+}
+
+impl Progress {
+    /// Whether nothing more is to be done for the request.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Progress::Submitted { .. } | Progress::Closed { .. })
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Progress::Seen => 0,
+            Progress::Started { .. } => 1,
+            Progress::Submitted { .. } | Progress::Closed { .. } => 2,
+        }
+    }
+}
+
+/// One request's record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub request: RequestRef,
+    pub progress: Progress,
+    /// Unix seconds of the first sighting and of the last change.
+    pub first_seen: u64,
+    pub updated: u64,
+}
+
+/// Counts by progress, for `connector status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub seen: u64,
+    pub started: u64,
+    pub submitted: u64,
+    pub closed: u64,
+}
+
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::Db(format!("{}: {e}", parent.display())))?;
+        }
+        let db = Database::create(path)?;
+        let txn = db.begin_write()?;
+        txn.open_table(REQUESTS)?;
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    pub fn get(&self, request: RequestRef) -> Result<Option<Record>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(REQUESTS)?;
+        let value = table.get(key(request))?;
+        value.map(|v| decode(request, v.value())).transpose()
+    }
+
+    /// Records a sighting; keeps an existing record as it is. Returns the record.
+    pub fn seen(&self, request: RequestRef) -> Result<Record, StoreError> {
+        self.update(request, |existing| existing.cloned().unwrap_or(Progress::Seen))
+    }
+
+    /// Records the start of an MPC run, counting attempts. Refused (returns the record unchanged)
+    /// once the request is final.
+    pub fn started(&self, request: RequestRef) -> Result<Record, StoreError> {
+        self.update(request, |existing| match existing {
+            Some(Progress::Started { attempts }) => Progress::Started {
+                attempts: attempts + 1,
+            },
+            Some(done) if done.is_final() => done.clone(),
+            _ => Progress::Started { attempts: 1 },
+        })
+    }
+
+    /// Records this party's answer as on chain.
+    pub fn submitted(
+        &self,
+        request: RequestRef,
+        tx_hash: &str,
+        height: u64,
+        success: bool,
+    ) -> Result<Record, StoreError> {
+        self.advance(
+            request,
+            Progress::Submitted {
+                tx_hash: tx_hash.to_string(),
+                height,
+                success,
+            },
+        )
+    }
+
+    /// Records that the request needs nothing more from this party.
+    pub fn closed(&self, request: RequestRef, reason: &str) -> Result<Record, StoreError> {
+        self.advance(
+            request,
+            Progress::Closed {
+                reason: reason.to_string(),
+            },
+        )
+    }
+
+    /// Records in key order after `start_after`, at most `limit`.
+    pub fn list(
+        &self,
+        start_after: Option<RequestRef>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(REQUESTS)?;
+        let mut out = Vec::new();
+        let range = match start_after {
+            Some(after) => table.range(key(after)..)?,
+            None => table.range::<(u8, u64)>(..)?,
+        };
+        for entry in range {
+            let (k, v) = entry?;
+            let request = RequestRef::from_key(k.value());
+            if Some(request) == start_after {
+                continue;
+            }
+            out.push(decode(request, v.value())?);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Requests not yet final: what a restarted connector resumes.
+    pub fn unfinished(&self) -> Result<Vec<RequestRef>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(REQUESTS)?;
+        let mut out = Vec::new();
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            let request = RequestRef::from_key(k.value());
+            if !decode(request, v.value())?.progress.is_final() {
+                out.push(request);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn summary(&self) -> Result<Summary, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(REQUESTS)?;
+        let mut summary = Summary::default();
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            match decode(RequestRef::from_key(k.value()), v.value())?.progress {
+                Progress::Seen => summary.seen += 1,
+                Progress::Started { .. } => summary.started += 1,
+                Progress::Submitted { .. } => summary.submitted += 1,
+                Progress::Closed { .. } => summary.closed += 1,
+            }
+        }
+        Ok(summary)
+    }
+
+    pub fn len(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(REQUESTS)?.len()?)
+    }
+
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
+    }
+
+    /// Moves a record forward to `next`; a final record stays as it is.
+    fn advance(&self, request: RequestRef, next: Progress) -> Result<Record, StoreError> {
+        self.update(request, |existing| match existing {
+            Some(current) if current.rank() >= next.rank() => current.clone(),
+            _ => next.clone(),
+        })
+    }
+
+    /// Read-modify-write of one record in one write transaction.
+    fn update(
+        &self,
+        request: RequestRef,
+        change: impl FnOnce(Option<&Progress>) -> Progress,
+    ) -> Result<Record, StoreError> {
+        let now = unix_now();
+        let txn = self.db.begin_write()?;
+        let record = {
+            let mut table = txn.open_table(REQUESTS)?;
+            let existing = table
+                .get(key(request))?
+                .map(|v| decode(request, v.value()))
+                .transpose()?;
+            let progress = change(existing.as_ref().map(|r| &r.progress));
+            let record = match existing {
+                Some(old) if old.progress == progress => old,
+                Some(old) => Record {
+                    progress,
+                    updated: now,
+                    ..old
+                },
+                None => Record {
+                    request,
+                    progress,
+                    first_seen: now,
+                    updated: now,
+                },
+            };
+            let bytes =
+                serde_json::to_vec(&record).map_err(|e| StoreError::Db(e.to_string()))?;
+            table.insert(key(request), bytes.as_slice())?;
+            record
+        };
+        txn.commit()?;
+        Ok(record)
+    }
+}
+
+fn key(request: RequestRef) -> (u8, u64) {
+    request.to_key()
+}
+
+fn decode(request: RequestRef, bytes: &[u8]) -> Result<Record, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(request.to_string(), e.to_string()))
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("party.redb")).unwrap();
+        (dir, store)
+    }
+
+    const KEY_7: RequestRef = RequestRef::Key(7);
+    const SIGN_7: RequestRef = RequestRef::Sign(7);
+
+    #[test]
+    fn a_request_moves_forward_and_never_back() {
+        let (_dir, store) = store();
+        assert_eq!(store.get(SIGN_7).unwrap(), None);
+        assert_eq!(store.seen(SIGN_7).unwrap().progress, Progress::Seen);
+        assert_eq!(
+            store.started(SIGN_7).unwrap().progress,
+            Progress::Started { attempts: 1 }
+        );
+        // A second sighting does not reset the progress.
+        assert_eq!(
+            store.seen(SIGN_7).unwrap().progress,
+            Progress::Started { attempts: 1 }
+        );
+        let done = store.submitted(SIGN_7, "ABC", 12, true).unwrap();
+        assert!(done.progress.is_final());
+        // Neither a restart nor a late "closed" changes a submitted record.
+        assert_eq!(store.started(SIGN_7).unwrap().progress, done.progress);
+        assert_eq!(store.closed(SIGN_7, "fulfilled").unwrap().progress, done.progress);
+        assert_eq!(store.seen(SIGN_7).unwrap().progress, done.progress);
+    }
+
+    #[test]
+    fn kinds_with_the_same_id_are_separate_records() {
+        let (_dir, store) = store();
+        store.submitted(KEY_7, "K", 3, true).unwrap();
+        store.seen(SIGN_7).unwrap();
+        assert!(store.get(KEY_7).unwrap().unwrap().progress.is_final());
+        assert_eq!(store.get(SIGN_7).unwrap().unwrap().progress, Progress::Seen);
+        assert_eq!(store.unfinished().unwrap(), vec![SIGN_7]);
+    }
+
+    #[test]
+    fn restarts_count_attempts_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/party.redb");
+        {
+            let store = Store::open(&path).unwrap();
+            store.started(SIGN_7).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.started(SIGN_7).unwrap().progress,
+            Progress::Started { attempts: 2 }
+        );
+        assert_eq!(store.unfinished().unwrap(), vec![SIGN_7]);
+        store.submitted(SIGN_7, "T", 9, false).unwrap();
+        assert!(store.unfinished().unwrap().is_empty());
+    }
+
+    #[test]
+    fn list_pages_in_key_order() {
+        let (_dir, store) = store();
+        for id in [3, 1, 2] {
+            store.seen(RequestRef::Sign(id)).unwrap();
+            store.seen(RequestRef::Key(id)).unwrap();
+        }
+        let first = store.list(None, 4).unwrap();
+        let refs: Vec<_> = first.iter().map(|r| r.request).collect();
+        assert_eq!(
+            refs,
+            vec![
+                RequestRef::Key(1),
+                RequestRef::Key(2),
+                RequestRef::Key(3),
+                RequestRef::Sign(1)
+            ]
+        );
+        let rest = store.list(Some(RequestRef::Sign(1)), 10).unwrap();
+        let refs: Vec<_> = rest.iter().map(|r| r.request).collect();
+        assert_eq!(refs, vec![RequestRef::Sign(2), RequestRef::Sign(3)]);
+        assert_eq!(store.len().unwrap(), 6);
+    }
+
+    #[test]
+    fn summary_counts_each_progress() {
+        let (_dir, store) = store();
+        store.seen(RequestRef::Key(1)).unwrap();
+        store.started(RequestRef::Key(2)).unwrap();
+        store.submitted(RequestRef::Sign(1), "A", 1, true).unwrap();
+        store.closed(RequestRef::Sign(2), "expired").unwrap();
+        assert_eq!(
+            store.summary().unwrap(),
+            Summary {
+                seen: 1,
+                started: 1,
+                submitted: 1,
+                closed: 1
+            }
+        );
+    }
+}

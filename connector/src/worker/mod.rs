@@ -1,0 +1,475 @@
+//! The worker (as Hermes' per-path workers): one task per pending request, driving this party's
+//! side of it from "seen" to "answered on chain".
+//!
+//! For each request: read it from the chain (status, parties, answers); stop if it is no longer
+//! pending or already has this party's answer; otherwise run the MPC protocol with the other
+//! parties and hand the result to the [`submit::Submitter`]. The local [`Store`] records each step
+//! so that a restart resumes unfinished requests and never answers twice.
+//!
+//! Failures: mpc-party already retries signing over other signer sets. If this party's run
+//! still fails, it waits a while for another party's answer on chain: a verified one carries the
+//! same signatures this party would have produced, so it adopts them (a restarted party that
+//! missed the signing still answers). Otherwise it answers with a failure, which the contract
+//! counts towards "the threshold can no longer be reached".
+
+pub mod submit;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cosmwasm_std::Binary;
+use mpc_interfaces::keyring::{
+    ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus, KeyResult,
+    QueryMsg as KeyringQuery,
+};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
+    SignatureRequestResponse,
+};
+use mpc_party::PartyIndex;
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+
+use crate::chain::{query, Chain, ChainError, ContractCall};
+use crate::config::Contracts;
+use crate::event::RequestRef;
+use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
+use crate::store::{Progress, Store};
+use crate::telemetry::Metrics;
+use submit::{SubmitOutcome, Submission};
+
+/// Worker settings.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// MPC runs at once.
+    pub max_concurrent: usize,
+    /// After a failed signing run: blocks to wait for another party's answer to adopt.
+    pub adopt_wait_blocks: u64,
+    /// How often to look at the chain while waiting.
+    pub poll_interval: Duration,
+}
+
+/// Everything a request task needs.
+pub struct Worker {
+    pub chain: Arc<dyn Chain>,
+    pub contracts: Contracts,
+    /// Chain address → transport index of every party this connector can talk to.
+    pub peers: BTreeMap<String, PartyIndex>,
+    pub engine: Arc<dyn MpcEngine>,
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    pub submissions: mpsc::Sender<Submission>,
+    pub settings: WorkerSettings,
+    /// Requests with a task running, so a request is never driven twice at once.
+    in_flight: Mutex<HashSet<RequestRef>>,
+    permits: Semaphore,
+}
+
+/// How one request ended for this party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finished {
+    /// This party's answer is on chain (now or before).
+    Answered { success: bool },
+    /// Nothing (more) to do: not pending any more, or not this party's.
+    Closed(String),
+    /// Could not answer (store or chain trouble); a later sighting tries again.
+    Abandoned(String),
+}
+
+/// Errors that end a request task early.
+#[derive(thiserror::Error, Debug)]
+enum TaskError {
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the submitter has stopped")]
+    SubmitterGone,
+}
+
+impl Worker {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        chain: Arc<dyn Chain>,
+        contracts: Contracts,
+        peers: BTreeMap<String, PartyIndex>,
+        engine: Arc<dyn MpcEngine>,
+        store: Arc<Store>,
+        metrics: Arc<Metrics>,
+        submissions: mpsc::Sender<Submission>,
+        settings: WorkerSettings,
+    ) -> Arc<Self> {
+        let permits = Semaphore::new(settings.max_concurrent.max(1));
+        Arc::new(Self {
+            chain,
+            contracts,
+            peers,
+            engine,
+            store,
+            metrics,
+            submissions,
+            settings,
+            in_flight: Mutex::new(HashSet::new()),
+            permits,
+        })
+    }
+
+    /// Resumes what the store says is unfinished, then takes requests from the event source
+    /// until it closes or `shutdown` turns true.
+    pub async fn run(
+        self: Arc<Self>,
+        mut work: mpsc::Receiver<RequestRef>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut tasks = tokio::task::JoinSet::new();
+        match self.store.unfinished() {
+            Ok(unfinished) => {
+                for request in unfinished {
+                    tracing::info!(%request, "resuming after restart");
+                    self.clone().spawn(request, &mut tasks);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the store"),
+        }
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                next = work.recv() => match next {
+                    Some(request) => self.clone().spawn(request, &mut tasks),
+                    None => break,
+                },
+                // Reap finished tasks so the set does not grow.
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            }
+        }
+        tasks.abort_all();
+    }
+
+    fn spawn(self: Arc<Self>, request: RequestRef, tasks: &mut tokio::task::JoinSet<()>) {
+        if !self.in_flight.lock().expect("in-flight lock").insert(request) {
+            return;
+        }
+        tasks.spawn(async move {
+            let finished = self.drive(request).await;
+            tracing::info!(%request, ?finished, "request done");
+            self.in_flight.lock().expect("in-flight lock").remove(&request);
+        });
+    }
+
+    /// Drives one request to its end for this party.
+    pub async fn drive(&self, request: RequestRef) -> Finished {
+        let result = match self.store.get(request) {
+            Ok(Some(record)) if record.progress.is_final() => {
+                return match record.progress {
+                    Progress::Submitted { success, .. } => Finished::Answered { success },
+                    Progress::Closed { reason } => Finished::Closed(reason),
+                    _ => unreachable!("final progress"),
+                }
+            }
+            Ok(_) => match request {
+                RequestRef::Key(id) => self.drive_key(id).await,
+                RequestRef::Sign(id) => self.drive_sign(id).await,
+            },
+            Err(e) => Err(e.into()),
+        };
+        result.unwrap_or_else(|e| {
+            self.metrics
+                .requests_failed
+                .with_label_values(&[request.kind()])
+                .inc();
+            Finished::Abandoned(e.to_string())
+        })
+    }
+
+    async fn drive_key(&self, id: u64) -> Result<Finished, TaskError> {
+        let request = RequestRef::Key(id);
+        self.store.seen(request)?;
+        let key_request: KeyRequestResponse = query(
+            self.chain.as_ref(),
+            &self.contracts.keyring,
+            &KeyringQuery::KeyRequest { request_id: id },
+        )
+        .await?;
+        if key_request.status != KeyRequestStatus::Pending {
+            return self.close(request, key_request.status.as_str());
+        }
+        let me = self.chain.account().to_string();
+        if let Some(answer) = key_request.answers.iter().find(|a| a.party.as_str() == me) {
+            let success = matches!(answer.result, KeyResult::Success { .. });
+            return self.already_answered(request, answer.height, success);
+        }
+        if !key_request.parties.iter().any(|p| p.as_str() == me) {
+            return self.close(request, "not a party of the request");
+        }
+        if let Err(reason) = self.check_party_order(&key_request.parties) {
+            return self.answer_key(id, failure_key(&reason)).await;
+        }
+        let job = KeygenJob {
+            contract: self.contracts.keyring.clone(),
+            request_id: id,
+            key_type: key_request.key_type,
+            parties: key_request.parties.len() as u16,
+            threshold: key_request.party_threshold as u16,
+        };
+        let result = match self.timed(request, self.engine.keygen(job)).await? {
+            Ok(public_key) => KeyResult::Success {
+                public_key: Binary::new(public_key),
+            },
+            Err(reason) => failure_key(&reason),
+        };
+        self.answer_key(id, result).await
+    }
+
+    async fn drive_sign(&self, id: u64) -> Result<Finished, TaskError> {
+        let request = RequestRef::Sign(id);
+        self.store.seen(request)?;
+        let sign_request: SignatureRequestResponse = query(
+            self.chain.as_ref(),
+            &self.contracts.signature_requests,
+            &SignatureQuery::Request { request_id: id },
+        )
+        .await?;
+        if sign_request.status != SignRequestStatus::Pending {
+            return self.close(request, sign_request.status.as_str());
+        }
+        let me = self.chain.account().to_string();
+        if let Some(answer) = sign_request.answers.iter().find(|a| a.party.as_str() == me) {
+            let success = matches!(answer.result, SignResult::Success { .. });
+            return self.already_answered(request, answer.height, success);
+        }
+        if !sign_request.parties.iter().any(|p| p.as_str() == me) {
+            return self.close(request, "not a party of the key");
+        }
+        if let Err(reason) = self.check_party_order(&sign_request.parties) {
+            return self.answer_sign(id, failure_sign(&reason)).await;
+        }
+        let job = SignJob {
+            contract: self.contracts.signature_requests.clone(),
+            request_id: id,
+            key_type: sign_request.key_type,
+            public_key: sign_request.public_key.to_vec(),
+            items: sign_request.items.iter().map(|i| i.to_vec()).collect(),
+        };
+        let outcome = self.timed(request, self.engine.sign(job)).await?;
+        let reason = match outcome {
+            Ok(signatures) if verifies(&sign_request, &signatures) => {
+                let signatures = signatures.into_iter().map(Binary::new).collect();
+                return self
+                    .answer_sign(id, SignResult::Success { signatures })
+                    .await;
+            }
+            Ok(_) => "the MPC run produced a signature that does not verify".to_string(),
+            Err(reason) => reason,
+        };
+        // Another party's verified answer is the signature this party would have produced.
+        let deadline = self.chain.latest_height().await? + self.settings.adopt_wait_blocks;
+        loop {
+            match self.adoptable(id).await? {
+                Adoptable::Signatures(signatures) => {
+                    tracing::info!(%request, "adopting a verified answer from the chain");
+                    return self
+                        .answer_sign(id, SignResult::Success { signatures })
+                        .await;
+                }
+                Adoptable::Closed(status) => return self.close(request, &status),
+                Adoptable::NotYet if self.chain.latest_height().await? < deadline => {
+                    tokio::time::sleep(self.settings.poll_interval).await;
+                }
+                Adoptable::NotYet => return self.answer_sign(id, failure_sign(&reason)).await,
+            }
+        }
+    }
+
+    /// This connector's transport indices must be the parties' positions in the request's
+    /// party list (that is how mpc-party numbers them).
+    fn check_party_order(&self, parties: &[cosmwasm_std::Addr]) -> Result<(), String> {
+        for (position, party) in parties.iter().enumerate() {
+            match self.peers.get(party.as_str()) {
+                Some(&index) if usize::from(index) == position => {}
+                Some(&index) => {
+                    return Err(format!(
+                        "party {party} is number {position} on chain but has transport index {index}"
+                    ))
+                }
+                None => return Err(format!("party {party} is not configured in mpc.peers")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Another party's successful answer on chain that verifies against the key, if any.
+    async fn adoptable(&self, id: u64) -> Result<Adoptable, TaskError> {
+        let sign_request: SignatureRequestResponse = query(
+            self.chain.as_ref(),
+            &self.contracts.signature_requests,
+            &SignatureQuery::Request { request_id: id },
+        )
+        .await?;
+        if sign_request.status != SignRequestStatus::Pending {
+            return Ok(Adoptable::Closed(sign_request.status.as_str().to_string()));
+        }
+        Ok(sign_request
+            .answers
+            .iter()
+            .find_map(|a| match &a.result {
+                SignResult::Success { signatures } => {
+                    let raw: Vec<Vec<u8>> = signatures.iter().map(|s| s.to_vec()).collect();
+                    verifies(&sign_request, &raw).then(|| signatures.clone())
+                }
+                SignResult::Failure { .. } => None,
+            })
+            .map_or(Adoptable::NotYet, Adoptable::Signatures))
+    }
+
+    /// Runs one MPC attempt, recording it in the store and the metrics. The inner error is the
+    /// protocol's failure as text (for the failure answer and the logs).
+    async fn timed<T>(
+        &self,
+        request: RequestRef,
+        run: impl std::future::Future<Output = Result<T, mpc_party::MpcError>>,
+    ) -> Result<Result<T, String>, TaskError> {
+        let _permit = self.permits.acquire().await.expect("semaphore never closed");
+        let record = self.store.started(request)?;
+        let attempts = match record.progress {
+            Progress::Started { attempts } => attempts,
+            _ => 0,
+        };
+        tracing::info!(%request, attempts, "MPC run starting");
+        self.metrics
+            .requests_started
+            .with_label_values(&[request.kind()])
+            .inc();
+        self.metrics.in_flight.inc();
+        let started = Instant::now();
+        let result = run.await;
+        self.metrics.in_flight.dec();
+        self.metrics
+            .mpc_latency
+            .with_label_values(&[request.kind()])
+            .observe(started.elapsed().as_secs_f64());
+        Ok(result.map_err(|e| {
+            tracing::warn!(%request, error = %e, "MPC run failed");
+            e.to_string()
+        }))
+    }
+
+    async fn answer_key(&self, id: u64, result: KeyResult) -> Result<Finished, TaskError> {
+        let success = matches!(result, KeyResult::Success { .. });
+        let call = ContractCall::new(
+            &self.contracts.keyring,
+            &KeyringExecute::SubmitKeyResult {
+                request_id: id,
+                result,
+            },
+        )?;
+        self.submit(RequestRef::Key(id), call, success).await
+    }
+
+    async fn answer_sign(&self, id: u64, result: SignResult) -> Result<Finished, TaskError> {
+        let success = matches!(result, SignResult::Success { .. });
+        let call = ContractCall::new(
+            &self.contracts.signature_requests,
+            &SignatureExecute::SubmitSignatureResult {
+                request_id: id,
+                result,
+            },
+        )?;
+        self.submit(RequestRef::Sign(id), call, success).await
+    }
+
+    /// Hands the answer to the submitter and records what became of it.
+    async fn submit(
+        &self,
+        request: RequestRef,
+        call: ContractCall,
+        success: bool,
+    ) -> Result<Finished, TaskError> {
+        let (done, outcome) = oneshot::channel();
+        self.submissions
+            .send(Submission {
+                request,
+                call,
+                done,
+            })
+            .await
+            .map_err(|_| TaskError::SubmitterGone)?;
+        let outcome = outcome.await.map_err(|_| TaskError::SubmitterGone)?;
+        let kind = [request.kind()];
+        match outcome {
+            SubmitOutcome::OnChain { tx_hash, height } => {
+                self.store.submitted(request, &tx_hash, height, success)?;
+                let counter = if success {
+                    &self.metrics.requests_fulfilled
+                } else {
+                    &self.metrics.requests_failed
+                };
+                counter.with_label_values(&kind).inc();
+                Ok(Finished::Answered { success })
+            }
+            SubmitOutcome::AlreadyAnswered => {
+                // An earlier try landed (its confirmation was lost): done, not twice.
+                self.store.submitted(request, "", 0, success)?;
+                Ok(Finished::Answered { success })
+            }
+            SubmitOutcome::Closed(reason) => self.close(request, &reason),
+            SubmitOutcome::Refused(reason) | SubmitOutcome::GaveUp(reason) => {
+                self.metrics.requests_failed.with_label_values(&kind).inc();
+                Ok(Finished::Abandoned(reason))
+            }
+        }
+    }
+
+    fn close(&self, request: RequestRef, reason: &str) -> Result<Finished, TaskError> {
+        self.store.closed(request, reason)?;
+        Ok(Finished::Closed(reason.to_string()))
+    }
+
+    fn already_answered(
+        &self,
+        request: RequestRef,
+        height: u64,
+        success: bool,
+    ) -> Result<Finished, TaskError> {
+        self.store.submitted(request, "", height, success)?;
+        Ok(Finished::Answered { success })
+    }
+}
+
+/// What the chain offers a party whose own signing run failed.
+enum Adoptable {
+    /// Another party's answer, verified against the key.
+    Signatures(Vec<Binary>),
+    /// The request is no longer pending.
+    Closed(String),
+    NotYet,
+}
+
+fn verifies(request: &SignatureRequestResponse, signatures: &[Vec<u8>]) -> bool {
+    signatures.len() == request.items.len()
+        && request
+            .items
+            .iter()
+            .zip(signatures)
+            .all(|(item, sig)| verify(request.key_type, &request.public_key, item, sig))
+}
+
+/// The contracts bound failure reasons; keep ours well inside.
+fn truncate_reason(reason: &str) -> String {
+    let mut end = reason.len().min(200);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_string()
+}
+
+fn failure_key(reason: &str) -> KeyResult {
+    KeyResult::Failure {
+        reason: truncate_reason(reason),
+    }
+}
+
+fn failure_sign(reason: &str) -> SignResult {
+    SignResult::Failure {
+        reason: truncate_reason(reason),
+    }
+}
