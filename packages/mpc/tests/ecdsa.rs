@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use ecdsa_support::*;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
-use mpc_party::ecdsa::{self, KeyShare, PaillierPrimes};
+use mpc_party::ecdsa::{self, EcdsaSigner, KeyShare, PaillierPrimes};
+use mpc_party::signing::{sign_with_retry, signer_set, SignPlan};
 use mpc_party::transport::memory::MemoryNetwork;
 use mpc_party::{MpcError, PartyIndex, SessionChannel, SessionId, Transport};
 use sha2::{Digest, Sha256};
@@ -103,6 +104,55 @@ async fn three_of_five_any_three_sign_while_a_party_is_offline() {
         let signed = sign_with(&transports, &shares, &signers, &hashes, request_id).await;
         assert_verifies(&key, &hashes[0], &signed[0][0]);
     }
+}
+
+/// The scheme-generic retry logic with ECDSA: a request whose first signer set includes an offline
+/// party is signed by the next set, and every online party, signer or not, returns the signatures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_logic_signs_around_an_offline_party() {
+    let mut transports = tcp_parties(5).await;
+    let shares = keygen_all(&transports, &load_aux_5(), 3, 7).await;
+    let key = common_public_key(&shares);
+    let parties: Vec<PartyIndex> = (0..5).collect();
+    let offline = 4;
+    transports[offline as usize] = None;
+    let mut plan = SignPlan {
+        contract: CONTRACT.into(),
+        request_id: 0,
+        parties: parties.clone(),
+        threshold: 3,
+        step_timeout: Duration::from_secs(2),
+        result_timeout: Duration::from_secs(14),
+        max_attempts: 3,
+    };
+    // A request whose first signer set needs the offline party, so the retry is exercised.
+    plan.request_id = (100..)
+        .find(|id| {
+            let seed = SessionId::new(CONTRACT, "sign", *id, 0);
+            signer_set(&parties, 3, &seed, 0).contains(&offline)
+                && !signer_set(&parties, 3, &seed, 1).contains(&offline)
+        })
+        .unwrap();
+    let hashes = hashes(&["retried"]);
+    let online: Vec<PartyIndex> = (0..4).collect();
+    let results = futures::future::join_all(online.iter().map(|&party| {
+        let transport = transports[party as usize].clone().unwrap();
+        let signer = EcdsaSigner {
+            share: &shares[party as usize],
+            hashes: &hashes,
+        };
+        let plan = &plan;
+        async move { sign_with_retry(transport.as_ref(), &signer, plan).await }
+    }))
+    .await;
+    let results = all_ok(results);
+    for signatures in &results {
+        assert_eq!(
+            signatures, &results[0],
+            "every party returns the same signatures"
+        );
+    }
+    assert_verifies(&key, &hashes[0], &results[0][0]);
 }
 
 /// Runs a signing session of signers {0, 1, 2} of a 3-of-5 key where party 2 is replaced by

@@ -27,7 +27,7 @@ use crate::transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId}
 
 /// Most protocol instances of one session computing at once. Lanes start in lane order on every
 /// party, so the lowest unfinished lane is always running everywhere and a cap cannot deadlock.
-const MAX_CONCURRENT_LANES: usize = 4;
+pub(crate) const MAX_CONCURRENT_LANES: usize = 4;
 
 /// What travels in a [`Message`] payload.
 #[derive(Serialize, Deserialize)]

@@ -28,13 +28,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::MpcError;
+use crate::signing::{Signature, SignerProtocol, SIGNATURE_LEN};
 use crate::transport::{PartyIndex, SessionChannel, SessionId};
-use delivery::run_protocol;
+use delivery::{run_protocol, MAX_CONCURRENT_LANES};
 
 /// Length of a compressed SEC1 public key.
 pub const PUBLIC_KEY_LEN: usize = 33;
-/// Length of a signature: `r || s`, big endian, low-s.
-pub const SIGNATURE_LEN: usize = 64;
+/// Signing rounds of CGGMP21 (3+1) plus the reliable-broadcast check: a signing is bounded by this
+/// many step timeouts per batch of concurrent signings.
+const SIGNING_ROUNDS: u32 = 5;
 
 type Level = SecurityLevel128;
 type AuxMsg = cggmp21::key_refresh::msg::aux_only::Msg<Sha256, Level>;
@@ -104,6 +106,11 @@ fn execution_id(session: &SessionId, step: &str) -> [u8; 32] {
     h.update((step.len() as u64).to_be_bytes());
     h.update(step.as_bytes());
     h.finalize().into()
+}
+
+/// ECDSA takes a hash as an integer reduced modulo the group order.
+fn data_to_sign(hash: &[u8; 32]) -> DataToSign<Secp256k1> {
+    DataToSign::from_scalar(Scalar::<Secp256k1>::from_be_bytes_mod_order(hash))
 }
 
 fn single<T>(mut outputs: Vec<T>) -> T {
@@ -190,6 +197,51 @@ pub async fn keygen(
     Ok(KeyShare { parties, share })
 }
 
+/// Whether `signature` (`r || s`, low-s) is a valid signature of `hash` under the key: what the
+/// contracts' `secp256k1_verify` will check.
+pub fn verify(share: &KeyShare, hash: &[u8; 32], signature: &Signature) -> bool {
+    cggmp21::Signature::<Secp256k1>::read_from_slice(signature).is_some_and(|sig| {
+        sig == sig.normalize_s()
+            && sig
+                .verify(&share.share.shared_public_key, &data_to_sign(hash))
+                .is_ok()
+    })
+}
+
+/// ECDSA signing of some hashes with one key share, for [`crate::signing::sign_with_retry`].
+pub struct EcdsaSigner<'a> {
+    pub share: &'a KeyShare,
+    pub hashes: &'a [[u8; 32]],
+}
+
+#[async_trait::async_trait]
+impl SignerProtocol for EcdsaSigner<'_> {
+    fn items(&self) -> usize {
+        self.hashes.len()
+    }
+
+    async fn run_signers(
+        &self,
+        channel: SessionChannel,
+        step_timeout: Duration,
+    ) -> Result<Vec<Signature>, MpcError> {
+        let batches = self.hashes.len().div_ceil(MAX_CONCURRENT_LANES).max(1) as u32;
+        sign(
+            channel,
+            self.share,
+            self.hashes,
+            step_timeout * SIGNING_ROUNDS * batches,
+        )
+        .await
+    }
+
+    fn verify(&self, index: usize, signature: &Signature) -> bool {
+        self.hashes
+            .get(index)
+            .is_some_and(|hash| verify(self.share, hash, signature))
+    }
+}
+
 /// The key's public key, compressed SEC1 (33 bytes), as the contracts store it.
 pub fn public_key(share: &KeyShare) -> [u8; PUBLIC_KEY_LEN] {
     let mut out = [0u8; PUBLIC_KEY_LEN];
@@ -198,7 +250,8 @@ pub fn public_key(share: &KeyShare) -> [u8; PUBLIC_KEY_LEN] {
 }
 
 /// Signs each of `hashes` (32-byte prehashes) with the signers `channel.participants`, exactly
-/// `threshold` parties of the key. Returns one 64-byte `r || s` low-s signature per hash, in order.
+/// `threshold` parties of the key, all bounded by `timeout`. Returns one 64-byte `r || s` low-s
+/// signature per hash, in order. [`EcdsaSigner`] runs this under the signer-set retry logic.
 ///
 /// Each hash gets its own full interactive signing (up to a few run concurrently). Presignatures
 /// would make the online step nearly free, but they must never sign a raw hash handed in from
@@ -210,7 +263,7 @@ pub async fn sign(
     share: &KeyShare,
     hashes: &[[u8; 32]],
     timeout: Duration,
-) -> Result<Vec<[u8; SIGNATURE_LEN]>, MpcError> {
+) -> Result<Vec<Signature>, MpcError> {
     if hashes.is_empty() {
         return Err(MpcError::InvalidRequest("nothing to sign".into()));
     }
@@ -250,9 +303,7 @@ pub async fn sign(
             let key = key.clone();
             let at_keygen = at_keygen.clone();
             let eid = execution_id(&session, &format!("sign/{lane}"));
-            // ECDSA takes the hash as an integer reduced modulo the group order.
-            let data =
-                DataToSign::from_scalar(Scalar::<Secp256k1>::from_be_bytes_mod_order(hashes[lane]));
+            let data = data_to_sign(&hashes[lane]);
             async move {
                 cggmp21::signing(ExecutionId::new(&eid), i, &at_keygen, &key)
                     .sign(&mut OsRng, party, data)
