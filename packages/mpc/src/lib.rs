@@ -11,6 +11,6 @@ pub mod transport;
 mod wire;
 
 pub use error::MpcError;
-pub use transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
 pub use party::{Party, PartyConfig, RequestRef, Scheme};
 pub use store::Store;
+pub use transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, Transport};

@@ -118,18 +118,21 @@ impl Party {
                 let mut channel = self.open(session, &parties).await?;
                 let share = eddsa::keygen(&mut channel, t, self.config.step_timeout).await?;
                 let public_key = share.public_key()?.to_vec();
-                self.store
-                    .put(&key_record(scheme, &public_key), &StoredShare::Eddsa(share))?;
+                self.store.put(
+                    &key_record(scheme, &public_key),
+                    &StoredShare::Eddsa(Box::new(share)),
+                )?;
                 public_key
             }
             Scheme::EcdsaSecp256k1 => {
                 let aux = self.ecdsa_aux(request, &parties).await?;
                 let channel = self.open(session, &parties).await?;
-                let share =
-                    ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout).await?;
+                let share = ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout).await?;
                 let public_key = ecdsa::public_key(&share).to_vec();
-                self.store
-                    .put(&key_record(scheme, &public_key), &StoredShare::Ecdsa(share))?;
+                self.store.put(
+                    &key_record(scheme, &public_key),
+                    &StoredShare::Ecdsa(Box::new(share)),
+                )?;
                 public_key
             }
         };
@@ -181,7 +184,9 @@ impl Party {
                 plan.result_timeout = self.config.ecdsa_timeout + self.config.result_timeout;
                 sign_with_retry(self.transport.as_ref(), &protocol, &plan).await
             }
-            _ => Err(MpcError::Store(format!("record {record} holds another scheme"))),
+            _ => Err(MpcError::Store(format!(
+                "record {record} holds another scheme"
+            ))),
         }
     }
 
@@ -232,8 +237,8 @@ const PRIMES_RECORD: &str = "ecdsa/primes";
 
 #[derive(Serialize, Deserialize)]
 enum StoredShare {
-    Eddsa(eddsa::KeyShare),
-    Ecdsa(ecdsa::KeyShare),
+    Eddsa(Box<eddsa::KeyShare>),
+    Ecdsa(Box<ecdsa::KeyShare>),
 }
 
 /// Store id of a key share.
@@ -272,8 +277,9 @@ impl<'a> EcdsaSigner<'a> {
                 })
             })
             .collect::<Result<_, _>>()?;
-        let verifying_key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&ecdsa::public_key(share))
-            .map_err(|e| MpcError::Store(format!("stored ECDSA key is invalid: {e}")))?;
+        let verifying_key =
+            k256::ecdsa::VerifyingKey::from_sec1_bytes(&ecdsa::public_key(share))
+                .map_err(|e| MpcError::Store(format!("stored ECDSA key is invalid: {e}")))?;
         Ok(Self {
             share,
             hashes,
@@ -303,10 +309,9 @@ impl SignerProtocol for EcdsaSigner<'_> {
         };
         // The chain (cosmwasm secp256k1_verify) accepts only low-s signatures.
         signature.normalize_s().is_none()
-            && self.hashes.get(index).is_some_and(|hash| {
-                self.verifying_key
-                    .verify_prehash(hash, &signature)
-                    .is_ok()
-            })
+            && self
+                .hashes
+                .get(index)
+                .is_some_and(|hash| self.verifying_key.verify_prehash(hash, &signature).is_ok())
     }
 }

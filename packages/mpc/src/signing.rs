@@ -182,7 +182,10 @@ async fn await_result(
     let mut refused = None;
     while !waiting_for.is_empty() {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let msg = match channel.recv_timeout("final signatures", left, &waiting_for).await {
+        let msg = match channel
+            .recv_timeout("final signatures", left, &waiting_for)
+            .await
+        {
             Ok(msg) => msg,
             Err(e) => return Err(refused.unwrap_or(e)),
         };
@@ -210,7 +213,7 @@ fn parse_signatures(
     from: PartyIndex,
     body: &[u8],
 ) -> Result<Vec<Signature>, MpcError> {
-    if body.len() % SIGNATURE_LEN != 0 {
+    if !body.len().is_multiple_of(SIGNATURE_LEN) {
         return Err(MpcError::Malformed {
             party: from,
             reason: "result is not a list of 64-byte signatures".into(),

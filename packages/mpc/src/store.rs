@@ -140,7 +140,10 @@ impl Store {
             let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(RECORD_SUFFIX)) else {
                 continue;
             };
-            let Some(id) = hex::decode(stem).ok().and_then(|b| String::from_utf8(b).ok()) else {
+            let Some(id) = hex::decode(stem)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            else {
                 continue;
             };
             if id != CHECK_ID && id.starts_with(prefix) {
@@ -160,7 +163,13 @@ impl Store {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let cipher = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plain, aad: &aad(id) })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: &aad(id),
+                },
+            )
             .map_err(|_| MpcError::Store(format!("encrypt {id}")))?;
         let mut file = Vec::with_capacity(MAGIC.len() + NONCE_LEN + cipher.len());
         file.extend_from_slice(MAGIC);
@@ -226,7 +235,8 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MpcError
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| io_error("create", &tmp, e))?;
-        file.write_all(bytes).map_err(|e| io_error("write", &tmp, e))?;
+        file.write_all(bytes)
+            .map_err(|e| io_error("write", &tmp, e))?;
         file.sync_all().map_err(|e| io_error("fsync", &tmp, e))?;
         fs::rename(&tmp, &target).map_err(|e| io_error("rename", &target, e))?;
         sync_dir(dir)

@@ -29,7 +29,10 @@ pub(crate) fn decode(session: &SessionId, msg: &Message) -> Result<(u8, Vec<u8>)
     if msg.payload.len() < HEADER {
         return Err(MpcError::Malformed {
             party: msg.from,
-            reason: format!("message of {} bytes is shorter than its header", msg.payload.len()),
+            reason: format!(
+                "message of {} bytes is shorter than its header",
+                msg.payload.len()
+            ),
         });
     }
     if msg.payload[..32] != session.0 {
@@ -107,7 +110,9 @@ impl<'a> Inbox<'a> {
                 reason,
             };
             if self.done.contains(&msg_tag) {
-                return Err(malformed(format!("message for round {msg_tag}, which is over")));
+                return Err(malformed(format!(
+                    "message for round {msg_tag}, which is over"
+                )));
             }
             if msg_tag == tag {
                 if !from.contains(&msg.from) {
@@ -145,7 +150,11 @@ fn check_kind(
         party: from,
         reason: format!(
             "{step} expects a {} message",
-            if expected { "broadcast" } else { "point-to-point" }
+            if expected {
+                "broadcast"
+            } else {
+                "point-to-point"
+            }
         ),
     })
 }

@@ -57,7 +57,10 @@ async fn keygen_all(nodes: &[Node], t: u16) -> Vec<u8> {
         .map(|node| node.party.keygen(Scheme::EddsaEd25519, &req, n, t));
     let keys: Vec<Vec<u8>> = futures::future::try_join_all(runs).await.unwrap();
     assert_eq!(keys[0].len(), 32);
-    assert!(keys.iter().all(|k| *k == keys[0]), "parties disagree on the key");
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "parties disagree on the key"
+    );
     keys[0].clone()
 }
 
@@ -72,9 +75,10 @@ fn assert_verifies(public_key: &[u8], message: &[u8], signature: &[u8; 64]) {
 async fn sign_and_check(nodes: &[&Node], public_key: &[u8], request_id: u64) {
     let messages = vec![b"first message".to_vec(), vec![7u8; 1000], Vec::new()];
     let req = request(request_id);
-    let runs = nodes
-        .iter()
-        .map(|node| node.party.sign(Scheme::EddsaEd25519, public_key, &req, &messages));
+    let runs = nodes.iter().map(|node| {
+        node.party
+            .sign(Scheme::EddsaEd25519, public_key, &req, &messages)
+    });
     let results: Vec<Vec<[u8; 64]>> = futures::future::try_join_all(runs).await.unwrap();
     // Every party, signer or not, returns the same signatures.
     assert!(results.iter().all(|r| *r == results[0]));
@@ -133,7 +137,12 @@ async fn unknown_key_and_bad_requests_are_refused() {
     let (nodes, _t) = nodes(3).await;
     let err = nodes[0]
         .party
-        .sign(Scheme::EddsaEd25519, &[9u8; 32], &request(5), &[b"m".to_vec()])
+        .sign(
+            Scheme::EddsaEd25519,
+            &[9u8; 32],
+            &request(5),
+            &[b"m".to_vec()],
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, MpcError::UnknownKey(_)), "{err}");
@@ -160,7 +169,10 @@ async fn keygen_with_bad_party(payload: Vec<u8>) -> Vec<MpcError> {
         .map(|node| node.party.keygen(Scheme::EddsaEd25519, &req, 3, 2));
     let started = Instant::now();
     let results = futures::future::join_all(runs).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "failed promptly");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "failed promptly"
+    );
     drop(bad);
     results.into_iter().map(|r| r.unwrap_err()).collect()
 }

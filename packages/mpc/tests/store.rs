@@ -37,7 +37,10 @@ fn values_round_trip_and_survive_reopening() {
     drop(store);
     let store = Store::open(dir.path(), SECRET).unwrap();
     assert_eq!(store.get::<Share>("eddsa/key/ab").unwrap(), Some(newer));
-    assert_eq!(store.list("eddsa/").unwrap(), vec!["eddsa/key/ab".to_string()]);
+    assert_eq!(
+        store.list("eddsa/").unwrap(),
+        vec!["eddsa/key/ab".to_string()]
+    );
     assert_eq!(store.list("").unwrap().len(), 2);
     assert!(store.delete("ecdsa/aux/01").unwrap());
     assert!(!store.delete("ecdsa/aux/01").unwrap());
@@ -77,7 +80,10 @@ fn a_tampered_record_is_refused() {
     bytes[last] ^= 1;
     std::fs::write(&path, &bytes).unwrap();
     let err = store.get::<Share>("k").unwrap_err();
-    assert!(matches!(err, MpcError::Store(ref m) if m.contains("authentication")), "{err}");
+    assert!(
+        matches!(err, MpcError::Store(ref m) if m.contains("authentication")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -98,7 +104,10 @@ fn the_wrong_secret_is_refused() {
         .put("k", &share())
         .unwrap();
     let err = Store::open(dir.path(), b"another secret, just as long!!!!").unwrap_err();
-    assert!(matches!(err, MpcError::Store(ref m) if m.contains("wrong operator secret")), "{err}");
+    assert!(
+        matches!(err, MpcError::Store(ref m) if m.contains("wrong operator secret")),
+        "{err}"
+    );
     // Too short a secret is refused outright.
     assert!(Store::open(dir.path(), b"short").is_err());
 }

@@ -42,17 +42,28 @@ async fn tcp_delivers_point_to_point_and_broadcast_with_the_sender() {
 
     let m = recv(&mut chans[2]).await;
     let n = recv(&mut chans[2]).await;
-    let mut got = vec![(m.from, m.broadcast, m.payload), (n.from, n.broadcast, n.payload)];
+    let mut got = vec![
+        (m.from, m.broadcast, m.payload),
+        (n.from, n.broadcast, n.payload),
+    ];
     got.sort();
     assert_eq!(
         got,
-        vec![(0, false, b"to two".to_vec()), (1, true, b"to all".to_vec())]
+        vec![
+            (0, false, b"to two".to_vec()),
+            (1, true, b"to all".to_vec())
+        ]
     );
     let m = recv(&mut chans[0]).await;
-    assert_eq!((m.from, m.broadcast, m.payload), (1, true, b"to all".to_vec()));
+    assert_eq!(
+        (m.from, m.broadcast, m.payload),
+        (1, true, b"to all".to_vec())
+    );
     // Party 1 got nothing (its own broadcast is not echoed back, party 0 wrote only to 2).
     assert!(matches!(
-        chans[1].recv_timeout("idle", Duration::from_millis(200), &[]).await,
+        chans[1]
+            .recv_timeout("idle", Duration::from_millis(200), &[])
+            .await,
         Err(MpcError::Timeout { .. })
     ));
 }
@@ -104,9 +115,12 @@ async fn a_peer_with_an_unknown_key_is_refused() {
     let mut raw = tokio::net::TcpStream::connect(&configs[1].peers[1].address)
         .await
         .unwrap();
-    raw.write_all(&[0, 5, 1, 2, 3, 4, 5, 0xff, 0xff]).await.unwrap();
+    raw.write_all(&[0, 5, 1, 2, 3, 4, 5, 0xff, 0xff])
+        .await
+        .unwrap();
     assert!(matches!(
-        c1.recv_timeout("forged", Duration::from_millis(500), &[0]).await,
+        c1.recv_timeout("forged", Duration::from_millis(500), &[0])
+            .await,
         Err(MpcError::Timeout { .. })
     ));
     // The real party 0 still gets through.
@@ -129,7 +143,9 @@ async fn sender_reconnects_when_the_peer_restarts() {
     let address: std::net::SocketAddr = configs[0].peers[1].address.parse().unwrap();
     drop(net.pop());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let restarted = TcpTransport::bind(configs[1].clone(), address).await.unwrap();
+    let restarted = TcpTransport::bind(configs[1].clone(), address)
+        .await
+        .unwrap();
     let mut c1 = restarted
         .open_session(session(6), vec![0, 1])
         .await
@@ -199,10 +215,22 @@ async fn buffers_for_unopened_sessions_are_bounded() {
 #[tokio::test]
 async fn messages_from_non_participants_are_dropped() {
     let net = MemoryNetwork::new(3);
-    let mut c0 = net.party(0).open_session(session(8), vec![0, 1]).await.unwrap();
-    let outsider = net.party(2).open_session(session(8), vec![0, 2]).await.unwrap();
+    let mut c0 = net
+        .party(0)
+        .open_session(session(8), vec![0, 1])
+        .await
+        .unwrap();
+    let outsider = net
+        .party(2)
+        .open_session(session(8), vec![0, 2])
+        .await
+        .unwrap();
     outsider.send(Some(0), b"outsider".to_vec()).await.unwrap();
-    let c1 = net.party(1).open_session(session(8), vec![0, 1]).await.unwrap();
+    let c1 = net
+        .party(1)
+        .open_session(session(8), vec![0, 1])
+        .await
+        .unwrap();
     c1.send(Some(0), b"member".to_vec()).await.unwrap();
     let m = recv(&mut c0).await;
     assert_eq!((m.from, m.payload), (1, b"member".to_vec()));

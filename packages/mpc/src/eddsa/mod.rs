@@ -13,9 +13,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use frost_ed25519 as frost;
 use frost::keys::dkg;
 use frost::Identifier;
+use frost_ed25519 as frost;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -41,6 +41,17 @@ pub struct KeyShare {
     parties: Vec<PartyIndex>,
     key_package: frost::keys::KeyPackage,
     public_key_package: frost::keys::PublicKeyPackage,
+}
+
+/// Shows only public parts: the secret share never reaches a log.
+impl std::fmt::Debug for KeyShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyShare")
+            .field("parties", &self.parties)
+            .field("threshold", &self.threshold())
+            .field("public_key", &self.public_key().map(hex::encode).ok())
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyShare {
@@ -79,9 +90,11 @@ impl KeyShare {
 
 /// FROST identifiers are non-zero: party `i` is identifier `i + 1`.
 fn identifier(party: PartyIndex) -> Result<Identifier, MpcError> {
-    Identifier::try_from(party.checked_add(1).ok_or_else(|| {
-        MpcError::InvalidRequest(format!("party index {party} too large"))
-    })?)
+    Identifier::try_from(
+        party
+            .checked_add(1)
+            .ok_or_else(|| MpcError::InvalidRequest(format!("party index {party} too large")))?,
+    )
     .map_err(|e| MpcError::InvalidRequest(format!("party {party}: {e}")))
 }
 
@@ -251,7 +264,9 @@ pub async fn sign(
         )));
     }
     if let Some(p) = signers.iter().find(|p| !share.parties.contains(p)) {
-        return Err(MpcError::InvalidRequest(format!("party {p} does not hold the key")));
+        return Err(MpcError::InvalidRequest(format!(
+            "party {p} does not hold the key"
+        )));
     }
     if messages.is_empty() {
         return Err(MpcError::InvalidRequest("nothing to sign".into()));
@@ -271,7 +286,13 @@ pub async fn sign(
         inbox.send(Some(*party), TAG_SIGN_COMMITMENTS, &own).await?;
     }
     let received = inbox
-        .collect("sign commitments", TAG_SIGN_COMMITMENTS, false, &others, step_timeout)
+        .collect(
+            "sign commitments",
+            TAG_SIGN_COMMITMENTS,
+            false,
+            &others,
+            step_timeout,
+        )
         .await?;
     let mut per_message: Vec<BTreeMap<Identifier, frost::round1::SigningCommitments>> = commitments
         .into_iter()
@@ -313,8 +334,8 @@ pub async fn sign(
         .map(|s| BTreeMap::from([(identifier(me).expect("checked"), s)]))
         .collect();
     for (party, bytes) in &received {
-        let theirs: Vec<frost::round2::SignatureShare> = serde_json::from_slice(bytes)
-            .map_err(|e| malformed(*party, "signature shares", e))?;
+        let theirs: Vec<frost::round2::SignatureShare> =
+            serde_json::from_slice(bytes).map_err(|e| malformed(*party, "signature shares", e))?;
         if theirs.len() != messages.len() {
             return Err(malformed(*party, "signature shares", "wrong count"));
         }
@@ -338,4 +359,128 @@ pub async fn sign(
         );
     }
     Ok(signatures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::memory::MemoryNetwork;
+    use crate::transport::{SessionId, Transport};
+    use crate::wire::encode;
+
+    const STEP: Duration = Duration::from_secs(2);
+
+    #[tokio::test]
+    async fn keygen_and_sign_in_memory() {
+        let net = MemoryNetwork::new(3);
+        let session = SessionId::new("c", "key", 1, 0);
+        let mut runs = Vec::new();
+        for p in 0..3 {
+            let mut channel = net
+                .party(p)
+                .open_session(session, vec![0, 1, 2])
+                .await
+                .unwrap();
+            runs.push(tokio::spawn(
+                async move { keygen(&mut channel, 2, STEP).await },
+            ));
+        }
+        let mut shares = Vec::new();
+        for run in runs {
+            shares.push(run.await.unwrap().unwrap());
+        }
+        let key = shares[0].public_key().unwrap();
+        assert!(shares.iter().all(|s| s.public_key().unwrap() == key));
+        assert_eq!(shares[0].threshold(), 2);
+
+        // Parties 0 and 2 sign; each share works with any other.
+        let session = SessionId::new("c", "sign", 1, 0);
+        let messages = vec![b"hello".to_vec()];
+        let mut runs = Vec::new();
+        for p in [0u16, 2] {
+            let channel = net
+                .party(p)
+                .open_session(session, vec![0, 2])
+                .await
+                .unwrap();
+            let share = shares[p as usize].clone();
+            let messages = messages.clone();
+            runs.push(tokio::spawn(async move {
+                sign(channel, &share, &messages, STEP).await
+            }));
+        }
+        let a = runs.remove(0).await.unwrap().unwrap();
+        let b = runs.remove(0).await.unwrap().unwrap();
+        assert_eq!(a, b);
+        assert!(shares[1].verify(b"hello", &a[0]));
+        assert!(!shares[1].verify(b"other", &a[0]));
+    }
+
+    #[tokio::test]
+    async fn different_round_one_packages_to_different_parties_abort_the_dkg() {
+        let net = MemoryNetwork::new(3);
+        let session = SessionId::new("c", "key", 2, 0);
+        let mut runs = Vec::new();
+        for p in 0..2 {
+            let mut channel = net
+                .party(p)
+                .open_session(session, vec![0, 1, 2])
+                .await
+                .unwrap();
+            runs.push(tokio::spawn(
+                async move { keygen(&mut channel, 2, STEP).await },
+            ));
+        }
+        // Party 2 equivocates: a different (each valid) round-1 package to each party.
+        for to in 0..2 {
+            let (_, package) = dkg::part1(identifier(2).unwrap(), 3, 2, OsRng).unwrap();
+            let body = package.serialize().unwrap();
+            net.inject(
+                2,
+                to,
+                session,
+                true,
+                encode(&session, TAG_DKG_ROUND1, &body),
+            );
+            net.inject(
+                2,
+                to,
+                session,
+                true,
+                encode(&session, TAG_DKG_ECHO, &[0u8; 32]),
+            );
+        }
+        for run in runs {
+            match run.await.unwrap() {
+                Err(MpcError::Protocol {
+                    party: Some(_),
+                    reason,
+                }) => assert!(reason.contains("mismatch"), "{reason}"),
+                Err(e) => panic!("expected a broadcast mismatch, got {e}"),
+                Ok(_) => panic!("the DKG must abort"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_point_to_point_message_in_a_broadcast_round_is_refused() {
+        let net = MemoryNetwork::new(2);
+        let session = SessionId::new("c", "key", 3, 0);
+        let mut channel = net
+            .party(0)
+            .open_session(session, vec![0, 1])
+            .await
+            .unwrap();
+        let (_, package) = dkg::part1(identifier(1).unwrap(), 2, 2, OsRng).unwrap();
+        let body = package.serialize().unwrap();
+        net.inject(
+            1,
+            0,
+            session,
+            false,
+            encode(&session, TAG_DKG_ROUND1, &body),
+        );
+        let err = keygen(&mut channel, 2, STEP).await.unwrap_err();
+        assert!(matches!(err, MpcError::Malformed { party: 1, .. }), "{err}");
+    }
 }

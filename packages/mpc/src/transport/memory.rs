@@ -83,3 +83,26 @@ impl Transport for MemoryTransport {
         self.hub.routers[self.me as usize].open(session, participants, Arc::new(self.clone()))
     }
 }
+
+#[cfg(test)]
+impl MemoryNetwork {
+    /// Delivers a frame to `to` as if `from` had sent it, bypassing `from`'s session (lets tests
+    /// play a party that sends different broadcasts to different parties).
+    pub(crate) fn inject(
+        &self,
+        from: PartyIndex,
+        to: PartyIndex,
+        session: SessionId,
+        broadcast: bool,
+        payload: Vec<u8>,
+    ) {
+        self.hub.routers[to as usize].deliver(
+            from,
+            Frame {
+                session,
+                broadcast,
+                payload,
+            },
+        );
+    }
+}

@@ -182,7 +182,10 @@ mod tests {
 
     #[test]
     fn participants_are_sorted_and_checked() {
-        assert_eq!(normalise_participants(1, vec![2, 1, 0]).unwrap(), vec![0, 1, 2]);
+        assert_eq!(
+            normalise_participants(1, vec![2, 1, 0]).unwrap(),
+            vec![0, 1, 2]
+        );
         assert!(normalise_participants(3, vec![0, 1]).is_err());
         assert!(normalise_participants(0, vec![0, 0, 1]).is_err());
     }

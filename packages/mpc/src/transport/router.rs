@@ -169,7 +169,8 @@ impl Router {
             return;
         }
         let limits = &self.limits;
-        if !inner.pending.contains_key(&session) && inner.pending.len() >= limits.max_pending_sessions
+        if !inner.pending.contains_key(&session)
+            && inner.pending.len() >= limits.max_pending_sessions
         {
             // Evict the oldest buffered session so a flood of session ids cannot grow memory.
             if let Some(oldest) = inner

@@ -215,7 +215,9 @@ impl Transport for TcpTransport {
             .iter()
             .find(|p| **p != self.me && !self.sink.queues.contains_key(p))
         {
-            return Err(MpcError::InvalidRequest(format!("no peer {bad} configured")));
+            return Err(MpcError::InvalidRequest(format!(
+                "no peer {bad} configured"
+            )));
         }
         self.router.open(session, participants, self.sink.clone())
     }
@@ -321,9 +323,9 @@ async fn respond_handshake(
     let remote = hs
         .get_remote_static()
         .ok_or_else(|| MpcError::Transport("peer sent no static key".into()))?;
-    let peer = *known
-        .get(remote)
-        .ok_or_else(|| MpcError::Transport(format!("unknown static key {}", hex::encode(remote))))?;
+    let peer = *known.get(remote).ok_or_else(|| {
+        MpcError::Transport(format!("unknown static key {}", hex::encode(remote)))
+    })?;
     let claimed = <[u8; 2]>::try_from(&buf[..n])
         .map(u16::from_be_bytes)
         .map_err(|_| MpcError::Transport("bad handshake payload".into()))?;
@@ -379,29 +381,37 @@ async fn peer_writer(
                 tracing::warn!(peer = peer.index, session = %frame.session, "peer unreachable, dropping stale frame");
                 break;
             }
-            if conn.as_ref().is_some_and(|(stream, _)| peer_hung_up(stream)) {
-                tracing::debug!(peer = peer.index, "peer closed the connection, reconnecting");
+            if conn
+                .as_ref()
+                .is_some_and(|(stream, _)| peer_hung_up(stream))
+            {
+                tracing::debug!(
+                    peer = peer.index,
+                    "peer closed the connection, reconnecting"
+                );
                 conn = None;
             }
             let (stream, noise) = match &mut conn {
                 Some(c) => c,
-                None => match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
-                    Ok(Ok(c)) => {
-                        tracing::debug!(me = settings.me, peer = peer.index, "connected");
-                        backoff = MIN_BACKOFF;
-                        conn.insert(c)
+                None => {
+                    match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
+                        Ok(Ok(c)) => {
+                            tracing::debug!(me = settings.me, peer = peer.index, "connected");
+                            backoff = MIN_BACKOFF;
+                            conn.insert(c)
+                        }
+                        failed => {
+                            let reason = match failed {
+                                Ok(Err(e)) => e.to_string(),
+                                _ => "timed out".into(),
+                            };
+                            tracing::debug!(peer = peer.index, %reason, "connect failed, retrying");
+                            tokio::time::sleep(backoff).await;
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                            continue;
+                        }
                     }
-                    failed => {
-                        let reason = match failed {
-                            Ok(Err(e)) => e.to_string(),
-                            _ => "timed out".into(),
-                        };
-                        tracing::debug!(peer = peer.index, %reason, "connect failed, retrying");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(MAX_BACKOFF);
-                        continue;
-                    }
-                },
+                }
             };
             match tokio::time::timeout(settings.io_timeout, write_frame(stream, noise, &frame))
                 .await
@@ -424,8 +434,8 @@ fn peer_hung_up(stream: &TcpStream) -> bool {
 }
 
 async fn write_record(stream: &mut TcpStream, record: &[u8]) -> Result<(), MpcError> {
-    let len = u16::try_from(record.len())
-        .map_err(|_| MpcError::Transport("record too long".into()))?;
+    let len =
+        u16::try_from(record.len()).map_err(|_| MpcError::Transport("record too long".into()))?;
     let mut out = Vec::with_capacity(2 + record.len());
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(record);
@@ -542,7 +552,10 @@ pub async fn loopback_configs(n: u16) -> Result<Vec<(TcpConfig, TcpListener)>, M
         .zip(keys)
         .enumerate()
         .map(|(i, (listener, (private, _)))| {
-            (TcpConfig::new(i as PartyIndex, private, peers.clone()), listener)
+            (
+                TcpConfig::new(i as PartyIndex, private, peers.clone()),
+                listener,
+            )
         })
         .collect())
 }
