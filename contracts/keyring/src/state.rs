@@ -255,3 +255,80 @@ pub fn keys<'a>() -> IndexedMap<u64, Key, KeyIndexes<'a>> {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(threshold: u32, parties: usize, answers: &[KeyResult]) -> KeyRequest {
+        let parties: Vec<Addr> = (0..parties)
+            .map(|i| Addr::unchecked(format!("p{i}")))
+            .collect();
+        KeyRequest {
+            id: 1,
+            workspace_id: 1,
+            keyring_id: 1,
+            requester: Addr::unchecked("owner"),
+            key_type: KeyType::EcdsaSecp256k1,
+            status: KeyRequestStatus::Pending,
+            answers: answers
+                .iter()
+                .zip(&parties)
+                .map(|(result, party)| PartyKeyAnswer {
+                    party: party.clone(),
+                    result: result.clone(),
+                    height: 1,
+                })
+                .collect(),
+            parties,
+            party_threshold: threshold,
+            fee: vec![],
+            sign_policy: None,
+            created_height: 1,
+            deadline_height: 10,
+            key_id: None,
+            reject_reason: None,
+        }
+    }
+
+    fn key(byte: u8) -> KeyResult {
+        KeyResult::Success {
+            public_key: Binary::from(vec![byte; 33]),
+        }
+    }
+
+    fn fail() -> KeyResult {
+        KeyResult::Failure {
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn outcome_follows_the_largest_agreement() {
+        assert_eq!(request(2, 3, &[key(1)]).outcome(), Outcome::Open);
+        assert_eq!(request(2, 3, &[key(1), key(2)]).outcome(), Outcome::Open);
+        assert_eq!(
+            request(2, 3, &[key(1), key(2), key(1)]).outcome(),
+            Outcome::Agreed {
+                public_key: Binary::from(vec![1; 33]),
+                parties: vec![Addr::unchecked("p0"), Addr::unchecked("p2")],
+            }
+        );
+        assert!(matches!(
+            request(2, 3, &[key(1), key(2), fail()]).outcome(),
+            Outcome::Unreachable { .. }
+        ));
+        assert!(matches!(
+            request(3, 5, &[fail(), fail(), fail()]).outcome(),
+            Outcome::Unreachable { .. }
+        ));
+        assert_eq!(request(3, 5, &[fail(), fail()]).outcome(), Outcome::Open);
+    }
+
+    #[test]
+    fn overdue_pending_reads_as_expired() {
+        let r = request(1, 1, &[]);
+        assert_eq!(r.status_at(10), KeyRequestStatus::Pending);
+        assert_eq!(r.status_at(11), KeyRequestStatus::Expired);
+    }
+}
