@@ -121,8 +121,10 @@ async fn retry_logic_signs_around_an_offline_party() {
         request_id: 0,
         parties: parties.clone(),
         threshold: 3,
-        step_timeout: Duration::from_secs(2),
-        result_timeout: Duration::from_secs(14),
+        // Generous for a loaded two-core machine: the attempt with the offline party waits out
+        // the whole signing bound (5 steps) before the next set starts.
+        step_timeout: Duration::from_secs(6),
+        result_timeout: Duration::from_secs(40),
         max_attempts: 3,
     };
     // A request whose first signer set needs the offline party, so the retry is exercised.
