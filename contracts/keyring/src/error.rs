@@ -1,5 +1,6 @@
-use cosmwasm_std::{StdError, Uint256};
+use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
+use mpc_contract_kit::fees::FeeError;
 use mpc_policy::PolicyError;
 use thiserror::Error;
 
@@ -8,9 +9,13 @@ pub enum ContractError {
     #[error(transparent)]
     Std(#[from] StdError),
 
-    /// Funds sent with a request do not match the fee (missing, wrong denom, or not expected).
+    /// Funds sent with a message that takes none.
     #[error("fee: {0}")]
     Payment(#[from] PaymentError),
+
+    /// Funds sent with a key request are not exactly the keyring's fee.
+    #[error(transparent)]
+    Fee(#[from] FeeError),
 
     #[error("sign policy refused: {0}")]
     Policy(#[from] PolicyError),
@@ -96,13 +101,6 @@ pub enum ContractError {
     // --- key requests ---
     #[error("keyring {keyring_id} is inactive and takes no new requests")]
     KeyringInactive { keyring_id: u64 },
-
-    #[error("fee: sent {sent}{denom}, expected exactly {expected}{denom}")]
-    WrongFeeAmount {
-        denom: String,
-        expected: Uint256,
-        sent: Uint256,
-    },
 
     #[error("timeout of {timeout} blocks is out of range 1..={max}")]
     TimeoutOutOfRange { timeout: u64, max: u64 },

@@ -1,4 +1,5 @@
 use cosmwasm_std::{Addr, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Storage};
+use mpc_contract_kit::fees;
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
     KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
@@ -11,7 +12,6 @@ use mpc_policy::Policy;
 use serde::de::DeserializeOwned;
 
 use crate::error::ContractError;
-use crate::fees;
 use crate::state::{
     key_requests, keys, next_id, Key, KeyRequest, Keyring, Outcome, CONFIG, KEYRINGS,
     LAST_KEYRING_ID, LAST_KEY_ID, LAST_KEY_REQUEST_ID,

@@ -6,7 +6,6 @@
 pub mod contract;
 pub mod error;
 pub mod execute;
-pub mod fees;
 pub mod query;
 pub mod state;
 pub mod validate;

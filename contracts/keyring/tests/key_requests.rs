@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use cosmwasm_std::coin;
 use cw_multi_test::Executor;
-use cw_utils::PaymentError;
+use mpc_contract_kit::fees::FeeError;
 use mpc_interfaces::keyring::{ExecuteMsg, KeyRequestStatus, MAX_KEY_REQUEST_TIMEOUT_BLOCKS};
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
 use mpc_interfaces::{KeyType, Policy};
@@ -125,7 +125,11 @@ fn request_key_with_several_fee_denoms() {
         &owner,
         &msg,
         &[coin(3, DENOM)],
-        PaymentError::MissingDenom(OTHER_DENOM.to_string()).into(),
+        FeeError::MissingDenom {
+            denom: OTHER_DENOM.to_string(),
+            expected: format!("3{DENOM},5{OTHER_DENOM}"),
+        }
+        .into(),
     );
     suite.execute(&owner, &msg, &fee).unwrap();
     assert_eq!(suite.balance(&suite.keyring, DENOM), 3);
@@ -160,29 +164,47 @@ fn request_key_refusals() {
     );
 
     // Fees.
-    suite.assert_refused(&owner, &msg, &[], PaymentError::NoFunds {}.into());
+    let expected = format!("{KEY_FEE}{DENOM}");
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[],
+        FeeError::NoFunds {
+            expected: expected.clone(),
+        }
+        .into(),
+    );
     suite.assert_refused(
         &owner,
         &msg,
         &[coin(KEY_FEE, OTHER_DENOM)],
-        PaymentError::ExtraDenom(OTHER_DENOM.to_string()).into(),
+        FeeError::ExtraDenom {
+            denom: OTHER_DENOM.to_string(),
+            expected: expected.clone(),
+        }
+        .into(),
     );
     suite.assert_refused(
         &owner,
         &msg,
         &[coin(KEY_FEE, DENOM), coin(1, OTHER_DENOM)],
-        PaymentError::ExtraDenom(OTHER_DENOM.to_string()).into(),
+        FeeError::ExtraDenom {
+            denom: OTHER_DENOM.to_string(),
+            expected,
+        }
+        .into(),
     );
     for sent in [KEY_FEE - 1, KEY_FEE + 1] {
         suite.assert_refused(
             &owner,
             &msg,
             &[coin(sent, DENOM)],
-            ContractError::WrongFeeAmount {
+            FeeError::WrongAmount {
                 denom: DENOM.to_string(),
                 expected: KEY_FEE.into(),
                 sent: sent.into(),
-            },
+            }
+            .into(),
         );
     }
 
@@ -257,7 +279,11 @@ fn request_key_on_free_keyring_refuses_funds() {
         &owner,
         &msg,
         &[coin(1, DENOM)],
-        PaymentError::NonPayable {}.into(),
+        FeeError::ExtraDenom {
+            denom: DENOM.to_string(),
+            expected: "no fee".to_string(),
+        }
+        .into(),
     );
     suite.execute(&owner, &msg, &[]).unwrap();
     assert_eq!(suite.request(1).fee, vec![]);

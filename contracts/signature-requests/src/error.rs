@@ -1,4 +1,5 @@
-use cosmwasm_std::{Addr, StdError, Uint256};
+use cosmwasm_std::{Addr, StdError};
+use mpc_contract_kit::fees::FeeError;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use thiserror::Error;
 
@@ -43,18 +44,9 @@ pub enum ContractError {
         max: usize,
     },
 
-    #[error("signature request fee missing: expected {expected}")]
-    FeeMissing { expected: String },
-
-    #[error("fee paid in {denom}, which the keyring does not charge (expected {expected})")]
-    WrongFeeDenom { denom: String, expected: String },
-
-    #[error("fee of {sent}{denom} paid; the keyring charges {expected}{denom}")]
-    WrongFeeAmount {
-        denom: String,
-        expected: Uint256,
-        sent: Uint256,
-    },
+    /// Funds sent with a signature request are not exactly the keyring's fee.
+    #[error(transparent)]
+    Fee(#[from] FeeError),
 
     #[error("the sign policy cannot be satisfied by the owners of workspace {workspace_id}")]
     PolicyUnsatisfiable { workspace_id: u64 },

@@ -1,7 +1,8 @@
 use cosmwasm_std::{
-    to_json_binary, Addr, Api, BankMsg, Binary, Coin, DepsMut, Env, Event, MessageInfo, Response,
-    Storage, SubMsg, Uint256, WasmMsg,
+    to_json_binary, Addr, Api, Binary, DepsMut, Env, Event, MessageInfo, Response, Storage, SubMsg,
+    WasmMsg,
 };
+use mpc_contract_kit::fees;
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringResponse, QueryMsg as KeyringQueryMsg};
 use mpc_interfaces::signature_requests::{
@@ -71,7 +72,7 @@ pub fn request_signature(
         mpc_timeout_blocks,
         config.mpc_timeout_blocks,
     )?;
-    let fee = check_fee(&info.funds, &keyring.sig_req_fee)?;
+    let fee = fees::check_exact_payment(&info.funds, &keyring.sig_req_fee)?;
     let callback = if callback {
         // Only a contract can receive the callback; a plain account asking for one is a mistake.
         deps.querier
@@ -381,19 +382,11 @@ fn finish(
 ) -> Result<Response, ContractError> {
     leave_partial(storage, request);
     request.status = status;
-    let transfers = if status == SignRequestStatus::Fulfilled {
-        split_fee(&request.fee, &request.successful_parties())
+    response = if status == SignRequestStatus::Fulfilled {
+        response.add_messages(fees::payout(&request.fee, &request.successful_parties()))
     } else {
-        vec![(request.requester.clone(), request.fee.clone())]
+        response.add_messages(fees::refund(&request.fee, &request.requester))
     };
-    for (recipient, amount) in transfers {
-        if !amount.is_empty() {
-            response = response.add_message(BankMsg::Send {
-                to_address: recipient.into_string(),
-                amount,
-            });
-        }
-    }
     let mut event = request_event(status.as_str(), request);
     if let Some(reason) = &reason {
         event = event.add_attribute(attr::REASON, reason);
@@ -417,30 +410,6 @@ fn finish(
         );
     }
     Ok(response)
-}
-
-/// Splits each coin evenly between `recipients`; the remainder goes to the first, so every unit
-/// paid in is paid out.
-pub fn split_fee(fee: &[Coin], recipients: &[Addr]) -> Vec<(Addr, Vec<Coin>)> {
-    let count = Uint256::from(recipients.len() as u128);
-    recipients
-        .iter()
-        .enumerate()
-        .map(|(position, recipient)| {
-            let share = fee
-                .iter()
-                .map(|coin| {
-                    let mut amount = coin.amount.checked_div(count).unwrap_or_default();
-                    if position == 0 {
-                        amount += coin.amount.checked_rem(count).unwrap_or(coin.amount);
-                    }
-                    Coin::new(amount, coin.denom.clone())
-                })
-                .filter(|coin| !coin.amount.is_zero())
-                .collect();
-            (recipient.clone(), share)
-        })
-        .collect()
 }
 
 fn validate_items(key_type: KeyType, items: &[Binary]) -> Result<(), ContractError> {
@@ -490,47 +459,6 @@ fn resolve_timeout(name: &str, requested: Option<u64>, max: u64) -> Result<u64, 
         }),
         Some(blocks) => Ok(blocks),
     }
-}
-
-/// Checks that `funds` are exactly the keyring's fee and returns what was paid, one coin per denom.
-fn check_fee(funds: &[Coin], fee: &[Coin]) -> Result<Vec<Coin>, ContractError> {
-    let charged: Vec<&Coin> = fee.iter().filter(|c| !c.amount.is_zero()).collect();
-    let expected = if charged.is_empty() {
-        "no fee".to_string()
-    } else {
-        charged
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    if let Some(stray) = funds
-        .iter()
-        .find(|coin| !charged.iter().any(|c| c.denom == coin.denom))
-    {
-        return Err(ContractError::WrongFeeDenom {
-            denom: stray.denom.clone(),
-            expected,
-        });
-    }
-    for coin in &charged {
-        let sent: Uint256 = funds
-            .iter()
-            .filter(|f| f.denom == coin.denom)
-            .map(|f| f.amount)
-            .sum();
-        if sent.is_zero() {
-            return Err(ContractError::FeeMissing { expected });
-        }
-        if sent != coin.amount {
-            return Err(ContractError::WrongFeeAmount {
-                denom: coin.denom.clone(),
-                expected: coin.amount,
-                sent,
-            });
-        }
-    }
-    Ok(charged.into_iter().cloned().collect())
 }
 
 fn verify_signatures(

@@ -431,11 +431,11 @@ fn the_fee_paid_is_held_even_when_the_keyring_fee_changes() {
         &alice,
         &Suite::request_msg(key_id, vec![hash(2)]),
         &Suite::fee(),
-        mpc_signature_requests::ContractError::WrongFeeAmount {
+        mpc_signature_requests::ContractError::Fee(mpc_contract_kit::fees::FeeError::WrongAmount {
             denom: DENOM.to_string(),
             expected: 1_000u128.into(),
             sent: FEE.into(),
-        },
+        }),
     );
 }
 

@@ -2,6 +2,7 @@
 
 use cosmwasm_std::{coin, Addr, Binary};
 use cw_multi_test::Executor;
+use mpc_contract_kit::fees::FeeError;
 use mpc_interfaces::keyring::ExecuteMsg as KeyringExecuteMsg;
 use mpc_interfaces::signature_requests::{
     ExecuteMsg, SignRequestStatus, SignResult, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN,
@@ -104,37 +105,37 @@ fn request_refusals() {
         &alice,
         &Suite::request_msg(key_id, ok_items.clone()),
         &[],
-        ContractError::FeeMissing {
+        ContractError::Fee(FeeError::NoFunds {
             expected: format!("{FEE}{DENOM}"),
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
         &Suite::request_msg(key_id, ok_items.clone()),
         &[coin(FEE, OTHER_DENOM)],
-        ContractError::WrongFeeDenom {
+        ContractError::Fee(FeeError::ExtraDenom {
             denom: OTHER_DENOM.to_string(),
             expected: format!("{FEE}{DENOM}"),
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
         &Suite::request_msg(key_id, ok_items.clone()),
         &[coin(FEE - 1, DENOM)],
-        ContractError::WrongFeeAmount {
+        ContractError::Fee(FeeError::WrongAmount {
             denom: DENOM.to_string(),
             expected: FEE.into(),
             sent: (FEE - 1).into(),
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
         &Suite::request_msg(key_id, ok_items.clone()),
         &[coin(FEE, DENOM), coin(1, OTHER_DENOM)],
-        ContractError::WrongFeeDenom {
+        ContractError::Fee(FeeError::ExtraDenom {
             denom: OTHER_DENOM.to_string(),
             expected: format!("{FEE}{DENOM}"),
-        },
+        }),
     );
     let too_long = ExecuteMsg::RequestSignature {
         key_id,

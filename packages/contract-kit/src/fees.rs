@@ -1,0 +1,216 @@
+//! Fees: the exact-payment check on a request, and paying out or refunding what is held.
+//! Every coin taken in leaves through exactly one of `payout` or `refund`.
+
+use cosmwasm_std::{Addr, BankMsg, Coin, Uint256};
+use thiserror::Error;
+
+/// Why the funds sent with a request are not exactly the fee.
+#[derive(Error, Debug, PartialEq)]
+pub enum FeeError {
+    #[error("fee missing: expected {expected}")]
+    NoFunds { expected: String },
+
+    #[error("fee missing {denom}: expected {expected}")]
+    MissingDenom { denom: String, expected: String },
+
+    #[error("fee paid in {denom}, which is not charged (expected {expected})")]
+    ExtraDenom { denom: String, expected: String },
+
+    #[error("fee of {sent}{denom} paid; expected exactly {expected}{denom}")]
+    WrongAmount {
+        denom: String,
+        expected: Uint256,
+        sent: Uint256,
+    },
+}
+
+/// Refuses unless `funds` are exactly `fee`, and returns what was charged (the fee's non-zero
+/// coins). Amounts are summed per denom: the bank module never sends duplicates, but a
+/// caller-built message might. A coin in a denom the fee does not charge is refused even if its
+/// amount is zero.
+pub fn check_exact_payment(funds: &[Coin], fee: &[Coin]) -> Result<Vec<Coin>, FeeError> {
+    let charged: Vec<Coin> = fee
+        .iter()
+        .filter(|c| !c.amount.is_zero())
+        .cloned()
+        .collect();
+    let expected = || describe(&charged);
+    if !charged.is_empty() && funds.iter().all(|c| c.amount.is_zero()) {
+        return Err(FeeError::NoFunds {
+            expected: expected(),
+        });
+    }
+    if let Some(stray) = funds
+        .iter()
+        .find(|coin| !charged.iter().any(|c| c.denom == coin.denom))
+    {
+        return Err(FeeError::ExtraDenom {
+            denom: stray.denom.clone(),
+            expected: expected(),
+        });
+    }
+    for coin in &charged {
+        let sent: Uint256 = funds
+            .iter()
+            .filter(|f| f.denom == coin.denom)
+            .map(|f| f.amount)
+            .sum();
+        if sent.is_zero() {
+            return Err(FeeError::MissingDenom {
+                denom: coin.denom.clone(),
+                expected: expected(),
+            });
+        }
+        if sent != coin.amount {
+            return Err(FeeError::WrongAmount {
+                denom: coin.denom.clone(),
+                expected: coin.amount,
+                sent,
+            });
+        }
+    }
+    Ok(charged)
+}
+
+/// The fee as a user would write it: `3uatom,5uosmo`, or `no fee`.
+fn describe(charged: &[Coin]) -> String {
+    if charged.is_empty() {
+        return "no fee".to_string();
+    }
+    charged
+        .iter()
+        .map(Coin::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Splits a held fee evenly between `recipients` (the parties that answered with the agreed
+/// result), coin by coin. The remainder of each division goes to the first recipient, the
+/// earliest to answer, so that the payout adds up to the fee exactly. No message is made for a
+/// recipient whose share is nothing.
+pub fn payout(fee: &[Coin], recipients: &[Addr]) -> Vec<BankMsg> {
+    let count = Uint256::from(recipients.len() as u128);
+    if count.is_zero() {
+        return vec![];
+    }
+    recipients
+        .iter()
+        .enumerate()
+        .filter_map(|(position, recipient)| {
+            let amount: Vec<Coin> = fee
+                .iter()
+                .map(|c| {
+                    let mut share = c.amount / count;
+                    if position == 0 {
+                        share += c.amount % count;
+                    }
+                    Coin::new(share, c.denom.clone())
+                })
+                .filter(|c| !c.amount.is_zero())
+                .collect();
+            (!amount.is_empty()).then(|| BankMsg::Send {
+                to_address: recipient.to_string(),
+                amount,
+            })
+        })
+        .collect()
+}
+
+/// Returns a held fee to whoever paid it; nothing to send for an empty fee.
+pub fn refund(fee: &[Coin], to: &Addr) -> Option<BankMsg> {
+    (!fee.is_empty()).then(|| BankMsg::Send {
+        to_address: to.to_string(),
+        amount: fee.to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::coin;
+
+    fn sent_to(msg: &BankMsg) -> (String, Vec<Coin>) {
+        match msg {
+            BankMsg::Send { to_address, amount } => (to_address.clone(), amount.clone()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn exact_payment_is_accepted_and_returns_the_charged_coins() {
+        let fee = [coin(3, "a"), coin(0, "b"), coin(5, "c")];
+        let paid = check_exact_payment(&[coin(5, "c"), coin(1, "a"), coin(2, "a")], &fee);
+        assert_eq!(paid, Ok(vec![coin(3, "a"), coin(5, "c")]));
+        assert_eq!(check_exact_payment(&[], &[]), Ok(vec![]));
+    }
+
+    #[test]
+    fn payment_refusals_name_what_was_wrong() {
+        let fee = [coin(3, "a"), coin(5, "c")];
+        let expected = "3a,5c".to_string();
+        assert_eq!(
+            check_exact_payment(&[], &fee),
+            Err(FeeError::NoFunds {
+                expected: expected.clone()
+            })
+        );
+        assert_eq!(
+            check_exact_payment(&[coin(3, "a")], &fee),
+            Err(FeeError::MissingDenom {
+                denom: "c".into(),
+                expected: expected.clone()
+            })
+        );
+        assert_eq!(
+            check_exact_payment(&[coin(3, "a"), coin(5, "c"), coin(0, "x")], &fee),
+            Err(FeeError::ExtraDenom {
+                denom: "x".into(),
+                expected
+            })
+        );
+        assert_eq!(
+            check_exact_payment(&[coin(1, "x")], &[]),
+            Err(FeeError::ExtraDenom {
+                denom: "x".into(),
+                expected: "no fee".into()
+            })
+        );
+        assert_eq!(
+            check_exact_payment(&[coin(4, "a"), coin(5, "c")], &fee),
+            Err(FeeError::WrongAmount {
+                denom: "a".into(),
+                expected: 3u128.into(),
+                sent: 4u128.into()
+            })
+        );
+    }
+
+    #[test]
+    fn payout_adds_up_to_the_fee_with_the_remainder_to_the_first() {
+        let parties = [
+            Addr::unchecked("p1"),
+            Addr::unchecked("p2"),
+            Addr::unchecked("p3"),
+        ];
+        let messages = payout(&[coin(10, "a"), coin(2, "b")], &parties);
+        let sends: Vec<_> = messages.iter().map(sent_to).collect();
+        assert_eq!(
+            sends,
+            vec![
+                // 10a / 3 = 3 rem 1, 2b / 3 = 0 rem 2: the remainders go to the first.
+                ("p1".to_string(), vec![coin(4, "a"), coin(2, "b")]),
+                ("p2".to_string(), vec![coin(3, "a")]),
+                ("p3".to_string(), vec![coin(3, "a")]),
+            ]
+        );
+        assert!(payout(&[coin(1, "a")], &[]).is_empty());
+    }
+
+    #[test]
+    fn refund_sends_the_whole_fee_back_or_nothing() {
+        let to = Addr::unchecked("payer");
+        let msg = refund(&[coin(7, "a")], &to).unwrap();
+        assert_eq!(sent_to(&msg), ("payer".to_string(), vec![coin(7, "a")]));
+        assert!(refund(&[], &to).is_none());
+    }
+}
