@@ -1,0 +1,34 @@
+//! A one-validator wasmd chain on 127.0.0.1 for end-to-end tests.
+//!
+//! ```no_run
+//! use mpc_localnet::Localnet;
+//! # fn main() -> mpc_localnet::Result<()> {
+//! let chain = Localnet::start(&["alice", "bob"])?;
+//! let contract = chain.store_and_instantiate(
+//!     "artifacts/mpc_workspace.wasm".as_ref(),
+//!     &serde_json::json!({}),
+//!     "workspace",
+//! )?;
+//! chain.execute("alice", &contract, &serde_json::json!({"create_workspace": {}}), None)?;
+//! let alice_key: [u8; 32] = chain.account("alice")?.private_key(); // to sign in Rust
+//! # Ok(()) }
+//! ```
+//!
+//! The chain is wasmd (built and cached by `scripts/wasmd.sh`, or `$MPC_WASMD`), driven through
+//! its CLI with the test keyring; transactions are broadcast in sync mode and confirmed through
+//! CometBFT's `/tx` (kv indexer). Blocks come about every 0.3 s. Dropping the [`Localnet`] kills
+//! the node and deletes its home directory (kept when `MPC_LOCALNET_KEEP` is set).
+
+mod error;
+mod localnet;
+mod rpc;
+mod toml_edit;
+mod tx;
+mod wasmd;
+
+pub use error::{LocalnetError, Result};
+pub use localnet::{
+    Account, Localnet, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV, VALIDATOR,
+};
+pub use tx::{Event, TxOutcome};
+pub use wasmd::{wasmd_binary, WASMD_ENV};
