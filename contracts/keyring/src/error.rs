@@ -1,6 +1,7 @@
 use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
 use mpc_contract_kit::fees::FeeError;
+use mpc_contract_kit::migrate::MigrateError;
 use mpc_policy::PolicyError;
 use thiserror::Error;
 
@@ -147,12 +148,7 @@ pub enum ContractError {
     },
 
     // --- migration ---
-    #[error("cannot migrate from contract {found}; this is {expected}")]
-    WrongContract { expected: String, found: String },
-
-    #[error("cannot migrate from version {from} down to {to}")]
-    CannotDowngrade { from: String, to: String },
-
-    #[error("invalid contract version {version}")]
-    InvalidVersion { version: String },
+    /// The stored contract is another one, or newer than this code.
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
 }

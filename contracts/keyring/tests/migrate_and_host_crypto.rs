@@ -6,6 +6,7 @@ use common::*;
 use cosmwasm_std::testing::MockApi;
 use cosmwasm_std::{Api, DepsMut, Empty, Env, MessageInfo, Response, StdError};
 use cw_multi_test::{ContractWrapper, Executor};
+use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::keyring::{ConfigResponse, InstantiateMsg, QueryMsg};
 use mpc_interfaces::MigrateMsg;
 use mpc_keyring::contract::{CONTRACT_NAME, CONTRACT_VERSION};
@@ -92,10 +93,10 @@ fn migrate_refuses_another_contract() {
         .unwrap_err();
     assert_eq!(
         root_cause(&err),
-        ContractError::WrongContract {
+        ContractError::Migrate(MigrateError::WrongContract {
             expected: CONTRACT_NAME.to_string(),
             found: "crates.io:mpc-workspace".to_string(),
-        }
+        })
         .to_string()
     );
 }
@@ -155,10 +156,10 @@ fn migrate_refuses_downgrade() {
         .unwrap_err();
     assert_eq!(
         root_cause(&err),
-        ContractError::CannotDowngrade {
-            from: "99.0.0".to_string(),
-            to: CONTRACT_VERSION.to_string(),
-        }
+        ContractError::Migrate(MigrateError::Downgrade {
+            stored: "99.0.0".to_string(),
+            current: CONTRACT_VERSION.to_string(),
+        })
         .to_string()
     );
 }

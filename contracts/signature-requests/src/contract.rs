@@ -3,7 +3,8 @@ use cosmwasm_std::entry_point;
 use cosmwasm_std::{
     to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult,
 };
-use cw2::{get_contract_version, set_contract_version};
+use cw2::set_contract_version;
+use mpc_contract_kit::migrate::ensure_upgrade;
 use mpc_interfaces::events::{action, attr};
 use mpc_interfaces::signature_requests::{ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN};
 use mpc_interfaces::MigrateMsg;
@@ -179,35 +180,9 @@ fn truncate(text: &str, max: usize) -> &str {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            found: stored.contract,
-        });
-    }
-    if parse_version(&stored.version)? > parse_version(CONTRACT_VERSION)? {
-        return Err(ContractError::Downgrade {
-            stored: stored.version,
-            current: CONTRACT_VERSION.to_string(),
-        });
-    }
-    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    let stored = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", stored.version)
         .add_attribute("to_version", CONTRACT_VERSION))
-}
-
-/// `major.minor.patch` as numbers, so that 0.10.0 sorts after 0.9.0.
-fn parse_version(version: &str) -> Result<Vec<u64>, ContractError> {
-    version
-        .split(['-', '+'])
-        .next()
-        .unwrap_or_default()
-        .split('.')
-        .map(|part| part.parse::<u64>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| ContractError::BadVersion {
-            version: version.to_string(),
-        })
 }

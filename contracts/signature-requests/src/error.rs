@@ -1,5 +1,6 @@
 use cosmwasm_std::{Addr, StdError};
 use mpc_contract_kit::fees::FeeError;
+use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use thiserror::Error;
 
@@ -115,12 +116,7 @@ pub enum ContractError {
     #[error("signature request {request_id} is not past its deadline")]
     NotOverdue { request_id: u64 },
 
-    #[error("cannot migrate from contract {found}")]
-    WrongContract { found: String },
-
-    #[error("cannot migrate from version {stored} to older version {current}")]
-    Downgrade { stored: String, current: String },
-
-    #[error("unparsable contract version {version}")]
-    BadVersion { version: String },
+    /// The stored contract is another one, or newer than this code.
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
 }

@@ -1,6 +1,7 @@
 //! Instantiate, migrate, and the dispatch of execute and query messages.
 
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use mpc_contract_kit::migrate::ensure_upgrade;
 use mpc_interfaces::workspace::{
     ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
 };
@@ -133,20 +134,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 /// Refuses a migration from another contract or from a newer version of this one.
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = cw2::get_contract_version(deps.storage)?;
-    if stored.contract != CONTRACT_NAME {
-        return Err(ContractError::WrongContract {
-            stored: stored.contract,
-            expected: CONTRACT_NAME.to_string(),
-        });
-    }
-    // The name matches, so the only refusal left is a downgrade (or an unparsable version).
-    cw2::ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION).map_err(
-        |_| ContractError::Downgrade {
-            stored: stored.version.clone(),
-            new: CONTRACT_VERSION.to_string(),
-        },
-    )?;
+    let stored = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("method", "migrate")
         .add_attribute("from_version", stored.version)

@@ -1,4 +1,5 @@
 use cosmwasm_std::StdError;
+use mpc_contract_kit::migrate::MigrateError;
 use mpc_policy::PolicyError;
 use thiserror::Error;
 
@@ -85,9 +86,7 @@ pub enum ContractError {
     #[error("expire between 1 and {max} admin actions at a time")]
     InvalidExpireBatch { max: usize },
 
-    #[error("cannot migrate from contract {stored}; this is {expected}")]
-    WrongContract { stored: String, expected: String },
-
-    #[error("cannot migrate from version {stored} to older version {new}")]
-    Downgrade { stored: String, new: String },
+    /// The stored contract is another one, or newer than this code.
+    #[error(transparent)]
+    Migrate(#[from] MigrateError),
 }

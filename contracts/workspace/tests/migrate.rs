@@ -4,6 +4,7 @@ mod common;
 
 use common::Suite;
 use cw_multi_test::Executor;
+use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::MigrateMsg;
 use mpc_workspace::ContractError;
 
@@ -58,10 +59,10 @@ fn refuses_another_contract_or_a_downgrade() {
     let err = migrate(&mut suite).unwrap_err();
     common::assert_contract_error(
         &err,
-        &ContractError::WrongContract {
-            stored: "crates.io:cw20-base".into(),
+        &ContractError::Migrate(MigrateError::WrongContract {
+            found: "crates.io:cw20-base".into(),
             expected: NAME.into(),
-        },
+        }),
     );
     assert_eq!(stored_version(&suite).contract, "crates.io:cw20-base");
 
@@ -69,10 +70,10 @@ fn refuses_another_contract_or_a_downgrade() {
     let err = migrate(&mut suite).unwrap_err();
     common::assert_contract_error(
         &err,
-        &ContractError::Downgrade {
+        &ContractError::Migrate(MigrateError::Downgrade {
             stored: "99.0.0".into(),
-            new: VERSION.into(),
-        },
+            current: VERSION.into(),
+        }),
     );
     assert_eq!(stored_version(&suite).version, "99.0.0");
 }

@@ -1,6 +1,7 @@
 //! Instantiate validation and cw2 migration rules, on the contract's own entry points.
 
 use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
+use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::InstantiateMsg;
 use mpc_interfaces::MigrateMsg;
 use mpc_signature_requests::contract::{instantiate, migrate, CONTRACT_NAME, CONTRACT_VERSION};
@@ -56,9 +57,10 @@ fn migrate_refuses_another_contract_and_downgrades() {
     let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
     assert_eq!(
         err.to_string(),
-        ContractError::WrongContract {
+        ContractError::Migrate(MigrateError::WrongContract {
+            expected: CONTRACT_NAME.to_string(),
             found: "crates.io:cw20-base".to_string()
-        }
+        })
         .to_string()
     );
 
@@ -66,10 +68,10 @@ fn migrate_refuses_another_contract_and_downgrades() {
     let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
     assert_eq!(
         err.to_string(),
-        ContractError::Downgrade {
+        ContractError::Migrate(MigrateError::Downgrade {
             stored: "99.0.0".to_string(),
             current: CONTRACT_VERSION.to_string()
-        }
+        })
         .to_string()
     );
     assert_eq!(
