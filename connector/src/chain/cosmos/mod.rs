@@ -71,7 +71,12 @@ impl CosmosChain {
             config.confirm_timeout(),
             config.confirm_poll(),
         );
-        Ok(Self { config: config.clone(), account: sender.to_string(), rpc, submitter })
+        Ok(Self {
+            config: config.clone(),
+            account: sender.to_string(),
+            rpc,
+            submitter,
+        })
     }
 
     /// [`CosmosChain::new`], then checks that the node answers and runs the configured chain:
@@ -113,7 +118,12 @@ impl Chain for CosmosChain {
         &self,
         contracts: Vec<String>,
     ) -> Result<BoxStream<'static, ChainEvent>, ChainError> {
-        events::subscribe(&self.config.websocket_url(), contracts, self.config.request_timeout()).await
+        events::subscribe(
+            &self.config.websocket_url(),
+            contracts,
+            self.config.request_timeout(),
+        )
+        .await
     }
 }
 
@@ -134,7 +144,10 @@ mod tests {
     #[tokio::test]
     async fn invalid_key_or_config_is_refused() {
         let err = CosmosChain::new(&sample_config(), [0u8; 32]).err().unwrap();
-        assert!(matches!(err, ChainError::Config(ref m) if m.contains("secret key")), "{err}");
+        assert!(
+            matches!(err, ChainError::Config(ref m) if m.contains("secret key")),
+            "{err}"
+        );
         let mut config = sample_config();
         config.gas_cap = 0;
         let err = CosmosChain::new(&config, [1u8; 32]).err().unwrap();
@@ -146,9 +159,15 @@ mod tests {
         let mut config = sample_config();
         config.rpc_url = "http://127.0.0.1:1".into();
         config.grpc_url = "http://127.0.0.1:1".into();
-        let err = CosmosChain::connect(&config, [1u8; 32]).await.err().unwrap();
+        let err = CosmosChain::connect(&config, [1u8; 32])
+            .await
+            .err()
+            .unwrap();
         assert!(matches!(err, ChainError::Transport(_)), "{err:?}");
         let chain = CosmosChain::new(&config, [1u8; 32]).unwrap();
-        assert!(matches!(chain.latest_height().await, Err(ChainError::Transport(_))));
+        assert!(matches!(
+            chain.latest_height().await,
+            Err(ChainError::Transport(_))
+        ));
     }
 }

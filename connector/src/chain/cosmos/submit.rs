@@ -363,7 +363,7 @@ mod tests {
             state.account_number = 9;
             state.sequence = 5;
             state.gas_used = 100_000;
-            state.polls_until_included.get_or_insert(2);
+            state.polls_until_included = Some(2);
         }
         Submitter::new(
             node,
@@ -558,8 +558,8 @@ mod tests {
     #[tokio::test]
     async fn not_included_in_time_is_a_timeout() {
         let node = FakeNode::default();
-        node.state().polls_until_included = None;
         let submitter = submitter(node.clone());
+        node.state().polls_until_included = None;
 
         assert_eq!(
             submitter.execute(&calls(1)).await.unwrap_err(),
