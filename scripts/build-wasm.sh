@@ -120,7 +120,7 @@ build_contracts() {
   local crate name
   for crate in "${CONTRACTS[@]}"; do
     log "building $crate ($variant)"
-    cargo_wasm "$ROOT/Cargo.toml" "$crate" --locked
+    cargo_wasm "$ROOT/Cargo.toml" "$crate"
     name="${crate//-/_}"
     optimise "$(built_wasm "$crate")" "$out/$name.wasm"
   done

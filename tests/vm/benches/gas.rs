@@ -1,1 +1,367 @@
-fn main(){}
+//! Gas and size of the three contracts in the real CosmWasm VM, against cw-plus
+//! cw3-fixed-multisig built the same way. Prints a Markdown report on stdout.
+//!
+//! Build the artifacts first: `scripts/build-wasm.sh --cw3` (and, for the second recipe,
+//! `scripts/build-wasm.sh --variant build-std --cw3`), then
+//! `cargo bench -p mpc-vm-tests --bench gas --profile dev`.
+//! `MPC_BENCH_LARGE` sets the large state size (default 10000).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use cosmwasm_std::Binary;
+use mpc_interfaces::keyring as kr;
+use mpc_interfaces::signature_requests::{self as sr, SignRequestStatus};
+use mpc_interfaces::workspace as ws;
+use mpc_interfaces::Policy;
+use mpc_vm_tests::cw3::{self, Multisig};
+use mpc_vm_tests::suite::{sign_hash, test_key, Suite};
+use mpc_vm_tests::{artifacts_dir, Chain, Executed, Gas, CONTRACTS};
+use sha2::{Digest, Sha256};
+
+struct Row {
+    what: String,
+    gas: Gas,
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn add(&mut self, what: impl Into<String>, gas: Gas) {
+        self.rows.push(Row {
+            what: what.into(),
+            gas,
+        });
+    }
+
+    fn exec(&mut self, what: &str, executed: &Executed) {
+        self.add(what, executed.gas);
+    }
+
+    fn render(&self, out: &mut String) {
+        writeln!(
+            out,
+            "| step | VM gas (CosmWasm) | store gas (SDK) | total SDK gas |"
+        )
+        .unwrap();
+        writeln!(out, "|---|---:|---:|---:|").unwrap();
+        for row in &self.rows {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                row.what,
+                thousands(row.gas.vm),
+                thousands(row.gas.kv),
+                thousands(row.gas.sdk())
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn hash(i: u64) -> Binary {
+    Binary::from(Sha256::digest(i.to_be_bytes()).to_vec())
+}
+
+fn pending_page(
+    suite: &Suite,
+    keyring_id: u64,
+    start_after: Option<u64>,
+    limit: u32,
+) -> (usize, Gas) {
+    let (page, gas): (sr::SignatureRequestsResponse, Gas) = suite
+        .chain
+        .query_with_gas(
+            &suite.signatures,
+            &sr::QueryMsg::RequestsByKeyring {
+                keyring_id,
+                status: SignRequestStatus::Pending,
+                start_after,
+                limit: Some(limit),
+            },
+        )
+        .expect("list query");
+    (page.requests.len(), gas)
+}
+
+/// Our contracts: every execute message of the seed process, the connector's list queries, and
+/// list queries over a small and a large store. The artifacts are read from `dir`.
+fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
+    let suite = Suite::deploy_from(dir);
+    let mut table = Table::default();
+    let secret = test_key(1);
+
+    let (workspace_id, executed) = suite
+        .create_workspace(Some(Policy::Owners { threshold: Some(2) }))
+        .unwrap();
+    table.exec(
+        "workspace: CreateWorkspace (2 owners, 2-of-owners policy)",
+        &executed,
+    );
+    let (keyring_id, executed) = suite.create_keyring().unwrap();
+    table.exec("keyring: CreateKeyring (3 parties, threshold 2)", &executed);
+    let (key_request, executed) = suite.request_key(workspace_id, keyring_id).unwrap();
+    table.exec("keyring: RequestKey (queries workspace IsOwner)", &executed);
+    let public_key = mpc_vm_tests::suite::compressed_public_key(&secret);
+    let executed = suite
+        .submit_key(&suite.parties[0], key_request, &public_key)
+        .unwrap();
+    table.exec("keyring: SubmitKeyResult, 1st party", &executed);
+    let executed = suite
+        .submit_key(&suite.parties[1], key_request, &public_key)
+        .unwrap();
+    table.exec(
+        "keyring: SubmitKeyResult, 2nd party (key created)",
+        &executed,
+    );
+    let request: kr::KeyRequestResponse = suite
+        .chain
+        .query(
+            &suite.keyring,
+            &kr::QueryMsg::KeyRequest {
+                request_id: key_request,
+            },
+        )
+        .unwrap();
+    let key_id = request.key_id.expect("key created");
+
+    let items = vec![hash(0)];
+    let signatures: Vec<Binary> = items.iter().map(|h| sign_hash(&secret, h)).collect();
+    let (request_id, request) = suite.request_signature(key_id, items).unwrap();
+    table.exec(
+        "signature-requests: RequestSignature (1 hash; queries Key, IsOwner, Keyring, SignPolicy)",
+        &request,
+    );
+    let approve = suite.approve(&suite.owners[1], request_id).unwrap();
+    table.exec("signature-requests: Approve (becomes pending)", &approve);
+    let first = suite
+        .submit_signatures(&suite.parties[0], request_id, signatures.clone())
+        .unwrap();
+    table.exec(
+        "signature-requests: SubmitSignatureResult, 1st party (secp256k1_verify)",
+        &first,
+    );
+    let second = suite
+        .submit_signatures(&suite.parties[1], request_id, signatures)
+        .unwrap();
+    table.exec(
+        "signature-requests: SubmitSignatureResult, 2nd party (fulfilled)",
+        &second,
+    );
+    assert_eq!(
+        suite.signature_request(request_id).status,
+        SignRequestStatus::Fulfilled
+    );
+    let mut seed = Gas::default();
+    for step in [&request, &approve, &first, &second] {
+        seed += step.gas;
+    }
+    table.add(
+        "**seed process total** (request + 1 approval + 2 party results)",
+        seed,
+    );
+
+    // The connector's list queries.
+    let (_, gas) = suite
+        .chain
+        .query_with_gas::<kr::KeyRequestsResponse>(
+            &suite.keyring,
+            &kr::QueryMsg::KeyRequestsByKeyring {
+                keyring_id,
+                status: kr::KeyRequestStatus::Fulfilled,
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    table.add("keyring: KeyRequestsByKeyring (1 result)", gas);
+    let (_, gas) = suite
+        .chain
+        .query_with_gas::<ws::WorkspacesResponse>(
+            &suite.workspace,
+            &ws::QueryMsg::WorkspacesByOwner {
+                owner: suite.owners[0].to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    table.add("workspace: WorkspacesByOwner (1 result)", gas);
+
+    // State size: requests with the default policy go pending at once; list pages of them.
+    let (bulk_keyring, bulk_key) = suite.key_ready(None, &test_key(3));
+    let started = Instant::now();
+    let mut stored = 0u64;
+    let mut scaling = Vec::new();
+    for target in [100, large] {
+        let mut last_request = Gas::default();
+        while stored < target {
+            let (_, executed) = suite
+                .request_signature(bulk_key, vec![hash(stored + 1)])
+                .unwrap();
+            last_request = executed.gas;
+            stored += 1;
+            if stored % 2000 == 0 {
+                eprintln!("  {stored} requests stored ({:.0?})", started.elapsed());
+            }
+        }
+        table.add(
+            format!("RequestSignature with {target} stored",),
+            last_request,
+        );
+        let (n, first_page) = pending_page(&suite, bulk_keyring, None, 10);
+        assert_eq!(n, 10);
+        table.add(
+            format!("RequestsByKeyring pending, first 10 of {target}"),
+            first_page,
+        );
+        let (n, middle_page) = pending_page(&suite, bulk_keyring, Some(first_id_after(target)), 10);
+        assert_eq!(n, 10);
+        table.add(
+            format!("RequestsByKeyring pending, 10 after the middle of {target}"),
+            middle_page,
+        );
+        let (n, full_page) = pending_page(&suite, bulk_keyring, None, 100);
+        assert_eq!(n, 100);
+        table.add(
+            format!("RequestsByKeyring pending, first 100 of {target}"),
+            full_page,
+        );
+        scaling.push((target, first_page, middle_page));
+    }
+    table.render(out);
+    let mut totals = vec![("seed".to_string(), seed)];
+    for (target, first, middle) in scaling {
+        totals.push((format!("list10@{target}"), first));
+        totals.push((format!("list10mid@{target}"), middle));
+    }
+    totals
+}
+
+/// Request ids start after the seed request (id 1), so the middle of `n` bulk requests is about
+/// `n / 2 + 1`.
+fn first_id_after(n: u64) -> u64 {
+    n / 2 + 1
+}
+
+fn bench_cw3(wasm: &[u8], large: u64, out: &mut String) -> Vec<(String, Gas)> {
+    let mut chain = Chain::new();
+    let mut table = Table::default();
+    let (multisig, executed) = Multisig::deploy(&mut chain, wasm).expect("cw3 instantiates");
+    table.exec("cw3: instantiate (3 voters, 2 of 3)", &executed);
+    let (id, propose) = multisig.propose(&chain).unwrap();
+    table.exec("cw3: Propose (proposer votes yes)", &propose);
+    let vote = multisig.vote(&chain, &multisig.voters[1], id).unwrap();
+    table.exec("cw3: Vote (passes)", &vote);
+    let execute = multisig.execute(&chain, id).unwrap();
+    table.exec("cw3: Execute", &execute);
+    let mut seed = propose.gas;
+    seed += vote.gas;
+    seed += execute.gas;
+    table.add("**cw3 total** (propose + 1 vote + execute)", seed);
+    let mut totals = vec![("seed".to_string(), seed)];
+    let mut stored = 1u64;
+    for target in [100, large] {
+        while stored < target {
+            multisig.propose(&chain).unwrap();
+            stored += 1;
+        }
+        let (page, first) = multisig.list(&chain, None, 10).unwrap();
+        assert_eq!(page.len(), 10);
+        table.add(format!("cw3: ListProposals, first 10 of {target}"), first);
+        let (page, middle) = multisig.list(&chain, Some(target / 2), 10).unwrap();
+        assert_eq!(page.len(), 10);
+        table.add(
+            format!("cw3: ListProposals, 10 after the middle of {target}"),
+            middle,
+        );
+        totals.push((format!("list10@{target}"), first));
+        totals.push((format!("list10mid@{target}"), middle));
+    }
+    table.render(out);
+    totals
+}
+
+fn sizes(dir: &Path, cw3: &Path, out: &mut String) {
+    writeln!(out, "| artifact | bytes |").unwrap();
+    writeln!(out, "|---|---:|").unwrap();
+    for stem in CONTRACTS {
+        let path = dir.join(format!("{stem}.wasm"));
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        writeln!(out, "| {stem}.wasm | {} |", thousands(size)).unwrap();
+    }
+    if let Ok(meta) = std::fs::metadata(cw3) {
+        writeln!(
+            out,
+            "| cw3_fixed_multisig.wasm (reference) | {} |",
+            thousands(meta.len())
+        )
+        .unwrap();
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let large: u64 = std::env::var("MPC_BENCH_LARGE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let variants: [(&str, PathBuf); 2] = [
+        ("lowered", artifacts_dir()),
+        ("build-std", artifacts_dir().join("build-std")),
+    ];
+    let mut out = String::new();
+    let mut summary = Vec::new();
+    for (variant, dir) in &variants {
+        if !dir.join("mpc_signature_requests.wasm").exists() {
+            eprintln!("skipping {variant}: no artifacts in {}", dir.display());
+            continue;
+        }
+        let cw3_path = cw3::wasm_path(variant);
+        eprintln!("{variant}: our contracts");
+        writeln!(out, "\n## Recipe `{variant}`\n").unwrap();
+        sizes(dir, &cw3_path, &mut out);
+        writeln!(out, "\n### Our contracts\n").unwrap();
+        let ours = bench_ours(dir, large, &mut out);
+        match std::fs::read(&cw3_path) {
+            Ok(wasm) => {
+                eprintln!("{variant}: cw3-fixed-multisig");
+                writeln!(out, "\n### cw3-fixed-multisig (same recipe)\n").unwrap();
+                let theirs = bench_cw3(&wasm, large, &mut out);
+                summary.push((variant.to_string(), ours, theirs));
+            }
+            Err(e) => eprintln!("no cw3 reference at {}: {e}", cw3_path.display()),
+        }
+    }
+    writeln!(out, "\n## Side by side (total SDK gas)\n").unwrap();
+    writeln!(out, "| recipe | measure | ours | cw3-fixed-multisig |").unwrap();
+    writeln!(out, "|---|---|---:|---:|").unwrap();
+    for (variant, ours, theirs) in &summary {
+        for ((name, a), (_, b)) in ours.iter().zip(theirs) {
+            writeln!(
+                out,
+                "| {variant} | {name} | {} | {} |",
+                thousands(a.sdk()),
+                thousands(b.sdk())
+            )
+            .unwrap();
+        }
+    }
+    print!("{out}");
+}

@@ -169,9 +169,10 @@ impl Querier for Router {
                 match self.chain.query_raw(&contract_addr, &msg, gas_limit) {
                     // The queried contract's store access is on the chain's shared KV counter
                     // already; only its VM gas is charged to the calling instance here.
-                    Ok((result, vm_gas)) => {
-                        (Ok(SystemResult::Ok(result)), GasInfo::with_externally_used(vm_gas))
-                    }
+                    Ok((result, vm_gas)) => (
+                        Ok(SystemResult::Ok(result)),
+                        GasInfo::with_externally_used(vm_gas),
+                    ),
                     Err(CallError::Vm(VmError::GasDepletion { .. })) => (
                         Err(cosmwasm_vm::BackendError::out_of_gas()),
                         GasInfo::with_externally_used(gas_limit),
@@ -212,7 +213,11 @@ impl ChainState {
         env
     }
 
-    fn instance(self: &Arc<Self>, deployed: &Deployed, gas_limit: u64) -> Result<VmInstance, VmError> {
+    fn instance(
+        self: &Arc<Self>,
+        deployed: &Deployed,
+        gas_limit: u64,
+    ) -> Result<VmInstance, VmError> {
         let backend = Backend {
             api: self.api,
             storage: deployed.storage.clone(),
@@ -278,7 +283,10 @@ impl ChainState {
         }));
         for sub in &response.messages {
             if sub.reply_on != ReplyOn::Never {
-                return Err(CallError::Unsupported(format!("reply_on {:?}", sub.reply_on)));
+                return Err(CallError::Unsupported(format!(
+                    "reply_on {:?}",
+                    sub.reply_on
+                )));
             }
             match &sub.msg {
                 CosmosMsg::Wasm(WasmMsg::Execute {
@@ -457,7 +465,9 @@ impl Chain {
     ) -> Result<(T, Gas), CallError> {
         let msg = serde_json::to_vec(msg).expect("serialising a query");
         let kv_before = self.state.kv_gas.load(Ordering::Relaxed);
-        let (result, vm) = self.state.query_raw(contract.as_str(), &msg, CALL_GAS_LIMIT)?;
+        let (result, vm) = self
+            .state
+            .query_raw(contract.as_str(), &msg, CALL_GAS_LIMIT)?;
         let gas = Gas {
             vm,
             kv: self.state.kv_gas.load(Ordering::Relaxed) - kv_before,

@@ -4,9 +4,11 @@
 //! what is tested is the wasm a chain would receive.
 
 pub mod chain;
+pub mod cw3;
 pub mod storage;
+pub mod suite;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use chain::{CallError, Chain, Executed, Gas};
 
@@ -22,7 +24,11 @@ pub fn artifacts_dir() -> PathBuf {
 
 /// Reads `artifacts/<stem>.wasm`, saying how to make it when it is missing.
 pub fn read_artifact(stem: &str) -> Vec<u8> {
-    let path = artifacts_dir().join(format!("{stem}.wasm"));
+    read_artifact_in(&artifacts_dir(), stem)
+}
+
+pub fn read_artifact_in(dir: &Path, stem: &str) -> Vec<u8> {
+    let path = dir.join(format!("{stem}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read {}: {e}; build the artifacts with scripts/build-wasm.sh",

@@ -203,7 +203,12 @@ mod tests {
         s
     }
 
-    fn collect(s: &mut ContractStorage, start: Option<&[u8]>, end: Option<&[u8]>, o: Order) -> Vec<u8> {
+    fn collect(
+        s: &mut ContractStorage,
+        start: Option<&[u8]>,
+        end: Option<&[u8]>,
+        o: Order,
+    ) -> Vec<u8> {
         let id = s.scan(start, end, o).0.unwrap();
         let mut keys = vec![];
         while let Some((k, _)) = s.next(id).0.unwrap() {
@@ -215,10 +220,19 @@ mod tests {
     #[test]
     fn iterates_bounded_ranges_both_ways() {
         let mut s = store();
-        assert_eq!(collect(&mut s, Some(b"b"), Some(b"d"), Order::Ascending), b"bc");
-        assert_eq!(collect(&mut s, Some(b"b"), Some(b"d"), Order::Descending), b"cb");
+        assert_eq!(
+            collect(&mut s, Some(b"b"), Some(b"d"), Order::Ascending),
+            b"bc"
+        );
+        assert_eq!(
+            collect(&mut s, Some(b"b"), Some(b"d"), Order::Descending),
+            b"cb"
+        );
         assert_eq!(collect(&mut s, None, None, Order::Descending), b"dcba");
-        assert_eq!(collect(&mut s, Some(b"d"), Some(b"b"), Order::Ascending), b"");
+        assert_eq!(
+            collect(&mut s, Some(b"d"), Some(b"b"), Order::Ascending),
+            b""
+        );
     }
 
     #[test]
