@@ -339,6 +339,9 @@ impl Chain for EmbeddedHandle {
     }
 }
 
+/// Which calls a count is of: (sender, contract, message variant, request id).
+type CallKey = (String, String, String, Option<u64>);
+
 /// The chain thread's state: the `App`, the mempool and the block clock.
 struct Node {
     app: App,
@@ -347,7 +350,7 @@ struct Node {
     events: broadcast::Sender<ChainEvent>,
     height: Arc<AtomicU64>,
     /// (sender, contract, variant, request id) → (committed, refused).
-    counts: BTreeMap<(String, String, String, Option<u64>), (u64, u64)>,
+    counts: BTreeMap<CallKey, (u64, u64)>,
 }
 
 struct PendingTx {
