@@ -12,7 +12,10 @@ use mpc_connector::devnet::{prepare_data_dir, Devnet, DevnetOptions};
 use mpc_interfaces::KeyType;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let requests: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
     let key_type = match args.get(1).map(String::as_str) {
         Some("eddsa") => KeyType::EddsaEd25519,
@@ -37,7 +40,12 @@ async fn bench(requests: usize, key_type: KeyType) {
     let mut ids = Vec::new();
     for n in 0..requests {
         let message = format!("bench message {n}").into_bytes();
-        ids.push(devnet.request_signature(&key, &[message]).await.expect("request"));
+        ids.push(
+            devnet
+                .request_signature(&key, &[message])
+                .await
+                .expect("request"),
+        );
     }
     devnet.approve(&ids).await.expect("approve");
     let pending_at = Instant::now();
@@ -49,17 +57,24 @@ async fn bench(requests: usize, key_type: KeyType) {
             }
             let request = devnet.signature_request(id).await.expect("query");
             if request.status.is_final() {
-                devnet.check_signatures(&key, &request).expect("fulfilled and verified");
+                devnet
+                    .check_signatures(&key, &request)
+                    .expect("fulfilled and verified");
                 done.insert(id, pending_at.elapsed());
             }
         }
-        assert!(pending_at.elapsed() < Duration::from_secs(600), "bench timed out");
+        assert!(
+            pending_at.elapsed() < Duration::from_secs(600),
+            "bench timed out"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let total = pending_at.elapsed();
     let mut latencies: Vec<Duration> = done.values().copied().collect();
     latencies.sort();
-    let percentile = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1];
+    let percentile = |p: f64| {
+        latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
+    };
     println!(
         "devnet {} 3 parties threshold 2: {requests} requests pending->fulfilled in {:.2}s = {:.2} requests/s; per request median {:.3}s, p99 {:.3}s",
         key_type.as_str(),

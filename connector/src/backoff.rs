@@ -32,7 +32,12 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    pub fn new(initial: Duration, max: Duration, multiplier: u32, max_attempts: Option<u32>) -> Self {
+    pub fn new(
+        initial: Duration,
+        max: Duration,
+        multiplier: u32,
+        max_attempts: Option<u32>,
+    ) -> Self {
         Self {
             initial,
             max,
@@ -50,7 +55,10 @@ impl Backoff {
     /// Records a failure and returns how long to wait before the next try, or `None` when the
     /// attempt limit is reached.
     pub fn next_delay(&mut self) -> Option<Duration> {
-        if self.max_attempts.is_some_and(|limit| self.attempts >= limit) {
+        if self
+            .max_attempts
+            .is_some_and(|limit| self.attempts >= limit)
+        {
             return None;
         }
         let factor = self

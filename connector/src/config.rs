@@ -115,7 +115,11 @@ pub struct MpcSection {
     pub listen: SocketAddr,
     pub noise_key_file: PathBuf,
     /// Longest wait for one protocol step.
-    #[serde(with = "millis", rename = "timeout_ms", default = "default_mpc_timeout")]
+    #[serde(
+        with = "millis",
+        rename = "timeout_ms",
+        default = "default_mpc_timeout"
+    )]
     pub timeout: Duration,
     pub peers: Vec<Peer>,
 }
@@ -191,7 +195,11 @@ impl Default for WorkerSection {
 pub struct SubmitterSection {
     #[serde(default = "default_max_batch")]
     pub max_batch: usize,
-    #[serde(with = "millis", rename = "batch_delay_ms", default = "default_batch_delay")]
+    #[serde(
+        with = "millis",
+        rename = "batch_delay_ms",
+        default = "default_batch_delay"
+    )]
     pub batch_delay: Duration,
     #[serde(default = "submit_backoff")]
     pub backoff: Backoff,
@@ -250,7 +258,12 @@ fn default_batch_delay() -> Duration {
     Duration::from_millis(50)
 }
 fn submit_backoff() -> Backoff {
-    Backoff::new(Duration::from_millis(200), Duration::from_secs(10), 2, Some(8))
+    Backoff::new(
+        Duration::from_millis(200),
+        Duration::from_secs(10),
+        2,
+        Some(8),
+    )
 }
 fn default_dedupe() -> usize {
     10_000
@@ -297,7 +310,10 @@ impl Config {
         for (field, value) in [
             ("contracts.workspace", &self.contracts.workspace),
             ("contracts.keyring", &self.contracts.keyring),
-            ("contracts.signature_requests", &self.contracts.signature_requests),
+            (
+                "contracts.signature_requests",
+                &self.contracts.signature_requests,
+            ),
         ] {
             check_bech32(field, value)?;
         }
@@ -323,7 +339,10 @@ impl Config {
             .validate()
             .map_err(|reason| invalid("event_source.backoff", reason))?;
         if self.event_source.dedupe_capacity == 0 {
-            return Err(invalid("event_source.dedupe_capacity", "must be at least 1"));
+            return Err(invalid(
+                "event_source.dedupe_capacity",
+                "must be at least 1",
+            ));
         }
         #[cfg(feature = "cosmos")]
         self.chain
@@ -343,19 +362,31 @@ impl Config {
         for (i, peer) in peers.iter().enumerate() {
             let field = |name: &str| format!("mpc.peers[{i}].{name}");
             if !indices.insert(peer.index) {
-                return Err(invalid(field("index"), format!("index {} appears twice", peer.index)));
+                return Err(invalid(
+                    field("index"),
+                    format!("index {} appears twice", peer.index),
+                ));
             }
             if !accounts.insert(peer.chain_address.as_str()) {
                 return Err(invalid(field("chain_address"), "appears twice"));
             }
             check_bech32(&field("chain_address"), &peer.chain_address)?;
-            if peer.address.rsplit_once(':').and_then(|(_, port)| port.parse::<u16>().ok()).is_none()
+            if peer
+                .address
+                .rsplit_once(':')
+                .and_then(|(_, port)| port.parse::<u16>().ok())
+                .is_none()
             {
                 return Err(invalid(field("address"), "must be host:port"));
             }
             match hex::decode(&peer.noise_public_key) {
                 Ok(key) if key.len() == 32 => {}
-                _ => return Err(invalid(field("noise_public_key"), "must be 32 bytes of hex")),
+                _ => {
+                    return Err(invalid(
+                        field("noise_public_key"),
+                        "must be 32 bytes of hex",
+                    ))
+                }
             }
         }
         if !indices.contains(&self.mpc.index) {
@@ -455,7 +486,11 @@ chain_address = "{p1}"
     #[test]
     fn a_missing_field_is_named() {
         let text = example().replace("id = 1\n", "");
-        assert!(error_of(&text).contains("missing field `id`"), "{}", error_of(&text));
+        assert!(
+            error_of(&text).contains("missing field `id`"),
+            "{}",
+            error_of(&text)
+        );
     }
 
     #[test]
@@ -494,7 +529,8 @@ chain_address = "{p1}"
                 "submitter.max_batch",
             ),
             (
-                example() + "\n[event_source.backoff]\ninitial_ms = 0\nmax_ms = 5\nmultiplier = 2\n",
+                example()
+                    + "\n[event_source.backoff]\ninitial_ms = 0\nmax_ms = 5\nmultiplier = 2\n",
                 "event_source.backoff: initial_ms",
             ),
         ];
@@ -503,7 +539,10 @@ chain_address = "{p1}"
             assert!(error.starts_with(field), "expected {field}, got {error}");
         }
         let bad_contract = example().replace(
-            &format!("keyring = \"{}\"", Config::parse(&example()).unwrap().contracts.keyring),
+            &format!(
+                "keyring = \"{}\"",
+                Config::parse(&example()).unwrap().contracts.keyring
+            ),
             "keyring = \"not-an-address\"",
         );
         assert!(error_of(&bad_contract).starts_with("contracts.keyring"));

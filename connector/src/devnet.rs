@@ -181,14 +181,21 @@ impl Devnet {
                 &contracts.keyring,
                 &KeyringExecute::CreateKeyring {
                     description: "devnet federation".into(),
-                    parties: parties.iter().map(|p| p.handle.account().to_string()).collect(),
+                    parties: parties
+                        .iter()
+                        .map(|p| p.handle.account().to_string())
+                        .collect(),
                     party_threshold: options.threshold,
                     key_req_fee: vec![],
                     sig_req_fee: vec![],
                 },
             )?])
             .await?;
-        let keyring_id = event_id(&created.events, events::KEYRING_EVENT, events::attr::KEYRING_ID)?;
+        let keyring_id = event_id(
+            &created.events,
+            events::KEYRING_EVENT,
+            events::attr::KEYRING_ID,
+        )?;
         progress(&format!(
             "keyring {keyring_id}: {} parties, threshold {}",
             options.parties, options.threshold
@@ -292,7 +299,10 @@ impl Devnet {
     }
 
     pub fn metrics(&self, i: usize) -> Option<Arc<Metrics>> {
-        self.parties[i].connector.as_ref().map(|c| c.metrics.clone())
+        self.parties[i]
+            .connector
+            .as_ref()
+            .map(|c| c.metrics.clone())
     }
 
     fn connector_contracts(&self) -> Contracts {
@@ -313,7 +323,12 @@ impl Devnet {
             submitter: SubmitterSettings {
                 max_batch: 16,
                 batch_delay: self.options.block_time / 2,
-                backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(2), 2, Some(10)),
+                backoff: Backoff::new(
+                    Duration::from_millis(100),
+                    Duration::from_secs(2),
+                    2,
+                    Some(10),
+                ),
             },
             event_backoff: Backoff::new(Duration::from_millis(50), Duration::from_secs(1), 2, None),
             dedupe_capacity: 10_000,

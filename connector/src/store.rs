@@ -117,7 +117,9 @@ impl Store {
 
     /// Records a sighting; keeps an existing record as it is. Returns the record.
     pub fn seen(&self, request: RequestRef) -> Result<Record, StoreError> {
-        self.update(request, |existing| existing.cloned().unwrap_or(Progress::Seen))
+        self.update(request, |existing| {
+            existing.cloned().unwrap_or(Progress::Seen)
+        })
     }
 
     /// Records the start of an MPC run, counting attempts. Refused (returns the record unchanged)
@@ -264,8 +266,7 @@ impl Store {
                     updated: now,
                 },
             };
-            let bytes =
-                serde_json::to_vec(&record).map_err(|e| StoreError::Db(e.to_string()))?;
+            let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Db(e.to_string()))?;
             table.insert(key(request), bytes.as_slice())?;
             record
         };
@@ -279,7 +280,8 @@ fn key(request: RequestRef) -> (u8, u64) {
 }
 
 fn decode(request: RequestRef, bytes: &[u8]) -> Result<Record, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(request.to_string(), e.to_string()))
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Corrupt(request.to_string(), e.to_string()))
 }
 
 fn unix_now() -> u64 {
@@ -320,7 +322,10 @@ mod tests {
         assert!(done.progress.is_final());
         // Neither a restart nor a late "closed" changes a submitted record.
         assert_eq!(store.started(SIGN_7).unwrap().progress, done.progress);
-        assert_eq!(store.closed(SIGN_7, "fulfilled").unwrap().progress, done.progress);
+        assert_eq!(
+            store.closed(SIGN_7, "fulfilled").unwrap().progress,
+            done.progress
+        );
         assert_eq!(store.seen(SIGN_7).unwrap().progress, done.progress);
     }
 

@@ -41,17 +41,20 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(party: &str) -> Arc<Self> {
-        let registry =
-            Registry::new_custom(Some("mpc_connector".into()), Some([("party".into(), party.into())].into()))
-                .expect("a valid prefix");
+        let registry = Registry::new_custom(
+            Some("mpc_connector".into()),
+            Some([("party".into(), party.into())].into()),
+        )
+        .expect("a valid prefix");
         let counter = |name: &str, help: &str, labels: &[&str]| {
             let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
-            registry.register(Box::new(c.clone())).expect("registered once");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("registered once");
             c
         };
         let requests_seen = counter("requests_seen_total", "Pending requests seen", &["kind"]);
-        let requests_started =
-            counter("requests_started_total", "MPC runs started", &["kind"]);
+        let requests_started = counter("requests_started_total", "MPC runs started", &["kind"]);
         let requests_fulfilled = counter(
             "requests_fulfilled_total",
             "Requests this party answered successfully",
@@ -78,7 +81,8 @@ impl Metrics {
         registry
             .register(Box::new(reconnects.clone()))
             .expect("registered once");
-        let in_flight = IntGauge::new("mpc_in_flight", "MPC runs in progress").expect("valid metric");
+        let in_flight =
+            IntGauge::new("mpc_in_flight", "MPC runs in progress").expect("valid metric");
         registry
             .register(Box::new(in_flight.clone()))
             .expect("registered once");
@@ -127,7 +131,10 @@ pub async fn serve(
                 }
             }
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             tracing::error!(error = %e, "telemetry server failed");
         }
     });
@@ -143,7 +150,10 @@ async fn health(State(metrics): State<Arc<Metrics>>) -> (StatusCode, &'static st
     if metrics.connected.load(Ordering::SeqCst) {
         (StatusCode::OK, "ok\n")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not connected to the chain\n")
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not connected to the chain\n",
+        )
     }
 }
 
@@ -158,7 +168,9 @@ mod tests {
         m.mpc_latency.with_label_values(&["sign"]).observe(0.2);
         let text = m.render();
         assert!(text.contains("mpc_connector_requests_seen_total{kind=\"sign\",party=\"p1\"} 1"));
-        assert!(text.contains("mpc_connector_mpc_round_seconds_count{kind=\"sign\",party=\"p1\"} 1"));
+        assert!(
+            text.contains("mpc_connector_mpc_round_seconds_count{kind=\"sign\",party=\"p1\"} 1")
+        );
     }
 
     #[tokio::test]

@@ -38,7 +38,9 @@ async fn walk_with(key_type: KeyType, name: &str) {
             })
             .collect();
         assert!(successes.len() >= 2, "{successes:?}");
-        assert!(successes.iter().all(|s| Some(s) == request.signatures.as_ref()));
+        assert!(successes
+            .iter()
+            .all(|s| Some(s) == request.signatures.as_ref()));
         // The signature verifies against the key, checked here independently of the connector.
         devnet.check_signatures(&report.keys[0], request).unwrap();
     }

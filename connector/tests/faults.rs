@@ -17,7 +17,11 @@ async fn answers_per_party(devnet: &Devnet) -> Vec<(String, u64, u64)> {
     let mut out = Vec::new();
     for count in devnet.message_counts().await.unwrap() {
         if count.message == "submit_signature_result" {
-            let label = format!("{} on request {:?}", devnet.party_name(&count.sender), count.request_id);
+            let label = format!(
+                "{} on request {:?}",
+                devnet.party_name(&count.sender),
+                count.request_id
+            );
             out.push((label, count.committed, count.refused));
         }
     }
@@ -66,9 +70,14 @@ async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
     println!("answers per party: {counts:?}");
     // Committed answers per party and request are at most one (the contract would refuse a
     // second), and no party even tried a second one after its first was committed.
-    assert!(counts.iter().all(|(_, committed, _)| *committed <= 1), "{counts:?}");
     assert!(
-        counts.iter().all(|(_, committed, refused)| *committed + *refused <= 1),
+        counts.iter().all(|(_, committed, _)| *committed <= 1),
+        "{counts:?}"
+    );
+    assert!(
+        counts
+            .iter()
+            .all(|(_, committed, refused)| *committed + *refused <= 1),
         "a party submitted twice: {counts:?}"
     );
     assert!(counts.iter().map(|(_, c, _)| c).sum::<u64>() >= 2);
@@ -78,11 +87,18 @@ async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
     let answered_by_0 = request.answers.iter().any(|a| a.party.as_str() == party0);
     devnet.stop_party(0).await;
     let store = mpc_connector::store::Store::open(
-        &devnet.options.data_dir.join("party-0").join("connector.redb"),
+        &devnet
+            .options
+            .data_dir
+            .join("party-0")
+            .join("connector.redb"),
     )
     .unwrap();
     let record = store.get(RequestRef::Sign(id)).unwrap().unwrap();
-    assert!(record.progress.is_final(), "{record:?} (answered: {answered_by_0})");
+    assert!(
+        record.progress.is_final(),
+        "{record:?} (answered: {answered_by_0})"
+    );
     drop(store);
     devnet.shutdown().await;
 }
@@ -122,7 +138,14 @@ async fn with_one_party_down_for_the_whole_run_requests_are_fulfilled() {
         .sum();
     assert!(reconnects >= 2, "each live connector reconnected");
     let counts = answers_per_party(&devnet).await;
-    assert!(counts.iter().all(|(_, committed, _)| *committed == 1), "{counts:?}");
-    assert_eq!(counts.len(), 2 * ids.len(), "parties 1 and 2 answered every request: {counts:?}");
+    assert!(
+        counts.iter().all(|(_, committed, _)| *committed == 1),
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.len(),
+        2 * ids.len(),
+        "parties 1 and 2 answered every request: {counts:?}"
+    );
     devnet.shutdown().await;
 }

@@ -251,7 +251,9 @@ impl EmbeddedHandle {
         calls: Vec<ContractCall>,
     ) -> Result<Committed, ChainError> {
         if calls.is_empty() {
-            return Err(ChainError::Config("a transaction needs at least one message".into()));
+            return Err(ChainError::Config(
+                "a transaction needs at least one message".into(),
+            ));
         }
         let sender = self.account.clone();
         self.call(|reply| Command::Execute {
@@ -264,7 +266,9 @@ impl EmbeddedHandle {
 
     fn check_online(&self) -> Result<(), ChainError> {
         if self.offline.load(Ordering::SeqCst) {
-            Err(ChainError::Transport("devnet node unreachable (simulated)".into()))
+            Err(ChainError::Transport(
+                "devnet node unreachable (simulated)".into(),
+            ))
         } else {
             Ok(())
         }
@@ -276,7 +280,10 @@ impl EmbeddedHandle {
     ) -> Result<T, ChainError> {
         self.check_online()?;
         let (reply, answer) = oneshot::channel();
-        self.shared.commands.send(make(reply)).map_err(|_| stopped())?;
+        self.shared
+            .commands
+            .send(make(reply))
+            .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -531,14 +538,18 @@ impl Node {
                 let counts = self
                     .counts
                     .iter()
-                    .map(|((sender, contract, message, request_id), (committed, refused))| MessageCount {
-                        sender: sender.clone(),
-                        contract: contract.clone(),
-                        message: message.clone(),
-                        request_id: *request_id,
-                        committed: *committed,
-                        refused: *refused,
-                    })
+                    .map(
+                        |((sender, contract, message, request_id), (committed, refused))| {
+                            MessageCount {
+                                sender: sender.clone(),
+                                contract: contract.clone(),
+                                message: message.clone(),
+                                request_id: *request_id,
+                                committed: *committed,
+                                refused: *refused,
+                            }
+                        },
+                    )
                     .collect();
                 let _ = reply.send(counts);
             }
@@ -632,7 +643,12 @@ impl Node {
             let request_id = body.get("request_id").and_then(|v| v.as_u64());
             let entry = self
                 .counts
-                .entry((tx.sender.clone(), call.contract.clone(), message, request_id))
+                .entry((
+                    tx.sender.clone(),
+                    call.contract.clone(),
+                    message,
+                    request_id,
+                ))
                 .or_default();
             if committed {
                 entry.0 += 1;

@@ -114,7 +114,9 @@ mod tests {
             keys.noise_public_key
         );
         // A second run does not overwrite the keys unless forced.
-        assert!(make(dir.path(), "p1", "wasm", false).unwrap_err().contains("--force"));
+        assert!(make(dir.path(), "p1", "wasm", false)
+            .unwrap_err()
+            .contains("--force"));
         assert!(make(dir.path(), "p1", "wasm", true).is_ok());
     }
 
@@ -129,12 +131,17 @@ mod tests {
         let address = account_address(&key, hrp).unwrap();
         let (prefix, data) = bech32::decode(&address).unwrap();
         assert_eq!(prefix.as_str(), "cosmos");
-        assert_eq!(hex::encode(data), "751e76e8199196d454941c45d1b3a323f1433bd6");
+        assert_eq!(
+            hex::encode(data),
+            "751e76e8199196d454941c45d1b3a323f1433bd6"
+        );
     }
 
     #[test]
     fn a_bad_prefix_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(make(dir.path(), "p", "Bad Prefix", false).unwrap_err().starts_with("--prefix"));
+        assert!(make(dir.path(), "p", "Bad Prefix", false)
+            .unwrap_err()
+            .starts_with("--prefix"));
     }
 }

@@ -9,7 +9,11 @@ pub mod status;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "connector", version, about = "MPC connector: one per MPC party")]
+#[command(
+    name = "connector",
+    version,
+    about = "MPC connector: one per MPC party"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

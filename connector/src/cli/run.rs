@@ -19,9 +19,11 @@ pub async fn run(args: RunArgs) -> super::anyhow_free::Result {
 
 #[cfg(not(feature = "cosmos"))]
 async fn serve(_config: Config) -> super::anyhow_free::Result {
-    Err("this connector was built without the `cosmos` feature: it has no chain client; \
+    Err(
+        "this connector was built without the `cosmos` feature: it has no chain client; \
          rebuild with `--features cosmos` (or try `connector devnet`)"
-        .into())
+            .into(),
+    )
 }
 
 #[cfg(feature = "cosmos")]
@@ -66,7 +68,12 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         peers: peers_noise,
         shares_dir: config.party.shares_dir.clone(),
         operator_secret: std::env::var(&config.party.shares_secret_env)
-            .map_err(|_| format!("party.shares_secret_env: ${} is not set", config.party.shares_secret_env))?
+            .map_err(|_| {
+                format!(
+                    "party.shares_secret_env: ${} is not set",
+                    config.party.shares_secret_env
+                )
+            })?
             .into_bytes(),
         timeout: config.mpc.timeout,
         max_attempts: config.worker.max_attempts,

@@ -108,7 +108,11 @@ pub struct EventSource {
 
 impl EventSource {
     /// Runs until `shutdown` turns true or the worker's queue closes.
-    pub async fn run(mut self, work: mpsc::Sender<RequestRef>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(
+        mut self,
+        work: mpsc::Sender<RequestRef>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let watched = vec![
             self.contracts.keyring.clone(),
             self.contracts.signature_requests.clone(),

@@ -36,7 +36,7 @@ use crate::event::RequestRef;
 use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
 use crate::store::{Progress, Store};
 use crate::telemetry::Metrics;
-use submit::{SubmitOutcome, Submission};
+use submit::{Submission, SubmitOutcome};
 
 /// Worker settings.
 #[derive(Clone, Debug)]
@@ -146,13 +146,21 @@ impl Worker {
     }
 
     fn spawn(self: Arc<Self>, request: RequestRef, tasks: &mut tokio::task::JoinSet<()>) {
-        if !self.in_flight.lock().expect("in-flight lock").insert(request) {
+        if !self
+            .in_flight
+            .lock()
+            .expect("in-flight lock")
+            .insert(request)
+        {
             return;
         }
         tasks.spawn(async move {
             let finished = self.drive(request).await;
             tracing::info!(%request, ?finished, "request done");
-            self.in_flight.lock().expect("in-flight lock").remove(&request);
+            self.in_flight
+                .lock()
+                .expect("in-flight lock")
+                .remove(&request);
         });
     }
 
@@ -286,11 +294,9 @@ impl Worker {
         for (position, party) in parties.iter().enumerate() {
             match self.peers.get(party.as_str()) {
                 Some(&index) if usize::from(index) == position => {}
-                Some(&index) => {
-                    return Err(format!(
-                        "party {party} is number {position} on chain but has transport index {index}"
-                    ))
-                }
+                Some(&index) => return Err(format!(
+                    "party {party} is number {position} on chain but has transport index {index}"
+                )),
                 None => return Err(format!("party {party} is not configured in mpc.peers")),
             }
         }
@@ -328,7 +334,11 @@ impl Worker {
         request: RequestRef,
         run: impl std::future::Future<Output = Result<T, mpc_party::MpcError>>,
     ) -> Result<Result<T, String>, TaskError> {
-        let _permit = self.permits.acquire().await.expect("semaphore never closed");
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
         let record = self.store.started(request)?;
         let attempts = match record.progress {
             Progress::Started { attempts } => attempts,

@@ -48,9 +48,15 @@ pub enum Refusal {
 pub fn classify_refusal(log: &str) -> Refusal {
     if log.contains("has already answered") {
         Refusal::AlreadyAnswered
-    } else if ["not pending", "takes no more answers", "has expired", "is expired", "and cannot change"]
-        .iter()
-        .any(|phrase| log.contains(phrase))
+    } else if [
+        "not pending",
+        "takes no more answers",
+        "has expired",
+        "is expired",
+        "and cannot change",
+    ]
+    .iter()
+    .any(|phrase| log.contains(phrase))
     {
         Refusal::Closed
     } else {
