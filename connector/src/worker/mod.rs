@@ -294,9 +294,11 @@ impl Worker {
         for (position, party) in parties.iter().enumerate() {
             match self.peers.get(party.as_str()) {
                 Some(&index) if usize::from(index) == position => {}
-                Some(&index) => return Err(format!(
+                Some(&index) => {
+                    return Err(format!(
                     "party {party} is number {position} on chain but has transport index {index}"
-                )),
+                ))
+                }
                 None => return Err(format!("party {party} is not configured in mpc.peers")),
             }
         }
