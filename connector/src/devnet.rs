@@ -33,7 +33,7 @@ use crate::chain::embedded::{
 use crate::chain::{query, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
 use crate::connector::{self, Running, Settings};
-use crate::mpc::party::{EngineConfig, PartyEngine};
+use crate::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
 use crate::mpc::verify;
 use crate::store::Store;
 use crate::telemetry::Metrics;
@@ -155,7 +155,7 @@ impl Devnet {
         let mut parties = Vec::new();
         let mut peers = Vec::new();
         for i in 0..options.parties {
-            let name = format!("party-{i}");
+            let name = party_name(i);
             let listener = std::net::TcpListener::bind("127.0.0.1:0")
                 .map_err(|e| DevnetError::Setup(format!("bind: {e}")))?;
             let listen = listener
@@ -240,8 +240,27 @@ impl Devnet {
             keyring_id,
             peers,
         };
+        let mut engines = Vec::new();
         for i in 0..devnet.parties.len() {
-            devnet.start_party(i).await?;
+            engines.push(devnet.engine(i).await?);
+        }
+        // ECDSA needs Paillier primes per party, tens of seconds of CPU each: made once, in
+        // parallel, before any request (they are kept in the data dir for later runs).
+        let mut need_primes = false;
+        for engine in &engines {
+            need_primes |= !engine
+                .has_ecdsa_aux()
+                .map_err(|e| DevnetError::Setup(e.to_string()))?;
+        }
+        if need_primes {
+            progress("making ECDSA Paillier primes for every party (once; kept in the data dir)");
+            futures::future::try_join_all(engines.iter().map(|e| e.prepare_ecdsa()))
+                .await
+                .map_err(|e| DevnetError::Setup(format!("Paillier primes: {e}")))?;
+            progress("ECDSA primes ready");
+        }
+        for (i, engine) in engines.into_iter().enumerate() {
+            devnet.start_party_with(i, engine)?;
         }
         progress(&format!(
             "{} connectors running, MPC over loopback TCP",
@@ -255,22 +274,33 @@ impl Devnet {
         if self.parties[i].connector.is_some() {
             return Ok(());
         }
+        let engine = self.engine(i).await?;
+        self.start_party_with(i, engine)
+    }
+
+    /// Party `i`'s MPC engine: its transport bound, its share store open.
+    async fn engine(&self, i: usize) -> Result<PartyEngine, DevnetError> {
         let node = &self.parties[i];
         let dir = self.options.data_dir.join(&node.name);
-        let store = Store::open(&dir.join("connector.redb"))
-            .map_err(|e| DevnetError::Setup(e.to_string()))?;
-        let engine = PartyEngine::start(EngineConfig {
+        PartyEngine::start(EngineConfig {
             me: node.index,
             listen: node.listen,
             noise_private_key: node.noise_private,
             peers: self.peers.clone(),
             shares_dir: dir.join("shares"),
-            operator_secret: format!("devnet secret of {}", node.name).into_bytes(),
+            operator_secret: operator_secret(usize::from(node.index)),
             timeout: self.options.mpc_timeout,
             max_attempts: 4,
         })
         .await
-        .map_err(|e| DevnetError::Setup(format!("{}: MPC engine: {e}", node.name)))?;
+        .map_err(|e| DevnetError::Setup(format!("{}: MPC engine: {e}", node.name)))
+    }
+
+    fn start_party_with(&mut self, i: usize, engine: PartyEngine) -> Result<(), DevnetError> {
+        let node = &self.parties[i];
+        let dir = self.options.data_dir.join(&node.name);
+        let store = Store::open(&dir.join("connector.redb"))
+            .map_err(|e| DevnetError::Setup(e.to_string()))?;
         let peers: BTreeMap<String, PartyIndex> = self
             .parties
             .iter()
@@ -570,39 +600,56 @@ impl Devnet {
     }
 }
 
-/// Readies `data_dir/run` for a new devnet: a new chain each run, so the parties' stores and
-/// shares start empty; only the ECDSA Paillier primes and aux info of earlier runs are kept (they
-/// do not depend on the chain, and primes take tens of seconds to make). Aux info is kept only if
-/// every party has it, as the parties must agree on whether to make it.
+/// Readies `data_dir/run` for a new devnet: a new chain each run, so the parties' stores and key
+/// shares start empty; only the ECDSA primes and aux info of earlier runs are kept (they do not
+/// depend on the chain, and primes take tens of seconds to make). Aux info is kept only if every
+/// party has it, as the parties must agree on whether to make it.
 pub fn prepare_data_dir(data_dir: &std::path::Path, parties: usize) -> Result<PathBuf, String> {
     let run = data_dir.join("run");
-    let shares = |i: usize| run.join(format!("party-{i}")).join("shares");
-    let listing = |i: usize| -> Vec<PathBuf> {
-        std::fs::read_dir(shares(i))
-            .map(|entries| entries.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default()
-    };
-    let is_aux = |p: &PathBuf| {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with("aux-"))
-    };
-    let aux_everywhere = (0..parties).all(|i| listing(i).iter().any(is_aux));
+    let mut stores = Vec::new();
     for i in 0..parties {
-        for file in listing(i) {
-            let keep = file.to_string_lossy().ends_with("paillier-primes.json")
-                || (aux_everywhere && is_aux(&file));
-            if !keep {
-                std::fs::remove_file(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            }
+        let dir = run.join(party_name(i));
+        let store_file = dir.join("connector.redb");
+        if store_file.exists() {
+            std::fs::remove_file(&store_file)
+                .map_err(|e| format!("{}: {e}", store_file.display()))?;
         }
-        let store = run.join(format!("party-{i}")).join("connector.redb");
-        if store.exists() {
-            std::fs::remove_file(&store).map_err(|e| format!("{}: {e}", store.display()))?;
+        let shares = dir.join("shares");
+        if shares.exists() {
+            let store = mpc_party::Store::open(&shares, &operator_secret(i))
+                .map_err(|e| format!("{}: {e}", shares.display()))?;
+            stores.push(store);
+        }
+    }
+    let list =
+        |store: &mpc_party::Store, prefix: &str| store.list(prefix).map_err(|e| e.to_string());
+    let mut aux_everywhere = stores.len() == parties;
+    for store in &stores {
+        aux_everywhere &= !list(store, ECDSA_AUX_PREFIX)?.is_empty();
+    }
+    for store in &stores {
+        let mut stale = Vec::new();
+        for prefix in KEY_PREFIXES {
+            stale.extend(list(store, prefix)?);
+        }
+        if !aux_everywhere {
+            stale.extend(list(store, ECDSA_AUX_PREFIX)?);
+        }
+        for id in stale {
+            store.delete(&id).map_err(|e| e.to_string())?;
         }
     }
     std::fs::create_dir_all(&run).map_err(|e| format!("{}: {e}", run.display()))?;
     Ok(run)
+}
+
+fn party_name(i: usize) -> String {
+    format!("party-{i}")
+}
+
+/// The devnet's share-store secret of party `i` (a real party reads its own from the environment).
+fn operator_secret(i: usize) -> Vec<u8> {
+    format!("devnet share-store secret of {}", party_name(i)).into_bytes()
 }
 
 /// What the parties sign for a message: its sha256 for ECDSA, the message itself for EdDSA.

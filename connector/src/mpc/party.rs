@@ -60,12 +60,22 @@ impl PartyEngine {
         Ok(Self { party })
     }
 
+    /// Whether this party already has ECDSA aux info for some party set (then it needs no new
+    /// primes for that set).
+    pub fn has_ecdsa_aux(&self) -> Result<bool, MpcError> {
+        Ok(!self.party.store().list(ECDSA_AUX_PREFIX)?.is_empty())
+    }
+
     /// Makes this party's ECDSA Paillier primes now (tens of seconds, once; kept in the store),
     /// so that the first ECDSA key request does not wait for them.
     pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {
         self.party.prepare_ecdsa().await
     }
 }
+
+/// Store ids of aux info and of key shares (mpc-party's naming).
+pub const ECDSA_AUX_PREFIX: &str = "ecdsa/aux/";
+pub const KEY_PREFIXES: [&str; 2] = ["ecdsa/key/", "eddsa/key/"];
 
 fn scheme(key_type: KeyType) -> Scheme {
     match key_type {
