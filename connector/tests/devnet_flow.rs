@@ -8,8 +8,8 @@ use mpc_connector::devnet::{walk, WalkOptions};
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult};
 use mpc_interfaces::KeyType;
 
-async fn walk_with(key_type: KeyType, name: &str) {
-    let devnet = common::devnet(name, 3, 2).await;
+async fn walk_with(key_type: KeyType) {
+    let (_guard, devnet) = common::devnet(3, 2).await;
     let report = walk(
         &devnet,
         &WalkOptions {
@@ -55,10 +55,10 @@ async fn walk_with(key_type: KeyType, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ecdsa_requests_are_fulfilled_with_verified_signatures() {
-    walk_with(KeyType::EcdsaSecp256k1, "ecdsa").await;
+    walk_with(KeyType::EcdsaSecp256k1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eddsa_requests_are_fulfilled_with_verified_signatures() {
-    walk_with(KeyType::EddsaEd25519, "eddsa").await;
+    walk_with(KeyType::EddsaEd25519).await;
 }

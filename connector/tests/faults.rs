@@ -40,7 +40,7 @@ async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
-    let mut devnet = common::devnet("restart", 3, 2).await;
+    let (_guard, mut devnet) = common::devnet(3, 2).await;
     let key = devnet
         .request_key(KeyType::EcdsaSecp256k1, &common::print)
         .await
@@ -105,7 +105,7 @@ async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_one_party_down_for_the_whole_run_requests_are_fulfilled() {
-    let mut devnet = common::devnet("one-down", 3, 2).await;
+    let (_guard, mut devnet) = common::devnet(3, 2).await;
     let key = devnet
         .request_key(KeyType::EcdsaSecp256k1, &common::print)
         .await

@@ -5,10 +5,18 @@ use std::time::Duration;
 
 use mpc_connector::devnet::{prepare_data_dir, Devnet, DevnetOptions};
 
-/// A devnet whose data lives under the test target directory, so the ECDSA Paillier primes and
-/// aux info made by the first run are reused by later ones (they take tens of seconds to make).
-pub async fn devnet(name: &str, parties: usize, threshold: u32) -> Devnet {
-    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("devnet-{name}"));
+/// Devnets of one test binary run one at a time: they share a data directory, so that the ECDSA
+/// Paillier primes and aux info made by the first run (minutes of CPU) are reused by the others.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A devnet whose data lives under the test target directory (see [`ONE_AT_A_TIME`]); hold the
+/// guard for the test's duration.
+pub async fn devnet(
+    parties: usize,
+    threshold: u32,
+) -> (std::sync::MutexGuard<'static, ()>, Devnet) {
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("devnet-{parties}-of"));
     let mut options = DevnetOptions::new(prepare_data_dir(&base, parties).unwrap());
     options.parties = parties;
     options.threshold = threshold;
@@ -16,7 +24,7 @@ pub async fn devnet(name: &str, parties: usize, threshold: u32) -> Devnet {
     options.mpc_timeout = Duration::from_secs(10);
     options.adopt_wait_blocks = 200;
     options.request_timeout = Duration::from_secs(240);
-    Devnet::start(options, &print).await.unwrap()
+    (guard, Devnet::start(options, &print).await.unwrap())
 }
 
 pub fn print(line: &str) {
