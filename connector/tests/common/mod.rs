@@ -7,15 +7,15 @@ use mpc_connector::devnet::{prepare_data_dir, Devnet, DevnetOptions};
 
 /// Devnets of one test binary run one at a time: they share a data directory, so that the ECDSA
 /// Paillier primes and aux info made by the first run (minutes of CPU) are reused by the others.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A devnet whose data lives under the test target directory (see [`ONE_AT_A_TIME`]); hold the
 /// guard for the test's duration.
 pub async fn devnet(
     parties: usize,
     threshold: u32,
-) -> (std::sync::MutexGuard<'static, ()>, Devnet) {
-    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+) -> (tokio::sync::MutexGuard<'static, ()>, Devnet) {
+    let guard = ONE_AT_A_TIME.lock().await;
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("devnet-{parties}-of"));
     let mut options = DevnetOptions::new(prepare_data_dir(&base, parties).unwrap());
     options.parties = parties;
