@@ -67,7 +67,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -217,7 +217,7 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
                 .unwrap();
             last_request = executed.gas;
             stored += 1;
-            if stored % 2000 == 0 {
+            if stored.is_multiple_of(2000) {
                 eprintln!("  {stored} requests stored ({:.0?})", started.elapsed());
             }
         }

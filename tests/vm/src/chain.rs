@@ -251,12 +251,10 @@ impl ChainState {
         info: &MessageInfo,
         msg: &[u8],
         instantiate: bool,
-        touched: &mut BTreeSet<String>,
-        gas: &mut Gas,
-        events: &mut Vec<Event>,
+        trace: &mut CallTrace,
     ) -> Result<Response, CallError> {
         let deployed = self.deployed(contract)?;
-        if touched.insert(contract.to_string()) {
+        if trace.touched.insert(contract.to_string()) {
             deployed.storage.begin();
         }
         let kv_before = self.kv_gas.load(Ordering::Relaxed);
@@ -268,7 +266,7 @@ impl ChainState {
             call_execute::<_, _, _, Empty>(&mut instance, &env, info, msg)
         };
         let report = instance.create_gas_report();
-        *gas += Gas {
+        trace.gas += Gas {
             vm: report.used_internally + report.used_externally,
             kv: self.kv_gas.load(Ordering::Relaxed) - kv_before,
         };
@@ -276,7 +274,7 @@ impl ChainState {
             ContractResult::Ok(response) => response,
             ContractResult::Err(msg) => return Err(CallError::Contract(msg)),
         };
-        events.extend(response.events.iter().map(|e| {
+        trace.events.extend(response.events.iter().map(|e| {
             let mut e = e.clone();
             e.ty = format!("wasm-{}", e.ty);
             e
@@ -298,7 +296,7 @@ impl ChainState {
                         sender: Addr::unchecked(contract),
                         funds: funds.clone(),
                     };
-                    self.run(contract_addr, &info, msg, false, touched, gas, events)?;
+                    self.run(contract_addr, &info, msg, false, trace)?;
                 }
                 // Funds are not modelled: payouts and refunds are checked by the cw-multi-test
                 // suites; here they only need to be well-formed messages.
@@ -308,6 +306,15 @@ impl ChainState {
         }
         Ok(response)
     }
+}
+
+/// What one top-level call accumulates across the messages it dispatches.
+#[derive(Default)]
+struct CallTrace {
+    /// Contracts whose stores were opened for writing, to roll back on failure.
+    touched: BTreeSet<String>,
+    gas: Gas,
+    events: Vec<Event>,
 }
 
 /// The chain the tests and the benchmark drive.
@@ -428,26 +435,18 @@ impl Chain {
             sender: sender.clone(),
             funds: funds.to_vec(),
         };
-        let mut touched = BTreeSet::new();
-        let mut gas = Gas::default();
-        let mut events = Vec::new();
-        let result = self.state.run(
-            contract.as_str(),
-            &info,
-            &msg,
-            instantiate,
-            &mut touched,
-            &mut gas,
-            &mut events,
-        );
+        let mut trace = CallTrace::default();
+        let result = self
+            .state
+            .run(contract.as_str(), &info, &msg, instantiate, &mut trace);
         match result {
             Ok(response) => Ok(Executed {
                 response,
-                events,
-                gas,
+                events: trace.events,
+                gas: trace.gas,
             }),
             Err(err) => {
-                for address in &touched {
+                for address in &trace.touched {
                     if let Ok(deployed) = self.state.deployed(address) {
                         deployed.storage.rollback();
                     }
