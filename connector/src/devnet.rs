@@ -522,40 +522,13 @@ impl Devnet {
         Ok(request)
     }
 
-    /// Checks a fulfilled request's signatures against the key with k256 / ed25519-dalek.
+    /// Checks a fulfilled request's signatures against the key: [`verified_signatures`].
     pub fn check_signatures(
         &self,
         key: &DevnetKey,
         request: &SignatureRequestResponse,
     ) -> Result<Vec<Vec<u8>>, DevnetError> {
-        if request.status != SignRequestStatus::Fulfilled {
-            return Err(DevnetError::Check(format!(
-                "signature request {} ended {} ({:?})",
-                request.id,
-                request.status.as_str(),
-                request.reject_reason
-            )));
-        }
-        let signatures = request.signatures.clone().unwrap_or_default();
-        if signatures.len() != request.items.len() {
-            return Err(DevnetError::Check(format!(
-                "request {} has {} signatures for {} items",
-                request.id,
-                signatures.len(),
-                request.items.len()
-            )));
-        }
-        for (item, signature) in request.items.iter().zip(&signatures) {
-            if !verify(key.key_type, &key.public_key, item, signature) {
-                return Err(DevnetError::Check(format!(
-                    "request {}: signature {} does not verify against key {}",
-                    request.id,
-                    hex::encode(signature.as_slice()),
-                    key.key_id
-                )));
-            }
-        }
-        Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
+        verified_signatures(key, request)
     }
 
     /// Messages each account sent to the contracts (committed and refused).
@@ -643,12 +616,50 @@ pub fn prepare_data_dir(data_dir: &std::path::Path, parties: usize) -> Result<Pa
     Ok(run)
 }
 
-fn party_name(i: usize) -> String {
+/// Checks that `request` is fulfilled with one signature per item, each verifying against the
+/// key (k256 / ed25519-dalek, outside the chain); returns the signatures.
+pub fn verified_signatures(
+    key: &DevnetKey,
+    request: &SignatureRequestResponse,
+) -> Result<Vec<Vec<u8>>, DevnetError> {
+    if request.status != SignRequestStatus::Fulfilled {
+        return Err(DevnetError::Check(format!(
+            "signature request {} ended {} ({:?})",
+            request.id,
+            request.status.as_str(),
+            request.reject_reason
+        )));
+    }
+    let signatures = request.signatures.clone().unwrap_or_default();
+    if signatures.len() != request.items.len() {
+        return Err(DevnetError::Check(format!(
+            "request {} has {} signatures for {} items",
+            request.id,
+            signatures.len(),
+            request.items.len()
+        )));
+    }
+    for (item, signature) in request.items.iter().zip(&signatures) {
+        if !verify(key.key_type, &key.public_key, item, signature) {
+            return Err(DevnetError::Check(format!(
+                "request {}: signature {} does not verify against key {}",
+                request.id,
+                hex::encode(signature.as_slice()),
+                key.key_id
+            )));
+        }
+    }
+    Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
+}
+
+/// Name (and data folder under the run dir) of party `i`.
+pub fn party_name(i: usize) -> String {
     format!("party-{i}")
 }
 
-/// The devnet's share-store secret of party `i` (a real party reads its own from the environment).
-fn operator_secret(i: usize) -> Vec<u8> {
+/// The devnet's share-store secret of party `i` (a real party reads its own from the environment;
+/// the end-to-end tests pass this one so that they can reuse the devnet's data-dir handling).
+pub fn operator_secret(i: usize) -> Vec<u8> {
     format!("devnet share-store secret of {}", party_name(i)).into_bytes()
 }
 

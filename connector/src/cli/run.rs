@@ -80,6 +80,17 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     })
     .await
     .map_err(|e| format!("MPC transport: {e}"))?;
+    // Paillier primes take tens of seconds to minutes of CPU; made before the first key request
+    // would otherwise wait for them inside an MPC step's timeout. Once per party: kept in the
+    // share store, and not needed again once the party has aux info.
+    if !engine.has_ecdsa_aux().map_err(|e| format!("shares: {e}"))? {
+        tracing::info!("making ECDSA Paillier primes (once; kept in party.shares_dir)");
+        engine
+            .prepare_ecdsa()
+            .await
+            .map_err(|e| format!("ECDSA primes: {e}"))?;
+        tracing::info!("ECDSA primes ready");
+    }
     let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
     let metrics = Metrics::new(&config.party.name);
     let (stop, shutdown) = tokio::sync::watch::channel(false);

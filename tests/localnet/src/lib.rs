@@ -21,6 +21,7 @@
 
 mod error;
 mod localnet;
+mod relay;
 mod rpc;
 mod toml_edit;
 mod tx;
@@ -30,5 +31,7 @@ pub use error::{LocalnetError, Result};
 pub use localnet::{
     Account, Localnet, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV, VALIDATOR,
 };
+pub use relay::TcpRelay;
+pub use rpc::http_get;
 pub use tx::{Event, TxOutcome};
 pub use wasmd::{wasmd_binary, WASMD_ENV};

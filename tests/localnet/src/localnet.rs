@@ -127,6 +127,11 @@ impl Localnet {
         format!("http://{}", self.rpc)
     }
 
+    /// The RPC's socket address (e.g. to put a [`crate::TcpRelay`] in front of it).
+    pub fn rpc_address(&self) -> SocketAddr {
+        self.rpc
+    }
+
     /// CometBFT websocket for event subscriptions.
     pub fn websocket_url(&self) -> String {
         format!("ws://{}/websocket", self.rpc)
@@ -170,6 +175,45 @@ impl Localnet {
     /// Waits until the chain has reached `height`.
     pub fn wait_for_height(&self, height: u64) -> Result<()> {
         self.wait_for_blocks(height, TX_TIMEOUT)
+    }
+
+    /// Stops the node (SIGKILL, as a crash), keeps it down for `down_for`, starts it again on the
+    /// same home and ports, and returns once it produces blocks again. Clients' connections
+    /// (websocket subscriptions, gRPC) break and must be re-established.
+    pub fn restart_node(&self, down_for: Duration) -> Result<()> {
+        let height = self.height()?;
+        {
+            let mut node = self
+                .node
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            node.kill().map_err(io_error("stopping the node"))?;
+            node.wait()
+                .map_err(io_error("waiting for the node to stop"))?;
+            std::thread::sleep(down_for);
+            *node = Setup {
+                wasmd: &self.wasmd,
+                home: &self.home,
+            }
+            .spawn_node()?;
+        }
+        self.wait_for_blocks(height + 1, START_TIMEOUT)
+    }
+
+    /// The account's sequence: how many transactions it has had included in blocks (whether
+    /// they succeeded or not).
+    pub fn account_sequence(&self, address: &str) -> Result<u64> {
+        let out = self.query(&["auth", "account", address])?;
+        let answer: Value = parse_json("auth account", &out)?;
+        find_key(&answer, "sequence")
+            .and_then(|v| match v {
+                Value::String(s) => s.parse().ok(),
+                Value::Number(n) => n.as_u64(),
+                _ => None,
+            })
+            // A fresh account's sequence 0 is omitted from the JSON.
+            .or_else(|| find_key(&answer, "address").map(|_| 0))
+            .ok_or_else(|| LocalnetError::Unexpected(format!("no sequence in {out}")))
     }
 
     /// Uploads a wasm file from `from`; returns its code id.
@@ -242,12 +286,37 @@ impl Localnet {
         contract: &str,
         msg: &impl Serialize,
     ) -> Result<T> {
+        self.smart_query(contract, msg, None)
+    }
+
+    /// A smart query against the state as of block `height` (after its transactions): what a
+    /// client saw then, whatever has happened since.
+    pub fn query_smart_at<T: DeserializeOwned>(
+        &self,
+        contract: &str,
+        msg: &impl Serialize,
+        height: u64,
+    ) -> Result<T> {
+        self.smart_query(contract, msg, Some(height))
+    }
+
+    fn smart_query<T: DeserializeOwned>(
+        &self,
+        contract: &str,
+        msg: &impl Serialize,
+        height: Option<u64>,
+    ) -> Result<T> {
         #[derive(Deserialize)]
         struct Answer<T> {
             data: T,
         }
         let msg = to_json(msg)?;
-        let out = self.query(&["wasm", "contract-state", "smart", contract, &msg])?;
+        let height = height.map(|h| h.to_string());
+        let mut args = vec!["wasm", "contract-state", "smart", contract, &msg];
+        if let Some(height) = &height {
+            args.extend(["--height", height]);
+        }
+        let out = self.query(&args)?;
         parse_json::<Answer<T>>("smart query answer", &out).map(|a| a.data)
     }
 
@@ -330,6 +399,12 @@ impl Localnet {
             });
         }
         self.wait_for_tx(&txhash)
+    }
+
+    /// The transaction with this hash (sent by anyone, e.g. by a Rust client), once it is in a
+    /// block; a failed one is [`LocalnetError::TxRefused`].
+    pub fn tx(&self, txhash: &str) -> Result<TxOutcome> {
+        self.wait_for_tx(txhash.trim_start_matches("0x"))
     }
 
     /// Polls CometBFT's `/tx` (kv indexer) until the transaction is in a block.
@@ -577,9 +652,13 @@ impl Setup<'_> {
         )
     }
 
+    /// Starts `wasmd start`, appending to `node.log` (a restarted node keeps the earlier log).
     fn spawn_node(&self) -> Result<Child> {
         let log_path = self.home.join("node.log");
-        let log = std::fs::File::create(&log_path)
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
             .map_err(io_error(format!("creating {}", log_path.display())))?;
         let log_err = log
             .try_clone()
@@ -644,6 +723,18 @@ fn free_ports() -> Result<(SocketAddr, SocketAddr, SocketAddr)> {
     let (a, b, c) = (bind()?, bind()?, bind()?);
     let addr = |l: &TcpListener| l.local_addr().map_err(io_error("reading a bound port"));
     Ok((addr(&a)?, addr(&b)?, addr(&c)?))
+}
+
+/// The first value under `key` anywhere in `value` (the CLI's JSON nests accounts differently
+/// across account types and SDK versions).
+fn find_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value {
+        Value::Object(map) => map
+            .get(key)
+            .or_else(|| map.values().find_map(|v| find_key(v, key))),
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, key)),
+        _ => None,
+    }
 }
 
 fn log_tail(path: &Path, lines: usize) -> String {

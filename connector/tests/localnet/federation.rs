@@ -1,0 +1,622 @@
+//! A federation on a real chain: a wasmd localnet with the three contracts uploaded from
+//! `artifacts/`, a keyring of N parties, a workspace of two owners with a 2-of-2 sign policy, and
+//! one `connector run --config` process per party, configured as an operator would (its own
+//! account key, Noise key, TOML file, share secret in the environment).
+//!
+//! The owners act through the localnet harness (the wasmd CLI: real signed transactions); the
+//! connectors reach the node's CometBFT RPC through a [`TcpRelay`] that a test can cut, and its
+//! gRPC directly.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cosmwasm_std::{Binary, Decimal};
+use mpc_connector::chain::cosmos::CosmosConfig;
+use mpc_connector::config::{
+    ChainSection, Config, Contracts, EventSourceSection, KeyringSection, MpcSection, PartySection,
+    Peer, SubmitterSection, TelemetrySection, WorkerSection,
+};
+use mpc_connector::devnet::{item_of, operator_secret, party_name, prepare_data_dir, DevnetKey};
+use mpc_interfaces::keyring::{
+    ExecuteMsg as KeyringExecute, InstantiateMsg as KeyringInstantiate, KeyRequestResponse,
+    KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
+};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg as SignatureExecute, InstantiateMsg as SignatureInstantiate,
+    QueryMsg as SignatureQuery, SignatureRequestResponse,
+};
+use mpc_interfaces::workspace::{
+    ExecuteMsg as WorkspaceExecute, InstantiateMsg as WorkspaceInstantiate,
+};
+use mpc_interfaces::{events, KeyType, Policy};
+use mpc_localnet::{http_get, Localnet, TcpRelay, TxOutcome, BECH32_PREFIX, DENOM};
+
+/// Creates the keyring.
+pub const ADMIN: &str = "admin";
+/// Owner who asks for keys and signatures.
+pub const REQUESTER: &str = "alice";
+/// Second owner, whose approval the sign policy needs.
+pub const APPROVER: &str = "bob";
+
+/// Environment variable the parties' TOML names for the share-store secret.
+const SHARES_SECRET_ENV: &str = "MPC_SHARES_SECRET";
+/// Longest a connector may take to be up (a cold machine makes Paillier primes first).
+const READY_TIMEOUT: Duration = Duration::from_secs(900);
+/// Longest a request may take to end.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+const POLL: Duration = Duration::from_millis(100);
+
+pub type TestResult<T> = Result<T, String>;
+
+fn err(context: &str) -> impl Fn(mpc_localnet::LocalnetError) -> String + '_ {
+    move |e| format!("{context}: {e}")
+}
+
+pub struct Federation {
+    pub chain: Localnet,
+    /// In front of the node's RPC (websocket and HTTP) for every connector.
+    pub relay: TcpRelay,
+    pub contracts: Contracts,
+    pub keyring_id: u64,
+    pub workspace_id: u64,
+    pub parties: Vec<PartyProcess>,
+}
+
+/// One party's connector process and what it was configured with.
+pub struct PartyProcess {
+    pub name: String,
+    pub address: String,
+    pub config_path: PathBuf,
+    pub telemetry: SocketAddr,
+    pub log_path: PathBuf,
+    secret: String,
+    child: Option<Child>,
+}
+
+/// A request's end, as the requester saw it.
+pub struct Finished {
+    pub request: SignatureRequestResponse,
+    /// From the transaction that made it `pending` being seen in a block to `fulfilled` seen.
+    pub seconds: f64,
+}
+
+impl Federation {
+    /// Starts the chain, deploys and sets up the contracts, and starts `parties` connector
+    /// processes whose stores live under `data_dir` (ECDSA primes and aux info there are reused
+    /// across runs, as the devnet does).
+    pub fn start(data_dir: &Path, parties: usize, threshold: u32) -> TestResult<Self> {
+        let names: Vec<String> = (0..parties).map(party_name).collect();
+        let mut accounts = vec![ADMIN, REQUESTER, APPROVER];
+        accounts.extend(names.iter().map(String::as_str));
+        let chain = Localnet::start(&accounts).map_err(err("localnet"))?;
+        let relay = TcpRelay::start(chain.rpc_address()).map_err(err("relay"))?;
+        let contracts = deploy(&chain)?;
+        let party_addresses: Vec<String> = names
+            .iter()
+            .map(|n| chain.account(n).map(|a| a.address.clone()))
+            .collect::<Result<_, _>>()
+            .map_err(err("accounts"))?;
+
+        let created = chain
+            .execute(
+                ADMIN,
+                &contracts.keyring,
+                &KeyringExecute::CreateKeyring {
+                    description: "localnet federation".into(),
+                    parties: party_addresses.clone(),
+                    party_threshold: threshold,
+                    key_req_fee: vec![],
+                    sig_req_fee: vec![],
+                },
+                None,
+            )
+            .map_err(err("create keyring"))?;
+        let keyring_id = event_id(&created, events::KEYRING_EVENT, events::attr::KEYRING_ID)?;
+        let requester = address(&chain, REQUESTER)?;
+        let approver = address(&chain, APPROVER)?;
+        let created = chain
+            .execute(
+                REQUESTER,
+                &contracts.workspace,
+                &WorkspaceExecute::CreateWorkspace {
+                    additional_owners: vec![approver.clone()],
+                    admin_policy: None,
+                    sign_policy: Some(Policy::AnyOf {
+                        threshold: 2,
+                        of: vec![Policy::Approver(requester), Policy::Approver(approver)],
+                    }),
+                    alias: Some("localnet".into()),
+                },
+                None,
+            )
+            .map_err(err("create workspace"))?;
+        let workspace_id = event_id(
+            &created,
+            events::WORKSPACE_EVENT,
+            events::attr::WORKSPACE_ID,
+        )?;
+
+        let run_dir = prepare_data_dir(data_dir, parties)?;
+        let mut federation = Self {
+            chain,
+            relay,
+            contracts,
+            keyring_id,
+            workspace_id,
+            parties: Vec::new(),
+        };
+        federation.configure_parties(&run_dir, &party_addresses)?;
+        for i in 0..parties {
+            federation.start_party(i)?;
+        }
+        for i in 0..parties {
+            federation.wait_connected(i, READY_TIMEOUT)?;
+        }
+        Ok(federation)
+    }
+
+    /// Writes each party's keys and TOML as `connector keys` and an operator would.
+    fn configure_parties(&mut self, run_dir: &Path, addresses: &[String]) -> TestResult<()> {
+        let mut noise_keys = Vec::new();
+        let mut peers = Vec::new();
+        for (i, address) in addresses.iter().enumerate() {
+            let (private, public) = mpc_party::transport::tcp::generate_static_keypair();
+            noise_keys.push(private);
+            peers.push(Peer {
+                index: i as u16,
+                address: free_address()?.to_string(),
+                noise_public_key: hex::encode(public),
+                chain_address: address.clone(),
+            });
+        }
+        for (i, address) in addresses.iter().enumerate() {
+            let name = party_name(i);
+            let dir = run_dir.join(&name);
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let chain_key_file = dir.join("chain.key");
+            let account = self.chain.account(&name).map_err(err("account"))?;
+            write_key(&chain_key_file, &account.private_key_hex)?;
+            let noise_key_file = dir.join("noise.key");
+            write_key(&noise_key_file, &hex::encode(noise_keys[i]))?;
+            let telemetry = free_address()?;
+            let config = Config {
+                party: PartySection {
+                    name: name.clone(),
+                    chain_key_file,
+                    store_path: dir.join("connector.redb"),
+                    shares_dir: dir.join("shares"),
+                    shares_secret_env: SHARES_SECRET_ENV.into(),
+                },
+                keyring: KeyringSection {
+                    id: self.keyring_id,
+                },
+                contracts: self.contracts.clone(),
+                mpc: MpcSection {
+                    index: i as u16,
+                    listen: peers[i].address.parse().map_err(|e| format!("{e}"))?,
+                    noise_key_file,
+                    timeout: Duration::from_secs(20),
+                    peers: peers.clone(),
+                },
+                chain: ChainSection {
+                    cosmos: self.cosmos_config(true),
+                },
+                telemetry: TelemetrySection {
+                    enabled: true,
+                    listen: telemetry,
+                },
+                worker: WorkerSection::default(),
+                submitter: SubmitterSection::default(),
+                event_source: EventSourceSection::default(),
+            };
+            config.validate().map_err(|e| format!("{name}: {e}"))?;
+            let config_path = dir.join("connector.toml");
+            let text = toml::to_string(&config).map_err(|e| format!("{name} TOML: {e}"))?;
+            std::fs::write(&config_path, text)
+                .map_err(|e| format!("{}: {e}", config_path.display()))?;
+            self.parties.push(PartyProcess {
+                name,
+                address: address.clone(),
+                config_path,
+                telemetry,
+                log_path: dir.join("connector.log"),
+                secret: String::from_utf8(operator_secret(i)).expect("UTF-8 secret"),
+                child: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// How a client reaches this chain: the connectors through the relay, others directly.
+    pub fn cosmos_config(&self, through_relay: bool) -> CosmosConfig {
+        let rpc_url = if through_relay {
+            format!("http://{}", self.relay.address())
+        } else {
+            self.chain.rpc_url()
+        };
+        CosmosConfig {
+            chain_id: self.chain.chain_id().into(),
+            rpc_url,
+            grpc_url: self.chain.grpc_url(),
+            account_prefix: BECH32_PREFIX.into(),
+            gas_price: Decimal::zero(),
+            fee_denom: DENOM.into(),
+            gas_multiplier: 1.4,
+            gas_cap: 100_000_000,
+            request_timeout_secs: 10,
+            confirm_timeout_secs: 30,
+            confirm_poll_ms: 100,
+        }
+    }
+
+    /// Starts party `i`'s `connector run` (again, after a kill: same config, store and shares).
+    pub fn start_party(&mut self, i: usize) -> TestResult<()> {
+        let party = &mut self.parties[i];
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&party.log_path)
+            .map_err(|e| format!("{}: {e}", party.log_path.display()))?;
+        let log_err = log.try_clone().map_err(|e| e.to_string())?;
+        let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+            .arg("run")
+            .arg("--config")
+            .arg(&party.config_path)
+            .env(SHARES_SECRET_ENV, &party.secret)
+            .env(
+                "RUST_LOG",
+                "info,mpc_connector::chain::cosmos::submit=debug",
+            )
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|e| format!("starting {}'s connector: {e}", party.name))?;
+        party.child = Some(child);
+        Ok(())
+    }
+
+    /// SIGKILL: no shutdown path runs, as in a crash or an OOM kill.
+    pub fn kill_party(&mut self, i: usize) {
+        if let Some(mut child) = self.parties[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits until party `i`'s `/healthz` says its event source is subscribed.
+    pub fn wait_connected(&mut self, i: usize, timeout: Duration) -> TestResult<()> {
+        let what = format!("{} to be connected", self.parties[i].name);
+        self.wait(&what, timeout, |f| Ok(f.healthy(i)?.then_some(())))
+    }
+
+    /// Waits until party `i`'s `/healthz` says it lost the chain.
+    pub fn wait_disconnected(&mut self, i: usize, timeout: Duration) -> TestResult<()> {
+        let what = format!("{} to notice it is cut off", self.parties[i].name);
+        self.wait(&what, timeout, |f| Ok((!f.healthy(i)?).then_some(())))
+    }
+
+    /// Whether party `i` reports itself connected; an exited process is an error.
+    fn healthy(&mut self, i: usize) -> TestResult<bool> {
+        let party = &mut self.parties[i];
+        if let Some(child) = party.child.as_mut() {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!(
+                    "{}'s connector exited ({status}); its log:\n{}",
+                    party.name,
+                    tail(&party.log_path, 40)
+                ));
+            }
+        }
+        Ok(http_get(party.telemetry, "/healthz").is_ok())
+    }
+
+    /// Sum of a connector counter over the series whose labels contain `labels` (e.g.
+    /// `kind="sign"`), from party `i`'s `/metrics`.
+    pub fn counter(&self, i: usize, name: &str, labels: &str) -> TestResult<u64> {
+        let page = http_get(self.parties[i].telemetry, "/metrics").map_err(err("metrics"))?;
+        let metric = format!("mpc_connector_{name}");
+        Ok(page
+            .lines()
+            .filter(|l| {
+                l.starts_with(&format!("{metric}{{")) || l.starts_with(&format!("{metric} "))
+            })
+            .filter(|l| l.contains(labels))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64)
+    }
+
+    /// Transactions each party's account has had included so far.
+    pub fn party_sequences(&self) -> TestResult<Vec<u64>> {
+        self.parties
+            .iter()
+            .map(|p| {
+                self.chain
+                    .account_sequence(&p.address)
+                    .map_err(err("sequence"))
+            })
+            .collect()
+    }
+
+    /// The requester asks for a key; waits until the parties' DKG answers fulfil it.
+    pub fn request_key(&mut self, key_type: KeyType) -> TestResult<DevnetKey> {
+        let committed = self
+            .chain
+            .execute(
+                REQUESTER,
+                &self.contracts.keyring,
+                &KeyringExecute::RequestKey {
+                    workspace_id: self.workspace_id,
+                    keyring_id: self.keyring_id,
+                    key_type,
+                    sign_policy: None,
+                    timeout_blocks: None,
+                },
+                None,
+            )
+            .map_err(err("request key"))?;
+        let request_id = event_id(
+            &committed,
+            events::KEY_REQUEST_EVENT,
+            events::attr::REQUEST_ID,
+        )?;
+        let keyring = self.contracts.keyring.clone();
+        let request: KeyRequestResponse =
+            self.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
+                let r: KeyRequestResponse = f
+                    .chain
+                    .query_smart(&keyring, &KeyringQuery::KeyRequest { request_id })
+                    .map_err(err("key request"))?;
+                Ok(r.status.is_final().then_some(r))
+            })?;
+        if request.status != KeyRequestStatus::Fulfilled {
+            return Err(format!(
+                "key request {request_id} ended {:?}: {:?}",
+                request.status, request.reject_reason
+            ));
+        }
+        let key_id = request.key_id.ok_or("fulfilled without a key id")?;
+        let key: KeyResponse = self
+            .chain
+            .query_smart(&keyring, &KeyringQuery::Key { key_id })
+            .map_err(err("key"))?;
+        Ok(DevnetKey {
+            key_id,
+            key_type,
+            public_key: key.public_key.to_vec(),
+        })
+    }
+
+    /// The requester asks for one signature per message; returns the request id and the
+    /// transaction (the request is `partial` as of its block).
+    pub fn request_signature(
+        &self,
+        key: &DevnetKey,
+        messages: &[&[u8]],
+    ) -> TestResult<(u64, TxOutcome)> {
+        let committed = self
+            .chain
+            .execute(
+                REQUESTER,
+                &self.contracts.signature_requests,
+                &SignatureExecute::RequestSignature {
+                    key_id: key.key_id,
+                    items: messages
+                        .iter()
+                        .map(|m| Binary::new(item_of(key.key_type, m)))
+                        .collect(),
+                    approval_timeout_blocks: None,
+                    mpc_timeout_blocks: None,
+                    callback: false,
+                },
+                None,
+            )
+            .map_err(err("request signature"))?;
+        let id = event_id(
+            &committed,
+            events::SIGNATURE_REQUEST_EVENT,
+            events::attr::REQUEST_ID,
+        )?;
+        Ok((id, committed))
+    }
+
+    /// The approver approves `request_id`: the request turns `pending` as of this block.
+    pub fn approve(&self, request_id: u64) -> TestResult<TxOutcome> {
+        self.chain
+            .execute(
+                APPROVER,
+                &self.contracts.signature_requests,
+                &SignatureExecute::Approve { request_id },
+                None,
+            )
+            .map_err(err("approve"))
+    }
+
+    /// The request as of block `height` (or now).
+    pub fn signature_request(
+        &self,
+        request_id: u64,
+        height: Option<u64>,
+    ) -> TestResult<SignatureRequestResponse> {
+        let query = SignatureQuery::Request { request_id };
+        let contract = &self.contracts.signature_requests;
+        match height {
+            Some(h) => self.chain.query_smart_at(contract, &query, h),
+            None => self.chain.query_smart(contract, &query),
+        }
+        .map_err(err("signature request"))
+    }
+
+    /// Waits until the request is final; `since` is when its `pending` block was seen.
+    pub fn wait_final(&mut self, request_id: u64, since: Instant) -> TestResult<Finished> {
+        let request = self.wait(
+            &format!("signature request {request_id}"),
+            REQUEST_TIMEOUT,
+            |f| {
+                let r = f.signature_request(request_id, None)?;
+                Ok(r.status.is_final().then_some(r))
+            },
+        )?;
+        Ok(Finished {
+            request,
+            seconds: since.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Each party's transaction count once it has stopped moving for a few blocks (late
+    /// answers to an earlier request land first).
+    pub fn settled_sequences(&self) -> TestResult<Vec<u64>> {
+        let mut last = self.party_sequences()?;
+        for _ in 0..20 {
+            let height = self.chain.height().map_err(err("height"))?;
+            self.chain
+                .wait_for_height(height + 3)
+                .map_err(err("blocks"))?;
+            let now = self.party_sequences()?;
+            if now == last {
+                return Ok(now);
+            }
+            last = now;
+        }
+        Err(format!("the parties keep sending transactions: {last:?}"))
+    }
+
+    /// Polls `check` until it yields; a connector that exits fails the wait with its log.
+    pub fn wait<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&mut Self) -> TestResult<Option<T>>,
+    ) -> TestResult<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(done) = check(self)? {
+                return Ok(done);
+            }
+            for party in &mut self.parties {
+                if let Some(Ok(Some(status))) = party.child.as_mut().map(Child::try_wait) {
+                    return Err(format!(
+                        "waiting for {what}: {}'s connector exited ({status}); its log:\n{}",
+                        party.name,
+                        tail(&party.log_path, 40)
+                    ));
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("timed out after {timeout:?} waiting for {what}"));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// The connectors' logs, for a failing test's output.
+    pub fn logs(&self) -> String {
+        self.parties
+            .iter()
+            .map(|p| format!("--- {} ---\n{}", p.name, tail(&p.log_path, 30)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for Federation {
+    fn drop(&mut self) {
+        for i in 0..self.parties.len() {
+            self.kill_party(i);
+        }
+    }
+}
+
+/// Uploads and instantiates the three artifacts.
+fn deploy(chain: &Localnet) -> TestResult<Contracts> {
+    let workspace = chain
+        .store_and_instantiate(
+            &artifact("mpc_workspace.wasm")?,
+            &WorkspaceInstantiate {
+                action_timeout_blocks: None,
+            },
+            "mpc-workspace",
+        )
+        .map_err(err("workspace contract"))?;
+    let keyring = chain
+        .store_and_instantiate(
+            &artifact("mpc_keyring.wasm")?,
+            &KeyringInstantiate {
+                workspace_contract: workspace.clone(),
+                key_request_timeout_blocks: None,
+            },
+            "mpc-keyring",
+        )
+        .map_err(err("keyring contract"))?;
+    let signature_requests = chain
+        .store_and_instantiate(
+            &artifact("mpc_signature_requests.wasm")?,
+            &SignatureInstantiate {
+                workspace_contract: workspace.clone(),
+                keyring_contract: keyring.clone(),
+                approval_timeout_blocks: None,
+                mpc_timeout_blocks: None,
+            },
+            "mpc-signature-requests",
+        )
+        .map_err(err("signature-requests contract"))?;
+    Ok(Contracts {
+        workspace,
+        keyring,
+        signature_requests,
+    })
+}
+
+fn artifact(name: &str) -> TestResult<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../artifacts")
+        .join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: run scripts/build-wasm.sh first",
+            path.display()
+        ))
+    }
+}
+
+fn address(chain: &Localnet, name: &str) -> TestResult<String> {
+    Ok(chain.account(name).map_err(err("account"))?.address.clone())
+}
+
+fn event_id(outcome: &TxOutcome, kind: &str, attribute: &str) -> TestResult<u64> {
+    let kind = format!("wasm-{kind}");
+    outcome
+        .attribute(&kind, attribute)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("no {attribute} in a {kind} event of tx {}", outcome.txhash))
+}
+
+/// Key files as `connector keys` writes them: hex, readable by the owner only.
+fn write_key(path: &Path, hex_text: &str) -> TestResult<()> {
+    std::fs::write(path, format!("{hex_text}\n"))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// A free port on 127.0.0.1 (released for the connector to bind; a small race, accepted here).
+fn free_address() -> TestResult<SocketAddr> {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("finding a free port: {e}"))
+}
+
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
