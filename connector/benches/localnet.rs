@@ -18,11 +18,10 @@ mod federation;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use cosmwasm_std::Binary;
 use federation::{Federation, APPROVER, REQUESTER};
 use mpc_connector::chain::cosmos::CosmosChain;
 use mpc_connector::chain::{Chain, ContractCall};
-use mpc_connector::devnet::{item_of, verified_signatures, DevnetKey};
+use mpc_connector::devnet::{signature_request_msg, verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::{ExecuteMsg as SignatureExecute, SignRequestStatus};
 use mpc_interfaces::{events, KeyType};
 
@@ -102,13 +101,7 @@ fn throughput(
     let calls: Vec<ContractCall> = (0..n)
         .map(|i| {
             let message = format!("burst message {i}");
-            let msg = SignatureExecute::RequestSignature {
-                key_id: key.key_id,
-                items: vec![Binary::new(item_of(key.key_type, message.as_bytes()))],
-                approval_timeout_blocks: None,
-                mpc_timeout_blocks: None,
-                callback: false,
-            };
+            let msg = signature_request_msg(key, &[message.as_bytes()]);
             ContractCall::new(&contract, &msg).expect("message")
         })
         .collect();

@@ -374,13 +374,7 @@ impl Devnet {
         let committed = self.owners[0]
             .execute_with_events(vec![ContractCall::new(
                 &self.contracts.keyring,
-                &KeyringExecute::RequestKey {
-                    workspace_id: self.workspace_id,
-                    keyring_id: self.keyring_id,
-                    key_type,
-                    sign_policy: None,
-                    timeout_blocks: None,
-                },
+                &key_request_msg(self.workspace_id, self.keyring_id, key_type),
             )?])
             .await?;
         let request_id = event_id(
@@ -438,20 +432,11 @@ impl Devnet {
         key: &DevnetKey,
         messages: &[Vec<u8>],
     ) -> Result<u64, DevnetError> {
-        let items = messages
-            .iter()
-            .map(|m| Binary::new(item_of(key.key_type, m)))
-            .collect();
+        let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
         let committed = self.owners[0]
             .execute_with_events(vec![ContractCall::new(
                 &self.contracts.signature_requests,
-                &SignatureExecute::RequestSignature {
-                    key_id: key.key_id,
-                    items,
-                    approval_timeout_blocks: None,
-                    mpc_timeout_blocks: None,
-                    callback: false,
-                },
+                &signature_request_msg(key, &messages),
             )?])
             .await?;
         event_id(
@@ -661,6 +646,31 @@ pub fn party_name(i: usize) -> String {
 /// the end-to-end tests pass this one so that they can reuse the devnet's data-dir handling).
 pub fn operator_secret(i: usize) -> Vec<u8> {
     format!("devnet share-store secret of {}", party_name(i)).into_bytes()
+}
+
+/// An owner's request for a key of `key_type` (the workspace's sign policy, default timeout).
+pub fn key_request_msg(workspace_id: u64, keyring_id: u64, key_type: KeyType) -> KeyringExecute {
+    KeyringExecute::RequestKey {
+        workspace_id,
+        keyring_id,
+        key_type,
+        sign_policy: None,
+        timeout_blocks: None,
+    }
+}
+
+/// An owner's request for one signature per message with `key` (items per [`item_of`]).
+pub fn signature_request_msg(key: &DevnetKey, messages: &[&[u8]]) -> SignatureExecute {
+    SignatureExecute::RequestSignature {
+        key_id: key.key_id,
+        items: messages
+            .iter()
+            .map(|m| Binary::new(item_of(key.key_type, m)))
+            .collect(),
+        approval_timeout_blocks: None,
+        mpc_timeout_blocks: None,
+        callback: false,
+    }
 }
 
 /// What the parties sign for a message: its sha256 for ECDSA, the message itself for EdDSA.

@@ -12,13 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cosmwasm_std::{Binary, Decimal};
+use cosmwasm_std::Decimal;
 use mpc_connector::chain::cosmos::CosmosConfig;
 use mpc_connector::config::{
     ChainSection, Config, Contracts, EventSourceSection, KeyringSection, MpcSection, PartySection,
     Peer, SubmitterSection, TelemetrySection, WorkerSection,
 };
-use mpc_connector::devnet::{item_of, operator_secret, party_name, prepare_data_dir, DevnetKey};
+use mpc_connector::devnet::{
+    key_request_msg, operator_secret, party_name, prepare_data_dir, signature_request_msg,
+    DevnetKey,
+};
 use mpc_interfaces::keyring::{
     ExecuteMsg as KeyringExecute, InstantiateMsg as KeyringInstantiate, KeyRequestResponse,
     KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
@@ -342,27 +345,9 @@ impl Federation {
 
     /// The requester asks for a key; waits until the parties' DKG answers fulfil it.
     pub fn request_key(&mut self, key_type: KeyType) -> TestResult<DevnetKey> {
-        let committed = self
-            .chain
-            .execute(
-                REQUESTER,
-                &self.contracts.keyring,
-                &KeyringExecute::RequestKey {
-                    workspace_id: self.workspace_id,
-                    keyring_id: self.keyring_id,
-                    key_type,
-                    sign_policy: None,
-                    timeout_blocks: None,
-                },
-                None,
-            )
-            .map_err(err("request key"))?;
-        let request_id = event_id(
-            &committed,
-            events::KEY_REQUEST_EVENT,
-            events::attr::REQUEST_ID,
-        )?;
+        let msg = key_request_msg(self.workspace_id, self.keyring_id, key_type);
         let keyring = self.contracts.keyring.clone();
+        let (request_id, _) = self.request(&keyring, &msg, events::KEY_REQUEST_EVENT)?;
         let request: KeyRequestResponse =
             self.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
                 let r: KeyRequestResponse = f
@@ -396,29 +381,23 @@ impl Federation {
         key: &DevnetKey,
         messages: &[&[u8]],
     ) -> TestResult<(u64, TxOutcome)> {
+        let msg = signature_request_msg(key, messages);
+        let contract = &self.contracts.signature_requests;
+        self.request(contract, &msg, events::SIGNATURE_REQUEST_EVENT)
+    }
+
+    /// The requester executes `msg`; returns the request id its `event` names, and the tx.
+    fn request(
+        &self,
+        contract: &str,
+        msg: &impl serde::Serialize,
+        event: &str,
+    ) -> TestResult<(u64, TxOutcome)> {
         let committed = self
             .chain
-            .execute(
-                REQUESTER,
-                &self.contracts.signature_requests,
-                &SignatureExecute::RequestSignature {
-                    key_id: key.key_id,
-                    items: messages
-                        .iter()
-                        .map(|m| Binary::new(item_of(key.key_type, m)))
-                        .collect(),
-                    approval_timeout_blocks: None,
-                    mpc_timeout_blocks: None,
-                    callback: false,
-                },
-                None,
-            )
-            .map_err(err("request signature"))?;
-        let id = event_id(
-            &committed,
-            events::SIGNATURE_REQUEST_EVENT,
-            events::attr::REQUEST_ID,
-        )?;
+            .execute(REQUESTER, contract, msg, None)
+            .map_err(err(event))?;
+        let id = event_id(&committed, event, events::attr::REQUEST_ID)?;
         Ok((id, committed))
     }
 
