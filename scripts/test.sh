@@ -40,6 +40,9 @@ if [ -x scripts/build-wasm.sh ]; then
   scripts/build-wasm.sh
 fi
 
+step "building the tests (while wasmd may still be building)"
+cargo test --workspace --locked --no-run
+
 step "wasmd test chain (waiting for the background build)"
 if ! wait "$wasmd_pid"; then
   cat "$wasmd_log" >&2
