@@ -1,0 +1,208 @@
+//! The operator's commands as a shell runs them: `keys`, `config validate`, `status`, and `run`
+//! refusing to start on a bad setup. Exit codes and messages are what an operator sees; errors
+//! name the field or flag at fault.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn connector(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_connector"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("PARTY_SECRET")
+        .output()
+        .expect("the connector binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `connector keys` for one party: its account address and Noise public key, as printed.
+fn make_keys(dir: &Path, name: &str) -> (String, String) {
+    let output = connector(&["keys", "--out-dir", "keys", "--name", name], dir);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let field = |label: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+    };
+    (field("account address:"), field("noise public key:"))
+}
+
+/// A party-0 config of a three-party federation, as README and `config.rs` document it. The
+/// contract addresses are the parties' (any valid bech32 address will do offline).
+fn party_config(parties: &[(String, String)]) -> String {
+    let mut text = format!(
+        r#"[party]
+name = "party-0"
+chain_key_file = "keys/p0.chain.key"
+store_path = "data/party-0.redb"
+shares_dir = "data/party-0-shares"
+shares_secret_env = "PARTY_SECRET"
+
+[keyring]
+id = 1
+
+[contracts]
+workspace = "{a}"
+keyring = "{a}"
+signature_requests = "{a}"
+
+[mpc]
+index = 0
+listen = "127.0.0.1:0"
+noise_key_file = "keys/p0.noise.key"
+timeout_ms = 30000
+
+[chain.cosmos]
+chain_id = "mpc-localnet"
+rpc_url = "http://127.0.0.1:1"
+grpc_url = "http://127.0.0.1:1"
+account_prefix = "wasm"
+gas_price = 0.025
+fee_denom = "stake"
+
+[telemetry]
+enabled = false
+"#,
+        a = parties[0].0
+    );
+    for (i, (address, noise)) in parties.iter().enumerate() {
+        text.push_str(&format!(
+            "\n[[mpc.peers]]\nindex = {i}\naddress = \"127.0.0.1:{}\"\nnoise_public_key = \"{noise}\"\nchain_address = \"{address}\"\n",
+            7000 + i
+        ));
+    }
+    text
+}
+
+fn federation_dir() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let parties: Vec<(String, String)> = (0..3)
+        .map(|i| make_keys(dir.path(), &format!("p{i}")))
+        .collect();
+    (dir, party_config(&parties))
+}
+
+#[test]
+fn keys_config_validate_and_status_on_a_fresh_party() {
+    let (dir, config) = federation_dir();
+    std::fs::write(dir.path().join("party.toml"), &config).unwrap();
+
+    let output = connector(
+        &["config", "validate", "--config", "party.toml"],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).trim(),
+        "party.toml: valid (party party-0, index 0, keyring 1, 3 parties)"
+    );
+
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let output = connector(&["status", "--config", "party.toml"], dir.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output).trim(),
+        "party party-0 (keyring 1): 0 seen, 0 started, 0 submitted, 0 closed"
+    );
+
+    // Key files are readable by their owner only, and never silently replaced.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("keys/p0.chain.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let before = std::fs::read(dir.path().join("keys/p0.chain.key")).unwrap();
+    let output = connector(&["keys", "--out-dir", "keys", "--name", "p0"], dir.path());
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(dir.path().join("keys/p0.chain.key")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn config_errors_name_the_field_at_fault() {
+    let (dir, config) = federation_dir();
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "keyring id 0",
+            config.replace("[keyring]\nid = 1", "[keyring]\nid = 0"),
+            "keyring.id: keyring ids start at 1",
+        ),
+        (
+            "a contract address that is not bech32",
+            config.replacen("keyring = \"wasm1", "keyring = \"cosmos1", 1),
+            "contracts.keyring: not a bech32 address",
+        ),
+        (
+            "mpc.index of no peer",
+            config.replace("index = 0\nlisten", "index = 7\nlisten"),
+            "mpc.index: 7 is not the index of any of mpc.peers",
+        ),
+        (
+            "a gas price that is not a number",
+            config.replace("gas_price = 0.025", "gas_price = \"cheap\""),
+            "gas_price",
+        ),
+        (
+            "a gRPC URL over TLS",
+            config.replace("grpc_url = \"http://", "grpc_url = \"https://"),
+            "chain.cosmos: grpc_url",
+        ),
+        (
+            "an unknown field",
+            config.replace("[keyring]\nid = 1", "[keyring]\nid = 1\nname = \"x\""),
+            "unknown field `name`",
+        ),
+        (
+            "a missing section",
+            config.replace("[keyring]\nid = 1\n", ""),
+            "missing field `keyring`",
+        ),
+    ];
+    for (what, text, expected) in cases {
+        std::fs::write(dir.path().join("bad.toml"), &text).unwrap();
+        let output = connector(&["config", "validate", "--config", "bad.toml"], dir.path());
+        assert!(!output.status.success(), "{what} was accepted");
+        assert!(
+            stderr(&output).contains(expected),
+            "{what}: {:?} does not contain {expected:?}",
+            stderr(&output)
+        );
+    }
+    let output = connector(
+        &["config", "validate", "--config", "missing.toml"],
+        dir.path(),
+    );
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("cannot read missing.toml"));
+}
+
+#[test]
+fn run_stops_naming_the_chain_when_the_node_is_unreachable() {
+    let (dir, config) = federation_dir();
+    std::fs::write(dir.path().join("party.toml"), &config).unwrap();
+    // The node at 127.0.0.1:1 does not exist: `run` stops with the chain named, before MPC.
+    let output = connector(&["run", "--config", "party.toml"], dir.path());
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("chain: transport"),
+        "{}",
+        stderr(&output)
+    );
+}
