@@ -198,19 +198,24 @@ impl Worker {
             &KeyringQuery::KeyRequest { request_id: id },
         )
         .await?;
-        if key_request.status != KeyRequestStatus::Pending {
-            return self.close(request, key_request.status.as_str());
-        }
-        let me = self.chain.account().to_string();
-        if let Some(answer) = key_request.answers.iter().find(|a| a.party.as_str() == me) {
-            let success = matches!(answer.result, KeyResult::Success { .. });
-            return self.already_answered(request, answer.height, success);
-        }
-        if !key_request.parties.iter().any(|p| p.as_str() == me) {
-            return self.close(request, "not a party of the request");
-        }
-        if let Err(reason) = self.check_party_order(&key_request.parties) {
-            return self.answer_key(id, failure_key(&reason)).await;
+        let me = self.chain.account();
+        let seen = RequestView {
+            request,
+            status: key_request.status.as_str(),
+            pending: key_request.status == KeyRequestStatus::Pending,
+            my_answer: key_request
+                .answers
+                .iter()
+                .find(|a| a.party.as_str() == me)
+                .map(|a| (a.height, matches!(a.result, KeyResult::Success { .. }))),
+            parties: &key_request.parties,
+        };
+        match self.before_mpc(seen)? {
+            BeforeMpc::Done(finished) => return Ok(finished),
+            BeforeMpc::AnswerFailure(reason) => {
+                return self.answer_key(id, failure_key(&reason)).await
+            }
+            BeforeMpc::Run => {}
         }
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
@@ -237,19 +242,24 @@ impl Worker {
             &SignatureQuery::Request { request_id: id },
         )
         .await?;
-        if sign_request.status != SignRequestStatus::Pending {
-            return self.close(request, sign_request.status.as_str());
-        }
-        let me = self.chain.account().to_string();
-        if let Some(answer) = sign_request.answers.iter().find(|a| a.party.as_str() == me) {
-            let success = matches!(answer.result, SignResult::Success { .. });
-            return self.already_answered(request, answer.height, success);
-        }
-        if !sign_request.parties.iter().any(|p| p.as_str() == me) {
-            return self.close(request, "not a party of the key");
-        }
-        if let Err(reason) = self.check_party_order(&sign_request.parties) {
-            return self.answer_sign(id, failure_sign(&reason)).await;
+        let me = self.chain.account();
+        let seen = RequestView {
+            request,
+            status: sign_request.status.as_str(),
+            pending: sign_request.status == SignRequestStatus::Pending,
+            my_answer: sign_request
+                .answers
+                .iter()
+                .find(|a| a.party.as_str() == me)
+                .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
+            parties: &sign_request.parties,
+        };
+        match self.before_mpc(seen)? {
+            BeforeMpc::Done(finished) => return Ok(finished),
+            BeforeMpc::AnswerFailure(reason) => {
+                return self.answer_sign(id, failure_sign(&reason)).await
+            }
+            BeforeMpc::Run => {}
         }
         let job = SignJob {
             contract: self.contracts.signature_requests.clone(),
@@ -431,6 +441,33 @@ impl Worker {
         }
     }
 
+    /// The checks every request passes before this party runs MPC for it: still pending, not
+    /// answered by this party yet (a restart may find its answer on chain), this party among its
+    /// parties, and the parties' order matching the transport's indices.
+    fn before_mpc(&self, seen: RequestView<'_>) -> Result<BeforeMpc, TaskError> {
+        if !seen.pending {
+            return self.close(seen.request, seen.status).map(BeforeMpc::Done);
+        }
+        if let Some((height, success)) = seen.my_answer {
+            return self
+                .already_answered(seen.request, height, success)
+                .map(BeforeMpc::Done);
+        }
+        let me = self.chain.account();
+        if !seen.parties.iter().any(|p| p.as_str() == me) {
+            return self
+                .close(
+                    seen.request,
+                    "this party is not one of the request's parties",
+                )
+                .map(BeforeMpc::Done);
+        }
+        Ok(match self.check_party_order(seen.parties) {
+            Ok(()) => BeforeMpc::Run,
+            Err(reason) => BeforeMpc::AnswerFailure(reason),
+        })
+    }
+
     fn close(&self, request: RequestRef, reason: &str) -> Result<Finished, TaskError> {
         self.store.closed(request, reason)?;
         Ok(Finished::Closed(reason.to_string()))
@@ -445,6 +482,24 @@ impl Worker {
         self.store.submitted(request, "", height, success)?;
         Ok(Finished::Answered { success })
     }
+}
+
+/// What [`Worker::before_mpc`] reads of a key or signature request.
+struct RequestView<'a> {
+    request: RequestRef,
+    status: &'static str,
+    pending: bool,
+    /// This party's answer on chain: its height and whether it was a success.
+    my_answer: Option<(u64, bool)>,
+    parties: &'a [cosmwasm_std::Addr],
+}
+
+enum BeforeMpc {
+    /// Nothing to run: closed or already answered.
+    Done(Finished),
+    /// This party cannot take part; it answers with a failure.
+    AnswerFailure(String),
+    Run,
 }
 
 /// What the chain offers a party whose own signing run failed.
