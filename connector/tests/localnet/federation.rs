@@ -281,6 +281,24 @@ impl Federation {
         Ok(())
     }
 
+    /// What `connector status --config` prints for party `i` (its store is locked while its
+    /// connector runs, so stop it first).
+    pub fn status(&self, i: usize) -> TestResult<String> {
+        let output = Command::new(env!("CARGO_BIN_EXE_connector"))
+            .arg("status")
+            .arg("--config")
+            .arg(&self.parties[i].config_path)
+            .output()
+            .map_err(|e| format!("connector status: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "connector status failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// SIGKILL: no shutdown path runs, as in a crash or an OOM kill.
     pub fn kill_party(&mut self, i: usize) {
         if let Some(mut child) = self.parties[i].child.take() {

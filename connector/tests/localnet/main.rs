@@ -244,7 +244,21 @@ fn a_connector_killed_in_the_middle_of_signing_and_restarted_submits_at_most_onc
         let finished = f.wait_final(id, seen)?;
         check_fulfilled(f, &key, &finished)?;
         let after = f.settled_sequences()?;
-        check_transactions(f, &finished, &before, &after, 0)
+        check_transactions(f, &finished, &before, &after, 0)?;
+
+        // The restarted connector settled the request in its own store: answered, or closed
+        // because the others had fulfilled it (what `connector status` shows its operator).
+        f.kill_party(0);
+        let status = f.status(0)?;
+        let line = status
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("sign request {id} ")))
+            .ok_or_else(|| format!("sign request {id} is not in party-0's status:\n{status}"))?;
+        check(
+            line.contains("submitted a result")
+                || (line.contains("closed:") && line.to_lowercase().contains("fulfilled")),
+            &format!("party-0 settled the request: {line}"),
+        )
     });
 }
 
