@@ -1,0 +1,434 @@
+//! Bounded lists by status of records that expire lazily.
+//!
+//! A record with a deadline height stays *stored* open (say `pending`) until somebody settles it,
+//! but *reads* as `expired` as soon as it is overdue. Listing "pending" by filtering on the status
+//! as read would step over every overdue record, however many were left unsettled. Instead each
+//! stored status is indexed by **position** `(deadline_height, id)`. At a given height the overdue
+//! records of an open status are then a prefix of its range and the live ones the rest, so
+//! - an open status lists its range from the first live position on,
+//! - `expired` merges the stored-expired range with the overdue prefix of every open status,
+//! - a final status lists its range,
+//!
+//! each continuing after the cursor, the position of the caller's `start_after` record (which the
+//! caller looks up). Pages are ordered by position: the most urgent deadline first, then by id. A
+//! page reads at most `page_limit(limit)` entries from each source it merges, whatever the total.
+
+use cosmwasm_std::StdResult;
+use cw_storage_plus::Bound;
+use mpc_interfaces::page_limit;
+
+/// Where a record sits in a deadline-ordered index: `(deadline_height, id)`.
+pub type Position = (u64, u64);
+
+/// A bound on positions, as the read function of a [`DeadlinePage`] receives it.
+pub type PositionBound = Bound<'static, Position>;
+
+/// The entries a read function yields: each record's position and what the page lists of it,
+/// in ascending position order.
+pub type Entries<'a, T> = Box<dyn Iterator<Item = StdResult<(Position, T)>> + 'a>;
+
+/// When an open record turns overdue, relative to its deadline height. Each contract keeps one
+/// rule and uses it both for the status it reports and for its lists, so the two always agree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overdue {
+    /// The deadline is the last height at which the record is open: overdue when
+    /// `height > deadline`.
+    AfterDeadline,
+    /// The record is open through `deadline - 1`: overdue when `height >= deadline`.
+    AtDeadline,
+}
+
+impl Overdue {
+    /// Whether a record open until `deadline` (by this rule) is overdue at `height`.
+    pub fn is_overdue(self, deadline: u64, height: u64) -> bool {
+        match self {
+            Overdue::AfterDeadline => height > deadline,
+            Overdue::AtDeadline => height >= deadline,
+        }
+    }
+
+    /// The first position that is not overdue at `height`: every position before it is overdue,
+    /// it and every position after it are not (ids compare after the deadline, so id 0 is the
+    /// least).
+    pub fn first_open(self, height: u64) -> Position {
+        match self {
+            Overdue::AfterDeadline => (height, 0),
+            Overdue::AtDeadline => (height.saturating_add(1), 0),
+        }
+    }
+}
+
+/// What a page lists, named by the stored statuses `S` of the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing<'s, S> {
+    /// Records stored in an open status that are not overdue.
+    Open(S),
+    /// Records that read as expired: those stored `expired`, and the overdue ones stored in any of
+    /// `open`.
+    Expired { expired: S, open: &'s [S] },
+    /// Records stored in a status they never leave (fulfilled, rejected, ...); listed as stored.
+    Final(S),
+}
+
+/// One page of a deadline-ordered list, as of `height`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeadlinePage {
+    /// The contract's overdue rule.
+    pub overdue: Overdue,
+    /// The current block height.
+    pub height: u64,
+    /// The position of the `start_after` record; the page starts after it.
+    pub after: Option<Position>,
+    /// The requested page size; clamped with [`page_limit`].
+    pub limit: Option<u32>,
+}
+
+impl DeadlinePage {
+    /// The page of `listing`. `read(status, min, max)` yields the entries of the records stored
+    /// in `status` between the bounds, in ascending position order; it is called once per source
+    /// and at most `page_limit(limit)` entries are taken from each.
+    pub fn list<'a, S: Copy, T>(
+        &self,
+        listing: Listing<'_, S>,
+        mut read: impl FnMut(S, Option<PositionBound>, Option<PositionBound>) -> Entries<'a, T>,
+    ) -> StdResult<Vec<T>> {
+        let limit = page_limit(self.limit);
+        let first_open = self.overdue.first_open(self.height);
+        let after_cursor = || self.after.map(Bound::exclusive);
+        let entries = match listing {
+            Listing::Open(status) => {
+                // The later of "after the cursor" and "from the first live position".
+                let min = match self.after {
+                    Some(after) if after >= first_open => Bound::exclusive(after),
+                    _ => Bound::inclusive(first_open),
+                };
+                read(status, Some(min), None)
+                    .take(limit)
+                    .collect::<StdResult<Vec<_>>>()?
+            }
+            Listing::Final(status) => read(status, after_cursor(), None)
+                .take(limit)
+                .collect::<StdResult<Vec<_>>>()?,
+            Listing::Expired { expired, open } => {
+                let mut entries = read(expired, after_cursor(), None)
+                    .take(limit)
+                    .collect::<StdResult<Vec<_>>>()?;
+                // Past the last overdue position the overdue ranges are empty: skip reading them.
+                if self.after.is_none_or(|after| after < first_open) {
+                    for &status in open {
+                        let max = Some(Bound::exclusive(first_open));
+                        for entry in read(status, after_cursor(), max).take(limit) {
+                            entries.push(entry?);
+                        }
+                    }
+                }
+                // Each source is in position order, and a record is in one source only: the
+                // first `limit` of the union are among the first `limit` of each.
+                entries.sort_unstable_by_key(|(position, _)| *position);
+                entries.truncate(limit);
+                entries
+            }
+        };
+        Ok(entries.into_iter().map(|(_, item)| item).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+    use cosmwasm_std::{Order, Record, Storage};
+    use cw_storage_plus::Map;
+
+    /// (stored status, deadline, id) → id, one stored record per id.
+    const RECORDS: Map<(&str, u64, u64), u64> = Map::new("records");
+
+    const PENDING: &str = "pending";
+    const PARTIAL: &str = "partial";
+    const EXPIRED: &str = "expired";
+    const DONE: &str = "done";
+
+    /// A storage that counts the entries its range iterators yield.
+    #[derive(Default)]
+    struct Counting {
+        inner: MockStorage,
+        reads: Cell<usize>,
+    }
+
+    impl Storage for Counting {
+        fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+            self.inner.get(key)
+        }
+
+        fn range<'a>(
+            &'a self,
+            start: Option<&[u8]>,
+            end: Option<&[u8]>,
+            order: Order,
+        ) -> Box<dyn Iterator<Item = Record> + 'a> {
+            Box::new(
+                self.inner
+                    .range(start, end, order)
+                    .inspect(|_| self.reads.set(self.reads.get() + 1)),
+            )
+        }
+
+        fn set(&mut self, key: &[u8], value: &[u8]) {
+            self.inner.set(key, value)
+        }
+
+        fn remove(&mut self, key: &[u8]) {
+            self.inner.remove(key)
+        }
+    }
+
+    impl Counting {
+        fn with(records: &[(&str, u64, u64)]) -> Self {
+            let mut storage = Counting::default();
+            for &(status, deadline, id) in records {
+                RECORDS
+                    .save(&mut storage, (status, deadline, id), &id)
+                    .unwrap();
+            }
+            storage
+        }
+
+        /// The ids on one page and the entries read to make it.
+        fn page(
+            &self,
+            overdue: Overdue,
+            height: u64,
+            listing: Listing<&str>,
+            after: Option<Position>,
+            limit: u32,
+        ) -> (Vec<u64>, usize) {
+            self.reads.set(0);
+            let page = DeadlinePage {
+                overdue,
+                height,
+                after,
+                limit: Some(limit),
+            };
+            let ids = page
+                .list(listing, |status, min, max| {
+                    Box::new(
+                        RECORDS
+                            .sub_prefix(status)
+                            .range(self, min, max, Order::Ascending),
+                    )
+                })
+                .unwrap();
+            (ids, self.reads.get())
+        }
+
+        /// Every page of `listing`, each continuing after the previous page's last record.
+        fn all_pages(
+            &self,
+            overdue: Overdue,
+            height: u64,
+            listing: Listing<&str>,
+            limit: u32,
+        ) -> Vec<Vec<u64>> {
+            let mut pages = vec![];
+            let mut after = None;
+            loop {
+                let (ids, _) = self.page(overdue, height, listing, after, limit);
+                let Some(&last) = ids.last() else {
+                    return pages;
+                };
+                after = Some(self.position(last));
+                pages.push(ids);
+            }
+        }
+
+        /// What a contract does with `start_after`: look the record up and take its position.
+        fn position(&self, id: u64) -> Position {
+            RECORDS
+                .range(&self.inner, None, None, Order::Ascending)
+                .map(|item| item.unwrap().0)
+                .find(|&(_, _, found)| found == id)
+                .map(|(_, deadline, id)| (deadline, id))
+                .expect("known id")
+        }
+    }
+
+    // Ids are not in deadline order, so the tests see the order is by position.
+    fn sample() -> Counting {
+        Counting::with(&[
+            (PENDING, 10, 1),
+            (PENDING, 12, 2),
+            (PENDING, 20, 3),
+            (PENDING, 20, 4),
+            (PENDING, 25, 5),
+            (PARTIAL, 11, 6),
+            (PARTIAL, 22, 7),
+            (EXPIRED, 5, 8),
+            (EXPIRED, 12, 9),
+            (DONE, 30, 10),
+            (DONE, 3, 11),
+            (PENDING, 8, 12),
+        ])
+    }
+
+    #[test]
+    fn the_overdue_rules() {
+        let after = Overdue::AfterDeadline;
+        assert!(!after.is_overdue(10, 10));
+        assert!(after.is_overdue(10, 11));
+        assert_eq!(after.first_open(10), (10, 0));
+        let at = Overdue::AtDeadline;
+        assert!(!at.is_overdue(10, 9));
+        assert!(at.is_overdue(10, 10));
+        assert_eq!(at.first_open(10), (11, 0));
+        // The first open position splits the positions exactly where the rule does.
+        for rule in [after, at] {
+            for height in 0..15 {
+                for deadline in 0..15 {
+                    assert_eq!(
+                        rule.is_overdue(deadline, height),
+                        (deadline, 1) < rule.first_open(height),
+                        "{rule:?} deadline {deadline} height {height}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_open_status_lists_only_records_that_are_not_overdue() {
+        let storage = sample();
+        let open = Listing::Open(PENDING);
+        // At height 12 the deadline-12 record is still open after the deadline, not at it.
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 12, open, None, 10);
+        assert_eq!(ids, vec![2, 3, 4, 5]);
+        let (ids, _) = storage.page(Overdue::AtDeadline, 12, open, None, 10);
+        assert_eq!(ids, vec![3, 4, 5]);
+        // Nothing is overdue yet at height 0; everything is at height 26.
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 0, open, None, 10);
+        assert_eq!(ids, vec![12, 1, 2, 3, 4, 5]);
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 26, open, None, 10);
+        assert!(ids.is_empty());
+    }
+
+    #[test]
+    fn pages_continue_after_the_cursor() {
+        let storage = sample();
+        let open = Listing::Open(PENDING);
+        assert_eq!(
+            storage.all_pages(Overdue::AfterDeadline, 11, open, 2),
+            vec![vec![2, 3], vec![4, 5]]
+        );
+        // Same deadline: the id decides.
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 11, open, Some((20, 3)), 10);
+        assert_eq!(ids, vec![4, 5]);
+        // A cursor among the overdue records does not bring them back.
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 11, open, Some((8, 12)), 10);
+        assert_eq!(ids, vec![2, 3, 4, 5]);
+        let final_pages = storage.all_pages(Overdue::AfterDeadline, 11, Listing::Final(DONE), 1);
+        assert_eq!(final_pages, vec![vec![11], vec![10]]);
+    }
+
+    #[test]
+    fn expired_merges_settled_and_overdue_records_in_position_order() {
+        let storage = sample();
+        let expired = Listing::Expired {
+            expired: EXPIRED,
+            open: &[PARTIAL, PENDING],
+        };
+        // Overdue at 21: pending 12, 1, 2, 3, 4 (deadlines 8..20) and partial 6 (11).
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 21, expired, None, 100);
+        assert_eq!(ids, vec![8, 12, 1, 6, 2, 9, 3, 4]);
+        assert_eq!(
+            storage.all_pages(Overdue::AfterDeadline, 21, expired, 3),
+            vec![vec![8, 12, 1], vec![6, 2, 9], vec![3, 4]]
+        );
+        // Records due at 20 are overdue at height 20 by the at-deadline rule only.
+        let (ids, _) = storage.page(Overdue::AtDeadline, 20, expired, None, 100);
+        assert_eq!(ids, vec![8, 12, 1, 6, 2, 9, 3, 4]);
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 20, expired, None, 100);
+        assert_eq!(ids, vec![8, 12, 1, 6, 2, 9]);
+        // Only settled ones before anything is overdue.
+        let (ids, _) = storage.page(Overdue::AfterDeadline, 0, expired, None, 100);
+        assert_eq!(ids, vec![8, 9]);
+        // Open and expired pages of one height split the open records between them.
+        for height in 0..30 {
+            let (mut all, _) = storage.page(Overdue::AfterDeadline, height, expired, None, 100);
+            for status in [PARTIAL, PENDING] {
+                all.extend(
+                    storage
+                        .page(
+                            Overdue::AfterDeadline,
+                            height,
+                            Listing::Open(status),
+                            None,
+                            100,
+                        )
+                        .0,
+                );
+            }
+            all.sort_unstable();
+            assert_eq!(all, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 12], "height {height}");
+        }
+    }
+
+    #[test]
+    fn a_page_reads_at_most_limit_entries_per_source_however_many_are_overdue() {
+        let mut records = vec![];
+        for id in 1..=500 {
+            records.push((PENDING, id, id)); // overdue at height 1000
+            records.push((PARTIAL, id, 1000 + id)); // overdue too
+            records.push((EXPIRED, id, 2000 + id));
+        }
+        for id in 3001..=3020 {
+            records.push((PENDING, id, id)); // live
+        }
+        let storage = Counting::with(&records);
+        let open = Listing::Open(PENDING);
+        let (ids, reads) = storage.page(Overdue::AfterDeadline, 1000, open, None, 10);
+        assert_eq!(ids, (3001..=3010).collect::<Vec<_>>());
+        assert!(reads <= 10, "{reads} entries read");
+        let (ids, reads) = storage.page(Overdue::AfterDeadline, 1000, open, Some((3010, 3010)), 10);
+        assert_eq!(ids, (3011..=3020).collect::<Vec<_>>());
+        assert!(reads <= 10, "{reads} entries read");
+        // Nothing live: still nothing read past the bound.
+        let (ids, reads) = storage.page(Overdue::AfterDeadline, 5000, open, None, 10);
+        assert!(ids.is_empty());
+        assert_eq!(reads, 0);
+
+        let expired = Listing::Expired {
+            expired: EXPIRED,
+            open: &[PARTIAL, PENDING],
+        };
+        let (ids, reads) =
+            storage.page(Overdue::AfterDeadline, 1000, expired, Some((250, 250)), 10);
+        assert_eq!(ids.len(), 10);
+        assert_eq!(&ids[..3], &[1250, 2250, 251]);
+        assert!(reads <= 30, "{reads} entries read");
+        // A cursor past the last overdue position: the open sources are not read at all.
+        let (ids, reads) = storage.page(
+            Overdue::AfterDeadline,
+            1000,
+            expired,
+            Some((3005, 3005)),
+            10,
+        );
+        assert!(ids.is_empty());
+        assert_eq!(reads, 0);
+    }
+
+    #[test]
+    fn read_errors_reach_the_caller() {
+        let page = DeadlinePage {
+            overdue: Overdue::AfterDeadline,
+            height: 1,
+            after: None,
+            limit: None,
+        };
+        let result: StdResult<Vec<u64>> = page.list(Listing::Final(DONE), |_, _, _| {
+            Box::new(std::iter::once(Err(cosmwasm_std::StdError::msg("broken"))))
+        });
+        assert!(result.is_err());
+    }
+}
