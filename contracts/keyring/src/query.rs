@@ -1,13 +1,13 @@
-use cosmwasm_std::{Deps, Env, Order, StdResult, Storage};
-use cw_storage_plus::Bound;
+use cosmwasm_std::{Deps, Env, Order, Storage};
+use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
+use mpc_contract_kit::paging::{bound_after, paginate_values};
 use mpc_interfaces::keyring::{
     ConfigResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse, KeyResponse,
     KeyringResponse, KeyringsResponse, KeysResponse,
 };
-use mpc_interfaces::page_limit;
 
 use crate::error::ContractError;
-use crate::state::{key_requests, keys, KeyRequest, CONFIG, KEYRINGS};
+use crate::state::{key_requests, keys, KeyRequest, CONFIG, KEYRINGS, OVERDUE};
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
@@ -29,16 +29,15 @@ pub fn keyrings(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<KeyringsResponse, ContractError> {
-    let keyrings = KEYRINGS
-        .range(
+    let keyrings = paginate_values(
+        KEYRINGS.range(
             deps.storage,
-            start_after.map(Bound::exclusive),
+            bound_after(start_after),
             None,
             Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, k)| k.into()))
-        .collect::<StdResult<_>>()?;
+        ),
+        limit,
+    )?;
     Ok(KeyringsResponse { keyrings })
 }
 
@@ -52,11 +51,11 @@ pub fn key_request(
 
 /// Pages a keyring's requests in `status` as seen now, ordered by (deadline height, id).
 ///
-/// The index holds the stored status; a pending request past its deadline is still stored as
-/// pending until someone settles it. Because the index orders by deadline, "pending and not
-/// overdue" is a range starting at the current height, and "reads as expired" is the stored
-/// `Expired` range merged with the pending range below the current height. Each page reads at
-/// most two ranges of `limit` entries, whatever the total.
+/// The index holds the stored status, ordered by deadline; a pending request past its deadline
+/// is still stored as pending until someone settles it. [`DeadlinePage`] lists the pending ones
+/// that are not overdue with a range bound, and merges the stored `Expired` range with the
+/// overdue pending ones for `Expired`: each page reads at most two ranges of `limit` entries,
+/// whatever the total.
 pub fn key_requests_by_keyring(
     deps: Deps,
     env: Env,
@@ -65,39 +64,34 @@ pub fn key_requests_by_keyring(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<KeyRequestsResponse, ContractError> {
-    let limit = page_limit(limit);
     let height = env.block.height;
-    let cursor = start_after
-        .map(|id| load_key_request(deps.storage, id).map(|r| (r.deadline_height, r.id)))
+    let after = start_after
+        .map(|id| load_key_request(deps.storage, id).map(|r| r.position()))
         .transpose()?;
-    // Pending requests with a deadline at or after this key are not overdue (ids start at 1).
-    let not_overdue_from = (height, 0);
-    let after_cursor = cursor.map(Bound::exclusive);
-
-    let requests = match status {
-        KeyRequestStatus::Pending => {
-            let min = match cursor {
-                Some(c) if c >= not_overdue_from => Bound::exclusive(c),
-                _ => Bound::inclusive(not_overdue_from),
-            };
-            list_stored(deps.storage, keyring_id, status, Some(min), None, limit)?
-        }
-        KeyRequestStatus::Expired => {
-            let settled = list_stored(deps.storage, keyring_id, status, after_cursor, None, limit)?;
-            let overdue = list_stored(
-                deps.storage,
-                keyring_id,
-                KeyRequestStatus::Pending,
-                cursor.map(Bound::exclusive),
-                Some(Bound::exclusive(not_overdue_from)),
-                limit,
-            )?;
-            merge_by_deadline(settled, overdue, limit)
-        }
-        KeyRequestStatus::Fulfilled | KeyRequestStatus::Rejected => {
-            list_stored(deps.storage, keyring_id, status, after_cursor, None, limit)?
-        }
+    let listing = match status {
+        KeyRequestStatus::Pending => Listing::Open(status),
+        KeyRequestStatus::Expired => Listing::Expired {
+            expired: status,
+            open: &[KeyRequestStatus::Pending],
+        },
+        KeyRequestStatus::Fulfilled | KeyRequestStatus::Rejected => Listing::Final(status),
     };
+    let page = DeadlinePage {
+        overdue: OVERDUE,
+        height,
+        after,
+        limit,
+    };
+    let requests = page.list(listing, |stored, min, max| {
+        Box::new(
+            key_requests()
+                .idx
+                .by_keyring_status
+                .sub_prefix((keyring_id, stored.as_str().to_string()))
+                .range(deps.storage, min, max, Order::Ascending)
+                .map(|item| item.map(|(_, r)| (r.position(), r))),
+        )
+    })?;
     Ok(KeyRequestsResponse {
         requests: requests.iter().map(|r| r.to_response(height)).collect(),
     })
@@ -116,19 +110,15 @@ pub fn keys_by_workspace(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<KeysResponse, ContractError> {
-    let keys = keys()
-        .idx
-        .by_workspace
-        .prefix(workspace_id)
-        .range(
+    let keys = paginate_values(
+        keys().idx.by_workspace.prefix(workspace_id).range(
             deps.storage,
-            start_after.map(Bound::exclusive),
+            bound_after(start_after),
             None,
             Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, k)| k.into()))
-        .collect::<StdResult<_>>()?;
+        ),
+        limit,
+    )?;
     Ok(KeysResponse { keys })
 }
 
@@ -136,32 +126,4 @@ fn load_key_request(storage: &dyn Storage, request_id: u64) -> Result<KeyRequest
     key_requests()
         .may_load(storage, request_id)?
         .ok_or(ContractError::KeyRequestNotFound { request_id })
-}
-
-/// Up to `limit` requests of a keyring stored in `status`, between (deadline, id) bounds.
-fn list_stored(
-    storage: &dyn Storage,
-    keyring_id: u64,
-    status: KeyRequestStatus,
-    min: Option<Bound<(u64, u64)>>,
-    max: Option<Bound<(u64, u64)>>,
-    limit: usize,
-) -> StdResult<Vec<KeyRequest>> {
-    key_requests()
-        .idx
-        .by_keyring_status
-        .sub_prefix((keyring_id, status.as_str().to_string()))
-        .range(storage, min, max, Order::Ascending)
-        .take(limit)
-        .map(|item| item.map(|(_, r)| r))
-        .collect()
-}
-
-/// Merges two lists sorted by (deadline, id) and keeps the first `limit`.
-fn merge_by_deadline(a: Vec<KeyRequest>, b: Vec<KeyRequest>, limit: usize) -> Vec<KeyRequest> {
-    let mut all = a;
-    all.extend(b);
-    all.sort_by_key(|r| (r.deadline_height, r.id));
-    all.truncate(limit);
-    all
 }

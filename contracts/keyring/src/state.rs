@@ -1,6 +1,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Coin, StdResult, Storage};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use mpc_contract_kit::deadline_list::{Overdue, Position};
 use mpc_interfaces::keyring::{
     KeyRequestResponse, KeyRequestStatus, KeyResponse, KeyResult, KeyringResponse, PartyKeyAnswer,
 };
@@ -98,9 +99,17 @@ pub enum Outcome {
     Open,
 }
 
+/// A key request's deadline height is the last height at which answers are taken.
+pub const OVERDUE: Overdue = Overdue::AfterDeadline;
+
 impl KeyRequest {
     pub fn is_overdue(&self, height: u64) -> bool {
-        height > self.deadline_height
+        OVERDUE.is_overdue(self.deadline_height, height)
+    }
+
+    /// Where the request sits in the deadline-ordered `by_keyring_status` index.
+    pub fn position(&self) -> Position {
+        (self.deadline_height, self.id)
     }
 
     /// The status as seen at `height`: an overdue pending request reads as expired.

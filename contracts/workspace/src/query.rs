@@ -1,8 +1,8 @@
 //! One function per query message. Every list pages with `start_after` + `limit` over an index.
 
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
-use cw_storage_plus::Bound;
-use mpc_interfaces::page_limit;
+use mpc_contract_kit::deadline_list::{DeadlinePage, Entries, Listing, Position};
+use mpc_contract_kit::paging::{bound_after, paginate};
 use mpc_interfaces::workspace::{
     AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse, IsOwnerResponse,
     SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
@@ -11,11 +11,8 @@ use mpc_interfaces::workspace::{
 use crate::error::ContractError;
 use crate::state::{
     load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE,
-    AWAITING_APPROVER, CONFIG, WORKSPACES, WORKSPACES_BY_OWNER,
+    AWAITING_APPROVER, CONFIG, OVERDUE, WORKSPACES, WORKSPACES_BY_OWNER,
 };
-
-/// Position of an action in the deadline-ordered indexes: (expires_height, action_id).
-type DeadlineKey = (u64, u64);
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
@@ -34,16 +31,17 @@ pub fn workspaces(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<WorkspacesResponse, ContractError> {
-    let workspaces = WORKSPACES
-        .range(
-            deps.storage,
-            start_after.map(Bound::exclusive),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(id, workspace)| workspace_response(id, workspace)))
-        .collect::<StdResult<_>>()?;
+    let workspaces = paginate(
+        WORKSPACES
+            .range(
+                deps.storage,
+                bound_after(start_after),
+                None,
+                Order::Ascending,
+            )
+            .map(|item| item.map(|(id, workspace)| workspace_response(id, workspace))),
+        limit,
+    )?;
     Ok(WorkspacesResponse { workspaces })
 }
 
@@ -54,19 +52,18 @@ pub fn workspaces_by_owner(
     limit: Option<u32>,
 ) -> Result<WorkspacesResponse, ContractError> {
     let owner = deps.api.addr_validate(&owner)?;
-    let workspaces = WORKSPACES_BY_OWNER
-        .prefix(&owner)
-        .keys(
+    let ids = paginate(
+        WORKSPACES_BY_OWNER.prefix(&owner).keys(
             deps.storage,
-            start_after.map(Bound::exclusive),
+            bound_after(start_after),
             None,
             Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|id| {
-            let id = id?;
-            Ok(workspace_response(id, load_workspace(deps.storage, id)?))
-        })
+        ),
+        limit,
+    )?;
+    let workspaces = ids
+        .into_iter()
+        .map(|id| Ok(workspace_response(id, load_workspace(deps.storage, id)?)))
         .collect::<Result<_, ContractError>>()?;
     Ok(WorkspacesResponse { workspaces })
 }
@@ -106,78 +103,34 @@ pub fn actions_by_workspace(
     limit: Option<u32>,
 ) -> Result<AdminActionsResponse, ContractError> {
     load_workspace(deps.storage, workspace_id)?;
-    let limit = page_limit(limit);
     let height = env.block.height;
     let ids: Vec<u64> = match status {
-        None => ACTIONS_BY_WORKSPACE
-            .prefix(workspace_id)
-            .keys(
+        None => paginate(
+            ACTIONS_BY_WORKSPACE.prefix(workspace_id).keys(
                 deps.storage,
-                start_after.map(Bound::exclusive),
+                bound_after(start_after),
                 None,
                 Order::Ascending,
-            )
-            .take(limit)
-            .collect::<StdResult<_>>()?,
+            ),
+            limit,
+        )?,
         Some(status) => {
-            let cursor = deadline_cursor(deps, start_after)?;
-            // Stored `Pending` actions split at the current height: those due later are pending,
-            // the overdue ones read as expired. Keys below `first_open` are the overdue ones.
-            let first_open = (height.saturating_add(1), 0);
-            let pending = status_index(AdminActionStatus::Pending);
-            let keys = match status {
-                AdminActionStatus::Pending => pending
-                    .sub_prefix(workspace_id)
-                    .keys(
-                        deps.storage,
-                        lower_bound(cursor, Some(first_open)),
-                        None,
-                        Order::Ascending,
-                    )
-                    .take(limit)
-                    .collect::<StdResult<Vec<_>>>()?,
-                AdminActionStatus::Expired => {
-                    let mut keys = status_index(AdminActionStatus::Expired)
-                        .sub_prefix(workspace_id)
-                        .keys(
-                            deps.storage,
-                            lower_bound(cursor, None),
-                            None,
-                            Order::Ascending,
-                        )
-                        .take(limit)
-                        .collect::<StdResult<Vec<_>>>()?;
-                    // Guard: a range whose start lies past its end is empty, not an error.
-                    if cursor.is_none_or(|cursor| cursor < first_open) {
-                        let overdue = pending
-                            .sub_prefix(workspace_id)
-                            .keys(
-                                deps.storage,
-                                lower_bound(cursor, None),
-                                Some(Bound::exclusive(first_open)),
-                                Order::Ascending,
-                            )
-                            .take(limit)
-                            .collect::<StdResult<Vec<_>>>()?;
-                        keys.extend(overdue);
-                    }
-                    // Both runs are in deadline order; merge them and keep one page.
-                    keys.sort_unstable();
-                    keys.truncate(limit);
-                    keys
-                }
-                final_status => status_index(final_status)
-                    .sub_prefix(workspace_id)
-                    .keys(
-                        deps.storage,
-                        lower_bound(cursor, None),
-                        None,
-                        Order::Ascending,
-                    )
-                    .take(limit)
-                    .collect::<StdResult<Vec<_>>>()?,
+            let listing = match status {
+                AdminActionStatus::Pending => Listing::Open(status),
+                AdminActionStatus::Expired => Listing::Expired {
+                    expired: status,
+                    open: &[AdminActionStatus::Pending],
+                },
+                AdminActionStatus::Executed | AdminActionStatus::Rejected => Listing::Final(status),
             };
-            keys.into_iter().map(|(_, id)| id).collect()
+            deadline_page(deps, height, start_after, limit)?.list(listing, |stored, min, max| {
+                positions(status_index(stored).sub_prefix(workspace_id).keys(
+                    deps.storage,
+                    min,
+                    max,
+                    Order::Ascending,
+                ))
+            })?
         }
     };
     actions_response(deps, &ids, height)
@@ -192,44 +145,43 @@ pub fn actions_awaiting_approver(
 ) -> Result<AdminActionsResponse, ContractError> {
     let approver = deps.api.addr_validate(&approver)?;
     let height = env.block.height;
-    let cursor = deadline_cursor(deps, start_after)?;
-    // Entries due at or before the current height belong to overdue actions: the bound skips
-    // them all at once, so the page stays bounded however many were never settled.
-    let ids: Vec<u64> = AWAITING_APPROVER
-        .sub_prefix(&approver)
-        .keys(
-            deps.storage,
-            lower_bound(cursor, Some((height.saturating_add(1), 0))),
-            None,
-            Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|key| key.map(|(_, id)| id))
-        .collect::<StdResult<_>>()?;
+    // Entries of overdue actions come before the first open position: the page starts past
+    // them all at once, so it stays bounded however many were never settled.
+    let ids = deadline_page(deps, height, start_after, limit)?.list(
+        Listing::Open(()),
+        |(), min, max| {
+            positions(AWAITING_APPROVER.sub_prefix(&approver).keys(
+                deps.storage,
+                min,
+                max,
+                Order::Ascending,
+            ))
+        },
+    )?;
     actions_response(deps, &ids, height)
 }
 
-/// The deadline-index position of the `start_after` action.
-fn deadline_cursor(
+/// A page of a deadline-ordered action index, continuing after the `start_after` action.
+fn deadline_page(
     deps: Deps,
+    height: u64,
     start_after: Option<u64>,
-) -> Result<Option<DeadlineKey>, ContractError> {
-    start_after
-        .map(|id| Ok((load_action(deps.storage, id)?.expires_height, id)))
-        .transpose()
+    limit: Option<u32>,
+) -> Result<DeadlinePage, ContractError> {
+    let after = start_after
+        .map(|id| load_action(deps.storage, id).map(|action| action.position(id)))
+        .transpose()?;
+    Ok(DeadlinePage {
+        overdue: OVERDUE,
+        height,
+        after,
+        limit,
+    })
 }
 
-/// The stricter of "after the cursor" and "at or after the floor".
-fn lower_bound(
-    cursor: Option<DeadlineKey>,
-    floor: Option<DeadlineKey>,
-) -> Option<Bound<'static, DeadlineKey>> {
-    match (cursor, floor) {
-        (Some(cursor), Some(floor)) if cursor < floor => Some(Bound::inclusive(floor)),
-        (Some(cursor), _) => Some(Bound::exclusive(cursor)),
-        (None, Some(floor)) => Some(Bound::inclusive(floor)),
-        (None, None) => None,
-    }
+/// The keys of a deadline-ordered index, each with the action id it lists.
+fn positions<'a>(keys: Box<dyn Iterator<Item = StdResult<Position>> + 'a>) -> Entries<'a, u64> {
+    Box::new(keys.map(|key| key.map(|position| (position, position.1))))
 }
 
 fn actions_response(

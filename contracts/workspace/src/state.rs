@@ -3,6 +3,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use mpc_contract_kit::deadline_list::{Overdue, Position};
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus};
 use mpc_policy::{Ballots, Evaluation, Policy};
 
@@ -64,10 +65,18 @@ pub struct ActionRecord {
     pub expires_height: u64,
 }
 
+/// An action is open through `expires_height - 1`; from `expires_height` on it is overdue.
+pub const OVERDUE: Overdue = Overdue::AtDeadline;
+
 impl ActionRecord {
     /// An action is open through `expires_height - 1`; from `expires_height` on it is overdue.
     pub fn is_overdue(&self, height: u64) -> bool {
-        height >= self.expires_height
+        OVERDUE.is_overdue(self.expires_height, height)
+    }
+
+    /// Where action `id` (this record) sits in the deadline-ordered indexes.
+    pub fn position(&self, id: u64) -> Position {
+        (self.expires_height, id)
     }
 
     /// The status as every execute and query must see it at `height`.
