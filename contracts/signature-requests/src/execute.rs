@@ -143,7 +143,11 @@ pub fn request_signature(
         for approver in &evaluation.awaiting {
             AWAITING_APPROVER.save(
                 deps.storage,
-                (&Addr::unchecked(approver), id),
+                (
+                    &Addr::unchecked(approver),
+                    request.approval_deadline_height,
+                    id,
+                ),
                 &Default::default(),
             )?;
         }
@@ -193,7 +197,10 @@ pub fn vote(
         request.rejections.push(info.sender.clone());
         action::REJECTED
     };
-    AWAITING_APPROVER.remove(deps.storage, (&info.sender, request_id));
+    AWAITING_APPROVER.remove(
+        deps.storage,
+        (&info.sender, request.approval_deadline_height, request_id),
+    );
     let evaluation = request.evaluate();
     // The vote's event shows the status it was cast on; a transition gets its own event.
     let mut response = Response::new()
@@ -366,7 +373,14 @@ fn leave_partial(storage: &mut dyn Storage, request: &SignatureRequest) {
         return;
     }
     for approver in request.eligible_approvers() {
-        AWAITING_APPROVER.remove(storage, (&Addr::unchecked(approver), request.id));
+        AWAITING_APPROVER.remove(
+            storage,
+            (
+                &Addr::unchecked(approver),
+                request.approval_deadline_height,
+                request.id,
+            ),
+        );
     }
 }
 

@@ -1,13 +1,13 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
-use cw_storage_plus::Bound;
-use mpc_interfaces::page_limit;
+use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
+use mpc_contract_kit::paging::{bound_after, paginate_values};
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
     SignatureRequestsResponse,
 };
 
 use crate::error::ContractError;
-use crate::state::{requests, SignatureRequest, AWAITING_APPROVER, CONFIG};
+use crate::state::{requests, SignatureRequest, AWAITING_APPROVER, CONFIG, OVERDUE};
 
 pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
@@ -27,9 +27,15 @@ pub fn request(
     Ok(load(deps, request_id)?.to_response(env.block.height))
 }
 
-/// Requests of a keyring that read as `status` now. An open request past its deadline is listed
-/// under `Expired`, not under its stored status, so the connector's `Pending` list holds only
-/// requests it can still answer.
+/// Requests of a keyring that read as `status` now, ordered by (deadline height, id); see
+/// [`SignatureRequest::deadline_height`]. An open request past its deadline is listed under
+/// `Expired`, not under its stored status, so the connector's `Pending` list holds only requests
+/// it can still answer.
+///
+/// The index orders each stored status by deadline, so the open ones that are not overdue are a
+/// range from the current height, and `Expired` merges the stored `Expired` range with the
+/// overdue parts of the `Partial` and `Pending` ranges: a page reads at most three ranges of
+/// `limit` entries, however many requests were left to expire.
 pub fn requests_by_keyring(
     deps: Deps,
     env: Env,
@@ -37,43 +43,35 @@ pub fn requests_by_keyring(
     status: SignRequestStatus,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> StdResult<SignatureRequestsResponse> {
+) -> Result<SignatureRequestsResponse, ContractError> {
     let height = env.block.height;
-    let limit = page_limit(limit);
-    // Stored statuses that can read as `status` at this height.
-    let stored: &[SignRequestStatus] = match status {
-        SignRequestStatus::Expired => &[
-            SignRequestStatus::Expired,
-            SignRequestStatus::Partial,
-            SignRequestStatus::Pending,
-        ],
-        _ => std::slice::from_ref(&status),
+    let listing = match status {
+        SignRequestStatus::Partial | SignRequestStatus::Pending => Listing::Open(status),
+        SignRequestStatus::Expired => Listing::Expired {
+            expired: status,
+            open: &[SignRequestStatus::Partial, SignRequestStatus::Pending],
+        },
+        SignRequestStatus::Fulfilled | SignRequestStatus::Rejected => Listing::Final(status),
     };
-    // Each source is in id order; the first `limit` of their union is among their first `limit`s.
-    let mut page: Vec<SignatureRequest> = vec![];
-    for stored_status in stored {
-        let source = requests()
-            .idx
-            .keyring_status
-            .prefix((keyring_id, stored_status.as_str().to_string()))
-            .range(
-                deps.storage,
-                start_after.map(Bound::exclusive),
-                None,
-                Order::Ascending,
-            )
-            .filter(|item| {
-                item.as_ref()
-                    .map_or(true, |(_, r)| r.status_at(height) == status)
-            })
-            .take(limit);
-        for item in source {
-            page.push(item?.1);
-        }
-    }
-    page.sort_by_key(|r| r.id);
-    page.truncate(limit);
-    Ok(to_page(page, height))
+    let page = DeadlinePage {
+        overdue: OVERDUE,
+        height,
+        after: start_after
+            .map(|id| load(deps, id).map(|r| r.position()))
+            .transpose()?,
+        limit,
+    };
+    let items = page.list(listing, |stored, min, max| {
+        Box::new(
+            requests()
+                .idx
+                .keyring_status
+                .sub_prefix((keyring_id, stored.as_str().to_string()))
+                .range(deps.storage, min, max, Order::Ascending)
+                .map(|item| item.map(|(_, r)| (r.position(), r))),
+        )
+    })?;
+    Ok(to_page(items, height))
 }
 
 pub fn requests_by_key(
@@ -83,19 +81,15 @@ pub fn requests_by_key(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<SignatureRequestsResponse> {
-    let items = requests()
-        .idx
-        .key
-        .prefix(key_id)
-        .range(
+    let items = paginate_values(
+        requests().idx.key.prefix(key_id).range(
             deps.storage,
-            start_after.map(Bound::exclusive),
+            bound_after(start_after),
             None,
             Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, r)| r))
-        .collect::<StdResult<Vec<_>>>()?;
+        ),
+        limit,
+    )?;
     Ok(to_page(items, env.block.height))
 }
 
@@ -106,19 +100,15 @@ pub fn requests_by_workspace(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> StdResult<SignatureRequestsResponse> {
-    let items = requests()
-        .idx
-        .workspace
-        .prefix(workspace_id)
-        .range(
+    let items = paginate_values(
+        requests().idx.workspace.prefix(workspace_id).range(
             deps.storage,
-            start_after.map(Bound::exclusive),
+            bound_after(start_after),
             None,
             Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, r)| r))
-        .collect::<StdResult<Vec<_>>>()?;
+        ),
+        limit,
+    )?;
     Ok(to_page(items, env.block.height))
 }
 
@@ -130,48 +120,51 @@ pub fn requests_by_requester(
     limit: Option<u32>,
 ) -> StdResult<SignatureRequestsResponse> {
     let requester = deps.api.addr_validate(&requester)?;
-    let items = requests()
-        .idx
-        .requester
-        .prefix(requester)
-        .range(
+    let items = paginate_values(
+        requests().idx.requester.prefix(requester).range(
             deps.storage,
-            start_after.map(Bound::exclusive),
+            bound_after(start_after),
             None,
             Order::Ascending,
-        )
-        .take(page_limit(limit))
-        .map(|item| item.map(|(_, r)| r))
-        .collect::<StdResult<Vec<_>>>()?;
+        ),
+        limit,
+    )?;
     Ok(to_page(items, env.block.height))
 }
 
-/// `partial` requests that `approver` may still vote on; overdue ones read as expired and are left out.
+/// `partial` requests that `approver` may still vote on, ordered by (approval deadline height,
+/// id); overdue ones read as expired and are left out. Their entries come first in the
+/// deadline-ordered index, so the page starts past them all with a range bound.
 pub fn requests_awaiting_approver(
     deps: Deps,
     env: Env,
     approver: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> StdResult<SignatureRequestsResponse> {
+) -> Result<SignatureRequestsResponse, ContractError> {
     let approver = deps.api.addr_validate(&approver)?;
     let height = env.block.height;
-    let mut page = vec![];
-    for request_id in AWAITING_APPROVER.prefix(&approver).keys(
-        deps.storage,
-        start_after.map(Bound::exclusive),
-        None,
-        Order::Ascending,
-    ) {
-        let request = requests().load(deps.storage, request_id?)?;
-        if request.status_at(height) == SignRequestStatus::Partial {
-            page.push(request);
-            if page.len() == page_limit(limit) {
-                break;
-            }
-        }
-    }
-    Ok(to_page(page, height))
+    let page = DeadlinePage {
+        overdue: OVERDUE,
+        height,
+        after: start_after
+            .map(|id| load(deps, id).map(|r| (r.approval_deadline_height, r.id)))
+            .transpose()?,
+        limit,
+    };
+    let ids = page.list(Listing::Open(()), |(), min, max| {
+        Box::new(
+            AWAITING_APPROVER
+                .sub_prefix(&approver)
+                .keys(deps.storage, min, max, Order::Ascending)
+                .map(|key| key.map(|position| (position, position.1))),
+        )
+    })?;
+    let items = ids
+        .into_iter()
+        .map(|id| requests().load(deps.storage, id))
+        .collect::<StdResult<_>>()?;
+    Ok(to_page(items, height))
 }
 
 pub fn policy_evaluation(

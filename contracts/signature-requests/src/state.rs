@@ -1,6 +1,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Coin, Empty};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use mpc_contract_kit::deadline_list::{Overdue, Position};
 use mpc_interfaces::signature_requests::{
     PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestResponse,
 };
@@ -51,6 +52,9 @@ pub struct SignatureRequest {
     pub reject_reason: Option<String>,
 }
 
+/// A deadline height is the last height at which the request can still move.
+pub const OVERDUE: Overdue = Overdue::AfterDeadline;
+
 impl SignatureRequest {
     /// The status as seen at `height`: an open request past its current deadline is expired.
     /// A deadline height is the last height at which the request can still move.
@@ -61,9 +65,22 @@ impl SignatureRequest {
             _ => None,
         };
         match deadline {
-            Some(deadline) if height > deadline => SignRequestStatus::Expired,
+            Some(deadline) if OVERDUE.is_overdue(deadline, height) => SignRequestStatus::Expired,
             _ => self.status,
         }
+    }
+
+    /// The deadline the request is indexed by: the MPC deadline once it has one (pending, or
+    /// final after pending), else the approval deadline. An open request's is the deadline
+    /// [`status_at`](Self::status_at) checks; a final request's never changes.
+    pub fn deadline_height(&self) -> u64 {
+        self.mpc_deadline_height
+            .unwrap_or(self.approval_deadline_height)
+    }
+
+    /// Where the request sits in the deadline-ordered `keyring_status` index.
+    pub fn position(&self) -> Position {
+        (self.deadline_height(), self.id)
     }
 
     pub fn evaluate(&self) -> Evaluation {
@@ -144,9 +161,14 @@ pub fn addr_strings(addrs: &[Addr]) -> Vec<String> {
     addrs.iter().map(|a| a.to_string()).collect()
 }
 
+/// Index key of a request: (keyring id, stored status, [`SignatureRequest::deadline_height`]).
+/// Ordering by deadline lets the `Partial` and `Pending` lists skip overdue requests with a range
+/// bound instead of a scan (see `mpc_contract_kit::deadline_list`).
+pub type KeyringStatusDeadline = (u64, String, u64);
+
 pub struct RequestIndexes<'a> {
-    /// (keyring, stored status): the connector's work list.
-    pub keyring_status: MultiIndex<'a, (u64, String), SignatureRequest, u64>,
+    /// The connector's work list, ordered by deadline within a stored status.
+    pub keyring_status: MultiIndex<'a, KeyringStatusDeadline, SignatureRequest, u64>,
     pub key: MultiIndex<'a, u64, SignatureRequest, u64>,
     pub workspace: MultiIndex<'a, u64, SignatureRequest, u64>,
     pub requester: MultiIndex<'a, Addr, SignatureRequest, u64>,
@@ -169,7 +191,13 @@ pub fn requests<'a>() -> IndexedMap<u64, SignatureRequest, RequestIndexes<'a>> {
         "requests",
         RequestIndexes {
             keyring_status: MultiIndex::new(
-                |_pk, r: &SignatureRequest| (r.keyring_id, r.status.as_str().to_string()),
+                |_pk, r: &SignatureRequest| {
+                    (
+                        r.keyring_id,
+                        r.status.as_str().to_string(),
+                        r.deadline_height(),
+                    )
+                },
                 "requests",
                 "requests__keyring_status",
             ),
@@ -186,5 +214,7 @@ pub fn requests<'a>() -> IndexedMap<u64, SignatureRequest, RequestIndexes<'a>> {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const REQUEST_COUNT: Item<u64> = Item::new("request_count");
-/// (approver, request id) for every eligible approver who has not voted on a `partial` request.
-pub const AWAITING_APPROVER: Map<(&Addr, u64), Empty> = Map::new("awaiting_approver");
+/// (approver, approval deadline height, request id) for every eligible approver who has not
+/// voted on a `partial` request. Deadline-keyed so that the list skips the overdue requests (they
+/// read as expired) with a range bound; entries leave when the request leaves `partial`.
+pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), Empty> = Map::new("awaiting_approver");

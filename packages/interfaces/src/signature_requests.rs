@@ -114,7 +114,11 @@ pub enum QueryMsg {
     Config {},
     #[returns(SignatureRequestResponse)]
     Request { request_id: u64 },
-    /// The connector's work list: requests of a keyring in a status, over an index.
+    /// The connector's work list: requests of a keyring in a status, over an index, ordered by
+    /// deadline height, then id (the most urgent first). The deadline is the MPC deadline once
+    /// the request has one, else the approval deadline. `start_after` is the last id of the
+    /// previous page. An open request past its deadline reads as expired: it is listed under
+    /// `Expired`, not under `Partial` or `Pending`.
     #[returns(SignatureRequestsResponse)]
     RequestsByKeyring {
         keyring_id: u64,
@@ -140,7 +144,9 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// Open (`partial`) requests that `approver` may still approve or reject.
+    /// Open (`partial`) requests that `approver` may still approve or reject, ordered by
+    /// approval deadline height, then id (the most urgent first); `start_after` is the last id of
+    /// the previous page. Requests past their approval deadline read as expired and are left out.
     #[returns(SignatureRequestsResponse)]
     RequestsAwaitingApprover {
         approver: String,

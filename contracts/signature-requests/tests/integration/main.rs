@@ -4,6 +4,7 @@
 mod callbacks;
 mod flows;
 mod invariants;
+mod lists;
 mod migrate;
 mod refusals;
 mod suite;
