@@ -80,15 +80,23 @@ ensure_binaryen() {
 
 # cargo_wasm <manifest> <package> [extra cargo args]: one package at a time, never --workspace
 # (feature unification with other crates' `library` feature would strip the entry points).
+# Paths of the checkout and of the cargo registry end up in panic messages; mapping them to fixed
+# names makes the artifacts byte-identical wherever the repository is cloned, so anyone can
+# rebuild them and compare checksums.txt (scripts/test.sh does, against the committed ones).
+CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
+REPRODUCIBLE_FLAGS="--remap-path-prefix=$ROOT=/code --remap-path-prefix=$CARGO_HOME_DIR=/cargo"
+
 cargo_wasm() {
   local manifest="$1" package="$2"
   shift 2
   if [[ "$variant" == build-std ]]; then
-    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp" CARGO_TARGET_DIR="$CARGO_TARGET_DIR/build-std" \
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp $REPRODUCIBLE_FLAGS" \
+      CARGO_TARGET_DIR="$CARGO_TARGET_DIR/build-std" \
       cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" \
       -Zbuild-std=std,panic_abort "$@"
   else
-    cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" "$@"
+    RUSTFLAGS="$REPRODUCIBLE_FLAGS" \
+      cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" "$@"
   fi
 }
 

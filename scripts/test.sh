@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mpc-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
 step "toolchain and system packages"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -38,6 +39,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 if [ -x scripts/build-wasm.sh ]; then
   step "wasm artifacts (built, lowered, validated by the VM tests below)"
   scripts/build-wasm.sh
+  # The build is reproducible (paths remapped), so the committed artifacts must be exactly what
+  # this source builds: operators upload artifacts/ and compare checksums.txt.
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet -- artifacts/; then
+    git diff --stat -- artifacts/ >&2
+    echo "artifacts/ differ from what the source builds: run scripts/build-wasm.sh and commit them" >&2
+    exit 1
+  fi
 fi
 
 step "building the tests (while wasmd may still be building)"
@@ -53,3 +61,4 @@ tail -n 1 "$wasmd_log"
 
 step "tests"
 cargo test --workspace --locked --no-fail-fast
+step "done"
