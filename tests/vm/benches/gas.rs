@@ -245,6 +245,25 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         );
         scaling.push((target, first_page, middle_page));
     }
+
+    // Every stored request left to expire unsettled, then 10 live ones: the connector's pending
+    // page must not pay for the overdue ones (they are skipped by a range bound, not a scan).
+    let config: sr::ConfigResponse = suite
+        .chain
+        .query(&suite.signatures, &sr::QueryMsg::Config {})
+        .unwrap();
+    suite.chain.advance_blocks(config.mpc_timeout_blocks + 1);
+    for i in 0..10 {
+        suite
+            .request_signature(bulk_key, vec![hash(stored + 1 + i)])
+            .unwrap();
+    }
+    let (n, live_page) = pending_page(&suite, bulk_keyring, None, 10);
+    assert_eq!(n, 10, "the live requests, none of the overdue ones");
+    table.add(
+        format!("RequestsByKeyring pending, first 10 (the live ones) with {stored} overdue unsettled"),
+        live_page,
+    );
     table.render(out);
     let mut totals = vec![("seed".to_string(), seed)];
     for (target, first, middle) in scaling {
