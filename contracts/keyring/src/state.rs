@@ -334,6 +334,78 @@ mod tests {
         assert_eq!(request(3, 5, &[fail(), fail()]).outcome(), Outcome::Open);
     }
 
+    /// The stored JSON of each record, every field set: field names and order are the storage
+    /// layout, which must not change without a migration.
+    #[test]
+    fn stored_layouts_are_pinned() {
+        use cosmwasm_std::{coin, from_json, to_json_string};
+        let addr = Addr::unchecked;
+
+        let keyring = Keyring {
+            id: 1,
+            creator: addr("creator"),
+            description: "d".to_string(),
+            admins: vec![addr("creator")],
+            parties: vec![addr("p1"), addr("p2")],
+            party_threshold: 2,
+            key_req_fee: vec![coin(3, "uatom")],
+            sig_req_fee: vec![coin(4, "uatom")],
+            active: true,
+        };
+        let json = concat!(
+            r#"{"id":1,"creator":"creator","description":"d","admins":["creator"],"#,
+            r#""parties":["p1","p2"],"party_threshold":2,"#,
+            r#""key_req_fee":[{"denom":"uatom","amount":"3"}],"#,
+            r#""sig_req_fee":[{"denom":"uatom","amount":"4"}],"active":true}"#
+        );
+        assert_eq!(to_json_string(&keyring).unwrap(), json);
+        assert_eq!(from_json::<Keyring>(json).unwrap(), keyring);
+
+        let mut request = request(1, 2, &[]);
+        request.answers = vec![PartyKeyAnswer {
+            party: addr("p0"),
+            result: KeyResult::Success {
+                public_key: Binary::from(vec![7, 7, 7]),
+            },
+            height: 1,
+        }];
+        request.status = KeyRequestStatus::Fulfilled;
+        request.fee = vec![coin(3, "uatom")];
+        request.sign_policy = Some(Policy::any_owner());
+        request.key_id = Some(5);
+        request.reject_reason = Some("no".to_string());
+        let json = concat!(
+            r#"{"id":1,"workspace_id":1,"keyring_id":1,"requester":"owner","#,
+            r#""key_type":"ecdsa_secp256k1","status":"fulfilled","parties":["p0","p1"],"#,
+            r#""party_threshold":1,"#,
+            r#""answers":[{"party":"p0","result":{"success":{"public_key":"BwcH"}},"height":1}],"#,
+            r#""fee":[{"denom":"uatom","amount":"3"}],"sign_policy":{"owners":{"threshold":null}},"#,
+            r#""created_height":1,"deadline_height":10,"key_id":5,"reject_reason":"no"}"#
+        );
+        assert_eq!(to_json_string(&request).unwrap(), json);
+        assert_eq!(from_json::<KeyRequest>(json).unwrap(), request);
+
+        let key = Key {
+            id: 5,
+            workspace_id: 1,
+            keyring_id: 1,
+            key_type: KeyType::EddsaEd25519,
+            public_key: Binary::from(vec![7, 7, 7]),
+            parties: vec![addr("p0")],
+            party_threshold: 1,
+            sign_policy: Some(Policy::any_owner()),
+            request_id: 1,
+            created_height: 2,
+        };
+        let json = concat!(
+            r#"{"id":5,"workspace_id":1,"keyring_id":1,"key_type":"eddsa_ed25519","#,
+            r#""public_key":"BwcH","parties":["p0"],"party_threshold":1,"#,
+            r#""sign_policy":{"owners":{"threshold":null}},"request_id":1,"created_height":2}"#
+        );
+        assert_eq!(to_json_string(&key).unwrap(), json);
+        assert_eq!(from_json::<Key>(json).unwrap(), key);
+    }
+
     #[test]
     fn overdue_pending_reads_as_expired() {
         let r = request(1, 1, &[]);

@@ -218,3 +218,60 @@ pub const REQUEST_COUNT: Item<u64> = Item::new("request_count");
 /// voted on a `partial` request. Deadline-keyed so that the list skips the overdue requests (they
 /// read as expired) with a range bound; entries leave when the request leaves `partial`.
 pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), Empty> = Map::new("awaiting_approver");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::{coin, from_json, to_json_string};
+
+    /// The stored JSON of a request, every field set: its field names and order are the storage
+    /// layout, which must not change without a migration.
+    #[test]
+    fn stored_layout_is_pinned() {
+        let addr = Addr::unchecked;
+        let request = SignatureRequest {
+            id: 1,
+            key_id: 2,
+            keyring_id: 3,
+            workspace_id: 4,
+            key_type: KeyType::EddsaEd25519,
+            public_key: Binary::from(vec![1, 2]),
+            requester: addr("owner"),
+            items: vec![Binary::from(vec![3])],
+            status: SignRequestStatus::Fulfilled,
+            policy: Policy::any_owner(),
+            owners: vec![addr("owner")],
+            approvals: vec![addr("owner")],
+            rejections: vec![addr("other")],
+            parties: vec![addr("p1"), addr("p2")],
+            party_threshold: 1,
+            answers: vec![PartySignAnswer {
+                party: addr("p1"),
+                result: SignResult::Success {
+                    signatures: vec![Binary::from(vec![4])],
+                },
+                height: 9,
+            }],
+            signatures: Some(vec![Binary::from(vec![4])]),
+            fee: vec![coin(5, "uatom")],
+            callback: Some(addr("caller")),
+            created_height: 6,
+            approval_deadline_height: 7,
+            mpc_timeout_blocks: 8,
+            mpc_deadline_height: Some(10),
+            reject_reason: Some("no".to_string()),
+        };
+        let json = concat!(
+            r#"{"id":1,"key_id":2,"keyring_id":3,"workspace_id":4,"key_type":"eddsa_ed25519","#,
+            r#""public_key":"AQI=","requester":"owner","items":["Aw=="],"status":"fulfilled","#,
+            r#""policy":{"owners":{"threshold":null}},"owners":["owner"],"approvals":["owner"],"#,
+            r#""rejections":["other"],"parties":["p1","p2"],"party_threshold":1,"#,
+            r#""answers":[{"party":"p1","result":{"success":{"signatures":["BA=="]}},"height":9}],"#,
+            r#""signatures":["BA=="],"fee":[{"denom":"uatom","amount":"5"}],"callback":"caller","#,
+            r#""created_height":6,"approval_deadline_height":7,"mpc_timeout_blocks":8,"#,
+            r#""mpc_deadline_height":10,"reject_reason":"no"}"#
+        );
+        assert_eq!(to_json_string(&request).unwrap(), json);
+        assert_eq!(from_json::<SignatureRequest>(json).unwrap(), request);
+    }
+}
