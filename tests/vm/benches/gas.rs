@@ -261,7 +261,9 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
     let (n, live_page) = pending_page(&suite, bulk_keyring, None, 10);
     assert_eq!(n, 10, "the live requests, none of the overdue ones");
     table.add(
-        format!("RequestsByKeyring pending, first 10 (the live ones) with {stored} overdue unsettled"),
+        format!(
+            "RequestsByKeyring pending, first 10 (the live ones) with {stored} overdue unsettled"
+        ),
         live_page,
     );
     table.render(out);
