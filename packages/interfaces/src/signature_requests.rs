@@ -216,7 +216,8 @@ pub struct SignatureRequest {
 }
 
 /// What `QueryMsg::Request` returns: a [`SignatureRequest`] with its status as seen at the query's
-/// height (the schema's name for it).
+/// height (the schema's name for it). Since the response became the stored record it also carries
+/// `mpc_timeout_blocks`, which the separate response struct left out.
 pub type SignatureRequestResponse = SignatureRequest;
 
 #[cw_serde]
