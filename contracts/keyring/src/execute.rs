@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ContractError;
 use crate::state::{
-    key_requests, keys, next_id, Key, KeyRequest, Keyring, Outcome, CONFIG, KEYRINGS,
-    LAST_KEYRING_ID, LAST_KEY_ID, LAST_KEY_REQUEST_ID,
+    key_requests, keys, next_id, Key, KeyRequest, KeyRequestExt, Keyring, Outcome, CONFIG,
+    KEYRINGS, LAST_KEYRING_ID, LAST_KEY_ID, LAST_KEY_REQUEST_ID,
 };
 use crate::validate;
 

@@ -7,7 +7,7 @@ use mpc_interfaces::keyring::{
 };
 
 use crate::error::ContractError;
-use crate::state::{key_requests, keys, KeyRequest, CONFIG, KEYRINGS, OVERDUE};
+use crate::state::{key_requests, keys, KeyRequest, KeyRequestExt, CONFIG, KEYRINGS, OVERDUE};
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
@@ -20,7 +20,6 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
 pub fn keyring(deps: Deps, keyring_id: u64) -> Result<KeyringResponse, ContractError> {
     KEYRINGS
         .may_load(deps.storage, keyring_id)?
-        .map(Into::into)
         .ok_or(ContractError::KeyringNotFound { keyring_id })
 }
 
@@ -46,7 +45,7 @@ pub fn key_request(
     env: Env,
     request_id: u64,
 ) -> Result<KeyRequestResponse, ContractError> {
-    Ok(load_key_request(deps.storage, request_id)?.to_response(env.block.height))
+    Ok(load_key_request(deps.storage, request_id)?.into_response(env.block.height))
 }
 
 /// Pages a keyring's requests in `status` as seen now, ordered by (deadline height, id).
@@ -93,14 +92,16 @@ pub fn key_requests_by_keyring(
         )
     })?;
     Ok(KeyRequestsResponse {
-        requests: requests.iter().map(|r| r.to_response(height)).collect(),
+        requests: requests
+            .into_iter()
+            .map(|r| r.into_response(height))
+            .collect(),
     })
 }
 
 pub fn key(deps: Deps, key_id: u64) -> Result<KeyResponse, ContractError> {
     keys()
         .may_load(deps.storage, key_id)?
-        .map(Into::into)
         .ok_or(ContractError::KeyNotFound { key_id })
 }
 

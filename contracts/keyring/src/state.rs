@@ -1,12 +1,11 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Coin, StdResult, Storage};
+use cosmwasm_std::{Addr, Binary, StdResult, Storage};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use mpc_contract_kit::deadline_list::{Overdue, Position};
-use mpc_interfaces::keyring::{
-    KeyRequestResponse, KeyRequestStatus, KeyResponse, KeyResult, KeyringResponse, PartyKeyAnswer,
-};
-use mpc_interfaces::KeyType;
-use mpc_policy::Policy;
+/// The stored records are the interface's types: queries return them as they are stored (a key
+/// request with its status as seen at the query's height, see [`KeyRequestExt::into_response`]).
+pub use mpc_interfaces::keyring::{Key, KeyRequest, Keyring};
+use mpc_interfaces::keyring::{KeyRequestStatus, KeyResult};
 
 #[cw_serde]
 pub struct Config {
@@ -28,62 +27,7 @@ pub fn next_id(storage: &mut dyn Storage, counter: &Item<u64>) -> StdResult<u64>
     Ok(id)
 }
 
-#[cw_serde]
-pub struct Keyring {
-    pub id: u64,
-    pub creator: Addr,
-    pub description: String,
-    pub admins: Vec<Addr>,
-    pub parties: Vec<Addr>,
-    pub party_threshold: u32,
-    /// Sorted by denom, no zero amounts, no duplicate denoms.
-    pub key_req_fee: Vec<Coin>,
-    pub sig_req_fee: Vec<Coin>,
-    pub active: bool,
-}
-
 pub const KEYRINGS: Map<u64, Keyring> = Map::new("keyrings");
-
-impl From<Keyring> for KeyringResponse {
-    fn from(k: Keyring) -> Self {
-        KeyringResponse {
-            id: k.id,
-            creator: k.creator,
-            description: k.description,
-            admins: k.admins,
-            parties: k.parties,
-            party_threshold: k.party_threshold,
-            key_req_fee: k.key_req_fee,
-            sig_req_fee: k.sig_req_fee,
-            active: k.active,
-        }
-    }
-}
-
-#[cw_serde]
-pub struct KeyRequest {
-    pub id: u64,
-    pub workspace_id: u64,
-    pub keyring_id: u64,
-    pub requester: Addr,
-    pub key_type: KeyType,
-    /// As stored: a pending request past its deadline stays `Pending` here until it is settled;
-    /// use [`KeyRequest::status_at`] for what everybody sees.
-    pub status: KeyRequestStatus,
-    /// Snapshot of the keyring's parties and threshold when the request was made.
-    pub parties: Vec<Addr>,
-    pub party_threshold: u32,
-    /// At most one per party, in the order they arrived.
-    pub answers: Vec<PartyKeyAnswer>,
-    /// Held by the contract until the request ends.
-    pub fee: Vec<Coin>,
-    pub sign_policy: Option<Policy>,
-    pub created_height: u64,
-    /// Last height at which answers are taken.
-    pub deadline_height: u64,
-    pub key_id: Option<u64>,
-    pub reject_reason: Option<String>,
-}
 
 /// Where the answers so far leave a pending request.
 #[derive(Debug, PartialEq)]
@@ -102,18 +46,37 @@ pub enum Outcome {
 /// A key request's deadline height is the last height at which answers are taken.
 pub const OVERDUE: Overdue = Overdue::AfterDeadline;
 
-impl KeyRequest {
-    pub fn is_overdue(&self, height: u64) -> bool {
+/// The keyring's rules over a stored key request.
+pub trait KeyRequestExt {
+    /// Whether answers are no longer taken at `height`.
+    fn is_overdue(&self, height: u64) -> bool;
+
+    /// Where the request sits in the deadline-ordered `by_keyring_status` index.
+    fn position(&self) -> Position;
+
+    /// The status as seen at `height`: an overdue pending request reads as expired.
+    fn status_at(&self, height: u64) -> KeyRequestStatus;
+
+    fn has_answered(&self, party: &Addr) -> bool;
+
+    /// Groups the successful answers by public key and decides whether the key exists, can no
+    /// longer exist, or may still come. Failures and minority keys count against the threshold.
+    fn outcome(&self) -> Outcome;
+
+    /// The request as queries return it: its status as seen at `height`.
+    fn into_response(self, height: u64) -> KeyRequest;
+}
+
+impl KeyRequestExt for KeyRequest {
+    fn is_overdue(&self, height: u64) -> bool {
         OVERDUE.is_overdue(self.deadline_height, height)
     }
 
-    /// Where the request sits in the deadline-ordered `by_keyring_status` index.
-    pub fn position(&self) -> Position {
+    fn position(&self) -> Position {
         (self.deadline_height, self.id)
     }
 
-    /// The status as seen at `height`: an overdue pending request reads as expired.
-    pub fn status_at(&self, height: u64) -> KeyRequestStatus {
+    fn status_at(&self, height: u64) -> KeyRequestStatus {
         if self.status == KeyRequestStatus::Pending && self.is_overdue(height) {
             KeyRequestStatus::Expired
         } else {
@@ -121,13 +84,11 @@ impl KeyRequest {
         }
     }
 
-    pub fn has_answered(&self, party: &Addr) -> bool {
+    fn has_answered(&self, party: &Addr) -> bool {
         self.answers.iter().any(|a| a.party == *party)
     }
 
-    /// Groups the successful answers by public key and decides whether the key exists, can no
-    /// longer exist, or may still come. Failures and minority keys count against the threshold.
-    pub fn outcome(&self) -> Outcome {
+    fn outcome(&self) -> Outcome {
         let threshold = self.party_threshold as usize;
         // (key, parties that gave it), in order of first appearance; at most MAX_PARTIES groups.
         let mut groups: Vec<(&Binary, Vec<Addr>)> = Vec::new();
@@ -158,23 +119,10 @@ impl KeyRequest {
         Outcome::Open
     }
 
-    pub fn to_response(&self, height: u64) -> KeyRequestResponse {
-        KeyRequestResponse {
-            id: self.id,
-            workspace_id: self.workspace_id,
-            keyring_id: self.keyring_id,
-            requester: self.requester.clone(),
-            key_type: self.key_type,
+    fn into_response(self, height: u64) -> KeyRequest {
+        KeyRequest {
             status: self.status_at(height),
-            parties: self.parties.clone(),
-            party_threshold: self.party_threshold,
-            answers: self.answers.clone(),
-            fee: self.fee.clone(),
-            sign_policy: self.sign_policy.clone(),
-            created_height: self.created_height,
-            deadline_height: self.deadline_height,
-            key_id: self.key_id,
-            reject_reason: self.reject_reason.clone(),
+            ..self
         }
     }
 }
@@ -213,38 +161,6 @@ pub fn key_requests<'a>() -> IndexedMap<u64, KeyRequest, KeyRequestIndexes<'a>> 
     )
 }
 
-#[cw_serde]
-pub struct Key {
-    pub id: u64,
-    pub workspace_id: u64,
-    pub keyring_id: u64,
-    pub key_type: KeyType,
-    pub public_key: Binary,
-    /// The keyring's parties and threshold when the key was requested: they sign with it.
-    pub parties: Vec<Addr>,
-    pub party_threshold: u32,
-    pub sign_policy: Option<Policy>,
-    pub request_id: u64,
-    pub created_height: u64,
-}
-
-impl From<Key> for KeyResponse {
-    fn from(k: Key) -> Self {
-        KeyResponse {
-            id: k.id,
-            workspace_id: k.workspace_id,
-            keyring_id: k.keyring_id,
-            key_type: k.key_type,
-            public_key: k.public_key,
-            parties: k.parties,
-            party_threshold: k.party_threshold,
-            sign_policy: k.sign_policy,
-            request_id: k.request_id,
-            created_height: k.created_height,
-        }
-    }
-}
-
 pub struct KeyIndexes<'a> {
     pub by_workspace: MultiIndex<'a, u64, Key, u64>,
 }
@@ -268,6 +184,9 @@ pub fn keys<'a>() -> IndexedMap<u64, Key, KeyIndexes<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mpc_interfaces::keyring::PartyKeyAnswer;
+    use mpc_interfaces::KeyType;
+    use mpc_policy::Policy;
 
     fn request(threshold: u32, parties: usize, answers: &[KeyResult]) -> KeyRequest {
         let parties: Vec<Addr> = (0..parties)
@@ -334,10 +253,92 @@ mod tests {
         assert_eq!(request(3, 5, &[fail(), fail()]).outcome(), Outcome::Open);
     }
 
+    /// The stored JSON of each record, every field set: field names and order are the storage
+    /// layout, which must not change without a migration.
+    #[test]
+    fn stored_layouts_are_pinned() {
+        use cosmwasm_std::{coin, from_json, to_json_string};
+        let addr = Addr::unchecked;
+
+        let keyring = Keyring {
+            id: 1,
+            creator: addr("creator"),
+            description: "d".to_string(),
+            admins: vec![addr("creator")],
+            parties: vec![addr("p1"), addr("p2")],
+            party_threshold: 2,
+            key_req_fee: vec![coin(3, "uatom")],
+            sig_req_fee: vec![coin(4, "uatom")],
+            active: true,
+        };
+        let json = concat!(
+            r#"{"id":1,"creator":"creator","description":"d","admins":["creator"],"#,
+            r#""parties":["p1","p2"],"party_threshold":2,"#,
+            r#""key_req_fee":[{"denom":"uatom","amount":"3"}],"#,
+            r#""sig_req_fee":[{"denom":"uatom","amount":"4"}],"active":true}"#
+        );
+        assert_eq!(to_json_string(&keyring).unwrap(), json);
+        assert_eq!(from_json::<Keyring>(json).unwrap(), keyring);
+
+        let mut request = request(1, 2, &[]);
+        request.answers = vec![PartyKeyAnswer {
+            party: addr("p0"),
+            result: KeyResult::Success {
+                public_key: Binary::from(vec![7, 7, 7]),
+            },
+            height: 1,
+        }];
+        request.status = KeyRequestStatus::Fulfilled;
+        request.fee = vec![coin(3, "uatom")];
+        request.sign_policy = Some(Policy::any_owner());
+        request.key_id = Some(5);
+        request.reject_reason = Some("no".to_string());
+        let json = concat!(
+            r#"{"id":1,"workspace_id":1,"keyring_id":1,"requester":"owner","#,
+            r#""key_type":"ecdsa_secp256k1","status":"fulfilled","parties":["p0","p1"],"#,
+            r#""party_threshold":1,"#,
+            r#""answers":[{"party":"p0","result":{"success":{"public_key":"BwcH"}},"height":1}],"#,
+            r#""fee":[{"denom":"uatom","amount":"3"}],"sign_policy":{"owners":{"threshold":null}},"#,
+            r#""created_height":1,"deadline_height":10,"key_id":5,"reject_reason":"no"}"#
+        );
+        assert_eq!(to_json_string(&request).unwrap(), json);
+        assert_eq!(from_json::<KeyRequest>(json).unwrap(), request);
+
+        let key = Key {
+            id: 5,
+            workspace_id: 1,
+            keyring_id: 1,
+            key_type: KeyType::EddsaEd25519,
+            public_key: Binary::from(vec![7, 7, 7]),
+            parties: vec![addr("p0")],
+            party_threshold: 1,
+            sign_policy: Some(Policy::any_owner()),
+            request_id: 1,
+            created_height: 2,
+        };
+        let json = concat!(
+            r#"{"id":5,"workspace_id":1,"keyring_id":1,"key_type":"eddsa_ed25519","#,
+            r#""public_key":"BwcH","parties":["p0"],"party_threshold":1,"#,
+            r#""sign_policy":{"owners":{"threshold":null}},"request_id":1,"created_height":2}"#
+        );
+        assert_eq!(to_json_string(&key).unwrap(), json);
+        assert_eq!(from_json::<Key>(json).unwrap(), key);
+    }
+
     #[test]
     fn overdue_pending_reads_as_expired() {
         let r = request(1, 1, &[]);
         assert_eq!(r.status_at(10), KeyRequestStatus::Pending);
         assert_eq!(r.status_at(11), KeyRequestStatus::Expired);
+        assert_eq!(r.clone().into_response(10), r);
+        let response = r.clone().into_response(11);
+        assert_eq!(response.status, KeyRequestStatus::Expired);
+        assert_eq!(
+            KeyRequest {
+                status: KeyRequestStatus::Pending,
+                ..response
+            },
+            r
+        );
     }
 }

@@ -15,7 +15,9 @@ use mpc_interfaces::workspace::{
 use mpc_interfaces::KeyType;
 
 use crate::error::ContractError;
-use crate::state::{requests, SignatureRequest, AWAITING_APPROVER, CONFIG, REQUEST_COUNT};
+use crate::state::{
+    requests, SignatureRequest, SignatureRequestExt, AWAITING_APPROVER, CONFIG, REQUEST_COUNT,
+};
 
 /// Gas a callback receiver may use; a receiver that needs more fails alone (see `reply`).
 pub const CALLBACK_GAS_LIMIT: u64 = 1_000_000;

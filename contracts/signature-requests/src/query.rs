@@ -7,7 +7,9 @@ use mpc_interfaces::signature_requests::{
 };
 
 use crate::error::ContractError;
-use crate::state::{requests, SignatureRequest, AWAITING_APPROVER, CONFIG, OVERDUE};
+use crate::state::{
+    requests, SignatureRequest, SignatureRequestExt, AWAITING_APPROVER, CONFIG, OVERDUE,
+};
 
 pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
@@ -24,11 +26,11 @@ pub fn request(
     env: Env,
     request_id: u64,
 ) -> Result<SignatureRequestResponse, ContractError> {
-    Ok(load(deps, request_id)?.to_response(env.block.height))
+    Ok(load(deps, request_id)?.into_response(env.block.height))
 }
 
 /// Requests of a keyring that read as `status` now, ordered by (deadline height, id); see
-/// [`SignatureRequest::deadline_height`]. An open request past its deadline is listed under
+/// [`SignatureRequestExt::deadline_height`]. An open request past its deadline is listed under
 /// `Expired`, not under its stored status, so the connector's `Pending` list holds only requests
 /// it can still answer.
 ///
@@ -189,6 +191,6 @@ fn load(deps: Deps, request_id: u64) -> Result<SignatureRequest, ContractError> 
 
 fn to_page(items: Vec<SignatureRequest>, height: u64) -> SignatureRequestsResponse {
     SignatureRequestsResponse {
-        requests: items.iter().map(|r| r.to_response(height)).collect(),
+        requests: items.into_iter().map(|r| r.into_response(height)).collect(),
     }
 }

@@ -1,12 +1,12 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Coin, Empty};
+use cosmwasm_std::{Addr, Empty};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use mpc_contract_kit::deadline_list::{Overdue, Position};
-use mpc_interfaces::signature_requests::{
-    PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestResponse,
-};
-use mpc_interfaces::KeyType;
-use mpc_policy::{Ballots, Evaluation, Policy};
+/// The stored request is the interface's type: queries return it as stored, with its status as
+/// seen at the query's height (see [`SignatureRequestExt::into_response`]).
+pub use mpc_interfaces::signature_requests::SignatureRequest;
+use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult};
+use mpc_policy::{Ballots, Evaluation};
 
 #[cw_serde]
 pub struct Config {
@@ -18,47 +18,45 @@ pub struct Config {
     pub mpc_timeout_blocks: u64,
 }
 
-/// A signature request as stored. `status` is the stored one; an open request past its deadline
-/// reads as expired (see [`SignatureRequest::status_at`]) until `Expire` settles it.
-#[cw_serde]
-pub struct SignatureRequest {
-    pub id: u64,
-    pub key_id: u64,
-    pub keyring_id: u64,
-    pub workspace_id: u64,
-    pub key_type: KeyType,
-    pub public_key: Binary,
-    pub requester: Addr,
-    pub items: Vec<Binary>,
-    pub status: SignRequestStatus,
-    /// Policy and owners as they were at creation: later workspace changes don't move the goalposts.
-    pub policy: Policy,
-    pub owners: Vec<Addr>,
-    pub approvals: Vec<Addr>,
-    pub rejections: Vec<Addr>,
-    /// Parties and threshold recorded on the key.
-    pub parties: Vec<Addr>,
-    pub party_threshold: u32,
-    pub answers: Vec<PartySignAnswer>,
-    pub signatures: Option<Vec<Binary>>,
-    /// What the requester paid; held until the request ends.
-    pub fee: Vec<Coin>,
-    pub callback: Option<Addr>,
-    pub created_height: u64,
-    pub approval_deadline_height: u64,
-    /// Kept so the MPC deadline can be set when approvals complete later.
-    pub mpc_timeout_blocks: u64,
-    pub mpc_deadline_height: Option<u64>,
-    pub reject_reason: Option<String>,
-}
-
 /// A deadline height is the last height at which the request can still move.
 pub const OVERDUE: Overdue = Overdue::AfterDeadline;
 
-impl SignatureRequest {
+/// The contract's rules over a stored request.
+pub trait SignatureRequestExt {
     /// The status as seen at `height`: an open request past its current deadline is expired.
     /// A deadline height is the last height at which the request can still move.
-    pub fn status_at(&self, height: u64) -> SignRequestStatus {
+    fn status_at(&self, height: u64) -> SignRequestStatus;
+
+    /// The deadline the request is indexed by: the MPC deadline once it has one (pending, or
+    /// final after pending), else the approval deadline. An open request's is the deadline
+    /// [`status_at`](Self::status_at) checks; a final request's never changes.
+    fn deadline_height(&self) -> u64;
+
+    /// Where the request sits in the deadline-ordered `keyring_status` index.
+    fn position(&self) -> Position;
+
+    fn evaluate(&self) -> Evaluation;
+
+    fn is_eligible(&self, address: &Addr) -> bool;
+
+    /// Everyone the snapshot policy lets vote, voted or not.
+    fn eligible_approvers(&self) -> Vec<String>;
+
+    fn has_voted(&self, address: &Addr) -> bool;
+
+    fn has_answered(&self, party: &Addr) -> bool;
+
+    /// Parties whose answer was a (verified) signature set, in answer order.
+    fn successful_parties(&self) -> Vec<Addr>;
+
+    fn failure_count(&self) -> usize;
+
+    /// The request as queries return it: its status as seen at `height`.
+    fn into_response(self, height: u64) -> SignatureRequest;
+}
+
+impl SignatureRequestExt for SignatureRequest {
+    fn status_at(&self, height: u64) -> SignRequestStatus {
         let deadline = match self.status {
             SignRequestStatus::Partial => Some(self.approval_deadline_height),
             SignRequestStatus::Pending => self.mpc_deadline_height,
@@ -70,20 +68,16 @@ impl SignatureRequest {
         }
     }
 
-    /// The deadline the request is indexed by: the MPC deadline once it has one (pending, or
-    /// final after pending), else the approval deadline. An open request's is the deadline
-    /// [`status_at`](Self::status_at) checks; a final request's never changes.
-    pub fn deadline_height(&self) -> u64 {
+    fn deadline_height(&self) -> u64 {
         self.mpc_deadline_height
             .unwrap_or(self.approval_deadline_height)
     }
 
-    /// Where the request sits in the deadline-ordered `keyring_status` index.
-    pub fn position(&self) -> Position {
+    fn position(&self) -> Position {
         (self.deadline_height(), self.id)
     }
 
-    pub fn evaluate(&self) -> Evaluation {
+    fn evaluate(&self) -> Evaluation {
         let owners = addr_strings(&self.owners);
         let approvals = addr_strings(&self.approvals);
         let rejections = addr_strings(&self.rejections);
@@ -94,26 +88,24 @@ impl SignatureRequest {
         })
     }
 
-    pub fn is_eligible(&self, address: &Addr) -> bool {
+    fn is_eligible(&self, address: &Addr) -> bool {
         self.policy
             .is_eligible(address.as_str(), &addr_strings(&self.owners))
     }
 
-    /// Everyone the snapshot policy lets vote, voted or not.
-    pub fn eligible_approvers(&self) -> Vec<String> {
+    fn eligible_approvers(&self) -> Vec<String> {
         self.policy.eligible(&addr_strings(&self.owners))
     }
 
-    pub fn has_voted(&self, address: &Addr) -> bool {
+    fn has_voted(&self, address: &Addr) -> bool {
         self.approvals.contains(address) || self.rejections.contains(address)
     }
 
-    pub fn has_answered(&self, party: &Addr) -> bool {
+    fn has_answered(&self, party: &Addr) -> bool {
         self.answers.iter().any(|a| a.party == *party)
     }
 
-    /// Parties whose answer was a (verified) signature set, in answer order.
-    pub fn successful_parties(&self) -> Vec<Addr> {
+    fn successful_parties(&self) -> Vec<Addr> {
         self.answers
             .iter()
             .filter(|a| matches!(a.result, SignResult::Success { .. }))
@@ -121,38 +113,17 @@ impl SignatureRequest {
             .collect()
     }
 
-    pub fn failure_count(&self) -> usize {
+    fn failure_count(&self) -> usize {
         self.answers
             .iter()
             .filter(|a| matches!(a.result, SignResult::Failure { .. }))
             .count()
     }
 
-    pub fn to_response(&self, height: u64) -> SignatureRequestResponse {
-        SignatureRequestResponse {
-            id: self.id,
-            key_id: self.key_id,
-            keyring_id: self.keyring_id,
-            workspace_id: self.workspace_id,
-            key_type: self.key_type,
-            public_key: self.public_key.clone(),
-            requester: self.requester.clone(),
-            items: self.items.clone(),
+    fn into_response(self, height: u64) -> SignatureRequest {
+        SignatureRequest {
             status: self.status_at(height),
-            policy: self.policy.clone(),
-            owners: self.owners.clone(),
-            approvals: self.approvals.clone(),
-            rejections: self.rejections.clone(),
-            parties: self.parties.clone(),
-            party_threshold: self.party_threshold,
-            answers: self.answers.clone(),
-            signatures: self.signatures.clone(),
-            fee: self.fee.clone(),
-            callback: self.callback.clone(),
-            created_height: self.created_height,
-            approval_deadline_height: self.approval_deadline_height,
-            mpc_deadline_height: self.mpc_deadline_height,
-            reject_reason: self.reject_reason.clone(),
+            ..self
         }
     }
 }
@@ -161,7 +132,7 @@ pub fn addr_strings(addrs: &[Addr]) -> Vec<String> {
     addrs.iter().map(|a| a.to_string()).collect()
 }
 
-/// Index key of a request: (keyring id, stored status, [`SignatureRequest::deadline_height`]).
+/// Index key of a request: (keyring id, stored status, [`SignatureRequestExt::deadline_height`]).
 /// Ordering by deadline lets the `Partial` and `Pending` lists skip overdue requests with a range
 /// bound instead of a scan (see `mpc_contract_kit::deadline_list`).
 pub type KeyringStatusDeadline = (u64, String, u64);
@@ -218,3 +189,85 @@ pub const REQUEST_COUNT: Item<u64> = Item::new("request_count");
 /// voted on a `partial` request. Deadline-keyed so that the list skips the overdue requests (they
 /// read as expired) with a range bound; entries leave when the request leaves `partial`.
 pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), Empty> = Map::new("awaiting_approver");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::{coin, from_json, to_json_string, Binary};
+    use mpc_interfaces::signature_requests::PartySignAnswer;
+    use mpc_interfaces::KeyType;
+    use mpc_policy::Policy;
+
+    /// A request with every field set.
+    fn request() -> SignatureRequest {
+        let addr = Addr::unchecked;
+        SignatureRequest {
+            id: 1,
+            key_id: 2,
+            keyring_id: 3,
+            workspace_id: 4,
+            key_type: KeyType::EddsaEd25519,
+            public_key: Binary::from(vec![1, 2]),
+            requester: addr("owner"),
+            items: vec![Binary::from(vec![3])],
+            status: SignRequestStatus::Fulfilled,
+            policy: Policy::any_owner(),
+            owners: vec![addr("owner")],
+            approvals: vec![addr("owner")],
+            rejections: vec![addr("other")],
+            parties: vec![addr("p1"), addr("p2")],
+            party_threshold: 1,
+            answers: vec![PartySignAnswer {
+                party: addr("p1"),
+                result: SignResult::Success {
+                    signatures: vec![Binary::from(vec![4])],
+                },
+                height: 9,
+            }],
+            signatures: Some(vec![Binary::from(vec![4])]),
+            fee: vec![coin(5, "uatom")],
+            callback: Some(addr("caller")),
+            created_height: 6,
+            approval_deadline_height: 7,
+            mpc_timeout_blocks: 8,
+            mpc_deadline_height: Some(10),
+            reject_reason: Some("no".to_string()),
+        }
+    }
+
+    /// The stored JSON of a request: its field names and order are the storage layout, which must
+    /// not change without a migration.
+    #[test]
+    fn stored_layout_is_pinned() {
+        let request = request();
+        let json = concat!(
+            r#"{"id":1,"key_id":2,"keyring_id":3,"workspace_id":4,"key_type":"eddsa_ed25519","#,
+            r#""public_key":"AQI=","requester":"owner","items":["Aw=="],"status":"fulfilled","#,
+            r#""policy":{"owners":{"threshold":null}},"owners":["owner"],"approvals":["owner"],"#,
+            r#""rejections":["other"],"parties":["p1","p2"],"party_threshold":1,"#,
+            r#""answers":[{"party":"p1","result":{"success":{"signatures":["BA=="]}},"height":9}],"#,
+            r#""signatures":["BA=="],"fee":[{"denom":"uatom","amount":"5"}],"callback":"caller","#,
+            r#""created_height":6,"approval_deadline_height":7,"mpc_timeout_blocks":8,"#,
+            r#""mpc_deadline_height":10,"reject_reason":"no"}"#
+        );
+        assert_eq!(to_json_string(&request).unwrap(), json);
+        assert_eq!(from_json::<SignatureRequest>(json).unwrap(), request);
+    }
+
+    #[test]
+    fn response_is_the_record_with_the_status_seen_now() {
+        let mut pending = request();
+        pending.status = SignRequestStatus::Pending;
+        // mpc_deadline_height is 10: the last height at which the parties may answer.
+        assert_eq!(pending.clone().into_response(10), pending);
+        let response = pending.clone().into_response(11);
+        assert_eq!(response.status, SignRequestStatus::Expired);
+        assert_eq!(
+            SignatureRequest {
+                status: SignRequestStatus::Pending,
+                ..response
+            },
+            pending
+        );
+    }
+}

@@ -175,18 +175,25 @@ pub struct ConfigResponse {
     pub key_request_timeout_blocks: u64,
 }
 
+/// A keyring: what the keyring contract stores, and what `QueryMsg::Keyring` returns as is.
+// Field names and order are the contract's storage layout: add fields only with a migration.
 #[cw_serde]
-pub struct KeyringResponse {
+#[schemars(rename = "KeyringResponse")]
+pub struct Keyring {
     pub id: u64,
     pub creator: Addr,
     pub description: String,
     pub admins: Vec<Addr>,
     pub parties: Vec<Addr>,
     pub party_threshold: u32,
+    /// Sorted by denom, no zero amounts, no duplicate denoms.
     pub key_req_fee: Vec<Coin>,
     pub sig_req_fee: Vec<Coin>,
     pub active: bool,
 }
+
+/// What `QueryMsg::Keyring` returns: the stored [`Keyring`] (the schema's name for it).
+pub type KeyringResponse = Keyring;
 
 #[cw_serde]
 pub struct KeyringsResponse {
@@ -201,36 +208,50 @@ pub struct PartyKeyAnswer {
     pub height: u64,
 }
 
+/// A key request: what the keyring contract stores, and what `QueryMsg::KeyRequest` and the lists
+/// return with `status` as seen at the query's height.
+// Field names and order are the contract's storage layout: add fields only with a migration.
 #[cw_serde]
-pub struct KeyRequestResponse {
+#[schemars(rename = "KeyRequestResponse")]
+pub struct KeyRequest {
     pub id: u64,
     pub workspace_id: u64,
     pub keyring_id: u64,
     pub requester: Addr,
     pub key_type: KeyType,
-    /// As seen now: an overdue pending request reads as `Expired`.
+    /// In a query response, as seen now: an overdue pending request reads as `Expired`. As
+    /// stored, it stays `Pending` until `ExpireKeyRequests` settles it.
     pub status: KeyRequestStatus,
     /// Parties and threshold of the keyring when the request was made; they answer it.
     pub parties: Vec<Addr>,
     pub party_threshold: u32,
+    /// At most one per party, in the order they arrived.
     pub answers: Vec<PartyKeyAnswer>,
     /// The fee paid with the request, held until it ends.
     pub fee: Vec<Coin>,
     pub sign_policy: Option<Policy>,
     pub created_height: u64,
+    /// Last height at which answers are taken.
     pub deadline_height: u64,
     /// Set once fulfilled.
     pub key_id: Option<u64>,
     pub reject_reason: Option<String>,
 }
 
+/// What `QueryMsg::KeyRequest` returns: a [`KeyRequest`] with its status as seen at the query's
+/// height (the schema's name for it).
+pub type KeyRequestResponse = KeyRequest;
+
 #[cw_serde]
 pub struct KeyRequestsResponse {
     pub requests: Vec<KeyRequestResponse>,
 }
 
+/// A key: what the keyring contract stores, and what `QueryMsg::Key` returns as is.
+// Field names and order are the contract's storage layout: add fields only with a migration.
 #[cw_serde]
-pub struct KeyResponse {
+#[schemars(rename = "KeyResponse")]
+pub struct Key {
     pub id: u64,
     pub workspace_id: u64,
     pub keyring_id: u64,
@@ -244,6 +265,9 @@ pub struct KeyResponse {
     pub request_id: u64,
     pub created_height: u64,
 }
+
+/// What `QueryMsg::Key` returns: the stored [`Key`] (the schema's name for it).
+pub type KeyResponse = Key;
 
 #[cw_serde]
 pub struct KeysResponse {

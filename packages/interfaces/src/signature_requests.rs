@@ -173,8 +173,12 @@ pub struct PartySignAnswer {
     pub height: u64,
 }
 
+/// A signature request: what the contract stores, and what `QueryMsg::Request` and the lists
+/// return with `status` as seen at the query's height.
+// Field names and order are the contract's storage layout: add fields only with a migration.
 #[cw_serde]
-pub struct SignatureRequestResponse {
+#[schemars(rename = "SignatureRequestResponse")]
+pub struct SignatureRequest {
     pub id: u64,
     pub key_id: u64,
     pub keyring_id: u64,
@@ -183,9 +187,11 @@ pub struct SignatureRequestResponse {
     pub public_key: Binary,
     pub requester: Addr,
     pub items: Vec<Binary>,
-    /// As seen now: an overdue open request reads as `Expired`.
+    /// In a query response, as seen now: an overdue open request reads as `Expired`. As stored,
+    /// it keeps its open status until `Expire` settles it.
     pub status: SignRequestStatus,
-    /// The policy and owners recorded when the request was made.
+    /// The policy and owners recorded when the request was made: later workspace changes don't
+    /// move the goalposts.
     pub policy: Policy,
     pub owners: Vec<Addr>,
     pub approvals: Vec<Addr>,
@@ -196,14 +202,23 @@ pub struct SignatureRequestResponse {
     pub answers: Vec<PartySignAnswer>,
     /// One verified signature per item, once fulfilled.
     pub signatures: Option<Vec<Binary>>,
+    /// What the requester paid; held until the request ends.
     pub fee: Vec<Coin>,
     pub callback: Option<Addr>,
     pub created_height: u64,
     pub approval_deadline_height: u64,
+    /// Blocks the parties have once the request is pending: the MPC deadline is set from it when
+    /// approvals complete.
+    pub mpc_timeout_blocks: u64,
     /// Set when the request becomes pending: the height by which the parties must answer.
     pub mpc_deadline_height: Option<u64>,
     pub reject_reason: Option<String>,
 }
+
+/// What `QueryMsg::Request` returns: a [`SignatureRequest`] with its status as seen at the query's
+/// height (the schema's name for it). Since the response became the stored record it also carries
+/// `mpc_timeout_blocks`, which the separate response struct left out.
+pub type SignatureRequestResponse = SignatureRequest;
 
 #[cw_serde]
 pub struct SignatureRequestsResponse {
