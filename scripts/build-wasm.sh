@@ -83,8 +83,13 @@ ensure_binaryen() {
 # Paths of the checkout and of the cargo registry end up in panic messages; mapping them to fixed
 # names makes the artifacts byte-identical wherever the repository is cloned, so anyone can
 # rebuild them and compare checksums.txt (scripts/test.sh does, against the committed ones).
+# When the rust-src component is installed, rustc swaps std's virtual /rustc/<commit> paths for
+# the local copy's; map those back too, so it makes no difference whether rust-src is there.
 CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
+RUST_SRC="$(rustc --print sysroot)/lib/rustlib/src/rust"
+RUSTC_COMMIT="$(rustc -vV | sed -n 's/^commit-hash: //p')"
 REPRODUCIBLE_FLAGS="--remap-path-prefix=$ROOT=/code --remap-path-prefix=$CARGO_HOME_DIR=/cargo"
+REPRODUCIBLE_FLAGS+=" --remap-path-prefix=$RUST_SRC=/rustc/$RUSTC_COMMIT"
 
 cargo_wasm() {
   local manifest="$1" package="$2"
