@@ -10,7 +10,10 @@
 //! its own answer on chain).
 //!
 //! When an attempt times out (a chosen signer does not answer), every party moves on to the next
-//! attempt, whose set is rotated by one. Other failures (a party sent garbage, an invalid share)
+//! attempt, whose set is rotated by one. A failed attempt lasts `result_timeout` for every party,
+//! signer or not: a signer that gives up early (after one silent step) waits out the rest of the
+//! window, so that parties which time out at different points do not drift apart and meet in
+//! different attempts. Other failures (a party sent garbage, an invalid share)
 //! end the request with that error, which names the culprit.
 //!
 //! A scheme plugs in by implementing [`SignerProtocol`].
@@ -60,7 +63,8 @@ pub struct SignPlan {
     pub threshold: u16,
     /// Bound on one protocol step; an attempt whose signer is silent this long is abandoned.
     pub step_timeout: Duration,
-    /// How long a non-signer waits for the signers' result in one attempt.
+    /// The length of one attempt for everybody: how long a non-signer waits for the signers'
+    /// result, and how long a signer whose attempt failed early waits before the next one.
     pub result_timeout: Duration,
     /// Attempts before giving up (each uses another signer set).
     pub max_attempts: u32,
@@ -125,6 +129,7 @@ pub async fn sign_with_retry(
     let seed = plan.session(0);
     let mut last = None;
     for attempt in 0..plan.max_attempts.max(1) {
+        let window_ends = tokio::time::Instant::now() + plan.result_timeout;
         let session = plan.session(attempt);
         let signers = signer_set(&plan.parties, plan.threshold, &seed, attempt);
         tracing::debug!(me, %session, attempt, ?signers, "signing attempt");
@@ -142,6 +147,9 @@ pub async fn sign_with_retry(
             Err(e @ MpcError::Timeout { .. }) => {
                 tracing::info!(me, attempt, error = %e, "signing attempt timed out, trying another set");
                 last = Some(e);
+                if attempt + 1 < plan.max_attempts {
+                    tokio::time::sleep_until(window_ends).await;
+                }
             }
             Err(e) => return Err(e),
         }
