@@ -112,16 +112,21 @@ pub fn start(parts: Parts) -> Running {
     }
 }
 
+/// How long `Running::stop` lets a task end by itself before aborting it.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Running {
     /// Stops every task and waits for them to be dropped (so the store and the transport's
     /// port are free again).
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
-        for task in &self.tasks {
-            task.abort();
-        }
-        for task in self.tasks {
-            let _ = task.await;
+        // The tasks end by themselves on the signal (the worker first waits for its requests'
+        // tasks); aborting at once would drop the worker without that wait.
+        for mut task in self.tasks {
+            if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
+                task.abort();
+                let _ = task.await;
+            }
         }
     }
 

@@ -142,7 +142,9 @@ impl Worker {
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
-        tasks.abort_all();
+        // Abort the requests' tasks and wait until they are dropped: each holds the store, which
+        // a restarted connector must be able to open again at once.
+        tasks.shutdown().await;
     }
 
     fn spawn(self: Arc<Self>, request: RequestRef, tasks: &mut tokio::task::JoinSet<()>) {
