@@ -57,14 +57,11 @@ pub trait SignatureRequestExt {
 
 impl SignatureRequestExt for SignatureRequest {
     fn status_at(&self, height: u64) -> SignRequestStatus {
-        let deadline = match self.status {
-            SignRequestStatus::Partial => Some(self.approval_deadline_height),
-            SignRequestStatus::Pending => self.mpc_deadline_height,
-            _ => None,
-        };
-        match deadline {
-            Some(deadline) if OVERDUE.is_overdue(deadline, height) => SignRequestStatus::Expired,
-            _ => self.status,
+        // The same deadline the index orders by, so the lists and the status always agree.
+        if !self.status.is_final() && OVERDUE.is_overdue(self.deadline_height(), height) {
+            SignRequestStatus::Expired
+        } else {
+            self.status
         }
     }
 
