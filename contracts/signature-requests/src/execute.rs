@@ -6,8 +6,8 @@ use mpc_contract_kit::fees;
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringResponse, QueryMsg as KeyringQueryMsg};
 use mpc_interfaces::signature_requests::{
-    CallbackMsg, PartySignAnswer, SignRequestStatus, SignResult, HASH_LEN, MAX_EXPIRE_BATCH,
-    MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
+    CallbackMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT, HASH_LEN,
+    MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
 };
 use mpc_interfaces::workspace::{
     IsOwnerResponse, QueryMsg as WorkspaceQueryMsg, SignPolicyResponse,
@@ -18,9 +18,6 @@ use crate::error::ContractError;
 use crate::state::{
     requests, SignatureRequest, SignatureRequestExt, AWAITING_APPROVER, CONFIG, REQUEST_COUNT,
 };
-
-/// Gas a callback receiver may use; a receiver that needs more fails alone (see `reply`).
-pub const CALLBACK_GAS_LIMIT: u64 = 1_000_000;
 
 #[allow(clippy::too_many_arguments)]
 pub fn request_signature(

@@ -95,6 +95,10 @@ impl SignRequestStatus {
     }
 }
 
+/// Gas a callback receiver may use. The answer that completes a request runs the callback, so a
+/// party's answer must carry this much gas beyond its own path (the connector reserves it).
+pub const CALLBACK_GAS_LIMIT: u64 = 1_000_000;
+
 /// Sent to a requesting contract when its request ends (it opted in with `callback: true`).
 /// Delivered so that a failing receiver cannot revert the settlement.
 #[cw_serde]
