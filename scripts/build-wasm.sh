@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the three contracts into chain-ready wasm in artifacts/ (plus artifacts/checksums.txt).
+# Builds the three contracts into chain-ready wasm in artifacts/ (plus artifacts/checksums.txt),
+# and the end-to-end tests' own contracts into tests/artifacts/ (never deployed by operators).
 #
 # Rust 1.95 emits bulk-memory instructions, which cosmwasm-vm 3.0 and wasmvm reject. Two recipes
 # make them go away (see shared/RECIPES.md, "Wasm that a chain accepts"):
@@ -27,6 +28,7 @@ TOOLS_DIR="${MPC_TOOLS_DIR:-$HOME/.cache/mpc-tools}"
 BINARYEN_VERSION=132
 TARGET=wasm32-unknown-unknown
 CONTRACTS=(mpc-workspace mpc-keyring mpc-signature-requests)
+TEST_CONTRACTS=(mpc-callback-receiver)
 # Features the rustc output uses; the release profile strips the target_features section, so
 # wasm-opt must be told them to parse the module.
 WASM_FEATURES=(--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext
@@ -128,23 +130,24 @@ optimise() { # optimise <in> <out>
   fi
 }
 
-build_contracts() {
-  mkdir -p "$out"
-  local crate name
-  for crate in "${CONTRACTS[@]}"; do
+build_contracts() { # build_contracts <out dir> <crate>...
+  local dir="$1" crate name
+  shift
+  mkdir -p "$dir"
+  for crate in "$@"; do
     log "building $crate ($variant)"
     cargo_wasm "$ROOT/Cargo.toml" "$crate"
     name="${crate//-/_}"
-    optimise "$(built_wasm "$crate")" "$out/$name.wasm"
+    optimise "$(built_wasm "$crate")" "$dir/$name.wasm"
   done
   (
-    cd "$out"
+    cd "$dir"
     files=()
-    for crate in "${CONTRACTS[@]}"; do files+=("${crate//-/_}.wasm"); done
+    for crate in "$@"; do files+=("${crate//-/_}.wasm"); done
     sha256sum "${files[@]}" > checksums.txt
   )
-  log "wrote $out:"
-  (cd "$out" && ls -l ./*.wasm && cat checksums.txt) >&2
+  log "wrote $dir:"
+  (cd "$dir" && ls -l ./*.wasm && cat checksums.txt) >&2
 }
 
 # The benchmark's reference: cw-plus cw3-fixed-multisig 2.x from crates.io, in a scratch project
@@ -233,5 +236,10 @@ EOF
 
 ensure_target
 ensure_binaryen
-if [[ $with_contracts == 1 ]]; then build_contracts; fi
+if [[ $with_contracts == 1 ]]; then
+  build_contracts "$out" "${CONTRACTS[@]}"
+  if [[ "$variant" == lowered ]]; then
+    build_contracts "$ROOT/tests/artifacts" "${TEST_CONTRACTS[@]}"
+  fi
+fi
 if [[ $with_cw3 == 1 ]]; then build_cw3; fi

@@ -1,26 +1,20 @@
 #!/usr/bin/env bash
-# Runs every check and test of the suite from a clean machine, installing what it needs:
-# the wasm target, m4 (to build GMP for cggmp21), binaryen (wasm lowering, via scripts/build-wasm.sh).
-# Build output is cached outside the clone (CARGO_TARGET_DIR) so a second run is quick.
+# Runs every check and test of the suite from a clean machine, installing what it needs: the
+# pinned toolchain with its wasm target (rust-toolchain.toml, through rustup), m4 (to build GMP for
+# cggmp21; scripts/lib/env.sh, shared with scripts/devnet.sh), binaryen (wasm lowering, via
+# scripts/build-wasm.sh) and wasmd (scripts/wasmd.sh). Build output is cached outside the clone
+# (CARGO_TARGET_DIR, the same as scripts/devnet.sh's) so a second run is quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mpc-target}"
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+source scripts/lib/env.sh
 
 started=$SECONDS
 step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
 step "toolchain and system packages"
-rustup component add rustfmt clippy >/dev/null 2>&1 || true
-rustup target add wasm32-unknown-unknown >/dev/null
-if ! command -v m4 >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq m4) >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq m4 >/dev/null
-  fi
-fi
+rustup toolchain install 2>/dev/null || rustup show active-toolchain  # rust-toolchain.toml
+rustup show active-toolchain
+ensure_build_packages
 
 # The end-to-end tests need a wasmd binary; a cold build is mostly Go compiling, so it runs
 # alongside the cargo builds below (which leave a core idle while linking) instead of after them.
@@ -41,8 +35,9 @@ if [ -x scripts/build-wasm.sh ]; then
   scripts/build-wasm.sh
   # The build is reproducible (paths remapped), so the committed artifacts must be exactly what
   # this source builds: operators upload artifacts/ and compare checksums.txt.
-  if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && ! git diff --quiet -- artifacts/; then
-    git diff --stat -- artifacts/ >&2
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+    && ! git diff --quiet -- artifacts/ tests/artifacts/; then
+    git diff --stat -- artifacts/ tests/artifacts/ >&2
     echo "artifacts/ differ from what the source builds: run scripts/build-wasm.sh and commit them" >&2
     exit 1
   fi

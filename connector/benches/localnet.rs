@@ -18,7 +18,7 @@ mod federation;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use federation::{Federation, APPROVER, REQUESTER};
+use federation::{Federation, Setup, APPROVER, REQUESTER};
 use mpc_connector::chain::cosmos::CosmosChain;
 use mpc_connector::chain::{Chain, ContractCall};
 use mpc_connector::devnet::{signature_request_msg, verified_signatures, DevnetKey};
@@ -39,12 +39,16 @@ fn main() {
         _ => vec![KeyType::EcdsaSecp256k1, KeyType::EddsaEd25519],
     };
     let data_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("localnet-federation");
-    let mut f = Federation::start(&data_dir, 3, 2).expect("federation starts");
+    let mut f =
+        Federation::start_with(&data_dir, 3, 2, &Setup::default()).expect("federation starts");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let client = |name: &str| {
         let key = f.chain.account(name).expect("owner").private_key();
         runtime
-            .block_on(CosmosChain::connect(&f.cosmos_config(false), key))
+            .block_on(CosmosChain::connect(
+                &f.cosmos_config(false).expect("chain config"),
+                key,
+            ))
             .expect("owner's chain client")
     };
     let owners = [client(REQUESTER), client(APPROVER)];

@@ -178,6 +178,16 @@ pub struct WorkerSection {
     /// Blocks a party whose signing run failed waits for another party's answer to adopt.
     #[serde(default = "default_adopt_wait")]
     pub adopt_wait_blocks: u64,
+    /// Whether each answer carries, beyond its simulated gas, the gas of the path on which it
+    /// completes the request (settlement, payouts, the requester's callback). Without it, an
+    /// answer executed after others in its block can run out of gas and is sent again (and
+    /// pays for the failed try); with it, a callback request's answer pays for ~1.3M gas.
+    #[serde(default = "yes")]
+    pub reserve_completion_gas: bool,
+    /// Waits between drives of a request whose drive failed; it is driven until it is final on
+    /// chain or answered. `max_attempts` is ignored: the request's deadline bounds the retries.
+    #[serde(default = "default_retry")]
+    pub retry: Backoff,
 }
 
 impl Default for WorkerSection {
@@ -186,6 +196,8 @@ impl Default for WorkerSection {
             max_concurrent: default_max_concurrent(),
             max_attempts: default_max_attempts(),
             adopt_wait_blocks: default_adopt_wait(),
+            reserve_completion_gas: true,
+            retry: default_retry(),
         }
     }
 }
@@ -250,6 +262,9 @@ fn default_max_attempts() -> u32 {
 }
 fn default_adopt_wait() -> u64 {
     50
+}
+fn default_retry() -> Backoff {
+    Backoff::new(Duration::from_secs(2), Duration::from_secs(60), 2, None)
 }
 fn default_max_batch() -> usize {
     8

@@ -39,6 +39,8 @@ impl Settings {
                 max_concurrent: config.worker.max_concurrent,
                 adopt_wait_blocks: config.worker.adopt_wait_blocks,
                 poll_interval,
+                reserve_completion_gas: config.worker.reserve_completion_gas,
+                retry: config.worker.retry.clone(),
             },
             submitter: SubmitterSettings {
                 max_batch: config.submitter.max_batch,

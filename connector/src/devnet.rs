@@ -66,6 +66,9 @@ pub struct DevnetOptions {
     pub mpc_timeout: Duration,
     /// Blocks a party whose signing failed waits for another's answer to adopt.
     pub adopt_wait_blocks: u64,
+    /// How the first run's Paillier primes show their progress (lines through `progress`, or
+    /// spinners when a person watches a terminal).
+    pub display: crate::progress::Display,
 }
 
 impl DevnetOptions {
@@ -78,6 +81,7 @@ impl DevnetOptions {
             request_timeout: Duration::from_secs(180),
             mpc_timeout: Duration::from_secs(20),
             adopt_wait_blocks: 100,
+            display: crate::progress::Display::Lines,
         }
     }
 }
@@ -253,8 +257,17 @@ impl Devnet {
                 .map_err(|e| DevnetError::Setup(e.to_string()))?;
         }
         if need_primes {
-            progress("making ECDSA Paillier primes for every party (once; kept in the data dir)");
-            futures::future::try_join_all(engines.iter().map(|e| e.prepare_ecdsa()))
+            progress(
+                "making ECDSA Paillier primes for every party (once; kept in the data dir; \
+                 about a minute of CPU each)",
+            );
+            let jobs = devnet
+                .parties
+                .iter()
+                .zip(&engines)
+                .map(|(party, engine)| (party.name.clone(), engine.prepare_ecdsa()))
+                .collect();
+            crate::progress::track("Paillier primes", jobs, devnet.options.display, progress)
                 .await
                 .map_err(|e| DevnetError::Setup(format!("Paillier primes: {e}")))?;
             progress("ECDSA primes ready");
@@ -349,6 +362,9 @@ impl Devnet {
                 max_concurrent: 8,
                 adopt_wait_blocks: self.options.adopt_wait_blocks,
                 poll_interval: self.options.block_time,
+                // The embedded chain meters no gas.
+                reserve_completion_gas: false,
+                retry: Backoff::new(Duration::from_millis(200), Duration::from_secs(2), 2, None),
             },
             submitter: SubmitterSettings {
                 max_batch: 16,

@@ -15,6 +15,7 @@ pub mod connector;
 pub mod devnet;
 pub mod event;
 pub mod mpc;
+pub mod progress;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

@@ -46,6 +46,13 @@ pub enum Progress {
     Seen,
     /// This party's MPC run was started `attempts` times (a restart re-runs it).
     Started { attempts: u32 },
+    /// The last drive failed (`reason`); the request is driven again from `retry_at` (unix
+    /// seconds), or at the next start. `attempts`: MPC runs started so far.
+    Failed {
+        attempts: u32,
+        reason: String,
+        retry_at: u64,
+    },
     /// This party's answer is on chain (`success`: a key/signatures rather than a failure).
     Submitted {
         tx_hash: String,
@@ -65,7 +72,7 @@ impl Progress {
     fn rank(&self) -> u8 {
         match self {
             Progress::Seen => 0,
-            Progress::Started { .. } => 1,
+            Progress::Started { .. } | Progress::Failed { .. } => 1,
             Progress::Submitted { .. } | Progress::Closed { .. } => 2,
         }
     }
@@ -86,6 +93,7 @@ pub struct Record {
 pub struct Summary {
     pub seen: u64,
     pub started: u64,
+    pub failed: u64,
     pub submitted: u64,
     pub closed: u64,
 }
@@ -126,9 +134,11 @@ impl Store {
     /// once the request is final.
     pub fn started(&self, request: RequestRef) -> Result<Record, StoreError> {
         self.update(request, |existing| match existing {
-            Some(Progress::Started { attempts }) => Progress::Started {
-                attempts: attempts + 1,
-            },
+            Some(Progress::Started { attempts } | Progress::Failed { attempts, .. }) => {
+                Progress::Started {
+                    attempts: attempts + 1,
+                }
+            }
             Some(done) if done.is_final() => done.clone(),
             _ => Progress::Started { attempts: 1 },
         })
@@ -150,6 +160,30 @@ impl Store {
                 success,
             },
         )
+    }
+
+    /// Records a failed drive and when the next one is due; a final record stays as it is.
+    pub fn failed(
+        &self,
+        request: RequestRef,
+        reason: &str,
+        retry_at: u64,
+    ) -> Result<Record, StoreError> {
+        self.update(request, |existing| match existing {
+            Some(done) if done.is_final() => done.clone(),
+            Some(Progress::Started { attempts } | Progress::Failed { attempts, .. }) => {
+                Progress::Failed {
+                    attempts: *attempts,
+                    reason: reason.to_string(),
+                    retry_at,
+                }
+            }
+            _ => Progress::Failed {
+                attempts: 0,
+                reason: reason.to_string(),
+                retry_at,
+            },
+        })
     }
 
     /// Records that the request needs nothing more from this party.
@@ -213,6 +247,7 @@ impl Store {
             match decode(RequestRef::from_key(k.value()), v.value())?.progress {
                 Progress::Seen => summary.seen += 1,
                 Progress::Started { .. } => summary.started += 1,
+                Progress::Failed { .. } => summary.failed += 1,
                 Progress::Submitted { .. } => summary.submitted += 1,
                 Progress::Closed { .. } => summary.closed += 1,
             }
@@ -284,7 +319,7 @@ fn decode(request: RequestRef, bytes: &[u8]) -> Result<Record, StoreError> {
         .map_err(|e| StoreError::Corrupt(request.to_string(), e.to_string()))
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -327,6 +362,36 @@ mod tests {
             done.progress
         );
         assert_eq!(store.seen(SIGN_7).unwrap().progress, done.progress);
+    }
+
+    #[test]
+    fn a_failed_drive_stays_unfinished_until_answered() {
+        let (_dir, store) = store();
+        store.started(SIGN_7).unwrap();
+        let failed = store.failed(SIGN_7, "out of funds", 1_000).unwrap();
+        assert_eq!(
+            failed.progress,
+            Progress::Failed {
+                attempts: 1,
+                reason: "out of funds".into(),
+                retry_at: 1_000
+            }
+        );
+        assert!(!failed.progress.is_final());
+        assert_eq!(store.unfinished().unwrap(), vec![SIGN_7]);
+        assert_eq!(store.summary().unwrap().failed, 1);
+        // The next drive counts on from the failed one's attempts.
+        assert_eq!(
+            store.started(SIGN_7).unwrap().progress,
+            Progress::Started { attempts: 2 }
+        );
+        let done = store.submitted(SIGN_7, "ABC", 12, true).unwrap();
+        // A late failure report does not undo the answer.
+        assert_eq!(
+            store.failed(SIGN_7, "late", 2_000).unwrap().progress,
+            done.progress
+        );
+        assert!(store.unfinished().unwrap().is_empty());
     }
 
     #[test]
@@ -388,11 +453,15 @@ mod tests {
         store.started(RequestRef::Key(2)).unwrap();
         store.submitted(RequestRef::Sign(1), "A", 1, true).unwrap();
         store.closed(RequestRef::Sign(2), "expired").unwrap();
+        store
+            .failed(RequestRef::Sign(3), "node unreachable", 9)
+            .unwrap();
         assert_eq!(
             store.summary().unwrap(),
             Summary {
                 seen: 1,
                 started: 1,
+                failed: 1,
                 submitted: 1,
                 closed: 1
             }

@@ -27,9 +27,11 @@ pub struct Metrics {
     pub requests_fulfilled: IntCounterVec,
     /// Requests this party answered with a failure or gave up on, by kind.
     pub requests_failed: IntCounterVec,
+    /// Drives of a request started again after a failed one, by kind.
+    pub requests_retried: IntCounterVec,
     /// Duration of one MPC run (DKG or signing), by kind.
     pub mpc_latency: HistogramVec,
-    /// Transactions that failed, by reason (`transport`, `rejected`, ...).
+    /// Transactions that failed, by reason (`transport`, `rejected`, `out_of_gas`, ...).
     pub tx_errors: IntCounterVec,
     /// Reconnects of the event source.
     pub reconnects: IntCounter,
@@ -65,6 +67,11 @@ impl Metrics {
             "Requests this party answered with a failure or gave up on",
             &["kind"],
         );
+        let requests_retried = counter(
+            "requests_retried_total",
+            "Requests driven again after a failed drive",
+            &["kind"],
+        );
         let tx_errors = counter("tx_errors_total", "Failed transactions", &["reason"]);
         let mpc_latency = HistogramVec::new(
             HistogramOpts::new("mpc_round_seconds", "Duration of one MPC run").buckets(vec![
@@ -92,6 +99,7 @@ impl Metrics {
             requests_started,
             requests_fulfilled,
             requests_failed,
+            requests_retried,
             mpc_latency,
             tx_errors,
             reconnects,

@@ -34,7 +34,8 @@ pub trait Chain: Send + Sync + 'static {
 
     /// One transaction from this party's account carrying several execute messages (batching).
     /// The implementation owns the account sequence (refreshes it and retries once on a
-    /// mismatch) and simulates gas, applying a multiplier and a cap. The transaction is atomic:
+    /// mismatch) and simulates gas: the limit is the simulation times a multiplier, and at least
+    /// the simulation plus the calls' [`ContractCall::gas_reserve`], within a cap. The transaction is atomic:
     /// if one message is refused, none applies and the error is [`ChainError::Rejected`].
     async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError>;
 
@@ -55,6 +56,10 @@ pub struct ContractCall {
     pub msg: Vec<u8>,
     /// Funds sent along with the message.
     pub funds: Vec<cosmwasm_std::Coin>,
+    /// Gas the message may need beyond what its simulation used: a simulation sees today's
+    /// state, but the message may execute after others in the same block and take a longer path
+    /// (an answer that completes the threshold settles the request and runs its callback).
+    pub gas_reserve: u64,
 }
 
 impl ContractCall {
@@ -64,7 +69,16 @@ impl ContractCall {
             contract: contract.into(),
             msg: serde_json::to_vec(msg).map_err(|e| ChainError::Decode(e.to_string()))?,
             funds: vec![],
+            gas_reserve: 0,
         })
+    }
+
+    /// The same call with `gas` reserved beyond its simulation.
+    pub fn with_gas_reserve(self, gas: u64) -> Self {
+        Self {
+            gas_reserve: gas,
+            ..self
+        }
     }
 }
 
@@ -121,6 +135,10 @@ pub enum ChainError {
     /// Simulated gas above the configured cap.
     #[error("gas {wanted} above the cap {cap}")]
     GasCap { wanted: u64, cap: u64 },
+    /// The transaction ran out of gas in the block (its limit was `wanted`): state differed from
+    /// the simulation's. Retryable: simulated again and sent with more gas.
+    #[error("out of gas: gas wanted {wanted}, used {used}")]
+    OutOfGas { wanted: u64, used: u64 },
     /// Local misconfiguration (bad key, bad address prefix...).
     #[error("configuration: {0}")]
     Config(String),
@@ -131,7 +149,10 @@ impl ChainError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            ChainError::Transport(_) | ChainError::SequenceMismatch { .. } | ChainError::Timeout
+            ChainError::Transport(_)
+                | ChainError::SequenceMismatch { .. }
+                | ChainError::Timeout
+                | ChainError::OutOfGas { .. }
         )
     }
 }

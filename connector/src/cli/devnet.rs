@@ -50,6 +50,7 @@ pub async fn run(args: DevnetArgs) -> super::anyhow_free::Result {
     options.parties = args.parties;
     options.threshold = args.threshold;
     options.block_time = std::time::Duration::from_millis(args.block_ms.max(1));
+    options.display = crate::progress::Display::for_stderr();
     let devnet = Devnet::start(options, &progress)
         .await
         .map_err(|e| e.to_string())?;

@@ -85,11 +85,16 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     // share store, and not needed again once the party has aux info.
     if !engine.has_ecdsa_aux().map_err(|e| format!("shares: {e}"))? {
         tracing::info!("making ECDSA Paillier primes (once; kept in party.shares_dir)");
-        engine
-            .prepare_ecdsa()
-            .await
-            .map_err(|e| format!("ECDSA primes: {e}"))?;
-        tracing::info!("ECDSA primes ready");
+        let jobs = vec![(config.party.name.clone(), engine.prepare_ecdsa())];
+        let log = |line: &str| tracing::info!("{line}");
+        crate::progress::track(
+            "Paillier primes",
+            jobs,
+            crate::progress::Display::Lines,
+            &log,
+        )
+        .await
+        .map_err(|e| format!("ECDSA primes: {e}"))?;
     }
     let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
     let metrics = Metrics::new(&config.party.name);

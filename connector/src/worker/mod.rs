@@ -12,6 +12,7 @@
 //! missed the signing still answers). Otherwise it answers with a failure, which the contract
 //! counts towards "the threshold can no longer be reached".
 
+pub mod gas;
 pub mod submit;
 
 use std::collections::{BTreeMap, HashSet};
@@ -30,6 +31,7 @@ use mpc_interfaces::signature_requests::{
 use mpc_party::PartyIndex;
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
+use crate::backoff::Backoff;
 use crate::chain::{query, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
 use crate::event::RequestRef;
@@ -47,6 +49,13 @@ pub struct WorkerSettings {
     pub adopt_wait_blocks: u64,
     /// How often to look at the chain while waiting.
     pub poll_interval: Duration,
+    /// Whether each answer carries the gas of the path on which it completes the request
+    /// ([`gas::completion_reserve`]). Off, an answer that completes the threshold after others
+    /// in its block runs out of gas and is sent again.
+    pub reserve_completion_gas: bool,
+    /// Waits between drives of a request whose drive failed (a transaction that kept failing, a
+    /// node that kept refusing queries): it stays this party's work until it is final on chain.
+    pub retry: Backoff,
 }
 
 /// Everything a request task needs.
@@ -72,7 +81,7 @@ pub enum Finished {
     Answered { success: bool },
     /// Nothing (more) to do: not pending any more, or not this party's.
     Closed(String),
-    /// Could not answer (store or chain trouble); a later sighting tries again.
+    /// Could not answer this time (store or chain trouble); driven again after a backoff.
     Abandoned(String),
 }
 
@@ -85,6 +94,8 @@ enum TaskError {
     Store(#[from] crate::store::StoreError),
     #[error("the submitter has stopped")]
     SubmitterGone,
+    #[error("the request is {0} on the node read, not pending yet")]
+    NotYet(&'static str),
 }
 
 impl Worker {
@@ -157,13 +168,39 @@ impl Worker {
             return;
         }
         tasks.spawn(async move {
-            let finished = self.drive(request).await;
-            tracing::info!(%request, ?finished, "request done");
+            self.drive_until_settled(request).await;
             self.in_flight
                 .lock()
                 .expect("in-flight lock")
                 .remove(&request);
         });
+    }
+
+    /// Drives the request again after each failed drive, with backoff, until this party has
+    /// answered or the request is closed: every drive reads the request from the chain first, so
+    /// one that became final meanwhile ends there. (A shutdown aborts the wait; the store keeps
+    /// the request unfinished, so the next start resumes it.)
+    async fn drive_until_settled(&self, request: RequestRef) {
+        let mut retry = self.settings.retry.clone();
+        loop {
+            let finished = self.drive(request).await;
+            tracing::info!(%request, ?finished, "request done");
+            let Finished::Abandoned(reason) = finished else {
+                return;
+            };
+            let delay = retry.next_delay().unwrap_or(retry.max);
+            let attempt = retry.attempts();
+            self.metrics
+                .requests_retried
+                .with_label_values(&[request.kind()])
+                .inc();
+            let retry_at = crate::store::unix_now() + delay.as_secs().max(1);
+            if let Err(e) = self.store.failed(request, &reason, retry_at) {
+                tracing::error!(%request, error = %e, "cannot record the failure");
+            }
+            tracing::warn!(%request, %reason, attempt, ?delay, "request failed; driving it again later");
+            tokio::time::sleep(delay).await;
+        }
     }
 
     /// Drives one request to its end for this party.
@@ -183,10 +220,12 @@ impl Worker {
             Err(e) => Err(e.into()),
         };
         result.unwrap_or_else(|e| {
-            self.metrics
-                .requests_failed
-                .with_label_values(&[request.kind()])
-                .inc();
+            if !matches!(e, TaskError::NotYet(_)) {
+                self.metrics
+                    .requests_failed
+                    .with_label_values(&[request.kind()])
+                    .inc();
+            }
             Finished::Abandoned(e.to_string())
         })
     }
@@ -205,6 +244,7 @@ impl Worker {
             request,
             status: key_request.status.as_str(),
             pending: key_request.status == KeyRequestStatus::Pending,
+            settled: key_request.status.is_final(),
             my_answer: key_request
                 .answers
                 .iter()
@@ -212,10 +252,11 @@ impl Worker {
                 .map(|a| (a.height, matches!(a.result, KeyResult::Success { .. }))),
             parties: &key_request.parties,
         };
+        let reserve = self.reserve(request, key_request.parties.len(), false);
         match self.before_mpc(seen)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
-                return self.answer_key(id, failure_key(&reason)).await
+                return self.answer_key(id, failure_key(&reason), reserve).await
             }
             BeforeMpc::Run => {}
         }
@@ -232,7 +273,7 @@ impl Worker {
             },
             Err(reason) => failure_key(&reason),
         };
-        self.answer_key(id, result).await
+        self.answer_key(id, result, reserve).await
     }
 
     async fn drive_sign(&self, id: u64) -> Result<Finished, TaskError> {
@@ -249,6 +290,7 @@ impl Worker {
             request,
             status: sign_request.status.as_str(),
             pending: sign_request.status == SignRequestStatus::Pending,
+            settled: sign_request.status.is_final(),
             my_answer: sign_request
                 .answers
                 .iter()
@@ -256,10 +298,15 @@ impl Worker {
                 .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
             parties: &sign_request.parties,
         };
+        let reserve = self.reserve(
+            request,
+            sign_request.parties.len(),
+            sign_request.callback.is_some(),
+        );
         match self.before_mpc(seen)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
-                return self.answer_sign(id, failure_sign(&reason)).await
+                return self.answer_sign(id, failure_sign(&reason), reserve).await
             }
             BeforeMpc::Run => {}
         }
@@ -275,7 +322,7 @@ impl Worker {
             Ok(signatures) if verifies(&sign_request, &signatures) => {
                 let signatures = signatures.into_iter().map(Binary::new).collect();
                 return self
-                    .answer_sign(id, SignResult::Success { signatures })
+                    .answer_sign(id, SignResult::Success { signatures }, reserve)
                     .await;
             }
             Ok(_) => "the MPC run produced a signature that does not verify".to_string(),
@@ -288,14 +335,16 @@ impl Worker {
                 Adoptable::Signatures(signatures) => {
                     tracing::info!(%request, "adopting a verified answer from the chain");
                     return self
-                        .answer_sign(id, SignResult::Success { signatures })
+                        .answer_sign(id, SignResult::Success { signatures }, reserve)
                         .await;
                 }
                 Adoptable::Closed(status) => return self.close(request, &status),
                 Adoptable::NotYet if self.chain.latest_height().await? < deadline => {
                     tokio::time::sleep(self.settings.poll_interval).await;
                 }
-                Adoptable::NotYet => return self.answer_sign(id, failure_sign(&reason)).await,
+                Adoptable::NotYet => {
+                    return self.answer_sign(id, failure_sign(&reason), reserve).await
+                }
             }
         }
     }
@@ -377,7 +426,21 @@ impl Worker {
         }))
     }
 
-    async fn answer_key(&self, id: u64, result: KeyResult) -> Result<Finished, TaskError> {
+    /// Gas this party's answer to `request` carries beyond its simulation (see [`gas`]).
+    fn reserve(&self, request: RequestRef, parties: usize, callback: bool) -> u64 {
+        if self.settings.reserve_completion_gas {
+            gas::completion_reserve(request, parties, callback)
+        } else {
+            0
+        }
+    }
+
+    async fn answer_key(
+        &self,
+        id: u64,
+        result: KeyResult,
+        reserve: u64,
+    ) -> Result<Finished, TaskError> {
         let success = matches!(result, KeyResult::Success { .. });
         let call = ContractCall::new(
             &self.contracts.keyring,
@@ -385,11 +448,17 @@ impl Worker {
                 request_id: id,
                 result,
             },
-        )?;
+        )?
+        .with_gas_reserve(reserve);
         self.submit(RequestRef::Key(id), call, success).await
     }
 
-    async fn answer_sign(&self, id: u64, result: SignResult) -> Result<Finished, TaskError> {
+    async fn answer_sign(
+        &self,
+        id: u64,
+        result: SignResult,
+        reserve: u64,
+    ) -> Result<Finished, TaskError> {
         let success = matches!(result, SignResult::Success { .. });
         let call = ContractCall::new(
             &self.contracts.signature_requests,
@@ -397,7 +466,8 @@ impl Worker {
                 request_id: id,
                 result,
             },
-        )?;
+        )?
+        .with_gas_reserve(reserve);
         self.submit(RequestRef::Sign(id), call, success).await
     }
 
@@ -445,10 +515,15 @@ impl Worker {
 
     /// The checks every request passes before this party runs MPC for it: still pending, not
     /// answered by this party yet (a restart may find its answer on chain), this party among its
-    /// parties, and the parties' order matching the transport's indices.
+    /// parties, and the parties' order matching the transport's indices. A request that is not
+    /// pending yet (`partial` on a node behind the one whose event announced it) is not closed:
+    /// it is driven again later.
     fn before_mpc(&self, seen: RequestView<'_>) -> Result<BeforeMpc, TaskError> {
-        if !seen.pending {
+        if seen.settled {
             return self.close(seen.request, seen.status).map(BeforeMpc::Done);
+        }
+        if !seen.pending {
+            return Err(TaskError::NotYet(seen.status));
         }
         if let Some((height, success)) = seen.my_answer {
             return self
@@ -491,6 +566,8 @@ struct RequestView<'a> {
     request: RequestRef,
     status: &'static str,
     pending: bool,
+    /// Final on chain: nothing will ever be asked of this party again.
+    settled: bool,
     /// This party's answer on chain: its height and whether it was a success.
     my_answer: Option<(u64, bool)>,
     parties: &'a [cosmwasm_std::Addr],

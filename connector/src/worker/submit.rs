@@ -136,10 +136,13 @@ impl Submitter {
         }
     }
 
-    /// Executes, retrying retryable errors with backoff; returns the tx hash and height.
+    /// Executes, retrying retryable errors with backoff; returns the tx hash and height. A
+    /// transaction that ran out of gas is simulated again (the state it meets may have moved
+    /// on) and sent with its failed limit added to the reserve, so each try has more gas than
+    /// the last, up to the chain's cap.
     async fn execute_with_retries(
         &self,
-        calls: Vec<ContractCall>,
+        mut calls: Vec<ContractCall>,
     ) -> Result<(String, u64), ChainError> {
         let mut backoff = self.settings.backoff.clone();
         loop {
@@ -156,7 +159,19 @@ impl Submitter {
                     let Some(delay) = backoff.next_delay() else {
                         return Err(e);
                     };
-                    tracing::warn!(error = %e, ?delay, "transaction failed; retrying");
+                    if let ChainError::OutOfGas { wanted, used } = e {
+                        let first = &mut calls[0];
+                        first.gas_reserve = first.gas_reserve.saturating_add(wanted);
+                        tracing::warn!(
+                            gas_wanted = wanted,
+                            gas_used = used,
+                            reserve = first.gas_reserve,
+                            ?delay,
+                            "transaction ran out of gas; simulating again with more gas"
+                        );
+                    } else {
+                        tracing::warn!(error = %e, ?delay, "transaction failed; retrying");
+                    }
                     tokio::time::sleep(delay).await;
                 }
             }
@@ -172,6 +187,7 @@ fn error_label(e: &ChainError) -> &'static str {
         ChainError::Decode(_) => "decode",
         ChainError::Timeout => "timeout",
         ChainError::GasCap { .. } => "gas_cap",
+        ChainError::OutOfGas { .. } => "out_of_gas",
         ChainError::Config(_) => "config",
     }
 }
@@ -179,6 +195,126 @@ fn error_label(e: &ChainError) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backoff::Backoff;
+    use crate::chain::{ChainEvent, TxOutcome};
+    use futures::stream::BoxStream;
+    use std::sync::Mutex;
+
+    /// A chain whose transactions fail with the queued errors first, recording what was sent.
+    #[derive(Default)]
+    struct FailingChain {
+        errors: Mutex<Vec<ChainError>>,
+        sent: Mutex<Vec<Vec<ContractCall>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl Chain for FailingChain {
+        fn account(&self) -> &str {
+            "wasm1party"
+        }
+        async fn latest_height(&self) -> Result<u64, ChainError> {
+            Ok(1)
+        }
+        async fn query_smart(&self, _: &str, _: &[u8]) -> Result<Vec<u8>, ChainError> {
+            Err(ChainError::Transport("not used".into()))
+        }
+        async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {
+            self.sent.lock().unwrap().push(calls);
+            let mut errors = self.errors.lock().unwrap();
+            if errors.is_empty() {
+                Ok(TxOutcome {
+                    tx_hash: "AB".into(),
+                    height: 9,
+                    gas_used: 1,
+                })
+            } else {
+                Err(errors.remove(0))
+            }
+        }
+        async fn subscribe(
+            &self,
+            _: Vec<String>,
+        ) -> Result<BoxStream<'static, ChainEvent>, ChainError> {
+            Err(ChainError::Transport("not used".into()))
+        }
+    }
+
+    fn submitter(chain: Arc<FailingChain>) -> Submitter {
+        Submitter {
+            chain,
+            settings: SubmitterSettings {
+                max_batch: 4,
+                batch_delay: Duration::from_millis(1),
+                backoff: Backoff::new(
+                    Duration::from_millis(1),
+                    Duration::from_millis(5),
+                    2,
+                    Some(4),
+                ),
+            },
+            metrics: Metrics::new("test"),
+        }
+    }
+
+    fn answer(reserve: u64) -> ContractCall {
+        ContractCall {
+            contract: "wasm1contract".into(),
+            msg: b"{}".to_vec(),
+            funds: vec![],
+            gas_reserve: reserve,
+        }
+    }
+
+    #[tokio::test]
+    async fn out_of_gas_is_sent_again_with_more_gas_and_counted_as_such() {
+        let chain = Arc::new(FailingChain::default());
+        chain.errors.lock().unwrap().extend([
+            ChainError::OutOfGas {
+                wanted: 190_000,
+                used: 191_000,
+            },
+            ChainError::OutOfGas {
+                wanted: 400_000,
+                used: 401_000,
+            },
+        ]);
+        let submitter = submitter(chain.clone());
+
+        let landed = submitter.execute_with_retries(vec![answer(1_000)]).await;
+
+        assert_eq!(landed, Ok(("AB".to_string(), 9)));
+        let reserves: Vec<u64> = chain
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|calls| calls[0].gas_reserve)
+            .collect();
+        assert_eq!(reserves, vec![1_000, 191_000, 591_000]);
+        let page = submitter.metrics.render();
+        assert!(
+            page.contains(r#"mpc_connector_tx_errors_total{party="test",reason="out_of_gas"} 2"#),
+            "{page}"
+        );
+        assert!(!page.contains(r#"reason="rejected""#), "{page}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_not_sent_again() {
+        let chain = Arc::new(FailingChain::default());
+        let refused = ChainError::Rejected {
+            code: 5,
+            log: "signature 0 does not verify against the key".into(),
+        };
+        chain.errors.lock().unwrap().push(refused.clone());
+        let submitter = submitter(chain.clone());
+
+        assert_eq!(
+            submitter.execute_with_retries(vec![answer(0)]).await,
+            Err(refused)
+        );
+        assert_eq!(chain.sent.lock().unwrap().len(), 1);
+    }
 
     #[test]
     fn refusals_are_classified_by_the_contracts_wording() {

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cosmwasm_std::Decimal;
 use mpc_connector::chain::cosmos::CosmosConfig;
 use mpc_connector::config::{
     ChainSection, Config, Contracts, EventSourceSection, KeyringSection, MpcSection, PartySection,
@@ -57,6 +56,16 @@ fn err(context: &str) -> impl Fn(mpc_localnet::LocalnetError) -> String + '_ {
     move |e| format!("{context}: {e}")
 }
 
+/// What a federation is started with beyond its size.
+#[derive(Clone, Default)]
+pub struct Setup {
+    /// The keyring's key and signature request fee, in the chain's denom (none when 0): paid
+    /// by the requester, paid out to the answering parties when a request is fulfilled.
+    pub fee: u128,
+    /// Changes to the connectors' configuration (a test's fault); none: an operator's defaults.
+    pub configure: Option<fn(&mut Config)>,
+}
+
 pub struct Federation {
     pub chain: Localnet,
     /// In front of the node's RPC (websocket and HTTP) for every connector.
@@ -65,6 +74,8 @@ pub struct Federation {
     pub keyring_id: u64,
     pub workspace_id: u64,
     pub parties: Vec<PartyProcess>,
+    /// The fee requests pay (`"300stake"`), if any.
+    pub fee: Option<String>,
 }
 
 /// One party's connector process and what it was configured with.
@@ -88,8 +99,17 @@ pub struct Finished {
 impl Federation {
     /// Starts the chain, deploys and sets up the contracts, and starts `parties` connector
     /// processes whose stores live under `data_dir` (ECDSA primes and aux info there are reused
-    /// across runs, as the devnet does).
-    pub fn start(data_dir: &Path, parties: usize, threshold: u32) -> TestResult<Self> {
+    /// across runs, as the devnet does), with the fee and configuration `setup` says.
+    pub fn start_with(
+        data_dir: &Path,
+        parties: usize,
+        threshold: u32,
+        setup: &Setup,
+    ) -> TestResult<Self> {
+        let fee: Vec<cosmwasm_std::Coin> = match setup.fee {
+            0 => vec![],
+            amount => vec![cosmwasm_std::coin(amount, DENOM)],
+        };
         let names: Vec<String> = (0..parties).map(party_name).collect();
         let mut accounts = vec![ADMIN, REQUESTER, APPROVER];
         accounts.extend(names.iter().map(String::as_str));
@@ -110,8 +130,8 @@ impl Federation {
                     description: "localnet federation".into(),
                     parties: party_addresses.clone(),
                     party_threshold: threshold,
-                    key_req_fee: vec![],
-                    sig_req_fee: vec![],
+                    key_req_fee: fee.clone(),
+                    sig_req_fee: fee.clone(),
                 },
                 None,
             )
@@ -149,8 +169,9 @@ impl Federation {
             keyring_id,
             workspace_id,
             parties: Vec::new(),
+            fee: fee.first().map(|c| c.to_string()),
         };
-        federation.configure_parties(&run_dir, &party_addresses)?;
+        federation.configure_parties(&run_dir, &party_addresses, setup.configure)?;
         for i in 0..parties {
             federation.start_party(i)?;
         }
@@ -161,7 +182,12 @@ impl Federation {
     }
 
     /// Writes each party's keys and TOML as `connector keys` and an operator would.
-    fn configure_parties(&mut self, run_dir: &Path, addresses: &[String]) -> TestResult<()> {
+    fn configure_parties(
+        &mut self,
+        run_dir: &Path,
+        addresses: &[String],
+        configure: Option<fn(&mut Config)>,
+    ) -> TestResult<()> {
         let mut noise_keys = Vec::new();
         let mut peers = Vec::new();
         for (i, address) in addresses.iter().enumerate() {
@@ -184,7 +210,7 @@ impl Federation {
             let noise_key_file = dir.join("noise.key");
             write_key(&noise_key_file, &hex::encode(noise_keys[i]))?;
             let telemetry = free_address()?;
-            let config = Config {
+            let mut config = Config {
                 party: PartySection {
                     name: name.clone(),
                     chain_key_file,
@@ -204,7 +230,7 @@ impl Federation {
                     peers: peers.clone(),
                 },
                 chain: ChainSection {
-                    cosmos: self.cosmos_config(true),
+                    cosmos: self.cosmos_config(true)?,
                 },
                 telemetry: TelemetrySection {
                     enabled: true,
@@ -214,6 +240,9 @@ impl Federation {
                 submitter: SubmitterSection::default(),
                 event_source: EventSourceSection::default(),
             };
+            if let Some(configure) = configure {
+                configure(&mut config);
+            }
             config.validate().map_err(|e| format!("{name}: {e}"))?;
             let config_path = dir.join("connector.toml");
             let text = toml::to_string(&config).map_err(|e| format!("{name} TOML: {e}"))?;
@@ -233,25 +262,21 @@ impl Federation {
     }
 
     /// How a client reaches this chain: the connectors through the relay, others directly.
-    pub fn cosmos_config(&self, through_relay: bool) -> CosmosConfig {
+    /// Only what an operator must write; every other setting (gas multiplier and cap, timeouts)
+    /// is the connector's default.
+    pub fn cosmos_config(&self, through_relay: bool) -> TestResult<CosmosConfig> {
         let rpc_url = if through_relay {
             format!("http://{}", self.relay.address())
         } else {
             self.chain.rpc_url()
         };
-        CosmosConfig {
-            chain_id: self.chain.chain_id().into(),
-            rpc_url,
-            grpc_url: self.chain.grpc_url(),
-            account_prefix: BECH32_PREFIX.into(),
-            gas_price: Decimal::zero(),
-            fee_denom: DENOM.into(),
-            gas_multiplier: 1.4,
-            gas_cap: 100_000_000,
-            request_timeout_secs: 10,
-            confirm_timeout_secs: 30,
-            confirm_poll_ms: 100,
-        }
+        let table = format!(
+            "chain_id = {:?}\nrpc_url = {rpc_url:?}\ngrpc_url = {:?}\naccount_prefix = {BECH32_PREFIX:?}\n\
+             gas_price = \"0.025\"\nfee_denom = {DENOM:?}\n",
+            self.chain.chain_id(),
+            self.chain.grpc_url(),
+        );
+        toml::from_str(&table).map_err(|e| format!("[chain.cosmos]: {e}"))
     }
 
     /// Starts party `i`'s `connector run` (again, after a kill: same config, store and shares).
@@ -363,7 +388,18 @@ impl Federation {
 
     /// The requester asks for a key; waits until the parties' DKG answers fulfil it.
     pub fn request_key(&mut self, key_type: KeyType) -> TestResult<DevnetKey> {
-        let msg = key_request_msg(self.workspace_id, self.keyring_id, key_type);
+        let workspace_id = self.workspace_id;
+        Ok(self.request_key_in(workspace_id, key_type)?.0)
+    }
+
+    /// The requester asks for a key of `workspace_id`; waits until it is fulfilled and returns
+    /// it with the fulfilled request (its answers, in the order they executed).
+    pub fn request_key_in(
+        &mut self,
+        workspace_id: u64,
+        key_type: KeyType,
+    ) -> TestResult<(DevnetKey, KeyRequestResponse)> {
+        let msg = key_request_msg(workspace_id, self.keyring_id, key_type);
         let keyring = self.contracts.keyring.clone();
         let (request_id, _) = self.request(&keyring, &msg, events::KEY_REQUEST_EVENT)?;
         let request: KeyRequestResponse =
@@ -385,11 +421,12 @@ impl Federation {
             .chain
             .query_smart(&keyring, &KeyringQuery::Key { key_id })
             .map_err(err("key"))?;
-        Ok(DevnetKey {
+        let key = DevnetKey {
             key_id,
             key_type,
             public_key: key.public_key.to_vec(),
-        })
+        };
+        Ok((key, request))
     }
 
     /// The requester asks for one signature per message; returns the request id and the
@@ -404,16 +441,29 @@ impl Federation {
         self.request(contract, &msg, events::SIGNATURE_REQUEST_EVENT)
     }
 
-    /// The requester executes `msg`; returns the request id its `event` names, and the tx.
+    /// The requester executes `msg`, paying the fee; returns the request id its `event` names,
+    /// and the tx.
     fn request(
         &self,
         contract: &str,
         msg: &impl serde::Serialize,
         event: &str,
     ) -> TestResult<(u64, TxOutcome)> {
+        self.execute_for_id(REQUESTER, contract, msg, event)
+    }
+
+    /// `from` executes `msg` on `contract`, paying the fee (the message makes a request,
+    /// directly or through a contract); returns the request id its `event` names, and the tx.
+    pub fn execute_for_id(
+        &self,
+        from: &str,
+        contract: &str,
+        msg: &impl serde::Serialize,
+        event: &str,
+    ) -> TestResult<(u64, TxOutcome)> {
         let committed = self
             .chain
-            .execute(REQUESTER, contract, msg, None)
+            .execute(from, contract, msg, self.fee.as_deref())
             .map_err(err(event))?;
         let id = event_id(&committed, event, events::attr::REQUEST_ID)?;
         Ok((id, committed))
@@ -567,9 +617,16 @@ fn deploy(chain: &Localnet) -> TestResult<Contracts> {
 }
 
 fn artifact(name: &str) -> TestResult<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../artifacts")
-        .join(name);
+    built("../artifacts", name)
+}
+
+/// A contract the tests deploy besides the three (`tests/artifacts/`).
+pub fn test_artifact(name: &str) -> TestResult<PathBuf> {
+    built("../tests/artifacts", name)
+}
+
+fn built(dir: &str, name: &str) -> TestResult<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
     if path.is_file() {
         Ok(path)
     } else {
@@ -584,7 +641,7 @@ fn address(chain: &Localnet, name: &str) -> TestResult<String> {
     Ok(chain.account(name).map_err(err("account"))?.address.clone())
 }
 
-fn event_id(outcome: &TxOutcome, kind: &str, attribute: &str) -> TestResult<u64> {
+pub fn event_id(outcome: &TxOutcome, kind: &str, attribute: &str) -> TestResult<u64> {
     let kind = format!("wasm-{kind}");
     outcome
         .attribute(&kind, attribute)

@@ -8,12 +8,13 @@
 //! `scripts/test.sh` provides both. The federations of this binary run one at a time and share
 //! a data directory, so the ECDSA Paillier primes and aux info are made once per machine.
 
+mod completion_gas;
 mod federation;
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use federation::{Federation, Finished, TestResult};
+use federation::{Federation, Finished, Setup, TestResult};
 use mpc_connector::devnet::{verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::KeyType;
@@ -23,16 +24,22 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const PARTIES: usize = 3;
 const THRESHOLD: u32 = 2;
 
-fn federation() -> (MutexGuard<'static, ()>, Federation) {
+fn federation(setup: &Setup) -> (MutexGuard<'static, ()>, Federation) {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("localnet-federation");
-    let federation = Federation::start(&data_dir, PARTIES, THRESHOLD).expect("federation starts");
+    let federation =
+        Federation::start_with(&data_dir, PARTIES, THRESHOLD, setup).expect("federation starts");
     (guard, federation)
 }
 
 /// Runs a scenario; on failure prints the connectors' logs with the error.
 fn run(scenario: impl FnOnce(&mut Federation) -> TestResult<()>) {
-    let (_guard, mut federation) = federation();
+    run_with(&Setup::default(), scenario)
+}
+
+/// [`run`] on a federation started with `setup`.
+fn run_with(setup: &Setup, scenario: impl FnOnce(&mut Federation) -> TestResult<()>) {
+    let (_guard, mut federation) = federation(setup);
     if let Err(e) = scenario(&mut federation) {
         panic!("{e}\n{}", federation.logs());
     }

@@ -6,10 +6,13 @@
 
 use tonic::Code;
 
+use crate::chain::cosmos::submit::NodeTxResult;
 use crate::chain::ChainError;
 
 /// `ErrWrongSequence` of the SDK's root codespace.
 pub const CODE_WRONG_SEQUENCE: u32 = 32;
+/// `ErrOutOfGas` of the SDK's root codespace.
+pub const CODE_OUT_OF_GAS: u32 = 11;
 /// What the SDK reports for an error it has no registered code for (`internal`); used when a
 /// gRPC status carries only text.
 pub const CODE_UNKNOWN: u32 = 1;
@@ -27,13 +30,21 @@ const KNOWN_DESCRIPTIONS: [(&str, u32); 7] = [
     ("unauthorized", 4),
 ];
 
-/// Result of a CheckTx (broadcast) or DeliverTx (inclusion) step: code 0 is success.
-pub fn tx_result(code: u32, codespace: &str, log: &str) -> Result<(), ChainError> {
+/// Result of a CheckTx (broadcast) or DeliverTx (inclusion) step: code 0 is success. Running out
+/// of gas is not a refusal: the same message with more gas may pass.
+pub fn tx_result(result: &NodeTxResult) -> Result<(), ChainError> {
+    let (code, codespace, log) = (result.code, result.codespace.as_str(), result.log.as_str());
     if code == 0 {
         return Ok(());
     }
     if (codespace == "sdk" && code == CODE_WRONG_SEQUENCE) || is_sequence_mismatch(log) {
         return Err(sequence_mismatch(log));
+    }
+    if codespace == "sdk" && code == CODE_OUT_OF_GAS {
+        return Err(ChainError::OutOfGas {
+            wanted: result.gas_wanted,
+            used: result.gas_used,
+        });
     }
     Err(ChainError::Rejected {
         code,
@@ -125,9 +136,43 @@ mod tests {
     const CONTRACT_LOG: &str = "failed to execute message; message index: 0: Party already \
         submitted a result for request 4: execute wasm contract failed";
 
+    fn tx_result(code: u32, codespace: &str, log: &str) -> Result<(), ChainError> {
+        super::tx_result(&NodeTxResult {
+            tx_hash: "AB".into(),
+            height: 7,
+            code,
+            codespace: codespace.into(),
+            log: log.into(),
+            gas_wanted: 184_515,
+            gas_used: 191_524,
+        })
+    }
+
     #[test]
     fn success_is_ok() {
         assert_eq!(tx_result(0, "", "[]"), Ok(()));
+    }
+
+    #[test]
+    fn out_of_gas_in_a_block_is_retryable_not_a_rejection() {
+        // What wasmd 0.61 reports when the answer completing a request was simulated on the
+        // shorter path.
+        let log = "out of gas in location: wasm contract; gasWanted: 184515, gasUsed: 191524: \
+                   out of gas";
+        let err = tx_result(CODE_OUT_OF_GAS, "sdk", log).unwrap_err();
+        assert_eq!(
+            err,
+            ChainError::OutOfGas {
+                wanted: 184_515,
+                used: 191_524
+            }
+        );
+        assert!(err.is_retryable());
+        // Code 11 of another codespace is that module's own error.
+        assert!(matches!(
+            tx_result(CODE_OUT_OF_GAS, "wasm", "other"),
+            Err(ChainError::Rejected { code: 11, .. })
+        ));
     }
 
     #[test]

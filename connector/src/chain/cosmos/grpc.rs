@@ -64,6 +64,7 @@ fn node_tx_result(response: Option<TxResponse>) -> Result<NodeTxResult, ChainErr
         code: response.code,
         codespace: response.codespace,
         log: response.raw_log,
+        gas_wanted: u64::try_from(response.gas_wanted).unwrap_or(0),
         gas_used: u64::try_from(response.gas_used).unwrap_or(0),
     })
 }
@@ -192,6 +193,7 @@ mod tests {
             codespace: "wasm".into(),
             code: 5,
             raw_log: "failed".into(),
+            gas_wanted: 900,
             gas_used: 777,
             ..Default::default()
         };
@@ -203,6 +205,7 @@ mod tests {
                 code: 5,
                 codespace: "wasm".into(),
                 log: "failed".into(),
+                gas_wanted: 900,
                 gas_used: 777,
             })
         );

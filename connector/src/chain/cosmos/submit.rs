@@ -30,6 +30,8 @@ pub struct NodeTxResult {
     pub code: u32,
     pub codespace: String,
     pub log: String,
+    /// The transaction's gas limit.
+    pub gas_wanted: u64,
     pub gas_used: u64,
 }
 
@@ -106,26 +108,29 @@ impl<N: TxNode> Submitter<N> {
             });
         }
         let messages = execute_messages(&self.sender, calls)?;
-        match self.submit(&messages).await {
+        let reserve = calls
+            .iter()
+            .fold(0u64, |total, call| total.saturating_add(call.gas_reserve));
+        match self.submit(&messages, reserve).await {
             Err(ChainError::SequenceMismatch { expected, got }) => {
                 debug!(
                     expected,
                     got, "account sequence mismatch; refreshing and retrying once"
                 );
-                self.submit(&messages).await
+                self.submit(&messages, reserve).await
             }
             outcome => outcome,
         }
     }
 
-    async fn submit(&self, messages: &[Any]) -> Result<TxOutcome, ChainError> {
+    async fn submit(&self, messages: &[Any], reserve: u64) -> Result<TxOutcome, ChainError> {
         let tx_hash = {
             let mut cached = self.account.lock().await;
             let account = match *cached {
                 Some(account) => account,
                 None => self.node.account(self.sender.as_ref()).await?,
             };
-            let broadcast = self.sign_and_broadcast(account, messages).await;
+            let broadcast = self.sign_and_broadcast(account, messages, reserve).await;
             *cached = match &broadcast {
                 // CheckTx passed: the sequence is spent whatever DeliverTx says.
                 Ok(_) => Some(AccountSequence {
@@ -143,16 +148,19 @@ impl<N: TxNode> Submitter<N> {
     }
 
     /// Simulates to learn the gas, then signs with the real fee and broadcasts; returns the hash.
+    /// `reserve`: gas the messages may need beyond the simulation (see [`gas_limit`]).
     async fn sign_and_broadcast(
         &self,
         account: AccountSequence,
         messages: &[Any],
+        reserve: u64,
     ) -> Result<String, ChainError> {
         // Simulation runs on an unlimited gas meter and skips the minimum-fee check, so it is
-        // signed with the cap and no fee coin (cosmjs does the same).
+        // signed with the cap. Its fee is one unit, not none: a non-zero fee takes the fee
+        // transfer's gas, as the real transaction will (a free probe under-counts it).
         let probe = TxFee {
             gas_limit: self.gas.cap,
-            amount: 0,
+            amount: u128::from(!self.gas.price.is_zero()),
             denom: self.gas.denom.clone(),
         };
         let probe_bytes = sign_tx(
@@ -163,7 +171,7 @@ impl<N: TxNode> Submitter<N> {
             &probe,
         )?;
         let simulated = self.node.simulate(probe_bytes).await?;
-        let gas_limit = gas_limit(simulated, self.gas.multiplier, self.gas.cap)?;
+        let gas_limit = gas_limit(simulated, reserve, self.gas.multiplier, self.gas.cap)?;
         let fee = TxFee {
             gas_limit,
             amount: fee_amount(gas_limit, self.gas.price),
@@ -171,8 +179,8 @@ impl<N: TxNode> Submitter<N> {
         };
         let tx_bytes = sign_tx(&self.key, &self.chain_id, account, messages.to_vec(), &fee)?;
         let checked = self.node.broadcast_sync(tx_bytes).await?;
-        classify::tx_result(checked.code, &checked.codespace, &checked.log)?;
-        debug!(tx_hash = %checked.tx_hash, sequence = account.sequence, gas_limit, "broadcast");
+        classify::tx_result(&checked)?;
+        debug!(tx_hash = %checked.tx_hash, sequence = account.sequence, simulated, gas_limit, "broadcast");
         Ok(checked.tx_hash)
     }
 
@@ -182,9 +190,7 @@ impl<N: TxNode> Submitter<N> {
         loop {
             match self.node.find_tx(tx_hash).await {
                 Ok(Some(included)) => {
-                    if let Err(error) =
-                        classify::tx_result(included.code, &included.codespace, &included.log)
-                    {
+                    if let Err(error) = classify::tx_result(&included) {
                         if matches!(error, ChainError::SequenceMismatch { .. }) {
                             // DeliverTx refused the sequence, so it was not spent after all.
                             *self.account.lock().await = None;
@@ -317,6 +323,7 @@ mod tests {
                 code: 0,
                 codespace: String::new(),
                 log: String::new(),
+                gas_wanted: tx.gas_limit,
                 gas_used: 0,
             };
             if tx.sequence != state.sequence {
@@ -328,12 +335,17 @@ mod tests {
             state.sequence += 1;
             let (code, codespace, log) = state.deliver_results.pop_front().unwrap_or((0, "", ""));
             state.height += 1;
+            let gas_used = if code == classify::CODE_OUT_OF_GAS {
+                tx.gas_limit + 1
+            } else {
+                state.gas_used
+            };
             let included = NodeTxResult {
                 height: state.height,
                 code,
                 codespace: codespace.into(),
                 log: log.into(),
-                gas_used: state.gas_used,
+                gas_used,
                 ..result.clone()
             };
             let polls = state.polls_until_included.unwrap_or(usize::MAX);
@@ -387,6 +399,7 @@ mod tests {
                 contract: contract(i),
                 msg: b"{}".to_vec(),
                 funds: vec![],
+                gas_reserve: 0,
             })
             .collect()
     }
@@ -422,13 +435,13 @@ mod tests {
                 },
             ]
         );
-        // Simulated with the cap and no fee.
+        // Simulated with the cap and a one-unit fee (so the fee transfer is simulated too).
         assert_eq!(
             state.simulated[0],
             Seen {
                 sequence: 5,
                 gas_limit: 1_000_000,
-                fee: 0,
+                fee: 1,
                 messages: 3
             }
         );
@@ -553,6 +566,51 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![5, 6]
         );
+    }
+
+    #[tokio::test]
+    async fn the_calls_reserves_raise_the_gas_limit() {
+        let node = FakeNode::default();
+        let submitter = submitter(node.clone());
+        let mut calls = calls(2);
+        calls[0].gas_reserve = 200_000;
+        calls[1].gas_reserve = 50_000;
+
+        submitter.execute(&calls).await.unwrap();
+
+        let state = node.state();
+        // 100,000 simulated + 250,000 reserved, above the multiplier's 150,000; paid for in full.
+        assert_eq!(state.broadcast[0].gas_limit, 350_000);
+        assert_eq!(state.broadcast[0].fee, 8_750);
+        // The simulation itself is not padded.
+        assert_eq!(state.simulated[0].gas_limit, 1_000_000);
+    }
+
+    #[tokio::test]
+    async fn out_of_gas_in_the_block_is_retryable_and_spends_the_sequence() {
+        let node = FakeNode::default();
+        let submitter = submitter(node.clone());
+        node.state().deliver_results.push_back((
+            classify::CODE_OUT_OF_GAS,
+            "sdk",
+            "out of gas in location: wasm contract; gasWanted: 150000, gasUsed: 150001: out of gas",
+        ));
+
+        let err = submitter.execute(&calls(1)).await.unwrap_err();
+        assert_eq!(
+            err,
+            ChainError::OutOfGas {
+                wanted: 150_000,
+                used: 150_001
+            }
+        );
+        assert!(err.is_retryable());
+        // Included (and failed), so the next transaction takes the next sequence.
+        submitter.execute(&calls(1)).await.unwrap();
+        let state = node.state();
+        assert_eq!(state.account_queries, 1);
+        let broadcast: Vec<u64> = state.broadcast.iter().map(|s| s.sequence).collect();
+        assert_eq!(broadcast, vec![5, 6]);
     }
 
     #[tokio::test]

@@ -133,11 +133,13 @@ pub(crate) mod tests {
                     cosmwasm_std::coin(5, "uusd"),
                     cosmwasm_std::coin(7, "uatom"),
                 ],
+                gas_reserve: 0,
             },
             ContractCall {
                 contract: contract(2),
                 msg: br#"{"submit":{}}"#.to_vec(),
                 funds: vec![],
+                gas_reserve: 0,
             },
         ]
     }
@@ -271,6 +273,7 @@ pub(crate) mod tests {
             contract: "not-an-address".into(),
             msg: b"{}".to_vec(),
             funds: vec![],
+            gas_reserve: 0,
         };
         let err = execute_messages(&sender, &[call]).unwrap_err();
         assert!(
@@ -286,6 +289,7 @@ pub(crate) mod tests {
             contract: contract(1),
             msg: b"{}".to_vec(),
             funds: vec![cosmwasm_std::Coin::new(cosmwasm_std::Uint256::MAX, "uatom")],
+            gas_reserve: 0,
         };
         assert!(matches!(
             execute_messages(&sender, &[call]),

@@ -1,0 +1,302 @@
+//! The answer that completes a request, executed after another answer of the same block.
+//!
+//! Each party simulates its answer against the state it sees, where the request lacks its
+//! answer and the others'. When two answers land in one block, the second to execute completes
+//! the threshold: it settles the request, pays the parties and runs the requester's callback,
+//! a path its simulation never took. With the connector's defaults that answer must still land
+//! (it carries the completion's gas); with a tight multiplier and no reserve it runs out of gas
+//! and must be sent again until it lands.
+//!
+//! Whether two answers share a block is up to the node, so each scenario makes requests until
+//! one was completed that way (the parties finish their MPC run together, so this takes one or
+//! two requests) and checks every request on the way.
+
+use mpc_connector::config::Config;
+use mpc_connector::devnet::{item_of, verified_signatures, DevnetKey};
+use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus};
+use mpc_interfaces::signature_requests::{SignRequestStatus, SignatureRequestResponse};
+use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;
+use mpc_interfaces::{events, KeyType, Policy};
+use serde_json::json;
+
+use super::federation::{event_id, test_artifact, Federation, Setup, APPROVER, REQUESTER};
+use super::{check, check_eq, run_with, TestResult, PARTIES, THRESHOLD};
+
+/// Fee of every key and signature request: the completing answer pays it out to the parties.
+const FEE: u128 = 3_000;
+/// Requests per scenario at most, waiting for a completion that landed second in its block.
+const MAX_REQUESTS: usize = 8;
+/// Storage writes the dApp's callback makes per signature (a bridge journaling it).
+const CALLBACK_WORK: u32 = 40;
+
+/// A contract that owns a workspace seat and asks for signatures with a callback.
+struct Dapp {
+    address: String,
+    workspace_id: u64,
+}
+
+impl Dapp {
+    /// Deploys the callback receiver and a workspace of the requester, the approver and the
+    /// dApp, whose sign policy needs the dApp (the requester) and the approver.
+    fn deploy(f: &Federation) -> TestResult<Self> {
+        let address = f
+            .chain
+            .store_and_instantiate(
+                &test_artifact("mpc_callback_receiver.wasm")?,
+                &json!({
+                    "signature_requests": f.contracts.signature_requests,
+                    "work": CALLBACK_WORK,
+                }),
+                "dapp",
+            )
+            .map_err(|e| format!("dapp: {e}"))?;
+        let approver = f.chain.account(APPROVER).map_err(|e| e.to_string())?;
+        let created = f
+            .chain
+            .execute(
+                REQUESTER,
+                &f.contracts.workspace,
+                &WorkspaceExecute::CreateWorkspace {
+                    additional_owners: vec![approver.address.clone(), address.clone()],
+                    admin_policy: None,
+                    sign_policy: Some(Policy::AnyOf {
+                        threshold: 2,
+                        of: vec![
+                            Policy::Approver(address.clone()),
+                            Policy::Approver(approver.address.clone()),
+                        ],
+                    }),
+                    alias: Some("dapp".into()),
+                },
+                None,
+            )
+            .map_err(|e| format!("dapp workspace: {e}"))?;
+        let workspace_id = event_id(
+            &created,
+            events::WORKSPACE_EVENT,
+            events::attr::WORKSPACE_ID,
+        )?;
+        Ok(Self {
+            address,
+            workspace_id,
+        })
+    }
+
+    /// The requester has the dApp ask for a signature of `message` (paying the fee through it);
+    /// the approver approves; waits until the request is final and its callback recorded.
+    fn sign(
+        &self,
+        f: &mut Federation,
+        key: &DevnetKey,
+        message: &[u8],
+    ) -> TestResult<SignatureRequestResponse> {
+        let item = cosmwasm_std::Binary::new(item_of(key.key_type, message));
+        let (id, _) = f.execute_for_id(
+            REQUESTER,
+            &self.address,
+            &json!({"request_signature": {"key_id": key.key_id, "items": [item]}}),
+            events::SIGNATURE_REQUEST_EVENT,
+        )?;
+        let approved = f.approve(id)?;
+        let pending = f.signature_request(id, Some(approved.height))?;
+        check_eq(pending.status, SignRequestStatus::Pending, "after approval")?;
+        check_eq(
+            pending.callback.as_ref().map(|a| a.to_string()),
+            Some(self.address.clone()),
+            "the request calls the dApp back",
+        )?;
+        let finished = f.wait_final(id, std::time::Instant::now())?.request;
+        let called_back: Option<serde_json::Value> = f
+            .chain
+            .query_smart(&self.address, &json!({"finished": {"request_id": id}}))
+            .map_err(|e| format!("dapp query: {e}"))?;
+        let called_back = called_back.ok_or(format!("the dApp got no callback for {id}"))?;
+        check_eq(
+            called_back["status"].as_str(),
+            Some("fulfilled"),
+            "status the callback brought",
+        )?;
+        check_eq(
+            serde_json::to_value(&finished.signatures).map_err(|e| e.to_string())?,
+            called_back["signatures"].clone(),
+            "signatures the callback brought",
+        )?;
+        Ok(finished)
+    }
+}
+
+/// Whether the answer that reached the threshold executed after another answer of its block
+/// (answers are listed in the order they executed).
+fn completed_second_in_its_block(heights: &[u64]) -> bool {
+    let t = THRESHOLD as usize;
+    heights.len() >= t && heights[t - 1] == heights[t - 2]
+}
+
+/// Transactions each party sent while `request` ran: one per answer of its on chain, plus at
+/// most one answer that came too late, plus the tries that ran out of gas.
+fn check_sent(
+    f: &Federation,
+    answered_by: &[String],
+    before: &[u64],
+    out_of_gas_before: &[u64],
+) -> TestResult<()> {
+    let after = f.settled_sequences()?;
+    for (i, party) in f.parties.iter().enumerate() {
+        let sent = after[i] - before[i];
+        let out_of_gas = out_of_gas(f, i)? - out_of_gas_before[i];
+        let answered = answered_by.contains(&party.address);
+        let what = format!("{}'s transactions ({out_of_gas} out of gas)", party.name);
+        if answered {
+            check_eq(sent, 1 + out_of_gas, &what)?;
+        } else {
+            check(sent <= 1 + out_of_gas, &format!("{what}: {sent}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn out_of_gas(f: &Federation, i: usize) -> TestResult<u64> {
+    f.counter(i, "tx_errors_total", r#"reason="out_of_gas""#)
+}
+
+fn out_of_gas_all(f: &Federation) -> TestResult<Vec<u64>> {
+    (0..PARTIES).map(|i| out_of_gas(f, i)).collect()
+}
+
+/// Key requests until one was completed by the second answer of a block; every key verified
+/// by use later. Returns the last key and how many requests it took.
+fn keys_until_completed_second(
+    f: &mut Federation,
+    workspace_id: u64,
+    until: impl Fn(&Federation, &KeyRequestResponse) -> TestResult<bool>,
+) -> TestResult<(DevnetKey, usize)> {
+    for made in 1..=MAX_REQUESTS {
+        let before = f.settled_sequences()?;
+        let oog_before = out_of_gas_all(f)?;
+        let (key, request) = f.request_key_in(workspace_id, KeyType::EcdsaSecp256k1)?;
+        check_eq(request.status, KeyRequestStatus::Fulfilled, "key request")?;
+        let answered: Vec<String> = request
+            .answers
+            .iter()
+            .map(|a| a.party.to_string())
+            .collect();
+        check_sent(f, &answered, &before, &oog_before)?;
+        if until(f, &request)? {
+            return Ok((key, made));
+        }
+    }
+    Err(format!(
+        "{MAX_REQUESTS} key requests and none completed as wanted"
+    ))
+}
+
+/// Signature requests through the dApp until one was completed as `until` wants.
+fn signatures_until_completed_second(
+    f: &mut Federation,
+    dapp: &Dapp,
+    key: &DevnetKey,
+    until: impl Fn(&Federation, &SignatureRequestResponse) -> TestResult<bool>,
+) -> TestResult<usize> {
+    for made in 1..=MAX_REQUESTS {
+        let before = f.settled_sequences()?;
+        let oog_before = out_of_gas_all(f)?;
+        let message = format!("bridge transfer {made}");
+        let request = dapp.sign(f, key, message.as_bytes())?;
+        check_eq(
+            request.status,
+            SignRequestStatus::Fulfilled,
+            "signature request",
+        )?;
+        verified_signatures(key, &request).map_err(|e| e.to_string())?;
+        let answered: Vec<String> = request
+            .answers
+            .iter()
+            .map(|a| a.party.to_string())
+            .collect();
+        check_sent(f, &answered, &before, &oog_before)?;
+        if until(f, &request)? {
+            return Ok(made);
+        }
+    }
+    Err(format!(
+        "{MAX_REQUESTS} signature requests and none completed as wanted"
+    ))
+}
+
+fn heights_of_keys(r: &KeyRequestResponse) -> Vec<u64> {
+    r.answers.iter().map(|a| a.height).collect()
+}
+
+fn heights_of_signatures(r: &SignatureRequestResponse) -> Vec<u64> {
+    r.answers.iter().map(|a| a.height).collect()
+}
+
+#[test]
+fn with_the_defaults_an_answer_completing_after_another_in_its_block_lands() {
+    let setup = Setup {
+        fee: FEE,
+        configure: None,
+    };
+    run_with(&setup, |f| {
+        let dapp = Dapp::deploy(f)?;
+        let (key, keys) = keys_until_completed_second(f, dapp.workspace_id, |_, r| {
+            Ok(completed_second_in_its_block(&heights_of_keys(r)))
+        })?;
+        let signatures = signatures_until_completed_second(f, &dapp, &key, |_, r| {
+            Ok(completed_second_in_its_block(&heights_of_signatures(r)))
+        })?;
+        for i in 0..PARTIES {
+            check_eq(
+                out_of_gas(f, i)?,
+                0,
+                &format!("{}'s out-of-gas answers", f.parties[i].name),
+            )?;
+        }
+        println!(
+            "completed second in its block: key request after {keys}, signature request \
+             (with callback) after {signatures} requests; no answer ran out of gas"
+        );
+        Ok(())
+    });
+}
+
+/// The fault: answers padded by their simulation alone (multiplier 1.0, no reserve).
+fn tight_gas(config: &mut Config) {
+    config.chain.cosmos.gas_multiplier = 1.0;
+    config.worker.reserve_completion_gas = false;
+}
+
+#[test]
+fn an_answer_that_runs_out_of_gas_is_sent_again_with_more_and_lands() {
+    let setup = Setup {
+        fee: FEE,
+        configure: Some(tight_gas),
+    };
+    run_with(&setup, |f| {
+        let dapp = Dapp::deploy(f)?;
+        let ran_out =
+            |f: &Federation| -> TestResult<bool> { Ok(out_of_gas_all(f)?.iter().sum::<u64>() > 0) };
+        let (key, keys) = keys_until_completed_second(f, dapp.workspace_id, |f, _| ran_out(f))?;
+        let before = out_of_gas_all(f)?.iter().sum::<u64>();
+        let signatures = signatures_until_completed_second(f, &dapp, &key, |f, _| {
+            Ok(out_of_gas_all(f)?.iter().sum::<u64>() > before)
+        })?;
+        let logged = f.parties.iter().any(|p| {
+            std::fs::read_to_string(&p.log_path)
+                .unwrap_or_default()
+                .contains("transaction ran out of gas; simulating again with more gas")
+        });
+        check(logged, "the out-of-gas retry is logged as such")?;
+        let refused = f.parties.iter().any(|p| {
+            std::fs::read_to_string(&p.log_path)
+                .unwrap_or_default()
+                .contains("contract refused our result")
+        });
+        check(!refused, "no out-of-gas answer is called a refusal")?;
+        println!(
+            "out of gas and sent again: key request after {keys}, signature request after \
+             {signatures} requests; all fulfilled"
+        );
+        Ok(())
+    });
+}
