@@ -200,6 +200,7 @@ impl<N: TxNode> Submitter<N> {
                     info!(
                         tx_hash,
                         height = included.height,
+                        gas_wanted = included.gas_wanted,
                         gas_used = included.gas_used,
                         "included"
                     );
