@@ -46,6 +46,15 @@ fi
 step "building the tests (while wasmd may still be building)"
 cargo test --workspace --locked --no-run
 
+# The README's first command (scripts/devnet.sh) builds the connector alone: it must find it
+# built, or the two commands would each compile their own copy of the shared dependencies.
+step "the devnet's build is the test build's (nothing left to compile)"
+devnet_build="$(cargo build --locked -p mpc-connector --bin connector 2>&1)"
+if grep -E '^\s*Compiling' <<<"$devnet_build"; then
+  echo "scripts/devnet.sh would compile the above again: run cargo hakari generate (.config/hakari.toml)" >&2
+  exit 1
+fi
+
 step "wasmd test chain (waiting for the background build)"
 if ! wait "$wasmd_pid"; then
   cat "$wasmd_log" >&2

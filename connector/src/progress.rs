@@ -4,7 +4,9 @@
 //! line every [`HEARTBEAT`] naming who is still working, so a long step never looks stuck.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 

@@ -78,11 +78,25 @@ impl Progress {
     }
 }
 
+/// This party's answer to a request, saved before it is submitted: a restart submits it
+/// instead of running MPC again (a key generation cannot be run again by one party once the
+/// others have finished theirs; its share would be orphaned).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedAnswer {
+    /// The contract's `ExecuteMsg`, JSON.
+    pub msg: String,
+    /// A key or signatures rather than a failure.
+    pub success: bool,
+}
+
 /// One request's record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub request: RequestRef,
     pub progress: Progress,
+    /// The answer this party computed, until it is on chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<SavedAnswer>,
     /// Unix seconds of the first sighting and of the last change.
     pub first_seen: u64,
     pub updated: u64,
@@ -272,22 +286,15 @@ impl Store {
         })
     }
 
-    /// Read-modify-write of one record in one write transaction.
+    /// Read-modify-write of one record's progress in one write transaction.
     fn update(
         &self,
         request: RequestRef,
         change: impl FnOnce(Option<&Progress>) -> Progress,
     ) -> Result<Record, StoreError> {
-        let now = unix_now();
-        let txn = self.db.begin_write()?;
-        let record = {
-            let mut table = txn.open_table(REQUESTS)?;
-            let existing = table
-                .get(key(request))?
-                .map(|v| decode(request, v.value()))
-                .transpose()?;
+        self.modify(request, |existing, now| {
             let progress = change(existing.as_ref().map(|r| &r.progress));
-            let record = match existing {
+            match existing {
                 Some(old) if old.progress == progress => old,
                 Some(old) => Record {
                     progress,
@@ -297,10 +304,52 @@ impl Store {
                 None => Record {
                     request,
                     progress,
+                    answer: None,
                     first_seen: now,
                     updated: now,
                 },
-            };
+            }
+        })
+    }
+
+    /// Saves this party's answer before it is submitted; a final record stays as it is.
+    pub fn save_answer(
+        &self,
+        request: RequestRef,
+        answer: SavedAnswer,
+    ) -> Result<Record, StoreError> {
+        self.modify(request, |existing, now| match existing {
+            Some(old) if old.progress.is_final() => old,
+            Some(old) => Record {
+                answer: Some(answer),
+                updated: now,
+                ..old
+            },
+            None => Record {
+                request,
+                progress: Progress::Seen,
+                answer: Some(answer),
+                first_seen: now,
+                updated: now,
+            },
+        })
+    }
+
+    /// Read-modify-write of one record in one write transaction.
+    fn modify(
+        &self,
+        request: RequestRef,
+        change: impl FnOnce(Option<Record>, u64) -> Record,
+    ) -> Result<Record, StoreError> {
+        let now = unix_now();
+        let txn = self.db.begin_write()?;
+        let record = {
+            let mut table = txn.open_table(REQUESTS)?;
+            let existing = table
+                .get(key(request))?
+                .map(|v| decode(request, v.value()))
+                .transpose()?;
+            let record = change(existing, now);
             let bytes = serde_json::to_vec(&record).map_err(|e| StoreError::Db(e.to_string()))?;
             table.insert(key(request), bytes.as_slice())?;
             record
@@ -392,6 +441,34 @@ mod tests {
             done.progress
         );
         assert!(store.unfinished().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_saved_answer_outlives_failures_restarts_and_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("party.redb");
+        let answer = SavedAnswer {
+            msg: r#"{"submit_key_result":{}}"#.into(),
+            success: true,
+        };
+        {
+            let store = Store::open(&path).unwrap();
+            store.started(KEY_7).unwrap();
+            store.save_answer(KEY_7, answer.clone()).unwrap();
+            store.failed(KEY_7, "node unreachable", 5).unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        store.started(KEY_7).unwrap();
+        let record = store.get(KEY_7).unwrap().unwrap();
+        assert_eq!(record.answer, Some(answer.clone()));
+        assert_eq!(record.progress, Progress::Started { attempts: 2 });
+        // Once answered, a late save changes nothing.
+        let done = store.submitted(KEY_7, "T", 3, true).unwrap();
+        let other = SavedAnswer {
+            msg: "{}".into(),
+            success: false,
+        };
+        assert_eq!(store.save_answer(KEY_7, other).unwrap(), done);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! For each request: read it from the chain (status, parties, answers); stop if it is no longer
 //! pending or already has this party's answer; otherwise run the MPC protocol with the other
 //! parties and hand the result to the [`submit::Submitter`]. The local [`Store`] records each step
-//! so that a restart resumes unfinished requests and never answers twice.
+//! so that a restart resumes unfinished requests and never answers twice; the answer is saved
+//! before it is submitted, so a restart submits it rather than running MPC again. A drive that
+//! fails is driven again with backoff until the request is final on chain or answered; an answer
+//! carries the gas of the path on which it completes the request ([`gas`]).
 //!
 //! Failures: mpc-party already retries signing over other signer sets. If this party's run
 //! still fails, it waits a while for another party's answer on chain: a verified one carries the
@@ -36,7 +39,7 @@ use crate::chain::{query, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
 use crate::event::RequestRef;
 use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
-use crate::store::{Progress, Store};
+use crate::store::{Progress, SavedAnswer, Store};
 use crate::telemetry::Metrics;
 use submit::{Submission, SubmitOutcome};
 
@@ -260,6 +263,9 @@ impl Worker {
             }
             BeforeMpc::Run => {}
         }
+        if let Some(finished) = self.resubmit_saved(request, reserve).await? {
+            return Ok(finished);
+        }
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
             request_id: id,
@@ -309,6 +315,9 @@ impl Worker {
                 return self.answer_sign(id, failure_sign(&reason), reserve).await
             }
             BeforeMpc::Run => {}
+        }
+        if let Some(finished) = self.resubmit_saved(request, reserve).await? {
+            return Ok(finished);
         }
         let job = SignJob {
             contract: self.contracts.signature_requests.clone(),
@@ -471,13 +480,40 @@ impl Worker {
         self.submit(RequestRef::Sign(id), call, success).await
     }
 
-    /// Hands the answer to the submitter and records what became of it.
+    /// Submits the answer an earlier drive (or run) computed and saved, if there is one: MPC
+    /// is not run twice for one request (the other parties have moved on).
+    async fn resubmit_saved(
+        &self,
+        request: RequestRef,
+        reserve: u64,
+    ) -> Result<Option<Finished>, TaskError> {
+        let Some(saved) = self.store.get(request)?.and_then(|r| r.answer) else {
+            return Ok(None);
+        };
+        tracing::info!(%request, "submitting the answer saved by an earlier run");
+        let contract = match request {
+            RequestRef::Key(_) => &self.contracts.keyring,
+            RequestRef::Sign(_) => &self.contracts.signature_requests,
+        };
+        let call = ContractCall {
+            contract: contract.clone(),
+            msg: saved.msg.into_bytes(),
+            funds: vec![],
+            gas_reserve: reserve,
+        };
+        self.submit(request, call, saved.success).await.map(Some)
+    }
+
+    /// Saves the answer, hands it to the submitter and records what became of it.
     async fn submit(
         &self,
         request: RequestRef,
         call: ContractCall,
         success: bool,
     ) -> Result<Finished, TaskError> {
+        let msg = String::from_utf8(call.msg.clone()).expect("messages are JSON");
+        self.store
+            .save_answer(request, SavedAnswer { msg, success })?;
         let (done, outcome) = oneshot::channel();
         self.submissions
             .send(Submission {

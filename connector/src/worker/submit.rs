@@ -293,7 +293,7 @@ mod tests {
         assert_eq!(reserves, vec![1_000, 191_000, 591_000]);
         let page = submitter.metrics.render();
         assert!(
-            page.contains(r#"mpc_connector_tx_errors_total{party="test",reason="out_of_gas"} 2"#),
+            page.contains(r#"mpc_connector_tx_errors_total{reason="out_of_gas",party="test"} 2"#),
             "{page}"
         );
         assert!(!page.contains(r#"reason="rejected""#), "{page}");
