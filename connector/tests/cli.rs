@@ -112,7 +112,7 @@ fn keys_config_validate_and_status_on_a_fresh_party() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output).trim(),
-        "party party-0 (keyring 1): 0 seen, 0 started, 0 submitted, 0 closed"
+        "party party-0 (keyring 1): 0 seen, 0 started, 0 failed (to be retried), 0 submitted, 0 closed"
     );
 
     // Key files are readable by their owner only, and never silently replaced.
