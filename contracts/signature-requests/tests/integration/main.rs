@@ -7,4 +7,5 @@ mod invariants;
 mod lists;
 mod migrate;
 mod refusals;
+mod security;
 mod suite;
