@@ -670,7 +670,6 @@ pub fn key_request_msg(workspace_id: u64, keyring_id: u64, key_type: KeyType) ->
         workspace_id,
         keyring_id,
         key_type,
-        sign_policy: None,
         timeout_blocks: None,
     }
 }

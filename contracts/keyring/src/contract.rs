@@ -103,7 +103,6 @@ pub fn execute(
             workspace_id,
             keyring_id,
             key_type,
-            sign_policy,
             timeout_blocks,
         } => execute::request_key(
             deps,
@@ -112,7 +111,6 @@ pub fn execute(
             workspace_id,
             keyring_id,
             key_type,
-            sign_policy,
             timeout_blocks,
         ),
         ExecuteMsg::SubmitKeyResult { request_id, result } => {

@@ -2,7 +2,6 @@ use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
 use mpc_contract_kit::fees::FeeError;
 use mpc_contract_kit::migrate::MigrateError;
-use mpc_policy::PolicyError;
 use thiserror::Error;
 
 #[derive(Error, Debug)]
@@ -17,9 +16,6 @@ pub enum ContractError {
     /// Funds sent with a key request are not exactly the keyring's fee.
     #[error(transparent)]
     Fee(#[from] FeeError),
-
-    #[error("sign policy refused: {0}")]
-    Policy(#[from] PolicyError),
 
     // --- authorisation ---
     #[error("{sender} is not an admin of keyring {keyring_id}")]
@@ -130,6 +126,14 @@ pub enum ContractError {
 
     #[error("public key is not a point on the secp256k1 curve")]
     PublicKeyNotOnCurve,
+
+    /// Not the canonical encoding of a point on the Ed25519 curve.
+    #[error("public key is not a canonically encoded Ed25519 curve point")]
+    InvalidEd25519PublicKey,
+
+    /// A point of small order (e.g. the identity): any signature scheme over it is forgeable.
+    #[error("Ed25519 public key is a point of small order")]
+    SmallOrderPublicKey,
 
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },

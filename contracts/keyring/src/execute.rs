@@ -4,11 +4,8 @@ use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST
 use mpc_interfaces::keyring::{
     KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
 };
-use mpc_interfaces::workspace::{
-    IsOwnerResponse, QueryMsg as WorkspaceQueryMsg, SignPolicyResponse,
-};
+use mpc_interfaces::workspace::{IsOwnerResponse, QueryMsg as WorkspaceQueryMsg};
 use mpc_interfaces::KeyType;
-use mpc_policy::Policy;
 use serde::de::DeserializeOwned;
 
 use crate::error::ContractError;
@@ -198,7 +195,6 @@ pub fn request_key(
     workspace_id: u64,
     keyring_id: u64,
     key_type: KeyType,
-    sign_policy: Option<Policy>,
     timeout_blocks: Option<u64>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
@@ -222,16 +218,6 @@ pub fn request_key(
     if !keyring.active {
         return Err(ContractError::KeyringInactive { keyring_id });
     }
-    if let Some(policy) = &sign_policy {
-        let signing: SignPolicyResponse = query_workspace(
-            &deps,
-            &config.workspace_contract,
-            workspace_id,
-            &WorkspaceQueryMsg::SignPolicy { workspace_id },
-        )?;
-        let owners: Vec<String> = signing.owners.into_iter().map(Addr::into_string).collect();
-        policy.validate(&owners)?;
-    }
     let timeout = timeout_blocks.unwrap_or(config.key_request_timeout_blocks);
     validate::timeout(timeout)?;
     fees::check_exact_payment(&info.funds, &keyring.key_req_fee)?;
@@ -248,7 +234,6 @@ pub fn request_key(
         party_threshold: keyring.party_threshold,
         answers: vec![],
         fee: keyring.key_req_fee,
-        sign_policy,
         created_height: env.block.height,
         deadline_height: env.block.height + timeout,
         key_id: None,
@@ -313,7 +298,6 @@ pub fn submit_key_result(
                 public_key,
                 parties: request.parties.clone(),
                 party_threshold: request.party_threshold,
-                sign_policy: request.sign_policy.clone(),
                 request_id,
                 created_height: env.block.height,
             };

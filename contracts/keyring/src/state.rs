@@ -1,6 +1,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, StdResult, Storage};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use mpc_contract_kit::agreement::{tally, Tally};
 use mpc_contract_kit::deadline_list::{Overdue, Position};
 /// The stored records are the interface's types: queries return them as they are stored (a key
 /// request with its status as seen at the query's height, see [`KeyRequestExt::into_response`]).
@@ -89,34 +90,30 @@ impl KeyRequestExt for KeyRequest {
     }
 
     fn outcome(&self) -> Outcome {
-        let threshold = self.party_threshold as usize;
-        // (key, parties that gave it), in order of first appearance; at most MAX_PARTIES groups.
-        let mut groups: Vec<(&Binary, Vec<Addr>)> = Vec::new();
-        for answer in &self.answers {
-            if let KeyResult::Success { public_key } = &answer.result {
-                match groups.iter_mut().find(|(key, _)| *key == public_key) {
-                    Some((_, parties)) => parties.push(answer.party.clone()),
-                    None => groups.push((public_key, vec![answer.party.clone()])),
-                }
-            }
-        }
-        let largest = groups.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
-        if let Some((key, parties)) = groups.into_iter().find(|(_, p)| p.len() >= threshold) {
-            return Outcome::Agreed {
-                public_key: key.clone(),
+        let answers = self.answers.iter().map(|a| {
+            let key = match &a.result {
+                KeyResult::Success { public_key } => Some(public_key),
+                KeyResult::Failure { .. } => None,
+            };
+            (&a.party, key)
+        });
+        match tally(answers, self.parties.len(), self.party_threshold) {
+            Tally::Agreed { value, parties } => Outcome::Agreed {
+                public_key: value.clone(),
                 parties,
-            };
-        }
-        let unanswered = self.parties.len() - self.answers.len();
-        if unanswered + largest < threshold {
-            return Outcome::Unreachable {
-                reason: format!(
-                    "party threshold {threshold} can no longer be met: {unanswered} parties \
-                     unanswered, largest agreement {largest}"
+            },
+            Tally::Unreachable {
+                unanswered,
+                largest,
+            } => Outcome::Unreachable {
+                reason: Tally::<Binary>::unreachable_reason(
+                    self.party_threshold,
+                    unanswered,
+                    largest,
                 ),
-            };
+            },
+            Tally::Open => Outcome::Open,
         }
-        Outcome::Open
     }
 
     fn into_response(self, height: u64) -> KeyRequest {
@@ -186,7 +183,6 @@ mod tests {
     use super::*;
     use mpc_interfaces::keyring::PartyKeyAnswer;
     use mpc_interfaces::KeyType;
-    use mpc_policy::Policy;
 
     fn request(threshold: u32, parties: usize, answers: &[KeyResult]) -> KeyRequest {
         let parties: Vec<Addr> = (0..parties)
@@ -211,7 +207,6 @@ mod tests {
             parties,
             party_threshold: threshold,
             fee: vec![],
-            sign_policy: None,
             created_height: 1,
             deadline_height: 10,
             key_id: None,
@@ -290,7 +285,6 @@ mod tests {
         }];
         request.status = KeyRequestStatus::Fulfilled;
         request.fee = vec![coin(3, "uatom")];
-        request.sign_policy = Some(Policy::any_owner());
         request.key_id = Some(5);
         request.reject_reason = Some("no".to_string());
         let json = concat!(
@@ -298,7 +292,7 @@ mod tests {
             r#""key_type":"ecdsa_secp256k1","status":"fulfilled","parties":["p0","p1"],"#,
             r#""party_threshold":1,"#,
             r#""answers":[{"party":"p0","result":{"success":{"public_key":"BwcH"}},"height":1}],"#,
-            r#""fee":[{"denom":"uatom","amount":"3"}],"sign_policy":{"owners":{"threshold":null}},"#,
+            r#""fee":[{"denom":"uatom","amount":"3"}],"#,
             r#""created_height":1,"deadline_height":10,"key_id":5,"reject_reason":"no"}"#
         );
         assert_eq!(to_json_string(&request).unwrap(), json);
@@ -312,14 +306,13 @@ mod tests {
             public_key: Binary::from(vec![7, 7, 7]),
             parties: vec![addr("p0")],
             party_threshold: 1,
-            sign_policy: Some(Policy::any_owner()),
             request_id: 1,
             created_height: 2,
         };
         let json = concat!(
             r#"{"id":5,"workspace_id":1,"keyring_id":1,"key_type":"eddsa_ed25519","#,
             r#""public_key":"BwcH","parties":["p0"],"party_threshold":1,"#,
-            r#""sign_policy":{"owners":{"threshold":null}},"request_id":1,"created_height":2}"#
+            r#""request_id":1,"created_height":2}"#
         );
         assert_eq!(to_json_string(&key).unwrap(), json);
         assert_eq!(from_json::<Key>(json).unwrap(), key);

@@ -120,11 +120,10 @@ const PROBE_SIGNATURE: [u8; 64] = [1u8; 64];
 /// signature it returns `Ok(false)`. So the probe costs one host verification and no crypto code
 /// in the contract.
 ///
-/// EdDSA: 32 bytes. The same probe does not work for Ed25519: cosmwasm-crypto's `ed25519_verify`
-/// reports a key that does not decompress as `Ok(false)`, exactly like a wrong signature, so the
-/// host cannot tell the two apart. A 32-byte value that is not a point can never verify a
-/// signature, so such a key is useless rather than unsafe, and it only comes about if
-/// `party_threshold` parties submit the same bytes.
+/// EdDSA: 32 bytes that decompress to a curve point (curve25519-dalek, in the contract: the host's
+/// `ed25519_verify` reports a key that does not decompress as `Ok(false)`, exactly like a wrong
+/// signature), encoded canonically, and not of small order: against a small-order key such as
+/// the identity, `ed25519_verify` accepts R = identity, s = 0 for any message.
 pub fn public_key(
     api: &dyn Api,
     key_type: KeyType,
@@ -148,6 +147,23 @@ pub fn public_key(
                 .map_err(|_| ContractError::PublicKeyNotOnCurve)?;
             Ok(())
         }
-        KeyType::EddsaEd25519 => Ok(()),
+        KeyType::EddsaEd25519 => ed25519_point(public_key),
     }
+}
+
+fn ed25519_point(public_key: &[u8]) -> Result<(), ContractError> {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    let compressed = CompressedEdwardsY::from_slice(public_key)
+        .map_err(|_| ContractError::InvalidEd25519PublicKey)?;
+    let point = compressed
+        .decompress()
+        .ok_or(ContractError::InvalidEd25519PublicKey)?;
+    // `decompress` takes y modulo p and ignores the sign bit of x = 0: only the canonical form.
+    if point.compress() != compressed {
+        return Err(ContractError::InvalidEd25519PublicKey);
+    }
+    if point.is_small_order() {
+        return Err(ContractError::SmallOrderPublicKey);
+    }
+    Ok(())
 }

@@ -21,7 +21,6 @@ fn request_with_timeout(suite: &mut Suite, keyring_id: u64, timeout: u64) -> u64
                 workspace_id: 1,
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
-                sign_policy: None,
                 timeout_blocks: Some(timeout),
             },
             &[coin(KEY_FEE, DENOM)],

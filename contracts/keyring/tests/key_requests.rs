@@ -8,9 +8,8 @@ use cw_multi_test::Executor;
 use mpc_contract_kit::fees::FeeError;
 use mpc_interfaces::keyring::{ExecuteMsg, KeyRequestStatus, MAX_KEY_REQUEST_TIMEOUT_BLOCKS};
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
-use mpc_interfaces::{KeyType, Policy};
+use mpc_interfaces::KeyType;
 use mpc_keyring::ContractError;
-use mpc_policy::PolicyError;
 
 #[test]
 fn request_key_holds_the_fee_and_snapshots_the_keyring() {
@@ -67,17 +66,10 @@ fn request_key_holds_the_fee_and_snapshots_the_keyring() {
 }
 
 #[test]
-fn request_key_with_own_policy_and_timeout() {
+fn request_key_with_timeout() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
     let co_owner = suite.co_owner.clone();
-    let policy = Policy::AnyOf {
-        threshold: 1,
-        of: vec![
-            Policy::Approver(suite.owner.to_string()),
-            Policy::any_owner(),
-        ],
-    };
     let height = suite.height();
     suite
         .execute(
@@ -86,14 +78,12 @@ fn request_key_with_own_policy_and_timeout() {
                 workspace_id: 1,
                 keyring_id,
                 key_type: KeyType::EddsaEd25519,
-                sign_policy: Some(policy.clone()),
                 timeout_blocks: Some(MAX_KEY_REQUEST_TIMEOUT_BLOCKS),
             },
             &[coin(KEY_FEE, DENOM)],
         )
         .unwrap();
     let request = suite.request(1);
-    assert_eq!(request.sign_policy, Some(policy));
     assert_eq!(request.key_type, KeyType::EddsaEd25519);
     assert_eq!(
         request.deadline_height,
@@ -216,7 +206,6 @@ fn request_key_refusals() {
                 workspace_id: 1,
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
-                sign_policy: None,
                 timeout_blocks: Some(timeout),
             },
             &fee,
@@ -226,23 +215,6 @@ fn request_key_refusals() {
             },
         );
     }
-
-    // A key policy must name owners only.
-    suite.assert_refused(
-        &owner,
-        &ExecuteMsg::RequestKey {
-            workspace_id: 1,
-            keyring_id,
-            key_type: KeyType::EcdsaSecp256k1,
-            sign_policy: Some(Policy::Approver(stranger.to_string())),
-            timeout_blocks: None,
-        },
-        &fee,
-        PolicyError::NotAnOwner {
-            address: stranger.to_string(),
-        }
-        .into(),
-    );
 
     // Inactive keyring.
     suite
@@ -302,7 +274,6 @@ fn request_key_for_unknown_workspace_names_the_workspace() {
                 workspace_id: 42,
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
-                sign_policy: None,
                 timeout_blocks: None,
             },
             &[coin(KEY_FEE, DENOM)],

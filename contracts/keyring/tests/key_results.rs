@@ -361,3 +361,71 @@ fn a_party_removed_after_the_request_still_answers_it() {
     // The key records the parties of the request, not the keyring's current ones.
     assert_eq!(suite.key(1).parties, suite.parties);
 }
+
+/// Attack 5: the identity point (a small-order Ed25519 key) was accepted as a key, and against
+/// it `ed25519_verify` accepts R = identity, s = 0 for any message. Small-order points, bytes
+/// that are no curve point, and non-canonical encodings are all refused.
+#[test]
+fn small_order_or_invalid_ed25519_key_is_refused() {
+    use cosmwasm_std::testing::MockApi;
+    use cosmwasm_std::Api;
+
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    // The attack: with the identity as key, (R = identity, s = 0) verifies any message.
+    let mut forged = [0u8; 64];
+    forged[..32].copy_from_slice(&identity);
+    assert_eq!(
+        MockApi::default().ed25519_verify(b"any message", &forged, &identity),
+        Ok(true)
+    );
+    // The other point of order 2: y = -1 (p - 1 = 2^255 - 20).
+    let mut order_two = [0xffu8; 32];
+    order_two[0] = 0xec;
+    order_two[31] = 0x7f;
+    let not_a_point = (0u8..=255)
+        .map(|b| {
+            let mut bytes = [0u8; 32];
+            bytes[0] = b;
+            bytes[31] = 0x7f;
+            bytes
+        })
+        .find(|bytes| ed25519_dalek::VerifyingKey::from_bytes(bytes).is_err())
+        .expect("some y does not decompress");
+    // y = 1 + p is the identity again, encoded non-canonically (y >= p).
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xee;
+    non_canonical[31] = 0x7f;
+
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EddsaEd25519);
+    let p1 = suite.parties[0].clone();
+    for (key, expected) in [
+        (identity, ContractError::SmallOrderPublicKey),
+        (order_two, ContractError::SmallOrderPublicKey),
+        (not_a_point, ContractError::InvalidEd25519PublicKey),
+        (non_canonical, ContractError::InvalidEd25519PublicKey),
+    ] {
+        suite.assert_refused(
+            &p1,
+            &ExecuteMsg::SubmitKeyResult {
+                request_id,
+                result: success(&Binary::from(key.to_vec())),
+            },
+            &[],
+            expected,
+        );
+    }
+    // A real key is taken.
+    suite
+        .execute(
+            &p1,
+            &ExecuteMsg::SubmitKeyResult {
+                request_id,
+                result: success(&eddsa_public_key(3)),
+            },
+            &[],
+        )
+        .unwrap();
+}

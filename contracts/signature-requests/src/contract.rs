@@ -81,7 +81,7 @@ pub fn execute(
         ExecuteMsg::SubmitSignatureResult { request_id, result } => {
             execute::submit_signature_result(deps, env, info, request_id, result)
         }
-        ExecuteMsg::Expire { request_ids } => execute::expire(deps, env, request_ids),
+        ExecuteMsg::Expire { request_ids } => execute::expire(deps, env, info, request_ids),
     }
 }
 
@@ -148,7 +148,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         )?),
         QueryMsg::PolicyEvaluation { request_id } => {
-            to_json_binary(&query::policy_evaluation(deps, request_id)?)
+            to_json_binary(&query::policy_evaluation(deps, env, request_id)?)
         }
     }?;
     Ok(binary)

@@ -1,4 +1,5 @@
 use cosmwasm_std::{Addr, StdError};
+use cw_utils::PaymentError;
 use mpc_contract_kit::fees::FeeError;
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::SignRequestStatus;
@@ -8,6 +9,10 @@ use thiserror::Error;
 pub enum ContractError {
     #[error("{0}")]
     Std(#[from] StdError),
+
+    /// Funds sent with a message that takes no fee (every message but `RequestSignature`).
+    #[error("fee: {0}")]
+    Payment(#[from] PaymentError),
 
     #[error("{name} must be at least 1 block")]
     ZeroTimeout { name: String },
@@ -103,6 +108,11 @@ pub enum ContractError {
 
     #[error("signature {index} does not verify against the key")]
     InvalidSignature { index: usize },
+
+    /// ECDSA signatures must be canonical: s in the lower half of the curve order (BIP-62, EIP-2,
+    /// Cosmos SDK). The high-S twin of a valid signature is refused, not normalised.
+    #[error("signature {index} is not low-S (s must be at most n/2)")]
+    HighS { index: usize },
 
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },

@@ -1,17 +1,17 @@
 use cosmwasm_std::{
-    to_json_binary, Addr, Api, Binary, DepsMut, Env, Event, MessageInfo, Response, Storage, SubMsg,
-    WasmMsg,
+    to_json_binary, Addr, Api, Binary, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response,
+    Storage, SubMsg, WasmMsg,
 };
-use mpc_contract_kit::fees;
+use cw_utils::nonpayable;
+use mpc_contract_kit::agreement::Tally;
+use mpc_contract_kit::{awaiting, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringResponse, QueryMsg as KeyringQueryMsg};
 use mpc_interfaces::signature_requests::{
     CallbackMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT, HASH_LEN,
     MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
 };
-use mpc_interfaces::workspace::{
-    IsOwnerResponse, QueryMsg as WorkspaceQueryMsg, SignPolicyResponse,
-};
+use mpc_interfaces::workspace::{QueryMsg as WorkspaceQueryMsg, SignPolicyResponse};
 use mpc_interfaces::KeyType;
 
 use crate::error::ContractError;
@@ -35,14 +35,14 @@ pub fn request_signature(
     let key: KeyResponse = deps
         .querier
         .query_wasm_smart(&config.keyring_contract, &KeyringQueryMsg::Key { key_id })?;
-    let owner: IsOwnerResponse = deps.querier.query_wasm_smart(
+    // The policy in force for the key comes with the workspace's current owners.
+    let in_force = sign_policy_in_force(
+        deps.querier,
         &config.workspace_contract,
-        &WorkspaceQueryMsg::IsOwner {
-            workspace_id: key.workspace_id,
-            address: info.sender.to_string(),
-        },
+        key.workspace_id,
+        key_id,
     )?;
-    if !owner.is_owner {
+    if !in_force.owners.contains(&info.sender) {
         return Err(ContractError::NotOwner {
             sender: info.sender,
             workspace_id: key.workspace_id,
@@ -84,12 +84,6 @@ pub fn request_signature(
         None
     };
 
-    let workspace_policy: SignPolicyResponse = deps.querier.query_wasm_smart(
-        &config.workspace_contract,
-        &WorkspaceQueryMsg::SignPolicy {
-            workspace_id: key.workspace_id,
-        },
-    )?;
     let id = REQUEST_COUNT.may_load(deps.storage)?.unwrap_or_default() + 1;
     let height = env.block.height;
     let mut request = SignatureRequest {
@@ -102,8 +96,8 @@ pub fn request_signature(
         requester: info.sender.clone(),
         items,
         status: SignRequestStatus::Partial,
-        policy: key.sign_policy.unwrap_or(workspace_policy.policy),
-        owners: workspace_policy.owners,
+        policy: in_force.policy,
+        owners: in_force.owners,
         approvals: vec![],
         rejections: vec![],
         parties: key.parties,
@@ -139,17 +133,14 @@ pub fn request_signature(
             .add_event(request_event(action::CREATED, &request))
             .add_event(request_event(action::PENDING, &request));
     } else {
-        for approver in &evaluation.awaiting {
-            AWAITING_APPROVER.save(
-                deps.storage,
-                (
-                    &Addr::unchecked(approver),
-                    request.approval_deadline_height,
-                    id,
-                ),
-                &Default::default(),
-            )?;
-        }
+        awaiting::resync(
+            deps.storage,
+            &AWAITING_APPROVER,
+            request.approval_deadline_height,
+            id,
+            &[],
+            &evaluation.awaiting,
+        )?;
         response = response.add_event(
             request_event(action::CREATED, &request)
                 .add_attribute(attr::APPROVERS, evaluation.awaiting.join(",")),
@@ -161,6 +152,9 @@ pub fn request_signature(
 }
 
 /// Approve (`approve == true`) or reject a `partial` request as one of its eligible approvers.
+/// Live: eligibility and the outcome are judged by the sign policy in force for the key and the
+/// workspace's current owners, so a removed owner cannot vote and their earlier approval stops
+/// counting, and a changed policy applies to the requests still waiting for approvals.
 pub fn vote(
     deps: DepsMut,
     env: Env,
@@ -169,12 +163,23 @@ pub fn vote(
     approve: bool,
 ) -> Result<Response, ContractError> {
     let mut request = load_request(deps.storage, request_id)?;
+    let config = CONFIG.load(deps.storage)?;
+    let in_force = sign_policy_in_force(
+        deps.querier,
+        &config.workspace_contract,
+        request.workspace_id,
+        request.key_id,
+    )?;
+    // Who the index lists now: what the previous evaluation awaited.
+    let listed = request.evaluate().awaiting;
+    request.refresh(in_force);
     if !request.is_eligible(&info.sender) {
         return Err(ContractError::NotApprover {
             sender: info.sender,
             request_id,
         });
     }
+    nonpayable(&info)?;
     ensure_open(&request, env.block.height)?;
     if request.status != SignRequestStatus::Partial {
         return Err(ContractError::NotAwaitingApprovals {
@@ -196,18 +201,26 @@ pub fn vote(
         request.rejections.push(info.sender.clone());
         action::REJECTED
     };
-    AWAITING_APPROVER.remove(
-        deps.storage,
-        (&info.sender, request.approval_deadline_height, request_id),
-    );
     let evaluation = request.evaluate();
+    let awaited = if evaluation.satisfied || !evaluation.satisfiable {
+        vec![]
+    } else {
+        evaluation.awaiting.clone()
+    };
+    awaiting::resync(
+        deps.storage,
+        &AWAITING_APPROVER,
+        request.approval_deadline_height,
+        request_id,
+        &listed,
+        &awaited,
+    )?;
     // The vote's event shows the status it was cast on; a transition gets its own event.
     let mut response = Response::new()
         .add_attribute("action", if approve { "approve" } else { "reject" })
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
         .add_event(vote_event(vote_action, &request, &info.sender));
     if evaluation.satisfied {
-        leave_partial(deps.storage, &request);
         request.status = SignRequestStatus::Pending;
         request.mpc_deadline_height = Some(env.block.height + request.mpc_timeout_blocks);
         response = response.add_event(request_event(action::PENDING, &request));
@@ -238,6 +251,7 @@ pub fn submit_signature_result(
             request_id,
         });
     }
+    nonpayable(&info)?;
     ensure_open(&request, env.block.height)?;
     if request.status != SignRequestStatus::Pending {
         return Err(ContractError::NotPending {
@@ -267,50 +281,58 @@ pub fn submit_signature_result(
         result,
         height: env.block.height,
     });
-    let successes = request.successful_parties();
+    let successes = request.success_count();
     let failures = request.failure_count();
-    // Parties that have not failed can still answer; fewer than the threshold means no signature.
-    let possible = request.parties.len() - failures;
-    let threshold = request.party_threshold as usize;
     let mut response = Response::new()
         .add_attribute("action", "submit_signature_result")
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
         .add_event(
             request_event(action::PARTY_RESULT, &request)
                 .add_attribute(attr::PARTY, info.sender.as_str())
-                .add_attribute(attr::ANSWERS, successes.len().to_string())
+                .add_attribute(attr::ANSWERS, successes.to_string())
                 .add_attribute(attr::FAILURES, failures.to_string()),
         );
-    if successes.len() >= threshold {
-        request.signatures = request.answers.iter().find_map(|a| match &a.result {
-            SignResult::Success { signatures } => Some(signatures.clone()),
-            SignResult::Failure { .. } => None,
-        });
-        response = finish(
-            deps.storage,
-            &mut request,
-            SignRequestStatus::Fulfilled,
-            None,
-            response,
-        )?;
-    } else if possible < threshold {
-        let reason = format!(
-            "{failures} of {} parties failed; {threshold} answers are needed",
-            request.parties.len()
-        );
-        response = finish(
-            deps.storage,
-            &mut request,
-            SignRequestStatus::Rejected,
-            Some(reason),
-            response,
-        )?;
+    // The same signatures from `party_threshold` parties fulfil the request; failures and
+    // differing answers count against it.
+    match request.tally() {
+        Tally::Agreed { value, parties } => {
+            request.signatures = Some(value.clone());
+            response = response.add_messages(fees::payout(&request.fee, &parties));
+            response = finish(
+                deps.storage,
+                &mut request,
+                SignRequestStatus::Fulfilled,
+                None,
+                response,
+            )?;
+        }
+        Tally::Unreachable {
+            unanswered,
+            largest,
+        } => {
+            let reason =
+                Tally::<()>::unreachable_reason(request.party_threshold, unanswered, largest);
+            response = finish(
+                deps.storage,
+                &mut request,
+                SignRequestStatus::Rejected,
+                Some(reason),
+                response,
+            )?;
+        }
+        Tally::Open => {}
     }
     requests().save(deps.storage, request_id, &request)?;
     Ok(response)
 }
 
-pub fn expire(deps: DepsMut, env: Env, request_ids: Vec<u64>) -> Result<Response, ContractError> {
+pub fn expire(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    request_ids: Vec<u64>,
+) -> Result<Response, ContractError> {
+    nonpayable(&info)?;
     if request_ids.is_empty() {
         return Err(ContractError::EmptyExpireBatch);
     }
@@ -383,9 +405,9 @@ fn leave_partial(storage: &mut dyn Storage, request: &SignatureRequest) {
     }
 }
 
-/// Moves an open request to a final status: pays the held fee to the parties that answered
-/// (fulfilled) or back to the requester (otherwise), emits the event, and calls back the
-/// requesting contract. The caller saves the request.
+/// Moves an open request to a final status: refunds the held fee to the requester unless it is
+/// fulfilled (the caller has added the payout to the agreeing parties), emits the event, and
+/// calls back the requesting contract. The caller saves the request.
 fn finish(
     storage: &mut dyn Storage,
     request: &mut SignatureRequest,
@@ -395,11 +417,9 @@ fn finish(
 ) -> Result<Response, ContractError> {
     leave_partial(storage, request);
     request.status = status;
-    response = if status == SignRequestStatus::Fulfilled {
-        response.add_messages(fees::payout(&request.fee, &request.successful_parties()))
-    } else {
-        response.add_messages(fees::refund(&request.fee, &request.requester))
-    };
+    if status != SignRequestStatus::Fulfilled {
+        response = response.add_messages(fees::refund(&request.fee, &request.requester));
+    }
     let mut event = request_event(status.as_str(), request);
     if let Some(reason) = &reason {
         event = event.add_attribute(attr::REASON, reason);
@@ -502,8 +522,39 @@ fn verify_signatures(
         if !valid {
             return Err(ContractError::InvalidSignature { index });
         }
+        // The host accepts both (r, s) and (r, n - s): only the low-S form is canonical.
+        if request.key_type == KeyType::EcdsaSecp256k1 && !is_low_s(signature) {
+            return Err(ContractError::HighS { index });
+        }
     }
     Ok(())
+}
+
+/// Half the order of secp256k1, big-endian: a canonical ECDSA signature has s <= this.
+const SECP256K1_HALF_ORDER: [u8; 32] = [
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+];
+
+/// Whether the s half of a 64-byte r||s signature is at most n/2 (big-endian comparison).
+pub fn is_low_s(signature: &[u8]) -> bool {
+    signature[32..64] <= SECP256K1_HALF_ORDER[..]
+}
+
+/// The sign policy in force for `key_id` and the workspace's current owners.
+fn sign_policy_in_force(
+    querier: QuerierWrapper,
+    workspace_contract: &Addr,
+    workspace_id: u64,
+    key_id: u64,
+) -> Result<SignPolicyResponse, ContractError> {
+    Ok(querier.query_wasm_smart(
+        workspace_contract,
+        &WorkspaceQueryMsg::SignPolicy {
+            workspace_id,
+            key_id: Some(key_id),
+        },
+    )?)
 }
 
 pub fn request_event(action: &str, request: &SignatureRequest) -> Event {

@@ -5,6 +5,7 @@ use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
     SignatureRequestsResponse,
 };
+use mpc_interfaces::workspace::{QueryMsg as WorkspaceQueryMsg, SignPolicyResponse};
 
 use crate::error::ContractError;
 use crate::state::{
@@ -169,11 +170,25 @@ pub fn requests_awaiting_approver(
     Ok(to_page(items, height))
 }
 
+/// A `partial` request is evaluated by the sign policy and owners in force now, as the next vote
+/// would be; any other request by what was recorded when it left `partial`.
 pub fn policy_evaluation(
     deps: Deps,
+    env: Env,
     request_id: u64,
 ) -> Result<PolicyEvaluationResponse, ContractError> {
-    let request = load(deps, request_id)?;
+    let mut request = load(deps, request_id)?;
+    if request.status_at(env.block.height) == SignRequestStatus::Partial {
+        let config = CONFIG.load(deps.storage)?;
+        let in_force: SignPolicyResponse = deps.querier.query_wasm_smart(
+            &config.workspace_contract,
+            &WorkspaceQueryMsg::SignPolicy {
+                workspace_id: request.workspace_id,
+                key_id: Some(request.key_id),
+            },
+        )?;
+        request.refresh(in_force);
+    }
     Ok(PolicyEvaluationResponse {
         request_id,
         evaluation: request.evaluate(),

@@ -1,11 +1,13 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Empty};
+use cosmwasm_std::{Addr, Binary, Empty};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use mpc_contract_kit::agreement::{tally, Tally};
 use mpc_contract_kit::deadline_list::{Overdue, Position};
 /// The stored request is the interface's type: queries return it as stored, with its status as
 /// seen at the query's height (see [`SignatureRequestExt::into_response`]).
 pub use mpc_interfaces::signature_requests::SignatureRequest;
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult};
+use mpc_interfaces::workspace::SignPolicyResponse;
 use mpc_policy::{Ballots, Evaluation};
 
 #[cw_serde]
@@ -35,7 +37,12 @@ pub trait SignatureRequestExt {
     /// Where the request sits in the deadline-ordered `keyring_status` index.
     fn position(&self) -> Position;
 
+    /// Evaluation by the recorded policy and owners (see [`refresh`](Self::refresh)).
     fn evaluate(&self) -> Evaluation;
+
+    /// Takes the sign policy and owners in force now (from the workspace), for the next
+    /// evaluation.
+    fn refresh(&mut self, in_force: SignPolicyResponse);
 
     fn is_eligible(&self, address: &Addr) -> bool;
 
@@ -46,8 +53,11 @@ pub trait SignatureRequestExt {
 
     fn has_answered(&self, party: &Addr) -> bool;
 
-    /// Parties whose answer was a (verified) signature set, in answer order.
-    fn successful_parties(&self) -> Vec<Addr>;
+    /// Where the answers leave the request: the signature set `party_threshold` parties agree on,
+    /// unreachable, or open (see `mpc_contract_kit::agreement`).
+    fn tally(&self) -> Tally<'_, Vec<Binary>>;
+
+    fn success_count(&self) -> usize;
 
     fn failure_count(&self) -> usize;
 
@@ -85,6 +95,11 @@ impl SignatureRequestExt for SignatureRequest {
         })
     }
 
+    fn refresh(&mut self, in_force: SignPolicyResponse) {
+        self.policy = in_force.policy;
+        self.owners = in_force.owners;
+    }
+
     fn is_eligible(&self, address: &Addr) -> bool {
         self.policy
             .is_eligible(address.as_str(), &addr_strings(&self.owners))
@@ -102,12 +117,19 @@ impl SignatureRequestExt for SignatureRequest {
         self.answers.iter().any(|a| a.party == *party)
     }
 
-    fn successful_parties(&self) -> Vec<Addr> {
-        self.answers
-            .iter()
-            .filter(|a| matches!(a.result, SignResult::Success { .. }))
-            .map(|a| a.party.clone())
-            .collect()
+    fn tally(&self) -> Tally<'_, Vec<Binary>> {
+        let answers = self.answers.iter().map(|a| {
+            let signatures = match &a.result {
+                SignResult::Success { signatures } => Some(signatures),
+                SignResult::Failure { .. } => None,
+            };
+            (&a.party, signatures)
+        });
+        tally(answers, self.parties.len(), self.party_threshold)
+    }
+
+    fn success_count(&self) -> usize {
+        self.answers.len() - self.failure_count()
     }
 
     fn failure_count(&self) -> usize {

@@ -23,9 +23,7 @@ pub fn instantiate(
     let action_timeout_blocks = msg
         .action_timeout_blocks
         .unwrap_or(DEFAULT_ACTION_TIMEOUT_BLOCKS);
-    if action_timeout_blocks == 0 {
-        return Err(ContractError::InvalidTimeout);
-    }
+    exec::validate_timeout(action_timeout_blocks)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(
         deps.storage,
@@ -73,7 +71,9 @@ pub fn execute(
         } => exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks),
         ExecuteMsg::ApproveAction { action_id } => exec::approve_action(deps, env, info, action_id),
         ExecuteMsg::RejectAction { action_id } => exec::reject_action(deps, env, info, action_id),
-        ExecuteMsg::ExpireActions { action_ids } => exec::expire_actions(deps, env, action_ids),
+        ExecuteMsg::ExpireActions { action_ids } => {
+            exec::expire_actions(deps, env, info, action_ids)
+        }
     }
 }
 
@@ -100,9 +100,20 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             workspace_id,
             address,
         } => to_json_binary(&queries::is_owner(deps, workspace_id, address)?),
-        QueryMsg::SignPolicy { workspace_id } => {
-            to_json_binary(&queries::sign_policy(deps, workspace_id)?)
-        }
+        QueryMsg::SignPolicy {
+            workspace_id,
+            key_id,
+        } => to_json_binary(&queries::sign_policy(deps, workspace_id, key_id)?),
+        QueryMsg::KeyPolicies {
+            workspace_id,
+            start_after,
+            limit,
+        } => to_json_binary(&queries::key_policies(
+            deps,
+            workspace_id,
+            start_after,
+            limit,
+        )?),
         QueryMsg::Action { action_id } => to_json_binary(&queries::action(deps, env, action_id)?),
         QueryMsg::ActionsByWorkspace {
             workspace_id,

@@ -1,4 +1,5 @@
 use cosmwasm_std::StdError;
+use cw_utils::PaymentError;
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_policy::PolicyError;
 use thiserror::Error;
@@ -11,8 +12,12 @@ pub enum ContractError {
     #[error("invalid policy: {0}")]
     Policy(#[from] PolicyError),
 
-    #[error("timeout must be between 1 block and the end of the chain's height range")]
-    InvalidTimeout,
+    /// Funds sent with a message: no workspace message takes a fee.
+    #[error("fee: {0}")]
+    Payment(#[from] PaymentError),
+
+    #[error("timeout of {timeout} blocks is out of range 1..={max}")]
+    TimeoutOutOfRange { timeout: u64, max: u64 },
 
     #[error("workspace {workspace_id} not found")]
     WorkspaceNotFound { workspace_id: u64 },
@@ -44,6 +49,12 @@ pub enum ContractError {
         policy: String,
         source: PolicyError,
     },
+
+    #[error("workspace {workspace_id} already has {max} key policies, the most allowed")]
+    TooManyKeyPolicies { workspace_id: u64, max: usize },
+
+    #[error("key {key_id} has no policy of its own in workspace {workspace_id}")]
+    NoKeyPolicy { workspace_id: u64, key_id: u64 },
 
     #[error("alias must not be empty")]
     EmptyAlias,

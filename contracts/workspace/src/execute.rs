@@ -2,16 +2,20 @@
 //! and aliases, the admin-action state machine, and the events.
 
 use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
+use cw_utils::nonpayable;
+use mpc_contract_kit::awaiting;
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionStatus, MAX_ALIAS_LEN, MAX_CHILDREN, MAX_EXPIRE_BATCH, MAX_OWNERS,
+    AdminAction, AdminActionStatus, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_CHILDREN,
+    MAX_EXPIRE_BATCH, MAX_KEY_POLICIES, MAX_OWNERS,
 };
 use mpc_policy::Policy;
 
 use crate::error::ContractError;
 use crate::state::{
-    insert_action, load_action, load_workspace, next_id, update_action, ActionRecord, Workspace,
-    ACTION_COUNT, AWAITING_APPROVER, CONFIG, WORKSPACES, WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
+    insert_action, key_policies, load_action, load_workspace, next_id, update_action, ActionRecord,
+    Workspace, ACTION_COUNT, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES,
+    WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
 };
 
 pub fn create_workspace(
@@ -23,6 +27,7 @@ pub fn create_workspace(
     sign_policy: Option<Policy>,
     alias: Option<String>,
 ) -> Result<Response, ContractError> {
+    nonpayable(&info)?;
     // Bound first, so an oversized list is refused before any address in it is validated.
     if additional_owners.len() + 1 > MAX_OWNERS {
         return Err(ContractError::TooManyOwners { max: MAX_OWNERS });
@@ -65,6 +70,7 @@ pub fn create_child_workspace(
 ) -> Result<Response, ContractError> {
     let mut parent = load_workspace(deps.storage, parent_id)?;
     ensure_owner(&parent, parent_id, &info.sender)?;
+    nonpayable(&info)?;
     ensure_room_for_child(&parent, parent_id)?;
     validate_alias(alias.as_deref())?;
 
@@ -97,6 +103,7 @@ pub fn append_child_workspace(
     ensure_owner(&parent, parent_id, &info.sender)?;
     let mut child = load_workspace(deps.storage, child_id)?;
     ensure_owner(&child, child_id, &info.sender)?;
+    nonpayable(&info)?;
 
     if parent_id == child_id {
         return Err(ContractError::ChildIsParent);
@@ -146,12 +153,13 @@ pub fn propose_action(
             workspace_id,
         });
     }
+    nonpayable(&info)?;
 
     let timeout = timeout_blocks.unwrap_or(CONFIG.load(deps.storage)?.action_timeout_blocks);
     let expires_height = deadline(env.block.height, timeout)?;
     let action = normalize_action(deps.api, action)?;
     // Dry run: an action that could not execute now is refused at once rather than left open.
-    apply_admin_action(workspace, workspace_id, &action)?;
+    apply_admin_action(deps.storage, workspace, workspace_id, &action)?;
 
     let action_id = next_id(deps.storage, &ACTION_COUNT)?;
     let mut record = ActionRecord {
@@ -167,16 +175,10 @@ pub fn propose_action(
         created_height: env.block.height,
         expires_height,
     };
-    let settled_events = settle_after_vote(deps.storage, action_id, &mut record)?;
+    let settled_events = settle_after_vote(deps.storage, action_id, &mut record, &[])?;
     insert_action(deps.storage, action_id, &record)?;
 
     let awaiting = record.evaluate().awaiting;
-    if record.status == AdminActionStatus::Pending {
-        for approver in &awaiting {
-            let approver = Addr::unchecked(approver);
-            AWAITING_APPROVER.save(deps.storage, (&approver, expires_height, action_id), &())?;
-        }
-    }
     let created = admin_action_event(event_action::CREATED, action_id, &record)
         .add_attribute(attr::SENDER, record.proposer.as_str())
         .add_attribute(attr::APPROVERS, awaiting_list(&record, &awaiting));
@@ -206,8 +208,10 @@ pub fn reject_action(
 pub fn expire_actions(
     deps: DepsMut,
     env: Env,
+    info: MessageInfo,
     action_ids: Vec<u64>,
 ) -> Result<Response, ContractError> {
+    nonpayable(&info)?;
     if action_ids.is_empty() || action_ids.len() > MAX_EXPIRE_BATCH {
         return Err(ContractError::InvalidExpireBatch {
             max: MAX_EXPIRE_BATCH,
@@ -263,14 +267,21 @@ fn cast_vote(
     vote: Vote,
 ) -> Result<Response, ContractError> {
     let mut record = load_action(deps.storage, action_id)?;
-    let voter = info.sender.into_string();
-    // Eligibility is judged on the snapshot taken at proposal time.
-    if !record.admin_policy.is_eligible(&voter, &record.owners) {
+    // Live: eligibility is judged by the admin policy and owners in force now, so a removed
+    // owner cannot vote and a changed policy decides who may.
+    let workspace = load_workspace(deps.storage, record.workspace_id)?;
+    let voter = info.sender.to_string();
+    let owners = workspace.owner_strings();
+    if !workspace
+        .effective_admin_policy()
+        .is_eligible(&voter, &owners)
+    {
         return Err(ContractError::NotEligible {
             address: voter,
             action_id,
         });
     }
+    nonpayable(&info)?;
     ensure_open(&record, action_id, env.block.height)?;
     if record.has_voted(&voter) {
         return Err(ContractError::AlreadyVoted {
@@ -280,15 +291,14 @@ fn cast_vote(
     }
 
     let previous = record.status;
+    // Who the index lists now: what the previous evaluation awaited.
+    let listed = record.evaluate().awaiting;
     match vote {
         Vote::Approve => record.approvals.push(voter.clone()),
         Vote::Reject => record.rejections.push(voter.clone()),
     }
-    AWAITING_APPROVER.remove(
-        deps.storage,
-        (&Addr::unchecked(&voter), record.expires_height, action_id),
-    );
-    let settled_events = settle_after_vote(deps.storage, action_id, &mut record)?;
+    record.refresh(&workspace);
+    let settled_events = settle_after_vote(deps.storage, action_id, &mut record, &listed)?;
     update_action(deps.storage, action_id, previous, &record)?;
 
     let name = match vote {
@@ -299,34 +309,55 @@ fn cast_vote(
     Ok(Response::new().add_event(voted).add_events(settled_events))
 }
 
-/// After a vote: executes the action on the current workspace if the (snapshot) admin policy is
-/// satisfied, rejects it if the policy can no longer be satisfied, else leaves it pending.
+/// After a vote: executes the action on the current workspace if the admin policy in force
+/// (recorded on `record` by the caller) is satisfied by the approvals of eligible current owners,
+/// rejects it if that policy can no longer be satisfied, else leaves it pending. Moves the
+/// awaiting-approver entries from `listed` (what the index holds) to what is awaited now.
 /// Returns the events of that transition. The caller saves `record`.
 fn settle_after_vote(
     storage: &mut dyn Storage,
     action_id: u64,
     record: &mut ActionRecord,
+    listed: &[String],
 ) -> Result<Vec<Event>, ContractError> {
     let evaluation = record.evaluate();
+    let mut events = vec![];
     if evaluation.satisfied {
         let workspace_id = record.workspace_id;
         let before = load_workspace(storage, workspace_id)?;
         // Re-validated against the workspace as it is now; an error fails the whole message.
-        let (after, changed) = apply_admin_action(before.clone(), workspace_id, &record.action)?;
-        save_workspace(storage, workspace_id, &before, &after)?;
-        clear_awaiting(storage, action_id, record, &evaluation.awaiting);
+        let applied = apply_admin_action(storage, before.clone(), workspace_id, &record.action)?;
+        save_workspace(storage, workspace_id, &before, &applied.workspace)?;
+        if let Some((key_id, policy)) = &applied.key_policy {
+            match policy {
+                Some(policy) => KEY_POLICIES.save(storage, (workspace_id, *key_id), policy)?,
+                None => KEY_POLICIES.remove(storage, (workspace_id, *key_id)),
+            }
+        }
         record.status = AdminActionStatus::Executed;
-        Ok(vec![
+        events = vec![
             admin_action_event(event_action::EXECUTED, action_id, record),
-            changed.add_attribute(attr::ACTION_ID, action_id.to_string()),
-        ])
+            applied
+                .event
+                .add_attribute(attr::ACTION_ID, action_id.to_string()),
+        ];
     } else if !evaluation.satisfiable {
-        clear_awaiting(storage, action_id, record, &evaluation.awaiting);
         record.status = AdminActionStatus::Rejected;
-        Ok(vec![])
-    } else {
-        Ok(vec![])
     }
+    let awaited = if record.status == AdminActionStatus::Pending {
+        evaluation.awaiting
+    } else {
+        vec![]
+    };
+    awaiting::resync(
+        storage,
+        &AWAITING_APPROVER,
+        record.expires_height,
+        action_id,
+        listed,
+        &awaited,
+    )?;
+    Ok(events)
 }
 
 /// Ends an action without executing it (expiry) and saves it.
@@ -337,35 +368,38 @@ fn close_action(
     status: AdminActionStatus,
 ) -> Result<(), ContractError> {
     let previous = record.status;
-    let awaiting = record.evaluate().awaiting;
-    clear_awaiting(storage, action_id, record, &awaiting);
+    let listed = record.evaluate().awaiting;
+    awaiting::resync(
+        storage,
+        &AWAITING_APPROVER,
+        record.expires_height,
+        action_id,
+        &listed,
+        &[],
+    )?;
     record.status = status;
     update_action(storage, action_id, previous, record)?;
     Ok(())
 }
 
-/// Removes the "needs your approval" entries of an action that is ending.
-fn clear_awaiting(
-    storage: &mut dyn Storage,
-    action_id: u64,
-    record: &ActionRecord,
-    awaiting: &[String],
-) {
-    for approver in awaiting {
-        AWAITING_APPROVER.remove(
-            storage,
-            (&Addr::unchecked(approver), record.expires_height, action_id),
-        );
-    }
+/// What an admin action does to a workspace, checked but not yet saved.
+struct Applied {
+    workspace: Workspace,
+    /// `SetKeyPolicy`: the key and its new policy (`None`: removed).
+    key_policy: Option<(u64, Option<Policy>)>,
+    /// The `wasm-workspace` event describing the change.
+    event: Event,
 }
 
-/// Applies an admin action to `workspace`, checking it against the workspace as given. Returns
-/// the changed workspace and the `wasm-workspace` event describing the change.
+/// Applies an admin action to `workspace`, checking it against the workspace as given and its
+/// stored key policies. Writes nothing.
 fn apply_admin_action(
+    storage: &dyn Storage,
     mut workspace: Workspace,
     workspace_id: u64,
     action: &AdminAction,
-) -> Result<(Workspace, Event), ContractError> {
+) -> Result<Applied, ContractError> {
+    let mut key_policy = None;
     let event = match action {
         AdminAction::AddOwner { owner } => {
             let owner = Addr::unchecked(owner);
@@ -399,22 +433,31 @@ fn apply_admin_action(
                 .filter(|o| **o != owner)
                 .map(Addr::to_string)
                 .collect();
-            for (name, policy) in [
+            // Every policy that can name an owner: the workspace's two and each key's own.
+            let mut policies: Vec<(String, Policy)> = [
                 ("admin", &workspace.admin_policy),
                 ("sign", &workspace.sign_policy),
-            ] {
-                let Some(policy) = policy else { continue };
+            ]
+            .into_iter()
+            .filter_map(|(name, policy)| Some((name.to_string(), policy.clone()?)))
+            .collect();
+            policies.extend(
+                key_policies(storage, workspace_id)?
+                    .into_iter()
+                    .map(|(key_id, policy)| (format!("key {key_id} sign"), policy)),
+            );
+            for (name, policy) in &policies {
                 if policy.named_approvers().iter().any(|a| a == owner.as_str()) {
                     return Err(ContractError::OwnerNamedInPolicy {
                         owner: owner.into_string(),
-                        policy: name.to_string(),
+                        policy: name.clone(),
                     });
                 }
                 // e.g. an `owners` threshold that the remaining owners could no longer reach.
                 policy.validate(&remaining).map_err(|source| {
                     ContractError::RemovalBreaksPolicy {
                         owner: owner.to_string(),
-                        policy: name.to_string(),
+                        policy: name.clone(),
                         source,
                     }
                 })?;
@@ -435,13 +478,48 @@ fn apply_admin_action(
             workspace_event(event_action::UPDATED, workspace_id)
                 .add_attribute(attr::FIELD, "sign_policy")
         }
+        AdminAction::SetKeyPolicy { key_id, policy } => {
+            let stored = KEY_POLICIES.has(storage, (workspace_id, *key_id));
+            match policy {
+                Some(policy) => {
+                    policy.validate(&workspace.owner_strings())?;
+                    if !stored
+                        && KEY_POLICIES
+                            .prefix(workspace_id)
+                            .keys(storage, None, None, cosmwasm_std::Order::Ascending)
+                            .count()
+                            >= MAX_KEY_POLICIES
+                    {
+                        return Err(ContractError::TooManyKeyPolicies {
+                            workspace_id,
+                            max: MAX_KEY_POLICIES,
+                        });
+                    }
+                }
+                None if !stored => {
+                    return Err(ContractError::NoKeyPolicy {
+                        workspace_id,
+                        key_id: *key_id,
+                    })
+                }
+                None => {}
+            }
+            key_policy = Some((*key_id, policy.clone()));
+            workspace_event(event_action::UPDATED, workspace_id)
+                .add_attribute(attr::FIELD, "key_policy")
+                .add_attribute(attr::KEY_ID, key_id.to_string())
+        }
         AdminAction::SetAlias { alias } => {
             validate_alias(alias.as_deref())?;
             workspace.alias = alias.clone();
             workspace_event(event_action::UPDATED, workspace_id).add_attribute(attr::FIELD, "alias")
         }
     };
-    Ok((workspace, event))
+    Ok(Applied {
+        workspace,
+        key_policy,
+        event,
+    })
 }
 
 /// Validates the addresses an action names and stores them in canonical form, so that the
@@ -476,14 +554,22 @@ fn validate_alias(alias: Option<&str>) -> Result<(), ContractError> {
     }
 }
 
+/// Checks an action timeout: at least one block, at most `MAX_ACTION_TIMEOUT_BLOCKS`.
+pub fn validate_timeout(timeout: u64) -> Result<(), ContractError> {
+    if timeout == 0 || timeout > MAX_ACTION_TIMEOUT_BLOCKS {
+        return Err(ContractError::TimeoutOutOfRange {
+            timeout,
+            max: MAX_ACTION_TIMEOUT_BLOCKS,
+        });
+    }
+    Ok(())
+}
+
 /// Height from which an action opened at `height` for `timeout` blocks is overdue.
 pub fn deadline(height: u64, timeout: u64) -> Result<u64, ContractError> {
-    if timeout == 0 {
-        return Err(ContractError::InvalidTimeout);
-    }
-    height
-        .checked_add(timeout)
-        .ok_or(ContractError::InvalidTimeout)
+    validate_timeout(timeout)?;
+    // A bounded timeout cannot overflow before the chain's heights do.
+    Ok(height.saturating_add(timeout))
 }
 
 fn ensure_owner(

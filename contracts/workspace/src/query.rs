@@ -1,17 +1,17 @@
 //! One function per query message. Every list pages with `start_after` + `limit` over an index.
 
-use cosmwasm_std::{Addr, Deps, Env, Order, StdResult};
+use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Storage};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Entries, Listing, Position};
 use mpc_contract_kit::paging::{bound_after, paginate};
 use mpc_interfaces::workspace::{
     AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse, IsOwnerResponse,
-    SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
+    KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
 };
 
 use crate::error::ContractError;
 use crate::state::{
     load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE,
-    AWAITING_APPROVER, CONFIG, OVERDUE, WORKSPACES, WORKSPACES_BY_OWNER,
+    AWAITING_APPROVER, CONFIG, KEY_POLICIES, OVERDUE, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -80,18 +80,49 @@ pub fn is_owner(
     })
 }
 
-pub fn sign_policy(deps: Deps, workspace_id: u64) -> Result<SignPolicyResponse, ContractError> {
+pub fn sign_policy(
+    deps: Deps,
+    workspace_id: u64,
+    key_id: Option<u64>,
+) -> Result<SignPolicyResponse, ContractError> {
     let workspace = load_workspace(deps.storage, workspace_id)?;
+    let key_policy = match key_id {
+        Some(key_id) => KEY_POLICIES.may_load(deps.storage, (workspace_id, key_id))?,
+        None => None,
+    };
     Ok(SignPolicyResponse {
         workspace_id,
-        policy: workspace.effective_sign_policy(),
+        key_policy: key_policy.is_some(),
+        policy: key_policy.unwrap_or_else(|| workspace.effective_sign_policy()),
         owners: workspace.owners,
     })
 }
 
+pub fn key_policies(
+    deps: Deps,
+    workspace_id: u64,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<KeyPoliciesResponse, ContractError> {
+    load_workspace(deps.storage, workspace_id)?;
+    let key_policies = paginate(
+        KEY_POLICIES
+            .prefix(workspace_id)
+            .range(
+                deps.storage,
+                bound_after(start_after),
+                None,
+                Order::Ascending,
+            )
+            .map(|item| item.map(|(key_id, policy)| KeyPolicy { key_id, policy })),
+        limit,
+    )?;
+    Ok(KeyPoliciesResponse { key_policies })
+}
+
 pub fn action(deps: Deps, env: Env, action_id: u64) -> Result<AdminActionResponse, ContractError> {
     let record = load_action(deps.storage, action_id)?;
-    Ok(action_response(action_id, record, env.block.height))
+    action_response(deps.storage, action_id, record, env.block.height)
 }
 
 pub fn actions_by_workspace(
@@ -191,20 +222,30 @@ fn actions_response(
 ) -> Result<AdminActionsResponse, ContractError> {
     let actions = ids
         .iter()
-        .map(|&id| Ok(action_response(id, load_action(deps.storage, id)?, height)))
+        .map(|&id| action_response(deps.storage, id, load_action(deps.storage, id)?, height))
         .collect::<Result<_, ContractError>>()?;
     Ok(AdminActionsResponse { actions })
 }
 
-fn action_response(id: u64, record: ActionRecord, height: u64) -> AdminActionResponse {
+/// An action as seen at `height`; an open action is evaluated by the admin policy and owners in
+/// force now, as the next vote would be.
+fn action_response(
+    storage: &dyn Storage,
+    id: u64,
+    mut record: ActionRecord,
+    height: u64,
+) -> Result<AdminActionResponse, ContractError> {
     let status = record.status_at(height);
+    if status == AdminActionStatus::Pending {
+        record.refresh(&load_workspace(storage, record.workspace_id)?);
+    }
     let mut evaluation = record.evaluate();
     if status.is_final() {
         // Nobody can vote on a final action any more.
         evaluation.awaiting.clear();
     }
     let to_addrs = |list: Vec<String>| list.into_iter().map(Addr::unchecked).collect();
-    AdminActionResponse {
+    Ok(AdminActionResponse {
         id,
         workspace_id: record.workspace_id,
         proposer: record.proposer,
@@ -215,7 +256,7 @@ fn action_response(id: u64, record: ActionRecord, height: u64) -> AdminActionRes
         created_height: record.created_height,
         expires_height: record.expires_height,
         evaluation,
-    }
+    })
 }
 
 fn workspace_response(id: u64, workspace: Workspace) -> WorkspaceResponse {

@@ -48,8 +48,10 @@ impl Workspace {
     }
 }
 
-/// An admin action as stored. The admin policy and the owners are snapshots taken at proposal
-/// time, so later changes to the workspace do not rewrite who may vote or what counts.
+/// An admin action as stored. Votes are judged live: every vote, and the execution, go by the
+/// workspace's admin policy and owners in force at that moment. `admin_policy` and `owners` record
+/// what the last evaluation (the proposal or the latest vote) used; the awaiting-approver index
+/// lists exactly the approvers that evaluation was still waiting for.
 #[cw_serde]
 pub struct ActionRecord {
     pub workspace_id: u64,
@@ -92,6 +94,13 @@ impl ActionRecord {
         self.approvals.iter().any(|a| a == address) || self.rejections.iter().any(|r| r == address)
     }
 
+    /// Takes the admin policy and owners in force now, for the next evaluation.
+    pub fn refresh(&mut self, workspace: &Workspace) {
+        self.admin_policy = workspace.effective_admin_policy();
+        self.owners = workspace.owner_strings();
+    }
+
+    /// Evaluation by the recorded policy and owners (see [`refresh`](Self::refresh)).
     pub fn evaluate(&self) -> Evaluation {
         self.admin_policy.evaluate(&Ballots {
             owners: &self.owners,
@@ -107,6 +116,9 @@ pub const WORKSPACE_COUNT: Item<u64> = Item::new("workspace_count");
 pub const WORKSPACES: Map<u64, Workspace> = Map::new("workspaces");
 /// (owner, workspace_id): the workspaces an address owns.
 pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("workspaces_by_owner");
+
+/// (workspace_id, key_id) -> the key's own sign policy, at most `MAX_KEY_POLICIES` per workspace.
+pub const KEY_POLICIES: Map<(u64, u64), Policy> = Map::new("key_policies");
 
 pub const ACTION_COUNT: Item<u64> = Item::new("action_count");
 pub const ACTIONS: Map<u64, ActionRecord> = Map::new("actions");
@@ -175,6 +187,14 @@ pub fn load_workspace(
     WORKSPACES
         .may_load(storage, workspace_id)?
         .ok_or(ContractError::WorkspaceNotFound { workspace_id })
+}
+
+/// Every key policy of a workspace (at most `MAX_KEY_POLICIES`), in key id order.
+pub fn key_policies(storage: &dyn Storage, workspace_id: u64) -> StdResult<Vec<(u64, Policy)>> {
+    KEY_POLICIES
+        .prefix(workspace_id)
+        .range(storage, None, None, cosmwasm_std::Order::Ascending)
+        .collect()
 }
 
 pub fn load_action(storage: &dyn Storage, action_id: u64) -> Result<ActionRecord, ContractError> {

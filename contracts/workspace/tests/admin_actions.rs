@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use cosmwasm_std::Addr;
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg, MAX_ALIAS_LEN,
-    MAX_EXPIRE_BATCH, MAX_OWNERS,
+    AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
+    MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_EXPIRE_BATCH, MAX_OWNERS,
 };
 use mpc_interfaces::{Policy, MAX_LIMIT};
 use mpc_policy::{PolicyError, MAX_DEPTH};
@@ -302,7 +302,10 @@ fn propose_refusals_change_nothing() {
             action: set_alias("x"),
             timeout_blocks: Some(0),
         },
-        ContractError::InvalidTimeout,
+        ContractError::TimeoutOutOfRange {
+            timeout: 0,
+            max: MAX_ACTION_TIMEOUT_BLOCKS,
+        },
     );
     suite.assert_refused(
         &alice,
@@ -311,7 +314,10 @@ fn propose_refusals_change_nothing() {
             action: set_alias("x"),
             timeout_blocks: Some(u64::MAX),
         },
-        ContractError::InvalidTimeout,
+        ContractError::TimeoutOutOfRange {
+            timeout: u64::MAX,
+            max: MAX_ACTION_TIMEOUT_BLOCKS,
+        },
     );
     suite.assert_refused(
         &alice,
@@ -642,8 +648,10 @@ fn execution_revalidates_against_the_current_workspace() {
     );
 }
 
+/// Live rule (issue 10, point 9): open actions follow the admin policy in force, not the one of
+/// their proposal.
 #[test]
-fn votes_follow_the_policy_snapshot_taken_at_proposal() {
+fn votes_follow_the_admin_policy_in_force() {
     let Three {
         mut suite,
         alice,
@@ -669,11 +677,20 @@ fn votes_follow_the_policy_snapshot_taken_at_proposal() {
     suite.approve(&bob, change).unwrap();
     assert_eq!(suite.workspace(ws).admin_policy, Some(approver(&alice)));
 
-    // Carol was eligible when `old` was proposed, and still is for it.
-    assert_eq!(suite.awaiting(&carol, None, None), vec![old]);
-    suite.approve(&carol, old).unwrap();
-    assert_eq!(suite.action(old).status, Executed);
-    assert_eq!(suite.workspace(ws).alias.as_deref(), Some("old rules"));
+    // Carol was eligible when `old` was proposed; under the policy in force she is not.
+    suite.assert_refused(
+        &carol,
+        &ExecuteMsg::ApproveAction { action_id: old },
+        ContractError::NotEligible {
+            address: carol.to_string(),
+            action_id: old,
+        },
+    );
+    // Alice's approval (given at proposal) meets the policy in force, as the query shows; an
+    // action executes at a vote, and nobody eligible is left to cast one: it will expire.
+    assert!(suite.action(old).evaluation.satisfied);
+    assert!(suite.action(old).evaluation.awaiting.is_empty());
+    assert_eq!(suite.action(old).status, Pending);
     // New proposals follow the new policy: Carol may not propose, Alice executes alone.
     suite.assert_refused(
         &carol,
@@ -957,6 +974,14 @@ fn instantiate_validates_the_timeout() {
     let suite = Suite::new();
     let config: ConfigResponse = suite.query(&QueryMsg::Config {}).unwrap();
     assert_eq!(config.action_timeout_blocks, TIMEOUT);
-    let err = Suite::with_timeout(Some(0)).err().unwrap();
-    assert_contract_error(&err, &ContractError::InvalidTimeout);
+    for timeout in [0, MAX_ACTION_TIMEOUT_BLOCKS + 1] {
+        let err = Suite::with_timeout(Some(timeout)).err().unwrap();
+        assert_contract_error(
+            &err,
+            &ContractError::TimeoutOutOfRange {
+                timeout,
+                max: MAX_ACTION_TIMEOUT_BLOCKS,
+            },
+        );
+    }
 }

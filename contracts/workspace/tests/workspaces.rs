@@ -37,7 +37,10 @@ fn lone_creator_gets_default_policies() {
     assert_eq!(ws.created_height, suite.height());
 
     let sign: SignPolicyResponse = suite
-        .query(&QueryMsg::SignPolicy { workspace_id: 1 })
+        .query(&QueryMsg::SignPolicy {
+            workspace_id: 1,
+            key_id: None,
+        })
         .unwrap();
     assert_eq!(sign.policy, Policy::any_owner());
     assert_eq!(sign.owners, vec![alice.clone()]);
@@ -91,7 +94,10 @@ fn owners_and_policies_are_stored_as_given() {
         assert_eq!(suite.workspaces_by_owner(owner, None, None), vec![1]);
     }
     let sign: SignPolicyResponse = suite
-        .query(&QueryMsg::SignPolicy { workspace_id: 1 })
+        .query(&QueryMsg::SignPolicy {
+            workspace_id: 1,
+            key_id: None,
+        })
         .unwrap();
     assert_eq!(sign.policy, owners(3));
 }
@@ -451,7 +457,10 @@ fn workspace_queries_refuse_unknown_ids_and_bad_addresses() {
         .unwrap_err();
     assert_contract_error(&err, &ContractError::WorkspaceNotFound { workspace_id: 7 });
     let err = suite
-        .query::<SignPolicyResponse>(&QueryMsg::SignPolicy { workspace_id: 7 })
+        .query::<SignPolicyResponse>(&QueryMsg::SignPolicy {
+            workspace_id: 7,
+            key_id: None,
+        })
         .unwrap_err();
     assert_contract_error(&err, &ContractError::WorkspaceNotFound { workspace_id: 7 });
     assert!(suite

@@ -1,7 +1,10 @@
 //! Logic the three MPC contracts share, so that each rule is written once: the exact-payment
-//! check and the payout/refund of held fees, the migrate checks, query paging, and the bounded
-//! lists by status of records that expire lazily.
+//! check and the payout/refund of held fees, the migrate checks, query paging, the bounded
+//! lists by status of records that expire lazily, the party threshold over matching answers
+//! (`agreement`), and the awaiting-approver indexes (`awaiting`).
 
+pub mod agreement;
+pub mod awaiting;
 pub mod deadline_list;
 pub mod fees;
 pub mod migrate;

@@ -2,7 +2,6 @@
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Coin};
-use mpc_policy::Policy;
 
 use crate::KeyType;
 
@@ -81,12 +80,12 @@ pub enum ExecuteMsg {
         keyring_id: u64,
     },
     /// A workspace owner asks an active keyring for a new key, paying exactly `key_req_fee`.
+    /// The key starts under the workspace's sign policy; a policy of its own is set with the
+    /// workspace's admin action `SetKeyPolicy`, so through the admin policy, never by one owner.
     RequestKey {
         workspace_id: u64,
         keyring_id: u64,
         key_type: KeyType,
-        /// The key's own sign policy, overriding the workspace's. Members must be owners.
-        sign_policy: Option<Policy>,
         /// Blocks to wait for the parties; default from the config.
         timeout_blocks: Option<u64>,
     },
@@ -229,7 +228,6 @@ pub struct KeyRequest {
     pub answers: Vec<PartyKeyAnswer>,
     /// The fee paid with the request, held until it ends.
     pub fee: Vec<Coin>,
-    pub sign_policy: Option<Policy>,
     pub created_height: u64,
     /// Last height at which answers are taken.
     pub deadline_height: u64,
@@ -260,8 +258,6 @@ pub struct Key {
     /// Parties and threshold recorded at creation: these answer the key's signature requests.
     pub parties: Vec<Addr>,
     pub party_threshold: u32,
-    /// The key's own sign policy, overriding the workspace's.
-    pub sign_policy: Option<Policy>,
     pub request_id: u64,
     pub created_height: u64,
 }

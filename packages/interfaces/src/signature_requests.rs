@@ -48,7 +48,9 @@ pub enum ExecuteMsg {
     Approve { request_id: u64 },
     /// An eligible approver rejects a `partial` request, once.
     Reject { request_id: u64 },
-    /// A party of the key's keyring answers a `pending` request, once.
+    /// A party of the key's keyring answers a `pending` request, once. ECDSA signatures must be
+    /// low-S. The request is fulfilled when `party_threshold` parties submitted the same
+    /// signatures byte for byte (the first such set wins), and rejected once no set can get there.
     SubmitSignatureResult { request_id: u64, result: SignResult },
     /// Settle overdue requests as expired and refund them (permissionless).
     Expire { request_ids: Vec<u64> },
@@ -157,7 +159,8 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// The sign policy's current evaluation for a request.
+    /// The sign policy's evaluation for a request; for a `partial` request by the policy and
+    /// owners in force now (as the next vote would see it).
     #[returns(PolicyEvaluationResponse)]
     PolicyEvaluation { request_id: u64 },
 }
@@ -194,8 +197,9 @@ pub struct SignatureRequest {
     /// In a query response, as seen now: an overdue open request reads as `Expired`. As stored,
     /// it keeps its open status until `Expire` settles it.
     pub status: SignRequestStatus,
-    /// The policy and owners recorded when the request was made: later workspace changes don't
-    /// move the goalposts.
+    /// The sign policy in force for the key (its own, else the workspace's) and the workspace's
+    /// owners, as of the last evaluation: when the request was made and at each vote since.
+    /// Approvals are judged live, by the policy and owners in force at each vote.
     pub policy: Policy,
     pub owners: Vec<Addr>,
     pub approvals: Vec<Addr>,
@@ -204,7 +208,8 @@ pub struct SignatureRequest {
     pub parties: Vec<Addr>,
     pub party_threshold: u32,
     pub answers: Vec<PartySignAnswer>,
-    /// One verified signature per item, once fulfilled.
+    /// One verified signature per item, once fulfilled: the set that `party_threshold` parties
+    /// submitted byte for byte.
     pub signatures: Option<Vec<Binary>>,
     /// What the requester paid; held until the request ends.
     pub fee: Vec<Coin>,

@@ -14,6 +14,11 @@ pub const MAX_ALIAS_LEN: usize = 64;
 pub const MAX_EXPIRE_BATCH: usize = 30;
 /// Default of `InstantiateMsg::action_timeout_blocks`.
 pub const DEFAULT_ACTION_TIMEOUT_BLOCKS: u64 = 10_000;
+/// Longest an admin action may stay open, in blocks (the config's default and every proposal's
+/// `timeout_blocks` are bounded by it).
+pub const MAX_ACTION_TIMEOUT_BLOCKS: u64 = 100_000;
+/// Most keys of one workspace that may have their own sign policy.
+pub const MAX_KEY_POLICIES: usize = 32;
 
 #[cw_serde]
 pub struct InstantiateMsg {
@@ -74,6 +79,15 @@ pub enum AdminAction {
     SetSignPolicy {
         policy: Option<Policy>,
     },
+    /// Gives key `key_id` of this workspace its own sign policy, which overrides the workspace's
+    /// for that key; `None` removes it (the key follows the workspace's sign policy again). The
+    /// key id is not checked against the keyring: the signature-requests contract asks for the
+    /// policy of a key under the key's own workspace, so a policy stored under another
+    /// workspace's key id is never used. At most `MAX_KEY_POLICIES` per workspace.
+    SetKeyPolicy {
+        key_id: u64,
+        policy: Option<Policy>,
+    },
     SetAlias {
         alias: Option<String>,
     },
@@ -125,10 +139,21 @@ pub enum QueryMsg {
     /// Whether `address` is an owner of the workspace (what the other contracts ask).
     #[returns(IsOwnerResponse)]
     IsOwner { workspace_id: u64, address: String },
-    /// The sign policy in force (explicit, or the "any one owner" default) and the owners it
-    /// refers to.
+    /// The sign policy in force for `key_id` (the key's own, set with `SetKeyPolicy`), or
+    /// without a key policy the workspace's (explicit, or the "any one owner" default), and the
+    /// current owners it refers to. What the signature-requests contract evaluates approvals by.
     #[returns(SignPolicyResponse)]
-    SignPolicy { workspace_id: u64 },
+    SignPolicy {
+        workspace_id: u64,
+        key_id: Option<u64>,
+    },
+    /// The keys of a workspace that have their own sign policy, in key id order.
+    #[returns(KeyPoliciesResponse)]
+    KeyPolicies {
+        workspace_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     #[returns(AdminActionResponse)]
     Action { action_id: u64 },
     /// Without `status`: the workspace's actions in id order. With `status` (as seen now, so
@@ -184,9 +209,23 @@ pub struct IsOwnerResponse {
 #[cw_serde]
 pub struct SignPolicyResponse {
     pub workspace_id: u64,
-    /// The effective policy: the workspace's own, or "any one owner".
+    /// The effective policy: the key's own, else the workspace's own, else "any one owner".
     pub policy: Policy,
+    /// Whether `policy` is the key's own policy.
+    pub key_policy: bool,
+    /// The current owners.
     pub owners: Vec<Addr>,
+}
+
+#[cw_serde]
+pub struct KeyPolicy {
+    pub key_id: u64,
+    pub policy: Policy,
+}
+
+#[cw_serde]
+pub struct KeyPoliciesResponse {
+    pub key_policies: Vec<KeyPolicy>,
 }
 
 #[cw_serde]
@@ -201,7 +240,8 @@ pub struct AdminActionResponse {
     pub rejections: Vec<Addr>,
     pub created_height: u64,
     pub expires_height: u64,
-    /// The admin policy's current evaluation (frozen at the policy of the proposal time).
+    /// The evaluation by the admin policy and owners in force now (live: a removed owner's vote
+    /// no longer counts, a changed admin policy applies to open actions).
     pub evaluation: Evaluation,
 }
 

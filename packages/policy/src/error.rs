@@ -18,6 +18,11 @@ pub enum PolicyError {
     #[error("policy names {address}, who is not an owner of the workspace")]
     NotAnOwner { address: String },
 
-    #[error("policy names approver {address} twice in one list")]
+    /// Every approver counts once: an address may appear in one `approver` leaf only.
+    #[error("policy names approver {address} twice")]
     DuplicateApprover { address: String },
+
+    /// Every approver counts once: two `owners` leaves would count the same owner twice.
+    #[error("policy has {leaves} `owners` leaves; at most one is allowed")]
+    OwnersLeafTwice { leaves: usize },
 }

@@ -33,34 +33,45 @@ impl<'a> Ballots<'a> {
 }
 
 impl Policy {
-    /// Is the policy satisfied by `ballots.approvals`?
+    /// Is the policy satisfied by `ballots.approvals`? Each approver counts once: in its
+    /// `approver` leaf if the policy names it, else in the `owners` leaf.
     pub fn is_satisfied(&self, b: &Ballots) -> bool {
+        let others = self.unnamed_owners(b.owners);
+        self.satisfied_with(b, &others)
+    }
+
+    fn satisfied_with(&self, b: &Ballots, others: &[&String]) -> bool {
         match self {
             Policy::Approver(a) => b.approved(a),
             Policy::Owners { threshold } => {
-                let have = b.owners.iter().filter(|o| b.approved(o)).count();
+                let have = others.iter().filter(|o| b.approved(o)).count();
                 have as u32 >= threshold.unwrap_or(1)
             }
             Policy::AnyOf { threshold, of } => {
-                of.iter().filter(|p| p.is_satisfied(b)).count() as u32 >= *threshold
+                of.iter().filter(|p| p.satisfied_with(b, others)).count() as u32 >= *threshold
             }
-            Policy::AllOf(of) => of.iter().all(|p| p.is_satisfied(b)),
+            Policy::AllOf(of) => of.iter().all(|p| p.satisfied_with(b, others)),
         }
     }
 
     /// Can the policy still be satisfied, given the rejections so far?
     /// (Everyone who has not rejected is assumed to approve.)
     pub fn is_satisfiable(&self, b: &Ballots) -> bool {
+        let others = self.unnamed_owners(b.owners);
+        self.satisfiable_with(b, &others)
+    }
+
+    fn satisfiable_with(&self, b: &Ballots, others: &[&String]) -> bool {
         match self {
             Policy::Approver(a) => !b.rejected(a),
             Policy::Owners { threshold } => {
-                let possible = b.owners.iter().filter(|o| !b.rejected(o)).count();
+                let possible = others.iter().filter(|o| !b.rejected(o)).count();
                 possible as u32 >= threshold.unwrap_or(1)
             }
             Policy::AnyOf { threshold, of } => {
-                of.iter().filter(|p| p.is_satisfiable(b)).count() as u32 >= *threshold
+                of.iter().filter(|p| p.satisfiable_with(b, others)).count() as u32 >= *threshold
             }
-            Policy::AllOf(of) => of.iter().all(|p| p.is_satisfiable(b)),
+            Policy::AllOf(of) => of.iter().all(|p| p.satisfiable_with(b, others)),
         }
     }
 
@@ -167,7 +178,15 @@ mod tests {
             rejections: &[],
         };
         assert!(!p.is_satisfied(&b));
+        // `a` counts once, in its own leaf: the `owners` leaf needs two of the others.
         let approvals = s(&["a", "b"]);
+        let b = Ballots {
+            owners: &owners,
+            approvals: &approvals,
+            rejections: &[],
+        };
+        assert!(!p.is_satisfied(&b));
+        let approvals = s(&["a", "b", "c"]);
         let b = Ballots {
             owners: &owners,
             approvals: &approvals,

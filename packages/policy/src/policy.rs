@@ -12,7 +12,8 @@ pub const MAX_NODES: usize = 32;
 pub enum Policy {
     /// This one address approves.
     Approver(String),
-    /// `threshold` (default 1) distinct current owners of the workspace approve.
+    /// `threshold` (default 1) distinct current owners of the workspace approve, counting only
+    /// the owners the policy does not name in an `approver` leaf (those count there, once).
     Owners { threshold: Option<u32> },
     /// At least `threshold` of the sub-policies are satisfied.
     AnyOf { threshold: u32, of: Vec<Policy> },
@@ -76,7 +77,26 @@ impl Policy {
         }
     }
 
-    /// Checks the bounds, the thresholds, and that every named approver is one of `owners`.
+    /// Number of `owners` leaves in the tree.
+    pub fn owners_leaves(&self) -> usize {
+        match self {
+            Policy::Approver(_) => 0,
+            Policy::Owners { .. } => 1,
+            Policy::AnyOf { of, .. } | Policy::AllOf(of) => {
+                of.iter().map(Policy::owners_leaves).sum()
+            }
+        }
+    }
+
+    /// The owners an `owners` leaf of this policy counts: those not named by an `approver` leaf.
+    pub fn unnamed_owners<'o>(&self, owners: &'o [String]) -> Vec<&'o String> {
+        let named = self.named_approvers();
+        owners.iter().filter(|o| !named.contains(o)).collect()
+    }
+
+    /// Checks the bounds, the thresholds, that every named approver is one of `owners`, and that
+    /// every approver counts once: no address is named twice anywhere in the tree and there is at
+    /// most one `owners` leaf (which counts only the owners not named elsewhere).
     /// Size is checked first, so an oversized tree is refused before it is walked further.
     pub fn validate(&self, owners: &[String]) -> Result<(), PolicyError> {
         let nodes = self.nodes();
@@ -93,28 +113,32 @@ impl Policy {
                 max: MAX_DEPTH,
             });
         }
-        self.validate_node(owners)
+        let leaves = self.owners_leaves();
+        if leaves > 1 {
+            return Err(PolicyError::OwnersLeafTwice { leaves });
+        }
+        let mut named = Vec::new();
+        self.validate_node(owners, &mut named)?;
+        let unnamed = owners.len() - named.len();
+        self.validate_owners_leaf(unnamed as u32)
     }
 
-    fn validate_node(&self, owners: &[String]) -> Result<(), PolicyError> {
+    /// Checks every node but the `owners` leaf's threshold; `named` collects the approvers seen.
+    fn validate_node(&self, owners: &[String], named: &mut Vec<String>) -> Result<(), PolicyError> {
         match self {
             Policy::Approver(a) => {
-                if owners.iter().any(|o| o == a) {
-                    Ok(())
-                } else {
-                    Err(PolicyError::NotAnOwner { address: a.clone() })
+                if named.contains(a) {
+                    return Err(PolicyError::DuplicateApprover { address: a.clone() });
                 }
-            }
-            Policy::Owners { threshold } => {
-                let max = owners.len() as u32;
-                let t = threshold.unwrap_or(1);
-                if t == 0 || t > max {
-                    return Err(PolicyError::ThresholdOutOfRange { threshold: t, max });
+                if !owners.iter().any(|o| o == a) {
+                    return Err(PolicyError::NotAnOwner { address: a.clone() });
                 }
+                named.push(a.clone());
                 Ok(())
             }
+            Policy::Owners { .. } => Ok(()),
             Policy::AnyOf { threshold, of } => {
-                Self::validate_list(of, owners)?;
+                Self::validate_list(of, owners, named)?;
                 let max = of.len() as u32;
                 if *threshold == 0 || *threshold > max {
                     return Err(PolicyError::ThresholdOutOfRange {
@@ -124,24 +148,38 @@ impl Policy {
                 }
                 Ok(())
             }
-            Policy::AllOf(of) => Self::validate_list(of, owners),
+            Policy::AllOf(of) => Self::validate_list(of, owners, named),
         }
     }
 
-    fn validate_list(of: &[Policy], owners: &[String]) -> Result<(), PolicyError> {
+    fn validate_list(
+        of: &[Policy],
+        owners: &[String],
+        named: &mut Vec<String>,
+    ) -> Result<(), PolicyError> {
         if of.is_empty() {
             return Err(PolicyError::EmptyList);
         }
-        let mut seen: Vec<&str> = Vec::new();
-        for p in of {
-            if let Policy::Approver(a) = p {
-                if seen.contains(&a.as_str()) {
-                    return Err(PolicyError::DuplicateApprover { address: a.clone() });
+        of.iter().try_for_each(|p| p.validate_node(owners, named))
+    }
+
+    /// The `owners` leaf's threshold must be reachable by the `unnamed` owners it counts.
+    fn validate_owners_leaf(&self, unnamed: u32) -> Result<(), PolicyError> {
+        match self {
+            Policy::Approver(_) => Ok(()),
+            Policy::Owners { threshold } => {
+                let t = threshold.unwrap_or(1);
+                if t == 0 || t > unnamed {
+                    return Err(PolicyError::ThresholdOutOfRange {
+                        threshold: t,
+                        max: unnamed,
+                    });
                 }
-                seen.push(a);
+                Ok(())
             }
-            p.validate_node(owners)?;
+            Policy::AnyOf { of, .. } | Policy::AllOf(of) => {
+                of.iter().try_for_each(|p| p.validate_owners_leaf(unnamed))
+            }
         }
-        Ok(())
     }
 }

@@ -101,6 +101,80 @@ fn validation_refuses_what_a_workspace_must_not_store() {
     }
     .validate(&o)
     .is_ok());
+    // The `owners` leaf counts the owners the policy does not name: here only b and c.
+    assert_eq!(
+        Policy::AllOf(vec![
+            Policy::Approver("a".into()),
+            Policy::Owners { threshold: Some(3) }
+        ])
+        .validate(&o),
+        Err(PolicyError::ThresholdOutOfRange {
+            threshold: 3,
+            max: 2
+        })
+    );
+}
+
+/// Issue 10, attack 6: `any_of{2, [alice, any_of{1, [alice]}, ...]}` let alice's one approval
+/// count twice. An approver named twice anywhere in the tree is refused.
+#[test]
+fn duplicate_approver_nested_in_a_sub_policy_is_refused() {
+    let o = owners(&["a", "b", "c"]);
+    let nested = Policy::AnyOf {
+        threshold: 2,
+        of: vec![
+            Policy::Approver("a".into()),
+            Policy::AnyOf {
+                threshold: 1,
+                of: vec![Policy::Approver("a".into())],
+            },
+            Policy::Approver("b".into()),
+        ],
+    };
+    assert_eq!(
+        nested.validate(&o),
+        Err(PolicyError::DuplicateApprover {
+            address: "a".into()
+        })
+    );
+    let two_owner_leaves = Policy::AnyOf {
+        threshold: 2,
+        of: vec![
+            Policy::Owners { threshold: None },
+            Policy::Owners { threshold: None },
+        ],
+    };
+    assert_eq!(
+        two_owner_leaves.validate(&o),
+        Err(PolicyError::OwnersLeafTwice { leaves: 2 })
+    );
+}
+
+/// DESIGN.md's example: `a` alone no longer meets "2 of [a, b, any owner]", as the `owners`
+/// leaf counts only the owners the policy does not name.
+#[test]
+fn a_named_approver_is_not_counted_again_by_the_owners_leaf() {
+    let o = owners(&["a", "b", "c"]);
+    let p = Policy::AnyOf {
+        threshold: 2,
+        of: vec![
+            Policy::Approver("a".into()),
+            Policy::Approver("b".into()),
+            Policy::Owners { threshold: None },
+        ],
+    };
+    assert!(p.validate(&o).is_ok());
+    let satisfied_by = |approvals: &[&str]| {
+        let approvals = owners(approvals);
+        p.is_satisfied(&mpc_policy::Ballots {
+            owners: &o,
+            approvals: &approvals,
+            rejections: &[],
+        })
+    };
+    assert!(!satisfied_by(&["a"]));
+    assert!(satisfied_by(&["a", "c"]));
+    assert!(satisfied_by(&["a", "b"]));
 }
 
 #[test]

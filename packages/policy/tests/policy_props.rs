@@ -2,9 +2,12 @@
 //! - a satisfied policy stays satisfied when more approve;
 //! - a policy that cannot be satisfied stays so when more reject;
 //! - satisfied implies satisfiable (approvals and rejections are disjoint);
-//! - evaluation visits each node once, so its cost is bounded by the size bound.
+//! - evaluation visits each node once, so its cost is bounded by the size bound;
+//! - every approver counts once: a policy naming an approver twice anywhere in the tree, or with
+//!   two `owners` leaves, is refused, and a satisfied valid policy has at least as many distinct
+//!   eligible approvals as its smallest satisfying set needs when each approver counts once.
 
-use mpc_policy::{Ballots, Policy, MAX_DEPTH, MAX_NODES};
+use mpc_policy::{Ballots, Policy, PolicyError, MAX_DEPTH, MAX_NODES};
 use proptest::prelude::*;
 
 const PEOPLE: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
@@ -61,7 +64,88 @@ fn split(votes: &[u8]) -> (Vec<String>, Vec<String>) {
     (pick(1), pick(2))
 }
 
+/// Fewest distinct approvals that can satisfy `p` if every leaf needs its own approvers.
+fn min_approvals(p: &Policy) -> usize {
+    match p {
+        Policy::Approver(_) => 1,
+        Policy::Owners { threshold } => threshold.unwrap_or(1) as usize,
+        Policy::AnyOf { threshold, of } => {
+            let mut needs: Vec<usize> = of.iter().map(min_approvals).collect();
+            needs.sort();
+            needs.iter().take(*threshold as usize).sum()
+        }
+        Policy::AllOf(of) => of.iter().map(min_approvals).sum(),
+    }
+}
+
+/// `p` with `leaf` added to one of its lists (or beside it, when `p` is a leaf), picked by `choice`.
+fn insert_somewhere(p: Policy, leaf: Policy, choice: usize) -> Policy {
+    match p {
+        Policy::AnyOf { threshold, mut of } => {
+            let at = choice % (of.len() + 1);
+            if at == of.len() {
+                of.push(leaf);
+            } else {
+                let child = of.remove(at);
+                of.insert(at, insert_somewhere(child, leaf, choice / (of.len() + 1)));
+            }
+            Policy::AnyOf { threshold, of }
+        }
+        Policy::AllOf(mut of) => {
+            let at = choice % (of.len() + 1);
+            if at == of.len() {
+                of.push(leaf);
+            } else {
+                let child = of.remove(at);
+                of.insert(at, insert_somewhere(child, leaf, choice / (of.len() + 1)));
+            }
+            Policy::AllOf(of)
+        }
+        leaf_node => Policy::AllOf(vec![leaf_node, leaf]),
+    }
+}
+
 proptest! {
+    // Random trees are mostly invalid (a repeated approver, a second `owners` leaf): these
+    // properties are about valid ones, so many draws are set aside.
+    #![proptest_config(ProptestConfig { max_global_rejects: 20_000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn an_approver_named_twice_anywhere_is_refused(p in policy(), pick in 0..4usize, choice in any::<usize>()) {
+        let owners = owners();
+        prop_assume!(p.validate(&owners).is_ok());
+        let named = p.named_approvers();
+        prop_assume!(!named.is_empty());
+        let twice = insert_somewhere(p.clone(), Policy::Approver(named[pick % named.len()].clone()), choice);
+        let refused = twice.validate(&owners).unwrap_err();
+        // Bounds are checked first; within them, the duplicate is what is refused.
+        if twice.nodes() <= MAX_NODES && twice.depth() <= MAX_DEPTH {
+            prop_assert_eq!(refused, PolicyError::DuplicateApprover { address: named[pick % named.len()].clone() });
+        }
+    }
+
+    #[test]
+    fn a_second_owners_leaf_is_refused(p in policy(), choice in any::<usize>()) {
+        let owners = owners();
+        prop_assume!(p.validate(&owners).is_ok() && p.uses_owners());
+        let twice = insert_somewhere(p, Policy::Owners { threshold: None }, choice);
+        prop_assume!(twice.nodes() <= MAX_NODES && twice.depth() <= MAX_DEPTH);
+        prop_assert_eq!(twice.validate(&owners), Err(PolicyError::OwnersLeafTwice { leaves: 2 }));
+    }
+
+    #[test]
+    fn every_approver_counts_once(p in policy(), v in votes()) {
+        let owners = owners();
+        prop_assume!(p.validate(&owners).is_ok());
+        let (approvals, rejections) = split(&v);
+        let b = Ballots { owners: &owners, approvals: &approvals, rejections: &rejections };
+        if p.is_satisfied(&b) {
+            let eligible = p.eligible(&owners);
+            let counted = approvals.iter().filter(|a| eligible.contains(a)).count();
+            prop_assert!(counted >= min_approvals(&p), "{counted} approvals satisfied {p:?}");
+        }
+    }
+
     #[test]
     fn more_approvals_keep_a_satisfied_policy_satisfied(p in policy(), v in votes(), extra in 0..PEOPLE.len()) {
         let owners = owners();
@@ -116,8 +200,9 @@ proptest! {
             prop_assert!(p.nodes() <= MAX_NODES);
             prop_assert!(p.depth() <= MAX_DEPTH);
         } else {
-            // Leaves and lists of `large_policy` are always well formed: only the bounds refuse.
-            prop_assert!(p.nodes() > MAX_NODES || p.depth() > MAX_DEPTH);
+            // Leaves and lists of `large_policy` are well formed: only the bounds refuse, or,
+            // within them, a second `owners` leaf.
+            prop_assert!(p.nodes() > MAX_NODES || p.depth() > MAX_DEPTH || p.owners_leaves() > 1);
         }
     }
 }

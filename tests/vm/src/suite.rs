@@ -162,7 +162,6 @@ impl Suite {
                 workspace_id,
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
-                sign_policy: None,
                 timeout_blocks: None,
             },
             &[],

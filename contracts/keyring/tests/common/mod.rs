@@ -207,7 +207,6 @@ impl Suite {
             workspace_id: self.workspace_id,
             keyring_id,
             key_type,
-            sign_policy: None,
             timeout_blocks: None,
         }
     }

@@ -230,7 +230,7 @@ fn failures_that_leave_the_threshold_unreachable_reject_and_refund() {
     assert_eq!(request.status, SignRequestStatus::Rejected);
     assert_eq!(
         request.reject_reason.as_deref(),
-        Some("2 of 3 parties failed; 2 answers are needed")
+        Some("party threshold 2 can no longer be met: 0 parties unanswered, largest agreement 1")
     );
     assert_eq!(request.signatures, None);
     assert_eq!(suite.balance(&alice, DENOM), START_BALANCE);

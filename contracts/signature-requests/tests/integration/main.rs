@@ -5,6 +5,8 @@ mod callbacks;
 mod flows;
 mod invariants;
 mod lists;
+mod live_rules;
 mod migrate;
 mod refusals;
+mod security;
 mod suite;

@@ -13,7 +13,7 @@ use mpc_interfaces::signature_requests::{
     SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::{
-    ExecuteMsg as WorkspaceExecuteMsg, InstantiateMsg as WorkspaceInstantiateMsg,
+    AdminAction, ExecuteMsg as WorkspaceExecuteMsg, InstantiateMsg as WorkspaceInstantiateMsg,
 };
 use mpc_interfaces::{KeyType, Policy};
 use mpc_signature_requests::ContractError;
@@ -217,7 +217,9 @@ impl Suite {
         }
     }
 
-    /// A key made by the keyring: alice asks, every party answers with our public key.
+    /// A key made by the keyring: alice asks, every party answers with our public key. A
+    /// `sign_policy` becomes the key's own through the workspace's admin action `SetKeyPolicy`
+    /// (alice alone meets the suite's default admin policy).
     pub fn create_key(&mut self, key_type: KeyType, sign_policy: Option<Policy>) -> u64 {
         let res = self
             .app
@@ -228,7 +230,6 @@ impl Suite {
                     workspace_id: self.workspace_id,
                     keyring_id: self.keyring_id,
                     key_type,
-                    sign_policy,
                     timeout_blocks: None,
                 },
                 &[],
@@ -266,7 +267,36 @@ impl Suite {
             .wrap()
             .query_wasm_smart(&self.keyring, &KeyringQueryMsg::KeyRequest { request_id })
             .unwrap();
-        request.key_id.expect("key created")
+        let key_id = request.key_id.expect("key created");
+        if let Some(policy) = sign_policy {
+            self.set_key_policy(&self.alice.clone(), key_id, Some(policy))
+                .unwrap();
+        }
+        key_id
+    }
+
+    /// `sender` proposes an admin action on the suite's workspace (executes at once when the
+    /// admin policy is met by the proposer alone).
+    pub fn admin_action(&mut self, sender: &Addr, action: AdminAction) -> StdResult<AppResponse> {
+        self.app.execute_contract(
+            sender.clone(),
+            self.workspace.clone(),
+            &WorkspaceExecuteMsg::ProposeAction {
+                workspace_id: self.workspace_id,
+                action,
+                timeout_blocks: None,
+            },
+            &[],
+        )
+    }
+
+    pub fn set_key_policy(
+        &mut self,
+        sender: &Addr,
+        key_id: u64,
+        policy: Option<Policy>,
+    ) -> StdResult<AppResponse> {
+        self.admin_action(sender, AdminAction::SetKeyPolicy { key_id, policy })
     }
 
     pub fn fee() -> Vec<Coin> {
