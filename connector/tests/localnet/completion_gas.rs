@@ -13,7 +13,7 @@
 
 use mpc_connector::config::Config;
 use mpc_connector::devnet::{item_of, verified_signatures, DevnetKey};
-use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus};
+use mpc_interfaces::keyring::KeyRequestStatus;
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignatureRequestResponse};
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;
 use mpc_interfaces::{events, KeyType, Policy};
@@ -163,72 +163,75 @@ fn out_of_gas_all(f: &Federation) -> TestResult<Vec<u64>> {
     (0..PARTIES).map(|i| out_of_gas(f, i)).collect()
 }
 
-/// Key requests until one was completed by the second answer of a block; every key verified
-/// by use later. Returns the last key and how many requests it took.
-fn keys_until_completed_second(
+/// One fulfilled request: what it made, who answered it and the heights of its answers (in the
+/// order they executed).
+struct Made<T> {
+    value: T,
+    answered: Vec<String>,
+    heights: Vec<u64>,
+}
+
+/// Makes requests with `make` (given the count so far) until `until` holds after one (given the
+/// answers' heights); checks each party's transactions for every request. Returns the last
+/// request's value and how many were made.
+fn requests_until<T>(
     f: &mut Federation,
-    workspace_id: u64,
-    until: impl Fn(&Federation, &KeyRequestResponse) -> TestResult<bool>,
-) -> TestResult<(DevnetKey, usize)> {
+    what: &str,
+    mut make: impl FnMut(&mut Federation, usize) -> TestResult<Made<T>>,
+    until: impl Fn(&Federation, &[u64]) -> TestResult<bool>,
+) -> TestResult<(T, usize)> {
     for made in 1..=MAX_REQUESTS {
         let before = f.settled_sequences()?;
         let oog_before = out_of_gas_all(f)?;
-        let (key, request) = f.request_key_in(workspace_id, KeyType::EcdsaSecp256k1)?;
-        check_eq(request.status, KeyRequestStatus::Fulfilled, "key request")?;
-        let answered: Vec<String> = request
-            .answers
-            .iter()
-            .map(|a| a.party.to_string())
-            .collect();
-        check_sent(f, &answered, &before, &oog_before)?;
-        if until(f, &request)? {
-            return Ok((key, made));
+        let request = make(f, made)?;
+        check_sent(f, &request.answered, &before, &oog_before)?;
+        if until(f, &request.heights)? {
+            return Ok((request.value, made));
         }
     }
     Err(format!(
-        "{MAX_REQUESTS} key requests and none completed as wanted"
+        "{MAX_REQUESTS} {what} and none completed as wanted"
     ))
 }
 
-/// Signature requests through the dApp until one was completed as `until` wants.
-fn signatures_until_completed_second(
+/// An ECDSA key of the dApp's workspace, fulfilled.
+fn key_request(f: &mut Federation, workspace_id: u64) -> TestResult<Made<DevnetKey>> {
+    let (key, request) = f.request_key_in(workspace_id, KeyType::EcdsaSecp256k1)?;
+    check_eq(request.status, KeyRequestStatus::Fulfilled, "key request")?;
+    Ok(Made {
+        value: key,
+        answered: request
+            .answers
+            .iter()
+            .map(|a| a.party.to_string())
+            .collect(),
+        heights: request.answers.iter().map(|a| a.height).collect(),
+    })
+}
+
+/// A signature request through the dApp, fulfilled with signatures that verify.
+fn signature_request(
     f: &mut Federation,
     dapp: &Dapp,
     key: &DevnetKey,
-    until: impl Fn(&Federation, &SignatureRequestResponse) -> TestResult<bool>,
-) -> TestResult<usize> {
-    for made in 1..=MAX_REQUESTS {
-        let before = f.settled_sequences()?;
-        let oog_before = out_of_gas_all(f)?;
-        let message = format!("bridge transfer {made}");
-        let request = dapp.sign(f, key, message.as_bytes())?;
-        check_eq(
-            request.status,
-            SignRequestStatus::Fulfilled,
-            "signature request",
-        )?;
-        verified_signatures(key, &request).map_err(|e| e.to_string())?;
-        let answered: Vec<String> = request
+    made: usize,
+) -> TestResult<Made<()>> {
+    let request = dapp.sign(f, key, format!("bridge transfer {made}").as_bytes())?;
+    check_eq(
+        request.status,
+        SignRequestStatus::Fulfilled,
+        "signature request",
+    )?;
+    verified_signatures(key, &request).map_err(|e| e.to_string())?;
+    Ok(Made {
+        value: (),
+        answered: request
             .answers
             .iter()
             .map(|a| a.party.to_string())
-            .collect();
-        check_sent(f, &answered, &before, &oog_before)?;
-        if until(f, &request)? {
-            return Ok(made);
-        }
-    }
-    Err(format!(
-        "{MAX_REQUESTS} signature requests and none completed as wanted"
-    ))
-}
-
-fn heights_of_keys(r: &KeyRequestResponse) -> Vec<u64> {
-    r.answers.iter().map(|a| a.height).collect()
-}
-
-fn heights_of_signatures(r: &SignatureRequestResponse) -> Vec<u64> {
-    r.answers.iter().map(|a| a.height).collect()
+            .collect(),
+        heights: request.answers.iter().map(|a| a.height).collect(),
+    })
 }
 
 #[test]
@@ -239,12 +242,19 @@ fn with_the_defaults_an_answer_completing_after_another_in_its_block_lands() {
     };
     run_with(&setup, |f| {
         let dapp = Dapp::deploy(f)?;
-        let (key, keys) = keys_until_completed_second(f, dapp.workspace_id, |_, r| {
-            Ok(completed_second_in_its_block(&heights_of_keys(r)))
-        })?;
-        let signatures = signatures_until_completed_second(f, &dapp, &key, |_, r| {
-            Ok(completed_second_in_its_block(&heights_of_signatures(r)))
-        })?;
+        let workspace_id = dapp.workspace_id;
+        let (key, keys) = requests_until(
+            f,
+            "key requests",
+            |f, _| key_request(f, workspace_id),
+            |_, heights| Ok(completed_second_in_its_block(heights)),
+        )?;
+        let (_, signatures) = requests_until(
+            f,
+            "signature requests",
+            |f, made| signature_request(f, &dapp, &key, made),
+            |_, heights| Ok(completed_second_in_its_block(heights)),
+        )?;
         for i in 0..PARTIES {
             check_eq(
                 out_of_gas(f, i)?,
@@ -274,13 +284,24 @@ fn an_answer_that_runs_out_of_gas_is_sent_again_with_more_and_lands() {
     };
     run_with(&setup, |f| {
         let dapp = Dapp::deploy(f)?;
-        let ran_out =
-            |f: &Federation| -> TestResult<bool> { Ok(out_of_gas_all(f)?.iter().sum::<u64>() > 0) };
-        let (key, keys) = keys_until_completed_second(f, dapp.workspace_id, |f, _| ran_out(f))?;
-        let before = out_of_gas_all(f)?.iter().sum::<u64>();
-        let signatures = signatures_until_completed_second(f, &dapp, &key, |f, _| {
+        // Whether the parties ran out of gas more than `before` times in all.
+        let ran_out = |f: &Federation, before: u64| -> TestResult<bool> {
             Ok(out_of_gas_all(f)?.iter().sum::<u64>() > before)
-        })?;
+        };
+        let workspace_id = dapp.workspace_id;
+        let (key, keys) = requests_until(
+            f,
+            "key requests",
+            |f, _| key_request(f, workspace_id),
+            |f, _| ran_out(f, 0),
+        )?;
+        let before = out_of_gas_all(f)?.iter().sum::<u64>();
+        let (_, signatures) = requests_until(
+            f,
+            "signature requests",
+            |f, made| signature_request(f, &dapp, &key, made),
+            |f, _| ran_out(f, before),
+        )?;
         let logged = f.parties.iter().any(|p| {
             std::fs::read_to_string(&p.log_path)
                 .unwrap_or_default()
