@@ -259,7 +259,7 @@ impl Devnet {
         if need_primes {
             progress(
                 "making ECDSA Paillier primes for every party (once; kept in the data dir; \
-                 about a minute of CPU each)",
+                 tens of seconds of CPU each)",
             );
             let jobs = devnet
                 .parties
