@@ -28,7 +28,18 @@
 //! chain_address = "wasm1..."
 //!
 //! [chain.cosmos]                              # see chain::cosmos::CosmosConfig
-//! ...
+//! chain_id = "localwasm-1"
+//! rpc_url = "http://127.0.0.1:26657"           # CometBFT RPC (and its /websocket)
+//! grpc_url = "http://127.0.0.1:9090"           # Cosmos SDK gRPC, plaintext
+//! account_prefix = "wasm"
+//! gas_price = "0.025"                         # in fee_denom, per unit of gas
+//! fee_denom = "ustake"
+//! # gas_multiplier = 1.3                      # simulated gas times this ...
+//! # gas_cap = 10000000                        # ... and never above this
+//!
+//! [worker]                                    # all optional
+//! # reserve_completion_gas = true             # answers carry the completing path's gas
+//! # retry = { initial_ms = 2000, max_ms = 60000, multiplier = 2 }
 //!
 //! [telemetry]
 //! listen = "127.0.0.1:3001"
