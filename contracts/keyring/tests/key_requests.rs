@@ -127,6 +127,35 @@ fn request_key_with_several_fee_denoms() {
 }
 
 #[test]
+fn request_key_for_a_workspace_that_does_not_exist_is_refused() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let owner = suite.owner.clone();
+    let before = suite.snapshot();
+    let msg = ExecuteMsg::RequestKey {
+        workspace_id: 99,
+        keyring_id,
+        key_type: KeyType::EcdsaSecp256k1,
+        timeout_blocks: None,
+    };
+
+    let err = suite
+        .execute(&owner, &msg, &[coin(KEY_FEE, DENOM)])
+        .unwrap_err();
+
+    // The workspace contract's own answer is kept as the reason.
+    let refused = root_cause(&err);
+    let expected = ContractError::WorkspaceQueryFailed {
+        workspace_id: 99,
+        reason: String::new(),
+    }
+    .to_string();
+    assert!(refused.starts_with(&expected), "{refused}");
+    assert!(refused.len() > expected.len(), "no reason given: {refused}");
+    assert_eq!(suite.snapshot(), before, "a refused message changed state");
+}
+
+#[test]
 fn request_key_refusals() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();

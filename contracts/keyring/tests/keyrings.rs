@@ -133,6 +133,12 @@ fn create_keyring_refusals() {
             denom: DENOM.to_string(),
         },
     );
+    suite.assert_refused(
+        &admin,
+        &with_fee(vec![coin(1, "")]),
+        &[],
+        ContractError::EmptyFeeDenom,
+    );
     let too_many_denoms = (0..=MAX_FEE_DENOMS)
         .map(|i| coin(1, format!("denom{i}")))
         .collect();
