@@ -194,19 +194,27 @@ fn requests_until<T>(
     ))
 }
 
+impl<T> Made<T> {
+    /// What a request made, with its answers' parties and heights.
+    fn new(value: T, answers: impl Iterator<Item = (String, u64)>) -> Self {
+        let (answered, heights) = answers.unzip();
+        Self {
+            value,
+            answered,
+            heights,
+        }
+    }
+}
+
 /// An ECDSA key of the dApp's workspace, fulfilled.
 fn key_request(f: &mut Federation, workspace_id: u64) -> TestResult<Made<DevnetKey>> {
     let (key, request) = f.request_key_in(workspace_id, KeyType::EcdsaSecp256k1)?;
     check_eq(request.status, KeyRequestStatus::Fulfilled, "key request")?;
-    Ok(Made {
-        value: key,
-        answered: request
-            .answers
-            .iter()
-            .map(|a| a.party.to_string())
-            .collect(),
-        heights: request.answers.iter().map(|a| a.height).collect(),
-    })
+    let answers = request.answers.iter();
+    Ok(Made::new(
+        key,
+        answers.map(|a| (a.party.to_string(), a.height)),
+    ))
 }
 
 /// A signature request through the dApp, fulfilled with signatures that verify.
@@ -223,15 +231,11 @@ fn signature_request(
         "signature request",
     )?;
     verified_signatures(key, &request).map_err(|e| e.to_string())?;
-    Ok(Made {
-        value: (),
-        answered: request
-            .answers
-            .iter()
-            .map(|a| a.party.to_string())
-            .collect(),
-        heights: request.answers.iter().map(|a| a.height).collect(),
-    })
+    let answers = request.answers.iter();
+    Ok(Made::new(
+        (),
+        answers.map(|a| (a.party.to_string(), a.height)),
+    ))
 }
 
 #[test]

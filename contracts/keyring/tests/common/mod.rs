@@ -59,6 +59,19 @@ pub fn eddsa_public_key(seed: u8) -> Binary {
     Binary::from(signing.verifying_key().to_bytes().to_vec())
 }
 
+/// 32 bytes that do not decompress to an Ed25519 point (ed25519-dalek says so).
+pub fn non_point_eddsa_key() -> [u8; 32] {
+    (0u8..=255)
+        .map(|b| {
+            let mut bytes = [0u8; 32];
+            bytes[0] = b;
+            bytes[31] = 0x7f;
+            bytes
+        })
+        .find(|bytes| ed25519_dalek::VerifyingKey::from_bytes(bytes).is_err())
+        .expect("some y does not decompress")
+}
+
 /// A 33-byte 0x02-prefixed value whose x coordinate is not on secp256k1 (k256 says so).
 pub fn off_curve_ecdsa_key() -> Binary {
     (1u8..=255)
