@@ -1,8 +1,11 @@
-//! Exponential backoff as a value: the reconnect loop of the event source and the submitter's
-//! retries both ask it how long to wait next, and reset it after a success.
+//! Exponential backoff as a value (the `[.. backoff]` and `[worker] retry` tables of the config):
+//! the reconnect loop of the event source, the submitter's retries and the worker's retry queue
+//! each take a fresh [`Delays`] sequence from it and start a new one after a success. The
+//! sequence itself is `backon`'s.
 
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use serde::{Deserialize, Serialize};
 
 /// Exponential backoff with a cap and an optional attempt limit. Deterministic (no jitter):
@@ -18,11 +21,8 @@ pub struct Backoff {
     pub max: Duration,
     /// Factor between consecutive delays (at least 1).
     pub multiplier: u32,
-    /// Attempts after which [`Backoff::next_delay`] gives up (`None`: never).
+    /// Failures after which [`Delays::next_delay`] gives up (`None`: never).
     pub max_attempts: Option<u32>,
-    /// Failures since the last reset.
-    #[serde(skip)]
-    attempts: u32,
 }
 
 impl Default for Backoff {
@@ -43,36 +43,24 @@ impl Backoff {
             max,
             multiplier,
             max_attempts,
+        }
+    }
+
+    /// A fresh sequence of delays, starting from `initial`.
+    pub fn delays(&self) -> Delays {
+        let builder = ExponentialBuilder::new()
+            .with_min_delay(self.initial)
+            .with_max_delay(self.max)
+            .with_factor(self.multiplier.max(1) as f32);
+        let builder = match self.max_attempts {
+            Some(limit) => builder.with_max_times(limit as usize),
+            None => builder.without_max_times(),
+        };
+        Delays {
+            sequence: builder.build(),
             attempts: 0,
+            max: self.max,
         }
-    }
-
-    /// Failures counted since the last reset.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    /// Records a failure and returns how long to wait before the next try, or `None` when the
-    /// attempt limit is reached.
-    pub fn next_delay(&mut self) -> Option<Duration> {
-        if self
-            .max_attempts
-            .is_some_and(|limit| self.attempts >= limit)
-        {
-            return None;
-        }
-        let factor = self
-            .multiplier
-            .max(1)
-            .checked_pow(self.attempts)
-            .unwrap_or(u32::MAX);
-        self.attempts = self.attempts.saturating_add(1);
-        Some(self.initial.saturating_mul(factor).min(self.max))
-    }
-
-    /// After a success: the next failure starts again from `initial`.
-    pub fn reset(&mut self) {
-        self.attempts = 0;
     }
 
     /// Checks the values; the error names the field.
@@ -90,6 +78,37 @@ impl Backoff {
             return Err("max_attempts must be above 0 (or absent for no limit)".into());
         }
         Ok(())
+    }
+}
+
+/// One run of failures: how long to wait after each.
+#[derive(Debug)]
+pub struct Delays {
+    sequence: backon::ExponentialBackoff,
+    attempts: u32,
+    max: Duration,
+}
+
+impl Delays {
+    /// Records a failure and returns how long to wait before the next try, or `None` when the
+    /// attempt limit is reached.
+    pub fn next_delay(&mut self) -> Option<Duration> {
+        let delay = self.sequence.next()?;
+        self.attempts = self.attempts.saturating_add(1);
+        // backon multiplies in f32; the config speaks whole milliseconds.
+        let millis = (delay.as_secs_f64() * 1000.0).round() as u64;
+        Some(Duration::from_millis(millis).min(self.max))
+    }
+
+    /// Like [`Delays::next_delay`], but past an attempt limit it keeps waiting the longest delay:
+    /// for loops that never give up (reconnecting, a request that is still this party's work).
+    pub fn next_or_max(&mut self) -> Duration {
+        self.next_delay().unwrap_or(self.max)
+    }
+
+    /// Failures counted in this run.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 }
 
@@ -118,7 +137,7 @@ mod tests {
 
     #[test]
     fn delays_grow_by_the_multiplier_up_to_the_cap() {
-        let mut b = Backoff::new(ms(100), ms(1000), 3, None);
+        let mut b = Backoff::new(ms(100), ms(1000), 3, None).delays();
         let delays: Vec<_> = (0..6).map(|_| b.next_delay().unwrap()).collect();
         assert_eq!(
             delays,
@@ -128,31 +147,34 @@ mod tests {
     }
 
     #[test]
-    fn reset_starts_again_from_initial() {
-        let mut b = Backoff::new(ms(50), ms(1000), 2, None);
+    fn a_fresh_sequence_starts_again_from_initial() {
+        let policy = Backoff::new(ms(50), ms(1000), 2, None);
+        let mut b = policy.delays();
         b.next_delay();
         b.next_delay();
         assert_eq!(b.next_delay(), Some(ms(200)));
-        b.reset();
+        let mut b = policy.delays();
         assert_eq!(b.attempts(), 0);
         assert_eq!(b.next_delay(), Some(ms(50)));
     }
 
     #[test]
     fn gives_up_after_max_attempts() {
-        let mut b = Backoff::new(ms(10), ms(100), 2, Some(3));
+        let policy = Backoff::new(ms(10), ms(100), 2, Some(3));
+        let mut b = policy.delays();
         assert_eq!(b.next_delay(), Some(ms(10)));
         assert_eq!(b.next_delay(), Some(ms(20)));
         assert_eq!(b.next_delay(), Some(ms(40)));
         assert_eq!(b.next_delay(), None);
         assert_eq!(b.next_delay(), None);
-        b.reset();
-        assert_eq!(b.next_delay(), Some(ms(10)));
+        // Loops that never give up keep waiting the longest delay.
+        assert_eq!(b.next_or_max(), ms(100));
+        assert_eq!(policy.delays().next_delay(), Some(ms(10)));
     }
 
     #[test]
     fn huge_attempt_counts_do_not_overflow() {
-        let mut b = Backoff::new(ms(1), Duration::from_secs(30), 10, None);
+        let mut b = Backoff::new(ms(1), Duration::from_secs(30), 10, None).delays();
         for _ in 0..200 {
             assert!(b.next_delay().unwrap() <= Duration::from_secs(30));
         }
@@ -161,7 +183,7 @@ mod tests {
 
     #[test]
     fn multiplier_one_is_a_constant_delay() {
-        let mut b = Backoff::new(ms(70), ms(500), 1, None);
+        let mut b = Backoff::new(ms(70), ms(500), 1, None).delays();
         assert_eq!(b.next_delay(), Some(ms(70)));
         assert_eq!(b.next_delay(), Some(ms(70)));
     }

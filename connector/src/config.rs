@@ -40,9 +40,17 @@
 //! [worker]                                    # all optional
 //! # reserve_completion_gas = true             # answers carry the completing path's gas
 //! # retry = { initial_ms = 2000, max_ms = 60000, multiplier = 2 }
+//! # max_concurrent = 64                       # EdDSA runs at once
+//! # max_concurrent_ecdsa = <cores>            # ECDSA runs at once: the CPU cap
+//!
+//! [event_source]                              # all optional
+//! # rescan_interval_ms = 30000                 # pending lists read again this often
 //!
 //! [telemetry]
-//! listen = "127.0.0.1:3001"
+//! listen = "127.0.0.1:3001"                   # /metrics, /healthz, /status
+//!
+//! [log]
+//! # level = "info"                            # or a filter; RUST_LOG overrides it
 //! ```
 
 use std::collections::BTreeSet;
@@ -89,6 +97,29 @@ pub struct Config {
     pub submitter: SubmitterSection,
     #[serde(default)]
     pub event_source: EventSourceSection,
+    #[serde(default)]
+    pub log: LogSection,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// A level (`info`, `debug`) or a filter (`info,mpc_connector::worker=debug`); `RUST_LOG`
+    /// overrides it.
+    #[serde(default = "default_log_level")]
+    pub level: String,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        Self {
+            level: default_log_level(),
+        }
+    }
+}
+
+fn default_log_level() -> String {
+    crate::logging::DEFAULT_LEVEL.to_string()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -181,8 +212,13 @@ impl Default for TelemetrySection {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerSection {
+    /// EdDSA runs at once: they wait on the network far more than they compute.
     #[serde(default = "default_max_concurrent")]
     pub max_concurrent: usize,
+    /// ECDSA runs at once: each keeps a core busy for most of its run, so this caps the CPU
+    /// (default: the machine's cores).
+    #[serde(default = "default_max_concurrent_ecdsa")]
+    pub max_concurrent_ecdsa: usize,
     /// Signer sets mpc-party tries before a signing run fails.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
@@ -205,6 +241,7 @@ impl Default for WorkerSection {
     fn default() -> Self {
         Self {
             max_concurrent: default_max_concurrent(),
+            max_concurrent_ecdsa: default_max_concurrent_ecdsa(),
             max_attempts: default_max_attempts(),
             adopt_wait_blocks: default_adopt_wait(),
             reserve_completion_gas: true,
@@ -243,15 +280,21 @@ impl Default for SubmitterSection {
 pub struct EventSourceSection {
     #[serde(default)]
     pub backoff: Backoff,
-    #[serde(default = "default_dedupe")]
-    pub dedupe_capacity: usize,
+    /// How often the pending lists are read again while connected (as Hermes'
+    /// `clear_interval`): a request whose event was missed is found by the next rescan.
+    #[serde(
+        with = "millis",
+        rename = "rescan_interval_ms",
+        default = "default_rescan_interval"
+    )]
+    pub rescan_interval: Duration,
 }
 
 impl Default for EventSourceSection {
     fn default() -> Self {
         Self {
             backoff: Backoff::default(),
-            dedupe_capacity: default_dedupe(),
+            rescan_interval: default_rescan_interval(),
         }
     }
 }
@@ -266,7 +309,10 @@ fn default_telemetry_listen() -> SocketAddr {
     "127.0.0.1:3001".parse().expect("valid address")
 }
 fn default_max_concurrent() -> usize {
-    8
+    64
+}
+fn default_max_concurrent_ecdsa() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 fn default_max_attempts() -> u32 {
     3
@@ -291,8 +337,8 @@ fn submit_backoff() -> Backoff {
         Some(8),
     )
 }
-fn default_dedupe() -> usize {
-    10_000
+fn default_rescan_interval() -> Duration {
+    Duration::from_secs(30)
 }
 
 impl Config {
@@ -344,6 +390,8 @@ impl Config {
             check_bech32(field, value)?;
         }
         self.validate_peers()?;
+        crate::logging::parse_level(&self.log.level)
+            .map_err(|reason| invalid("log.level", reason.trim_start_matches("log.level: ")))?;
         if self.mpc.timeout.is_zero() {
             return Err(invalid("mpc.timeout_ms", "must be above 0"));
         }
@@ -364,10 +412,13 @@ impl Config {
             .backoff
             .validate()
             .map_err(|reason| invalid("event_source.backoff", reason))?;
-        if self.event_source.dedupe_capacity == 0 {
+        if self.worker.max_concurrent_ecdsa == 0 {
+            return Err(invalid("worker.max_concurrent_ecdsa", "must be at least 1"));
+        }
+        if self.event_source.rescan_interval < Duration::from_secs(1) {
             return Err(invalid(
-                "event_source.dedupe_capacity",
-                "must be at least 1",
+                "event_source.rescan_interval_ms",
+                "must be at least 1000",
             ));
         }
         #[cfg(feature = "cosmos")]
@@ -420,6 +471,18 @@ impl Config {
                 "mpc.index",
                 format!("{} is not the index of any of mpc.peers", self.mpc.index),
             ));
+        }
+        Ok(())
+    }
+
+    /// Checks that the files the config names can be read (what `connector run` reads first):
+    /// the error names the field and the file.
+    pub fn check_files(&self) -> Result<(), ConfigError> {
+        for (field, path) in [
+            ("party.chain_key_file", &self.party.chain_key_file),
+            ("mpc.noise_key_file", &self.mpc.noise_key_file),
+        ] {
+            crate::cli::keys::read_secret(path).map_err(|reason| invalid(field, reason))?;
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use crate::backoff::Backoff;
 use crate::chain::Chain;
 use crate::config::{Config, Contracts};
-use crate::event::{Dedupe, EventSource};
+use crate::event::EventSource;
 use crate::mpc::MpcEngine;
 use crate::store::Store;
 use crate::telemetry::Metrics;
@@ -29,7 +29,7 @@ pub struct Settings {
     pub worker: WorkerSettings,
     pub submitter: SubmitterSettings,
     pub event_backoff: Backoff,
-    pub dedupe_capacity: usize,
+    pub rescan_interval: std::time::Duration,
 }
 
 impl Settings {
@@ -37,6 +37,7 @@ impl Settings {
         Self {
             worker: WorkerSettings {
                 max_concurrent: config.worker.max_concurrent,
+                max_concurrent_ecdsa: config.worker.max_concurrent_ecdsa,
                 adopt_wait_blocks: config.worker.adopt_wait_blocks,
                 poll_interval,
                 reserve_completion_gas: config.worker.reserve_completion_gas,
@@ -48,7 +49,7 @@ impl Settings {
                 backoff: config.submitter.backoff.clone(),
             },
             event_backoff: config.event_source.backoff.clone(),
-            dedupe_capacity: config.event_source.dedupe_capacity,
+            rescan_interval: config.event_source.rescan_interval,
         }
     }
 }
@@ -75,7 +76,11 @@ pub struct Running {
 }
 
 /// Starts the event source, the worker and the submitter.
-pub fn start(parts: Parts) -> Running {
+pub fn start(mut parts: Parts) -> Running {
+    parts.chain = Arc::new(crate::chain::metered::Metered::new(
+        parts.chain,
+        parts.metrics.clone(),
+    ));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (work_tx, work_rx) = mpsc::channel(WORK_QUEUE);
     let (submit_tx, submit_rx) = mpsc::channel(SUBMIT_QUEUE);
@@ -84,8 +89,8 @@ pub fn start(parts: Parts) -> Running {
         contracts: parts.contracts.clone(),
         keyring_id: parts.keyring_id,
         backoff: parts.settings.event_backoff.clone(),
+        rescan_interval: parts.settings.rescan_interval,
         metrics: parts.metrics.clone(),
-        dedupe: Dedupe::new(parts.settings.dedupe_capacity),
     };
     let worker = Worker::new(
         parts.chain.clone(),

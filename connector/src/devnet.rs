@@ -359,7 +359,8 @@ impl Devnet {
     fn settings(&self) -> Settings {
         Settings {
             worker: WorkerSettings {
-                max_concurrent: 8,
+                max_concurrent: 64,
+                max_concurrent_ecdsa: std::thread::available_parallelism().map_or(2, |n| n.get()),
                 adopt_wait_blocks: self.options.adopt_wait_blocks,
                 poll_interval: self.options.block_time,
                 // The embedded chain meters no gas.
@@ -377,7 +378,7 @@ impl Devnet {
                 ),
             },
             event_backoff: Backoff::new(Duration::from_millis(50), Duration::from_secs(1), 2, None),
-            dedupe_capacity: 10_000,
+            rescan_interval: Duration::from_secs(5),
         }
     }
 

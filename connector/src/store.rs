@@ -9,7 +9,7 @@ use std::path::Path;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
-use crate::event::RequestRef;
+use crate::request::RequestRef;
 
 const REQUESTS: TableDefinition<(u8, u64), &[u8]> = TableDefinition::new("requests");
 

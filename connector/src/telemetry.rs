@@ -3,7 +3,8 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,7 +20,8 @@ use tokio::sync::watch;
 /// process).
 pub struct Metrics {
     pub registry: Registry,
-    /// Pending requests handed to the worker, by kind (`key`, `sign`).
+    /// Pending requests the worker took on (not in flight, not settled in the store), by kind
+    /// (`key`, `sign`).
     pub requests_seen: IntCounterVec,
     /// MPC runs started, by kind.
     pub requests_started: IntCounterVec,
@@ -35,10 +37,49 @@ pub struct Metrics {
     pub tx_errors: IntCounterVec,
     /// Reconnects of the event source.
     pub reconnects: IntCounter,
+    /// Pages of the pending lists read again on the rescan interval.
+    pub rescans: IntCounter,
+    /// Requests waiting for a turn to run MPC.
+    pub queue_depth: IntGauge,
     /// MPC runs in progress.
     pub in_flight: IntGauge,
+    /// Calls to the chain, by call and outcome (`ok`, `error`).
+    pub chain_calls: IntCounterVec,
+    /// Height of the last block this connector processed (an event's, or its own tx's).
+    pub last_height: IntGauge,
     /// Set while the event source is subscribed; `/healthz` reports it.
     pub connected: AtomicBool,
+    /// The last outcome at each edge of the chain, for `/healthz`.
+    edges: Mutex<[Option<EdgeOutcome>; 3]>,
+}
+
+/// The edges between a connector and its chain that `/healthz` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edge {
+    /// The event subscription (CometBFT websocket).
+    Events = 0,
+    /// Queries (gRPC).
+    Reads = 1,
+    /// Transactions (simulation and broadcast).
+    Transactions = 2,
+}
+
+impl Edge {
+    const ALL: [Edge; 3] = [Edge::Events, Edge::Reads, Edge::Transactions];
+
+    fn name(self) -> &'static str {
+        match self {
+            Edge::Events => "events",
+            Edge::Reads => "reads",
+            Edge::Transactions => "transactions",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct EdgeOutcome {
+    error: Option<String>,
+    at: Instant,
 }
 
 impl Metrics {
@@ -55,7 +96,11 @@ impl Metrics {
                 .expect("registered once");
             c
         };
-        let requests_seen = counter("requests_seen_total", "Pending requests seen", &["kind"]);
+        let requests_seen = counter(
+            "requests_seen_total",
+            "Pending requests taken on as work",
+            &["kind"],
+        );
         let requests_started = counter("requests_started_total", "MPC runs started", &["kind"]);
         let requests_fulfilled = counter(
             "requests_fulfilled_total",
@@ -88,11 +133,26 @@ impl Metrics {
         registry
             .register(Box::new(reconnects.clone()))
             .expect("registered once");
-        let in_flight =
-            IntGauge::new("mpc_in_flight", "MPC runs in progress").expect("valid metric");
+        let rescans = IntCounter::new("rescans_total", "Pending lists read again on the interval")
+            .expect("valid metric");
         registry
-            .register(Box::new(in_flight.clone()))
+            .register(Box::new(rescans.clone()))
             .expect("registered once");
+        let gauge = |name: &str, help: &str| {
+            let g = IntGauge::new(name, help).expect("valid metric");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("registered once");
+            g
+        };
+        let in_flight = gauge("mpc_in_flight", "MPC runs in progress");
+        let last_height = gauge("last_height", "Height of the last block processed");
+        let chain_calls = counter(
+            "chain_calls_total",
+            "Calls to the chain, by call and outcome",
+            &["call", "outcome"],
+        );
+        let queue_depth = gauge("queue_depth", "Requests waiting for a turn to run MPC");
         Arc::new(Self {
             registry,
             requests_seen,
@@ -103,9 +163,62 @@ impl Metrics {
             mpc_latency,
             tx_errors,
             reconnects,
+            rescans,
+            queue_depth,
             in_flight,
+            chain_calls,
+            last_height,
             connected: AtomicBool::new(false),
+            edges: Mutex::new([None, None, None]),
         })
+    }
+
+    /// Records one call to the chain at `edge` and how it went.
+    pub fn chain_call(&self, edge: Edge, call: &str, error: Option<&crate::chain::ChainError>) {
+        let outcome = if error.is_some() { "error" } else { "ok" };
+        self.chain_calls.with_label_values(&[call, outcome]).inc();
+        self.edges.lock().expect("edges lock")[edge as usize] = Some(EdgeOutcome {
+            error: error.map(|e| e.to_string()),
+            at: Instant::now(),
+        });
+    }
+
+    /// A block this connector processed (it only moves forward).
+    pub fn processed_height(&self, height: u64) {
+        let height = i64::try_from(height).unwrap_or(i64::MAX);
+        if height > self.last_height.get() {
+            self.last_height.set(height);
+        }
+    }
+
+    /// What `/healthz` reports: healthy while subscribed and the last read and transaction did
+    /// not fail at the chain's edge (a contract's refusal is not a failure).
+    pub fn health(&self) -> Health {
+        let edges = self.edges.lock().expect("edges lock").clone();
+        let connected = self.connected.load(Ordering::SeqCst);
+        let report = Edge::ALL
+            .iter()
+            .map(|edge| {
+                let last = edges[*edge as usize].as_ref();
+                let state = match last {
+                    None => "no calls yet".to_string(),
+                    Some(EdgeOutcome { error: None, .. }) => "ok".to_string(),
+                    Some(EdgeOutcome { error: Some(e), .. }) => format!("failing: {e}"),
+                };
+                let ago = last.map(|o| o.at.elapsed().as_secs());
+                (edge.name(), state, ago)
+            })
+            .collect::<Vec<_>>();
+        let failing = edges
+            .iter()
+            .skip(1)
+            .any(|o| o.as_ref().is_some_and(|o| o.error.is_some()));
+        Health {
+            healthy: connected && !failing,
+            event_stream: if connected { "connected" } else { "disconnected" },
+            edges: report,
+            last_height: self.last_height.get(),
+        }
     }
 
     /// The registry in the Prometheus text format.
@@ -118,11 +231,53 @@ impl Metrics {
     }
 }
 
-/// Serves `/metrics` and `/healthz` on `listen` until `shutdown` turns true. Returns the bound
-/// address (useful with port 0).
+/// The party's view of its requests as `connector status` prints it, with at most `limit`
+/// records: served on `/status` so that the command works while the connector holds its store.
+pub type StatusPage = Arc<dyn Fn(usize) -> Result<String, String> + Send + Sync>;
+
+#[derive(Clone)]
+struct Pages {
+    metrics: Arc<Metrics>,
+    status: Option<StatusPage>,
+}
+
+/// A connector's health as `/healthz` reports it.
+#[derive(Debug)]
+pub struct Health {
+    pub healthy: bool,
+    pub event_stream: &'static str,
+    /// (edge, state, seconds since its last call).
+    pub edges: Vec<(&'static str, String, Option<u64>)>,
+    pub last_height: i64,
+}
+
+impl Health {
+    pub fn to_json(&self) -> serde_json::Value {
+        let edges: serde_json::Map<String, serde_json::Value> = self
+            .edges
+            .iter()
+            .map(|(name, state, ago)| {
+                (
+                    name.to_string(),
+                    serde_json::json!({ "state": state, "seconds_since_last_call": ago }),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "healthy": self.healthy,
+            "event_stream": self.event_stream,
+            "chain": edges,
+            "last_height": self.last_height,
+        })
+    }
+}
+
+/// Serves `/metrics`, `/healthz` and (given a page) `/status?limit=N` on `listen` until
+/// `shutdown` turns true. Returns the bound address (useful with port 0).
 pub async fn serve(
     listen: SocketAddr,
     metrics: Arc<Metrics>,
+    status: Option<StatusPage>,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
@@ -130,7 +285,8 @@ pub async fn serve(
     let app = Router::new()
         .route("/metrics", get(metrics_page))
         .route("/healthz", get(health))
-        .with_state(metrics);
+        .route("/status", get(status_page))
+        .with_state(Pages { metrics, status });
     let task = tokio::spawn(async move {
         let stop = async move {
             while !*shutdown.borrow() {
@@ -149,20 +305,39 @@ pub async fn serve(
     Ok((bound, task))
 }
 
-async fn metrics_page(State(metrics): State<Arc<Metrics>>) -> String {
-    metrics.render()
+async fn metrics_page(State(pages): State<Pages>) -> String {
+    pages.metrics.render()
 }
 
-/// 200 while the event source is connected to the chain, 503 otherwise.
-async fn health(State(metrics): State<Arc<Metrics>>) -> (StatusCode, &'static str) {
-    if metrics.connected.load(Ordering::SeqCst) {
-        (StatusCode::OK, "ok\n")
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not connected to the chain\n",
-        )
+#[derive(serde::Deserialize)]
+struct StatusQuery {
+    limit: Option<usize>,
+}
+
+async fn status_page(
+    State(pages): State<Pages>,
+    axum::extract::Query(query): axum::extract::Query<StatusQuery>,
+) -> (StatusCode, String) {
+    let Some(status) = pages.status else {
+        return (StatusCode::NOT_FOUND, "no status page\n".into());
+    };
+    let limit = query.limit.unwrap_or(50);
+    match tokio::task::spawn_blocking(move || status(limit)).await {
+        Ok(Ok(text)) => (StatusCode::OK, text),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
     }
+}
+
+/// 200 while healthy ([`Metrics::health`]), 503 otherwise; the body says which edge fails.
+async fn health(State(pages): State<Pages>) -> (StatusCode, String) {
+    let health = pages.metrics.health();
+    let code = if health.healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, format!("{}\n", health.to_json()))
 }
 
 #[cfg(test)]
@@ -185,11 +360,31 @@ mod tests {
     async fn healthz_follows_the_connection_and_metrics_are_served() {
         let m = Metrics::new("p2");
         let (_stop, shutdown) = watch::channel(false);
-        let (addr, _task) = serve("127.0.0.1:0".parse().unwrap(), m.clone(), shutdown)
-            .await
-            .unwrap();
-        assert_eq!(http_get(addr, "/healthz").await.0, 503);
+        let page: StatusPage = Arc::new(|limit| Ok(format!("{limit} records\n")));
+        let (addr, _task) = serve(
+            "127.0.0.1:0".parse().unwrap(),
+            m.clone(),
+            Some(page),
+            shutdown,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            http_get(addr, "/status?limit=7").await,
+            (200, "7 records\n".into())
+        );
+        let (code, body) = http_get(addr, "/healthz").await;
+        assert_eq!(code, 503);
+        assert!(body.contains("\"event_stream\":\"disconnected\""), "{body}");
         m.connected.store(true, Ordering::SeqCst);
+        assert_eq!(http_get(addr, "/healthz").await.0, 200);
+        // A failing read makes it unhealthy and says why; the next good one heals it.
+        let down = crate::chain::ChainError::Transport("gRPC: connection refused".into());
+        m.chain_call(Edge::Reads, "query_smart", Some(&down));
+        let (code, body) = http_get(addr, "/healthz").await;
+        assert_eq!(code, 503);
+        assert!(body.contains("failing: ") && body.contains("connection refused"), "{body}");
+        m.chain_call(Edge::Reads, "query_smart", None);
         assert_eq!(http_get(addr, "/healthz").await.0, 200);
         m.reconnects.inc();
         let (status, body) = http_get(addr, "/metrics").await;

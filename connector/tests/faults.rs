@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use mpc_connector::chain::Chain;
 use mpc_connector::devnet::Devnet;
-use mpc_connector::event::RequestRef;
+use mpc_connector::request::RequestRef;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::KeyType;
 

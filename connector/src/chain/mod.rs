@@ -16,6 +16,7 @@ pub mod embedded;
 ///   (the party's secp256k1 account key, as written by `connector keys`), and `CosmosChain: Chain`.
 #[cfg(feature = "cosmos")]
 pub mod cosmos;
+pub mod metered;
 
 use futures::stream::BoxStream;
 use serde::{de::DeserializeOwned, Serialize};

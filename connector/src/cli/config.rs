@@ -22,6 +22,7 @@ pub fn run(command: ConfigCommand) -> super::anyhow_free::Result {
     match command {
         ConfigCommand::Validate(args) => {
             let config = Config::load(&args.config).map_err(|e| e.to_string())?;
+            config.check_files().map_err(|e| e.to_string())?;
             println!(
                 "{}: valid (party {}, index {}, keyring {}, {} parties)",
                 args.config.display(),

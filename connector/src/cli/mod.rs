@@ -15,6 +15,9 @@ use clap::{Parser, Subcommand};
     about = "MPC connector: one per MPC party"
 )]
 pub struct Cli {
+    /// `text` for a terminal, `json` (one object per line) for log collectors.
+    #[arg(long, value_enum, global = true, default_value_t)]
+    pub log_format: crate::logging::LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,7 +45,7 @@ pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
         Command::Devnet(args) => devnet::run(args).await,
         Command::Keys(args) => keys::run(args),
         Command::Config(command) => config::run(command),
-        Command::Status(args) => status::run(args),
+        Command::Status(args) => status::run(args).await,
     }
 }
 

@@ -14,6 +14,8 @@ pub struct RunArgs {
 
 pub async fn run(args: RunArgs) -> super::anyhow_free::Result {
     let config = Config::load(&args.config).map_err(|e| e.to_string())?;
+    crate::logging::set_level(&config.log.level)?;
+    config.check_files().map_err(|e| e.to_string())?;
     serve(config).await
 }
 
@@ -40,6 +42,9 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     use crate::store::Store;
     use crate::telemetry::{self, Metrics};
 
+    // Before anything else: a second instance of this party must not touch its store or port.
+    let _lock = crate::instance::InstanceLock::acquire(&config.party.store_path)
+        .map_err(|e| e.to_string())?;
     let secret = read_secret(&config.party.chain_key_file)?;
     let chain = CosmosChain::connect(&config.chain.cosmos, secret)
         .await
@@ -96,14 +101,23 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         .await
         .map_err(|e| format!("ECDSA primes: {e}"))?;
     }
-    let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
+    let store = Arc::new(Store::open(&config.party.store_path).map_err(|e| e.to_string())?);
     let metrics = Metrics::new(&config.party.name);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     if config.telemetry.enabled {
-        let (addr, _) = telemetry::serve(config.telemetry.listen, metrics.clone(), shutdown)
-            .await
-            .map_err(|e| format!("telemetry.listen {}: {e}", config.telemetry.listen))?;
-        tracing::info!(%addr, "telemetry on /metrics and /healthz");
+        let status: telemetry::StatusPage = {
+            let (config, store) = (config.clone(), store.clone());
+            Arc::new(move |limit| crate::cli::status::render(&config, &store, limit))
+        };
+        let (addr, _) = telemetry::serve(
+            config.telemetry.listen,
+            metrics.clone(),
+            Some(status),
+            shutdown,
+        )
+        .await
+        .map_err(|e| format!("telemetry.listen {}: {e}", config.telemetry.listen))?;
+        tracing::info!(%addr, "telemetry on /metrics, /healthz and /status");
     }
     let peers: BTreeMap<String, u16> = config
         .mpc
@@ -117,16 +131,23 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         keyring_id: config.keyring.id,
         peers,
         engine: Arc::new(engine),
-        store: Arc::new(store),
+        store,
         metrics,
         settings: Settings::from_config(&config, Duration::from_secs(1)),
     });
     tracing::info!(party = %config.party.name, keyring = config.keyring.id, "connector running");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
+    // Either signal stops it the same way: no new work, the worker's tasks end, the submitter
+    // finishes what it holds. What is unanswered stays in the store (answers are saved before
+    // they are sent), so the next start picks it up.
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("stopping"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
+        _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
         _ = running.wait() => {}
     }
     let _ = stop.send(true);
     running.stop().await;
+    tracing::info!("stopped");
     Ok(())
 }

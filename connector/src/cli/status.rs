@@ -16,12 +16,52 @@ pub struct StatusArgs {
     pub limit: usize,
 }
 
-pub fn run(args: StatusArgs) -> super::anyhow_free::Result {
+/// Prints the party's view: from its store, or, while `connector run` holds the store, from
+/// the running connector's `/status` page.
+pub async fn run(args: StatusArgs) -> super::anyhow_free::Result {
     let config = Config::load(&args.config).map_err(|e| e.to_string())?;
-    let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
+    let text = match crate::instance::held(&config.party.store_path) {
+        None => {
+            let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
+            render(&config, &store, args.limit)?
+        }
+        Some(holder) => from_running(&config, &holder, args.limit).await?,
+    };
+    print!("{text}");
+    Ok(())
+}
+
+/// The running connector's view, read from its telemetry server.
+async fn from_running(
+    config: &Config,
+    holder: &crate::instance::HeldBy,
+    limit: usize,
+) -> Result<String, String> {
+    if !config.telemetry.enabled {
+        return Err(format!(
+            "{holder}, and its telemetry is off ([telemetry] enabled = false), so its status \
+             cannot be read while it runs"
+        ));
+    }
+    let url = format!("http://{}/status?limit={limit}", config.telemetry.listen);
+    let failed = |e: String| format!("{holder}; reading its status from {url} failed: {e}");
+    let response = reqwest::get(&url)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let code = response.status();
+    let body = response.text().await.map_err(|e| failed(e.to_string()))?;
+    if !code.is_success() {
+        return Err(failed(format!("{code}: {}", body.trim())));
+    }
+    Ok(body)
+}
+
+/// The status text: a summary line, then one line per record (newest kinds first).
+pub fn render(config: &Config, store: &Store, limit: usize) -> Result<String, String> {
+    use std::fmt::Write;
     let summary = store.summary().map_err(|e| e.to_string())?;
-    println!(
-        "party {} (keyring {}): {} seen, {} started, {} failed (to be retried), {} submitted, {} closed",
+    let mut out = format!(
+        "party {} (keyring {}): {} seen, {} started, {} failed (to be retried), {} submitted, {} closed\n",
         config.party.name,
         config.keyring.id,
         summary.seen,
@@ -30,7 +70,7 @@ pub fn run(args: StatusArgs) -> super::anyhow_free::Result {
         summary.submitted,
         summary.closed
     );
-    for record in store.list(None, args.limit).map_err(|e| e.to_string())? {
+    for record in store.list(None, limit).map_err(|e| e.to_string())? {
         let progress = match &record.progress {
             Progress::Seen => "seen".to_string(),
             Progress::Started { attempts } => format!("started ({attempts} attempts)"),
@@ -52,9 +92,10 @@ pub fn run(args: StatusArgs) -> super::anyhow_free::Result {
             ),
             Progress::Closed { reason } => format!("closed: {reason}"),
         };
-        println!("  {:<22} {progress}", record.request.to_string());
+        writeln!(out, "  {:<22} {progress}", record.request.to_string())
+            .expect("writing to a string");
     }
-    Ok(())
+    Ok(out)
 }
 
 /// When a failed request is driven again: by the running connector once due, else at its start.

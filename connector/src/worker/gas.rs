@@ -18,7 +18,7 @@
 
 use mpc_interfaces::signature_requests::CALLBACK_GAS_LIMIT;
 
-use crate::event::RequestRef;
+use crate::request::RequestRef;
 
 /// Settling a key request: the key stored and indexed, the request's status and index moved,
 /// the event.

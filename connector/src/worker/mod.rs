@@ -17,6 +17,7 @@
 
 pub mod gas;
 pub mod submit;
+pub mod turns;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -31,23 +32,28 @@ use mpc_interfaces::signature_requests::{
     ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
     SignatureRequestResponse,
 };
+use mpc_interfaces::KeyType;
 use mpc_party::PartyIndex;
-use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::backoff::Backoff;
 use crate::chain::{query, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
-use crate::event::RequestRef;
 use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
+use crate::request::RequestRef;
 use crate::store::{Progress, SavedAnswer, Store};
 use crate::telemetry::Metrics;
 use submit::{Submission, SubmitOutcome};
+use turns::Turns;
 
 /// Worker settings.
 #[derive(Clone, Debug)]
 pub struct WorkerSettings {
-    /// MPC runs at once.
+    /// EdDSA runs at once (they wait on the network far more than they compute).
     pub max_concurrent: usize,
+    /// ECDSA runs at once: each keeps a core busy for most of its run (Paillier proofs), so
+    /// this is the CPU cap (default: the machine's cores).
+    pub max_concurrent_ecdsa: usize,
     /// After a failed signing run: blocks to wait for another party's answer to adopt.
     pub adopt_wait_blocks: u64,
     /// How often to look at the chain while waiting.
@@ -74,7 +80,9 @@ pub struct Worker {
     pub settings: WorkerSettings,
     /// Requests with a task running, so a request is never driven twice at once.
     in_flight: Mutex<HashSet<RequestRef>>,
-    permits: Semaphore,
+    /// Turns to run MPC, by request order: EdDSA and ECDSA runs ([`turns`]).
+    eddsa_turns: Turns,
+    ecdsa_turns: Turns,
 }
 
 /// How one request ended for this party.
@@ -99,6 +107,8 @@ enum TaskError {
     SubmitterGone,
     #[error("the request is {0} on the node read, not pending yet")]
     NotYet(&'static str),
+    #[error("the request became {0} on chain")]
+    Settled(&'static str),
 }
 
 impl Worker {
@@ -113,7 +123,8 @@ impl Worker {
         submissions: mpsc::Sender<Submission>,
         settings: WorkerSettings,
     ) -> Arc<Self> {
-        let permits = Semaphore::new(settings.max_concurrent.max(1));
+        let eddsa_turns = Turns::new(settings.max_concurrent);
+        let ecdsa_turns = Turns::new(settings.max_concurrent_ecdsa);
         Arc::new(Self {
             chain,
             contracts,
@@ -124,12 +135,15 @@ impl Worker {
             submissions,
             settings,
             in_flight: Mutex::new(HashSet::new()),
-            permits,
+            eddsa_turns,
+            ecdsa_turns,
         })
     }
 
     /// Resumes what the store says is unfinished, then takes requests from the event source
-    /// until it closes or `shutdown` turns true.
+    /// until it closes or `shutdown` turns true. The source offers a request many times (on
+    /// every event, every reconnect and every rescan): it is taken on only when no task is
+    /// driving it and the store does not have it settled.
     pub async fn run(
         self: Arc<Self>,
         mut work: mpsc::Receiver<RequestRef>,
@@ -140,7 +154,7 @@ impl Worker {
             Ok(unfinished) => {
                 for request in unfinished {
                     tracing::info!(%request, "resuming after restart");
-                    self.clone().spawn(request, &mut tasks);
+                    self.clone().take_on(request, &mut tasks);
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot read the store"),
@@ -149,7 +163,7 @@ impl Worker {
             tokio::select! {
                 _ = shutdown.changed() => break,
                 next = work.recv() => match next {
-                    Some(request) => self.clone().spawn(request, &mut tasks),
+                    Some(request) => self.clone().take_on(request, &mut tasks),
                     None => break,
                 },
                 // Reap finished tasks so the set does not grow.
@@ -161,7 +175,14 @@ impl Worker {
         tasks.shutdown().await;
     }
 
-    fn spawn(self: Arc<Self>, request: RequestRef, tasks: &mut tokio::task::JoinSet<()>) {
+    /// Starts driving `request` unless a task already drives it or the store has it settled.
+    fn take_on(self: Arc<Self>, request: RequestRef, tasks: &mut tokio::task::JoinSet<()>) {
+        match self.store.get(request) {
+            Ok(Some(record)) if record.progress.is_final() => return,
+            Ok(_) => {}
+            // Driving it reads the store again and records the failure.
+            Err(e) => tracing::warn!(%request, error = %e, "cannot read the store"),
+        }
         if !self
             .in_flight
             .lock()
@@ -170,6 +191,10 @@ impl Worker {
         {
             return;
         }
+        self.metrics
+            .requests_seen
+            .with_label_values(&[request.kind()])
+            .inc();
         tasks.spawn(async move {
             self.drive_until_settled(request).await;
             self.in_flight
@@ -184,15 +209,15 @@ impl Worker {
     /// one that became final meanwhile ends there. (A shutdown aborts the wait; the store keeps
     /// the request unfinished, so the next start resumes it.)
     async fn drive_until_settled(&self, request: RequestRef) {
-        let mut retry = self.settings.retry.clone();
+        let mut delays = self.settings.retry.delays();
         loop {
             let finished = self.drive(request).await;
             tracing::info!(%request, ?finished, "request done");
             let Finished::Abandoned(reason) = finished else {
                 return;
             };
-            let delay = retry.next_delay().unwrap_or(retry.max);
-            let attempt = retry.attempts();
+            let delay = delays.next_or_max();
+            let attempt = delays.attempts();
             self.metrics
                 .requests_retried
                 .with_label_values(&[request.kind()])
@@ -222,6 +247,11 @@ impl Worker {
             },
             Err(e) => Err(e.into()),
         };
+        let result = match result {
+            // Final on chain while this party waited for its turn or ran MPC: nothing to answer.
+            Err(TaskError::Settled(status)) => self.close(request, status),
+            other => other,
+        };
         result.unwrap_or_else(|e| {
             if !matches!(e, TaskError::NotYet(_)) {
                 self.metrics
@@ -236,27 +266,10 @@ impl Worker {
     async fn drive_key(&self, id: u64) -> Result<Finished, TaskError> {
         let request = RequestRef::Key(id);
         self.store.seen(request)?;
-        let key_request: KeyRequestResponse = query(
-            self.chain.as_ref(),
-            &self.contracts.keyring,
-            &KeyringQuery::KeyRequest { request_id: id },
-        )
-        .await?;
-        let me = self.chain.account();
-        let seen = RequestView {
-            request,
-            status: key_request.status.as_str(),
-            pending: key_request.status == KeyRequestStatus::Pending,
-            settled: key_request.status.is_final(),
-            my_answer: key_request
-                .answers
-                .iter()
-                .find(|a| a.party.as_str() == me)
-                .map(|a| (a.height, matches!(a.result, KeyResult::Success { .. }))),
-            parties: &key_request.parties,
-        };
+        let key_request = self.key_request(id).await?;
+        let seen = ChainState::of_key(&key_request, self.chain.account());
         let reserve = self.reserve(request, key_request.parties.len(), false);
-        match self.before_mpc(seen)? {
+        match self.before_mpc(request, &seen)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
                 return self.answer_key(id, failure_key(&reason), reserve).await
@@ -273,7 +286,11 @@ impl Worker {
             parties: key_request.parties.len() as u16,
             threshold: key_request.party_threshold as u16,
         };
-        let result = match self.timed(request, self.engine.keygen(job)).await? {
+        let key_type = job.key_type;
+        let result = match self
+            .timed(request, key_type, self.engine.keygen(job))
+            .await?
+        {
             Ok(public_key) => KeyResult::Success {
                 public_key: Binary::new(public_key),
             },
@@ -285,31 +302,14 @@ impl Worker {
     async fn drive_sign(&self, id: u64) -> Result<Finished, TaskError> {
         let request = RequestRef::Sign(id);
         self.store.seen(request)?;
-        let sign_request: SignatureRequestResponse = query(
-            self.chain.as_ref(),
-            &self.contracts.signature_requests,
-            &SignatureQuery::Request { request_id: id },
-        )
-        .await?;
-        let me = self.chain.account();
-        let seen = RequestView {
-            request,
-            status: sign_request.status.as_str(),
-            pending: sign_request.status == SignRequestStatus::Pending,
-            settled: sign_request.status.is_final(),
-            my_answer: sign_request
-                .answers
-                .iter()
-                .find(|a| a.party.as_str() == me)
-                .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
-            parties: &sign_request.parties,
-        };
+        let sign_request = self.sign_request(id).await?;
+        let seen = ChainState::of_sign(&sign_request, self.chain.account());
         let reserve = self.reserve(
             request,
             sign_request.parties.len(),
             sign_request.callback.is_some(),
         );
-        match self.before_mpc(seen)? {
+        match self.before_mpc(request, &seen)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
                 return self.answer_sign(id, failure_sign(&reason), reserve).await
@@ -326,7 +326,8 @@ impl Worker {
             public_key: sign_request.public_key.to_vec(),
             items: sign_request.items.iter().map(|i| i.to_vec()).collect(),
         };
-        let outcome = self.timed(request, self.engine.sign(job)).await?;
+        let key_type = job.key_type;
+        let outcome = self.timed(request, key_type, self.engine.sign(job)).await?;
         let reason = match outcome {
             Ok(signatures) if verifies(&sign_request, &signatures) => {
                 let signatures = signatures.into_iter().map(Binary::new).collect();
@@ -358,6 +359,30 @@ impl Worker {
         }
     }
 
+    /// The request's state on chain, whatever its kind.
+    async fn chain_state(&self, request: RequestRef) -> Result<ChainState, TaskError> {
+        let me = self.chain.account();
+        Ok(match request {
+            RequestRef::Key(id) => ChainState::of_key(&self.key_request(id).await?, me),
+            RequestRef::Sign(id) => ChainState::of_sign(&self.sign_request(id).await?, me),
+        })
+    }
+
+    async fn key_request(&self, id: u64) -> Result<KeyRequestResponse, ChainError> {
+        let msg = KeyringQuery::KeyRequest { request_id: id };
+        query(self.chain.as_ref(), &self.contracts.keyring, &msg).await
+    }
+
+    async fn sign_request(&self, id: u64) -> Result<SignatureRequestResponse, ChainError> {
+        let msg = SignatureQuery::Request { request_id: id };
+        query(
+            self.chain.as_ref(),
+            &self.contracts.signature_requests,
+            &msg,
+        )
+        .await
+    }
+
     /// This connector's transport indices must be the parties' positions in the request's
     /// party list (that is how mpc-party numbers them).
     fn check_party_order(&self, parties: &[cosmwasm_std::Addr]) -> Result<(), String> {
@@ -377,12 +402,7 @@ impl Worker {
 
     /// Another party's successful answer on chain that verifies against the key, if any.
     async fn adoptable(&self, id: u64) -> Result<Adoptable, TaskError> {
-        let sign_request: SignatureRequestResponse = query(
-            self.chain.as_ref(),
-            &self.contracts.signature_requests,
-            &SignatureQuery::Request { request_id: id },
-        )
-        .await?;
+        let sign_request = self.sign_request(id).await?;
         if sign_request.status != SignRequestStatus::Pending {
             return Ok(Adoptable::Closed(sign_request.status.as_str().to_string()));
         }
@@ -399,40 +419,85 @@ impl Worker {
             .map_or(Adoptable::NotYet, Adoptable::Signatures))
     }
 
-    /// Runs one MPC attempt, recording it in the store and the metrics. The inner error is the
-    /// protocol's failure as text (for the failure answer and the logs).
+    /// Runs one MPC attempt when its turn comes, recording it in the store and the metrics.
+    /// The inner error is the protocol's failure as text (for the failure answer and the logs).
+    /// If the request becomes final on chain meanwhile (the others fulfilled it, it expired),
+    /// the wait or the run stops there: [`TaskError::Settled`].
     async fn timed<T>(
         &self,
         request: RequestRef,
+        key_type: KeyType,
         run: impl std::future::Future<Output = Result<T, mpc_party::MpcError>>,
     ) -> Result<Result<T, String>, TaskError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("semaphore never closed");
-        let record = self.store.started(request)?;
-        let attempts = match record.progress {
-            Progress::Started { attempts } => attempts,
-            _ => 0,
+        let work = async {
+            let _turn = self.turn(request, key_type).await;
+            let record = self.store.started(request)?;
+            let attempts = match record.progress {
+                Progress::Started { attempts } => attempts,
+                _ => 0,
+            };
+            tracing::info!(%request, attempts, "MPC run starting");
+            self.metrics
+                .requests_started
+                .with_label_values(&[request.kind()])
+                .inc();
+            let _running = GaugeUp::new(&self.metrics.in_flight);
+            let started = Instant::now();
+            let result = run.await;
+            self.metrics
+                .mpc_latency
+                .with_label_values(&[request.kind()])
+                .observe(started.elapsed().as_secs_f64());
+            Ok(result.map_err(|e| {
+                tracing::warn!(%request, error = %e, "MPC run failed");
+                e.to_string()
+            }))
         };
-        tracing::info!(%request, attempts, "MPC run starting");
-        self.metrics
-            .requests_started
-            .with_label_values(&[request.kind()])
-            .inc();
-        self.metrics.in_flight.inc();
-        let started = Instant::now();
-        let result = run.await;
-        self.metrics.in_flight.dec();
-        self.metrics
-            .mpc_latency
-            .with_label_values(&[request.kind()])
-            .observe(started.elapsed().as_secs_f64());
-        Ok(result.map_err(|e| {
-            tracing::warn!(%request, error = %e, "MPC run failed");
-            e.to_string()
-        }))
+        tokio::select! {
+            result = work => result,
+            status = self.until_settled(request) => {
+                tracing::info!(%request, status, "final on chain: stopping this party's run");
+                Err(TaskError::Settled(status))
+            }
+        }
+    }
+
+    /// This request's turn to run MPC ([`turns`]).
+    async fn turn(&self, request: RequestRef, key_type: KeyType) -> turns::Turn<'_> {
+        let turns = match key_type {
+            KeyType::EcdsaSecp256k1 => &self.ecdsa_turns,
+            KeyType::EddsaEd25519 => &self.eddsa_turns,
+        };
+        let turn = turns.take(request);
+        tokio::pin!(turn);
+        // Registers the request in the queue before the depth is read.
+        let turn = match futures::poll!(turn.as_mut()) {
+            std::task::Poll::Ready(turn) => turn,
+            std::task::Poll::Pending => {
+                self.record_queue_depth();
+                turn.await
+            }
+        };
+        self.record_queue_depth();
+        turn
+    }
+
+    /// Returns once the request is final on chain (read every few blocks; read errors are
+    /// ignored: the run goes on).
+    async fn until_settled(&self, request: RequestRef) -> &'static str {
+        loop {
+            tokio::time::sleep(self.settings.poll_interval * SETTLED_POLL_BLOCKS).await;
+            if let Ok(state) = self.chain_state(request).await {
+                if state.settled {
+                    return state.status;
+                }
+            }
+        }
+    }
+
+    fn record_queue_depth(&self) {
+        let waiting = self.eddsa_turns.waiting() + self.ecdsa_turns.waiting();
+        self.metrics.queue_depth.set(waiting as i64);
     }
 
     /// Gas this party's answer to `request` carries beyond its simulation (see [`gas`]).
@@ -491,12 +556,8 @@ impl Worker {
             return Ok(None);
         };
         tracing::info!(%request, "submitting the answer saved by an earlier run");
-        let contract = match request {
-            RequestRef::Key(_) => &self.contracts.keyring,
-            RequestRef::Sign(_) => &self.contracts.signature_requests,
-        };
         let call = ContractCall {
-            contract: contract.clone(),
+            contract: request.contract(&self.contracts).to_string(),
             msg: saved.msg.into_bytes(),
             funds: vec![],
             gas_reserve: reserve,
@@ -536,13 +597,20 @@ impl Worker {
                 counter.with_label_values(&kind).inc();
                 Ok(Finished::Answered { success })
             }
-            SubmitOutcome::AlreadyAnswered => {
-                // An earlier try landed (its confirmation was lost): done, not twice.
-                self.store.submitted(request, "", 0, success)?;
-                Ok(Finished::Answered { success })
+            SubmitOutcome::Refused(reason) => {
+                // What the refusal means is read from the chain, not from its wording.
+                let state = self.chain_state(request).await?;
+                if let Some((height, success)) = state.my_answer {
+                    // An earlier try landed (its confirmation was lost): done, not twice.
+                    return self.already_answered(request, height, success);
+                }
+                if state.settled {
+                    return self.close(request, state.status);
+                }
+                self.metrics.requests_failed.with_label_values(&kind).inc();
+                Ok(Finished::Abandoned(reason))
             }
-            SubmitOutcome::Closed(reason) => self.close(request, &reason),
-            SubmitOutcome::Refused(reason) | SubmitOutcome::GaveUp(reason) => {
+            SubmitOutcome::GaveUp(reason) => {
                 self.metrics.requests_failed.with_label_values(&kind).inc();
                 Ok(Finished::Abandoned(reason))
             }
@@ -554,28 +622,25 @@ impl Worker {
     /// parties, and the parties' order matching the transport's indices. A request that is not
     /// pending yet (`partial` on a node behind the one whose event announced it) is not closed:
     /// it is driven again later.
-    fn before_mpc(&self, seen: RequestView<'_>) -> Result<BeforeMpc, TaskError> {
+    fn before_mpc(&self, request: RequestRef, seen: &ChainState) -> Result<BeforeMpc, TaskError> {
         if seen.settled {
-            return self.close(seen.request, seen.status).map(BeforeMpc::Done);
+            return self.close(request, seen.status).map(BeforeMpc::Done);
         }
         if !seen.pending {
             return Err(TaskError::NotYet(seen.status));
         }
         if let Some((height, success)) = seen.my_answer {
             return self
-                .already_answered(seen.request, height, success)
+                .already_answered(request, height, success)
                 .map(BeforeMpc::Done);
         }
         let me = self.chain.account();
         if !seen.parties.iter().any(|p| p.as_str() == me) {
             return self
-                .close(
-                    seen.request,
-                    "this party is not one of the request's parties",
-                )
+                .close(request, "this party is not one of the request's parties")
                 .map(BeforeMpc::Done);
         }
-        Ok(match self.check_party_order(seen.parties) {
+        Ok(match self.check_party_order(&seen.parties) {
             Ok(()) => BeforeMpc::Run,
             Err(reason) => BeforeMpc::AnswerFailure(reason),
         })
@@ -597,16 +662,64 @@ impl Worker {
     }
 }
 
-/// What [`Worker::before_mpc`] reads of a key or signature request.
-struct RequestView<'a> {
-    request: RequestRef,
+/// How often (in poll intervals, about blocks) a running request's status is read.
+const SETTLED_POLL_BLOCKS: u32 = 5;
+
+/// Counts one up on a gauge for as long as it lives (a run that is cancelled counts down too).
+struct GaugeUp<'a>(&'a prometheus::IntGauge);
+
+impl<'a> GaugeUp<'a> {
+    fn new(gauge: &'a prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for GaugeUp<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// What the worker reads of a key or signature request to decide what to do.
+struct ChainState {
     status: &'static str,
     pending: bool,
     /// Final on chain: nothing will ever be asked of this party again.
     settled: bool,
     /// This party's answer on chain: its height and whether it was a success.
     my_answer: Option<(u64, bool)>,
-    parties: &'a [cosmwasm_std::Addr],
+    parties: Vec<cosmwasm_std::Addr>,
+}
+
+impl ChainState {
+    fn of_key(request: &KeyRequestResponse, me: &str) -> Self {
+        Self {
+            status: request.status.as_str(),
+            pending: request.status == KeyRequestStatus::Pending,
+            settled: request.status.is_final(),
+            my_answer: request
+                .answers
+                .iter()
+                .find(|a| a.party.as_str() == me)
+                .map(|a| (a.height, matches!(a.result, KeyResult::Success { .. }))),
+            parties: request.parties.clone(),
+        }
+    }
+
+    fn of_sign(request: &SignatureRequestResponse, me: &str) -> Self {
+        Self {
+            status: request.status.as_str(),
+            pending: request.status == SignRequestStatus::Pending,
+            settled: request.status.is_final(),
+            my_answer: request
+                .answers
+                .iter()
+                .find(|a| a.party.as_str() == me)
+                .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
+            parties: request.parties.clone(),
+        }
+    }
 }
 
 enum BeforeMpc {

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::backoff::Backoff;
 use crate::chain::{Chain, ChainError, ContractCall};
-use crate::event::RequestRef;
+use crate::request::RequestRef;
 use crate::telemetry::Metrics;
 
 /// One result to put on chain.
@@ -25,43 +25,12 @@ pub struct Submission {
 pub enum SubmitOutcome {
     /// In a block.
     OnChain { tx_hash: String, height: u64 },
-    /// The contract already has this party's answer (an earlier try landed): done.
-    AlreadyAnswered,
-    /// The request is no longer pending (fulfilled by the others, rejected, expired): done.
-    Closed(String),
-    /// The contract refused the answer for another reason.
+    /// The contract refused it. What that means (an earlier try landed, the request is no
+    /// longer pending, or the answer itself is wrong) is read from the chain's state by the
+    /// worker, not from the contract's wording.
     Refused(String),
     /// Transport errors until the backoff gave up.
     GaveUp(String),
-}
-
-/// How the contracts word a refusal, reduced to what the submitter must do about it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    AlreadyAnswered,
-    Closed,
-    Other,
-}
-
-/// Classifies a contract's refusal by its error text (the chain reports contract errors as text).
-/// Matches the `ContractError` messages of the keyring and signature-requests contracts.
-pub fn classify_refusal(log: &str) -> Refusal {
-    if log.contains("has already answered") {
-        Refusal::AlreadyAnswered
-    } else if [
-        "not pending",
-        "takes no more answers",
-        "has expired",
-        "is expired",
-        "and cannot change",
-    ]
-    .iter()
-    .any(|phrase| log.contains(phrase))
-    {
-        Refusal::Closed
-    } else {
-        Refusal::Other
-    }
 }
 
 /// Batching and retry settings.
@@ -118,15 +87,8 @@ impl Submitter {
             }
             Err(ChainError::Rejected { log, .. }) => {
                 let s = batch.into_iter().next().expect("one submission");
-                let outcome = match classify_refusal(&log) {
-                    Refusal::AlreadyAnswered => SubmitOutcome::AlreadyAnswered,
-                    Refusal::Closed => SubmitOutcome::Closed(log),
-                    Refusal::Other => {
-                        tracing::warn!(request = %s.request, %log, "contract refused our result");
-                        SubmitOutcome::Refused(log)
-                    }
-                };
-                let _ = s.done.send(outcome);
+                tracing::info!(request = %s.request, %log, "the contract refused the result");
+                let _ = s.done.send(SubmitOutcome::Refused(log));
             }
             Err(e) => {
                 for s in batch {
@@ -144,7 +106,7 @@ impl Submitter {
         &self,
         mut calls: Vec<ContractCall>,
     ) -> Result<(String, u64), ChainError> {
-        let mut backoff = self.settings.backoff.clone();
+        let mut backoff = self.settings.backoff.delays();
         loop {
             match self.chain.execute(calls.clone()).await {
                 Ok(outcome) => return Ok((outcome.tx_hash, outcome.height)),
@@ -314,33 +276,5 @@ mod tests {
             Err(refused)
         );
         assert_eq!(chain.sent.lock().unwrap().len(), 1);
-    }
-
-    #[test]
-    fn refusals_are_classified_by_the_contracts_wording() {
-        assert_eq!(
-            classify_refusal("wasm1abc has already answered signature request 4"),
-            Refusal::AlreadyAnswered
-        );
-        assert_eq!(
-            classify_refusal("wasm1abc has already answered key request 2"),
-            Refusal::AlreadyAnswered
-        );
-        assert_eq!(
-            classify_refusal("signature request 4 is Fulfilled, not pending"),
-            Refusal::Closed
-        );
-        assert_eq!(
-            classify_refusal("key request 2 is fulfilled; it takes no more answers"),
-            Refusal::Closed
-        );
-        assert_eq!(
-            classify_refusal("signature request 4 has expired"),
-            Refusal::Closed
-        );
-        assert_eq!(
-            classify_refusal("signature 0 does not verify against the key"),
-            Refusal::Other
-        );
     }
 }

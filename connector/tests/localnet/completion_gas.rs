@@ -242,7 +242,7 @@ fn signature_request(
 fn with_the_defaults_an_answer_completing_after_another_in_its_block_lands() {
     let setup = Setup {
         fee: FEE,
-        configure: None,
+        ..Setup::default()
     };
     run_with(&setup, |f| {
         let dapp = Dapp::deploy(f)?;
@@ -285,6 +285,7 @@ fn an_answer_that_runs_out_of_gas_is_sent_again_with_more_and_lands() {
     let setup = Setup {
         fee: FEE,
         configure: Some(tight_gas),
+        ..Setup::default()
     };
     run_with(&setup, |f| {
         let dapp = Dapp::deploy(f)?;

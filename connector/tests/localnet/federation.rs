@@ -3,19 +3,21 @@
 //! one `connector run --config` process per party, configured as an operator would (its own
 //! account key, Noise key, TOML file, share secret in the environment).
 //!
-//! The owners act through the localnet harness (the wasmd CLI: real signed transactions); the
-//! connectors reach the node's CometBFT RPC through a [`TcpRelay`] that a test can cut, and its
-//! gRPC directly.
+//! The owners act through the localnet harness (the wasmd CLI: real signed transactions), or
+//! through the connector's own chain client for many messages in one transaction; the
+//! connectors reach the node's CometBFT RPC and its gRPC each through a [`TcpRelay`] that a test
+//! can cut.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use mpc_connector::chain::cosmos::CosmosConfig;
+use mpc_connector::chain::cosmos::{CosmosChain, CosmosConfig};
+use mpc_connector::chain::{Chain, ContractCall};
 use mpc_connector::config::{
-    ChainSection, Config, Contracts, EventSourceSection, KeyringSection, MpcSection, PartySection,
-    Peer, SubmitterSection, TelemetrySection, WorkerSection,
+    ChainSection, Config, Contracts, EventSourceSection, KeyringSection, LogSection, MpcSection,
+    PartySection, Peer, SubmitterSection, TelemetrySection, WorkerSection,
 };
 use mpc_connector::devnet::{
     key_request_msg, operator_secret, party_name, prepare_data_dir, signature_request_msg,
@@ -64,12 +66,16 @@ pub struct Setup {
     pub fee: u128,
     /// Changes to the connectors' configuration (a test's fault); none: an operator's defaults.
     pub configure: Option<fn(&mut Config)>,
+    /// The keyring's party threshold, if not the test binary's usual one.
+    pub threshold: Option<u32>,
 }
 
 pub struct Federation {
     pub chain: Localnet,
     /// In front of the node's RPC (websocket and HTTP) for every connector.
     pub relay: TcpRelay,
+    /// In front of the node's gRPC for every connector.
+    pub grpc_relay: TcpRelay,
     pub contracts: Contracts,
     pub keyring_id: u64,
     pub workspace_id: u64,
@@ -115,6 +121,12 @@ impl Federation {
         accounts.extend(names.iter().map(String::as_str));
         let chain = Localnet::start(&accounts).map_err(err("localnet"))?;
         let relay = TcpRelay::start(chain.rpc_address()).map_err(err("relay"))?;
+        let grpc_address = chain
+            .grpc_url()
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|e| format!("gRPC address: {e}"))?;
+        let grpc_relay = TcpRelay::start(grpc_address).map_err(err("gRPC relay"))?;
         let contracts = deploy(&chain)?;
         let party_addresses: Vec<String> = names
             .iter()
@@ -165,6 +177,7 @@ impl Federation {
         let mut federation = Self {
             chain,
             relay,
+            grpc_relay,
             contracts,
             keyring_id,
             workspace_id,
@@ -239,6 +252,7 @@ impl Federation {
                 worker: WorkerSection::default(),
                 submitter: SubmitterSection::default(),
                 event_source: EventSourceSection::default(),
+                log: LogSection::default(),
             };
             if let Some(configure) = configure {
                 configure(&mut config);
@@ -265,30 +279,39 @@ impl Federation {
     /// Only what an operator must write; every other setting (gas multiplier and cap, timeouts)
     /// is the connector's default.
     pub fn cosmos_config(&self, through_relay: bool) -> TestResult<CosmosConfig> {
-        let rpc_url = if through_relay {
-            format!("http://{}", self.relay.address())
+        let (rpc_url, grpc_url) = if through_relay {
+            (
+                format!("http://{}", self.relay.address()),
+                format!("http://{}", self.grpc_relay.address()),
+            )
         } else {
-            self.chain.rpc_url()
+            (self.chain.rpc_url(), self.chain.grpc_url())
         };
         let table = format!(
-            "chain_id = {:?}\nrpc_url = {rpc_url:?}\ngrpc_url = {:?}\naccount_prefix = {BECH32_PREFIX:?}\n\
+            "chain_id = {:?}\nrpc_url = {rpc_url:?}\ngrpc_url = {grpc_url:?}\naccount_prefix = {BECH32_PREFIX:?}\n\
              gas_price = \"0.025\"\nfee_denom = {DENOM:?}\n",
             self.chain.chain_id(),
-            self.chain.grpc_url(),
         );
         toml::from_str(&table).map_err(|e| format!("[chain.cosmos]: {e}"))
     }
 
     /// Starts party `i`'s `connector run` (again, after a kill: same config, store and shares).
     pub fn start_party(&mut self, i: usize) -> TestResult<()> {
-        let party = &mut self.parties[i];
-        let log = std::fs::OpenOptions::new()
+        let child = self.spawn_connector(i, &self.parties[i].log_path)?;
+        self.parties[i].child = Some(child);
+        Ok(())
+    }
+
+    /// A `connector run` of party `i` whose output goes to `log`.
+    fn spawn_connector(&self, i: usize, log: &Path) -> TestResult<Child> {
+        let party = &self.parties[i];
+        let log_file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&party.log_path)
-            .map_err(|e| format!("{}: {e}", party.log_path.display()))?;
-        let log_err = log.try_clone().map_err(|e| e.to_string())?;
-        let child = Command::new(env!("CARGO_BIN_EXE_connector"))
+            .open(log)
+            .map_err(|e| format!("{}: {e}", log.display()))?;
+        let log_err = log_file.try_clone().map_err(|e| e.to_string())?;
+        Command::new(env!("CARGO_BIN_EXE_connector"))
             .arg("run")
             .arg("--config")
             .arg(&party.config_path)
@@ -298,21 +321,65 @@ impl Federation {
                 "info,mpc_connector::chain::cosmos::submit=debug",
             )
             .stdin(Stdio::null())
-            .stdout(log)
+            .stdout(log_file)
             .stderr(log_err)
             .spawn()
-            .map_err(|e| format!("starting {}'s connector: {e}", party.name))?;
-        party.child = Some(child);
-        Ok(())
+            .map_err(|e| format!("starting {}'s connector: {e}", party.name))
     }
 
-    /// What `connector status --config` prints for party `i` (its store is locked while its
-    /// connector runs, so stop it first).
+    /// Starts a second `connector run` of party `i` (an operator's mistake) and returns how it
+    /// ended and what it printed; it must end by itself within `timeout`.
+    pub fn second_instance(&self, i: usize, timeout: Duration) -> TestResult<(ExitStatus, String)> {
+        let log = self.parties[i].log_path.with_extension("second.log");
+        let mut child = self.spawn_connector(i, &log)?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                return Ok((status, std::fs::read_to_string(&log).unwrap_or_default()));
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!(
+                    "a second connector of {} kept running:\n{}",
+                    self.parties[i].name,
+                    tail(&log, 20)
+                ));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// SIGTERM, as a service manager stops a daemon: returns how the process ended.
+    pub fn terminate_party(&mut self, i: usize, timeout: Duration) -> TestResult<ExitStatus> {
+        let party = &mut self.parties[i];
+        let mut child = party.child.take().ok_or("the party is not running")?;
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .map_err(|e| format!("kill -TERM: {e}"))?;
+        check_status(sent, "kill -TERM")?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!("{} did not stop on SIGTERM", party.name));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// What `connector status --config` prints for party `i` (from its store, or from the
+    /// running connector's `/status` page while it runs).
     pub fn status(&self, i: usize) -> TestResult<String> {
         let output = Command::new(env!("CARGO_BIN_EXE_connector"))
             .arg("status")
             .arg("--config")
             .arg(&self.parties[i].config_path)
+            .args(["--limit", "1000"])
             .output()
             .map_err(|e| format!("connector status: {e}"))?;
         if !output.status.success() {
@@ -558,6 +625,57 @@ impl Federation {
         }
     }
 
+    /// Executes `calls` as account `from` in one transaction, through the connector's own chain
+    /// client (the wasmd CLI sends one message per transaction); returns the committed tx.
+    pub fn execute_batch(&self, from: &str, calls: Vec<ContractCall>) -> TestResult<TxOutcome> {
+        let account = self.chain.account(from).map_err(err("account"))?;
+        let secret: [u8; 32] = hex::decode(&account.private_key_hex)
+            .map_err(|e| e.to_string())?
+            .try_into()
+            .map_err(|_| "a 32-byte account key".to_string())?;
+        let config = self.cosmos_config(false)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let sent = runtime.block_on(async {
+            let client = CosmosChain::connect(&config, secret).await?;
+            client.execute(calls).await
+        });
+        let sent = sent.map_err(|e| format!("{from}'s batch: {e}"))?;
+        self.chain.tx(&sent.tx_hash).map_err(err("batch tx"))
+    }
+
+    /// A signature request's call (one message, paying the fee), for [`Self::execute_batch`].
+    pub fn signature_request_call(
+        &self,
+        key: &DevnetKey,
+        message: &[u8],
+    ) -> TestResult<ContractCall> {
+        let mut call = ContractCall::new(
+            &self.contracts.signature_requests,
+            &signature_request_msg(key, &[message]),
+        )
+        .map_err(|e| e.to_string())?;
+        call.funds = self
+            .fee
+            .as_deref()
+            .map(|fee| fee.parse::<cosmwasm_std::Coin>().map_err(|e| e.to_string()))
+            .transpose()?
+            .into_iter()
+            .collect();
+        Ok(call)
+    }
+
+    /// The approver's approval of `request_id`, for [`Self::execute_batch`].
+    pub fn approve_call(&self, request_id: u64) -> TestResult<ContractCall> {
+        ContractCall::new(
+            &self.contracts.signature_requests,
+            &SignatureExecute::Approve { request_id },
+        )
+        .map_err(|e| e.to_string())
+    }
+
     /// The connectors' logs, for a failing test's output.
     pub fn logs(&self) -> String {
         self.parties
@@ -660,6 +778,13 @@ fn write_key(path: &Path, hex_text: &str) -> TestResult<()> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
+}
+
+fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("{what} failed: {status}"))
 }
 
 /// A free port on 127.0.0.1 (released for the connector to bind; a small race, accepted here).

@@ -1,14 +1,16 @@
 //! End to end on a real chain: the compiled contracts on a wasmd node, three `connector run`
 //! processes talking to it over CometBFT RPC and gRPC and to each other over TCP, owners and
 //! approvers sending signed transactions. Both key types go from request to a signature checked
-//! outside the chain; connectors cut off from the node, a node restart, a connector killed in
-//! the middle of signing, and account sequences moved under a connector are all survived.
+//! outside the chain; connectors cut off from the node, a node restart, and account sequences
+//! moved under a connector are all survived; `faults` adds the operator's faults (a gRPC outage,
+//! a second instance, SIGTERM between DKG and submission, a burst with a party SIGKILLed).
 //!
 //! Needs the wasmd binary (`scripts/wasmd.sh`) and `artifacts/` (`scripts/build-wasm.sh`);
 //! `scripts/test.sh` provides both. The federations of this binary run one at a time and share
 //! a data directory, so the ECDSA Paillier primes and aux info are made once per machine.
 
 mod completion_gas;
+mod faults;
 mod federation;
 
 use std::sync::{Mutex, MutexGuard};
@@ -27,8 +29,9 @@ const THRESHOLD: u32 = 2;
 fn federation(setup: &Setup) -> (MutexGuard<'static, ()>, Federation) {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("localnet-federation");
+    let threshold = setup.threshold.unwrap_or(THRESHOLD);
     let federation =
-        Federation::start_with(&data_dir, PARTIES, THRESHOLD, setup).expect("federation starts");
+        Federation::start_with(&data_dir, PARTIES, threshold, setup).expect("federation starts");
     (guard, federation)
 }
 
@@ -100,11 +103,12 @@ fn check_fulfilled(f: &Federation, key: &DevnetKey, finished: &Finished) -> Test
     Ok(())
 }
 
-/// Every party that answered sent exactly `extra + 1` transactions, every other at most
-/// `extra + 1`: nobody submitted twice.
+/// Between `before` and `after` (account sequences), every party sent one transaction per
+/// answer of its on chain among `finished`, plus `extra` each, plus at most one per request it
+/// did not answer (an answer that came too late is refused but counted): nobody submitted twice.
 fn check_transactions(
     f: &Federation,
-    finished: &Finished,
+    finished: &[Finished],
     before: &[u64],
     after: &[u64],
     extra: u64,
@@ -112,18 +116,23 @@ fn check_transactions(
     for (i, party) in f.parties.iter().enumerate() {
         let sent = after[i] - before[i];
         let answered = finished
-            .request
-            .answers
             .iter()
-            .any(|a| a.party.as_str() == party.address);
-        if answered {
-            check_eq(sent, extra + 1, &format!("{}'s transactions", party.name))?;
-        } else {
-            check(
-                sent <= extra + 1,
-                &format!("{} sent {sent} transactions", party.name),
-            )?;
-        }
+            .filter(|done| {
+                done.request
+                    .answers
+                    .iter()
+                    .any(|a| a.party.as_str() == party.address)
+            })
+            .count() as u64;
+        let unanswered = finished.len() as u64 - answered;
+        check(
+            sent >= answered + extra && sent <= answered + extra + unanswered,
+            &format!(
+                "{} sent {sent} transactions for {answered} answers on chain ({unanswered} \
+                 requests it did not answer, {extra} other transactions)",
+                party.name
+            ),
+        )?;
     }
     Ok(())
 }
@@ -168,7 +177,7 @@ fn both_key_types_go_from_request_to_a_signature_verified_off_chain() {
                 "answers come after the approval",
             )?;
             let after = f.settled_sequences()?;
-            check_transactions(f, &finished, &before, &after, 0)?;
+            check_transactions(f, std::slice::from_ref(&finished), &before, &after, 0)?;
             println!(
                 "{}: request {id} pending -> fulfilled in {blocks} blocks, {:.2} s",
                 key_type.as_str(),
@@ -232,44 +241,6 @@ fn connectors_cut_off_from_the_node_catch_up_on_what_they_missed() {
 }
 
 #[test]
-fn a_connector_killed_in_the_middle_of_signing_and_restarted_submits_at_most_once() {
-    run(|f| {
-        let key = f.request_key(KeyType::EcdsaSecp256k1)?;
-        let before = f.settled_sequences()?;
-        let started_before = f.counter(0, "requests_started_total", "kind=\"sign\"")?;
-        let (id, _, seen) = request_and_approve(f, &key, b"kill party 0")?;
-        f.wait("party-0 to start signing", Duration::from_secs(60), |f| {
-            Ok(
-                (f.counter(0, "requests_started_total", "kind=\"sign\"")? > started_before)
-                    .then_some(()),
-            )
-        })?;
-        f.kill_party(0);
-        std::thread::sleep(Duration::from_secs(1));
-        f.start_party(0)?;
-        f.wait_connected(0, Duration::from_secs(120))?;
-        let finished = f.wait_final(id, seen)?;
-        check_fulfilled(f, &key, &finished)?;
-        let after = f.settled_sequences()?;
-        check_transactions(f, &finished, &before, &after, 0)?;
-
-        // The restarted connector settled the request in its own store: answered, or closed
-        // because the others had fulfilled it (what `connector status` shows its operator).
-        f.kill_party(0);
-        let status = f.status(0)?;
-        let line = status
-            .lines()
-            .find(|l| l.trim_start().starts_with(&format!("sign request {id} ")))
-            .ok_or_else(|| format!("sign request {id} is not in party-0's status:\n{status}"))?;
-        check(
-            line.contains("submitted a result")
-                || (line.contains("closed:") && line.to_lowercase().contains("fulfilled")),
-            &format!("party-0 settled the request: {line}"),
-        )
-    });
-}
-
-#[test]
 fn a_connector_recovers_when_its_account_sequence_moved_under_it() {
     run(|f| {
         let key = f.request_key(KeyType::EddsaEd25519)?;
@@ -291,7 +262,7 @@ fn a_connector_recovers_when_its_account_sequence_moved_under_it() {
         let finished = f.wait_final(id, seen)?;
         check_fulfilled(f, &key, &finished)?;
         let after = f.settled_sequences()?;
-        check_transactions(f, &finished, &before, &after, 1)?;
+        check_transactions(f, std::slice::from_ref(&finished), &before, &after, 1)?;
         let recovered = f.parties.iter().any(|p| {
             std::fs::read_to_string(&p.log_path)
                 .unwrap_or_default()

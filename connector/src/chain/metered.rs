@@ -1,0 +1,69 @@
+//! Metrics at the chain edge: every call a connector makes to its chain is counted by call and
+//! outcome, and the last outcome of reads and of transactions is kept for `/healthz`.
+
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+
+use super::{Chain, ChainError, ChainEvent, ContractCall, TxOutcome};
+use crate::telemetry::{Edge, Metrics};
+
+/// A [`Chain`] that reports each call to [`Metrics`].
+pub struct Metered {
+    inner: Arc<dyn Chain>,
+    metrics: Arc<Metrics>,
+}
+
+impl Metered {
+    pub fn new(inner: Arc<dyn Chain>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+
+    fn record<T>(&self, edge: Edge, call: &str, result: &Result<T, ChainError>) {
+        self.metrics.chain_call(edge, call, result.as_ref().err());
+    }
+}
+
+#[async_trait::async_trait]
+impl Chain for Metered {
+    fn account(&self) -> &str {
+        self.inner.account()
+    }
+
+    async fn latest_height(&self) -> Result<u64, ChainError> {
+        let result = self.inner.latest_height().await;
+        self.record(Edge::Reads, "latest_height", &result);
+        result
+    }
+
+    async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError> {
+        let result = self.inner.query_smart(contract, msg).await;
+        self.record(Edge::Reads, "query_smart", &result);
+        result
+    }
+
+    async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {
+        let result = self.inner.execute(calls).await;
+        // A contract's refusal is an answer from a working chain, not an unhealthy edge.
+        let health = match &result {
+            Err(ChainError::Rejected { .. }) => Ok(()),
+            Err(e) => Err(e.clone()),
+            Ok(_) => Ok(()),
+        };
+        self.metrics
+            .chain_call(Edge::Transactions, "execute", health.as_ref().err());
+        if let Ok(outcome) = &result {
+            self.metrics.processed_height(outcome.height);
+        }
+        result
+    }
+
+    async fn subscribe(
+        &self,
+        contracts: Vec<String>,
+    ) -> Result<BoxStream<'static, ChainEvent>, ChainError> {
+        let result = self.inner.subscribe(contracts).await;
+        self.record(Edge::Events, "subscribe", &result);
+        result
+    }
+}

@@ -1,0 +1,151 @@
+//! The request kinds this party answers, as one abstraction (as Hermes' `object.rs`): the event
+//! source finds them, the store records them and the worker drives them by [`RequestRef`].
+
+use std::fmt;
+
+use mpc_interfaces::events::{attr, KEY_REQUEST_EVENT, SIGNATURE_REQUEST_EVENT};
+use mpc_interfaces::keyring::{KeyRequestStatus, QueryMsg as KeyringQuery};
+use mpc_interfaces::signature_requests::{QueryMsg as SignatureQuery, SignRequestStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::chain::ChainEvent;
+use crate::config::Contracts;
+
+/// A request this party may have to answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestRef {
+    /// A key request of the keyring contract.
+    Key(u64),
+    /// A signature request of the signature-requests contract.
+    Sign(u64),
+}
+
+impl RequestRef {
+    pub fn kind_of(&self) -> RequestKind {
+        match self {
+            RequestRef::Key(_) => RequestKind::Key,
+            RequestRef::Sign(_) => RequestKind::Sign,
+        }
+    }
+
+    /// The contract holding the request.
+    pub fn contract<'a>(&self, contracts: &'a Contracts) -> &'a str {
+        self.kind_of().contract(contracts)
+    }
+
+    pub fn id(&self) -> u64 {
+        match self {
+            RequestRef::Key(id) | RequestRef::Sign(id) => *id,
+        }
+    }
+
+    /// The label used in session ids, metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RequestRef::Key(_) => "key",
+            RequestRef::Sign(_) => "sign",
+        }
+    }
+
+    /// Store key: kind tag, then id, so records list by kind then id.
+    pub fn to_key(self) -> (u8, u64) {
+        match self {
+            RequestRef::Key(id) => (0, id),
+            RequestRef::Sign(id) => (1, id),
+        }
+    }
+
+    pub fn from_key((kind, id): (u8, u64)) -> Self {
+        if kind == 0 {
+            RequestRef::Key(id)
+        } else {
+            RequestRef::Sign(id)
+        }
+    }
+
+    /// The pending request an event announces, if it is one of `keyring_id`'s.
+    pub fn from_event(event: &ChainEvent, contracts: &Contracts, keyring_id: u64) -> Option<Self> {
+        let ours = event.attribute(attr::KEYRING_ID) == Some(keyring_id.to_string().as_str());
+        let pending = event.attribute(attr::STATUS) == Some("pending");
+        if !ours || !pending {
+            return None;
+        }
+        let id = event.attribute(attr::REQUEST_ID)?.parse().ok()?;
+        match event.kind.as_str() {
+            KEY_REQUEST_EVENT if event.contract == contracts.keyring => Some(RequestRef::Key(id)),
+            SIGNATURE_REQUEST_EVENT if event.contract == contracts.signature_requests => {
+                Some(RequestRef::Sign(id))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RequestRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} request {}", self.kind(), self.id())
+    }
+}
+
+/// The two kinds of request, for what is the same about all requests of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    Key,
+    Sign,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 2] = [RequestKind::Key, RequestKind::Sign];
+
+    pub fn request(self, id: u64) -> RequestRef {
+        match self {
+            RequestKind::Key => RequestRef::Key(id),
+            RequestKind::Sign => RequestRef::Sign(id),
+        }
+    }
+
+    /// The contract holding requests of this kind.
+    pub fn contract(self, contracts: &Contracts) -> &str {
+        match self {
+            RequestKind::Key => &contracts.keyring,
+            RequestKind::Sign => &contracts.signature_requests,
+        }
+    }
+
+    /// The query of one page of the keyring's pending requests of this kind (its answer has
+    /// `requests: [{ id, .. }]`, read with [`PendingPage`]).
+    pub fn pending_page(
+        self,
+        keyring_id: u64,
+        start_after: Option<u64>,
+        limit: u32,
+    ) -> serde_json::Value {
+        let query = match self {
+            RequestKind::Key => serde_json::to_value(KeyringQuery::KeyRequestsByKeyring {
+                keyring_id,
+                status: KeyRequestStatus::Pending,
+                start_after,
+                limit: Some(limit),
+            }),
+            RequestKind::Sign => serde_json::to_value(SignatureQuery::RequestsByKeyring {
+                keyring_id,
+                status: SignRequestStatus::Pending,
+                start_after,
+                limit: Some(limit),
+            }),
+        };
+        query.expect("query messages serialize")
+    }
+}
+
+/// What the pending-list queries of both kinds have in common: the requests' ids.
+#[derive(Deserialize)]
+pub struct PendingPage {
+    pub requests: Vec<PendingEntry>,
+}
+
+#[derive(Deserialize)]
+pub struct PendingEntry {
+    pub id: u64,
+}

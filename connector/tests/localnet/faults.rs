@@ -1,0 +1,248 @@
+//! Faults an operator meets, in the real node or the real process: a second instance of a
+//! party, the gRPC endpoint gone while requests turn pending, a connector stopped by SIGTERM
+//! between its DKG and its submission, and a burst of requests with a party SIGKILLed in the
+//! middle. Each request ends `fulfilled` with verifying signatures, and no party submitted
+//! twice (its account sequence against its answers on chain).
+
+use std::time::{Duration, Instant};
+
+use mpc_connector::devnet::key_request_msg;
+use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus, QueryMsg as KeyringQuery};
+use mpc_interfaces::{events, KeyType};
+use mpc_localnet::DENOM;
+
+use super::federation::{Federation, Setup, TestResult, ADMIN, REQUEST_TIMEOUT};
+use super::{
+    check, check_eq, check_fulfilled, check_transactions, request_and_approve, run, run_with,
+};
+
+/// One federation for three operator faults: a second instance of a party started by mistake,
+/// the gRPC endpoint cut for 10 s while requests turn pending (the websocket stays up, no
+/// connector is restarted), and `connector status` read while the connector runs.
+#[test]
+fn grpc_cut_for_10_s_a_second_instance_refused_and_status_while_running() {
+    run(|f| {
+        let (exit, output) = f.second_instance(0, Duration::from_secs(60))?;
+        check(!exit.success(), "the second instance exits with an error")?;
+        check(
+            output.contains("another connector of this party is running")
+                && output.contains("connector.redb.lock"),
+            &format!("the refusal names the lock it found:\n{output}"),
+        )?;
+
+        // The first instance keeps working through a gRPC outage.
+        let key = f.request_key(KeyType::EddsaEd25519)?;
+        let before = f.settled_sequences()?;
+        let retried = |f: &Federation| -> TestResult<u64> {
+            (0..f.parties.len())
+                .map(|i| f.counter(i, "requests_retried_total", ""))
+                .sum()
+        };
+        let retried_before = retried(f)?;
+        f.grpc_relay.cut();
+        let cut = Instant::now();
+        let mut requests = Vec::new();
+        for message in [&b"while gRPC is cut 1"[..], b"while gRPC is cut 2"] {
+            requests.push(request_and_approve(f, &key, message)?);
+        }
+        std::thread::sleep(Duration::from_secs(10).saturating_sub(cut.elapsed()));
+        for (id, _, _) in &requests {
+            let request = f.signature_request(*id, None)?;
+            check(
+                request.answers.is_empty(),
+                "nobody answered without gRPC (queries and simulations need it)",
+            )?;
+        }
+        f.grpc_relay.restore();
+        let mut finished = Vec::new();
+        for (id, _, seen) in &requests {
+            let done = f.wait_final(*id, *seen)?;
+            check_fulfilled(f, &key, &done)?;
+            finished.push(done);
+        }
+        let after = f.settled_sequences()?;
+        check_transactions(f, &finished, &before, &after, 0)?;
+        check(
+            retried(f)? > retried_before,
+            "the connectors met the outage and drove the requests again",
+        )?;
+
+        // The operator reads party-0's view while it runs.
+        let status = f.status(0)?;
+        check(
+            status.starts_with("party party-0 (keyring"),
+            &format!("status while running:\n{status}"),
+        )?;
+        for (id, _, _) in &requests {
+            check(
+                status
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("sign request {id} "))),
+                &format!("the running connector's view lists sign request {id}:\n{status}"),
+            )?;
+        }
+        Ok(())
+    });
+}
+
+/// A key needs every party's answer when the party threshold is the number of parties, so the
+/// stopped party's saved key is what completes it.
+#[test]
+fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_restart() {
+    let setup = Setup {
+        threshold: Some(3),
+        ..Setup::default()
+    };
+    run_with(&setup, |f| {
+        // Party 0 cannot pay for its answer: its DKG finishes, its submission fails.
+        let party = f.parties[0].address.clone();
+        let balance = f.chain.balance(&party, DENOM).map_err(|e| e.to_string())?;
+        let admin = f.chain.account(ADMIN).map_err(|e| e.to_string())?;
+        let admin = admin.address.clone();
+        f.chain
+            .bank_send("party-0", &admin, &format!("{balance}{DENOM}"))
+            .map_err(|e| e.to_string())?;
+        let keyring = f.contracts.keyring.clone();
+        let msg = key_request_msg(f.workspace_id, f.keyring_id, KeyType::EddsaEd25519);
+        let (request_id, _) = f.execute_for_id(
+            super::federation::REQUESTER,
+            &keyring,
+            &msg,
+            events::KEY_REQUEST_EVENT,
+        )?;
+        let line = format!("key request {request_id} ");
+        f.wait("party-0's submission to fail", REQUEST_TIMEOUT, |f| {
+            let status = f.status(0)?;
+            Ok(status
+                .lines()
+                .any(|l| l.trim_start().starts_with(&line) && l.contains("failed ("))
+                .then_some(()))
+        })?;
+        let exit = f.terminate_party(0, Duration::from_secs(30))?;
+        check(
+            exit.success(),
+            &format!("SIGTERM stops it cleanly ({exit})"),
+        )?;
+        let log = std::fs::read_to_string(&f.parties[0].log_path).unwrap_or_default();
+        check(log.contains("SIGTERM: stopping"), "it logged the signal")?;
+        let pending: KeyRequestResponse = f
+            .chain
+            .query_smart(&keyring, &KeyringQuery::KeyRequest { request_id })
+            .map_err(|e| e.to_string())?;
+        check_eq(pending.status, KeyRequestStatus::Pending, "without party-0")?;
+
+        f.chain
+            .bank_send(ADMIN, &party, &format!("{balance}{DENOM}"))
+            .map_err(|e| e.to_string())?;
+        f.start_party(0)?;
+        let request: KeyRequestResponse =
+            f.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
+                let r: KeyRequestResponse = f
+                    .chain
+                    .query_smart(&keyring, &KeyringQuery::KeyRequest { request_id })
+                    .map_err(|e| e.to_string())?;
+                Ok(r.status.is_final().then_some(r))
+            })?;
+        check_eq(
+            request.status,
+            KeyRequestStatus::Fulfilled,
+            "the key request",
+        )?;
+        check(
+            request.answers.iter().any(|a| a.party.as_str() == party),
+            "party-0's answer is on chain",
+        )?;
+        let log = std::fs::read_to_string(&f.parties[0].log_path).unwrap_or_default();
+        check_eq(
+            log.matches("key generated").count(),
+            1,
+            "DKG runs of party-0 (none after the restart)",
+        )?;
+        check(
+            log.contains("submitting the answer saved by an earlier run"),
+            "the restarted connector submitted its saved answer",
+        )
+    });
+}
+
+/// 50 EdDSA and 10 ECDSA requests approved in one block; party 1 is killed while they are
+/// being answered and started again.
+#[test]
+fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
+    run(|f| {
+        let eddsa = f.request_key(KeyType::EddsaEd25519)?;
+        let ecdsa = f.request_key(KeyType::EcdsaSecp256k1)?;
+        let before = f.settled_sequences()?;
+        let mut calls = Vec::new();
+        for n in 0..50 {
+            calls.push((
+                &eddsa,
+                f.signature_request_call(&eddsa, format!("burst {n}").as_bytes())?,
+            ));
+        }
+        for n in 0..10 {
+            calls.push((
+                &ecdsa,
+                f.signature_request_call(&ecdsa, format!("burst {n}").as_bytes())?,
+            ));
+        }
+        let keys: Vec<_> = calls.iter().map(|(key, _)| (*key).clone()).collect();
+        let requested = f.execute_batch(
+            super::federation::REQUESTER,
+            calls.into_iter().map(|(_, call)| call).collect(),
+        )?;
+        let ids: Vec<u64> = requested
+            .events_of(&format!("wasm-{}", events::SIGNATURE_REQUEST_EVENT))
+            .filter_map(|e| e.attribute(events::attr::REQUEST_ID)?.parse().ok())
+            .collect::<std::collections::BTreeSet<u64>>()
+            .into_iter()
+            .collect();
+        check_eq(ids.len(), 60, "requests made in one transaction")?;
+        let approvals = ids
+            .iter()
+            .map(|id| f.approve_call(*id))
+            .collect::<TestResult<Vec<_>>>()?;
+        let approved = f.execute_batch(super::federation::APPROVER, approvals)?;
+        let seen = Instant::now();
+        for id in &ids {
+            let request = f.signature_request(*id, Some(approved.height))?;
+            check_eq(
+                request.status,
+                mpc_interfaces::signature_requests::SignRequestStatus::Pending,
+                "every request pending as of the approvals' block",
+            )?;
+        }
+
+        f.wait("party-1 to have answered a few", REQUEST_TIMEOUT, |f| {
+            Ok((f.counter(1, "requests_fulfilled_total", "")? >= 5).then_some(()))
+        })?;
+        f.kill_party(1);
+        std::thread::sleep(Duration::from_secs(1));
+        f.start_party(1)?;
+
+        let mut finished = Vec::new();
+        for (id, key) in ids.iter().zip(&keys) {
+            let done = f.wait_final(*id, seen)?;
+            check_fulfilled(f, key, &done)?;
+            finished.push(done);
+        }
+        let after = f.settled_sequences()?;
+        check_transactions(f, &finished, &before, &after, 0)?;
+
+        // The restarted connector settled every request in its own store: answered, or closed
+        // because the others had fulfilled it (what `connector status` shows its operator).
+        let status = f.status(1)?;
+        for id in &ids {
+            let line = status
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("sign request {id} ")))
+                .ok_or_else(|| format!("sign request {id} is not in party-1's status:\n{status}"))?;
+            check(
+                line.contains("submitted a result")
+                    || (line.contains("closed:") && line.to_lowercase().contains("fulfilled")),
+                &format!("party-1 settled the request: {line}"),
+            )?;
+        }
+        Ok(())
+    });
+}
