@@ -549,6 +549,12 @@ noise_public_key = "{key}"
 chain_address = "{p1}"
 
 [chain.cosmos]
+chain_id = "localwasm-1"
+rpc_url = "http://127.0.0.1:26657"
+grpc_url = "http://127.0.0.1:9090"
+account_prefix = "wasm"
+gas_price = "0.025"
+fee_denom = "ustake"
 "#,
             w = addr(1),
             k = addr(2),
@@ -562,7 +568,6 @@ chain_address = "{p1}"
         Config::parse(text).unwrap_err().to_string()
     }
 
-    #[cfg(not(feature = "cosmos"))]
     #[test]
     fn the_example_is_valid_and_fills_defaults() {
         let config = Config::parse(&example()).unwrap();
@@ -570,6 +575,9 @@ chain_address = "{p1}"
         assert_eq!(config.mpc.timeout, Duration::from_secs(30));
         assert_eq!(config.submitter.max_batch, 8);
         assert!(config.telemetry.enabled);
+        assert_eq!(config.event_source.rescan_interval, Duration::from_secs(30));
+        assert_eq!(config.log.level, "info");
+        assert!(config.worker.max_concurrent_ecdsa >= 1);
     }
 
     #[test]
@@ -588,7 +596,6 @@ chain_address = "{p1}"
         assert!(error_of(&text).contains("colour"));
     }
 
-    #[cfg(not(feature = "cosmos"))]
     #[test]
     fn semantic_errors_name_the_field() {
         let cases = [
@@ -622,6 +629,15 @@ chain_address = "{p1}"
                     + "\n[event_source.backoff]\ninitial_ms = 0\nmax_ms = 5\nmultiplier = 2\n",
                 "event_source.backoff: initial_ms",
             ),
+            (
+                example() + "\n[event_source]\nrescan_interval_ms = 10\n",
+                "event_source.rescan_interval_ms",
+            ),
+            (
+                example() + "\n[worker]\nmax_concurrent_ecdsa = 0\n",
+                "worker.max_concurrent_ecdsa",
+            ),
+            (example() + "\n[log]\nlevel = \"loud=[\"\n", "log.level"),
         ];
         for (text, field) in cases {
             let error = error_of(&text);
@@ -635,5 +651,26 @@ chain_address = "{p1}"
             "keyring = \"not-an-address\"",
         );
         assert!(error_of(&bad_contract).starts_with("contracts.keyring"));
+    }
+
+    /// `config validate` reads the key files `run` will read; a missing one is named.
+    #[test]
+    fn key_files_are_checked_and_a_missing_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = example().replace("k/", &format!("{}/", dir.path().display()));
+        let config = Config::parse(&text).unwrap();
+        let error = config.check_files().unwrap_err().to_string();
+        assert!(
+            error.starts_with("party.chain_key_file") && error.contains("chain.key"),
+            "{error}"
+        );
+        std::fs::write(dir.path().join("chain.key"), "11".repeat(32)).unwrap();
+        let error = config.check_files().unwrap_err().to_string();
+        assert!(error.starts_with("mpc.noise_key_file"), "{error}");
+        std::fs::write(dir.path().join("noise.key"), "not hex").unwrap();
+        let error = config.check_files().unwrap_err().to_string();
+        assert!(error.starts_with("mpc.noise_key_file"), "{error}");
+        std::fs::write(dir.path().join("noise.key"), "22".repeat(32)).unwrap();
+        config.check_files().unwrap();
     }
 }

@@ -22,33 +22,33 @@ pub struct Metrics {
     pub registry: Registry,
     /// Pending requests the worker took on (not in flight, not settled in the store), by kind
     /// (`key`, `sign`).
-    pub requests_seen: IntCounterVec,
+    requests_seen: IntCounterVec,
     /// MPC runs started, by kind.
-    pub requests_started: IntCounterVec,
+    requests_started: IntCounterVec,
     /// Requests this party answered successfully on chain, by kind.
-    pub requests_fulfilled: IntCounterVec,
+    requests_fulfilled: IntCounterVec,
     /// Requests this party answered with a failure or gave up on, by kind.
-    pub requests_failed: IntCounterVec,
+    requests_failed: IntCounterVec,
     /// Drives of a request started again after a failed one, by kind.
-    pub requests_retried: IntCounterVec,
+    requests_retried: IntCounterVec,
     /// Duration of one MPC run (DKG or signing), by kind.
-    pub mpc_latency: HistogramVec,
+    mpc_latency: HistogramVec,
     /// Transactions that failed, by reason (`transport`, `rejected`, `out_of_gas`, ...).
-    pub tx_errors: IntCounterVec,
+    tx_errors: IntCounterVec,
     /// Reconnects of the event source.
-    pub reconnects: IntCounter,
+    reconnects: IntCounter,
     /// Pages of the pending lists read again on the rescan interval.
-    pub rescans: IntCounter,
+    rescans: IntCounter,
     /// Requests waiting for a turn to run MPC.
-    pub queue_depth: IntGauge,
+    queue_depth: IntGauge,
     /// MPC runs in progress.
-    pub in_flight: IntGauge,
+    in_flight: IntGauge,
     /// Calls to the chain, by call and outcome (`ok`, `error`).
-    pub chain_calls: IntCounterVec,
+    chain_calls: IntCounterVec,
     /// Height of the last block this connector processed (an event's, or its own tx's).
-    pub last_height: IntGauge,
+    last_height: IntGauge,
     /// Set while the event source is subscribed; `/healthz` reports it.
-    pub connected: AtomicBool,
+    connected: AtomicBool,
     /// The last outcome at each edge of the chain, for `/healthz`.
     edges: Mutex<[Option<EdgeOutcome>; 3]>,
 }
@@ -173,6 +173,82 @@ impl Metrics {
         })
     }
 
+    /// The worker took on a pending request.
+    pub fn request_seen(&self, kind: &str) {
+        self.requests_seen.with_label_values(&[kind]).inc();
+    }
+
+    /// An MPC run starts; the returned guard counts it in `mpc_in_flight` while it lives.
+    pub fn run_started(&self, kind: &str) -> InProgress<'_> {
+        self.requests_started.with_label_values(&[kind]).inc();
+        self.in_flight.inc();
+        InProgress(&self.in_flight)
+    }
+
+    /// MPC runs started so far, of `kind`.
+    pub fn runs_started(&self, kind: &str) -> u64 {
+        self.requests_started.with_label_values(&[kind]).get()
+    }
+
+    /// An MPC run ended after `seconds`.
+    pub fn run_finished(&self, kind: &str, seconds: f64) {
+        self.mpc_latency.with_label_values(&[kind]).observe(seconds);
+    }
+
+    /// This party's answer is on chain: a result (`success`) or a failure.
+    pub fn answered(&self, kind: &str, success: bool) {
+        if success {
+            self.requests_fulfilled.with_label_values(&[kind]).inc();
+        } else {
+            self.request_failed(kind);
+        }
+    }
+
+    /// A drive of a request failed (it is driven again later).
+    pub fn request_failed(&self, kind: &str) {
+        self.requests_failed.with_label_values(&[kind]).inc();
+    }
+
+    /// A request is driven again after a failed drive.
+    pub fn request_retried(&self, kind: &str) {
+        self.requests_retried.with_label_values(&[kind]).inc();
+    }
+
+    /// A transaction failed, for `reason` (`transport`, `out_of_gas`, ...).
+    pub fn tx_error(&self, reason: &str) {
+        self.tx_errors.with_label_values(&[reason]).inc();
+    }
+
+    /// The event source is (re)subscribed or lost its stream.
+    pub fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::SeqCst);
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+    }
+
+    /// The event source connects again after losing the chain.
+    pub fn reconnected(&self) {
+        self.reconnects.inc();
+    }
+
+    /// Reconnects so far.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects.get()
+    }
+
+    /// The pending lists were paged again on the interval.
+    pub fn rescanned(&self) {
+        self.rescans.inc();
+    }
+
+    /// Requests waiting for a turn to run MPC.
+    pub fn set_queue_depth(&self, waiting: usize) {
+        self.queue_depth
+            .set(i64::try_from(waiting).unwrap_or(i64::MAX));
+    }
+
     /// Records one call to the chain at `edge` and how it went.
     pub fn chain_call(&self, edge: Edge, call: &str, error: Option<&crate::chain::ChainError>) {
         let outcome = if error.is_some() { "error" } else { "ok" };
@@ -195,7 +271,7 @@ impl Metrics {
     /// not fail at the chain's edge (a contract's refusal is not a failure).
     pub fn health(&self) -> Health {
         let edges = self.edges.lock().expect("edges lock").clone();
-        let connected = self.connected.load(Ordering::SeqCst);
+        let connected = self.is_connected();
         let report = Edge::ALL
             .iter()
             .map(|edge| {
@@ -215,7 +291,11 @@ impl Metrics {
             .any(|o| o.as_ref().is_some_and(|o| o.error.is_some()));
         Health {
             healthy: connected && !failing,
-            event_stream: if connected { "connected" } else { "disconnected" },
+            event_stream: if connected {
+                "connected"
+            } else {
+                "disconnected"
+            },
             edges: report,
             last_height: self.last_height.get(),
         }
@@ -239,6 +319,16 @@ pub type StatusPage = Arc<dyn Fn(usize) -> Result<String, String> + Send + Sync>
 struct Pages {
     metrics: Arc<Metrics>,
     status: Option<StatusPage>,
+}
+
+/// An MPC run in progress (see [`Metrics::run_started`]); a run that is cancelled counts down
+/// too.
+pub struct InProgress<'a>(&'a IntGauge);
+
+impl Drop for InProgress<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// A connector's health as `/healthz` reports it.
@@ -347,8 +437,8 @@ mod tests {
     #[test]
     fn counters_show_in_the_text_format_with_the_party_label() {
         let m = Metrics::new("p1");
-        m.requests_seen.with_label_values(&["sign"]).inc();
-        m.mpc_latency.with_label_values(&["sign"]).observe(0.2);
+        m.request_seen("sign");
+        m.run_finished("sign", 0.2);
         let text = m.render();
         assert!(text.contains("mpc_connector_requests_seen_total{kind=\"sign\",party=\"p1\"} 1"));
         assert!(
@@ -376,17 +466,20 @@ mod tests {
         let (code, body) = http_get(addr, "/healthz").await;
         assert_eq!(code, 503);
         assert!(body.contains("\"event_stream\":\"disconnected\""), "{body}");
-        m.connected.store(true, Ordering::SeqCst);
+        m.set_connected(true);
         assert_eq!(http_get(addr, "/healthz").await.0, 200);
         // A failing read makes it unhealthy and says why; the next good one heals it.
         let down = crate::chain::ChainError::Transport("gRPC: connection refused".into());
         m.chain_call(Edge::Reads, "query_smart", Some(&down));
         let (code, body) = http_get(addr, "/healthz").await;
         assert_eq!(code, 503);
-        assert!(body.contains("failing: ") && body.contains("connection refused"), "{body}");
+        assert!(
+            body.contains("failing: ") && body.contains("connection refused"),
+            "{body}"
+        );
         m.chain_call(Edge::Reads, "query_smart", None);
         assert_eq!(http_get(addr, "/healthz").await.0, 200);
-        m.reconnects.inc();
+        m.reconnected();
         let (status, body) = http_get(addr, "/metrics").await;
         assert_eq!(status, 200);
         assert!(body.contains("mpc_connector_reconnects_total{party=\"p2\"} 1"));

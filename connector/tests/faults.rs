@@ -54,7 +54,7 @@ async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
     // Party 0 (a signer in the first attempt) is stopped once its MPC run is under way.
     let metrics = devnet.metrics(0).unwrap();
     wait_until("party 0 starts signing", || {
-        metrics.requests_started.with_label_values(&["sign"]).get() >= 1
+        metrics.runs_started("sign") >= 1
     })
     .await;
     devnet.stop_party(0).await;
@@ -134,7 +134,7 @@ async fn with_one_party_down_for_the_whole_run_requests_are_fulfilled() {
         assert!(request.answers.iter().all(|a| a.party.as_str() != party0));
     }
     let reconnects: u64 = (1..3)
-        .map(|i| devnet.metrics(i).unwrap().reconnects.get())
+        .map(|i| devnet.metrics(i).unwrap().reconnects())
         .sum();
     assert!(reconnects >= 2, "each live connector reconnected");
     let counts = answers_per_party(&devnet).await;

@@ -9,7 +9,6 @@
 //! The same request is offered many times; the worker (its in-flight set and the store) is
 //! what takes each one once.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,7 +49,7 @@ impl EventSource {
                 return;
             }
             if !first {
-                self.metrics.reconnects.inc();
+                self.metrics.reconnected();
             }
             first = false;
             let connected = async {
@@ -73,7 +72,7 @@ impl EventSource {
                 }
             };
             delays = self.backoff.delays();
-            self.metrics.connected.store(true, Ordering::SeqCst);
+            self.metrics.set_connected(true);
             tracing::debug!(backlog = backlog.len(), "event source connected");
             if !offer(&work, backlog).await {
                 return;
@@ -86,7 +85,7 @@ impl EventSource {
                     _ = shutdown.changed() => return,
                     _ = rescan.tick() => match self.pending().await {
                         Ok(pending) => {
-                            self.metrics.rescans.inc();
+                            self.metrics.rescanned();
                             if !offer(&work, pending).await {
                                 return;
                             }
@@ -104,7 +103,7 @@ impl EventSource {
                             }
                         }
                         None => {
-                            self.metrics.connected.store(false, Ordering::SeqCst);
+                            self.metrics.set_connected(false);
                             tracing::warn!("event stream ended; reconnecting");
                             break;
                         }

@@ -44,7 +44,7 @@ use crate::request::RequestRef;
 use crate::store::{Progress, SavedAnswer, Store};
 use crate::telemetry::Metrics;
 use submit::{Submission, SubmitOutcome};
-use turns::Turns;
+use turns::{Class, Enlisted, Turns};
 
 /// Worker settings.
 #[derive(Clone, Debug)]
@@ -80,9 +80,8 @@ pub struct Worker {
     pub settings: WorkerSettings,
     /// Requests with a task running, so a request is never driven twice at once.
     in_flight: Mutex<HashSet<RequestRef>>,
-    /// Turns to run MPC, by request order: EdDSA and ECDSA runs ([`turns`]).
-    eddsa_turns: Turns,
-    ecdsa_turns: Turns,
+    /// Turns to run MPC, by request order ([`turns`]).
+    turns: Turns,
 }
 
 /// How one request ended for this party.
@@ -123,8 +122,7 @@ impl Worker {
         submissions: mpsc::Sender<Submission>,
         settings: WorkerSettings,
     ) -> Arc<Self> {
-        let eddsa_turns = Turns::new(settings.max_concurrent);
-        let ecdsa_turns = Turns::new(settings.max_concurrent_ecdsa);
+        let turns = Turns::new(settings.max_concurrent, settings.max_concurrent_ecdsa);
         Arc::new(Self {
             chain,
             contracts,
@@ -135,8 +133,7 @@ impl Worker {
             submissions,
             settings,
             in_flight: Mutex::new(HashSet::new()),
-            eddsa_turns,
-            ecdsa_turns,
+            turns,
         })
     }
 
@@ -191,10 +188,7 @@ impl Worker {
         {
             return;
         }
-        self.metrics
-            .requests_seen
-            .with_label_values(&[request.kind()])
-            .inc();
+        self.metrics.request_seen(request.kind());
         tasks.spawn(async move {
             self.drive_until_settled(request).await;
             self.in_flight
@@ -218,10 +212,7 @@ impl Worker {
             };
             let delay = delays.next_or_max();
             let attempt = delays.attempts();
-            self.metrics
-                .requests_retried
-                .with_label_values(&[request.kind()])
-                .inc();
+            self.metrics.request_retried(request.kind());
             let retry_at = crate::store::unix_now() + delay.as_secs().max(1);
             if let Err(e) = self.store.failed(request, &reason, retry_at) {
                 tracing::error!(%request, error = %e, "cannot record the failure");
@@ -241,10 +232,14 @@ impl Worker {
                     _ => unreachable!("final progress"),
                 }
             }
-            Ok(_) => match request {
-                RequestRef::Key(id) => self.drive_key(id).await,
-                RequestRef::Sign(id) => self.drive_sign(id).await,
-            },
+            Ok(_) => {
+                // Its place in the order of MPC turns, before its first chain read.
+                let enlisted = self.turns.enlist(request);
+                match request {
+                    RequestRef::Key(id) => self.drive_key(id, &enlisted).await,
+                    RequestRef::Sign(id) => self.drive_sign(id, &enlisted).await,
+                }
+            }
             Err(e) => Err(e.into()),
         };
         let result = match result {
@@ -254,16 +249,13 @@ impl Worker {
         };
         result.unwrap_or_else(|e| {
             if !matches!(e, TaskError::NotYet(_)) {
-                self.metrics
-                    .requests_failed
-                    .with_label_values(&[request.kind()])
-                    .inc();
+                self.metrics.request_failed(request.kind());
             }
             Finished::Abandoned(e.to_string())
         })
     }
 
-    async fn drive_key(&self, id: u64) -> Result<Finished, TaskError> {
+    async fn drive_key(&self, id: u64, enlisted: &Enlisted<'_>) -> Result<Finished, TaskError> {
         let request = RequestRef::Key(id);
         self.store.seen(request)?;
         let key_request = self.key_request(id).await?;
@@ -272,11 +264,12 @@ impl Worker {
         match self.before_mpc(request, &seen)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
-                return self.answer_key(id, failure_key(&reason), reserve).await
+                enlisted.leave();
+                return self.answer_key(id, failure_key(&reason), reserve).await;
             }
             BeforeMpc::Run => {}
         }
-        if let Some(finished) = self.resubmit_saved(request, reserve).await? {
+        if let Some(finished) = self.resubmit_saved(request, enlisted, reserve).await? {
             return Ok(finished);
         }
         let job = KeygenJob {
@@ -288,7 +281,7 @@ impl Worker {
         };
         let key_type = job.key_type;
         let result = match self
-            .timed(request, key_type, self.engine.keygen(job))
+            .timed(request, enlisted, key_type, self.engine.keygen(job))
             .await?
         {
             Ok(public_key) => KeyResult::Success {
@@ -299,7 +292,7 @@ impl Worker {
         self.answer_key(id, result, reserve).await
     }
 
-    async fn drive_sign(&self, id: u64) -> Result<Finished, TaskError> {
+    async fn drive_sign(&self, id: u64, enlisted: &Enlisted<'_>) -> Result<Finished, TaskError> {
         let request = RequestRef::Sign(id);
         self.store.seen(request)?;
         let sign_request = self.sign_request(id).await?;
@@ -312,11 +305,12 @@ impl Worker {
         match self.before_mpc(request, &seen)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
-                return self.answer_sign(id, failure_sign(&reason), reserve).await
+                enlisted.leave();
+                return self.answer_sign(id, failure_sign(&reason), reserve).await;
             }
             BeforeMpc::Run => {}
         }
-        if let Some(finished) = self.resubmit_saved(request, reserve).await? {
+        if let Some(finished) = self.resubmit_saved(request, enlisted, reserve).await? {
             return Ok(finished);
         }
         let job = SignJob {
@@ -327,7 +321,9 @@ impl Worker {
             items: sign_request.items.iter().map(|i| i.to_vec()).collect(),
         };
         let key_type = job.key_type;
-        let outcome = self.timed(request, key_type, self.engine.sign(job)).await?;
+        let outcome = self
+            .timed(request, enlisted, key_type, self.engine.sign(job))
+            .await?;
         let reason = match outcome {
             Ok(signatures) if verifies(&sign_request, &signatures) => {
                 let signatures = signatures.into_iter().map(Binary::new).collect();
@@ -426,28 +422,23 @@ impl Worker {
     async fn timed<T>(
         &self,
         request: RequestRef,
+        enlisted: &Enlisted<'_>,
         key_type: KeyType,
         run: impl std::future::Future<Output = Result<T, mpc_party::MpcError>>,
     ) -> Result<Result<T, String>, TaskError> {
         let work = async {
-            let _turn = self.turn(request, key_type).await;
+            let _turn = self.turn(enlisted, key_type).await;
             let record = self.store.started(request)?;
             let attempts = match record.progress {
                 Progress::Started { attempts } => attempts,
                 _ => 0,
             };
             tracing::info!(%request, attempts, "MPC run starting");
-            self.metrics
-                .requests_started
-                .with_label_values(&[request.kind()])
-                .inc();
-            let _running = GaugeUp::new(&self.metrics.in_flight);
+            let _running = self.metrics.run_started(request.kind());
             let started = Instant::now();
             let result = run.await;
             self.metrics
-                .mpc_latency
-                .with_label_values(&[request.kind()])
-                .observe(started.elapsed().as_secs_f64());
+                .run_finished(request.kind(), started.elapsed().as_secs_f64());
             Ok(result.map_err(|e| {
                 tracing::warn!(%request, error = %e, "MPC run failed");
                 e.to_string()
@@ -463,12 +454,12 @@ impl Worker {
     }
 
     /// This request's turn to run MPC ([`turns`]).
-    async fn turn(&self, request: RequestRef, key_type: KeyType) -> turns::Turn<'_> {
-        let turns = match key_type {
-            KeyType::EcdsaSecp256k1 => &self.ecdsa_turns,
-            KeyType::EddsaEd25519 => &self.eddsa_turns,
+    async fn turn(&self, enlisted: &Enlisted<'_>, key_type: KeyType) -> turns::Turn<'_> {
+        let class = match key_type {
+            KeyType::EcdsaSecp256k1 => Class::Cpu,
+            KeyType::EddsaEd25519 => Class::Network,
         };
-        let turn = turns.take(request);
+        let turn = self.turns.take(enlisted, class);
         tokio::pin!(turn);
         // Registers the request in the queue before the depth is read.
         let turn = match futures::poll!(turn.as_mut()) {
@@ -496,8 +487,7 @@ impl Worker {
     }
 
     fn record_queue_depth(&self) {
-        let waiting = self.eddsa_turns.waiting() + self.ecdsa_turns.waiting();
-        self.metrics.queue_depth.set(waiting as i64);
+        self.metrics.set_queue_depth(self.turns.waiting());
     }
 
     /// Gas this party's answer to `request` carries beyond its simulation (see [`gas`]).
@@ -550,11 +540,13 @@ impl Worker {
     async fn resubmit_saved(
         &self,
         request: RequestRef,
+        enlisted: &Enlisted<'_>,
         reserve: u64,
     ) -> Result<Option<Finished>, TaskError> {
         let Some(saved) = self.store.get(request)?.and_then(|r| r.answer) else {
             return Ok(None);
         };
+        enlisted.leave();
         tracing::info!(%request, "submitting the answer saved by an earlier run");
         let call = ContractCall {
             contract: request.contract(&self.contracts).to_string(),
@@ -585,16 +577,10 @@ impl Worker {
             .await
             .map_err(|_| TaskError::SubmitterGone)?;
         let outcome = outcome.await.map_err(|_| TaskError::SubmitterGone)?;
-        let kind = [request.kind()];
         match outcome {
             SubmitOutcome::OnChain { tx_hash, height } => {
                 self.store.submitted(request, &tx_hash, height, success)?;
-                let counter = if success {
-                    &self.metrics.requests_fulfilled
-                } else {
-                    &self.metrics.requests_failed
-                };
-                counter.with_label_values(&kind).inc();
+                self.metrics.answered(request.kind(), success);
                 Ok(Finished::Answered { success })
             }
             SubmitOutcome::Refused(reason) => {
@@ -607,11 +593,11 @@ impl Worker {
                 if state.settled {
                     return self.close(request, state.status);
                 }
-                self.metrics.requests_failed.with_label_values(&kind).inc();
+                self.metrics.request_failed(request.kind());
                 Ok(Finished::Abandoned(reason))
             }
             SubmitOutcome::GaveUp(reason) => {
-                self.metrics.requests_failed.with_label_values(&kind).inc();
+                self.metrics.request_failed(request.kind());
                 Ok(Finished::Abandoned(reason))
             }
         }
@@ -664,22 +650,6 @@ impl Worker {
 
 /// How often (in poll intervals, about blocks) a running request's status is read.
 const SETTLED_POLL_BLOCKS: u32 = 5;
-
-/// Counts one up on a gauge for as long as it lives (a run that is cancelled counts down too).
-struct GaugeUp<'a>(&'a prometheus::IntGauge);
-
-impl<'a> GaugeUp<'a> {
-    fn new(gauge: &'a prometheus::IntGauge) -> Self {
-        gauge.inc();
-        Self(gauge)
-    }
-}
-
-impl Drop for GaugeUp<'_> {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
 
 /// What the worker reads of a key or signature request to decide what to do.
 struct ChainState {

@@ -111,10 +111,7 @@ impl Submitter {
             match self.chain.execute(calls.clone()).await {
                 Ok(outcome) => return Ok((outcome.tx_hash, outcome.height)),
                 Err(e) => {
-                    self.metrics
-                        .tx_errors
-                        .with_label_values(&[error_label(&e)])
-                        .inc();
+                    self.metrics.tx_error(error_label(&e));
                     if !e.is_retryable() {
                         return Err(e);
                     }

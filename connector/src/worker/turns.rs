@@ -1,21 +1,34 @@
 //! Turns to run MPC, given out in one order at every party: the lowest request first.
 //!
 //! A session needs all of its parties at once. With a plain semaphore each party would start
-//! requests in the order its own events arrived, and under load the parties would sit in
-//! different sessions waiting for each other until the protocol's timeouts. Every party sees
-//! the same requests, so taking them by (kind, id) makes them meet in the same sessions.
+//! requests in the order its own drives happened to get ready (each first reads the chain), and
+//! under load the parties would sit in different sessions waiting for each other until the
+//! protocol's timeouts. Every party sees the same requests, so taking them by (kind, id) makes
+//! them meet in the same sessions.
 //!
-//! Invariant: at most `capacity` turns are out at once, and a turn goes to the lowest waiting
-//! request whenever one is free.
+//! A drive *enlists* its request as soon as it starts, before it knows the request's class
+//! (ECDSA runs are CPU-bound and have their own, smaller cap; EdDSA runs mostly wait on the
+//! network). Invariant: a turn of a class goes to a request only when one of that class is free
+//! and no lower enlisted request could still want a turn of that class (its class is unknown
+//! yet, or it is the same); at most `capacity` turns of a class are out at once.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
 use crate::request::RequestRef;
 
-/// A bounded set of turns handed out by request order.
+/// What a run costs: which cap it counts against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Mostly waiting on the network (FROST).
+    Network = 0,
+    /// Mostly computing (CGGMP21's Paillier proofs).
+    Cpu = 1,
+}
+
+/// Turns of both classes, handed out by request order.
 #[derive(Debug)]
 pub struct Turns {
     state: Mutex<State>,
@@ -24,58 +37,87 @@ pub struct Turns {
 
 #[derive(Debug)]
 struct State {
-    free: usize,
-    waiting: BTreeSet<RequestRef>,
+    free: [usize; 2],
+    /// Enlisted requests without a turn: `None` until they ask for one of a class.
+    waiting: BTreeMap<RequestRef, Option<Class>>,
+}
+
+impl State {
+    fn may_take(&self, request: RequestRef, class: Class) -> bool {
+        self.free[class as usize] > 0
+            && !self
+                .waiting
+                .range(..request)
+                .any(|(_, wants)| wants.is_none_or(|c| c == class))
+    }
+}
+
+/// A request's place in the order, from the start of its drive; it leaves when dropped.
+#[derive(Debug)]
+pub struct Enlisted<'a> {
+    turns: &'a Turns,
+    request: RequestRef,
 }
 
 /// A turn; it is given back when dropped.
 #[derive(Debug)]
 pub struct Turn<'a> {
     turns: &'a Turns,
+    class: Class,
 }
 
 impl Turns {
-    pub fn new(capacity: usize) -> Self {
+    /// `network` EdDSA-like runs and `cpu` ECDSA-like runs at once.
+    pub fn new(network: usize, cpu: usize) -> Self {
         Self {
             state: Mutex::new(State {
-                free: capacity.max(1),
-                waiting: BTreeSet::new(),
+                free: [network.max(1), cpu.max(1)],
+                waiting: BTreeMap::new(),
             }),
             changed: Notify::new(),
         }
     }
 
-    /// Waits until `request` is the lowest waiting request and a turn is free.
-    pub async fn take(&self, request: RequestRef) -> Turn<'_> {
-        self.lock().waiting.insert(request);
-        // Leaves the queue if the caller stops waiting (its task was aborted).
-        let waiting = Waiting {
+    /// Takes `request`'s place in the order.
+    pub fn enlist(&self, request: RequestRef) -> Enlisted<'_> {
+        self.lock().waiting.entry(request).or_insert(None);
+        Enlisted {
             turns: self,
             request,
-        };
+        }
+    }
+
+    /// Waits for a turn of `class` for the enlisted `request` (see the module's invariant).
+    pub async fn take(&self, enlisted: &Enlisted<'_>, class: Class) -> Turn<'_> {
+        let request = enlisted.request;
+        self.lock().waiting.insert(request, Some(class));
+        // A lower request of another class may now pass.
+        self.changed.notify_waiters();
         loop {
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
             {
                 let mut state = self.lock();
-                if state.free > 0 && state.waiting.first() == Some(&request) {
-                    state.free -= 1;
+                if state.may_take(request, class) {
+                    state.free[class as usize] -= 1;
                     state.waiting.remove(&request);
-                    std::mem::forget(waiting);
                     drop(state);
-                    // The next request may take another free turn.
                     self.changed.notify_waiters();
-                    return Turn { turns: self };
+                    return Turn { turns: self, class };
                 }
             }
             changed.await;
         }
     }
 
-    /// Requests waiting for a turn (a metric: the queue's depth).
+    /// Requests that asked for a turn and wait (a metric: the queue's depth).
     pub fn waiting(&self) -> usize {
-        self.lock().waiting.len()
+        self.lock()
+            .waiting
+            .values()
+            .filter(|wants| wants.is_some())
+            .count()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -85,20 +127,23 @@ impl Turns {
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        self.turns.lock().free += 1;
+        self.turns.lock().free[self.class as usize] += 1;
         self.turns.changed.notify_waiters();
     }
 }
 
-struct Waiting<'a> {
-    turns: &'a Turns,
-    request: RequestRef,
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
+impl Enlisted<'_> {
+    /// Leaves the order: the drive will not run MPC (it answers without, or submits a saved
+    /// answer), so it must not hold back the requests behind it.
+    pub fn leave(&self) {
         self.turns.lock().waiting.remove(&self.request);
         self.turns.changed.notify_waiters();
+    }
+}
+
+impl Drop for Enlisted<'_> {
+    fn drop(&mut self) {
+        self.leave();
     }
 }
 
@@ -106,28 +151,37 @@ impl Drop for Waiting<'_> {
 mod tests {
     use std::sync::Arc;
 
+    use futures::FutureExt;
+
     use super::*;
 
-    /// Requests arriving in any order get their turns lowest first, `capacity` at a time.
+    /// Requests that get ready in any order get their turns lowest first.
     #[tokio::test]
-    async fn turns_go_to_the_lowest_waiting_request() {
-        let turns = Arc::new(Turns::new(1));
-        let first = turns.take(RequestRef::Sign(100)).await;
+    async fn turns_go_to_the_lowest_enlisted_request() {
+        let turns = Arc::new(Turns::new(1, 1));
         let (order_tx, mut order) = tokio::sync::mpsc::unbounded_channel();
         let mut tasks = Vec::new();
-        for id in [7, 3, 9, 1, 5] {
+        // All are enlisted at once (their drives start), then ask in the opposite order.
+        let ids = [9, 7, 5, 3, 1];
+        let (go_tx, _) = tokio::sync::broadcast::channel::<()>(1);
+        for (n, id) in ids.into_iter().enumerate() {
             let turns = turns.clone();
             let order_tx = order_tx.clone();
+            let mut go = go_tx.subscribe();
             tasks.push(tokio::spawn(async move {
-                let _turn = turns.take(RequestRef::Sign(id)).await;
+                let enlisted = turns.enlist(RequestRef::Sign(id));
+                go.recv().await.unwrap();
+                // Higher requests get ready first (their chain reads were quicker).
+                tokio::time::sleep(std::time::Duration::from_millis(10 * (n as u64 + 1))).await;
+                let _turn = turns.take(&enlisted, Class::Network).await;
                 order_tx.send(id).unwrap();
+                tokio::task::yield_now().await;
             }));
+        }
+        while turns.lock().waiting.len() < 5 {
             tokio::task::yield_now().await;
         }
-        while turns.waiting() < 5 {
-            tokio::task::yield_now().await;
-        }
-        drop(first);
+        go_tx.send(()).unwrap();
         for task in tasks {
             task.await.unwrap();
         }
@@ -139,42 +193,43 @@ mod tests {
         assert_eq!(got, vec![1, 3, 5, 7, 9]);
     }
 
-    /// Key requests come before signature requests (a signature may need the key).
+    /// A lower request whose class is not known yet holds back the higher ones; once it turns
+    /// out to be of the other class, they pass. Key requests come before signature requests.
     #[tokio::test]
-    async fn key_requests_come_first() {
-        let turns = Turns::new(1);
-        let held = turns.take(RequestRef::Sign(1)).await;
-        let sign = turns.take(RequestRef::Sign(2));
-        let key = turns.take(RequestRef::Key(50));
-        tokio::pin!(sign, key);
-        // Both queue behind the held turn.
-        assert!(futures::poll!(sign.as_mut()).is_pending());
-        assert!(futures::poll!(key.as_mut()).is_pending());
-        drop(held);
-        assert!(futures::poll!(sign.as_mut()).is_pending());
-        let key_turn = key.await;
+    async fn a_lower_request_of_unknown_class_holds_back_and_another_class_does_not() {
+        let turns = Turns::new(4, 1);
+        let key = turns.enlist(RequestRef::Key(50));
+        let sign = turns.enlist(RequestRef::Sign(2));
+        let sign_turn = turns.take(&sign, Class::Network);
+        tokio::pin!(sign_turn);
+        assert!(futures::poll!(sign_turn.as_mut()).is_pending());
+        // The key request turns out to be CPU-bound: the signature may go.
+        let key_turn = turns.take(&key, Class::Cpu).await;
+        let _sign_turn = sign_turn.await;
         drop(key_turn);
-        sign.await;
     }
 
-    /// At most `capacity` turns are out; a waiter that gives up leaves the queue and does not
-    /// block the requests behind it.
+    /// At most `capacity` turns of a class are out; a request that leaves (its drive ended)
+    /// does not block the ones behind it.
     #[tokio::test]
-    async fn capacity_is_respected_and_abandoned_waiters_leave() {
-        let turns = Turns::new(2);
-        let a = turns.take(RequestRef::Sign(1)).await;
-        let _b = turns.take(RequestRef::Sign(2)).await;
-        {
-            let c = turns.take(RequestRef::Sign(3));
-            tokio::pin!(c);
-            assert!(futures::poll!(c.as_mut()).is_pending());
-            assert_eq!(turns.waiting(), 1);
-        }
+    async fn capacity_is_respected_and_leaving_requests_unblock_the_rest() {
+        let turns = Turns::new(1, 2);
+        let (a, b, c, d) = (
+            turns.enlist(RequestRef::Sign(1)),
+            turns.enlist(RequestRef::Sign(2)),
+            turns.enlist(RequestRef::Sign(3)),
+            turns.enlist(RequestRef::Sign(4)),
+        );
+        let first = turns.take(&a, Class::Cpu).await;
+        let _second = turns.take(&b, Class::Cpu).await;
+        assert!(turns.take(&c, Class::Cpu).now_or_never().is_none());
+        assert_eq!(turns.waiting(), 1);
+        drop(c);
         assert_eq!(turns.waiting(), 0);
-        let d = turns.take(RequestRef::Sign(4));
-        tokio::pin!(d);
-        assert!(futures::poll!(d.as_mut()).is_pending());
-        drop(a);
-        d.await;
+        let fourth = turns.take(&d, Class::Cpu);
+        tokio::pin!(fourth);
+        assert!(futures::poll!(fourth.as_mut()).is_pending());
+        drop(first);
+        fourth.await;
     }
 }

@@ -236,7 +236,9 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
             let line = status
                 .lines()
                 .find(|l| l.trim_start().starts_with(&format!("sign request {id} ")))
-                .ok_or_else(|| format!("sign request {id} is not in party-1's status:\n{status}"))?;
+                .ok_or_else(|| {
+                    format!("sign request {id} is not in party-1's status:\n{status}")
+                })?;
             check(
                 line.contains("submitted a result")
                     || (line.contains("closed:") && line.to_lowercase().contains("fulfilled")),

@@ -112,10 +112,60 @@ impl Party {
                 self.me()
             )));
         }
-        let session = SessionId::new(&request.contract, "key", request.request_id, 0);
+        // As signing does: a run that times out (a party was unreachable, a message was lost)
+        // is tried again on a new session, in windows of the same length at every party, so
+        // the parties meet in the same attempt. Other failures name their culprit and end it.
+        let window = match scheme {
+            Scheme::EddsaEd25519 => self.config.step_timeout * EDDSA_KEYGEN_ROUNDS,
+            // Aux info (when missing) and key generation, each bounded by `ecdsa_timeout`.
+            Scheme::EcdsaSecp256k1 => self.config.ecdsa_timeout * 2,
+        };
+        let attempts = self.config.max_attempts.max(1);
+        let mut last = None;
+        let mut public_key = None;
+        for attempt in 0..attempts {
+            let window_ends = tokio::time::Instant::now() + window;
+            match self
+                .keygen_attempt(scheme, request, &parties, t, attempt)
+                .await
+            {
+                Ok(key) => {
+                    public_key = Some(key);
+                    break;
+                }
+                Err(e @ MpcError::Timeout { .. }) => {
+                    tracing::info!(me = self.me(), attempt, error = %e, "key generation timed out, trying again");
+                    last = Some(e);
+                    if attempt + 1 < attempts {
+                        tokio::time::sleep_until(window_ends).await;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let Some(public_key) = public_key else {
+            return Err(MpcError::AttemptsExhausted {
+                attempts,
+                last: Box::new(last.expect("at least one attempt ran")),
+            });
+        };
+        tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "key generated");
+        Ok(public_key)
+    }
+
+    /// One key generation run on the session of `attempt`; stores the share.
+    async fn keygen_attempt(
+        &self,
+        scheme: Scheme,
+        request: &RequestRef,
+        parties: &[PartyIndex],
+        t: u16,
+        attempt: u32,
+    ) -> Result<Vec<u8>, MpcError> {
+        let session = SessionId::new(&request.contract, "key", request.request_id, attempt);
         let public_key = match scheme {
             Scheme::EddsaEd25519 => {
-                let mut channel = self.open(session, &parties).await?;
+                let mut channel = self.open(session, parties).await?;
                 let share = eddsa::keygen(&mut channel, t, self.config.step_timeout).await?;
                 let public_key = share.public_key()?.to_vec();
                 self.store.put(
@@ -125,8 +175,8 @@ impl Party {
                 public_key
             }
             Scheme::EcdsaSecp256k1 => {
-                let aux = self.ecdsa_aux(request, &parties).await?;
-                let channel = self.open(session, &parties).await?;
+                let aux = self.ecdsa_aux(request, parties, attempt).await?;
+                let channel = self.open(session, parties).await?;
                 let share = ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout).await?;
                 let public_key = ecdsa::public_key(&share).to_vec();
                 self.store.put(
@@ -136,7 +186,6 @@ impl Party {
                 public_key
             }
         };
-        tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "key generated");
         Ok(public_key)
     }
 
@@ -206,6 +255,7 @@ impl Party {
         &self,
         request: &RequestRef,
         parties: &[PartyIndex],
+        attempt: u32,
     ) -> Result<ecdsa::AuxInfo, MpcError> {
         let record = aux_record(parties);
         if let Some(aux) = self.store.get(&record)? {
@@ -215,7 +265,7 @@ impl Party {
             Some(primes) => primes,
             None => ecdsa::generate_primes().await?,
         };
-        let session = SessionId::new(&request.contract, "aux", request.request_id, 0);
+        let session = SessionId::new(&request.contract, "aux", request.request_id, attempt);
         let channel = self.open(session, parties).await?;
         let aux = ecdsa::aux_info(channel, primes, self.config.ecdsa_timeout).await?;
         self.store.put(&record, &aux)?;
@@ -234,6 +284,9 @@ impl Party {
 }
 
 const PRIMES_RECORD: &str = "ecdsa/primes";
+
+/// Message rounds of FROST key generation (each bounded by `step_timeout`), with one to spare.
+const EDDSA_KEYGEN_ROUNDS: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 enum StoredShare {

@@ -70,7 +70,12 @@ fn decimal_from_str_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal
         Raw::Text(text) => text,
         Raw::Number(number) => number.to_string(),
     };
-    Decimal::from_str(&text).map_err(serde::de::Error::custom)
+    // The TOML error gives the line; this names the field and what it wants.
+    Decimal::from_str(&text).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "gas_price: {text:?} is not a decimal number like \"0.025\" ({e})"
+        ))
+    })
 }
 
 impl CosmosConfig {
@@ -201,6 +206,17 @@ pub(crate) mod tests {
         assert_eq!(config.gas_cap, 10_000_000);
         assert_eq!(config.confirm_timeout(), Duration::from_secs(60));
         assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_bad_gas_price_names_the_field() {
+        let error = serde_json::from_str::<CosmosConfig>(
+            r#"{"chain_id":"c-1","rpc_url":"http://h:1","grpc_url":"http://h:2",
+                "account_prefix":"wasm","gas_price":"0,025","fee_denom":"u"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("gas_price: \"0,025\""), "{error}");
     }
 
     #[test]

@@ -1,0 +1,78 @@
+//! Key generation is retried like signing: a run that times out (here a party whose messages
+//! are lost for a while) is tried again on a new session, and every party ends with the same
+//! key. Over the in-memory network, which can take a party off the network and back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mpc_party::transport::memory::MemoryNetwork;
+use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store};
+
+fn config(max_attempts: u32) -> PartyConfig {
+    PartyConfig {
+        step_timeout: Duration::from_millis(300),
+        result_timeout: Duration::from_secs(1),
+        max_attempts,
+        ..PartyConfig::default()
+    }
+}
+
+fn parties(network: &MemoryNetwork, n: u16, max_attempts: u32) -> Vec<(Party, tempfile::TempDir)> {
+    (0..n)
+        .map(|me| {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(dir.path(), b"operator secret for the tests!!").unwrap();
+            let party = Party::new(
+                Arc::new(network.party(me)),
+                Arc::new(store),
+                config(max_attempts),
+            );
+            (party, dir)
+        })
+        .collect()
+}
+
+fn request() -> RequestRef {
+    RequestRef {
+        contract: "wasm1keyring".into(),
+        request_id: 9,
+    }
+}
+
+#[tokio::test]
+async fn a_key_generation_that_times_out_is_run_again_and_every_party_gets_the_key() {
+    let network = MemoryNetwork::new(3);
+    let nodes = parties(&network, 3, 3);
+    // Party 2 is off the network during the first attempt only.
+    network.set_online(2, false);
+    let back = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        network.set_online(2, true);
+    };
+    let req = request();
+    let runs = futures::future::join_all(
+        nodes
+            .iter()
+            .map(|(party, _)| party.keygen(Scheme::EddsaEd25519, &req, 3, 2)),
+    );
+    let (keys, ()) = tokio::join!(runs, back);
+    let keys: Vec<Vec<u8>> = keys.into_iter().map(Result::unwrap).collect();
+    assert_eq!(keys[0].len(), 32);
+    assert!(keys.iter().all(|k| k == &keys[0]), "one key for all");
+}
+
+#[tokio::test]
+async fn a_party_that_never_answers_exhausts_the_attempts_with_a_timeout() {
+    let network = MemoryNetwork::new(3);
+    let nodes = parties(&network, 3, 2);
+    network.set_online(2, false);
+    let req = request();
+    let result = nodes[0].0.keygen(Scheme::EddsaEd25519, &req, 3, 2).await;
+    match result {
+        Err(MpcError::AttemptsExhausted { attempts, last }) => {
+            assert_eq!(attempts, 2);
+            assert!(matches!(*last, MpcError::Timeout { .. }), "{last}");
+        }
+        other => panic!("expected the attempts to run out, got {other:?}"),
+    }
+}
