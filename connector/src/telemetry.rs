@@ -31,6 +31,8 @@ pub struct Metrics {
     pub requests_retried: IntCounterVec,
     /// Duration of one MPC run (DKG or signing), by kind.
     pub mpc_latency: HistogramVec,
+    /// Failed MPC runs that named a party as the culprit, by the party's transport index.
+    pub mpc_blamed: IntCounterVec,
     /// Transactions that failed, by reason (`transport`, `rejected`, `out_of_gas`, ...).
     pub tx_errors: IntCounterVec,
     /// Reconnects of the event source.
@@ -73,6 +75,11 @@ impl Metrics {
             &["kind"],
         );
         let tx_errors = counter("tx_errors_total", "Failed transactions", &["reason"]);
+        let mpc_blamed = counter(
+            "mpc_blamed_total",
+            "Failed MPC runs that named this party (transport index) as the culprit",
+            &["peer"],
+        );
         let mpc_latency = HistogramVec::new(
             HistogramOpts::new("mpc_round_seconds", "Duration of one MPC run").buckets(vec![
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
@@ -101,6 +108,7 @@ impl Metrics {
             requests_failed,
             requests_retried,
             mpc_latency,
+            mpc_blamed,
             tx_errors,
             reconnects,
             in_flight,

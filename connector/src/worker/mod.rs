@@ -430,7 +430,14 @@ impl Worker {
             .with_label_values(&[request.kind()])
             .observe(started.elapsed().as_secs_f64());
         Ok(result.map_err(|e| {
-            tracing::warn!(%request, error = %e, "MPC run failed");
+            let blamed = e.blamed();
+            tracing::warn!(%request, error = %e, ?blamed, "MPC run failed");
+            for party in blamed {
+                self.metrics
+                    .mpc_blamed
+                    .with_label_values(&[&party.to_string()])
+                    .inc();
+            }
             e.to_string()
         }))
     }
