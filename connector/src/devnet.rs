@@ -298,7 +298,7 @@ impl Devnet {
         PartyEngine::start(EngineConfig {
             me: node.index,
             listen: node.listen,
-            noise_private_key: node.noise_private,
+            noise_private_key: node.noise_private.into(),
             federation: mpc_party::transport::tcp::federation_id(
                 DEVNET_CHAIN,
                 &self.contracts.keyring,

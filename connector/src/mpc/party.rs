@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_interfaces::KeyType;
-use mpc_party::transport::tcp::{PeerConfig, TcpConfig, TcpTransport};
+use mpc_party::transport::tcp::{PeerConfig, StaticPrivateKey, TcpConfig, TcpTransport};
 use mpc_party::{MpcError, Party, PartyConfig, PartyIndex, Scheme, Store, StoreSecret};
 
 use super::{KeygenJob, MpcEngine, SignJob};
@@ -16,7 +16,7 @@ use super::{KeygenJob, MpcEngine, SignJob};
 pub struct EngineConfig {
     pub me: PartyIndex,
     pub listen: SocketAddr,
-    pub noise_private_key: [u8; 32],
+    pub noise_private_key: StaticPrivateKey,
     /// Bound into every Noise handshake (`mpc_party::transport::tcp::federation_id`: chain id,
     /// keyring contract and id), so parties of another federation cannot connect.
     pub federation: Vec<u8>,

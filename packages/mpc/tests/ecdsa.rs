@@ -236,6 +236,18 @@ async fn garbage_from_a_signer_fails_the_session_naming_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signing_message_over_its_size_bound_fails_the_session_naming_its_sender() {
+    let (results, took) = sign_against(|channel, _| async move {
+        // Under the transport's frame limit, far over any signing message.
+        channel.send(None, vec![b' '; 300 * 1024]).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    })
+    .await;
+    assert_blames_party_2(&results, "more than");
+    assert!(took < SIGN_TIMEOUT / 2, "failed fast, took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn message_of_another_session_fails_the_session_naming_its_sender() {
     let (results, took) = sign_against(|mut channel, share| async move {
         // Party 2 speaks genuine protocol messages, but of another session (a replay).

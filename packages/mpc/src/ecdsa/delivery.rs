@@ -35,6 +35,36 @@ pub(crate) const MAX_CONCURRENT_LANES: usize = 4;
 /// yet (a batch waits for [`MAX_CONCURRENT_LANES`]) from buffering without bound.
 const LANE_QUEUE_PER_PEER: usize = 16;
 
+/// The cggmp21 protocols run here. Their messages differ in size by an order of magnitude, so each
+/// has its own bound on one message (below the transport's frame limit, which must fit the
+/// largest): a bigger one fails the run naming its sender.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Protocol {
+    AuxInfo,
+    Keygen,
+    Signing,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::AuxInfo => "ecdsa aux info",
+            Protocol::Keygen => "ecdsa keygen",
+            Protocol::Signing => "ecdsa signing",
+        }
+    }
+
+    /// Measured largest messages (BENCHMARKS.md, independent of the number of parties up to the
+    /// threshold's commitments): aux info about 213 KiB (Paillier-Blum and ring-Pedersen
+    /// proofs), keygen and signing at most 32 KiB. About five to eight times that.
+    fn max_message(self) -> usize {
+        match self {
+            Protocol::AuxInfo => 1024 * 1024,
+            Protocol::Keygen | Protocol::Signing => 256 * 1024,
+        }
+    }
+}
+
 /// What travels in a [`Message`] payload.
 #[derive(Serialize, Deserialize)]
 struct Envelope<M> {
@@ -63,6 +93,7 @@ pub(crate) type LaneParty<M> = MpcParty<M, (LaneStream<M>, LaneSink<M>)>;
 /// What all lanes of one session share.
 pub(crate) struct SessionContext {
     me: PartyIndex,
+    protocol: Protocol,
     session: SessionId,
     /// Sorted keyring indices; the protocol index of a party is its position here.
     participants: Vec<PartyIndex>,
@@ -73,7 +104,7 @@ pub(crate) struct SessionContext {
 }
 
 impl SessionContext {
-    fn new(channel: &SessionChannel) -> Result<Self, MpcError> {
+    fn new(channel: &SessionChannel, protocol: Protocol) -> Result<Self, MpcError> {
         let mut participants = channel.participants.clone();
         participants.sort_unstable();
         participants.dedup();
@@ -91,6 +122,7 @@ impl SessionContext {
         }
         Ok(Self {
             me: channel.me,
+            protocol,
             session: channel.session,
             received: Mutex::new(vec![0; participants.len()]),
             participants,
@@ -164,6 +196,14 @@ impl SessionContext {
             Some(i) if msg.from != self.me => i,
             _ => return Err(malformed("sender is not another participant".into())),
         };
+        if msg.payload.len() > self.protocol.max_message() {
+            return Err(malformed(format!(
+                "a {} message of {} bytes, more than its {} allowed",
+                self.protocol.name(),
+                msg.payload.len(),
+                self.protocol.max_message()
+            )));
+        }
         let envelope: Envelope<M> = serde_json::from_slice(&msg.payload)
             .map_err(|e| malformed(format!("undecodable protocol message: {e}")))?;
         if envelope.session != self.session.0 {
@@ -314,15 +354,15 @@ where
 
 /// Runs `lanes` instances of a protocol over `channel`, all bounded by one `timeout`.
 ///
-/// `protocol(lane, my_index, party)` builds the future of one instance. Each instance runs on a
+/// `instance(lane, my_index, party)` builds the future of one instance of `protocol`. Each instance runs on a
 /// blocking thread (the cryptography is seconds of CPU between awaits, which would stall the async
 /// workers), driving its I/O through the current runtime.
 pub(crate) async fn run_protocol<M, T, E, F, Fut>(
     channel: SessionChannel,
-    step: &'static str,
+    protocol: Protocol,
     lanes: usize,
     timeout: Duration,
-    protocol: F,
+    instance: F,
 ) -> Result<Vec<T>, MpcError>
 where
     M: Serialize + DeserializeOwned + Send + 'static,
@@ -331,7 +371,8 @@ where
     F: Fn(usize, u16, LaneParty<M>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<T, E>>,
 {
-    let ctx = Arc::new(SessionContext::new(&channel)?);
+    let step = protocol.name();
+    let ctx = Arc::new(SessionContext::new(&channel, protocol)?);
     let SessionChannel {
         incoming, outgoing, ..
     } = channel;
@@ -346,7 +387,7 @@ where
 
     let runs = receivers.into_iter().enumerate().map(|(lane, receiver)| {
         let party = lane_party(ctx.clone(), lane as u32, receiver, outgoing.clone());
-        let protocol = protocol.clone();
+        let instance = instance.clone();
         let handle = handle.clone();
         let senders = senders.clone();
         let fail_ctx = ctx.clone();
@@ -355,7 +396,7 @@ where
             let outcome = tokio::task::spawn_blocking(move || {
                 let outcome = handle.block_on(tokio::time::timeout_at(
                     deadline,
-                    protocol(lane, my_index, party),
+                    instance(lane, my_index, party),
                 ));
                 match outcome {
                     Ok(Ok(out)) => Ok(out),

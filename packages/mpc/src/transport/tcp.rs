@@ -20,7 +20,10 @@
 //! - authenticated connections: one per peer, the newest replacing the older one;
 //! - replayed handshakes: the dialer puts a timestamp in the first handshake message (encrypted,
 //!   authenticated), and the listener refuses one not newer than the last it accepted from that
-//!   peer (as WireGuard does);
+//!   peer (as WireGuard does). The last timestamps live in memory: right after a listener
+//!   restart, recorded handshakes pass until the peer's next genuine one (newer than all of them)
+//!   replaces them, and they cannot send a frame (no session keys). A dialer whose clock stepped
+//!   back is refused until its clock passes its last accepted handshake;
 //! - idle connections: closed after [`ConnectionLimits::idle_timeout`] without a record (dialers
 //!   send keepalives when idle), and a frame must arrive whole within
 //!   [`ConnectionLimits::read_timeout`].
