@@ -6,7 +6,9 @@
 //! chain_key_file = "keys/party-1.chain.key"   # secp256k1 account key (hex), `connector keys`
 //! store_path = "data/party-1.redb"
 //! shares_dir = "data/party-1-shares"
-//! shares_secret_env = "PARTY1_SHARES_SECRET"     # encrypts the shares at rest
+//! shares_key_file = "keys/party-1.shares.key"  # encrypts the shares at rest: 32 random bytes
+//!                                             # (hex/base64); or shares_key_env = "VAR", or
+//!                                             # shares_secret_env = "VAR" (a passphrase, Argon2id)
 //!
 //! [keyring]
 //! id = 1
@@ -21,6 +23,7 @@
 //! listen = "0.0.0.0:7001"
 //! noise_key_file = "keys/party-1.noise.key"
 //! timeout_ms = 30000
+//! # only_peer_addresses = true                # accept MPC connections only from peers' IPs
 //! [[mpc.peers]]                               # every party, this one included
 //! index = 0
 //! address = "10.0.0.1:7001"
@@ -130,8 +133,54 @@ pub struct PartySection {
     pub chain_key_file: PathBuf,
     pub store_path: PathBuf,
     pub shares_dir: PathBuf,
-    /// Environment variable holding the secret that encrypts the key shares at rest.
-    pub shares_secret_env: String,
+    /// What encrypts the key shares at rest; exactly one of the three. A file holding a random
+    /// 32-byte key (64 hex digits or base64, e.g. `openssl rand -hex 32`) ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares_key_file: Option<PathBuf>,
+    /// ... an environment variable holding such a key ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares_key_env: Option<String>,
+    /// ... or an environment variable holding a passphrase (at least 16 bytes), stretched with
+    /// Argon2id (its parameters are kept beside the store's salt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares_secret_env: Option<String>,
+}
+
+impl PartySection {
+    /// Reads the share-store secret from where the configuration says; errors name the field.
+    pub fn share_secret(&self) -> Result<mpc_party::StoreSecret, ConfigError> {
+        let key = |field: &str, text: &str| {
+            mpc_party::StoreSecret::key_from_text(text).map_err(|e| invalid(field, e.to_string()))
+        };
+        let env = |field: &str, name: &str| {
+            std::env::var(name).map_err(|_| invalid(field, format!("${name} is not set")))
+        };
+        match (
+            &self.shares_key_file,
+            &self.shares_key_env,
+            &self.shares_secret_env,
+        ) {
+            (Some(path), None, None) => {
+                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+                    invalid("party.shares_key_file", format!("{}: {e}", path.display()))
+                })?);
+                key("party.shares_key_file", &text)
+            }
+            (None, Some(name), None) => {
+                let text = zeroize::Zeroizing::new(env("party.shares_key_env", name)?);
+                key("party.shares_key_env", &text)
+            }
+            (None, None, Some(name)) => {
+                let text = env("party.shares_secret_env", name)?;
+                mpc_party::StoreSecret::passphrase(text)
+                    .map_err(|e| invalid("party.shares_secret_env", e.to_string()))
+            }
+            _ => Err(invalid(
+                "party.shares_key_file",
+                "set exactly one of shares_key_file, shares_key_env, shares_secret_env",
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -163,6 +212,10 @@ pub struct MpcSection {
         default = "default_mpc_timeout"
     )]
     pub timeout: Duration,
+    /// Accept MPC connections only from the IP addresses of `peers` (off by default: a peer
+    /// behind NAT connects from another address).
+    #[serde(default)]
+    pub only_peer_addresses: bool,
     pub peers: Vec<Peer>,
 }
 
@@ -373,8 +426,24 @@ impl Config {
         if self.party.name.trim().is_empty() {
             return Err(invalid("party.name", "must not be empty"));
         }
-        if self.party.shares_secret_env.trim().is_empty() {
-            return Err(invalid("party.shares_secret_env", "must name a variable"));
+        let secrets = [
+            self.party.shares_key_file.is_some(),
+            self.party.shares_key_env.is_some(),
+            self.party.shares_secret_env.is_some(),
+        ];
+        if secrets.iter().filter(|set| **set).count() != 1 {
+            return Err(invalid(
+                "party.shares_key_file",
+                "set exactly one of shares_key_file, shares_key_env, shares_secret_env",
+            ));
+        }
+        for (field, name) in [
+            ("party.shares_key_env", &self.party.shares_key_env),
+            ("party.shares_secret_env", &self.party.shares_secret_env),
+        ] {
+            if name.as_ref().is_some_and(|n| n.trim().is_empty()) {
+                return Err(invalid(field, "must name a variable"));
+            }
         }
         if self.keyring.id == 0 {
             return Err(invalid("keyring.id", "keyring ids start at 1"));
@@ -625,6 +694,17 @@ fee_denom = "ustake"
                 "submitter.max_batch",
             ),
             (
+                example().replace(
+                    "shares_secret_env = \"P1_SECRET\"",
+                    "shares_secret_env = \"P1_SECRET\"\nshares_key_file = \"k/shares.key\"",
+                ),
+                "party.shares_key_file",
+            ),
+            (
+                example().replace("shares_secret_env = \"P1_SECRET\"\n", ""),
+                "party.shares_key_file",
+            ),
+            (
                 example()
                     + "\n[event_source.backoff]\ninitial_ms = 0\nmax_ms = 5\nmultiplier = 2\n",
                 "event_source.backoff: initial_ms",
@@ -672,5 +752,35 @@ fee_denom = "ustake"
         assert!(error.starts_with("mpc.noise_key_file"), "{error}");
         std::fs::write(dir.path().join("noise.key"), "22".repeat(32)).unwrap();
         config.check_files().unwrap();
+    }
+
+    #[test]
+    fn the_share_secret_is_read_from_its_field_and_errors_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("shares.key");
+        std::fs::write(&key_file, format!("{}\n", "ab".repeat(32))).unwrap();
+        let mut party = PartySection {
+            name: "p".into(),
+            chain_key_file: "k".into(),
+            store_path: "s".into(),
+            shares_dir: "d".into(),
+            shares_key_file: Some(key_file.clone()),
+            shares_key_env: None,
+            shares_secret_env: None,
+        };
+        assert!(matches!(
+            party.share_secret().unwrap(),
+            mpc_party::StoreSecret::Key(_)
+        ));
+        std::fs::write(&key_file, "not a key").unwrap();
+        let error = party.share_secret().unwrap_err().to_string();
+        assert!(error.starts_with("party.shares_key_file"), "{error}");
+        party.shares_key_file = None;
+        party.shares_secret_env = Some("MPC_CONFIG_TEST_UNSET_VARIABLE".into());
+        let error = party.share_secret().unwrap_err().to_string();
+        assert!(
+            error.starts_with("party.shares_secret_env") && error.contains("not set"),
+            "{error}"
+        );
     }
 }

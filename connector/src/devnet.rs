@@ -298,10 +298,17 @@ impl Devnet {
         PartyEngine::start(EngineConfig {
             me: node.index,
             listen: node.listen,
-            noise_private_key: node.noise_private,
+            noise_private_key: node.noise_private.into(),
+            federation: mpc_party::transport::tcp::federation_id(
+                DEVNET_CHAIN,
+                &self.contracts.keyring,
+                self.keyring_id,
+            ),
+            only_peer_addresses: true,
             peers: self.peers.clone(),
             shares_dir: dir.join("shares"),
-            operator_secret: operator_secret(usize::from(node.index)),
+            share_secret: share_secret(usize::from(node.index))
+                .map_err(|e| DevnetError::Setup(e.to_string()))?,
             timeout: self.options.mpc_timeout,
             max_attempts: 4,
         })
@@ -591,7 +598,8 @@ pub fn prepare_data_dir(data_dir: &std::path::Path, parties: usize) -> Result<Pa
         }
         let shares = dir.join("shares");
         if shares.exists() {
-            let store = mpc_party::Store::open(&shares, &operator_secret(i))
+            let secret = share_secret(i).map_err(|e| e.to_string())?;
+            let store = mpc_party::Store::open(&shares, &secret)
                 .map_err(|e| format!("{}: {e}", shares.display()))?;
             stores.push(store);
         }
@@ -664,6 +672,14 @@ pub fn party_name(i: usize) -> String {
 pub fn operator_secret(i: usize) -> Vec<u8> {
     format!("devnet share-store secret of {}", party_name(i)).into_bytes()
 }
+
+/// [`operator_secret`] as the share store takes it: a passphrase (as `party.shares_secret_env`).
+pub fn share_secret(i: usize) -> Result<mpc_party::StoreSecret, mpc_party::MpcError> {
+    mpc_party::StoreSecret::passphrase(operator_secret(i))
+}
+
+/// The devnet's embedded chain has no chain id of its own; this names it in the federation id.
+const DEVNET_CHAIN: &str = "devnet-embedded";
 
 /// An owner's request for a key of `key_type` (the workspace's sign policy, default timeout).
 pub fn key_request_msg(workspace_id: u64, keyring_id: u64, key_type: KeyType) -> KeyringExecute {

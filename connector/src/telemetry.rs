@@ -33,6 +33,8 @@ pub struct Metrics {
     requests_retried: IntCounterVec,
     /// Duration of one MPC run (DKG or signing), by kind.
     mpc_latency: HistogramVec,
+    /// Failed MPC runs that named a party as the culprit, by the party's transport index.
+    mpc_blamed: IntCounterVec,
     /// Transactions that failed, by reason (`transport`, `rejected`, `out_of_gas`, ...).
     tx_errors: IntCounterVec,
     /// Reconnects of the event source.
@@ -118,6 +120,11 @@ impl Metrics {
             &["kind"],
         );
         let tx_errors = counter("tx_errors_total", "Failed transactions", &["reason"]);
+        let mpc_blamed = counter(
+            "mpc_blamed_total",
+            "Failed MPC runs that named this party (transport index) as the culprit",
+            &["peer"],
+        );
         let mpc_latency = HistogramVec::new(
             HistogramOpts::new("mpc_round_seconds", "Duration of one MPC run").buckets(vec![
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
@@ -161,6 +168,7 @@ impl Metrics {
             requests_failed,
             requests_retried,
             mpc_latency,
+            mpc_blamed,
             tx_errors,
             reconnects,
             rescans,
@@ -188,6 +196,13 @@ impl Metrics {
     /// MPC runs started so far, of `kind`.
     pub fn runs_started(&self, kind: &str) -> u64 {
         self.requests_started.with_label_values(&[kind]).get()
+    }
+
+    /// A failed MPC run named `party` (transport index) as its culprit.
+    pub fn blamed(&self, party: u16) {
+        self.mpc_blamed
+            .with_label_values(&[&party.to_string()])
+            .inc();
     }
 
     /// An MPC run ended after `seconds`.

@@ -69,17 +69,16 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     let engine = PartyEngine::start(EngineConfig {
         me: config.mpc.index,
         listen: config.mpc.listen,
-        noise_private_key: read_secret(&config.mpc.noise_key_file)?,
+        noise_private_key: read_secret(&config.mpc.noise_key_file)?.into(),
         peers: peers_noise,
         shares_dir: config.party.shares_dir.clone(),
-        operator_secret: std::env::var(&config.party.shares_secret_env)
-            .map_err(|_| {
-                format!(
-                    "party.shares_secret_env: ${} is not set",
-                    config.party.shares_secret_env
-                )
-            })?
-            .into_bytes(),
+        share_secret: config.party.share_secret().map_err(|e| e.to_string())?,
+        federation: mpc_party::transport::tcp::federation_id(
+            &config.chain.cosmos.chain_id,
+            &config.contracts.keyring,
+            config.keyring.id,
+        ),
+        only_peer_addresses: config.mpc.only_peer_addresses,
         timeout: config.mpc.timeout,
         max_attempts: config.worker.max_attempts,
     })

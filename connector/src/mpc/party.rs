@@ -8,20 +8,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_interfaces::KeyType;
-use mpc_party::transport::tcp::{PeerConfig, TcpConfig, TcpTransport};
-use mpc_party::{MpcError, Party, PartyConfig, PartyIndex, Scheme, Store};
+use mpc_party::transport::tcp::{PeerConfig, StaticPrivateKey, TcpConfig, TcpTransport};
+use mpc_party::{MpcError, Party, PartyConfig, PartyIndex, Scheme, Store, StoreSecret};
 
 use super::{KeygenJob, MpcEngine, SignJob};
 
 pub struct EngineConfig {
     pub me: PartyIndex,
     pub listen: SocketAddr,
-    pub noise_private_key: [u8; 32],
+    pub noise_private_key: StaticPrivateKey,
+    /// Bound into every Noise handshake (`mpc_party::transport::tcp::federation_id`: chain id,
+    /// keyring contract and id), so parties of another federation cannot connect.
+    pub federation: Vec<u8>,
+    /// Accept MPC connections only from the peers' configured IP addresses.
+    pub only_peer_addresses: bool,
     /// (index, host:port, Noise public key) of every party.
     pub peers: Vec<(PartyIndex, String, [u8; 32])>,
-    /// mpc-party's share store (encrypted at rest with `operator_secret`).
+    /// mpc-party's share store (encrypted at rest with `share_secret`).
     pub shares_dir: PathBuf,
-    pub operator_secret: Vec<u8>,
+    pub share_secret: StoreSecret,
     /// Bound on one protocol step (FROST round) and, times four, on one ECDSA run.
     pub timeout: Duration,
     /// Signer sets tried before signing fails.
@@ -44,9 +49,11 @@ impl PartyEngine {
                 static_public_key: *key,
             })
             .collect();
-        let tcp = TcpConfig::new(config.me, config.noise_private_key, peers);
+        let mut tcp = TcpConfig::new(config.me, config.noise_private_key, peers);
+        tcp.federation = config.federation;
+        tcp.connections.only_peer_addresses = config.only_peer_addresses;
         let transport = TcpTransport::bind(tcp, config.listen).await?;
-        let store = Store::open(&config.shares_dir, &config.operator_secret)?;
+        let store = Store::open(&config.shares_dir, &config.share_secret)?;
         let party = Party::new(
             Arc::new(transport),
             Arc::new(store),

@@ -440,7 +440,11 @@ impl Worker {
             self.metrics
                 .run_finished(request.kind(), started.elapsed().as_secs_f64());
             Ok(result.map_err(|e| {
-                tracing::warn!(%request, error = %e, "MPC run failed");
+                let blamed = e.blamed();
+                tracing::warn!(%request, error = %e, ?blamed, "MPC run failed");
+                for party in blamed {
+                    self.metrics.blamed(party);
+                }
                 e.to_string()
             }))
         };

@@ -229,7 +229,9 @@ impl Federation {
                     chain_key_file,
                     store_path: dir.join("connector.redb"),
                     shares_dir: dir.join("shares"),
-                    shares_secret_env: SHARES_SECRET_ENV.into(),
+                    shares_key_file: None,
+                    shares_key_env: None,
+                    shares_secret_env: Some(SHARES_SECRET_ENV.into()),
                 },
                 keyring: KeyringSection {
                     id: self.keyring_id,
@@ -240,6 +242,7 @@ impl Federation {
                     listen: peers[i].address.parse().map_err(|e| format!("{e}"))?,
                     noise_key_file,
                     timeout: Duration::from_secs(20),
+                    only_peer_addresses: true,
                     peers: peers.clone(),
                 },
                 chain: ChainSection {

@@ -20,12 +20,31 @@ pub enum MpcError {
         party: Option<PartyIndex>,
         reason: String,
     },
+    /// Parties caught cheating by the protocol (an equivocated broadcast, an invalid proof);
+    /// `parties` are keyring indices, sorted.
+    #[error("parties {parties:?} misbehaved: {reason}")]
+    Misbehaved {
+        parties: Vec<PartyIndex>,
+        reason: String,
+    },
     /// A party sent a message that does not decode or does not belong where it arrived.
     #[error("malformed message from party {party}: {reason}")]
     Malformed { party: PartyIndex, reason: String },
     /// Share storage failed (I/O, decryption, authentication).
     #[error("store: {0}")]
     Store(String),
+    /// The share-store secret does not open this store (another key or passphrase, or a key
+    /// given for a passphrase store or the reverse). Nothing was written.
+    #[error("wrong share-store secret: {0}")]
+    WrongStoreSecret(String),
+    /// The store holds records but its salt/KDF file is gone: restore it, a new one would make
+    /// every record unreadable. Nothing was written.
+    #[error("share store has lost its salt: {0}")]
+    MissingSalt(String),
+    /// A record (or the KDF file) is damaged: it fails authentication or does not decode, while
+    /// the secret is right.
+    #[error("share store record {id} is corrupted: {reason}")]
+    CorruptedRecord { id: String, reason: String },
     /// No stored key with this id.
     #[error("unknown key {0}")]
     UnknownKey(String),
@@ -38,13 +57,21 @@ pub enum MpcError {
 }
 
 impl MpcError {
-    /// The party this error blames, if any.
+    /// The first party this error blames, if any.
     pub fn culprit(&self) -> Option<PartyIndex> {
+        self.blamed().first().copied()
+    }
+
+    /// Every party this error blames (keyring indices, sorted), for the operator's records and to
+    /// avoid them in the next signing attempt. A timeout blames nobody: a slow party is not
+    /// proven to cheat.
+    pub fn blamed(&self) -> Vec<PartyIndex> {
         match self {
-            MpcError::Protocol { party, .. } => *party,
-            MpcError::Malformed { party, .. } => Some(*party),
-            MpcError::AttemptsExhausted { last, .. } => last.culprit(),
-            _ => None,
+            MpcError::Protocol { party, .. } => party.iter().copied().collect(),
+            MpcError::Malformed { party, .. } => vec![*party],
+            MpcError::Misbehaved { parties, .. } => parties.clone(),
+            MpcError::AttemptsExhausted { last, .. } => last.blamed(),
+            _ => Vec::new(),
         }
     }
 }

@@ -12,5 +12,5 @@ mod wire;
 
 pub use error::MpcError;
 pub use party::{Party, PartyConfig, RequestRef, Scheme};
-pub use store::Store;
+pub use store::{Store, StoreSecret};
 pub use transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, Transport};

@@ -54,14 +54,18 @@ pub(crate) struct Inbox<'a> {
     early: BTreeMap<(u8, PartyIndex), (bool, Vec<u8>)>,
     /// Tags already collected; a message for one of them is a protocol violation.
     done: Vec<u8>,
+    /// Every tag the protocol uses: a message with another one is refused, blaming its sender,
+    /// rather than kept (a peer could otherwise fill memory with messages nobody reads).
+    tags: &'static [u8],
 }
 
 impl<'a> Inbox<'a> {
-    pub fn new(channel: &'a mut SessionChannel) -> Self {
+    pub fn new(channel: &'a mut SessionChannel, tags: &'static [u8]) -> Self {
         Self {
             channel,
             early: BTreeMap::new(),
             done: Vec::new(),
+            tags,
         }
     }
 
@@ -109,6 +113,9 @@ impl<'a> Inbox<'a> {
                 party: msg.from,
                 reason,
             };
+            if !self.tags.contains(&msg_tag) {
+                return Err(malformed(format!("message with unknown tag {msg_tag}")));
+            }
             if self.done.contains(&msg_tag) {
                 return Err(malformed(format!(
                     "message for round {msg_tag}, which is over"

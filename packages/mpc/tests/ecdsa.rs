@@ -8,6 +8,7 @@
 
 mod ecdsa_support;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -79,6 +80,7 @@ async fn two_of_three_with_live_aux_info() {
     for (hash, signature) in hashes.iter().zip(&signed[0]) {
         assert_verifies(&key, hash, signature);
     }
+    assert_messages_fit_the_frame_limit(&transports, "aux info, keygen and signing, 3 parties");
 
     // Party 0 goes offline; the two others still sign, with shares that went through the store's
     // serialisation.
@@ -104,6 +106,28 @@ async fn three_of_five_any_three_sign_while_a_party_is_offline() {
         let signed = sign_with(&transports, &shares, &signers, &hashes, request_id).await;
         assert_verifies(&key, &hashes[0], &signed[0][0]);
     }
+    assert_messages_fit_the_frame_limit(&transports, "keygen and signing, 5 parties");
+}
+
+/// The largest message any party received stays well under the transport's frame limit (a
+/// quarter of it), so the limit never cuts off honest traffic. Prints the size for BENCHMARKS.md.
+fn assert_messages_fit_the_frame_limit(
+    transports: &[Option<std::sync::Arc<mpc_party::transport::tcp::TcpTransport>>],
+    what: &str,
+) {
+    let largest = transports
+        .iter()
+        .flatten()
+        .flat_map(|t| t.stats().peers.into_values())
+        .map(|usage| usage.largest_payload)
+        .max()
+        .unwrap();
+    eprintln!("largest message, ECDSA {what}: {largest} bytes");
+    assert!(largest > 0);
+    assert!(
+        largest <= mpc_party::transport::tcp::MAX_FRAME_LEN / 4,
+        "{largest}"
+    );
 }
 
 /// The scheme-generic retry logic with ECDSA: a request whose first signer set includes an offline
@@ -131,8 +155,8 @@ async fn retry_logic_signs_around_an_offline_party() {
     plan.request_id = (100..)
         .find(|id| {
             let seed = SessionId::new(CONTRACT, "sign", *id, 0);
-            signer_set(&parties, 3, &seed, 0).contains(&offline)
-                && !signer_set(&parties, 3, &seed, 1).contains(&offline)
+            signer_set(&parties, 3, &seed, 0, &BTreeSet::new()).contains(&offline)
+                && !signer_set(&parties, 3, &seed, 1, &BTreeSet::new()).contains(&offline)
         })
         .unwrap();
     let hashes = hashes(&["retried"]);
@@ -208,6 +232,18 @@ async fn garbage_from_a_signer_fails_the_session_naming_it() {
     })
     .await;
     assert_blames_party_2(&results, "undecodable");
+    assert!(took < SIGN_TIMEOUT / 2, "failed fast, took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signing_message_over_its_size_bound_fails_the_session_naming_its_sender() {
+    let (results, took) = sign_against(|channel, _| async move {
+        // Under the transport's frame limit, far over any signing message.
+        channel.send(None, vec![b' '; 300 * 1024]).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    })
+    .await;
+    assert_blames_party_2(&results, "more than");
     assert!(took < SIGN_TIMEOUT / 2, "failed fast, took {took:?}");
 }
 

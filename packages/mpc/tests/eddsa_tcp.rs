@@ -1,19 +1,30 @@
 //! FROST Ed25519 between parties over the Noise TCP transport on loopback: key generation,
 //! signing (verified as the contracts verify), a party offline, and misbehaving parties.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use mpc_party::eddsa::TAG_SIGN_COMMITMENTS;
 use mpc_party::signing::{signer_set, SignPlan};
 use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
-use mpc_party::transport::{SessionId, Transport};
-use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store};
+use mpc_party::transport::{Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
+use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store, StoreSecret};
 
 const CONTRACT: &str = "wasm1keyringcontract";
 
 struct Node {
     party: Party,
+    transport: Arc<dyn Transport>,
+    store: Arc<Store>,
     _dir: tempfile::TempDir,
+}
+
+impl Node {
+    /// This node's party with another configuration (same transport and shares).
+    fn with_config(&self, config: PartyConfig) -> Party {
+        Party::new(self.transport.clone(), self.store.clone(), config)
+    }
 }
 
 fn quick_config() -> PartyConfig {
@@ -25,17 +36,29 @@ fn quick_config() -> PartyConfig {
     }
 }
 
-/// `n` parties over TCP; `skip` lists parties whose transport is not started (offline).
+/// `n` parties over TCP.
 async fn nodes(n: u16) -> (Vec<Node>, Vec<Arc<TcpTransport>>) {
+    nodes_with(n, |_, transport| transport).await
+}
+
+/// `n` parties over TCP; each party's transport passes through `wrap` (to play a cheater).
+async fn nodes_with(
+    n: u16,
+    wrap: impl Fn(u16, Arc<TcpTransport>) -> Arc<dyn Transport>,
+) -> (Vec<Node>, Vec<Arc<TcpTransport>>) {
     let mut nodes = Vec::new();
     let mut transports = Vec::new();
-    for (config, listener) in loopback_configs(n).await.unwrap() {
-        let transport = Arc::new(TcpTransport::start(config, listener).unwrap());
+    for (i, (config, listener)) in loopback_configs(n).await.unwrap().into_iter().enumerate() {
+        let tcp = Arc::new(TcpTransport::start(config, listener).unwrap());
+        transports.push(tcp.clone());
+        let transport = wrap(i as u16, tcp);
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), b"operator secret for the tests!!").unwrap();
-        transports.push(transport.clone());
+        let secret = StoreSecret::key_from_text(&"11".repeat(32)).unwrap();
+        let store = Arc::new(Store::open(dir.path(), &secret).unwrap());
         nodes.push(Node {
-            party: Party::new(transport, Arc::new(store), quick_config()),
+            party: Party::new(transport.clone(), store.clone(), quick_config()),
+            transport,
+            store,
             _dir: dir,
         });
     }
@@ -100,10 +123,19 @@ async fn two_of_three_keygen_and_sign_over_tcp() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_of_five_keygen_and_sign_over_tcp() {
-    let (nodes, _t) = nodes(5).await;
+    let (nodes, transports) = nodes(5).await;
     let public_key = keygen_all(&nodes, 3).await;
     let all: Vec<&Node> = nodes.iter().collect();
     sign_and_check(&all, &public_key, 20).await;
+    // FROST messages are tiny next to the frame limit (which is sized for cggmp21).
+    let largest = transports
+        .iter()
+        .flat_map(|t| t.stats().peers.into_values())
+        .map(|usage| usage.largest_payload)
+        .max()
+        .unwrap();
+    eprintln!("largest message, FROST 3-of-5 keygen and signing of 3 messages: {largest} bytes");
+    assert!(largest <= 64 * 1024, "{largest}");
 }
 
 /// The first request id whose attempt-0 signer set includes `party`, so the retry path runs.
@@ -111,7 +143,7 @@ fn request_where_first_set_includes(parties: &[u16], t: u16, party: u16) -> u64 
     (100..)
         .find(|id| {
             let seed = SessionId::new(CONTRACT, "sign", *id, 0);
-            signer_set(parties, t, &seed, 0).contains(&party)
+            signer_set(parties, t, &seed, 0, &BTreeSet::new()).contains(&party)
         })
         .unwrap()
 }
@@ -219,15 +251,19 @@ async fn a_garbage_signer_fails_signing_naming_it() {
         result_timeout: Duration::from_secs(4),
         max_attempts: 1,
     };
-    let signers = signer_set(&[0, 1, 2], 2, &plan.session(0), 0);
+    let signers = signer_set(&[0, 1, 2], 2, &plan.session(0), 0, &BTreeSet::new());
     let honest = signers.iter().copied().find(|p| *p != 2).unwrap();
     let bad = transports[2]
         .open_session(plan.session(0), signers.clone())
         .await
         .unwrap();
     bad.send(Some(honest), vec![0xAB; 80]).await.unwrap();
-    let err = nodes[honest as usize]
-        .party
+    let one_attempt = nodes[honest as usize].with_config(PartyConfig {
+        max_attempts: 1,
+        result_timeout: Duration::from_secs(1),
+        ..quick_config()
+    });
+    let err = one_attempt
         .sign(
             Scheme::EddsaEd25519,
             &public_key,
@@ -236,8 +272,139 @@ async fn a_garbage_signer_fails_signing_naming_it() {
         )
         .await
         .unwrap_err();
+    assert_eq!(err.blamed(), vec![2], "expected party 2 blamed, got {err}");
+}
+
+/// A party's transport when it equivocates: its signing commitments to `victim` are replaced by
+/// other valid commitments, while everything else (its echo included) is the honest protocol's.
+/// Records the sessions it opens.
+struct Equivocating {
+    inner: Arc<TcpTransport>,
+    victim: PartyIndex,
+    opened: Mutex<Vec<SessionId>>,
+}
+
+fn other_commitments(body: &[u8]) -> Vec<u8> {
+    use frost_ed25519 as frost;
+    let count = serde_json::from_slice::<Vec<frost::round1::SigningCommitments>>(body)
+        .expect("commitments decode")
+        .len();
+    let share = frost::keys::SigningShare::deserialize(&[1u8; 32]).expect("a scalar");
+    let fresh: Vec<_> = (0..count)
+        .map(|_| frost::round1::commit(&share, &mut rand::rngs::OsRng).1)
+        .collect();
+    serde_json::to_vec(&fresh).expect("commitments encode")
+}
+
+#[async_trait::async_trait]
+impl Transport for Equivocating {
+    fn me(&self) -> PartyIndex {
+        self.inner.me()
+    }
+
+    async fn open_session(
+        &self,
+        session: SessionId,
+        participants: Vec<PartyIndex>,
+    ) -> Result<SessionChannel, MpcError> {
+        self.opened.lock().unwrap().push(session);
+        let mut channel = self.inner.open_session(session, participants).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Outgoing>(64);
+        let real = std::mem::replace(&mut channel.outgoing, tx);
+        let victim = self.victim;
+        tokio::spawn(async move {
+            while let Some(mut out) = rx.recv().await {
+                // Payload: [session id: 32][tag: 1][body].
+                if out.to == Some(victim) && out.payload.get(32) == Some(&TAG_SIGN_COMMITMENTS) {
+                    let body = other_commitments(&out.payload[33..]);
+                    out.payload.truncate(33);
+                    out.payload.extend_from_slice(&body);
+                }
+                if real.send(out).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(channel)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_equivocating_signer_is_named_and_the_retry_without_it_signs() {
+    const CHEATER: PartyIndex = 2;
+    let parties = [0, 1, 2, 3];
+    // A request whose first 3-of-4 signer set holds the cheater and two honest signers.
+    let first_set = |id: u64| {
+        let seed = SessionId::new(CONTRACT, "sign", id, 0);
+        signer_set(&parties, 3, &seed, 0, &BTreeSet::new())
+    };
+    let requests: Vec<u64> = (100..)
+        .filter(|id| first_set(*id).contains(&CHEATER))
+        .take(2)
+        .collect();
+    let victim = first_set(requests[0])
+        .into_iter()
+        .find(|p| *p != CHEATER)
+        .unwrap();
+    let cheater = Mutex::new(None);
+    let (nodes, _t) = nodes_with(4, |i, tcp| {
+        if i != CHEATER {
+            return tcp;
+        }
+        let wrapped = Arc::new(Equivocating {
+            inner: tcp,
+            victim,
+            opened: Mutex::default(),
+        });
+        *cheater.lock().unwrap() = Some(wrapped.clone());
+        wrapped
+    })
+    .await;
+    let cheater = cheater.into_inner().unwrap().unwrap();
+    let public_key = keygen_all(&nodes, 3).await;
+    let messages = vec![b"pay 10 to bob".to_vec()];
+
+    // One attempt only: it fails on every honest party, naming the cheater and nobody else.
+    let one_attempt = PartyConfig {
+        max_attempts: 1,
+        ..quick_config()
+    };
+    let req = request(requests[0]);
+    let runs = nodes.iter().map(|node| {
+        let party = node.with_config(one_attempt.clone());
+        let (key, req, messages) = (public_key.clone(), req.clone(), messages.clone());
+        async move {
+            party
+                .sign(Scheme::EddsaEd25519, &key, &req, &messages)
+                .await
+        }
+    });
+    let results = futures::future::join_all(runs).await;
+    for (party, result) in results.iter().enumerate() {
+        if party as PartyIndex == CHEATER {
+            continue;
+        }
+        let err = result.as_ref().unwrap_err();
+        assert_eq!(err.blamed(), vec![CHEATER], "party {party}: {err}");
+    }
+
+    // With retries, the next attempt leaves the cheater out and every party gets the signature.
+    let req = request(requests[1]);
+    let runs = nodes.iter().map(|node| {
+        node.party
+            .sign(Scheme::EddsaEd25519, &public_key, &req, &messages)
+    });
+    let signatures: Vec<Vec<[u8; 64]>> = futures::future::try_join_all(runs).await.unwrap();
+    assert!(signatures.iter().all(|s| *s == signatures[0]));
+    assert_verifies(&public_key, &messages[0], &signatures[0][0]);
+    let plan_session = |attempt| SessionId::new(CONTRACT, "sign", requests[1], attempt);
+    let opened = cheater.opened.lock().unwrap().clone();
     assert!(
-        matches!(err, MpcError::Malformed { party: 2, .. }),
-        "expected party 2 blamed, got {err}"
+        opened.contains(&plan_session(0)),
+        "the cheater signed in attempt 0"
+    );
+    assert!(
+        !opened.contains(&plan_session(1)),
+        "the cheater was left out of attempt 1"
     );
 }

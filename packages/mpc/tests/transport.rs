@@ -1,12 +1,15 @@
 //! Transport behaviour: authenticated senders, routing by session, buffering, large frames,
 //! refusal of unknown peers, reconnection after a restart.
 
+mod net_support;
+
 use std::time::Duration;
 
 use mpc_party::transport::memory::MemoryNetwork;
 use mpc_party::transport::tcp::{loopback_configs, TcpConfig, TcpTransport};
 use mpc_party::transport::{RouterLimits, SessionChannel, SessionId, Transport};
 use mpc_party::MpcError;
+use net_support::eventually;
 use tokio::io::AsyncWriteExt;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -106,7 +109,7 @@ async fn a_peer_with_an_unknown_key_is_refused() {
     // An impostor claims to be party 0 but holds another static key: party 1 pins 0's key.
     let (impostor_key, _) = mpc_party::transport::tcp::generate_static_keypair();
     let mut impostor = configs[0].clone();
-    impostor.static_private_key = impostor_key;
+    impostor.static_private_key = impostor_key.into();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let impostor = TcpTransport::start(impostor, listener).unwrap();
     let chan = impostor.open_session(session(4), vec![0, 1]).await.unwrap();
@@ -177,30 +180,28 @@ async fn sessions_need_configured_participants_including_me() {
 }
 
 #[tokio::test]
-async fn buffers_for_unopened_sessions_are_bounded() {
+async fn buffers_for_unopened_sessions_are_bounded_per_peer() {
     let net = MemoryNetwork::with_limits(
-        2,
+        3,
         RouterLimits {
-            max_pending_sessions: 2,
+            max_pending_sessions_per_peer: 2,
             max_pending_per_session: 3,
             ..RouterLimits::default()
         },
     );
-    let (p0, p1) = (net.party(0), net.party(1));
+    let (p0, p1, p2) = (net.party(0), net.party(1), net.party(2));
     for s in 1..=3 {
         let c = p0.open_session(session(s), vec![0, 1]).await.unwrap();
         for i in 0..5u8 {
             c.send(Some(1), vec![i]).await.unwrap();
         }
     }
+    // Another peer's messages are not pushed out by party 0's.
+    let c = p2.open_session(session(9), vec![1, 2]).await.unwrap();
+    c.send(Some(1), b"honest".to_vec()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    // Session 1 was evicted (oldest of three); the others kept their first 3 messages.
-    let mut c1 = p1.open_session(session(1), vec![0, 1]).await.unwrap();
-    assert!(c1
-        .recv_timeout("evicted", Duration::from_millis(100), &[0])
-        .await
-        .is_err());
-    for s in 2..=3 {
+    // Sessions 1 and 2 kept their first 3 messages; session 3 was over party 0's limit.
+    for s in 1..=2 {
         let mut c = p1.open_session(session(s), vec![0, 1]).await.unwrap();
         for i in 0..3u8 {
             assert_eq!(recv(&mut c).await.payload, vec![i]);
@@ -210,6 +211,13 @@ async fn buffers_for_unopened_sessions_are_bounded() {
             .await
             .is_err());
     }
+    let mut c3 = p1.open_session(session(3), vec![0, 1]).await.unwrap();
+    assert!(c3
+        .recv_timeout("refused", Duration::from_millis(100), &[0])
+        .await
+        .is_err());
+    let mut c9 = p1.open_session(session(9), vec![1, 2]).await.unwrap();
+    assert_eq!(recv(&mut c9).await.payload, b"honest");
 }
 
 #[tokio::test]
@@ -238,4 +246,39 @@ async fn messages_from_non_participants_are_dropped() {
         .recv_timeout("nothing more", Duration::from_millis(100), &[])
         .await
         .is_err());
+}
+
+#[tokio::test]
+async fn a_duplicate_connection_replaces_the_old_one_without_breaking_the_session() {
+    let (net, configs) = tcp_cluster(2).await;
+    let mut c1 = net[1].open_session(session(10), vec![0, 1]).await.unwrap();
+    let c0 = net[0].open_session(session(10), vec![0, 1]).await.unwrap();
+    c0.send(Some(1), b"before".to_vec()).await.unwrap();
+    assert_eq!(recv(&mut c1).await.payload, b"before");
+
+    // A second instance with party 0's key (a restarted process, say) connects to party 1.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let duplicate = TcpTransport::start(configs[0].clone(), listener).unwrap();
+    let d0 = duplicate
+        .open_session(session(10), vec![0, 1])
+        .await
+        .unwrap();
+    d0.send(Some(1), b"from the duplicate".to_vec())
+        .await
+        .unwrap();
+    let m = recv(&mut c1).await;
+    assert_eq!((m.from, m.payload), (0, b"from the duplicate".to_vec()));
+    let listener_stats = || net[1].stats().listener;
+    assert_eq!(listener_stats().replaced, 1);
+    eventually("the old connection closing", || {
+        listener_stats().authenticated.get(&0) == Some(&1)
+    })
+    .await;
+
+    // The original party 0 goes on in the same session: its next frame arrives (over a new
+    // connection, which in turn replaces the duplicate's).
+    c0.send(Some(1), b"after".to_vec()).await.unwrap();
+    let m = recv(&mut c1).await;
+    assert_eq!((m.from, m.payload), (0, b"after".to_vec()));
+    assert_eq!(listener_stats().replaced, 2);
 }

@@ -23,11 +23,47 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::error::MpcError;
-use crate::transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId};
+use crate::transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, SessionReceiver};
 
 /// Most protocol instances of one session computing at once. Lanes start in lane order on every
 /// party, so the lowest unfinished lane is always running everywhere and a cap cannot deadlock.
 pub(crate) const MAX_CONCURRENT_LANES: usize = 4;
+
+/// Most messages one protocol instance may have queued from each other participant before it
+/// takes them: more than the rounds of any cggmp21 protocol used here (at most 5, one message of
+/// each kind per round), so only a flooding peer reaches it. Keeps lanes that have not started
+/// yet (a batch waits for [`MAX_CONCURRENT_LANES`]) from buffering without bound.
+const LANE_QUEUE_PER_PEER: usize = 16;
+
+/// The cggmp21 protocols run here. Their messages differ in size by an order of magnitude, so each
+/// has its own bound on one message (below the transport's frame limit, which must fit the
+/// largest): a bigger one fails the run naming its sender.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Protocol {
+    AuxInfo,
+    Keygen,
+    Signing,
+}
+
+impl Protocol {
+    fn name(self) -> &'static str {
+        match self {
+            Protocol::AuxInfo => "ecdsa aux info",
+            Protocol::Keygen => "ecdsa keygen",
+            Protocol::Signing => "ecdsa signing",
+        }
+    }
+
+    /// Measured largest messages (BENCHMARKS.md, independent of the number of parties up to the
+    /// threshold's commitments): aux info about 213 KiB (Paillier-Blum and ring-Pedersen
+    /// proofs), keygen and signing at most 32 KiB. About five to eight times that.
+    fn max_message(self) -> usize {
+        match self {
+            Protocol::AuxInfo => 1024 * 1024,
+            Protocol::Keygen | Protocol::Signing => 256 * 1024,
+        }
+    }
+}
 
 /// What travels in a [`Message`] payload.
 #[derive(Serialize, Deserialize)]
@@ -57,6 +93,7 @@ pub(crate) type LaneParty<M> = MpcParty<M, (LaneStream<M>, LaneSink<M>)>;
 /// What all lanes of one session share.
 pub(crate) struct SessionContext {
     me: PartyIndex,
+    protocol: Protocol,
     session: SessionId,
     /// Sorted keyring indices; the protocol index of a party is its position here.
     participants: Vec<PartyIndex>,
@@ -67,7 +104,7 @@ pub(crate) struct SessionContext {
 }
 
 impl SessionContext {
-    fn new(channel: &SessionChannel) -> Result<Self, MpcError> {
+    fn new(channel: &SessionChannel, protocol: Protocol) -> Result<Self, MpcError> {
         let mut participants = channel.participants.clone();
         participants.sort_unstable();
         participants.dedup();
@@ -85,6 +122,7 @@ impl SessionContext {
         }
         Ok(Self {
             me: channel.me,
+            protocol,
             session: channel.session,
             received: Mutex::new(vec![0; participants.len()]),
             participants,
@@ -158,6 +196,14 @@ impl SessionContext {
             Some(i) if msg.from != self.me => i,
             _ => return Err(malformed("sender is not another participant".into())),
         };
+        if msg.payload.len() > self.protocol.max_message() {
+            return Err(malformed(format!(
+                "a {} message of {} bytes, more than its {} allowed",
+                self.protocol.name(),
+                msg.payload.len(),
+                self.protocol.max_message()
+            )));
+        }
         let envelope: Envelope<M> = serde_json::from_slice(&msg.payload)
             .map_err(|e| malformed(format!("undecodable protocol message: {e}")))?;
         if envelope.session != self.session.0 {
@@ -222,9 +268,9 @@ impl SessionContext {
 
 /// Reads the channel and hands each message to its lane; stops every lane at the first bad one.
 async fn route<M: DeserializeOwned>(
-    mut incoming: mpsc::Receiver<Message>,
+    mut incoming: SessionReceiver,
     ctx: Arc<SessionContext>,
-    lanes: Arc<Vec<mpsc::UnboundedSender<LaneItem<M>>>>,
+    lanes: Arc<Vec<mpsc::Sender<LaneItem<M>>>>,
 ) {
     let mut next_id = 0u64;
     while let Some(msg) = incoming.recv().await {
@@ -234,8 +280,21 @@ async fn route<M: DeserializeOwned>(
         match ctx.decode::<M>(&msg, lanes.len(), next_id) {
             Ok((lane, item)) => {
                 next_id += 1;
+                let lane = &lanes[lane];
+                // One slot stays free for the abort signal (see abort_lanes).
+                if lane.capacity() <= 1 && !lane.is_closed() {
+                    let err = MpcError::Malformed {
+                        party: msg.from,
+                        reason: "more messages for one protocol instance than its rounds allow"
+                            .into(),
+                    };
+                    tracing::warn!(session = %ctx.session, %err, "refusing session message");
+                    ctx.record_fault(err);
+                    abort_lanes(&lanes);
+                    return;
+                }
                 // A lane that already finished has dropped its receiver: nothing to do.
-                let _ = lanes[lane].send(Ok(item));
+                let _ = lane.try_send(Ok(item));
             }
             Err(err) => {
                 tracing::warn!(session = %ctx.session, %err, "refusing session message");
@@ -254,16 +313,18 @@ async fn route<M: DeserializeOwned>(
     }
 }
 
-fn abort_lanes<M>(lanes: &[mpsc::UnboundedSender<LaneItem<M>>]) {
+/// Tells every lane to stop. `route` leaves one slot free in each lane's queue for this; a
+/// second abort finding it taken is harmless (the first one is queued).
+fn abort_lanes<M>(lanes: &[mpsc::Sender<LaneItem<M>>]) {
     for lane in lanes {
-        let _ = lane.send(Err(LaneError::Aborted));
+        let _ = lane.try_send(Err(LaneError::Aborted));
     }
 }
 
 fn lane_party<M>(
     ctx: Arc<SessionContext>,
     lane: u32,
-    mut receiver: mpsc::UnboundedReceiver<LaneItem<M>>,
+    mut receiver: mpsc::Receiver<LaneItem<M>>,
     outgoing: mpsc::Sender<Outgoing>,
 ) -> LaneParty<M>
 where
@@ -293,15 +354,15 @@ where
 
 /// Runs `lanes` instances of a protocol over `channel`, all bounded by one `timeout`.
 ///
-/// `protocol(lane, my_index, party)` builds the future of one instance. Each instance runs on a
+/// `instance(lane, my_index, party)` builds the future of one instance of `protocol`. Each instance runs on a
 /// blocking thread (the cryptography is seconds of CPU between awaits, which would stall the async
 /// workers), driving its I/O through the current runtime.
 pub(crate) async fn run_protocol<M, T, E, F, Fut>(
     channel: SessionChannel,
-    step: &'static str,
+    protocol: Protocol,
     lanes: usize,
     timeout: Duration,
-    protocol: F,
+    instance: F,
 ) -> Result<Vec<T>, MpcError>
 where
     M: Serialize + DeserializeOwned + Send + 'static,
@@ -310,13 +371,15 @@ where
     F: Fn(usize, u16, LaneParty<M>) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<T, E>>,
 {
-    let ctx = Arc::new(SessionContext::new(&channel)?);
+    let step = protocol.name();
+    let ctx = Arc::new(SessionContext::new(&channel, protocol)?);
     let SessionChannel {
         incoming, outgoing, ..
     } = channel;
     let deadline = tokio::time::Instant::now() + timeout;
+    let lane_queue = LANE_QUEUE_PER_PEER * (ctx.participants.len() - 1) + 1;
     let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..lanes).map(|_| mpsc::unbounded_channel()).unzip();
+        (0..lanes).map(|_| mpsc::channel(lane_queue)).unzip();
     let senders = Arc::new(senders);
     let router = tokio::spawn(route::<M>(incoming, ctx.clone(), senders.clone()));
     let handle = tokio::runtime::Handle::current();
@@ -324,7 +387,7 @@ where
 
     let runs = receivers.into_iter().enumerate().map(|(lane, receiver)| {
         let party = lane_party(ctx.clone(), lane as u32, receiver, outgoing.clone());
-        let protocol = protocol.clone();
+        let instance = instance.clone();
         let handle = handle.clone();
         let senders = senders.clone();
         let fail_ctx = ctx.clone();
@@ -333,16 +396,22 @@ where
             let outcome = tokio::task::spawn_blocking(move || {
                 let outcome = handle.block_on(tokio::time::timeout_at(
                     deadline,
-                    protocol(lane, my_index, party),
+                    instance(lane, my_index, party),
                 ));
                 match outcome {
                     Ok(Ok(out)) => Ok(out),
                     Ok(Err(err)) => {
                         // One failed instance fails the session: keep the first cause, stop the
                         // other instances now.
-                        fail_ctx.record_fault(MpcError::Protocol {
-                            party: None,
-                            reason: format!("{step}: {}", error_chain(&err)),
+                        let reason = format!("{step}: {}", error_chain(&err));
+                        let parties = blamed_parties(&format!("{err:?}"), &fail_ctx.participants);
+                        fail_ctx.record_fault(if parties.is_empty() {
+                            MpcError::Protocol {
+                                party: None,
+                                reason,
+                            }
+                        } else {
+                            MpcError::Misbehaved { parties, reason }
                         });
                         abort_lanes(&senders);
                         Err(())
@@ -386,6 +455,52 @@ where
     Ok(outputs)
 }
 
+/// Where cggmp21 0.6 names culprits in its errors. Its abort reasons are private types, so the
+/// only place the blame shows is their `Debug` form: `AbortBlame { faulty_party: i, .. }` (aux
+/// info, key refresh, keygen), `parties: [i, ..]` (keygen), and lists of tuples whose first
+/// element is the culprit (signing: invalid proofs). The library version is pinned in Cargo.lock;
+/// an unknown form names nobody rather than somebody wrong.
+const BLAME_SINGLE: &str = "faulty_party: ";
+const BLAME_LIST: &str = "parties: [";
+const BLAME_TUPLES: &[&str] = &["EncProofOfK([", "InvalidPsi([", "InvalidPsiPrimePrime(["];
+
+/// The keyring indices of the parties a cggmp21 error (its `Debug` text) blames; protocol index
+/// `i` is `participants[i]`.
+fn blamed_parties(debug: &str, participants: &[PartyIndex]) -> Vec<PartyIndex> {
+    let mut indices = Vec::new();
+    for (at, _) in debug.match_indices(BLAME_SINGLE) {
+        indices.extend(leading_number(&debug[at + BLAME_SINGLE.len()..]));
+    }
+    for (at, _) in debug.match_indices(BLAME_LIST) {
+        let list = &debug[at + BLAME_LIST.len()..];
+        let list = &list[..list.find(']').unwrap_or(0)];
+        indices.extend(list.split(',').filter_map(|n| n.trim().parse::<u16>().ok()));
+    }
+    for marker in BLAME_TUPLES {
+        for (at, _) in debug.match_indices(marker) {
+            let mut rest = &debug[at + marker.len()..];
+            // Each tuple starts with "(culprit,"; the list ends at the first "])".
+            let end = rest.find("])").unwrap_or(0);
+            rest = &rest[..end];
+            for tuple in rest.split('(').skip(1) {
+                indices.extend(leading_number(tuple));
+            }
+        }
+    }
+    let mut parties: Vec<PartyIndex> = indices
+        .into_iter()
+        .filter_map(|i| participants.get(usize::from(i)).copied())
+        .collect();
+    parties.sort_unstable();
+    parties.dedup();
+    parties
+}
+
+fn leading_number(text: &str) -> Option<u16> {
+    let digits = text.len() - text.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    text[..digits].parse().ok()
+}
+
 /// An error and its sources on one line: cggmp21's top-level errors say little by themselves.
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
@@ -396,4 +511,25 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blamed_parties;
+
+    #[test]
+    fn culprits_are_read_from_cggmp21_errors_and_mapped_to_keyring_indices() {
+        // Protocol indices 0, 1, 2 are keyring parties 3, 5, 9.
+        let participants = [3, 5, 9];
+        let aux = "KeyRefreshError(Aborted(ProtocolAborted { reason: InvalidModProof, parties: \
+                   [AbortBlame { faulty_party: 2, data_message: 4, proof_message: 4 }] }))";
+        assert_eq!(blamed_parties(aux, &participants), vec![9]);
+        let keygen = "KeygenError(Aborted(FeldmanVerificationFailed { parties: [1, 0] }))";
+        assert_eq!(blamed_parties(keygen, &participants), vec![3, 5]);
+        let signing = "SigningError(Aborted(EncProofOfK([(1, 3, 3), (2, 4, 4)])))";
+        assert_eq!(blamed_parties(signing, &participants), vec![5, 9]);
+        // Nothing recognisable, or an index outside the session: nobody.
+        assert!(blamed_parties("SigningError(IoError(..))", &participants).is_empty());
+        assert!(blamed_parties("faulty_party: 7", &participants).is_empty());
+    }
 }

@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use crate::error::MpcError;
 use crate::signing::{Signature, SignerProtocol, SIGNATURE_LEN};
 use crate::transport::{PartyIndex, SessionChannel, SessionId};
-use delivery::{run_protocol, MAX_CONCURRENT_LANES};
+use delivery::{run_protocol, Protocol, MAX_CONCURRENT_LANES};
 
 /// Length of a compressed SEC1 public key.
 pub const PUBLIC_KEY_LEN: usize = 33;
@@ -130,7 +130,7 @@ pub async fn aux_info(
     let eid = execution_id(&channel.session, "aux-info");
     let aux = run_protocol::<AuxMsg, _, _, _, _>(
         channel,
-        "ecdsa aux info",
+        Protocol::AuxInfo,
         1,
         timeout,
         move |_, i, party| {
@@ -176,7 +176,7 @@ pub async fn keygen(
     let eid = execution_id(&channel.session, "keygen");
     let incomplete = run_protocol::<KeygenMsg, _, _, _, _>(
         channel,
-        "ecdsa keygen",
+        Protocol::Keygen,
         1,
         timeout,
         move |_, i, party| async move {
@@ -296,7 +296,7 @@ pub async fn sign(
     let hashes: Arc<Vec<[u8; 32]>> = Arc::new(hashes.to_vec());
     let signatures = run_protocol::<SigningMsg, _, _, _, _>(
         channel,
-        "ecdsa signing",
+        Protocol::Signing,
         hashes.len(),
         timeout,
         move |lane, i, party| {

@@ -6,9 +6,14 @@
 //! checks that all hashes agree, so a party cannot show different commitments to different
 //! parties. Round-2 packages are secret and go point to point (the transport encrypts them).
 //!
-//! Signing has no coordinator: each signer sends its commitments to the other signers, builds the
-//! same signing package, sends its signature share, and aggregates (which checks every share and
-//! names a cheater). Nonces are created per run and consumed by `round2::sign`, never stored.
+//! Signing has no coordinator: each signer sends its commitments to the other signers, then every
+//! signer sends everyone the hash of each signer's commitments as it received them (an echo, the
+//! standard reliable-broadcast check), so all signers build the same signing package or stop
+//! before any signature share exists. A mismatch names the party that sent different commitments
+//! to different signers (see [`check_commitment_echoes`]); without the echo, an honest signer's
+//! share would fail to verify at the others and the honest signer would be blamed. Then each
+//! signer sends its signature share and aggregates (which checks every share and names a
+//! cheater). Nonces are created per run and consumed by `round2::sign`, never stored.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -31,8 +36,13 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 const TAG_DKG_ROUND1: u8 = 1;
 const TAG_DKG_ECHO: u8 = 2;
 const TAG_DKG_ROUND2: u8 = 3;
-const TAG_SIGN_COMMITMENTS: u8 = 11;
+/// Wire tags (the byte after the session id in every payload, see `wire`). Public so that tests
+/// can play a misbehaving party.
+pub const TAG_SIGN_COMMITMENTS: u8 = 11;
 const TAG_SIGN_SHARES: u8 = 12;
+const TAG_SIGN_ECHO: u8 = 13;
+const KEYGEN_TAGS: &[u8] = &[TAG_DKG_ROUND1, TAG_DKG_ECHO, TAG_DKG_ROUND2];
+const SIGN_TAGS: &[u8] = &[TAG_SIGN_COMMITMENTS, TAG_SIGN_ECHO, TAG_SIGN_SHARES];
 
 /// One party's share of a threshold Ed25519 key; secret, serializable for the store.
 #[derive(Clone, Serialize, Deserialize)]
@@ -139,7 +149,7 @@ pub async fn keygen(
             "threshold {threshold} of {n} parties (FROST needs 2 ≤ t ≤ n)"
         )));
     }
-    let mut inbox = Inbox::new(channel);
+    let mut inbox = Inbox::new(channel, KEYGEN_TAGS);
 
     // Round 1: commitments and proof of knowledge, broadcast.
     let (secret1, package1) = dkg::part1(identifier(me)?, n, threshold, OsRng)
@@ -215,6 +225,60 @@ fn round1_digest(packages: &BTreeMap<PartyIndex, Vec<u8>>) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The hash of each signer's commitments message, in signer order.
+fn commitment_hashes(received: &BTreeMap<PartyIndex, Vec<u8>>) -> Vec<[u8; 32]> {
+    received
+        .values()
+        .map(|bytes| {
+            Sha256::new()
+                .chain_update(b"mpc-party/frost-sign-echo/v1")
+                .chain_update(bytes)
+                .finalize()
+                .into()
+        })
+        .collect()
+}
+
+/// Compares what each other signer saw (`echoes`: per signer, the hashes of every signer's
+/// commitments in signer order) with what I saw (`seen`), and names who sent different
+/// commitments to different signers:
+/// - j's echo disagrees about j's own commitments, or about mine: j equivocated or lies, for sure;
+/// - j's echo disagrees about a third signer s: s sent j and me different commitments (the case of
+///   an equivocating s), so s is named. A j lying about s would look the same from here: with
+///   authenticated but not signed messages, no party can tell these apart alone, so a lying j
+///   can get s excluded from one request's next attempts (liveness, never a wrong signature).
+fn check_commitment_echoes(
+    me: PartyIndex,
+    seen: &[[u8; 32]],
+    echoes: &BTreeMap<PartyIndex, Vec<u8>>,
+) -> Result<(), MpcError> {
+    let mut signers: Vec<PartyIndex> = echoes.keys().copied().collect();
+    signers.push(me);
+    signers.sort_unstable();
+    let mut blamed = std::collections::BTreeSet::new();
+    for (from, echo) in echoes {
+        if echo.len() != seen.len() * 32 {
+            return Err(malformed(*from, "signing echo", "wrong length"));
+        }
+        for ((subject, theirs), mine) in signers.iter().zip(echo.chunks_exact(32)).zip(seen) {
+            if theirs != mine {
+                blamed.insert(if subject == from || *subject == me {
+                    *from
+                } else {
+                    *subject
+                });
+            }
+        }
+    }
+    if blamed.is_empty() {
+        return Ok(());
+    }
+    Err(MpcError::Misbehaved {
+        parties: blamed.into_iter().collect(),
+        reason: "signers received different signing commitments (equivocation)".into(),
+    })
+}
+
 /// FROST signing of some messages with one key share, for [`crate::signing::sign_with_retry`].
 pub struct FrostSigner<'a> {
     pub share: &'a KeyShare,
@@ -273,7 +337,7 @@ pub async fn sign(
     }
     let others: Vec<PartyIndex> = signers.iter().copied().filter(|p| *p != me).collect();
     let parties = &share.parties;
-    let mut inbox = Inbox::new(&mut channel);
+    let mut inbox = Inbox::new(&mut channel, SIGN_TAGS);
 
     // Round 1: fresh nonces per message; commitments to the other signers.
     let (nonces, commitments): (Vec<_>, Vec<_>) = messages
@@ -285,7 +349,7 @@ pub async fn sign(
     for party in &others {
         inbox.send(Some(*party), TAG_SIGN_COMMITMENTS, &own).await?;
     }
-    let received = inbox
+    let mut received = inbox
         .collect(
             "sign commitments",
             TAG_SIGN_COMMITMENTS,
@@ -294,6 +358,16 @@ pub async fn sign(
             step_timeout,
         )
         .await?;
+
+    // Echo: every signer must hold the same commitments before any share is computed.
+    received.insert(me, own);
+    let seen = commitment_hashes(&received);
+    inbox.send(None, TAG_SIGN_ECHO, &seen.concat()).await?;
+    let echoes = inbox
+        .collect("sign echo", TAG_SIGN_ECHO, true, &others, step_timeout)
+        .await?;
+    check_commitment_echoes(me, &seen, &echoes)?;
+    received.remove(&me);
     let mut per_message: Vec<BTreeMap<Identifier, frost::round1::SigningCommitments>> = commitments
         .into_iter()
         .map(|c| BTreeMap::from([(identifier(me).expect("checked"), c)]))

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::MpcError;
 
-pub use router::RouterLimits;
+pub use router::{PeerUsage, RouterLimits, SessionReceiver, MESSAGE_OVERHEAD};
 
 /// Index of a party in the keyring's party list, 0-based.
 pub type PartyIndex = u16;
@@ -86,7 +86,7 @@ pub struct SessionChannel {
     pub session: SessionId,
     /// Sorted, includes `me`.
     pub participants: Vec<PartyIndex>,
-    pub incoming: tokio::sync::mpsc::Receiver<Message>,
+    pub incoming: SessionReceiver,
     pub outgoing: tokio::sync::mpsc::Sender<Outgoing>,
 }
 

@@ -1,8 +1,14 @@
 //! Inbound routing shared by every transport: delivers authenticated frames to the open session
 //! they name, buffers (bounded) frames for sessions not opened yet, and pumps a session's
 //! outgoing messages to a [`FrameSink`].
+//!
+//! Memory is bounded per sending peer, in bytes: every message buffered for a session (opened or
+//! not) is charged to its sender until the session's owner takes it ([`SessionReceiver::recv`]) or
+//! it is dropped. A peer over its budget, or over its number of unopened sessions, has its further
+//! messages refused and counted against it; nothing of another peer is evicted to make room, so a
+//! flooding peer cannot push out honest messages and get an honest party blamed for a timeout.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,15 +17,23 @@ use tokio::sync::mpsc;
 use super::{normalise_participants, Message, Outgoing, PartyIndex, SessionChannel, SessionId};
 use crate::error::MpcError;
 
+/// Bytes charged per message on top of its payload (the bookkeeping around it), so that a flood
+/// of empty messages is bounded too.
+pub const MESSAGE_OVERHEAD: usize = 128;
+
 /// Bounds on the buffers a transport keeps per party.
 #[derive(Clone, Debug)]
 pub struct RouterLimits {
-    /// Capacity of one session's incoming and outgoing queues.
+    /// Capacity (messages) of one session's incoming and outgoing queues.
     pub session_queue: usize,
-    /// Most sessions with buffered messages before they are opened; the oldest is evicted.
-    pub max_pending_sessions: usize,
-    /// Most buffered messages for one session not opened yet; later ones are dropped.
+    /// Most sessions not opened yet in which one peer has buffered messages; its messages for
+    /// further unopened sessions are refused.
+    pub max_pending_sessions_per_peer: usize,
+    /// Most buffered messages for one session not opened yet; later ones are refused.
     pub max_pending_per_session: usize,
+    /// Bytes (payloads plus [`MESSAGE_OVERHEAD`] each) one peer may have buffered across every
+    /// session, opened or not, before its messages are refused.
+    pub peer_byte_budget: usize,
     /// Buffered messages (and closed sessions' tombstones) older than this are discarded.
     pub pending_ttl: Duration,
 }
@@ -28,11 +42,29 @@ impl Default for RouterLimits {
     fn default() -> Self {
         Self {
             session_queue: 1024,
-            max_pending_sessions: 256,
+            max_pending_sessions_per_peer: 64,
             max_pending_per_session: 256,
+            // Several times the largest legitimate burst (a cggmp21 aux-info round, see
+            // tcp::MAX_FRAME_LEN) for a few concurrent sessions.
+            peer_byte_budget: 16 * 1024 * 1024,
             pending_ttl: Duration::from_secs(120),
         }
     }
+}
+
+/// What one peer has buffered at this party, and what was refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeerUsage {
+    /// Bytes charged now.
+    pub bytes: usize,
+    /// Most bytes ever charged at once.
+    pub peak_bytes: usize,
+    /// Largest payload accepted from this peer (to check the frame limits against real traffic).
+    pub largest_payload: usize,
+    /// Unopened sessions holding messages of this peer now.
+    pub pending_sessions: usize,
+    /// Messages refused: over the byte budget, over the unopened-session limit, or a full queue.
+    pub refused: u64,
 }
 
 /// What travels between parties: one message of one session. The sender is not in the frame: the
@@ -49,9 +81,97 @@ pub(crate) trait FrameSink: Send + Sync + 'static {
     fn send_frame(&self, to: PartyIndex, frame: Frame);
 }
 
+/// Per-peer byte accounting, shared by the router and every session's receiver.
+#[derive(Default)]
+struct Budget {
+    limit: usize,
+    usage: Mutex<HashMap<PartyIndex, PeerUsage>>,
+}
+
+impl Budget {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PartyIndex, PeerUsage>> {
+        // Plain counters: a panic elsewhere cannot leave them inconsistent.
+        self.usage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Charges `bytes` to `peer`, or refuses (and counts the refusal) over the budget.
+    fn charge(self: &Arc<Self>, peer: PartyIndex, bytes: usize) -> Option<Charge> {
+        let mut usage = self.lock();
+        let entry = usage.entry(peer).or_default();
+        if entry.bytes + bytes > self.limit {
+            entry.refused += 1;
+            return None;
+        }
+        entry.bytes += bytes;
+        entry.peak_bytes = entry.peak_bytes.max(entry.bytes);
+        entry.largest_payload = entry.largest_payload.max(bytes - MESSAGE_OVERHEAD);
+        Some(Charge {
+            budget: self.clone(),
+            peer,
+            bytes,
+        })
+    }
+
+    fn count_refused(&self, peer: PartyIndex) {
+        self.lock().entry(peer).or_default().refused += 1;
+    }
+
+    fn add_pending_session(&self, peer: PartyIndex, delta: isize) {
+        let mut usage = self.lock();
+        let entry = usage.entry(peer).or_default();
+        entry.pending_sessions = entry.pending_sessions.saturating_add_signed(delta);
+    }
+
+    fn pending_sessions(&self, peer: PartyIndex) -> usize {
+        self.lock().get(&peer).map_or(0, |u| u.pending_sessions)
+    }
+}
+
+/// Bytes charged to a peer for one buffered message; released when dropped.
+struct Charge {
+    budget: Arc<Budget>,
+    peer: PartyIndex,
+    bytes: usize,
+}
+
+impl Drop for Charge {
+    fn drop(&mut self) {
+        if let Some(usage) = self.budget.lock().get_mut(&self.peer) {
+            usage.bytes -= self.bytes;
+        }
+    }
+}
+
+/// A message waiting in a queue, with the bytes it holds against its sender.
+struct Charged {
+    msg: Message,
+    _charge: Charge,
+}
+
+/// The receiving end of a session: releases each message's bytes from its sender's budget as the
+/// session takes it.
+pub struct SessionReceiver {
+    rx: mpsc::Receiver<Charged>,
+}
+
+impl std::fmt::Debug for SessionReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionReceiver")
+            .field("queued", &self.rx.len())
+            .finish()
+    }
+}
+
+impl SessionReceiver {
+    /// The next message; `None` once the transport dropped the session.
+    pub async fn recv(&mut self) -> Option<Message> {
+        self.rx.recv().await.map(|charged| charged.msg)
+    }
+}
+
 struct OpenSession {
     participants: Vec<PartyIndex>,
-    tx: mpsc::Sender<Message>,
+    tx: mpsc::Sender<Charged>,
     /// When the session was seen closed (its channel dropped); kept a while so late frames are
     /// dropped instead of being buffered as if for a future session.
     closed_at: Option<Instant>,
@@ -59,7 +179,9 @@ struct OpenSession {
 
 struct Pending {
     since: Instant,
-    messages: VecDeque<Message>,
+    messages: VecDeque<Charged>,
+    /// Peers with messages here: each is charged one of its unopened sessions.
+    senders: HashSet<PartyIndex>,
 }
 
 #[derive(Default)]
@@ -73,6 +195,7 @@ struct Inner {
 pub(crate) struct Router {
     me: PartyIndex,
     limits: RouterLimits,
+    budget: Arc<Budget>,
     inner: Mutex<Inner>,
 }
 
@@ -80,9 +203,28 @@ impl Router {
     pub fn new(me: PartyIndex, limits: RouterLimits) -> Self {
         Self {
             me,
+            budget: Arc::new(Budget {
+                limit: limits.peer_byte_budget,
+                usage: Mutex::default(),
+            }),
             limits,
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// Each peer's buffered bytes and refusals.
+    pub fn usage(&self) -> BTreeMap<PartyIndex, PeerUsage> {
+        self.budget
+            .lock()
+            .iter()
+            .map(|(p, u)| (*p, u.clone()))
+            .collect()
+    }
+
+    /// Counts a message of `peer` refused before it reached the router (e.g. a frame that does
+    /// not parse), so every refusal shows in [`Router::usage`].
+    pub fn count_refused(&self, peer: PartyIndex) {
+        self.budget.count_refused(peer);
     }
 
     /// Opens `session`, hands it the messages buffered for it and starts pumping its outgoing
@@ -94,7 +236,11 @@ impl Router {
         sink: Arc<dyn FrameSink>,
     ) -> Result<SessionChannel, MpcError> {
         let participants = normalise_participants(self.me, participants)?;
-        let (in_tx, in_rx) = mpsc::channel(self.limits.session_queue);
+        let queue = self
+            .limits
+            .session_queue
+            .max(self.limits.max_pending_per_session);
+        let (in_tx, in_rx) = mpsc::channel(queue);
         {
             let mut inner = self.lock();
             self.sweep(&mut inner);
@@ -105,13 +251,13 @@ impl Router {
                     )));
                 }
             }
-            if let Some(pending) = inner.pending.remove(&session) {
-                for msg in pending.messages {
-                    if participants.contains(&msg.from) {
+            if let Some(pending) = self.take_pending(&mut inner, &session) {
+                for charged in pending.messages {
+                    if participants.contains(&charged.msg.from) {
                         // Capacity ≥ buffered messages, so this cannot fail for lack of room.
-                        let _ = in_tx.try_send(msg);
+                        let _ = in_tx.try_send(charged);
                     } else {
-                        tracing::warn!(%session, from = msg.from, "dropping buffered message from a non-participant");
+                        tracing::warn!(%session, from = charged.msg.from, "dropping buffered message from a non-participant");
                     }
                 }
             }
@@ -136,7 +282,7 @@ impl Router {
             me: self.me,
             session,
             participants,
-            incoming: in_rx,
+            incoming: SessionReceiver { rx: in_rx },
             outgoing: out_tx,
         })
     }
@@ -144,6 +290,7 @@ impl Router {
     /// Delivers a frame whose sender `from` the transport has authenticated.
     pub fn deliver(&self, from: PartyIndex, frame: Frame) {
         let session = frame.session;
+        let cost = frame.payload.len() + MESSAGE_OVERHEAD;
         let msg = Message {
             from,
             broadcast: frame.broadcast,
@@ -157,41 +304,74 @@ impl Router {
             }
             if !open.participants.contains(&from) {
                 tracing::warn!(%session, from, "dropping message from a non-participant");
+                self.budget.count_refused(from);
                 return;
             }
-            match open.tx.try_send(msg) {
+            let Some(charge) = self.budget.charge(from, cost) else {
+                tracing::warn!(%session, from, "peer over its byte budget, refusing message");
+                return;
+            };
+            let charged = Charged {
+                msg,
+                _charge: charge,
+            };
+            match open.tx.try_send(charged) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!(%session, from, "session queue full, dropping message")
+                    tracing::warn!(%session, from, "session queue full, refusing message");
+                    self.budget.count_refused(from);
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => open.closed_at = Some(Instant::now()),
             }
             return;
         }
         let limits = &self.limits;
-        if !inner.pending.contains_key(&session)
-            && inner.pending.len() >= limits.max_pending_sessions
+        let new_for_sender = inner
+            .pending
+            .get(&session)
+            .is_none_or(|p| !p.senders.contains(&from));
+        if new_for_sender
+            && self.budget.pending_sessions(from) >= limits.max_pending_sessions_per_peer
         {
-            // Evict the oldest buffered session so a flood of session ids cannot grow memory.
-            if let Some(oldest) = inner
-                .pending
-                .iter()
-                .min_by_key(|(_, p)| p.since)
-                .map(|(id, _)| *id)
-            {
-                tracing::warn!(session = %oldest, "evicting buffered messages of an unopened session");
-                inner.pending.remove(&oldest);
-            }
+            tracing::warn!(%session, from, "peer has too many unopened sessions, refusing message");
+            self.budget.count_refused(from);
+            return;
         }
+        if inner
+            .pending
+            .get(&session)
+            .is_some_and(|p| p.messages.len() >= limits.max_pending_per_session)
+        {
+            tracing::warn!(%session, from, "buffer of unopened session full, refusing message");
+            self.budget.count_refused(from);
+            return;
+        }
+        let Some(charge) = self.budget.charge(from, cost) else {
+            tracing::warn!(%session, from, "peer over its byte budget, refusing message");
+            return;
+        };
         let pending = inner.pending.entry(session).or_insert_with(|| Pending {
             since: Instant::now(),
             messages: VecDeque::new(),
+            senders: HashSet::new(),
         });
-        if pending.messages.len() >= limits.max_pending_per_session {
-            tracing::warn!(%session, from, "buffer of unopened session full, dropping message");
-            return;
+        if pending.senders.insert(from) {
+            self.budget.add_pending_session(from, 1);
         }
-        pending.messages.push_back(msg);
+        pending.messages.push_back(Charged {
+            msg,
+            _charge: charge,
+        });
+    }
+
+    /// Removes a pending session, releasing its senders' unopened-session counts (its messages
+    /// release their bytes when dropped).
+    fn take_pending(&self, inner: &mut Inner, session: &SessionId) -> Option<Pending> {
+        let pending = inner.pending.remove(session)?;
+        for sender in &pending.senders {
+            self.budget.add_pending_session(*sender, -1);
+        }
+        Some(pending)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -210,9 +390,15 @@ impl Router {
         }
         inner.last_sweep = Some(now);
         let ttl = self.limits.pending_ttl;
-        inner
+        let expired: Vec<SessionId> = inner
             .pending
-            .retain(|_, p| now.duration_since(p.since) < ttl);
+            .iter()
+            .filter(|(_, p)| now.duration_since(p.since) >= ttl)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            self.take_pending(inner, &id);
+        }
         inner.open.retain(|_, s| {
             if s.closed_at.is_none() && s.tx.is_closed() {
                 s.closed_at = Some(now);
@@ -256,5 +442,49 @@ async fn pump_outgoing(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoSink;
+    impl FrameSink for NoSink {
+        fn send_frame(&self, _: PartyIndex, _: Frame) {}
+    }
+
+    fn frame(session: SessionId, len: usize) -> Frame {
+        Frame {
+            session,
+            broadcast: false,
+            payload: vec![0; len],
+        }
+    }
+
+    #[tokio::test]
+    async fn bytes_are_charged_until_the_session_takes_them() {
+        let router = Router::new(
+            0,
+            RouterLimits {
+                peer_byte_budget: 3 * (1000 + MESSAGE_OVERHEAD),
+                ..RouterLimits::default()
+            },
+        );
+        let session = SessionId::new("c", "sign", 1, 0);
+        for _ in 0..4 {
+            router.deliver(1, frame(session, 1000));
+        }
+        let usage = &router.usage()[&1];
+        assert_eq!(usage.bytes, 3 * (1000 + MESSAGE_OVERHEAD));
+        assert_eq!((usage.refused, usage.pending_sessions), (1, 1));
+        let mut channel = router.open(session, vec![0, 1], Arc::new(NoSink)).unwrap();
+        assert_eq!(router.usage()[&1].pending_sessions, 0);
+        channel.incoming.recv().await.unwrap();
+        assert_eq!(router.usage()[&1].bytes, 2 * (1000 + MESSAGE_OVERHEAD));
+        // Dropping the session releases what it did not take.
+        drop(channel);
+        assert_eq!(router.usage()[&1].bytes, 0);
+        assert_eq!(router.usage()[&1].peak_bytes, 3 * (1000 + MESSAGE_OVERHEAD));
     }
 }

@@ -3,38 +3,70 @@
 //! Every party listens on one address and dials each peer it sends to. A connection starts with a
 //! `Noise_IK_25519_ChaChaPoly_SHA256` handshake: the dialer pins the listener's static key from
 //! the configuration, and the listener accepts only a dialer whose static key is one of its
-//! configured peers, which identifies the sending party. Data flows one way on a connection (dialer
-//! to listener), so the two directions of a pair reconnect independently when either side restarts.
+//! configured peers, which identifies the sending party. The Noise prologue binds the federation
+//! ([`TcpConfig::federation`]: chain, keyring contract and id), so parties of two federations never
+//! talk even with the same keys. Data flows one way on a connection (dialer to listener), so the
+//! two directions of a pair reconnect independently when either side restarts.
 //!
-//! Wire format: records `[u16 big-endian length][Noise message]`. A frame (session id, flags,
-//! payload) is split over records whose plaintext starts with a "more follows" byte, so frames may
-//! exceed Noise's 64 KiB message limit up to [`MAX_FRAME_LEN`].
+//! Wire format: records `[u16 big-endian length][Noise message]` (tokio-util's
+//! `LengthDelimitedCodec`). A frame (session id, flags, payload) is split over records whose
+//! plaintext starts with a kind byte ("last", "more follows", or "keepalive"), so frames may exceed
+//! Noise's 64 KiB message limit, up to [`ConnectionLimits::max_frame_len`].
+//!
+//! Facing the network, the listener bounds what anyone who can reach the port may hold:
+//! - handshakes in progress: at most [`ConnectionLimits::max_handshakes`] in all and
+//!   [`ConnectionLimits::max_handshakes_per_address`] per remote IP, each cut off after
+//!   [`ConnectionLimits::handshake_timeout`]; optionally only from the peers' configured IPs;
+//! - authenticated connections: one per peer, the newest replacing the older one;
+//! - replayed handshakes: the dialer puts a timestamp in the first handshake message (encrypted,
+//!   authenticated), and the listener refuses one not newer than the last it accepted from that
+//!   peer (as WireGuard does). The last timestamps live in memory: right after a listener
+//!   restart, recorded handshakes pass until the peer's next genuine one (newer than all of them)
+//!   replaces them, and they cannot send a frame (no session keys). A dialer whose clock stepped
+//!   back is refused until its clock passes its last accepted handshake;
+//! - idle connections: closed after [`ConnectionLimits::idle_timeout`] without a record (dialers
+//!   send keepalives when idle), and a frame must arrive whole within
+//!   [`ConnectionLimits::read_timeout`].
+//!
+//! What a peer's frames may hold in memory is bounded by the router's per-peer byte budget.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use secrecy::{ExposeSecret, SecretBox};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinSet};
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
-use super::router::{Frame, FrameSink, Router, RouterLimits};
+use super::router::{Frame, FrameSink, PeerUsage, Router, RouterLimits};
 use super::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::error::MpcError;
 
 const NOISE_PARAMS: &str = "Noise_IK_25519_ChaChaPoly_SHA256";
-/// Binds handshakes to this protocol and version.
-const PROLOGUE: &[u8] = b"mpc-party/tcp/v1";
+/// Binds handshakes to this protocol and version; the federation follows it in the prologue.
+const PROLOGUE_TAG: &[u8] = b"mpc-party/tcp/v2";
 const NOISE_MAX_MSG: usize = 65535;
 const NOISE_TAG: usize = 16;
-/// Plaintext bytes of one record: one "more follows" byte, then data.
+/// Plaintext bytes of one record: one kind byte, then data.
 const CHUNK_DATA: usize = NOISE_MAX_MSG - NOISE_TAG - 1;
-/// Largest frame accepted; a peer announcing more is cut off.
-pub const MAX_FRAME_LEN: usize = 32 * 1024 * 1024;
+const CHUNK_LAST: u8 = 0;
+const CHUNK_MORE: u8 = 1;
+const CHUNK_KEEPALIVE: u8 = 2;
+/// Largest frame payload accepted by default. The largest legitimate message is a cggmp21
+/// aux-info round-3 message (Paillier-Blum modulus and factorisation proofs), measured at about
+/// 0.2 MiB and independent of the number of parties (BENCHMARKS.md, "message sizes"); FROST and
+/// cggmp21 signing messages are a few KiB. 2 MiB leaves a margin of about 10x.
+pub const MAX_FRAME_LEN: usize = 2 * 1024 * 1024;
 const FRAME_HEADER: usize = 32 + 1;
 const FLAG_BROADCAST: u8 = 1;
+/// Handshake payload: the dialer's party index (u16) and a timestamp (u64 ns since the epoch).
+const HANDSHAKE_PAYLOAD: usize = 2 + 8;
 
 /// A peer as the configuration knows it.
 #[derive(Clone, Debug)]
@@ -46,16 +78,89 @@ pub struct PeerConfig {
     pub static_public_key: [u8; 32],
 }
 
-/// One party's TCP transport configuration.
+/// A Noise static private key (X25519): zeroized when dropped, never printed.
+pub struct StaticPrivateKey(SecretBox<[u8; 32]>);
+
+impl StaticPrivateKey {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(SecretBox::new(Box::new(bytes)))
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        static_public_key(self.0.expose_secret())
+    }
+}
+
+impl From<[u8; 32]> for StaticPrivateKey {
+    fn from(bytes: [u8; 32]) -> Self {
+        Self::new(bytes)
+    }
+}
+
+impl Clone for StaticPrivateKey {
+    fn clone(&self) -> Self {
+        Self::new(*self.0.expose_secret())
+    }
+}
+
+impl std::fmt::Debug for StaticPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StaticPrivateKey([REDACTED])")
+    }
+}
+
+/// What the listener allows anyone who reaches its port, and how long connections may idle.
+#[derive(Clone, Debug)]
+pub struct ConnectionLimits {
+    /// Handshakes in progress at once, from all addresses.
+    pub max_handshakes: usize,
+    /// Handshakes in progress at once from one remote IP address.
+    pub max_handshakes_per_address: usize,
+    /// A connection must complete its handshake within this.
+    pub handshake_timeout: Duration,
+    /// Accept connections only from the IP addresses of the configured peers (resolved when the
+    /// listener starts). Off by default: peers behind NAT connect from other addresses.
+    pub only_peer_addresses: bool,
+    /// An authenticated connection that sends no record for this long is closed.
+    pub idle_timeout: Duration,
+    /// An idle dialer sends a keepalive this often (well under the peer's `idle_timeout`).
+    pub keepalive: Duration,
+    /// A frame must arrive whole within this once its first record has arrived.
+    pub read_timeout: Duration,
+    /// Largest frame payload accepted; a peer sending more is cut off.
+    pub max_frame_len: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_handshakes: 32,
+            max_handshakes_per_address: 4,
+            handshake_timeout: Duration::from_secs(3),
+            only_peer_addresses: false,
+            idle_timeout: Duration::from_secs(60),
+            keepalive: Duration::from_secs(20),
+            read_timeout: Duration::from_secs(30),
+            max_frame_len: MAX_FRAME_LEN,
+        }
+    }
+}
+
+/// One party's TCP transport configuration. Its `Debug` does not show the private key.
 #[derive(Clone, Debug)]
 pub struct TcpConfig {
     pub me: PartyIndex,
     /// This party's Noise static private key (X25519).
-    pub static_private_key: [u8; 32],
+    pub static_private_key: StaticPrivateKey,
     /// The other parties (entries with `index == me` are ignored).
     pub peers: Vec<PeerConfig>,
+    /// Identifies the federation (see [`federation_id`]); bound into every handshake, so it must
+    /// be equal on all parties.
+    pub federation: Vec<u8>,
     pub limits: RouterLimits,
-    /// Bound on connecting plus the handshake, and on writing one frame.
+    pub connections: ConnectionLimits,
+    /// Bound on connecting plus the dialer's side of the handshake, and on writing one frame.
     pub io_timeout: Duration,
     /// Frames not sent within this time (peer down) are dropped rather than delivered stale.
     pub frame_ttl: Duration,
@@ -64,17 +169,37 @@ pub struct TcpConfig {
 }
 
 impl TcpConfig {
-    pub fn new(me: PartyIndex, static_private_key: [u8; 32], peers: Vec<PeerConfig>) -> Self {
+    /// A configuration with default limits and an empty federation id (set
+    /// [`TcpConfig::federation`] when running in a real federation).
+    pub fn new(
+        me: PartyIndex,
+        static_private_key: impl Into<StaticPrivateKey>,
+        peers: Vec<PeerConfig>,
+    ) -> Self {
         Self {
             me,
-            static_private_key,
+            static_private_key: static_private_key.into(),
             peers,
+            federation: Vec::new(),
             limits: RouterLimits::default(),
+            connections: ConnectionLimits::default(),
             io_timeout: Duration::from_secs(5),
             frame_ttl: Duration::from_secs(30),
             peer_queue: 4096,
         }
     }
+}
+
+/// The federation id of a keyring: its chain, contract address and keyring id, length-prefixed
+/// so that no two inputs give the same bytes.
+pub fn federation_id(chain_id: &str, keyring_contract: &str, keyring_id: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    for field in [chain_id.as_bytes(), keyring_contract.as_bytes()] {
+        out.extend_from_slice(&(field.len() as u64).to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    out.extend_from_slice(&keyring_id.to_be_bytes());
+    out
 }
 
 /// A fresh Noise static key pair: `(private, public)`.
@@ -89,11 +214,44 @@ pub fn static_public_key(private: &[u8; 32]) -> [u8; 32] {
     x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(*private)).to_bytes()
 }
 
-fn noise_builder() -> Result<snow::Builder<'static>, MpcError> {
-    let params = NOISE_PARAMS
-        .parse()
-        .map_err(|e| MpcError::Transport(format!("noise params: {e}")))?;
-    Ok(snow::Builder::new(params).prologue(PROLOGUE))
+/// What the listener has refused and holds now, for operators and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListenerStats {
+    /// Connections in their handshake now.
+    pub handshakes_in_progress: usize,
+    /// Live authenticated inbound connections, per peer (at most one each, except for the
+    /// instant a newer one replaces an older one).
+    pub authenticated: BTreeMap<PartyIndex, usize>,
+    /// Connections closed at once: the handshake limit was reached.
+    pub refused_busy: u64,
+    /// Connections closed at once: their address had its limit of handshakes in progress.
+    pub refused_per_address: u64,
+    /// Connections closed at once: not from a peer's address (with `only_peer_addresses`).
+    pub refused_not_allowed: u64,
+    /// Handshakes refused because their timestamp was not newer than the peer's last one.
+    pub refused_replays: u64,
+    /// Handshakes that failed otherwise: unknown key, garbage, too slow.
+    pub failed_handshakes: u64,
+    /// Older connections of a peer closed because a newer one authenticated.
+    pub replaced: u64,
+    /// Authenticated connections closed for idling or for a frame too slow to arrive.
+    pub idle_closed: u64,
+}
+
+/// A transport's view of its listener and of each peer's buffered bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TransportStats {
+    pub listener: ListenerStats,
+    pub peers: BTreeMap<PartyIndex, PeerUsage>,
+}
+
+type RecordStream = Framed<TcpStream, LengthDelimitedCodec>;
+
+fn records(stream: TcpStream) -> RecordStream {
+    LengthDelimitedCodec::builder()
+        .length_field_length(2)
+        .max_frame_length(NOISE_MAX_MSG)
+        .new_framed(stream)
 }
 
 /// A party's TCP transport. Dropping it stops its listener, connections and writers.
@@ -101,6 +259,7 @@ pub struct TcpTransport {
     me: PartyIndex,
     router: Arc<Router>,
     sink: Arc<PeerQueues>,
+    listener: Arc<Listener>,
     local_addr: SocketAddr,
     tasks: Vec<AbortHandle>,
 }
@@ -152,35 +311,50 @@ impl TcpTransport {
                 )));
             }
         }
+        let limits = &config.connections;
+        if limits.max_handshakes == 0 || limits.max_handshakes_per_address == 0 {
+            return Err(MpcError::InvalidRequest(
+                "handshake limits must be at least 1".into(),
+            ));
+        }
+        if limits.keepalive >= limits.idle_timeout {
+            return Err(MpcError::InvalidRequest(
+                "the keepalive interval must be shorter than the idle timeout".into(),
+            ));
+        }
         let router = Arc::new(Router::new(me, config.limits.clone()));
         let settings = Arc::new(Settings {
             me,
             static_private_key: config.static_private_key,
+            prologue: prologue(&config.federation),
             io_timeout: config.io_timeout,
             frame_ttl: config.frame_ttl,
-            max_inbound: 4 * peers.len() + 16,
+            limits: config.connections,
+            last_timestamp: AtomicU64::new(0),
+        });
+        let listener_state = Arc::new(Listener {
+            settings: settings.clone(),
+            known,
+            router: router.clone(),
+            state: Mutex::default(),
         });
         let mut tasks = Vec::new();
         let mut queues = HashMap::new();
+        let addresses: Vec<String> = peers.iter().map(|p| p.address.clone()).collect();
         for peer in peers {
             let (tx, rx) = mpsc::channel(config.peer_queue);
             queues.insert(peer.index, tx);
             tasks.push(tokio::spawn(peer_writer(settings.clone(), peer, rx)).abort_handle());
         }
         tasks.push(
-            tokio::spawn(accept_loop(
-                settings,
-                listener,
-                Arc::new(known),
-                router.clone(),
-            ))
-            .abort_handle(),
+            tokio::spawn(accept_loop(listener_state.clone(), listener, addresses)).abort_handle(),
         );
         tracing::info!(me, %local_addr, "tcp transport listening");
         Ok(Self {
             me,
             router,
             sink: Arc::new(PeerQueues { queues }),
+            listener: listener_state,
             local_addr,
             tasks,
         })
@@ -189,6 +363,14 @@ impl TcpTransport {
     /// The address the transport listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The listener's counters and each peer's buffered bytes.
+    pub fn stats(&self) -> TransportStats {
+        TransportStats {
+            listener: self.listener.lock().stats.clone(),
+            peers: self.router.usage(),
+        }
     }
 }
 
@@ -225,36 +407,212 @@ impl Transport for TcpTransport {
 
 struct Settings {
     me: PartyIndex,
-    static_private_key: [u8; 32],
+    static_private_key: StaticPrivateKey,
+    prologue: Vec<u8>,
     io_timeout: Duration,
     frame_ttl: Duration,
-    max_inbound: usize,
+    limits: ConnectionLimits,
+    /// The last handshake timestamp this party sent: each dial uses a strictly larger one.
+    last_timestamp: AtomicU64,
+}
+
+impl Settings {
+    fn noise_builder(&self) -> Result<snow::Builder<'_>, MpcError> {
+        let params = NOISE_PARAMS
+            .parse()
+            .map_err(|e| MpcError::Transport(format!("noise params: {e}")))?;
+        Ok(snow::Builder::new(params)
+            .prologue(&self.prologue)
+            .local_private_key(self.static_private_key.0.expose_secret()))
+    }
+
+    /// Wall-clock nanoseconds, forced strictly increasing within this process so that two dials
+    /// in the same nanosecond still differ.
+    fn next_timestamp(&self) -> u64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let previous = self
+            .last_timestamp
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(now.max(last + 1))
+            })
+            .expect("the closure always returns Some");
+        now.max(previous + 1)
+    }
+}
+
+fn prologue(federation: &[u8]) -> Vec<u8> {
+    let mut out = PROLOGUE_TAG.to_vec();
+    out.extend_from_slice(&(federation.len() as u64).to_be_bytes());
+    out.extend_from_slice(federation);
+    out
+}
+
+/// The inbound side: who may connect, who is connected.
+struct Listener {
+    settings: Arc<Settings>,
+    known: HashMap<[u8; 32], PartyIndex>,
+    router: Arc<Router>,
+    state: Mutex<ListenerState>,
+}
+
+#[derive(Default)]
+struct ListenerState {
+    stats: ListenerStats,
+    handshakes_per_ip: HashMap<IpAddr, usize>,
+    /// The live connection of each peer: its id, and the sender whose drop closes it.
+    live: HashMap<PartyIndex, (u64, oneshot::Sender<()>)>,
+    /// The newest handshake timestamp accepted from each peer.
+    last_timestamp: HashMap<PartyIndex, u64>,
+    next_id: u64,
+}
+
+impl Listener {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ListenerState> {
+        // Counters and maps only: a panic elsewhere cannot leave them inconsistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a handshake slot for `ip`, or counts the refusal.
+    fn handshake_slot(self: &Arc<Self>, ip: IpAddr) -> Option<HandshakeSlot> {
+        let limits = &self.settings.limits;
+        let mut state = self.lock();
+        if state.stats.handshakes_in_progress >= limits.max_handshakes {
+            state.stats.refused_busy += 1;
+            return None;
+        }
+        let from_ip = state.handshakes_per_ip.entry(ip).or_default();
+        if *from_ip >= limits.max_handshakes_per_address {
+            state.stats.refused_per_address += 1;
+            return None;
+        }
+        *from_ip += 1;
+        state.stats.handshakes_in_progress += 1;
+        Some(HandshakeSlot {
+            listener: self.clone(),
+            ip,
+        })
+    }
+
+    /// Accepts `timestamp` from `peer` only if newer than the last one accepted.
+    fn fresh_timestamp(&self, peer: PartyIndex, timestamp: u64) -> bool {
+        let mut state = self.lock();
+        let last = state.last_timestamp.entry(peer).or_default();
+        if timestamp <= *last {
+            state.stats.refused_replays += 1;
+            return false;
+        }
+        *last = timestamp;
+        true
+    }
+
+    /// Makes a new connection of `peer` its live one, closing the older one.
+    fn register(self: &Arc<Self>, peer: PartyIndex) -> (oneshot::Receiver<()>, LiveConnection) {
+        let (close_tx, close_rx) = oneshot::channel();
+        let mut state = self.lock();
+        let id = state.next_id;
+        state.next_id += 1;
+        if let Some((_, older)) = state.live.insert(peer, (id, close_tx)) {
+            // Dropping the sender closes the older connection.
+            drop(older);
+            state.stats.replaced += 1;
+        }
+        *state.stats.authenticated.entry(peer).or_default() += 1;
+        (
+            close_rx,
+            LiveConnection {
+                listener: self.clone(),
+                peer,
+                id,
+            },
+        )
+    }
+
+    fn count(&self, counter: fn(&mut ListenerStats) -> &mut u64) {
+        *counter(&mut self.lock().stats) += 1;
+    }
+}
+
+/// A handshake in progress; frees its slot when dropped.
+struct HandshakeSlot {
+    listener: Arc<Listener>,
+    ip: IpAddr,
+}
+
+impl Drop for HandshakeSlot {
+    fn drop(&mut self) {
+        let mut state = self.listener.lock();
+        state.stats.handshakes_in_progress -= 1;
+        if let Some(n) = state.handshakes_per_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                state.handshakes_per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// An authenticated connection; unregisters itself when dropped.
+struct LiveConnection {
+    listener: Arc<Listener>,
+    peer: PartyIndex,
+    id: u64,
+}
+
+impl Drop for LiveConnection {
+    fn drop(&mut self) {
+        let mut state = self.listener.lock();
+        if let Some(n) = state.stats.authenticated.get_mut(&self.peer) {
+            *n -= 1;
+            if *n == 0 {
+                state.stats.authenticated.remove(&self.peer);
+            }
+        }
+        if state
+            .live
+            .get(&self.peer)
+            .is_some_and(|(id, _)| *id == self.id)
+        {
+            state.live.remove(&self.peer);
+        }
+    }
+}
+
+/// The IP addresses of the peers' configured addresses.
+async fn resolve_peers(addresses: &[String]) -> HashSet<IpAddr> {
+    let mut ips = HashSet::new();
+    for address in addresses {
+        match tokio::net::lookup_host(address.as_str()).await {
+            Ok(resolved) => ips.extend(resolved.map(|a| a.ip())),
+            Err(e) => tracing::warn!(%address, error = %e, "cannot resolve a peer's address"),
+        }
+    }
+    ips
 }
 
 /// Accepts connections; each one serves frames from one authenticated peer.
-async fn accept_loop(
-    settings: Arc<Settings>,
-    listener: TcpListener,
-    known: Arc<HashMap<[u8; 32], PartyIndex>>,
-    router: Arc<Router>,
-) {
+async fn accept_loop(shared: Arc<Listener>, listener: TcpListener, peer_addresses: Vec<String>) {
+    let allowed = if shared.settings.limits.only_peer_addresses {
+        Some(resolve_peers(&peer_addresses).await)
+    } else {
+        None
+    };
     // Owned here, so aborting this task aborts every connection it serves.
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
-                    if connections.len() >= settings.max_inbound {
-                        tracing::warn!(%addr, "too many inbound connections, refusing");
+                    if allowed.as_ref().is_some_and(|ips| !ips.contains(&addr.ip())) {
+                        shared.count(|s| &mut s.refused_not_allowed);
                         continue;
                     }
-                    connections.spawn(serve_inbound(
-                        settings.clone(),
-                        stream,
-                        addr,
-                        known.clone(),
-                        router.clone(),
-                    ));
+                    let Some(slot) = shared.handshake_slot(addr.ip()) else {
+                        tracing::debug!(%addr, "handshake limit reached, refusing connection");
+                        continue;
+                    };
+                    connections.spawn(serve_inbound(shared.clone(), stream, addr, slot));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -267,38 +625,75 @@ async fn accept_loop(
 }
 
 async fn serve_inbound(
-    settings: Arc<Settings>,
-    mut stream: TcpStream,
+    shared: Arc<Listener>,
+    stream: TcpStream,
     addr: SocketAddr,
-    known: Arc<HashMap<[u8; 32], PartyIndex>>,
-    router: Arc<Router>,
+    slot: HandshakeSlot,
 ) {
+    let settings = &shared.settings;
+    let mut stream = records(stream);
     let handshake = tokio::time::timeout(
-        settings.io_timeout,
-        respond_handshake(&settings, &mut stream, &known),
+        settings.limits.handshake_timeout,
+        respond_handshake(&shared, &mut stream),
     )
     .await;
-    let (peer, mut noise) = match handshake {
+    drop(slot);
+    let (peer, noise) = match handshake {
         Ok(Ok(done)) => done,
-        Ok(Err(e)) => {
+        Ok(Err(Refusal::Replay(peer))) => {
+            tracing::warn!(%addr, peer, "refused a replayed handshake");
+            return;
+        }
+        Ok(Err(Refusal::Failed(e))) => {
+            shared.count(|s| &mut s.failed_handshakes);
             tracing::warn!(%addr, error = %e, "refused inbound connection");
             return;
         }
         Err(_) => {
-            tracing::warn!(%addr, "inbound handshake timed out");
+            shared.count(|s| &mut s.failed_handshakes);
+            tracing::debug!(%addr, "inbound handshake timed out");
             return;
         }
     };
+    let (closed, live) = shared.register(peer);
     tracing::debug!(me = settings.me, peer, %addr, "inbound connection authenticated");
+    serve_frames(&shared, peer, stream, noise, closed).await;
+    // Only now, with the socket closed, does the connection stop counting as live.
+    drop(live);
+}
+
+/// Delivers the frames of an authenticated connection until it ends or a newer connection of
+/// the same peer replaces it. Owns the socket, so it is closed on return.
+async fn serve_frames(
+    shared: &Listener,
+    peer: PartyIndex,
+    mut stream: RecordStream,
+    mut noise: snow::TransportState,
+    mut closed: oneshot::Receiver<()>,
+) {
+    let limits = &shared.settings.limits;
     loop {
-        match read_frame(&mut stream, &mut noise).await {
-            Ok(Some(frame)) => router.deliver(peer, frame),
+        let read = tokio::select! {
+            _ = &mut closed => {
+                tracing::debug!(peer, "a newer connection of the peer replaced this one");
+                return;
+            }
+            read = read_frame(&mut stream, &mut noise, limits) => read,
+        };
+        match read {
+            Ok(Some(frame)) => shared.router.deliver(peer, frame),
             Ok(None) => {
                 tracing::debug!(peer, "inbound connection closed");
                 return;
             }
-            Err(e) => {
+            Err(ReadError::Idle) => {
+                shared.count(|s| &mut s.idle_closed);
+                tracing::debug!(peer, "closing an idle or too slow inbound connection");
+                return;
+            }
+            Err(ReadError::Bad(e)) => {
                 // The Noise state cannot recover from a bad record: drop the connection.
+                shared.router.count_refused(peer);
                 tracing::warn!(peer, error = %e, "dropping inbound connection");
                 return;
             }
@@ -306,15 +701,27 @@ async fn serve_inbound(
     }
 }
 
+enum Refusal {
+    /// A handshake whose timestamp is not newer than the peer's last: a replay.
+    Replay(PartyIndex),
+    Failed(MpcError),
+}
+
+impl From<MpcError> for Refusal {
+    fn from(e: MpcError) -> Self {
+        Refusal::Failed(e)
+    }
+}
+
 /// Listener side of the IK handshake: accepts only a configured peer, whose claimed index must
-/// match its pinned key.
+/// match its pinned key, with a timestamp newer than its last handshake's.
 async fn respond_handshake(
-    settings: &Settings,
-    stream: &mut TcpStream,
-    known: &HashMap<[u8; 32], PartyIndex>,
-) -> Result<(PartyIndex, snow::TransportState), MpcError> {
-    let mut hs = noise_builder()?
-        .local_private_key(&settings.static_private_key)
+    shared: &Listener,
+    stream: &mut RecordStream,
+) -> Result<(PartyIndex, snow::TransportState), Refusal> {
+    let mut hs = shared
+        .settings
+        .noise_builder()?
         .build_responder()
         .map_err(noise_err)?;
     let first = read_record(stream).await?;
@@ -323,16 +730,21 @@ async fn respond_handshake(
     let remote = hs
         .get_remote_static()
         .ok_or_else(|| MpcError::Transport("peer sent no static key".into()))?;
-    let peer = *known.get(remote).ok_or_else(|| {
+    let peer = *shared.known.get(remote).ok_or_else(|| {
         MpcError::Transport(format!("unknown static key {}", hex::encode(remote)))
     })?;
-    let claimed = <[u8; 2]>::try_from(&buf[..n])
-        .map(u16::from_be_bytes)
+    let payload = <[u8; HANDSHAKE_PAYLOAD]>::try_from(&buf[..n])
         .map_err(|_| MpcError::Transport("bad handshake payload".into()))?;
+    let claimed = u16::from_be_bytes([payload[0], payload[1]]);
     if claimed != peer {
         return Err(MpcError::Transport(format!(
             "peer with the key of {peer} claims to be {claimed}"
-        )));
+        ))
+        .into());
+    }
+    let timestamp = u64::from_be_bytes(payload[2..].try_into().expect("8 bytes"));
+    if !shared.fresh_timestamp(peer, timestamp) {
+        return Err(Refusal::Replay(peer));
     }
     let n = hs.write_message(&[], &mut buf).map_err(noise_err)?;
     write_record(stream, &buf[..n]).await?;
@@ -343,29 +755,31 @@ async fn respond_handshake(
 async fn dial(
     settings: &Settings,
     peer: &PeerConfig,
-) -> Result<(TcpStream, snow::TransportState), MpcError> {
-    let mut stream = TcpStream::connect(&peer.address)
+) -> Result<(RecordStream, snow::TransportState), MpcError> {
+    let stream = TcpStream::connect(&peer.address)
         .await
         .map_err(|e| MpcError::Transport(format!("connect {}: {e}", peer.address)))?;
     stream
         .set_nodelay(true)
         .map_err(|e| MpcError::Transport(format!("nodelay: {e}")))?;
-    let mut hs = noise_builder()?
-        .local_private_key(&settings.static_private_key)
+    let mut stream = records(stream);
+    let mut hs = settings
+        .noise_builder()?
         .remote_public_key(&peer.static_public_key)
         .build_initiator()
         .map_err(noise_err)?;
+    let mut payload = [0u8; HANDSHAKE_PAYLOAD];
+    payload[..2].copy_from_slice(&settings.me.to_be_bytes());
+    payload[2..].copy_from_slice(&settings.next_timestamp().to_be_bytes());
     let mut buf = vec![0u8; NOISE_MAX_MSG];
-    let n = hs
-        .write_message(&settings.me.to_be_bytes(), &mut buf)
-        .map_err(noise_err)?;
+    let n = hs.write_message(&payload, &mut buf).map_err(noise_err)?;
     write_record(&mut stream, &buf[..n]).await?;
     let reply = read_record(&mut stream).await?;
     hs.read_message(&reply, &mut buf).map_err(noise_err)?;
     Ok((stream, hs.into_transport_mode().map_err(noise_err)?))
 }
 
-/// Sends the frames queued for one peer, (re)connecting as needed.
+/// Sends the frames queued for one peer, (re)connecting as needed, and keepalives when idle.
 async fn peer_writer(
     settings: Arc<Settings>,
     peer: PeerConfig,
@@ -373,9 +787,27 @@ async fn peer_writer(
 ) {
     const MIN_BACKOFF: Duration = Duration::from_millis(50);
     const MAX_BACKOFF: Duration = Duration::from_secs(2);
-    let mut conn: Option<(TcpStream, snow::TransportState)> = None;
+    let mut conn: Option<(RecordStream, snow::TransportState)> = None;
     let mut backoff = MIN_BACKOFF;
-    while let Some((queued_at, frame)) = queue.recv().await {
+    loop {
+        let (queued_at, frame) =
+            match tokio::time::timeout(settings.limits.keepalive, queue.recv()).await {
+                Ok(Some(item)) => item,
+                Ok(None) => return,
+                Err(_) => {
+                    if let Some((stream, noise)) = &mut conn {
+                        let sent = tokio::time::timeout(
+                            settings.io_timeout,
+                            write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
+                        )
+                        .await;
+                        if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
+                            conn = None;
+                        }
+                    }
+                    continue;
+                }
+            };
         loop {
             if queued_at.elapsed() > settings.frame_ttl {
                 tracing::warn!(peer = peer.index, session = %frame.session, "peer unreachable, dropping stale frame");
@@ -383,7 +815,7 @@ async fn peer_writer(
             }
             if conn
                 .as_ref()
-                .is_some_and(|(stream, _)| peer_hung_up(stream))
+                .is_some_and(|(stream, _)| peer_hung_up(stream.get_ref()))
             {
                 tracing::debug!(
                     peer = peer.index,
@@ -427,32 +859,30 @@ async fn peer_writer(
 }
 
 /// Data flows only dialer → listener after the handshake, so a readable socket means EOF or a
-/// reset: the peer is gone (e.g. restarted) and a write would be lost.
+/// reset: the peer is gone (e.g. restarted, or it closed this connection for a newer one) and a
+/// write would be lost.
 fn peer_hung_up(stream: &TcpStream) -> bool {
     let mut probe = [0u8; 1];
     !matches!(stream.try_read(&mut probe), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
-async fn write_record(stream: &mut TcpStream, record: &[u8]) -> Result<(), MpcError> {
-    let len =
-        u16::try_from(record.len()).map_err(|_| MpcError::Transport("record too long".into()))?;
-    let mut out = Vec::with_capacity(2 + record.len());
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(record);
-    stream.write_all(&out).await.map_err(io_err)
+async fn write_record(stream: &mut RecordStream, record: &[u8]) -> Result<(), MpcError> {
+    stream
+        .send(Bytes::copy_from_slice(record))
+        .await
+        .map_err(io_err)
 }
 
-async fn read_record(stream: &mut TcpStream) -> Result<Vec<u8>, MpcError> {
-    let mut len = [0u8; 2];
-    stream.read_exact(&mut len).await.map_err(io_err)?;
-    let mut record = vec![0u8; u16::from_be_bytes(len) as usize];
-    stream.read_exact(&mut record).await.map_err(io_err)?;
-    Ok(record)
+async fn read_record(stream: &mut RecordStream) -> Result<bytes::BytesMut, MpcError> {
+    match stream.next().await {
+        Some(record) => record.map_err(io_err),
+        None => Err(MpcError::Transport("connection closed".into())),
+    }
 }
 
 /// Encrypts a frame into records and writes them in one go.
 async fn write_frame(
-    stream: &mut TcpStream,
+    stream: &mut RecordStream,
     noise: &mut snow::TransportState,
     frame: &Frame,
 ) -> Result<(), MpcError> {
@@ -460,50 +890,99 @@ async fn write_frame(
     plain.extend_from_slice(&frame.session.0);
     plain.push(if frame.broadcast { FLAG_BROADCAST } else { 0 });
     plain.extend_from_slice(&frame.payload);
-    let chunks: Vec<&[u8]> = plain.chunks(CHUNK_DATA).collect();
-    let mut out = Vec::with_capacity(plain.len() + chunks.len() * (3 + NOISE_TAG));
+    write_chunks(stream, noise, CHUNK_LAST, &plain).await
+}
+
+/// Writes `data` as records of `kind` (a frame: "more follows" on all but the last).
+async fn write_chunks(
+    stream: &mut RecordStream,
+    noise: &mut snow::TransportState,
+    kind: u8,
+    data: &[u8],
+) -> Result<(), MpcError> {
+    let chunks: Vec<&[u8]> = if data.is_empty() {
+        vec![&[]]
+    } else {
+        data.chunks(CHUNK_DATA).collect()
+    };
     let mut chunk_plain = Vec::with_capacity(CHUNK_DATA + 1);
     let mut cipher = vec![0u8; NOISE_MAX_MSG];
     for (i, chunk) in chunks.iter().enumerate() {
         chunk_plain.clear();
-        chunk_plain.push(u8::from(i + 1 < chunks.len()));
+        chunk_plain.push(if i + 1 < chunks.len() {
+            CHUNK_MORE
+        } else {
+            kind
+        });
         chunk_plain.extend_from_slice(chunk);
         let n = noise
             .write_message(&chunk_plain, &mut cipher)
             .map_err(noise_err)?;
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-        out.extend_from_slice(&cipher[..n]);
+        stream
+            .feed(Bytes::copy_from_slice(&cipher[..n]))
+            .await
+            .map_err(io_err)?;
     }
-    stream.write_all(&out).await.map_err(io_err)
+    SinkExt::<Bytes>::flush(stream).await.map_err(io_err)
 }
 
-/// Reads one frame; `None` when the peer closed the connection between frames.
+enum ReadError {
+    /// No record within the idle timeout, or a frame not complete within the read timeout.
+    Idle,
+    Bad(MpcError),
+}
+
+impl From<MpcError> for ReadError {
+    fn from(e: MpcError) -> Self {
+        ReadError::Bad(e)
+    }
+}
+
+/// Reads one frame, skipping keepalives; `None` when the peer closed the connection between
+/// frames.
 async fn read_frame(
-    stream: &mut TcpStream,
+    stream: &mut RecordStream,
     noise: &mut snow::TransportState,
-) -> Result<Option<Frame>, MpcError> {
+    limits: &ConnectionLimits,
+) -> Result<Option<Frame>, ReadError> {
     let mut plain = Vec::new();
     let mut chunk = vec![0u8; NOISE_MAX_MSG];
+    let mut frame_deadline = None;
     loop {
-        let record = match read_record(stream).await {
-            Ok(r) => r,
-            Err(_) if plain.is_empty() => return Ok(None),
-            Err(e) => return Err(e),
+        let deadline =
+            frame_deadline.unwrap_or_else(|| tokio::time::Instant::now() + limits.idle_timeout);
+        let record = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_) => return Err(ReadError::Idle),
+            Ok(None) if frame_deadline.is_none() => return Ok(None),
+            Ok(None) => {
+                return Err(MpcError::Transport("connection closed mid-frame".into()).into())
+            }
+            Ok(Some(record)) => record.map_err(io_err)?,
         };
         let n = noise.read_message(&record, &mut chunk).map_err(noise_err)?;
-        let (&more, data) = chunk[..n]
+        let (&kind, data) = chunk[..n]
             .split_first()
             .ok_or_else(|| MpcError::Transport("empty record".into()))?;
-        plain.extend_from_slice(data);
-        if plain.len() > FRAME_HEADER + MAX_FRAME_LEN {
-            return Err(MpcError::Transport("frame too long".into()));
+        match kind {
+            CHUNK_KEEPALIVE if frame_deadline.is_none() && data.is_empty() => continue,
+            CHUNK_LAST | CHUNK_MORE => {}
+            _ => return Err(MpcError::Transport(format!("bad record kind {kind}")).into()),
         }
-        if more == 0 {
+        frame_deadline.get_or_insert_with(|| tokio::time::Instant::now() + limits.read_timeout);
+        plain.extend_from_slice(data);
+        if plain.len() > FRAME_HEADER + limits.max_frame_len {
+            return Err(MpcError::Transport(format!(
+                "frame longer than {} bytes",
+                limits.max_frame_len
+            ))
+            .into());
+        }
+        if kind == CHUNK_LAST {
             break;
         }
     }
     if plain.len() < FRAME_HEADER {
-        return Err(MpcError::Transport("frame shorter than its header".into()));
+        return Err(MpcError::Transport("frame shorter than its header".into()).into());
     }
     let payload = plain.split_off(FRAME_HEADER);
     let mut session = [0u8; 32];
