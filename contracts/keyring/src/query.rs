@@ -7,7 +7,7 @@ use mpc_interfaces::keyring::{
 };
 
 use crate::error::ContractError;
-use crate::state::{key_requests, keys, KeyRequest, KeyRequestExt, CONFIG, KEYRINGS, OVERDUE};
+use crate::state::{key_requests, keys, KeyRequest, KeyRequestExt, CONFIG, KEYRINGS};
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
@@ -76,7 +76,6 @@ pub fn key_requests_by_keyring(
         KeyRequestStatus::Fulfilled | KeyRequestStatus::Rejected => Listing::Final(status),
     };
     let page = DeadlinePage {
-        overdue: OVERDUE,
         height,
         after,
         limit,

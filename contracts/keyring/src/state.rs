@@ -2,7 +2,8 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, StdResult, Storage};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use mpc_contract_kit::agreement::{tally, Tally};
-use mpc_contract_kit::deadline_list::{Overdue, Position};
+use mpc_contract_kit::deadline_list::Position;
+use mpc_contract_kit::lifecycle::Deadline;
 /// The stored records are the interface's types: queries return them as they are stored (a key
 /// request with its status as seen at the query's height, see [`KeyRequestExt::into_response`]).
 pub use mpc_interfaces::keyring::{Key, KeyRequest, Keyring};
@@ -44,9 +45,6 @@ pub enum Outcome {
     Open,
 }
 
-/// A key request's deadline height is the last height at which answers are taken.
-pub const OVERDUE: Overdue = Overdue::AfterDeadline;
-
 /// The keyring's rules over a stored key request.
 pub trait KeyRequestExt {
     /// Whether answers are no longer taken at `height`.
@@ -70,7 +68,7 @@ pub trait KeyRequestExt {
 
 impl KeyRequestExt for KeyRequest {
     fn is_overdue(&self, height: u64) -> bool {
-        OVERDUE.is_overdue(self.deadline_height, height)
+        Deadline::at(self.deadline_height).is_overdue(height)
     }
 
     fn position(&self) -> Position {

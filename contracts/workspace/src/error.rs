@@ -1,6 +1,8 @@
 use cosmwasm_std::StdError;
 use cw_utils::PaymentError;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
+use mpc_interfaces::workspace::AdminActionStatus;
 use mpc_policy::PolicyError;
 use thiserror::Error;
 
@@ -85,17 +87,9 @@ pub enum ContractError {
     #[error("{address} has already voted on admin action {action_id}")]
     AlreadyVoted { address: String, action_id: u64 },
 
-    #[error("admin action {action_id} is already {status}")]
-    ActionFinal { action_id: u64, status: String },
-
-    #[error("admin action {action_id} expired at height {expires_height}")]
-    ActionExpired { action_id: u64, expires_height: u64 },
-
-    #[error("admin action {action_id} is not overdue: it expires at height {expires_height}")]
-    ActionNotOverdue { action_id: u64, expires_height: u64 },
-
-    #[error("expire between 1 and {max} admin actions at a time")]
-    InvalidExpireBatch { max: usize },
+    /// A vote on, or an expire of, an admin action its lifecycle refuses.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError<AdminActionStatus>),
 
     /// The stored contract is another one, or newer than this code.
     #[error(transparent)]

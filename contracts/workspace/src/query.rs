@@ -11,7 +11,7 @@ use mpc_interfaces::workspace::{
 use crate::error::ContractError;
 use crate::state::{
     load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE,
-    AWAITING_APPROVER, CONFIG, KEY_POLICIES, OVERDUE, WORKSPACES, WORKSPACES_BY_OWNER,
+    AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -203,7 +203,6 @@ fn deadline_page(
         .map(|id| load_action(deps.storage, id).map(|action| action.position(id)))
         .transpose()?;
     Ok(DeadlinePage {
-        overdue: OVERDUE,
         height,
         after,
         limit,
@@ -254,7 +253,7 @@ fn action_response(
         approvals: to_addrs(record.approvals),
         rejections: to_addrs(record.rejections),
         created_height: record.created_height,
-        expires_height: record.expires_height,
+        deadline_height: record.deadline.height(),
         evaluation,
     })
 }

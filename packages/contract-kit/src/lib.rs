@@ -7,5 +7,6 @@ pub mod agreement;
 pub mod awaiting;
 pub mod deadline_list;
 pub mod fees;
+pub mod lifecycle;
 pub mod migrate;
 pub mod paging;

@@ -28,8 +28,11 @@ pub mod attr {
     pub const OWNER: &str = "owner";
     pub const PARTY: &str = "party";
     pub const ADMIN: &str = "admin";
-    /// Comma-separated addresses that may approve (on a new `partial` request or admin action).
-    pub const APPROVERS: &str = "approvers";
+    /// An address that may approve, once per approver (on a new `partial` request or admin
+    /// action). Lists are repeated attributes, as `owner` and `party` are.
+    pub const APPROVER: &str = "approver";
+    /// Who made a request (on its `created` event).
+    pub const REQUESTER: &str = "requester";
     pub const PUBLIC_KEY: &str = "public_key";
     pub const REASON: &str = "reason";
     pub const ANSWERS: &str = "answers";

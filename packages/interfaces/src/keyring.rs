@@ -269,3 +269,30 @@ pub type KeyResponse = Key;
 pub struct KeysResponse {
     pub keys: Vec<KeyResponse>,
 }
+
+/// The keyring contract at an address, with typed queries (in the manner of cw-plus'
+/// `Cw4Contract`): what the other contracts call instead of raw smart queries.
+#[cw_serde]
+pub struct KeyringContract(pub cosmwasm_std::Addr);
+
+impl KeyringContract {
+    pub fn addr(&self) -> &cosmwasm_std::Addr {
+        &self.0
+    }
+
+    pub fn key(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        key_id: u64,
+    ) -> cosmwasm_std::StdResult<KeyResponse> {
+        querier.query_wasm_smart(&self.0, &QueryMsg::Key { key_id })
+    }
+
+    pub fn keyring(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        keyring_id: u64,
+    ) -> cosmwasm_std::StdResult<KeyringResponse> {
+        querier.query_wasm_smart(&self.0, &QueryMsg::Keyring { keyring_id })
+    }
+}

@@ -500,6 +500,16 @@ pub fn actions(res: &AppResponse) -> Vec<String> {
         .collect()
 }
 
+/// Every value of a repeated attribute, in order.
+pub fn attr_values(event: &Event, key: &str) -> Vec<String> {
+    event
+        .attributes
+        .iter()
+        .filter(|a| a.key == key)
+        .map(|a| a.value.clone())
+        .collect()
+}
+
 pub fn attr_value(event: &Event, key: &str) -> String {
     event
         .attributes

@@ -317,6 +317,16 @@ pub fn event_attr(res: &AppResponse, ty: &str, action: &str, key: &str) -> Strin
     attr(found[0], key)
 }
 
+/// Every value of a repeated attribute, in order.
+pub fn attrs(event: &Event, key: &str) -> Vec<String> {
+    event
+        .attributes
+        .iter()
+        .filter(|a| a.key == key)
+        .map(|a| a.value.clone())
+        .collect()
+}
+
 pub fn attr(event: &Event, key: &str) -> String {
     event
         .attributes
