@@ -1,18 +1,21 @@
-use cosmwasm_std::{Deps, Env, Order, Storage};
+use cosmwasm_std::{Deps, Env, Order};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
+use mpc_contract_kit::lifecycle::{status_at, Deadline};
 use mpc_contract_kit::paging::{bound_after, paginate_values};
 use mpc_interfaces::keyring::{
-    ConfigResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse, KeyResponse,
-    KeyringResponse, KeyringsResponse, KeysResponse,
+    ConfigResponse, FeeResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestSummary,
+    KeyRequestsResponse, KeyResponse, KeyringResponse, KeyringsResponse, KeysResponse,
 };
 
 use crate::error::ContractError;
-use crate::state::{key_requests, keys, KeyRequest, KeyRequestExt, CONFIG, KEYRINGS};
+use crate::state::{
+    key_request_positions, keys, load_key_answers, load_key_request, CONFIG, KEYRINGS,
+};
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
-        workspace_contract: config.workspace_contract,
+        workspace_contract: config.workspace_contract.0,
         key_request_timeout_blocks: config.key_request_timeout_blocks,
     })
 }
@@ -45,10 +48,13 @@ pub fn key_request(
     env: Env,
     request_id: u64,
 ) -> Result<KeyRequestResponse, ContractError> {
-    Ok(load_key_request(deps.storage, request_id)?.into_response(env.block.height))
+    let request = load_key_request(deps.storage, request_id)?;
+    let answers = load_key_answers(deps.storage, request_id)?;
+    Ok(request.into_response(answers, env.block.height))
 }
 
-/// Pages a keyring's requests in `status` as seen now, ordered by (deadline height, id).
+/// Pages a keyring's requests in `status` as seen now, ordered by (deadline height, id), each read
+/// from the index alone.
 ///
 /// The index holds the stored status, ordered by deadline; a pending request past its deadline
 /// is still stored as pending until someone settles it. [`DeadlinePage`] lists the pending ones
@@ -82,20 +88,19 @@ pub fn key_requests_by_keyring(
     };
     let requests = page.list(listing, |stored, min, max| {
         Box::new(
-            key_requests()
-                .idx
-                .by_keyring_status
-                .sub_prefix((keyring_id, stored.as_str().to_string()))
-                .range(deps.storage, min, max, Order::Ascending)
-                .map(|item| item.map(|(_, r)| (r.position(), r))),
+            key_request_positions(deps.storage, keyring_id, stored, min, max).map(move |entry| {
+                entry.map(|(deadline_height, id)| {
+                    let summary = KeyRequestSummary {
+                        id,
+                        status: status_at(stored, Deadline::at(deadline_height), height),
+                        deadline_height,
+                    };
+                    ((deadline_height, id), summary)
+                })
+            }),
         )
     })?;
-    Ok(KeyRequestsResponse {
-        requests: requests
-            .into_iter()
-            .map(|r| r.into_response(height))
-            .collect(),
-    })
+    Ok(KeyRequestsResponse { requests })
 }
 
 pub fn key(deps: Deps, key_id: u64) -> Result<KeyResponse, ContractError> {
@@ -122,8 +127,15 @@ pub fn keys_by_workspace(
     Ok(KeysResponse { keys })
 }
 
-fn load_key_request(storage: &dyn Storage, request_id: u64) -> Result<KeyRequest, ContractError> {
-    key_requests()
-        .may_load(storage, request_id)?
-        .ok_or(ContractError::KeyRequestNotFound { request_id })
+pub fn key_request_fee(deps: Deps, keyring_id: u64) -> Result<FeeResponse, ContractError> {
+    Ok(FeeResponse {
+        fee: keyring(deps, keyring_id)?.key_req_fee,
+    })
+}
+
+pub fn signature_request_fee(deps: Deps, key_id: u64) -> Result<FeeResponse, ContractError> {
+    let key = key(deps, key_id)?;
+    Ok(FeeResponse {
+        fee: keyring(deps, key.keyring_id)?.sig_req_fee,
+    })
 }

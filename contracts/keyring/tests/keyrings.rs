@@ -220,9 +220,9 @@ fn add_party_refusals() {
         &stranger,
         &msg("not-an-address".to_string(), Some(0)),
         &[coin(1, DENOM)],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -337,9 +337,9 @@ fn remove_party_refusals() {
         &stranger,
         &msg(&parties[0], None),
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: 1,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -434,9 +434,9 @@ fn admin_refusals() {
         keyring_id: id,
         admin: a.to_string(),
     };
-    let not_admin = ContractError::NotAnAdmin {
+    let not_admin = ContractError::NotAdmin {
+        sender: stranger.clone(),
         keyring_id: id,
-        sender: stranger.to_string(),
     };
 
     suite.assert_refused(&stranger, &add(&stranger), &[], not_admin);
@@ -444,9 +444,9 @@ fn admin_refusals() {
         &stranger,
         &remove(&admin),
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -546,9 +546,9 @@ fn update_keyring_refusals() {
         &stranger,
         &update(None, Some(0), None),
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -591,9 +591,9 @@ fn deactivate_and_activate() {
         &stranger,
         &ExecuteMsg::DeactivateKeyring { keyring_id: id },
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -621,9 +621,9 @@ fn deactivate_and_activate() {
         &stranger,
         &ExecuteMsg::ActivateKeyring { keyring_id: id },
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     let res = suite

@@ -1,4 +1,4 @@
-use cosmwasm_std::StdError;
+use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
@@ -27,8 +27,8 @@ pub enum ContractError {
     #[error("admin action {action_id} not found")]
     ActionNotFound { action_id: u64 },
 
-    #[error("{address} is not an owner of workspace {workspace_id}")]
-    NotAnOwner { address: String, workspace_id: u64 },
+    #[error("{sender} is not an owner of workspace {workspace_id}")]
+    NotOwner { sender: Addr, workspace_id: u64 },
 
     #[error("{owner} is listed as an owner more than once")]
     DuplicateOwner { owner: String },

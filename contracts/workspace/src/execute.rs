@@ -402,8 +402,8 @@ fn apply_admin_action(
         AdminAction::RemoveOwner { owner } => {
             let owner = Addr::unchecked(owner);
             if !workspace.is_owner(&owner) {
-                return Err(ContractError::NotAnOwner {
-                    address: owner.into_string(),
+                return Err(ContractError::NotOwner {
+                    sender: owner,
                     workspace_id,
                 });
             }
@@ -563,8 +563,8 @@ fn ensure_owner(
     if workspace.is_owner(sender) {
         Ok(())
     } else {
-        Err(ContractError::NotAnOwner {
-            address: sender.to_string(),
+        Err(ContractError::NotOwner {
+            sender: sender.clone(),
             workspace_id,
         })
     }

@@ -279,8 +279,8 @@ fn propose_refusals_change_nothing() {
     suite.assert_refused(
         &eve,
         &propose_msg(ws, set_alias("x")),
-        ContractError::NotAnOwner {
-            address: eve.to_string(),
+        ContractError::NotOwner {
+            sender: eve.clone(),
             workspace_id: ws,
         },
     );
@@ -352,8 +352,8 @@ fn propose_refusals_change_nothing() {
                 owner: eve.to_string(),
             },
         ),
-        ContractError::NotAnOwner {
-            address: eve.to_string(),
+        ContractError::NotOwner {
+            sender: eve.clone(),
             workspace_id: ws,
         },
     );

@@ -166,6 +166,19 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// The exact coins a key request on the keyring costs now: what `RequestKey` must carry.
+    #[returns(FeeResponse)]
+    KeyRequestFee { keyring_id: u64 },
+    /// The exact coins a signature request with the key costs now: what the signature-requests
+    /// contract's `RequestSignature` must carry (the fee of the key's keyring).
+    #[returns(FeeResponse)]
+    SignatureRequestFee { key_id: u64 },
+}
+
+/// The exact coins to send with a request (empty: it is free).
+#[cw_serde]
+pub struct FeeResponse {
+    pub fee: Vec<Coin>,
 }
 
 #[cw_serde]
@@ -207,9 +220,9 @@ pub struct PartyKeyAnswer {
     pub height: u64,
 }
 
-/// A key request: what the keyring contract stores, and what `QueryMsg::KeyRequest` and the lists
-/// return with `status` as seen at the query's height.
-// Field names and order are the contract's storage layout: add fields only with a migration.
+/// A key request as `QueryMsg::KeyRequest` returns it, with `status` as seen at the query's height:
+/// what was asked (stored once, when it was made), the answers (each stored on its own) and how
+/// it ended.
 #[cw_serde]
 #[schemars(rename = "KeyRequestResponse")]
 pub struct KeyRequest {
@@ -240,9 +253,19 @@ pub struct KeyRequest {
 /// height (the schema's name for it).
 pub type KeyRequestResponse = KeyRequest;
 
+/// A key request as the lists return it: which request, and where it stands as seen at the
+/// query's height. `QueryMsg::KeyRequest` has everything else.
+#[cw_serde]
+pub struct KeyRequestSummary {
+    pub id: u64,
+    pub status: KeyRequestStatus,
+    /// The last height at which answers are taken (the lists are ordered by it).
+    pub deadline_height: u64,
+}
+
 #[cw_serde]
 pub struct KeyRequestsResponse {
-    pub requests: Vec<KeyRequestResponse>,
+    pub requests: Vec<KeyRequestSummary>,
 }
 
 /// A key: what the keyring contract stores, and what `QueryMsg::Key` returns as is.
