@@ -120,6 +120,16 @@ pub fn execute(
         ExecuteMsg::ExpireKeyRequests { request_ids } => {
             execute::expire_key_requests(deps, env, info, request_ids)
         }
+        ExecuteMsg::UpdateConfig {
+            workspace_contract,
+            key_request_timeout_blocks,
+        } => execute::update_config(
+            deps,
+            env,
+            info,
+            workspace_contract,
+            key_request_timeout_blocks,
+        ),
     }
 }
 
@@ -148,6 +158,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         )?),
         QueryMsg::Key { key_id } => to_json_binary(&query::key(deps, key_id)?),
+        QueryMsg::SigningKey { key_id } => to_json_binary(&query::signing_key(deps, key_id)?),
         QueryMsg::KeyRequestFee { keyring_id } => {
             to_json_binary(&query::key_request_fee(deps, keyring_id)?)
         }

@@ -132,6 +132,10 @@ pub enum ContractError {
     ReasonTooLong { len: usize, max: usize },
 
     // --- expiry ---
+    /// Only the contract's admin on the chain may change its configuration.
+    #[error("{sender} is not the admin of this contract")]
+    NotContractAdmin { sender: Addr },
+
     /// An answer to, or an expire of, a key request its lifecycle refuses.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError<KeyRequestStatus>),

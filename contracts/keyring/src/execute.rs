@@ -1,17 +1,18 @@
-use cosmwasm_std::{Addr, Coin, DepsMut, Env, Event, MessageInfo, Response, Storage};
-use mpc_contract_kit::fees;
+use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
 use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::{config, fees};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
     KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
 };
+use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
 
 use crate::error::ContractError;
 use crate::state::{
-    add_key_answer, keys, load_key_answers, load_key_request, outcome, Key, KeyRequestBody,
-    KeyRequestOutcome, Keyring, Outcome, StoredKeyRequest, CONFIG, KEYRINGS, KEYRING_IDS, KEY_IDS,
-    KEY_REQUEST_IDS,
+    add_key_answer, load_key_answers, load_key_request, outcome, Key, KeyRequestBody,
+    KeyRequestOutcome, Keyring, Outcome, StoredKeyRequest, CONFIG, KEYRINGS, KEYS,
+    KEYS_BY_WORKSPACE, KEY_REQUESTS,
 };
 use crate::validate;
 
@@ -31,7 +32,7 @@ pub fn create_keyring(
     let key_req_fee = validate::fee(key_req_fee)?;
     let sig_req_fee = validate::fee(sig_req_fee)?;
 
-    let id = KEYRING_IDS.next(deps.storage)?;
+    let id = lifecycle::next_id(deps.storage, &KEYRINGS)?;
     let keyring = Keyring {
         id,
         creator: info.sender.clone(),
@@ -221,7 +222,7 @@ pub fn request_key(
     fees::check_exact_payment(&info.funds, &keyring.key_req_fee)?;
 
     let request = StoredKeyRequest {
-        id: KEY_REQUEST_IDS.next(deps.storage)?,
+        id: lifecycle::next_id(deps.storage, &KEY_REQUESTS)?,
         body: KeyRequestBody {
             workspace_id,
             keyring_id,
@@ -294,7 +295,7 @@ pub fn submit_key_result(
             parties,
         } => {
             let body = &request.body;
-            let key_id = KEY_IDS.next(deps.storage)?;
+            let key_id = lifecycle::next_id(deps.storage, &KEYS)?;
             let key = Key {
                 id: key_id,
                 workspace_id: body.workspace_id,
@@ -306,7 +307,8 @@ pub fn submit_key_result(
                 request_id,
                 created_height: env.block.height,
             };
-            keys().save(deps.storage, key_id, &key)?;
+            KEYS.save(deps.storage, key_id, &key)?;
+            KEYS_BY_WORKSPACE.save(deps.storage, (key.workspace_id, key_id), &Empty {})?;
             response = response
                 .add_messages(fees::payout(&body.fee, &parties))
                 .add_event(key_event(&key));
@@ -373,6 +375,35 @@ pub fn expire_key_requests(
             .add_event(key_request_event(action::EXPIRED, &request));
     }
     Ok(response)
+}
+
+/// The contract's admin on the chain changes the workspace contract or the default timeout.
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    workspace_contract: Option<String>,
+    key_request_timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
+        return Err(ContractError::NotContractAdmin {
+            sender: info.sender,
+        });
+    }
+    cw_utils::nonpayable(&info)?;
+    let mut stored = CONFIG.load(deps.storage)?;
+    let mut changes = vec![];
+    if let Some(address) = workspace_contract {
+        stored.workspace_contract = WorkspaceContract(validate::address(deps.api, &address)?);
+        changes.push(("workspace_contract", address));
+    }
+    if let Some(blocks) = key_request_timeout_blocks {
+        validate::timeout(blocks)?;
+        stored.key_request_timeout_blocks = blocks;
+        changes.push(("key_request_timeout_blocks", blocks.to_string()));
+    }
+    CONFIG.save(deps.storage, &stored)?;
+    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
 }
 
 fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> Result<Keyring, ContractError> {

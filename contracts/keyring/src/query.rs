@@ -1,15 +1,17 @@
-use cosmwasm_std::{Deps, Env, Order};
+use cosmwasm_std::{Deps, Env, Order, StdResult};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
 use mpc_contract_kit::lifecycle::{status_at, Deadline};
-use mpc_contract_kit::paging::{bound_after, paginate_values};
+use mpc_contract_kit::paging::{bound_after, paginate, paginate_values};
 use mpc_interfaces::keyring::{
     ConfigResponse, FeeResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestSummary,
     KeyRequestsResponse, KeyResponse, KeyringResponse, KeyringsResponse, KeysResponse,
+    SigningKeyResponse,
 };
 
 use crate::error::ContractError;
 use crate::state::{
-    key_request_positions, keys, load_key_answers, load_key_request, CONFIG, KEYRINGS,
+    key_request_positions, load_key_answers, load_key_request, CONFIG, KEYRINGS, KEYS,
+    KEYS_BY_WORKSPACE,
 };
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -104,8 +106,7 @@ pub fn key_requests_by_keyring(
 }
 
 pub fn key(deps: Deps, key_id: u64) -> Result<KeyResponse, ContractError> {
-    keys()
-        .may_load(deps.storage, key_id)?
+    KEYS.may_load(deps.storage, key_id)?
         .ok_or(ContractError::KeyNotFound { key_id })
 }
 
@@ -115,8 +116,8 @@ pub fn keys_by_workspace(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<KeysResponse, ContractError> {
-    let keys = paginate_values(
-        keys().idx.by_workspace.prefix(workspace_id).range(
+    let ids = paginate(
+        KEYS_BY_WORKSPACE.prefix(workspace_id).keys(
             deps.storage,
             bound_after(start_after),
             None,
@@ -124,6 +125,10 @@ pub fn keys_by_workspace(
         ),
         limit,
     )?;
+    let keys = ids
+        .into_iter()
+        .map(|id| KEYS.load(deps.storage, id))
+        .collect::<StdResult<_>>()?;
     Ok(KeysResponse { keys })
 }
 
@@ -134,8 +139,17 @@ pub fn key_request_fee(deps: Deps, keyring_id: u64) -> Result<FeeResponse, Contr
 }
 
 pub fn signature_request_fee(deps: Deps, key_id: u64) -> Result<FeeResponse, ContractError> {
-    let key = key(deps, key_id)?;
     Ok(FeeResponse {
-        fee: keyring(deps, key.keyring_id)?.sig_req_fee,
+        fee: signing_key(deps, key_id)?.fee,
+    })
+}
+
+pub fn signing_key(deps: Deps, key_id: u64) -> Result<SigningKeyResponse, ContractError> {
+    let key = key(deps, key_id)?;
+    let keyring = keyring(deps, key.keyring_id)?;
+    Ok(SigningKeyResponse {
+        key,
+        keyring_active: keyring.active,
+        fee: keyring.sig_req_fee,
     })
 }

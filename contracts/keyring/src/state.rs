@@ -1,9 +1,9 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Coin, Empty, Order, StdResult, Storage};
-use cw_storage_plus::{Bound, Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use cw_storage_plus::{Bound, Item, Map};
 use mpc_contract_kit::agreement::{tally, Tally};
 use mpc_contract_kit::deadline_list::Position;
-use mpc_contract_kit::lifecycle::{self, Deadline, IdCounter, LifecycleError};
+use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 /// Keyrings and keys are stored as the interface's types: queries return them as stored.
 pub use mpc_interfaces::keyring::{Key, KeyRequest, Keyring};
 use mpc_interfaces::keyring::{KeyRequestStatus, KeyResult, PartyKeyAnswer};
@@ -20,11 +20,6 @@ pub struct Config {
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
-
-/// Last id handed out per record kind; ids start at 1.
-pub const KEYRING_IDS: IdCounter = IdCounter::new("last_keyring_id");
-pub const KEY_REQUEST_IDS: IdCounter = IdCounter::new("last_key_request_id");
-pub const KEY_IDS: IdCounter = IdCounter::new("last_key_id");
 
 pub const KEYRINGS: Map<u64, Keyring> = Map::new("keyrings");
 
@@ -55,7 +50,7 @@ pub struct KeyRequestOutcome {
     pub reject_reason: Option<String>,
 }
 
-const KEY_REQUESTS: Map<u64, KeyRequestBody> = Map::new("key_request");
+pub const KEY_REQUESTS: Map<u64, KeyRequestBody> = Map::new("key_request");
 const KEY_REQUEST_OUTCOMES: Map<u64, KeyRequestOutcome> = Map::new("key_request_outcome");
 /// (request id, answer number from 0) -> the answer, in the order they were given.
 const KEY_ANSWERS: Map<(u64, u32), PartyKeyAnswer> = Map::new("key_answers");
@@ -240,25 +235,9 @@ pub fn outcome(body: &KeyRequestBody, answers: &[PartyKeyAnswer]) -> Outcome {
     }
 }
 
-pub struct KeyIndexes<'a> {
-    pub by_workspace: MultiIndex<'a, u64, Key, u64>,
-}
-
-impl IndexList<Key> for KeyIndexes<'_> {
-    fn get_indexes(&'_ self) -> Box<dyn Iterator<Item = &'_ dyn Index<Key>> + '_> {
-        let v: Vec<&dyn Index<Key>> = vec![&self.by_workspace];
-        Box::new(v.into_iter())
-    }
-}
-
-pub fn keys<'a>() -> IndexedMap<u64, Key, KeyIndexes<'a>> {
-    IndexedMap::new(
-        "keys",
-        KeyIndexes {
-            by_workspace: MultiIndex::new(|_pk, k: &Key| k.workspace_id, "keys", "keys__workspace"),
-        },
-    )
-}
+pub const KEYS: Map<u64, Key> = Map::new("keys");
+/// (workspace id, key id): the keys of a workspace.
+pub const KEYS_BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("keys_by_workspace");
 
 #[cfg(test)]
 mod tests {

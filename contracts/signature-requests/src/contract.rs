@@ -46,12 +46,7 @@ pub fn instantiate(
 }
 
 fn positive_timeout(name: &str, blocks: Option<u64>) -> Result<u64, ContractError> {
-    match blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS) {
-        0 => Err(ContractError::ZeroTimeout {
-            name: name.to_string(),
-        }),
-        blocks => Ok(blocks),
-    }
+    execute::nonzero_timeout(name, blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -84,6 +79,20 @@ pub fn execute(
             execute::submit_signature_result(deps, env, info, request_id, result)
         }
         ExecuteMsg::Expire { request_ids } => execute::expire(deps, env, info, request_ids),
+        ExecuteMsg::UpdateConfig {
+            workspace_contract,
+            keyring_contract,
+            approval_timeout_blocks,
+            mpc_timeout_blocks,
+        } => execute::update_config(
+            deps,
+            env,
+            info,
+            workspace_contract,
+            keyring_contract,
+            approval_timeout_blocks,
+            mpc_timeout_blocks,
+        ),
     }
 }
 
@@ -132,11 +141,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         } => {
-            let requester = deps.api.addr_validate(&requester)?;
+            let requester = deps.api.addr_canonicalize(&requester)?;
             to_json_binary(&query::requests_by(
                 deps,
                 env,
-                Owner::Requester(&requester),
+                Owner::Requester(requester.as_slice()),
                 start_after,
                 limit,
             )?)

@@ -109,6 +109,10 @@ pub enum ContractError {
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },
 
+    /// Only the contract's admin on the chain may change its configuration.
+    #[error("{sender} is not the admin of this contract")]
+    NotContractAdmin { sender: Addr },
+
     /// A move, or an expire, that the request's lifecycle refuses.
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError<SignRequestStatus>),

@@ -5,21 +5,21 @@ use cosmwasm_std::{
 use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{tally, Tally};
 use mpc_contract_kit::lifecycle::{self, Deadline};
-use mpc_contract_kit::{awaiting, fees};
+use mpc_contract_kit::{awaiting, config, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
-use mpc_interfaces::keyring::KeyResponse;
+use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
     CallbackMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT, HASH_LEN,
     MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
 };
-use mpc_interfaces::workspace::SignPolicyResponse;
+use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
 use mpc_interfaces::KeyType;
 use mpc_policy::{Ballots, Evaluation};
 
 use crate::error::ContractError;
 use crate::state::{
     add_answer, addr_strings, answer_values, load_answers, load_request, Progress, Request,
-    RequestBody, Votes, AWAITING_APPROVER, CONFIG, REQUEST_IDS,
+    RequestBody, Votes, AWAITING_APPROVER, BODIES, CONFIG,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -35,7 +35,8 @@ pub fn request_signature(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     // The key names the workspace whose owners may use it, so it is read before authorising.
-    let key = config.keyring_contract.key(&deps.querier, key_id)?;
+    let signing = config.keyring_contract.signing_key(&deps.querier, key_id)?;
+    let key = signing.key;
     // The policy in force for the key comes with the workspace's current owners.
     let in_force =
         config
@@ -47,10 +48,7 @@ pub fn request_signature(
             workspace_id: key.workspace_id,
         });
     }
-    let keyring = config
-        .keyring_contract
-        .keyring(&deps.querier, key.keyring_id)?;
-    if !keyring.active {
+    if !signing.keyring_active {
         return Err(ContractError::KeyringInactive {
             keyring_id: key.keyring_id,
         });
@@ -66,7 +64,7 @@ pub fn request_signature(
         mpc_timeout_blocks,
         config.mpc_timeout_blocks,
     )?;
-    let fee = fees::check_exact_payment(&info.funds, &keyring.sig_req_fee)?;
+    let fee = fees::check_exact_payment(&info.funds, &signing.fee)?;
     let callback = if callback {
         // Only a contract can receive the callback; a plain account asking for one is a mistake.
         deps.querier
@@ -97,7 +95,7 @@ pub fn request_signature(
             workspace_id: key.workspace_id,
         });
     }
-    let id = REQUEST_IDS.next(deps.storage)?;
+    let id = lifecycle::next_id(deps.storage, &BODIES)?;
     let mut request = Request {
         id,
         body: RequestBody {
@@ -131,6 +129,7 @@ pub fn request_signature(
     } else {
         awaiting::resync(
             deps.storage,
+            deps.api,
             &AWAITING_APPROVER,
             request.body.approval_deadline.height(),
             id,
@@ -142,7 +141,7 @@ pub fn request_signature(
         }
         response = response.add_event(created);
     }
-    request.create(deps.storage)?;
+    request.create(deps.storage, deps.api)?;
     Ok(response)
 }
 
@@ -216,6 +215,7 @@ pub fn vote(
     };
     awaiting::resync(
         deps.storage,
+        deps.api,
         &AWAITING_APPROVER,
         request.body.approval_deadline.height(),
         request_id,
@@ -385,6 +385,7 @@ pub fn expire(
             let votes = Votes::load(deps.storage, &request)?;
             awaiting::resync(
                 deps.storage,
+                deps.api,
                 &AWAITING_APPROVER,
                 request.body.approval_deadline.height(),
                 request_id,
@@ -451,6 +452,54 @@ fn finish(
         );
     }
     Ok(response)
+}
+
+/// The contract's admin on the chain changes the linked contracts or the default timeouts.
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    workspace_contract: Option<String>,
+    keyring_contract: Option<String>,
+    approval_timeout_blocks: Option<u64>,
+    mpc_timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
+        return Err(ContractError::NotContractAdmin {
+            sender: info.sender,
+        });
+    }
+    nonpayable(&info)?;
+    let mut stored = CONFIG.load(deps.storage)?;
+    let mut changes = vec![];
+    if let Some(address) = workspace_contract {
+        stored.workspace_contract = WorkspaceContract(deps.api.addr_validate(&address)?);
+        changes.push(("workspace_contract", address));
+    }
+    if let Some(address) = keyring_contract {
+        stored.keyring_contract = KeyringContract(deps.api.addr_validate(&address)?);
+        changes.push(("keyring_contract", address));
+    }
+    if let Some(blocks) = approval_timeout_blocks {
+        stored.approval_timeout_blocks = nonzero_timeout("approval_timeout_blocks", blocks)?;
+        changes.push(("approval_timeout_blocks", blocks.to_string()));
+    }
+    if let Some(blocks) = mpc_timeout_blocks {
+        stored.mpc_timeout_blocks = nonzero_timeout("mpc_timeout_blocks", blocks)?;
+        changes.push(("mpc_timeout_blocks", blocks.to_string()));
+    }
+    CONFIG.save(deps.storage, &stored)?;
+    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+}
+
+/// A default timeout: at least one block.
+pub fn nonzero_timeout(name: &str, blocks: u64) -> Result<u64, ContractError> {
+    if blocks == 0 {
+        return Err(ContractError::ZeroTimeout {
+            name: name.to_string(),
+        });
+    }
+    Ok(blocks)
 }
 
 fn validate_items(key_type: KeyType, items: &[Binary]) -> Result<(), ContractError> {

@@ -158,7 +158,7 @@ pub fn requests_awaiting_approver(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<SignatureRequestsResponse, ContractError> {
-    let approver = deps.api.addr_validate(&approver)?;
+    let approver = deps.api.addr_canonicalize(&approver)?;
     let height = env.block.height;
     let page = DeadlinePage {
         height,
@@ -172,7 +172,7 @@ pub fn requests_awaiting_approver(
     let requests = page.list(Listing::Open(()), |(), min, max| {
         Box::new(
             AWAITING_APPROVER
-                .sub_prefix(&approver)
+                .sub_prefix(approver.as_slice())
                 .keys(deps.storage, min, max, Order::Ascending)
                 .filter(|key| {
                     key.as_ref()

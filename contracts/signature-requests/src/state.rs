@@ -8,10 +8,11 @@
 //!   stored status and deadline) moves only when those change.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Coin, Empty, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use mpc_contract_kit::awaiting::Inbox;
 use mpc_contract_kit::deadline_list::Position;
-use mpc_contract_kit::lifecycle::{self, Deadline, IdCounter, LifecycleError};
+use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
     PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
@@ -32,7 +33,6 @@ pub struct Config {
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
-pub const REQUEST_IDS: IdCounter = IdCounter::new("request_count");
 
 /// What a request asks for, written once when it is made.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -72,23 +72,25 @@ pub struct Progress {
     pub reject_reason: Option<String>,
 }
 
-const BODIES: Map<u64, RequestBody> = Map::new("body");
-const PROGRESS: Map<u64, Progress> = Map::new("progress");
+pub const BODIES: Map<u64, RequestBody> = Map::new("r");
+const PROGRESS: Map<u64, Progress> = Map::new("p");
 /// (request id, voter) -> approved (`true`) or rejected (`false`).
-const VOTES: Map<(u64, &Addr), bool> = Map::new("votes");
+const VOTES: Map<(u64, &Addr), bool> = Map::new("v");
 /// (request id, answer number from 0) -> the answer, in the order they were given.
-const ANSWERS: Map<(u64, u32), PartySignAnswer> = Map::new("answers");
+const ANSWERS: Map<(u64, u32), PartySignAnswer> = Map::new("a");
 
 /// ((keyring id, stored status), deadline height, request id): the connector's work list, ordered
 /// by deadline within a stored status so that the overdue open requests are a prefix a range
 /// bound skips (see `mpc_contract_kit::deadline_list`).
-const BY_KEYRING: Map<((u64, &str), u64, u64), Empty> = Map::new("by_keyring");
-const BY_KEY: Map<(u64, u64), Empty> = Map::new("by_key");
-const BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("by_workspace");
-const BY_REQUESTER: Map<(&Addr, u64), Empty> = Map::new("by_requester");
-/// (approver, approval deadline height, request id) for every eligible approver who has not
-/// voted on a `partial` request: the approver's inbox (see `mpc_contract_kit::awaiting`).
-pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), Empty> = Map::new("awaiting_approver");
+const BY_KEYRING: Map<((u64, &str), u64, u64), Empty> = Map::new("k");
+const BY_KEY: Map<(u64, u64), Empty> = Map::new("y");
+const BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("w");
+/// (requester's canonical address, request id).
+const BY_REQUESTER: Map<(&[u8], u64), Empty> = Map::new("q");
+/// (approver's canonical address, approval deadline height, request id) for every eligible
+/// approver who has not voted on a `partial` request: the approver's inbox (see
+/// `mpc_contract_kit::awaiting`).
+pub const AWAITING_APPROVER: Inbox<Empty> = Map::new("i");
 
 /// A request as the contract works with it: its body and, once it left `partial`, its progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,7 +140,7 @@ impl Request {
     }
 
     /// Stores a new request (`progress` set when it is pending at once) and its index entries.
-    pub fn create(&self, storage: &mut dyn Storage) -> StdResult<()> {
+    pub fn create(&self, storage: &mut dyn Storage, api: &dyn Api) -> StdResult<()> {
         let (id, body) = (self.id, &self.body);
         BODIES.save(storage, id, body)?;
         if let Some(progress) = &self.progress {
@@ -147,7 +149,8 @@ impl Request {
         self.index(storage)?;
         BY_KEY.save(storage, (body.key_id, id), &Empty {})?;
         BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
-        BY_REQUESTER.save(storage, (&body.requester, id), &Empty {})
+        let requester = api.addr_canonicalize(body.requester.as_str())?;
+        BY_REQUESTER.save(storage, (requester.as_slice(), id), &Empty {})
     }
 
     /// Records where the request went, and moves its by-keyring entry to match.
@@ -305,7 +308,8 @@ pub fn by_keyring<'a>(
 pub enum Owner<'a> {
     Key(u64),
     Workspace(u64),
-    Requester(&'a Addr),
+    /// By canonical address.
+    Requester(&'a [u8]),
 }
 
 pub fn ids_by<'a>(
@@ -406,12 +410,16 @@ mod tests {
     #[test]
     fn a_request_is_indexed_by_its_stored_status_and_deadline() {
         let mut storage = MockStorage::new();
+        let api = cosmwasm_std::testing::MockApi::default();
         let mut request = Request {
             id: 1,
-            body: body(),
+            body: RequestBody {
+                requester: api.addr_make("owner"),
+                ..body()
+            },
             progress: None,
         };
-        request.create(&mut storage).unwrap();
+        request.create(&mut storage, &api).unwrap();
         let listed = |storage: &MockStorage, status| {
             by_keyring(storage, 3, status, None, None)
                 .collect::<StdResult<Vec<_>>>()

@@ -27,6 +27,10 @@ pub enum ContractError {
     #[error("admin action {action_id} not found")]
     ActionNotFound { action_id: u64 },
 
+    /// Only the contract's admin on the chain may change its configuration.
+    #[error("{sender} is not the admin of this contract")]
+    NotContractAdmin { sender: Addr },
+
     #[error("{sender} is not an owner of workspace {workspace_id}")]
     NotOwner { sender: Addr, workspace_id: u64 },
 

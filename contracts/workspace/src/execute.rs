@@ -3,8 +3,8 @@
 
 use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
 use cw_utils::nonpayable;
-use mpc_contract_kit::awaiting;
 use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::{awaiting, config};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_CHILDREN,
@@ -14,9 +14,8 @@ use mpc_policy::Policy;
 
 use crate::error::ContractError;
 use crate::state::{
-    insert_action, key_policies, load_action, load_workspace, next_id, update_action, ActionRecord,
-    Workspace, ACTION_COUNT, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES,
-    WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
+    insert_action, key_policies, load_action, load_workspace, update_action, ActionRecord,
+    Workspace, ACTIONS, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn create_workspace(
@@ -162,7 +161,7 @@ pub fn propose_action(
     // Dry run: an action that could not execute now is refused at once rather than left open.
     apply_admin_action(deps.storage, workspace, workspace_id, &action)?;
 
-    let action_id = next_id(deps.storage, &ACTION_COUNT)?;
+    let action_id = lifecycle::next_id(deps.storage, &ACTIONS)?;
     let mut record = ActionRecord {
         workspace_id,
         proposer: info.sender.clone(),
@@ -176,7 +175,7 @@ pub fn propose_action(
         created_height: env.block.height,
         deadline,
     };
-    let settled_events = settle_after_vote(deps.storage, action_id, &mut record, &[])?;
+    let settled_events = settle_after_vote(deps.storage, deps.api, action_id, &mut record, &[])?;
     insert_action(deps.storage, action_id, &record)?;
 
     let awaiting = record.evaluate().awaiting;
@@ -222,6 +221,7 @@ pub fn expire_actions(
         lifecycle::ensure_overdue(action_id, record.status, record.deadline, env.block.height)?;
         close_action(
             deps.storage,
+            deps.api,
             action_id,
             &mut record,
             AdminActionStatus::Expired,
@@ -281,7 +281,8 @@ fn cast_vote(
         Vote::Reject => record.rejections.push(voter.clone()),
     }
     record.refresh(&workspace);
-    let settled_events = settle_after_vote(deps.storage, action_id, &mut record, &listed)?;
+    let settled_events =
+        settle_after_vote(deps.storage, deps.api, action_id, &mut record, &listed)?;
     update_action(deps.storage, action_id, previous, &record)?;
 
     let name = match vote {
@@ -299,6 +300,7 @@ fn cast_vote(
 /// Returns the events of that transition. The caller saves `record`.
 fn settle_after_vote(
     storage: &mut dyn Storage,
+    api: &dyn Api,
     action_id: u64,
     record: &mut ActionRecord,
     listed: &[String],
@@ -334,6 +336,7 @@ fn settle_after_vote(
     };
     awaiting::resync(
         storage,
+        api,
         &AWAITING_APPROVER,
         record.deadline.height(),
         action_id,
@@ -346,6 +349,7 @@ fn settle_after_vote(
 /// Ends an action without executing it (expiry) and saves it.
 fn close_action(
     storage: &mut dyn Storage,
+    api: &dyn Api,
     action_id: u64,
     record: &mut ActionRecord,
     status: AdminActionStatus,
@@ -354,6 +358,7 @@ fn close_action(
     let listed = record.evaluate().awaiting;
     awaiting::resync(
         storage,
+        api,
         &AWAITING_APPROVER,
         record.deadline.height(),
         action_id,
@@ -549,6 +554,30 @@ pub fn validate_timeout(timeout: u64) -> Result<(), ContractError> {
 }
 
 /// Height from which an action opened at `height` for `timeout` blocks is overdue.
+/// The contract's admin on the chain changes the default action timeout.
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    action_timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
+        return Err(ContractError::NotContractAdmin {
+            sender: info.sender,
+        });
+    }
+    nonpayable(&info)?;
+    let mut stored = CONFIG.load(deps.storage)?;
+    let mut changes = vec![];
+    if let Some(blocks) = action_timeout_blocks {
+        validate_timeout(blocks)?;
+        stored.action_timeout_blocks = blocks;
+        changes.push(("action_timeout_blocks", blocks.to_string()));
+    }
+    CONFIG.save(deps.storage, &stored)?;
+    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+}
+
 /// The deadline of an action proposed at `height` with `timeout` blocks to vote.
 pub fn deadline(height: u64, timeout: u64) -> Result<Deadline, ContractError> {
     validate_timeout(timeout)?;
@@ -584,7 +613,7 @@ fn save_new_workspace(
     storage: &mut dyn Storage,
     workspace: &Workspace,
 ) -> Result<u64, ContractError> {
-    let workspace_id = next_id(storage, &WORKSPACE_COUNT)?;
+    let workspace_id = lifecycle::next_id(storage, &WORKSPACES)?;
     WORKSPACES.save(storage, workspace_id, workspace)?;
     for owner in &workspace.owners {
         WORKSPACES_BY_OWNER.save(storage, (owner, workspace_id), &())?;

@@ -174,14 +174,14 @@ pub fn actions_awaiting_approver(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<AdminActionsResponse, ContractError> {
-    let approver = deps.api.addr_validate(&approver)?;
+    let approver = deps.api.addr_canonicalize(&approver)?;
     let height = env.block.height;
     // Entries of overdue actions come before the first open position: the page starts past
     // them all at once, so it stays bounded however many were never settled.
     let ids = deadline_page(deps, height, start_after, limit)?.list(
         Listing::Open(()),
         |(), min, max| {
-            positions(AWAITING_APPROVER.sub_prefix(&approver).keys(
+            positions(AWAITING_APPROVER.sub_prefix(approver.as_slice()).keys(
                 deps.storage,
                 min,
                 max,

@@ -3,6 +3,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use mpc_contract_kit::awaiting::Inbox;
 use mpc_contract_kit::deadline_list::Position;
 use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus};
@@ -111,7 +112,6 @@ impl ActionRecord {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 
-pub const WORKSPACE_COUNT: Item<u64> = Item::new("workspace_count");
 pub const WORKSPACES: Map<u64, Workspace> = Map::new("workspaces");
 /// (owner, workspace_id): the workspaces an address owns.
 pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("workspaces_by_owner");
@@ -119,7 +119,6 @@ pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("workspaces_by_o
 /// (workspace_id, key_id) -> the key's own sign policy, at most `MAX_KEY_POLICIES` per workspace.
 pub const KEY_POLICIES: Map<(u64, u64), Policy> = Map::new("key_policies");
 
-pub const ACTION_COUNT: Item<u64> = Item::new("action_count");
 pub const ACTIONS: Map<u64, ActionRecord> = Map::new("actions");
 /// (workspace_id, action_id): every action of a workspace, in id order.
 pub const ACTIONS_BY_WORKSPACE: Map<(u64, u64), ()> = Map::new("actions_by_workspace");
@@ -132,9 +131,9 @@ const ACTIONS_EXECUTED: Map<(u64, u64, u64), ()> = Map::new("actions_executed");
 const ACTIONS_REJECTED: Map<(u64, u64, u64), ()> = Map::new("actions_rejected");
 const ACTIONS_EXPIRED: Map<(u64, u64, u64), ()> = Map::new("actions_expired");
 
-/// (approver, deadline height, action_id): open actions an eligible approver has not voted on.
+/// (approver's canonical address, deadline height, action_id): open actions an eligible approver has not voted on.
 /// Deadline-keyed for the same reason as the status indexes.
-pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), ()> = Map::new("awaiting_approver");
+pub const AWAITING_APPROVER: Inbox<()> = Map::new("awaiting_approver");
 
 /// The index holding the actions whose stored status is `status`.
 pub fn status_index(status: AdminActionStatus) -> Map<(u64, u64, u64), ()> {
@@ -144,12 +143,6 @@ pub fn status_index(status: AdminActionStatus) -> Map<(u64, u64, u64), ()> {
         AdminActionStatus::Rejected => ACTIONS_REJECTED,
         AdminActionStatus::Expired => ACTIONS_EXPIRED,
     }
-}
-
-pub fn next_id(storage: &mut dyn Storage, counter: &Item<u64>) -> StdResult<u64> {
-    let id = counter.may_load(storage)?.unwrap_or_default() + 1;
-    counter.save(storage, &id)?;
-    Ok(id)
 }
 
 /// Saves a new action and puts it in the workspace and status indexes.

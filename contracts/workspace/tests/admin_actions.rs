@@ -983,3 +983,40 @@ fn instantiate_validates_the_timeout() {
         );
     }
 }
+
+/// The contract's admin on the chain changes the default action timeout; an owner may not.
+#[test]
+fn the_contract_admin_updates_the_default_timeout() {
+    let Three {
+        mut suite,
+        alice,
+        ws,
+        ..
+    } = three_owners(Some(owners(2)));
+    let admin = suite.admin.clone();
+    let update = |blocks| ExecuteMsg::UpdateConfig {
+        action_timeout_blocks: Some(blocks),
+    };
+    suite.assert_refused(
+        &alice,
+        &update(7),
+        ContractError::NotContractAdmin {
+            sender: alice.clone(),
+        },
+    );
+    suite.assert_refused(
+        &admin,
+        &update(MAX_ACTION_TIMEOUT_BLOCKS + 1),
+        ContractError::TimeoutOutOfRange {
+            timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
+            max: MAX_ACTION_TIMEOUT_BLOCKS,
+        },
+    );
+    let res = suite.execute(&admin, &update(7)).unwrap();
+    let updated = events(&res, "wasm-config", "updated")[0];
+    assert_eq!(attr(updated, "action_timeout_blocks"), "7");
+    let config: ConfigResponse = suite.query(&QueryMsg::Config {}).unwrap();
+    assert_eq!(config.action_timeout_blocks, 7);
+    let id = suite.propose(&alice, ws, set_alias("x"), None).unwrap();
+    assert_eq!(suite.action(id).deadline_height, suite.height() + 7);
+}

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod awaiting;
+pub mod config;
 pub mod deadline_list;
 pub mod fees;
 pub mod lifecycle;

@@ -2,7 +2,7 @@
 //! made open with a [`Deadline`], moves between open statuses, and ends in a final one. An open
 //! record past its deadline *reads* as expired (`status_at`) and refuses every move
 //! (`ensure_open`) until somebody settles it with an expire batch (`check_expire_batch`, then
-//! `ensure_overdue` per record). Ids come from an [`IdCounter`].
+//! `ensure_overdue` per record). Ids come from [`next_id`].
 //!
 //! The errors are one type, [`LifecycleError`], that each contract nests in its own error, so the
 //! same refusal reads the same in every contract.
@@ -10,11 +10,13 @@
 use std::fmt;
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{StdResult, Storage};
-use cw_storage_plus::Item;
+use cosmwasm_std::{Order, StdResult, Storage};
+use cw_storage_plus::Map;
 use mpc_interfaces::keyring::KeyRequestStatus;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::workspace::AdminActionStatus;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The last height at which an open record can still move. From the next height on it is
 /// overdue: it reads as expired and refuses every move. (One meaning in all three contracts.)
@@ -196,25 +198,18 @@ impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
 
 impl<S: LifecycleStatus> std::error::Error for LifecycleError<S> {}
 
-/// Hands out ids 1, 2, 3, ... for one kind of record.
-pub struct IdCounter(Item<u64>);
-
-impl IdCounter {
-    pub const fn new(namespace: &'static str) -> Self {
-        IdCounter(Item::new(namespace))
-    }
-
-    /// The id handed out last; 0 before the first.
-    pub fn last(&self, storage: &dyn Storage) -> StdResult<u64> {
-        Ok(self.0.may_load(storage)?.unwrap_or_default())
-    }
-
-    /// Takes the next id.
-    pub fn next(&self, storage: &mut dyn Storage) -> StdResult<u64> {
-        let id = self.last(storage)? + 1;
-        self.0.save(storage, &id)?;
-        Ok(id)
-    }
+/// The id of the next record of a kind, 1, 2, 3, ...: one past the highest id stored in
+/// `records`, the map that holds them by id. Records are never deleted, so the ids never repeat,
+/// and handing one out writes nothing: the record saved under it is the counter.
+pub fn next_id<T>(storage: &dyn Storage, records: &Map<u64, T>) -> StdResult<u64>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let last = records
+        .keys(storage, None, None, Order::Descending)
+        .next()
+        .transpose()?;
+    Ok(last.unwrap_or_default() + 1)
 }
 
 #[cfg(test)]
@@ -278,12 +273,15 @@ mod tests {
     }
 
     #[test]
-    fn ids_start_at_one() {
-        const IDS: IdCounter = IdCounter::new("ids");
+    fn ids_start_at_one_and_follow_the_highest_stored() {
+        const RECORDS: Map<u64, String> = Map::new("records");
         let mut storage = MockStorage::new();
-        assert_eq!(IDS.last(&storage).unwrap(), 0);
-        assert_eq!(IDS.next(&mut storage).unwrap(), 1);
-        assert_eq!(IDS.next(&mut storage).unwrap(), 2);
-        assert_eq!(IDS.last(&storage).unwrap(), 2);
+        assert_eq!(next_id(&storage, &RECORDS).unwrap(), 1);
+        RECORDS.save(&mut storage, 1, &"a".to_string()).unwrap();
+        assert_eq!(next_id(&storage, &RECORDS).unwrap(), 2);
+        RECORDS.save(&mut storage, 2, &"b".to_string()).unwrap();
+        // Past 255: ids are compared as numbers (big-endian keys), not as text.
+        RECORDS.save(&mut storage, 256, &"c".to_string()).unwrap();
+        assert_eq!(next_id(&storage, &RECORDS).unwrap(), 257);
     }
 }

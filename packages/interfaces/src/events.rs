@@ -11,6 +11,9 @@ pub const KEYRING_EVENT: &str = "keyring";
 pub const KEY_REQUEST_EVENT: &str = "key_request";
 /// Event type of keys (`wasm-key`).
 pub const KEY_EVENT: &str = "key";
+/// Event type of a contract's configuration (`wasm-config`, action `updated`, one attribute per
+/// changed field with its new value).
+pub const CONFIG_EVENT: &str = "config";
 /// Event type of signature requests (`wasm-signature_request`).
 pub const SIGNATURE_REQUEST_EVENT: &str = "signature_request";
 

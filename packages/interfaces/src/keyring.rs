@@ -98,6 +98,12 @@ pub enum ExecuteMsg {
     ExpireKeyRequests {
         request_ids: Vec<u64>,
     },
+    /// The contract's admin on the chain changes the workspace contract or the default key
+    /// request timeout (each given field; requests already made keep theirs).
+    UpdateConfig {
+        workspace_contract: Option<String>,
+        key_request_timeout_blocks: Option<u64>,
+    },
 }
 
 /// One party's answer to a key request.
@@ -166,6 +172,11 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// A key with what a signature request with it needs from its keyring: whether the keyring
+    /// is active and the signature fee. What the signature-requests contract reads when a request
+    /// is made (one query instead of `Key` then `Keyring`).
+    #[returns(SigningKeyResponse)]
+    SigningKey { key_id: u64 },
     /// The exact coins a key request on the keyring costs now: what `RequestKey` must carry.
     #[returns(FeeResponse)]
     KeyRequestFee { keyring_id: u64 },
@@ -173,6 +184,14 @@ pub enum QueryMsg {
     /// contract's `RequestSignature` must carry (the fee of the key's keyring).
     #[returns(FeeResponse)]
     SignatureRequestFee { key_id: u64 },
+}
+
+#[cw_serde]
+pub struct SigningKeyResponse {
+    pub key: KeyResponse,
+    pub keyring_active: bool,
+    /// The keyring's signature request fee.
+    pub fee: Vec<Coin>,
 }
 
 /// The exact coins to send with a request (empty: it is free).
@@ -311,11 +330,11 @@ impl KeyringContract {
         querier.query_wasm_smart(&self.0, &QueryMsg::Key { key_id })
     }
 
-    pub fn keyring(
+    pub fn signing_key(
         &self,
         querier: &cosmwasm_std::QuerierWrapper,
-        keyring_id: u64,
-    ) -> cosmwasm_std::StdResult<KeyringResponse> {
-        querier.query_wasm_smart(&self.0, &QueryMsg::Keyring { keyring_id })
+        key_id: u64,
+    ) -> cosmwasm_std::StdResult<SigningKeyResponse> {
+        querier.query_wasm_smart(&self.0, &QueryMsg::SigningKey { key_id })
     }
 }

@@ -54,6 +54,14 @@ pub enum ExecuteMsg {
     SubmitSignatureResult { request_id: u64, result: SignResult },
     /// Settle overdue requests as expired and refund them (permissionless).
     Expire { request_ids: Vec<u64> },
+    /// The contract's admin on the chain changes the linked contracts or the default timeouts
+    /// (each given field; requests already made keep theirs).
+    UpdateConfig {
+        workspace_contract: Option<String>,
+        keyring_contract: Option<String>,
+        approval_timeout_blocks: Option<u64>,
+        mpc_timeout_blocks: Option<u64>,
+    },
 }
 
 /// One party's answer to a signature request.

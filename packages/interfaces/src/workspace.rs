@@ -60,6 +60,9 @@ pub enum ExecuteMsg {
     /// All or nothing: if any id is unknown, already final or not yet overdue, the whole batch
     /// is refused with an error naming that id.
     ExpireActions { action_ids: Vec<u64> },
+    /// The contract's admin on the chain changes the default action timeout (actions already
+    /// proposed keep theirs).
+    UpdateConfig { action_timeout_blocks: Option<u64> },
 }
 
 /// Changes to a workspace that go through the admin policy.
