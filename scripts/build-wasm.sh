@@ -28,6 +28,10 @@ TOOLS_DIR="${MPC_TOOLS_DIR:-$HOME/.cache/mpc-tools}"
 BINARYEN_VERSION=132
 TARGET=wasm32-unknown-unknown
 CONTRACTS=(mpc-workspace mpc-keyring mpc-signature-requests)
+# Cargo profile (Cargo.toml's `wasm`: release at opt-level "z") and wasm-opt level: optimised for
+# size, which keeps every artifact below 400 kB at a few percent more VM gas (BENCHMARKS.md).
+PROFILE=wasm
+WASM_OPT_LEVEL=-Oz
 TEST_CONTRACTS=(mpc-callback-receiver)
 # Features the rustc output uses; the release profile strips the target_features section, so
 # wasm-opt must be told them to parse the module.
@@ -99,25 +103,26 @@ cargo_wasm() {
   if [[ "$variant" == build-std ]]; then
     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp $REPRODUCIBLE_FLAGS" \
       CARGO_TARGET_DIR="$CARGO_TARGET_DIR/build-std" \
-      cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" \
-      -Zbuild-std=std,panic_abort "$@"
+      cargo build --manifest-path "$manifest" --profile "$PROFILE" --lib --target "$TARGET" \
+      -p "$package" -Zbuild-std=std,panic_abort "$@"
   else
     RUSTFLAGS="$REPRODUCIBLE_FLAGS" \
-      cargo build --manifest-path "$manifest" --release --lib --target "$TARGET" -p "$package" "$@"
+      cargo build --manifest-path "$manifest" --profile "$PROFILE" --lib --target "$TARGET" \
+      -p "$package" "$@"
   fi
 }
 
 built_wasm() { # path of the raw cargo output of a crate
   local name="${1//-/_}"
   if [[ "$variant" == build-std ]]; then
-    echo "$CARGO_TARGET_DIR/build-std/$TARGET/release/$name.wasm"
+    echo "$CARGO_TARGET_DIR/build-std/$TARGET/$PROFILE/$name.wasm"
   else
-    echo "$CARGO_TARGET_DIR/$TARGET/release/$name.wasm"
+    echo "$CARGO_TARGET_DIR/$TARGET/$PROFILE/$name.wasm"
   fi
 }
 
 optimise() { # optimise <in> <out>
-  local args=(-O3 "${WASM_FEATURES[@]}")
+  local args=("$WASM_OPT_LEVEL" "${WASM_FEATURES[@]}")
   if [[ "$variant" == lowered ]]; then
     args+=(--llvm-memory-copy-fill-lowering)
   fi
@@ -155,6 +160,8 @@ build_contracts() { # build_contracts <out dir> <crate>...
 # Rust 1.95, so the lock is made fresh, which takes the current cosmwasm-std 2.x patch release.
 build_cw3() {
   local dir="$TOOLS_DIR/cw3"
+  # The reference keeps cw-plus' own recipe: release at opt-level 3, wasm-opt -O3.
+  local PROFILE=release WASM_OPT_LEVEL=-O3
   mkdir -p "$dir/src"
   cat > "$dir/Cargo.toml.new" <<'EOF'
 [package]

@@ -5,6 +5,7 @@ use mpc_contract_kit::migrate::ensure_upgrade;
 use mpc_interfaces::keyring::{
     ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS,
 };
+use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
@@ -30,7 +31,7 @@ pub fn instantiate(
     CONFIG.save(
         deps.storage,
         &Config {
-            workspace_contract: workspace_contract.clone(),
+            workspace_contract: WorkspaceContract(workspace_contract.clone()),
             key_request_timeout_blocks,
         },
     )?;
@@ -119,6 +120,16 @@ pub fn execute(
         ExecuteMsg::ExpireKeyRequests { request_ids } => {
             execute::expire_key_requests(deps, env, info, request_ids)
         }
+        ExecuteMsg::UpdateConfig {
+            workspace_contract,
+            key_request_timeout_blocks,
+        } => execute::update_config(
+            deps,
+            env,
+            info,
+            workspace_contract,
+            key_request_timeout_blocks,
+        ),
     }
 }
 
@@ -147,6 +158,13 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         )?),
         QueryMsg::Key { key_id } => to_json_binary(&query::key(deps, key_id)?),
+        QueryMsg::SigningKey { key_id } => to_json_binary(&query::signing_key(deps, key_id)?),
+        QueryMsg::KeyRequestFee { keyring_id } => {
+            to_json_binary(&query::key_request_fee(deps, keyring_id)?)
+        }
+        QueryMsg::SignatureRequestFee { key_id } => {
+            to_json_binary(&query::signature_request_fee(deps, key_id)?)
+        }
         QueryMsg::KeysByWorkspace {
             workspace_id,
             start_after,

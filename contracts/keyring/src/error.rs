@@ -1,7 +1,9 @@
-use cosmwasm_std::StdError;
+use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
 use mpc_contract_kit::fees::FeeError;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
+use mpc_interfaces::keyring::KeyRequestStatus;
 use thiserror::Error;
 
 #[derive(Error, Debug)]
@@ -19,13 +21,13 @@ pub enum ContractError {
 
     // --- authorisation ---
     #[error("{sender} is not an admin of keyring {keyring_id}")]
-    NotAnAdmin { keyring_id: u64, sender: String },
+    NotAdmin { sender: Addr, keyring_id: u64 },
 
     #[error("{sender} is not an owner of workspace {workspace_id}")]
-    NotAnOwner { workspace_id: u64, sender: String },
+    NotOwner { sender: Addr, workspace_id: u64 },
 
     #[error("{sender} is not a party of key request {request_id}")]
-    NotAParty { request_id: u64, sender: String },
+    NotParty { sender: Addr, request_id: u64 },
 
     // --- records that do not exist ---
     #[error("keyring {keyring_id} does not exist")]
@@ -102,17 +104,8 @@ pub enum ContractError {
     #[error("timeout of {timeout} blocks is out of range 1..={max}")]
     TimeoutOutOfRange { timeout: u64, max: u64 },
 
-    #[error("key request {request_id} is {status}; it takes no more answers")]
-    RequestFinal { request_id: u64, status: String },
-
-    #[error("key request {request_id} is expired (deadline height {deadline_height})")]
-    Expired {
-        request_id: u64,
-        deadline_height: u64,
-    },
-
-    #[error("{party} has already answered key request {request_id}")]
-    AlreadyAnswered { request_id: u64, party: String },
+    #[error("{sender} has already answered key request {request_id}")]
+    AlreadyAnswered { sender: Addr, request_id: u64 },
 
     #[error("{key_type} public key must be {expected} bytes, got {actual}")]
     InvalidPublicKeyLength {
@@ -139,17 +132,13 @@ pub enum ContractError {
     ReasonTooLong { len: usize, max: usize },
 
     // --- expiry ---
-    #[error("no request ids given")]
-    EmptyExpireBatch,
+    /// Only the contract's admin on the chain may change its configuration.
+    #[error("{sender} is not the admin of this contract")]
+    NotContractAdmin { sender: Addr },
 
-    #[error("{count} request ids is more than the {max} one call settles")]
-    ExpireBatchTooLarge { count: usize, max: usize },
-
-    #[error("key request {request_id} is not overdue (deadline height {deadline_height})")]
-    NotOverdue {
-        request_id: u64,
-        deadline_height: u64,
-    },
+    /// An answer to, or an expire of, a key request its lifecycle refuses.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError<KeyRequestStatus>),
 
     // --- migration ---
     /// The stored contract is another one, or newer than this code.

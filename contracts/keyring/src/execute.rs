@@ -1,17 +1,18 @@
-use cosmwasm_std::{Addr, Coin, DepsMut, Env, Event, HexBinary, MessageInfo, Response, Storage};
-use mpc_contract_kit::fees;
+use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
+use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::{config, fees};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
     KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
 };
-use mpc_interfaces::workspace::{IsOwnerResponse, QueryMsg as WorkspaceQueryMsg};
+use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
-use serde::de::DeserializeOwned;
 
 use crate::error::ContractError;
 use crate::state::{
-    key_requests, keys, next_id, Key, KeyRequest, KeyRequestExt, Keyring, Outcome, CONFIG,
-    KEYRINGS, LAST_KEYRING_ID, LAST_KEY_ID, LAST_KEY_REQUEST_ID,
+    add_key_answer, load_key_answers, load_key_request, outcome, Key, KeyRequestBody,
+    KeyRequestOutcome, Keyring, Outcome, StoredKeyRequest, CONFIG, KEYRINGS, KEYS,
+    KEYS_BY_WORKSPACE, KEY_REQUESTS,
 };
 use crate::validate;
 
@@ -31,7 +32,7 @@ pub fn create_keyring(
     let key_req_fee = validate::fee(key_req_fee)?;
     let sig_req_fee = validate::fee(sig_req_fee)?;
 
-    let id = next_id(deps.storage, &LAST_KEYRING_ID)?;
+    let id = lifecycle::next_id(deps.storage, &KEYRINGS)?;
     let keyring = Keyring {
         id,
         creator: info.sender.clone(),
@@ -198,19 +199,17 @@ pub fn request_key(
     timeout_blocks: Option<u64>,
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
-    let is_owner: IsOwnerResponse = query_workspace(
-        &deps,
-        &config.workspace_contract,
-        workspace_id,
-        &WorkspaceQueryMsg::IsOwner {
+    let is_owner = config
+        .workspace_contract
+        .is_owner(&deps.querier, workspace_id, &info.sender)
+        .map_err(|e| ContractError::WorkspaceQueryFailed {
             workspace_id,
-            address: info.sender.to_string(),
-        },
-    )?;
-    if !is_owner.is_owner {
-        return Err(ContractError::NotAnOwner {
+            reason: e.to_string(),
+        })?;
+    if !is_owner {
+        return Err(ContractError::NotOwner {
+            sender: info.sender,
             workspace_id,
-            sender: info.sender.into_string(),
         });
     }
 
@@ -222,27 +221,28 @@ pub fn request_key(
     validate::timeout(timeout)?;
     fees::check_exact_payment(&info.funds, &keyring.key_req_fee)?;
 
-    let id = next_id(deps.storage, &LAST_KEY_REQUEST_ID)?;
-    let request = KeyRequest {
-        id,
-        workspace_id,
-        keyring_id,
-        requester: info.sender,
-        key_type,
-        status: KeyRequestStatus::Pending,
-        parties: keyring.parties,
-        party_threshold: keyring.party_threshold,
-        answers: vec![],
-        fee: keyring.key_req_fee,
-        created_height: env.block.height,
-        deadline_height: env.block.height + timeout,
-        key_id: None,
-        reject_reason: None,
+    let request = StoredKeyRequest {
+        id: lifecycle::next_id(deps.storage, &KEY_REQUESTS)?,
+        body: KeyRequestBody {
+            workspace_id,
+            keyring_id,
+            requester: info.sender.clone(),
+            key_type,
+            parties: keyring.parties,
+            party_threshold: keyring.party_threshold,
+            fee: keyring.key_req_fee,
+            created_height: env.block.height,
+            deadline: Deadline::after(env.block.height, timeout),
+        },
+        outcome: None,
     };
-    key_requests().save(deps.storage, id, &request)?;
+    request.create(deps.storage)?;
     Ok(Response::new()
-        .add_event(key_request_event(action::CREATED, &request))
-        .add_attribute(attr::REQUEST_ID, id.to_string()))
+        .add_event(
+            key_request_event(action::CREATED, &request)
+                .add_attribute(attr::REQUESTER, info.sender.as_str()),
+        )
+        .add_attribute(attr::REQUEST_ID, request.id.to_string()))
 }
 
 pub fn submit_key_result(
@@ -253,79 +253,95 @@ pub fn submit_key_result(
     result: KeyResult,
 ) -> Result<Response, ContractError> {
     let mut request = load_key_request(deps.storage, request_id)?;
-    if !request.parties.contains(&info.sender) {
-        return Err(ContractError::NotAParty {
+    if !request.body.parties.contains(&info.sender) {
+        return Err(ContractError::NotParty {
+            sender: info.sender,
             request_id,
-            sender: info.sender.into_string(),
         });
     }
     cw_utils::nonpayable(&info)?;
-    ensure_open(&request, env.block.height)?;
-    if request.has_answered(&info.sender) {
+    request.ensure_open(env.block.height)?;
+    let mut answers = load_key_answers(deps.storage, request_id)?;
+    if answers.iter().any(|a| a.party == info.sender) {
         return Err(ContractError::AlreadyAnswered {
+            sender: info.sender,
             request_id,
-            party: info.sender.into_string(),
         });
     }
     match &result {
         KeyResult::Success { public_key } => {
-            validate::public_key(deps.api, request.key_type, public_key)?
+            validate::public_key(deps.api, request.body.key_type, public_key)?
         }
         KeyResult::Failure { reason } => validate::reason(reason)?,
     }
 
-    let previous = request.clone();
-    request.answers.push(PartyKeyAnswer {
-        party: info.sender.clone(),
-        result,
-        height: env.block.height,
-    });
+    add_key_answer(
+        deps.storage,
+        request_id,
+        &mut answers,
+        PartyKeyAnswer {
+            party: info.sender.clone(),
+            result,
+            height: env.block.height,
+        },
+    )?;
     let mut response = Response::new().add_event(
         key_request_event(action::PARTY_RESULT, &request).add_attribute(attr::PARTY, &info.sender),
     );
 
-    match request.outcome() {
+    match outcome(&request.body, &answers) {
         Outcome::Agreed {
             public_key,
             parties,
         } => {
-            let key_id = next_id(deps.storage, &LAST_KEY_ID)?;
+            let body = &request.body;
+            let key_id = lifecycle::next_id(deps.storage, &KEYS)?;
             let key = Key {
                 id: key_id,
-                workspace_id: request.workspace_id,
-                keyring_id: request.keyring_id,
-                key_type: request.key_type,
+                workspace_id: body.workspace_id,
+                keyring_id: body.keyring_id,
+                key_type: body.key_type,
                 public_key,
-                parties: request.parties.clone(),
-                party_threshold: request.party_threshold,
+                parties: body.parties.clone(),
+                party_threshold: body.party_threshold,
                 request_id,
                 created_height: env.block.height,
             };
-            keys().save(deps.storage, key_id, &key)?;
-            request.status = KeyRequestStatus::Fulfilled;
-            request.key_id = Some(key_id);
+            KEYS.save(deps.storage, key_id, &key)?;
+            KEYS_BY_WORKSPACE.save(deps.storage, (key.workspace_id, key_id), &Empty {})?;
             response = response
-                .add_messages(fees::payout(&request.fee, &parties))
-                .add_event(key_event(&key))
-                .add_event(
-                    key_request_event(action::FULFILLED, &request)
-                        .add_attribute(attr::KEY_ID, key_id.to_string()),
-                );
+                .add_messages(fees::payout(&body.fee, &parties))
+                .add_event(key_event(&key));
+            request.finish(
+                deps.storage,
+                KeyRequestOutcome {
+                    status: KeyRequestStatus::Fulfilled,
+                    key_id: Some(key_id),
+                    reject_reason: None,
+                },
+            )?;
+            response = response.add_event(
+                key_request_event(action::FULFILLED, &request)
+                    .add_attribute(attr::KEY_ID, key_id.to_string()),
+            );
         }
         Outcome::Unreachable { reason } => {
-            request.status = KeyRequestStatus::Rejected;
-            request.reject_reason = Some(reason.clone());
-            response = response
-                .add_messages(fees::refund(&request.fee, &request.requester))
-                .add_event(
-                    key_request_event(action::REJECTED, &request)
-                        .add_attribute(attr::REASON, reason),
-                );
+            response =
+                response.add_messages(fees::refund(&request.body.fee, &request.body.requester));
+            request.finish(
+                deps.storage,
+                KeyRequestOutcome {
+                    status: KeyRequestStatus::Rejected,
+                    key_id: None,
+                    reject_reason: Some(reason.clone()),
+                },
+            )?;
+            response = response.add_event(
+                key_request_event(action::REJECTED, &request).add_attribute(attr::REASON, reason),
+            );
         }
         Outcome::Open => {}
     }
-    // `replace` with the old value keeps the (keyring, status, deadline) index in step.
-    key_requests().replace(deps.storage, request_id, Some(&request), Some(&previous))?;
     Ok(response)
 }
 
@@ -336,50 +352,64 @@ pub fn expire_key_requests(
     request_ids: Vec<u64>,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    if request_ids.is_empty() {
-        return Err(ContractError::EmptyExpireBatch);
-    }
-    if request_ids.len() > MAX_EXPIRE_BATCH {
-        return Err(ContractError::ExpireBatchTooLarge {
-            count: request_ids.len(),
-            max: MAX_EXPIRE_BATCH,
-        });
-    }
+    lifecycle::check_expire_batch::<KeyRequestStatus>(&request_ids, MAX_EXPIRE_BATCH)?;
     let mut response = Response::new();
     for request_id in request_ids {
-        let previous = load_key_request(deps.storage, request_id)?;
-        if previous.status.is_final() {
-            return Err(ContractError::RequestFinal {
-                request_id,
-                status: previous.status.as_str().to_string(),
-            });
-        }
-        if !previous.is_overdue(env.block.height) {
-            return Err(ContractError::NotOverdue {
-                request_id,
-                deadline_height: previous.deadline_height,
-            });
-        }
-        let mut request = previous.clone();
-        request.status = KeyRequestStatus::Expired;
-        key_requests().replace(deps.storage, request_id, Some(&request), Some(&previous))?;
+        let mut request = load_key_request(deps.storage, request_id)?;
+        lifecycle::ensure_overdue(
+            request_id,
+            request.stored_status(),
+            request.body.deadline,
+            env.block.height,
+        )?;
+        request.finish(
+            deps.storage,
+            KeyRequestOutcome {
+                status: KeyRequestStatus::Expired,
+                key_id: None,
+                reject_reason: None,
+            },
+        )?;
         response = response
-            .add_messages(fees::refund(&request.fee, &request.requester))
+            .add_messages(fees::refund(&request.body.fee, &request.body.requester))
             .add_event(key_request_event(action::EXPIRED, &request));
     }
     Ok(response)
+}
+
+/// The contract's admin on the chain changes the workspace contract or the default timeout.
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    workspace_contract: Option<String>,
+    key_request_timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
+        return Err(ContractError::NotContractAdmin {
+            sender: info.sender,
+        });
+    }
+    cw_utils::nonpayable(&info)?;
+    let mut stored = CONFIG.load(deps.storage)?;
+    let mut changes = vec![];
+    if let Some(address) = workspace_contract {
+        stored.workspace_contract = WorkspaceContract(validate::address(deps.api, &address)?);
+        changes.push(("workspace_contract", address));
+    }
+    if let Some(blocks) = key_request_timeout_blocks {
+        validate::timeout(blocks)?;
+        stored.key_request_timeout_blocks = blocks;
+        changes.push(("key_request_timeout_blocks", blocks.to_string()));
+    }
+    CONFIG.save(deps.storage, &stored)?;
+    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
 }
 
 fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> Result<Keyring, ContractError> {
     KEYRINGS
         .may_load(storage, keyring_id)?
         .ok_or(ContractError::KeyringNotFound { keyring_id })
-}
-
-fn load_key_request(storage: &dyn Storage, request_id: u64) -> Result<KeyRequest, ContractError> {
-    key_requests()
-        .may_load(storage, request_id)?
-        .ok_or(ContractError::KeyRequestNotFound { request_id })
 }
 
 /// Loads a keyring and checks that the sender administers it, before any input is looked at.
@@ -391,9 +421,9 @@ fn load_keyring_as_admin(
 ) -> Result<Keyring, ContractError> {
     let keyring = load_keyring(storage, keyring_id)?;
     if !keyring.admins.contains(&info.sender) {
-        return Err(ContractError::NotAnAdmin {
+        return Err(ContractError::NotAdmin {
+            sender: info.sender.clone(),
             keyring_id,
-            sender: info.sender.to_string(),
         });
     }
     cw_utils::nonpayable(info)?;
@@ -430,35 +460,6 @@ fn set_active(
     Ok(Response::new().add_event(keyring_event(event_action, &keyring, &info.sender)))
 }
 
-/// Refuses answers to a request that has ended or is past its deadline.
-fn ensure_open(request: &KeyRequest, height: u64) -> Result<(), ContractError> {
-    match request.status_at(height) {
-        KeyRequestStatus::Pending => Ok(()),
-        KeyRequestStatus::Expired => Err(ContractError::Expired {
-            request_id: request.id,
-            deadline_height: request.deadline_height,
-        }),
-        status => Err(ContractError::RequestFinal {
-            request_id: request.id,
-            status: status.as_str().to_string(),
-        }),
-    }
-}
-
-fn query_workspace<T: DeserializeOwned>(
-    deps: &DepsMut,
-    workspace_contract: &Addr,
-    workspace_id: u64,
-    msg: &WorkspaceQueryMsg,
-) -> Result<T, ContractError> {
-    deps.querier
-        .query_wasm_smart(workspace_contract, msg)
-        .map_err(|e| ContractError::WorkspaceQueryFailed {
-            workspace_id,
-            reason: e.to_string(),
-        })
-}
-
 fn keyring_event(action: &str, keyring: &Keyring, sender: &Addr) -> Event {
     Event::new(KEYRING_EVENT)
         .add_attribute(attr::ACTION, action)
@@ -466,16 +467,16 @@ fn keyring_event(action: &str, keyring: &Keyring, sender: &Addr) -> Event {
         .add_attribute(attr::SENDER, sender)
 }
 
-fn key_request_event(action: &str, request: &KeyRequest) -> Event {
+fn key_request_event(action: &str, request: &StoredKeyRequest) -> Event {
+    let body = &request.body;
     Event::new(KEY_REQUEST_EVENT)
         .add_attribute(attr::ACTION, action)
         .add_attribute(attr::REQUEST_ID, request.id.to_string())
-        .add_attribute(attr::KEYRING_ID, request.keyring_id.to_string())
-        .add_attribute(attr::WORKSPACE_ID, request.workspace_id.to_string())
-        .add_attribute(attr::KEY_TYPE, request.key_type.as_str())
-        .add_attribute(attr::STATUS, request.status.as_str())
+        .add_attribute(attr::KEYRING_ID, body.keyring_id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, body.workspace_id.to_string())
+        .add_attribute(attr::KEY_TYPE, body.key_type.as_str())
+        .add_attribute(attr::STATUS, request.stored_status().as_str())
 }
-
 fn key_event(key: &Key) -> Event {
     Event::new(KEY_EVENT)
         .add_attribute(attr::ACTION, action::CREATED)
@@ -484,8 +485,5 @@ fn key_event(key: &Key) -> Event {
         .add_attribute(attr::KEYRING_ID, key.keyring_id.to_string())
         .add_attribute(attr::WORKSPACE_ID, key.workspace_id.to_string())
         .add_attribute(attr::KEY_TYPE, key.key_type.as_str())
-        .add_attribute(
-            attr::PUBLIC_KEY,
-            HexBinary::from(key.public_key.as_slice()).to_hex(),
-        )
+        .add_attribute(attr::PUBLIC_KEY, key.public_key.to_base64())
 }

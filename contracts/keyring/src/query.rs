@@ -1,18 +1,23 @@
-use cosmwasm_std::{Deps, Env, Order, Storage};
+use cosmwasm_std::{Deps, Env, Order, StdResult};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
-use mpc_contract_kit::paging::{bound_after, paginate_values};
+use mpc_contract_kit::lifecycle::{status_at, Deadline};
+use mpc_contract_kit::paging::{bound_after, paginate, paginate_values};
 use mpc_interfaces::keyring::{
-    ConfigResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse, KeyResponse,
-    KeyringResponse, KeyringsResponse, KeysResponse,
+    ConfigResponse, FeeResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestSummary,
+    KeyRequestsResponse, KeyResponse, KeyringResponse, KeyringsResponse, KeysResponse,
+    SigningKeyResponse,
 };
 
 use crate::error::ContractError;
-use crate::state::{key_requests, keys, KeyRequest, KeyRequestExt, CONFIG, KEYRINGS, OVERDUE};
+use crate::state::{
+    key_request_positions, load_key_answers, load_key_request, CONFIG, KEYRINGS, KEYS,
+    KEYS_BY_WORKSPACE,
+};
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
-        workspace_contract: config.workspace_contract,
+        workspace_contract: config.workspace_contract.0,
         key_request_timeout_blocks: config.key_request_timeout_blocks,
     })
 }
@@ -45,10 +50,13 @@ pub fn key_request(
     env: Env,
     request_id: u64,
 ) -> Result<KeyRequestResponse, ContractError> {
-    Ok(load_key_request(deps.storage, request_id)?.into_response(env.block.height))
+    let request = load_key_request(deps.storage, request_id)?;
+    let answers = load_key_answers(deps.storage, request_id)?;
+    Ok(request.into_response(answers, env.block.height))
 }
 
-/// Pages a keyring's requests in `status` as seen now, ordered by (deadline height, id).
+/// Pages a keyring's requests in `status` as seen now, ordered by (deadline height, id), each read
+/// from the index alone.
 ///
 /// The index holds the stored status, ordered by deadline; a pending request past its deadline
 /// is still stored as pending until someone settles it. [`DeadlinePage`] lists the pending ones
@@ -76,32 +84,29 @@ pub fn key_requests_by_keyring(
         KeyRequestStatus::Fulfilled | KeyRequestStatus::Rejected => Listing::Final(status),
     };
     let page = DeadlinePage {
-        overdue: OVERDUE,
         height,
         after,
         limit,
     };
     let requests = page.list(listing, |stored, min, max| {
         Box::new(
-            key_requests()
-                .idx
-                .by_keyring_status
-                .sub_prefix((keyring_id, stored.as_str().to_string()))
-                .range(deps.storage, min, max, Order::Ascending)
-                .map(|item| item.map(|(_, r)| (r.position(), r))),
+            key_request_positions(deps.storage, keyring_id, stored, min, max).map(move |entry| {
+                entry.map(|(deadline_height, id)| {
+                    let summary = KeyRequestSummary {
+                        id,
+                        status: status_at(stored, Deadline::at(deadline_height), height),
+                        deadline_height,
+                    };
+                    ((deadline_height, id), summary)
+                })
+            }),
         )
     })?;
-    Ok(KeyRequestsResponse {
-        requests: requests
-            .into_iter()
-            .map(|r| r.into_response(height))
-            .collect(),
-    })
+    Ok(KeyRequestsResponse { requests })
 }
 
 pub fn key(deps: Deps, key_id: u64) -> Result<KeyResponse, ContractError> {
-    keys()
-        .may_load(deps.storage, key_id)?
+    KEYS.may_load(deps.storage, key_id)?
         .ok_or(ContractError::KeyNotFound { key_id })
 }
 
@@ -111,8 +116,8 @@ pub fn keys_by_workspace(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<KeysResponse, ContractError> {
-    let keys = paginate_values(
-        keys().idx.by_workspace.prefix(workspace_id).range(
+    let ids = paginate(
+        KEYS_BY_WORKSPACE.prefix(workspace_id).keys(
             deps.storage,
             bound_after(start_after),
             None,
@@ -120,11 +125,31 @@ pub fn keys_by_workspace(
         ),
         limit,
     )?;
+    let keys = ids
+        .into_iter()
+        .map(|id| KEYS.load(deps.storage, id))
+        .collect::<StdResult<_>>()?;
     Ok(KeysResponse { keys })
 }
 
-fn load_key_request(storage: &dyn Storage, request_id: u64) -> Result<KeyRequest, ContractError> {
-    key_requests()
-        .may_load(storage, request_id)?
-        .ok_or(ContractError::KeyRequestNotFound { request_id })
+pub fn key_request_fee(deps: Deps, keyring_id: u64) -> Result<FeeResponse, ContractError> {
+    Ok(FeeResponse {
+        fee: keyring(deps, keyring_id)?.key_req_fee,
+    })
+}
+
+pub fn signature_request_fee(deps: Deps, key_id: u64) -> Result<FeeResponse, ContractError> {
+    Ok(FeeResponse {
+        fee: signing_key(deps, key_id)?.fee,
+    })
+}
+
+pub fn signing_key(deps: Deps, key_id: u64) -> Result<SigningKeyResponse, ContractError> {
+    let key = key(deps, key_id)?;
+    let keyring = keyring(deps, key.keyring_id)?;
+    Ok(SigningKeyResponse {
+        key,
+        keyring_active: keyring.active,
+        fee: keyring.sig_req_fee,
+    })
 }

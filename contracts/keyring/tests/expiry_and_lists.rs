@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use cosmwasm_std::coin;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::keyring::{
     ExecuteMsg, KeyRequestStatus, KeysResponse, QueryMsg, MAX_EXPIRE_BATCH,
 };
@@ -72,33 +73,29 @@ fn expire_refusals() {
     let overdue = request_with_timeout(&mut suite, keyring_id, 1);
     suite.advance(2);
     let open = request_with_timeout(&mut suite, keyring_id, 10);
-    let open_deadline = suite.request(open).deadline_height;
     let expire = |ids: Vec<u64>| ExecuteMsg::ExpireKeyRequests { request_ids: ids };
 
     suite.assert_refused(
         &stranger,
         &expire(vec![]),
         &[],
-        ContractError::EmptyExpireBatch,
+        ContractError::Lifecycle(LifecycleError::EmptyExpireBatch),
     );
     suite.assert_refused(
         &stranger,
         &expire(vec![overdue; MAX_EXPIRE_BATCH + 1]),
         &[],
-        ContractError::ExpireBatchTooLarge {
+        ContractError::Lifecycle(LifecycleError::TooManyExpireIds {
             count: MAX_EXPIRE_BATCH + 1,
             max: MAX_EXPIRE_BATCH,
-        },
+        }),
     );
     // One bad id in the batch refuses the whole batch, naming that id.
     suite.assert_refused(
         &stranger,
         &expire(vec![overdue, open]),
         &[],
-        ContractError::NotOverdue {
-            request_id: open,
-            deadline_height: open_deadline,
-        },
+        ContractError::Lifecycle(LifecycleError::NotOverdue { id: open }),
     );
     suite.assert_refused(
         &stranger,
@@ -111,10 +108,10 @@ fn expire_refusals() {
         &stranger,
         &expire(vec![overdue, overdue]),
         &[],
-        ContractError::RequestFinal {
-            request_id: overdue,
-            status: "expired".to_string(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: overdue,
+            status: KeyRequestStatus::Expired,
+        }),
     );
 
     // Fulfilled requests are final, even after their deadline.
@@ -127,10 +124,10 @@ fn expire_refusals() {
         &stranger,
         &expire(vec![open]),
         &[],
-        ContractError::RequestFinal {
-            request_id: open,
-            status: "fulfilled".to_string(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: open,
+            status: KeyRequestStatus::Fulfilled,
+        }),
     );
 }
 

@@ -170,9 +170,9 @@ fn request_key_refusals() {
         &stranger,
         &suite.request_key_msg(99, KeyType::EcdsaSecp256k1),
         &[],
-        ContractError::NotAnOwner {
+        ContractError::NotOwner {
+            sender: stranger.clone(),
             workspace_id: 1,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -328,9 +328,9 @@ fn an_owner_added_later_may_request() {
         &stranger,
         &msg,
         &[coin(KEY_FEE, DENOM)],
-        ContractError::NotAnOwner {
+        ContractError::NotOwner {
+            sender: stranger.clone(),
             workspace_id: 1,
-            sender: stranger.to_string(),
         },
     );
     // The default admin policy is "any one owner": the proposal executes at once.

@@ -4,7 +4,10 @@ mod common;
 
 use common::*;
 use cosmwasm_std::{coin, Binary};
-use mpc_interfaces::keyring::{ExecuteMsg, KeyRequestStatus, KeyResult, MAX_REASON_LEN};
+use mpc_contract_kit::lifecycle::LifecycleError;
+use mpc_interfaces::keyring::{
+    ExecuteMsg, FeeResponse, KeyRequestStatus, KeyResult, QueryMsg, MAX_REASON_LEN,
+};
 use mpc_interfaces::KeyType;
 use mpc_keyring::ContractError;
 
@@ -30,10 +33,12 @@ fn two_matching_answers_create_the_key_and_pay_the_parties() {
     );
     assert_eq!(actions(&res, "wasm-key"), vec!["created"]);
     assert_eq!(attribute(&res, "wasm-key", "key_id"), "1");
+    // Base64, as the `Key` query returns it.
     assert_eq!(
         attribute(&res, "wasm-key", "public_key"),
-        cosmwasm_std::HexBinary::from(public_key.as_slice()).to_hex()
+        public_key.to_base64()
     );
+    assert_eq!(suite.key(1).public_key, public_key);
 
     let request = suite.request(request_id);
     assert_eq!(request.status, KeyRequestStatus::Fulfilled);
@@ -64,10 +69,10 @@ fn two_matching_answers_create_the_key_and_pay_the_parties() {
             result: success(&public_key),
         },
         &[],
-        ContractError::RequestFinal {
-            request_id,
-            status: "fulfilled".to_string(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: request_id,
+            status: KeyRequestStatus::Fulfilled,
+        }),
     );
 }
 
@@ -167,10 +172,10 @@ fn failures_that_make_the_threshold_unreachable_reject_and_refund() {
             result: success(&ecdsa_public_key(1)),
         },
         &[],
-        ContractError::RequestFinal {
-            request_id,
-            status: "rejected".to_string(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: request_id,
+            status: KeyRequestStatus::Rejected,
+        }),
     );
 }
 
@@ -217,9 +222,9 @@ fn submit_refusals() {
             sender,
             &submit(success(&good)),
             &[],
-            ContractError::NotAParty {
+            ContractError::NotParty {
+                sender: sender.clone(),
                 request_id,
-                sender: sender.to_string(),
             },
         );
     }
@@ -291,8 +296,8 @@ fn submit_refusals() {
             &submit(again),
             &[],
             ContractError::AlreadyAnswered {
+                sender: p1.clone(),
                 request_id,
-                party: p1.to_string(),
             },
         );
     }
@@ -308,10 +313,7 @@ fn submit_refusals() {
         &p2,
         &submit(success(&good)),
         &[],
-        ContractError::Expired {
-            request_id,
-            deadline_height: deadline,
-        },
+        ContractError::Lifecycle(LifecycleError::Expired { id: request_id }),
     );
 }
 
@@ -420,4 +422,54 @@ fn small_order_or_invalid_ed25519_key_is_refused() {
             &[],
         )
         .unwrap();
+}
+
+/// What a dApp asks before paying: the exact coins of a key request on a keyring and of a
+/// signature request with a key, in one query each, following fee updates.
+#[test]
+fn fee_queries_give_the_exact_coins_to_send() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let fee = |suite: &Suite, msg: QueryMsg| suite.query::<FeeResponse>(&msg).fee;
+    assert_eq!(
+        fee(&suite, QueryMsg::KeyRequestFee { keyring_id }),
+        vec![coin(KEY_FEE, DENOM)]
+    );
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
+    let public_key = ecdsa_public_key(7);
+    for party in [&p1, &p2] {
+        suite
+            .submit(party, request_id, success(&public_key))
+            .unwrap();
+    }
+    assert_eq!(
+        fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }),
+        vec![coin(10, DENOM)]
+    );
+    let admin = suite.admin.clone();
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::UpdateKeyring {
+                keyring_id,
+                description: None,
+                party_threshold: None,
+                key_req_fee: Some(vec![]),
+                sig_req_fee: Some(vec![coin(3, OTHER_DENOM)]),
+            },
+            &[],
+        )
+        .unwrap();
+    assert!(fee(&suite, QueryMsg::KeyRequestFee { keyring_id }).is_empty());
+    assert_eq!(
+        fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }),
+        vec![coin(3, OTHER_DENOM)]
+    );
+    assert!(suite
+        .query_err(&QueryMsg::SignatureRequestFee { key_id: 9 })
+        .contains("key 9"));
+    assert!(suite
+        .query_err(&QueryMsg::KeyRequestFee { keyring_id: 9 })
+        .contains("keyring 9"));
 }

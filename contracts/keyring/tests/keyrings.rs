@@ -5,9 +5,10 @@ mod common;
 use common::*;
 use cosmwasm_std::{coin, Addr, Coin};
 use mpc_interfaces::keyring::{
-    ExecuteMsg, KeyringsResponse, QueryMsg, MAX_ADMINS, MAX_DESCRIPTION_LEN, MAX_FEE_DENOMS,
-    MAX_PARTIES,
+    ConfigResponse, ExecuteMsg, KeyringsResponse, QueryMsg, MAX_ADMINS, MAX_DESCRIPTION_LEN,
+    MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
 };
+use mpc_interfaces::KeyType;
 use mpc_keyring::ContractError;
 
 fn create_msg(parties: &[Addr], threshold: u32) -> ExecuteMsg {
@@ -220,9 +221,9 @@ fn add_party_refusals() {
         &stranger,
         &msg("not-an-address".to_string(), Some(0)),
         &[coin(1, DENOM)],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -337,9 +338,9 @@ fn remove_party_refusals() {
         &stranger,
         &msg(&parties[0], None),
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: 1,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -434,9 +435,9 @@ fn admin_refusals() {
         keyring_id: id,
         admin: a.to_string(),
     };
-    let not_admin = ContractError::NotAnAdmin {
+    let not_admin = ContractError::NotAdmin {
+        sender: stranger.clone(),
         keyring_id: id,
-        sender: stranger.to_string(),
     };
 
     suite.assert_refused(&stranger, &add(&stranger), &[], not_admin);
@@ -444,9 +445,9 @@ fn admin_refusals() {
         &stranger,
         &remove(&admin),
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -546,9 +547,9 @@ fn update_keyring_refusals() {
         &stranger,
         &update(None, Some(0), None),
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -591,9 +592,9 @@ fn deactivate_and_activate() {
         &stranger,
         &ExecuteMsg::DeactivateKeyring { keyring_id: id },
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     suite.assert_refused(
@@ -621,9 +622,9 @@ fn deactivate_and_activate() {
         &stranger,
         &ExecuteMsg::ActivateKeyring { keyring_id: id },
         &[],
-        ContractError::NotAnAdmin {
+        ContractError::NotAdmin {
+            sender: stranger.clone(),
             keyring_id: id,
-            sender: stranger.to_string(),
         },
     );
     let res = suite
@@ -650,4 +651,62 @@ fn keyrings_page_in_id_order() {
     assert!(suite
         .query_err(&QueryMsg::Keyring { keyring_id: 6 })
         .contains(&ContractError::KeyringNotFound { keyring_id: 6 }.to_string()));
+}
+
+/// The contract's admin on the chain changes the workspace contract and the default key request
+/// timeout; nobody else may, and a refused update changes nothing.
+#[test]
+fn the_contract_admin_updates_the_config() {
+    let mut suite = Suite::new();
+    let (admin, stranger) = (suite.admin.clone(), suite.stranger.clone());
+    let update =
+        |workspace_contract: Option<String>, key_request_timeout_blocks| ExecuteMsg::UpdateConfig {
+            workspace_contract,
+            key_request_timeout_blocks,
+        };
+    suite.assert_refused(
+        &stranger,
+        &update(None, Some(5)),
+        &[],
+        ContractError::NotContractAdmin {
+            sender: stranger.clone(),
+        },
+    );
+    suite.assert_refused(
+        &admin,
+        &update(None, Some(0)),
+        &[],
+        ContractError::TimeoutOutOfRange {
+            timeout: 0,
+            max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
+        },
+    );
+    suite.assert_refused(
+        &admin,
+        &update(None, Some(5)),
+        &[coin(1, DENOM)],
+        ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
+    );
+
+    let workspace = suite.workspace.to_string();
+    let res = suite
+        .execute(&admin, &update(Some(workspace.clone()), Some(5)), &[])
+        .unwrap();
+    assert_eq!(actions(&res, "wasm-config"), vec!["updated"]);
+    assert_eq!(
+        attribute(&res, "wasm-config", "key_request_timeout_blocks"),
+        "5"
+    );
+    assert_eq!(
+        attribute(&res, "wasm-config", "workspace_contract"),
+        workspace
+    );
+    let config: ConfigResponse = suite.query(&QueryMsg::Config {});
+    assert_eq!(config.key_request_timeout_blocks, 5);
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    assert_eq!(
+        suite.request(request_id).deadline_height,
+        suite.height() + 5
+    );
 }

@@ -6,13 +6,15 @@ use cosmwasm_std::{
 use cw2::set_contract_version;
 use mpc_contract_kit::migrate::ensure_upgrade;
 use mpc_interfaces::events::{action, attr};
+use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN};
+use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
 use crate::execute::{self, request_event};
 use crate::query;
-use crate::state::{requests, Config, CONFIG};
+use crate::state::{load_request, Config, Owner, CONFIG};
 
 pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -27,8 +29,8 @@ pub fn instantiate(
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
     let config = Config {
-        workspace_contract: deps.api.addr_validate(&msg.workspace_contract)?,
-        keyring_contract: deps.api.addr_validate(&msg.keyring_contract)?,
+        workspace_contract: WorkspaceContract(deps.api.addr_validate(&msg.workspace_contract)?),
+        keyring_contract: KeyringContract(deps.api.addr_validate(&msg.keyring_contract)?),
         approval_timeout_blocks: positive_timeout(
             "approval_timeout_blocks",
             msg.approval_timeout_blocks,
@@ -39,17 +41,12 @@ pub fn instantiate(
     CONFIG.save(deps.storage, &config)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
-        .add_attribute("workspace_contract", config.workspace_contract)
-        .add_attribute("keyring_contract", config.keyring_contract))
+        .add_attribute("workspace_contract", config.workspace_contract.0)
+        .add_attribute("keyring_contract", config.keyring_contract.0))
 }
 
 fn positive_timeout(name: &str, blocks: Option<u64>) -> Result<u64, ContractError> {
-    match blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS) {
-        0 => Err(ContractError::ZeroTimeout {
-            name: name.to_string(),
-        }),
-        blocks => Ok(blocks),
-    }
+    execute::nonzero_timeout(name, blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -82,6 +79,20 @@ pub fn execute(
             execute::submit_signature_result(deps, env, info, request_id, result)
         }
         ExecuteMsg::Expire { request_ids } => execute::expire(deps, env, info, request_ids),
+        ExecuteMsg::UpdateConfig {
+            workspace_contract,
+            keyring_contract,
+            approval_timeout_blocks,
+            mpc_timeout_blocks,
+        } => execute::update_config(
+            deps,
+            env,
+            info,
+            workspace_contract,
+            keyring_contract,
+            approval_timeout_blocks,
+            mpc_timeout_blocks,
+        ),
     }
 }
 
@@ -107,10 +118,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             key_id,
             start_after,
             limit,
-        } => to_json_binary(&query::requests_by_key(
+        } => to_json_binary(&query::requests_by(
             deps,
             env,
-            key_id,
+            Owner::Key(key_id),
             start_after,
             limit,
         )?),
@@ -118,10 +129,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             workspace_id,
             start_after,
             limit,
-        } => to_json_binary(&query::requests_by_workspace(
+        } => to_json_binary(&query::requests_by(
             deps,
             env,
-            workspace_id,
+            Owner::Workspace(workspace_id),
             start_after,
             limit,
         )?),
@@ -129,13 +140,16 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             requester,
             start_after,
             limit,
-        } => to_json_binary(&query::requests_by_requester(
-            deps,
-            env,
-            requester,
-            start_after,
-            limit,
-        )?),
+        } => {
+            let requester = deps.api.addr_canonicalize(&requester)?;
+            to_json_binary(&query::requests_by(
+                deps,
+                env,
+                Owner::Requester(requester.as_slice()),
+                start_after,
+                limit,
+            )?)
+        }
         QueryMsg::RequestsAwaitingApprover {
             approver,
             start_after,
@@ -148,7 +162,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         )?),
         QueryMsg::PolicyEvaluation { request_id } => {
-            to_json_binary(&query::policy_evaluation(deps, env, request_id)?)
+            to_json_binary(&query::policy_evaluation(deps, request_id)?)
         }
     }?;
     Ok(binary)
@@ -158,7 +172,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 /// that sent the callback; the event tells the receiver's operator what went wrong.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
-    let request = requests().load(deps.storage, msg.id)?;
+    let request = load_request(deps.storage, msg.id)?;
     let error = match msg.result {
         SubMsgResult::Err(error) => error,
         SubMsgResult::Ok(_) => String::new(),

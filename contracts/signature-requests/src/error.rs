@@ -1,6 +1,7 @@
 use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
 use mpc_contract_kit::fees::FeeError;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use thiserror::Error;
@@ -69,15 +70,6 @@ pub enum ContractError {
     #[error("{sender} has already voted on signature request {request_id}")]
     AlreadyVoted { sender: Addr, request_id: u64 },
 
-    #[error("signature request {request_id} has expired")]
-    RequestExpired { request_id: u64 },
-
-    #[error("signature request {request_id} is already {status:?} and cannot change")]
-    RequestClosed {
-        request_id: u64,
-        status: SignRequestStatus,
-    },
-
     #[error("signature request {request_id} is {status:?}, not waiting for approvals")]
     NotAwaitingApprovals {
         request_id: u64,
@@ -117,14 +109,13 @@ pub enum ContractError {
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },
 
-    #[error("no request ids to expire")]
-    EmptyExpireBatch,
+    /// Only the contract's admin on the chain may change its configuration.
+    #[error("{sender} is not the admin of this contract")]
+    NotContractAdmin { sender: Addr },
 
-    #[error("{count} request ids to expire; at most {max} per message")]
-    TooManyExpireIds { count: usize, max: usize },
-
-    #[error("signature request {request_id} is not past its deadline")]
-    NotOverdue { request_id: u64 },
+    /// A move, or an expire, that the request's lifecycle refuses.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError<SignRequestStatus>),
 
     /// The stored contract is another one, or newer than this code.
     #[error(transparent)]

@@ -1,22 +1,25 @@
 use cosmwasm_std::{
-    to_json_binary, Addr, Api, Binary, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response,
-    Storage, SubMsg, WasmMsg,
+    to_json_binary, Api, Binary, DepsMut, Env, Event, MessageInfo, Response, Storage, SubMsg,
+    WasmMsg,
 };
 use cw_utils::nonpayable;
-use mpc_contract_kit::agreement::Tally;
-use mpc_contract_kit::{awaiting, fees};
+use mpc_contract_kit::agreement::{tally, Tally};
+use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::{awaiting, config, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
-use mpc_interfaces::keyring::{KeyResponse, KeyringResponse, QueryMsg as KeyringQueryMsg};
+use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
     CallbackMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT, HASH_LEN,
     MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
 };
-use mpc_interfaces::workspace::{QueryMsg as WorkspaceQueryMsg, SignPolicyResponse};
+use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
 use mpc_interfaces::KeyType;
+use mpc_policy::{Ballots, Evaluation};
 
 use crate::error::ContractError;
 use crate::state::{
-    requests, SignatureRequest, SignatureRequestExt, AWAITING_APPROVER, CONFIG, REQUEST_COUNT,
+    add_answer, addr_strings, answer_values, load_answers, load_request, Progress, Request,
+    RequestBody, Votes, AWAITING_APPROVER, BODIES, CONFIG,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -32,30 +35,20 @@ pub fn request_signature(
 ) -> Result<Response, ContractError> {
     let config = CONFIG.load(deps.storage)?;
     // The key names the workspace whose owners may use it, so it is read before authorising.
-    let key: KeyResponse = deps
-        .querier
-        .query_wasm_smart(&config.keyring_contract, &KeyringQueryMsg::Key { key_id })?;
+    let signing = config.keyring_contract.signing_key(&deps.querier, key_id)?;
+    let key = signing.key;
     // The policy in force for the key comes with the workspace's current owners.
-    let in_force = sign_policy_in_force(
-        deps.querier,
-        &config.workspace_contract,
-        key.workspace_id,
-        key_id,
-    )?;
+    let in_force =
+        config
+            .workspace_contract
+            .sign_policy(&deps.querier, key.workspace_id, Some(key_id))?;
     if !in_force.owners.contains(&info.sender) {
         return Err(ContractError::NotOwner {
             sender: info.sender,
             workspace_id: key.workspace_id,
         });
     }
-
-    let keyring: KeyringResponse = deps.querier.query_wasm_smart(
-        &config.keyring_contract,
-        &KeyringQueryMsg::Keyring {
-            keyring_id: key.keyring_id,
-        },
-    )?;
-    if !keyring.active {
+    if !signing.keyring_active {
         return Err(ContractError::KeyringInactive {
             keyring_id: key.keyring_id,
         });
@@ -71,7 +64,7 @@ pub fn request_signature(
         mpc_timeout_blocks,
         config.mpc_timeout_blocks,
     )?;
-    let fee = fees::check_exact_payment(&info.funds, &keyring.sig_req_fee)?;
+    let fee = fees::check_exact_payment(&info.funds, &signing.fee)?;
     let callback = if callback {
         // Only a contract can receive the callback; a plain account asking for one is a mistake.
         deps.querier
@@ -84,71 +77,90 @@ pub fn request_signature(
         None
     };
 
-    let id = REQUEST_COUNT.may_load(deps.storage)?.unwrap_or_default() + 1;
     let height = env.block.height;
-    let mut request = SignatureRequest {
-        id,
-        key_id,
-        keyring_id: key.keyring_id,
-        workspace_id: key.workspace_id,
-        key_type: key.key_type,
-        public_key: key.public_key,
-        requester: info.sender.clone(),
-        items,
-        status: SignRequestStatus::Partial,
-        policy: in_force.policy,
-        owners: in_force.owners,
-        approvals: vec![],
-        rejections: vec![],
-        parties: key.parties,
-        party_threshold: key.party_threshold,
-        answers: vec![],
-        signatures: None,
-        fee,
-        callback,
-        created_height: height,
-        approval_deadline_height: height + approval_timeout,
-        mpc_timeout_blocks: mpc_timeout,
-        mpc_deadline_height: None,
-        reject_reason: None,
-    };
+    let owners = addr_strings(&in_force.owners);
     // The requester's own approval counts when the policy lets them vote.
-    if request.is_eligible(&info.sender) {
-        request.approvals.push(info.sender.clone());
-    }
-    let evaluation = request.evaluate();
+    let requester_approved = in_force.policy.is_eligible(info.sender.as_str(), &owners);
+    let votes = Votes {
+        approvals: if requester_approved {
+            vec![info.sender.clone()]
+        } else {
+            vec![]
+        },
+        rejections: vec![],
+    };
+    let evaluation = evaluate(&in_force, &votes);
     if !evaluation.satisfiable {
         return Err(ContractError::PolicyUnsatisfiable {
-            workspace_id: request.workspace_id,
+            workspace_id: key.workspace_id,
         });
     }
+    let id = lifecycle::next_id(deps.storage, &BODIES)?;
+    let mut request = Request {
+        id,
+        body: RequestBody {
+            key_id,
+            keyring_id: key.keyring_id,
+            workspace_id: key.workspace_id,
+            requester: info.sender.clone(),
+            items,
+            fee,
+            callback,
+            created_height: height,
+            approval_deadline: Deadline::after(height, approval_timeout),
+            mpc_timeout_blocks: mpc_timeout,
+            requester_approved,
+        },
+        progress: None,
+    };
 
+    if evaluation.satisfied {
+        request.progress = Some(pending(height, mpc_timeout));
+    }
+    let mut created = request_event(action::CREATED, &request)
+        .add_attribute(attr::REQUESTER, info.sender.as_str());
     let mut response = Response::new()
-        .add_attribute("action", "request_signature")
+        .add_attribute(attr::ACTION, "request_signature")
         .add_attribute(attr::REQUEST_ID, id.to_string());
     if evaluation.satisfied {
-        request.status = SignRequestStatus::Pending;
-        request.mpc_deadline_height = Some(height + mpc_timeout);
         response = response
-            .add_event(request_event(action::CREATED, &request))
+            .add_event(created)
             .add_event(request_event(action::PENDING, &request));
     } else {
         awaiting::resync(
             deps.storage,
+            deps.api,
             &AWAITING_APPROVER,
-            request.approval_deadline_height,
+            request.body.approval_deadline.height(),
             id,
             &[],
             &evaluation.awaiting,
         )?;
-        response = response.add_event(
-            request_event(action::CREATED, &request)
-                .add_attribute(attr::APPROVERS, evaluation.awaiting.join(",")),
-        );
+        for approver in &evaluation.awaiting {
+            created = created.add_attribute(attr::APPROVER, approver);
+        }
+        response = response.add_event(created);
     }
-    REQUEST_COUNT.save(deps.storage, &id)?;
-    requests().save(deps.storage, id, &request)?;
+    request.create(deps.storage, deps.api)?;
     Ok(response)
+}
+
+fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
+    Progress {
+        status: SignRequestStatus::Pending,
+        mpc_deadline: Some(Deadline::after(height, mpc_timeout_blocks)),
+        signatures: None,
+        reject_reason: None,
+    }
+}
+
+/// The votes evaluated by the sign policy and owners in force.
+fn evaluate(in_force: &SignPolicyResponse, votes: &Votes) -> Evaluation {
+    in_force.policy.evaluate(&Ballots {
+        owners: &addr_strings(&in_force.owners),
+        approvals: &votes.approval_strings(),
+        rejections: &votes.rejection_strings(),
+    })
 }
 
 /// Approve (`approve == true`) or reject a `partial` request as one of its eligible approvers.
@@ -164,44 +176,38 @@ pub fn vote(
 ) -> Result<Response, ContractError> {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let in_force = sign_policy_in_force(
-        deps.querier,
-        &config.workspace_contract,
-        request.workspace_id,
-        request.key_id,
+    let in_force = config.workspace_contract.sign_policy(
+        &deps.querier,
+        request.body.workspace_id,
+        Some(request.body.key_id),
     )?;
-    // Who the index lists now: what the previous evaluation awaited.
-    let listed = request.evaluate().awaiting;
-    request.refresh(in_force);
-    if !request.is_eligible(&info.sender) {
+    if !in_force
+        .policy
+        .is_eligible(info.sender.as_str(), &addr_strings(&in_force.owners))
+    {
         return Err(ContractError::NotApprover {
             sender: info.sender,
             request_id,
         });
     }
     nonpayable(&info)?;
-    ensure_open(&request, env.block.height)?;
-    if request.status != SignRequestStatus::Partial {
-        return Err(ContractError::NotAwaitingApprovals {
-            request_id,
-            status: request.status,
-        });
+    request.ensure_open(env.block.height)?;
+    let status = request.stored_status();
+    if status != SignRequestStatus::Partial {
+        return Err(ContractError::NotAwaitingApprovals { request_id, status });
     }
-    if request.has_voted(&info.sender) {
+    let mut votes = Votes::load(deps.storage, &request)?;
+    if votes.has_voted(&info.sender) {
         return Err(ContractError::AlreadyVoted {
             sender: info.sender,
             request_id,
         });
     }
 
-    let vote_action = if approve {
-        request.approvals.push(info.sender.clone());
-        action::APPROVED
-    } else {
-        request.rejections.push(info.sender.clone());
-        action::REJECTED
-    };
-    let evaluation = request.evaluate();
+    // Who the inbox lists: whom the votes so far leave awaited.
+    let listed = evaluate(&in_force, &votes).awaiting;
+    votes.cast(deps.storage, request_id, &info.sender, approve)?;
+    let evaluation = evaluate(&in_force, &votes);
     let awaited = if evaluation.satisfied || !evaluation.satisfiable {
         vec![]
     } else {
@@ -209,31 +215,41 @@ pub fn vote(
     };
     awaiting::resync(
         deps.storage,
+        deps.api,
         &AWAITING_APPROVER,
-        request.approval_deadline_height,
+        request.body.approval_deadline.height(),
         request_id,
         &listed,
         &awaited,
     )?;
+    let vote_action = if approve {
+        action::APPROVED
+    } else {
+        action::REJECTED
+    };
     // The vote's event shows the status it was cast on; a transition gets its own event.
     let mut response = Response::new()
-        .add_attribute("action", if approve { "approve" } else { "reject" })
+        .add_attribute(attr::ACTION, if approve { "approve" } else { "reject" })
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
-        .add_event(vote_event(vote_action, &request, &info.sender));
+        .add_event(
+            request_event(vote_action, &request).add_attribute(attr::SENDER, info.sender.as_str()),
+        );
     if evaluation.satisfied {
-        request.status = SignRequestStatus::Pending;
-        request.mpc_deadline_height = Some(env.block.height + request.mpc_timeout_blocks);
+        request.advance(
+            deps.storage,
+            pending(env.block.height, request.body.mpc_timeout_blocks),
+        )?;
         response = response.add_event(request_event(action::PENDING, &request));
     } else if !evaluation.satisfiable {
         response = finish(
             deps.storage,
             &mut request,
             SignRequestStatus::Rejected,
+            None,
             Some("the sign policy can no longer be satisfied".to_string()),
             response,
         )?;
     }
-    requests().save(deps.storage, request_id, &request)?;
     Ok(response)
 }
 
@@ -245,28 +261,33 @@ pub fn submit_signature_result(
     result: SignResult,
 ) -> Result<Response, ContractError> {
     let mut request = load_request(deps.storage, request_id)?;
-    if !request.parties.contains(&info.sender) {
+    let config = CONFIG.load(deps.storage)?;
+    let key = config
+        .keyring_contract
+        .key(&deps.querier, request.body.key_id)?;
+    if !key.parties.contains(&info.sender) {
         return Err(ContractError::NotParty {
             sender: info.sender,
             request_id,
         });
     }
     nonpayable(&info)?;
-    ensure_open(&request, env.block.height)?;
-    if request.status != SignRequestStatus::Pending {
-        return Err(ContractError::NotPending {
-            request_id,
-            status: request.status,
-        });
+    request.ensure_open(env.block.height)?;
+    let status = request.stored_status();
+    if status != SignRequestStatus::Pending {
+        return Err(ContractError::NotPending { request_id, status });
     }
-    if request.has_answered(&info.sender) {
+    let mut answers = load_answers(deps.storage, request_id)?;
+    if answers.iter().any(|a| a.party == info.sender) {
         return Err(ContractError::AlreadyAnswered {
             sender: info.sender,
             request_id,
         });
     }
     match &result {
-        SignResult::Success { signatures } => verify_signatures(deps.api, &request, signatures)?,
+        SignResult::Success { signatures } => {
+            verify_signatures(deps.api, &key, &request.body.items, signatures)?
+        }
         SignResult::Failure { reason } if reason.len() > MAX_REASON_LEN => {
             return Err(ContractError::ReasonTooLong {
                 len: reason.len(),
@@ -276,32 +297,43 @@ pub fn submit_signature_result(
         SignResult::Failure { .. } => {}
     }
 
-    request.answers.push(PartySignAnswer {
-        party: info.sender.clone(),
-        result,
-        height: env.block.height,
-    });
-    let successes = request.success_count();
-    let failures = request.failure_count();
+    add_answer(
+        deps.storage,
+        request_id,
+        &mut answers,
+        PartySignAnswer {
+            party: info.sender.clone(),
+            result,
+            height: env.block.height,
+        },
+    )?;
+    let failures = answers
+        .iter()
+        .filter(|a| matches!(a.result, SignResult::Failure { .. }))
+        .count();
     let mut response = Response::new()
-        .add_attribute("action", "submit_signature_result")
+        .add_attribute(attr::ACTION, "submit_signature_result")
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
         .add_event(
             request_event(action::PARTY_RESULT, &request)
                 .add_attribute(attr::PARTY, info.sender.as_str())
-                .add_attribute(attr::ANSWERS, successes.to_string())
+                .add_attribute(attr::ANSWERS, (answers.len() - failures).to_string())
                 .add_attribute(attr::FAILURES, failures.to_string()),
         );
     // The same signatures from `party_threshold` parties fulfil the request; failures and
     // differing answers count against it.
-    match request.tally() {
+    match tally(
+        answer_values(&answers),
+        key.parties.len(),
+        key.party_threshold,
+    ) {
         Tally::Agreed { value, parties } => {
-            request.signatures = Some(value.clone());
-            response = response.add_messages(fees::payout(&request.fee, &parties));
+            response = response.add_messages(fees::payout(&request.body.fee, &parties));
             response = finish(
                 deps.storage,
                 &mut request,
                 SignRequestStatus::Fulfilled,
+                Some(value.clone()),
                 None,
                 response,
             )?;
@@ -310,19 +342,18 @@ pub fn submit_signature_result(
             unanswered,
             largest,
         } => {
-            let reason =
-                Tally::<()>::unreachable_reason(request.party_threshold, unanswered, largest);
+            let reason = Tally::<()>::unreachable_reason(key.party_threshold, unanswered, largest);
             response = finish(
                 deps.storage,
                 &mut request,
                 SignRequestStatus::Rejected,
+                None,
                 Some(reason),
                 response,
             )?;
         }
         Tally::Open => {}
     }
-    requests().save(deps.storage, request_id, &request)?;
     Ok(response)
 }
 
@@ -333,104 +364,82 @@ pub fn expire(
     request_ids: Vec<u64>,
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
-    if request_ids.is_empty() {
-        return Err(ContractError::EmptyExpireBatch);
-    }
-    if request_ids.len() > MAX_EXPIRE_BATCH {
-        return Err(ContractError::TooManyExpireIds {
-            count: request_ids.len(),
-            max: MAX_EXPIRE_BATCH,
-        });
-    }
-    let mut response = Response::new().add_attribute("action", "expire");
+    lifecycle::check_expire_batch::<SignRequestStatus>(&request_ids, MAX_EXPIRE_BATCH)?;
+    let config = CONFIG.load(deps.storage)?;
+    let mut response = Response::new().add_attribute(attr::ACTION, "expire");
     for request_id in request_ids {
         let mut request = load_request(deps.storage, request_id)?;
-        if request.status.is_final() {
-            return Err(ContractError::RequestClosed {
+        lifecycle::ensure_overdue(
+            request_id,
+            request.stored_status(),
+            request.deadline(),
+            env.block.height,
+        )?;
+        if request.stored_status() == SignRequestStatus::Partial {
+            // Out of the inboxes of the approvers its votes leave awaited.
+            let in_force = config.workspace_contract.sign_policy(
+                &deps.querier,
+                request.body.workspace_id,
+                Some(request.body.key_id),
+            )?;
+            let votes = Votes::load(deps.storage, &request)?;
+            awaiting::resync(
+                deps.storage,
+                deps.api,
+                &AWAITING_APPROVER,
+                request.body.approval_deadline.height(),
                 request_id,
-                status: request.status,
-            });
-        }
-        if request.status_at(env.block.height) != SignRequestStatus::Expired {
-            return Err(ContractError::NotOverdue { request_id });
+                &evaluate(&in_force, &votes).awaiting,
+                &[],
+            )?;
         }
         response = finish(
             deps.storage,
             &mut request,
             SignRequestStatus::Expired,
             None,
+            None,
             response,
         )?;
-        requests().save(deps.storage, request_id, &request)?;
     }
     Ok(response)
 }
 
-fn load_request(storage: &dyn Storage, request_id: u64) -> Result<SignatureRequest, ContractError> {
-    requests()
-        .may_load(storage, request_id)?
-        .ok_or(ContractError::RequestNotFound { request_id })
-}
-
-/// Refuses requests that are final, or open but past their deadline (they read as expired).
-fn ensure_open(request: &SignatureRequest, height: u64) -> Result<(), ContractError> {
-    if request.status.is_final() {
-        return Err(ContractError::RequestClosed {
-            request_id: request.id,
-            status: request.status,
-        });
-    }
-    if request.status_at(height) == SignRequestStatus::Expired {
-        return Err(ContractError::RequestExpired {
-            request_id: request.id,
-        });
-    }
-    Ok(())
-}
-
-/// Drops the request from every approver's work list (it no longer takes votes).
-fn leave_partial(storage: &mut dyn Storage, request: &SignatureRequest) {
-    if request.status != SignRequestStatus::Partial {
-        return;
-    }
-    for approver in request.eligible_approvers() {
-        AWAITING_APPROVER.remove(
-            storage,
-            (
-                &Addr::unchecked(approver),
-                request.approval_deadline_height,
-                request.id,
-            ),
-        );
-    }
-}
-
-/// Moves an open request to a final status: refunds the held fee to the requester unless it is
-/// fulfilled (the caller has added the payout to the agreeing parties), emits the event, and
-/// calls back the requesting contract. The caller saves the request.
+/// Moves an open request to a final status: refunds the held fee to the requester unless it is fulfilled (the caller has added the payout to the
+/// agreeing parties), emits the event, and calls back the requesting contract.
 fn finish(
     storage: &mut dyn Storage,
-    request: &mut SignatureRequest,
+    request: &mut Request,
     status: SignRequestStatus,
+    signatures: Option<Vec<Binary>>,
     reason: Option<String>,
     mut response: Response,
 ) -> Result<Response, ContractError> {
-    leave_partial(storage, request);
-    request.status = status;
+    let body = &request.body;
     if status != SignRequestStatus::Fulfilled {
-        response = response.add_messages(fees::refund(&request.fee, &request.requester));
+        response = response.add_messages(fees::refund(&body.fee, &body.requester));
     }
+    let callback = body.callback.clone();
+    let mpc_deadline = request.progress.as_ref().and_then(|p| p.mpc_deadline);
+    request.advance(
+        storage,
+        Progress {
+            status,
+            mpc_deadline,
+            signatures: signatures.clone(),
+            reject_reason: reason.clone(),
+        },
+    )?;
     let mut event = request_event(status.as_str(), request);
     if let Some(reason) = &reason {
         event = event.add_attribute(attr::REASON, reason);
     }
-    request.reject_reason = reason;
     response = response.add_event(event);
-    if let Some(receiver) = &request.callback {
+    if let Some(receiver) = callback {
         let callback = CallbackMsg::SignatureRequestFinished {
             request_id: request.id,
             status,
-            signatures: request.signatures.clone(),
+            signatures,
         };
         let message = WasmMsg::Execute {
             contract_addr: receiver.to_string(),
@@ -443,6 +452,54 @@ fn finish(
         );
     }
     Ok(response)
+}
+
+/// The contract's admin on the chain changes the linked contracts or the default timeouts.
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    workspace_contract: Option<String>,
+    keyring_contract: Option<String>,
+    approval_timeout_blocks: Option<u64>,
+    mpc_timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
+        return Err(ContractError::NotContractAdmin {
+            sender: info.sender,
+        });
+    }
+    nonpayable(&info)?;
+    let mut stored = CONFIG.load(deps.storage)?;
+    let mut changes = vec![];
+    if let Some(address) = workspace_contract {
+        stored.workspace_contract = WorkspaceContract(deps.api.addr_validate(&address)?);
+        changes.push(("workspace_contract", address));
+    }
+    if let Some(address) = keyring_contract {
+        stored.keyring_contract = KeyringContract(deps.api.addr_validate(&address)?);
+        changes.push(("keyring_contract", address));
+    }
+    if let Some(blocks) = approval_timeout_blocks {
+        stored.approval_timeout_blocks = nonzero_timeout("approval_timeout_blocks", blocks)?;
+        changes.push(("approval_timeout_blocks", blocks.to_string()));
+    }
+    if let Some(blocks) = mpc_timeout_blocks {
+        stored.mpc_timeout_blocks = nonzero_timeout("mpc_timeout_blocks", blocks)?;
+        changes.push(("mpc_timeout_blocks", blocks.to_string()));
+    }
+    CONFIG.save(deps.storage, &stored)?;
+    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+}
+
+/// A default timeout: at least one block.
+pub fn nonzero_timeout(name: &str, blocks: u64) -> Result<u64, ContractError> {
+    if blocks == 0 {
+        return Err(ContractError::ZeroTimeout {
+            name: name.to_string(),
+        });
+    }
+    Ok(blocks)
 }
 
 fn validate_items(key_type: KeyType, items: &[Binary]) -> Result<(), ContractError> {
@@ -496,16 +553,17 @@ fn resolve_timeout(name: &str, requested: Option<u64>, max: u64) -> Result<u64, 
 
 fn verify_signatures(
     api: &dyn Api,
-    request: &SignatureRequest,
+    key: &KeyResponse,
+    items: &[Binary],
     signatures: &[Binary],
 ) -> Result<(), ContractError> {
-    if signatures.len() != request.items.len() {
+    if signatures.len() != items.len() {
         return Err(ContractError::WrongSignatureCount {
             count: signatures.len(),
-            expected: request.items.len(),
+            expected: items.len(),
         });
     }
-    for (index, (item, signature)) in request.items.iter().zip(signatures).enumerate() {
+    for (index, (item, signature)) in items.iter().zip(signatures).enumerate() {
         if signature.len() != SIGNATURE_LEN {
             return Err(ContractError::WrongSignatureLength {
                 index,
@@ -514,16 +572,16 @@ fn verify_signatures(
             });
         }
         // A malformed signature or key is as good as a wrong one: refused.
-        let valid = match request.key_type {
-            KeyType::EcdsaSecp256k1 => api.secp256k1_verify(item, signature, &request.public_key),
-            KeyType::EddsaEd25519 => api.ed25519_verify(item, signature, &request.public_key),
+        let valid = match key.key_type {
+            KeyType::EcdsaSecp256k1 => api.secp256k1_verify(item, signature, &key.public_key),
+            KeyType::EddsaEd25519 => api.ed25519_verify(item, signature, &key.public_key),
         }
         .unwrap_or(false);
         if !valid {
             return Err(ContractError::InvalidSignature { index });
         }
         // The host accepts both (r, s) and (r, n - s): only the low-S form is canonical.
-        if request.key_type == KeyType::EcdsaSecp256k1 && !is_low_s(signature) {
+        if key.key_type == KeyType::EcdsaSecp256k1 && !is_low_s(signature) {
             return Err(ContractError::HighS { index });
         }
     }
@@ -541,32 +599,13 @@ pub fn is_low_s(signature: &[u8]) -> bool {
     signature[32..64] <= SECP256K1_HALF_ORDER[..]
 }
 
-/// The sign policy in force for `key_id` and the workspace's current owners.
-fn sign_policy_in_force(
-    querier: QuerierWrapper,
-    workspace_contract: &Addr,
-    workspace_id: u64,
-    key_id: u64,
-) -> Result<SignPolicyResponse, ContractError> {
-    Ok(querier.query_wasm_smart(
-        workspace_contract,
-        &WorkspaceQueryMsg::SignPolicy {
-            workspace_id,
-            key_id: Some(key_id),
-        },
-    )?)
-}
-
-pub fn request_event(action: &str, request: &SignatureRequest) -> Event {
+pub fn request_event(action: &str, request: &Request) -> Event {
+    let body = &request.body;
     Event::new(SIGNATURE_REQUEST_EVENT)
         .add_attribute(attr::ACTION, action)
         .add_attribute(attr::REQUEST_ID, request.id.to_string())
-        .add_attribute(attr::KEY_ID, request.key_id.to_string())
-        .add_attribute(attr::KEYRING_ID, request.keyring_id.to_string())
-        .add_attribute(attr::WORKSPACE_ID, request.workspace_id.to_string())
-        .add_attribute(attr::STATUS, request.status.as_str())
-}
-
-fn vote_event(vote_action: &str, request: &SignatureRequest, voter: &Addr) -> Event {
-    request_event(vote_action, request).add_attribute(attr::SENDER, voter.as_str())
+        .add_attribute(attr::KEY_ID, body.key_id.to_string())
+        .add_attribute(attr::KEYRING_ID, body.keyring_id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, body.workspace_id.to_string())
+        .add_attribute(attr::STATUS, request.stored_status().as_str())
 }

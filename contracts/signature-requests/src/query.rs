@@ -1,44 +1,94 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
-use mpc_contract_kit::paging::{bound_after, paginate_values};
+use mpc_contract_kit::lifecycle::{status_at, Deadline};
+use mpc_contract_kit::paging::paginate;
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
-    SignatureRequestsResponse,
+    SignatureRequestSummary, SignatureRequestsResponse,
 };
-use mpc_interfaces::workspace::{QueryMsg as WorkspaceQueryMsg, SignPolicyResponse};
+use mpc_policy::Ballots;
 
 use crate::error::ContractError;
 use crate::state::{
-    requests, SignatureRequest, SignatureRequestExt, AWAITING_APPROVER, CONFIG, OVERDUE,
+    addr_strings, by_keyring, ids_by, is_partial, load_answers, load_request, Owner, Votes,
+    AWAITING_APPROVER, CONFIG,
 };
 
 pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
-        workspace_contract: config.workspace_contract,
-        keyring_contract: config.keyring_contract,
+        workspace_contract: config.workspace_contract.0,
+        keyring_contract: config.keyring_contract.0,
         approval_timeout_blocks: config.approval_timeout_blocks,
         mpc_timeout_blocks: config.mpc_timeout_blocks,
     })
 }
 
+/// Everything about a request: its body, votes and answers from here, the key from the keyring,
+/// the sign policy and owners in force from the workspace.
 pub fn request(
     deps: Deps,
     env: Env,
     request_id: u64,
 ) -> Result<SignatureRequestResponse, ContractError> {
-    Ok(load(deps, request_id)?.into_response(env.block.height))
+    let request = load_request(deps.storage, request_id)?;
+    let config = CONFIG.load(deps.storage)?;
+    let key = config
+        .keyring_contract
+        .key(&deps.querier, request.body.key_id)?;
+    let in_force = config.workspace_contract.sign_policy(
+        &deps.querier,
+        request.body.workspace_id,
+        Some(request.body.key_id),
+    )?;
+    let votes = Votes::load(deps.storage, &request)?;
+    let status = request.status_at(env.block.height);
+    let (signatures, reject_reason, mpc_deadline) = match request.progress {
+        Some(progress) => (
+            progress.signatures,
+            progress.reject_reason,
+            progress.mpc_deadline.map(|d| d.height()),
+        ),
+        None => (None, None, None),
+    };
+    let body = request.body;
+    Ok(SignatureRequestResponse {
+        id: request_id,
+        key_id: body.key_id,
+        keyring_id: body.keyring_id,
+        workspace_id: body.workspace_id,
+        key_type: key.key_type,
+        public_key: key.public_key,
+        requester: body.requester,
+        items: body.items,
+        status,
+        policy: in_force.policy,
+        owners: in_force.owners,
+        approvals: votes.approvals,
+        rejections: votes.rejections,
+        parties: key.parties,
+        party_threshold: key.party_threshold,
+        answers: load_answers(deps.storage, request_id)?,
+        signatures,
+        fee: body.fee,
+        callback: body.callback,
+        created_height: body.created_height,
+        approval_deadline_height: body.approval_deadline.height(),
+        mpc_timeout_blocks: body.mpc_timeout_blocks,
+        mpc_deadline_height: mpc_deadline,
+        reject_reason,
+    })
 }
 
-/// Requests of a keyring that read as `status` now, ordered by (deadline height, id); see
-/// [`SignatureRequestExt::deadline_height`]. An open request past its deadline is listed under
-/// `Expired`, not under its stored status, so the connector's `Pending` list holds only requests
-/// it can still answer.
+/// Requests of a keyring that read as `status` now, ordered by (deadline height, id). An open
+/// request past its deadline is listed under `Expired`, not under its stored status, so the
+/// connector's `Pending` list holds only requests it can still answer.
 ///
 /// The index orders each stored status by deadline, so the open ones that are not overdue are a
 /// range from the current height, and `Expired` merges the stored `Expired` range with the
 /// overdue parts of the `Partial` and `Pending` ranges: a page reads at most three ranges of
-/// `limit` entries, however many requests were left to expire.
+/// `limit` entries, however many requests were left to expire. Each entry is read from the index
+/// alone.
 pub fn requests_by_keyring(
     deps: Deps,
     env: Env,
@@ -57,87 +107,50 @@ pub fn requests_by_keyring(
         SignRequestStatus::Fulfilled | SignRequestStatus::Rejected => Listing::Final(status),
     };
     let page = DeadlinePage {
-        overdue: OVERDUE,
         height,
         after: start_after
-            .map(|id| load(deps, id).map(|r| r.position()))
+            .map(|id| load_request(deps.storage, id).map(|r| r.position()))
             .transpose()?,
         limit,
     };
-    let items = page.list(listing, |stored, min, max| {
+    let requests = page.list(listing, |stored, min, max| {
         Box::new(
-            requests()
-                .idx
-                .keyring_status
-                .sub_prefix((keyring_id, stored.as_str().to_string()))
-                .range(deps.storage, min, max, Order::Ascending)
-                .map(|item| item.map(|(_, r)| (r.position(), r))),
+            by_keyring(deps.storage, keyring_id, stored, min, max).map(move |entry| {
+                entry.map(|(deadline_height, id)| {
+                    let summary = SignatureRequestSummary {
+                        id,
+                        status: status_at(stored, Deadline::at(deadline_height), height),
+                        deadline_height,
+                    };
+                    ((deadline_height, id), summary)
+                })
+            }),
         )
     })?;
-    Ok(to_page(items, height))
+    Ok(SignatureRequestsResponse { requests })
 }
 
-pub fn requests_by_key(
+/// Requests of a key, a workspace or a requester, in id order.
+pub fn requests_by(
     deps: Deps,
     env: Env,
-    key_id: u64,
+    owner: Owner,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> StdResult<SignatureRequestsResponse> {
-    let items = paginate_values(
-        requests().idx.key.prefix(key_id).range(
-            deps.storage,
-            bound_after(start_after),
-            None,
-            Order::Ascending,
-        ),
-        limit,
-    )?;
-    Ok(to_page(items, env.block.height))
-}
-
-pub fn requests_by_workspace(
-    deps: Deps,
-    env: Env,
-    workspace_id: u64,
-    start_after: Option<u64>,
-    limit: Option<u32>,
-) -> StdResult<SignatureRequestsResponse> {
-    let items = paginate_values(
-        requests().idx.workspace.prefix(workspace_id).range(
-            deps.storage,
-            bound_after(start_after),
-            None,
-            Order::Ascending,
-        ),
-        limit,
-    )?;
-    Ok(to_page(items, env.block.height))
-}
-
-pub fn requests_by_requester(
-    deps: Deps,
-    env: Env,
-    requester: String,
-    start_after: Option<u64>,
-    limit: Option<u32>,
-) -> StdResult<SignatureRequestsResponse> {
-    let requester = deps.api.addr_validate(&requester)?;
-    let items = paginate_values(
-        requests().idx.requester.prefix(requester).range(
-            deps.storage,
-            bound_after(start_after),
-            None,
-            Order::Ascending,
-        ),
-        limit,
-    )?;
-    Ok(to_page(items, env.block.height))
+) -> Result<SignatureRequestsResponse, ContractError> {
+    let ids = paginate(ids_by(deps.storage, owner, start_after), limit)?;
+    let requests = ids
+        .into_iter()
+        .map(|id| Ok(load_request(deps.storage, id)?.summary(env.block.height)))
+        .collect::<Result<_, ContractError>>()?;
+    Ok(SignatureRequestsResponse { requests })
 }
 
 /// `partial` requests that `approver` may still vote on, ordered by (approval deadline height,
 /// id); overdue ones read as expired and are left out. Their entries come first in the
-/// deadline-ordered index, so the page starts past them all with a range bound.
+/// deadline-ordered inbox, so the page starts past them all with a range bound. (An approver
+/// the policy or the owners no longer name keeps the entries of the requests they were awaited
+/// on, until each request leaves `partial`: those that did are skipped here.)
 pub fn requests_awaiting_approver(
     deps: Deps,
     env: Env,
@@ -145,67 +158,65 @@ pub fn requests_awaiting_approver(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<SignatureRequestsResponse, ContractError> {
-    let approver = deps.api.addr_validate(&approver)?;
+    let approver = deps.api.addr_canonicalize(&approver)?;
     let height = env.block.height;
     let page = DeadlinePage {
-        overdue: OVERDUE,
         height,
         after: start_after
-            .map(|id| load(deps, id).map(|r| (r.approval_deadline_height, r.id)))
+            .map(|id| {
+                load_request(deps.storage, id).map(|r| (r.body.approval_deadline.height(), r.id))
+            })
             .transpose()?,
         limit,
     };
-    let ids = page.list(Listing::Open(()), |(), min, max| {
+    let requests = page.list(Listing::Open(()), |(), min, max| {
         Box::new(
             AWAITING_APPROVER
-                .sub_prefix(&approver)
+                .sub_prefix(approver.as_slice())
                 .keys(deps.storage, min, max, Order::Ascending)
-                .map(|key| key.map(|position| (position, position.1))),
+                .filter(|key| {
+                    key.as_ref()
+                        .map_or(true, |&(_, id)| is_partial(deps.storage, id))
+                })
+                .map(move |key| {
+                    key.map(|position| {
+                        let summary = SignatureRequestSummary {
+                            id: position.1,
+                            status: SignRequestStatus::Partial,
+                            deadline_height: position.0,
+                        };
+                        (position, summary)
+                    })
+                }),
         )
     })?;
-    let items = ids
-        .into_iter()
-        .map(|id| requests().load(deps.storage, id))
-        .collect::<StdResult<_>>()?;
-    Ok(to_page(items, height))
+    Ok(SignatureRequestsResponse { requests })
 }
 
-/// A `partial` request is evaluated by the sign policy and owners in force now, as the next vote
-/// would be; any other request by what was recorded when it left `partial`.
+/// The votes on a request evaluated by the sign policy and owners in force now (for a `partial`
+/// request: as the next vote would see them).
 pub fn policy_evaluation(
     deps: Deps,
-    env: Env,
     request_id: u64,
 ) -> Result<PolicyEvaluationResponse, ContractError> {
-    let mut request = load(deps, request_id)?;
-    if request.status_at(env.block.height) == SignRequestStatus::Partial {
-        let config = CONFIG.load(deps.storage)?;
-        let in_force: SignPolicyResponse = deps.querier.query_wasm_smart(
-            &config.workspace_contract,
-            &WorkspaceQueryMsg::SignPolicy {
-                workspace_id: request.workspace_id,
-                key_id: Some(request.key_id),
-            },
-        )?;
-        request.refresh(in_force);
-    }
+    let request = load_request(deps.storage, request_id)?;
+    let config = CONFIG.load(deps.storage)?;
+    let in_force = config.workspace_contract.sign_policy(
+        &deps.querier,
+        request.body.workspace_id,
+        Some(request.body.key_id),
+    )?;
+    let votes = Votes::load(deps.storage, &request)?;
+    let evaluation = in_force.policy.evaluate(&Ballots {
+        owners: &addr_strings(&in_force.owners),
+        approvals: &votes.approval_strings(),
+        rejections: &votes.rejection_strings(),
+    });
     Ok(PolicyEvaluationResponse {
         request_id,
-        evaluation: request.evaluate(),
-        policy: request.policy,
-        approvals: request.approvals,
-        rejections: request.rejections,
+        evaluation,
+        policy: in_force.policy,
+        approvals: votes.approvals,
+        rejections: votes.rejections,
     })
-}
-
-fn load(deps: Deps, request_id: u64) -> Result<SignatureRequest, ContractError> {
-    requests()
-        .may_load(deps.storage, request_id)?
-        .ok_or(ContractError::RequestNotFound { request_id })
-}
-
-fn to_page(items: Vec<SignatureRequest>, height: u64) -> SignatureRequestsResponse {
-    SignatureRequestsResponse {
-        requests: items.into_iter().map(|r| r.into_response(height)).collect(),
-    }
 }

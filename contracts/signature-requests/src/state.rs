@@ -1,292 +1,448 @@
+//! Storage, laid out so that each message writes only what it adds:
+//! - a request's body (what was asked, by whom, until when) is written once, when it is made;
+//! - its stored status, MPC deadline and outcome ([`Progress`]) only when it leaves `partial`;
+//! - each vote and each party's answer is an entry of its own;
+//! - the key's type, public key, parties and threshold are read from the keyring, and the sign
+//!   policy and owners from the workspace, where they live, instead of being copied;
+//! - the index entries are written when the request is made, and the by-keyring entry (keyed by
+//!   stored status and deadline) moves only when those change.
+
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Empty};
-use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
-use mpc_contract_kit::agreement::{tally, Tally};
-use mpc_contract_kit::deadline_list::{Overdue, Position};
-/// The stored request is the interface's type: queries return it as stored, with its status as
-/// seen at the query's height (see [`SignatureRequestExt::into_response`]).
-pub use mpc_interfaces::signature_requests::SignatureRequest;
-use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult};
-use mpc_interfaces::workspace::SignPolicyResponse;
-use mpc_policy::{Ballots, Evaluation};
+use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, StdResult, Storage};
+use cw_storage_plus::{Item, Map};
+use mpc_contract_kit::awaiting::Inbox;
+use mpc_contract_kit::deadline_list::Position;
+use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
+use mpc_interfaces::keyring::KeyringContract;
+use mpc_interfaces::signature_requests::{
+    PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
+};
+use mpc_interfaces::workspace::WorkspaceContract;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ContractError;
 
 #[cw_serde]
 pub struct Config {
-    pub workspace_contract: Addr,
-    pub keyring_contract: Addr,
+    pub workspace_contract: WorkspaceContract,
+    pub keyring_contract: KeyringContract,
     /// Default, and maximum, blocks a request may wait for approvals.
     pub approval_timeout_blocks: u64,
     /// Default, and maximum, blocks the parties have once a request is pending.
     pub mpc_timeout_blocks: u64,
 }
 
-/// A deadline height is the last height at which the request can still move.
-pub const OVERDUE: Overdue = Overdue::AfterDeadline;
+pub const CONFIG: Item<Config> = Item::new("config");
 
-/// The contract's rules over a stored request.
-pub trait SignatureRequestExt {
-    /// The status as seen at `height`: an open request past its current deadline is expired.
-    /// A deadline height is the last height at which the request can still move.
-    fn status_at(&self, height: u64) -> SignRequestStatus;
-
-    /// The deadline the request is indexed by: the MPC deadline once it has one (pending, or
-    /// final after pending), else the approval deadline. An open request's is the deadline
-    /// [`status_at`](Self::status_at) checks; a final request's never changes.
-    fn deadline_height(&self) -> u64;
-
-    /// Where the request sits in the deadline-ordered `keyring_status` index.
-    fn position(&self) -> Position;
-
-    /// Evaluation by the recorded policy and owners (see [`refresh`](Self::refresh)).
-    fn evaluate(&self) -> Evaluation;
-
-    /// Takes the sign policy and owners in force now (from the workspace), for the next
-    /// evaluation.
-    fn refresh(&mut self, in_force: SignPolicyResponse);
-
-    fn is_eligible(&self, address: &Addr) -> bool;
-
-    /// Everyone the snapshot policy lets vote, voted or not.
-    fn eligible_approvers(&self) -> Vec<String>;
-
-    fn has_voted(&self, address: &Addr) -> bool;
-
-    fn has_answered(&self, party: &Addr) -> bool;
-
-    /// Where the answers leave the request: the signature set `party_threshold` parties agree on,
-    /// unreachable, or open (see `mpc_contract_kit::agreement`).
-    fn tally(&self) -> Tally<'_, Vec<Binary>>;
-
-    fn success_count(&self) -> usize;
-
-    fn failure_count(&self) -> usize;
-
-    /// The request as queries return it: its status as seen at `height`.
-    fn into_response(self, height: u64) -> SignatureRequest;
+/// What a request asks for, written once when it is made.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct RequestBody {
+    pub key_id: u64,
+    pub keyring_id: u64,
+    pub workspace_id: u64,
+    pub requester: Addr,
+    pub items: Vec<Binary>,
+    /// What the requester paid; held until the request ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fee: Vec<Coin>,
+    /// The requesting contract to call back when the request ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<Addr>,
+    pub created_height: u64,
+    pub approval_deadline: Deadline,
+    /// Blocks the parties get once the request is pending.
+    pub mpc_timeout_blocks: u64,
+    /// The requester approved by making the request (the policy let them vote then). Their
+    /// approval is this flag, not an entry in `VOTES`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requester_approved: bool,
 }
 
-impl SignatureRequestExt for SignatureRequest {
-    fn status_at(&self, height: u64) -> SignRequestStatus {
-        // The same deadline the index orders by, so the lists and the status always agree.
-        if !self.status.is_final() && OVERDUE.is_overdue(self.deadline_height(), height) {
-            SignRequestStatus::Expired
-        } else {
-            self.status
+/// Where a request went once it left `partial`; no entry while it is `partial`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub status: SignRequestStatus,
+    /// Set when the request became pending: the last height at which the parties may answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mpc_deadline: Option<Deadline>,
+    /// The agreed signatures, once fulfilled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<Vec<Binary>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject_reason: Option<String>,
+}
+
+pub const BODIES: Map<u64, RequestBody> = Map::new("r");
+const PROGRESS: Map<u64, Progress> = Map::new("p");
+/// (request id, voter) -> approved (`true`) or rejected (`false`).
+const VOTES: Map<(u64, &Addr), bool> = Map::new("v");
+/// (request id, answer number from 0) -> the answer, in the order they were given.
+const ANSWERS: Map<(u64, u32), PartySignAnswer> = Map::new("a");
+
+/// ((keyring id, stored status), deadline height, request id): the connector's work list, ordered
+/// by deadline within a stored status so that the overdue open requests are a prefix a range
+/// bound skips (see `mpc_contract_kit::deadline_list`).
+const BY_KEYRING: Map<((u64, &str), u64, u64), Empty> = Map::new("k");
+const BY_KEY: Map<(u64, u64), Empty> = Map::new("y");
+const BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("w");
+/// (requester's canonical address, request id).
+const BY_REQUESTER: Map<(&[u8], u64), Empty> = Map::new("q");
+/// (approver's canonical address, approval deadline height, request id) for every eligible
+/// approver who has not voted on a `partial` request: the approver's inbox (see
+/// `mpc_contract_kit::awaiting`).
+pub const AWAITING_APPROVER: Inbox<Empty> = Map::new("i");
+
+/// A request as the contract works with it: its body and, once it left `partial`, its progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub id: u64,
+    pub body: RequestBody,
+    pub progress: Option<Progress>,
+}
+
+impl Request {
+    pub fn stored_status(&self) -> SignRequestStatus {
+        self.progress
+            .as_ref()
+            .map_or(SignRequestStatus::Partial, |p| p.status)
+    }
+
+    /// The deadline the request moves by, and is indexed by: the MPC deadline once it has one,
+    /// else the approval deadline.
+    pub fn deadline(&self) -> Deadline {
+        self.progress
+            .as_ref()
+            .and_then(|p| p.mpc_deadline)
+            .unwrap_or(self.body.approval_deadline)
+    }
+
+    /// Where the request sits in the deadline-ordered lists.
+    pub fn position(&self) -> Position {
+        (self.deadline().height(), self.id)
+    }
+
+    /// The status as seen at `height`: an open request past its deadline reads as expired.
+    pub fn status_at(&self, height: u64) -> SignRequestStatus {
+        lifecycle::status_at(self.stored_status(), self.deadline(), height)
+    }
+
+    /// Refuses a move on a request that is final, or open but past its deadline.
+    pub fn ensure_open(&self, height: u64) -> Result<(), LifecycleError<SignRequestStatus>> {
+        lifecycle::ensure_open(self.id, self.stored_status(), self.deadline(), height)
+    }
+
+    pub fn summary(&self, height: u64) -> SignatureRequestSummary {
+        SignatureRequestSummary {
+            id: self.id,
+            status: self.status_at(height),
+            deadline_height: self.deadline().height(),
         }
     }
 
-    fn deadline_height(&self) -> u64 {
-        self.mpc_deadline_height
-            .unwrap_or(self.approval_deadline_height)
+    /// Stores a new request (`progress` set when it is pending at once) and its index entries.
+    pub fn create(&self, storage: &mut dyn Storage, api: &dyn Api) -> StdResult<()> {
+        let (id, body) = (self.id, &self.body);
+        BODIES.save(storage, id, body)?;
+        if let Some(progress) = &self.progress {
+            PROGRESS.save(storage, id, progress)?;
+        }
+        self.index(storage)?;
+        BY_KEY.save(storage, (body.key_id, id), &Empty {})?;
+        BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
+        let requester = api.addr_canonicalize(body.requester.as_str())?;
+        BY_REQUESTER.save(storage, (requester.as_slice(), id), &Empty {})
     }
 
-    fn position(&self) -> Position {
-        (self.deadline_height(), self.id)
+    /// Records where the request went, and moves its by-keyring entry to match.
+    pub fn advance(&mut self, storage: &mut dyn Storage, progress: Progress) -> StdResult<()> {
+        BY_KEYRING.remove(storage, self.keyring_key());
+        PROGRESS.save(storage, self.id, &progress)?;
+        self.progress = Some(progress);
+        self.index(storage)
     }
 
-    fn evaluate(&self) -> Evaluation {
-        let owners = addr_strings(&self.owners);
-        let approvals = addr_strings(&self.approvals);
-        let rejections = addr_strings(&self.rejections);
-        self.policy.evaluate(&Ballots {
-            owners: &owners,
-            approvals: &approvals,
-            rejections: &rejections,
-        })
+    fn keyring_key(&self) -> ((u64, &'static str), u64, u64) {
+        (
+            (self.body.keyring_id, self.stored_status().as_str()),
+            self.deadline().height(),
+            self.id,
+        )
     }
 
-    fn refresh(&mut self, in_force: SignPolicyResponse) {
-        self.policy = in_force.policy;
-        self.owners = in_force.owners;
+    fn index(&self, storage: &mut dyn Storage) -> StdResult<()> {
+        BY_KEYRING.save(storage, self.keyring_key(), &Empty {})
+    }
+}
+
+pub fn load_request(storage: &dyn Storage, request_id: u64) -> Result<Request, ContractError> {
+    let body = BODIES
+        .may_load(storage, request_id)?
+        .ok_or(ContractError::RequestNotFound { request_id })?;
+    Ok(Request {
+        id: request_id,
+        body,
+        progress: PROGRESS.may_load(storage, request_id)?,
+    })
+}
+
+/// Whether request `id` is stored `partial` (it has not moved on).
+pub fn is_partial(storage: &dyn Storage, id: u64) -> bool {
+    !PROGRESS.has(storage, id)
+}
+
+/// The votes on a request: (approvals, rejections), each in address order, the requester's
+/// approval first when they approved by making it.
+pub struct Votes {
+    pub approvals: Vec<Addr>,
+    pub rejections: Vec<Addr>,
+}
+
+impl Votes {
+    pub fn load(storage: &dyn Storage, request: &Request) -> StdResult<Self> {
+        let mut votes = Votes {
+            approvals: vec![],
+            rejections: vec![],
+        };
+        if request.body.requester_approved {
+            votes.approvals.push(request.body.requester.clone());
+        }
+        for entry in VOTES
+            .prefix(request.id)
+            .range(storage, None, None, Order::Ascending)
+        {
+            let (voter, approved) = entry?;
+            if approved {
+                votes.approvals.push(voter);
+            } else {
+                votes.rejections.push(voter);
+            }
+        }
+        Ok(votes)
     }
 
-    fn is_eligible(&self, address: &Addr) -> bool {
-        self.policy
-            .is_eligible(address.as_str(), &addr_strings(&self.owners))
-    }
-
-    fn eligible_approvers(&self) -> Vec<String> {
-        self.policy.eligible(&addr_strings(&self.owners))
-    }
-
-    fn has_voted(&self, address: &Addr) -> bool {
+    pub fn has_voted(&self, address: &Addr) -> bool {
         self.approvals.contains(address) || self.rejections.contains(address)
     }
 
-    fn has_answered(&self, party: &Addr) -> bool {
-        self.answers.iter().any(|a| a.party == *party)
-    }
-
-    fn tally(&self) -> Tally<'_, Vec<Binary>> {
-        let answers = self.answers.iter().map(|a| {
-            let signatures = match &a.result {
-                SignResult::Success { signatures } => Some(signatures),
-                SignResult::Failure { .. } => None,
-            };
-            (&a.party, signatures)
-        });
-        tally(answers, self.parties.len(), self.party_threshold)
-    }
-
-    fn success_count(&self) -> usize {
-        self.answers.len() - self.failure_count()
-    }
-
-    fn failure_count(&self) -> usize {
-        self.answers
-            .iter()
-            .filter(|a| matches!(a.result, SignResult::Failure { .. }))
-            .count()
-    }
-
-    fn into_response(self, height: u64) -> SignatureRequest {
-        SignatureRequest {
-            status: self.status_at(height),
-            ..self
+    /// Records `voter`'s vote on request `id` (stored and in `self`).
+    pub fn cast(
+        &mut self,
+        storage: &mut dyn Storage,
+        id: u64,
+        voter: &Addr,
+        approve: bool,
+    ) -> StdResult<()> {
+        VOTES.save(storage, (id, voter), &approve)?;
+        if approve {
+            self.approvals.push(voter.clone());
+        } else {
+            self.rejections.push(voter.clone());
         }
+        Ok(())
     }
+
+    pub fn approval_strings(&self) -> Vec<String> {
+        addr_strings(&self.approvals)
+    }
+
+    pub fn rejection_strings(&self) -> Vec<String> {
+        addr_strings(&self.rejections)
+    }
+}
+
+/// The parties' answers to a request, in the order they were given.
+pub fn load_answers(storage: &dyn Storage, request_id: u64) -> StdResult<Vec<PartySignAnswer>> {
+    ANSWERS
+        .prefix(request_id)
+        .range(storage, None, None, Order::Ascending)
+        .map(|entry| entry.map(|(_, answer)| answer))
+        .collect()
+}
+
+/// Stores the next answer to request `id`, after `answers` (the ones stored so far).
+pub fn add_answer(
+    storage: &mut dyn Storage,
+    id: u64,
+    answers: &mut Vec<PartySignAnswer>,
+    answer: PartySignAnswer,
+) -> StdResult<()> {
+    ANSWERS.save(storage, (id, answers.len() as u32), &answer)?;
+    answers.push(answer);
+    Ok(())
+}
+
+/// The successful answers' signatures by party, failures as `None`, for the tally.
+pub fn answer_values(
+    answers: &[PartySignAnswer],
+) -> impl Iterator<Item = (&Addr, Option<&Vec<Binary>>)> {
+    answers.iter().map(|a| {
+        let signatures = match &a.result {
+            SignResult::Success { signatures } => Some(signatures),
+            SignResult::Failure { .. } => None,
+        };
+        (&a.party, signatures)
+    })
 }
 
 pub fn addr_strings(addrs: &[Addr]) -> Vec<String> {
-    addrs.iter().map(|a| a.to_string()).collect()
+    addrs.iter().map(Addr::to_string).collect()
 }
 
-/// Index key of a request: (keyring id, stored status, [`SignatureRequestExt::deadline_height`]).
-/// Ordering by deadline lets the `Partial` and `Pending` lists skip overdue requests with a range
-/// bound instead of a scan (see `mpc_contract_kit::deadline_list`).
-pub type KeyringStatusDeadline = (u64, String, u64);
-
-pub struct RequestIndexes<'a> {
-    /// The connector's work list, ordered by deadline within a stored status.
-    pub keyring_status: MultiIndex<'a, KeyringStatusDeadline, SignatureRequest, u64>,
-    pub key: MultiIndex<'a, u64, SignatureRequest, u64>,
-    pub workspace: MultiIndex<'a, u64, SignatureRequest, u64>,
-    pub requester: MultiIndex<'a, Addr, SignatureRequest, u64>,
+/// The by-keyring entries of requests stored in `status`, between position bounds.
+pub fn by_keyring<'a>(
+    storage: &'a dyn Storage,
+    keyring_id: u64,
+    status: SignRequestStatus,
+    min: Option<cw_storage_plus::Bound<'static, Position>>,
+    max: Option<cw_storage_plus::Bound<'static, Position>>,
+) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
+    Box::new(BY_KEYRING.sub_prefix((keyring_id, status.as_str())).keys(
+        storage,
+        min,
+        max,
+        Order::Ascending,
+    ))
 }
 
-impl IndexList<SignatureRequest> for RequestIndexes<'_> {
-    fn get_indexes(&'_ self) -> Box<dyn Iterator<Item = &'_ dyn Index<SignatureRequest>> + '_> {
-        let v: Vec<&dyn Index<SignatureRequest>> = vec![
-            &self.keyring_status,
-            &self.key,
-            &self.workspace,
-            &self.requester,
-        ];
-        Box::new(v.into_iter())
+/// Ids of the requests of a key, a workspace or a requester, after `start_after`.
+pub enum Owner<'a> {
+    Key(u64),
+    Workspace(u64),
+    /// By canonical address.
+    Requester(&'a [u8]),
+}
+
+pub fn ids_by<'a>(
+    storage: &'a dyn Storage,
+    owner: Owner<'a>,
+    start_after: Option<u64>,
+) -> Box<dyn Iterator<Item = StdResult<u64>> + 'a> {
+    let min = start_after.map(cw_storage_plus::Bound::exclusive);
+    match owner {
+        Owner::Key(key_id) => Box::new(BY_KEY.prefix(key_id).keys(
+            storage,
+            min,
+            None,
+            Order::Ascending,
+        )),
+        Owner::Workspace(workspace_id) => Box::new(BY_WORKSPACE.prefix(workspace_id).keys(
+            storage,
+            min,
+            None,
+            Order::Ascending,
+        )),
+        Owner::Requester(requester) => Box::new(BY_REQUESTER.prefix(requester).keys(
+            storage,
+            min,
+            None,
+            Order::Ascending,
+        )),
     }
 }
-
-pub fn requests<'a>() -> IndexedMap<u64, SignatureRequest, RequestIndexes<'a>> {
-    IndexedMap::new(
-        "requests",
-        RequestIndexes {
-            keyring_status: MultiIndex::new(
-                |_pk, r: &SignatureRequest| {
-                    (
-                        r.keyring_id,
-                        r.status.as_str().to_string(),
-                        r.deadline_height(),
-                    )
-                },
-                "requests",
-                "requests__keyring_status",
-            ),
-            key: MultiIndex::new(|_pk, r| r.key_id, "requests", "requests__key"),
-            workspace: MultiIndex::new(|_pk, r| r.workspace_id, "requests", "requests__workspace"),
-            requester: MultiIndex::new(
-                |_pk, r| r.requester.clone(),
-                "requests",
-                "requests__requester",
-            ),
-        },
-    )
-}
-
-pub const CONFIG: Item<Config> = Item::new("config");
-pub const REQUEST_COUNT: Item<u64> = Item::new("request_count");
-/// (approver, approval deadline height, request id) for every eligible approver who has not
-/// voted on a `partial` request. Deadline-keyed so that the list skips the overdue requests (they
-/// read as expired) with a range bound; entries leave when the request leaves `partial`.
-pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), Empty> = Map::new("awaiting_approver");
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cosmwasm_std::{coin, from_json, to_json_string, Binary};
-    use mpc_interfaces::signature_requests::PartySignAnswer;
-    use mpc_interfaces::KeyType;
-    use mpc_policy::Policy;
+    use cosmwasm_std::testing::MockStorage;
+    use cosmwasm_std::{coin, from_json, to_json_string};
 
-    /// A request with every field set.
-    fn request() -> SignatureRequest {
-        let addr = Addr::unchecked;
-        SignatureRequest {
-            id: 1,
+    fn body() -> RequestBody {
+        RequestBody {
             key_id: 2,
             keyring_id: 3,
             workspace_id: 4,
-            key_type: KeyType::EddsaEd25519,
-            public_key: Binary::from(vec![1, 2]),
-            requester: addr("owner"),
+            requester: Addr::unchecked("owner"),
             items: vec![Binary::from(vec![3])],
-            status: SignRequestStatus::Fulfilled,
-            policy: Policy::any_owner(),
-            owners: vec![addr("owner")],
-            approvals: vec![addr("owner")],
-            rejections: vec![addr("other")],
-            parties: vec![addr("p1"), addr("p2")],
-            party_threshold: 1,
-            answers: vec![PartySignAnswer {
-                party: addr("p1"),
-                result: SignResult::Success {
-                    signatures: vec![Binary::from(vec![4])],
-                },
-                height: 9,
-            }],
-            signatures: Some(vec![Binary::from(vec![4])]),
             fee: vec![coin(5, "uatom")],
-            callback: Some(addr("caller")),
+            callback: Some(Addr::unchecked("caller")),
             created_height: 6,
-            approval_deadline_height: 7,
+            approval_deadline: Deadline::at(7),
             mpc_timeout_blocks: 8,
-            mpc_deadline_height: Some(10),
-            reject_reason: Some("no".to_string()),
+            requester_approved: true,
         }
     }
 
-    /// The stored JSON of a request: its field names and order are the storage layout, which must
-    /// not change without a migration.
+    /// The stored JSON of a request's records: field names and order are the storage layout,
+    /// which must not change without a migration. Empty optional fields are left out.
     #[test]
     fn stored_layout_is_pinned() {
-        let request = request();
         let json = concat!(
-            r#"{"id":1,"key_id":2,"keyring_id":3,"workspace_id":4,"key_type":"eddsa_ed25519","#,
-            r#""public_key":"AQI=","requester":"owner","items":["Aw=="],"status":"fulfilled","#,
-            r#""policy":{"owners":{"threshold":null}},"owners":["owner"],"approvals":["owner"],"#,
-            r#""rejections":["other"],"parties":["p1","p2"],"party_threshold":1,"#,
-            r#""answers":[{"party":"p1","result":{"success":{"signatures":["BA=="]}},"height":9}],"#,
-            r#""signatures":["BA=="],"fee":[{"denom":"uatom","amount":"5"}],"callback":"caller","#,
-            r#""created_height":6,"approval_deadline_height":7,"mpc_timeout_blocks":8,"#,
-            r#""mpc_deadline_height":10,"reject_reason":"no"}"#
+            r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
+            r#""fee":[{"denom":"uatom","amount":"5"}],"callback":"caller","created_height":6,"#,
+            r#""approval_deadline":7,"mpc_timeout_blocks":8,"requester_approved":true}"#
         );
-        assert_eq!(to_json_string(&request).unwrap(), json);
-        assert_eq!(from_json::<SignatureRequest>(json).unwrap(), request);
+        assert_eq!(to_json_string(&body()).unwrap(), json);
+        assert_eq!(from_json::<RequestBody>(json).unwrap(), body());
+        let lean = RequestBody {
+            fee: vec![],
+            callback: None,
+            requester_approved: false,
+            ..body()
+        };
+        let json = concat!(
+            r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
+            r#""created_height":6,"approval_deadline":7,"mpc_timeout_blocks":8}"#
+        );
+        assert_eq!(to_json_string(&lean).unwrap(), json);
+        assert_eq!(from_json::<RequestBody>(json).unwrap(), lean);
+
+        let progress = Progress {
+            status: SignRequestStatus::Fulfilled,
+            mpc_deadline: Some(Deadline::at(10)),
+            signatures: Some(vec![Binary::from(vec![4])]),
+            reject_reason: None,
+        };
+        let json = r#"{"status":"fulfilled","mpc_deadline":10,"signatures":["BA=="]}"#;
+        assert_eq!(to_json_string(&progress).unwrap(), json);
+        assert_eq!(from_json::<Progress>(json).unwrap(), progress);
+
+        let answer = PartySignAnswer {
+            party: Addr::unchecked("p1"),
+            result: SignResult::Failure {
+                reason: "no".to_string(),
+            },
+            height: 9,
+        };
+        let json = r#"{"party":"p1","result":{"failure":{"reason":"no"}},"height":9}"#;
+        assert_eq!(to_json_string(&answer).unwrap(), json);
     }
 
     #[test]
-    fn response_is_the_record_with_the_status_seen_now() {
-        let mut pending = request();
-        pending.status = SignRequestStatus::Pending;
-        // mpc_deadline_height is 10: the last height at which the parties may answer.
-        assert_eq!(pending.clone().into_response(10), pending);
-        let response = pending.clone().into_response(11);
-        assert_eq!(response.status, SignRequestStatus::Expired);
-        assert_eq!(
-            SignatureRequest {
-                status: SignRequestStatus::Pending,
-                ..response
+    fn a_request_is_indexed_by_its_stored_status_and_deadline() {
+        let mut storage = MockStorage::new();
+        let api = cosmwasm_std::testing::MockApi::default();
+        let mut request = Request {
+            id: 1,
+            body: RequestBody {
+                requester: api.addr_make("owner"),
+                ..body()
             },
-            pending
-        );
+            progress: None,
+        };
+        request.create(&mut storage, &api).unwrap();
+        let listed = |storage: &MockStorage, status| {
+            by_keyring(storage, 3, status, None, None)
+                .collect::<StdResult<Vec<_>>>()
+                .unwrap()
+        };
+        assert_eq!(listed(&storage, SignRequestStatus::Partial), vec![(7, 1)]);
+        // The approval deadline (7) is the last height at which it can move.
+        assert_eq!(request.status_at(7), SignRequestStatus::Partial);
+        assert_eq!(request.status_at(8), SignRequestStatus::Expired);
+        request
+            .advance(
+                &mut storage,
+                Progress {
+                    status: SignRequestStatus::Pending,
+                    mpc_deadline: Some(Deadline::at(15)),
+                    signatures: None,
+                    reject_reason: None,
+                },
+            )
+            .unwrap();
+        assert!(listed(&storage, SignRequestStatus::Partial).is_empty());
+        assert_eq!(listed(&storage, SignRequestStatus::Pending), vec![(15, 1)]);
+        assert_eq!(load_request(&storage, 1).unwrap(), request);
+        assert_eq!(request.summary(16).status, SignRequestStatus::Expired);
     }
 }

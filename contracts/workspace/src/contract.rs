@@ -74,6 +74,9 @@ pub fn execute(
         ExecuteMsg::ExpireActions { action_ids } => {
             exec::expire_actions(deps, env, info, action_ids)
         }
+        ExecuteMsg::UpdateConfig {
+            action_timeout_blocks,
+        } => exec::update_config(deps, env, info, action_timeout_blocks),
     }
 }
 

@@ -1,6 +1,8 @@
-use cosmwasm_std::StdError;
+use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
+use mpc_interfaces::workspace::AdminActionStatus;
 use mpc_policy::PolicyError;
 use thiserror::Error;
 
@@ -25,8 +27,12 @@ pub enum ContractError {
     #[error("admin action {action_id} not found")]
     ActionNotFound { action_id: u64 },
 
-    #[error("{address} is not an owner of workspace {workspace_id}")]
-    NotAnOwner { address: String, workspace_id: u64 },
+    /// Only the contract's admin on the chain may change its configuration.
+    #[error("{sender} is not the admin of this contract")]
+    NotContractAdmin { sender: Addr },
+
+    #[error("{sender} is not an owner of workspace {workspace_id}")]
+    NotOwner { sender: Addr, workspace_id: u64 },
 
     #[error("{owner} is listed as an owner more than once")]
     DuplicateOwner { owner: String },
@@ -85,17 +91,9 @@ pub enum ContractError {
     #[error("{address} has already voted on admin action {action_id}")]
     AlreadyVoted { address: String, action_id: u64 },
 
-    #[error("admin action {action_id} is already {status}")]
-    ActionFinal { action_id: u64, status: String },
-
-    #[error("admin action {action_id} expired at height {expires_height}")]
-    ActionExpired { action_id: u64, expires_height: u64 },
-
-    #[error("admin action {action_id} is not overdue: it expires at height {expires_height}")]
-    ActionNotOverdue { action_id: u64, expires_height: u64 },
-
-    #[error("expire between 1 and {max} admin actions at a time")]
-    InvalidExpireBatch { max: usize },
+    /// A vote on, or an expire of, an admin action its lifecycle refuses.
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError<AdminActionStatus>),
 
     /// The stored contract is another one, or newer than this code.
     #[error(transparent)]

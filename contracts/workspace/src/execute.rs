@@ -3,7 +3,8 @@
 
 use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
 use cw_utils::nonpayable;
-use mpc_contract_kit::awaiting;
+use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::{awaiting, config};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_CHILDREN,
@@ -13,9 +14,8 @@ use mpc_policy::Policy;
 
 use crate::error::ContractError;
 use crate::state::{
-    insert_action, key_policies, load_action, load_workspace, next_id, update_action, ActionRecord,
-    Workspace, ACTION_COUNT, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES,
-    WORKSPACES_BY_OWNER, WORKSPACE_COUNT,
+    insert_action, key_policies, load_action, load_workspace, update_action, ActionRecord,
+    Workspace, ACTIONS, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn create_workspace(
@@ -156,12 +156,12 @@ pub fn propose_action(
     nonpayable(&info)?;
 
     let timeout = timeout_blocks.unwrap_or(CONFIG.load(deps.storage)?.action_timeout_blocks);
-    let expires_height = deadline(env.block.height, timeout)?;
+    let deadline = deadline(env.block.height, timeout)?;
     let action = normalize_action(deps.api, action)?;
     // Dry run: an action that could not execute now is refused at once rather than left open.
     apply_admin_action(deps.storage, workspace, workspace_id, &action)?;
 
-    let action_id = next_id(deps.storage, &ACTION_COUNT)?;
+    let action_id = lifecycle::next_id(deps.storage, &ACTIONS)?;
     let mut record = ActionRecord {
         workspace_id,
         proposer: info.sender.clone(),
@@ -173,15 +173,15 @@ pub fn propose_action(
         approvals: vec![info.sender.into_string()],
         rejections: vec![],
         created_height: env.block.height,
-        expires_height,
+        deadline,
     };
-    let settled_events = settle_after_vote(deps.storage, action_id, &mut record, &[])?;
+    let settled_events = settle_after_vote(deps.storage, deps.api, action_id, &mut record, &[])?;
     insert_action(deps.storage, action_id, &record)?;
 
     let awaiting = record.evaluate().awaiting;
     let created = admin_action_event(event_action::CREATED, action_id, &record)
         .add_attribute(attr::SENDER, record.proposer.as_str())
-        .add_attribute(attr::APPROVERS, awaiting_list(&record, &awaiting));
+        .add_attributes(awaited(&record, &awaiting).map(|a| (attr::APPROVER, a.as_str())));
     Ok(Response::new()
         .add_event(created)
         .add_events(settled_events))
@@ -212,33 +212,16 @@ pub fn expire_actions(
     action_ids: Vec<u64>,
 ) -> Result<Response, ContractError> {
     nonpayable(&info)?;
-    if action_ids.is_empty() || action_ids.len() > MAX_EXPIRE_BATCH {
-        return Err(ContractError::InvalidExpireBatch {
-            max: MAX_EXPIRE_BATCH,
-        });
-    }
+    lifecycle::check_expire_batch::<AdminActionStatus>(&action_ids, MAX_EXPIRE_BATCH)?;
     let mut response = Response::new();
     // All or nothing: any id that is not an overdue open action fails the whole batch (and, as
     // the message fails, undoes the ids settled before it).
     for action_id in action_ids {
         let mut record = load_action(deps.storage, action_id)?;
-        match record.status_at(env.block.height) {
-            AdminActionStatus::Pending => {
-                return Err(ContractError::ActionNotOverdue {
-                    action_id,
-                    expires_height: record.expires_height,
-                })
-            }
-            AdminActionStatus::Expired if record.status == AdminActionStatus::Pending => {}
-            settled => {
-                return Err(ContractError::ActionFinal {
-                    action_id,
-                    status: settled.as_str().to_string(),
-                })
-            }
-        }
+        lifecycle::ensure_overdue(action_id, record.status, record.deadline, env.block.height)?;
         close_action(
             deps.storage,
+            deps.api,
             action_id,
             &mut record,
             AdminActionStatus::Expired,
@@ -282,7 +265,7 @@ fn cast_vote(
         });
     }
     nonpayable(&info)?;
-    ensure_open(&record, action_id, env.block.height)?;
+    record.ensure_open(action_id, env.block.height)?;
     if record.has_voted(&voter) {
         return Err(ContractError::AlreadyVoted {
             address: voter,
@@ -298,7 +281,8 @@ fn cast_vote(
         Vote::Reject => record.rejections.push(voter.clone()),
     }
     record.refresh(&workspace);
-    let settled_events = settle_after_vote(deps.storage, action_id, &mut record, &listed)?;
+    let settled_events =
+        settle_after_vote(deps.storage, deps.api, action_id, &mut record, &listed)?;
     update_action(deps.storage, action_id, previous, &record)?;
 
     let name = match vote {
@@ -316,6 +300,7 @@ fn cast_vote(
 /// Returns the events of that transition. The caller saves `record`.
 fn settle_after_vote(
     storage: &mut dyn Storage,
+    api: &dyn Api,
     action_id: u64,
     record: &mut ActionRecord,
     listed: &[String],
@@ -351,8 +336,9 @@ fn settle_after_vote(
     };
     awaiting::resync(
         storage,
+        api,
         &AWAITING_APPROVER,
-        record.expires_height,
+        record.deadline.height(),
         action_id,
         listed,
         &awaited,
@@ -363,6 +349,7 @@ fn settle_after_vote(
 /// Ends an action without executing it (expiry) and saves it.
 fn close_action(
     storage: &mut dyn Storage,
+    api: &dyn Api,
     action_id: u64,
     record: &mut ActionRecord,
     status: AdminActionStatus,
@@ -371,8 +358,9 @@ fn close_action(
     let listed = record.evaluate().awaiting;
     awaiting::resync(
         storage,
+        api,
         &AWAITING_APPROVER,
-        record.expires_height,
+        record.deadline.height(),
         action_id,
         &listed,
         &[],
@@ -419,8 +407,8 @@ fn apply_admin_action(
         AdminAction::RemoveOwner { owner } => {
             let owner = Addr::unchecked(owner);
             if !workspace.is_owner(&owner) {
-                return Err(ContractError::NotAnOwner {
-                    address: owner.into_string(),
+                return Err(ContractError::NotOwner {
+                    sender: owner,
                     workspace_id,
                 });
             }
@@ -566,10 +554,34 @@ pub fn validate_timeout(timeout: u64) -> Result<(), ContractError> {
 }
 
 /// Height from which an action opened at `height` for `timeout` blocks is overdue.
-pub fn deadline(height: u64, timeout: u64) -> Result<u64, ContractError> {
+/// The contract's admin on the chain changes the default action timeout.
+pub fn update_config(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    action_timeout_blocks: Option<u64>,
+) -> Result<Response, ContractError> {
+    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
+        return Err(ContractError::NotContractAdmin {
+            sender: info.sender,
+        });
+    }
+    nonpayable(&info)?;
+    let mut stored = CONFIG.load(deps.storage)?;
+    let mut changes = vec![];
+    if let Some(blocks) = action_timeout_blocks {
+        validate_timeout(blocks)?;
+        stored.action_timeout_blocks = blocks;
+        changes.push(("action_timeout_blocks", blocks.to_string()));
+    }
+    CONFIG.save(deps.storage, &stored)?;
+    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+}
+
+/// The deadline of an action proposed at `height` with `timeout` blocks to vote.
+pub fn deadline(height: u64, timeout: u64) -> Result<Deadline, ContractError> {
     validate_timeout(timeout)?;
-    // A bounded timeout cannot overflow before the chain's heights do.
-    Ok(height.saturating_add(timeout))
+    Ok(Deadline::after(height, timeout))
 }
 
 fn ensure_owner(
@@ -580,8 +592,8 @@ fn ensure_owner(
     if workspace.is_owner(sender) {
         Ok(())
     } else {
-        Err(ContractError::NotAnOwner {
-            address: sender.to_string(),
+        Err(ContractError::NotOwner {
+            sender: sender.clone(),
             workspace_id,
         })
     }
@@ -597,28 +609,11 @@ fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> Result<(),
     Ok(())
 }
 
-/// Refuses votes on actions that are final, or overdue (which read as expired).
-fn ensure_open(record: &ActionRecord, action_id: u64, height: u64) -> Result<(), ContractError> {
-    match record.status_at(height) {
-        AdminActionStatus::Pending => Ok(()),
-        AdminActionStatus::Expired if record.status == AdminActionStatus::Pending => {
-            Err(ContractError::ActionExpired {
-                action_id,
-                expires_height: record.expires_height,
-            })
-        }
-        status => Err(ContractError::ActionFinal {
-            action_id,
-            status: status.as_str().to_string(),
-        }),
-    }
-}
-
 fn save_new_workspace(
     storage: &mut dyn Storage,
     workspace: &Workspace,
 ) -> Result<u64, ContractError> {
-    let workspace_id = next_id(storage, &WORKSPACE_COUNT)?;
+    let workspace_id = lifecycle::next_id(storage, &WORKSPACES)?;
     WORKSPACES.save(storage, workspace_id, workspace)?;
     for owner in &workspace.owners {
         WORKSPACES_BY_OWNER.save(storage, (owner, workspace_id), &())?;
@@ -643,12 +638,10 @@ fn save_workspace(
     Ok(())
 }
 
-fn awaiting_list(record: &ActionRecord, awaiting: &[String]) -> String {
-    if record.status == AdminActionStatus::Pending {
-        awaiting.join(",")
-    } else {
-        String::new()
-    }
+/// The approvers a still pending action awaits (none once it is settled).
+fn awaited<'a>(record: &ActionRecord, awaiting: &'a [String]) -> impl Iterator<Item = &'a String> {
+    let pending = record.status == AdminActionStatus::Pending;
+    awaiting.iter().filter(move |_| pending)
 }
 
 fn workspace_event(action: &str, workspace_id: u64) -> Event {

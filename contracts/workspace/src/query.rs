@@ -11,7 +11,7 @@ use mpc_interfaces::workspace::{
 use crate::error::ContractError;
 use crate::state::{
     load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE,
-    AWAITING_APPROVER, CONFIG, KEY_POLICIES, OVERDUE, WORKSPACES, WORKSPACES_BY_OWNER,
+    AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -174,14 +174,14 @@ pub fn actions_awaiting_approver(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<AdminActionsResponse, ContractError> {
-    let approver = deps.api.addr_validate(&approver)?;
+    let approver = deps.api.addr_canonicalize(&approver)?;
     let height = env.block.height;
     // Entries of overdue actions come before the first open position: the page starts past
     // them all at once, so it stays bounded however many were never settled.
     let ids = deadline_page(deps, height, start_after, limit)?.list(
         Listing::Open(()),
         |(), min, max| {
-            positions(AWAITING_APPROVER.sub_prefix(&approver).keys(
+            positions(AWAITING_APPROVER.sub_prefix(approver.as_slice()).keys(
                 deps.storage,
                 min,
                 max,
@@ -203,7 +203,6 @@ fn deadline_page(
         .map(|id| load_action(deps.storage, id).map(|action| action.position(id)))
         .transpose()?;
     Ok(DeadlinePage {
-        overdue: OVERDUE,
         height,
         after,
         limit,
@@ -254,7 +253,7 @@ fn action_response(
         approvals: to_addrs(record.approvals),
         rejections: to_addrs(record.rejections),
         created_height: record.created_height,
-        expires_height: record.expires_height,
+        deadline_height: record.deadline.height(),
         evaluation,
     })
 }

@@ -3,7 +3,9 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
-use mpc_contract_kit::deadline_list::{Overdue, Position};
+use mpc_contract_kit::awaiting::Inbox;
+use mpc_contract_kit::deadline_list::Position;
+use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus};
 use mpc_policy::{Ballots, Evaluation, Policy};
 
@@ -64,30 +66,28 @@ pub struct ActionRecord {
     pub approvals: Vec<String>,
     pub rejections: Vec<String>,
     pub created_height: u64,
-    pub expires_height: u64,
+    /// The last height at which the action can be voted on or executed.
+    pub deadline: Deadline,
 }
 
-/// An action is open through `expires_height - 1`; from `expires_height` on it is overdue.
-pub const OVERDUE: Overdue = Overdue::AtDeadline;
-
 impl ActionRecord {
-    /// An action is open through `expires_height - 1`; from `expires_height` on it is overdue.
-    pub fn is_overdue(&self, height: u64) -> bool {
-        OVERDUE.is_overdue(self.expires_height, height)
-    }
-
     /// Where action `id` (this record) sits in the deadline-ordered indexes.
     pub fn position(&self, id: u64) -> Position {
-        (self.expires_height, id)
+        (self.deadline.height(), id)
     }
 
     /// The status as every execute and query must see it at `height`.
     pub fn status_at(&self, height: u64) -> AdminActionStatus {
-        if self.status == AdminActionStatus::Pending && self.is_overdue(height) {
-            AdminActionStatus::Expired
-        } else {
-            self.status
-        }
+        lifecycle::status_at(self.status, self.deadline, height)
+    }
+
+    /// Refuses votes on an action that is final, or overdue (it reads as expired).
+    pub fn ensure_open(
+        &self,
+        id: u64,
+        height: u64,
+    ) -> Result<(), LifecycleError<AdminActionStatus>> {
+        lifecycle::ensure_open(id, self.status, self.deadline, height)
     }
 
     pub fn has_voted(&self, address: &str) -> bool {
@@ -112,7 +112,6 @@ impl ActionRecord {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 
-pub const WORKSPACE_COUNT: Item<u64> = Item::new("workspace_count");
 pub const WORKSPACES: Map<u64, Workspace> = Map::new("workspaces");
 /// (owner, workspace_id): the workspaces an address owns.
 pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("workspaces_by_owner");
@@ -120,12 +119,11 @@ pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("workspaces_by_o
 /// (workspace_id, key_id) -> the key's own sign policy, at most `MAX_KEY_POLICIES` per workspace.
 pub const KEY_POLICIES: Map<(u64, u64), Policy> = Map::new("key_policies");
 
-pub const ACTION_COUNT: Item<u64> = Item::new("action_count");
 pub const ACTIONS: Map<u64, ActionRecord> = Map::new("actions");
 /// (workspace_id, action_id): every action of a workspace, in id order.
 pub const ACTIONS_BY_WORKSPACE: Map<(u64, u64), ()> = Map::new("actions_by_workspace");
 
-/// (workspace_id, expires_height, action_id), one map per stored status. Keyed by deadline so the
+/// (workspace_id, deadline height, action_id), one map per stored status. Keyed by deadline so the
 /// overdue `Pending` actions (which read as `Expired`) form a contiguous range that a query can
 /// skip or select with a bound instead of filtering entry by entry.
 const ACTIONS_PENDING: Map<(u64, u64, u64), ()> = Map::new("actions_pending");
@@ -133,9 +131,9 @@ const ACTIONS_EXECUTED: Map<(u64, u64, u64), ()> = Map::new("actions_executed");
 const ACTIONS_REJECTED: Map<(u64, u64, u64), ()> = Map::new("actions_rejected");
 const ACTIONS_EXPIRED: Map<(u64, u64, u64), ()> = Map::new("actions_expired");
 
-/// (approver, expires_height, action_id): open actions an eligible approver has not voted on.
+/// (approver's canonical address, deadline height, action_id): open actions an eligible approver has not voted on.
 /// Deadline-keyed for the same reason as the status indexes.
-pub const AWAITING_APPROVER: Map<(&Addr, u64, u64), ()> = Map::new("awaiting_approver");
+pub const AWAITING_APPROVER: Inbox<()> = Map::new("awaiting_approver");
 
 /// The index holding the actions whose stored status is `status`.
 pub fn status_index(status: AdminActionStatus) -> Map<(u64, u64, u64), ()> {
@@ -147,19 +145,13 @@ pub fn status_index(status: AdminActionStatus) -> Map<(u64, u64, u64), ()> {
     }
 }
 
-pub fn next_id(storage: &mut dyn Storage, counter: &Item<u64>) -> StdResult<u64> {
-    let id = counter.may_load(storage)?.unwrap_or_default() + 1;
-    counter.save(storage, &id)?;
-    Ok(id)
-}
-
 /// Saves a new action and puts it in the workspace and status indexes.
 pub fn insert_action(storage: &mut dyn Storage, id: u64, action: &ActionRecord) -> StdResult<()> {
     ACTIONS.save(storage, id, action)?;
     ACTIONS_BY_WORKSPACE.save(storage, (action.workspace_id, id), &())?;
     status_index(action.status).save(
         storage,
-        (action.workspace_id, action.expires_height, id),
+        (action.workspace_id, action.deadline.height(), id),
         &(),
     )
 }
@@ -173,7 +165,7 @@ pub fn update_action(
 ) -> StdResult<()> {
     ACTIONS.save(storage, id, action)?;
     if previous != action.status {
-        let key = (action.workspace_id, action.expires_height, id);
+        let key = (action.workspace_id, action.deadline.height(), id);
         status_index(previous).remove(storage, key);
         status_index(action.status).save(storage, key, &())?;
     }

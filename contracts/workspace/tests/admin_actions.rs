@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use cosmwasm_std::Addr;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
     MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_EXPIRE_BATCH, MAX_OWNERS,
@@ -30,10 +31,11 @@ fn propose_msg(workspace_id: u64, action: AdminAction) -> ExecuteMsg {
 }
 
 /// Sorted, comma-separated, as in the `approvers` attribute.
-fn approvers(addrs: &[&Addr]) -> String {
+/// The `approver` attributes an event should carry: one per address, in address order.
+fn approvers(addrs: &[&Addr]) -> Vec<String> {
     let mut list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     list.sort();
-    list.join(",")
+    list
 }
 
 struct Three {
@@ -86,7 +88,7 @@ fn lone_owner_action_executes_at_once() {
     assert_eq!(attr(created, "workspace_id"), "1");
     assert_eq!(attr(created, "status"), "executed");
     assert_eq!(attr(created, "sender"), alice.as_str());
-    assert_eq!(attr(created, "approvers"), "");
+    assert!(attrs(created, "approver").is_empty());
     assert_eq!(
         event_attr(&res, "wasm-admin_action", "executed", "status"),
         "executed"
@@ -108,7 +110,7 @@ fn lone_owner_action_executes_at_once() {
     assert_eq!(action.approvals, vec![alice.clone()]);
     assert!(action.evaluation.satisfied);
     assert!(action.evaluation.awaiting.is_empty());
-    assert_eq!(action.expires_height, suite.height() + TIMEOUT);
+    assert_eq!(action.deadline_height, suite.height() + TIMEOUT);
 
     // Bob, now an owner, removes Alice; the by-owner index follows.
     suite
@@ -190,7 +192,7 @@ fn approvals_collect_until_the_policy_is_satisfied() {
         .unwrap();
     let created = events(&res, "wasm-admin_action", "created")[0];
     assert_eq!(attr(created, "status"), "pending");
-    assert_eq!(attr(created, "approvers"), approvers(&[&bob, &carol]));
+    assert_eq!(attrs(created, "approver"), approvers(&[&bob, &carol]));
     assert!(events(&res, "wasm-admin_action", "executed").is_empty());
     assert_eq!(suite.workspace(ws).alias, None);
 
@@ -277,8 +279,8 @@ fn propose_refusals_change_nothing() {
     suite.assert_refused(
         &eve,
         &propose_msg(ws, set_alias("x")),
-        ContractError::NotAnOwner {
-            address: eve.to_string(),
+        ContractError::NotOwner {
+            sender: eve.clone(),
             workspace_id: ws,
         },
     );
@@ -350,8 +352,8 @@ fn propose_refusals_change_nothing() {
                 owner: eve.to_string(),
             },
         ),
-        ContractError::NotAnOwner {
-            address: eve.to_string(),
+        ContractError::NotOwner {
+            sender: eve.clone(),
             workspace_id: ws,
         },
     );
@@ -555,10 +557,10 @@ fn vote_refusals_change_nothing() {
         suite.assert_refused(
             &bob,
             &msg,
-            ContractError::ActionFinal {
-                action_id: id,
-                status: "executed".into(),
-            },
+            ContractError::Lifecycle(LifecycleError::Closed {
+                id: id,
+                status: Executed,
+            }),
         );
     }
 
@@ -717,17 +719,17 @@ fn overdue_actions_read_as_expired_everywhere() {
     let id = suite
         .propose(&alice, ws, set_alias("late"), Some(5))
         .unwrap();
-    let expires = suite.action(id).expires_height;
-    assert_eq!(expires, suite.height() + 5);
+    let deadline = suite.action(id).deadline_height;
+    assert_eq!(deadline, suite.height() + 5);
 
-    // Open through the block before the deadline.
-    suite.advance(4);
+    // Open through the deadline height.
+    suite.advance(5);
     assert_eq!(suite.action(id).status, Pending);
     assert_eq!(suite.awaiting(&carol, None, None), vec![id]);
     suite.reject(&carol, id).unwrap();
 
     suite.advance(1);
-    assert_eq!(suite.height(), expires);
+    assert_eq!(suite.height(), deadline + 1);
     let action = suite.action(id);
     assert_eq!(action.status, Expired);
     assert!(action.evaluation.awaiting.is_empty());
@@ -741,10 +743,7 @@ fn overdue_actions_read_as_expired_everywhere() {
         suite.assert_refused(
             &bob,
             &msg,
-            ContractError::ActionExpired {
-                action_id: id,
-                expires_height: expires,
-            },
+            ContractError::Lifecycle(LifecycleError::Expired { id }),
         );
     }
 
@@ -766,10 +765,10 @@ fn overdue_actions_read_as_expired_everywhere() {
     suite.assert_refused(
         &bob,
         &ExecuteMsg::ApproveAction { action_id: id },
-        ContractError::ActionFinal {
-            action_id: id,
-            status: "expired".into(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: id,
+            status: Expired,
+        }),
     );
     assert_eq!(suite.workspace(ws).alias, None);
 }
@@ -788,24 +787,21 @@ fn expire_refusals_fail_the_whole_batch() {
     let fresh = suite.propose(&alice, ws, set_alias("b"), Some(50)).unwrap();
     let done = suite.propose(&alice, ws, set_alias("c"), Some(50)).unwrap();
     suite.approve(&bob, done).unwrap();
-    suite.advance(1);
+    suite.advance(2);
     let expire = |ids: Vec<u64>| ExecuteMsg::ExpireActions { action_ids: ids };
 
     suite.assert_refused(
         &eve,
         &expire(vec![overdue, fresh]),
-        ContractError::ActionNotOverdue {
-            action_id: fresh,
-            expires_height: suite.action(fresh).expires_height,
-        },
+        ContractError::Lifecycle(LifecycleError::NotOverdue { id: fresh }),
     );
     suite.assert_refused(
         &eve,
         &expire(vec![overdue, done]),
-        ContractError::ActionFinal {
-            action_id: done,
-            status: "executed".into(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: done,
+            status: Executed,
+        }),
     );
     suite.assert_refused(
         &eve,
@@ -815,24 +811,23 @@ fn expire_refusals_fail_the_whole_batch() {
     suite.assert_refused(
         &eve,
         &expire(vec![overdue, overdue]),
-        ContractError::ActionFinal {
-            action_id: overdue,
-            status: "expired".into(),
-        },
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: overdue,
+            status: Expired,
+        }),
     );
     suite.assert_refused(
         &eve,
         &expire(vec![]),
-        ContractError::InvalidExpireBatch {
-            max: MAX_EXPIRE_BATCH,
-        },
+        ContractError::Lifecycle(LifecycleError::EmptyExpireBatch),
     );
     suite.assert_refused(
         &eve,
         &expire(vec![overdue; MAX_EXPIRE_BATCH + 1]),
-        ContractError::InvalidExpireBatch {
+        ContractError::Lifecycle(LifecycleError::TooManyExpireIds {
+            count: MAX_EXPIRE_BATCH + 1,
             max: MAX_EXPIRE_BATCH,
-        },
+        }),
     );
     // None of the refused batches settled `overdue`: alone, it still settles now.
     let res = suite.execute(&eve, &expire(vec![overdue])).unwrap();
@@ -855,7 +850,7 @@ fn expire_settles_a_full_batch() {
         suite.awaiting(&bob, None, Some(MAX_LIMIT)).len(),
         MAX_EXPIRE_BATCH
     );
-    suite.advance(1);
+    suite.advance(2);
     let res = suite
         .execute(
             &eve,
@@ -957,6 +952,9 @@ fn awaiting_queue_pages_and_skips_overdue_actions() {
     }
     assert_eq!(suite.awaiting(&carol, None, None), vec![1, 4, 3, 2, 5]);
     suite.advance(5);
+    // Open through their deadline height, overdue after it.
+    assert_eq!(suite.awaiting(&carol, None, None), vec![1, 4, 3, 2, 5]);
+    suite.advance(1);
     assert_eq!(suite.awaiting(&carol, None, None), vec![3, 2, 5]);
     assert_eq!(suite.awaiting(&carol, None, Some(2)), vec![3, 2]);
     assert_eq!(suite.awaiting(&carol, Some(2), Some(2)), vec![5]);
@@ -984,4 +982,41 @@ fn instantiate_validates_the_timeout() {
             },
         );
     }
+}
+
+/// The contract's admin on the chain changes the default action timeout; an owner may not.
+#[test]
+fn the_contract_admin_updates_the_default_timeout() {
+    let Three {
+        mut suite,
+        alice,
+        ws,
+        ..
+    } = three_owners(Some(owners(2)));
+    let admin = suite.admin.clone();
+    let update = |blocks| ExecuteMsg::UpdateConfig {
+        action_timeout_blocks: Some(blocks),
+    };
+    suite.assert_refused(
+        &alice,
+        &update(7),
+        ContractError::NotContractAdmin {
+            sender: alice.clone(),
+        },
+    );
+    suite.assert_refused(
+        &admin,
+        &update(MAX_ACTION_TIMEOUT_BLOCKS + 1),
+        ContractError::TimeoutOutOfRange {
+            timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
+            max: MAX_ACTION_TIMEOUT_BLOCKS,
+        },
+    );
+    let res = suite.execute(&admin, &update(7)).unwrap();
+    let updated = events(&res, "wasm-config", "updated")[0];
+    assert_eq!(attr(updated, "action_timeout_blocks"), "7");
+    let config: ConfigResponse = suite.query(&QueryMsg::Config {}).unwrap();
+    assert_eq!(config.action_timeout_blocks, 7);
+    let id = suite.propose(&alice, ws, set_alias("x"), None).unwrap();
+    assert_eq!(suite.action(id).deadline_height, suite.height() + 7);
 }

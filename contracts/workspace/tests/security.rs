@@ -328,7 +328,7 @@ fn admin_action_timeout_is_bounded() {
         .propose(&alice, ws, set_alias("x"), Some(MAX_ACTION_TIMEOUT_BLOCKS))
         .unwrap();
     assert_eq!(
-        suite.action(id).expires_height,
+        suite.action(id).deadline_height,
         suite.height() + MAX_ACTION_TIMEOUT_BLOCKS
     );
 }

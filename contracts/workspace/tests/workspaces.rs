@@ -285,8 +285,8 @@ fn create_child_refusals_change_nothing() {
     suite.assert_refused(
         &eve,
         &child(None),
-        ContractError::NotAnOwner {
-            address: eve.to_string(),
+        ContractError::NotOwner {
+            sender: eve.clone(),
             workspace_id: parent,
         },
     );
@@ -376,16 +376,16 @@ fn append_child_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &append(bobs, other),
-        ContractError::NotAnOwner {
-            address: alice.to_string(),
+        ContractError::NotOwner {
+            sender: alice.clone(),
             workspace_id: bobs,
         },
     );
     suite.assert_refused(
         &alice,
         &append(other, bobs),
-        ContractError::NotAnOwner {
-            address: alice.to_string(),
+        ContractError::NotOwner {
+            sender: alice.clone(),
             workspace_id: bobs,
         },
     );

@@ -3,7 +3,8 @@
 //! A record with a deadline height stays *stored* open (say `pending`) until somebody settles it,
 //! but *reads* as `expired` as soon as it is overdue. Listing "pending" by filtering on the status
 //! as read would step over every overdue record, however many were left unsettled. Instead each
-//! stored status is indexed by **position** `(deadline_height, id)`. At a given height the overdue
+//! stored status is indexed by **position** `(deadline_height, id)` (a [`Deadline`]: the last
+//! height at which the record can move). At a given height the overdue
 //! records of an open status are then a prefix of its range and the live ones the rest, so
 //! - an open status lists its range from the first live position on,
 //! - `expired` merges the stored-expired range with the overdue prefix of every open status,
@@ -17,6 +18,8 @@ use cosmwasm_std::StdResult;
 use cw_storage_plus::Bound;
 use mpc_interfaces::page_limit;
 
+use crate::lifecycle::Deadline;
+
 /// Where a record sits in a deadline-ordered index: `(deadline_height, id)`.
 pub type Position = (u64, u64);
 
@@ -26,37 +29,6 @@ pub type PositionBound = Bound<'static, Position>;
 /// The entries a read function yields: each record's position and what the page lists of it,
 /// in ascending position order.
 pub type Entries<'a, T> = Box<dyn Iterator<Item = StdResult<(Position, T)>> + 'a>;
-
-/// When an open record turns overdue, relative to its deadline height. Each contract keeps one
-/// rule and uses it both for the status it reports and for its lists, so the two always agree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Overdue {
-    /// The deadline is the last height at which the record is open: overdue when
-    /// `height > deadline`.
-    AfterDeadline,
-    /// The record is open through `deadline - 1`: overdue when `height >= deadline`.
-    AtDeadline,
-}
-
-impl Overdue {
-    /// Whether a record open until `deadline` (by this rule) is overdue at `height`.
-    pub fn is_overdue(self, deadline: u64, height: u64) -> bool {
-        match self {
-            Overdue::AfterDeadline => height > deadline,
-            Overdue::AtDeadline => height >= deadline,
-        }
-    }
-
-    /// The first position that is not overdue at `height`: every position before it is overdue,
-    /// it and every position after it are not (ids compare after the deadline, so id 0 is the
-    /// least).
-    pub fn first_open(self, height: u64) -> Position {
-        match self {
-            Overdue::AfterDeadline => (height, 0),
-            Overdue::AtDeadline => (height.saturating_add(1), 0),
-        }
-    }
-}
 
 /// What a page lists, named by the stored statuses `S` of the records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,8 +45,6 @@ pub enum Listing<'s, S> {
 /// One page of a deadline-ordered list, as of `height`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeadlinePage {
-    /// The contract's overdue rule.
-    pub overdue: Overdue,
     /// The current block height.
     pub height: u64,
     /// The position of the `start_after` record; the page starts after it.
@@ -93,7 +63,7 @@ impl DeadlinePage {
         mut read: impl FnMut(S, Option<PositionBound>, Option<PositionBound>) -> Entries<'a, T>,
     ) -> StdResult<Vec<T>> {
         let limit = page_limit(self.limit);
-        let first_open = self.overdue.first_open(self.height);
+        let first_open: Position = (Deadline::first_open(self.height).height(), 0);
         let after_cursor = || self.after.map(Bound::exclusive);
         let entries = match listing {
             Listing::Open(status) => {
@@ -198,7 +168,6 @@ mod tests {
         /// The ids on one page and the entries read to make it.
         fn page(
             &self,
-            overdue: Overdue,
             height: u64,
             listing: Listing<&str>,
             after: Option<Position>,
@@ -206,7 +175,6 @@ mod tests {
         ) -> (Vec<u64>, usize) {
             self.reads.set(0);
             let page = DeadlinePage {
-                overdue,
                 height,
                 after,
                 limit: Some(limit),
@@ -224,17 +192,11 @@ mod tests {
         }
 
         /// Every page of `listing`, each continuing after the previous page's last record.
-        fn all_pages(
-            &self,
-            overdue: Overdue,
-            height: u64,
-            listing: Listing<&str>,
-            limit: u32,
-        ) -> Vec<Vec<u64>> {
+        fn all_pages(&self, height: u64, listing: Listing<&str>, limit: u32) -> Vec<Vec<u64>> {
             let mut pages = vec![];
             let mut after = None;
             loop {
-                let (ids, _) = self.page(overdue, height, listing, after, limit);
+                let (ids, _) = self.page(height, listing, after, limit);
                 let Some(&last) = ids.last() else {
                     return pages;
                 };
@@ -273,25 +235,14 @@ mod tests {
     }
 
     #[test]
-    fn the_overdue_rules() {
-        let after = Overdue::AfterDeadline;
-        assert!(!after.is_overdue(10, 10));
-        assert!(after.is_overdue(10, 11));
-        assert_eq!(after.first_open(10), (10, 0));
-        let at = Overdue::AtDeadline;
-        assert!(!at.is_overdue(10, 9));
-        assert!(at.is_overdue(10, 10));
-        assert_eq!(at.first_open(10), (11, 0));
-        // The first open position splits the positions exactly where the rule does.
-        for rule in [after, at] {
-            for height in 0..15 {
-                for deadline in 0..15 {
-                    assert_eq!(
-                        rule.is_overdue(deadline, height),
-                        (deadline, 1) < rule.first_open(height),
-                        "{rule:?} deadline {deadline} height {height}"
-                    );
-                }
+    fn the_first_open_position_splits_overdue_from_open() {
+        for height in 0..15 {
+            for deadline in 0..15 {
+                assert_eq!(
+                    Deadline::at(deadline).is_overdue(height),
+                    (deadline, 1) < (Deadline::first_open(height).height(), 0),
+                    "deadline {deadline} height {height}"
+                );
             }
         }
     }
@@ -301,14 +252,12 @@ mod tests {
         let storage = sample();
         let open = Listing::Open(PENDING);
         // At height 12 the deadline-12 record is still open after the deadline, not at it.
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 12, open, None, 10);
+        let (ids, _) = storage.page(12, open, None, 10);
         assert_eq!(ids, vec![2, 3, 4, 5]);
-        let (ids, _) = storage.page(Overdue::AtDeadline, 12, open, None, 10);
-        assert_eq!(ids, vec![3, 4, 5]);
         // Nothing is overdue yet at height 0; everything is at height 26.
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 0, open, None, 10);
+        let (ids, _) = storage.page(0, open, None, 10);
         assert_eq!(ids, vec![12, 1, 2, 3, 4, 5]);
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 26, open, None, 10);
+        let (ids, _) = storage.page(26, open, None, 10);
         assert!(ids.is_empty());
     }
 
@@ -316,17 +265,14 @@ mod tests {
     fn pages_continue_after_the_cursor() {
         let storage = sample();
         let open = Listing::Open(PENDING);
-        assert_eq!(
-            storage.all_pages(Overdue::AfterDeadline, 11, open, 2),
-            vec![vec![2, 3], vec![4, 5]]
-        );
+        assert_eq!(storage.all_pages(11, open, 2), vec![vec![2, 3], vec![4, 5]]);
         // Same deadline: the id decides.
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 11, open, Some((20, 3)), 10);
+        let (ids, _) = storage.page(11, open, Some((20, 3)), 10);
         assert_eq!(ids, vec![4, 5]);
         // A cursor among the overdue records does not bring them back.
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 11, open, Some((8, 12)), 10);
+        let (ids, _) = storage.page(11, open, Some((8, 12)), 10);
         assert_eq!(ids, vec![2, 3, 4, 5]);
-        let final_pages = storage.all_pages(Overdue::AfterDeadline, 11, Listing::Final(DONE), 1);
+        let final_pages = storage.all_pages(11, Listing::Final(DONE), 1);
         assert_eq!(final_pages, vec![vec![11], vec![10]]);
     }
 
@@ -338,35 +284,23 @@ mod tests {
             open: &[PARTIAL, PENDING],
         };
         // Overdue at 21: pending 12, 1, 2, 3, 4 (deadlines 8..20) and partial 6 (11).
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 21, expired, None, 100);
+        let (ids, _) = storage.page(21, expired, None, 100);
         assert_eq!(ids, vec![8, 12, 1, 6, 2, 9, 3, 4]);
         assert_eq!(
-            storage.all_pages(Overdue::AfterDeadline, 21, expired, 3),
+            storage.all_pages(21, expired, 3),
             vec![vec![8, 12, 1], vec![6, 2, 9], vec![3, 4]]
         );
-        // Records due at 20 are overdue at height 20 by the at-deadline rule only.
-        let (ids, _) = storage.page(Overdue::AtDeadline, 20, expired, None, 100);
-        assert_eq!(ids, vec![8, 12, 1, 6, 2, 9, 3, 4]);
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 20, expired, None, 100);
+        // Records due at 20 are still open at height 20.
+        let (ids, _) = storage.page(20, expired, None, 100);
         assert_eq!(ids, vec![8, 12, 1, 6, 2, 9]);
         // Only settled ones before anything is overdue.
-        let (ids, _) = storage.page(Overdue::AfterDeadline, 0, expired, None, 100);
+        let (ids, _) = storage.page(0, expired, None, 100);
         assert_eq!(ids, vec![8, 9]);
         // Open and expired pages of one height split the open records between them.
         for height in 0..30 {
-            let (mut all, _) = storage.page(Overdue::AfterDeadline, height, expired, None, 100);
+            let (mut all, _) = storage.page(height, expired, None, 100);
             for status in [PARTIAL, PENDING] {
-                all.extend(
-                    storage
-                        .page(
-                            Overdue::AfterDeadline,
-                            height,
-                            Listing::Open(status),
-                            None,
-                            100,
-                        )
-                        .0,
-                );
+                all.extend(storage.page(height, Listing::Open(status), None, 100).0);
             }
             all.sort_unstable();
             assert_eq!(all, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 12], "height {height}");
@@ -386,14 +320,14 @@ mod tests {
         }
         let storage = Counting::with(&records);
         let open = Listing::Open(PENDING);
-        let (ids, reads) = storage.page(Overdue::AfterDeadline, 1000, open, None, 10);
+        let (ids, reads) = storage.page(1000, open, None, 10);
         assert_eq!(ids, (3001..=3010).collect::<Vec<_>>());
         assert!(reads <= 10, "{reads} entries read");
-        let (ids, reads) = storage.page(Overdue::AfterDeadline, 1000, open, Some((3010, 3010)), 10);
+        let (ids, reads) = storage.page(1000, open, Some((3010, 3010)), 10);
         assert_eq!(ids, (3011..=3020).collect::<Vec<_>>());
         assert!(reads <= 10, "{reads} entries read");
         // Nothing live: still nothing read past the bound.
-        let (ids, reads) = storage.page(Overdue::AfterDeadline, 5000, open, None, 10);
+        let (ids, reads) = storage.page(5000, open, None, 10);
         assert!(ids.is_empty());
         assert_eq!(reads, 0);
 
@@ -401,19 +335,12 @@ mod tests {
             expired: EXPIRED,
             open: &[PARTIAL, PENDING],
         };
-        let (ids, reads) =
-            storage.page(Overdue::AfterDeadline, 1000, expired, Some((250, 250)), 10);
+        let (ids, reads) = storage.page(1000, expired, Some((250, 250)), 10);
         assert_eq!(ids.len(), 10);
         assert_eq!(&ids[..3], &[1250, 2250, 251]);
         assert!(reads <= 30, "{reads} entries read");
         // A cursor past the last overdue position: the open sources are not read at all.
-        let (ids, reads) = storage.page(
-            Overdue::AfterDeadline,
-            1000,
-            expired,
-            Some((3005, 3005)),
-            10,
-        );
+        let (ids, reads) = storage.page(1000, expired, Some((3005, 3005)), 10);
         assert!(ids.is_empty());
         assert_eq!(reads, 0);
     }
@@ -421,7 +348,6 @@ mod tests {
     #[test]
     fn read_errors_reach_the_caller() {
         let page = DeadlinePage {
-            overdue: Overdue::AfterDeadline,
             height: 1,
             after: None,
             limit: None,

@@ -5,7 +5,9 @@
 
 pub mod agreement;
 pub mod awaiting;
+pub mod config;
 pub mod deadline_list;
 pub mod fees;
+pub mod lifecycle;
 pub mod migrate;
 pub mod paging;

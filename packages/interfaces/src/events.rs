@@ -11,6 +11,9 @@ pub const KEYRING_EVENT: &str = "keyring";
 pub const KEY_REQUEST_EVENT: &str = "key_request";
 /// Event type of keys (`wasm-key`).
 pub const KEY_EVENT: &str = "key";
+/// Event type of a contract's configuration (`wasm-config`, action `updated`, one attribute per
+/// changed field with its new value).
+pub const CONFIG_EVENT: &str = "config";
 /// Event type of signature requests (`wasm-signature_request`).
 pub const SIGNATURE_REQUEST_EVENT: &str = "signature_request";
 
@@ -28,8 +31,11 @@ pub mod attr {
     pub const OWNER: &str = "owner";
     pub const PARTY: &str = "party";
     pub const ADMIN: &str = "admin";
-    /// Comma-separated addresses that may approve (on a new `partial` request or admin action).
-    pub const APPROVERS: &str = "approvers";
+    /// An address that may approve, once per approver (on a new `partial` request or admin
+    /// action). Lists are repeated attributes, as `owner` and `party` are.
+    pub const APPROVER: &str = "approver";
+    /// Who made a request (on its `created` event).
+    pub const REQUESTER: &str = "requester";
     pub const PUBLIC_KEY: &str = "public_key";
     pub const REASON: &str = "reason";
     pub const ANSWERS: &str = "answers";

@@ -98,6 +98,12 @@ pub enum ExecuteMsg {
     ExpireKeyRequests {
         request_ids: Vec<u64>,
     },
+    /// The contract's admin on the chain changes the workspace contract or the default key
+    /// request timeout (each given field; requests already made keep theirs).
+    UpdateConfig {
+        workspace_contract: Option<String>,
+        key_request_timeout_blocks: Option<u64>,
+    },
 }
 
 /// One party's answer to a key request.
@@ -166,6 +172,32 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
+    /// A key with what a signature request with it needs from its keyring: whether the keyring
+    /// is active and the signature fee. What the signature-requests contract reads when a request
+    /// is made (one query instead of `Key` then `Keyring`).
+    #[returns(SigningKeyResponse)]
+    SigningKey { key_id: u64 },
+    /// The exact coins a key request on the keyring costs now: what `RequestKey` must carry.
+    #[returns(FeeResponse)]
+    KeyRequestFee { keyring_id: u64 },
+    /// The exact coins a signature request with the key costs now: what the signature-requests
+    /// contract's `RequestSignature` must carry (the fee of the key's keyring).
+    #[returns(FeeResponse)]
+    SignatureRequestFee { key_id: u64 },
+}
+
+#[cw_serde]
+pub struct SigningKeyResponse {
+    pub key: KeyResponse,
+    pub keyring_active: bool,
+    /// The keyring's signature request fee.
+    pub fee: Vec<Coin>,
+}
+
+/// The exact coins to send with a request (empty: it is free).
+#[cw_serde]
+pub struct FeeResponse {
+    pub fee: Vec<Coin>,
 }
 
 #[cw_serde]
@@ -207,9 +239,9 @@ pub struct PartyKeyAnswer {
     pub height: u64,
 }
 
-/// A key request: what the keyring contract stores, and what `QueryMsg::KeyRequest` and the lists
-/// return with `status` as seen at the query's height.
-// Field names and order are the contract's storage layout: add fields only with a migration.
+/// A key request as `QueryMsg::KeyRequest` returns it, with `status` as seen at the query's height:
+/// what was asked (stored once, when it was made), the answers (each stored on its own) and how
+/// it ended.
 #[cw_serde]
 #[schemars(rename = "KeyRequestResponse")]
 pub struct KeyRequest {
@@ -240,9 +272,19 @@ pub struct KeyRequest {
 /// height (the schema's name for it).
 pub type KeyRequestResponse = KeyRequest;
 
+/// A key request as the lists return it: which request, and where it stands as seen at the
+/// query's height. `QueryMsg::KeyRequest` has everything else.
+#[cw_serde]
+pub struct KeyRequestSummary {
+    pub id: u64,
+    pub status: KeyRequestStatus,
+    /// The last height at which answers are taken (the lists are ordered by it).
+    pub deadline_height: u64,
+}
+
 #[cw_serde]
 pub struct KeyRequestsResponse {
-    pub requests: Vec<KeyRequestResponse>,
+    pub requests: Vec<KeyRequestSummary>,
 }
 
 /// A key: what the keyring contract stores, and what `QueryMsg::Key` returns as is.
@@ -268,4 +310,31 @@ pub type KeyResponse = Key;
 #[cw_serde]
 pub struct KeysResponse {
     pub keys: Vec<KeyResponse>,
+}
+
+/// The keyring contract at an address, with typed queries (in the manner of cw-plus'
+/// `Cw4Contract`): what the other contracts call instead of raw smart queries.
+#[cw_serde]
+pub struct KeyringContract(pub cosmwasm_std::Addr);
+
+impl KeyringContract {
+    pub fn addr(&self) -> &cosmwasm_std::Addr {
+        &self.0
+    }
+
+    pub fn key(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        key_id: u64,
+    ) -> cosmwasm_std::StdResult<KeyResponse> {
+        querier.query_wasm_smart(&self.0, &QueryMsg::Key { key_id })
+    }
+
+    pub fn signing_key(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        key_id: u64,
+    ) -> cosmwasm_std::StdResult<SigningKeyResponse> {
+        querier.query_wasm_smart(&self.0, &QueryMsg::SigningKey { key_id })
+    }
 }

@@ -54,6 +54,14 @@ pub enum ExecuteMsg {
     SubmitSignatureResult { request_id: u64, result: SignResult },
     /// Settle overdue requests as expired and refund them (permissionless).
     Expire { request_ids: Vec<u64> },
+    /// The contract's admin on the chain changes the linked contracts or the default timeouts
+    /// (each given field; requests already made keep theirs).
+    UpdateConfig {
+        workspace_contract: Option<String>,
+        keyring_contract: Option<String>,
+        approval_timeout_blocks: Option<u64>,
+        mpc_timeout_blocks: Option<u64>,
+    },
 }
 
 /// One party's answer to a signature request.
@@ -159,8 +167,8 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// The sign policy's evaluation for a request; for a `partial` request by the policy and
-    /// owners in force now (as the next vote would see it).
+    /// The sign policy's evaluation of a request's votes by the policy and owners in force now
+    /// (for a `partial` request: as the next vote would see it).
     #[returns(PolicyEvaluationResponse)]
     PolicyEvaluation { request_id: u64 },
 }
@@ -180,9 +188,10 @@ pub struct PartySignAnswer {
     pub height: u64,
 }
 
-/// A signature request: what the contract stores, and what `QueryMsg::Request` and the lists
-/// return with `status` as seen at the query's height.
-// Field names and order are the contract's storage layout: add fields only with a migration.
+/// A signature request with everything about it, as `QueryMsg::Request` returns it: what was
+/// asked (stored once, when the request was made), the votes and the answers (each stored on its
+/// own), the key's type, public key, parties and threshold (read from the keyring, where the key
+/// lives), and the sign policy and owners in force (read from the workspace).
 #[cw_serde]
 #[schemars(rename = "SignatureRequestResponse")]
 pub struct SignatureRequest {
@@ -194,19 +203,20 @@ pub struct SignatureRequest {
     pub public_key: Binary,
     pub requester: Addr,
     pub items: Vec<Binary>,
-    /// In a query response, as seen now: an overdue open request reads as `Expired`. As stored,
-    /// it keeps its open status until `Expire` settles it.
+    /// As seen at the query's height: an overdue open request reads as `Expired` (it keeps its
+    /// open status in storage until `Expire` settles it).
     pub status: SignRequestStatus,
     /// The sign policy in force for the key (its own, else the workspace's) and the workspace's
-    /// owners, as of the last evaluation: when the request was made and at each vote since.
-    /// Approvals are judged live, by the policy and owners in force at each vote.
+    /// owners, now. Approvals are judged live, by the policy and owners in force at each vote.
     pub policy: Policy,
     pub owners: Vec<Addr>,
+    /// Who approved and who rejected, in address order.
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
-    /// Parties and threshold recorded on the key.
+    /// Parties and threshold of the key.
     pub parties: Vec<Addr>,
     pub party_threshold: u32,
+    /// The parties' answers, in the order they were given.
     pub answers: Vec<PartySignAnswer>,
     /// One verified signature per item, once fulfilled: the set that `party_threshold` parties
     /// submitted byte for byte.
@@ -224,14 +234,24 @@ pub struct SignatureRequest {
     pub reject_reason: Option<String>,
 }
 
-/// What `QueryMsg::Request` returns: a [`SignatureRequest`] with its status as seen at the query's
-/// height (the schema's name for it). Since the response became the stored record it also carries
-/// `mpc_timeout_blocks`, which the separate response struct left out.
+/// What `QueryMsg::Request` returns.
 pub type SignatureRequestResponse = SignatureRequest;
+
+/// A signature request as the lists return it: which request, and where it stands as seen at the
+/// query's height. `QueryMsg::Request` has everything else. (Lists read only their index and what
+/// a request's place in it needs, so a page costs the same however large the requests are.)
+#[cw_serde]
+pub struct SignatureRequestSummary {
+    pub id: u64,
+    pub status: SignRequestStatus,
+    /// The height by which the request must move: its MPC deadline once it has one, else its
+    /// approval deadline (the lists by keyring and by approver are ordered by it).
+    pub deadline_height: u64,
+}
 
 #[cw_serde]
 pub struct SignatureRequestsResponse {
-    pub requests: Vec<SignatureRequestResponse>,
+    pub requests: Vec<SignatureRequestSummary>,
 }
 
 #[cw_serde]

@@ -60,6 +60,9 @@ pub enum ExecuteMsg {
     /// All or nothing: if any id is unknown, already final or not yet overdue, the whole batch
     /// is refused with an error naming that id.
     ExpireActions { action_ids: Vec<u64> },
+    /// The contract's admin on the chain changes the default action timeout (actions already
+    /// proposed keep theirs).
+    UpdateConfig { action_timeout_blocks: Option<u64> },
 }
 
 /// Changes to a workspace that go through the admin policy.
@@ -157,7 +160,7 @@ pub enum QueryMsg {
     #[returns(AdminActionResponse)]
     Action { action_id: u64 },
     /// Without `status`: the workspace's actions in id order. With `status` (as seen now, so
-    /// overdue pending actions count as `Expired`): in deadline order (`expires_height`, then id).
+    /// overdue pending actions count as `Expired`): in deadline order (`deadline_height`, then id).
     /// `start_after` is always an action id.
     #[returns(AdminActionsResponse)]
     ActionsByWorkspace {
@@ -239,7 +242,9 @@ pub struct AdminActionResponse {
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
     pub created_height: u64,
-    pub expires_height: u64,
+    /// The last height at which the action can be voted on or executed; after it, an action
+    /// still pending reads as expired.
+    pub deadline_height: u64,
     /// The evaluation by the admin policy and owners in force now (live: a removed owner's vote
     /// no longer counts, a changed admin policy applies to open actions).
     pub evaluation: Evaluation,
@@ -248,4 +253,48 @@ pub struct AdminActionResponse {
 #[cw_serde]
 pub struct AdminActionsResponse {
     pub actions: Vec<AdminActionResponse>,
+}
+
+/// The workspace contract at an address, with typed queries (in the manner of cw-plus'
+/// `Cw4Contract`): what the other contracts call instead of raw smart queries.
+#[cw_serde]
+pub struct WorkspaceContract(pub cosmwasm_std::Addr);
+
+impl WorkspaceContract {
+    pub fn addr(&self) -> &cosmwasm_std::Addr {
+        &self.0
+    }
+
+    /// The sign policy in force for `key_id` (its own, else the workspace's) and the workspace's
+    /// current owners.
+    pub fn sign_policy(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        workspace_id: u64,
+        key_id: Option<u64>,
+    ) -> cosmwasm_std::StdResult<SignPolicyResponse> {
+        querier.query_wasm_smart(
+            &self.0,
+            &QueryMsg::SignPolicy {
+                workspace_id,
+                key_id,
+            },
+        )
+    }
+
+    pub fn is_owner(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        workspace_id: u64,
+        address: &cosmwasm_std::Addr,
+    ) -> cosmwasm_std::StdResult<bool> {
+        let response: IsOwnerResponse = querier.query_wasm_smart(
+            &self.0,
+            &QueryMsg::IsOwner {
+                workspace_id,
+                address: address.to_string(),
+            },
+        )?;
+        Ok(response.is_owner)
+    }
 }

@@ -27,6 +27,10 @@ use crate::storage::ContractStorage;
 /// What wasmd 0.61 offers contracts (`cosmwasm_3_0` left out on purpose, see RECIPES.md).
 pub const CHAIN_CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,\
                                       cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0,cosmwasm_2_1,cosmwasm_2_2";
+/// What the oldest chains that run the artifacts offer: wasmvm 2.0 (wasmd 0.51). The artifacts
+/// need none of the `cosmwasm_*` capabilities, only `iterator` (README, "Which chains").
+pub const OLDEST_CHAIN_CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,\
+                                             cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0";
 /// wasmd's default conversion: this much CosmWasm gas is one Cosmos SDK gas unit.
 pub const GAS_MULTIPLIER: u64 = 140_000;
 /// Gas limit of every call, in CosmWasm gas (far above any single transaction's budget).
@@ -330,7 +334,13 @@ impl Default for Chain {
 }
 
 impl Chain {
+    /// A chain offering what wasmd 0.61 offers.
     pub fn new() -> Self {
+        Self::with_capabilities(CHAIN_CAPABILITIES)
+    }
+
+    /// A chain offering the capabilities listed in `capabilities` (comma-separated).
+    pub fn with_capabilities(capabilities: &str) -> Self {
         static NEXT_DIR: AtomicU64 = AtomicU64::new(0);
         let cache_dir = std::env::temp_dir().join(format!(
             "mpc-vm-tests-{}-{}",
@@ -339,7 +349,7 @@ impl Chain {
         ));
         let options = CacheOptions::new(
             &cache_dir,
-            capabilities_from_csv(CHAIN_CAPABILITIES),
+            capabilities_from_csv(capabilities),
             Size::mebi(200),
             INSTANCE_MEMORY_LIMIT,
         );

@@ -61,7 +61,15 @@ impl Suite {
     }
 
     pub fn deploy_from(dir: &Path) -> Self {
-        let mut chain = Chain::new();
+        Self::deploy_to(Chain::new(), dir)
+    }
+
+    /// The committed artifacts on `chain` (e.g. one with another capability set).
+    pub fn deploy_on(chain: Chain) -> Self {
+        Self::deploy_to(chain, &artifacts_dir())
+    }
+
+    fn deploy_to(mut chain: Chain, dir: &Path) -> Self {
         let codes = Codes::store(&chain, dir).expect("artifacts pass the chain's upload checks");
         let deployer = chain.addr("deployer");
         let (workspace, _) = chain

@@ -6,7 +6,7 @@ use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use k256::ecdsa::{Signature, VerifyingKey};
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::Policy;
-use mpc_vm_tests::chain::CHAIN_CAPABILITIES;
+use mpc_vm_tests::chain::{CHAIN_CAPABILITIES, OLDEST_CHAIN_CAPABILITIES};
 use mpc_vm_tests::suite::{compressed_public_key, sign_hash, test_key, Suite};
 use mpc_vm_tests::{read_artifact, Chain, CONTRACTS};
 use sha2::{Digest, Sha256};
@@ -34,6 +34,30 @@ fn every_artifact_passes_the_chain_upload_checks() {
             );
         }
     }
+}
+
+/// The artifacts ask for no `cosmwasm_*` capability, so a chain with wasmvm 2.0 (wasmd 0.51)
+/// accepts them: uploaded there, they pass every check, and they run the seed process.
+#[test]
+fn artifacts_load_on_the_oldest_supported_chain() {
+    let chain = Chain::with_capabilities(OLDEST_CHAIN_CAPABILITIES);
+    for stem in CONTRACTS {
+        let checksum = chain
+            .store_code(&read_artifact(stem))
+            .unwrap_or_else(|e| panic!("{stem}.wasm is refused by wasmvm 2.0: {e}"));
+        let report = chain.analyze(&checksum).expect("analysis");
+        let required: Vec<String> = report.required_capabilities.into_iter().collect();
+        assert_eq!(required, vec!["iterator".to_string()], "{stem}.wasm");
+    }
+    let suite = Suite::deploy_on(chain);
+    let (_, key_id) = suite.key_ready(None, &test_key(1));
+    let (request_id, _) = suite
+        .request_signature(key_id, vec![Binary::from(Sha256::digest(b"x").to_vec())])
+        .expect("request");
+    assert_eq!(
+        suite.signature_request(request_id).status,
+        SignRequestStatus::Pending
+    );
 }
 
 #[test]

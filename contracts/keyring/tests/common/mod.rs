@@ -6,8 +6,9 @@ use cosmwasm_std::{coin, Addr, Binary, Coin, Empty, StdError, StdResult};
 use cw_multi_test::{App, AppBuilder, AppResponse, Contract, ContractWrapper, Executor};
 use k256::elliptic_curve::sec1::ToEncodedPoint;
 use mpc_interfaces::keyring::{
-    ExecuteMsg, InstantiateMsg, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse,
-    KeyResponse, KeyResult, KeyringResponse, KeyringsResponse, KeysResponse, QueryMsg,
+    ConfigResponse, ExecuteMsg, InstantiateMsg, KeyRequestResponse, KeyRequestStatus,
+    KeyRequestsResponse, KeyResponse, KeyResult, KeyringResponse, KeyringsResponse, KeysResponse,
+    QueryMsg,
 };
 use mpc_interfaces::workspace::{
     ExecuteMsg as WorkspaceExecuteMsg, InstantiateMsg as WorkspaceInstantiateMsg,
@@ -346,6 +347,7 @@ impl Suite {
             })
             .collect();
         Snapshot {
+            config: self.query(&QueryMsg::Config {}),
             keyrings: keyrings.keyrings,
             requests,
             keys: keys.keys,
@@ -370,6 +372,7 @@ impl Suite {
 
 #[derive(Debug, PartialEq)]
 pub struct Snapshot {
+    pub config: ConfigResponse,
     pub keyrings: Vec<KeyringResponse>,
     pub requests: Vec<KeyRequestResponse>,
     pub keys: Vec<KeyResponse>,

@@ -2,6 +2,7 @@
 //! cw-multi-test, with real ECDSA (k256) and EdDSA (ed25519-dalek) signatures.
 
 mod callbacks;
+mod config;
 mod flows;
 mod invariants;
 mod lists;

@@ -3,6 +3,7 @@
 use cosmwasm_std::{coin, Addr, Binary};
 use cw_multi_test::Executor;
 use mpc_contract_kit::fees::FeeError;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::keyring::ExecuteMsg as KeyringExecuteMsg;
 use mpc_interfaces::signature_requests::{
     ExecuteMsg, SignRequestStatus, SignResult, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN,
@@ -285,7 +286,7 @@ fn overdue_and_final_requests_refuse_votes() {
         &bob,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::RequestExpired { request_id: id },
+        ContractError::Lifecycle(LifecycleError::Expired { id }),
     );
     let outsider = suite.outsider.clone();
     suite
@@ -301,10 +302,10 @@ fn overdue_and_final_requests_refuse_votes() {
         &bob,
         &ExecuteMsg::Reject { request_id: id },
         &[],
-        ContractError::RequestClosed {
-            request_id: id,
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id,
             status: SignRequestStatus::Expired,
-        },
+        }),
     );
 }
 
@@ -406,10 +407,10 @@ fn submit_refusals() {
         &parties[2],
         &submit(id, good),
         &[],
-        ContractError::RequestClosed {
-            request_id: id,
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id,
             status: SignRequestStatus::Fulfilled,
-        },
+        }),
     );
 }
 
@@ -435,9 +436,7 @@ fn results_are_refused_before_pending_and_after_the_deadline() {
         &party,
         &submit(pending, good),
         &[],
-        ContractError::RequestExpired {
-            request_id: pending,
-        },
+        ContractError::Lifecycle(LifecycleError::Expired { id: pending }),
     );
 }
 
@@ -456,10 +455,10 @@ fn rejected_requests_are_final() {
         &parties[2],
         &submit(id, good),
         &[],
-        ContractError::RequestClosed {
-            request_id: id,
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id,
             status: SignRequestStatus::Rejected,
-        },
+        }),
     );
     let outsider = suite.outsider.clone();
     suite.advance(MPC_TIMEOUT + 1);
@@ -469,10 +468,10 @@ fn rejected_requests_are_final() {
             request_ids: vec![id],
         },
         &[],
-        ContractError::RequestClosed {
-            request_id: id,
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id,
             status: SignRequestStatus::Rejected,
-        },
+        }),
     );
 }
 
@@ -490,7 +489,7 @@ fn expire_refusals() {
             request_ids: vec![],
         },
         &[],
-        ContractError::EmptyExpireBatch,
+        ContractError::Lifecycle(LifecycleError::EmptyExpireBatch),
     );
     suite.assert_refused(
         &anyone,
@@ -498,10 +497,10 @@ fn expire_refusals() {
             request_ids: vec![first; MAX_EXPIRE_BATCH + 1],
         },
         &[],
-        ContractError::TooManyExpireIds {
+        ContractError::Lifecycle(LifecycleError::TooManyExpireIds {
             count: MAX_EXPIRE_BATCH + 1,
             max: MAX_EXPIRE_BATCH,
-        },
+        }),
     );
     // One id that is not overdue refuses the whole batch.
     suite.assert_refused(
@@ -510,7 +509,7 @@ fn expire_refusals() {
             request_ids: vec![first, second],
         },
         &[],
-        ContractError::NotOverdue { request_id: second },
+        ContractError::Lifecycle(LifecycleError::NotOverdue { id: second }),
     );
     suite.assert_refused(
         &anyone,
@@ -526,9 +525,9 @@ fn expire_refusals() {
             request_ids: vec![first, first],
         },
         &[],
-        ContractError::RequestClosed {
-            request_id: first,
+        ContractError::Lifecycle(LifecycleError::Closed {
+            id: first,
             status: SignRequestStatus::Expired,
-        },
+        }),
     );
 }

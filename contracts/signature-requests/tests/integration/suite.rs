@@ -9,7 +9,7 @@ use mpc_interfaces::keyring::{
     KeyResult, QueryMsg as KeyringQueryMsg,
 };
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg, InstantiateMsg, QueryMsg, SignResult, SignatureRequestResponse,
+    ConfigResponse, ExecuteMsg, InstantiateMsg, QueryMsg, SignResult, SignatureRequestResponse,
     SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::{
@@ -404,6 +404,10 @@ impl Suite {
             .unwrap()
     }
 
+    pub fn config(&self) -> ConfigResponse {
+        self.query(&QueryMsg::Config {})
+    }
+
     pub fn query_request(&self, request_id: u64) -> SignatureRequestResponse {
         self.query(&QueryMsg::Request { request_id })
     }
@@ -467,10 +471,14 @@ impl Suite {
         funds: &[Coin],
         expected: ContractError,
     ) {
-        let before = self.snapshot();
+        let before = (self.snapshot(), self.config());
         let err = self.execute(sender, msg, funds).unwrap_err();
         assert_error(err, expected);
-        assert_eq!(self.snapshot(), before, "a refused message changed state");
+        assert_eq!(
+            (self.snapshot(), self.config()),
+            before,
+            "a refused message changed state"
+        );
     }
 }
 
@@ -497,6 +505,16 @@ pub fn actions(res: &AppResponse) -> Vec<String> {
     request_events(res)
         .iter()
         .map(|e| attr_value(e, "action"))
+        .collect()
+}
+
+/// Every value of a repeated attribute, in order.
+pub fn attr_values(event: &Event, key: &str) -> Vec<String> {
+    event
+        .attributes
+        .iter()
+        .filter(|a| a.key == key)
+        .map(|a| a.value.clone())
         .collect()
 }
 

@@ -5,8 +5,8 @@
 use cosmwasm_std::{Addr, Event, StdError, StdResult};
 use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionResponse, AdminActionStatus, AdminActionsResponse, ExecuteMsg,
-    InstantiateMsg, QueryMsg, WorkspaceResponse, WorkspacesResponse,
+    AdminAction, AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse,
+    ExecuteMsg, InstantiateMsg, QueryMsg, WorkspaceResponse, WorkspacesResponse,
 };
 use mpc_interfaces::Policy;
 use mpc_workspace::ContractError;
@@ -191,7 +191,8 @@ impl Suite {
     /// Everything a user can read: every workspace, every action of each (all statuses), and
     /// the approval queues and owner index of the usual test accounts.
     pub fn snapshot(&self) -> String {
-        let mut out = Vec::new();
+        let config: ConfigResponse = self.query(&QueryMsg::Config {}).unwrap();
+        let mut out = vec![format!("{config:?}")];
         let mut start_after = None;
         loop {
             let page: WorkspacesResponse = self
@@ -315,6 +316,16 @@ pub fn event_attr(res: &AppResponse, ty: &str, action: &str, key: &str) -> Strin
         res.events
     );
     attr(found[0], key)
+}
+
+/// Every value of a repeated attribute, in order.
+pub fn attrs(event: &Event, key: &str) -> Vec<String> {
+    event
+        .attributes
+        .iter()
+        .filter(|a| a.key == key)
+        .map(|a| a.value.clone())
+        .collect()
 }
 
 pub fn attr(event: &Event, key: &str) -> String {

@@ -1,0 +1,287 @@
+//! The lifecycle every request-like record of the three contracts follows, written once: it is
+//! made open with a [`Deadline`], moves between open statuses, and ends in a final one. An open
+//! record past its deadline *reads* as expired (`status_at`) and refuses every move
+//! (`ensure_open`) until somebody settles it with an expire batch (`check_expire_batch`, then
+//! `ensure_overdue` per record). Ids come from [`next_id`].
+//!
+//! The errors are one type, [`LifecycleError`], that each contract nests in its own error, so the
+//! same refusal reads the same in every contract.
+
+use std::fmt;
+
+use cosmwasm_schema::cw_serde;
+use cosmwasm_std::{Order, StdResult, Storage};
+use cw_storage_plus::Map;
+use mpc_interfaces::keyring::KeyRequestStatus;
+use mpc_interfaces::signature_requests::SignRequestStatus;
+use mpc_interfaces::workspace::AdminActionStatus;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The last height at which an open record can still move. From the next height on it is
+/// overdue: it reads as expired and refuses every move. (One meaning in all three contracts.)
+/// Stored and serialised as the bare height.
+#[cw_serde]
+#[derive(Copy, Eq, PartialOrd, Ord, Hash)]
+pub struct Deadline(u64);
+
+impl Deadline {
+    /// A deadline `blocks` after `height`: the record can move at `height + blocks`, not after.
+    pub fn after(height: u64, blocks: u64) -> Self {
+        Deadline(height.saturating_add(blocks))
+    }
+
+    /// The deadline at a stored height.
+    pub const fn at(height: u64) -> Self {
+        Deadline(height)
+    }
+
+    pub const fn height(self) -> u64 {
+        self.0
+    }
+
+    /// Whether the record is past its deadline at `height`.
+    pub fn is_overdue(self, height: u64) -> bool {
+        height > self.0
+    }
+
+    /// The least deadline that is not overdue at `height`: every record whose deadline is below
+    /// it is overdue, the others are not.
+    pub fn first_open(height: u64) -> Self {
+        Deadline(height)
+    }
+}
+
+/// A status enum of a record with this lifecycle.
+pub trait LifecycleStatus: Copy + PartialEq + fmt::Debug {
+    /// What the records are called in messages, e.g. "signature request".
+    const RECORD: &'static str;
+    /// The status an overdue open record reads as.
+    const EXPIRED: Self;
+    /// Statuses a record never leaves.
+    fn is_final(&self) -> bool;
+    /// The status's name in events and index keys.
+    fn as_str(&self) -> &'static str;
+}
+
+impl LifecycleStatus for SignRequestStatus {
+    const RECORD: &'static str = "signature request";
+    const EXPIRED: Self = SignRequestStatus::Expired;
+    fn is_final(&self) -> bool {
+        SignRequestStatus::is_final(self)
+    }
+    fn as_str(&self) -> &'static str {
+        SignRequestStatus::as_str(self)
+    }
+}
+
+impl LifecycleStatus for KeyRequestStatus {
+    const RECORD: &'static str = "key request";
+    const EXPIRED: Self = KeyRequestStatus::Expired;
+    fn is_final(&self) -> bool {
+        KeyRequestStatus::is_final(self)
+    }
+    fn as_str(&self) -> &'static str {
+        KeyRequestStatus::as_str(self)
+    }
+}
+
+impl LifecycleStatus for AdminActionStatus {
+    const RECORD: &'static str = "admin action";
+    const EXPIRED: Self = AdminActionStatus::Expired;
+    fn is_final(&self) -> bool {
+        AdminActionStatus::is_final(self)
+    }
+    fn as_str(&self) -> &'static str {
+        AdminActionStatus::as_str(self)
+    }
+}
+
+/// The status of a record stored as `stored` with `deadline`, as seen at `height`: an open record
+/// past its deadline reads as expired.
+pub fn status_at<S: LifecycleStatus>(stored: S, deadline: Deadline, height: u64) -> S {
+    if !stored.is_final() && deadline.is_overdue(height) {
+        S::EXPIRED
+    } else {
+        stored
+    }
+}
+
+/// Refuses a move on record `id` when it is final, or open but past its deadline.
+pub fn ensure_open<S: LifecycleStatus>(
+    id: u64,
+    stored: S,
+    deadline: Deadline,
+    height: u64,
+) -> Result<(), LifecycleError<S>> {
+    if stored.is_final() {
+        return Err(LifecycleError::Closed { id, status: stored });
+    }
+    if deadline.is_overdue(height) {
+        return Err(LifecycleError::Expired { id });
+    }
+    Ok(())
+}
+
+/// An expire batch names at least one record and at most `max`.
+pub fn check_expire_batch<S: LifecycleStatus>(
+    ids: &[u64],
+    max: usize,
+) -> Result<(), LifecycleError<S>> {
+    match ids.len() {
+        0 => Err(LifecycleError::EmptyExpireBatch),
+        count if count > max => Err(LifecycleError::TooManyExpireIds { count, max }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses to settle record `id` as expired unless it is open and past its deadline.
+pub fn ensure_overdue<S: LifecycleStatus>(
+    id: u64,
+    stored: S,
+    deadline: Deadline,
+    height: u64,
+) -> Result<(), LifecycleError<S>> {
+    if stored.is_final() {
+        return Err(LifecycleError::Closed { id, status: stored });
+    }
+    if !deadline.is_overdue(height) {
+        return Err(LifecycleError::NotOverdue { id });
+    }
+    Ok(())
+}
+
+/// The refusals of the lifecycle, the same in every contract.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LifecycleError<S: LifecycleStatus> {
+    /// The record is in a final status.
+    Closed {
+        id: u64,
+        status: S,
+    },
+    /// The record is open but past its deadline (it reads as expired).
+    Expired {
+        id: u64,
+    },
+    /// An expire batch names a record that is not past its deadline.
+    NotOverdue {
+        id: u64,
+    },
+    EmptyExpireBatch,
+    TooManyExpireIds {
+        count: usize,
+        max: usize,
+    },
+}
+
+impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let record = S::RECORD;
+        match self {
+            LifecycleError::Closed { id, status } => {
+                write!(f, "{record} {id} is already {status:?} and cannot change")
+            }
+            LifecycleError::Expired { id } => write!(f, "{record} {id} has expired"),
+            LifecycleError::NotOverdue { id } => {
+                write!(f, "{record} {id} is not past its deadline")
+            }
+            LifecycleError::EmptyExpireBatch => write!(f, "no {record} ids to expire"),
+            LifecycleError::TooManyExpireIds { count, max } => {
+                write!(
+                    f,
+                    "{count} {record} ids to expire; at most {max} per message"
+                )
+            }
+        }
+    }
+}
+
+impl<S: LifecycleStatus> std::error::Error for LifecycleError<S> {}
+
+/// The id of the next record of a kind, 1, 2, 3, ...: one past the highest id stored in
+/// `records`, the map that holds them by id. Records are never deleted, so the ids never repeat,
+/// and handing one out writes nothing: the record saved under it is the counter.
+pub fn next_id<T>(storage: &dyn Storage, records: &Map<u64, T>) -> StdResult<u64>
+where
+    T: Serialize + DeserializeOwned,
+{
+    let last = records
+        .keys(storage, None, None, Order::Descending)
+        .next()
+        .transpose()?;
+    Ok(last.unwrap_or_default() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    use SignRequestStatus::*;
+
+    #[test]
+    fn the_deadline_is_the_last_height_a_record_can_move() {
+        let deadline = Deadline::after(10, 5);
+        assert_eq!(deadline.height(), 15);
+        assert!(!deadline.is_overdue(15));
+        assert!(deadline.is_overdue(16));
+        assert_eq!(status_at(Pending, deadline, 15), Pending);
+        assert_eq!(status_at(Pending, deadline, 16), Expired);
+        assert_eq!(status_at(Fulfilled, deadline, 16), Fulfilled);
+        assert_eq!(ensure_open(1, Partial, deadline, 15), Ok(()));
+        assert_eq!(
+            ensure_open(1, Partial, deadline, 16),
+            Err(LifecycleError::Expired { id: 1 })
+        );
+        assert_eq!(
+            ensure_open(1, Rejected, deadline, 1),
+            Err(LifecycleError::Closed {
+                id: 1,
+                status: Rejected
+            })
+        );
+        assert!(Deadline::at(9) < Deadline::first_open(10));
+        assert!(!Deadline::first_open(10).is_overdue(10));
+    }
+
+    #[test]
+    fn expire_batches_take_overdue_open_records_only() {
+        let deadline = Deadline::at(5);
+        assert_eq!(
+            check_expire_batch::<SignRequestStatus>(&[], 2),
+            Err(LifecycleError::EmptyExpireBatch)
+        );
+        assert_eq!(
+            check_expire_batch::<SignRequestStatus>(&[1, 2, 3], 2),
+            Err(LifecycleError::TooManyExpireIds { count: 3, max: 2 })
+        );
+        assert_eq!(ensure_overdue(1, Pending, deadline, 6), Ok(()));
+        assert_eq!(
+            ensure_overdue(1, Pending, deadline, 5),
+            Err(LifecycleError::NotOverdue { id: 1 })
+        );
+        assert_eq!(
+            ensure_overdue(1, Expired, deadline, 6)
+                .unwrap_err()
+                .to_string(),
+            "signature request 1 is already Expired and cannot change"
+        );
+        assert_eq!(
+            LifecycleError::<KeyRequestStatus>::Expired { id: 4 }.to_string(),
+            "key request 4 has expired"
+        );
+    }
+
+    #[test]
+    fn ids_start_at_one_and_follow_the_highest_stored() {
+        const RECORDS: Map<u64, String> = Map::new("records");
+        let mut storage = MockStorage::new();
+        assert_eq!(next_id(&storage, &RECORDS).unwrap(), 1);
+        RECORDS.save(&mut storage, 1, &"a".to_string()).unwrap();
+        assert_eq!(next_id(&storage, &RECORDS).unwrap(), 2);
+        RECORDS.save(&mut storage, 2, &"b".to_string()).unwrap();
+        // Past 255: ids are compared as numbers (big-endian keys), not as text.
+        RECORDS.save(&mut storage, 256, &"c".to_string()).unwrap();
+        assert_eq!(next_id(&storage, &RECORDS).unwrap(), 257);
+    }
+}
