@@ -102,6 +102,8 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         f.chain
             .bank_send("party-0", &admin, &format!("{balance}{DENOM}"))
             .map_err(|e| e.to_string())?;
+        // The party's log so far (the data directory, and its logs, outlive one federation).
+        let log_start = log_of(f, 0).len();
         let keyring = f.contracts.keyring.clone();
         let msg = key_request_msg(f.workspace_id, f.keyring_id, KeyType::EddsaEd25519);
         let (request_id, _) = f.execute_for_id(
@@ -123,8 +125,10 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
             exit.success(),
             &format!("SIGTERM stops it cleanly ({exit})"),
         )?;
-        let log = std::fs::read_to_string(&f.parties[0].log_path).unwrap_or_default();
-        check(log.contains("SIGTERM: stopping"), "it logged the signal")?;
+        check(
+            log_of(f, 0)[log_start..].contains("SIGTERM: stopping"),
+            "it logged the signal",
+        )?;
         let pending: KeyRequestResponse = f
             .chain
             .query_smart(&keyring, &KeyringQuery::KeyRequest { request_id })
@@ -152,7 +156,8 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
             request.answers.iter().any(|a| a.party.as_str() == party),
             "party-0's answer is on chain",
         )?;
-        let log = std::fs::read_to_string(&f.parties[0].log_path).unwrap_or_default();
+        let log = log_of(f, 0);
+        let log = &log[log_start..];
         check_eq(
             log.matches("key generated").count(),
             1,
@@ -247,4 +252,8 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
         }
         Ok(())
     });
+}
+
+fn log_of(f: &Federation, party: usize) -> String {
+    std::fs::read_to_string(&f.parties[party].log_path).unwrap_or_default()
 }

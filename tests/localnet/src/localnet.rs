@@ -401,6 +401,22 @@ impl Localnet {
         self.wait_for_tx(&txhash)
     }
 
+    /// The result code of the transaction `address` signed with account sequence `sequence`
+    /// (0: executed; other: refused in its block, which still used up the sequence), if that
+    /// transaction is in a block. Found by the ante handler's `tx.acc_seq` event, which a
+    /// refused transaction keeps.
+    pub fn transaction_code(&self, address: &str, sequence: u64) -> Result<Option<u64>> {
+        // "tx.acc_seq='<address>/<sequence>'", URL-encoded.
+        let path = format!("/tx_search?query=%22tx.acc_seq%3D%27{address}%2F{sequence}%27%22");
+        let Some(result) = rpc::get(self.rpc, &path)? else {
+            return Ok(None);
+        };
+        Ok(result["txs"]
+            .as_array()
+            .and_then(|txs| txs.first())
+            .map(|tx| tx["tx_result"]["code"].as_u64().unwrap_or(0)))
+    }
+
     /// The transaction with this hash (sent by anyone, e.g. by a Rust client), once it is in a
     /// block; a failed one is [`LocalnetError::TxRefused`].
     pub fn tx(&self, txhash: &str) -> Result<TxOutcome> {
