@@ -553,7 +553,8 @@ impl Config {
         ] {
             crate::cli::keys::read_secret(path).map_err(|reason| invalid(field, reason))?;
         }
-        Ok(())
+        // The share secret too, from its file or variable (it is not printed).
+        self.party.share_secret().map(drop)
     }
 
     /// This party's own peer entry.
@@ -737,7 +738,12 @@ fee_denom = "ustake"
     #[test]
     fn key_files_are_checked_and_a_missing_one_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let text = example().replace("k/", &format!("{}/", dir.path().display()));
+        let text = example()
+            .replace(
+                "shares_secret_env = \"P1_SECRET\"",
+                "shares_key_file = \"k/shares.key\"",
+            )
+            .replace("k/", &format!("{}/", dir.path().display()));
         let config = Config::parse(&text).unwrap();
         let error = config.check_files().unwrap_err().to_string();
         assert!(
@@ -751,6 +757,9 @@ fee_denom = "ustake"
         let error = config.check_files().unwrap_err().to_string();
         assert!(error.starts_with("mpc.noise_key_file"), "{error}");
         std::fs::write(dir.path().join("noise.key"), "22".repeat(32)).unwrap();
+        let error = config.check_files().unwrap_err().to_string();
+        assert!(error.starts_with("party.shares_key_file"), "{error}");
+        std::fs::write(dir.path().join("shares.key"), "33".repeat(32)).unwrap();
         config.check_files().unwrap();
     }
 

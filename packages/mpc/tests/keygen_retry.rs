@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_party::transport::memory::MemoryNetwork;
-use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store};
+use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store, StoreSecret};
 
 fn config(max_attempts: u32) -> PartyConfig {
     PartyConfig {
@@ -21,7 +21,8 @@ fn parties(network: &MemoryNetwork, n: u16, max_attempts: u32) -> Vec<(Party, te
     (0..n)
         .map(|me| {
             let dir = tempfile::tempdir().unwrap();
-            let store = Store::open(dir.path(), b"operator secret for the tests!!").unwrap();
+            let secret = StoreSecret::key_from_text(&"11".repeat(32)).unwrap();
+            let store = Store::open(dir.path(), &secret).unwrap();
             let party = Party::new(
                 Arc::new(network.party(me)),
                 Arc::new(store),
