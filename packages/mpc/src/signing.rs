@@ -143,6 +143,7 @@ pub async fn sign_with_retry(
     let seed = plan.session(0);
     let mut last = None;
     let mut avoid = BTreeSet::new();
+    let mut attempts = 0;
     for attempt in 0..plan.max_attempts.max(1) {
         let window_ends = tokio::time::Instant::now() + plan.result_timeout;
         let session = plan.session(attempt);
@@ -150,6 +151,7 @@ pub async fn sign_with_retry(
         if signers.len() < plan.threshold as usize {
             break;
         }
+        attempts += 1;
         tracing::debug!(me, %session, attempt, ?signers, ?avoid, "signing attempt");
         let mut results = transport
             .open_session(plan.result_session(attempt), plan.parties.clone())
@@ -190,7 +192,7 @@ pub async fn sign_with_retry(
         }
     }
     Err(MpcError::AttemptsExhausted {
-        attempts: plan.max_attempts.max(1),
+        attempts,
         last: Box::new(last.unwrap_or_else(|| {
             MpcError::InvalidRequest("fewer than threshold parties left to sign".into())
         })),

@@ -282,3 +282,39 @@ async fn a_duplicate_connection_replaces_the_old_one_without_breaking_the_sessio
     assert_eq!((m.from, m.payload), (0, b"after".to_vec()));
     assert_eq!(listener_stats().replaced, 2);
 }
+
+#[tokio::test]
+async fn idle_connections_close_unless_the_dialer_keeps_them_alive() {
+    let mut configs = loopback_configs(3).await.unwrap();
+    // Party 0 listens with a short idle timeout. Party 1 dials it and keeps the connection alive;
+    // party 2 dials it but sends its keepalives far too rarely.
+    configs[0].0.connections.idle_timeout = Duration::from_millis(400);
+    configs[0].0.connections.keepalive = Duration::from_millis(100);
+    configs[1].0.connections.keepalive = Duration::from_millis(100);
+    configs[2].0.connections.keepalive = Duration::from_secs(30);
+    let net: Vec<TcpTransport> = configs
+        .into_iter()
+        .map(|(config, listener)| TcpTransport::start(config, listener).unwrap())
+        .collect();
+    let mut c0 = net[0]
+        .open_session(session(11), vec![0, 1, 2])
+        .await
+        .unwrap();
+    for sender in [1, 2] {
+        let c = net[sender]
+            .open_session(session(11), vec![0, 1, 2])
+            .await
+            .unwrap();
+        c.send(Some(0), b"hello".to_vec()).await.unwrap();
+        assert_eq!(recv(&mut c0).await.payload, b"hello");
+    }
+    let stats = || net[0].stats().listener;
+    eventually("party 2's idle connection closing", || {
+        stats().idle_closed == 1 && !stats().authenticated.contains_key(&2)
+    })
+    .await;
+    // Party 1's connection outlived several idle timeouts on keepalives alone.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(stats().idle_closed, 1);
+    assert_eq!(stats().authenticated.get(&1), Some(&1));
+}

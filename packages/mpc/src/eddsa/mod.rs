@@ -6,14 +6,18 @@
 //! checks that all hashes agree, so a party cannot show different commitments to different
 //! parties. Round-2 packages are secret and go point to point (the transport encrypts them).
 //!
-//! Signing has no coordinator: each signer sends its commitments to the other signers, then every
-//! signer sends everyone the hash of each signer's commitments as it received them (an echo, the
-//! standard reliable-broadcast check), so all signers build the same signing package or stop
-//! before any signature share exists. A mismatch names the party that sent different commitments
-//! to different signers (see [`check_commitment_echoes`]); without the echo, an honest signer's
-//! share would fail to verify at the others and the honest signer would be blamed. Then each
-//! signer sends its signature share and aggregates (which checks every share and names a
-//! cheater). Nonces are created per run and consumed by `round2::sign`, never stored.
+//! Signing has no coordinator: each signer sends its commitments to the other signers, builds the
+//! signing package, and sends its signature shares together with the hash of each signer's
+//! commitments as it received them (an echo, the standard reliable-broadcast check). Before using
+//! any share, a signer checks that all signers saw the same commitments: a mismatch names the party
+//! that sent different commitments to different signers (see [`check_commitment_echoes`]), where
+//! without the echo an honest signer's share would fail to verify and the honest signer would be
+//! blamed. Then it aggregates, which checks every share and names a cheater. The echo rides on
+//! the share message rather than costing a round of its own: a share computed over a package
+//! that others do not share is within FROST's model (RFC 9591 lets an untrusted coordinator hand
+//! each signer its package, and each nonce pair still signs once), it only must not be
+//! aggregated or blamed on. Nonces are created per run and consumed by `round2::sign`, never
+//! stored.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -40,9 +44,8 @@ const TAG_DKG_ROUND2: u8 = 3;
 /// can play a misbehaving party.
 pub const TAG_SIGN_COMMITMENTS: u8 = 11;
 const TAG_SIGN_SHARES: u8 = 12;
-const TAG_SIGN_ECHO: u8 = 13;
 const KEYGEN_TAGS: &[u8] = &[TAG_DKG_ROUND1, TAG_DKG_ECHO, TAG_DKG_ROUND2];
-const SIGN_TAGS: &[u8] = &[TAG_SIGN_COMMITMENTS, TAG_SIGN_ECHO, TAG_SIGN_SHARES];
+const SIGN_TAGS: &[u8] = &[TAG_SIGN_COMMITMENTS, TAG_SIGN_SHARES];
 
 /// One party's share of a threshold Ed25519 key; secret, serializable for the store.
 #[derive(Clone, Serialize, Deserialize)]
@@ -359,14 +362,9 @@ pub async fn sign(
         )
         .await?;
 
-    // Echo: every signer must hold the same commitments before any share is computed.
+    // The echo: the hash of every signer's commitments as I received them, sent with my shares.
     received.insert(me, own);
     let seen = commitment_hashes(&received);
-    inbox.send(None, TAG_SIGN_ECHO, &seen.concat()).await?;
-    let echoes = inbox
-        .collect("sign echo", TAG_SIGN_ECHO, true, &others, step_timeout)
-        .await?;
-    check_commitment_echoes(me, &seen, &echoes)?;
     received.remove(&me);
     let mut per_message: Vec<BTreeMap<Identifier, frost::round1::SigningCommitments>> = commitments
         .into_iter()
@@ -395,7 +393,8 @@ pub async fn sign(
             .map_err(|e| frost_error("sign", e, parties))?;
         own_shares.push(share);
     }
-    let own = serde_json::to_vec(&own_shares)
+    let mut own = seen.concat();
+    serde_json::to_writer(&mut own, &own_shares)
         .map_err(|e| protocol_error(None, format!("encode shares: {e}")))?;
     for party in &others {
         inbox.send(Some(*party), TAG_SIGN_SHARES, &own).await?;
@@ -403,13 +402,23 @@ pub async fn sign(
     let received = inbox
         .collect("sign shares", TAG_SIGN_SHARES, false, &others, step_timeout)
         .await?;
+    // Before any share is used, every signer must have seen the same commitments.
+    let echo_len = seen.len() * 32;
+    let mut echoes = BTreeMap::new();
+    for (party, bytes) in &received {
+        if bytes.len() < echo_len {
+            return Err(malformed(*party, "signature shares", "no commitments echo"));
+        }
+        echoes.insert(*party, bytes[..echo_len].to_vec());
+    }
+    check_commitment_echoes(me, &seen, &echoes)?;
     let mut per_message: Vec<BTreeMap<Identifier, frost::round2::SignatureShare>> = own_shares
         .into_iter()
         .map(|s| BTreeMap::from([(identifier(me).expect("checked"), s)]))
         .collect();
     for (party, bytes) in &received {
-        let theirs: Vec<frost::round2::SignatureShare> =
-            serde_json::from_slice(bytes).map_err(|e| malformed(*party, "signature shares", e))?;
+        let theirs: Vec<frost::round2::SignatureShare> = serde_json::from_slice(&bytes[echo_len..])
+            .map_err(|e| malformed(*party, "signature shares", e))?;
         if theirs.len() != messages.len() {
             return Err(malformed(*party, "signature shares", "wrong count"));
         }

@@ -905,8 +905,10 @@ async fn write_chunks(
     } else {
         data.chunks(CHUNK_DATA).collect()
     };
-    let mut chunk_plain = Vec::with_capacity(CHUNK_DATA + 1);
-    let mut cipher = vec![0u8; NOISE_MAX_MSG];
+    // Sized for this frame, not for Noise's largest message: most frames are small.
+    let largest = chunks.first().map_or(0, |c| c.len()) + 1;
+    let mut chunk_plain = Vec::with_capacity(largest);
+    let mut cipher = vec![0u8; largest + NOISE_TAG];
     for (i, chunk) in chunks.iter().enumerate() {
         chunk_plain.clear();
         chunk_plain.push(if i + 1 < chunks.len() {
@@ -946,7 +948,7 @@ async fn read_frame(
     limits: &ConnectionLimits,
 ) -> Result<Option<Frame>, ReadError> {
     let mut plain = Vec::new();
-    let mut chunk = vec![0u8; NOISE_MAX_MSG];
+    let mut chunk = Vec::new();
     let mut frame_deadline = None;
     loop {
         let deadline =
@@ -959,6 +961,8 @@ async fn read_frame(
             }
             Ok(Some(record)) => record.map_err(io_err)?,
         };
+        // The plaintext is shorter than the record; most records are small.
+        chunk.resize(record.len(), 0);
         let n = noise.read_message(&record, &mut chunk).map_err(noise_err)?;
         let (&kind, data) = chunk[..n]
             .split_first()
