@@ -19,6 +19,9 @@ use crate::telemetry::Metrics;
 use crate::worker::submit::{Submitter, SubmitterSettings};
 use crate::worker::{Worker, WorkerSettings};
 
+/// How often the transport's view of the peers is copied into the metrics.
+const PEERS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Queue lengths between the stages.
 const WORK_QUEUE: usize = 1024;
 const SUBMIT_QUEUE: usize = 256;
@@ -84,6 +87,22 @@ pub fn start(mut parts: Parts) -> Running {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (work_tx, work_rx) = mpsc::channel(WORK_QUEUE);
     let (submit_tx, submit_rx) = mpsc::channel(SUBMIT_QUEUE);
+    let peers = {
+        let (engine, metrics, mut stop) = (
+            parts.engine.clone(),
+            parts.metrics.clone(),
+            shutdown_rx.clone(),
+        );
+        async move {
+            let mut every = tokio::time::interval(PEERS_INTERVAL);
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    _ = every.tick() => metrics.peers(&engine.peers()),
+                }
+            }
+        }
+    };
     let source = EventSource {
         chain: parts.chain.clone(),
         contracts: parts.contracts.clone(),
@@ -111,6 +130,7 @@ pub fn start(mut parts: Parts) -> Running {
         tokio::spawn(source.run(work_tx, shutdown_rx.clone())),
         tokio::spawn(worker.run(work_rx, shutdown_rx)),
         tokio::spawn(submitter.run(submit_rx)),
+        tokio::spawn(peers),
     ];
     Running {
         shutdown,

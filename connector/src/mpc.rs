@@ -45,6 +45,22 @@ pub trait MpcEngine: Send + Sync + 'static {
     /// item, in order.
     /// Whether or not this party was one of the `threshold` signers, it gets the signatures.
     async fn sign(&self, job: SignJob) -> Result<Vec<Vec<u8>>, MpcError>;
+
+    /// How this party's transport sees each other party now (for metrics and `/healthz`);
+    /// empty when the engine has no network of its own to report.
+    fn peers(&self) -> Vec<PeerView> {
+        Vec::new()
+    }
+}
+
+/// One other party as the transport sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerView {
+    pub index: mpc_party::PartyIndex,
+    /// An authenticated connection from it is up.
+    pub connected: bool,
+    /// Bytes of its messages buffered here (bounded by the per-peer budget).
+    pub buffered_bytes: usize,
 }
 
 /// Checks one signature against a public key as the contract will (so a party never submits a

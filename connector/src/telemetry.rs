@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use tokio::sync::watch;
 
@@ -51,6 +51,12 @@ pub struct Metrics {
     last_height: IntGauge,
     /// Set while the event source is subscribed; `/healthz` reports it.
     connected: AtomicBool,
+    /// Per other party: 1 while an authenticated connection from it is up.
+    peer_connected: IntGaugeVec,
+    /// Per other party: bytes of its messages buffered here.
+    peer_buffered: IntGaugeVec,
+    /// (connected, configured) other parties, for `/healthz`.
+    peers: Mutex<(usize, usize)>,
     /// The last outcome at each edge of the chain, for `/healthz`.
     edges: Mutex<[Option<EdgeOutcome>; 3]>,
 }
@@ -154,6 +160,21 @@ impl Metrics {
         };
         let in_flight = gauge("mpc_in_flight", "MPC runs in progress");
         let last_height = gauge("last_height", "Height of the last block processed");
+        let peer_gauge = |name: &str, help: &str| {
+            let g = IntGaugeVec::new(Opts::new(name, help), &["peer"]).expect("valid metric");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("registered once");
+            g
+        };
+        let peer_connected = peer_gauge(
+            "peer_connected",
+            "1 while an authenticated connection from the party (transport index) is up",
+        );
+        let peer_buffered = peer_gauge(
+            "peer_buffered_bytes",
+            "Bytes of the party's messages buffered here",
+        );
         let chain_calls = counter(
             "chain_calls_total",
             "Calls to the chain, by call and outcome",
@@ -176,6 +197,9 @@ impl Metrics {
             in_flight,
             chain_calls,
             last_height,
+            peer_connected,
+            peer_buffered,
+            peers: Mutex::new((0, 0)),
             connected: AtomicBool::new(false),
             edges: Mutex::new([None, None, None]),
         })
@@ -264,6 +288,21 @@ impl Metrics {
             .set(i64::try_from(waiting).unwrap_or(i64::MAX));
     }
 
+    /// The transport's view of the other parties now.
+    pub fn peers(&self, peers: &[crate::mpc::PeerView]) {
+        for peer in peers {
+            let label = [peer.index.to_string()];
+            self.peer_connected
+                .with_label_values(&label)
+                .set(i64::from(peer.connected));
+            self.peer_buffered
+                .with_label_values(&label)
+                .set(i64::try_from(peer.buffered_bytes).unwrap_or(i64::MAX));
+        }
+        let connected = peers.iter().filter(|p| p.connected).count();
+        *self.peers.lock().expect("peers lock") = (connected, peers.len());
+    }
+
     /// Records one call to the chain at `edge` and how it went.
     pub fn chain_call(&self, edge: Edge, call: &str, error: Option<&crate::chain::ChainError>) {
         let outcome = if error.is_some() { "error" } else { "ok" };
@@ -304,8 +343,11 @@ impl Metrics {
             .iter()
             .skip(1)
             .any(|o| o.as_ref().is_some_and(|o| o.error.is_some()));
+        let (peers_connected, peers) = *self.peers.lock().expect("peers lock");
         Health {
             healthy: connected && !failing,
+            peers_connected,
+            peers,
             event_stream: if connected {
                 "connected"
             } else {
@@ -354,6 +396,9 @@ pub struct Health {
     /// (edge, state, seconds since its last call).
     pub edges: Vec<(&'static str, String, Option<u64>)>,
     pub last_height: i64,
+    /// Other parties with an authenticated connection up, of those configured.
+    pub peers_connected: usize,
+    pub peers: usize,
 }
 
 impl Health {
@@ -373,6 +418,7 @@ impl Health {
             "event_stream": self.event_stream,
             "chain": edges,
             "last_height": self.last_height,
+            "peers": { "connected": self.peers_connected, "configured": self.peers },
         })
     }
 }
@@ -494,6 +540,25 @@ mod tests {
         );
         m.chain_call(Edge::Reads, "query_smart", None);
         assert_eq!(http_get(addr, "/healthz").await.0, 200);
+        // Peers are reported, by count and per peer.
+        m.peers(&[
+            crate::mpc::PeerView {
+                index: 1,
+                connected: true,
+                buffered_bytes: 10,
+            },
+            crate::mpc::PeerView {
+                index: 2,
+                connected: false,
+                buffered_bytes: 0,
+            },
+        ]);
+        let (_, body) = http_get(addr, "/healthz").await;
+        let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(health["peers"]["connected"], 1, "{body}");
+        assert_eq!(health["peers"]["configured"], 2, "{body}");
+        let (_, page) = http_get(addr, "/metrics").await;
+        assert!(page.contains("mpc_connector_peer_connected{party=\"p2\",peer=\"1\"} 1"), "{page}");
         m.reconnected();
         let (status, body) = http_get(addr, "/metrics").await;
         assert_eq!(status, 200);

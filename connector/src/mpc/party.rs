@@ -11,7 +11,7 @@ use mpc_interfaces::KeyType;
 use mpc_party::transport::tcp::{PeerConfig, StaticPrivateKey, TcpConfig, TcpTransport};
 use mpc_party::{MpcError, Party, PartyConfig, PartyIndex, Scheme, Store, StoreSecret};
 
-use super::{KeygenJob, MpcEngine, SignJob};
+use super::{KeygenJob, MpcEngine, PeerView, SignJob};
 
 pub struct EngineConfig {
     pub me: PartyIndex,
@@ -35,6 +35,8 @@ pub struct EngineConfig {
 
 pub struct PartyEngine {
     party: Party,
+    transport: Arc<TcpTransport>,
+    others: Vec<PartyIndex>,
 }
 
 impl PartyEngine {
@@ -52,10 +54,16 @@ impl PartyEngine {
         let mut tcp = TcpConfig::new(config.me, config.noise_private_key, peers);
         tcp.federation = config.federation;
         tcp.connections.only_peer_addresses = config.only_peer_addresses;
-        let transport = TcpTransport::bind(tcp, config.listen).await?;
+        let transport = Arc::new(TcpTransport::bind(tcp, config.listen).await?);
         let store = Store::open(&config.shares_dir, &config.share_secret)?;
+        let others = config
+            .peers
+            .iter()
+            .map(|(index, _, _)| *index)
+            .filter(|index| *index != config.me)
+            .collect();
         let party = Party::new(
-            Arc::new(transport),
+            transport.clone(),
             Arc::new(store),
             PartyConfig {
                 step_timeout: config.timeout,
@@ -64,7 +72,11 @@ impl PartyEngine {
                 ecdsa_timeout: config.timeout * 4,
             },
         );
-        Ok(Self { party })
+        Ok(Self {
+            party,
+            transport,
+            others,
+        })
     }
 
     /// Whether this party already has ECDSA aux info for some party set (then it needs no new
@@ -101,6 +113,22 @@ impl MpcEngine for PartyEngine {
         self.party
             .keygen(scheme(job.key_type), &request, job.parties, job.threshold)
             .await
+    }
+
+    fn peers(&self) -> Vec<PeerView> {
+        let stats = self.transport.stats();
+        self.others
+            .iter()
+            .map(|index| PeerView {
+                index: *index,
+                connected: stats
+                    .listener
+                    .authenticated
+                    .get(index)
+                    .is_some_and(|n| *n > 0),
+                buffered_bytes: stats.peers.get(index).map_or(0, |usage| usage.bytes),
+            })
+            .collect()
     }
 
     async fn sign(&self, job: SignJob) -> Result<Vec<Vec<u8>>, MpcError> {
