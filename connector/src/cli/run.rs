@@ -85,8 +85,9 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     .await
     .map_err(|e| format!("MPC transport: {e}"))?;
     // Paillier primes take tens of seconds to minutes of CPU; made before the first key request
-    // would otherwise wait for them inside an MPC step's timeout. Once per party: kept in the
-    // share store, and not needed again once the party has aux info.
+    // would otherwise wait for them inside an MPC step's timeout. Kept in the share store until
+    // an aux run uses them.
+    let engine = Arc::new(engine);
     if !engine.has_ecdsa_aux().map_err(|e| format!("shares: {e}"))? {
         tracing::info!("making ECDSA Paillier primes (once; kept in party.shares_dir)");
         let jobs = vec![(config.party.name.clone(), engine.prepare_ecdsa())];
@@ -99,6 +100,15 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         )
         .await
         .map_err(|e| format!("ECDSA primes: {e}"))?;
+    } else {
+        // A spare set, made in the background: aux info is made again when the parties find
+        // they hold different ones (one lost it), and then every party needs primes at once.
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            if let Err(e) = engine.prepare_ecdsa().await {
+                tracing::warn!(error = %e, "cannot make spare ECDSA Paillier primes");
+            }
+        });
     }
     let store = Arc::new(Store::open(&config.party.store_path).map_err(|e| e.to_string())?);
     let metrics = Metrics::new(&config.party.name);
@@ -129,7 +139,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         contracts: config.contracts.clone(),
         keyring_id: config.keyring.id,
         peers,
-        engine: Arc::new(engine),
+        engine,
         store,
         metrics,
         settings: Settings::from_config(&config, Duration::from_secs(1)),

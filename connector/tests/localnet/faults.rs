@@ -1,7 +1,7 @@
 //! Faults an operator meets, in the real node or the real process: a second instance of a
 //! party, the gRPC endpoint gone while requests turn pending, a connector stopped by SIGTERM
-//! between its DKG and its submission, and a burst of requests with a party SIGKILLed in the
-//! middle. Each request ends `fulfilled` with verifying signatures, and no party submitted
+//! between its DKG and its submission, a burst of requests with a party SIGKILLed in the
+//! middle, and one party's ECDSA aux info lost. Each request ends `fulfilled` with verifying signatures, and no party submitted
 //! twice (its account sequence against its answers on chain).
 
 use std::time::{Duration, Instant};
@@ -256,4 +256,45 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
 
 fn log_of(f: &Federation, party: usize) -> String {
     std::fs::read_to_string(&f.parties[party].log_path).unwrap_or_default()
+}
+
+/// ECDSA aux info is per party set; one party lost its own (a restored backup, a replaced
+/// disk) while the others kept theirs: the parties find that their aux info differs, make it
+/// again together, and the key is made.
+#[test]
+fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
+    run(|f| {
+        // Every party holds aux info of this party set (from an earlier key, or made now).
+        f.request_key(KeyType::EcdsaSecp256k1)?;
+        f.kill_party(1);
+        let shares = f.parties[1]
+            .config_path
+            .parent()
+            .ok_or("party-1's directory")?
+            .join("shares");
+        // Store records are named by the hex of their id; aux info is `ecdsa/aux/<set>`.
+        let aux_prefix = hex::encode("ecdsa/aux/");
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&shares).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with(&aux_prefix) {
+                std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+                removed += 1;
+            }
+        }
+        check(removed >= 1, "party-1 had aux info to lose")?;
+        let log_start = log_of(f, 0).len();
+        f.start_party(1)?;
+        f.wait_connected(1, Duration::from_secs(900))?;
+
+        let key = f.request_key(KeyType::EcdsaSecp256k1)?;
+        check(
+            log_of(f, 0)[log_start..].contains("the parties hold different ECDSA aux info"),
+            "party-0 found that party-1's aux info differs",
+        )?;
+        let (id, _, seen) = request_and_approve(f, &key, b"after aux info was lost")?;
+        let finished = f.wait_final(id, seen)?;
+        check_fulfilled(f, &key, &finished)
+    });
 }

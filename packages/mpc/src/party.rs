@@ -18,6 +18,7 @@ use crate::eddsa;
 use crate::error::MpcError;
 use crate::signing::{sign_with_retry, SignPlan, Signature, SignerProtocol};
 use crate::store::Store;
+use crate::wire;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
 
 /// A threshold signature scheme.
@@ -258,12 +259,27 @@ impl Party {
         attempt: u32,
     ) -> Result<ecdsa::AuxInfo, MpcError> {
         let record = aux_record(parties);
-        if let Some(aux) = self.store.get(&record)? {
+        let stored: Option<ecdsa::AuxInfo> = self.store.get(&record)?;
+        // Every party says which aux info it holds. If one lost it (a crash before the write, a
+        // restored backup, a replaced party) or holds another run's, all run aux again: key
+        // generation needs the same aux info at every party.
+        let mine = stored.as_ref().map(ecdsa::AuxInfo::public_digest);
+        let digests = SessionId::new(&request.contract, "aux-digest", request.request_id, attempt);
+        let same = self.same_aux(digests, parties, mine).await?;
+        if let (Some(aux), true) = (stored, same) {
             return Ok(aux);
+        }
+        if mine.is_some() {
+            tracing::warn!(me = self.me(), "the parties hold different ECDSA aux info; making it again");
         }
         let primes = match self.store.get(PRIMES_RECORD)? {
             Some(primes) => primes,
-            None => ecdsa::generate_primes().await?,
+            None => {
+                let primes = ecdsa::generate_primes().await?;
+                // Kept until an aux run succeeds, so a retry does not make them again.
+                self.store.put(PRIMES_RECORD, &primes)?;
+                primes
+            }
         };
         let session = SessionId::new(&request.contract, "aux", request.request_id, attempt);
         let channel = self.open(session, parties).await?;
@@ -272,6 +288,43 @@ impl Party {
         // Primes are used up by one aux run.
         self.store.delete(PRIMES_RECORD)?;
         Ok(aux)
+    }
+
+    /// Sends this party's aux-info digest (empty when it has none) to the others and reads
+    /// theirs: whether every party holds the same aux info.
+    async fn same_aux(
+        &self,
+        session: SessionId,
+        parties: &[PartyIndex],
+        mine: Option<[u8; 32]>,
+    ) -> Result<bool, MpcError> {
+        let mut channel = self.open(session, parties).await?;
+        let body = mine.map(|d| d.to_vec()).unwrap_or_default();
+        channel
+            .send(None, wire::encode(&channel.session, TAG_AUX_DIGEST, &body))
+            .await?;
+        let mut waiting_for: Vec<PartyIndex> = channel.others().collect();
+        let mut same = mine.is_some();
+        let deadline = tokio::time::Instant::now() + self.config.step_timeout;
+        while !waiting_for.is_empty() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let msg = channel
+                .recv_timeout("aux info digests", left, &waiting_for)
+                .await?;
+            if !waiting_for.contains(&msg.from) {
+                continue;
+            }
+            let (tag, theirs) = wire::decode(&channel.session, &msg)?;
+            if tag != TAG_AUX_DIGEST || !(theirs.is_empty() || theirs.len() == 32) {
+                return Err(MpcError::Malformed {
+                    party: msg.from,
+                    reason: "not an aux info digest".into(),
+                });
+            }
+            same &= mine.is_some_and(|d| theirs == d);
+            waiting_for.retain(|p| *p != msg.from);
+        }
+        Ok(same)
     }
 
     async fn open(
@@ -284,6 +337,9 @@ impl Party {
 }
 
 const PRIMES_RECORD: &str = "ecdsa/primes";
+
+/// Tag of the message carrying a party's aux-info digest before ECDSA key generation.
+const TAG_AUX_DIGEST: u8 = 0xF2;
 
 /// Message rounds of FROST key generation (each bounded by `step_timeout`), with one to spare.
 const EDDSA_KEYGEN_ROUNDS: u32 = 3;

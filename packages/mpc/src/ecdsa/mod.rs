@@ -70,6 +70,20 @@ pub struct AuxInfo {
 }
 
 impl AuxInfo {
+    /// A digest of the public part (the party set, and every party's Paillier modulus and
+    /// ring-Pedersen parameters): two parties hold aux info of the same run exactly when their
+    /// digests are equal.
+    pub fn public_digest(&self) -> [u8; 32] {
+        let public = serde_json::to_vec(&self.aux.parties).expect("public aux info serializes");
+        let mut h = sha2::Sha256::new();
+        sha2::Digest::update(&mut h, b"mpc-party/aux-digest/v1");
+        for p in &self.parties {
+            sha2::Digest::update(&mut h, p.to_be_bytes());
+        }
+        sha2::Digest::update(&mut h, &public);
+        sha2::Digest::finalize(h).into()
+    }
+
     /// The party set (keyring indices, sorted) this aux info belongs to.
     pub fn parties(&self) -> &[PartyIndex] {
         &self.parties
