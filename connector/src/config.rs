@@ -544,8 +544,8 @@ impl Config {
         Ok(())
     }
 
-    /// Checks that the files the config names can be read (what `connector run` reads first):
-    /// the error names the field and the file.
+    /// Checks that the key files the config names can be read (what `connector run` reads
+    /// first): the error names the field and the file.
     pub fn check_files(&self) -> Result<(), ConfigError> {
         for (field, path) in [
             ("party.chain_key_file", &self.party.chain_key_file),
@@ -553,8 +553,11 @@ impl Config {
         ] {
             crate::cli::keys::read_secret(path).map_err(|reason| invalid(field, reason))?;
         }
-        // The share secret too, from its file or variable (it is not printed).
-        self.party.share_secret().map(drop)
+        // The share key too when it is a file (variables are the environment's of the run).
+        if self.party.shares_key_file.is_some() {
+            self.party.share_secret()?;
+        }
+        Ok(())
     }
 
     /// This party's own peer entry.
