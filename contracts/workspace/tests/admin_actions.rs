@@ -558,7 +558,7 @@ fn vote_refusals_change_nothing() {
             &bob,
             &msg,
             ContractError::Lifecycle(LifecycleError::Closed {
-                id: id,
+                id,
                 status: Executed,
             }),
         );
@@ -766,7 +766,7 @@ fn overdue_actions_read_as_expired_everywhere() {
         &bob,
         &ExecuteMsg::ApproveAction { action_id: id },
         ContractError::Lifecycle(LifecycleError::Closed {
-            id: id,
+            id,
             status: Expired,
         }),
     );
