@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use cosmwasm_std::Addr;
+use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
@@ -1000,9 +1001,9 @@ fn the_contract_admin_updates_the_default_timeout() {
     suite.assert_refused(
         &alice,
         &update(7),
-        ContractError::NotContractAdmin {
+        ContractError::Config(ConfigError::NotContractAdmin {
             sender: alice.clone(),
-        },
+        }),
     );
     suite.assert_refused(
         &admin,
