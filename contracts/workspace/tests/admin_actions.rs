@@ -31,7 +31,6 @@ fn propose_msg(workspace_id: u64, action: AdminAction) -> ExecuteMsg {
     }
 }
 
-/// Sorted, comma-separated, as in the `approvers` attribute.
 /// The `approver` attributes an event should carry: one per address, in address order.
 fn approvers(addrs: &[&Addr]) -> Vec<String> {
     let mut list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
