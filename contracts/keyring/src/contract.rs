@@ -1,7 +1,7 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use mpc_contract_kit::migrate::ensure_upgrade;
+use mpc_contract_kit::migrate::upgrade;
 use mpc_interfaces::keyring::{
     ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS,
 };
@@ -182,9 +182,5 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 /// Migrations only move forward, and only from this contract.
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
 }

@@ -1,5 +1,6 @@
 use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
+use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::fees::FeeError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
@@ -132,9 +133,9 @@ pub enum ContractError {
     ReasonTooLong { len: usize, max: usize },
 
     // --- expiry ---
-    /// Only the contract's admin on the chain may change its configuration.
-    #[error("{sender} is not the admin of this contract")]
-    NotContractAdmin { sender: Addr },
+    /// An `UpdateConfig` refused (not the contract's admin, or funds sent).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 
     /// An answer to, or an expire of, a key request its lifecycle refuses.
     #[error(transparent)]

@@ -1,4 +1,5 @@
 use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
+use mpc_contract_kit::agreement::has_answered;
 use mpc_contract_kit::lifecycle::{self, Deadline};
 use mpc_contract_kit::{config, fees};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
@@ -10,9 +11,8 @@ use mpc_interfaces::KeyType;
 
 use crate::error::ContractError;
 use crate::state::{
-    add_key_answer, load_key_answers, load_key_request, outcome, Key, KeyRequestBody,
-    KeyRequestOutcome, Keyring, Outcome, StoredKeyRequest, CONFIG, KEYRINGS, KEYS,
-    KEYS_BY_WORKSPACE, KEY_REQUESTS,
+    load_key_request, outcome, Key, KeyRequestBody, KeyRequestOutcome, Keyring, Outcome,
+    StoredKeyRequest, CONFIG, KEYRINGS, KEYS, KEYS_BY_WORKSPACE, KEY_ANSWERS, KEY_REQUESTS,
 };
 use crate::validate;
 
@@ -261,8 +261,10 @@ pub fn submit_key_result(
     }
     cw_utils::nonpayable(&info)?;
     request.ensure_open(env.block.height)?;
-    let mut answers = load_key_answers(deps.storage, request_id)?;
-    if answers.iter().any(|a| a.party == info.sender) {
+    // A second answer from a party is refused whatever it holds.
+    let mut answers = KEY_ANSWERS.load(deps.storage, request_id)?;
+    let answered = has_answered(&answers, &info.sender);
+    if answered {
         return Err(ContractError::AlreadyAnswered {
             sender: info.sender,
             request_id,
@@ -275,7 +277,7 @@ pub fn submit_key_result(
         KeyResult::Failure { reason } => validate::reason(reason)?,
     }
 
-    add_key_answer(
+    KEY_ANSWERS.add(
         deps.storage,
         request_id,
         &mut answers,
@@ -385,12 +387,7 @@ pub fn update_config(
     workspace_contract: Option<String>,
     key_request_timeout_blocks: Option<u64>,
 ) -> Result<Response, ContractError> {
-    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
-        return Err(ContractError::NotContractAdmin {
-            sender: info.sender,
-        });
-    }
-    cw_utils::nonpayable(&info)?;
+    config::authorize_update(&deps.querier, &env, &info)?;
     let mut stored = CONFIG.load(deps.storage)?;
     let mut changes = vec![];
     if let Some(address) = workspace_contract {

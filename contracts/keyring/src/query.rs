@@ -1,7 +1,7 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
 use mpc_contract_kit::lifecycle::{status_at, Deadline};
-use mpc_contract_kit::paging::{bound_after, paginate, paginate_values};
+use mpc_contract_kit::paging::{bound_after, ids_page, paginate_values};
 use mpc_interfaces::keyring::{
     ConfigResponse, FeeResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestSummary,
     KeyRequestsResponse, KeyResponse, KeyringResponse, KeyringsResponse, KeysResponse,
@@ -10,8 +10,7 @@ use mpc_interfaces::keyring::{
 
 use crate::error::ContractError;
 use crate::state::{
-    key_request_positions, load_key_answers, load_key_request, CONFIG, KEYRINGS, KEYS,
-    KEYS_BY_WORKSPACE,
+    key_request_positions, load_key_request, CONFIG, KEYRINGS, KEYS, KEYS_BY_WORKSPACE, KEY_ANSWERS,
 };
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -51,7 +50,7 @@ pub fn key_request(
     request_id: u64,
 ) -> Result<KeyRequestResponse, ContractError> {
     let request = load_key_request(deps.storage, request_id)?;
-    let answers = load_key_answers(deps.storage, request_id)?;
+    let answers = KEY_ANSWERS.load(deps.storage, request_id)?;
     Ok(request.into_response(answers, env.block.height))
 }
 
@@ -116,13 +115,10 @@ pub fn keys_by_workspace(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<KeysResponse, ContractError> {
-    let ids = paginate(
-        KEYS_BY_WORKSPACE.prefix(workspace_id).keys(
-            deps.storage,
-            bound_after(start_after),
-            None,
-            Order::Ascending,
-        ),
+    let ids = ids_page(
+        deps.storage,
+        KEYS_BY_WORKSPACE.prefix(workspace_id),
+        start_after,
         limit,
     )?;
     let keys = ids

@@ -1,7 +1,7 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Coin, Empty, Order, StdResult, Storage};
 use cw_storage_plus::{Bound, Item, Map};
-use mpc_contract_kit::agreement::{tally, Tally};
+use mpc_contract_kit::agreement::{tally, AnswerLog, Tally};
 use mpc_contract_kit::deadline_list::Position;
 use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 /// Keyrings and keys are stored as the interface's types: queries return them as stored.
@@ -52,8 +52,8 @@ pub struct KeyRequestOutcome {
 
 pub const KEY_REQUESTS: Map<u64, KeyRequestBody> = Map::new("key_request");
 const KEY_REQUEST_OUTCOMES: Map<u64, KeyRequestOutcome> = Map::new("key_request_outcome");
-/// (request id, answer number from 0) -> the answer, in the order they were given.
-const KEY_ANSWERS: Map<(u64, u32), PartyKeyAnswer> = Map::new("key_answers");
+/// The parties' answers to each key request, in the order they were given.
+pub const KEY_ANSWERS: AnswerLog<PartyKeyAnswer> = AnswerLog::new("key_answers");
 /// ((keyring id, stored status), deadline height, request id): the connector's work list,
 /// ordered by deadline within a stored status so that the overdue pending requests are a prefix
 /// a range bound skips (see `mpc_contract_kit::deadline_list`).
@@ -158,27 +158,6 @@ pub fn load_key_request(
         body,
         outcome: KEY_REQUEST_OUTCOMES.may_load(storage, request_id)?,
     })
-}
-
-/// The parties' answers to a key request, in the order they were given.
-pub fn load_key_answers(storage: &dyn Storage, request_id: u64) -> StdResult<Vec<PartyKeyAnswer>> {
-    KEY_ANSWERS
-        .prefix(request_id)
-        .range(storage, None, None, Order::Ascending)
-        .map(|entry| entry.map(|(_, answer)| answer))
-        .collect()
-}
-
-/// Stores the next answer to request `id`, after `answers` (the ones stored so far).
-pub fn add_key_answer(
-    storage: &mut dyn Storage,
-    id: u64,
-    answers: &mut Vec<PartyKeyAnswer>,
-    answer: PartyKeyAnswer,
-) -> StdResult<()> {
-    KEY_ANSWERS.save(storage, (id, answers.len() as u32), &answer)?;
-    answers.push(answer);
-    Ok(())
 }
 
 /// The by-keyring entries of key requests stored in `status`, between position bounds.

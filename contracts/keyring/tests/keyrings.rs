@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use cosmwasm_std::{coin, Addr, Coin};
+use mpc_contract_kit::config::ConfigError;
 use mpc_interfaces::keyring::{
     ConfigResponse, ExecuteMsg, KeyringsResponse, QueryMsg, MAX_ADMINS, MAX_DESCRIPTION_LEN,
     MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
@@ -668,9 +669,9 @@ fn the_contract_admin_updates_the_config() {
         &stranger,
         &update(None, Some(5)),
         &[],
-        ContractError::NotContractAdmin {
+        ContractError::Config(ConfigError::NotContractAdmin {
             sender: stranger.clone(),
-        },
+        }),
     );
     suite.assert_refused(
         &admin,
@@ -685,7 +686,7 @@ fn the_contract_admin_updates_the_config() {
         &admin,
         &update(None, Some(5)),
         &[coin(1, DENOM)],
-        ContractError::Payment(cw_utils::PaymentError::NonPayable {}),
+        ContractError::Config(ConfigError::Payment(cw_utils::PaymentError::NonPayable {})),
     );
 
     let workspace = suite.workspace.to_string();

@@ -4,7 +4,7 @@ use cosmwasm_std::{
     to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult,
 };
 use cw2::set_contract_version;
-use mpc_contract_kit::migrate::ensure_upgrade;
+use mpc_contract_kit::migrate::upgrade;
 use mpc_interfaces::events::{action, attr};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN};
@@ -194,9 +194,5 @@ fn truncate(text: &str, max: usize) -> &str {
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("action", "migrate")
-        .add_attribute("from_version", stored.version)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
 }

@@ -1,5 +1,6 @@
 use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
+use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::fees::FeeError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
@@ -109,9 +110,9 @@ pub enum ContractError {
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },
 
-    /// Only the contract's admin on the chain may change its configuration.
-    #[error("{sender} is not the admin of this contract")]
-    NotContractAdmin { sender: Addr },
+    /// An `UpdateConfig` refused (not the contract's admin, or funds sent).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 
     /// A move, or an expire, that the request's lifecycle refuses.
     #[error(transparent)]

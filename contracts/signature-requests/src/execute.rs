@@ -3,7 +3,7 @@ use cosmwasm_std::{
     WasmMsg,
 };
 use cw_utils::nonpayable;
-use mpc_contract_kit::agreement::{tally, Tally};
+use mpc_contract_kit::agreement::{has_answered, tally, Tally};
 use mpc_contract_kit::lifecycle::{self, Deadline};
 use mpc_contract_kit::{awaiting, config, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
@@ -18,8 +18,8 @@ use mpc_policy::{Ballots, Evaluation};
 
 use crate::error::ContractError;
 use crate::state::{
-    add_answer, addr_strings, answer_values, load_answers, load_request, Progress, Request,
-    RequestBody, Votes, AWAITING_APPROVER, BODIES, CONFIG,
+    addr_strings, answer_values, load_request, Progress, Request, RequestBody, Votes, ANSWERS,
+    AWAITING_APPROVER, BODIES, CONFIG,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -277,8 +277,8 @@ pub fn submit_signature_result(
     if status != SignRequestStatus::Pending {
         return Err(ContractError::NotPending { request_id, status });
     }
-    let mut answers = load_answers(deps.storage, request_id)?;
-    if answers.iter().any(|a| a.party == info.sender) {
+    let mut answers = ANSWERS.load(deps.storage, request_id)?;
+    if has_answered(&answers, &info.sender) {
         return Err(ContractError::AlreadyAnswered {
             sender: info.sender,
             request_id,
@@ -297,7 +297,7 @@ pub fn submit_signature_result(
         SignResult::Failure { .. } => {}
     }
 
-    add_answer(
+    ANSWERS.add(
         deps.storage,
         request_id,
         &mut answers,
@@ -464,12 +464,7 @@ pub fn update_config(
     approval_timeout_blocks: Option<u64>,
     mpc_timeout_blocks: Option<u64>,
 ) -> Result<Response, ContractError> {
-    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
-        return Err(ContractError::NotContractAdmin {
-            sender: info.sender,
-        });
-    }
-    nonpayable(&info)?;
+    config::authorize_update(&deps.querier, &env, &info)?;
     let mut stored = CONFIG.load(deps.storage)?;
     let mut changes = vec![];
     if let Some(address) = workspace_contract {

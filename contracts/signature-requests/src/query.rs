@@ -1,7 +1,6 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
 use mpc_contract_kit::lifecycle::{status_at, Deadline};
-use mpc_contract_kit::paging::paginate;
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
     SignatureRequestSummary, SignatureRequestsResponse,
@@ -10,7 +9,7 @@ use mpc_policy::Ballots;
 
 use crate::error::ContractError;
 use crate::state::{
-    addr_strings, by_keyring, ids_by, is_partial, load_answers, load_request, Owner, Votes,
+    addr_strings, by_keyring, ids_by, is_partial, load_request, Owner, Votes, ANSWERS,
     AWAITING_APPROVER, CONFIG,
 };
 
@@ -68,7 +67,7 @@ pub fn request(
         rejections: votes.rejections,
         parties: key.parties,
         party_threshold: key.party_threshold,
-        answers: load_answers(deps.storage, request_id)?,
+        answers: ANSWERS.load(deps.storage, request_id)?,
         signatures,
         fee: body.fee,
         callback: body.callback,
@@ -138,7 +137,7 @@ pub fn requests_by(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<SignatureRequestsResponse, ContractError> {
-    let ids = paginate(ids_by(deps.storage, owner, start_after), limit)?;
+    let ids = ids_by(deps.storage, owner, start_after, limit)?;
     let requests = ids
         .into_iter()
         .map(|id| Ok(load_request(deps.storage, id)?.summary(env.block.height)))

@@ -10,9 +10,11 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
+use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::awaiting::Inbox;
 use mpc_contract_kit::deadline_list::Position;
 use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
+use mpc_contract_kit::paging::ids_page;
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
     PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
@@ -76,8 +78,8 @@ pub const BODIES: Map<u64, RequestBody> = Map::new("r");
 const PROGRESS: Map<u64, Progress> = Map::new("p");
 /// (request id, voter) -> approved (`true`) or rejected (`false`).
 const VOTES: Map<(u64, &Addr), bool> = Map::new("v");
-/// (request id, answer number from 0) -> the answer, in the order they were given.
-const ANSWERS: Map<(u64, u32), PartySignAnswer> = Map::new("a");
+/// The parties' answers to each request, in the order they were given.
+pub const ANSWERS: AnswerLog<PartySignAnswer> = AnswerLog::new("a");
 
 /// ((keyring id, stored status), deadline height, request id): the connector's work list, ordered
 /// by deadline within a stored status so that the overdue open requests are a prefix a range
@@ -250,27 +252,6 @@ impl Votes {
     }
 }
 
-/// The parties' answers to a request, in the order they were given.
-pub fn load_answers(storage: &dyn Storage, request_id: u64) -> StdResult<Vec<PartySignAnswer>> {
-    ANSWERS
-        .prefix(request_id)
-        .range(storage, None, None, Order::Ascending)
-        .map(|entry| entry.map(|(_, answer)| answer))
-        .collect()
-}
-
-/// Stores the next answer to request `id`, after `answers` (the ones stored so far).
-pub fn add_answer(
-    storage: &mut dyn Storage,
-    id: u64,
-    answers: &mut Vec<PartySignAnswer>,
-    answer: PartySignAnswer,
-) -> StdResult<()> {
-    ANSWERS.save(storage, (id, answers.len() as u32), &answer)?;
-    answers.push(answer);
-    Ok(())
-}
-
 /// The successful answers' signatures by party, failures as `None`, for the tally.
 pub fn answer_values(
     answers: &[PartySignAnswer],
@@ -304,7 +285,7 @@ pub fn by_keyring<'a>(
     ))
 }
 
-/// Ids of the requests of a key, a workspace or a requester, after `start_after`.
+/// Whose requests a list is of.
 pub enum Owner<'a> {
     Key(u64),
     Workspace(u64),
@@ -312,31 +293,24 @@ pub enum Owner<'a> {
     Requester(&'a [u8]),
 }
 
-pub fn ids_by<'a>(
-    storage: &'a dyn Storage,
-    owner: Owner<'a>,
+/// One page of the ids of a key's, a workspace's or a requester's requests, after `start_after`.
+pub fn ids_by(
+    storage: &dyn Storage,
+    owner: Owner,
     start_after: Option<u64>,
-) -> Box<dyn Iterator<Item = StdResult<u64>> + 'a> {
-    let min = start_after.map(cw_storage_plus::Bound::exclusive);
+    limit: Option<u32>,
+) -> StdResult<Vec<u64>> {
     match owner {
-        Owner::Key(key_id) => Box::new(BY_KEY.prefix(key_id).keys(
+        Owner::Key(key_id) => ids_page(storage, BY_KEY.prefix(key_id), start_after, limit),
+        Owner::Workspace(workspace_id) => ids_page(
             storage,
-            min,
-            None,
-            Order::Ascending,
-        )),
-        Owner::Workspace(workspace_id) => Box::new(BY_WORKSPACE.prefix(workspace_id).keys(
-            storage,
-            min,
-            None,
-            Order::Ascending,
-        )),
-        Owner::Requester(requester) => Box::new(BY_REQUESTER.prefix(requester).keys(
-            storage,
-            min,
-            None,
-            Order::Ascending,
-        )),
+            BY_WORKSPACE.prefix(workspace_id),
+            start_after,
+            limit,
+        ),
+        Owner::Requester(requester) => {
+            ids_page(storage, BY_REQUESTER.prefix(requester), start_after, limit)
+        }
     }
 }
 

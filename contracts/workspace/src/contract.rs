@@ -1,7 +1,9 @@
 //! Instantiate, migrate, and the dispatch of execute and query messages.
 
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use mpc_contract_kit::migrate::ensure_upgrade;
+use mpc_contract_kit::migrate::upgrade;
 use mpc_interfaces::workspace::{
     ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
 };
@@ -14,6 +16,7 @@ use crate::{execute as exec, query as queries};
 pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+#[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
     _env: Env,
@@ -32,10 +35,11 @@ pub fn instantiate(
         },
     )?;
     Ok(Response::new()
-        .add_attribute("method", "instantiate")
+        .add_attribute("action", "instantiate")
         .add_attribute("action_timeout_blocks", action_timeout_blocks.to_string()))
 }
 
+#[cfg_attr(not(feature = "library"), entry_point)]
 pub fn execute(
     deps: DepsMut,
     env: Env,
@@ -80,6 +84,7 @@ pub fn execute(
     }
 }
 
+#[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
     let binary = match msg {
         QueryMsg::Config {} => to_json_binary(&queries::config(deps)?),
@@ -147,10 +152,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 }
 
 /// Refuses a migration from another contract or from a newer version of this one.
+#[cfg_attr(not(feature = "library"), entry_point)]
 pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    let stored = ensure_upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
-        .add_attribute("method", "migrate")
-        .add_attribute("from_version", stored.version)
-        .add_attribute("to_version", CONTRACT_VERSION))
+    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
 }

@@ -1,5 +1,6 @@
 use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
+use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::workspace::AdminActionStatus;
@@ -27,9 +28,9 @@ pub enum ContractError {
     #[error("admin action {action_id} not found")]
     ActionNotFound { action_id: u64 },
 
-    /// Only the contract's admin on the chain may change its configuration.
-    #[error("{sender} is not the admin of this contract")]
-    NotContractAdmin { sender: Addr },
+    /// An `UpdateConfig` refused (not the contract's admin, or funds sent).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 
     #[error("{sender} is not an owner of workspace {workspace_id}")]
     NotOwner { sender: Addr, workspace_id: u64 },

@@ -561,12 +561,7 @@ pub fn update_config(
     info: MessageInfo,
     action_timeout_blocks: Option<u64>,
 ) -> Result<Response, ContractError> {
-    if !config::is_contract_admin(&deps.querier, &env, &info.sender)? {
-        return Err(ContractError::NotContractAdmin {
-            sender: info.sender,
-        });
-    }
-    nonpayable(&info)?;
+    config::authorize_update(&deps.querier, &env, &info)?;
     let mut stored = CONFIG.load(deps.storage)?;
     let mut changes = vec![];
     if let Some(blocks) = action_timeout_blocks {

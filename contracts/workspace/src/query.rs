@@ -2,7 +2,7 @@
 
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Storage};
 use mpc_contract_kit::deadline_list::{DeadlinePage, Entries, Listing, Position};
-use mpc_contract_kit::paging::{bound_after, paginate};
+use mpc_contract_kit::paging::{bound_after, ids_page, paginate};
 use mpc_interfaces::workspace::{
     AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse, IsOwnerResponse,
     KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
@@ -52,13 +52,10 @@ pub fn workspaces_by_owner(
     limit: Option<u32>,
 ) -> Result<WorkspacesResponse, ContractError> {
     let owner = deps.api.addr_validate(&owner)?;
-    let ids = paginate(
-        WORKSPACES_BY_OWNER.prefix(&owner).keys(
-            deps.storage,
-            bound_after(start_after),
-            None,
-            Order::Ascending,
-        ),
+    let ids = ids_page(
+        deps.storage,
+        WORKSPACES_BY_OWNER.prefix(&owner),
+        start_after,
         limit,
     )?;
     let workspaces = ids
@@ -136,13 +133,10 @@ pub fn actions_by_workspace(
     load_workspace(deps.storage, workspace_id)?;
     let height = env.block.height;
     let ids: Vec<u64> = match status {
-        None => paginate(
-            ACTIONS_BY_WORKSPACE.prefix(workspace_id).keys(
-                deps.storage,
-                bound_after(start_after),
-                None,
-                Order::Ascending,
-            ),
+        None => ids_page(
+            deps.storage,
+            ACTIONS_BY_WORKSPACE.prefix(workspace_id),
+            start_after,
             limit,
         )?,
         Some(status) => {

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use cosmwasm_std::Addr;
+use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
@@ -30,7 +31,6 @@ fn propose_msg(workspace_id: u64, action: AdminAction) -> ExecuteMsg {
     }
 }
 
-/// Sorted, comma-separated, as in the `approvers` attribute.
 /// The `approver` attributes an event should carry: one per address, in address order.
 fn approvers(addrs: &[&Addr]) -> Vec<String> {
     let mut list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
@@ -558,7 +558,7 @@ fn vote_refusals_change_nothing() {
             &bob,
             &msg,
             ContractError::Lifecycle(LifecycleError::Closed {
-                id: id,
+                id,
                 status: Executed,
             }),
         );
@@ -766,7 +766,7 @@ fn overdue_actions_read_as_expired_everywhere() {
         &bob,
         &ExecuteMsg::ApproveAction { action_id: id },
         ContractError::Lifecycle(LifecycleError::Closed {
-            id: id,
+            id,
             status: Expired,
         }),
     );
@@ -1000,9 +1000,9 @@ fn the_contract_admin_updates_the_default_timeout() {
     suite.assert_refused(
         &alice,
         &update(7),
-        ContractError::NotContractAdmin {
+        ContractError::Config(ConfigError::NotContractAdmin {
             sender: alice.clone(),
-        },
+        }),
     );
     suite.assert_refused(
         &admin,

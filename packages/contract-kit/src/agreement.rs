@@ -5,7 +5,66 @@
 //! against the threshold: once the largest group plus the parties that have not answered is below
 //! it, no value can win any more and the request is unreachable.
 
-use cosmwasm_std::Addr;
+use cosmwasm_std::{Addr, Order, StdResult, Storage};
+use cw_storage_plus::Map;
+use mpc_interfaces::keyring::PartyKeyAnswer;
+use mpc_interfaces::signature_requests::PartySignAnswer;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A party's answer to a request.
+pub trait PartyAnswer {
+    fn party(&self) -> &Addr;
+}
+
+impl PartyAnswer for PartyKeyAnswer {
+    fn party(&self) -> &Addr {
+        &self.party
+    }
+}
+
+impl PartyAnswer for PartySignAnswer {
+    fn party(&self) -> &Addr {
+        &self.party
+    }
+}
+
+/// Whether `party` is among the parties that gave `answers`.
+pub fn has_answered<T: PartyAnswer>(answers: &[T], party: &Addr) -> bool {
+    answers.iter().any(|answer| answer.party() == party)
+}
+
+/// The parties' answers to each request, stored one entry each, `(request id, answer number from
+/// 0) -> answer`: an answer writes only itself, and they read back in the order they were given.
+pub struct AnswerLog<T>(Map<(u64, u32), T>);
+
+impl<T: Serialize + DeserializeOwned> AnswerLog<T> {
+    pub const fn new(namespace: &'static str) -> Self {
+        AnswerLog(Map::new(namespace))
+    }
+
+    /// The answers to request `id`, in the order they were given.
+    pub fn load(&self, storage: &dyn Storage, id: u64) -> StdResult<Vec<T>> {
+        self.0
+            .prefix(id)
+            .range(storage, None, None, Order::Ascending)
+            .map(|entry| entry.map(|(_, answer)| answer))
+            .collect()
+    }
+
+    /// Stores the next answer to request `id`, after `answers` (the ones loaded).
+    pub fn add(
+        &self,
+        storage: &mut dyn Storage,
+        id: u64,
+        answers: &mut Vec<T>,
+        answer: T,
+    ) -> StdResult<()> {
+        self.0.save(storage, (id, answers.len() as u32), &answer)?;
+        answers.push(answer);
+        Ok(())
+    }
+}
 
 /// Where the answers so far leave a request.
 #[derive(Debug, PartialEq)]
@@ -64,6 +123,32 @@ pub fn tally<'a, V: PartialEq + 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cosmwasm_std::testing::MockStorage;
+    use mpc_interfaces::keyring::KeyResult;
+
+    #[test]
+    fn answers_read_back_in_the_order_given() {
+        const ANSWERS: AnswerLog<PartyKeyAnswer> = AnswerLog::new("answers");
+        let mut storage = MockStorage::new();
+        let answer = |party: &str| PartyKeyAnswer {
+            party: Addr::unchecked(party),
+            result: KeyResult::Failure {
+                reason: String::new(),
+            },
+            height: 1,
+        };
+        let mut answers = ANSWERS.load(&storage, 7).unwrap();
+        for party in ["p2", "p1"] {
+            ANSWERS
+                .add(&mut storage, 7, &mut answers, answer(party))
+                .unwrap();
+        }
+        assert_eq!(ANSWERS.load(&storage, 7).unwrap(), answers);
+        assert_eq!(answers[0].party, Addr::unchecked("p2"));
+        assert!(has_answered(&answers, &Addr::unchecked("p1")));
+        assert!(!has_answered(&answers, &Addr::unchecked("p3")));
+        assert!(ANSWERS.load(&storage, 8).unwrap().is_empty());
+    }
 
     fn run(threshold: u32, parties: usize, answers: &[Option<u8>]) -> Tally<'static, u8> {
         let addrs: Vec<Addr> = (0..answers.len())

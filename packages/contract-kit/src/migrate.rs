@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use cosmwasm_std::{StdError, Storage};
+use cosmwasm_std::{Response, StdError, Storage};
 use cw2::ContractVersion;
 use thiserror::Error;
 
@@ -45,6 +45,20 @@ pub fn ensure_upgrade(
     }
     cw2::set_contract_version(storage, name, version)?;
     Ok(stored)
+}
+
+/// [`ensure_upgrade`], then the response every contract's migrate returns: the versions it went
+/// from and to.
+pub fn upgrade(
+    storage: &mut dyn Storage,
+    name: &str,
+    version: &str,
+) -> Result<Response, MigrateError> {
+    let stored = ensure_upgrade(storage, name, version)?;
+    Ok(Response::new()
+        .add_attribute("action", "migrate")
+        .add_attribute("from_version", stored.version)
+        .add_attribute("to_version", version))
 }
 
 fn parse(version: &str) -> Result<semver::Version, MigrateError> {

@@ -1,8 +1,10 @@
 //! Query paging: every list query reads at most `page_limit(limit)` entries after a cursor.
 
-use cosmwasm_std::StdResult;
-use cw_storage_plus::{Bound, PrimaryKey};
+use cosmwasm_std::{Order, StdResult, Storage};
+use cw_storage_plus::{Bound, Prefix, PrimaryKey};
 use mpc_interfaces::page_limit;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 /// The lower bound of a page that continues after the `start_after` cursor.
 pub fn bound_after<'a, K: PrimaryKey<'a>>(start_after: Option<K>) -> Option<Bound<'a, K>> {
@@ -15,6 +17,20 @@ pub fn paginate<T>(
     limit: Option<u32>,
 ) -> StdResult<Vec<T>> {
     range.take(page_limit(limit)).collect()
+}
+
+/// The ids of one page of an index keyed `(prefix, id)`, after the `start_after` id: `entries`
+/// is the index's prefix (`index.prefix(..)`).
+pub fn ids_page<T: Serialize + DeserializeOwned>(
+    storage: &dyn Storage,
+    entries: Prefix<u64, T, u64>,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<Vec<u64>> {
+    paginate(
+        entries.keys(storage, bound_after(start_after), None, Order::Ascending),
+        limit,
+    )
 }
 
 /// The values of the first `page_limit(limit)` entries of a `(key, value)` range, each converted

@@ -145,7 +145,7 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
     let signatures: Vec<Binary> = items.iter().map(|h| sign_hash(&secret, h)).collect();
     let (request_id, request) = suite.request_signature(key_id, items).unwrap();
     table.exec(
-        "signature-requests: RequestSignature (1 hash; queries Key, SignPolicy, Keyring)",
+        "signature-requests: RequestSignature (1 hash; queries SigningKey, SignPolicy)",
         &request,
     );
     let approve = suite.approve(&suite.owners[1], request_id).unwrap();

@@ -3,6 +3,7 @@
 
 use cosmwasm_std::coin;
 use cw_utils::PaymentError;
+use mpc_contract_kit::config::ConfigError;
 use mpc_interfaces::signature_requests::ExecuteMsg;
 use mpc_signature_requests::ContractError;
 
@@ -49,9 +50,9 @@ fn update_config_refusals() {
         &bob,
         &update(Some(7), None),
         &[],
-        ContractError::NotContractAdmin {
+        ContractError::Config(ConfigError::NotContractAdmin {
             sender: bob.clone(),
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
@@ -65,7 +66,7 @@ fn update_config_refusals() {
         &alice,
         &update(Some(7), None),
         &[coin(1, DENOM)],
-        ContractError::Payment(PaymentError::NonPayable {}),
+        ContractError::Config(ConfigError::Payment(PaymentError::NonPayable {})),
     );
     let before = suite.config();
     let err = suite

@@ -30,11 +30,11 @@ impl Suite {
     pub fn with_timeout(action_timeout_blocks: Option<u64>) -> StdResult<Self> {
         let mut app = App::default();
         let code = ContractWrapper::new(
-            mpc_workspace::execute,
-            mpc_workspace::instantiate,
-            mpc_workspace::query,
+            mpc_workspace::contract::execute,
+            mpc_workspace::contract::instantiate,
+            mpc_workspace::contract::query,
         )
-        .with_migrate(mpc_workspace::migrate);
+        .with_migrate(mpc_workspace::contract::migrate);
         let code_id = app.store_code(Box::new(code));
         let admin = app.api().addr_make("admin");
         let contract = app.instantiate_contract(
