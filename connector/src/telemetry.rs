@@ -558,7 +558,10 @@ mod tests {
         assert_eq!(health["peers"]["connected"], 1, "{body}");
         assert_eq!(health["peers"]["configured"], 2, "{body}");
         let (_, page) = http_get(addr, "/metrics").await;
-        assert!(page.contains("mpc_connector_peer_connected{peer=\"1\",party=\"p2\"} 1"), "{page}");
+        assert!(
+            page.contains("mpc_connector_peer_connected{peer=\"1\",party=\"p2\"} 1"),
+            "{page}"
+        );
         m.reconnected();
         let (status, body) = http_get(addr, "/metrics").await;
         assert_eq!(status, 200);

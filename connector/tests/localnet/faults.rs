@@ -277,7 +277,10 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
         let mut removed = 0;
         for entry in std::fs::read_dir(&shares).map_err(|e| e.to_string())? {
             let path = entry.map_err(|e| e.to_string())?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if name.starts_with(&aux_prefix) {
                 std::fs::remove_file(&path).map_err(|e| e.to_string())?;
                 removed += 1;

@@ -18,8 +18,8 @@ use crate::eddsa;
 use crate::error::MpcError;
 use crate::signing::{sign_with_retry, SignPlan, Signature, SignerProtocol};
 use crate::store::Store;
-use crate::wire;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
+use crate::wire;
 
 /// A threshold signature scheme.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -270,7 +270,10 @@ impl Party {
             return Ok(aux);
         }
         if mine.is_some() {
-            tracing::warn!(me = self.me(), "the parties hold different ECDSA aux info; making it again");
+            tracing::warn!(
+                me = self.me(),
+                "the parties hold different ECDSA aux info; making it again"
+            );
         }
         let primes = match self.store.get(PRIMES_RECORD)? {
             Some(primes) => primes,
