@@ -308,7 +308,8 @@ impl Party {
             .await?;
         let mut waiting_for: Vec<PartyIndex> = channel.others().collect();
         let mut same = mine.is_some();
-        let deadline = tokio::time::Instant::now() + self.config.step_timeout;
+        // As long as a whole ECDSA run: another party may still be busy with an earlier one.
+        let deadline = tokio::time::Instant::now() + self.config.ecdsa_timeout;
         while !waiting_for.is_empty() {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let msg = channel
