@@ -74,13 +74,18 @@ impl AuxInfo {
     /// ring-Pedersen parameters): two parties hold aux info of the same run exactly when their
     /// digests are equal.
     pub fn public_digest(&self) -> [u8; 32] {
-        let public = serde_json::to_vec(&self.aux.parties).expect("public aux info serializes");
         let mut h = sha2::Sha256::new();
         sha2::Digest::update(&mut h, b"mpc-party/aux-digest/v1");
         for p in &self.parties {
             sha2::Digest::update(&mut h, p.to_be_bytes());
         }
-        sha2::Digest::update(&mut h, &public);
+        // Only N, s and t: each party's own entry also holds its private CRT data and
+        // precomputed tables, which differ between parties.
+        for party in &self.aux.parties {
+            let public = serde_json::to_vec(&(&party.N, &party.s, &party.t))
+                .expect("public aux info serializes");
+            sha2::Digest::update(&mut h, &public);
+        }
         sha2::Digest::finalize(h).into()
     }
 
