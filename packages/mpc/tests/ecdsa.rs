@@ -377,3 +377,17 @@ async fn regenerate_fixtures() {
     )
     .unwrap();
 }
+
+/// The parties compare aux-info digests before key generation, so the five parties of one aux
+/// run must get the same digest (each party's own entry also holds its private CRT data, which
+/// the digest leaves out; with it, every party's digest differed and aux info was always made
+/// again).
+#[test]
+fn aux_info_digests_of_one_run_agree_across_its_parties() {
+    let aux = load_aux_5();
+    let digest = aux[0].public_digest();
+    assert!(aux.iter().all(|a| a.public_digest() == digest));
+    let (first, rest) = aux.split_at(1);
+    assert!(rest.iter().all(|a| a.parties() == first[0].parties()));
+    assert_ne!(digest, [0u8; 32]);
+}
