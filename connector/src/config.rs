@@ -272,9 +272,11 @@ pub struct WorkerSection {
     /// (default: the machine's cores).
     #[serde(default = "default_max_concurrent_ecdsa")]
     pub max_concurrent_ecdsa: usize,
-    /// Signer sets mpc-party tries before a signing run fails.
-    #[serde(default = "default_max_attempts")]
-    pub max_attempts: u32,
+    /// Signer sets mpc-party tries before a signing run fails (and key generation runs).
+    /// Absent: every set of `threshold` parties when there are at most 10 of them (3 parties of
+    /// which 2 sign: 3 sets), else 3.
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
     /// Blocks a party whose signing run failed waits for another party's answer to adopt.
     #[serde(default = "default_adopt_wait")]
     pub adopt_wait_blocks: u64,
@@ -295,7 +297,7 @@ impl Default for WorkerSection {
         Self {
             max_concurrent: default_max_concurrent(),
             max_concurrent_ecdsa: default_max_concurrent_ecdsa(),
-            max_attempts: default_max_attempts(),
+            max_attempts: None,
             adopt_wait_blocks: default_adopt_wait(),
             reserve_completion_gas: true,
             retry: default_retry(),
@@ -366,9 +368,6 @@ fn default_max_concurrent() -> usize {
 }
 fn default_max_concurrent_ecdsa() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-fn default_max_attempts() -> u32 {
-    3
 }
 fn default_adopt_wait() -> u64 {
     50
@@ -467,7 +466,7 @@ impl Config {
         if self.worker.max_concurrent == 0 {
             return Err(invalid("worker.max_concurrent", "must be at least 1"));
         }
-        if self.worker.max_attempts == 0 {
+        if self.worker.max_attempts == Some(0) {
             return Err(invalid("worker.max_attempts", "must be at least 1"));
         }
         if self.submitter.max_batch == 0 {

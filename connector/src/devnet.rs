@@ -299,18 +299,16 @@ impl Devnet {
             me: node.index,
             listen: node.listen,
             noise_private_key: node.noise_private.into(),
-            federation: mpc_party::transport::tcp::federation_id(
-                DEVNET_CHAIN,
-                &self.contracts.keyring,
-                self.keyring_id,
-            ),
+            chain_id: DEVNET_CHAIN.to_string(),
+            keyring_contract: self.contracts.keyring.clone(),
+            keyring_id: self.keyring_id,
             only_peer_addresses: true,
             peers: self.peers.clone(),
             shares_dir: dir.join("shares"),
             share_secret: share_secret(usize::from(node.index))
                 .map_err(|e| DevnetError::Setup(e.to_string()))?,
             timeout: self.options.mpc_timeout,
-            max_attempts: 4,
+            max_attempts: None,
         })
         .await
         .map_err(|e| DevnetError::Setup(format!("{}: MPC engine: {e}", node.name)))

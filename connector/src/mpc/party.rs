@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use mpc_interfaces::KeyType;
 use mpc_party::transport::tcp::{PeerConfig, StaticPrivateKey, TcpConfig, TcpTransport};
-use mpc_party::{MpcError, Party, PartyConfig, PartyIndex, Scheme, Store, StoreSecret};
+use mpc_party::{
+    ChainRequest, MpcError, Party, PartyConfig, PartyIndex, Scheme, Store, StoreSecret,
+};
 
 use super::{KeygenJob, MpcEngine, PeerView, SignJob};
 
@@ -17,9 +19,12 @@ pub struct EngineConfig {
     pub me: PartyIndex,
     pub listen: SocketAddr,
     pub noise_private_key: StaticPrivateKey,
-    /// Bound into every Noise handshake (`mpc_party::transport::tcp::federation_id`: chain id,
-    /// keyring contract and id), so parties of another federation cannot connect.
-    pub federation: Vec<u8>,
+    /// The federation: the chain, the keyring contract and the keyring's id. Bound into every
+    /// Noise handshake (`mpc_party::transport::tcp::federation_id`), so parties of another
+    /// federation cannot connect, and the chain id into every session id.
+    pub chain_id: String,
+    pub keyring_contract: String,
+    pub keyring_id: u64,
     /// Accept MPC connections only from the peers' configured IP addresses.
     pub only_peer_addresses: bool,
     /// (index, host:port, Noise public key) of every party.
@@ -30,11 +35,12 @@ pub struct EngineConfig {
     /// Bound on one protocol step (FROST round) and, times four, on one ECDSA run.
     pub timeout: Duration,
     /// Signer sets tried before signing fails.
-    pub max_attempts: u32,
+    pub max_attempts: Option<u32>,
 }
 
 pub struct PartyEngine {
     party: Party,
+    chain_id: String,
     transport: Arc<TcpTransport>,
     others: Vec<PartyIndex>,
 }
@@ -52,7 +58,11 @@ impl PartyEngine {
             })
             .collect();
         let mut tcp = TcpConfig::new(config.me, config.noise_private_key, peers);
-        tcp.federation = config.federation;
+        tcp.federation = mpc_party::transport::tcp::federation_id(
+            &config.chain_id,
+            &config.keyring_contract,
+            config.keyring_id,
+        );
         tcp.connections.only_peer_addresses = config.only_peer_addresses;
         let transport = Arc::new(TcpTransport::bind(tcp, config.listen).await?);
         let store = Store::open(&config.shares_dir, &config.share_secret)?;
@@ -74,9 +84,18 @@ impl PartyEngine {
         );
         Ok(Self {
             party,
+            chain_id: config.chain_id,
             transport,
             others,
         })
+    }
+
+    fn request(&self, contract: String, request_id: u64) -> ChainRequest {
+        ChainRequest {
+            chain_id: self.chain_id.clone(),
+            contract,
+            request_id,
+        }
     }
 
     /// Whether this party already has ECDSA aux info for some party set (then it needs no new
@@ -106,10 +125,7 @@ fn scheme(key_type: KeyType) -> Scheme {
 #[async_trait::async_trait]
 impl MpcEngine for PartyEngine {
     async fn keygen(&self, job: KeygenJob) -> Result<Vec<u8>, MpcError> {
-        let request = mpc_party::RequestRef {
-            contract: job.contract,
-            request_id: job.request_id,
-        };
+        let request = self.request(job.contract, job.request_id);
         self.party
             .keygen(scheme(job.key_type), &request, job.parties, job.threshold)
             .await
@@ -132,10 +148,7 @@ impl MpcEngine for PartyEngine {
     }
 
     async fn sign(&self, job: SignJob) -> Result<Vec<Vec<u8>>, MpcError> {
-        let request = mpc_party::RequestRef {
-            contract: job.contract,
-            request_id: job.request_id,
-        };
+        let request = self.request(job.contract, job.request_id);
         let signatures = self
             .party
             .sign(scheme(job.key_type), &job.public_key, &request, &job.items)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
-use mpc_party::{Party, PartyConfig, RequestRef, Scheme, Store, StoreSecret};
+use mpc_party::{ChainRequest, Party, PartyConfig, Scheme, Store, StoreSecret};
 
 const CONTRACT: &str = "wasm1bench";
 
@@ -55,7 +55,8 @@ async fn keygen(parties: &[Arc<Party>], request_id: u64, t: u16) -> Vec<u8> {
     let runs = parties.iter().map(|p| {
         let p = p.clone();
         tokio::spawn(async move {
-            let request = RequestRef {
+            let request = ChainRequest {
+                chain_id: "bench-1".into(),
                 contract: CONTRACT.into(),
                 request_id,
             };
@@ -74,7 +75,8 @@ async fn sign(parties: &[Arc<Party>], key: &[u8], request_id: u64) {
         let p = p.clone();
         let key = key.to_vec();
         tokio::spawn(async move {
-            let request = RequestRef {
+            let request = ChainRequest {
+                chain_id: "bench-1".into(),
                 contract: CONTRACT.into(),
                 request_id,
             };

@@ -5,12 +5,14 @@ pub mod ecdsa;
 pub mod eddsa;
 pub mod error;
 pub mod party;
+pub mod session;
 pub mod signing;
 pub mod store;
 pub mod transport;
 mod wire;
 
 pub use error::MpcError;
-pub use party::{Party, PartyConfig, RequestRef, Scheme};
+pub use party::{Party, PartyConfig, Scheme};
+pub use session::{ChainRequest, SessionInputs};
 pub use store::{Store, StoreSecret};
 pub use transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, Transport};

@@ -1,8 +1,9 @@
 //! The high-level API the connector calls: key generation and signing for a request, with the
 //! party's shares kept in its [`Store`].
 //!
-//! Sessions come from the request (contract address, request id), so every party starts the same
-//! session from the same chain event. Shares are stored under the scheme and public key
+//! Sessions come from the request's public inputs ([`SessionInputs`]: chain, contract, request,
+//! scheme, key, parties, threshold, items), so every party starts the same session from the same
+//! chain event; each key generation run agrees on a fresh run id ([`agree_run`]). Shares are stored under the scheme and public key
 //! (`eddsa/key/<hex>`, `ecdsa/key/<hex>`); `sign` finds them by the key's public key, which the
 //! connector reads from the chain.
 
@@ -16,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::ecdsa;
 use crate::eddsa;
 use crate::error::MpcError;
+use crate::session::{agree_run, ChainRequest, SessionInputs};
 use crate::signing::{sign_with_retry, SignPlan, Signature, SignerProtocol};
 use crate::store::Store;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
@@ -39,14 +41,6 @@ impl Scheme {
     }
 }
 
-/// The chain request a run answers; with the kind and attempt it makes the session id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestRef {
-    /// Address of the contract holding the request.
-    pub contract: String,
-    pub request_id: u64,
-}
-
 /// Timeouts and retry bounds.
 #[derive(Clone, Debug)]
 pub struct PartyConfig {
@@ -54,8 +48,10 @@ pub struct PartyConfig {
     pub step_timeout: Duration,
     /// How long a non-signer waits for the signers' result in one attempt.
     pub result_timeout: Duration,
-    /// Signer sets tried before a signing request fails.
-    pub max_attempts: u32,
+    /// Signer sets tried before a signing request fails (and key generation runs); `None`:
+    /// every set when a small federation has at most
+    /// [`crate::signing::SMALL_FEDERATION_SETS`], else [`crate::signing::DEFAULT_ATTEMPTS`].
+    pub max_attempts: Option<u32>,
     /// Bound on a whole ECDSA protocol run (aux info, key generation, signing).
     pub ecdsa_timeout: Duration,
 }
@@ -65,7 +61,7 @@ impl Default for PartyConfig {
         Self {
             step_timeout: Duration::from_secs(10),
             result_timeout: Duration::from_secs(30),
-            max_attempts: 5,
+            max_attempts: None,
             ecdsa_timeout: Duration::from_secs(120),
         }
     }
@@ -102,11 +98,17 @@ impl Party {
     pub async fn keygen(
         &self,
         scheme: Scheme,
-        request: &RequestRef,
+        request: &ChainRequest,
         n: u16,
         t: u16,
     ) -> Result<Vec<u8>, MpcError> {
+        if t == 0 || t > n {
+            return Err(MpcError::InvalidRequest(format!(
+                "threshold {t} of {n} parties"
+            )));
+        }
         let parties: Vec<PartyIndex> = (0..n).collect();
+        let inputs = SessionInputs::keygen(request, scheme, &parties, t);
         if !parties.contains(&self.me()) {
             return Err(MpcError::InvalidRequest(format!(
                 "party {} is not among the {n} parties",
@@ -121,15 +123,16 @@ impl Party {
             // Aux info (when missing) and key generation, each bounded by `ecdsa_timeout`.
             Scheme::EcdsaSecp256k1 => self.config.ecdsa_timeout * 2,
         };
-        let attempts = self.config.max_attempts.max(1);
+        let attempts = self
+            .config
+            .max_attempts
+            .unwrap_or(crate::signing::DEFAULT_ATTEMPTS)
+            .max(1);
         let mut last = None;
         let mut public_key = None;
         for attempt in 0..attempts {
             let window_ends = tokio::time::Instant::now() + window;
-            match self
-                .keygen_attempt(scheme, request, &parties, t, attempt)
-                .await
-            {
+            match self.keygen_attempt(&inputs, attempt).await {
                 Ok(key) => {
                     public_key = Some(key);
                     break;
@@ -154,19 +157,26 @@ impl Party {
         Ok(public_key)
     }
 
-    /// One key generation run on the session of `attempt`; stores the share.
+    /// One key generation run in attempt `attempt`, on a run id all parties agree on first;
+    /// stores the share.
     async fn keygen_attempt(
         &self,
-        scheme: Scheme,
-        request: &RequestRef,
-        parties: &[PartyIndex],
-        t: u16,
+        inputs: &SessionInputs,
         attempt: u32,
     ) -> Result<Vec<u8>, MpcError> {
-        let session = SessionId::new(&request.contract, "key", request.request_id, attempt);
+        let parties = &inputs.parties;
+        let t = inputs.threshold;
+        let run = agree_run(
+            self.transport.as_ref(),
+            inputs.session("key", attempt),
+            parties,
+            self.config.step_timeout,
+        )
+        .await?;
+        let scheme = inputs.scheme;
         let public_key = match scheme {
             Scheme::EddsaEd25519 => {
-                let mut channel = self.open(session, parties).await?;
+                let mut channel = self.open(run, parties).await?;
                 let share = eddsa::keygen(&mut channel, t, self.config.step_timeout).await?;
                 let public_key = share.public_key()?.to_vec();
                 self.store.put(
@@ -176,8 +186,8 @@ impl Party {
                 public_key
             }
             Scheme::EcdsaSecp256k1 => {
-                let aux = self.ecdsa_aux(request, parties, attempt).await?;
-                let channel = self.open(session, parties).await?;
+                let aux = self.ecdsa_aux(run, parties).await?;
+                let channel = self.open(run.derive("key"), parties).await?;
                 let share = ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout).await?;
                 let public_key = ecdsa::public_key(&share).to_vec();
                 self.store.put(
@@ -197,7 +207,7 @@ impl Party {
         &self,
         scheme: Scheme,
         public_key: &[u8],
-        request: &RequestRef,
+        request: &ChainRequest,
         items: &[Vec<u8>],
     ) -> Result<Vec<Signature>, MpcError> {
         if items.is_empty() {
@@ -209,10 +219,7 @@ impl Party {
             .get(&record)?
             .ok_or_else(|| MpcError::UnknownKey(record.clone()))?;
         let plan = |parties: &[PartyIndex], threshold| SignPlan {
-            contract: request.contract.clone(),
-            request_id: request.request_id,
-            parties: parties.to_vec(),
-            threshold,
+            inputs: SessionInputs::signing(request, scheme, public_key, parties, threshold, items),
             step_timeout: self.config.step_timeout,
             result_timeout: self.config.result_timeout,
             max_attempts: self.config.max_attempts,
@@ -251,12 +258,11 @@ impl Party {
     }
 
     /// The aux info of this party set, running the aux protocol (all parties) when it is not
-    /// stored yet. Its session comes from the key request, so all parties start it together.
+    /// stored yet, on sessions derived from the key generation's run id `run`.
     async fn ecdsa_aux(
         &self,
-        request: &RequestRef,
+        run: SessionId,
         parties: &[PartyIndex],
-        attempt: u32,
     ) -> Result<ecdsa::AuxInfo, MpcError> {
         let record = aux_record(parties);
         let stored: Option<ecdsa::AuxInfo> = self.store.get(&record)?;
@@ -264,8 +270,9 @@ impl Party {
         // restored backup, a replaced party) or holds another run's, all run aux again: key
         // generation needs the same aux info at every party.
         let mine = stored.as_ref().map(ecdsa::AuxInfo::public_digest);
-        let digests = SessionId::new(&request.contract, "aux-digest", request.request_id, attempt);
-        let same = self.same_aux(digests, parties, mine).await?;
+        let same = self
+            .same_aux(run.derive("aux-digest"), parties, mine)
+            .await?;
         if let (Some(aux), true) = (stored, same) {
             return Ok(aux);
         }
@@ -284,8 +291,7 @@ impl Party {
                 primes
             }
         };
-        let session = SessionId::new(&request.contract, "aux", request.request_id, attempt);
-        let channel = self.open(session, parties).await?;
+        let channel = self.open(run.derive("aux"), parties).await?;
         let aux = ecdsa::aux_info(channel, primes, self.config.ecdsa_timeout).await?;
         self.store.put(&record, &aux)?;
         // Primes are used up by one aux run.
@@ -414,6 +420,10 @@ impl SignerProtocol for EcdsaSigner<'_> {
         _step_timeout: Duration,
     ) -> Result<Vec<Signature>, MpcError> {
         ecdsa::sign(channel, self.share, &self.hashes, self.timeout).await
+    }
+
+    fn needs_fresh_run_id(&self) -> bool {
+        true
     }
 
     fn verify(&self, index: usize, signature: &Signature) -> bool {

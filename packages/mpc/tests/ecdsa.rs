@@ -17,7 +17,9 @@ use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use mpc_party::ecdsa::{self, EcdsaSigner, KeyShare, PaillierPrimes};
 use mpc_party::signing::{sign_with_retry, signer_set, SignPlan};
 use mpc_party::transport::memory::MemoryNetwork;
-use mpc_party::{MpcError, PartyIndex, SessionChannel, SessionId, Transport};
+use mpc_party::{
+    ChainRequest, MpcError, PartyIndex, Scheme, SessionChannel, SessionId, SessionInputs, Transport,
+};
 use sha2::{Digest, Sha256};
 
 /// Asserts that every share holds the same public key and returns it.
@@ -140,26 +142,29 @@ async fn retry_logic_signs_around_an_offline_party() {
     let parties: Vec<PartyIndex> = (0..5).collect();
     let offline = 4;
     transports[offline as usize] = None;
-    let mut plan = SignPlan {
-        contract: CONTRACT.into(),
-        request_id: 0,
-        parties: parties.clone(),
-        threshold: 3,
-        // Generous for a loaded two-core machine: the attempt with the offline party waits out
-        // the whole signing bound (5 steps) before the next set starts.
-        step_timeout: Duration::from_secs(6),
-        result_timeout: Duration::from_secs(40),
-        max_attempts: 3,
-    };
     // A request whose first signer set needs the offline party, so the retry is exercised.
-    plan.request_id = (100..)
-        .find(|id| {
-            let seed = SessionId::new(CONTRACT, "sign", *id, 0);
+    let request = (100..)
+        .map(|id| ChainRequest {
+            chain_id: "chain-1".into(),
+            contract: CONTRACT.into(),
+            request_id: id,
+        })
+        .find(|request| {
+            let seed = request.signer_seed();
             signer_set(&parties, 3, &seed, 0, &BTreeSet::new()).contains(&offline)
                 && !signer_set(&parties, 3, &seed, 1, &BTreeSet::new()).contains(&offline)
         })
         .unwrap();
     let hashes = hashes(&["retried"]);
+    let items: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
+    let plan = SignPlan {
+        inputs: SessionInputs::signing(&request, Scheme::EcdsaSecp256k1, &key, &parties, 3, &items),
+        // Generous for a loaded two-core machine: the attempt with the offline party waits out
+        // the whole signing bound (5 steps) before the next set starts.
+        step_timeout: Duration::from_secs(6),
+        result_timeout: Duration::from_secs(40),
+        max_attempts: Some(3),
+    };
     let online: Vec<PartyIndex> = (0..4).collect();
     let results = futures::future::join_all(online.iter().map(|&party| {
         let transport = transports[party as usize].clone().unwrap();

@@ -6,10 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mpc_party::eddsa::TAG_SIGN_COMMITMENTS;
+use mpc_party::session::agreement_session;
 use mpc_party::signing::{signer_set, SignPlan};
 use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
 use mpc_party::transport::{Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
-use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store, StoreSecret};
+use mpc_party::{
+    ChainRequest, MpcError, Party, PartyConfig, Scheme, SessionInputs, Store, StoreSecret,
+};
 
 const CONTRACT: &str = "wasm1keyringcontract";
 
@@ -31,7 +34,7 @@ fn quick_config() -> PartyConfig {
     PartyConfig {
         step_timeout: Duration::from_secs(2),
         result_timeout: Duration::from_secs(4),
-        max_attempts: 5,
+        max_attempts: Some(5),
         ..PartyConfig::default()
     }
 }
@@ -65,8 +68,9 @@ async fn nodes_with(
     (nodes, transports)
 }
 
-fn request(id: u64) -> RequestRef {
-    RequestRef {
+fn request(id: u64) -> ChainRequest {
+    ChainRequest {
+        chain_id: "chain-1".into(),
         contract: CONTRACT.into(),
         request_id: id,
     }
@@ -142,7 +146,7 @@ async fn three_of_five_keygen_and_sign_over_tcp() {
 fn request_where_first_set_includes(parties: &[u16], t: u16, party: u16) -> u64 {
     (100..)
         .find(|id| {
-            let seed = SessionId::new(CONTRACT, "sign", *id, 0);
+            let seed = request(*id).signer_seed();
             signer_set(parties, t, &seed, 0, &BTreeSet::new()).contains(&party)
         })
         .unwrap()
@@ -189,7 +193,9 @@ async fn unknown_key_and_bad_requests_are_refused() {
 /// Parties 0 and 1 run key generation while party 2, instead of the protocol, sends `payload`.
 async fn keygen_with_bad_party(payload: Vec<u8>) -> Vec<MpcError> {
     let (nodes, transports) = nodes(3).await;
-    let session = SessionId::new(CONTRACT, "key", 1, 0);
+    // Its garbage reaches the others in the first step of key generation: agreeing on the run.
+    let inputs = SessionInputs::keygen(&request(1), Scheme::EddsaEd25519, &[0, 1, 2], 2);
+    let session = agreement_session(&inputs.session("key", 0));
     let bad = transports[2]
         .open_session(session, vec![0, 1, 2])
         .await
@@ -243,15 +249,25 @@ async fn a_garbage_signer_fails_signing_naming_it() {
     let public_key = keygen_all(&nodes, 2).await;
     let request_id = request_where_first_set_includes(&[0, 1, 2], 2, 2);
     let plan = SignPlan {
-        contract: CONTRACT.into(),
-        request_id,
-        parties: vec![0, 1, 2],
-        threshold: 2,
+        inputs: SessionInputs::signing(
+            &request(request_id),
+            Scheme::EddsaEd25519,
+            &public_key,
+            &[0, 1, 2],
+            2,
+            &[b"m".to_vec()],
+        ),
         step_timeout: Duration::from_secs(2),
         result_timeout: Duration::from_secs(4),
-        max_attempts: 1,
+        max_attempts: Some(1),
     };
-    let signers = signer_set(&[0, 1, 2], 2, &plan.session(0), 0, &BTreeSet::new());
+    let signers = signer_set(
+        &[0, 1, 2],
+        2,
+        &plan.inputs.request.signer_seed(),
+        0,
+        &BTreeSet::new(),
+    );
     let honest = signers.iter().copied().find(|p| *p != 2).unwrap();
     let bad = transports[2]
         .open_session(plan.session(0), signers.clone())
@@ -259,7 +275,7 @@ async fn a_garbage_signer_fails_signing_naming_it() {
         .unwrap();
     bad.send(Some(honest), vec![0xAB; 80]).await.unwrap();
     let one_attempt = nodes[honest as usize].with_config(PartyConfig {
-        max_attempts: 1,
+        max_attempts: Some(1),
         result_timeout: Duration::from_secs(1),
         ..quick_config()
     });
@@ -335,7 +351,7 @@ async fn an_equivocating_signer_is_named_and_the_retry_without_it_signs() {
     let parties = [0, 1, 2, 3];
     // A request whose first 3-of-4 signer set holds the cheater and two honest signers.
     let first_set = |id: u64| {
-        let seed = SessionId::new(CONTRACT, "sign", id, 0);
+        let seed = request(id).signer_seed();
         signer_set(&parties, 3, &seed, 0, &BTreeSet::new())
     };
     let requests: Vec<u64> = (100..)
@@ -366,7 +382,7 @@ async fn an_equivocating_signer_is_named_and_the_retry_without_it_signs() {
 
     // One attempt only: it fails on every honest party, naming the cheater and nobody else.
     let one_attempt = PartyConfig {
-        max_attempts: 1,
+        max_attempts: Some(1),
         ..quick_config()
     };
     let req = request(requests[0]);
@@ -397,7 +413,15 @@ async fn an_equivocating_signer_is_named_and_the_retry_without_it_signs() {
     let signatures: Vec<Vec<[u8; 64]>> = futures::future::try_join_all(runs).await.unwrap();
     assert!(signatures.iter().all(|s| *s == signatures[0]));
     assert_verifies(&public_key, &messages[0], &signatures[0][0]);
-    let plan_session = |attempt| SessionId::new(CONTRACT, "sign", requests[1], attempt);
+    let inputs = SessionInputs::signing(
+        &request(requests[1]),
+        Scheme::EddsaEd25519,
+        &public_key,
+        &parties,
+        3,
+        &messages,
+    );
+    let plan_session = |attempt| inputs.session("sign", attempt);
     let opened = cheater.opened.lock().unwrap().clone();
     assert!(
         opened.contains(&plan_session(0)),

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_party::transport::memory::MemoryNetwork;
-use mpc_party::{MpcError, Party, PartyConfig, RequestRef, Scheme, Store, StoreSecret};
+use mpc_party::{ChainRequest, MpcError, Party, PartyConfig, Scheme, Store, StoreSecret};
 
 fn config(max_attempts: u32) -> PartyConfig {
     PartyConfig {
         step_timeout: Duration::from_millis(300),
         result_timeout: Duration::from_secs(1),
-        max_attempts,
+        max_attempts: Some(max_attempts),
         ..PartyConfig::default()
     }
 }
@@ -33,8 +33,9 @@ fn parties(network: &MemoryNetwork, n: u16, max_attempts: u32) -> Vec<(Party, te
         .collect()
 }
 
-fn request() -> RequestRef {
-    RequestRef {
+fn request() -> ChainRequest {
+    ChainRequest {
+        chain_id: "chain-1".into(),
         contract: "wasm1keyring".into(),
         request_id: 9,
     }

@@ -254,6 +254,10 @@ impl SignerProtocol for EcdsaSigner<'_> {
         .await
     }
 
+    fn needs_fresh_run_id(&self) -> bool {
+        true
+    }
+
     fn verify(&self, index: usize, signature: &Signature) -> bool {
         self.hashes
             .get(index)
