@@ -14,13 +14,15 @@ use crate::chain::Chain;
 use crate::config::{Config, Contracts};
 use crate::event::EventSource;
 use crate::mpc::MpcEngine;
-use crate::store::Store;
+use crate::store::ProgressStore;
 use crate::telemetry::Metrics;
 use crate::worker::submit::{Submitter, SubmitterSettings};
 use crate::worker::{Worker, WorkerSettings};
 
 /// How often the transport's view of the peers is copied into the metrics.
 const PEERS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the account's balance is read for its gauge.
+const BALANCE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Queue lengths between the stages.
 const WORK_QUEUE: usize = 1024;
@@ -65,7 +67,7 @@ pub struct Parts {
     /// Chain address → transport index of every party.
     pub peers: BTreeMap<String, PartyIndex>,
     pub engine: Arc<dyn MpcEngine>,
-    pub store: Arc<Store>,
+    pub store: Arc<ProgressStore>,
     pub metrics: Arc<Metrics>,
     pub settings: Settings,
 }
@@ -87,18 +89,27 @@ pub fn start(mut parts: Parts) -> Running {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (work_tx, work_rx) = mpsc::channel(WORK_QUEUE);
     let (submit_tx, submit_rx) = mpsc::channel(SUBMIT_QUEUE);
-    let peers = {
-        let (engine, metrics, mut stop) = (
+    // The gauges nothing else updates: the peers as the transport sees them, and the
+    // account's balance (the metered chain records it on each read).
+    let gauges = {
+        let (engine, chain, metrics, mut stop) = (
             parts.engine.clone(),
+            parts.chain.clone(),
             parts.metrics.clone(),
             shutdown_rx.clone(),
         );
         async move {
-            let mut every = tokio::time::interval(PEERS_INTERVAL);
+            let mut peers = tokio::time::interval(PEERS_INTERVAL);
+            let mut balance = tokio::time::interval(BALANCE_INTERVAL);
             loop {
                 tokio::select! {
                     _ = stop.changed() => return,
-                    _ = every.tick() => metrics.peers(&engine.peers()),
+                    _ = peers.tick() => metrics.peers(&engine.peers()),
+                    _ = balance.tick() => {
+                        if let Err(e) = chain.fee_balance().await {
+                            tracing::debug!(error = %e, "cannot read the account's balance");
+                        }
+                    }
                 }
             }
         }
@@ -130,7 +141,7 @@ pub fn start(mut parts: Parts) -> Running {
         tokio::spawn(source.run(work_tx, shutdown_rx.clone())),
         tokio::spawn(worker.run(work_rx, shutdown_rx)),
         tokio::spawn(submitter.run(submit_rx)),
-        tokio::spawn(peers),
+        tokio::spawn(gauges),
     ];
     Running {
         shutdown,

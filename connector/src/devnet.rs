@@ -35,7 +35,7 @@ use crate::config::Contracts;
 use crate::connector::{self, Running, Settings};
 use crate::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
 use crate::mpc::verify;
-use crate::store::Store;
+use crate::store::ProgressStore;
 use crate::telemetry::Metrics;
 use crate::worker::submit::SubmitterSettings;
 use crate::worker::WorkerSettings;
@@ -317,7 +317,7 @@ impl Devnet {
     fn start_party_with(&mut self, i: usize, engine: PartyEngine) -> Result<(), DevnetError> {
         let node = &self.parties[i];
         let dir = self.options.data_dir.join(&node.name);
-        let store = Store::open(&dir.join("connector.redb"))
+        let store = ProgressStore::open(&dir.join("connector.redb"))
             .map_err(|e| DevnetError::Setup(e.to_string()))?;
         let peers: BTreeMap<String, PartyIndex> = self
             .parties
@@ -597,13 +597,13 @@ pub fn prepare_data_dir(data_dir: &std::path::Path, parties: usize) -> Result<Pa
         let shares = dir.join("shares");
         if shares.exists() {
             let secret = share_secret(i).map_err(|e| e.to_string())?;
-            let store = mpc_party::Store::open(&shares, &secret)
+            let store = mpc_party::ShareStore::open(&shares, &secret)
                 .map_err(|e| format!("{}: {e}", shares.display()))?;
             stores.push(store);
         }
     }
     let list =
-        |store: &mpc_party::Store, prefix: &str| store.list(prefix).map_err(|e| e.to_string());
+        |store: &mpc_party::ShareStore, prefix: &str| store.list(prefix).map_err(|e| e.to_string());
     let mut aux_everywhere = stores.len() == parties;
     for store in &stores {
         aux_everywhere &= !list(store, ECDSA_AUX_PREFIX)?.is_empty();

@@ -61,6 +61,8 @@ pub struct PeerView {
     pub connected: bool,
     /// Bytes of its messages buffered here (bounded by the per-peer budget).
     pub buffered_bytes: usize,
+    /// When its last protocol message arrived (`None`: none since this party started).
+    pub last_message_at: Option<std::time::SystemTime>,
 }
 
 /// Checks one signature against a public key as the contract will (so a party never submits a

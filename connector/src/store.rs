@@ -112,11 +112,11 @@ pub struct Summary {
     pub closed: u64,
 }
 
-pub struct Store {
+pub struct ProgressStore {
     db: Database,
 }
 
-impl Store {
+impl ProgressStore {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -379,9 +379,9 @@ pub(crate) fn unix_now() -> u64 {
 mod tests {
     use super::*;
 
-    fn store() -> (tempfile::TempDir, Store) {
+    fn store() -> (tempfile::TempDir, ProgressStore) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("party.redb")).unwrap();
+        let store = ProgressStore::open(&dir.path().join("party.redb")).unwrap();
         (dir, store)
     }
 
@@ -452,12 +452,12 @@ mod tests {
             success: true,
         };
         {
-            let store = Store::open(&path).unwrap();
+            let store = ProgressStore::open(&path).unwrap();
             store.started(KEY_7).unwrap();
             store.save_answer(KEY_7, answer.clone()).unwrap();
             store.failed(KEY_7, "node unreachable", 5).unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = ProgressStore::open(&path).unwrap();
         store.started(KEY_7).unwrap();
         let record = store.get(KEY_7).unwrap().unwrap();
         assert_eq!(record.answer, Some(answer.clone()));
@@ -486,10 +486,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/party.redb");
         {
-            let store = Store::open(&path).unwrap();
+            let store = ProgressStore::open(&path).unwrap();
             store.started(SIGN_7).unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = ProgressStore::open(&path).unwrap();
         assert_eq!(
             store.started(SIGN_7).unwrap().progress,
             Progress::Started { attempts: 2 }

@@ -55,6 +55,10 @@ pub struct Metrics {
     peer_connected: IntGaugeVec,
     /// Per other party: bytes of its messages buffered here.
     peer_buffered: IntGaugeVec,
+    /// Per other party: when its last protocol message arrived (unix seconds; 0: none yet).
+    peer_last_message: IntGaugeVec,
+    /// This party's account balance, per denom (it pays for its answers' gas).
+    account_balance: IntGaugeVec,
     /// (connected, configured) other parties, for `/healthz`.
     peers: Mutex<(usize, usize)>,
     /// The last outcome at each edge of the chain, for `/healthz`.
@@ -160,13 +164,14 @@ impl Metrics {
         };
         let in_flight = gauge("mpc_in_flight", "MPC runs in progress");
         let last_height = gauge("last_height", "Height of the last block processed");
-        let peer_gauge = |name: &str, help: &str| {
-            let g = IntGaugeVec::new(Opts::new(name, help), &["peer"]).expect("valid metric");
+        let gauge_vec = |name: &str, help: &str, label: &str| {
+            let g = IntGaugeVec::new(Opts::new(name, help), &[label]).expect("valid metric");
             registry
                 .register(Box::new(g.clone()))
                 .expect("registered once");
             g
         };
+        let peer_gauge = |name: &str, help: &str| gauge_vec(name, help, "peer");
         let peer_connected = peer_gauge(
             "peer_connected",
             "1 while an authenticated connection from the party (transport index) is up",
@@ -174,6 +179,15 @@ impl Metrics {
         let peer_buffered = peer_gauge(
             "peer_buffered_bytes",
             "Bytes of the party's messages buffered here",
+        );
+        let peer_last_message = peer_gauge(
+            "peer_last_message_timestamp_seconds",
+            "When the party's last protocol message arrived (unix seconds; 0: none yet)",
+        );
+        let account_balance = gauge_vec(
+            "account_balance",
+            "This party's account balance (it pays for its answers' gas), per denom",
+            "denom",
         );
         let chain_calls = counter(
             "chain_calls_total",
@@ -199,6 +213,8 @@ impl Metrics {
             last_height,
             peer_connected,
             peer_buffered,
+            peer_last_message,
+            account_balance,
             peers: Mutex::new((0, 0)),
             connected: AtomicBool::new(false),
             edges: Mutex::new([None, None, None]),
@@ -298,9 +314,25 @@ impl Metrics {
             self.peer_buffered
                 .with_label_values(&label)
                 .set(i64::try_from(peer.buffered_bytes).unwrap_or(i64::MAX));
+            let last_message = peer
+                .last_message_at
+                .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |since| since.as_secs());
+            self.peer_last_message
+                .with_label_values(&label)
+                .set(i64::try_from(last_message).unwrap_or(i64::MAX));
         }
         let connected = peers.iter().filter(|p| p.connected).count();
         *self.peers.lock().expect("peers lock") = (connected, peers.len());
+    }
+
+    /// The account's balance as last read.
+    pub fn account_balance(&self, coin: &cosmwasm_std::Coin) {
+        let amount = cosmwasm_std::Uint128::try_from(coin.amount)
+            .map_or(i64::MAX, |a| i64::try_from(a.u128()).unwrap_or(i64::MAX));
+        self.account_balance
+            .with_label_values(&[coin.denom.as_str()])
+            .set(amount);
     }
 
     /// Records one call to the chain at `edge` and how it went.
@@ -546,11 +578,15 @@ mod tests {
                 index: 1,
                 connected: true,
                 buffered_bytes: 10,
+                last_message_at: Some(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+                ),
             },
             crate::mpc::PeerView {
                 index: 2,
                 connected: false,
                 buffered_bytes: 0,
+                last_message_at: None,
             },
         ]);
         let (_, body) = http_get(addr, "/healthz").await;
@@ -560,6 +596,18 @@ mod tests {
         let (_, page) = http_get(addr, "/metrics").await;
         assert!(
             page.contains("mpc_connector_peer_connected{peer=\"1\",party=\"p2\"} 1"),
+            "{page}"
+        );
+        for line in [
+            "mpc_connector_peer_last_message_timestamp_seconds{peer=\"1\",party=\"p2\"} 1700000000",
+            "mpc_connector_peer_last_message_timestamp_seconds{peer=\"2\",party=\"p2\"} 0",
+        ] {
+            assert!(page.contains(line), "{line} in {page}");
+        }
+        m.account_balance(&cosmwasm_std::Coin::new(1_234_567u128, "ustake"));
+        let (_, page) = http_get(addr, "/metrics").await;
+        assert!(
+            page.contains("mpc_connector_account_balance{denom=\"ustake\",party=\"p2\"} 1234567"),
             "{page}"
         );
         m.reconnected();

@@ -86,7 +86,7 @@ async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
     let party0 = devnet.parties[0].handle.account().to_string();
     let answered_by_0 = request.answers.iter().any(|a| a.party.as_str() == party0);
     devnet.stop_party(0).await;
-    let store = mpc_connector::store::Store::open(
+    let store = mpc_connector::store::ProgressStore::open(
         &devnet
             .options
             .data_dir

@@ -86,6 +86,7 @@ enum Command {
         coins: Vec<Coin>,
         reply: oneshot::Sender<Result<(), ChainError>>,
     },
+
     Stop,
 }
 
@@ -308,6 +309,11 @@ impl Chain for EmbeddedHandle {
             reply,
         })
         .await
+    }
+
+    /// The devnet charges no fees.
+    async fn fee_balance(&self) -> Result<Option<Coin>, ChainError> {
+        Ok(None)
     }
 
     async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {

@@ -42,6 +42,15 @@ impl Chain for Metered {
         result
     }
 
+    async fn fee_balance(&self) -> Result<Option<cosmwasm_std::Coin>, ChainError> {
+        let result = self.inner.fee_balance().await;
+        self.record(Edge::Reads, "fee_balance", &result);
+        if let Ok(Some(coin)) = &result {
+            self.metrics.account_balance(coin);
+        }
+        result
+    }
+
     async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {
         let result = self.inner.execute(calls).await;
         // A contract's refusal is an answer from a working chain, not an unhealthy edge.

@@ -33,6 +33,10 @@ pub trait Chain: Send + Sync + 'static {
     /// Smart query of a contract; `msg` is the JSON query, the answer is the JSON response.
     async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError>;
 
+    /// This party's account balance in the denom it pays its answers' fees in; `None` on a
+    /// chain without fees (the devnet).
+    async fn fee_balance(&self) -> Result<Option<cosmwasm_std::Coin>, ChainError>;
+
     /// One transaction from this party's account carrying several execute messages (batching).
     /// The implementation owns the account sequence (refreshes it and retries once on a
     /// mismatch) and simulates gas: the limit is the simulation times a multiplier, and at least

@@ -39,7 +39,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     use crate::cli::keys::read_secret;
     use crate::connector::{self, Parts, Settings};
     use crate::mpc::party::{EngineConfig, PartyEngine};
-    use crate::store::Store;
+    use crate::store::ProgressStore;
     use crate::telemetry::{self, Metrics};
 
     // Before anything else: a second instance of this party must not touch its store or port.
@@ -108,7 +108,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
             }
         });
     }
-    let store = Arc::new(Store::open(&config.party.store_path).map_err(|e| e.to_string())?);
+    let store = Arc::new(ProgressStore::open(&config.party.store_path).map_err(|e| e.to_string())?);
     let metrics = Metrics::new(&config.party.name);
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     if config.telemetry.enabled {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::config::Config;
-use crate::store::{unix_now, Progress, Store};
+use crate::store::{unix_now, Progress, ProgressStore};
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -22,7 +22,7 @@ pub async fn run(args: StatusArgs) -> super::anyhow_free::Result {
     let config = Config::load(&args.config).map_err(|e| e.to_string())?;
     let text = match crate::instance::held(&config.party.store_path) {
         None => {
-            let store = Store::open(&config.party.store_path).map_err(|e| e.to_string())?;
+            let store = ProgressStore::open(&config.party.store_path).map_err(|e| e.to_string())?;
             render(&config, &store, args.limit)?
         }
         Some(holder) => from_running(&config, &holder, args.limit).await?,
@@ -57,7 +57,7 @@ async fn from_running(
 }
 
 /// The status text: a summary line, then one line per record (newest kinds first).
-pub fn render(config: &Config, store: &Store, limit: usize) -> Result<String, String> {
+pub fn render(config: &Config, store: &ProgressStore, limit: usize) -> Result<String, String> {
     use std::fmt::Write;
     let summary = store.summary().map_err(|e| e.to_string())?;
     let mut out = format!(

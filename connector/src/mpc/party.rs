@@ -10,7 +10,7 @@ use std::time::Duration;
 use mpc_interfaces::KeyType;
 use mpc_party::transport::tcp::{PeerConfig, StaticPrivateKey, TcpConfig, TcpTransport};
 use mpc_party::{
-    ChainRequest, MpcError, Party, PartyConfig, PartyIndex, Scheme, Store, StoreSecret,
+    ChainRequest, MpcError, Party, PartyConfig, PartyIndex, Scheme, ShareStore, StoreSecret,
 };
 
 use super::{KeygenJob, MpcEngine, PeerView, SignJob};
@@ -65,7 +65,7 @@ impl PartyEngine {
         );
         tcp.connections.only_peer_addresses = config.only_peer_addresses;
         let transport = Arc::new(TcpTransport::bind(tcp, config.listen).await?);
-        let store = Store::open(&config.shares_dir, &config.share_secret)?;
+        let store = ShareStore::open(&config.shares_dir, &config.share_secret)?;
         let others = config
             .peers
             .iter()
@@ -143,6 +143,10 @@ impl MpcEngine for PartyEngine {
                     .get(index)
                     .is_some_and(|n| *n > 0),
                 buffered_bytes: stats.peers.get(index).map_or(0, |usage| usage.bytes),
+                last_message_at: stats
+                    .peers
+                    .get(index)
+                    .and_then(|usage| usage.last_message_at),
             })
             .collect()
     }

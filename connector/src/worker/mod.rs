@@ -3,7 +3,7 @@
 //!
 //! For each request: read it from the chain (status, parties, answers); stop if it is no longer
 //! pending or already has this party's answer; otherwise run the MPC protocol with the other
-//! parties and hand the result to the [`submit::Submitter`]. The local [`Store`] records each step
+//! parties and hand the result to the [`submit::Submitter`]. The local [`ProgressStore`] records each step
 //! so that a restart resumes unfinished requests and never answers twice; the answer is saved
 //! before it is submitted, so a restart submits it rather than running MPC again. A drive that
 //! fails is driven again with backoff until the request is final on chain or answered; an answer
@@ -41,7 +41,7 @@ use crate::chain::{query, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
 use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
 use crate::request::RequestRef;
-use crate::store::{Progress, SavedAnswer, Store};
+use crate::store::{Progress, ProgressStore, SavedAnswer};
 use crate::telemetry::Metrics;
 use submit::{Submission, SubmitOutcome};
 use turns::{Class, Enlisted, Turns};
@@ -74,7 +74,7 @@ pub struct Worker {
     /// Chain address → transport index of every party this connector can talk to.
     pub peers: BTreeMap<String, PartyIndex>,
     pub engine: Arc<dyn MpcEngine>,
-    pub store: Arc<Store>,
+    pub store: Arc<ProgressStore>,
     pub metrics: Arc<Metrics>,
     pub submissions: mpsc::Sender<Submission>,
     pub settings: WorkerSettings,
@@ -101,7 +101,7 @@ enum TaskError {
     #[error(transparent)]
     Chain(#[from] ChainError),
     #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
+    ProgressStore(#[from] crate::store::StoreError),
     #[error("the submitter has stopped")]
     SubmitterGone,
     #[error("the request is {0} on the node read, not pending yet")]
@@ -117,7 +117,7 @@ impl Worker {
         contracts: Contracts,
         peers: BTreeMap<String, PartyIndex>,
         engine: Arc<dyn MpcEngine>,
-        store: Arc<Store>,
+        store: Arc<ProgressStore>,
         metrics: Arc<Metrics>,
         submissions: mpsc::Sender<Submission>,
         settings: WorkerSettings,

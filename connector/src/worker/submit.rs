@@ -177,6 +177,9 @@ mod tests {
         async fn query_smart(&self, _: &str, _: &[u8]) -> Result<Vec<u8>, ChainError> {
             Err(ChainError::Transport("not used".into()))
         }
+        async fn fee_balance(&self) -> Result<Option<cosmwasm_std::Coin>, ChainError> {
+            Ok(None)
+        }
         async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {
             self.sent.lock().unwrap().push(calls);
             let mut errors = self.errors.lock().unwrap();

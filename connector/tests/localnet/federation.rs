@@ -321,7 +321,7 @@ impl Federation {
             .env(SHARES_SECRET_ENV, &party.secret)
             .env(
                 "RUST_LOG",
-                "info,mpc_connector::chain::cosmos::submit=debug",
+                "info,mpc_connector::chain::cosmos::sender=debug",
             )
             .stdin(Stdio::null())
             .stdout(log_file)

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
-use mpc_party::{ChainRequest, Party, PartyConfig, Scheme, Store, StoreSecret};
+use mpc_party::{ChainRequest, Party, PartyConfig, Scheme, ShareStore, StoreSecret};
 
 const CONTRACT: &str = "wasm1bench";
 
@@ -35,7 +35,7 @@ async fn cluster(n: u16) -> (Vec<Arc<Party>>, Vec<tempfile::TempDir>) {
     for (config, listener) in loopback_configs(n).await.expect("loopback") {
         let transport = Arc::new(TcpTransport::start(config, listener).expect("transport"));
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(
+        let store = ShareStore::open(
             dir.path(),
             &StoreSecret::key_from_text(&"11".repeat(32)).expect("key"),
         )

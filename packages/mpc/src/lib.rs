@@ -14,5 +14,5 @@ mod wire;
 pub use error::MpcError;
 pub use party::{Party, PartyConfig, Scheme};
 pub use session::{ChainRequest, SessionInputs};
-pub use store::{Store, StoreSecret};
+pub use store::{ShareStore, StoreSecret};
 pub use transport::{Message, Outgoing, PartyIndex, SessionChannel, SessionId, Transport};

@@ -1,5 +1,5 @@
 //! The high-level API the connector calls: key generation and signing for a request, with the
-//! party's shares kept in its [`Store`].
+//! party's shares kept in its [`ShareStore`].
 //!
 //! Sessions come from the request's public inputs ([`SessionInputs`]: chain, contract, request,
 //! scheme, key, parties, threshold, items), so every party starts the same session from the same
@@ -19,7 +19,7 @@ use crate::eddsa;
 use crate::error::MpcError;
 use crate::session::{agree_run, ChainRequest, SessionInputs};
 use crate::signing::{sign_with_retry, SignPlan, Signature, SignerProtocol};
-use crate::store::Store;
+use crate::store::ShareStore;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::wire;
 
@@ -70,12 +70,12 @@ impl Default for PartyConfig {
 /// One MPC party: its index in the keyring's party list, its transport and its share store.
 pub struct Party {
     transport: Arc<dyn Transport>,
-    store: Arc<Store>,
+    store: Arc<ShareStore>,
     config: PartyConfig,
 }
 
 impl Party {
-    pub fn new(transport: Arc<dyn Transport>, store: Arc<Store>, config: PartyConfig) -> Self {
+    pub fn new(transport: Arc<dyn Transport>, store: Arc<ShareStore>, config: PartyConfig) -> Self {
         Self {
             transport,
             store,
@@ -88,7 +88,7 @@ impl Party {
         self.transport.me()
     }
 
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &ShareStore {
         &self.store
     }
 
@@ -360,12 +360,12 @@ enum StoredShare {
     Ecdsa(Box<ecdsa::KeyShare>),
 }
 
-/// Store id of a key share.
+/// Share-store id of a key share.
 pub fn key_record(scheme: Scheme, public_key: &[u8]) -> String {
     format!("{}/key/{}", scheme.as_str(), hex::encode(public_key))
 }
 
-/// Store id of a party set's ECDSA aux info.
+/// Share-store id of a party set's ECDSA aux info.
 fn aux_record(parties: &[PartyIndex]) -> String {
     let mut h = Sha256::new();
     for p in parties {

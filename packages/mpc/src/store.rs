@@ -220,18 +220,20 @@ fn corrupted(id: &str, reason: &str) -> MpcError {
 }
 
 /// A directory of encrypted records.
-pub struct Store {
+pub struct ShareStore {
     dir: PathBuf,
     cipher: XChaCha20Poly1305,
 }
 
-impl std::fmt::Debug for Store {
+impl std::fmt::Debug for ShareStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir).finish()
+        f.debug_struct("ShareStore")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
-impl Store {
+impl ShareStore {
     /// Opens (creating if needed) the store in `dir`. A wrong secret, a store whose `store.kdf`
     /// is gone and a damaged `store.kdf` are refused with their own errors; none of them writes
     /// anything.

@@ -11,7 +11,7 @@ use mpc_party::signing::{signer_set, SignPlan};
 use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
 use mpc_party::transport::{Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
 use mpc_party::{
-    ChainRequest, MpcError, Party, PartyConfig, Scheme, SessionInputs, Store, StoreSecret,
+    ChainRequest, MpcError, Party, PartyConfig, Scheme, SessionInputs, ShareStore, StoreSecret,
 };
 
 const CONTRACT: &str = "wasm1keyringcontract";
@@ -19,7 +19,7 @@ const CONTRACT: &str = "wasm1keyringcontract";
 struct Node {
     party: Party,
     transport: Arc<dyn Transport>,
-    store: Arc<Store>,
+    store: Arc<ShareStore>,
     _dir: tempfile::TempDir,
 }
 
@@ -57,7 +57,7 @@ async fn nodes_with(
         let transport = wrap(i as u16, tcp);
         let dir = tempfile::tempdir().unwrap();
         let secret = StoreSecret::key_from_text(&"11".repeat(32)).unwrap();
-        let store = Arc::new(Store::open(dir.path(), &secret).unwrap());
+        let store = Arc::new(ShareStore::open(dir.path(), &secret).unwrap());
         nodes.push(Node {
             party: Party::new(transport.clone(), store.clone(), quick_config()),
             transport,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_party::transport::memory::MemoryNetwork;
-use mpc_party::{ChainRequest, MpcError, Party, PartyConfig, Scheme, Store, StoreSecret};
+use mpc_party::{ChainRequest, MpcError, Party, PartyConfig, Scheme, ShareStore, StoreSecret};
 
 fn config(max_attempts: u32) -> PartyConfig {
     PartyConfig {
@@ -22,7 +22,7 @@ fn parties(network: &MemoryNetwork, n: u16, max_attempts: u32) -> Vec<(Party, te
         .map(|me| {
             let dir = tempfile::tempdir().unwrap();
             let secret = StoreSecret::key_from_text(&"11".repeat(32)).unwrap();
-            let store = Store::open(dir.path(), &secret).unwrap();
+            let store = ShareStore::open(dir.path(), &secret).unwrap();
             let party = Party::new(
                 Arc::new(network.party(me)),
                 Arc::new(store),

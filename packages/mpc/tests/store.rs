@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use mpc_party::store::StoreSecret;
-use mpc_party::{MpcError, Store};
+use mpc_party::{MpcError, ShareStore};
 use serde::{Deserialize, Serialize};
 
 const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -32,7 +32,7 @@ fn share() -> Share {
 #[test]
 fn values_round_trip_and_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     assert_eq!(store.get::<Share>("eddsa/key/ab").unwrap(), None);
     store.put("eddsa/key/ab", &share()).unwrap();
     store.put("ecdsa/aux/01", &vec![1u32, 2, 3]).unwrap();
@@ -44,7 +44,7 @@ fn values_round_trip_and_survive_reopening() {
     };
     store.put("eddsa/key/ab", &newer).unwrap();
     drop(store);
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     assert_eq!(store.get::<Share>("eddsa/key/ab").unwrap(), Some(newer));
     assert_eq!(
         store.list("eddsa/").unwrap(),
@@ -59,7 +59,7 @@ fn values_round_trip_and_survive_reopening() {
 #[test]
 fn files_are_private_encrypted_and_no_temporary_files_remain() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     store.put("k", &share()).unwrap();
     let path = store.path_of("k");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
@@ -81,7 +81,7 @@ fn files_are_private_encrypted_and_no_temporary_files_remain() {
 #[test]
 fn a_record_moved_to_another_id_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     store.put("alice", &share()).unwrap();
     std::fs::copy(store.path_of("alice"), store.path_of("bob")).unwrap();
     assert!(store.get::<Share>("bob").is_err());
@@ -103,7 +103,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// A store holding one share, and its files.
 fn store_with_a_share(secret: &StoreSecret) -> (tempfile::TempDir, BTreeMap<String, Vec<u8>>) {
     let dir = tempfile::tempdir().unwrap();
-    Store::open(dir.path(), secret)
+    ShareStore::open(dir.path(), secret)
         .unwrap()
         .put("k", &share())
         .unwrap();
@@ -115,15 +115,15 @@ fn store_with_a_share(secret: &StoreSecret) -> (tempfile::TempDir, BTreeMap<Stri
 fn a_wrong_secret_is_refused_and_changes_nothing() {
     let (dir, before) = store_with_a_share(&key());
     let other = StoreSecret::key_from_text(&"ab".repeat(32)).unwrap();
-    let err = Store::open(dir.path(), &other).unwrap_err();
+    let err = ShareStore::open(dir.path(), &other).unwrap_err();
     assert!(matches!(err, MpcError::WrongStoreSecret(_)), "{err}");
     // A passphrase for a key store is as wrong.
     let passphrase = StoreSecret::passphrase("a long enough passphrase").unwrap();
-    let err = Store::open(dir.path(), &passphrase).unwrap_err();
+    let err = ShareStore::open(dir.path(), &passphrase).unwrap_err();
     assert!(matches!(err, MpcError::WrongStoreSecret(_)), "{err}");
     assert_eq!(snapshot(dir.path()), before);
     // The right key still opens it.
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     assert_eq!(store.get::<Share>("k").unwrap(), Some(share()));
 }
 
@@ -132,7 +132,7 @@ fn a_store_that_lost_its_salt_is_refused_and_no_new_salt_is_written() {
     let (dir, mut before) = store_with_a_share(&key());
     std::fs::remove_file(dir.path().join("store.kdf")).unwrap();
     before.remove("store.kdf");
-    let err = Store::open(dir.path(), &key()).unwrap_err();
+    let err = ShareStore::open(dir.path(), &key()).unwrap_err();
     assert!(matches!(err, MpcError::MissingSalt(_)), "{err}");
     assert_eq!(snapshot(dir.path()), before);
 }
@@ -140,7 +140,7 @@ fn a_store_that_lost_its_salt_is_refused_and_no_new_salt_is_written() {
 #[test]
 fn a_corrupted_share_is_its_own_error_and_is_not_rewritten() {
     let (dir, _) = store_with_a_share(&key());
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     let path = store.path_of("k");
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 2;
@@ -148,7 +148,7 @@ fn a_corrupted_share_is_its_own_error_and_is_not_rewritten() {
     std::fs::write(&path, &bytes).unwrap();
     let before = snapshot(dir.path());
     // The secret is right, so opening works; reading the damaged share says which record.
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     let err = store.get::<Share>("k").unwrap_err();
     assert!(
         matches!(err, MpcError::CorruptedRecord { ref id, .. } if id == "k"),
@@ -156,7 +156,7 @@ fn a_corrupted_share_is_its_own_error_and_is_not_rewritten() {
     );
     // A damaged KDF file is corrupted too, not a wrong secret.
     std::fs::write(dir.path().join("store.kdf"), b"{not json").unwrap();
-    let err = Store::open(dir.path(), &key()).unwrap_err();
+    let err = ShareStore::open(dir.path(), &key()).unwrap_err();
     assert!(matches!(err, MpcError::CorruptedRecord { .. }), "{err}");
     std::fs::write(dir.path().join("store.kdf"), &before["store.kdf"]).unwrap();
     assert_eq!(snapshot(dir.path()), before);
@@ -171,10 +171,10 @@ fn a_passphrase_store_uses_argon2id_with_its_parameters_beside_the_salt() {
     assert_eq!(kdf["kdf"]["name"], "argon2id");
     assert!(kdf["kdf"]["m_cost_kib"].as_u64().unwrap() >= 19 * 1024);
     assert_eq!(kdf["salt"].as_str().unwrap().len(), 64);
-    let store = Store::open(dir.path(), &passphrase()).unwrap();
+    let store = ShareStore::open(dir.path(), &passphrase()).unwrap();
     assert_eq!(store.get::<Share>("k").unwrap(), Some(share()));
     let wrong = StoreSecret::passphrase("correct horse battery stable").unwrap();
-    let err = Store::open(dir.path(), &wrong).unwrap_err();
+    let err = ShareStore::open(dir.path(), &wrong).unwrap_err();
     assert!(matches!(err, MpcError::WrongStoreSecret(_)), "{err}");
     // Too short a passphrase is refused before anything is derived.
     assert!(matches!(
@@ -191,7 +191,7 @@ fn keys_are_read_as_hex_or_base64_and_never_printed() {
     let (dir, _) = store_with_a_share(&key());
     // The same key as base64 (with a file's trailing newline) opens the store.
     let from_b64 = StoreSecret::key_from_text(&format!("{b64}\n")).unwrap();
-    assert!(Store::open(dir.path(), &from_b64).is_ok());
+    assert!(ShareStore::open(dir.path(), &from_b64).is_ok());
     for bad in ["", "00", &"zz".repeat(32), "aGVsbG8="] {
         assert!(
             matches!(
@@ -211,7 +211,7 @@ fn keys_are_read_as_hex_or_base64_and_never_printed() {
 #[test]
 fn ids_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &key()).unwrap();
+    let store = ShareStore::open(dir.path(), &key()).unwrap();
     assert!(store.put("", &1).is_err());
     assert!(store.put(&"x".repeat(101), &1).is_err());
     assert!(store.put("store.check", &1).is_err());

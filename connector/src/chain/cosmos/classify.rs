@@ -6,7 +6,7 @@
 
 use tonic::Code;
 
-use crate::chain::cosmos::submit::NodeTxResult;
+use crate::chain::cosmos::sender::NodeTxResult;
 use crate::chain::ChainError;
 
 /// `ErrWrongSequence` of the SDK's root codespace.

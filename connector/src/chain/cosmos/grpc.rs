@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use cosmrs::proto::cosmos::auth::v1beta1::query_client::QueryClient as AuthClient;
 use cosmrs::proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest};
+use cosmrs::proto::cosmos::bank::v1beta1::query_client::QueryClient as BankClient;
+use cosmrs::proto::cosmos::bank::v1beta1::QueryBalanceRequest;
 use cosmrs::proto::cosmos::base::abci::v1beta1::TxResponse;
 use cosmrs::proto::cosmos::tx::v1beta1::service_client::ServiceClient as TxClient;
 use cosmrs::proto::cosmos::tx::v1beta1::{
@@ -16,7 +18,7 @@ use cosmrs::proto::traits::Message;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::chain::cosmos::classify;
-use crate::chain::cosmos::submit::{NodeTxResult, TxNode};
+use crate::chain::cosmos::sender::{NodeTxResult, TxNode};
 use crate::chain::cosmos::tx::AccountSequence;
 use crate::chain::ChainError;
 
@@ -52,6 +54,32 @@ impl GrpcNode {
             .await
             .map_err(|status| classify::status(&status))?;
         Ok(response.into_inner().data)
+    }
+}
+
+impl GrpcNode {
+    /// `cosmos.bank.v1beta1.Query/Balance`.
+    pub async fn balance(
+        &self,
+        address: &str,
+        denom: &str,
+    ) -> Result<cosmwasm_std::Coin, ChainError> {
+        let request = QueryBalanceRequest {
+            address: address.to_string(),
+            denom: denom.to_string(),
+        };
+        let response = BankClient::new(self.channel.clone())
+            .balance(request)
+            .await
+            .map_err(|status| classify::status(&status))?;
+        let amount = match response.into_inner().balance {
+            Some(coin) => coin
+                .amount
+                .parse::<u128>()
+                .map_err(|e| ChainError::Decode(format!("balance of {denom}: {e}")))?,
+            None => 0,
+        };
+        Ok(cosmwasm_std::Coin::new(amount, denom))
     }
 }
 

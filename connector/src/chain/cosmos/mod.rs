@@ -13,7 +13,7 @@ pub mod config;
 pub mod events;
 pub mod fees;
 pub mod grpc;
-pub mod submit;
+pub mod sender;
 pub mod tx;
 
 use cosmrs::crypto::secp256k1::SigningKey;
@@ -25,14 +25,14 @@ pub use config::CosmosConfig;
 
 use crate::chain::{Chain, ChainError, ChainEvent, ContractCall, TxOutcome};
 use grpc::GrpcNode;
-use submit::{GasSettings, Submitter};
+use sender::{GasSettings, TxSender};
 
 /// A party's connection to a Cosmos SDK chain, signing as its account.
 pub struct CosmosChain {
     config: CosmosConfig,
     account: String,
     rpc: HttpClient,
-    submitter: Submitter<GrpcNode>,
+    sender: TxSender<GrpcNode>,
 }
 
 impl CosmosChain {
@@ -42,7 +42,8 @@ impl CosmosChain {
         config.validate().map_err(ChainError::Config)?;
         let signing_key = k256::ecdsa::SigningKey::from_slice(&secret_key)
             .map_err(|_| ChainError::Config("secret key is not a valid secp256k1 scalar".into()))?;
-        let sender = address::account_address(signing_key.verifying_key(), &config.account_prefix)?;
+        let account =
+            address::account_address(signing_key.verifying_key(), &config.account_prefix)?;
         let chain_id = config
             .chain_id
             .parse()
@@ -57,10 +58,10 @@ impl CosmosChain {
             .build()
             .map_err(|e| ChainError::Config(format!("rpc_url: {e}")))?;
         let node = GrpcNode::new(&config.grpc_url, config.request_timeout())?;
-        let submitter = Submitter::new(
+        let sender = TxSender::new(
             node,
             SigningKey::new(Box::new(signing_key)),
-            sender.clone(),
+            account.clone(),
             chain_id,
             GasSettings {
                 price: config.gas_price,
@@ -73,9 +74,9 @@ impl CosmosChain {
         );
         Ok(Self {
             config: config.clone(),
-            account: sender.to_string(),
+            account: account.to_string(),
             rpc,
-            submitter,
+            sender,
         })
     }
 
@@ -107,11 +108,20 @@ impl Chain for CosmosChain {
     }
 
     async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError> {
-        self.submitter.node().smart_query(contract, msg).await
+        self.sender.node().smart_query(contract, msg).await
+    }
+
+    async fn fee_balance(&self) -> Result<Option<cosmwasm_std::Coin>, ChainError> {
+        let coin = self
+            .sender
+            .node()
+            .balance(&self.account, &self.config.fee_denom)
+            .await?;
+        Ok(Some(coin))
     }
 
     async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {
-        self.submitter.execute(&calls).await
+        self.sender.execute(&calls).await
     }
 
     async fn subscribe(

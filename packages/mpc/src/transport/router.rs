@@ -65,6 +65,8 @@ pub struct PeerUsage {
     pub pending_sessions: usize,
     /// Messages refused: over the byte budget, over the unopened-session limit, or a full queue.
     pub refused: u64,
+    /// When the last message of this peer was accepted (operators watch a silent peer).
+    pub last_message_at: Option<std::time::SystemTime>,
 }
 
 /// What travels between parties: one message of one session. The sender is not in the frame: the
@@ -105,6 +107,7 @@ impl Budget {
         entry.bytes += bytes;
         entry.peak_bytes = entry.peak_bytes.max(entry.bytes);
         entry.largest_payload = entry.largest_payload.max(bytes - MESSAGE_OVERHEAD);
+        entry.last_message_at = Some(std::time::SystemTime::now());
         Some(Charge {
             budget: self.clone(),
             peer,
@@ -472,10 +475,13 @@ mod tests {
             },
         );
         let session = SessionId::new("c", "sign", 1, 0);
+        let before = std::time::SystemTime::now();
         for _ in 0..4 {
             router.deliver(1, frame(session, 1000));
         }
         let usage = &router.usage()[&1];
+        assert!(usage.last_message_at.is_some_and(|at| at >= before));
+        assert!(!router.usage().contains_key(&2), "nothing from party 2 yet");
         assert_eq!(usage.bytes, 3 * (1000 + MESSAGE_OVERHEAD));
         assert_eq!((usage.refused, usage.pending_sessions), (1, 1));
         let mut channel = router.open(session, vec![0, 1], Arc::new(NoSink)).unwrap();

@@ -58,7 +58,7 @@ pub struct GasSettings {
 }
 
 /// Sends this party's transactions; one per account, since it owns the account's sequence.
-pub struct Submitter<N> {
+pub struct TxSender<N> {
     node: N,
     key: SigningKey,
     sender: AccountId,
@@ -71,7 +71,7 @@ pub struct Submitter<N> {
     account: Mutex<Option<AccountSequence>>,
 }
 
-impl<N: TxNode> Submitter<N> {
+impl<N: TxNode> TxSender<N> {
     pub fn new(
         node: N,
         key: SigningKey,
@@ -368,7 +368,7 @@ mod tests {
         }
     }
 
-    fn submitter(node: FakeNode) -> Submitter<FakeNode> {
+    fn sender(node: FakeNode) -> TxSender<FakeNode> {
         let key = SigningKey::from_slice(&KEY).unwrap();
         let sender = key.public_key().account_id("wasm").unwrap();
         {
@@ -378,7 +378,7 @@ mod tests {
             state.gas_used = 100_000;
             state.polls_until_included = Some(2);
         }
-        Submitter::new(
+        TxSender::new(
             node,
             key,
             sender,
@@ -408,10 +408,10 @@ mod tests {
     #[tokio::test]
     async fn executes_with_simulated_gas_and_keeps_the_sequence() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
 
-        let first = submitter.execute(&calls(3)).await.unwrap();
-        let second = submitter.execute(&calls(1)).await.unwrap();
+        let first = sender.execute(&calls(3)).await.unwrap();
+        let second = sender.execute(&calls(1)).await.unwrap();
 
         assert_eq!((first.height, first.gas_used), (1, 100_000));
         assert_eq!(second.height, 2);
@@ -452,12 +452,12 @@ mod tests {
     #[tokio::test]
     async fn stale_sequence_is_refreshed_and_retried_once() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
-        submitter.execute(&calls(1)).await.unwrap();
+        let sender = sender(node.clone());
+        sender.execute(&calls(1)).await.unwrap();
         // Someone else used the account (another process with the same key).
         node.state().sequence += 2;
 
-        let outcome = submitter.execute(&calls(1)).await.unwrap();
+        let outcome = sender.execute(&calls(1)).await.unwrap();
 
         assert_eq!(outcome.height, 2);
         let state = node.state();
@@ -471,13 +471,13 @@ mod tests {
     #[tokio::test]
     async fn mismatch_at_check_tx_is_retried_once() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
-        submitter.execute(&calls(1)).await.unwrap();
+        let sender = sender(node.clone());
+        sender.execute(&calls(1)).await.unwrap();
         // The account moved, but simulation was answered by a node that has not seen it yet.
         node.state().sequence += 1;
         node.state().simulate_ignores_sequence = true;
 
-        let outcome = submitter.execute(&calls(1)).await;
+        let outcome = sender.execute(&calls(1)).await;
 
         assert!(outcome.is_ok(), "{outcome:?}");
         let state = node.state();
@@ -489,7 +489,7 @@ mod tests {
     #[tokio::test]
     async fn a_second_mismatch_is_returned() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         let mismatch = ChainError::SequenceMismatch {
             expected: 9,
             got: 5,
@@ -498,7 +498,7 @@ mod tests {
             .simulate_errors
             .extend([mismatch.clone(), mismatch.clone()]);
 
-        let err = submitter.execute(&calls(1)).await.unwrap_err();
+        let err = sender.execute(&calls(1)).await.unwrap_err();
 
         assert_eq!(err, mismatch);
         assert!(err.is_retryable());
@@ -511,15 +511,15 @@ mod tests {
     #[tokio::test]
     async fn contract_rejection_is_not_retried_and_keeps_the_sequence() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         let rejected = ChainError::Rejected {
             code: 5,
             log: "execute wasm contract failed".into(),
         };
         node.state().simulate_errors.push_back(rejected.clone());
 
-        assert_eq!(submitter.execute(&calls(1)).await.unwrap_err(), rejected);
-        submitter.execute(&calls(1)).await.unwrap();
+        assert_eq!(sender.execute(&calls(1)).await.unwrap_err(), rejected);
+        sender.execute(&calls(1)).await.unwrap();
 
         let state = node.state();
         assert_eq!(state.simulated.len(), 2);
@@ -540,14 +540,14 @@ mod tests {
     #[tokio::test]
     async fn failure_in_the_block_is_a_rejection_and_spends_the_sequence() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         node.state().deliver_results.push_back((
             5,
             "wasm",
             "out of funds: execute wasm contract failed",
         ));
 
-        let err = submitter.execute(&calls(1)).await.unwrap_err();
+        let err = sender.execute(&calls(1)).await.unwrap_err();
         assert_eq!(
             err,
             ChainError::Rejected {
@@ -555,7 +555,7 @@ mod tests {
                 log: "out of funds: execute wasm contract failed".into()
             }
         );
-        submitter.execute(&calls(1)).await.unwrap();
+        sender.execute(&calls(1)).await.unwrap();
 
         let state = node.state();
         assert_eq!(state.account_queries, 1);
@@ -572,12 +572,12 @@ mod tests {
     #[tokio::test]
     async fn the_calls_reserves_raise_the_gas_limit() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         let mut calls = calls(2);
         calls[0].gas_reserve = 200_000;
         calls[1].gas_reserve = 50_000;
 
-        submitter.execute(&calls).await.unwrap();
+        sender.execute(&calls).await.unwrap();
 
         let state = node.state();
         // 100,000 simulated + 250,000 reserved, above the multiplier's 150,000; paid for in full.
@@ -590,14 +590,14 @@ mod tests {
     #[tokio::test]
     async fn out_of_gas_in_the_block_is_retryable_and_spends_the_sequence() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         node.state().deliver_results.push_back((
             classify::CODE_OUT_OF_GAS,
             "sdk",
             "out of gas in location: wasm contract; gasWanted: 150000, gasUsed: 150001: out of gas",
         ));
 
-        let err = submitter.execute(&calls(1)).await.unwrap_err();
+        let err = sender.execute(&calls(1)).await.unwrap_err();
         assert_eq!(
             err,
             ChainError::OutOfGas {
@@ -607,7 +607,7 @@ mod tests {
         );
         assert!(err.is_retryable());
         // Included (and failed), so the next transaction takes the next sequence.
-        submitter.execute(&calls(1)).await.unwrap();
+        sender.execute(&calls(1)).await.unwrap();
         let state = node.state();
         assert_eq!(state.account_queries, 1);
         let broadcast: Vec<u64> = state.broadcast.iter().map(|s| s.sequence).collect();
@@ -617,16 +617,16 @@ mod tests {
     #[tokio::test]
     async fn not_included_in_time_is_a_timeout() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         node.state().polls_until_included = None;
 
         assert_eq!(
-            submitter.execute(&calls(1)).await.unwrap_err(),
+            sender.execute(&calls(1)).await.unwrap_err(),
             ChainError::Timeout
         );
         // It reached the mempool, so the next transaction takes the next sequence.
         node.state().polls_until_included = Some(0);
-        submitter.execute(&calls(1)).await.unwrap();
+        sender.execute(&calls(1)).await.unwrap();
         assert_eq!(
             node.state()
                 .broadcast
@@ -640,11 +640,11 @@ mod tests {
     #[tokio::test]
     async fn gas_above_the_cap_is_refused_before_broadcast() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
+        let sender = sender(node.clone());
         node.state().gas_used = 1_000_001;
 
         assert_eq!(
-            submitter.execute(&calls(1)).await.unwrap_err(),
+            sender.execute(&calls(1)).await.unwrap_err(),
             ChainError::GasCap {
                 wanted: 1_000_001,
                 cap: 1_000_000
@@ -656,8 +656,8 @@ mod tests {
     #[tokio::test]
     async fn an_empty_transaction_is_refused_without_asking_the_node() {
         let node = FakeNode::default();
-        let submitter = submitter(node.clone());
-        let err = submitter.execute(&[]).await.unwrap_err();
+        let sender = sender(node.clone());
+        let err = sender.execute(&[]).await.unwrap_err();
         assert!(
             matches!(
                 err,
