@@ -88,6 +88,21 @@ impl fmt::Display for RequestRef {
     }
 }
 
+/// A request seen pending: by an event at `height` (its state is read from that block on, so a
+/// node behind the event's is not taken for "not pending"), or on a pending list (`height` 0:
+/// the list was read from the node that is read next).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    pub request: RequestRef,
+    pub height: u64,
+}
+
+impl Sighting {
+    pub fn on_list(request: RequestRef) -> Self {
+        Self { request, height: 0 }
+    }
+}
+
 /// The two kinds of request, for what is the same about all requests of a kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestKind {

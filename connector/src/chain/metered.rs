@@ -36,9 +36,24 @@ impl Chain for Metered {
         result
     }
 
-    async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError> {
-        let result = self.inner.query_smart(contract, msg).await;
-        self.record(Edge::Reads, "query_smart", &result);
+    async fn query_smart_at_least(
+        &self,
+        contract: &str,
+        msg: &[u8],
+        min_height: u64,
+    ) -> Result<Vec<u8>, ChainError> {
+        let result = self
+            .inner
+            .query_smart_at_least(contract, msg, min_height)
+            .await;
+        // A node behind answers; the edge is healthy.
+        let health = match &result {
+            Err(ChainError::Behind { .. }) => Ok(()),
+            Err(e) => Err(e.clone()),
+            Ok(_) => Ok(()),
+        };
+        self.metrics
+            .chain_call(Edge::Reads, "query_smart", health.as_ref().err());
         result
     }
 

@@ -31,7 +31,20 @@ pub trait Chain: Send + Sync + 'static {
     async fn latest_height(&self) -> Result<u64, ChainError>;
 
     /// Smart query of a contract; `msg` is the JSON query, the answer is the JSON response.
-    async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError>;
+    async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError> {
+        self.query_smart_at_least(contract, msg, 0).await
+    }
+
+    /// [`Chain::query_smart`] of state at height `min_height` or later: a node that answers
+    /// from an older block (one behind the node whose event announced the request) gives
+    /// [`ChainError::Behind`]. A chain that cannot tell its answer's height answers as
+    /// `query_smart`.
+    async fn query_smart_at_least(
+        &self,
+        contract: &str,
+        msg: &[u8],
+        min_height: u64,
+    ) -> Result<Vec<u8>, ChainError>;
 
     /// This party's account balance in the denom it pays its answers' fees in; `None` on a
     /// chain without fees (the devnet).
@@ -147,6 +160,14 @@ pub enum ChainError {
     /// Local misconfiguration (bad key, bad address prefix...).
     #[error("configuration: {0}")]
     Config(String),
+    /// The node is behind block `needed` (the one whose event is being followed): it answered
+    /// from block `answered_at`, or has no block state to answer from yet (syncing). Retryable:
+    /// it catches up.
+    #[error("the node is behind block {needed} ({})", .answered_at.map_or("it has no block state yet".to_string(), |h| format!("it answered from block {h}")))]
+    Behind {
+        answered_at: Option<u64>,
+        needed: u64,
+    },
 }
 
 impl ChainError {
@@ -158,6 +179,7 @@ impl ChainError {
                 | ChainError::SequenceMismatch { .. }
                 | ChainError::Timeout
                 | ChainError::OutOfGas { .. }
+                | ChainError::Behind { .. }
         )
     }
 }
@@ -168,7 +190,19 @@ pub async fn query<Q: Serialize + Sync, R: DeserializeOwned>(
     contract: &str,
     msg: &Q,
 ) -> Result<R, ChainError> {
+    query_at_least(chain, contract, msg, 0).await
+}
+
+/// Typed [`Chain::query_smart_at_least`].
+pub async fn query_at_least<Q: Serialize + Sync, R: DeserializeOwned>(
+    chain: &dyn Chain,
+    contract: &str,
+    msg: &Q,
+    min_height: u64,
+) -> Result<R, ChainError> {
     let bytes = serde_json::to_vec(msg).map_err(|e| ChainError::Decode(e.to_string()))?;
-    let answer = chain.query_smart(contract, &bytes).await?;
+    let answer = chain
+        .query_smart_at_least(contract, &bytes, min_height)
+        .await?;
     serde_json::from_slice(&answer).map_err(|e| ChainError::Decode(e.to_string()))
 }

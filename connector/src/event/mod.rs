@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 use crate::backoff::Backoff;
 use crate::chain::{query, Chain, ChainError};
 use crate::config::Contracts;
-use crate::request::{PendingPage, RequestKind, RequestRef};
+use crate::request::{PendingPage, RequestKind, RequestRef, Sighting};
 use crate::telemetry::Metrics;
 
 /// Page size of the catch-up queries.
@@ -37,7 +37,7 @@ pub struct EventSource {
 
 impl EventSource {
     /// Runs until `shutdown` turns true or the worker's queue closes.
-    pub async fn run(self, work: mpsc::Sender<RequestRef>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(self, work: mpsc::Sender<Sighting>, mut shutdown: watch::Receiver<bool>) {
         let watched = vec![
             self.contracts.keyring.clone(),
             self.contracts.signature_requests.clone(),
@@ -74,7 +74,7 @@ impl EventSource {
             delays = self.backoff.delays();
             self.metrics.set_connected(true);
             tracing::debug!(backlog = backlog.len(), "event source connected");
-            if !offer(&work, backlog).await {
+            if !offer(&work, backlog.into_iter().map(Sighting::on_list)).await {
                 return;
             }
             let mut rescan = tokio::time::interval(self.rescan_interval);
@@ -86,7 +86,7 @@ impl EventSource {
                     _ = rescan.tick() => match self.pending().await {
                         Ok(pending) => {
                             self.metrics.rescanned();
-                            if !offer(&work, pending).await {
+                            if !offer(&work, pending.into_iter().map(Sighting::on_list)).await {
                                 return;
                             }
                         }
@@ -96,9 +96,10 @@ impl EventSource {
                     next = stream.next() => match next {
                         Some(event) => {
                             self.metrics.processed_height(event.height);
-                            let request =
-                                RequestRef::from_event(&event, &self.contracts, self.keyring_id);
-                            if !offer(&work, request).await {
+                            let sighting =
+                                RequestRef::from_event(&event, &self.contracts, self.keyring_id)
+                                    .map(|request| Sighting { request, height: event.height });
+                            if !offer(&work, sighting).await {
                                 return;
                             }
                         }
@@ -138,8 +139,8 @@ impl EventSource {
 
 /// Hands requests to the worker; `false` when the worker is gone.
 async fn offer(
-    work: &mpsc::Sender<RequestRef>,
-    requests: impl IntoIterator<Item = RequestRef>,
+    work: &mpsc::Sender<Sighting>,
+    requests: impl IntoIterator<Item = Sighting>,
 ) -> bool {
     for request in requests {
         if work.send(request).await.is_err() {

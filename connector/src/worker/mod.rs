@@ -37,10 +37,10 @@ use mpc_party::PartyIndex;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::backoff::Backoff;
-use crate::chain::{query, Chain, ChainError, ContractCall};
+use crate::chain::{query_at_least, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
 use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
-use crate::request::RequestRef;
+use crate::request::{RequestRef, Sighting};
 use crate::store::{Progress, ProgressStore, SavedAnswer};
 use crate::telemetry::Metrics;
 use submit::{Submission, SubmitOutcome};
@@ -82,6 +82,15 @@ pub struct Worker {
     in_flight: Mutex<HashSet<RequestRef>>,
     /// Turns to run MPC, by request order ([`turns`]).
     turns: Turns,
+}
+
+/// A node behind the block a request was seen in answers from before it: "not yet", as a
+/// `partial` status is.
+fn not_yet_when_behind<T>(answer: Result<T, ChainError>) -> Result<T, TaskError> {
+    answer.map_err(|e| match e {
+        ChainError::Behind { .. } => TaskError::NotYet("behind the event's block on the node read"),
+        e => TaskError::Chain(e),
+    })
 }
 
 /// How one request ended for this party.
@@ -143,7 +152,7 @@ impl Worker {
     /// driving it and the store does not have it settled.
     pub async fn run(
         self: Arc<Self>,
-        mut work: mpsc::Receiver<RequestRef>,
+        mut work: mpsc::Receiver<Sighting>,
         mut shutdown: watch::Receiver<bool>,
     ) {
         let mut tasks = tokio::task::JoinSet::new();
@@ -151,7 +160,7 @@ impl Worker {
             Ok(unfinished) => {
                 for request in unfinished {
                     tracing::info!(%request, "resuming after restart");
-                    self.clone().take_on(request, &mut tasks);
+                    self.clone().take_on(Sighting::on_list(request), &mut tasks);
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot read the store"),
@@ -160,7 +169,7 @@ impl Worker {
             tokio::select! {
                 _ = shutdown.changed() => break,
                 next = work.recv() => match next {
-                    Some(request) => self.clone().take_on(request, &mut tasks),
+                    Some(sighting) => self.clone().take_on(sighting, &mut tasks),
                     None => break,
                 },
                 // Reap finished tasks so the set does not grow.
@@ -173,7 +182,8 @@ impl Worker {
     }
 
     /// Starts driving `request` unless a task already drives it or the store has it settled.
-    fn take_on(self: Arc<Self>, request: RequestRef, tasks: &mut tokio::task::JoinSet<()>) {
+    fn take_on(self: Arc<Self>, sighting: Sighting, tasks: &mut tokio::task::JoinSet<()>) {
+        let request = sighting.request;
         match self.store.get(request) {
             Ok(Some(record)) if record.progress.is_final() => return,
             Ok(_) => {}
@@ -190,7 +200,7 @@ impl Worker {
         }
         self.metrics.request_seen(request.kind());
         tasks.spawn(async move {
-            self.drive_until_settled(request).await;
+            self.drive_until_settled(sighting).await;
             self.in_flight
                 .lock()
                 .expect("in-flight lock")
@@ -202,10 +212,11 @@ impl Worker {
     /// answered or the request is closed: every drive reads the request from the chain first, so
     /// one that became final meanwhile ends there. (A shutdown aborts the wait; the store keeps
     /// the request unfinished, so the next start resumes it.)
-    async fn drive_until_settled(&self, request: RequestRef) {
+    async fn drive_until_settled(&self, sighting: Sighting) {
+        let request = sighting.request;
         let mut delays = self.settings.retry.delays();
         loop {
-            let finished = self.drive(request).await;
+            let finished = self.drive(sighting).await;
             tracing::info!(%request, ?finished, "request done");
             let Finished::Abandoned(reason) = finished else {
                 return;
@@ -222,8 +233,11 @@ impl Worker {
         }
     }
 
-    /// Drives one request to its end for this party.
-    pub async fn drive(&self, request: RequestRef) -> Finished {
+    /// Drives one request to its end for this party, reading it from the block it was seen
+    /// pending in on.
+    pub async fn drive(&self, sighting: Sighting) -> Finished {
+        let request = sighting.request;
+        let seen_at = sighting.height;
         let result = match self.store.get(request) {
             Ok(Some(record)) if record.progress.is_final() => {
                 return match record.progress {
@@ -236,8 +250,8 @@ impl Worker {
                 // Its place in the order of MPC turns, before its first chain read.
                 let enlisted = self.turns.enlist(request);
                 match request {
-                    RequestRef::Key(id) => self.drive_key(id, &enlisted).await,
-                    RequestRef::Sign(id) => self.drive_sign(id, &enlisted).await,
+                    RequestRef::Key(id) => self.drive_key(id, &enlisted, seen_at).await,
+                    RequestRef::Sign(id) => self.drive_sign(id, &enlisted, seen_at).await,
                 }
             }
             Err(e) => Err(e.into()),
@@ -255,10 +269,15 @@ impl Worker {
         })
     }
 
-    async fn drive_key(&self, id: u64, enlisted: &Enlisted<'_>) -> Result<Finished, TaskError> {
+    async fn drive_key(
+        &self,
+        id: u64,
+        enlisted: &Enlisted<'_>,
+        seen_at: u64,
+    ) -> Result<Finished, TaskError> {
         let request = RequestRef::Key(id);
         self.store.seen(request)?;
-        let key_request = self.key_request(id).await?;
+        let key_request = self.key_request(id, seen_at).await?;
         let seen = ChainState::of_key(&key_request, self.chain.account());
         let reserve = self.reserve(request, key_request.parties.len(), false);
         match self.before_mpc(request, &seen)? {
@@ -292,10 +311,15 @@ impl Worker {
         self.answer_key(id, result, reserve).await
     }
 
-    async fn drive_sign(&self, id: u64, enlisted: &Enlisted<'_>) -> Result<Finished, TaskError> {
+    async fn drive_sign(
+        &self,
+        id: u64,
+        enlisted: &Enlisted<'_>,
+        seen_at: u64,
+    ) -> Result<Finished, TaskError> {
         let request = RequestRef::Sign(id);
         self.store.seen(request)?;
-        let sign_request = self.sign_request(id).await?;
+        let sign_request = self.sign_request(id, seen_at).await?;
         let seen = ChainState::of_sign(&sign_request, self.chain.account());
         let reserve = self.reserve(
             request,
@@ -312,6 +336,15 @@ impl Worker {
         }
         if let Some(finished) = self.resubmit_saved(request, enlisted, reserve).await? {
             return Ok(finished);
+        }
+        // The others signed before this party saw the request pending (a restart, a node
+        // behind): their verified answer is the signature this party would produce, and they
+        // have left the signing sessions.
+        if let Some(signatures) = verified_answer(&sign_request) {
+            enlisted.leave();
+            tracing::info!(%request, "adopting a verified answer from the chain");
+            let result = SignResult::Success { signatures };
+            return self.answer_sign(id, result, reserve).await;
         }
         let job = SignJob {
             contract: self.contracts.signature_requests.clone(),
@@ -359,24 +392,28 @@ impl Worker {
     async fn chain_state(&self, request: RequestRef) -> Result<ChainState, TaskError> {
         let me = self.chain.account();
         Ok(match request {
-            RequestRef::Key(id) => ChainState::of_key(&self.key_request(id).await?, me),
-            RequestRef::Sign(id) => ChainState::of_sign(&self.sign_request(id).await?, me),
+            RequestRef::Key(id) => ChainState::of_key(&self.key_request(id, 0).await?, me),
+            RequestRef::Sign(id) => ChainState::of_sign(&self.sign_request(id, 0).await?, me),
         })
     }
 
-    async fn key_request(&self, id: u64) -> Result<KeyRequestResponse, ChainError> {
+    /// The key request as of block `seen_at` or later (a node behind it: not yet).
+    async fn key_request(&self, id: u64, seen_at: u64) -> Result<KeyRequestResponse, TaskError> {
         let msg = KeyringQuery::KeyRequest { request_id: id };
-        query(self.chain.as_ref(), &self.contracts.keyring, &msg).await
+        let answer = query_at_least(self.chain.as_ref(), &self.contracts.keyring, &msg, seen_at);
+        not_yet_when_behind(answer.await)
     }
 
-    async fn sign_request(&self, id: u64) -> Result<SignatureRequestResponse, ChainError> {
+    /// The signature request as of block `seen_at` or later (a node behind it: not yet).
+    async fn sign_request(
+        &self,
+        id: u64,
+        seen_at: u64,
+    ) -> Result<SignatureRequestResponse, TaskError> {
         let msg = SignatureQuery::Request { request_id: id };
-        query(
-            self.chain.as_ref(),
-            &self.contracts.signature_requests,
-            &msg,
-        )
-        .await
+        let contract = &self.contracts.signature_requests;
+        let answer = query_at_least(self.chain.as_ref(), contract, &msg, seen_at);
+        not_yet_when_behind(answer.await)
     }
 
     /// This connector's transport indices must be the parties' positions in the request's
@@ -398,21 +435,11 @@ impl Worker {
 
     /// Another party's successful answer on chain that verifies against the key, if any.
     async fn adoptable(&self, id: u64) -> Result<Adoptable, TaskError> {
-        let sign_request = self.sign_request(id).await?;
+        let sign_request = self.sign_request(id, 0).await?;
         if sign_request.status != SignRequestStatus::Pending {
             return Ok(Adoptable::Closed(sign_request.status.as_str().to_string()));
         }
-        Ok(sign_request
-            .answers
-            .iter()
-            .find_map(|a| match &a.result {
-                SignResult::Success { signatures } => {
-                    let raw: Vec<Vec<u8>> = signatures.iter().map(|s| s.to_vec()).collect();
-                    verifies(&sign_request, &raw).then(|| signatures.clone())
-                }
-                SignResult::Failure { .. } => None,
-            })
-            .map_or(Adoptable::NotYet, Adoptable::Signatures))
+        Ok(verified_answer(&sign_request).map_or(Adoptable::NotYet, Adoptable::Signatures))
     }
 
     /// Runs one MPC attempt when its turn comes, recording it in the store and the metrics.
@@ -711,6 +738,17 @@ enum Adoptable {
     /// The request is no longer pending.
     Closed(String),
     NotYet,
+}
+
+/// Another party's successful answer on chain that verifies against the key, if any.
+fn verified_answer(request: &SignatureRequestResponse) -> Option<Vec<Binary>> {
+    request.answers.iter().find_map(|a| match &a.result {
+        SignResult::Success { signatures } => {
+            let raw: Vec<Vec<u8>> = signatures.iter().map(|s| s.to_vec()).collect();
+            verifies(request, &raw).then(|| signatures.clone())
+        }
+        SignResult::Failure { .. } => None,
+    })
 }
 
 fn verifies(request: &SignatureRequestResponse, signatures: &[Vec<u8>]) -> bool {

@@ -148,6 +148,7 @@ fn error_label(e: &ChainError) -> &'static str {
         ChainError::GasCap { .. } => "gas_cap",
         ChainError::OutOfGas { .. } => "out_of_gas",
         ChainError::Config(_) => "config",
+        ChainError::Behind { .. } => "behind",
     }
 }
 
@@ -174,7 +175,12 @@ mod tests {
         async fn latest_height(&self) -> Result<u64, ChainError> {
             Ok(1)
         }
-        async fn query_smart(&self, _: &str, _: &[u8]) -> Result<Vec<u8>, ChainError> {
+        async fn query_smart_at_least(
+            &self,
+            _: &str,
+            _: &[u8],
+            _: u64,
+        ) -> Result<Vec<u8>, ChainError> {
             Err(ChainError::Transport("not used".into()))
         }
         async fn fee_balance(&self) -> Result<Option<cosmwasm_std::Coin>, ChainError> {

@@ -1,8 +1,9 @@
 //! Faults an operator meets, in the real node or the real process: a second instance of a
 //! party, the gRPC endpoint gone while requests turn pending, a connector stopped by SIGTERM
 //! between its DKG and its submission, a burst of requests with a party SIGKILLed in the
-//! middle, and one party's ECDSA aux info lost. Each request ends `fulfilled` with verifying signatures, and no party submitted
-//! twice (its account sequence against its answers on chain).
+//! middle, one party's ECDSA aux info lost, and a party whose node is behind the one whose
+//! events it follows. Each request ends `fulfilled` with verifying signatures, and no party
+//! submitted twice (its account sequence against its answers on chain).
 
 use std::time::{Duration, Instant};
 
@@ -299,5 +300,62 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
         let (id, _, seen) = request_and_approve(f, &key, b"after aux info was lost")?;
         let finished = f.wait_final(id, seen)?;
         check_fulfilled(f, &key, &finished)
+    });
+}
+
+/// A node behind: party-0 reads (queries, simulations, broadcasts) from a second node, cut off
+/// from the validator after the request was made and before it was approved, while it follows
+/// the validator's events like the others. Its node answers from a block in which the request is
+/// still `partial`: party-0 takes that as "not yet", not as closed, and answers once its node has
+/// caught up. The party threshold is 3, so the request is fulfilled only with party-0's answer.
+#[test]
+fn a_request_read_behind_its_pending_event_is_still_answered() {
+    let setup = Setup {
+        threshold: Some(3),
+        reads_from_follower: Some(0),
+        ..Setup::default()
+    };
+    run_with(&setup, |f| {
+        let key = f.request_key(KeyType::EddsaEd25519)?;
+        let before = f.settled_sequences()?;
+        let log_start = log_of(f, 0).len();
+        let (id, requested) = f.request_signature(&key, &[b"read from a node behind"])?;
+        let follower = f.follower.as_ref().ok_or("no follower node")?;
+        follower
+            .wait_for_height(requested.height)
+            .map_err(|e| e.to_string())?;
+        let behind_at = follower.fall_behind().map_err(|e| e.to_string())?;
+        let approved = f.approve(id)?;
+        let seen = Instant::now();
+        check(
+            behind_at < approved.height,
+            "party-0's node has not seen the approval",
+        )?;
+        let line = "behind the event's block on the node read";
+        f.wait("party-0 to read the request behind", REQUEST_TIMEOUT, |f| {
+            Ok(log_of(f, 0)[log_start..].contains(line).then_some(()))
+        })?;
+        let pending = f.signature_request(id, None)?;
+        check(
+            !pending
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == f.parties[0].address),
+            "party-0 has not answered from a node behind",
+        )?;
+        let follower = f.follower.as_ref().ok_or("no follower node")?;
+        let height = f.chain.height().map_err(|e| e.to_string())?;
+        follower.catch_up(height).map_err(|e| e.to_string())?;
+        let done = f.wait_final(id, seen)?;
+        check_fulfilled(f, &key, &done)?;
+        check(
+            done.request
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == f.parties[0].address),
+            "party-0's answer is on chain",
+        )?;
+        let after = f.settled_sequences()?;
+        check_transactions(f, &[done], &before, &after, 0)
     });
 }

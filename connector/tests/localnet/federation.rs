@@ -35,7 +35,7 @@ use mpc_interfaces::workspace::{
     ExecuteMsg as WorkspaceExecute, InstantiateMsg as WorkspaceInstantiate,
 };
 use mpc_interfaces::{events, KeyType, Policy};
-use mpc_localnet::{http_get, Localnet, TcpRelay, TxOutcome, BECH32_PREFIX, DENOM};
+use mpc_localnet::{http_get, Follower, Localnet, TcpRelay, TxOutcome, BECH32_PREFIX, DENOM};
 
 /// Creates the keyring.
 pub const ADMIN: &str = "admin";
@@ -68,6 +68,9 @@ pub struct Setup {
     pub configure: Option<fn(&mut Config)>,
     /// The keyring's party threshold, if not the test binary's usual one.
     pub threshold: Option<u32>,
+    /// A party that reads (gRPC: queries, simulations, broadcasts) from a second node, a
+    /// [`Follower`] the test can cut off, while it follows the validator's events like the others.
+    pub reads_from_follower: Option<usize>,
 }
 
 pub struct Federation {
@@ -82,6 +85,8 @@ pub struct Federation {
     pub parties: Vec<PartyProcess>,
     /// The fee requests pay (`"300stake"`), if any.
     pub fee: Option<String>,
+    /// The second node one party reads from ([`Setup::reads_from_follower`]).
+    pub follower: Option<Follower>,
 }
 
 /// One party's connector process and what it was configured with.
@@ -128,6 +133,10 @@ impl Federation {
             .map_err(|e| format!("gRPC address: {e}"))?;
         let grpc_relay = TcpRelay::start(grpc_address).map_err(err("gRPC relay"))?;
         let contracts = deploy(&chain)?;
+        let follower = match setup.reads_from_follower {
+            Some(_) => Some(chain.start_follower().map_err(err("follower node"))?),
+            None => None,
+        };
         let party_addresses: Vec<String> = names
             .iter()
             .map(|n| chain.account(n).map(|a| a.address.clone()))
@@ -183,8 +192,9 @@ impl Federation {
             workspace_id,
             parties: Vec::new(),
             fee: fee.first().map(|c| c.to_string()),
+            follower,
         };
-        federation.configure_parties(&run_dir, &party_addresses, setup.configure)?;
+        federation.configure_parties(&run_dir, &party_addresses, setup)?;
         for i in 0..parties {
             federation.start_party(i)?;
         }
@@ -199,7 +209,7 @@ impl Federation {
         &mut self,
         run_dir: &Path,
         addresses: &[String],
-        configure: Option<fn(&mut Config)>,
+        setup: &Setup,
     ) -> TestResult<()> {
         let mut noise_keys = Vec::new();
         let mut peers = Vec::new();
@@ -257,7 +267,12 @@ impl Federation {
                 event_source: EventSourceSection::default(),
                 log: LogSection::default(),
             };
-            if let Some(configure) = configure {
+            if let (Some(reader), Some(follower)) = (setup.reads_from_follower, &self.follower) {
+                if reader == i {
+                    config.chain.cosmos.grpc_url = follower.grpc_url();
+                }
+            }
+            if let Some(configure) = setup.configure {
                 configure(&mut config);
             }
             config.validate().map_err(|e| format!("{name}: {e}"))?;

@@ -20,6 +20,7 @@
 //! the node and deletes its home directory (kept when `MPC_LOCALNET_KEEP` is set).
 
 mod error;
+mod follower;
 mod localnet;
 mod relay;
 mod rpc;
@@ -28,6 +29,7 @@ mod tx;
 mod wasmd;
 
 pub use error::{LocalnetError, Result};
+pub use follower::Follower;
 pub use localnet::{
     Account, Localnet, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV, VALIDATOR,
 };

@@ -32,9 +32,9 @@ const VALIDATOR_BALANCE: u128 = 10_000_000_000_000;
 const SELF_DELEGATION: u128 = 1_000_000_000;
 /// `--gas auto` simulates; this margin covers the difference to the real run.
 const GAS_ADJUSTMENT: &str = "1.4";
-const START_TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(90);
 const TX_TIMEOUT: Duration = Duration::from_secs(30);
-const POLL: Duration = Duration::from_millis(100);
+pub(crate) const POLL: Duration = Duration::from_millis(100);
 
 /// A funded account whose key the harness holds (test keyring backend).
 #[derive(Clone, Debug)]
@@ -67,6 +67,7 @@ pub struct Localnet {
     node: Mutex<Child>,
     rpc: SocketAddr,
     grpc: SocketAddr,
+    p2p: SocketAddr,
     accounts: BTreeMap<String, Account>,
 }
 
@@ -108,6 +109,7 @@ impl Localnet {
             node: Mutex::new(node),
             rpc,
             grpc,
+            p2p,
             accounts,
         };
         localnet.wait_for_blocks(2, START_TIMEOUT)?;
@@ -153,6 +155,16 @@ impl Localnet {
     /// The node's log (stdout and stderr of `wasmd start`).
     pub fn node_log(&self) -> PathBuf {
         self.home.join("node.log")
+    }
+
+    /// The validator as a p2p peer: `<node id>@<p2p address>`.
+    pub(crate) fn peer_address(&self) -> Result<String> {
+        let status = rpc::get(self.rpc, "/status")?
+            .ok_or_else(|| LocalnetError::Unexpected("the node's /status failed".into()))?;
+        let id = status["node_info"]["id"]
+            .as_str()
+            .ok_or_else(|| LocalnetError::Unexpected(format!("no node id in /status: {status}")))?;
+        Ok(format!("{id}@{}", self.p2p))
     }
 
     pub fn account(&self, name: &str) -> Result<&Account> {
@@ -506,13 +518,13 @@ impl Drop for Localnet {
 }
 
 /// The steps before the node runs: genesis, keys, config.
-struct Setup<'a> {
-    wasmd: &'a Path,
-    home: &'a Path,
+pub(crate) struct Setup<'a> {
+    pub wasmd: &'a Path,
+    pub home: &'a Path,
 }
 
 impl Setup<'_> {
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Result<String> {
+    pub(crate) fn run(&self, args: &[&str], stdin: Option<&str>) -> Result<String> {
         let home = self.home.to_string_lossy();
         let mut full = args.to_vec();
         full.extend(["--home", &home]);
@@ -638,7 +650,12 @@ impl Setup<'_> {
 
     /// Loopback-only ports, fast blocks, the kv tx indexer (which `/tx` polling needs), no REST
     /// API, no gRPC-web, no pprof (its fixed port would clash between localnets).
-    fn configure(&self, rpc: SocketAddr, grpc: SocketAddr, p2p: SocketAddr) -> Result<()> {
+    pub(crate) fn configure(
+        &self,
+        rpc: SocketAddr,
+        grpc: SocketAddr,
+        p2p: SocketAddr,
+    ) -> Result<()> {
         let quoted = |s: String| format!("\"{s}\"");
         let config = self.home.join("config");
         set_values(
@@ -669,7 +686,7 @@ impl Setup<'_> {
     }
 
     /// Starts `wasmd start`, appending to `node.log` (a restarted node keeps the earlier log).
-    fn spawn_node(&self) -> Result<Child> {
+    pub(crate) fn spawn_node(&self) -> Result<Child> {
         let log_path = self.home.join("node.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -691,7 +708,7 @@ impl Setup<'_> {
     }
 }
 
-fn setting(section: &'static str, key: &'static str, value: String) -> Setting<'static> {
+pub(crate) fn setting(section: &'static str, key: &'static str, value: String) -> Setting<'static> {
     Setting {
         section,
         key,
@@ -713,7 +730,7 @@ fn last_json_line(out: &str) -> &str {
 }
 
 /// A new, empty directory under the system's temp dir, unique across processes and localnets.
-fn fresh_home() -> Result<PathBuf> {
+pub(crate) fn fresh_home() -> Result<PathBuf> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -728,13 +745,13 @@ fn fresh_home() -> Result<PathBuf> {
     Ok(home)
 }
 
-fn remove_home(home: &Path) {
+pub(crate) fn remove_home(home: &Path) {
     let _ = std::fs::remove_dir_all(home);
 }
 
 /// Three distinct free ports on 127.0.0.1: bound at once so they differ, then released for the
 /// node to take (a small race with other processes, accepted in tests).
-fn free_ports() -> Result<(SocketAddr, SocketAddr, SocketAddr)> {
+pub(crate) fn free_ports() -> Result<(SocketAddr, SocketAddr, SocketAddr)> {
     let bind = || TcpListener::bind("127.0.0.1:0").map_err(io_error("finding a free port"));
     let (a, b, c) = (bind()?, bind()?, bind()?);
     let addr = |l: &TcpListener| l.local_addr().map_err(io_error("reading a bound port"));
@@ -753,7 +770,7 @@ fn find_key<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     }
 }
 
-fn log_tail(path: &Path, lines: usize) -> String {
+pub(crate) fn log_tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

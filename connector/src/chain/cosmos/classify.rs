@@ -69,6 +69,12 @@ pub fn status(status: &tonic::Status) -> ChainError {
             ChainError::Transport(format!("{:?}: {message}", status.code()))
         }
         _ if is_sequence_mismatch(message) => sequence_mismatch(message),
+        // A node still syncing (no block finalized since it started) has no state to answer
+        // a query from: the SDK's ErrInvalidHeight. It is behind, not refusing.
+        _ if message.contains(SDK_INVALID_HEIGHT) => ChainError::Behind {
+            answered_at: None,
+            needed: 0,
+        },
         _ => ChainError::Rejected {
             code: code_from_text(message),
             log: message.to_string(),
@@ -96,6 +102,9 @@ fn is_transport_text(message: &str) -> bool {
     .iter()
     .any(|needle| message.contains(needle))
 }
+
+/// How a query answer carries the SDK's `ErrInvalidHeight`.
+const SDK_INVALID_HEIGHT: &str = "codespace sdk code 26: invalid height";
 
 fn is_sequence_mismatch(log: &str) -> bool {
     log.contains("account sequence mismatch") || log.contains("incorrect account sequence")
@@ -146,6 +155,22 @@ mod tests {
             gas_wanted: 184_515,
             gas_used: 191_524,
         })
+    }
+
+    #[test]
+    fn a_query_on_a_node_without_block_state_is_behind_not_refused() {
+        // What wasmd 0.61 answers to a smart query while it has no peers to sync from.
+        let message = "codespace sdk code 26: invalid height: context did not contain latest                        block height in either check state or finalize block state (65)";
+        let err = status(&tonic::Status::unknown(message));
+        assert_eq!(
+            err,
+            ChainError::Behind {
+                answered_at: None,
+                needed: 0
+            }
+        );
+        assert!(err.is_retryable());
+        assert!(err.to_string().contains("no block state yet"), "{err}");
     }
 
     #[test]

@@ -24,6 +24,9 @@ use crate::chain::ChainError;
 
 const BASE_ACCOUNT_TYPE_URL: &str = "/cosmos.auth.v1beta1.BaseAccount";
 
+/// The response header in which a Cosmos SDK node names the block a query was answered from.
+const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
+
 /// One HTTP/2 connection to the node's gRPC server, shared by all clients (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct GrpcNode {
@@ -43,8 +46,13 @@ impl GrpcNode {
         })
     }
 
-    /// `cosmwasm.wasm.v1.Query/SmartContractState`.
-    pub async fn smart_query(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError> {
+    /// `cosmwasm.wasm.v1.Query/SmartContractState`, with the height of the block the node
+    /// answered from (the SDK's `x-cosmos-block-height` response header, when sent).
+    pub async fn smart_query(
+        &self,
+        contract: &str,
+        msg: &[u8],
+    ) -> Result<(Vec<u8>, Option<u64>), ChainError> {
         let request = QuerySmartContractStateRequest {
             address: contract.to_string(),
             query_data: msg.to_vec(),
@@ -53,7 +61,12 @@ impl GrpcNode {
             .smart_contract_state(request)
             .await
             .map_err(|status| classify::status(&status))?;
-        Ok(response.into_inner().data)
+        let height = response
+            .metadata()
+            .get(BLOCK_HEIGHT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        Ok((response.into_inner().data, height))
     }
 }
 

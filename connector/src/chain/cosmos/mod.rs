@@ -107,8 +107,31 @@ impl Chain for CosmosChain {
         Ok(status.sync_info.latest_block_height.value())
     }
 
-    async fn query_smart(&self, contract: &str, msg: &[u8]) -> Result<Vec<u8>, ChainError> {
-        self.sender.node().smart_query(contract, msg).await
+    async fn query_smart_at_least(
+        &self,
+        contract: &str,
+        msg: &[u8],
+        min_height: u64,
+    ) -> Result<Vec<u8>, ChainError> {
+        let (answer, height) = self
+            .sender
+            .node()
+            .smart_query(contract, msg)
+            .await
+            .map_err(|e| match e {
+                ChainError::Behind { answered_at, .. } => ChainError::Behind {
+                    answered_at,
+                    needed: min_height,
+                },
+                e => e,
+            })?;
+        match height {
+            Some(height) if height < min_height => Err(ChainError::Behind {
+                answered_at: Some(height),
+                needed: min_height,
+            }),
+            _ => Ok(answer),
+        }
     }
 
     async fn fee_balance(&self) -> Result<Option<cosmwasm_std::Coin>, ChainError> {
