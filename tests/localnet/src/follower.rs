@@ -134,7 +134,7 @@ impl Follower {
     /// Waits until this node has block `height`.
     pub fn wait_for_height(&self, height: u64) -> Result<()> {
         let deadline = Instant::now() + START_TIMEOUT;
-        while !rpc::latest_height(self.rpc).is_some_and(|h| h >= height) {
+        while rpc::latest_height(self.rpc).is_none_or(|h| h < height) {
             self.timeout_check(deadline, &format!("the follower at block {height}"))?;
             std::thread::sleep(POLL);
         }
