@@ -3,12 +3,19 @@
 
 use std::fmt;
 
+use cosmwasm_std::Addr;
 use mpc_interfaces::events::{attr, KEY_REQUEST_EVENT, SIGNATURE_REQUEST_EVENT};
-use mpc_interfaces::keyring::{KeyRequestStatus, QueryMsg as KeyringQuery};
-use mpc_interfaces::signature_requests::{QueryMsg as SignatureQuery, SignRequestStatus};
+use mpc_interfaces::keyring::{
+    ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus, KeyResult,
+    QueryMsg as KeyringQuery,
+};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
+    SignatureRequestResponse,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::chain::ChainEvent;
+use crate::chain::{ChainError, ChainEvent, ContractCall};
 use crate::config::Contracts;
 
 /// A request this party may have to answer.
@@ -128,6 +135,15 @@ impl RequestKind {
         }
     }
 
+    /// The query of one request of this kind (its answer is read with [`RequestState::decode`]).
+    pub fn query(self, id: u64) -> serde_json::Value {
+        let query = match self {
+            RequestKind::Key => serde_json::to_value(KeyringQuery::KeyRequest { request_id: id }),
+            RequestKind::Sign => serde_json::to_value(SignatureQuery::Request { request_id: id }),
+        };
+        query.expect("query messages serialize")
+    }
+
     /// The query of one page of the keyring's pending requests of this kind (its answer has
     /// `requests: [{ id, .. }]`, read with [`PendingPage`]).
     pub fn pending_page(
@@ -163,4 +179,131 @@ pub struct PendingPage {
 #[derive(Deserialize)]
 pub struct PendingEntry {
     pub id: u64,
+}
+
+/// A request as its contract answers it, whatever its kind: what the worker reads to decide.
+#[derive(Clone, Debug)]
+pub enum RequestState {
+    Key(KeyRequestResponse),
+    Sign(SignatureRequestResponse),
+}
+
+impl RequestState {
+    /// Reads the answer to [`RequestKind::query`].
+    pub fn decode(kind: RequestKind, answer: serde_json::Value) -> Result<Self, ChainError> {
+        let decoded = match kind {
+            RequestKind::Key => serde_json::from_value(answer).map(RequestState::Key),
+            RequestKind::Sign => serde_json::from_value(answer).map(RequestState::Sign),
+        };
+        decoded.map_err(|e| ChainError::Decode(e.to_string()))
+    }
+
+    pub fn status(&self) -> &'static str {
+        match self {
+            RequestState::Key(r) => r.status.as_str(),
+            RequestState::Sign(r) => r.status.as_str(),
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        match self {
+            RequestState::Key(r) => r.status == KeyRequestStatus::Pending,
+            RequestState::Sign(r) => r.status == SignRequestStatus::Pending,
+        }
+    }
+
+    /// Final: nothing will ever be asked of a party again.
+    pub fn is_final(&self) -> bool {
+        match self {
+            RequestState::Key(r) => r.status.is_final(),
+            RequestState::Sign(r) => r.status.is_final(),
+        }
+    }
+
+    /// The parties that must answer, in keyring order.
+    pub fn parties(&self) -> &[Addr] {
+        match self {
+            RequestState::Key(r) => &r.parties,
+            RequestState::Sign(r) => &r.parties,
+        }
+    }
+
+    /// `party`'s answer on chain: its height and whether it was a success.
+    pub fn answer_of(&self, party: &str) -> Option<(u64, bool)> {
+        match self {
+            RequestState::Key(r) => r
+                .answers
+                .iter()
+                .find(|a| a.party.as_str() == party)
+                .map(|a| (a.height, matches!(a.result, KeyResult::Success { .. }))),
+            RequestState::Sign(r) => r
+                .answers
+                .iter()
+                .find(|a| a.party.as_str() == party)
+                .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
+        }
+    }
+
+    /// Whether the answer completing the request runs a requester's callback.
+    pub fn has_callback(&self) -> bool {
+        match self {
+            RequestState::Key(_) => false,
+            RequestState::Sign(r) => r.callback.is_some(),
+        }
+    }
+}
+
+/// This party's answer to a request: its result, in the kind's own type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    Key(KeyResult),
+    Sign(SignResult),
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        matches!(
+            self,
+            Answer::Key(KeyResult::Success { .. }) | Answer::Sign(SignResult::Success { .. })
+        )
+    }
+
+    /// The submission of this answer to request `request` (whose kind it has).
+    pub fn call(
+        self,
+        request: RequestRef,
+        contracts: &Contracts,
+    ) -> Result<ContractCall, ChainError> {
+        let request_id = request.id();
+        match self {
+            Answer::Key(result) => ContractCall::new(
+                &contracts.keyring,
+                &KeyringExecute::SubmitKeyResult { request_id, result },
+            ),
+            Answer::Sign(result) => ContractCall::new(
+                &contracts.signature_requests,
+                &SignatureExecute::SubmitSignatureResult { request_id, result },
+            ),
+        }
+    }
+}
+
+impl RequestRef {
+    /// A failure answer to this request: `reason` is cut to what the contracts keep.
+    pub fn failure(self, reason: &str) -> Answer {
+        let reason = truncate_reason(reason);
+        match self {
+            RequestRef::Key(_) => Answer::Key(KeyResult::Failure { reason }),
+            RequestRef::Sign(_) => Answer::Sign(SignResult::Failure { reason }),
+        }
+    }
+}
+
+/// The contracts bound failure reasons; keep ours well inside.
+fn truncate_reason(reason: &str) -> String {
+    let mut end = reason.len().min(200);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_string()
 }

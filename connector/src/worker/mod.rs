@@ -24,14 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cosmwasm_std::Binary;
-use mpc_interfaces::keyring::{
-    ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus, KeyResult,
-    QueryMsg as KeyringQuery,
-};
-use mpc_interfaces::signature_requests::{
-    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
-    SignatureRequestResponse,
-};
+use mpc_interfaces::keyring::{KeyRequestResponse, KeyResult};
+use mpc_interfaces::signature_requests::{SignResult, SignatureRequestResponse};
 use mpc_interfaces::KeyType;
 use mpc_party::PartyIndex;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -40,7 +34,7 @@ use crate::backoff::Backoff;
 use crate::chain::{query_at_least, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
 use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
-use crate::request::{RequestRef, Sighting};
+use crate::request::{Answer, RequestRef, RequestState, Sighting};
 use crate::store::{Progress, ProgressStore, SavedAnswer};
 use crate::telemetry::Metrics;
 use submit::{Submission, SubmitOutcome};
@@ -249,10 +243,7 @@ impl Worker {
             Ok(_) => {
                 // Its place in the order of MPC turns, before its first chain read.
                 let enlisted = self.turns.enlist(request);
-                match request {
-                    RequestRef::Key(id) => self.drive_key(id, &enlisted, seen_at).await,
-                    RequestRef::Sign(id) => self.drive_sign(id, &enlisted, seen_at).await,
-                }
+                self.drive_request(request, &enlisted, seen_at).await
             }
             Err(e) => Err(e.into()),
         };
@@ -269,86 +260,89 @@ impl Worker {
         })
     }
 
-    async fn drive_key(
+    /// What every request goes through before its kind's own MPC run: read it (from the block
+    /// it was seen in on), decide from its state on chain, submit an answer saved earlier.
+    async fn drive_request(
         &self,
-        id: u64,
+        request: RequestRef,
         enlisted: &Enlisted<'_>,
         seen_at: u64,
     ) -> Result<Finished, TaskError> {
-        let request = RequestRef::Key(id);
         self.store.seen(request)?;
-        let key_request = self.key_request(id, seen_at).await?;
-        let seen = ChainState::of_key(&key_request, self.chain.account());
-        let reserve = self.reserve(request, key_request.parties.len(), false);
-        match self.before_mpc(request, &seen)? {
+        let state = self.read(request, seen_at).await?;
+        let reserve = self.reserve(request, state.parties().len(), state.has_callback());
+        match self.before_mpc(request, &state)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
                 enlisted.leave();
-                return self.answer_key(id, failure_key(&reason), reserve).await;
+                return self
+                    .answer(request, request.failure(&reason), reserve)
+                    .await;
             }
             BeforeMpc::Run => {}
         }
         if let Some(finished) = self.resubmit_saved(request, enlisted, reserve).await? {
             return Ok(finished);
         }
+        match state {
+            RequestState::Key(key_request) => {
+                self.generate_key(request, &key_request, enlisted, reserve)
+                    .await
+            }
+            RequestState::Sign(sign_request) => {
+                self.sign(request, &sign_request, enlisted, reserve).await
+            }
+        }
+    }
+
+    /// Runs DKG for a key request and answers with the public key (or the failure).
+    async fn generate_key(
+        &self,
+        request: RequestRef,
+        key_request: &KeyRequestResponse,
+        enlisted: &Enlisted<'_>,
+        reserve: u64,
+    ) -> Result<Finished, TaskError> {
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
-            request_id: id,
+            request_id: request.id(),
             key_type: key_request.key_type,
             parties: key_request.parties.len() as u16,
             threshold: key_request.party_threshold as u16,
         };
         let key_type = job.key_type;
-        let result = match self
+        let answer = match self
             .timed(request, enlisted, key_type, self.engine.keygen(job))
             .await?
         {
-            Ok(public_key) => KeyResult::Success {
+            Ok(public_key) => Answer::Key(KeyResult::Success {
                 public_key: Binary::new(public_key),
-            },
-            Err(reason) => failure_key(&reason),
+            }),
+            Err(reason) => request.failure(&reason),
         };
-        self.answer_key(id, result, reserve).await
+        self.answer(request, answer, reserve).await
     }
 
-    async fn drive_sign(
+    /// Signs a signature request's items with the other parties and answers with the
+    /// signatures; failing that, with another party's verified answer, or the failure.
+    async fn sign(
         &self,
-        id: u64,
+        request: RequestRef,
+        sign_request: &SignatureRequestResponse,
         enlisted: &Enlisted<'_>,
-        seen_at: u64,
+        reserve: u64,
     ) -> Result<Finished, TaskError> {
-        let request = RequestRef::Sign(id);
-        self.store.seen(request)?;
-        let sign_request = self.sign_request(id, seen_at).await?;
-        let seen = ChainState::of_sign(&sign_request, self.chain.account());
-        let reserve = self.reserve(
-            request,
-            sign_request.parties.len(),
-            sign_request.callback.is_some(),
-        );
-        match self.before_mpc(request, &seen)? {
-            BeforeMpc::Done(finished) => return Ok(finished),
-            BeforeMpc::AnswerFailure(reason) => {
-                enlisted.leave();
-                return self.answer_sign(id, failure_sign(&reason), reserve).await;
-            }
-            BeforeMpc::Run => {}
-        }
-        if let Some(finished) = self.resubmit_saved(request, enlisted, reserve).await? {
-            return Ok(finished);
-        }
         // The others signed before this party saw the request pending (a restart, a node
         // behind): their verified answer is the signature this party would produce, and they
         // have left the signing sessions.
-        if let Some(signatures) = verified_answer(&sign_request) {
+        if let Some(signatures) = verified_answer(sign_request) {
             enlisted.leave();
             tracing::info!(%request, "adopting a verified answer from the chain");
-            let result = SignResult::Success { signatures };
-            return self.answer_sign(id, result, reserve).await;
+            return self.answer(request, signed(signatures), reserve).await;
         }
         let job = SignJob {
             contract: self.contracts.signature_requests.clone(),
-            request_id: id,
+            request_id: request.id(),
             key_type: sign_request.key_type,
             public_key: sign_request.public_key.to_vec(),
             items: sign_request.items.iter().map(|i| i.to_vec()).collect(),
@@ -358,11 +352,9 @@ impl Worker {
             .timed(request, enlisted, key_type, self.engine.sign(job))
             .await?;
         let reason = match outcome {
-            Ok(signatures) if verifies(&sign_request, &signatures) => {
+            Ok(signatures) if verifies(sign_request, &signatures) => {
                 let signatures = signatures.into_iter().map(Binary::new).collect();
-                return self
-                    .answer_sign(id, SignResult::Success { signatures }, reserve)
-                    .await;
+                return self.answer(request, signed(signatures), reserve).await;
             }
             Ok(_) => "the MPC run produced a signature that does not verify".to_string(),
             Err(reason) => reason,
@@ -370,50 +362,32 @@ impl Worker {
         // Another party's verified answer is the signature this party would have produced.
         let deadline = self.chain.latest_height().await? + self.settings.adopt_wait_blocks;
         loop {
-            match self.adoptable(id).await? {
+            match self.adoptable(request).await? {
                 Adoptable::Signatures(signatures) => {
                     tracing::info!(%request, "adopting a verified answer from the chain");
-                    return self
-                        .answer_sign(id, SignResult::Success { signatures }, reserve)
-                        .await;
+                    return self.answer(request, signed(signatures), reserve).await;
                 }
-                Adoptable::Closed(status) => return self.close(request, &status),
+                Adoptable::Closed(status) => return self.close(request, status),
                 Adoptable::NotYet if self.chain.latest_height().await? < deadline => {
                     tokio::time::sleep(self.settings.poll_interval).await;
                 }
                 Adoptable::NotYet => {
-                    return self.answer_sign(id, failure_sign(&reason), reserve).await
+                    return self
+                        .answer(request, request.failure(&reason), reserve)
+                        .await
                 }
             }
         }
     }
 
-    /// The request's state on chain, whatever its kind.
-    async fn chain_state(&self, request: RequestRef) -> Result<ChainState, TaskError> {
-        let me = self.chain.account();
-        Ok(match request {
-            RequestRef::Key(id) => ChainState::of_key(&self.key_request(id, 0).await?, me),
-            RequestRef::Sign(id) => ChainState::of_sign(&self.sign_request(id, 0).await?, me),
-        })
-    }
-
-    /// The key request as of block `seen_at` or later (a node behind it: not yet).
-    async fn key_request(&self, id: u64, seen_at: u64) -> Result<KeyRequestResponse, TaskError> {
-        let msg = KeyringQuery::KeyRequest { request_id: id };
-        let answer = query_at_least(self.chain.as_ref(), &self.contracts.keyring, &msg, seen_at);
-        not_yet_when_behind(answer.await)
-    }
-
-    /// The signature request as of block `seen_at` or later (a node behind it: not yet).
-    async fn sign_request(
-        &self,
-        id: u64,
-        seen_at: u64,
-    ) -> Result<SignatureRequestResponse, TaskError> {
-        let msg = SignatureQuery::Request { request_id: id };
-        let contract = &self.contracts.signature_requests;
-        let answer = query_at_least(self.chain.as_ref(), contract, &msg, seen_at);
-        not_yet_when_behind(answer.await)
+    /// The request as of block `seen_at` or later (a node behind it: not yet).
+    async fn read(&self, request: RequestRef, seen_at: u64) -> Result<RequestState, TaskError> {
+        let kind = request.kind_of();
+        let query = kind.query(request.id());
+        let contract = kind.contract(&self.contracts);
+        let answer = query_at_least(self.chain.as_ref(), contract, &query, seen_at).await;
+        let answer: serde_json::Value = not_yet_when_behind(answer)?;
+        Ok(RequestState::decode(kind, answer)?)
     }
 
     /// This connector's transport indices must be the parties' positions in the request's
@@ -434,12 +408,15 @@ impl Worker {
     }
 
     /// Another party's successful answer on chain that verifies against the key, if any.
-    async fn adoptable(&self, id: u64) -> Result<Adoptable, TaskError> {
-        let sign_request = self.sign_request(id, 0).await?;
-        if sign_request.status != SignRequestStatus::Pending {
-            return Ok(Adoptable::Closed(sign_request.status.as_str().to_string()));
+    async fn adoptable(&self, request: RequestRef) -> Result<Adoptable, TaskError> {
+        let state = self.read(request, 0).await?;
+        if !state.is_pending() {
+            return Ok(Adoptable::Closed(state.status()));
         }
-        Ok(verified_answer(&sign_request).map_or(Adoptable::NotYet, Adoptable::Signatures))
+        let RequestState::Sign(sign_request) = &state else {
+            return Ok(Adoptable::NotYet);
+        };
+        Ok(verified_answer(sign_request).map_or(Adoptable::NotYet, Adoptable::Signatures))
     }
 
     /// Runs one MPC attempt when its turn comes, recording it in the store and the metrics.
@@ -509,9 +486,9 @@ impl Worker {
     async fn until_settled(&self, request: RequestRef) -> &'static str {
         loop {
             tokio::time::sleep(self.settings.poll_interval * SETTLED_POLL_BLOCKS).await;
-            if let Ok(state) = self.chain_state(request).await {
-                if state.settled {
-                    return state.status;
+            if let Ok(state) = self.read(request, 0).await {
+                if state.is_final() {
+                    return state.status();
                 }
             }
         }
@@ -530,40 +507,17 @@ impl Worker {
         }
     }
 
-    async fn answer_key(
+    async fn answer(
         &self,
-        id: u64,
-        result: KeyResult,
+        request: RequestRef,
+        answer: Answer,
         reserve: u64,
     ) -> Result<Finished, TaskError> {
-        let success = matches!(result, KeyResult::Success { .. });
-        let call = ContractCall::new(
-            &self.contracts.keyring,
-            &KeyringExecute::SubmitKeyResult {
-                request_id: id,
-                result,
-            },
-        )?
-        .with_gas_reserve(reserve);
-        self.submit(RequestRef::Key(id), call, success).await
-    }
-
-    async fn answer_sign(
-        &self,
-        id: u64,
-        result: SignResult,
-        reserve: u64,
-    ) -> Result<Finished, TaskError> {
-        let success = matches!(result, SignResult::Success { .. });
-        let call = ContractCall::new(
-            &self.contracts.signature_requests,
-            &SignatureExecute::SubmitSignatureResult {
-                request_id: id,
-                result,
-            },
-        )?
-        .with_gas_reserve(reserve);
-        self.submit(RequestRef::Sign(id), call, success).await
+        let success = answer.is_success();
+        let call = answer
+            .call(request, &self.contracts)?
+            .with_gas_reserve(reserve);
+        self.submit(request, call, success).await
     }
 
     /// Submits the answer an earlier drive (or run) computed and saved, if there is one: MPC
@@ -616,13 +570,13 @@ impl Worker {
             }
             SubmitOutcome::Refused(reason) => {
                 // What the refusal means is read from the chain, not from its wording.
-                let state = self.chain_state(request).await?;
-                if let Some((height, success)) = state.my_answer {
+                let state = self.read(request, 0).await?;
+                if let Some((height, success)) = state.answer_of(self.chain.account()) {
                     // An earlier try landed (its confirmation was lost): done, not twice.
                     return self.already_answered(request, height, success);
                 }
-                if state.settled {
-                    return self.close(request, state.status);
+                if state.is_final() {
+                    return self.close(request, state.status());
                 }
                 self.metrics.request_failed(request.kind());
                 Ok(Finished::Abandoned(reason))
@@ -639,25 +593,29 @@ impl Worker {
     /// parties, and the parties' order matching the transport's indices. A request that is not
     /// pending yet (`partial` on a node behind the one whose event announced it) is not closed:
     /// it is driven again later.
-    fn before_mpc(&self, request: RequestRef, seen: &ChainState) -> Result<BeforeMpc, TaskError> {
-        if seen.settled {
-            return self.close(request, seen.status).map(BeforeMpc::Done);
+    fn before_mpc(
+        &self,
+        request: RequestRef,
+        state: &RequestState,
+    ) -> Result<BeforeMpc, TaskError> {
+        if state.is_final() {
+            return self.close(request, state.status()).map(BeforeMpc::Done);
         }
-        if !seen.pending {
-            return Err(TaskError::NotYet(seen.status));
+        if !state.is_pending() {
+            return Err(TaskError::NotYet(state.status()));
         }
-        if let Some((height, success)) = seen.my_answer {
+        let me = self.chain.account();
+        if let Some((height, success)) = state.answer_of(me) {
             return self
                 .already_answered(request, height, success)
                 .map(BeforeMpc::Done);
         }
-        let me = self.chain.account();
-        if !seen.parties.iter().any(|p| p.as_str() == me) {
+        if !state.parties().iter().any(|p| p.as_str() == me) {
             return self
                 .close(request, "this party is not one of the request's parties")
                 .map(BeforeMpc::Done);
         }
-        Ok(match self.check_party_order(&seen.parties) {
+        Ok(match self.check_party_order(state.parties()) {
             Ok(()) => BeforeMpc::Run,
             Err(reason) => BeforeMpc::AnswerFailure(reason),
         })
@@ -682,47 +640,7 @@ impl Worker {
 /// How often (in poll intervals, about blocks) a running request's status is read.
 const SETTLED_POLL_BLOCKS: u32 = 5;
 
-/// What the worker reads of a key or signature request to decide what to do.
-struct ChainState {
-    status: &'static str,
-    pending: bool,
-    /// Final on chain: nothing will ever be asked of this party again.
-    settled: bool,
-    /// This party's answer on chain: its height and whether it was a success.
-    my_answer: Option<(u64, bool)>,
-    parties: Vec<cosmwasm_std::Addr>,
-}
-
-impl ChainState {
-    fn of_key(request: &KeyRequestResponse, me: &str) -> Self {
-        Self {
-            status: request.status.as_str(),
-            pending: request.status == KeyRequestStatus::Pending,
-            settled: request.status.is_final(),
-            my_answer: request
-                .answers
-                .iter()
-                .find(|a| a.party.as_str() == me)
-                .map(|a| (a.height, matches!(a.result, KeyResult::Success { .. }))),
-            parties: request.parties.clone(),
-        }
-    }
-
-    fn of_sign(request: &SignatureRequestResponse, me: &str) -> Self {
-        Self {
-            status: request.status.as_str(),
-            pending: request.status == SignRequestStatus::Pending,
-            settled: request.status.is_final(),
-            my_answer: request
-                .answers
-                .iter()
-                .find(|a| a.party.as_str() == me)
-                .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
-            parties: request.parties.clone(),
-        }
-    }
-}
-
+/// What [`Worker::before_mpc`] decided.
 enum BeforeMpc {
     /// Nothing to run: closed or already answered.
     Done(Finished),
@@ -736,7 +654,7 @@ enum Adoptable {
     /// Another party's answer, verified against the key.
     Signatures(Vec<Binary>),
     /// The request is no longer pending.
-    Closed(String),
+    Closed(&'static str),
     NotYet,
 }
 
@@ -760,23 +678,7 @@ fn verifies(request: &SignatureRequestResponse, signatures: &[Vec<u8>]) -> bool 
             .all(|(item, sig)| verify(request.key_type, &request.public_key, item, sig))
 }
 
-/// The contracts bound failure reasons; keep ours well inside.
-fn truncate_reason(reason: &str) -> String {
-    let mut end = reason.len().min(200);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason[..end].to_string()
-}
-
-fn failure_key(reason: &str) -> KeyResult {
-    KeyResult::Failure {
-        reason: truncate_reason(reason),
-    }
-}
-
-fn failure_sign(reason: &str) -> SignResult {
-    SignResult::Failure {
-        reason: truncate_reason(reason),
-    }
+/// A success answer to a signature request.
+fn signed(signatures: Vec<Binary>) -> Answer {
+    Answer::Sign(SignResult::Success { signatures })
 }
