@@ -185,7 +185,7 @@ pub struct PendingEntry {
 #[derive(Clone, Debug)]
 pub enum RequestState {
     Key(KeyRequestResponse),
-    Sign(SignatureRequestResponse),
+    Sign(Box<SignatureRequestResponse>),
 }
 
 impl RequestState {
@@ -193,7 +193,9 @@ impl RequestState {
     pub fn decode(kind: RequestKind, answer: serde_json::Value) -> Result<Self, ChainError> {
         let decoded = match kind {
             RequestKind::Key => serde_json::from_value(answer).map(RequestState::Key),
-            RequestKind::Sign => serde_json::from_value(answer).map(RequestState::Sign),
+            RequestKind::Sign => {
+                serde_json::from_value(answer).map(|r| RequestState::Sign(Box::new(r)))
+            }
         };
         decoded.map_err(|e| ChainError::Decode(e.to_string()))
     }
