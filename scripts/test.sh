@@ -46,11 +46,11 @@ fi
 step "building the tests (while wasmd may still be building)"
 cargo test --workspace --locked --no-run
 
-# The README's first command (scripts/devnet.sh) builds the connector alone: it must find every
+# The README's first command (scripts/devnet.sh) builds the devnet alone: it must find every
 # dependency built, or the two commands would each compile their own copy of them (only the
 # workspace's own crates, `Compiling <name> v<version> (<path>)`, may be compiled again).
 step "the devnet's build reuses the test build's dependencies"
-devnet_build="$(cargo build --locked -p mpc-connector --bin connector 2>&1)"
+devnet_build="$(cargo build --locked -p mpc-devnet --bin devnet 2>&1)"
 if grep -E '^\s*Compiling [^ ]+ v[^ ]+$' <<<"$devnet_build"; then
   echo "scripts/devnet.sh would compile the above again: run cargo hakari generate (.config/hakari.toml)" >&2
   exit 1

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use federation::{Federation, Setup, APPROVER, REQUESTER};
 use mpc_connector::chain::cosmos::CosmosChain;
 use mpc_connector::chain::{Chain, ContractCall};
-use mpc_connector::devnet::{signature_request_msg, verified_signatures, DevnetKey};
+use mpc_devnet::{signature_request_msg, verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::{ExecuteMsg as SignatureExecute, SignRequestStatus};
 use mpc_interfaces::{events, KeyType};
 

@@ -232,8 +232,8 @@ pub struct Peer {
     pub chain_address: String,
 }
 
-/// The chain to connect to. `connector run` talks to a real chain; the embedded devnet is only
-/// run by `connector devnet`.
+/// The chain to connect to. `connector run` talks to a real chain; the embedded devnet is run
+/// by the `devnet` binary (`mpc-devnet`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChainSection {

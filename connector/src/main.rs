@@ -1,4 +1,4 @@
-//! `connector`: the per-party MPC connector daemon and the embedded devnet.
+//! `connector`: the per-party MPC connector daemon.
 
 use clap::Parser;
 use mpc_connector::cli::{dispatch, Cli};

@@ -1,9 +1,7 @@
 //! The chain, behind one trait (as Hermes' `ChainEndpoint`): everything the connector needs from
 //! a chain — queries, batched transactions from this party's account, and a stream of contract
-//! events. Two implementations: [`embedded`] (cw-multi-test devnet, for the demo and the tests)
-//! and `cosmos` (a real Cosmos SDK chain with x/wasm over CometBFT RPC + gRPC).
-
-pub mod embedded;
+//! events. Two implementations: `cosmos` (a real Cosmos SDK chain with x/wasm over CometBFT
+//! RPC + gRPC) and the devnet's embedded chain (cw-multi-test, crate `mpc-devnet`).
 
 /// The real Cosmos SDK chain client. Built with the `cosmos` feature (it pulls cosmrs, tonic and
 /// tendermint-rpc, which the devnet and the tests do not need).

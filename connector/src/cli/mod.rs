@@ -1,7 +1,6 @@
 //! The command line, one file per command (as Hermes' `commands/`).
 
 pub mod config;
-pub mod devnet;
 pub mod keys;
 pub mod run;
 pub mod status;
@@ -26,9 +25,6 @@ pub struct Cli {
 pub enum Command {
     /// Run this party's connector against a chain.
     Run(run::RunArgs),
-    /// One process: the embedded chain, N connectors over loopback TCP, and a scripted walk
-    /// through key and signature requests.
-    Devnet(devnet::DevnetArgs),
     /// Make a party's chain account key and Noise transport identity.
     Keys(keys::KeysArgs),
     /// Configuration tools.
@@ -42,7 +38,6 @@ pub enum Command {
 pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
     match cli.command {
         Command::Run(args) => run::run(args).await,
-        Command::Devnet(args) => devnet::run(args).await,
         Command::Keys(args) => keys::run(args),
         Command::Config(command) => config::run(command),
         Command::Status(args) => status::run(args).await,

@@ -23,7 +23,7 @@ pub async fn run(args: RunArgs) -> super::anyhow_free::Result {
 async fn serve(_config: Config) -> super::anyhow_free::Result {
     Err(
         "this connector was built without the `cosmos` feature: it has no chain client; \
-         rebuild with `--features cosmos` (or try `connector devnet`)"
+         rebuild with `--features cosmos` (or try `scripts/devnet.sh`)"
             .into(),
     )
 }

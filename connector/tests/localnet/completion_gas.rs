@@ -12,7 +12,7 @@
 //! two requests) and checks every request on the way.
 
 use mpc_connector::config::Config;
-use mpc_connector::devnet::{item_of, verified_signatures, DevnetKey};
+use mpc_devnet::{item_of, verified_signatures, DevnetKey};
 use mpc_interfaces::keyring::KeyRequestStatus;
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignatureRequestResponse};
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;

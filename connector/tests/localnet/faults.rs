@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use mpc_connector::devnet::key_request_msg;
+use mpc_devnet::key_request_msg;
 use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus, QueryMsg as KeyringQuery};
 use mpc_interfaces::{events, KeyType};
 use mpc_localnet::DENOM;

@@ -19,7 +19,7 @@ use mpc_connector::config::{
     ChainSection, Config, Contracts, EventSourceSection, KeyringSection, LogSection, MpcSection,
     PartySection, Peer, SubmitterSection, TelemetrySection, WorkerSection,
 };
-use mpc_connector::devnet::{
+use mpc_devnet::{
     key_request_msg, operator_secret, party_name, prepare_data_dir, signature_request_msg,
     DevnetKey,
 };

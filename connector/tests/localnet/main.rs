@@ -17,7 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use federation::{Federation, Finished, Setup, TestResult};
-use mpc_connector::devnet::{verified_signatures, DevnetKey};
+use mpc_devnet::{verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::KeyType;
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mpc_connector::devnet::{prepare_data_dir, Devnet, DevnetOptions};
+use mpc_devnet::{prepare_data_dir, Devnet, DevnetOptions};
 
 /// Devnets of one test binary run one at a time: they share a data directory, so that the ECDSA
 /// Paillier primes and aux info made by the first run (minutes of CPU) are reused by the others.
@@ -16,6 +16,10 @@ pub async fn devnet(
     threshold: u32,
 ) -> (tokio::sync::MutexGuard<'static, ()>, Devnet) {
     let guard = ONE_AT_A_TIME.lock().await;
+    // The connectors' logs, when asked for (`RUST_LOG=info cargo test ...`).
+    if std::env::var_os("RUST_LOG").is_some() {
+        mpc_connector::logging::init(mpc_connector::logging::LogFormat::Text);
+    }
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("devnet-{parties}-of"));
     let mut options = DevnetOptions::new(prepare_data_dir(&base, parties).unwrap());
     options.parties = parties;

@@ -24,7 +24,7 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, oneshot, watch};
 
-use super::{Chain, ChainError, ChainEvent, ContractCall, TxOutcome};
+use mpc_connector::chain::{Chain, ChainError, ChainEvent, ContractCall, TxOutcome};
 
 /// ABCI code a wasmd chain gives a transaction whose contract call failed.
 const CONTRACT_ERROR_CODE: u32 = 5;

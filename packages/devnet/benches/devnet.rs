@@ -2,13 +2,13 @@
 //! threshold 2: N signature requests are made and approved in one transaction, then the time
 //! until each is fulfilled is recorded.
 //!
-//! `cargo bench -p mpc-connector --bench devnet -- [requests] [ecdsa|eddsa]`
+//! `cargo bench -p mpc-devnet --bench devnet -- [requests] [ecdsa|eddsa]`
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mpc_connector::devnet::{prepare_data_dir, Devnet, DevnetOptions};
+use mpc_devnet::{prepare_data_dir, Devnet, DevnetOptions};
 use mpc_interfaces::KeyType;
 
 fn main() {

@@ -1,14 +1,13 @@
-//! `connector devnet`: the embedded chain, N connectors over loopback TCP, and the scripted walk
-//! through the seed's process, printed as it happens. Exit 0 when every request is fulfilled
-//! with signatures that verify.
+//! `devnet`: the embedded chain, N connectors over loopback TCP, and the scripted walk through
+//! the seed's process, printed as it happens. Exit 0 when every request is fulfilled with
+//! signatures that verify.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::{Args, ValueEnum};
+use clap::{Parser, ValueEnum};
+use mpc_devnet::{prepare_data_dir, walk, Devnet, DevnetOptions, WalkOptions};
 use mpc_interfaces::KeyType;
-
-use crate::devnet::{prepare_data_dir, walk, Devnet, DevnetOptions, WalkOptions};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum KeyTypeArg {
@@ -17,8 +16,14 @@ pub enum KeyTypeArg {
     Both,
 }
 
-#[derive(Args, Debug)]
+/// One process: the embedded chain, N connectors over loopback TCP, and a scripted walk
+/// through key and signature requests.
+#[derive(Parser, Debug)]
+#[command(name = "devnet", version)]
 pub struct DevnetArgs {
+    /// `text` for a terminal, `json` (one object per line) for log collectors.
+    #[arg(long, value_enum, default_value_t)]
+    pub log_format: mpc_connector::logging::LogFormat,
     #[arg(long, default_value_t = 3)]
     pub parties: usize,
     #[arg(long, default_value_t = 2)]
@@ -36,7 +41,20 @@ pub struct DevnetArgs {
     pub data_dir: PathBuf,
 }
 
-pub async fn run(args: DevnetArgs) -> super::anyhow_free::Result {
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = DevnetArgs::parse();
+    mpc_connector::logging::init(args.log_format);
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: DevnetArgs) -> Result<(), String> {
     let started = Instant::now();
     let progress = move |line: &str| {
         println!("[{:>7.2}s] {line}", started.elapsed().as_secs_f64());
@@ -50,7 +68,7 @@ pub async fn run(args: DevnetArgs) -> super::anyhow_free::Result {
     options.parties = args.parties;
     options.threshold = args.threshold;
     options.block_time = std::time::Duration::from_millis(args.block_ms.max(1));
-    options.display = crate::progress::Display::for_stderr();
+    options.display = mpc_connector::progress::Display::for_stderr();
     let devnet = Devnet::start(options, &progress)
         .await
         .map_err(|e| e.to_string())?;

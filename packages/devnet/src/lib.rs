@@ -1,6 +1,7 @@
 //! The devnet: in one process, the embedded chain, N connectors talking MPC over real loopback
-//! TCP, and a scripted walk through the seed's process (used by `connector devnet`, the tests
-//! and the bench):
+//! TCP, and a scripted walk through the seed's process (used by the `devnet` binary, the tests
+//! and the bench). A crate of its own, so the operator's daemon (`connector`) does not link the
+//! contracts and cw-multi-test:
 //! a workspace with two owners and a 2-of-2 sign policy, a keyring of the N parties, a key
 //! request answered by DKG, then signature requests that wait `partial` until the second owner
 //! approves, turn `pending`, are signed by the parties, each answering from its own account,
@@ -26,19 +27,20 @@ use mpc_interfaces::{events, KeyType, Policy};
 use mpc_party::PartyIndex;
 use sha2::{Digest, Sha256};
 
-use crate::backoff::Backoff;
-use crate::chain::embedded::{
-    ContractAddresses, EmbeddedChain, EmbeddedConfig, EmbeddedHandle, MessageCount,
-};
-use crate::chain::{query, Chain, ChainError, ContractCall};
-use crate::config::Contracts;
-use crate::connector::{self, Running, Settings};
-use crate::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
-use crate::mpc::verify;
-use crate::store::ProgressStore;
-use crate::telemetry::Metrics;
-use crate::worker::submit::SubmitterSettings;
-use crate::worker::WorkerSettings;
+use mpc_connector::backoff::Backoff;
+use mpc_connector::chain::{query, Chain, ChainError, ContractCall};
+use mpc_connector::config::Contracts;
+use mpc_connector::connector::{self, Running, Settings};
+use mpc_connector::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
+use mpc_connector::mpc::verify;
+use mpc_connector::store::ProgressStore;
+use mpc_connector::telemetry::Metrics;
+use mpc_connector::worker::submit::SubmitterSettings;
+use mpc_connector::worker::WorkerSettings;
+
+pub mod embedded;
+
+use embedded::{ContractAddresses, EmbeddedChain, EmbeddedConfig, EmbeddedHandle, MessageCount};
 
 #[derive(thiserror::Error, Debug)]
 pub enum DevnetError {
@@ -68,7 +70,7 @@ pub struct DevnetOptions {
     pub adopt_wait_blocks: u64,
     /// How the first run's Paillier primes show their progress (lines through `progress`, or
     /// spinners when a person watches a terminal).
-    pub display: crate::progress::Display,
+    pub display: mpc_connector::progress::Display,
 }
 
 impl DevnetOptions {
@@ -81,7 +83,7 @@ impl DevnetOptions {
             request_timeout: Duration::from_secs(180),
             mpc_timeout: Duration::from_secs(20),
             adopt_wait_blocks: 100,
-            display: crate::progress::Display::Lines,
+            display: mpc_connector::progress::Display::Lines,
         }
     }
 }
@@ -267,9 +269,14 @@ impl Devnet {
                 .zip(&engines)
                 .map(|(party, engine)| (party.name.clone(), engine.prepare_ecdsa()))
                 .collect();
-            crate::progress::track("Paillier primes", jobs, devnet.options.display, progress)
-                .await
-                .map_err(|e| DevnetError::Setup(format!("Paillier primes: {e}")))?;
+            mpc_connector::progress::track(
+                "Paillier primes",
+                jobs,
+                devnet.options.display,
+                progress,
+            )
+            .await
+            .map_err(|e| DevnetError::Setup(format!("Paillier primes: {e}")))?;
             progress("ECDSA primes ready");
         }
         for (i, engine) in engines.into_iter().enumerate() {
@@ -713,7 +720,7 @@ pub fn item_of(key_type: KeyType, message: &[u8]) -> Vec<u8> {
 
 /// The numeric attribute `attribute` of the first `wasm-<kind>` event.
 fn event_id(
-    events: &[crate::chain::ChainEvent],
+    events: &[mpc_connector::chain::ChainEvent],
     kind: &str,
     attribute: &str,
 ) -> Result<u64, DevnetError> {

@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use mpc_connector::chain::Chain;
-use mpc_connector::devnet::Devnet;
 use mpc_connector::request::RequestRef;
+use mpc_devnet::Devnet;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::KeyType;
 

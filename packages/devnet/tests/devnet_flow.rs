@@ -1,10 +1,10 @@
-//! The devnet walk, as `connector devnet` runs it: a key by DKG, a signature request that waits
+//! The devnet walk, as `scripts/devnet.sh` runs it: a key by DKG, a signature request that waits
 //! for the second owner, threshold signing, every party's answer, `fulfilled`, and signatures
 //! that verify against the key.
 
 mod common;
 
-use mpc_connector::devnet::{walk, WalkOptions};
+use mpc_devnet::{walk, WalkOptions};
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult};
 use mpc_interfaces::KeyType;
 
