@@ -1,10 +1,12 @@
 use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
 use mpc_contract_kit::agreement::has_answered;
+use mpc_contract_kit::config::ConfigChanges;
+use mpc_contract_kit::fees;
 use mpc_contract_kit::lifecycle::{self, Deadline};
-use mpc_contract_kit::{config, fees};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
-    KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
+    KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH,
+    MAX_PARTIES,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
@@ -380,27 +382,25 @@ pub fn expire_key_requests(
 }
 
 /// The contract's admin on the chain changes the workspace contract or the default timeout.
-pub fn update_config(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    workspace_contract: Option<String>,
-    key_request_timeout_blocks: Option<u64>,
-) -> Result<Response, ContractError> {
-    config::authorize_update(&deps.querier, &env, &info)?;
+/// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
+/// instantiate.
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
     let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = vec![];
-    if let Some(address) = workspace_contract {
-        stored.workspace_contract = WorkspaceContract(validate::address(deps.api, &address)?);
-        changes.push(("workspace_contract", address));
-    }
-    if let Some(blocks) = key_request_timeout_blocks {
-        validate::timeout(blocks)?;
-        stored.key_request_timeout_blocks = blocks;
-        changes.push(("key_request_timeout_blocks", blocks.to_string()));
-    }
+    let mut changes = ConfigChanges::default();
+    changes.apply(
+        "workspace_contract",
+        update.workspace_contract,
+        &mut stored.workspace_contract,
+        |address| Ok::<_, ContractError>(WorkspaceContract(validate::address(deps.api, address)?)),
+    )?;
+    changes.apply(
+        "key_request_timeout_blocks",
+        update.key_request_timeout_blocks,
+        &mut stored.key_request_timeout_blocks,
+        |&blocks| validate::timeout(blocks).map(|()| blocks),
+    )?;
     CONFIG.save(deps.storage, &stored)?;
-    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+    Ok(changes)
 }
 
 fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> Result<Keyring, ContractError> {

@@ -8,7 +8,7 @@
 //!   stored status and deadline) moves only when those change.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, QuerierWrapper, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::awaiting::Inbox;
@@ -19,7 +19,8 @@ use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
     PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
 };
-use mpc_interfaces::workspace::WorkspaceContract;
+use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
+use mpc_policy::{Ballots, Evaluation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ContractError;
@@ -32,6 +33,19 @@ pub struct Config {
     pub approval_timeout_blocks: u64,
     /// Default, and maximum, blocks the parties have once a request is pending.
     pub mpc_timeout_blocks: u64,
+}
+
+impl Config {
+    /// The sign policy in force for a request (its key's own, else its workspace's) with the
+    /// workspace's current owners: what every vote on it, and every evaluation of it, goes by.
+    pub fn sign_policy_for(
+        &self,
+        querier: &QuerierWrapper,
+        body: &RequestBody,
+    ) -> StdResult<SignPolicyResponse> {
+        self.workspace_contract
+            .sign_policy(querier, body.workspace_id, Some(body.key_id))
+    }
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
@@ -220,6 +234,15 @@ impl Votes {
             }
         }
         Ok(votes)
+    }
+
+    /// These votes evaluated by the sign policy and owners in force.
+    pub fn evaluate(&self, in_force: &SignPolicyResponse) -> Evaluation {
+        in_force.policy.evaluate(&Ballots {
+            owners: &addr_strings(&in_force.owners),
+            approvals: &self.approval_strings(),
+            rejections: &self.rejection_strings(),
+        })
     }
 
     pub fn has_voted(&self, address: &Addr) -> bool {

@@ -3,11 +3,10 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use mpc_contract_kit::migrate::upgrade;
+use mpc_contract_kit::config;
 use mpc_interfaces::workspace::{
-    ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
+    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
 };
-use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
 use crate::state::{Config, CONFIG};
@@ -80,7 +79,14 @@ pub fn execute(
         }
         ExecuteMsg::UpdateConfig {
             action_timeout_blocks,
-        } => exec::update_config(deps, env, info, action_timeout_blocks),
+        } => config::update(deps, &env, &info, |deps| {
+            exec::apply_config(
+                deps,
+                MigrateMsg {
+                    action_timeout_blocks,
+                },
+            )
+        }),
     }
 }
 
@@ -151,8 +157,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     Ok(binary)
 }
 
-/// Refuses a migration from another contract or from a newer version of this one.
+/// Refuses a migration from another contract or from a newer version of this one; the message's
+/// config changes are applied as `UpdateConfig` applies them.
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
+pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
+        exec::apply_config(deps, msg)
+    })
 }

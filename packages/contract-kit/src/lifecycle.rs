@@ -64,37 +64,27 @@ pub trait LifecycleStatus: Copy + PartialEq + fmt::Debug {
     fn as_str(&self) -> &'static str;
 }
 
-impl LifecycleStatus for SignRequestStatus {
-    const RECORD: &'static str = "signature request";
-    const EXPIRED: Self = SignRequestStatus::Expired;
-    fn is_final(&self) -> bool {
-        SignRequestStatus::is_final(self)
-    }
-    fn as_str(&self) -> &'static str {
-        SignRequestStatus::as_str(self)
-    }
+/// The statuses of `packages/interfaces` already say which are final and how they are named;
+/// the trait forwards to those inherent methods, so each rule stays in one place.
+macro_rules! lifecycle_status {
+    ($($status:ident: $record:literal),+ $(,)?) => {$(
+        impl LifecycleStatus for $status {
+            const RECORD: &'static str = $record;
+            const EXPIRED: Self = $status::Expired;
+            fn is_final(&self) -> bool {
+                $status::is_final(self)
+            }
+            fn as_str(&self) -> &'static str {
+                $status::as_str(self)
+            }
+        }
+    )+};
 }
 
-impl LifecycleStatus for KeyRequestStatus {
-    const RECORD: &'static str = "key request";
-    const EXPIRED: Self = KeyRequestStatus::Expired;
-    fn is_final(&self) -> bool {
-        KeyRequestStatus::is_final(self)
-    }
-    fn as_str(&self) -> &'static str {
-        KeyRequestStatus::as_str(self)
-    }
-}
-
-impl LifecycleStatus for AdminActionStatus {
-    const RECORD: &'static str = "admin action";
-    const EXPIRED: Self = AdminActionStatus::Expired;
-    fn is_final(&self) -> bool {
-        AdminActionStatus::is_final(self)
-    }
-    fn as_str(&self) -> &'static str {
-        AdminActionStatus::as_str(self)
-    }
+lifecycle_status! {
+    SignRequestStatus: "signature request",
+    KeyRequestStatus: "key request",
+    AdminActionStatus: "admin action",
 }
 
 /// The status of a record stored as `stored` with `deadline`, as seen at `height`: an open record

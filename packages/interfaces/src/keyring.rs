@@ -106,6 +106,15 @@ pub enum ExecuteMsg {
     },
 }
 
+/// Migrating to new code may change the config as `ExecuteMsg::UpdateConfig` does (each given
+/// field; `{}` changes nothing).
+#[cw_serde]
+#[derive(Default)]
+pub struct MigrateMsg {
+    pub workspace_contract: Option<String>,
+    pub key_request_timeout_blocks: Option<u64>,
+}
+
 /// One party's answer to a key request.
 #[cw_serde]
 pub enum KeyResult {

@@ -64,6 +64,17 @@ pub enum ExecuteMsg {
     },
 }
 
+/// Migrating to new code may change the config as `ExecuteMsg::UpdateConfig` does (each given
+/// field; `{}` changes nothing).
+#[cw_serde]
+#[derive(Default)]
+pub struct MigrateMsg {
+    pub workspace_contract: Option<String>,
+    pub keyring_contract: Option<String>,
+    pub approval_timeout_blocks: Option<u64>,
+    pub mpc_timeout_blocks: Option<u64>,
+}
+
 /// One party's answer to a signature request.
 #[cw_serde]
 pub enum SignResult {

@@ -187,14 +187,13 @@ fn request_refusals() {
     );
 
     let (admin, keyring) = (suite.keyring_admin.clone(), suite.keyring.clone());
+    let keyring_id = suite.keyring_id;
     suite
         .app
         .execute_contract(
             admin,
             keyring,
-            &KeyringExecuteMsg::DeactivateKeyring {
-                keyring_id: suite.keyring_id,
-            },
+            &KeyringExecuteMsg::DeactivateKeyring { keyring_id },
             &[],
         )
         .unwrap();
