@@ -78,7 +78,7 @@ impl Suite {
                 let added: u128 = coins
                     .iter()
                     .filter(|c| &c.denom == denom)
-                    .map(|c| amount(c))
+                    .map(amount)
                     .sum();
                 cosmwasm_std::coin(self.balance(account, denom) + added, denom)
             })
