@@ -75,11 +75,7 @@ impl Suite {
             .denoms
             .iter()
             .map(|denom| {
-                let added: u128 = coins
-                    .iter()
-                    .filter(|c| &c.denom == denom)
-                    .map(amount)
-                    .sum();
+                let added: u128 = coins.iter().filter(|c| &c.denom == denom).map(amount).sum();
                 cosmwasm_std::coin(self.balance(account, denom) + added, denom)
             })
             .filter(|c| !c.amount.is_zero())
