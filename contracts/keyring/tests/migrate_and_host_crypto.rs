@@ -6,6 +6,7 @@ use common::*;
 use cosmwasm_std::testing::MockApi;
 use cosmwasm_std::Api;
 use cw_multi_test::Executor;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::keyring::{
     ConfigResponse, InstantiateMsg, MigrateMsg, QueryMsg, MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
@@ -40,10 +41,10 @@ fn instantiate_records_config_and_refuses_bad_timeout() {
         .unwrap_err();
     assert_eq!(
         root_cause(&err),
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: 0,
             max: 100_000
-        }
+        })
         .to_string()
     );
 }
@@ -118,10 +119,10 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
                 workspace_contract: None,
                 key_request_timeout_blocks: Some(blocks),
             },
-            ContractError::TimeoutOutOfRange {
+            ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout: blocks,
                 max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
     let change = MigrateMsg {

@@ -1,6 +1,5 @@
 use cosmwasm_std::{Deps, Env, Order, StdError, StdResult};
-use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
-use mpc_contract_kit::lifecycle::{status_at, Deadline};
+use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
     SignatureRequestSummary, SignatureRequestsResponse,
@@ -91,14 +90,6 @@ pub fn requests_by_keyring(
     limit: Option<u32>,
 ) -> Result<SignatureRequestsResponse, ContractError> {
     let height = env.block.height;
-    let listing = match status {
-        SignRequestStatus::Partial | SignRequestStatus::Pending => Listing::Open(status),
-        SignRequestStatus::Expired => Listing::Expired {
-            expired: status,
-            open: &[SignRequestStatus::Partial, SignRequestStatus::Pending],
-        },
-        SignRequestStatus::Fulfilled | SignRequestStatus::Rejected => Listing::Final(status),
-    };
     let page = DeadlinePage {
         height,
         after: start_after
@@ -106,19 +97,19 @@ pub fn requests_by_keyring(
             .transpose()?,
         limit,
     };
+    let listing = Listing::of(
+        status,
+        &[SignRequestStatus::Partial, SignRequestStatus::Pending],
+    );
     let requests = page.list(listing, |stored, min, max| {
-        Box::new(
-            by_keyring(deps.storage, keyring_id, stored, min, max).map(move |entry| {
-                entry.map(|(deadline_height, id)| {
-                    let summary = SignatureRequestSummary {
-                        id,
-                        status: status_at(stored, Deadline::at(deadline_height), height),
-                        deadline_height,
-                    };
-                    ((deadline_height, id), summary)
-                })
-            }),
-        )
+        let positions = by_keyring(deps.storage, keyring_id, stored, min, max);
+        summaries(positions, stored, height, |id, status, deadline_height| {
+            SignatureRequestSummary {
+                id,
+                status,
+                deadline_height,
+            }
+        })
     })?;
     Ok(SignatureRequestsResponse { requests })
 }

@@ -5,7 +5,7 @@ use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storag
 use cw_utils::nonpayable;
 use mpc_contract_kit::awaiting;
 use mpc_contract_kit::config::ConfigChanges;
-use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, MigrateMsg, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN,
@@ -545,12 +545,7 @@ fn validate_alias(alias: Option<&str>) -> Result<(), ContractError> {
 
 /// Checks an action timeout: at least one block, at most `MAX_ACTION_TIMEOUT_BLOCKS`.
 pub fn validate_timeout(timeout: u64) -> Result<(), ContractError> {
-    if timeout == 0 || timeout > MAX_ACTION_TIMEOUT_BLOCKS {
-        return Err(ContractError::TimeoutOutOfRange {
-            timeout,
-            max: MAX_ACTION_TIMEOUT_BLOCKS,
-        });
-    }
+    check_timeout(timeout, MAX_ACTION_TIMEOUT_BLOCKS)?;
     Ok(())
 }
 

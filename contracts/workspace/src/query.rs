@@ -140,14 +140,7 @@ pub fn actions_by_workspace(
             limit,
         )?,
         Some(status) => {
-            let listing = match status {
-                AdminActionStatus::Pending => Listing::Open(status),
-                AdminActionStatus::Expired => Listing::Expired {
-                    expired: status,
-                    open: &[AdminActionStatus::Pending],
-                },
-                AdminActionStatus::Executed | AdminActionStatus::Rejected => Listing::Final(status),
-            };
+            let listing = Listing::of(status, &[AdminActionStatus::Pending]);
             deadline_page(deps, height, start_after, limit)?.list(listing, |stored, min, max| {
                 positions(status_index(stored).sub_prefix(workspace_id).keys(
                     deps.storage,

@@ -7,6 +7,7 @@ use common::*;
 use cosmwasm_std::Addr;
 use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::lifecycle::LifecycleError;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
     MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_EXPIRE_BATCH, MAX_OWNERS,
@@ -301,10 +302,10 @@ fn propose_refusals_change_nothing() {
             action: set_alias("x"),
             timeout_blocks: Some(0),
         },
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: 0,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
@@ -313,10 +314,10 @@ fn propose_refusals_change_nothing() {
             action: set_alias("x"),
             timeout_blocks: Some(u64::MAX),
         },
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: u64::MAX,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
@@ -973,10 +974,10 @@ fn instantiate_validates_the_timeout() {
         let err = Suite::with_timeout(Some(timeout)).err().unwrap();
         assert_contract_error(
             &err,
-            &ContractError::TimeoutOutOfRange {
+            &ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
 }
@@ -1004,10 +1005,10 @@ fn the_contract_admin_updates_the_default_timeout() {
     suite.assert_refused(
         &admin,
         &update(MAX_ACTION_TIMEOUT_BLOCKS + 1),
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     let res = suite.execute(&admin, &update(7)).unwrap();
     let updated = with_action(&res, "wasm-config", "updated")[0];

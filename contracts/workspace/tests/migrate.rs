@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::workspace::{ConfigResponse, MigrateMsg, QueryMsg, MAX_ACTION_TIMEOUT_BLOCKS};
 use mpc_testing::events::{find_attr, one};
@@ -85,10 +86,10 @@ fn a_migration_with_a_bad_timeout_or_from_a_wrong_version_changes_nothing() {
         suite.assert_migrate_refused(
             &contract,
             &timeout(blocks),
-            ContractError::TimeoutOutOfRange {
+            ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout: blocks,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
 

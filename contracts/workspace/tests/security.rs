@@ -7,6 +7,7 @@ use common::*;
 use cosmwasm_std::{coin, Addr};
 use cw_multi_test::Executor;
 use cw_utils::PaymentError;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ExecuteMsg, KeyPoliciesResponse, KeyPolicy, QueryMsg,
     SignPolicyResponse, MAX_ACTION_TIMEOUT_BLOCKS, MAX_KEY_POLICIES,
@@ -319,10 +320,10 @@ fn admin_action_timeout_is_bounded() {
                 action: set_alias("x"),
                 timeout_blocks: Some(timeout),
             },
-            ContractError::TimeoutOutOfRange {
+            ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
     let id = suite

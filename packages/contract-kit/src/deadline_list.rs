@@ -18,7 +18,7 @@ use cosmwasm_std::StdResult;
 use cw_storage_plus::Bound;
 use mpc_interfaces::page_limit;
 
-use crate::lifecycle::Deadline;
+use crate::lifecycle::{status_at, Deadline, LifecycleStatus};
 
 /// Where a record sits in a deadline-ordered index: `(deadline_height, id)`.
 pub type Position = (u64, u64);
@@ -40,6 +40,39 @@ pub enum Listing<'s, S> {
     Expired { expired: S, open: &'s [S] },
     /// Records stored in a status they never leave (fulfilled, rejected, ...); listed as stored.
     Final(S),
+}
+
+impl<'s, S: LifecycleStatus> Listing<'s, S> {
+    /// What a list of the records that read as `status` merges; `open` names the statuses an
+    /// overdue record may be stored in.
+    pub fn of(status: S, open: &'s [S]) -> Self {
+        if status == S::EXPIRED {
+            Listing::Expired {
+                expired: status,
+                open,
+            }
+        } else if status.is_final() {
+            Listing::Final(status)
+        } else {
+            Listing::Open(status)
+        }
+    }
+}
+
+/// The entries of records listed from their index positions alone: each as
+/// `summary(id, status as read at height, deadline height)` of a record stored in `stored`.
+pub fn summaries<'a, S: LifecycleStatus + 'a, T>(
+    positions: impl Iterator<Item = StdResult<Position>> + 'a,
+    stored: S,
+    height: u64,
+    summary: impl Fn(u64, S, u64) -> T + 'a,
+) -> Entries<'a, T> {
+    Box::new(positions.map(move |position| {
+        position.map(|(deadline, id)| {
+            let status = status_at(stored, Deadline::at(deadline), height);
+            ((deadline, id), summary(id, status, deadline))
+        })
+    }))
 }
 
 /// One page of a deadline-ordered list, as of `height`.
@@ -100,6 +133,50 @@ impl DeadlinePage {
             }
         };
         Ok(entries.into_iter().map(|(_, item)| item).collect())
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::*;
+    use mpc_interfaces::signature_requests::SignRequestStatus::{self, *};
+
+    const OPEN: &[SignRequestStatus] = &[Partial, Pending];
+
+    #[test]
+    fn a_status_lists_its_open_final_or_expired_sources() {
+        assert_eq!(Listing::of(Partial, OPEN), Listing::Open(Partial));
+        assert_eq!(Listing::of(Pending, OPEN), Listing::Open(Pending));
+        assert_eq!(Listing::of(Fulfilled, OPEN), Listing::Final(Fulfilled));
+        assert_eq!(Listing::of(Rejected, OPEN), Listing::Final(Rejected));
+        assert_eq!(
+            Listing::of(Expired, OPEN),
+            Listing::Expired {
+                expired: Expired,
+                open: OPEN
+            }
+        );
+    }
+
+    #[test]
+    fn summaries_read_an_overdue_open_record_as_expired() {
+        let positions = vec![Ok((9, 1)), Ok((10, 2))].into_iter();
+        let listed: Vec<_> = summaries(positions, Pending, 10, |id, status, deadline| {
+            (id, status, deadline)
+        })
+        .collect::<StdResult<_>>()
+        .unwrap();
+        // Deadline 9 is past at height 10; deadline 10 is the last height it can move.
+        assert_eq!(
+            listed,
+            vec![((9, 1), (1, Expired, 9)), ((10, 2), (2, Pending, 10))]
+        );
+        let finals: Vec<_> = summaries(vec![Ok((9, 3))].into_iter(), Fulfilled, 10, |id, s, _| {
+            (id, s)
+        })
+        .collect::<StdResult<_>>()
+        .unwrap();
+        assert_eq!(finals, vec![((9, 3), (3, Fulfilled))]);
     }
 }
 

@@ -188,6 +188,23 @@ impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
 
 impl<S: LifecycleStatus> std::error::Error for LifecycleError<S> {}
 
+/// A timeout in blocks outside `1..=max`: a record must stay open at least one block, and no
+/// longer than the contract allows.
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+#[error("timeout of {timeout} blocks is out of range 1..={max}")]
+pub struct TimeoutOutOfRange {
+    pub timeout: u64,
+    pub max: u64,
+}
+
+/// `timeout` when it is within `1..=max`.
+pub fn check_timeout(timeout: u64, max: u64) -> Result<u64, TimeoutOutOfRange> {
+    if timeout == 0 || timeout > max {
+        return Err(TimeoutOutOfRange { timeout, max });
+    }
+    Ok(timeout)
+}
+
 /// The id of the next record of a kind, 1, 2, 3, ...: one past the highest id stored in
 /// `records`, the map that holds them by id. Records are never deleted, so the ids never repeat,
 /// and handing one out writes nothing: the record saved under it is the counter.
@@ -204,6 +221,22 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_timeout_is_one_block_to_the_maximum() {
+        assert_eq!(check_timeout(1, 5), Ok(1));
+        assert_eq!(check_timeout(5, 5), Ok(5));
+        for timeout in [0, 6] {
+            assert_eq!(
+                check_timeout(timeout, 5),
+                Err(TimeoutOutOfRange { timeout, max: 5 })
+            );
+        }
+        assert_eq!(
+            TimeoutOutOfRange { timeout: 0, max: 5 }.to_string(),
+            "timeout of 0 blocks is out of range 1..=5"
+        );
+    }
+
     use super::*;
     use cosmwasm_std::testing::MockStorage;
 

@@ -68,10 +68,12 @@ mod tests {
                 None,
             )
             .unwrap_err();
-        let expected = mpc_workspace::ContractError::TimeoutOutOfRange {
-            timeout: 0,
-            max: mpc_interfaces::workspace::MAX_ACTION_TIMEOUT_BLOCKS,
-        };
+        let expected = mpc_workspace::ContractError::TimeoutOutOfRange(
+            mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+                timeout: 0,
+                max: mpc_interfaces::workspace::MAX_ACTION_TIMEOUT_BLOCKS,
+            },
+        );
         assert_ne!(err.to_string(), expected.to_string(), "wrapped in context");
         assert_contract_error(&err, &expected);
     }

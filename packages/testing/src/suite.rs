@@ -317,10 +317,12 @@ mod tests {
         let msg = ExecuteMsg::UpdateConfig {
             action_timeout_blocks: Some(MAX_ACTION_TIMEOUT_BLOCKS + 1),
         };
-        let expected = mpc_workspace::ContractError::TimeoutOutOfRange {
-            timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
-            max: MAX_ACTION_TIMEOUT_BLOCKS,
-        };
+        let expected = mpc_workspace::ContractError::TimeoutOutOfRange(
+            mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+                timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
+                max: MAX_ACTION_TIMEOUT_BLOCKS,
+            },
+        );
         suite.assert_refused(&workspace, &admin, &msg, &[], &expected);
         let version = suite.stored_version(&workspace);
         suite
