@@ -12,7 +12,7 @@ use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, QuerierWrapper, StdRes
 use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::awaiting::Inbox;
-use mpc_contract_kit::deadline_list::Position;
+use mpc_contract_kit::deadline_list::{Position, StatusIndex};
 use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 use mpc_contract_kit::paging::ids_page;
 use mpc_interfaces::keyring::KeyringContract;
@@ -98,7 +98,7 @@ pub const ANSWERS: AnswerLog<PartySignAnswer> = AnswerLog::new("a");
 /// ((keyring id, stored status), deadline height, request id): the connector's work list, ordered
 /// by deadline within a stored status so that the overdue open requests are a prefix a range
 /// bound skips (see `mpc_contract_kit::deadline_list`).
-const BY_KEYRING: Map<((u64, &str), u64, u64), Empty> = Map::new("k");
+const BY_KEYRING: StatusIndex = StatusIndex::new("k");
 const BY_KEY: Map<(u64, u64), Empty> = Map::new("y");
 const BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("w");
 /// (requester's canonical address, request id).
@@ -162,7 +162,7 @@ impl Request {
         if let Some(progress) = &self.progress {
             PROGRESS.save(storage, id, progress)?;
         }
-        self.index(storage)?;
+        BY_KEYRING.insert(storage, body.keyring_id, self.indexed())?;
         BY_KEY.save(storage, (body.key_id, id), &Empty {})?;
         BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
         let requester = api.addr_canonicalize(body.requester.as_str())?;
@@ -171,22 +171,15 @@ impl Request {
 
     /// Records where the request went, and moves its by-keyring entry to match.
     pub fn advance(&mut self, storage: &mut dyn Storage, progress: Progress) -> StdResult<()> {
-        BY_KEYRING.remove(storage, self.keyring_key());
+        let before = self.indexed();
         PROGRESS.save(storage, self.id, &progress)?;
         self.progress = Some(progress);
-        self.index(storage)
+        BY_KEYRING.moved(storage, self.body.keyring_id, before, self.indexed())
     }
 
-    fn keyring_key(&self) -> ((u64, &'static str), u64, u64) {
-        (
-            (self.body.keyring_id, self.stored_status().as_str()),
-            self.deadline().height(),
-            self.id,
-        )
-    }
-
-    fn index(&self, storage: &mut dyn Storage) -> StdResult<()> {
-        BY_KEYRING.save(storage, self.keyring_key(), &Empty {})
+    /// Where the by-keyring index lists the request: its stored status and position.
+    fn indexed(&self) -> (SignRequestStatus, Position) {
+        (self.stored_status(), self.position())
     }
 }
 
@@ -300,12 +293,7 @@ pub fn by_keyring<'a>(
     min: Option<cw_storage_plus::Bound<'static, Position>>,
     max: Option<cw_storage_plus::Bound<'static, Position>>,
 ) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
-    Box::new(BY_KEYRING.sub_prefix((keyring_id, status.as_str())).keys(
-        storage,
-        min,
-        max,
-        Order::Ascending,
-    ))
+    BY_KEYRING.positions(storage, keyring_id, status, min, max)
 }
 
 /// Whose requests a list is of.

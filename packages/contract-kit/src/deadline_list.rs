@@ -14,8 +14,8 @@
 //! caller looks up). Pages are ordered by position: the most urgent deadline first, then by id. A
 //! page reads at most `page_limit(limit)` entries from each source it merges, whatever the total.
 
-use cosmwasm_std::StdResult;
-use cw_storage_plus::Bound;
+use cosmwasm_std::{Empty, Order, StdResult, Storage};
+use cw_storage_plus::{Bound, Map};
 use mpc_interfaces::page_limit;
 
 use crate::lifecycle::{status_at, Deadline, LifecycleStatus};
@@ -73,6 +73,60 @@ pub fn summaries<'a, S: LifecycleStatus + 'a, T>(
             ((deadline, id), summary(id, status, deadline))
         })
     }))
+}
+
+/// An index of records by group (e.g. their keyring) and stored status, in position order:
+/// `((group, status), deadline height, id)`. A record's entry is written when it is made and
+/// moves only when its stored status or its deadline changes.
+pub struct StatusIndex<'n>(Map<((u64, &'n str), u64, u64), Empty>);
+
+impl StatusIndex<'static> {
+    pub const fn new(namespace: &'static str) -> Self {
+        StatusIndex(Map::new(namespace))
+    }
+
+    /// The entry of a record of `group` stored in `status` at `position`.
+    pub fn insert<S: LifecycleStatus>(
+        &self,
+        storage: &mut dyn Storage,
+        group: u64,
+        (status, (deadline, id)): (S, Position),
+    ) -> StdResult<()> {
+        self.0
+            .save(storage, ((group, status.as_str()), deadline, id), &Empty {})
+    }
+
+    /// Moves a record's entry from where it was (`from`) to where it is now (`to`).
+    pub fn moved<S: LifecycleStatus>(
+        &self,
+        storage: &mut dyn Storage,
+        group: u64,
+        from: (S, Position),
+        to: (S, Position),
+    ) -> StdResult<()> {
+        let (status, (deadline, id)) = from;
+        self.0
+            .remove(storage, ((group, status.as_str()), deadline, id));
+        self.insert(storage, group, to)
+    }
+
+    /// The positions of the records of `group` stored in `status`, between the bounds, in
+    /// ascending order (what a [`DeadlinePage`] read function lists).
+    pub fn positions<'s, S: LifecycleStatus>(
+        &self,
+        storage: &'s dyn Storage,
+        group: u64,
+        status: S,
+        min: Option<PositionBound>,
+        max: Option<PositionBound>,
+    ) -> Box<dyn Iterator<Item = StdResult<Position>> + 's> {
+        Box::new(self.0.sub_prefix((group, status.as_str())).keys(
+            storage,
+            min,
+            max,
+            Order::Ascending,
+        ))
+    }
 }
 
 /// One page of a deadline-ordered list, as of `height`.
@@ -139,6 +193,32 @@ impl DeadlinePage {
 #[cfg(test)]
 mod listing_tests {
     use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    #[test]
+    fn a_moved_entry_is_listed_under_its_new_status_and_position_only() {
+        const INDEX: StatusIndex = StatusIndex::new("by_group");
+        let mut storage = MockStorage::new();
+        INDEX.insert(&mut storage, 7, (Partial, (50, 1))).unwrap();
+        INDEX.insert(&mut storage, 7, (Partial, (60, 2))).unwrap();
+        INDEX.insert(&mut storage, 8, (Partial, (40, 3))).unwrap();
+        let listed = |storage: &MockStorage, status| {
+            INDEX
+                .positions(storage, 7, status, None, None)
+                .collect::<StdResult<Vec<_>>>()
+                .unwrap()
+        };
+        assert_eq!(listed(&storage, Partial), vec![(50, 1), (60, 2)]);
+        INDEX
+            .moved(&mut storage, 7, (Partial, (50, 1)), (Pending, (70, 1)))
+            .unwrap();
+        assert_eq!(listed(&storage, Partial), vec![(60, 2)]);
+        assert_eq!(listed(&storage, Pending), vec![(70, 1)]);
+        let after_60: Vec<_> = INDEX
+            .positions(&storage, 7, Partial, Some(Bound::exclusive((60, 2))), None)
+            .collect();
+        assert!(after_60.is_empty());
+    }
     use mpc_interfaces::signature_requests::SignRequestStatus::{self, *};
 
     const OPEN: &[SignRequestStatus] = &[Partial, Pending];
