@@ -81,13 +81,7 @@ pub fn key_requests_by_keyring(
     let listing = Listing::of(status, &[KeyRequestStatus::Pending]);
     let requests = page.list(listing, |stored, min, max| {
         let positions = key_request_positions(deps.storage, keyring_id, stored, min, max);
-        summaries(positions, stored, height, |id, status, deadline_height| {
-            KeyRequestSummary {
-                id,
-                status,
-                deadline_height,
-            }
-        })
+        summaries(positions, stored, height, KeyRequestSummary::new)
     })?;
     Ok(KeyRequestsResponse { requests })
 }

@@ -1,5 +1,6 @@
 use cosmwasm_std::{Deps, Env, Order, StdError, StdResult};
 use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
+use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
     SignatureRequestSummary, SignatureRequestsResponse,
@@ -103,13 +104,7 @@ pub fn requests_by_keyring(
     );
     let requests = page.list(listing, |stored, min, max| {
         let positions = by_keyring(deps.storage, keyring_id, stored, min, max);
-        summaries(positions, stored, height, |id, status, deadline_height| {
-            SignatureRequestSummary {
-                id,
-                status,
-                deadline_height,
-            }
-        })
+        summaries(positions, stored, height, SignatureRequestSummary::new)
     })?;
     Ok(SignatureRequestsResponse { requests })
 }
@@ -181,13 +176,9 @@ pub fn requests_awaiting_approver(
                     }
                 })
                 .map(move |key| {
-                    key.map(|position| {
-                        let summary = SignatureRequestSummary {
-                            id: position.1,
-                            status: SignRequestStatus::Partial,
-                            deadline_height: position.0,
-                        };
-                        (position, summary)
+                    key.map(|(deadline, id)| {
+                        let summary = SignatureRequestSummary::new(id, Partial, deadline);
+                        ((deadline, id), summary)
                     })
                 }),
         )

@@ -148,11 +148,7 @@ impl Request {
     }
 
     pub fn summary(&self, height: u64) -> SignatureRequestSummary {
-        SignatureRequestSummary {
-            id: self.id,
-            status: self.status_at(height),
-            deadline_height: self.deadline().height(),
-        }
+        SignatureRequestSummary::new(self.id, self.status_at(height), self.deadline().height())
     }
 
     /// Stores a new request (`progress` set when it is pending at once) and its index entries.

@@ -291,6 +291,16 @@ pub struct KeyRequestSummary {
     pub deadline_height: u64,
 }
 
+impl KeyRequestSummary {
+    pub fn new(id: u64, status: KeyRequestStatus, deadline_height: u64) -> Self {
+        KeyRequestSummary {
+            id,
+            status,
+            deadline_height,
+        }
+    }
+}
+
 #[cw_serde]
 pub struct KeyRequestsResponse {
     pub requests: Vec<KeyRequestSummary>,

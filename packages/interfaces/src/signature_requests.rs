@@ -260,6 +260,16 @@ pub struct SignatureRequestSummary {
     pub deadline_height: u64,
 }
 
+impl SignatureRequestSummary {
+    pub fn new(id: u64, status: SignRequestStatus, deadline_height: u64) -> Self {
+        SignatureRequestSummary {
+            id,
+            status,
+            deadline_height,
+        }
+    }
+}
+
 #[cw_serde]
 pub struct SignatureRequestsResponse {
     pub requests: Vec<SignatureRequestSummary>,
