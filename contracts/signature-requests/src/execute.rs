@@ -178,11 +178,9 @@ pub fn vote(
         });
     }
     nonpayable(&info)?;
-    request.ensure_open(env.block.height)?;
-    let status = request.stored_status();
-    if status != SignRequestStatus::Partial {
-        return Err(ContractError::NotAwaitingApprovals { request_id, status });
-    }
+    request.ensure_open_in(env.block.height, SignRequestStatus::Partial, |status| {
+        ContractError::NotAwaitingApprovals { request_id, status }
+    })?;
     let mut votes = Votes::load(deps.storage, &request)?;
     if votes.has_voted(&info.sender) {
         return Err(ContractError::AlreadyVoted {
@@ -259,11 +257,9 @@ pub fn submit_signature_result(
         });
     }
     nonpayable(&info)?;
-    request.ensure_open(env.block.height)?;
-    let status = request.stored_status();
-    if status != SignRequestStatus::Pending {
-        return Err(ContractError::NotPending { request_id, status });
-    }
+    request.ensure_open_in(env.block.height, SignRequestStatus::Pending, |status| {
+        ContractError::NotPending { request_id, status }
+    })?;
     let mut answers = ANSWERS.load(deps.storage, request_id)?;
     if has_answered(&answers, &info.sender) {
         return Err(ContractError::AlreadyAnswered {

@@ -13,7 +13,7 @@ use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::awaiting::Inbox;
 use mpc_contract_kit::deadline_list::{Position, StatusIndex};
-use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
+use mpc_contract_kit::lifecycle::{self, Deadline};
 use mpc_contract_kit::paging::ids_page;
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
@@ -142,9 +142,20 @@ impl Request {
         lifecycle::status_at(self.stored_status(), self.deadline(), height)
     }
 
-    /// Refuses a move on a request that is final, or open but past its deadline.
-    pub fn ensure_open(&self, height: u64) -> Result<(), LifecycleError<SignRequestStatus>> {
-        lifecycle::ensure_open(self.id, self.stored_status(), self.deadline(), height)
+    /// Refuses a move on a request that is final, or open but past its deadline (the
+    /// lifecycle's refusals), or open in another status than the move needs (`other(status)`).
+    pub fn ensure_open_in(
+        &self,
+        height: u64,
+        expected: SignRequestStatus,
+        other: impl FnOnce(SignRequestStatus) -> ContractError,
+    ) -> Result<(), ContractError> {
+        let status = self.stored_status();
+        lifecycle::ensure_open(self.id, status, self.deadline(), height)?;
+        if status != expected {
+            return Err(other(status));
+        }
+        Ok(())
     }
 
     pub fn summary(&self, height: u64) -> SignatureRequestSummary {

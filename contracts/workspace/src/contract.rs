@@ -9,6 +9,7 @@ use mpc_interfaces::workspace::{
 };
 
 use crate::error::ContractError;
+use crate::execute::Vote;
 use crate::state::{Config, CONFIG};
 use crate::{execute as exec, query as queries};
 
@@ -72,8 +73,12 @@ pub fn execute(
             action,
             timeout_blocks,
         } => exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks),
-        ExecuteMsg::ApproveAction { action_id } => exec::approve_action(deps, env, info, action_id),
-        ExecuteMsg::RejectAction { action_id } => exec::reject_action(deps, env, info, action_id),
+        ExecuteMsg::ApproveAction { action_id } => {
+            exec::cast_vote(deps, env, info, action_id, Vote::Approve)
+        }
+        ExecuteMsg::RejectAction { action_id } => {
+            exec::cast_vote(deps, env, info, action_id, Vote::Reject)
+        }
         ExecuteMsg::ExpireActions { action_ids } => {
             exec::expire_actions(deps, env, info, action_ids)
         }

@@ -188,24 +188,6 @@ pub fn propose_action(
         .add_events(settled_events))
 }
 
-pub fn approve_action(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_id: u64,
-) -> Result<Response, ContractError> {
-    cast_vote(deps, env, info, action_id, Vote::Approve)
-}
-
-pub fn reject_action(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_id: u64,
-) -> Result<Response, ContractError> {
-    cast_vote(deps, env, info, action_id, Vote::Reject)
-}
-
 pub fn expire_actions(
     deps: DepsMut,
     env: Env,
@@ -237,13 +219,13 @@ pub fn expire_actions(
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Vote {
+pub enum Vote {
     Approve,
     Reject,
 }
 
 /// Approve and reject: the same checks, in the same order, then the same settlement.
-fn cast_vote(
+pub fn cast_vote(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
