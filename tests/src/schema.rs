@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use cosmwasm_schema::{generate_api, schema_for};
-use mpc_interfaces::{keyring, signature_requests, workspace, MigrateMsg};
+use mpc_interfaces::{keyring, signature_requests, workspace};
 
 /// The contracts, by the name of their schema folder.
 pub const CONTRACTS: [&str; 3] = ["mpc-workspace", "mpc-keyring", "mpc-signature-requests"];
@@ -23,21 +23,21 @@ pub fn contract_schemas() -> Vec<(PathBuf, String)> {
             instantiate: workspace::InstantiateMsg,
             execute: workspace::ExecuteMsg,
             query: workspace::QueryMsg,
-            migrate: MigrateMsg,
+            migrate: workspace::MigrateMsg,
         },
         generate_api! {
             name: "mpc-keyring",
             instantiate: keyring::InstantiateMsg,
             execute: keyring::ExecuteMsg,
             query: keyring::QueryMsg,
-            migrate: MigrateMsg,
+            migrate: keyring::MigrateMsg,
         },
         generate_api! {
             name: "mpc-signature-requests",
             instantiate: signature_requests::InstantiateMsg,
             execute: signature_requests::ExecuteMsg,
             query: signature_requests::QueryMsg,
-            migrate: MigrateMsg,
+            migrate: signature_requests::MigrateMsg,
         },
     ];
     let mut files = Vec::new();

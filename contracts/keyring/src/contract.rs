@@ -1,12 +1,11 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use mpc_contract_kit::migrate::upgrade;
+use mpc_contract_kit::config;
 use mpc_interfaces::keyring::{
-    ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS,
+    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
-use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
 use crate::state::{Config, CONFIG};
@@ -123,13 +122,15 @@ pub fn execute(
         ExecuteMsg::UpdateConfig {
             workspace_contract,
             key_request_timeout_blocks,
-        } => execute::update_config(
-            deps,
-            env,
-            info,
-            workspace_contract,
-            key_request_timeout_blocks,
-        ),
+        } => config::update(deps, &env, &info, |deps| {
+            execute::apply_config(
+                deps,
+                MigrateMsg {
+                    workspace_contract,
+                    key_request_timeout_blocks,
+                },
+            )
+        }),
     }
 }
 
@@ -179,8 +180,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     Ok(binary)
 }
 
-/// Migrations only move forward, and only from this contract.
+/// Migrations only move forward, and only from this contract; the message's config changes are
+/// applied as `UpdateConfig` applies them.
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
+pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
+        execute::apply_config(deps, msg)
+    })
 }

@@ -2,7 +2,7 @@ use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
 use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::fees::FeeError;
-use mpc_contract_kit::lifecycle::LifecycleError;
+use mpc_contract_kit::lifecycle::{LifecycleError, TimeoutOutOfRange};
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::keyring::KeyRequestStatus;
 use thiserror::Error;
@@ -102,8 +102,8 @@ pub enum ContractError {
     #[error("keyring {keyring_id} is inactive and takes no new requests")]
     KeyringInactive { keyring_id: u64 },
 
-    #[error("timeout of {timeout} blocks is out of range 1..={max}")]
-    TimeoutOutOfRange { timeout: u64, max: u64 },
+    #[error(transparent)]
+    TimeoutOutOfRange(#[from] TimeoutOutOfRange),
 
     #[error("{sender} has already answered key request {request_id}")]
     AlreadyAnswered { sender: Addr, request_id: u64 },

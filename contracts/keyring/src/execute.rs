@@ -1,10 +1,12 @@
 use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
 use mpc_contract_kit::agreement::has_answered;
+use mpc_contract_kit::config::ConfigChanges;
+use mpc_contract_kit::fees;
 use mpc_contract_kit::lifecycle::{self, Deadline};
-use mpc_contract_kit::{config, fees};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
-    KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH, MAX_PARTIES,
+    KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH,
+    MAX_PARTIES,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
@@ -58,25 +60,25 @@ pub fn add_party(
     new_threshold: Option<u32>,
 ) -> Result<Response, ContractError> {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let party = validate::address(deps.api, &party)?;
-    if keyring.parties.contains(&party) {
-        return Err(ContractError::DuplicateParty {
-            party: party.into_string(),
-        });
-    }
-    if keyring.parties.len() >= MAX_PARTIES {
-        return Err(ContractError::TooManyParties {
-            count: keyring.parties.len() + 1,
+    let party = add_member(
+        &mut keyring.parties,
+        validate::address(deps.api, &party)?,
+        MAX_PARTIES,
+        |party| ContractError::DuplicateParty { party },
+        |count| ContractError::TooManyParties {
+            count,
             max: MAX_PARTIES,
-        });
-    }
-    keyring.parties.push(party.clone());
+        },
+    )?;
     set_threshold(&mut keyring, new_threshold)?;
-    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
-    Ok(Response::new().add_event(
-        keyring_event(action::PARTY_ADDED, &keyring, &info.sender)
-            .add_attribute(attr::PARTY, party),
-    ))
+    save_member_change(
+        deps.storage,
+        &keyring,
+        &info,
+        action::PARTY_ADDED,
+        attr::PARTY,
+        party,
+    )
 }
 
 pub fn remove_party(
@@ -87,19 +89,21 @@ pub fn remove_party(
     new_threshold: Option<u32>,
 ) -> Result<Response, ContractError> {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let Some(index) = keyring.parties.iter().position(|p| p.as_str() == party) else {
-        return Err(ContractError::UnknownParty { keyring_id, party });
-    };
-    if keyring.parties.len() == 1 {
-        return Err(ContractError::CannotRemoveLastParty { keyring_id });
-    }
-    let removed = keyring.parties.remove(index);
+    let removed = remove_member(
+        &mut keyring.parties,
+        party,
+        |party| ContractError::UnknownParty { keyring_id, party },
+        ContractError::CannotRemoveLastParty { keyring_id },
+    )?;
     set_threshold(&mut keyring, new_threshold)?;
-    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
-    Ok(Response::new().add_event(
-        keyring_event(action::PARTY_REMOVED, &keyring, &info.sender)
-            .add_attribute(attr::PARTY, removed),
-    ))
+    save_member_change(
+        deps.storage,
+        &keyring,
+        &info,
+        action::PARTY_REMOVED,
+        attr::PARTY,
+        removed,
+    )
 }
 
 pub fn add_admin(
@@ -109,21 +113,21 @@ pub fn add_admin(
     admin: String,
 ) -> Result<Response, ContractError> {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let admin = validate::address(deps.api, &admin)?;
-    if keyring.admins.contains(&admin) {
-        return Err(ContractError::DuplicateAdmin {
-            admin: admin.into_string(),
-        });
-    }
-    if keyring.admins.len() >= MAX_ADMINS {
-        return Err(ContractError::TooManyAdmins { max: MAX_ADMINS });
-    }
-    keyring.admins.push(admin.clone());
-    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
-    Ok(Response::new().add_event(
-        keyring_event(action::ADMIN_ADDED, &keyring, &info.sender)
-            .add_attribute(attr::ADMIN, admin),
-    ))
+    let admin = add_member(
+        &mut keyring.admins,
+        validate::address(deps.api, &admin)?,
+        MAX_ADMINS,
+        |admin| ContractError::DuplicateAdmin { admin },
+        |_| ContractError::TooManyAdmins { max: MAX_ADMINS },
+    )?;
+    save_member_change(
+        deps.storage,
+        &keyring,
+        &info,
+        action::ADMIN_ADDED,
+        attr::ADMIN,
+        admin,
+    )
 }
 
 pub fn remove_admin(
@@ -133,17 +137,70 @@ pub fn remove_admin(
     admin: String,
 ) -> Result<Response, ContractError> {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let Some(index) = keyring.admins.iter().position(|a| a.as_str() == admin) else {
-        return Err(ContractError::UnknownAdmin { keyring_id, admin });
-    };
-    if keyring.admins.len() == 1 {
-        return Err(ContractError::CannotRemoveLastAdmin { keyring_id });
+    let removed = remove_member(
+        &mut keyring.admins,
+        admin,
+        |admin| ContractError::UnknownAdmin { keyring_id, admin },
+        ContractError::CannotRemoveLastAdmin { keyring_id },
+    )?;
+    save_member_change(
+        deps.storage,
+        &keyring,
+        &info,
+        action::ADMIN_REMOVED,
+        attr::ADMIN,
+        removed,
+    )
+}
+
+/// Appends `member` to a keyring's parties or admins: refused when it is there already
+/// (`duplicate(member)`) or the list has `max` (`full(count it would have)`).
+fn add_member(
+    list: &mut Vec<Addr>,
+    member: Addr,
+    max: usize,
+    duplicate: impl FnOnce(String) -> ContractError,
+    full: impl FnOnce(usize) -> ContractError,
+) -> Result<Addr, ContractError> {
+    if list.contains(&member) {
+        return Err(duplicate(member.into_string()));
     }
-    let removed = keyring.admins.remove(index);
-    KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
+    if list.len() >= max {
+        return Err(full(list.len() + 1));
+    }
+    list.push(member.clone());
+    Ok(member)
+}
+
+/// Takes `member` out of a keyring's parties or admins: refused when it is not there
+/// (`unknown(member)`) or is the last one (`last`): a keyring always has both.
+fn remove_member(
+    list: &mut Vec<Addr>,
+    member: String,
+    unknown: impl FnOnce(String) -> ContractError,
+    last: ContractError,
+) -> Result<Addr, ContractError> {
+    let Some(index) = list.iter().position(|m| m.as_str() == member) else {
+        return Err(unknown(member));
+    };
+    if list.len() == 1 {
+        return Err(last);
+    }
+    Ok(list.remove(index))
+}
+
+/// Saves a keyring whose parties or admins changed, with the event naming the member.
+fn save_member_change(
+    storage: &mut dyn Storage,
+    keyring: &Keyring,
+    info: &MessageInfo,
+    event_action: &str,
+    member_attr: &str,
+    member: Addr,
+) -> Result<Response, ContractError> {
+    KEYRINGS.save(storage, keyring.id, keyring)?;
     Ok(Response::new().add_event(
-        keyring_event(action::ADMIN_REMOVED, &keyring, &info.sender)
-            .add_attribute(attr::ADMIN, removed),
+        keyring_event(event_action, keyring, &info.sender).add_attribute(member_attr, member),
     ))
 }
 
@@ -380,27 +437,25 @@ pub fn expire_key_requests(
 }
 
 /// The contract's admin on the chain changes the workspace contract or the default timeout.
-pub fn update_config(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    workspace_contract: Option<String>,
-    key_request_timeout_blocks: Option<u64>,
-) -> Result<Response, ContractError> {
-    config::authorize_update(&deps.querier, &env, &info)?;
+/// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
+/// instantiate.
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
     let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = vec![];
-    if let Some(address) = workspace_contract {
-        stored.workspace_contract = WorkspaceContract(validate::address(deps.api, &address)?);
-        changes.push(("workspace_contract", address));
-    }
-    if let Some(blocks) = key_request_timeout_blocks {
-        validate::timeout(blocks)?;
-        stored.key_request_timeout_blocks = blocks;
-        changes.push(("key_request_timeout_blocks", blocks.to_string()));
-    }
+    let mut changes = ConfigChanges::default();
+    changes.apply(
+        "workspace_contract",
+        update.workspace_contract,
+        &mut stored.workspace_contract,
+        |address| Ok::<_, ContractError>(WorkspaceContract(validate::address(deps.api, address)?)),
+    )?;
+    changes.apply(
+        "key_request_timeout_blocks",
+        update.key_request_timeout_blocks,
+        &mut stored.key_request_timeout_blocks,
+        |&blocks| validate::timeout(blocks).map(|()| blocks),
+    )?;
     CONFIG.save(deps.storage, &stored)?;
-    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+    Ok(changes)
 }
 
 fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> Result<Keyring, ContractError> {

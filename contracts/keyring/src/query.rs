@@ -1,6 +1,5 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
-use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
-use mpc_contract_kit::lifecycle::{status_at, Deadline};
+use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
 use mpc_contract_kit::paging::{bound_after, ids_page, paginate_values};
 use mpc_interfaces::keyring::{
     ConfigResponse, FeeResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestSummary,
@@ -74,32 +73,15 @@ pub fn key_requests_by_keyring(
     let after = start_after
         .map(|id| load_key_request(deps.storage, id).map(|r| r.position()))
         .transpose()?;
-    let listing = match status {
-        KeyRequestStatus::Pending => Listing::Open(status),
-        KeyRequestStatus::Expired => Listing::Expired {
-            expired: status,
-            open: &[KeyRequestStatus::Pending],
-        },
-        KeyRequestStatus::Fulfilled | KeyRequestStatus::Rejected => Listing::Final(status),
-    };
     let page = DeadlinePage {
         height,
         after,
         limit,
     };
+    let listing = Listing::of(status, &[KeyRequestStatus::Pending]);
     let requests = page.list(listing, |stored, min, max| {
-        Box::new(
-            key_request_positions(deps.storage, keyring_id, stored, min, max).map(move |entry| {
-                entry.map(|(deadline_height, id)| {
-                    let summary = KeyRequestSummary {
-                        id,
-                        status: status_at(stored, Deadline::at(deadline_height), height),
-                        deadline_height,
-                    };
-                    ((deadline_height, id), summary)
-                })
-            }),
-        )
+        let positions = key_request_positions(deps.storage, keyring_id, stored, min, max);
+        summaries(positions, stored, height, KeyRequestSummary::new)
     })?;
     Ok(KeyRequestsResponse { requests })
 }

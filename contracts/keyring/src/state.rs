@@ -1,8 +1,8 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Binary, Coin, Empty, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Binary, Coin, Empty, StdResult, Storage};
 use cw_storage_plus::{Bound, Item, Map};
 use mpc_contract_kit::agreement::{tally, AnswerLog, Tally};
-use mpc_contract_kit::deadline_list::Position;
+use mpc_contract_kit::deadline_list::{Position, StatusIndex};
 use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 /// Keyrings and keys are stored as the interface's types: queries return them as stored.
 pub use mpc_interfaces::keyring::{Key, KeyRequest, Keyring};
@@ -57,8 +57,7 @@ pub const KEY_ANSWERS: AnswerLog<PartyKeyAnswer> = AnswerLog::new("key_answers")
 /// ((keyring id, stored status), deadline height, request id): the connector's work list,
 /// ordered by deadline within a stored status so that the overdue pending requests are a prefix
 /// a range bound skips (see `mpc_contract_kit::deadline_list`).
-const KEY_REQUESTS_BY_KEYRING: Map<((u64, &str), u64, u64), Empty> =
-    Map::new("key_requests_by_keyring");
+const KEY_REQUESTS_BY_KEYRING: StatusIndex = StatusIndex::new("key_requests_by_keyring");
 
 /// A key request as the contract works with it: its body and, once it ended, its outcome.
 #[derive(Clone, Debug, PartialEq)]
@@ -93,7 +92,7 @@ impl StoredKeyRequest {
     /// Stores a new request and its by-keyring entry.
     pub fn create(&self, storage: &mut dyn Storage) -> StdResult<()> {
         KEY_REQUESTS.save(storage, self.id, &self.body)?;
-        self.index(storage)
+        KEY_REQUESTS_BY_KEYRING.insert(storage, self.body.keyring_id, self.indexed())
     }
 
     /// Records how the request ended, and moves its by-keyring entry to match.
@@ -102,22 +101,15 @@ impl StoredKeyRequest {
         storage: &mut dyn Storage,
         outcome: KeyRequestOutcome,
     ) -> StdResult<()> {
-        KEY_REQUESTS_BY_KEYRING.remove(storage, self.keyring_key());
+        let before = self.indexed();
         KEY_REQUEST_OUTCOMES.save(storage, self.id, &outcome)?;
         self.outcome = Some(outcome);
-        self.index(storage)
+        KEY_REQUESTS_BY_KEYRING.moved(storage, self.body.keyring_id, before, self.indexed())
     }
 
-    fn keyring_key(&self) -> ((u64, &'static str), u64, u64) {
-        (
-            (self.body.keyring_id, self.stored_status().as_str()),
-            self.body.deadline.height(),
-            self.id,
-        )
-    }
-
-    fn index(&self, storage: &mut dyn Storage) -> StdResult<()> {
-        KEY_REQUESTS_BY_KEYRING.save(storage, self.keyring_key(), &Empty {})
+    /// Where the by-keyring index lists the request: its stored status and position.
+    fn indexed(&self) -> (KeyRequestStatus, Position) {
+        (self.stored_status(), self.position())
     }
 
     /// The request as `QueryMsg::KeyRequest` returns it, with its answers, as seen at `height`.
@@ -168,11 +160,7 @@ pub fn key_request_positions<'a>(
     min: Option<Bound<'static, Position>>,
     max: Option<Bound<'static, Position>>,
 ) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
-    Box::new(
-        KEY_REQUESTS_BY_KEYRING
-            .sub_prefix((keyring_id, status.as_str()))
-            .keys(storage, min, max, Order::Ascending),
-    )
+    KEY_REQUESTS_BY_KEYRING.positions(storage, keyring_id, status, min, max)
 }
 
 /// Where the answers so far leave a pending request.

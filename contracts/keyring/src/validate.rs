@@ -2,6 +2,7 @@
 //! wrong, before anything is written.
 
 use cosmwasm_std::{Addr, Api, Coin};
+use mpc_contract_kit::lifecycle::check_timeout;
 use mpc_interfaces::keyring::{
     MAX_DESCRIPTION_LEN, MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
     MAX_REASON_LEN,
@@ -69,12 +70,7 @@ pub fn reason(reason: &str) -> Result<(), ContractError> {
 }
 
 pub fn timeout(timeout: u64) -> Result<(), ContractError> {
-    if timeout == 0 || timeout > MAX_KEY_REQUEST_TIMEOUT_BLOCKS {
-        return Err(ContractError::TimeoutOutOfRange {
-            timeout,
-            max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
-        });
-    }
+    check_timeout(timeout, MAX_KEY_REQUEST_TIMEOUT_BLOCKS)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use common::*;
 use cosmwasm_std::coin;
 use cw_multi_test::Executor;
 use mpc_contract_kit::fees::FeeError;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::keyring::{ExecuteMsg, KeyRequestStatus, MAX_KEY_REQUEST_TIMEOUT_BLOCKS};
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
 use mpc_interfaces::KeyType;
@@ -238,10 +239,10 @@ fn request_key_refusals() {
                 timeout_blocks: Some(timeout),
             },
             &fee,
-            ContractError::TimeoutOutOfRange {
+            ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout,
                 max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
 

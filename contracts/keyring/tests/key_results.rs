@@ -305,7 +305,8 @@ fn submit_refusals() {
     // Past the deadline the request reads as expired and takes no answers.
     let deadline = suite.request(request_id).deadline_height;
     let p2 = suite.parties[1].clone();
-    suite.advance(deadline - suite.height());
+    let to_deadline = deadline - suite.height();
+    suite.advance(to_deadline);
     assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
     suite.advance(1);
     assert_eq!(suite.request(request_id).status, KeyRequestStatus::Expired);

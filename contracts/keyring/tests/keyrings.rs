@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use cosmwasm_std::{coin, Addr, Coin};
 use mpc_contract_kit::config::ConfigError;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::keyring::{
     ConfigResponse, ExecuteMsg, KeyringsResponse, QueryMsg, MAX_ADMINS, MAX_DESCRIPTION_LEN,
     MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
@@ -677,10 +678,10 @@ fn the_contract_admin_updates_the_config() {
         &admin,
         &update(None, Some(0)),
         &[],
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: 0,
             max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     suite.assert_refused(
         &admin,

@@ -1,16 +1,19 @@
-//! Migration guards, and the host-crypto behaviour the public-key check relies on.
+//! Migration guards and the config changes a migration carries, and the host-crypto behaviour the public-key check relies on.
 
 mod common;
 
 use common::*;
 use cosmwasm_std::testing::MockApi;
-use cosmwasm_std::{Api, DepsMut, Empty, Env, MessageInfo, Response, StdError};
-use cw_multi_test::{ContractWrapper, Executor};
+use cosmwasm_std::Api;
+use cw_multi_test::Executor;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_contract_kit::migrate::MigrateError;
-use mpc_interfaces::keyring::{ConfigResponse, InstantiateMsg, QueryMsg};
-use mpc_interfaces::MigrateMsg;
+use mpc_interfaces::keyring::{
+    ConfigResponse, InstantiateMsg, MigrateMsg, QueryMsg, MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
+};
 use mpc_keyring::contract::{CONTRACT_NAME, CONTRACT_VERSION};
 use mpc_keyring::ContractError;
+use mpc_testing::events::{attr, find_attr, one};
 
 #[test]
 fn instantiate_records_config_and_refuses_bad_timeout() {
@@ -21,14 +24,14 @@ fn instantiate_records_config_and_refuses_bad_timeout() {
 
     let mut suite = suite;
     let code = suite.app.store_code(keyring_contract());
-    let admin = suite.admin.clone();
+    let (admin, workspace) = (suite.admin.clone(), suite.workspace.to_string());
     let err = suite
         .app
         .instantiate_contract(
             code,
             admin,
             &InstantiateMsg {
-                workspace_contract: suite.workspace.to_string(),
+                workspace_contract: workspace,
                 key_request_timeout_blocks: Some(0),
             },
             &[],
@@ -38,130 +41,114 @@ fn instantiate_records_config_and_refuses_bad_timeout() {
         .unwrap_err();
     assert_eq!(
         root_cause(&err),
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: 0,
             max: 100_000
-        }
+        })
         .to_string()
     );
+}
+
+fn config(suite: &Suite) -> ConfigResponse {
+    suite.query(&QueryMsg::Config {})
 }
 
 #[test]
 fn migrate_to_same_version_works() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
-    let code = suite.app.store_code(keyring_contract());
-    let (admin, keyring) = (suite.admin.clone(), suite.keyring.clone());
-    let res = suite
-        .app
-        .migrate_contract(admin, keyring, &MigrateMsg {}, code)
-        .unwrap();
-    let to_version = res
+    let keyring = suite.keyring.clone();
+    let res = suite.migrate(&keyring, &MigrateMsg::default()).unwrap();
+    let migrated = res
         .events
         .iter()
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == "to_version")
-        .unwrap();
-    assert_eq!(to_version.value, CONTRACT_VERSION);
+        .find(|e| e.ty == "wasm")
+        .expect("the migrate response");
+    assert_eq!(attr(migrated, "to_version"), CONTRACT_VERSION);
+    assert!(
+        res.events.iter().all(|e| e.ty != "wasm-config"),
+        "no change, no config event"
+    );
     // State survives the migration.
     assert_eq!(suite.keyring(keyring_id).parties, suite.parties);
 }
 
 #[test]
-fn migrate_refuses_another_contract() {
+fn a_migration_changes_the_config_as_update_config_does() {
     let mut suite = Suite::new();
-    // The workspace contract, instantiated with an admin so that it may be migrated.
-    let workspace_code = suite.app.store_code(workspace_contract());
-    let admin = suite.admin.clone();
-    let workspace = suite
-        .app
-        .instantiate_contract(
-            workspace_code,
-            admin.clone(),
-            &mpc_interfaces::workspace::InstantiateMsg {
-                action_timeout_blocks: None,
-            },
-            &[],
-            "workspace",
-            Some(admin.to_string()),
-        )
-        .unwrap();
-    let keyring_code = suite.app.store_code(keyring_contract());
-    let err = suite
-        .app
-        .migrate_contract(admin, workspace, &MigrateMsg {}, keyring_code)
-        .unwrap_err();
+    let keyring = suite.keyring.clone();
+    suite.set_stored_version(&keyring, CONTRACT_NAME, "0.0.1");
+    let other_workspace = suite.addr("other_workspace");
+    let msg = MigrateMsg {
+        workspace_contract: Some(other_workspace.to_string()),
+        key_request_timeout_blocks: Some(7),
+    };
+    let res = suite.migrate(&keyring, &msg).unwrap();
+    let updated = one(&res, "wasm-config", "updated");
     assert_eq!(
-        root_cause(&err),
-        ContractError::Migrate(MigrateError::WrongContract {
-            expected: CONTRACT_NAME.to_string(),
-            found: "crates.io:mpc-workspace".to_string(),
-        })
-        .to_string()
+        attr(updated, "workspace_contract"),
+        other_workspace.as_str()
     );
-}
-
-/// Pretends to be a newer release of this contract.
-fn newer_keyring_instantiate(
-    deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    _msg: Empty,
-) -> Result<Response, StdError> {
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, "99.0.0")?;
-    Ok(Response::new())
-}
-
-fn unused_execute(
-    _deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    _msg: Empty,
-) -> Result<Response, StdError> {
-    Ok(Response::new())
-}
-
-fn unused_query(
-    _deps: cosmwasm_std::Deps,
-    _env: Env,
-    _msg: Empty,
-) -> Result<cosmwasm_std::Binary, StdError> {
-    Ok(cosmwasm_std::Binary::default())
+    assert_eq!(attr(updated, "key_request_timeout_blocks"), "7");
+    // The chain's admin migrated; the contract names no sender of its own.
+    assert_eq!(find_attr(updated, "sender"), None);
+    let config = config(&suite);
+    assert_eq!(config.workspace_contract, other_workspace);
+    assert_eq!(config.key_request_timeout_blocks, 7);
+    assert_eq!(suite.stored_version(&keyring).version, CONTRACT_VERSION);
 }
 
 #[test]
-fn migrate_refuses_downgrade() {
+fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
     let mut suite = Suite::new();
-    let newer_code = suite.app.store_code(Box::new(ContractWrapper::new(
-        unused_execute,
-        newer_keyring_instantiate,
-        unused_query,
-    )));
-    let admin = suite.admin.clone();
-    let newer = suite
-        .app
-        .instantiate_contract(
-            newer_code,
-            admin.clone(),
-            &Empty {},
-            &[],
-            "newer",
-            Some(admin.to_string()),
-        )
-        .unwrap();
-    let keyring_code = suite.app.store_code(keyring_contract());
-    let err = suite
-        .app
-        .migrate_contract(admin, newer, &MigrateMsg {}, keyring_code)
-        .unwrap_err();
-    assert_eq!(
-        root_cause(&err),
+    let keyring = suite.keyring.clone();
+    suite.assert_migrate_refused(
+        &keyring,
+        &MigrateMsg {
+            workspace_contract: Some("not an address".to_string()),
+            key_request_timeout_blocks: Some(7),
+        },
+        ContractError::InvalidAddress {
+            address: "not an address".to_string(),
+        },
+    );
+    for blocks in [0, MAX_KEY_REQUEST_TIMEOUT_BLOCKS + 1] {
+        suite.assert_migrate_refused(
+            &keyring,
+            &MigrateMsg {
+                workspace_contract: None,
+                key_request_timeout_blocks: Some(blocks),
+            },
+            ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+                timeout: blocks,
+                max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
+            }),
+        );
+    }
+    let change = MigrateMsg {
+        workspace_contract: None,
+        key_request_timeout_blocks: Some(7),
+    };
+    // The workspace contract's storage under the keyring's code: another contract.
+    suite.set_stored_version(&keyring, "crates.io:mpc-workspace", CONTRACT_VERSION);
+    suite.assert_migrate_refused(
+        &keyring,
+        &change,
+        ContractError::Migrate(MigrateError::WrongContract {
+            expected: CONTRACT_NAME.to_string(),
+            found: "crates.io:mpc-workspace".to_string(),
+        }),
+    );
+    suite.set_stored_version(&keyring, CONTRACT_NAME, "99.0.0");
+    suite.assert_migrate_refused(
+        &keyring,
+        &change,
         ContractError::Migrate(MigrateError::Downgrade {
             stored: "99.0.0".to_string(),
             current: CONTRACT_VERSION.to_string(),
-        })
-        .to_string()
+        }),
     );
+    assert_eq!(config(&suite).key_request_timeout_blocks, 100);
 }
 
 /// The contract tells a secp256k1 key that does not parse from one that does by probing

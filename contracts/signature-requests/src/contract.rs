@@ -4,12 +4,13 @@ use cosmwasm_std::{
     to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult,
 };
 use cw2::set_contract_version;
-use mpc_contract_kit::migrate::upgrade;
+use mpc_contract_kit::config;
 use mpc_interfaces::events::{action, attr};
 use mpc_interfaces::keyring::KeyringContract;
-use mpc_interfaces::signature_requests::{ExecuteMsg, InstantiateMsg, QueryMsg, MAX_REASON_LEN};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, MAX_REASON_LEN,
+};
 use mpc_interfaces::workspace::WorkspaceContract;
-use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
 use crate::execute::{self, request_event};
@@ -84,15 +85,17 @@ pub fn execute(
             keyring_contract,
             approval_timeout_blocks,
             mpc_timeout_blocks,
-        } => execute::update_config(
-            deps,
-            env,
-            info,
-            workspace_contract,
-            keyring_contract,
-            approval_timeout_blocks,
-            mpc_timeout_blocks,
-        ),
+        } => config::update(deps, &env, &info, |deps| {
+            execute::apply_config(
+                deps,
+                MigrateMsg {
+                    workspace_contract,
+                    keyring_contract,
+                    approval_timeout_blocks,
+                    mpc_timeout_blocks,
+                },
+            )
+        }),
     }
 }
 
@@ -192,7 +195,11 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Migrations only move forward, and only from this contract; the message's config changes are
+/// applied as `UpdateConfig` applies them.
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
+pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
+        execute::apply_config(deps, msg)
+    })
 }

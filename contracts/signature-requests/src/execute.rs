@@ -4,17 +4,17 @@ use cosmwasm_std::{
 };
 use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{has_answered, tally, Tally};
+use mpc_contract_kit::config::ConfigChanges;
 use mpc_contract_kit::lifecycle::{self, Deadline};
-use mpc_contract_kit::{awaiting, config, fees};
+use mpc_contract_kit::{awaiting, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
-    CallbackMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT, HASH_LEN,
-    MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
+    CallbackMsg, MigrateMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT,
+    HASH_LEN, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
 };
-use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
+use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
-use mpc_policy::{Ballots, Evaluation};
 
 use crate::error::ContractError;
 use crate::state::{
@@ -89,7 +89,7 @@ pub fn request_signature(
         },
         rejections: vec![],
     };
-    let evaluation = evaluate(&in_force, &votes);
+    let evaluation = votes.evaluate(&in_force);
     if !evaluation.satisfiable {
         return Err(ContractError::PolicyUnsatisfiable {
             workspace_id: key.workspace_id,
@@ -154,15 +154,6 @@ fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
     }
 }
 
-/// The votes evaluated by the sign policy and owners in force.
-fn evaluate(in_force: &SignPolicyResponse, votes: &Votes) -> Evaluation {
-    in_force.policy.evaluate(&Ballots {
-        owners: &addr_strings(&in_force.owners),
-        approvals: &votes.approval_strings(),
-        rejections: &votes.rejection_strings(),
-    })
-}
-
 /// Approve (`approve == true`) or reject a `partial` request as one of its eligible approvers.
 /// Live: eligibility and the outcome are judged by the sign policy in force for the key and the
 /// workspace's current owners, so a removed owner cannot vote and their earlier approval stops
@@ -176,11 +167,7 @@ pub fn vote(
 ) -> Result<Response, ContractError> {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let in_force = config.workspace_contract.sign_policy(
-        &deps.querier,
-        request.body.workspace_id,
-        Some(request.body.key_id),
-    )?;
+    let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
     if !in_force
         .policy
         .is_eligible(info.sender.as_str(), &addr_strings(&in_force.owners))
@@ -191,11 +178,9 @@ pub fn vote(
         });
     }
     nonpayable(&info)?;
-    request.ensure_open(env.block.height)?;
-    let status = request.stored_status();
-    if status != SignRequestStatus::Partial {
-        return Err(ContractError::NotAwaitingApprovals { request_id, status });
-    }
+    request.ensure_open_in(env.block.height, SignRequestStatus::Partial, |status| {
+        ContractError::NotAwaitingApprovals { request_id, status }
+    })?;
     let mut votes = Votes::load(deps.storage, &request)?;
     if votes.has_voted(&info.sender) {
         return Err(ContractError::AlreadyVoted {
@@ -205,9 +190,9 @@ pub fn vote(
     }
 
     // Who the inbox lists: whom the votes so far leave awaited.
-    let listed = evaluate(&in_force, &votes).awaiting;
+    let listed = votes.evaluate(&in_force).awaiting;
     votes.cast(deps.storage, request_id, &info.sender, approve)?;
-    let evaluation = evaluate(&in_force, &votes);
+    let evaluation = votes.evaluate(&in_force);
     let awaited = if evaluation.satisfied || !evaluation.satisfiable {
         vec![]
     } else {
@@ -272,11 +257,9 @@ pub fn submit_signature_result(
         });
     }
     nonpayable(&info)?;
-    request.ensure_open(env.block.height)?;
-    let status = request.stored_status();
-    if status != SignRequestStatus::Pending {
-        return Err(ContractError::NotPending { request_id, status });
-    }
+    request.ensure_open_in(env.block.height, SignRequestStatus::Pending, |status| {
+        ContractError::NotPending { request_id, status }
+    })?;
     let mut answers = ANSWERS.load(deps.storage, request_id)?;
     if has_answered(&answers, &info.sender) {
         return Err(ContractError::AlreadyAnswered {
@@ -377,11 +360,7 @@ pub fn expire(
         )?;
         if request.stored_status() == SignRequestStatus::Partial {
             // Out of the inboxes of the approvers its votes leave awaited.
-            let in_force = config.workspace_contract.sign_policy(
-                &deps.querier,
-                request.body.workspace_id,
-                Some(request.body.key_id),
-            )?;
+            let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
             let votes = Votes::load(deps.storage, &request)?;
             awaiting::resync(
                 deps.storage,
@@ -389,7 +368,7 @@ pub fn expire(
                 &AWAITING_APPROVER,
                 request.body.approval_deadline.height(),
                 request_id,
-                &evaluate(&in_force, &votes).awaiting,
+                &votes.evaluate(&in_force).awaiting,
                 &[],
             )?;
         }
@@ -455,36 +434,40 @@ fn finish(
 }
 
 /// The contract's admin on the chain changes the linked contracts or the default timeouts.
-pub fn update_config(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    workspace_contract: Option<String>,
-    keyring_contract: Option<String>,
-    approval_timeout_blocks: Option<u64>,
-    mpc_timeout_blocks: Option<u64>,
-) -> Result<Response, ContractError> {
-    config::authorize_update(&deps.querier, &env, &info)?;
+/// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
+/// instantiate.
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
     let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = vec![];
-    if let Some(address) = workspace_contract {
-        stored.workspace_contract = WorkspaceContract(deps.api.addr_validate(&address)?);
-        changes.push(("workspace_contract", address));
-    }
-    if let Some(address) = keyring_contract {
-        stored.keyring_contract = KeyringContract(deps.api.addr_validate(&address)?);
-        changes.push(("keyring_contract", address));
-    }
-    if let Some(blocks) = approval_timeout_blocks {
-        stored.approval_timeout_blocks = nonzero_timeout("approval_timeout_blocks", blocks)?;
-        changes.push(("approval_timeout_blocks", blocks.to_string()));
-    }
-    if let Some(blocks) = mpc_timeout_blocks {
-        stored.mpc_timeout_blocks = nonzero_timeout("mpc_timeout_blocks", blocks)?;
-        changes.push(("mpc_timeout_blocks", blocks.to_string()));
+    let mut changes = ConfigChanges::default();
+    let api = deps.api;
+    changes.apply(
+        "workspace_contract",
+        update.workspace_contract,
+        &mut stored.workspace_contract,
+        |address| api.addr_validate(address).map(WorkspaceContract),
+    )?;
+    changes.apply(
+        "keyring_contract",
+        update.keyring_contract,
+        &mut stored.keyring_contract,
+        |address| api.addr_validate(address).map(KeyringContract),
+    )?;
+    for (field, value, slot) in [
+        (
+            "approval_timeout_blocks",
+            update.approval_timeout_blocks,
+            &mut stored.approval_timeout_blocks,
+        ),
+        (
+            "mpc_timeout_blocks",
+            update.mpc_timeout_blocks,
+            &mut stored.mpc_timeout_blocks,
+        ),
+    ] {
+        changes.apply(field, value, slot, |&blocks| nonzero_timeout(field, blocks))?;
     }
     CONFIG.save(deps.storage, &stored)?;
-    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+    Ok(changes)
 }
 
 /// A default timeout: at least one block.

@@ -1,16 +1,14 @@
-use cosmwasm_std::{Deps, Env, Order, StdResult};
-use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
-use mpc_contract_kit::lifecycle::{status_at, Deadline};
+use cosmwasm_std::{Deps, Env, Order, StdError, StdResult};
+use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
+use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
     SignatureRequestSummary, SignatureRequestsResponse,
 };
-use mpc_policy::Ballots;
 
 use crate::error::ContractError;
 use crate::state::{
-    addr_strings, by_keyring, ids_by, is_partial, load_request, Owner, Votes, ANSWERS,
-    AWAITING_APPROVER, CONFIG,
+    by_keyring, ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CONFIG,
 };
 
 pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
@@ -35,11 +33,7 @@ pub fn request(
     let key = config
         .keyring_contract
         .key(&deps.querier, request.body.key_id)?;
-    let in_force = config.workspace_contract.sign_policy(
-        &deps.querier,
-        request.body.workspace_id,
-        Some(request.body.key_id),
-    )?;
+    let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
     let votes = Votes::load(deps.storage, &request)?;
     let status = request.status_at(env.block.height);
     let (signatures, reject_reason, mpc_deadline) = match request.progress {
@@ -97,14 +91,6 @@ pub fn requests_by_keyring(
     limit: Option<u32>,
 ) -> Result<SignatureRequestsResponse, ContractError> {
     let height = env.block.height;
-    let listing = match status {
-        SignRequestStatus::Partial | SignRequestStatus::Pending => Listing::Open(status),
-        SignRequestStatus::Expired => Listing::Expired {
-            expired: status,
-            open: &[SignRequestStatus::Partial, SignRequestStatus::Pending],
-        },
-        SignRequestStatus::Fulfilled | SignRequestStatus::Rejected => Listing::Final(status),
-    };
     let page = DeadlinePage {
         height,
         after: start_after
@@ -112,19 +98,13 @@ pub fn requests_by_keyring(
             .transpose()?,
         limit,
     };
+    let listing = Listing::of(
+        status,
+        &[SignRequestStatus::Partial, SignRequestStatus::Pending],
+    );
     let requests = page.list(listing, |stored, min, max| {
-        Box::new(
-            by_keyring(deps.storage, keyring_id, stored, min, max).map(move |entry| {
-                entry.map(|(deadline_height, id)| {
-                    let summary = SignatureRequestSummary {
-                        id,
-                        status: status_at(stored, Deadline::at(deadline_height), height),
-                        deadline_height,
-                    };
-                    ((deadline_height, id), summary)
-                })
-            }),
-        )
+        let positions = by_keyring(deps.storage, keyring_id, stored, min, max);
+        summaries(positions, stored, height, SignatureRequestSummary::new)
     })?;
     Ok(SignatureRequestsResponse { requests })
 }
@@ -145,11 +125,13 @@ pub fn requests_by(
     Ok(SignatureRequestsResponse { requests })
 }
 
-/// `partial` requests that `approver` may still vote on, ordered by (approval deadline height,
+/// `partial` requests that await `approver`'s vote now, ordered by (approval deadline height,
 /// id); overdue ones read as expired and are left out. Their entries come first in the
-/// deadline-ordered inbox, so the page starts past them all with a range bound. (An approver
-/// the policy or the owners no longer name keeps the entries of the requests they were awaited
-/// on, until each request leaves `partial`: those that did are skipped here.)
+/// deadline-ordered inbox, so the page starts past them all with a range bound. An entry is
+/// written for the approvers the request awaited at its last vote; since approvals are judged
+/// live, a policy or owner change since then can leave entries of requests that no longer await
+/// this approver (or left `partial`), so each entry is checked against the request as it
+/// stands.
 pub fn requests_awaiting_approver(
     deps: Deps,
     env: Env,
@@ -157,7 +139,9 @@ pub fn requests_awaiting_approver(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<SignatureRequestsResponse, ContractError> {
-    let approver = deps.api.addr_canonicalize(&approver)?;
+    let canonical = deps.api.addr_canonicalize(&approver)?;
+    let approver = deps.api.addr_humanize(&canonical)?;
+    let config = CONFIG.load(deps.storage)?;
     let height = env.block.height;
     let page = DeadlinePage {
         height,
@@ -168,23 +152,33 @@ pub fn requests_awaiting_approver(
             .transpose()?,
         limit,
     };
+    let awaits = move |id: u64| -> StdResult<bool> {
+        if !is_partial(deps.storage, id) {
+            return Ok(false);
+        }
+        let request = load_request(deps.storage, id).map_err(|e| StdError::msg(e.to_string()))?;
+        let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
+        let evaluation = Votes::load(deps.storage, &request)?.evaluate(&in_force);
+        Ok(evaluation.awaiting.contains(&approver.to_string()))
+    };
     let requests = page.list(Listing::Open(()), |(), min, max| {
+        let awaits = awaits.clone();
         Box::new(
             AWAITING_APPROVER
-                .sub_prefix(approver.as_slice())
+                .sub_prefix(canonical.as_slice())
                 .keys(deps.storage, min, max, Order::Ascending)
-                .filter(|key| {
-                    key.as_ref()
-                        .map_or(true, |&(_, id)| is_partial(deps.storage, id))
+                .filter_map(move |key| {
+                    let listed = key.and_then(|position| Ok((position, awaits(position.1)?)));
+                    match listed {
+                        Ok((_, false)) => None,
+                        Ok((position, true)) => Some(Ok(position)),
+                        Err(err) => Some(Err(err)),
+                    }
                 })
                 .map(move |key| {
-                    key.map(|position| {
-                        let summary = SignatureRequestSummary {
-                            id: position.1,
-                            status: SignRequestStatus::Partial,
-                            deadline_height: position.0,
-                        };
-                        (position, summary)
+                    key.map(|(deadline, id)| {
+                        let summary = SignatureRequestSummary::new(id, Partial, deadline);
+                        ((deadline, id), summary)
                     })
                 }),
         )
@@ -200,17 +194,9 @@ pub fn policy_evaluation(
 ) -> Result<PolicyEvaluationResponse, ContractError> {
     let request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let in_force = config.workspace_contract.sign_policy(
-        &deps.querier,
-        request.body.workspace_id,
-        Some(request.body.key_id),
-    )?;
+    let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
     let votes = Votes::load(deps.storage, &request)?;
-    let evaluation = in_force.policy.evaluate(&Ballots {
-        owners: &addr_strings(&in_force.owners),
-        approvals: &votes.approval_strings(),
-        rejections: &votes.rejection_strings(),
-    });
+    let evaluation = votes.evaluate(&in_force);
     Ok(PolicyEvaluationResponse {
         request_id,
         evaluation,

@@ -8,18 +8,19 @@
 //!   stored status and deadline) moves only when those change.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, QuerierWrapper, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::awaiting::Inbox;
-use mpc_contract_kit::deadline_list::Position;
-use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
+use mpc_contract_kit::deadline_list::{Position, StatusIndex};
+use mpc_contract_kit::lifecycle::{self, Deadline};
 use mpc_contract_kit::paging::ids_page;
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
     PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
 };
-use mpc_interfaces::workspace::WorkspaceContract;
+use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
+use mpc_policy::{Ballots, Evaluation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ContractError;
@@ -32,6 +33,19 @@ pub struct Config {
     pub approval_timeout_blocks: u64,
     /// Default, and maximum, blocks the parties have once a request is pending.
     pub mpc_timeout_blocks: u64,
+}
+
+impl Config {
+    /// The sign policy in force for a request (its key's own, else its workspace's) with the
+    /// workspace's current owners: what every vote on it, and every evaluation of it, goes by.
+    pub fn sign_policy_for(
+        &self,
+        querier: &QuerierWrapper,
+        body: &RequestBody,
+    ) -> StdResult<SignPolicyResponse> {
+        self.workspace_contract
+            .sign_policy(querier, body.workspace_id, Some(body.key_id))
+    }
 }
 
 pub const CONFIG: Item<Config> = Item::new("config");
@@ -84,7 +98,7 @@ pub const ANSWERS: AnswerLog<PartySignAnswer> = AnswerLog::new("a");
 /// ((keyring id, stored status), deadline height, request id): the connector's work list, ordered
 /// by deadline within a stored status so that the overdue open requests are a prefix a range
 /// bound skips (see `mpc_contract_kit::deadline_list`).
-const BY_KEYRING: Map<((u64, &str), u64, u64), Empty> = Map::new("k");
+const BY_KEYRING: StatusIndex = StatusIndex::new("k");
 const BY_KEY: Map<(u64, u64), Empty> = Map::new("y");
 const BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("w");
 /// (requester's canonical address, request id).
@@ -128,17 +142,24 @@ impl Request {
         lifecycle::status_at(self.stored_status(), self.deadline(), height)
     }
 
-    /// Refuses a move on a request that is final, or open but past its deadline.
-    pub fn ensure_open(&self, height: u64) -> Result<(), LifecycleError<SignRequestStatus>> {
-        lifecycle::ensure_open(self.id, self.stored_status(), self.deadline(), height)
+    /// Refuses a move on a request that is final, or open but past its deadline (the
+    /// lifecycle's refusals), or open in another status than the move needs (`other(status)`).
+    pub fn ensure_open_in(
+        &self,
+        height: u64,
+        expected: SignRequestStatus,
+        other: impl FnOnce(SignRequestStatus) -> ContractError,
+    ) -> Result<(), ContractError> {
+        let status = self.stored_status();
+        lifecycle::ensure_open(self.id, status, self.deadline(), height)?;
+        if status != expected {
+            return Err(other(status));
+        }
+        Ok(())
     }
 
     pub fn summary(&self, height: u64) -> SignatureRequestSummary {
-        SignatureRequestSummary {
-            id: self.id,
-            status: self.status_at(height),
-            deadline_height: self.deadline().height(),
-        }
+        SignatureRequestSummary::new(self.id, self.status_at(height), self.deadline().height())
     }
 
     /// Stores a new request (`progress` set when it is pending at once) and its index entries.
@@ -148,7 +169,7 @@ impl Request {
         if let Some(progress) = &self.progress {
             PROGRESS.save(storage, id, progress)?;
         }
-        self.index(storage)?;
+        BY_KEYRING.insert(storage, body.keyring_id, self.indexed())?;
         BY_KEY.save(storage, (body.key_id, id), &Empty {})?;
         BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
         let requester = api.addr_canonicalize(body.requester.as_str())?;
@@ -157,22 +178,15 @@ impl Request {
 
     /// Records where the request went, and moves its by-keyring entry to match.
     pub fn advance(&mut self, storage: &mut dyn Storage, progress: Progress) -> StdResult<()> {
-        BY_KEYRING.remove(storage, self.keyring_key());
+        let before = self.indexed();
         PROGRESS.save(storage, self.id, &progress)?;
         self.progress = Some(progress);
-        self.index(storage)
+        BY_KEYRING.moved(storage, self.body.keyring_id, before, self.indexed())
     }
 
-    fn keyring_key(&self) -> ((u64, &'static str), u64, u64) {
-        (
-            (self.body.keyring_id, self.stored_status().as_str()),
-            self.deadline().height(),
-            self.id,
-        )
-    }
-
-    fn index(&self, storage: &mut dyn Storage) -> StdResult<()> {
-        BY_KEYRING.save(storage, self.keyring_key(), &Empty {})
+    /// Where the by-keyring index lists the request: its stored status and position.
+    fn indexed(&self) -> (SignRequestStatus, Position) {
+        (self.stored_status(), self.position())
     }
 }
 
@@ -220,6 +234,15 @@ impl Votes {
             }
         }
         Ok(votes)
+    }
+
+    /// These votes evaluated by the sign policy and owners in force.
+    pub fn evaluate(&self, in_force: &SignPolicyResponse) -> Evaluation {
+        in_force.policy.evaluate(&Ballots {
+            owners: &addr_strings(&in_force.owners),
+            approvals: &self.approval_strings(),
+            rejections: &self.rejection_strings(),
+        })
     }
 
     pub fn has_voted(&self, address: &Addr) -> bool {
@@ -277,12 +300,7 @@ pub fn by_keyring<'a>(
     min: Option<cw_storage_plus::Bound<'static, Position>>,
     max: Option<cw_storage_plus::Bound<'static, Position>>,
 ) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
-    Box::new(BY_KEYRING.sub_prefix((keyring_id, status.as_str())).keys(
-        storage,
-        min,
-        max,
-        Order::Ascending,
-    ))
+    BY_KEYRING.positions(storage, keyring_id, status, min, max)
 }
 
 /// Whose requests a list is of.

@@ -3,13 +3,13 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
-use mpc_contract_kit::migrate::upgrade;
+use mpc_contract_kit::config;
 use mpc_interfaces::workspace::{
-    ExecuteMsg, InstantiateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
+    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
 };
-use mpc_interfaces::MigrateMsg;
 
 use crate::error::ContractError;
+use crate::execute::Vote;
 use crate::state::{Config, CONFIG};
 use crate::{execute as exec, query as queries};
 
@@ -73,14 +73,25 @@ pub fn execute(
             action,
             timeout_blocks,
         } => exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks),
-        ExecuteMsg::ApproveAction { action_id } => exec::approve_action(deps, env, info, action_id),
-        ExecuteMsg::RejectAction { action_id } => exec::reject_action(deps, env, info, action_id),
+        ExecuteMsg::ApproveAction { action_id } => {
+            exec::cast_vote(deps, env, info, action_id, Vote::Approve)
+        }
+        ExecuteMsg::RejectAction { action_id } => {
+            exec::cast_vote(deps, env, info, action_id, Vote::Reject)
+        }
         ExecuteMsg::ExpireActions { action_ids } => {
             exec::expire_actions(deps, env, info, action_ids)
         }
         ExecuteMsg::UpdateConfig {
             action_timeout_blocks,
-        } => exec::update_config(deps, env, info, action_timeout_blocks),
+        } => config::update(deps, &env, &info, |deps| {
+            exec::apply_config(
+                deps,
+                MigrateMsg {
+                    action_timeout_blocks,
+                },
+            )
+        }),
     }
 }
 
@@ -151,8 +162,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     Ok(binary)
 }
 
-/// Refuses a migration from another contract or from a newer version of this one.
+/// Refuses a migration from another contract or from a newer version of this one; the message's
+/// config changes are applied as `UpdateConfig` applies them.
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
-    Ok(upgrade(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?)
+pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
+    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
+        exec::apply_config(deps, msg)
+    })
 }

@@ -1,7 +1,7 @@
 use cosmwasm_std::{Addr, StdError};
 use cw_utils::PaymentError;
 use mpc_contract_kit::config::ConfigError;
-use mpc_contract_kit::lifecycle::LifecycleError;
+use mpc_contract_kit::lifecycle::{LifecycleError, TimeoutOutOfRange};
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::workspace::AdminActionStatus;
 use mpc_policy::PolicyError;
@@ -19,8 +19,8 @@ pub enum ContractError {
     #[error("fee: {0}")]
     Payment(#[from] PaymentError),
 
-    #[error("timeout of {timeout} blocks is out of range 1..={max}")]
-    TimeoutOutOfRange { timeout: u64, max: u64 },
+    #[error(transparent)]
+    TimeoutOutOfRange(#[from] TimeoutOutOfRange),
 
     #[error("workspace {workspace_id} not found")]
     WorkspaceNotFound { workspace_id: u64 },

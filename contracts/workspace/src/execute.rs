@@ -3,12 +3,13 @@
 
 use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
 use cw_utils::nonpayable;
-use mpc_contract_kit::lifecycle::{self, Deadline};
-use mpc_contract_kit::{awaiting, config};
+use mpc_contract_kit::awaiting;
+use mpc_contract_kit::config::ConfigChanges;
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionStatus, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_CHILDREN,
-    MAX_EXPIRE_BATCH, MAX_KEY_POLICIES, MAX_OWNERS,
+    AdminAction, AdminActionStatus, MigrateMsg, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN,
+    MAX_CHILDREN, MAX_EXPIRE_BATCH, MAX_KEY_POLICIES, MAX_OWNERS,
 };
 use mpc_policy::Policy;
 
@@ -187,24 +188,6 @@ pub fn propose_action(
         .add_events(settled_events))
 }
 
-pub fn approve_action(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_id: u64,
-) -> Result<Response, ContractError> {
-    cast_vote(deps, env, info, action_id, Vote::Approve)
-}
-
-pub fn reject_action(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_id: u64,
-) -> Result<Response, ContractError> {
-    cast_vote(deps, env, info, action_id, Vote::Reject)
-}
-
 pub fn expire_actions(
     deps: DepsMut,
     env: Env,
@@ -236,13 +219,13 @@ pub fn expire_actions(
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Vote {
+pub enum Vote {
     Approve,
     Reject,
 }
 
 /// Approve and reject: the same checks, in the same order, then the same settlement.
-fn cast_vote(
+pub fn cast_vote(
     deps: DepsMut,
     env: Env,
     info: MessageInfo,
@@ -544,33 +527,24 @@ fn validate_alias(alias: Option<&str>) -> Result<(), ContractError> {
 
 /// Checks an action timeout: at least one block, at most `MAX_ACTION_TIMEOUT_BLOCKS`.
 pub fn validate_timeout(timeout: u64) -> Result<(), ContractError> {
-    if timeout == 0 || timeout > MAX_ACTION_TIMEOUT_BLOCKS {
-        return Err(ContractError::TimeoutOutOfRange {
-            timeout,
-            max: MAX_ACTION_TIMEOUT_BLOCKS,
-        });
-    }
+    check_timeout(timeout, MAX_ACTION_TIMEOUT_BLOCKS)?;
     Ok(())
 }
 
 /// Height from which an action opened at `height` for `timeout` blocks is overdue.
 /// The contract's admin on the chain changes the default action timeout.
-pub fn update_config(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_timeout_blocks: Option<u64>,
-) -> Result<Response, ContractError> {
-    config::authorize_update(&deps.querier, &env, &info)?;
+/// The config changes `UpdateConfig` and `migrate` both make, checked as at instantiate.
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
     let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = vec![];
-    if let Some(blocks) = action_timeout_blocks {
-        validate_timeout(blocks)?;
-        stored.action_timeout_blocks = blocks;
-        changes.push(("action_timeout_blocks", blocks.to_string()));
-    }
+    let mut changes = ConfigChanges::default();
+    changes.apply(
+        "action_timeout_blocks",
+        update.action_timeout_blocks,
+        &mut stored.action_timeout_blocks,
+        |&blocks| validate_timeout(blocks).map(|()| blocks),
+    )?;
     CONFIG.save(deps.storage, &stored)?;
-    Ok(Response::new().add_event(config::updated_event(&info.sender, &changes)))
+    Ok(changes)
 }
 
 /// The deadline of an action proposed at `height` with `timeout` blocks to vote.

@@ -10,8 +10,8 @@ use mpc_interfaces::workspace::{
 
 use crate::error::ContractError;
 use crate::state::{
-    load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS_BY_WORKSPACE,
-    AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
+    load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS,
+    ACTIONS_BY_WORKSPACE, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
@@ -140,14 +140,7 @@ pub fn actions_by_workspace(
             limit,
         )?,
         Some(status) => {
-            let listing = match status {
-                AdminActionStatus::Pending => Listing::Open(status),
-                AdminActionStatus::Expired => Listing::Expired {
-                    expired: status,
-                    open: &[AdminActionStatus::Pending],
-                },
-                AdminActionStatus::Executed | AdminActionStatus::Rejected => Listing::Final(status),
-            };
+            let listing = Listing::of(status, &[AdminActionStatus::Pending]);
             deadline_page(deps, height, start_after, limit)?.list(listing, |stored, min, max| {
                 positions(status_index(stored).sub_prefix(workspace_id).keys(
                     deps.storage,
@@ -168,18 +161,35 @@ pub fn actions_awaiting_approver(
     start_after: Option<u64>,
     limit: Option<u32>,
 ) -> Result<AdminActionsResponse, ContractError> {
-    let approver = deps.api.addr_canonicalize(&approver)?;
+    let canonical = deps.api.addr_canonicalize(&approver)?;
+    let approver = deps.api.addr_humanize(&canonical)?.into_string();
     let height = env.block.height;
+    // An entry names an approver the action awaited at its last vote; an owner or admin policy
+    // change executed since then (by another action) can leave entries of actions that no
+    // longer await this approver, so each is checked against the action as the next vote sees it.
+    let awaits = move |id: u64| -> StdResult<bool> {
+        let mut record = ACTIONS.load(deps.storage, id)?;
+        record.refresh(&WORKSPACES.load(deps.storage, record.workspace_id)?);
+        Ok(record.status == AdminActionStatus::Pending
+            && record.evaluate().awaiting.contains(&approver))
+    };
     // Entries of overdue actions come before the first open position: the page starts past
     // them all at once, so it stays bounded however many were never settled.
     let ids = deadline_page(deps, height, start_after, limit)?.list(
         Listing::Open(()),
         |(), min, max| {
-            positions(AWAITING_APPROVER.sub_prefix(approver.as_slice()).keys(
-                deps.storage,
-                min,
-                max,
-                Order::Ascending,
+            let awaits = awaits.clone();
+            positions(Box::new(
+                AWAITING_APPROVER
+                    .sub_prefix(canonical.as_slice())
+                    .keys(deps.storage, min, max, Order::Ascending)
+                    .filter_map(move |key| {
+                        match key.and_then(|position| Ok((position, awaits(position.1)?))) {
+                            Ok((_, false)) => None,
+                            Ok((position, true)) => Some(Ok(position)),
+                            Err(err) => Some(Err(err)),
+                        }
+                    }),
             ))
         },
     )?;

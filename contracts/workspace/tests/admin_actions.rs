@@ -7,6 +7,7 @@ use common::*;
 use cosmwasm_std::Addr;
 use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::lifecycle::LifecycleError;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
     MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_EXPIRE_BATCH, MAX_OWNERS,
@@ -83,22 +84,22 @@ fn lone_owner_action_executes_at_once() {
         )
         .unwrap();
 
-    let created = events(&res, "wasm-admin_action", "created")[0];
+    let created = with_action(&res, "wasm-admin_action", "created")[0];
     assert_eq!(attr(created, "action_id"), "1");
     assert_eq!(attr(created, "workspace_id"), "1");
     assert_eq!(attr(created, "status"), "executed");
     assert_eq!(attr(created, "sender"), alice.as_str());
     assert!(attrs(created, "approver").is_empty());
     assert_eq!(
-        event_attr(&res, "wasm-admin_action", "executed", "status"),
+        one_attr(&res, "wasm-admin_action", "executed", "status"),
         "executed"
     );
     assert_eq!(
-        event_attr(&res, "wasm-workspace", "owner_added", "owner"),
+        one_attr(&res, "wasm-workspace", "owner_added", "owner"),
         bob.as_str()
     );
     assert_eq!(
-        event_attr(&res, "wasm-workspace", "owner_added", "action_id"),
+        one_attr(&res, "wasm-workspace", "owner_added", "action_id"),
         "1"
     );
 
@@ -152,10 +153,7 @@ fn every_action_kind_executes() {
         (set_alias("vault"), "alias"),
     ] {
         let res = suite.execute(&alice, &propose_msg(ws, action)).unwrap();
-        assert_eq!(
-            event_attr(&res, "wasm-workspace", "updated", "field"),
-            field
-        );
+        assert_eq!(one_attr(&res, "wasm-workspace", "updated", "field"), field);
     }
     let state = suite.workspace(ws);
     assert_eq!(state.sign_policy, Some(owners(2)));
@@ -190,10 +188,10 @@ fn approvals_collect_until_the_policy_is_satisfied() {
     let res = suite
         .execute(&alice, &propose_msg(ws, set_alias("vault")))
         .unwrap();
-    let created = events(&res, "wasm-admin_action", "created")[0];
+    let created = with_action(&res, "wasm-admin_action", "created")[0];
     assert_eq!(attr(created, "status"), "pending");
     assert_eq!(attrs(created, "approver"), approvers(&[&bob, &carol]));
-    assert!(events(&res, "wasm-admin_action", "executed").is_empty());
+    assert!(with_action(&res, "wasm-admin_action", "executed").is_empty());
     assert_eq!(suite.workspace(ws).alias, None);
 
     let action = suite.action(1);
@@ -205,12 +203,12 @@ fn approvals_collect_until_the_policy_is_satisfied() {
     assert!(suite.awaiting(&alice, None, None).is_empty());
 
     let res = suite.approve(&bob, 1).unwrap();
-    let approved = events(&res, "wasm-admin_action", "approved")[0];
+    let approved = with_action(&res, "wasm-admin_action", "approved")[0];
     assert_eq!(attr(approved, "sender"), bob.as_str());
     assert_eq!(attr(approved, "status"), "executed");
-    assert_eq!(events(&res, "wasm-admin_action", "executed").len(), 1);
+    assert_eq!(with_action(&res, "wasm-admin_action", "executed").len(), 1);
     assert_eq!(
-        event_attr(&res, "wasm-workspace", "updated", "field"),
+        one_attr(&res, "wasm-workspace", "updated", "field"),
         "alias"
     );
 
@@ -238,7 +236,7 @@ fn rejections_reject_once_the_policy_is_unsatisfiable() {
 
     // One rejection: Alice and Carol could still make two.
     let res = suite.reject(&bob, 1).unwrap();
-    let rejected = events(&res, "wasm-admin_action", "rejected")[0];
+    let rejected = with_action(&res, "wasm-admin_action", "rejected")[0];
     assert_eq!(attr(rejected, "status"), "pending");
     assert_eq!(attr(rejected, "sender"), bob.as_str());
     assert_eq!(suite.action(1).rejections, vec![bob.clone()]);
@@ -248,7 +246,7 @@ fn rejections_reject_once_the_policy_is_unsatisfiable() {
     // The second rejection leaves only Alice's approval possible.
     let res = suite.reject(&carol, 1).unwrap();
     assert_eq!(
-        event_attr(&res, "wasm-admin_action", "rejected", "status"),
+        one_attr(&res, "wasm-admin_action", "rejected", "status"),
         "rejected"
     );
     let action = suite.action(1);
@@ -304,10 +302,10 @@ fn propose_refusals_change_nothing() {
             action: set_alias("x"),
             timeout_blocks: Some(0),
         },
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: 0,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
@@ -316,10 +314,10 @@ fn propose_refusals_change_nothing() {
             action: set_alias("x"),
             timeout_blocks: Some(u64::MAX),
         },
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: u64::MAX,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     suite.assert_refused(
         &alice,
@@ -756,7 +754,7 @@ fn overdue_actions_read_as_expired_everywhere() {
             },
         )
         .unwrap();
-    let expired = events(&res, "wasm-admin_action", "expired")[0];
+    let expired = with_action(&res, "wasm-admin_action", "expired")[0];
     assert_eq!(attr(expired, "action_id"), id.to_string());
     assert_eq!(attr(expired, "workspace_id"), ws.to_string());
     assert_eq!(attr(expired, "status"), "expired");
@@ -831,7 +829,7 @@ fn expire_refusals_fail_the_whole_batch() {
     );
     // None of the refused batches settled `overdue`: alone, it still settles now.
     let res = suite.execute(&eve, &expire(vec![overdue])).unwrap();
-    assert_eq!(events(&res, "wasm-admin_action", "expired").len(), 1);
+    assert_eq!(with_action(&res, "wasm-admin_action", "expired").len(), 1);
 }
 
 #[test]
@@ -860,7 +858,7 @@ fn expire_settles_a_full_batch() {
         )
         .unwrap();
     assert_eq!(
-        events(&res, "wasm-admin_action", "expired").len(),
+        with_action(&res, "wasm-admin_action", "expired").len(),
         MAX_EXPIRE_BATCH
     );
     assert_eq!(suite.actions(ws, Some(Expired), None, Some(MAX_LIMIT)), ids);
@@ -976,10 +974,10 @@ fn instantiate_validates_the_timeout() {
         let err = Suite::with_timeout(Some(timeout)).err().unwrap();
         assert_contract_error(
             &err,
-            &ContractError::TimeoutOutOfRange {
+            &ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
 }
@@ -1007,13 +1005,13 @@ fn the_contract_admin_updates_the_default_timeout() {
     suite.assert_refused(
         &admin,
         &update(MAX_ACTION_TIMEOUT_BLOCKS + 1),
-        ContractError::TimeoutOutOfRange {
+        ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
             timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
-        },
+        }),
     );
     let res = suite.execute(&admin, &update(7)).unwrap();
-    let updated = events(&res, "wasm-config", "updated")[0];
+    let updated = with_action(&res, "wasm-config", "updated")[0];
     assert_eq!(attr(updated, "action_timeout_blocks"), "7");
     let config: ConfigResponse = suite.query(&QueryMsg::Config {}).unwrap();
     assert_eq!(config.action_timeout_blocks, 7);

@@ -7,6 +7,7 @@ use common::*;
 use cosmwasm_std::{coin, Addr};
 use cw_multi_test::Executor;
 use cw_utils::PaymentError;
+use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ExecuteMsg, KeyPoliciesResponse, KeyPolicy, QueryMsg,
     SignPolicyResponse, MAX_ACTION_TIMEOUT_BLOCKS, MAX_KEY_POLICIES,
@@ -261,9 +262,10 @@ fn removed_owner_cannot_vote_and_their_approval_stops_counting() {
     assert_eq!(suite.workspace(ws).alias, None);
     suite.approve(&alice, open).unwrap();
     assert_eq!(suite.action(open).status, Executed);
-    // The "needs your approval" list is refreshed at each vote: `other`, not voted on since
-    // the removal, still lists her until its next vote.
-    assert_eq!(suite.awaiting(&carol, None, None), vec![other]);
+    // Her "needs your approval" list no longer holds `other` either, though nobody voted on it
+    // since the removal: she cannot vote on it.
+    assert!(suite.awaiting(&carol, None, None).is_empty());
+    assert_eq!(suite.awaiting(&bob, None, None), vec![other]);
     suite.approve(&bob, other).unwrap();
     assert!(suite.awaiting(&carol, None, None).is_empty());
 }
@@ -318,10 +320,10 @@ fn admin_action_timeout_is_bounded() {
                 action: set_alias("x"),
                 timeout_blocks: Some(timeout),
             },
-            ContractError::TimeoutOutOfRange {
+            ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 timeout,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
-            },
+            }),
         );
     }
     let id = suite

@@ -20,7 +20,7 @@ fn lone_creator_gets_default_policies() {
         .execute(&alice, &create_msg(&[], None, None, Some("treasury")))
         .unwrap();
 
-    let created = events(&res, "wasm-workspace", "created");
+    let created = with_action(&res, "wasm-workspace", "created");
     assert_eq!(created.len(), 1);
     assert_eq!(attr(created[0], "workspace_id"), "1");
     assert_eq!(attr(created[0], "sender"), alice.as_str());
@@ -74,7 +74,7 @@ fn owners_and_policies_are_stored_as_given() {
             &create_msg(&[&bob, &carol], Some(admin.clone()), Some(owners(3)), None),
         )
         .unwrap();
-    let created = events(&res, "wasm-workspace", "created")[0];
+    let created = with_action(&res, "wasm-workspace", "created")[0];
     let listed: Vec<_> = created
         .attributes
         .iter()
@@ -253,11 +253,11 @@ fn child_workspace_copies_owners_and_policies() {
         )
         .unwrap();
 
-    let created = events(&res, "wasm-workspace", "created");
+    let created = with_action(&res, "wasm-workspace", "created");
     assert_eq!(attr(created[0], "workspace_id"), "2");
     assert_eq!(attr(created[0], "parent_id"), "1");
     assert_eq!(attr(created[0], "sender"), bob.as_str());
-    let added = events(&res, "wasm-workspace", "child_added");
+    let added = with_action(&res, "wasm-workspace", "child_added");
     assert_eq!(attr(added[0], "workspace_id"), "1");
     assert_eq!(attr(added[0], "child_id"), "2");
 
@@ -336,11 +336,11 @@ fn append_child_links_both_ways() {
         )
         .unwrap();
     assert_eq!(
-        event_attr(&res, "wasm-workspace", "child_added", "workspace_id"),
+        one_attr(&res, "wasm-workspace", "child_added", "workspace_id"),
         parent.to_string()
     );
     assert_eq!(
-        event_attr(&res, "wasm-workspace", "child_added", "child_id"),
+        one_attr(&res, "wasm-workspace", "child_added", "child_id"),
         child.to_string()
     );
     assert_eq!(suite.workspace(parent).children, vec![child]);

@@ -14,11 +14,11 @@
 //! caller looks up). Pages are ordered by position: the most urgent deadline first, then by id. A
 //! page reads at most `page_limit(limit)` entries from each source it merges, whatever the total.
 
-use cosmwasm_std::StdResult;
-use cw_storage_plus::Bound;
+use cosmwasm_std::{Empty, Order, StdResult, Storage};
+use cw_storage_plus::{Bound, Map};
 use mpc_interfaces::page_limit;
 
-use crate::lifecycle::Deadline;
+use crate::lifecycle::{status_at, Deadline, LifecycleStatus};
 
 /// Where a record sits in a deadline-ordered index: `(deadline_height, id)`.
 pub type Position = (u64, u64);
@@ -40,6 +40,93 @@ pub enum Listing<'s, S> {
     Expired { expired: S, open: &'s [S] },
     /// Records stored in a status they never leave (fulfilled, rejected, ...); listed as stored.
     Final(S),
+}
+
+impl<'s, S: LifecycleStatus> Listing<'s, S> {
+    /// What a list of the records that read as `status` merges; `open` names the statuses an
+    /// overdue record may be stored in.
+    pub fn of(status: S, open: &'s [S]) -> Self {
+        if status == S::EXPIRED {
+            Listing::Expired {
+                expired: status,
+                open,
+            }
+        } else if status.is_final() {
+            Listing::Final(status)
+        } else {
+            Listing::Open(status)
+        }
+    }
+}
+
+/// The entries of records listed from their index positions alone: each as
+/// `summary(id, status as read at height, deadline height)` of a record stored in `stored`.
+pub fn summaries<'a, S: LifecycleStatus + 'a, T>(
+    positions: impl Iterator<Item = StdResult<Position>> + 'a,
+    stored: S,
+    height: u64,
+    summary: impl Fn(u64, S, u64) -> T + 'a,
+) -> Entries<'a, T> {
+    Box::new(positions.map(move |position| {
+        position.map(|(deadline, id)| {
+            let status = status_at(stored, Deadline::at(deadline), height);
+            ((deadline, id), summary(id, status, deadline))
+        })
+    }))
+}
+
+/// An index of records by group (e.g. their keyring) and stored status, in position order:
+/// `((group, status), deadline height, id)`. A record's entry is written when it is made and
+/// moves only when its stored status or its deadline changes.
+pub struct StatusIndex<'n>(Map<((u64, &'n str), u64, u64), Empty>);
+
+impl StatusIndex<'static> {
+    pub const fn new(namespace: &'static str) -> Self {
+        StatusIndex(Map::new(namespace))
+    }
+
+    /// The entry of a record of `group` stored in `status` at `position`.
+    pub fn insert<S: LifecycleStatus>(
+        &self,
+        storage: &mut dyn Storage,
+        group: u64,
+        (status, (deadline, id)): (S, Position),
+    ) -> StdResult<()> {
+        self.0
+            .save(storage, ((group, status.as_str()), deadline, id), &Empty {})
+    }
+
+    /// Moves a record's entry from where it was (`from`) to where it is now (`to`).
+    pub fn moved<S: LifecycleStatus>(
+        &self,
+        storage: &mut dyn Storage,
+        group: u64,
+        from: (S, Position),
+        to: (S, Position),
+    ) -> StdResult<()> {
+        let (status, (deadline, id)) = from;
+        self.0
+            .remove(storage, ((group, status.as_str()), deadline, id));
+        self.insert(storage, group, to)
+    }
+
+    /// The positions of the records of `group` stored in `status`, between the bounds, in
+    /// ascending order (what a [`DeadlinePage`] read function lists).
+    pub fn positions<'s, S: LifecycleStatus>(
+        &self,
+        storage: &'s dyn Storage,
+        group: u64,
+        status: S,
+        min: Option<PositionBound>,
+        max: Option<PositionBound>,
+    ) -> Box<dyn Iterator<Item = StdResult<Position>> + 's> {
+        Box::new(self.0.sub_prefix((group, status.as_str())).keys(
+            storage,
+            min,
+            max,
+            Order::Ascending,
+        ))
+    }
 }
 
 /// One page of a deadline-ordered list, as of `height`.
@@ -100,6 +187,76 @@ impl DeadlinePage {
             }
         };
         Ok(entries.into_iter().map(|(_, item)| item).collect())
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    #[test]
+    fn a_moved_entry_is_listed_under_its_new_status_and_position_only() {
+        const INDEX: StatusIndex = StatusIndex::new("by_group");
+        let mut storage = MockStorage::new();
+        INDEX.insert(&mut storage, 7, (Partial, (50, 1))).unwrap();
+        INDEX.insert(&mut storage, 7, (Partial, (60, 2))).unwrap();
+        INDEX.insert(&mut storage, 8, (Partial, (40, 3))).unwrap();
+        let listed = |storage: &MockStorage, status| {
+            INDEX
+                .positions(storage, 7, status, None, None)
+                .collect::<StdResult<Vec<_>>>()
+                .unwrap()
+        };
+        assert_eq!(listed(&storage, Partial), vec![(50, 1), (60, 2)]);
+        INDEX
+            .moved(&mut storage, 7, (Partial, (50, 1)), (Pending, (70, 1)))
+            .unwrap();
+        assert_eq!(listed(&storage, Partial), vec![(60, 2)]);
+        assert_eq!(listed(&storage, Pending), vec![(70, 1)]);
+        let after_60: Vec<_> = INDEX
+            .positions(&storage, 7, Partial, Some(Bound::exclusive((60, 2))), None)
+            .collect();
+        assert!(after_60.is_empty());
+    }
+    use mpc_interfaces::signature_requests::SignRequestStatus::{self, *};
+
+    const OPEN: &[SignRequestStatus] = &[Partial, Pending];
+
+    #[test]
+    fn a_status_lists_its_open_final_or_expired_sources() {
+        assert_eq!(Listing::of(Partial, OPEN), Listing::Open(Partial));
+        assert_eq!(Listing::of(Pending, OPEN), Listing::Open(Pending));
+        assert_eq!(Listing::of(Fulfilled, OPEN), Listing::Final(Fulfilled));
+        assert_eq!(Listing::of(Rejected, OPEN), Listing::Final(Rejected));
+        assert_eq!(
+            Listing::of(Expired, OPEN),
+            Listing::Expired {
+                expired: Expired,
+                open: OPEN
+            }
+        );
+    }
+
+    #[test]
+    fn summaries_read_an_overdue_open_record_as_expired() {
+        let positions = vec![Ok((9, 1)), Ok((10, 2))].into_iter();
+        let listed: Vec<_> = summaries(positions, Pending, 10, |id, status, deadline| {
+            (id, status, deadline)
+        })
+        .collect::<StdResult<_>>()
+        .unwrap();
+        // Deadline 9 is past at height 10; deadline 10 is the last height it can move.
+        assert_eq!(
+            listed,
+            vec![((9, 1), (1, Expired, 9)), ((10, 2), (2, Pending, 10))]
+        );
+        let finals: Vec<_> = summaries(vec![Ok((9, 3))].into_iter(), Fulfilled, 10, |id, s, _| {
+            (id, s)
+        })
+        .collect::<StdResult<_>>()
+        .unwrap();
+        assert_eq!(finals, vec![((9, 3), (3, Fulfilled))]);
     }
 }
 

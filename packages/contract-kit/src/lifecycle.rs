@@ -64,37 +64,27 @@ pub trait LifecycleStatus: Copy + PartialEq + fmt::Debug {
     fn as_str(&self) -> &'static str;
 }
 
-impl LifecycleStatus for SignRequestStatus {
-    const RECORD: &'static str = "signature request";
-    const EXPIRED: Self = SignRequestStatus::Expired;
-    fn is_final(&self) -> bool {
-        SignRequestStatus::is_final(self)
-    }
-    fn as_str(&self) -> &'static str {
-        SignRequestStatus::as_str(self)
-    }
+/// The statuses of `packages/interfaces` already say which are final and how they are named;
+/// the trait forwards to those inherent methods, so each rule stays in one place.
+macro_rules! lifecycle_status {
+    ($($status:ident: $record:literal),+ $(,)?) => {$(
+        impl LifecycleStatus for $status {
+            const RECORD: &'static str = $record;
+            const EXPIRED: Self = $status::Expired;
+            fn is_final(&self) -> bool {
+                $status::is_final(self)
+            }
+            fn as_str(&self) -> &'static str {
+                $status::as_str(self)
+            }
+        }
+    )+};
 }
 
-impl LifecycleStatus for KeyRequestStatus {
-    const RECORD: &'static str = "key request";
-    const EXPIRED: Self = KeyRequestStatus::Expired;
-    fn is_final(&self) -> bool {
-        KeyRequestStatus::is_final(self)
-    }
-    fn as_str(&self) -> &'static str {
-        KeyRequestStatus::as_str(self)
-    }
-}
-
-impl LifecycleStatus for AdminActionStatus {
-    const RECORD: &'static str = "admin action";
-    const EXPIRED: Self = AdminActionStatus::Expired;
-    fn is_final(&self) -> bool {
-        AdminActionStatus::is_final(self)
-    }
-    fn as_str(&self) -> &'static str {
-        AdminActionStatus::as_str(self)
-    }
+lifecycle_status! {
+    SignRequestStatus: "signature request",
+    KeyRequestStatus: "key request",
+    AdminActionStatus: "admin action",
 }
 
 /// The status of a record stored as `stored` with `deadline`, as seen at `height`: an open record
@@ -198,6 +188,23 @@ impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
 
 impl<S: LifecycleStatus> std::error::Error for LifecycleError<S> {}
 
+/// A timeout in blocks outside `1..=max`: a record must stay open at least one block, and no
+/// longer than the contract allows.
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+#[error("timeout of {timeout} blocks is out of range 1..={max}")]
+pub struct TimeoutOutOfRange {
+    pub timeout: u64,
+    pub max: u64,
+}
+
+/// `timeout` when it is within `1..=max`.
+pub fn check_timeout(timeout: u64, max: u64) -> Result<u64, TimeoutOutOfRange> {
+    if timeout == 0 || timeout > max {
+        return Err(TimeoutOutOfRange { timeout, max });
+    }
+    Ok(timeout)
+}
+
 /// The id of the next record of a kind, 1, 2, 3, ...: one past the highest id stored in
 /// `records`, the map that holds them by id. Records are never deleted, so the ids never repeat,
 /// and handing one out writes nothing: the record saved under it is the counter.
@@ -214,6 +221,22 @@ where
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_timeout_is_one_block_to_the_maximum() {
+        assert_eq!(check_timeout(1, 5), Ok(1));
+        assert_eq!(check_timeout(5, 5), Ok(5));
+        for timeout in [0, 6] {
+            assert_eq!(
+                check_timeout(timeout, 5),
+                Err(TimeoutOutOfRange { timeout, max: 5 })
+            );
+        }
+        assert_eq!(
+            TimeoutOutOfRange { timeout: 0, max: 5 }.to_string(),
+            "timeout of 0 blocks is out of range 1..=5"
+        );
+    }
+
     use super::*;
     use cosmwasm_std::testing::MockStorage;
 

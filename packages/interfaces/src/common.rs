@@ -37,7 +37,3 @@ impl KeyType {
         }
     }
 }
-
-/// Migrate message shared by all three contracts: migrations only bump the cw2 version for now.
-#[cw_serde]
-pub struct MigrateMsg {}

@@ -106,6 +106,15 @@ pub enum ExecuteMsg {
     },
 }
 
+/// Migrating to new code may change the config as `ExecuteMsg::UpdateConfig` does (each given
+/// field; `{}` changes nothing).
+#[cw_serde]
+#[derive(Default)]
+pub struct MigrateMsg {
+    pub workspace_contract: Option<String>,
+    pub key_request_timeout_blocks: Option<u64>,
+}
+
 /// One party's answer to a key request.
 #[cw_serde]
 pub enum KeyResult {
@@ -280,6 +289,16 @@ pub struct KeyRequestSummary {
     pub status: KeyRequestStatus,
     /// The last height at which answers are taken (the lists are ordered by it).
     pub deadline_height: u64,
+}
+
+impl KeyRequestSummary {
+    pub fn new(id: u64, status: KeyRequestStatus, deadline_height: u64) -> Self {
+        KeyRequestSummary {
+            id,
+            status,
+            deadline_height,
+        }
+    }
 }
 
 #[cw_serde]

@@ -64,6 +64,17 @@ pub enum ExecuteMsg {
     },
 }
 
+/// Migrating to new code may change the config as `ExecuteMsg::UpdateConfig` does (each given
+/// field; `{}` changes nothing).
+#[cw_serde]
+#[derive(Default)]
+pub struct MigrateMsg {
+    pub workspace_contract: Option<String>,
+    pub keyring_contract: Option<String>,
+    pub approval_timeout_blocks: Option<u64>,
+    pub mpc_timeout_blocks: Option<u64>,
+}
+
 /// One party's answer to a signature request.
 #[cw_serde]
 pub enum SignResult {
@@ -247,6 +258,16 @@ pub struct SignatureRequestSummary {
     /// The height by which the request must move: its MPC deadline once it has one, else its
     /// approval deadline (the lists by keyring and by approver are ordered by it).
     pub deadline_height: u64,
+}
+
+impl SignatureRequestSummary {
+    pub fn new(id: u64, status: SignRequestStatus, deadline_height: u64) -> Self {
+        SignatureRequestSummary {
+            id,
+            status,
+            deadline_height,
+        }
+    }
 }
 
 #[cw_serde]

@@ -65,6 +65,14 @@ pub enum ExecuteMsg {
     UpdateConfig { action_timeout_blocks: Option<u64> },
 }
 
+/// Migrating to new code may change the config as `ExecuteMsg::UpdateConfig` does (`{}` changes
+/// nothing).
+#[cw_serde]
+#[derive(Default)]
+pub struct MigrateMsg {
+    pub action_timeout_blocks: Option<u64>,
+}
+
 /// Changes to a workspace that go through the admin policy.
 #[cw_serde]
 pub enum AdminAction {

@@ -1,20 +1,26 @@
-//! A chain with the real workspace contract and the keyring contract, plus the accounts, keys and
-//! checks the keyring tests share.
-#![allow(dead_code)]
+//! The keyring tests' helpers: the kit's suite (`mpc-testing`) with one workspace (owners
+//! `owner` and `co_owner`), three funded parties, and the keyring contract's messages and
+//! queries.
+#![allow(dead_code, unused_imports)]
 
-use cosmwasm_std::{coin, Addr, Binary, Coin, Empty, StdError, StdResult};
-use cw_multi_test::{App, AppBuilder, AppResponse, Contract, ContractWrapper, Executor};
-use k256::elliptic_curve::sec1::ToEncodedPoint;
+use std::ops::{Deref, DerefMut};
+
+use cosmwasm_std::{coin, Addr, Coin, StdResult};
+use cw_multi_test::AppResponse;
 use mpc_interfaces::keyring::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, KeyRequestResponse, KeyRequestStatus,
-    KeyRequestsResponse, KeyResponse, KeyResult, KeyringResponse, KeyringsResponse, KeysResponse,
-    QueryMsg,
+    ExecuteMsg, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse, KeyResponse, KeyResult,
+    KeyringResponse, QueryMsg,
 };
-use mpc_interfaces::workspace::{
-    ExecuteMsg as WorkspaceExecuteMsg, InstantiateMsg as WorkspaceInstantiateMsg,
-};
+use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
 use mpc_interfaces::{KeyType, Policy};
 use mpc_keyring::ContractError;
+
+pub use mpc_testing::deploy::{keyring_contract, workspace_contract};
+pub use mpc_testing::events::{actions, first_attr as attribute};
+pub use mpc_testing::keys::{
+    ecdsa_public_key, eddsa_public_key, non_point_eddsa_key, off_curve_ecdsa_key,
+};
+pub use mpc_testing::{contract_error as root_cause, Snapshot};
 
 pub const DENOM: &str = "umpc";
 pub const OTHER_DENOM: &str = "uother";
@@ -23,76 +29,8 @@ pub const GAS_DENOM: &str = "ugas";
 pub const KEY_FEE: u128 = 1_000;
 pub const START_BALANCE: u128 = 1_000_000;
 
-pub fn keyring_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            mpc_keyring::contract::execute,
-            mpc_keyring::contract::instantiate,
-            mpc_keyring::contract::query,
-        )
-        .with_migrate(mpc_keyring::contract::migrate),
-    )
-}
-
-pub fn workspace_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(
-        mpc_workspace::contract::execute,
-        mpc_workspace::contract::instantiate,
-        mpc_workspace::contract::query,
-    ))
-}
-
-/// secp256k1 key made from a fixed secret, compressed SEC1 (33 bytes).
-pub fn ecdsa_public_key(seed: u8) -> Binary {
-    let secret = k256::SecretKey::from_slice(&[seed; 32]).expect("valid scalar");
-    let compressed = secret
-        .public_key()
-        .to_encoded_point(true)
-        .as_bytes()
-        .to_vec();
-    assert_eq!(compressed.len(), 33, "compressed encoding");
-    Binary::from(compressed)
-}
-
-/// Ed25519 key made from a fixed secret (32 bytes).
-pub fn eddsa_public_key(seed: u8) -> Binary {
-    let signing = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
-    Binary::from(signing.verifying_key().to_bytes().to_vec())
-}
-
-/// 32 bytes that do not decompress to an Ed25519 point (ed25519-dalek says so).
-pub fn non_point_eddsa_key() -> [u8; 32] {
-    (0u8..=255)
-        .map(|b| {
-            let mut bytes = [0u8; 32];
-            bytes[0] = b;
-            bytes[31] = 0x7f;
-            bytes
-        })
-        .find(|bytes| ed25519_dalek::VerifyingKey::from_bytes(bytes).is_err())
-        .expect("some y does not decompress")
-}
-
-/// A 33-byte 0x02-prefixed value whose x coordinate is not on secp256k1 (k256 says so).
-pub fn off_curve_ecdsa_key() -> Binary {
-    (1u8..=255)
-        .map(|x| {
-            let mut bytes = [0u8; 33];
-            bytes[0] = 0x02;
-            bytes[32] = x;
-            bytes
-        })
-        .find(|bytes| k256::PublicKey::from_sec1_bytes(bytes).is_err())
-        .map(|bytes| Binary::from(bytes.to_vec()))
-        .expect("some small x is not on the curve")
-}
-
 pub struct Suite {
-    pub app: App,
-    pub keyring: Addr,
-    pub workspace: Addr,
-    /// Creates keyrings in these tests.
-    pub admin: Addr,
+    kit: mpc_testing::Suite,
     /// Owner of workspace 1 (with `co_owner`).
     pub owner: Addr,
     pub co_owner: Addr,
@@ -102,72 +40,48 @@ pub struct Suite {
     pub workspace_id: u64,
 }
 
+impl Deref for Suite {
+    type Target = mpc_testing::Suite;
+    fn deref(&self) -> &Self::Target {
+        &self.kit
+    }
+}
+
+impl DerefMut for Suite {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.kit
+    }
+}
+
 impl Suite {
     pub fn new() -> Self {
         Self::with_timeout(Some(100))
     }
 
     pub fn with_timeout(key_request_timeout_blocks: Option<u64>) -> Self {
-        let mut app = AppBuilder::new().build(|_, _, _| {});
-        let api = app.api();
-        let admin = api.addr_make("admin");
-        let owner = api.addr_make("owner");
-        let co_owner = api.addr_make("co_owner");
-        let stranger = api.addr_make("stranger");
+        let mut kit = mpc_testing::Suite::with(|config| {
+            config.key_request_timeout_blocks = key_request_timeout_blocks;
+        })
+        .unwrap();
+        let [owner, co_owner, stranger] = ["owner", "co_owner", "stranger"].map(|n| kit.addr(n));
         let parties: Vec<Addr> = ["party1", "party2", "party3"]
             .iter()
-            .map(|p| api.addr_make(p))
+            .map(|p| kit.addr(p))
             .collect();
+        let admin = kit.admin.clone();
         for account in [&admin, &owner, &co_owner, &stranger] {
-            app.init_modules(|router, _, storage| {
-                router.bank.init_balance(
-                    storage,
-                    account,
-                    vec![coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)],
-                )
-            })
-            .unwrap();
+            kit.fund(
+                account,
+                &[coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)],
+            );
         }
-
         for party in &parties {
-            app.init_modules(|router, _, storage| {
-                router
-                    .bank
-                    .init_balance(storage, party, vec![coin(START_BALANCE, GAS_DENOM)])
-            })
-            .unwrap();
+            kit.fund(party, &[coin(START_BALANCE, GAS_DENOM)]);
         }
-
-        let workspace_code = app.store_code(workspace_contract());
-        let workspace = app
-            .instantiate_contract(
-                workspace_code,
-                admin.clone(),
-                &WorkspaceInstantiateMsg {
-                    action_timeout_blocks: None,
-                },
-                &[],
-                "workspace",
-                None,
-            )
-            .unwrap();
-        let keyring_code = app.store_code(keyring_contract());
-        let keyring = app
-            .instantiate_contract(
-                keyring_code,
-                admin.clone(),
-                &InstantiateMsg {
-                    workspace_contract: workspace.to_string(),
-                    key_request_timeout_blocks,
-                },
-                &[],
-                "keyring",
-                Some(admin.to_string()),
-            )
-            .unwrap();
-        app.execute_contract(
-            owner.clone(),
-            workspace.clone(),
+        let workspace = kit.workspace.clone();
+        kit.execute(
+            &workspace,
+            &owner,
             &WorkspaceExecuteMsg::CreateWorkspace {
                 additional_owners: vec![co_owner.to_string()],
                 admin_policy: None,
@@ -178,10 +92,7 @@ impl Suite {
         )
         .unwrap();
         Suite {
-            app,
-            keyring,
-            workspace,
-            admin,
+            kit,
             owner,
             co_owner,
             stranger,
@@ -196,8 +107,8 @@ impl Suite {
         msg: &ExecuteMsg,
         funds: &[Coin],
     ) -> StdResult<AppResponse> {
-        self.app
-            .execute_contract(sender.clone(), self.keyring.clone(), msg, funds)
+        let keyring = self.kit.keyring.clone();
+        self.kit.execute(&keyring, sender, msg, funds)
     }
 
     /// 2-of-3 keyring with `KEY_FEE` as key fee; returns its id.
@@ -248,25 +159,13 @@ impl Suite {
         )
     }
 
-    pub fn advance(&mut self, blocks: u64) {
-        self.app.update_block(|b| b.height += blocks);
-    }
-
-    pub fn height(&self) -> u64 {
-        self.app.block_info().height
-    }
-
     pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
-        self.app
-            .wrap()
-            .query_wasm_smart(self.keyring.clone(), msg)
-            .unwrap()
+        self.kit.query(&self.kit.keyring, msg).unwrap()
     }
 
     pub fn query_err(&self, msg: &QueryMsg) -> String {
-        self.app
-            .wrap()
-            .query_wasm_smart::<cosmwasm_std::Empty>(self.keyring.clone(), msg)
+        self.kit
+            .query::<cosmwasm_std::Empty>(&self.kit.keyring, msg)
             .unwrap_err()
             .to_string()
     }
@@ -299,63 +198,7 @@ impl Suite {
         res.requests.iter().map(|r| r.id).collect()
     }
 
-    pub fn balance(&self, addr: &Addr, denom: &str) -> u128 {
-        self.app
-            .wrap()
-            .query_balance(addr, denom)
-            .unwrap()
-            .amount
-            .to_string()
-            .parse()
-            .unwrap()
-    }
-
-    /// Everything a user can observe: every keyring, request and key, and every balance.
-    pub fn snapshot(&self) -> Snapshot {
-        let keyrings: KeyringsResponse = self.query(&QueryMsg::Keyrings {
-            start_after: None,
-            limit: Some(100),
-        });
-        let requests = (1..)
-            .map_while(|id| {
-                self.app
-                    .wrap()
-                    .query_wasm_smart(
-                        self.keyring.clone(),
-                        &QueryMsg::KeyRequest { request_id: id },
-                    )
-                    .ok()
-            })
-            .collect();
-        let keys: KeysResponse = self.query(&QueryMsg::KeysByWorkspace {
-            workspace_id: self.workspace_id,
-            start_after: None,
-            limit: Some(100),
-        });
-        let mut accounts = vec![
-            self.keyring.clone(),
-            self.admin.clone(),
-            self.owner.clone(),
-            self.co_owner.clone(),
-            self.stranger.clone(),
-        ];
-        accounts.extend(self.parties.iter().cloned());
-        let balances = accounts
-            .iter()
-            .flat_map(|a| {
-                [DENOM, OTHER_DENOM, GAS_DENOM].map(|d| (a.clone(), d, self.balance(a, d)))
-            })
-            .collect();
-        Snapshot {
-            config: self.query(&QueryMsg::Config {}),
-            keyrings: keyrings.keyrings,
-            requests,
-            keys: keys.keys,
-            balances,
-        }
-    }
-
-    /// Runs a message that must fail with `expected`, and checks that it changed nothing.
+    /// The kit's check on the keyring contract: `msg` fails with `expected`, nothing changed.
     pub fn assert_refused(
         &mut self,
         sender: &Addr,
@@ -363,64 +206,13 @@ impl Suite {
         funds: &[Coin],
         expected: ContractError,
     ) {
-        let before = self.snapshot();
-        let err = self.execute(sender, msg, funds).unwrap_err();
-        assert_eq!(root_cause(&err), expected.to_string());
-        assert_eq!(self.snapshot(), before, "a refused message changed state");
+        let keyring = self.kit.keyring.clone();
+        self.kit
+            .assert_refused(&keyring, sender, msg, funds, expected);
     }
 }
 
-#[derive(Debug, PartialEq)]
-pub struct Snapshot {
-    pub config: ConfigResponse,
-    pub keyrings: Vec<KeyringResponse>,
-    pub requests: Vec<KeyRequestResponse>,
-    pub keys: Vec<KeyResponse>,
-    pub balances: Vec<(Addr, &'static str, u128)>,
-}
-
-/// The contract's own error message. cw-multi-test 3 hands the contract error back as text inside
-/// its context ("Error executing WasmMsg: ...\nkind: Other, error: <message>").
-pub fn root_cause(err: &StdError) -> String {
-    let mut cause: &dyn std::error::Error = &**err;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    let text = cause.to_string();
-    match text.rfind("\nkind: ") {
-        Some(at) => {
-            let tail = &text[at + 1..];
-            tail.split_once(", error: ")
-                .map_or(tail, |(_, message)| message)
-                .to_string()
-        }
-        None => text,
-    }
-}
-
-/// Value of the first attribute `key` on an event of type `event_type`.
-pub fn attribute(res: &AppResponse, event_type: &str, key: &str) -> String {
-    res.events
-        .iter()
-        .filter(|e| e.ty == event_type)
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no {key} on {event_type}: {:?}", res.events))
-        .value
-        .clone()
-}
-
-/// The `action` attributes of every event of `event_type`, in order.
-pub fn actions(res: &AppResponse, event_type: &str) -> Vec<String> {
-    res.events
-        .iter()
-        .filter(|e| e.ty == event_type)
-        .filter_map(|e| e.attributes.iter().find(|a| a.key == "action"))
-        .map(|a| a.value.clone())
-        .collect()
-}
-
-pub fn success(public_key: &Binary) -> KeyResult {
+pub fn success(public_key: &cosmwasm_std::Binary) -> KeyResult {
     KeyResult::Success {
         public_key: public_key.clone(),
     }

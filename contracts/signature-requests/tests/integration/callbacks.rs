@@ -112,14 +112,14 @@ fn request_via(suite: &mut Suite, receiver: &Addr, key_id: u64, callback: bool) 
         mpc_timeout_blocks: None,
         callback,
     };
-    let alice = suite.alice.clone();
+    let (alice, contract) = (suite.alice.clone(), suite.contract.to_string());
     let res = suite
         .app
         .execute_contract(
             alice,
             receiver.clone(),
             &ReceiverMsg::Forward {
-                contract: suite.contract.to_string(),
+                contract,
                 msg: to_json_binary(&msg).unwrap(),
             },
             &Suite::fee(),

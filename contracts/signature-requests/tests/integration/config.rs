@@ -76,7 +76,7 @@ fn update_config_refusals() {
             &[],
         )
         .unwrap_err();
-    let message = contract_error(err);
+    let message = contract_error(&err);
     assert!(message.contains("parse failed"), "{message}");
     assert_eq!(
         suite.config(),

@@ -405,14 +405,14 @@ fn the_fee_paid_is_held_even_when_the_keyring_fee_changes() {
     let (alice, admin) = (suite.alice.clone(), suite.keyring_admin.clone());
     let parties = suite.parties.clone();
     let id = suite.request(&alice, key_id, vec![hash(1)]);
-    let keyring = suite.keyring.clone();
+    let (keyring, keyring_id) = (suite.keyring.clone(), suite.keyring_id);
     suite
         .app
         .execute_contract(
             admin,
             keyring,
             &KeyringExecuteMsg::UpdateKeyring {
-                keyring_id: suite.keyring_id,
+                keyring_id,
                 description: None,
                 party_threshold: None,
                 key_req_fee: None,

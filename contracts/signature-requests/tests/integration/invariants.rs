@@ -88,7 +88,7 @@ impl Model {
             KeyType::EcdsaSecp256k1,
             Some(Policy::Owners { threshold: Some(2) }),
         );
-        let supply = total(&suite.snapshot());
+        let supply = total(&suite.requests_and_balances());
         Model {
             suite,
             keys: [any_owner, two_owners],
@@ -114,7 +114,7 @@ impl Model {
     }
 
     fn apply(&mut self, op: &Op) {
-        let before = self.suite.snapshot();
+        let before = self.suite.requests_and_balances();
         let result = match *op {
             Op::Request {
                 requester,
@@ -187,7 +187,7 @@ impl Model {
                 result.map(|_| ())
             }
         };
-        let after = self.suite.snapshot();
+        let after = self.suite.requests_and_balances();
         if result.is_err() {
             assert_eq!(after, before, "refused {op:?} changed state");
         }

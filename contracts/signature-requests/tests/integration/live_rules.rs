@@ -59,7 +59,7 @@ impl Model {
             suite.create_key(KeyType::EcdsaSecp256k1, None),
             suite.create_key(KeyType::EcdsaSecp256k1, None),
         ];
-        let supply = total(&suite.snapshot().1);
+        let supply = total(&suite.requests_and_balances().1);
         Model {
             suite,
             keys,
@@ -111,7 +111,7 @@ impl Model {
     }
 
     fn apply(&mut self, op: &Op) {
-        let before = self.suite.snapshot();
+        let before = self.suite.requests_and_balances();
         // Proposals by the first owner: the default admin policy lets one owner act at once.
         let admin = self.suite.alice.clone();
         let result = match *op {
@@ -169,7 +169,7 @@ impl Model {
                 return self.check(&before.0);
             }
         };
-        let after = self.suite.snapshot();
+        let after = self.suite.requests_and_balances();
         if result.is_err() {
             assert_eq!(after.0, before.0, "refused {op:?} changed a request");
             assert_eq!(after.1, before.1, "refused {op:?} moved funds");
@@ -178,7 +178,7 @@ impl Model {
     }
 
     fn check(&self, before: &[Option<SignatureRequestResponse>]) {
-        let (requests, balances) = self.suite.snapshot();
+        let (requests, balances) = self.suite.requests_and_balances();
         let mut held = 0u128;
         for (i, request) in requests.iter().flatten().enumerate() {
             let was = before.get(i).and_then(Option::as_ref).map(|r| r.status);

@@ -4,6 +4,7 @@
 mod callbacks;
 mod config;
 mod flows;
+mod inbox;
 mod invariants;
 mod lists;
 mod live_rules;

@@ -3,7 +3,7 @@
 use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::InstantiateMsg;
-use mpc_interfaces::MigrateMsg;
+use mpc_interfaces::signature_requests::MigrateMsg;
 use mpc_signature_requests::contract::{instantiate, migrate, CONTRACT_NAME, CONTRACT_VERSION};
 use mpc_signature_requests::ContractError;
 
@@ -51,10 +51,10 @@ fn migrate_refuses_another_contract_and_downgrades() {
     let mut deps = mock_dependencies();
     let info = message_info(&MockApi::default().addr_make("creator"), &[]);
     instantiate(deps.as_mut(), mock_env(), info, msg(None, None)).unwrap();
-    migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap();
+    migrate(deps.as_mut(), mock_env(), MigrateMsg::default()).unwrap();
 
     cw2::set_contract_version(&mut deps.storage, "crates.io:cw20-base", "9.0.0").unwrap();
-    let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
+    let err = migrate(deps.as_mut(), mock_env(), MigrateMsg::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
         ContractError::Migrate(MigrateError::WrongContract {
@@ -65,7 +65,7 @@ fn migrate_refuses_another_contract_and_downgrades() {
     );
 
     cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, "99.0.0").unwrap();
-    let err = migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap_err();
+    let err = migrate(deps.as_mut(), mock_env(), MigrateMsg::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
         ContractError::Migrate(MigrateError::Downgrade {
@@ -81,9 +81,128 @@ fn migrate_refuses_another_contract_and_downgrades() {
     );
 
     cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, "0.0.1").unwrap();
-    migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap();
+    migrate(deps.as_mut(), mock_env(), MigrateMsg::default()).unwrap();
     assert_eq!(
         cw2::get_contract_version(&deps.storage).unwrap().version,
         CONTRACT_VERSION
     );
+}
+
+mod with_config_changes {
+    //! A migration carries the config changes `UpdateConfig` takes, checked and announced the
+    //! same way; a refused one changes nothing.
+
+    use super::*;
+    use crate::suite::{attr_value, Suite, APPROVAL_TIMEOUT, MPC_TIMEOUT};
+    use mpc_testing::events::{find_attr, one};
+
+    fn change(mpc_timeout_blocks: Option<u64>) -> MigrateMsg {
+        MigrateMsg {
+            mpc_timeout_blocks,
+            ..MigrateMsg::default()
+        }
+    }
+
+    #[test]
+    fn a_migration_changes_the_config_as_update_config_does() {
+        let mut suite = Suite::with_policy(None);
+        let contract = suite.contract.clone();
+        suite.set_stored_version(&contract, CONTRACT_NAME, "0.0.1");
+        let (workspace, keyring) = (suite.addr("new_workspace"), suite.addr("new_keyring"));
+        let msg = MigrateMsg {
+            workspace_contract: Some(workspace.to_string()),
+            keyring_contract: Some(keyring.to_string()),
+            approval_timeout_blocks: Some(5),
+            mpc_timeout_blocks: Some(6),
+        };
+        let res = suite.migrate(&contract, &msg).unwrap();
+        let updated = one(&res, "wasm-config", "updated");
+        assert_eq!(
+            attr_value(updated, "workspace_contract"),
+            workspace.as_str()
+        );
+        assert_eq!(attr_value(updated, "keyring_contract"), keyring.as_str());
+        assert_eq!(attr_value(updated, "approval_timeout_blocks"), "5");
+        assert_eq!(attr_value(updated, "mpc_timeout_blocks"), "6");
+        // The chain's admin migrated; the contract names no sender of its own.
+        assert_eq!(find_attr(updated, "sender"), None);
+        let config = suite.config();
+        assert_eq!(
+            (
+                config.workspace_contract,
+                config.keyring_contract,
+                config.approval_timeout_blocks,
+                config.mpc_timeout_blocks
+            ),
+            (workspace, keyring, 5, 6)
+        );
+        assert_eq!(suite.stored_version(&contract).version, CONTRACT_VERSION);
+    }
+
+    #[test]
+    fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
+        let mut suite = Suite::with_policy(None);
+        let contract = suite.contract.clone();
+        for (msg, field) in [
+            (
+                MigrateMsg {
+                    workspace_contract: Some("not an address".to_string()),
+                    ..MigrateMsg::default()
+                },
+                "workspace_contract",
+            ),
+            (
+                MigrateMsg {
+                    keyring_contract: Some("not an address".to_string()),
+                    ..MigrateMsg::default()
+                },
+                "keyring_contract",
+            ),
+        ] {
+            let err = suite.migrate_refused(&contract, &msg);
+            let message = mpc_testing::contract_error(&err);
+            assert!(message.contains("parse failed"), "{field}: {message}");
+        }
+        for (msg, name) in [
+            (
+                MigrateMsg {
+                    approval_timeout_blocks: Some(0),
+                    ..MigrateMsg::default()
+                },
+                "approval_timeout_blocks",
+            ),
+            (change(Some(0)), "mpc_timeout_blocks"),
+        ] {
+            suite.assert_migrate_refused(
+                &contract,
+                &msg,
+                ContractError::ZeroTimeout {
+                    name: name.to_string(),
+                },
+            );
+        }
+        suite.set_stored_version(&contract, "crates.io:cw20-base", "9.0.0");
+        suite.assert_migrate_refused(
+            &contract,
+            &change(Some(7)),
+            ContractError::Migrate(MigrateError::WrongContract {
+                expected: CONTRACT_NAME.to_string(),
+                found: "crates.io:cw20-base".to_string(),
+            }),
+        );
+        suite.set_stored_version(&contract, CONTRACT_NAME, "99.0.0");
+        suite.assert_migrate_refused(
+            &contract,
+            &change(Some(7)),
+            ContractError::Migrate(MigrateError::Downgrade {
+                stored: "99.0.0".to_string(),
+                current: CONTRACT_VERSION.to_string(),
+            }),
+        );
+        let config = suite.config();
+        assert_eq!(
+            (config.approval_timeout_blocks, config.mpc_timeout_blocks),
+            (APPROVAL_TIMEOUT, MPC_TIMEOUT)
+        );
+    }
 }

@@ -187,14 +187,13 @@ fn request_refusals() {
     );
 
     let (admin, keyring) = (suite.keyring_admin.clone(), suite.keyring.clone());
+    let keyring_id = suite.keyring_id;
     suite
         .app
         .execute_contract(
             admin,
             keyring,
-            &KeyringExecuteMsg::DeactivateKeyring {
-                keyring_id: suite.keyring_id,
-            },
+            &KeyringExecuteMsg::DeactivateKeyring { keyring_id },
             &[],
         )
         .unwrap();
@@ -529,5 +528,68 @@ fn expire_refusals() {
             id: first,
             status: SignRequestStatus::Expired,
         }),
+    );
+}
+
+/// The workspace contract is trusted for the policy in force, but a policy the owners cannot meet
+/// (here: two of one owner, which the real workspace contract never answers) is refused at the
+/// request rather than held until it expires.
+#[test]
+fn a_request_under_a_policy_no_owner_can_meet_is_refused() {
+    use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response};
+    use cosmwasm_std::{StdError, StdResult};
+    use cw_multi_test::ContractWrapper;
+    use mpc_interfaces::signature_requests::ExecuteMsg as UpdateMsg;
+    use mpc_interfaces::workspace::{QueryMsg as WorkspaceQueryMsg, SignPolicyResponse};
+
+    fn no_execute(_: DepsMut, _: Env, _: MessageInfo, _: Empty) -> StdResult<Response> {
+        Err(StdError::msg("takes no messages"))
+    }
+    fn instantiate(_: DepsMut, _: Env, _: MessageInfo, _: Empty) -> StdResult<Response> {
+        Ok(Response::new())
+    }
+    /// Names alice the only owner, and asks for two owners' approvals.
+    fn query(_: Deps, _: Env, msg: WorkspaceQueryMsg) -> StdResult<Binary> {
+        let WorkspaceQueryMsg::SignPolicy { workspace_id, .. } = msg else {
+            return Err(StdError::msg("only SignPolicy"));
+        };
+        to_json_binary(&SignPolicyResponse {
+            workspace_id,
+            policy: Policy::Owners { threshold: Some(2) },
+            key_policy: false,
+            owners: vec![mpc_testing::addr("alice")],
+        })
+    }
+
+    let mut suite = Suite::with_policy(None);
+    let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
+    let alice = suite.alice.clone();
+    let code = suite.app.store_code(Box::new(ContractWrapper::new(
+        no_execute,
+        instantiate,
+        query,
+    )));
+    let odd_workspace = suite
+        .app
+        .instantiate_contract(code, alice.clone(), &Empty {}, &[], "odd", None)
+        .unwrap();
+    suite
+        .execute(
+            &alice,
+            &UpdateMsg::UpdateConfig {
+                workspace_contract: Some(odd_workspace.to_string()),
+                keyring_contract: None,
+                approval_timeout_blocks: None,
+                mpc_timeout_blocks: None,
+            },
+            &[],
+        )
+        .unwrap();
+    let workspace_id = suite.workspace_id;
+    suite.assert_refused(
+        &alice,
+        &Suite::request_msg(key_id, vec![hash(1)]),
+        &Suite::fee(),
+        ContractError::PolicyUnsatisfiable { workspace_id },
     );
 }

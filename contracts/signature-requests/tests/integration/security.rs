@@ -76,12 +76,13 @@ fn one_owner_cannot_sidestep_the_sign_policy_with_a_key_policy() {
         r#"{{"request_key":{{"workspace_id":{},"keyring_id":{},"key_type":"ecdsa_secp256k1","sign_policy":{{"approver":"{alice}"}},"timeout_blocks":null}}}}"#,
         suite.workspace_id, suite.keyring_id
     );
+    let keyring = suite.keyring.to_string();
     let res = suite
         .app
         .execute(
             alice.clone(),
             CosmosMsg::Wasm(WasmMsg::Execute {
-                contract_addr: suite.keyring.to_string(),
+                contract_addr: keyring,
                 msg: Binary::from(old_request_key.into_bytes()),
                 funds: vec![],
             }),
@@ -90,20 +91,17 @@ fn one_owner_cannot_sidestep_the_sign_policy_with_a_key_policy() {
     let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id")
         .parse()
         .unwrap();
+    let answer = KeyringExecuteMsg::SubmitKeyResult {
+        request_id,
+        result: KeyResult::Success {
+            public_key: suite.public_key(KeyType::EcdsaSecp256k1),
+        },
+    };
+    let keyring = suite.keyring.clone();
     for party in suite.parties.clone().iter().take(2) {
         suite
             .app
-            .execute_contract(
-                party.clone(),
-                suite.keyring.clone(),
-                &KeyringExecuteMsg::SubmitKeyResult {
-                    request_id,
-                    result: KeyResult::Success {
-                        public_key: suite.public_key(KeyType::EcdsaSecp256k1),
-                    },
-                },
-                &[],
-            )
+            .execute_contract(party.clone(), keyring.clone(), &answer, &[])
             .unwrap();
     }
     let key_id = 1;
@@ -152,7 +150,7 @@ fn removed_owner_cannot_approve_through_a_key_policy() {
         )
         .unwrap_err();
     assert_eq!(
-        contract_error(err),
+        contract_error(&err),
         mpc_workspace::ContractError::OwnerNamedInPolicy {
             owner: carol.to_string(),
             policy: format!("key {key_id} sign"),
@@ -307,7 +305,7 @@ fn an_approver_nested_twice_cannot_count_twice() {
     ] {
         let err = suite.admin_action(&alice, action).unwrap_err();
         assert_eq!(
-            contract_error(err),
+            contract_error(&err),
             mpc_workspace::ContractError::Policy(PolicyError::DuplicateApprover {
                 address: alice.to_string()
             })

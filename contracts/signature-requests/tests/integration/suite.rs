@@ -1,22 +1,25 @@
-//! A chain with the three contracts, one workspace (owners alice, bob, carol), one keyring
-//! (parties p1, p2, p3, threshold 2) and helpers to make keys, requests and real signatures.
+//! The signature-requests tests' helpers: the kit's suite (`mpc-testing`) with one workspace
+//! (owners alice, bob, carol), one keyring (parties p1, p2, p3, threshold 2), the signature-requests
+//! contract's messages and queries, and real signatures by the kit's seeded keys.
 
-use cosmwasm_std::{coin, Addr, Binary, Coin, Empty, Event, StdResult};
-use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
-use k256::ecdsa::signature::hazmat::PrehashSigner;
+use std::ops::{Deref, DerefMut};
+
+use cosmwasm_std::{coin, Addr, Binary, Coin, Event, StdResult};
+use cw_multi_test::{App, AppResponse};
 use mpc_interfaces::keyring::{
-    ExecuteMsg as KeyringExecuteMsg, InstantiateMsg as KeyringInstantiateMsg, KeyRequestResponse,
-    KeyResult, QueryMsg as KeyringQueryMsg,
+    ExecuteMsg as KeyringExecuteMsg, KeyRequestResponse, KeyResult, QueryMsg as KeyringQueryMsg,
 };
 use mpc_interfaces::signature_requests::{
-    ConfigResponse, ExecuteMsg, InstantiateMsg, QueryMsg, SignResult, SignatureRequestResponse,
+    ConfigResponse, ExecuteMsg, QueryMsg, SignResult, SignatureRequestResponse,
     SignatureRequestsResponse,
 };
-use mpc_interfaces::workspace::{
-    AdminAction, ExecuteMsg as WorkspaceExecuteMsg, InstantiateMsg as WorkspaceInstantiateMsg,
-};
+use mpc_interfaces::workspace::{AdminAction, ExecuteMsg as WorkspaceExecuteMsg};
 use mpc_interfaces::{KeyType, Policy};
 use mpc_signature_requests::ContractError;
+use mpc_testing::keys;
+
+pub use mpc_testing::contract_error;
+pub use mpc_testing::events::{attr as attr_value, attrs as attr_values, first_attr as event_attr};
 
 pub const DENOM: &str = "uatom";
 pub const OTHER_DENOM: &str = "ufoo";
@@ -25,38 +28,9 @@ pub const START_BALANCE: u128 = 1_000_000;
 pub const APPROVAL_TIMEOUT: u64 = 50;
 pub const MPC_TIMEOUT: u64 = 20;
 
-pub fn workspace_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(
-        mpc_workspace::contract::execute,
-        mpc_workspace::contract::instantiate,
-        mpc_workspace::contract::query,
-    ))
-}
-
-pub fn keyring_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(
-        mpc_keyring::contract::execute,
-        mpc_keyring::contract::instantiate,
-        mpc_keyring::contract::query,
-    ))
-}
-
-pub fn signature_requests_contract() -> Box<dyn Contract<Empty>> {
-    Box::new(
-        ContractWrapper::new(
-            mpc_signature_requests::contract::execute,
-            mpc_signature_requests::contract::instantiate,
-            mpc_signature_requests::contract::query,
-        )
-        .with_reply(mpc_signature_requests::contract::reply)
-        .with_migrate(mpc_signature_requests::contract::migrate),
-    )
-}
-
 pub struct Suite {
-    pub app: App,
-    pub workspace: Addr,
-    pub keyring: Addr,
+    kit: mpc_testing::Suite,
+    /// The signature-requests contract (the one these tests are about).
     pub contract: Addr,
     pub alice: Addr,
     pub bob: Addr,
@@ -70,6 +44,19 @@ pub struct Suite {
     pub eddsa: ed25519_dalek::SigningKey,
 }
 
+impl Deref for Suite {
+    type Target = mpc_testing::Suite;
+    fn deref(&self) -> &Self::Target {
+        &self.kit
+    }
+}
+
+impl DerefMut for Suite {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.kit
+    }
+}
+
 impl Suite {
     /// Workspace with the given sign policy (None: any one owner), owned by alice, bob and carol.
     pub fn with_policy(sign_policy: Option<Policy>) -> Self {
@@ -77,86 +64,42 @@ impl Suite {
     }
 
     /// As `with_policy`; the accounts `before_workspace` returns (e.g. callback receiver
-    /// contracts it instantiates) become owners too.
+    /// contracts it instantiates) become owners too. alice deploys the contracts.
     pub fn build(
         sign_policy: Option<Policy>,
         before_workspace: impl FnOnce(&mut App) -> Vec<Addr>,
     ) -> Self {
-        let mut app = App::default();
-        let api = app.api();
-        let alice = api.addr_make("alice");
-        let bob = api.addr_make("bob");
-        let carol = api.addr_make("carol");
-        let outsider = api.addr_make("outsider");
-        let keyring_admin = api.addr_make("keyring_admin");
-        let parties: Vec<Addr> = ["p1", "p2", "p3"]
-            .iter()
-            .map(|p| api.addr_make(p))
-            .collect();
-        let funded = [&alice, &bob, &carol, &outsider];
-        app.init_modules(|router, _, storage| {
-            for account in funded {
-                router
-                    .bank
-                    .init_balance(
-                        storage,
-                        account,
-                        vec![coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)],
-                    )
-                    .unwrap();
-            }
-        });
-
-        let workspace_code = app.store_code(workspace_contract());
-        let keyring_code = app.store_code(keyring_contract());
-        let contract_code = app.store_code(signature_requests_contract());
-        let workspace = app
-            .instantiate_contract(
-                workspace_code,
-                alice.clone(),
-                &WorkspaceInstantiateMsg {
-                    action_timeout_blocks: None,
-                },
-                &[],
-                "workspace",
-                None,
-            )
-            .unwrap();
-        let keyring = app
-            .instantiate_contract(
-                keyring_code,
-                alice.clone(),
-                &KeyringInstantiateMsg {
-                    workspace_contract: workspace.to_string(),
-                    key_request_timeout_blocks: None,
-                },
-                &[],
-                "keyring",
-                None,
-            )
-            .unwrap();
-        let contract = app
-            .instantiate_contract(
-                contract_code,
-                alice.clone(),
-                &InstantiateMsg {
-                    workspace_contract: workspace.to_string(),
-                    keyring_contract: keyring.to_string(),
-                    approval_timeout_blocks: Some(APPROVAL_TIMEOUT),
-                    mpc_timeout_blocks: Some(MPC_TIMEOUT),
-                },
-                &[],
-                "signature-requests",
-                Some(alice.to_string()),
-            )
-            .unwrap();
+        let alice = mpc_testing::addr("alice");
+        let mut kit = mpc_testing::Suite::with(|config| {
+            config.admin = alice.clone();
+            config.approval_timeout_blocks = Some(APPROVAL_TIMEOUT);
+            config.mpc_timeout_blocks = Some(MPC_TIMEOUT);
+        })
+        .unwrap();
+        let [bob, carol, outsider, keyring_admin] =
+            ["bob", "carol", "outsider", "keyring_admin"].map(|n| kit.addr(n));
+        let parties: Vec<Addr> = ["p1", "p2", "p3"].iter().map(|p| kit.addr(p)).collect();
+        for account in [&alice, &bob, &carol, &outsider] {
+            kit.fund(
+                account,
+                &[coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)],
+            );
+        }
+        for account in parties.iter().chain([&keyring_admin]) {
+            kit.watch(account);
+        }
 
         let mut additional_owners = vec![bob.to_string(), carol.to_string()];
-        additional_owners.extend(before_workspace(&mut app).iter().map(|a| a.to_string()));
-        let res = app
-            .execute_contract(
-                alice.clone(),
-                workspace.clone(),
+        let extra_owners = before_workspace(&mut kit.app);
+        for owner in &extra_owners {
+            kit.watch(owner);
+        }
+        additional_owners.extend(extra_owners.iter().map(|a| a.to_string()));
+        let workspace = kit.workspace.clone();
+        let res = kit
+            .execute(
+                &workspace,
+                &alice,
                 &WorkspaceExecuteMsg::CreateWorkspace {
                     additional_owners,
                     admin_policy: None,
@@ -169,10 +112,11 @@ impl Suite {
         let workspace_id = event_attr(&res, "wasm-workspace", "workspace_id")
             .parse()
             .unwrap();
-        let res = app
-            .execute_contract(
-                keyring_admin.clone(),
-                keyring.clone(),
+        let keyring = kit.keyring.clone();
+        let res = kit
+            .execute(
+                &keyring,
+                &keyring_admin,
                 &KeyringExecuteMsg::CreateKeyring {
                     description: "test keyring".to_string(),
                     parties: parties.iter().map(|p| p.to_string()).collect(),
@@ -187,10 +131,8 @@ impl Suite {
             .parse()
             .unwrap();
         Suite {
-            app,
-            workspace,
-            keyring,
-            contract,
+            contract: kit.signature_requests.clone(),
+            kit,
             alice,
             bob,
             carol,
@@ -199,20 +141,14 @@ impl Suite {
             parties,
             workspace_id,
             keyring_id,
-            ecdsa: k256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).unwrap(),
-            eddsa: ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]),
+            ecdsa: keys::ecdsa_signing_key(7),
+            eddsa: keys::eddsa_signing_key(9),
         }
     }
 
     pub fn public_key(&self, key_type: KeyType) -> Binary {
         match key_type {
-            KeyType::EcdsaSecp256k1 => Binary::from(
-                self.ecdsa
-                    .verifying_key()
-                    .to_encoded_point(true)
-                    .as_bytes()
-                    .to_vec(),
-            ),
+            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key_of(&self.ecdsa),
             KeyType::EddsaEd25519 => Binary::from(self.eddsa.verifying_key().to_bytes().to_vec()),
         }
     }
@@ -221,56 +157,38 @@ impl Suite {
     /// `sign_policy` becomes the key's own through the workspace's admin action `SetKeyPolicy`
     /// (alice alone meets the suite's default admin policy).
     pub fn create_key(&mut self, key_type: KeyType, sign_policy: Option<Policy>) -> u64 {
+        let (alice, keyring) = (self.alice.clone(), self.kit.keyring.clone());
+        let request_key = KeyringExecuteMsg::RequestKey {
+            workspace_id: self.workspace_id,
+            keyring_id: self.keyring_id,
+            key_type,
+            timeout_blocks: None,
+        };
         let res = self
-            .app
-            .execute_contract(
-                self.alice.clone(),
-                self.keyring.clone(),
-                &KeyringExecuteMsg::RequestKey {
-                    workspace_id: self.workspace_id,
-                    keyring_id: self.keyring_id,
-                    key_type,
-                    timeout_blocks: None,
-                },
-                &[],
-            )
+            .kit
+            .execute(&keyring, &alice, &request_key, &[])
             .unwrap();
         let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id")
             .parse()
             .unwrap();
-        let public_key = self.public_key(key_type);
+        let key_request = KeyringQueryMsg::KeyRequest { request_id };
+        let answer = KeyringExecuteMsg::SubmitKeyResult {
+            request_id,
+            result: KeyResult::Success {
+                public_key: self.public_key(key_type),
+            },
+        };
         for party in self.parties.clone() {
-            let request: KeyRequestResponse = self
-                .app
-                .wrap()
-                .query_wasm_smart(&self.keyring, &KeyringQueryMsg::KeyRequest { request_id })
-                .unwrap();
+            let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
             if request.key_id.is_some() {
                 break;
             }
-            self.app
-                .execute_contract(
-                    party,
-                    self.keyring.clone(),
-                    &KeyringExecuteMsg::SubmitKeyResult {
-                        request_id,
-                        result: KeyResult::Success {
-                            public_key: public_key.clone(),
-                        },
-                    },
-                    &[],
-                )
-                .unwrap();
+            self.kit.execute(&keyring, &party, &answer, &[]).unwrap();
         }
-        let request: KeyRequestResponse = self
-            .app
-            .wrap()
-            .query_wasm_smart(&self.keyring, &KeyringQueryMsg::KeyRequest { request_id })
-            .unwrap();
+        let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
         let key_id = request.key_id.expect("key created");
         if let Some(policy) = sign_policy {
-            self.set_key_policy(&self.alice.clone(), key_id, Some(policy))
-                .unwrap();
+            self.set_key_policy(&alice, key_id, Some(policy)).unwrap();
         }
         key_id
     }
@@ -278,16 +196,13 @@ impl Suite {
     /// `sender` proposes an admin action on the suite's workspace (executes at once when the
     /// admin policy is met by the proposer alone).
     pub fn admin_action(&mut self, sender: &Addr, action: AdminAction) -> StdResult<AppResponse> {
-        self.app.execute_contract(
-            sender.clone(),
-            self.workspace.clone(),
-            &WorkspaceExecuteMsg::ProposeAction {
-                workspace_id: self.workspace_id,
-                action,
-                timeout_blocks: None,
-            },
-            &[],
-        )
+        let workspace = self.kit.workspace.clone();
+        let propose = WorkspaceExecuteMsg::ProposeAction {
+            workspace_id: self.workspace_id,
+            action,
+            timeout_blocks: None,
+        };
+        self.kit.execute(&workspace, sender, &propose, &[])
     }
 
     pub fn set_key_policy(
@@ -319,8 +234,8 @@ impl Suite {
         msg: &ExecuteMsg,
         funds: &[Coin],
     ) -> StdResult<AppResponse> {
-        self.app
-            .execute_contract(sender.clone(), self.contract.clone(), msg, funds)
+        let contract = self.contract.clone();
+        self.kit.execute(&contract, sender, msg, funds)
     }
 
     /// `sender` requests signatures over `items` with `key_id`, paying the fee; returns the id.
@@ -368,15 +283,8 @@ impl Suite {
 
     pub fn sign_item(&self, key_type: KeyType, item: &[u8]) -> Binary {
         match key_type {
-            KeyType::EcdsaSecp256k1 => {
-                let signature: k256::ecdsa::Signature = self.ecdsa.sign_prehash(item).unwrap();
-                let signature = signature.normalize_s().unwrap_or(signature);
-                Binary::from(signature.to_bytes().to_vec())
-            }
-            KeyType::EddsaEd25519 => {
-                use ed25519_dalek::Signer;
-                Binary::from(self.eddsa.sign(item).to_bytes().to_vec())
-            }
+            KeyType::EcdsaSecp256k1 => keys::ecdsa_sign(&self.ecdsa, item),
+            KeyType::EddsaEd25519 => keys::eddsa_sign(&self.eddsa, item),
         }
     }
 
@@ -386,22 +294,8 @@ impl Suite {
         }
     }
 
-    pub fn advance(&mut self, blocks: u64) {
-        self.app.update_block(|block| {
-            block.height += blocks;
-            block.time = block.time.plus_seconds(5 * blocks);
-        });
-    }
-
-    pub fn height(&self) -> u64 {
-        self.app.block_info().height
-    }
-
     pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
-        self.app
-            .wrap()
-            .query_wasm_smart(&self.contract, msg)
-            .unwrap()
+        self.kit.query(&self.contract, msg).unwrap()
     }
 
     pub fn config(&self) -> ConfigResponse {
@@ -415,17 +309,6 @@ impl Suite {
     pub fn list(&self, msg: &QueryMsg) -> Vec<u64> {
         let page: SignatureRequestsResponse = self.query(msg);
         page.requests.iter().map(|r| r.id).collect()
-    }
-
-    pub fn balance(&self, account: &Addr, denom: &str) -> u128 {
-        self.app
-            .wrap()
-            .query_balance(account, denom)
-            .unwrap()
-            .amount
-            .to_string()
-            .parse()
-            .unwrap()
     }
 
     /// Every account the tests touch.
@@ -444,13 +327,15 @@ impl Suite {
         accounts
     }
 
-    /// What a user can see: every request (ids are sequential from 1) and every balance.
-    pub fn snapshot(&self) -> (Vec<Option<SignatureRequestResponse>>, Vec<(u128, u128)>) {
+    /// What a user can see: every request (ids are sequential from 1) and every balance, for
+    /// the property tests' invariants.
+    pub fn requests_and_balances(
+        &self,
+    ) -> (Vec<Option<SignatureRequestResponse>>, Vec<(u128, u128)>) {
         let requests: Vec<_> = (1..)
             .map(|request_id| {
-                self.app
-                    .wrap()
-                    .query_wasm_smart(&self.contract, &QueryMsg::Request { request_id })
+                self.kit
+                    .query(&self.contract, &QueryMsg::Request { request_id })
                     .ok()
             })
             .take_while(Option::is_some)
@@ -463,7 +348,8 @@ impl Suite {
         (requests, balances)
     }
 
-    /// Executes `msg`, expects exactly `expected`, and checks that nothing a user can see changed.
+    /// The kit's check on the signature-requests contract: `msg` fails with `expected`, and
+    /// nothing changed.
     pub fn assert_refused(
         &mut self,
         sender: &Addr,
@@ -471,76 +357,22 @@ impl Suite {
         funds: &[Coin],
         expected: ContractError,
     ) {
-        let before = (self.snapshot(), self.config());
-        let err = self.execute(sender, msg, funds).unwrap_err();
-        assert_error(err, expected);
-        assert_eq!(
-            (self.snapshot(), self.config()),
-            before,
-            "a refused message changed state"
-        );
+        let contract = self.contract.clone();
+        self.kit
+            .assert_refused(&contract, sender, msg, funds, expected);
     }
 }
 
-pub fn event_attr(res: &AppResponse, ty: &str, key: &str) -> String {
-    res.events
-        .iter()
-        .filter(|e| e.ty == ty)
-        .flat_map(|e| e.attributes.iter())
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no {key} on {ty} in {:?}", res.events))
-        .value
-        .clone()
-}
-
-/// The `wasm-signature_request` events of a response, with their `action`.
+/// The `wasm-signature_request` events of a response.
 pub fn request_events(res: &AppResponse) -> Vec<&Event> {
-    res.events
-        .iter()
-        .filter(|e| e.ty == "wasm-signature_request")
-        .collect()
+    mpc_testing::events::of_type(res, "wasm-signature_request")
 }
 
+/// The `action` of each `wasm-signature_request` event, in order.
 pub fn actions(res: &AppResponse) -> Vec<String> {
-    request_events(res)
-        .iter()
-        .map(|e| attr_value(e, "action"))
-        .collect()
-}
-
-/// Every value of a repeated attribute, in order.
-pub fn attr_values(event: &Event, key: &str) -> Vec<String> {
-    event
-        .attributes
-        .iter()
-        .filter(|a| a.key == key)
-        .map(|a| a.value.clone())
-        .collect()
-}
-
-pub fn attr_value(event: &Event, key: &str) -> String {
-    event
-        .attributes
-        .iter()
-        .find(|a| a.key == key)
-        .map(|a| a.value.clone())
-        .unwrap_or_default()
+    mpc_testing::events::actions(res, "wasm-signature_request")
 }
 
 pub fn hash(seed: u8) -> Binary {
     Binary::from(vec![seed; 32])
-}
-
-/// A contract error reaches the caller wrapped in the chain's context; the contract's own
-/// message is the last line, after the error kind.
-pub fn contract_error(err: cosmwasm_std::StdError) -> String {
-    let text = err.to_string();
-    let last = text.lines().last().unwrap_or_default();
-    last.strip_prefix("kind: Other, error: ")
-        .unwrap_or(last)
-        .to_string()
-}
-
-pub fn assert_error(err: cosmwasm_std::StdError, expected: ContractError) {
-    assert_eq!(contract_error(err), expected.to_string());
 }

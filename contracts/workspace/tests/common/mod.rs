@@ -1,25 +1,43 @@
-//! Shared test harness: a cw-multi-test app with the workspace contract, message helpers, and
-//! the "refused and nothing changed" assertion every refusal test uses.
-#![allow(dead_code)]
+//! The workspace tests' helpers: the kit's suite (`mpc-testing`) seen from the workspace
+//! contract, with its messages and queries.
+#![allow(dead_code, unused_imports)]
 
-use cosmwasm_std::{Addr, Event, StdError, StdResult};
-use cw_multi_test::{App, AppResponse, ContractWrapper, Executor};
+use std::ops::{Deref, DerefMut};
+
+use cosmwasm_std::{Addr, StdResult};
+use cw_multi_test::AppResponse;
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse,
-    ExecuteMsg, InstantiateMsg, QueryMsg, WorkspaceResponse, WorkspacesResponse,
+    AdminAction, AdminActionResponse, AdminActionStatus, AdminActionsResponse, ExecuteMsg,
+    QueryMsg, WorkspaceResponse, WorkspacesResponse,
 };
 use mpc_interfaces::Policy;
 use mpc_workspace::ContractError;
 use serde::de::DeserializeOwned;
 
+pub use mpc_testing::assert_contract_error;
+pub use mpc_testing::events::{attr, attrs, one_attr, with_action};
+
 /// Action timeout the suite instantiates with.
 pub const TIMEOUT: u64 = 100;
 
 pub struct Suite {
-    pub app: App,
-    pub code_id: u64,
+    kit: mpc_testing::Suite,
+    /// The workspace contract (the one these tests are about).
     pub contract: Addr,
-    pub admin: Addr,
+    pub code_id: u64,
+}
+
+impl Deref for Suite {
+    type Target = mpc_testing::Suite;
+    fn deref(&self) -> &Self::Target {
+        &self.kit
+    }
+}
+
+impl DerefMut for Suite {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.kit
+    }
 }
 
 impl Suite {
@@ -28,56 +46,23 @@ impl Suite {
     }
 
     pub fn with_timeout(action_timeout_blocks: Option<u64>) -> StdResult<Self> {
-        let mut app = App::default();
-        let code = ContractWrapper::new(
-            mpc_workspace::contract::execute,
-            mpc_workspace::contract::instantiate,
-            mpc_workspace::contract::query,
-        )
-        .with_migrate(mpc_workspace::contract::migrate);
-        let code_id = app.store_code(Box::new(code));
-        let admin = app.api().addr_make("admin");
-        let contract = app.instantiate_contract(
-            code_id,
-            admin.clone(),
-            &InstantiateMsg {
-                action_timeout_blocks,
-            },
-            &[],
-            "workspace",
-            Some(admin.to_string()),
-        )?;
+        let kit = mpc_testing::Suite::with(|config| {
+            config.action_timeout_blocks = action_timeout_blocks;
+        })?;
         Ok(Suite {
-            app,
-            code_id,
-            contract,
-            admin,
+            contract: kit.workspace.clone(),
+            code_id: kit.deployment.code_ids.workspace,
+            kit,
         })
-    }
-
-    pub fn addr(&self, name: &str) -> Addr {
-        self.app.api().addr_make(name)
-    }
-
-    pub fn height(&self) -> u64 {
-        self.app.block_info().height
-    }
-
-    pub fn advance(&mut self, blocks: u64) {
-        self.app.update_block(|b| {
-            b.height += blocks;
-            b.time = b.time.plus_seconds(5 * blocks);
-        });
     }
 
     pub fn execute(&mut self, sender: &Addr, msg: &ExecuteMsg) -> StdResult<AppResponse> {
         let contract = self.contract.clone();
-        self.app
-            .execute_contract(sender.clone(), contract, msg, &[])
+        self.kit.execute(&contract, sender, msg, &[])
     }
 
     pub fn query<T: DeserializeOwned>(&self, msg: &QueryMsg) -> StdResult<T> {
-        self.app.wrap().query_wasm_smart(&self.contract, msg)
+        self.kit.query(&self.contract, msg)
     }
 
     /// Creates a workspace and returns its id (from the `wasm-workspace` created event).
@@ -94,7 +79,7 @@ impl Suite {
                 &create_msg(additional_owners, admin_policy, sign_policy, None),
             )
             .unwrap();
-        event_attr(&res, "wasm-workspace", "created", "workspace_id")
+        one_attr(&res, "wasm-workspace", "created", "workspace_id")
             .parse()
             .unwrap()
     }
@@ -115,11 +100,9 @@ impl Suite {
                 timeout_blocks,
             },
         )?;
-        Ok(
-            event_attr(&res, "wasm-admin_action", "created", "action_id")
-                .parse()
-                .unwrap(),
-        )
+        Ok(one_attr(&res, "wasm-admin_action", "created", "action_id")
+            .parse()
+            .unwrap())
     }
 
     pub fn approve(&mut self, sender: &Addr, action_id: u64) -> StdResult<AppResponse> {
@@ -156,6 +139,7 @@ impl Suite {
         res.actions.iter().map(|a| a.id).collect()
     }
 
+    /// The ids in `approver`'s inbox ("awaiting my approval").
     pub fn awaiting(
         &self,
         approver: &Addr,
@@ -188,83 +172,21 @@ impl Suite {
         res.workspaces.iter().map(|w| w.id).collect()
     }
 
-    /// Everything a user can read: every workspace, every action of each (all statuses), and
-    /// the approval queues and owner index of the usual test accounts.
-    pub fn snapshot(&self) -> String {
-        let config: ConfigResponse = self.query(&QueryMsg::Config {}).unwrap();
-        let mut out = vec![format!("{config:?}")];
-        let mut start_after = None;
-        loop {
-            let page: WorkspacesResponse = self
-                .query(&QueryMsg::Workspaces {
-                    start_after,
-                    limit: Some(100),
-                })
-                .unwrap();
-            let Some(last) = page.workspaces.last() else {
-                break;
-            };
-            start_after = Some(last.id);
-            for ws in &page.workspaces {
-                out.push(format!("{ws:?}"));
-                let actions: AdminActionsResponse = self
-                    .query(&QueryMsg::ActionsByWorkspace {
-                        workspace_id: ws.id,
-                        status: None,
-                        start_after: None,
-                        limit: Some(100),
-                    })
-                    .unwrap();
-                out.push(format!("{actions:?}"));
-            }
-        }
-        for name in USERS {
-            let user = self.addr(name);
-            out.push(format!("{:?}", self.awaiting(&user, None, Some(100))));
-            out.push(format!(
-                "{:?}",
-                self.workspaces_by_owner(&user, None, Some(100))
-            ));
-        }
-        out.join("\n")
-    }
-
-    /// Sends `msg`, expects exactly `expected`, and checks that nothing readable changed.
+    /// Sends `msg`, expects exactly `expected`, and checks that nothing changed (the kit's
+    /// check, on the workspace contract, without funds).
     pub fn assert_refused(&mut self, sender: &Addr, msg: &ExecuteMsg, expected: ContractError) {
-        let before = self.snapshot();
-        let err = self.execute(sender, msg).unwrap_err();
-        assert_contract_error(&err, &expected);
-        assert_eq!(
-            before,
-            self.snapshot(),
-            "state changed by a refused message"
-        );
+        let contract = self.contract.clone();
+        self.kit
+            .assert_refused(&contract, sender, msg, &[], expected);
     }
 
-    /// Like `assert_refused`, for errors whose text comes from the chain API (address
-    /// validation): checks that the error mentions `fragment`.
+    /// As `assert_refused`, for errors whose text comes from the chain API (address
+    /// validation): the error must mention `fragment`.
     pub fn assert_refused_with(&mut self, sender: &Addr, msg: &ExecuteMsg, fragment: &str) {
-        let before = self.snapshot();
-        let err = self.execute(sender, msg).unwrap_err();
-        assert!(
-            err.to_string().contains(fragment),
-            "unexpected error: {err}"
-        );
-        assert_eq!(
-            before,
-            self.snapshot(),
-            "state changed by a refused message"
-        );
+        let contract = self.contract.clone();
+        self.kit
+            .assert_refused_mentioning(&contract, sender, msg, &[], fragment);
     }
-}
-
-/// cw-multi-test 3 wraps a contract error's text into a `StdError`; the text comes last.
-pub fn assert_contract_error(err: &StdError, expected: &ContractError) {
-    let text = err.to_string();
-    assert!(
-        text.ends_with(&format!("error: {expected}")),
-        "expected error `{expected}`, got `{text}`"
-    );
 }
 
 pub const USERS: [&str; 5] = ["alice", "bob", "carol", "dave", "eve"];
@@ -291,49 +213,4 @@ pub fn owners(threshold: u32) -> Policy {
     Policy::Owners {
         threshold: Some(threshold),
     }
-}
-
-/// The custom events of type `ty` (e.g. `wasm-workspace`) whose `action` is `action`.
-pub fn events<'a>(res: &'a AppResponse, ty: &str, action: &str) -> Vec<&'a Event> {
-    res.events
-        .iter()
-        .filter(|e| {
-            e.ty == ty
-                && e.attributes
-                    .iter()
-                    .any(|a| a.key == "action" && a.value == action)
-        })
-        .collect()
-}
-
-/// Value of attribute `key` on the single `ty` event with the given `action`.
-pub fn event_attr(res: &AppResponse, ty: &str, action: &str, key: &str) -> String {
-    let found = events(res, ty, action);
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one {ty}/{action} event in {:?}",
-        res.events
-    );
-    attr(found[0], key)
-}
-
-/// Every value of a repeated attribute, in order.
-pub fn attrs(event: &Event, key: &str) -> Vec<String> {
-    event
-        .attributes
-        .iter()
-        .filter(|a| a.key == key)
-        .map(|a| a.value.clone())
-        .collect()
-}
-
-pub fn attr(event: &Event, key: &str) -> String {
-    event
-        .attributes
-        .iter()
-        .find(|a| a.key == key)
-        .unwrap_or_else(|| panic!("no attribute {key} on {event:?}"))
-        .value
-        .clone()
 }
