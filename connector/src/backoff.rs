@@ -32,7 +32,7 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    pub fn new(
+    pub const fn new(
         initial: Duration,
         max: Duration,
         multiplier: u32,

@@ -269,7 +269,7 @@ impl Worker {
         seen_at: u64,
     ) -> Result<Finished, TaskError> {
         self.store.seen(request)?;
-        let state = self.read(request, seen_at).await?;
+        let state = self.read_in_place(request, seen_at).await?;
         let reserve = self.reserve(request, state.parties().len(), state.has_callback());
         match self.before_mpc(request, &state)? {
             BeforeMpc::Done(finished) => return Ok(finished),
@@ -376,6 +376,26 @@ impl Worker {
                         .answer(request, request.failure(&reason), reserve)
                         .await
                 }
+            }
+        }
+    }
+
+    /// [`Worker::read`], a failed read tried again a few times within the drive: a drive that
+    /// gave up at once would lose its place in the order of turns, a higher request could take
+    /// the turn meanwhile, and the parties would run different requests at once.
+    async fn read_in_place(
+        &self,
+        request: RequestRef,
+        seen_at: u64,
+    ) -> Result<RequestState, TaskError> {
+        let mut delays = READ_IN_PLACE.delays();
+        loop {
+            match self.read(request, seen_at).await {
+                Err(TaskError::Chain(e)) if e.is_retryable() => match delays.next_delay() {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(TaskError::Chain(e)),
+                },
+                other => return other,
             }
         }
     }
@@ -636,6 +656,15 @@ impl Worker {
         Ok(Finished::Answered { success })
     }
 }
+
+/// Tries of a drive's first read before the drive gives up (and its place in the order of turns):
+/// 0.25 s, 0.5 s, 1 s, 2 s, then the drive is retried with the worker's backoff.
+const READ_IN_PLACE: Backoff = Backoff::new(
+    Duration::from_millis(250),
+    Duration::from_secs(2),
+    2,
+    Some(4),
+);
 
 /// How often (in poll intervals, about blocks) a running request's status is read.
 const SETTLED_POLL_BLOCKS: u32 = 5;

@@ -18,9 +18,10 @@ use cosmwasm_std::{
     to_json_vec, Addr, Binary, Coin, ContractResult, CosmosMsg, Empty, Querier, QueryRequest,
     SystemResult, WasmMsg, WasmQuery,
 };
-use cw_multi_test::{App, ContractWrapper, Executor};
+use cw_multi_test::App;
 use futures::stream::BoxStream;
 use futures::StreamExt;
+use mpc_testing::deploy::DeployConfig;
 use sha2::{Digest, Sha256};
 use tokio::sync::{broadcast, oneshot, watch};
 
@@ -409,77 +410,25 @@ impl Node {
     ) -> Result<Self, ChainError> {
         let mut app = App::default();
         let admin = app.api().addr_make("devnet-admin");
-        let genesis_error = |what: &str, e: cosmwasm_std::StdError| {
-            ChainError::Config(format!("devnet genesis: {what}: {e}"))
-        };
-
-        let workspace_code = app.store_code(Box::new(ContractWrapper::new(
-            mpc_workspace::contract::execute,
-            mpc_workspace::contract::instantiate,
-            mpc_workspace::contract::query,
-        )));
-        let keyring_code = app.store_code(Box::new(ContractWrapper::new(
-            mpc_keyring::contract::execute,
-            mpc_keyring::contract::instantiate,
-            mpc_keyring::contract::query,
-        )));
-        let signature_requests_code = app.store_code(Box::new(
-            ContractWrapper::new(
-                mpc_signature_requests::contract::execute,
-                mpc_signature_requests::contract::instantiate,
-                mpc_signature_requests::contract::query,
-            )
-            .with_reply(mpc_signature_requests::contract::reply),
-        ));
-
-        let workspace = app
-            .instantiate_contract(
-                workspace_code,
-                admin.clone(),
-                &mpc_interfaces::workspace::InstantiateMsg {
-                    action_timeout_blocks: None,
-                },
-                &[],
-                "workspace",
-                Some(admin.to_string()),
-            )
-            .map_err(|e| genesis_error("workspace", e))?;
-        let keyring = app
-            .instantiate_contract(
-                keyring_code,
-                admin.clone(),
-                &mpc_interfaces::keyring::InstantiateMsg {
-                    workspace_contract: workspace.to_string(),
-                    key_request_timeout_blocks: Some(config.key_request_timeout_blocks),
-                },
-                &[],
-                "keyring",
-                Some(admin.to_string()),
-            )
-            .map_err(|e| genesis_error("keyring", e))?;
-        let signature_requests = app
-            .instantiate_contract(
-                signature_requests_code,
-                admin.clone(),
-                &mpc_interfaces::signature_requests::InstantiateMsg {
-                    workspace_contract: workspace.to_string(),
-                    keyring_contract: keyring.to_string(),
-                    approval_timeout_blocks: Some(config.approval_timeout_blocks),
-                    mpc_timeout_blocks: Some(config.mpc_timeout_blocks),
-                },
-                &[],
-                "signature-requests",
-                Some(admin.to_string()),
-            )
-            .map_err(|e| genesis_error("signature-requests", e))?;
+        // The same deployment the contracts' own tests use (the shared test kit).
+        let deployment = mpc_testing::deploy(
+            &mut app,
+            &DeployConfig {
+                key_request_timeout_blocks: Some(config.key_request_timeout_blocks),
+                approval_timeout_blocks: Some(config.approval_timeout_blocks),
+                mpc_timeout_blocks: Some(config.mpc_timeout_blocks),
+                ..DeployConfig::new(admin)
+            },
+        )
+        .map_err(|e| ChainError::Config(format!("devnet genesis: the contracts: {e}")))?;
 
         height.store(app.block_info().height, Ordering::SeqCst);
         Ok(Self {
             app,
             contracts: ContractAddresses {
-                workspace: workspace.to_string(),
-                keyring: keyring.to_string(),
-                signature_requests: signature_requests.to_string(),
+                workspace: deployment.workspace.to_string(),
+                keyring: deployment.keyring.to_string(),
+                signature_requests: deployment.signature_requests.to_string(),
             },
             mempool: Vec::new(),
             events,

@@ -118,10 +118,11 @@ impl Party {
         // As signing does: a run that times out (a party was unreachable, a message was lost)
         // is tried again on a new session, in windows of the same length at every party, so
         // the parties meet in the same attempt. Other failures name their culprit and end it.
+        // Each window holds the run id agreement (`step_timeout`) and the run itself.
         let window = match scheme {
-            Scheme::EddsaEd25519 => self.config.step_timeout * EDDSA_KEYGEN_ROUNDS,
+            Scheme::EddsaEd25519 => self.config.step_timeout * (EDDSA_KEYGEN_ROUNDS + 1),
             // Aux info (when missing) and key generation, each bounded by `ecdsa_timeout`.
-            Scheme::EcdsaSecp256k1 => self.config.ecdsa_timeout * 2,
+            Scheme::EcdsaSecp256k1 => self.config.ecdsa_timeout * 2 + self.config.step_timeout,
         };
         let attempts = self
             .config

@@ -37,6 +37,9 @@ use crate::wire;
 pub const SIGNATURE_LEN: usize = 64;
 pub type Signature = [u8; SIGNATURE_LEN];
 
+/// The least time the signers of an attempt get to agree on its run id.
+const MIN_AGREEMENT: Duration = Duration::from_secs(1);
+
 /// Tag of the message carrying the final signatures from a signer to the non-signers.
 const TAG_RESULT: u8 = 0xF0;
 /// Tag of a failed signer's notice naming the parties it blames (u16 big-endian each).
@@ -459,7 +462,13 @@ async fn sign_as_signer(
     signers: &[PartyIndex],
 ) -> Result<Vec<Signature>, MpcError> {
     let session = if protocol.needs_fresh_run_id() {
-        agree_run(transport, session, signers, plan.step_timeout).await?
+        // Agreement and the run must both fit in the attempt's window, or this party would start
+        // its next attempt late and meet nobody there.
+        let agreement = plan
+            .result_timeout
+            .saturating_sub(plan.step_timeout)
+            .max(MIN_AGREEMENT);
+        agree_run(transport, session, signers, agreement).await?
     } else {
         session
     };
