@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use crate::error::{io_error, LocalnetError, Result};
 use crate::localnet::{
-    free_ports, fresh_home, log_tail, remove_home, setting, Localnet, Setup, CHAIN_ID, DENOM,
-    KEEP_HOME_ENV, POLL, START_TIMEOUT,
+    free_ports, fresh_home, log_tail, remove_home, setting, stop_node, Localnet, Setup, CHAIN_ID,
+    DENOM, POLL, START_TIMEOUT,
 };
 use crate::rpc;
 use crate::toml_edit::set_values;
@@ -174,16 +174,6 @@ fn peering(home: &std::path::Path, validator: &str, peered: bool) -> Result<()> 
 
 impl Drop for Follower {
     fn drop(&mut self) {
-        let node = self
-            .node
-            .get_mut()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let _ = node.kill();
-        let _ = node.wait();
-        if std::env::var_os(KEEP_HOME_ENV).is_some() {
-            eprintln!("localnet follower: kept {}", self.home.display());
-        } else {
-            remove_home(&self.home);
-        }
+        stop_node(&mut self.node, &self.home, "localnet follower");
     }
 }

@@ -503,17 +503,22 @@ impl Localnet {
 
 impl Drop for Localnet {
     fn drop(&mut self) {
-        let node = self
-            .node
-            .get_mut()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let _ = node.kill();
-        let _ = node.wait();
-        if std::env::var_os(KEEP_HOME_ENV).is_some() {
-            eprintln!("localnet: kept {}", self.home.display());
-        } else {
-            remove_home(&self.home);
-        }
+        stop_node(&mut self.node, &self.home, "localnet");
+    }
+}
+
+/// Kills a node and deletes its home, unless [`KEEP_HOME_ENV`] asks to keep it (`what` names it
+/// in the message saying so).
+pub(crate) fn stop_node(node: &mut Mutex<Child>, home: &Path, what: &str) {
+    let node = node
+        .get_mut()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _ = node.kill();
+    let _ = node.wait();
+    if std::env::var_os(KEEP_HOME_ENV).is_some() {
+        eprintln!("{what}: kept {}", home.display());
+    } else {
+        remove_home(home);
     }
 }
 
