@@ -20,7 +20,20 @@ impl Metered {
     }
 
     fn record<T>(&self, edge: Edge, call: &str, result: &Result<T, ChainError>) {
-        self.metrics.chain_call(edge, call, result.as_ref().err());
+        self.record_answered(edge, call, result, |_| false);
+    }
+
+    /// Records a call of which the errors `answered` picks are answers from a working node (a
+    /// contract's refusal, a node that is behind), not failures of the edge.
+    fn record_answered<T>(
+        &self,
+        edge: Edge,
+        call: &str,
+        result: &Result<T, ChainError>,
+        answered: fn(&ChainError) -> bool,
+    ) {
+        let failure = result.as_ref().err().filter(|e| !answered(e));
+        self.metrics.chain_call(edge, call, failure);
     }
 }
 
@@ -46,14 +59,9 @@ impl Chain for Metered {
             .inner
             .query_smart_at_least(contract, msg, min_height)
             .await;
-        // A node behind answers; the edge is healthy.
-        let health = match &result {
-            Err(ChainError::Behind { .. }) => Ok(()),
-            Err(e) => Err(e.clone()),
-            Ok(_) => Ok(()),
-        };
-        self.metrics
-            .chain_call(Edge::Reads, "query_smart", health.as_ref().err());
+        self.record_answered(Edge::Reads, "query_smart", &result, |e| {
+            matches!(e, ChainError::Behind { .. })
+        });
         result
     }
 
@@ -68,14 +76,9 @@ impl Chain for Metered {
 
     async fn execute(&self, calls: Vec<ContractCall>) -> Result<TxOutcome, ChainError> {
         let result = self.inner.execute(calls).await;
-        // A contract's refusal is an answer from a working chain, not an unhealthy edge.
-        let health = match &result {
-            Err(ChainError::Rejected { .. }) => Ok(()),
-            Err(e) => Err(e.clone()),
-            Ok(_) => Ok(()),
-        };
-        self.metrics
-            .chain_call(Edge::Transactions, "execute", health.as_ref().err());
+        self.record_answered(Edge::Transactions, "execute", &result, |e| {
+            matches!(e, ChainError::Rejected { .. })
+        });
         if let Ok(outcome) = &result {
             self.metrics.processed_height(outcome.height);
         }

@@ -153,7 +153,7 @@ impl SessionInputs {
     /// same at every party that read the same inputs, without talking. It names the run on the
     /// network; the protocols that need a fresh execution id run on [`agree_run`]'s id.
     pub fn session(&self, step: &str, attempt: u32) -> SessionId {
-        SessionId::new(&hex::encode(self.digest()), step, 0, attempt)
+        SessionId(self.digest()).derive(&format!("{step}/{attempt}"))
     }
 }
 
