@@ -18,12 +18,6 @@ use mpc_workspace::ContractError;
 
 use AdminActionStatus::{Executed, Expired, Pending, Rejected};
 
-fn set_alias(alias: &str) -> AdminAction {
-    AdminAction::SetAlias {
-        alias: Some(alias.to_string()),
-    }
-}
-
 fn propose_msg(workspace_id: u64, action: AdminAction) -> ExecuteMsg {
     ExecuteMsg::ProposeAction {
         workspace_id,
@@ -37,34 +31,6 @@ fn approvers(addrs: &[&Addr]) -> Vec<String> {
     let mut list: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
     list.sort();
     list
-}
-
-struct Three {
-    suite: Suite,
-    alice: Addr,
-    bob: Addr,
-    carol: Addr,
-    eve: Addr,
-    ws: u64,
-}
-
-/// Alice, Bob and Carol own workspace 1, whose admin policy is `admin_policy(alice, bob)`.
-fn three_owners_with(admin_policy: impl FnOnce(&Addr, &Addr) -> Option<Policy>) -> Three {
-    let mut suite = Suite::new();
-    let [alice, bob, carol, eve] = ["alice", "bob", "carol", "eve"].map(|n| suite.addr(n));
-    let ws = suite.create(&alice, &[&bob, &carol], admin_policy(&alice, &bob), None);
-    Three {
-        suite,
-        alice,
-        bob,
-        carol,
-        eve,
-        ws,
-    }
-}
-
-fn three_owners(admin_policy: Option<Policy>) -> Three {
-    three_owners_with(|_, _| admin_policy)
 }
 
 #[test]

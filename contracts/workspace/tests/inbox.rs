@@ -5,35 +5,11 @@
 mod common;
 
 use common::*;
-use cosmwasm_std::Addr;
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus, ExecuteMsg};
-
-struct Three {
-    suite: Suite,
-    alice: Addr,
-    bob: Addr,
-    carol: Addr,
-    ws: u64,
-}
 
 /// alice, bob and carol own a workspace whose admin policy needs two of them.
 fn two_of_three() -> Three {
-    let mut suite = Suite::new();
-    let [alice, bob, carol] = ["alice", "bob", "carol"].map(|n| suite.addr(n));
-    let ws = suite.create(&alice, &[&bob, &carol], Some(owners(2)), None);
-    Three {
-        suite,
-        alice,
-        bob,
-        carol,
-        ws,
-    }
-}
-
-fn set_alias(alias: &str) -> AdminAction {
-    AdminAction::SetAlias {
-        alias: Some(alias.to_string()),
-    }
+    three_owners(Some(owners(2)))
 }
 
 /// An action of alice's that awaits bob and carol.

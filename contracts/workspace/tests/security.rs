@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use cosmwasm_std::{coin, Addr};
+use cosmwasm_std::coin;
 use cw_multi_test::Executor;
 use cw_utils::PaymentError;
 use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
@@ -17,34 +17,6 @@ use mpc_policy::PolicyError;
 use mpc_workspace::ContractError;
 
 use AdminActionStatus::{Executed, Pending};
-
-struct Three {
-    suite: Suite,
-    alice: Addr,
-    bob: Addr,
-    carol: Addr,
-    ws: u64,
-}
-
-/// Alice, Bob and Carol own workspace 1 with this admin policy (sign policy: default).
-fn three(admin_policy: Option<Policy>) -> Three {
-    let mut suite = Suite::new();
-    let [alice, bob, carol] = ["alice", "bob", "carol"].map(|n| suite.addr(n));
-    let ws = suite.create(&alice, &[&bob, &carol], admin_policy, None);
-    Three {
-        suite,
-        alice,
-        bob,
-        carol,
-        ws,
-    }
-}
-
-fn set_alias(alias: &str) -> AdminAction {
-    AdminAction::SetAlias {
-        alias: Some(alias.to_string()),
-    }
-}
 
 fn set_key_policy(key_id: u64, policy: Option<Policy>) -> AdminAction {
     AdminAction::SetKeyPolicy { key_id, policy }
@@ -77,7 +49,8 @@ fn one_owner_cannot_set_a_weaker_key_policy_alone() {
         bob,
         carol,
         ws,
-    } = three(Some(owners(3)));
+        ..
+    } = three_owners(Some(owners(3)));
     let id = suite
         .propose(&alice, ws, set_key_policy(7, Some(approver(&alice))), None)
         .unwrap();
@@ -121,7 +94,8 @@ fn key_policies_change_through_admin_actions_and_are_bounded() {
         bob,
         carol,
         ws,
-    } = three(None);
+        ..
+    } = three_owners(None);
     suite
         .propose(&alice, ws, set_key_policy(1, Some(owners(2))), None)
         .unwrap();
@@ -179,7 +153,7 @@ fn owner_named_by_a_key_policy_cannot_be_removed() {
         carol,
         ws,
         ..
-    } = three(None);
+    } = three_owners(None);
     suite
         .propose(&alice, ws, set_key_policy(5, Some(approver(&carol))), None)
         .unwrap();
@@ -227,7 +201,8 @@ fn removed_owner_cannot_vote_and_their_approval_stops_counting() {
         bob,
         carol,
         ws,
-    } = three(Some(owners(2)));
+        ..
+    } = three_owners(Some(owners(2)));
     // Carol proposes (her approval counts), then is removed by Alice and Bob.
     let open = suite
         .propose(&carol, ws, set_alias("carol's"), None)
@@ -280,7 +255,8 @@ fn tightened_admin_policy_governs_actions_already_open() {
         bob,
         carol,
         ws,
-    } = three(Some(owners(2)));
+        ..
+    } = three_owners(Some(owners(2)));
     let open = suite.propose(&alice, ws, set_alias("x"), None).unwrap();
     let tighten = suite
         .propose(
@@ -310,7 +286,7 @@ fn admin_action_timeout_is_bounded() {
         alice,
         ws,
         ..
-    } = three(Some(owners(2)));
+    } = three_owners(Some(owners(2)));
     let far = u64::MAX - 1 - suite.height();
     for timeout in [far, MAX_ACTION_TIMEOUT_BLOCKS + 1] {
         suite.assert_refused(
@@ -344,7 +320,7 @@ fn workspace_messages_refuse_funds() {
         bob,
         ws,
         ..
-    } = three(Some(owners(2)));
+    } = three_owners(Some(owners(2)));
     let funded = alice.clone();
     suite.app.init_modules(|router, _, storage| {
         router

@@ -12,3 +12,24 @@ pub mod suite;
 pub use deploy::{deploy, CodeIds, DeployConfig, Deployment};
 pub use errors::{assert_contract_error, contract_error};
 pub use suite::{addr, Snapshot, Suite};
+
+/// `Deref` and `DerefMut` from a contract's own test suite (a struct with a
+/// `kit: mpc_testing::Suite` field) to the kit's suite, so the contract's suite has every method
+/// of the kit's beside its own.
+#[macro_export]
+macro_rules! extends_kit {
+    ($suite:ty) => {
+        impl ::std::ops::Deref for $suite {
+            type Target = $crate::Suite;
+            fn deref(&self) -> &$crate::Suite {
+                &self.kit
+            }
+        }
+
+        impl ::std::ops::DerefMut for $suite {
+            fn deref_mut(&mut self) -> &mut $crate::Suite {
+                &mut self.kit
+            }
+        }
+    };
+}

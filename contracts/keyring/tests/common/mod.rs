@@ -3,8 +3,6 @@
 //! queries.
 #![allow(dead_code, unused_imports)]
 
-use std::ops::{Deref, DerefMut};
-
 use cosmwasm_std::{coin, Addr, Coin, StdResult};
 use cw_multi_test::AppResponse;
 use mpc_interfaces::keyring::{
@@ -40,18 +38,7 @@ pub struct Suite {
     pub workspace_id: u64,
 }
 
-impl Deref for Suite {
-    type Target = mpc_testing::Suite;
-    fn deref(&self) -> &Self::Target {
-        &self.kit
-    }
-}
-
-impl DerefMut for Suite {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.kit
-    }
-}
+mpc_testing::extends_kit!(Suite);
 
 impl Suite {
     pub fn new() -> Self {

@@ -181,15 +181,7 @@ fn expiry_and_rejection_call_back_with_their_status() {
 
     suite.advance(MPC_TIMEOUT + 1);
     let outsider = suite.outsider.clone();
-    suite
-        .execute(
-            &outsider,
-            &ExecuteMsg::Expire {
-                request_ids: vec![expired],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.expire(&outsider, vec![expired]).unwrap();
     let record = recorded(&suite, &receiver, expired).unwrap();
     assert_eq!(record.status, SignRequestStatus::Expired);
     assert_eq!(suite.balance(&receiver, DENOM), 2 * FEE);

@@ -4,7 +4,7 @@ use cosmwasm_std::{coin, Binary};
 use cw_multi_test::Executor;
 use mpc_interfaces::keyring::ExecuteMsg as KeyringExecuteMsg;
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg, PolicyEvaluationResponse, QueryMsg, SignRequestStatus, SignResult,
+    PolicyEvaluationResponse, QueryMsg, SignRequestStatus, SignResult,
 };
 use mpc_interfaces::{KeyType, Policy};
 
@@ -265,15 +265,7 @@ fn approval_phase_expiry_reads_expired_and_expire_refunds() {
     // Nothing was settled yet: the fee is still held.
     assert_eq!(suite.balance(&suite.contract, DENOM), FEE);
 
-    let res = suite
-        .execute(
-            &outsider,
-            &ExecuteMsg::Expire {
-                request_ids: vec![id],
-            },
-            &[],
-        )
-        .unwrap();
+    let res = suite.expire(&outsider, vec![id]).unwrap();
     assert_eq!(actions(&res), vec!["expired"]);
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Expired);
     assert_eq!(suite.balance(&alice, DENOM), START_BALANCE);
@@ -312,15 +304,7 @@ fn mpc_phase_expiry_leaves_the_pending_list_and_expire_refunds() {
         vec![first]
     );
 
-    suite
-        .execute(
-            &outsider,
-            &ExecuteMsg::Expire {
-                request_ids: vec![first],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.expire(&outsider, vec![first]).unwrap();
     assert_eq!(suite.balance(&alice, DENOM), START_BALANCE - FEE);
     assert_eq!(suite.balance(&parties[0], DENOM), 0);
     assert_eq!(suite.balance(&suite.contract, DENOM), FEE);

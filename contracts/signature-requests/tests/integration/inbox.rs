@@ -3,7 +3,7 @@
 //! force), so also after a policy change or an owner's removal, and never once the request is
 //! pending, rejected, expired or fulfilled.
 
-use mpc_interfaces::signature_requests::{ExecuteMsg, QueryMsg, SignRequestStatus};
+use mpc_interfaces::signature_requests::{QueryMsg, SignRequestStatus};
 use mpc_interfaces::workspace::AdminAction;
 use mpc_interfaces::{KeyType, Policy};
 
@@ -97,15 +97,7 @@ fn a_request_that_expired_after_a_policy_change_leaves_every_inbox() {
     suite.advance(APPROVAL_TIMEOUT + 1);
     assert_in_no_inbox(&suite);
     let outsider = suite.outsider.clone();
-    suite
-        .execute(
-            &outsider,
-            &ExecuteMsg::Expire {
-                request_ids: vec![id],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.expire(&outsider, vec![id]).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Expired);
     assert_in_no_inbox(&suite);
 }

@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cosmwasm_std::Binary;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
-use mpc_interfaces::signature_requests::{
-    ExecuteMsg, SignRequestStatus, SignResult, SignatureRequestResponse,
-};
+use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult, SignatureRequestResponse};
 use mpc_interfaces::{KeyType, Policy};
 use proptest::prelude::*;
 
@@ -174,13 +172,7 @@ impl Model {
             Op::Expire { pick } => {
                 let id = self.pick(pick);
                 let outsider = self.suite.outsider.clone();
-                let result = self.suite.execute(
-                    &outsider,
-                    &ExecuteMsg::Expire {
-                        request_ids: vec![id],
-                    },
-                    &[],
-                );
+                let result = self.suite.expire(&outsider, vec![id]);
                 if result.is_ok() {
                     self.settled.insert(id);
                 }

@@ -187,15 +187,7 @@ fn overdue_requests_leave_the_open_lists_for_expired() {
 
     // Three blocks on, the requests due at start + 3 and start + 4 are overdue, unsettled.
     s.suite.advance(3);
-    s.suite
-        .execute(
-            &outsider,
-            &ExecuteMsg::Expire {
-                request_ids: vec![s.settled_expired],
-            },
-            &[],
-        )
-        .unwrap();
+    s.suite.expire(&outsider, vec![s.settled_expired]).unwrap();
     // Approval moves a request from the partial list to its MPC deadline in the pending list.
     s.suite.approve(&bob, s.approved_later).unwrap();
     assert_eq!(

@@ -288,15 +288,7 @@ fn overdue_and_final_requests_refuse_votes() {
         ContractError::Lifecycle(LifecycleError::Expired { id }),
     );
     let outsider = suite.outsider.clone();
-    suite
-        .execute(
-            &outsider,
-            &ExecuteMsg::Expire {
-                request_ids: vec![id],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.expire(&outsider, vec![id]).unwrap();
     suite.assert_refused(
         &bob,
         &ExecuteMsg::Reject { request_id: id },

@@ -2,8 +2,6 @@
 //! (owners alice, bob, carol), one keyring (parties p1, p2, p3, threshold 2), the signature-requests
 //! contract's messages and queries, and real signatures by the kit's seeded keys.
 
-use std::ops::{Deref, DerefMut};
-
 use cosmwasm_std::{coin, Addr, Binary, Coin, Event, StdResult};
 use cw_multi_test::{App, AppResponse};
 use mpc_interfaces::keyring::{
@@ -44,18 +42,7 @@ pub struct Suite {
     pub eddsa: ed25519_dalek::SigningKey,
 }
 
-impl Deref for Suite {
-    type Target = mpc_testing::Suite;
-    fn deref(&self) -> &Self::Target {
-        &self.kit
-    }
-}
-
-impl DerefMut for Suite {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.kit
-    }
-}
+mpc_testing::extends_kit!(Suite);
 
 impl Suite {
     /// Workspace with the given sign policy (None: any one owner), owned by alice, bob and carol.
@@ -254,6 +241,10 @@ impl Suite {
 
     pub fn reject(&mut self, sender: &Addr, request_id: u64) -> StdResult<AppResponse> {
         self.execute(sender, &ExecuteMsg::Reject { request_id }, &[])
+    }
+
+    pub fn expire(&mut self, sender: &Addr, request_ids: Vec<u64>) -> StdResult<AppResponse> {
+        self.execute(sender, &ExecuteMsg::Expire { request_ids }, &[])
     }
 
     pub fn submit(

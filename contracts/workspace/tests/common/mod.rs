@@ -2,8 +2,6 @@
 //! contract, with its messages and queries.
 #![allow(dead_code, unused_imports)]
 
-use std::ops::{Deref, DerefMut};
-
 use cosmwasm_std::{Addr, StdResult};
 use cw_multi_test::AppResponse;
 use mpc_interfaces::workspace::{
@@ -27,18 +25,7 @@ pub struct Suite {
     pub code_id: u64,
 }
 
-impl Deref for Suite {
-    type Target = mpc_testing::Suite;
-    fn deref(&self) -> &Self::Target {
-        &self.kit
-    }
-}
-
-impl DerefMut for Suite {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.kit
-    }
-}
+mpc_testing::extends_kit!(Suite);
 
 impl Suite {
     pub fn new() -> Self {
@@ -207,6 +194,42 @@ pub fn create_msg(
 
 pub fn approver(address: &Addr) -> Policy {
     Policy::Approver(address.to_string())
+}
+
+/// Alice, Bob and Carol own workspace `ws`; Eve owns nothing.
+pub struct Three {
+    pub suite: Suite,
+    pub alice: Addr,
+    pub bob: Addr,
+    pub carol: Addr,
+    pub eve: Addr,
+    pub ws: u64,
+}
+
+/// Alice, Bob and Carol own a workspace whose admin policy is `admin_policy(alice, bob)` (sign
+/// policy: default).
+pub fn three_owners_with(admin_policy: impl FnOnce(&Addr, &Addr) -> Option<Policy>) -> Three {
+    let mut suite = Suite::new();
+    let [alice, bob, carol, eve] = ["alice", "bob", "carol", "eve"].map(|n| suite.addr(n));
+    let ws = suite.create(&alice, &[&bob, &carol], admin_policy(&alice, &bob), None);
+    Three {
+        suite,
+        alice,
+        bob,
+        carol,
+        eve,
+        ws,
+    }
+}
+
+pub fn three_owners(admin_policy: Option<Policy>) -> Three {
+    three_owners_with(|_, _| admin_policy)
+}
+
+pub fn set_alias(alias: &str) -> AdminAction {
+    AdminAction::SetAlias {
+        alias: Some(alias.to_string()),
+    }
 }
 
 pub fn owners(threshold: u32) -> Policy {
