@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// (file, enum) of every error the contracts return.
-const ERRORS: [(&str, &str); 7] = [
+const ERRORS: [(&str, &str); 8] = [
+    ("packages/contract-kit/src/contract.rs", "ContractError"),
     ("contracts/workspace/src/error.rs", "ContractError"),
     ("contracts/keyring/src/error.rs", "ContractError"),
     ("contracts/signature-requests/src/error.rs", "ContractError"),
@@ -35,10 +36,12 @@ const TESTS: [&str; 4] = [
 /// variant: a `StdError` from the chain's address validation reaches the caller as its text.
 const WRAPPERS: [(&str, &str); 1] = [("Std", "parse failed")];
 
-/// The variant names of `pub enum <name>` in `source`.
+/// The variant names of `pub enum <name>` in `source`, or of the contract's own variants in its
+/// `contract_error!` (the shared ones are read from the macro's enum in the kit).
 fn variants(source: &str, name: &str) -> Vec<String> {
     let start = source
         .find(&format!("pub enum {name}"))
+        .or_else(|| source.find("contract_error! {"))
         .unwrap_or_else(|| panic!("no enum {name}"));
     let body = &source[start..];
     let body = &body[body.find('{').unwrap() + 1..];

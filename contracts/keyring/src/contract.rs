@@ -7,25 +7,18 @@ use mpc_interfaces::keyring::{
 };
 use mpc_interfaces::workspace::WorkspaceContract;
 
-use crate::error::ContractError;
+use crate::error::ContractResult;
 use crate::state::{Config, CONFIG};
 use crate::{execute, query, validate};
 
-pub const CONTRACT_NAME: &str = "crates.io:mpc-keyring";
-pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
-
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(
-    deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    msg: InstantiateMsg,
-) -> Result<Response, ContractError> {
+pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -> ContractResult {
     let workspace_contract = validate::address(deps.api, &msg.workspace_contract)?;
-    let key_request_timeout_blocks = msg
-        .key_request_timeout_blocks
-        .unwrap_or(DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS);
-    validate::timeout(key_request_timeout_blocks)?;
+    let key_request_timeout_blocks = validate::timeout(
+        "key_request_timeout_blocks",
+        msg.key_request_timeout_blocks
+            .unwrap_or(DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS),
+    )?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(
         deps.storage,
@@ -40,12 +33,7 @@ pub fn instantiate(
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    msg: ExecuteMsg,
-) -> Result<Response, ContractError> {
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> ContractResult {
     match msg {
         ExecuteMsg::CreateKeyring {
             description,
@@ -135,8 +123,8 @@ pub fn execute(
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
-    let binary = match msg {
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
+    Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
         QueryMsg::Keyring { keyring_id } => to_json_binary(&query::keyring(deps, keyring_id)?),
         QueryMsg::Keyrings { start_after, limit } => {
@@ -150,7 +138,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             status,
             start_after,
             limit,
-        } => to_json_binary(&query::key_requests_by_keyring(
+        } => to_json_binary(&query::requests_by_keyring(
             deps,
             env,
             keyring_id,
@@ -176,15 +164,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             start_after,
             limit,
         )?),
-    }?;
-    Ok(binary)
+    }?)
 }
 
-/// Migrations only move forward, and only from this contract; the message's config changes are
-/// applied as `UpdateConfig` applies them.
-#[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
-    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
-        execute::apply_config(deps, msg)
-    })
-}
+mpc_contract_kit::versioned_contract!(execute::apply_config);

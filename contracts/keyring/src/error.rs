@@ -1,31 +1,20 @@
-use cosmwasm_std::{Addr, StdError};
-use cw_utils::PaymentError;
-use mpc_contract_kit::config::ConfigError;
+//! Why a message is refused: the refusals every contract shares (`mpc_contract_kit::contract_error!`),
+//! then this contract's own.
+
+use cosmwasm_std::Addr;
 use mpc_contract_kit::fees::FeeError;
-use mpc_contract_kit::lifecycle::{LifecycleError, TimeoutOutOfRange};
-use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::keyring::KeyRequestStatus;
-use thiserror::Error;
 
-#[derive(Error, Debug)]
-pub enum ContractError {
-    #[error(transparent)]
-    Std(#[from] StdError),
-
-    /// Funds sent with a message that takes none.
-    #[error("fee: {0}")]
-    Payment(#[from] PaymentError),
+mpc_contract_kit::contract_error! {
+    status: KeyRequestStatus;
 
     /// Funds sent with a key request are not exactly the keyring's fee.
-    #[error(transparent)]
+    #[error("{0}")]
     Fee(#[from] FeeError),
 
     // --- authorisation ---
     #[error("{sender} is not an admin of keyring {keyring_id}")]
     NotAdmin { sender: Addr, keyring_id: u64 },
-
-    #[error("{sender} is not an owner of workspace {workspace_id}")]
-    NotOwner { sender: Addr, workspace_id: u64 },
 
     #[error("{sender} is not a party of key request {request_id}")]
     NotParty { sender: Addr, request_id: u64 },
@@ -102,9 +91,6 @@ pub enum ContractError {
     #[error("keyring {keyring_id} is inactive and takes no new requests")]
     KeyringInactive { keyring_id: u64 },
 
-    #[error(transparent)]
-    TimeoutOutOfRange(#[from] TimeoutOutOfRange),
-
     #[error("{sender} has already answered key request {request_id}")]
     AlreadyAnswered { sender: Addr, request_id: u64 },
 
@@ -131,18 +117,4 @@ pub enum ContractError {
 
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },
-
-    // --- expiry ---
-    /// An `UpdateConfig` refused (not the contract's admin, or funds sent).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-
-    /// An answer to, or an expire of, a key request its lifecycle refuses.
-    #[error(transparent)]
-    Lifecycle(#[from] LifecycleError<KeyRequestStatus>),
-
-    // --- migration ---
-    /// The stored contract is another one, or newer than this code.
-    #[error(transparent)]
-    Migrate(#[from] MigrateError),
 }

@@ -11,7 +11,7 @@ use mpc_interfaces::keyring::{
 use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 use crate::state::{
     load_key_request, outcome, Key, KeyRequestBody, KeyRequestOutcome, Keyring, Outcome,
     StoredKeyRequest, CONFIG, KEYRINGS, KEYS, KEYS_BY_WORKSPACE, KEY_ANSWERS, KEY_REQUESTS,
@@ -26,7 +26,7 @@ pub fn create_keyring(
     party_threshold: u32,
     key_req_fee: Vec<Coin>,
     sig_req_fee: Vec<Coin>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     cw_utils::nonpayable(&info)?;
     validate::description(&description)?;
     let parties = validate::parties(deps.api, &parties)?;
@@ -58,7 +58,7 @@ pub fn add_party(
     keyring_id: u64,
     party: String,
     new_threshold: Option<u32>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let party = add_member(
         &mut keyring.parties,
@@ -87,7 +87,7 @@ pub fn remove_party(
     keyring_id: u64,
     party: String,
     new_threshold: Option<u32>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let removed = remove_member(
         &mut keyring.parties,
@@ -111,7 +111,7 @@ pub fn add_admin(
     info: MessageInfo,
     keyring_id: u64,
     admin: String,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let admin = add_member(
         &mut keyring.admins,
@@ -135,7 +135,7 @@ pub fn remove_admin(
     info: MessageInfo,
     keyring_id: u64,
     admin: String,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let removed = remove_member(
         &mut keyring.admins,
@@ -161,7 +161,7 @@ fn add_member(
     max: usize,
     duplicate: impl FnOnce(String) -> ContractError,
     full: impl FnOnce(usize) -> ContractError,
-) -> Result<Addr, ContractError> {
+) -> ContractResult<Addr> {
     if list.contains(&member) {
         return Err(duplicate(member.into_string()));
     }
@@ -179,7 +179,7 @@ fn remove_member(
     member: String,
     unknown: impl FnOnce(String) -> ContractError,
     last: ContractError,
-) -> Result<Addr, ContractError> {
+) -> ContractResult<Addr> {
     let Some(index) = list.iter().position(|m| m.as_str() == member) else {
         return Err(unknown(member));
     };
@@ -197,7 +197,7 @@ fn save_member_change(
     event_action: &str,
     member_attr: &str,
     member: Addr,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     KEYRINGS.save(storage, keyring.id, keyring)?;
     Ok(Response::new().add_event(
         keyring_event(event_action, keyring, &info.sender).add_attribute(member_attr, member),
@@ -212,7 +212,7 @@ pub fn update_keyring(
     party_threshold: Option<u32>,
     key_req_fee: Option<Vec<Coin>>,
     sig_req_fee: Option<Vec<Coin>>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     if let Some(description) = description {
         validate::description(&description)?;
@@ -229,19 +229,11 @@ pub fn update_keyring(
     Ok(Response::new().add_event(keyring_event(action::UPDATED, &keyring, &info.sender)))
 }
 
-pub fn deactivate_keyring(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-) -> Result<Response, ContractError> {
+pub fn deactivate_keyring(deps: DepsMut, info: MessageInfo, keyring_id: u64) -> ContractResult {
     set_active(deps, info, keyring_id, false)
 }
 
-pub fn activate_keyring(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-) -> Result<Response, ContractError> {
+pub fn activate_keyring(deps: DepsMut, info: MessageInfo, keyring_id: u64) -> ContractResult {
     set_active(deps, info, keyring_id, true)
 }
 
@@ -254,7 +246,7 @@ pub fn request_key(
     keyring_id: u64,
     key_type: KeyType,
     timeout_blocks: Option<u64>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let config = CONFIG.load(deps.storage)?;
     let is_owner = config
         .workspace_contract
@@ -274,8 +266,10 @@ pub fn request_key(
     if !keyring.active {
         return Err(ContractError::KeyringInactive { keyring_id });
     }
-    let timeout = timeout_blocks.unwrap_or(config.key_request_timeout_blocks);
-    validate::timeout(timeout)?;
+    let timeout = validate::timeout(
+        "timeout_blocks",
+        timeout_blocks.unwrap_or(config.key_request_timeout_blocks),
+    )?;
     fees::check_exact_payment(&info.funds, &keyring.key_req_fee)?;
 
     let request = StoredKeyRequest {
@@ -308,7 +302,7 @@ pub fn submit_key_result(
     info: MessageInfo,
     request_id: u64,
     result: KeyResult,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut request = load_key_request(deps.storage, request_id)?;
     if !request.body.parties.contains(&info.sender) {
         return Err(ContractError::NotParty {
@@ -409,7 +403,7 @@ pub fn expire_key_requests(
     env: Env,
     info: MessageInfo,
     request_ids: Vec<u64>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     cw_utils::nonpayable(&info)?;
     lifecycle::check_expire_batch::<KeyRequestStatus>(&request_ids, MAX_EXPIRE_BATCH)?;
     let mut response = Response::new();
@@ -439,7 +433,7 @@ pub fn expire_key_requests(
 /// The contract's admin on the chain changes the workspace contract or the default timeout.
 /// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
 /// instantiate.
-pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> ContractResult<ConfigChanges> {
     let mut stored = CONFIG.load(deps.storage)?;
     let mut changes = ConfigChanges::default();
     changes.apply(
@@ -452,13 +446,13 @@ pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, 
         "key_request_timeout_blocks",
         update.key_request_timeout_blocks,
         &mut stored.key_request_timeout_blocks,
-        |&blocks| validate::timeout(blocks).map(|()| blocks),
+        |&blocks| validate::timeout("key_request_timeout_blocks", blocks),
     )?;
     CONFIG.save(deps.storage, &stored)?;
     Ok(changes)
 }
 
-fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> Result<Keyring, ContractError> {
+fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> ContractResult<Keyring> {
     KEYRINGS
         .may_load(storage, keyring_id)?
         .ok_or(ContractError::KeyringNotFound { keyring_id })
@@ -470,7 +464,7 @@ fn load_keyring_as_admin(
     storage: &dyn Storage,
     keyring_id: u64,
     info: &MessageInfo,
-) -> Result<Keyring, ContractError> {
+) -> ContractResult<Keyring> {
     let keyring = load_keyring(storage, keyring_id)?;
     if !keyring.admins.contains(&info.sender) {
         return Err(ContractError::NotAdmin {
@@ -483,19 +477,14 @@ fn load_keyring_as_admin(
 }
 
 /// Applies `new_threshold` (or keeps the current one) and checks it against the party count.
-fn set_threshold(keyring: &mut Keyring, new_threshold: Option<u32>) -> Result<(), ContractError> {
+fn set_threshold(keyring: &mut Keyring, new_threshold: Option<u32>) -> ContractResult<()> {
     let threshold = new_threshold.unwrap_or(keyring.party_threshold);
     validate::threshold(threshold, keyring.parties.len())?;
     keyring.party_threshold = threshold;
     Ok(())
 }
 
-fn set_active(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-    active: bool,
-) -> Result<Response, ContractError> {
+fn set_active(deps: DepsMut, info: MessageInfo, keyring_id: u64, active: bool) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     match (keyring.active, active) {
         (true, true) => return Err(ContractError::KeyringAlreadyActive { keyring_id }),

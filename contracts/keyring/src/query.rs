@@ -7,12 +7,12 @@ use mpc_interfaces::keyring::{
     SigningKeyResponse,
 };
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 use crate::state::{
     key_request_positions, load_key_request, CONFIG, KEYRINGS, KEYS, KEYS_BY_WORKSPACE, KEY_ANSWERS,
 };
 
-pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
         workspace_contract: config.workspace_contract.0,
@@ -20,7 +20,7 @@ pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
     })
 }
 
-pub fn keyring(deps: Deps, keyring_id: u64) -> Result<KeyringResponse, ContractError> {
+pub fn keyring(deps: Deps, keyring_id: u64) -> ContractResult<KeyringResponse> {
     KEYRINGS
         .may_load(deps.storage, keyring_id)?
         .ok_or(ContractError::KeyringNotFound { keyring_id })
@@ -30,7 +30,7 @@ pub fn keyrings(
     deps: Deps,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<KeyringsResponse, ContractError> {
+) -> ContractResult<KeyringsResponse> {
     let keyrings = paginate_values(
         KEYRINGS.range(
             deps.storage,
@@ -43,11 +43,7 @@ pub fn keyrings(
     Ok(KeyringsResponse { keyrings })
 }
 
-pub fn key_request(
-    deps: Deps,
-    env: Env,
-    request_id: u64,
-) -> Result<KeyRequestResponse, ContractError> {
+pub fn key_request(deps: Deps, env: Env, request_id: u64) -> ContractResult<KeyRequestResponse> {
     let request = load_key_request(deps.storage, request_id)?;
     let answers = KEY_ANSWERS.load(deps.storage, request_id)?;
     Ok(request.into_response(answers, env.block.height))
@@ -61,14 +57,14 @@ pub fn key_request(
 /// that are not overdue with a range bound, and merges the stored `Expired` range with the
 /// overdue pending ones for `Expired`: each page reads at most two ranges of `limit` entries,
 /// whatever the total.
-pub fn key_requests_by_keyring(
+pub fn requests_by_keyring(
     deps: Deps,
     env: Env,
     keyring_id: u64,
     status: KeyRequestStatus,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<KeyRequestsResponse, ContractError> {
+) -> ContractResult<KeyRequestsResponse> {
     let height = env.block.height;
     let after = start_after
         .map(|id| load_key_request(deps.storage, id).map(|r| r.position()))
@@ -86,7 +82,7 @@ pub fn key_requests_by_keyring(
     Ok(KeyRequestsResponse { requests })
 }
 
-pub fn key(deps: Deps, key_id: u64) -> Result<KeyResponse, ContractError> {
+pub fn key(deps: Deps, key_id: u64) -> ContractResult<KeyResponse> {
     KEYS.may_load(deps.storage, key_id)?
         .ok_or(ContractError::KeyNotFound { key_id })
 }
@@ -96,7 +92,7 @@ pub fn keys_by_workspace(
     workspace_id: u64,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<KeysResponse, ContractError> {
+) -> ContractResult<KeysResponse> {
     let ids = ids_page(
         deps.storage,
         KEYS_BY_WORKSPACE.prefix(workspace_id),
@@ -110,19 +106,19 @@ pub fn keys_by_workspace(
     Ok(KeysResponse { keys })
 }
 
-pub fn key_request_fee(deps: Deps, keyring_id: u64) -> Result<FeeResponse, ContractError> {
+pub fn key_request_fee(deps: Deps, keyring_id: u64) -> ContractResult<FeeResponse> {
     Ok(FeeResponse {
         fee: keyring(deps, keyring_id)?.key_req_fee,
     })
 }
 
-pub fn signature_request_fee(deps: Deps, key_id: u64) -> Result<FeeResponse, ContractError> {
+pub fn signature_request_fee(deps: Deps, key_id: u64) -> ContractResult<FeeResponse> {
     Ok(FeeResponse {
         fee: signing_key(deps, key_id)?.fee,
     })
 }
 
-pub fn signing_key(deps: Deps, key_id: u64) -> Result<SigningKeyResponse, ContractError> {
+pub fn signing_key(deps: Deps, key_id: u64) -> ContractResult<SigningKeyResponse> {
     let key = key(deps, key_id)?;
     let keyring = keyring(deps, key.keyring_id)?;
     Ok(SigningKeyResponse {

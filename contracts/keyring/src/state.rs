@@ -11,7 +11,7 @@ use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 
 #[cw_serde]
 pub struct Config {
@@ -141,7 +141,7 @@ impl StoredKeyRequest {
 pub fn load_key_request(
     storage: &dyn Storage,
     request_id: u64,
-) -> Result<StoredKeyRequest, ContractError> {
+) -> ContractResult<StoredKeyRequest> {
     let body = KEY_REQUESTS
         .may_load(storage, request_id)?
         .ok_or(ContractError::KeyRequestNotFound { request_id })?;

@@ -9,9 +9,9 @@ use mpc_interfaces::keyring::{
 };
 use mpc_interfaces::KeyType;
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 
-pub fn address(api: &dyn Api, address: &str) -> Result<Addr, ContractError> {
+pub fn address(api: &dyn Api, address: &str) -> ContractResult<Addr> {
     api.addr_validate(address)
         .map_err(|_| ContractError::InvalidAddress {
             address: address.to_string(),
@@ -19,7 +19,7 @@ pub fn address(api: &dyn Api, address: &str) -> Result<Addr, ContractError> {
 }
 
 /// Validates party addresses: at least one, at most `MAX_PARTIES`, no duplicates.
-pub fn parties(api: &dyn Api, parties: &[String]) -> Result<Vec<Addr>, ContractError> {
+pub fn parties(api: &dyn Api, parties: &[String]) -> ContractResult<Vec<Addr>> {
     if parties.is_empty() {
         return Err(ContractError::NoParties);
     }
@@ -42,14 +42,14 @@ pub fn parties(api: &dyn Api, parties: &[String]) -> Result<Vec<Addr>, ContractE
     Ok(out)
 }
 
-pub fn threshold(threshold: u32, parties: usize) -> Result<(), ContractError> {
+pub fn threshold(threshold: u32, parties: usize) -> ContractResult<()> {
     if threshold == 0 || threshold as usize > parties {
         return Err(ContractError::ThresholdOutOfRange { threshold, parties });
     }
     Ok(())
 }
 
-pub fn description(description: &str) -> Result<(), ContractError> {
+pub fn description(description: &str) -> ContractResult<()> {
     if description.len() > MAX_DESCRIPTION_LEN {
         return Err(ContractError::DescriptionTooLong {
             len: description.len(),
@@ -59,7 +59,7 @@ pub fn description(description: &str) -> Result<(), ContractError> {
     Ok(())
 }
 
-pub fn reason(reason: &str) -> Result<(), ContractError> {
+pub fn reason(reason: &str) -> ContractResult<()> {
     if reason.len() > MAX_REASON_LEN {
         return Err(ContractError::ReasonTooLong {
             len: reason.len(),
@@ -69,14 +69,19 @@ pub fn reason(reason: &str) -> Result<(), ContractError> {
     Ok(())
 }
 
-pub fn timeout(timeout: u64) -> Result<(), ContractError> {
-    check_timeout(timeout, MAX_KEY_REQUEST_TIMEOUT_BLOCKS)?;
-    Ok(())
+/// A key request timeout (the value of field `name`): at least one block, at most
+/// `MAX_KEY_REQUEST_TIMEOUT_BLOCKS`.
+pub fn timeout(name: &'static str, timeout: u64) -> ContractResult<u64> {
+    Ok(check_timeout(
+        name,
+        timeout,
+        MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
+    )?)
 }
 
 /// Validates a fee and returns it in canonical form (sorted by denom), so that stored fees compare
 /// equal to what the bank module sends.
-pub fn fee(mut fee: Vec<Coin>) -> Result<Vec<Coin>, ContractError> {
+pub fn fee(mut fee: Vec<Coin>) -> ContractResult<Vec<Coin>> {
     if fee.len() > MAX_FEE_DENOMS {
         return Err(ContractError::TooManyFeeDenoms {
             count: fee.len(),
@@ -120,11 +125,7 @@ const PROBE_SIGNATURE: [u8; 64] = [1u8; 64];
 /// `ed25519_verify` reports a key that does not decompress as `Ok(false)`, exactly like a wrong
 /// signature), encoded canonically, and not of small order: against a small-order key such as
 /// the identity, `ed25519_verify` accepts R = identity, s = 0 for any message.
-pub fn public_key(
-    api: &dyn Api,
-    key_type: KeyType,
-    public_key: &[u8],
-) -> Result<(), ContractError> {
+pub fn public_key(api: &dyn Api, key_type: KeyType, public_key: &[u8]) -> ContractResult<()> {
     let expected = key_type.public_key_len();
     if public_key.len() != expected {
         return Err(ContractError::InvalidPublicKeyLength {
@@ -147,7 +148,7 @@ pub fn public_key(
     }
 }
 
-fn ed25519_point(public_key: &[u8]) -> Result<(), ContractError> {
+fn ed25519_point(public_key: &[u8]) -> ContractResult<()> {
     use curve25519_dalek::edwards::CompressedEdwardsY;
     let compressed = CompressedEdwardsY::from_slice(public_key)
         .map_err(|_| ContractError::InvalidEd25519PublicKey)?;

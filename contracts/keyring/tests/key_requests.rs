@@ -240,6 +240,7 @@ fn request_key_refusals() {
             },
             &fee,
             ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+                name: "timeout_blocks",
                 timeout,
                 max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
             }),

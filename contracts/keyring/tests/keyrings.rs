@@ -679,6 +679,7 @@ fn the_contract_admin_updates_the_config() {
         &update(None, Some(0)),
         &[],
         ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+            name: "key_request_timeout_blocks",
             timeout: 0,
             max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
         }),

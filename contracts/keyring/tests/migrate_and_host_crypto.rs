@@ -42,6 +42,7 @@ fn instantiate_records_config_and_refuses_bad_timeout() {
     assert_eq!(
         root_cause(&err),
         ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+            name: "key_request_timeout_blocks",
             timeout: 0,
             max: 100_000
         })
@@ -120,6 +121,7 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
                 key_request_timeout_blocks: Some(blocks),
             },
             ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+                name: "key_request_timeout_blocks",
                 timeout: blocks,
                 max: MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
             }),

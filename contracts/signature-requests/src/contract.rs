@@ -8,35 +8,29 @@ use mpc_contract_kit::config;
 use mpc_interfaces::events::{action, attr};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, MAX_REASON_LEN,
+    ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_TIMEOUT_BLOCKS, MAX_REASON_LEN,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
 
-use crate::error::ContractError;
+use crate::error::ContractResult;
 use crate::execute::{self, request_event};
 use crate::query;
 use crate::state::{load_request, Config, Owner, CONFIG};
 
-pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
-pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Default blocks for approvals and for the MPC answer.
-pub const DEFAULT_TIMEOUT_BLOCKS: u64 = 1_000;
-
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(
-    deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    msg: InstantiateMsg,
-) -> Result<Response, ContractError> {
+pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -> ContractResult {
     let config = Config {
         workspace_contract: WorkspaceContract(deps.api.addr_validate(&msg.workspace_contract)?),
         keyring_contract: KeyringContract(deps.api.addr_validate(&msg.keyring_contract)?),
-        approval_timeout_blocks: positive_timeout(
+        approval_timeout_blocks: execute::default_timeout(
             "approval_timeout_blocks",
-            msg.approval_timeout_blocks,
+            msg.approval_timeout_blocks
+                .unwrap_or(DEFAULT_TIMEOUT_BLOCKS),
         )?,
-        mpc_timeout_blocks: positive_timeout("mpc_timeout_blocks", msg.mpc_timeout_blocks)?,
+        mpc_timeout_blocks: execute::default_timeout(
+            "mpc_timeout_blocks",
+            msg.mpc_timeout_blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS),
+        )?,
     };
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(deps.storage, &config)?;
@@ -46,17 +40,8 @@ pub fn instantiate(
         .add_attribute("keyring_contract", config.keyring_contract.0))
 }
 
-fn positive_timeout(name: &str, blocks: Option<u64>) -> Result<u64, ContractError> {
-    execute::nonzero_timeout(name, blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS))
-}
-
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    msg: ExecuteMsg,
-) -> Result<Response, ContractError> {
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> ContractResult {
     match msg {
         ExecuteMsg::RequestSignature {
             key_id,
@@ -100,8 +85,8 @@ pub fn execute(
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
-    let binary = match msg {
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
+    Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
         QueryMsg::Request { request_id } => to_json_binary(&query::request(deps, env, request_id)?),
         QueryMsg::RequestsByKeyring {
@@ -109,7 +94,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             status,
             start_after,
             limit,
-        } => to_json_binary(&query::requests_by_keyring(
+        } => to_json_binary(&query::by_keyring(
             deps,
             env,
             keyring_id,
@@ -157,7 +142,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             approver,
             start_after,
             limit,
-        } => to_json_binary(&query::requests_awaiting_approver(
+        } => to_json_binary(&query::awaiting_approver(
             deps,
             env,
             approver,
@@ -167,14 +152,13 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::PolicyEvaluation { request_id } => {
             to_json_binary(&query::policy_evaluation(deps, request_id)?)
         }
-    }?;
-    Ok(binary)
+    }?)
 }
 
 /// Only failed callbacks reply (`ReplyOn::Error`). Swallowing the error keeps the settlement
 /// that sent the callback; the event tells the receiver's operator what went wrong.
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
+pub fn reply(deps: DepsMut, _env: Env, msg: Reply) -> ContractResult {
     let request = load_request(deps.storage, msg.id)?;
     let error = match msg.result {
         SubMsgResult::Err(error) => error,
@@ -195,11 +179,4 @@ fn truncate(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// Migrations only move forward, and only from this contract; the message's config changes are
-/// applied as `UpdateConfig` applies them.
-#[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
-    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
-        execute::apply_config(deps, msg)
-    })
-}
+mpc_contract_kit::versioned_contract!(execute::apply_config);

@@ -1,33 +1,12 @@
-use cosmwasm_std::{Addr, StdError};
-use cw_utils::PaymentError;
-use mpc_contract_kit::config::ConfigError;
+//! Why a message is refused: the refusals every contract shares (`mpc_contract_kit::contract_error!`),
+//! then this contract's own.
+
+use cosmwasm_std::Addr;
 use mpc_contract_kit::fees::FeeError;
-use mpc_contract_kit::lifecycle::LifecycleError;
-use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::SignRequestStatus;
-use thiserror::Error;
 
-#[derive(Error, Debug)]
-pub enum ContractError {
-    #[error("{0}")]
-    Std(#[from] StdError),
-
-    /// Funds sent with a message that takes no fee (every message but `RequestSignature`).
-    #[error("fee: {0}")]
-    Payment(#[from] PaymentError),
-
-    #[error("{name} must be at least 1 block")]
-    ZeroTimeout { name: String },
-
-    #[error("{name} of {requested} blocks exceeds the maximum of {max}")]
-    TimeoutTooLong {
-        name: String,
-        requested: u64,
-        max: u64,
-    },
-
-    #[error("{sender} is not an owner of workspace {workspace_id}")]
-    NotOwner { sender: Addr, workspace_id: u64 },
+mpc_contract_kit::contract_error! {
+    status: SignRequestStatus;
 
     #[error("keyring {keyring_id} is not active")]
     KeyringInactive { keyring_id: u64 },
@@ -53,7 +32,7 @@ pub enum ContractError {
     },
 
     /// Funds sent with a signature request are not exactly the keyring's fee.
-    #[error(transparent)]
+    #[error("{0}")]
     Fee(#[from] FeeError),
 
     #[error("the sign policy cannot be satisfied by the owners of workspace {workspace_id}")]
@@ -109,16 +88,4 @@ pub enum ContractError {
 
     #[error("failure reason is {len} bytes; at most {max} are allowed")]
     ReasonTooLong { len: usize, max: usize },
-
-    /// An `UpdateConfig` refused (not the contract's admin, or funds sent).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-
-    /// A move, or an expire, that the request's lifecycle refuses.
-    #[error(transparent)]
-    Lifecycle(#[from] LifecycleError<SignRequestStatus>),
-
-    /// The stored contract is another one, or newer than this code.
-    #[error(transparent)]
-    Migrate(#[from] MigrateError),
 }

@@ -5,18 +5,19 @@ use cosmwasm_std::{
 use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{has_answered, tally, Tally};
 use mpc_contract_kit::config::ConfigChanges;
-use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
 use mpc_contract_kit::{awaiting, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
     CallbackMsg, MigrateMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT,
-    HASH_LEN, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, SIGNATURE_LEN,
+    HASH_LEN, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, MAX_TIMEOUT_BLOCKS,
+    SIGNATURE_LEN,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 use crate::state::{
     addr_strings, answer_values, load_request, Progress, Request, RequestBody, Votes, ANSWERS,
     AWAITING_APPROVER, BODIES, CONFIG,
@@ -32,7 +33,7 @@ pub fn request_signature(
     approval_timeout_blocks: Option<u64>,
     mpc_timeout_blocks: Option<u64>,
     callback: bool,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let config = CONFIG.load(deps.storage)?;
     // The key names the workspace whose owners may use it, so it is read before authorising.
     let signing = config.keyring_contract.signing_key(&deps.querier, key_id)?;
@@ -164,7 +165,7 @@ pub fn vote(
     info: MessageInfo,
     request_id: u64,
     approve: bool,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
     let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
@@ -244,7 +245,7 @@ pub fn submit_signature_result(
     info: MessageInfo,
     request_id: u64,
     result: SignResult,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
     let key = config
@@ -340,12 +341,7 @@ pub fn submit_signature_result(
     Ok(response)
 }
 
-pub fn expire(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    request_ids: Vec<u64>,
-) -> Result<Response, ContractError> {
+pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>) -> ContractResult {
     nonpayable(&info)?;
     lifecycle::check_expire_batch::<SignRequestStatus>(&request_ids, MAX_EXPIRE_BATCH)?;
     let config = CONFIG.load(deps.storage)?;
@@ -393,7 +389,7 @@ fn finish(
     signatures: Option<Vec<Binary>>,
     reason: Option<String>,
     mut response: Response,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let body = &request.body;
     if status != SignRequestStatus::Fulfilled {
         response = response.add_messages(fees::refund(&body.fee, &body.requester));
@@ -436,7 +432,7 @@ fn finish(
 /// The contract's admin on the chain changes the linked contracts or the default timeouts.
 /// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
 /// instantiate.
-pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> ContractResult<ConfigChanges> {
     let mut stored = CONFIG.load(deps.storage)?;
     let mut changes = ConfigChanges::default();
     let api = deps.api;
@@ -464,23 +460,19 @@ pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, 
             &mut stored.mpc_timeout_blocks,
         ),
     ] {
-        changes.apply(field, value, slot, |&blocks| nonzero_timeout(field, blocks))?;
+        changes.apply(field, value, slot, |&blocks| default_timeout(field, blocks))?;
     }
     CONFIG.save(deps.storage, &stored)?;
     Ok(changes)
 }
 
-/// A default timeout: at least one block.
-pub fn nonzero_timeout(name: &str, blocks: u64) -> Result<u64, ContractError> {
-    if blocks == 0 {
-        return Err(ContractError::ZeroTimeout {
-            name: name.to_string(),
-        });
-    }
-    Ok(blocks)
+/// A default timeout (the value of field `name`): at least one block, at most
+/// `MAX_TIMEOUT_BLOCKS`.
+pub fn default_timeout(name: &'static str, blocks: u64) -> ContractResult<u64> {
+    Ok(check_timeout(name, blocks, MAX_TIMEOUT_BLOCKS)?)
 }
 
-fn validate_items(key_type: KeyType, items: &[Binary]) -> Result<(), ContractError> {
+fn validate_items(key_type: KeyType, items: &[Binary]) -> ContractResult<()> {
     if items.is_empty() {
         return Err(ContractError::NoItems);
     }
@@ -514,19 +506,8 @@ fn validate_items(key_type: KeyType, items: &[Binary]) -> Result<(), ContractErr
 }
 
 /// A requested timeout, or the config's default; never zero and never above the default.
-fn resolve_timeout(name: &str, requested: Option<u64>, max: u64) -> Result<u64, ContractError> {
-    match requested {
-        None => Ok(max),
-        Some(0) => Err(ContractError::ZeroTimeout {
-            name: name.to_string(),
-        }),
-        Some(blocks) if blocks > max => Err(ContractError::TimeoutTooLong {
-            name: name.to_string(),
-            requested: blocks,
-            max,
-        }),
-        Some(blocks) => Ok(blocks),
-    }
+fn resolve_timeout(name: &'static str, requested: Option<u64>, max: u64) -> ContractResult<u64> {
+    Ok(check_timeout(name, requested.unwrap_or(max), max)?)
 }
 
 fn verify_signatures(
@@ -534,7 +515,7 @@ fn verify_signatures(
     key: &KeyResponse,
     items: &[Binary],
     signatures: &[Binary],
-) -> Result<(), ContractError> {
+) -> ContractResult<()> {
     if signatures.len() != items.len() {
         return Err(ContractError::WrongSignatureCount {
             count: signatures.len(),

@@ -6,9 +6,9 @@ use mpc_interfaces::signature_requests::{
     SignatureRequestSummary, SignatureRequestsResponse,
 };
 
-use crate::error::ContractError;
+use crate::error::ContractResult;
 use crate::state::{
-    by_keyring, ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CONFIG,
+    ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CONFIG,
 };
 
 pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
@@ -23,11 +23,7 @@ pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
 
 /// Everything about a request: its body, votes and answers from here, the key from the keyring,
 /// the sign policy and owners in force from the workspace.
-pub fn request(
-    deps: Deps,
-    env: Env,
-    request_id: u64,
-) -> Result<SignatureRequestResponse, ContractError> {
+pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<SignatureRequestResponse> {
     let request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
     let key = config
@@ -82,14 +78,14 @@ pub fn request(
 /// overdue parts of the `Partial` and `Pending` ranges: a page reads at most three ranges of
 /// `limit` entries, however many requests were left to expire. Each entry is read from the index
 /// alone.
-pub fn requests_by_keyring(
+pub fn by_keyring(
     deps: Deps,
     env: Env,
     keyring_id: u64,
     status: SignRequestStatus,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<SignatureRequestsResponse, ContractError> {
+) -> ContractResult<SignatureRequestsResponse> {
     let height = env.block.height;
     let page = DeadlinePage {
         height,
@@ -103,7 +99,7 @@ pub fn requests_by_keyring(
         &[SignRequestStatus::Partial, SignRequestStatus::Pending],
     );
     let requests = page.list(listing, |stored, min, max| {
-        let positions = by_keyring(deps.storage, keyring_id, stored, min, max);
+        let positions = crate::state::by_keyring(deps.storage, keyring_id, stored, min, max);
         summaries(positions, stored, height, SignatureRequestSummary::new)
     })?;
     Ok(SignatureRequestsResponse { requests })
@@ -116,12 +112,12 @@ pub fn requests_by(
     owner: Owner,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<SignatureRequestsResponse, ContractError> {
+) -> ContractResult<SignatureRequestsResponse> {
     let ids = ids_by(deps.storage, owner, start_after, limit)?;
     let requests = ids
         .into_iter()
         .map(|id| Ok(load_request(deps.storage, id)?.summary(env.block.height)))
-        .collect::<Result<_, ContractError>>()?;
+        .collect::<ContractResult<_>>()?;
     Ok(SignatureRequestsResponse { requests })
 }
 
@@ -132,13 +128,13 @@ pub fn requests_by(
 /// live, a policy or owner change since then can leave entries of requests that no longer await
 /// this approver (or left `partial`), so each entry is checked against the request as it
 /// stands.
-pub fn requests_awaiting_approver(
+pub fn awaiting_approver(
     deps: Deps,
     env: Env,
     approver: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<SignatureRequestsResponse, ContractError> {
+) -> ContractResult<SignatureRequestsResponse> {
     let canonical = deps.api.addr_canonicalize(&approver)?;
     let approver = deps.api.addr_humanize(&canonical)?;
     let config = CONFIG.load(deps.storage)?;
@@ -188,10 +184,7 @@ pub fn requests_awaiting_approver(
 
 /// The votes on a request evaluated by the sign policy and owners in force now (for a `partial`
 /// request: as the next vote would see them).
-pub fn policy_evaluation(
-    deps: Deps,
-    request_id: u64,
-) -> Result<PolicyEvaluationResponse, ContractError> {
+pub fn policy_evaluation(deps: Deps, request_id: u64) -> ContractResult<PolicyEvaluationResponse> {
     let request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
     let in_force = config.sign_policy_for(&deps.querier, &request.body)?;

@@ -23,7 +23,7 @@ use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
 use mpc_policy::{Ballots, Evaluation};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 
 #[cw_serde]
 pub struct Config {
@@ -149,7 +149,7 @@ impl Request {
         height: u64,
         expected: SignRequestStatus,
         other: impl FnOnce(SignRequestStatus) -> ContractError,
-    ) -> Result<(), ContractError> {
+    ) -> ContractResult<()> {
         let status = self.stored_status();
         lifecycle::ensure_open(self.id, status, self.deadline(), height)?;
         if status != expected {
@@ -190,7 +190,7 @@ impl Request {
     }
 }
 
-pub fn load_request(storage: &dyn Storage, request_id: u64) -> Result<Request, ContractError> {
+pub fn load_request(storage: &dyn Storage, request_id: u64) -> ContractResult<Request> {
     let body = BODIES
         .may_load(storage, request_id)?
         .ok_or(ContractError::RequestNotFound { request_id })?;

@@ -8,25 +8,18 @@ use mpc_interfaces::workspace::{
     ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
 };
 
-use crate::error::ContractError;
+use crate::error::ContractResult;
 use crate::execute::Vote;
 use crate::state::{Config, CONFIG};
 use crate::{execute as exec, query as queries};
 
-pub const CONTRACT_NAME: &str = concat!("crates.io:", env!("CARGO_PKG_NAME"));
-pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
-
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(
-    deps: DepsMut,
-    _env: Env,
-    _info: MessageInfo,
-    msg: InstantiateMsg,
-) -> Result<Response, ContractError> {
-    let action_timeout_blocks = msg
-        .action_timeout_blocks
-        .unwrap_or(DEFAULT_ACTION_TIMEOUT_BLOCKS);
-    exec::validate_timeout(action_timeout_blocks)?;
+pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -> ContractResult {
+    let action_timeout_blocks = exec::validate_timeout(
+        "action_timeout_blocks",
+        msg.action_timeout_blocks
+            .unwrap_or(DEFAULT_ACTION_TIMEOUT_BLOCKS),
+    )?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(
         deps.storage,
@@ -40,12 +33,7 @@ pub fn instantiate(
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    msg: ExecuteMsg,
-) -> Result<Response, ContractError> {
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> ContractResult {
     match msg {
         ExecuteMsg::CreateWorkspace {
             additional_owners,
@@ -96,8 +84,8 @@ pub fn execute(
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
-    let binary = match msg {
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
+    Ok(match msg {
         QueryMsg::Config {} => to_json_binary(&queries::config(deps)?),
         QueryMsg::Workspace { workspace_id } => {
             to_json_binary(&queries::workspace(deps, workspace_id)?)
@@ -139,7 +127,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             status,
             start_after,
             limit,
-        } => to_json_binary(&queries::actions_by_workspace(
+        } => to_json_binary(&queries::actions_of(
             deps,
             env,
             workspace_id,
@@ -151,22 +139,14 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             approver,
             start_after,
             limit,
-        } => to_json_binary(&queries::actions_awaiting_approver(
+        } => to_json_binary(&queries::awaiting_approver(
             deps,
             env,
             approver,
             start_after,
             limit,
         )?),
-    }?;
-    Ok(binary)
+    }?)
 }
 
-/// Refuses a migration from another contract or from a newer version of this one; the message's
-/// config changes are applied as `UpdateConfig` applies them.
-#[cfg_attr(not(feature = "library"), entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
-    config::migrate(deps, CONTRACT_NAME, CONTRACT_VERSION, |deps| {
-        exec::apply_config(deps, msg)
-    })
-}
+mpc_contract_kit::versioned_contract!(exec::apply_config);

@@ -1,39 +1,20 @@
-use cosmwasm_std::{Addr, StdError};
-use cw_utils::PaymentError;
-use mpc_contract_kit::config::ConfigError;
-use mpc_contract_kit::lifecycle::{LifecycleError, TimeoutOutOfRange};
-use mpc_contract_kit::migrate::MigrateError;
+//! Why a message is refused: the refusals every contract shares (`mpc_contract_kit::contract_error!`),
+//! then this contract's own.
+
 use mpc_interfaces::workspace::AdminActionStatus;
 use mpc_policy::PolicyError;
-use thiserror::Error;
 
-#[derive(Error, Debug)]
-pub enum ContractError {
-    #[error("{0}")]
-    Std(#[from] StdError),
+mpc_contract_kit::contract_error! {
+    status: AdminActionStatus;
 
     #[error("invalid policy: {0}")]
     Policy(#[from] PolicyError),
-
-    /// Funds sent with a message: no workspace message takes a fee.
-    #[error("fee: {0}")]
-    Payment(#[from] PaymentError),
-
-    #[error(transparent)]
-    TimeoutOutOfRange(#[from] TimeoutOutOfRange),
 
     #[error("workspace {workspace_id} not found")]
     WorkspaceNotFound { workspace_id: u64 },
 
     #[error("admin action {action_id} not found")]
     ActionNotFound { action_id: u64 },
-
-    /// An `UpdateConfig` refused (not the contract's admin, or funds sent).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-
-    #[error("{sender} is not an owner of workspace {workspace_id}")]
-    NotOwner { sender: Addr, workspace_id: u64 },
 
     #[error("{owner} is listed as an owner more than once")]
     DuplicateOwner { owner: String },
@@ -91,12 +72,4 @@ pub enum ContractError {
 
     #[error("{address} has already voted on admin action {action_id}")]
     AlreadyVoted { address: String, action_id: u64 },
-
-    /// A vote on, or an expire of, an admin action its lifecycle refuses.
-    #[error(transparent)]
-    Lifecycle(#[from] LifecycleError<AdminActionStatus>),
-
-    /// The stored contract is another one, or newer than this code.
-    #[error(transparent)]
-    Migrate(#[from] MigrateError),
 }

@@ -13,7 +13,7 @@ use mpc_interfaces::workspace::{
 };
 use mpc_policy::Policy;
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 use crate::state::{
     insert_action, key_policies, load_action, load_workspace, update_action, ActionRecord,
     Workspace, ACTIONS, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
@@ -27,7 +27,7 @@ pub fn create_workspace(
     admin_policy: Option<Policy>,
     sign_policy: Option<Policy>,
     alias: Option<String>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     nonpayable(&info)?;
     // Bound first, so an oversized list is refused before any address in it is validated.
     if additional_owners.len() + 1 > MAX_OWNERS {
@@ -68,7 +68,7 @@ pub fn create_child_workspace(
     info: MessageInfo,
     parent_id: u64,
     alias: Option<String>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut parent = load_workspace(deps.storage, parent_id)?;
     ensure_owner(&parent, parent_id, &info.sender)?;
     nonpayable(&info)?;
@@ -99,7 +99,7 @@ pub fn append_child_workspace(
     info: MessageInfo,
     parent_id: u64,
     child_id: u64,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut parent = load_workspace(deps.storage, parent_id)?;
     ensure_owner(&parent, parent_id, &info.sender)?;
     let mut child = load_workspace(deps.storage, child_id)?;
@@ -143,7 +143,7 @@ pub fn propose_action(
     workspace_id: u64,
     action: AdminAction,
     timeout_blocks: Option<u64>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let workspace = load_workspace(deps.storage, workspace_id)?;
     ensure_owner(&workspace, workspace_id, &info.sender)?;
     let admin_policy = workspace.effective_admin_policy();
@@ -193,7 +193,7 @@ pub fn expire_actions(
     env: Env,
     info: MessageInfo,
     action_ids: Vec<u64>,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     nonpayable(&info)?;
     lifecycle::check_expire_batch::<AdminActionStatus>(&action_ids, MAX_EXPIRE_BATCH)?;
     let mut response = Response::new();
@@ -231,7 +231,7 @@ pub fn cast_vote(
     info: MessageInfo,
     action_id: u64,
     vote: Vote,
-) -> Result<Response, ContractError> {
+) -> ContractResult {
     let mut record = load_action(deps.storage, action_id)?;
     // Live: eligibility is judged by the admin policy and owners in force now, so a removed
     // owner cannot vote and a changed policy decides who may.
@@ -287,7 +287,7 @@ fn settle_after_vote(
     action_id: u64,
     record: &mut ActionRecord,
     listed: &[String],
-) -> Result<Vec<Event>, ContractError> {
+) -> ContractResult<Vec<Event>> {
     let evaluation = record.evaluate();
     let mut events = vec![];
     if evaluation.satisfied {
@@ -336,7 +336,7 @@ fn close_action(
     action_id: u64,
     record: &mut ActionRecord,
     status: AdminActionStatus,
-) -> Result<(), ContractError> {
+) -> ContractResult<()> {
     let previous = record.status;
     let listed = record.evaluate().awaiting;
     awaiting::resync(
@@ -369,7 +369,7 @@ fn apply_admin_action(
     mut workspace: Workspace,
     workspace_id: u64,
     action: &AdminAction,
-) -> Result<Applied, ContractError> {
+) -> ContractResult<Applied> {
     let mut key_policy = None;
     let event = match action {
         AdminAction::AddOwner { owner } => {
@@ -495,7 +495,7 @@ fn apply_admin_action(
 
 /// Validates the addresses an action names and stores them in canonical form, so that the
 /// snapshot, the owner list and policies compare them as equal strings.
-fn normalize_action(api: &dyn Api, action: AdminAction) -> Result<AdminAction, ContractError> {
+fn normalize_action(api: &dyn Api, action: AdminAction) -> ContractResult<AdminAction> {
     Ok(match action {
         AdminAction::AddOwner { owner } => AdminAction::AddOwner {
             owner: api.addr_validate(&owner)?.into_string(),
@@ -507,14 +507,14 @@ fn normalize_action(api: &dyn Api, action: AdminAction) -> Result<AdminAction, C
     })
 }
 
-fn validate_policy(policy: Option<&Policy>, owners: &[String]) -> Result<(), ContractError> {
+fn validate_policy(policy: Option<&Policy>, owners: &[String]) -> ContractResult<()> {
     match policy {
         Some(policy) => Ok(policy.validate(owners)?),
         None => Ok(()),
     }
 }
 
-fn validate_alias(alias: Option<&str>) -> Result<(), ContractError> {
+fn validate_alias(alias: Option<&str>) -> ContractResult<()> {
     match alias {
         Some("") => Err(ContractError::EmptyAlias),
         Some(alias) if alias.len() > MAX_ALIAS_LEN => Err(ContractError::AliasTooLong {
@@ -525,39 +525,35 @@ fn validate_alias(alias: Option<&str>) -> Result<(), ContractError> {
     }
 }
 
-/// Checks an action timeout: at least one block, at most `MAX_ACTION_TIMEOUT_BLOCKS`.
-pub fn validate_timeout(timeout: u64) -> Result<(), ContractError> {
-    check_timeout(timeout, MAX_ACTION_TIMEOUT_BLOCKS)?;
-    Ok(())
+/// An action timeout (the value of field `name`): at least one block, at most
+/// `MAX_ACTION_TIMEOUT_BLOCKS`.
+pub fn validate_timeout(name: &'static str, timeout: u64) -> ContractResult<u64> {
+    Ok(check_timeout(name, timeout, MAX_ACTION_TIMEOUT_BLOCKS)?)
 }
 
 /// Height from which an action opened at `height` for `timeout` blocks is overdue.
 /// The contract's admin on the chain changes the default action timeout.
 /// The config changes `UpdateConfig` and `migrate` both make, checked as at instantiate.
-pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> Result<ConfigChanges, ContractError> {
+pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> ContractResult<ConfigChanges> {
     let mut stored = CONFIG.load(deps.storage)?;
     let mut changes = ConfigChanges::default();
     changes.apply(
         "action_timeout_blocks",
         update.action_timeout_blocks,
         &mut stored.action_timeout_blocks,
-        |&blocks| validate_timeout(blocks).map(|()| blocks),
+        |&blocks| validate_timeout("action_timeout_blocks", blocks),
     )?;
     CONFIG.save(deps.storage, &stored)?;
     Ok(changes)
 }
 
 /// The deadline of an action proposed at `height` with `timeout` blocks to vote.
-pub fn deadline(height: u64, timeout: u64) -> Result<Deadline, ContractError> {
-    validate_timeout(timeout)?;
+pub fn deadline(height: u64, timeout: u64) -> ContractResult<Deadline> {
+    let timeout = validate_timeout("timeout_blocks", timeout)?;
     Ok(Deadline::after(height, timeout))
 }
 
-fn ensure_owner(
-    workspace: &Workspace,
-    workspace_id: u64,
-    sender: &Addr,
-) -> Result<(), ContractError> {
+fn ensure_owner(workspace: &Workspace, workspace_id: u64, sender: &Addr) -> ContractResult<()> {
     if workspace.is_owner(sender) {
         Ok(())
     } else {
@@ -568,7 +564,7 @@ fn ensure_owner(
     }
 }
 
-fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> Result<(), ContractError> {
+fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> ContractResult<()> {
     if workspace.children.len() >= MAX_CHILDREN {
         return Err(ContractError::TooManyChildren {
             workspace_id,
@@ -578,10 +574,7 @@ fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> Result<(),
     Ok(())
 }
 
-fn save_new_workspace(
-    storage: &mut dyn Storage,
-    workspace: &Workspace,
-) -> Result<u64, ContractError> {
+fn save_new_workspace(storage: &mut dyn Storage, workspace: &Workspace) -> ContractResult<u64> {
     let workspace_id = lifecycle::next_id(storage, &WORKSPACES)?;
     WORKSPACES.save(storage, workspace_id, workspace)?;
     for owner in &workspace.owners {
@@ -596,7 +589,7 @@ fn save_workspace(
     workspace_id: u64,
     before: &Workspace,
     after: &Workspace,
-) -> Result<(), ContractError> {
+) -> ContractResult<()> {
     for removed in before.owners.iter().filter(|o| !after.is_owner(o)) {
         WORKSPACES_BY_OWNER.remove(storage, (removed, workspace_id));
     }

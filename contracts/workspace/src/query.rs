@@ -8,20 +8,20 @@ use mpc_interfaces::workspace::{
     KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
 };
 
-use crate::error::ContractError;
+use crate::error::ContractResult;
 use crate::state::{
     load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS,
     ACTIONS_BY_WORKSPACE, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
-pub fn config(deps: Deps) -> Result<ConfigResponse, ContractError> {
+pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
         action_timeout_blocks: config.action_timeout_blocks,
     })
 }
 
-pub fn workspace(deps: Deps, workspace_id: u64) -> Result<WorkspaceResponse, ContractError> {
+pub fn workspace(deps: Deps, workspace_id: u64) -> ContractResult<WorkspaceResponse> {
     let workspace = load_workspace(deps.storage, workspace_id)?;
     Ok(workspace_response(workspace_id, workspace))
 }
@@ -30,7 +30,7 @@ pub fn workspaces(
     deps: Deps,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<WorkspacesResponse, ContractError> {
+) -> ContractResult<WorkspacesResponse> {
     let workspaces = paginate(
         WORKSPACES
             .range(
@@ -50,7 +50,7 @@ pub fn workspaces_by_owner(
     owner: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<WorkspacesResponse, ContractError> {
+) -> ContractResult<WorkspacesResponse> {
     let owner = deps.api.addr_validate(&owner)?;
     let ids = ids_page(
         deps.storage,
@@ -61,15 +61,11 @@ pub fn workspaces_by_owner(
     let workspaces = ids
         .into_iter()
         .map(|id| Ok(workspace_response(id, load_workspace(deps.storage, id)?)))
-        .collect::<Result<_, ContractError>>()?;
+        .collect::<ContractResult<_>>()?;
     Ok(WorkspacesResponse { workspaces })
 }
 
-pub fn is_owner(
-    deps: Deps,
-    workspace_id: u64,
-    address: String,
-) -> Result<IsOwnerResponse, ContractError> {
+pub fn is_owner(deps: Deps, workspace_id: u64, address: String) -> ContractResult<IsOwnerResponse> {
     let address = deps.api.addr_validate(&address)?;
     let workspace = load_workspace(deps.storage, workspace_id)?;
     Ok(IsOwnerResponse {
@@ -81,7 +77,7 @@ pub fn sign_policy(
     deps: Deps,
     workspace_id: u64,
     key_id: Option<u64>,
-) -> Result<SignPolicyResponse, ContractError> {
+) -> ContractResult<SignPolicyResponse> {
     let workspace = load_workspace(deps.storage, workspace_id)?;
     let key_policy = match key_id {
         Some(key_id) => KEY_POLICIES.may_load(deps.storage, (workspace_id, key_id))?,
@@ -100,7 +96,7 @@ pub fn key_policies(
     workspace_id: u64,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<KeyPoliciesResponse, ContractError> {
+) -> ContractResult<KeyPoliciesResponse> {
     load_workspace(deps.storage, workspace_id)?;
     let key_policies = paginate(
         KEY_POLICIES
@@ -117,19 +113,19 @@ pub fn key_policies(
     Ok(KeyPoliciesResponse { key_policies })
 }
 
-pub fn action(deps: Deps, env: Env, action_id: u64) -> Result<AdminActionResponse, ContractError> {
+pub fn action(deps: Deps, env: Env, action_id: u64) -> ContractResult<AdminActionResponse> {
     let record = load_action(deps.storage, action_id)?;
     action_response(deps.storage, action_id, record, env.block.height)
 }
 
-pub fn actions_by_workspace(
+pub fn actions_of(
     deps: Deps,
     env: Env,
     workspace_id: u64,
     status: Option<AdminActionStatus>,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<AdminActionsResponse, ContractError> {
+) -> ContractResult<AdminActionsResponse> {
     load_workspace(deps.storage, workspace_id)?;
     let height = env.block.height;
     let ids: Vec<u64> = match status {
@@ -154,13 +150,13 @@ pub fn actions_by_workspace(
     actions_response(deps, &ids, height)
 }
 
-pub fn actions_awaiting_approver(
+pub fn awaiting_approver(
     deps: Deps,
     env: Env,
     approver: String,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<AdminActionsResponse, ContractError> {
+) -> ContractResult<AdminActionsResponse> {
     let canonical = deps.api.addr_canonicalize(&approver)?;
     let approver = deps.api.addr_humanize(&canonical)?.into_string();
     let height = env.block.height;
@@ -202,7 +198,7 @@ fn deadline_page(
     height: u64,
     start_after: Option<u64>,
     limit: Option<u32>,
-) -> Result<DeadlinePage, ContractError> {
+) -> ContractResult<DeadlinePage> {
     let after = start_after
         .map(|id| load_action(deps.storage, id).map(|action| action.position(id)))
         .transpose()?;
@@ -218,15 +214,11 @@ fn positions<'a>(keys: Box<dyn Iterator<Item = StdResult<Position>> + 'a>) -> En
     Box::new(keys.map(|key| key.map(|position| (position, position.1))))
 }
 
-fn actions_response(
-    deps: Deps,
-    ids: &[u64],
-    height: u64,
-) -> Result<AdminActionsResponse, ContractError> {
+fn actions_response(deps: Deps, ids: &[u64], height: u64) -> ContractResult<AdminActionsResponse> {
     let actions = ids
         .iter()
         .map(|&id| action_response(deps.storage, id, load_action(deps.storage, id)?, height))
-        .collect::<Result<_, ContractError>>()?;
+        .collect::<ContractResult<_>>()?;
     Ok(AdminActionsResponse { actions })
 }
 
@@ -237,7 +229,7 @@ fn action_response(
     id: u64,
     mut record: ActionRecord,
     height: u64,
-) -> Result<AdminActionResponse, ContractError> {
+) -> ContractResult<AdminActionResponse> {
     let status = record.status_at(height);
     if status == AdminActionStatus::Pending {
         record.refresh(&load_workspace(storage, record.workspace_id)?);

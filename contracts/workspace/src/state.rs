@@ -9,7 +9,7 @@ use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus};
 use mpc_policy::{Ballots, Evaluation, Policy};
 
-use crate::error::ContractError;
+use crate::error::{ContractError, ContractResult};
 
 #[cw_serde]
 pub struct Config {
@@ -172,10 +172,7 @@ pub fn update_action(
     Ok(())
 }
 
-pub fn load_workspace(
-    storage: &dyn Storage,
-    workspace_id: u64,
-) -> Result<Workspace, ContractError> {
+pub fn load_workspace(storage: &dyn Storage, workspace_id: u64) -> ContractResult<Workspace> {
     WORKSPACES
         .may_load(storage, workspace_id)?
         .ok_or(ContractError::WorkspaceNotFound { workspace_id })
@@ -189,7 +186,7 @@ pub fn key_policies(storage: &dyn Storage, workspace_id: u64) -> StdResult<Vec<(
         .collect()
 }
 
-pub fn load_action(storage: &dyn Storage, action_id: u64) -> Result<ActionRecord, ContractError> {
+pub fn load_action(storage: &dyn Storage, action_id: u64) -> ContractResult<ActionRecord> {
     ACTIONS
         .may_load(storage, action_id)?
         .ok_or(ContractError::ActionNotFound { action_id })

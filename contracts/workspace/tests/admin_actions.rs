@@ -269,6 +269,7 @@ fn propose_refusals_change_nothing() {
             timeout_blocks: Some(0),
         },
         ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+            name: "timeout_blocks",
             timeout: 0,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
         }),
@@ -281,6 +282,7 @@ fn propose_refusals_change_nothing() {
             timeout_blocks: Some(u64::MAX),
         },
         ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+            name: "timeout_blocks",
             timeout: u64::MAX,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
         }),
@@ -941,6 +943,7 @@ fn instantiate_validates_the_timeout() {
         assert_contract_error(
             &err,
             &ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+                name: "action_timeout_blocks",
                 timeout,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
             }),
@@ -972,6 +975,7 @@ fn the_contract_admin_updates_the_default_timeout() {
         &admin,
         &update(MAX_ACTION_TIMEOUT_BLOCKS + 1),
         ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+            name: "action_timeout_blocks",
             timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
             max: MAX_ACTION_TIMEOUT_BLOCKS,
         }),

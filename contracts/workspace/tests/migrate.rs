@@ -87,6 +87,7 @@ fn a_migration_with_a_bad_timeout_or_from_a_wrong_version_changes_nothing() {
             &contract,
             &timeout(blocks),
             ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+                name: "action_timeout_blocks",
                 timeout: blocks,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
             }),

@@ -80,7 +80,7 @@ fn one_owner_cannot_set_a_weaker_key_policy_alone() {
         listed.key_policies,
         vec![KeyPolicy {
             key_id: 7,
-            policy: approver(&alice),
+            policy: approver(&alice)
         }]
     );
 }
@@ -297,6 +297,7 @@ fn admin_action_timeout_is_bounded() {
                 timeout_blocks: Some(timeout),
             },
             ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
+                name: "timeout_blocks",
                 timeout,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
             }),

@@ -466,7 +466,7 @@ fn workspace_queries_refuse_unknown_ids_and_bad_addresses() {
     assert!(suite
         .query::<IsOwnerResponse>(&QueryMsg::IsOwner {
             workspace_id: 1,
-            address: "nobody".into(),
+            address: "nobody".into()
         })
         .is_err());
 }

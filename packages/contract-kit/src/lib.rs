@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod awaiting;
 pub mod config;
+pub mod contract;
 pub mod deadline_list;
 pub mod fees;
 pub mod lifecycle;

@@ -191,16 +191,18 @@ impl<S: LifecycleStatus> std::error::Error for LifecycleError<S> {}
 /// A timeout in blocks outside `1..=max`: a record must stay open at least one block, and no
 /// longer than the contract allows.
 #[derive(thiserror::Error, Debug, PartialEq, Eq)]
-#[error("timeout of {timeout} blocks is out of range 1..={max}")]
+#[error("{name} of {timeout} blocks is out of range 1..={max}")]
 pub struct TimeoutOutOfRange {
+    /// The field that carried it.
+    pub name: &'static str,
     pub timeout: u64,
     pub max: u64,
 }
 
-/// `timeout` when it is within `1..=max`.
-pub fn check_timeout(timeout: u64, max: u64) -> Result<u64, TimeoutOutOfRange> {
+/// `timeout` (the value of field `name`) when it is within `1..=max`.
+pub fn check_timeout(name: &'static str, timeout: u64, max: u64) -> Result<u64, TimeoutOutOfRange> {
     if timeout == 0 || timeout > max {
-        return Err(TimeoutOutOfRange { timeout, max });
+        return Err(TimeoutOutOfRange { name, timeout, max });
     }
     Ok(timeout)
 }
@@ -223,17 +225,26 @@ where
 mod tests {
     #[test]
     fn a_timeout_is_one_block_to_the_maximum() {
-        assert_eq!(check_timeout(1, 5), Ok(1));
-        assert_eq!(check_timeout(5, 5), Ok(5));
+        assert_eq!(check_timeout("t", 1, 5), Ok(1));
+        assert_eq!(check_timeout("t", 5, 5), Ok(5));
         for timeout in [0, 6] {
             assert_eq!(
-                check_timeout(timeout, 5),
-                Err(TimeoutOutOfRange { timeout, max: 5 })
+                check_timeout("t", timeout, 5),
+                Err(TimeoutOutOfRange {
+                    name: "t",
+                    timeout,
+                    max: 5
+                })
             );
         }
         assert_eq!(
-            TimeoutOutOfRange { timeout: 0, max: 5 }.to_string(),
-            "timeout of 0 blocks is out of range 1..=5"
+            TimeoutOutOfRange {
+                name: "mpc_timeout_blocks",
+                timeout: 0,
+                max: 5
+            }
+            .to_string(),
+            "mpc_timeout_blocks of 0 blocks is out of range 1..=5"
         );
     }
 

@@ -18,6 +18,11 @@ pub const SIGNATURE_LEN: usize = 64;
 pub const MAX_REASON_LEN: usize = 256;
 /// Most requests one `Expire` settles.
 pub const MAX_EXPIRE_BATCH: usize = 30;
+/// Blocks for approvals, and for the MPC answer, when the instantiate message gives none.
+pub const DEFAULT_TIMEOUT_BLOCKS: u64 = 1_000;
+/// Longest default timeout the config may set, for approvals or the MPC answer; a request may
+/// ask for less than the default, never more.
+pub const MAX_TIMEOUT_BLOCKS: u64 = 100_000;
 
 #[cw_serde]
 pub struct InstantiateMsg {

@@ -70,6 +70,7 @@ mod tests {
             .unwrap_err();
         let expected = mpc_workspace::ContractError::TimeoutOutOfRange(
             mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+                name: "action_timeout_blocks",
                 timeout: 0,
                 max: mpc_interfaces::workspace::MAX_ACTION_TIMEOUT_BLOCKS,
             },

@@ -319,6 +319,7 @@ mod tests {
         };
         let expected = mpc_workspace::ContractError::TimeoutOutOfRange(
             mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+                name: "action_timeout_blocks",
                 timeout: MAX_ACTION_TIMEOUT_BLOCKS + 1,
                 max: MAX_ACTION_TIMEOUT_BLOCKS,
             },

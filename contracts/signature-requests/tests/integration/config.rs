@@ -4,7 +4,7 @@
 use cosmwasm_std::coin;
 use cw_utils::PaymentError;
 use mpc_contract_kit::config::ConfigError;
-use mpc_interfaces::signature_requests::ExecuteMsg;
+use mpc_interfaces::signature_requests::{ExecuteMsg, MAX_TIMEOUT_BLOCKS};
 use mpc_signature_requests::ContractError;
 
 use crate::suite::*;
@@ -58,9 +58,11 @@ fn update_config_refusals() {
         &alice,
         &update(Some(0), None),
         &[],
-        ContractError::ZeroTimeout {
-            name: "mpc_timeout_blocks".to_string(),
-        },
+        ContractError::TimeoutOutOfRange(mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+            name: "mpc_timeout_blocks",
+            timeout: 0,
+            max: MAX_TIMEOUT_BLOCKS,
+        }),
     );
     suite.assert_refused(
         &alice,

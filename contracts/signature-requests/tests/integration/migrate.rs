@@ -3,7 +3,7 @@
 use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
 use mpc_contract_kit::migrate::MigrateError;
 use mpc_interfaces::signature_requests::InstantiateMsg;
-use mpc_interfaces::signature_requests::MigrateMsg;
+use mpc_interfaces::signature_requests::{MigrateMsg, MAX_TIMEOUT_BLOCKS};
 use mpc_signature_requests::contract::{instantiate, migrate, CONTRACT_NAME, CONTRACT_VERSION};
 use mpc_signature_requests::ContractError;
 
@@ -24,13 +24,17 @@ fn instantiate_refuses_zero_timeouts_and_bad_addresses() {
     let err = instantiate(deps.as_mut(), mock_env(), info.clone(), msg(Some(0), None)).unwrap_err();
     assert_eq!(
         err.to_string(),
-        ContractError::ZeroTimeout {
-            name: "approval_timeout_blocks".to_string()
-        }
+        ContractError::TimeoutOutOfRange(mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+            name: "approval_timeout_blocks",
+            timeout: 0,
+            max: MAX_TIMEOUT_BLOCKS,
+        })
         .to_string()
     );
     let err = instantiate(deps.as_mut(), mock_env(), info.clone(), msg(None, Some(0))).unwrap_err();
-    assert!(matches!(err, ContractError::ZeroTimeout { name } if name == "mpc_timeout_blocks"));
+    assert!(
+        matches!(err, ContractError::TimeoutOutOfRange(mpc_contract_kit::lifecycle::TimeoutOutOfRange { name, .. }) if name == "mpc_timeout_blocks")
+    );
     let mut bad = msg(None, None);
     bad.keyring_contract = "not an address".to_string();
     let err = instantiate(deps.as_mut(), mock_env(), info.clone(), bad).unwrap_err();
@@ -176,9 +180,11 @@ mod with_config_changes {
             suite.assert_migrate_refused(
                 &contract,
                 &msg,
-                ContractError::ZeroTimeout {
-                    name: name.to_string(),
-                },
+                ContractError::TimeoutOutOfRange(mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+                    name,
+                    timeout: 0,
+                    max: MAX_TIMEOUT_BLOCKS,
+                }),
             );
         }
         suite.set_stored_version(&contract, "crates.io:cw20-base", "9.0.0");

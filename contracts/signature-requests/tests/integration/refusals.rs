@@ -149,11 +149,11 @@ fn request_refusals() {
         &alice,
         &too_long,
         &fee,
-        ContractError::TimeoutTooLong {
-            name: "approval_timeout_blocks".to_string(),
-            requested: APPROVAL_TIMEOUT + 1,
+        ContractError::TimeoutOutOfRange(mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+            name: "approval_timeout_blocks",
+            timeout: APPROVAL_TIMEOUT + 1,
             max: APPROVAL_TIMEOUT,
-        },
+        }),
     );
     let zero = ExecuteMsg::RequestSignature {
         key_id,
@@ -166,9 +166,11 @@ fn request_refusals() {
         &alice,
         &zero,
         &fee,
-        ContractError::ZeroTimeout {
-            name: "mpc_timeout_blocks".to_string(),
-        },
+        ContractError::TimeoutOutOfRange(mpc_contract_kit::lifecycle::TimeoutOutOfRange {
+            name: "mpc_timeout_blocks",
+            timeout: 0,
+            max: MPC_TIMEOUT,
+        }),
     );
     let with_callback = ExecuteMsg::RequestSignature {
         key_id,
