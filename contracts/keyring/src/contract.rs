@@ -1,7 +1,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 use mpc_contract_kit::config;
+use mpc_contract_kit::contract::json;
 use mpc_interfaces::keyring::{
     ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS,
 };
@@ -16,8 +17,7 @@ pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -
     let workspace_contract = validate::address(deps.api, &msg.workspace_contract)?;
     let key_request_timeout_blocks = validate::timeout(
         "key_request_timeout_blocks",
-        msg.key_request_timeout_blocks
-            .unwrap_or(DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS),
+        msg.key_request_timeout_blocks.unwrap_or(DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS),
     )?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     CONFIG.save(
@@ -50,16 +50,12 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
             key_req_fee,
             sig_req_fee,
         ),
-        ExecuteMsg::AddParty {
-            keyring_id,
-            party,
-            new_threshold,
-        } => execute::add_party(deps, info, keyring_id, party, new_threshold),
-        ExecuteMsg::RemoveParty {
-            keyring_id,
-            party,
-            new_threshold,
-        } => execute::remove_party(deps, info, keyring_id, party, new_threshold),
+        ExecuteMsg::AddParty { keyring_id, party, new_threshold } => {
+            execute::add_party(deps, info, keyring_id, party, new_threshold)
+        }
+        ExecuteMsg::RemoveParty { keyring_id, party, new_threshold } => {
+            execute::remove_party(deps, info, keyring_id, party, new_threshold)
+        }
         ExecuteMsg::AddAdmin { keyring_id, admin } => {
             execute::add_admin(deps, info, keyring_id, admin)
         }
@@ -87,84 +83,48 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
         ExecuteMsg::ActivateKeyring { keyring_id } => {
             execute::activate_keyring(deps, info, keyring_id)
         }
-        ExecuteMsg::RequestKey {
-            workspace_id,
-            keyring_id,
-            key_type,
-            timeout_blocks,
-        } => execute::request_key(
-            deps,
-            env,
-            info,
-            workspace_id,
-            keyring_id,
-            key_type,
-            timeout_blocks,
-        ),
+        ExecuteMsg::RequestKey { workspace_id, keyring_id, key_type, timeout_blocks: timeout } => {
+            execute::request_key(deps, env, info, workspace_id, keyring_id, key_type, timeout)
+        }
         ExecuteMsg::SubmitKeyResult { request_id, result } => {
             execute::submit_key_result(deps, env, info, request_id, result)
         }
         ExecuteMsg::ExpireKeyRequests { request_ids } => {
             execute::expire_key_requests(deps, env, info, request_ids)
         }
-        ExecuteMsg::UpdateConfig {
-            workspace_contract,
-            key_request_timeout_blocks,
-        } => config::update(deps, &env, &info, |deps| {
-            execute::apply_config(
-                deps,
-                MigrateMsg {
-                    workspace_contract,
-                    key_request_timeout_blocks,
-                },
-            )
-        }),
+        ExecuteMsg::UpdateConfig { workspace_contract, key_request_timeout_blocks } => {
+            config::update(deps, &env, &info, |deps| {
+                execute::apply_config(
+                    deps,
+                    MigrateMsg { workspace_contract, key_request_timeout_blocks },
+                )
+            })
+        }
     }
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
-    Ok(match msg {
-        QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
-        QueryMsg::Keyring { keyring_id } => to_json_binary(&query::keyring(deps, keyring_id)?),
+    match msg {
+        QueryMsg::Config {} => json(query::config(deps)),
+        QueryMsg::Keyring { keyring_id } => json(query::keyring(deps, keyring_id)),
+        QueryMsg::KeyRequestFee { keyring_id } => json(query::key_request_fee(deps, keyring_id)),
         QueryMsg::Keyrings { start_after, limit } => {
-            to_json_binary(&query::keyrings(deps, start_after, limit)?)
+            json(query::keyrings(deps, start_after, limit))
         }
-        QueryMsg::KeyRequest { request_id } => {
-            to_json_binary(&query::key_request(deps, env, request_id)?)
+        QueryMsg::KeyRequest { request_id } => json(query::key_request(deps, env, request_id)),
+        QueryMsg::KeyRequestsByKeyring { keyring_id, status, start_after, limit } => {
+            json(query::requests_by_keyring(deps, env, keyring_id, status, start_after, limit))
         }
-        QueryMsg::KeyRequestsByKeyring {
-            keyring_id,
-            status,
-            start_after,
-            limit,
-        } => to_json_binary(&query::requests_by_keyring(
-            deps,
-            env,
-            keyring_id,
-            status,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::Key { key_id } => to_json_binary(&query::key(deps, key_id)?),
-        QueryMsg::SigningKey { key_id } => to_json_binary(&query::signing_key(deps, key_id)?),
-        QueryMsg::KeyRequestFee { keyring_id } => {
-            to_json_binary(&query::key_request_fee(deps, keyring_id)?)
-        }
+        QueryMsg::Key { key_id } => json(query::key(deps, key_id)),
+        QueryMsg::SigningKey { key_id } => json(query::signing_key(deps, key_id)),
         QueryMsg::SignatureRequestFee { key_id } => {
-            to_json_binary(&query::signature_request_fee(deps, key_id)?)
+            json(query::signature_request_fee(deps, key_id))
         }
-        QueryMsg::KeysByWorkspace {
-            workspace_id,
-            start_after,
-            limit,
-        } => to_json_binary(&query::keys_by_workspace(
-            deps,
-            workspace_id,
-            start_after,
-            limit,
-        )?),
-    }?)
+        QueryMsg::KeysByWorkspace { workspace_id, start_after, limit } => {
+            json(query::keys_by_workspace(deps, workspace_id, start_after, limit))
+        }
+    }
 }
 
 mpc_contract_kit::versioned_contract!(execute::apply_config);

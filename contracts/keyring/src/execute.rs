@@ -1,8 +1,9 @@
 use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
 use mpc_contract_kit::agreement::has_answered;
-use mpc_contract_kit::config::ConfigChanges;
+use mpc_contract_kit::apply_changes;
+use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::fees;
-use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::lifecycle::{self, Deadline, Record};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
     KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH,
@@ -19,13 +20,8 @@ use crate::state::{
 use crate::validate;
 
 pub fn create_keyring(
-    deps: DepsMut,
-    info: MessageInfo,
-    description: String,
-    parties: Vec<String>,
-    party_threshold: u32,
-    key_req_fee: Vec<Coin>,
-    sig_req_fee: Vec<Coin>,
+    deps: DepsMut, info: MessageInfo, description: String, parties: Vec<String>,
+    party_threshold: u32, key_req_fee: Vec<Coin>, sig_req_fee: Vec<Coin>,
 ) -> ContractResult {
     cw_utils::nonpayable(&info)?;
     validate::description(&description)?;
@@ -53,11 +49,7 @@ pub fn create_keyring(
 }
 
 pub fn add_party(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-    party: String,
-    new_threshold: Option<u32>,
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, party: String, new_threshold: Option<u32>,
 ) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let party = add_member(
@@ -65,28 +57,14 @@ pub fn add_party(
         validate::address(deps.api, &party)?,
         MAX_PARTIES,
         |party| ContractError::DuplicateParty { party },
-        |count| ContractError::TooManyParties {
-            count,
-            max: MAX_PARTIES,
-        },
+        |count| ContractError::TooManyParties { count, max: MAX_PARTIES },
     )?;
     set_threshold(&mut keyring, new_threshold)?;
-    save_member_change(
-        deps.storage,
-        &keyring,
-        &info,
-        action::PARTY_ADDED,
-        attr::PARTY,
-        party,
-    )
+    save_member_change(deps.storage, &keyring, &info, action::PARTY_ADDED, attr::PARTY, party)
 }
 
 pub fn remove_party(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-    party: String,
-    new_threshold: Option<u32>,
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, party: String, new_threshold: Option<u32>,
 ) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let removed = remove_member(
@@ -96,21 +74,11 @@ pub fn remove_party(
         ContractError::CannotRemoveLastParty { keyring_id },
     )?;
     set_threshold(&mut keyring, new_threshold)?;
-    save_member_change(
-        deps.storage,
-        &keyring,
-        &info,
-        action::PARTY_REMOVED,
-        attr::PARTY,
-        removed,
-    )
+    save_member_change(deps.storage, &keyring, &info, action::PARTY_REMOVED, attr::PARTY, removed)
 }
 
 pub fn add_admin(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-    admin: String,
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, admin: String,
 ) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let admin = add_member(
@@ -120,21 +88,11 @@ pub fn add_admin(
         |admin| ContractError::DuplicateAdmin { admin },
         |_| ContractError::TooManyAdmins { max: MAX_ADMINS },
     )?;
-    save_member_change(
-        deps.storage,
-        &keyring,
-        &info,
-        action::ADMIN_ADDED,
-        attr::ADMIN,
-        admin,
-    )
+    save_member_change(deps.storage, &keyring, &info, action::ADMIN_ADDED, attr::ADMIN, admin)
 }
 
 pub fn remove_admin(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-    admin: String,
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, admin: String,
 ) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let removed = remove_member(
@@ -143,24 +101,14 @@ pub fn remove_admin(
         |admin| ContractError::UnknownAdmin { keyring_id, admin },
         ContractError::CannotRemoveLastAdmin { keyring_id },
     )?;
-    save_member_change(
-        deps.storage,
-        &keyring,
-        &info,
-        action::ADMIN_REMOVED,
-        attr::ADMIN,
-        removed,
-    )
+    save_member_change(deps.storage, &keyring, &info, action::ADMIN_REMOVED, attr::ADMIN, removed)
 }
 
 /// Appends `member` to a keyring's parties or admins: refused when it is there already
 /// (`duplicate(member)`) or the list has `max` (`full(count it would have)`).
 fn add_member(
-    list: &mut Vec<Addr>,
-    member: Addr,
-    max: usize,
-    duplicate: impl FnOnce(String) -> ContractError,
-    full: impl FnOnce(usize) -> ContractError,
+    list: &mut Vec<Addr>, member: Addr, max: usize,
+    duplicate: impl FnOnce(String) -> ContractError, full: impl FnOnce(usize) -> ContractError,
 ) -> ContractResult<Addr> {
     if list.contains(&member) {
         return Err(duplicate(member.into_string()));
@@ -175,9 +123,7 @@ fn add_member(
 /// Takes `member` out of a keyring's parties or admins: refused when it is not there
 /// (`unknown(member)`) or is the last one (`last`): a keyring always has both.
 fn remove_member(
-    list: &mut Vec<Addr>,
-    member: String,
-    unknown: impl FnOnce(String) -> ContractError,
+    list: &mut Vec<Addr>, member: String, unknown: impl FnOnce(String) -> ContractError,
     last: ContractError,
 ) -> ContractResult<Addr> {
     let Some(index) = list.iter().position(|m| m.as_str() == member) else {
@@ -191,12 +137,8 @@ fn remove_member(
 
 /// Saves a keyring whose parties or admins changed, with the event naming the member.
 fn save_member_change(
-    storage: &mut dyn Storage,
-    keyring: &Keyring,
-    info: &MessageInfo,
-    event_action: &str,
-    member_attr: &str,
-    member: Addr,
+    storage: &mut dyn Storage, keyring: &Keyring, info: &MessageInfo, event_action: &str,
+    member_attr: &str, member: Addr,
 ) -> ContractResult {
     KEYRINGS.save(storage, keyring.id, keyring)?;
     Ok(Response::new().add_event(
@@ -205,13 +147,8 @@ fn save_member_change(
 }
 
 pub fn update_keyring(
-    deps: DepsMut,
-    info: MessageInfo,
-    keyring_id: u64,
-    description: Option<String>,
-    party_threshold: Option<u32>,
-    key_req_fee: Option<Vec<Coin>>,
-    sig_req_fee: Option<Vec<Coin>>,
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, description: Option<String>,
+    party_threshold: Option<u32>, key_req_fee: Option<Vec<Coin>>, sig_req_fee: Option<Vec<Coin>>,
 ) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     if let Some(description) = description {
@@ -239,27 +176,16 @@ pub fn activate_keyring(deps: DepsMut, info: MessageInfo, keyring_id: u64) -> Co
 
 #[allow(clippy::too_many_arguments)]
 pub fn request_key(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    workspace_id: u64,
-    keyring_id: u64,
-    key_type: KeyType,
-    timeout_blocks: Option<u64>,
+    deps: DepsMut, env: Env, info: MessageInfo, workspace_id: u64, keyring_id: u64,
+    key_type: KeyType, timeout_blocks: Option<u64>,
 ) -> ContractResult {
     let config = CONFIG.load(deps.storage)?;
     let is_owner = config
         .workspace_contract
         .is_owner(&deps.querier, workspace_id, &info.sender)
-        .map_err(|e| ContractError::WorkspaceQueryFailed {
-            workspace_id,
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| ContractError::WorkspaceQueryFailed { workspace_id, reason: e.to_string() })?;
     if !is_owner {
-        return Err(ContractError::NotOwner {
-            sender: info.sender,
-            workspace_id,
-        });
+        return Err(ContractError::NotOwner { sender: info.sender, workspace_id });
     }
 
     let keyring = load_keyring(deps.storage, keyring_id)?;
@@ -297,18 +223,11 @@ pub fn request_key(
 }
 
 pub fn submit_key_result(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    request_id: u64,
-    result: KeyResult,
+    deps: DepsMut, env: Env, info: MessageInfo, request_id: u64, result: KeyResult,
 ) -> ContractResult {
     let mut request = load_key_request(deps.storage, request_id)?;
     if !request.body.parties.contains(&info.sender) {
-        return Err(ContractError::NotParty {
-            sender: info.sender,
-            request_id,
-        });
+        return Err(ContractError::NotParty { sender: info.sender, request_id });
     }
     cw_utils::nonpayable(&info)?;
     request.ensure_open(env.block.height)?;
@@ -316,10 +235,7 @@ pub fn submit_key_result(
     let mut answers = KEY_ANSWERS.load(deps.storage, request_id)?;
     let answered = has_answered(&answers, &info.sender);
     if answered {
-        return Err(ContractError::AlreadyAnswered {
-            sender: info.sender,
-            request_id,
-        });
+        return Err(ContractError::AlreadyAnswered { sender: info.sender, request_id });
     }
     match &result {
         KeyResult::Success { public_key } => {
@@ -332,21 +248,14 @@ pub fn submit_key_result(
         deps.storage,
         request_id,
         &mut answers,
-        PartyKeyAnswer {
-            party: info.sender.clone(),
-            result,
-            height: env.block.height,
-        },
+        PartyKeyAnswer { party: info.sender.clone(), result, height: env.block.height },
     )?;
     let mut response = Response::new().add_event(
         key_request_event(action::PARTY_RESULT, &request).add_attribute(attr::PARTY, &info.sender),
     );
 
     match outcome(&request.body, &answers) {
-        Outcome::Agreed {
-            public_key,
-            parties,
-        } => {
+        Outcome::Agreed { public_key, parties } => {
             let body = &request.body;
             let key_id = lifecycle::next_id(deps.storage, &KEYS)?;
             let key = Key {
@@ -362,9 +271,8 @@ pub fn submit_key_result(
             };
             KEYS.save(deps.storage, key_id, &key)?;
             KEYS_BY_WORKSPACE.save(deps.storage, (key.workspace_id, key_id), &Empty {})?;
-            response = response
-                .add_messages(fees::payout(&body.fee, &parties))
-                .add_event(key_event(&key));
+            response =
+                response.add_messages(fees::payout(&body.fee, &parties)).add_event(key_event(&key));
             request.finish(
                 deps.storage,
                 KeyRequestOutcome {
@@ -399,10 +307,7 @@ pub fn submit_key_result(
 }
 
 pub fn expire_key_requests(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    request_ids: Vec<u64>,
+    deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>,
 ) -> ContractResult {
     cw_utils::nonpayable(&info)?;
     lifecycle::check_expire_batch::<KeyRequestStatus>(&request_ids, MAX_EXPIRE_BATCH)?;
@@ -434,43 +339,30 @@ pub fn expire_key_requests(
 /// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
 /// instantiate.
 pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> ContractResult<ConfigChanges> {
-    let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = ConfigChanges::default();
-    changes.apply(
-        "workspace_contract",
-        update.workspace_contract,
-        &mut stored.workspace_contract,
-        |address| Ok::<_, ContractError>(WorkspaceContract(validate::address(deps.api, address)?)),
-    )?;
-    changes.apply(
-        "key_request_timeout_blocks",
-        update.key_request_timeout_blocks,
-        &mut stored.key_request_timeout_blocks,
-        |&blocks| validate::timeout("key_request_timeout_blocks", blocks),
-    )?;
-    CONFIG.save(deps.storage, &stored)?;
-    Ok(changes)
+    let api = deps.api;
+    config::change(deps.storage, &CONFIG, |stored, changes| {
+        apply_changes!(changes, update => stored {
+            workspace_contract: |_, address: &String| {
+                Ok::<_, ContractError>(WorkspaceContract(validate::address(api, address)?))
+            },
+            key_request_timeout_blocks: |name, &blocks| validate::timeout(name, blocks),
+        });
+        Ok(())
+    })
 }
 
 fn load_keyring(storage: &dyn Storage, keyring_id: u64) -> ContractResult<Keyring> {
-    KEYRINGS
-        .may_load(storage, keyring_id)?
-        .ok_or(ContractError::KeyringNotFound { keyring_id })
+    KEYRINGS.may_load(storage, keyring_id)?.ok_or(ContractError::KeyringNotFound { keyring_id })
 }
 
 /// Loads a keyring and checks that the sender administers it, before any input is looked at.
 /// Admin messages take no funds: any sent would be stranded in the contract.
 fn load_keyring_as_admin(
-    storage: &dyn Storage,
-    keyring_id: u64,
-    info: &MessageInfo,
+    storage: &dyn Storage, keyring_id: u64, info: &MessageInfo,
 ) -> ContractResult<Keyring> {
     let keyring = load_keyring(storage, keyring_id)?;
     if !keyring.admins.contains(&info.sender) {
-        return Err(ContractError::NotAdmin {
-            sender: info.sender.clone(),
-            keyring_id,
-        });
+        return Err(ContractError::NotAdmin { sender: info.sender.clone(), keyring_id });
     }
     cw_utils::nonpayable(info)?;
     Ok(keyring)
@@ -493,11 +385,7 @@ fn set_active(deps: DepsMut, info: MessageInfo, keyring_id: u64, active: bool) -
     }
     keyring.active = active;
     KEYRINGS.save(deps.storage, keyring_id, &keyring)?;
-    let event_action = if active {
-        action::ACTIVATED
-    } else {
-        action::DEACTIVATED
-    };
+    let event_action = if active { action::ACTIVATED } else { action::DEACTIVATED };
     Ok(Response::new().add_event(keyring_event(event_action, &keyring, &info.sender)))
 }
 
@@ -510,13 +398,8 @@ fn keyring_event(action: &str, keyring: &Keyring, sender: &Addr) -> Event {
 
 fn key_request_event(action: &str, request: &StoredKeyRequest) -> Event {
     let body = &request.body;
-    Event::new(KEY_REQUEST_EVENT)
-        .add_attribute(attr::ACTION, action)
-        .add_attribute(attr::REQUEST_ID, request.id.to_string())
-        .add_attribute(attr::KEYRING_ID, body.keyring_id.to_string())
-        .add_attribute(attr::WORKSPACE_ID, body.workspace_id.to_string())
+    lifecycle::request_event(KEY_REQUEST_EVENT, action, request, body.keyring_id, body.workspace_id)
         .add_attribute(attr::KEY_TYPE, body.key_type.as_str())
-        .add_attribute(attr::STATUS, request.stored_status().as_str())
 }
 fn key_event(key: &Key) -> Event {
     Event::new(KEY_EVENT)

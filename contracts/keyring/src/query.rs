@@ -1,5 +1,6 @@
 use cosmwasm_std::{Deps, Env, Order, StdResult};
 use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
+use mpc_contract_kit::lifecycle::Record;
 use mpc_contract_kit::paging::{bound_after, ids_page, paginate_values};
 use mpc_interfaces::keyring::{
     ConfigResponse, FeeResponse, KeyRequestResponse, KeyRequestStatus, KeyRequestSummary,
@@ -27,17 +28,10 @@ pub fn keyring(deps: Deps, keyring_id: u64) -> ContractResult<KeyringResponse> {
 }
 
 pub fn keyrings(
-    deps: Deps,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<KeyringsResponse> {
     let keyrings = paginate_values(
-        KEYRINGS.range(
-            deps.storage,
-            bound_after(start_after),
-            None,
-            Order::Ascending,
-        ),
+        KEYRINGS.range(deps.storage, bound_after(start_after), None, Order::Ascending),
         limit,
     )?;
     Ok(KeyringsResponse { keyrings })
@@ -58,22 +52,14 @@ pub fn key_request(deps: Deps, env: Env, request_id: u64) -> ContractResult<KeyR
 /// overdue pending ones for `Expired`: each page reads at most two ranges of `limit` entries,
 /// whatever the total.
 pub fn requests_by_keyring(
-    deps: Deps,
-    env: Env,
-    keyring_id: u64,
-    status: KeyRequestStatus,
-    start_after: Option<u64>,
+    deps: Deps, env: Env, keyring_id: u64, status: KeyRequestStatus, start_after: Option<u64>,
     limit: Option<u32>,
 ) -> ContractResult<KeyRequestsResponse> {
     let height = env.block.height;
     let after = start_after
         .map(|id| load_key_request(deps.storage, id).map(|r| r.position()))
         .transpose()?;
-    let page = DeadlinePage {
-        height,
-        after,
-        limit,
-    };
+    let page = DeadlinePage { height, after, limit };
     let listing = Listing::of(status, &[KeyRequestStatus::Pending]);
     let requests = page.list(listing, |stored, min, max| {
         let positions = key_request_positions(deps.storage, keyring_id, stored, min, max);
@@ -83,47 +69,27 @@ pub fn requests_by_keyring(
 }
 
 pub fn key(deps: Deps, key_id: u64) -> ContractResult<KeyResponse> {
-    KEYS.may_load(deps.storage, key_id)?
-        .ok_or(ContractError::KeyNotFound { key_id })
+    KEYS.may_load(deps.storage, key_id)?.ok_or(ContractError::KeyNotFound { key_id })
 }
 
 pub fn keys_by_workspace(
-    deps: Deps,
-    workspace_id: u64,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, workspace_id: u64, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<KeysResponse> {
-    let ids = ids_page(
-        deps.storage,
-        KEYS_BY_WORKSPACE.prefix(workspace_id),
-        start_after,
-        limit,
-    )?;
-    let keys = ids
-        .into_iter()
-        .map(|id| KEYS.load(deps.storage, id))
-        .collect::<StdResult<_>>()?;
+    let ids = ids_page(deps.storage, KEYS_BY_WORKSPACE.prefix(workspace_id), start_after, limit)?;
+    let keys = ids.into_iter().map(|id| KEYS.load(deps.storage, id)).collect::<StdResult<_>>()?;
     Ok(KeysResponse { keys })
 }
 
 pub fn key_request_fee(deps: Deps, keyring_id: u64) -> ContractResult<FeeResponse> {
-    Ok(FeeResponse {
-        fee: keyring(deps, keyring_id)?.key_req_fee,
-    })
+    Ok(FeeResponse { fee: keyring(deps, keyring_id)?.key_req_fee })
 }
 
 pub fn signature_request_fee(deps: Deps, key_id: u64) -> ContractResult<FeeResponse> {
-    Ok(FeeResponse {
-        fee: signing_key(deps, key_id)?.fee,
-    })
+    Ok(FeeResponse { fee: signing_key(deps, key_id)?.fee })
 }
 
 pub fn signing_key(deps: Deps, key_id: u64) -> ContractResult<SigningKeyResponse> {
     let key = key(deps, key_id)?;
     let keyring = keyring(deps, key.keyring_id)?;
-    Ok(SigningKeyResponse {
-        key,
-        keyring_active: keyring.active,
-        fee: keyring.sig_req_fee,
-    })
+    Ok(SigningKeyResponse { key, keyring_active: keyring.active, fee: keyring.sig_req_fee })
 }

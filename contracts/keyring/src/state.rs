@@ -3,7 +3,7 @@ use cosmwasm_std::{Addr, Binary, Coin, Empty, StdResult, Storage};
 use cw_storage_plus::{Bound, Item, Map};
 use mpc_contract_kit::agreement::{tally, AnswerLog, Tally};
 use mpc_contract_kit::deadline_list::{Position, StatusIndex};
-use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
+use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
 /// Keyrings and keys are stored as the interface's types: queries return them as stored.
 pub use mpc_interfaces::keyring::{Key, KeyRequest, Keyring};
 use mpc_interfaces::keyring::{KeyRequestStatus, KeyResult, PartyKeyAnswer};
@@ -68,56 +68,28 @@ pub struct StoredKeyRequest {
 }
 
 impl StoredKeyRequest {
-    pub fn stored_status(&self) -> KeyRequestStatus {
-        self.outcome
-            .as_ref()
-            .map_or(KeyRequestStatus::Pending, |o| o.status)
-    }
-
-    /// Where the request sits in the deadline-ordered list.
-    pub fn position(&self) -> Position {
-        (self.body.deadline.height(), self.id)
-    }
-
-    /// The status as seen at `height`: an overdue pending request reads as expired.
-    pub fn status_at(&self, height: u64) -> KeyRequestStatus {
-        lifecycle::status_at(self.stored_status(), self.body.deadline, height)
-    }
-
-    /// Refuses answers to a request that has ended or is past its deadline.
-    pub fn ensure_open(&self, height: u64) -> Result<(), LifecycleError<KeyRequestStatus>> {
-        lifecycle::ensure_open(self.id, self.stored_status(), self.body.deadline, height)
-    }
-
     /// Stores a new request and its by-keyring entry.
     pub fn create(&self, storage: &mut dyn Storage) -> StdResult<()> {
         KEY_REQUESTS.save(storage, self.id, &self.body)?;
-        KEY_REQUESTS_BY_KEYRING.insert(storage, self.body.keyring_id, self.indexed())
+        KEY_REQUESTS_BY_KEYRING.insert_record(storage, self.body.keyring_id, self)
     }
 
     /// Records how the request ended, and moves its by-keyring entry to match.
     pub fn finish(
-        &mut self,
-        storage: &mut dyn Storage,
-        outcome: KeyRequestOutcome,
+        &mut self, storage: &mut dyn Storage, outcome: KeyRequestOutcome,
     ) -> StdResult<()> {
-        let before = self.indexed();
-        KEY_REQUEST_OUTCOMES.save(storage, self.id, &outcome)?;
-        self.outcome = Some(outcome);
-        KEY_REQUESTS_BY_KEYRING.moved(storage, self.body.keyring_id, before, self.indexed())
-    }
-
-    /// Where the by-keyring index lists the request: its stored status and position.
-    fn indexed(&self) -> (KeyRequestStatus, Position) {
-        (self.stored_status(), self.position())
+        KEY_REQUESTS_BY_KEYRING.track(storage, self.body.keyring_id, self, |storage, request| {
+            KEY_REQUEST_OUTCOMES.save(storage, request.id, &outcome)?;
+            request.outcome = Some(outcome);
+            Ok(())
+        })
     }
 
     /// The request as `QueryMsg::KeyRequest` returns it, with its answers, as seen at `height`.
     pub fn into_response(self, answers: Vec<PartyKeyAnswer>, height: u64) -> KeyRequest {
         let status = self.status_at(height);
-        let (key_id, reject_reason) = self
-            .outcome
-            .map_or((None, None), |o| (o.key_id, o.reject_reason));
+        let (key_id, reject_reason) =
+            self.outcome.map_or((None, None), |o| (o.key_id, o.reject_reason));
         let body = self.body;
         KeyRequest {
             id: self.id,
@@ -138,9 +110,18 @@ impl StoredKeyRequest {
     }
 }
 
+impl Record for StoredKeyRequest {
+    type Status = KeyRequestStatus;
+
+    /// Pending until it has an outcome; its one deadline is the body's.
+    fn standing(&self) -> Standing<KeyRequestStatus> {
+        let stored = self.outcome.as_ref().map_or(KeyRequestStatus::Pending, |o| o.status);
+        Standing { id: self.id, stored, deadline: self.body.deadline }
+    }
+}
+
 pub fn load_key_request(
-    storage: &dyn Storage,
-    request_id: u64,
+    storage: &dyn Storage, request_id: u64,
 ) -> ContractResult<StoredKeyRequest> {
     let body = KEY_REQUESTS
         .may_load(storage, request_id)?
@@ -154,11 +135,8 @@ pub fn load_key_request(
 
 /// The by-keyring entries of key requests stored in `status`, between position bounds.
 pub fn key_request_positions<'a>(
-    storage: &'a dyn Storage,
-    keyring_id: u64,
-    status: KeyRequestStatus,
-    min: Option<Bound<'static, Position>>,
-    max: Option<Bound<'static, Position>>,
+    storage: &'a dyn Storage, keyring_id: u64, status: KeyRequestStatus,
+    min: Option<Bound<'static, Position>>, max: Option<Bound<'static, Position>>,
 ) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
     KEY_REQUESTS_BY_KEYRING.positions(storage, keyring_id, status, min, max)
 }
@@ -167,10 +145,7 @@ pub fn key_request_positions<'a>(
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     /// `party_threshold` parties gave this key; they are listed in the order they answered.
-    Agreed {
-        public_key: Binary,
-        parties: Vec<Addr>,
-    },
+    Agreed { public_key: Binary, parties: Vec<Addr> },
     /// Not enough parties are left unanswered to reach the threshold.
     Unreachable { reason: String },
     /// Still possible, not yet reached.
@@ -188,14 +163,8 @@ pub fn outcome(body: &KeyRequestBody, answers: &[PartyKeyAnswer]) -> Outcome {
         (&a.party, key)
     });
     match tally(values, body.parties.len(), body.party_threshold) {
-        Tally::Agreed { value, parties } => Outcome::Agreed {
-            public_key: value.clone(),
-            parties,
-        },
-        Tally::Unreachable {
-            unanswered,
-            largest,
-        } => Outcome::Unreachable {
+        Tally::Agreed { value, parties } => Outcome::Agreed { public_key: value.clone(), parties },
+        Tally::Unreachable { unanswered, largest } => Outcome::Unreachable {
             reason: Tally::<Binary>::unreachable_reason(body.party_threshold, unanswered, largest),
         },
         Tally::Open => Outcome::Open,
@@ -217,9 +186,7 @@ mod tests {
             keyring_id: 1,
             requester: Addr::unchecked("owner"),
             key_type: KeyType::EcdsaSecp256k1,
-            parties: (0..parties)
-                .map(|i| Addr::unchecked(format!("p{i}")))
-                .collect(),
+            parties: (0..parties).map(|i| Addr::unchecked(format!("p{i}"))).collect(),
             party_threshold: threshold,
             fee: vec![],
             created_height: 1,
@@ -240,15 +207,11 @@ mod tests {
     }
 
     fn key(byte: u8) -> KeyResult {
-        KeyResult::Success {
-            public_key: Binary::from(vec![byte; 33]),
-        }
+        KeyResult::Success { public_key: Binary::from(vec![byte; 33]) }
     }
 
     fn fail() -> KeyResult {
-        KeyResult::Failure {
-            reason: String::new(),
-        }
+        KeyResult::Failure { reason: String::new() }
     }
 
     #[test]
@@ -265,14 +228,8 @@ mod tests {
                 parties: vec![Addr::unchecked("p0"), Addr::unchecked("p2")],
             }
         );
-        assert!(matches!(
-            run(2, 3, &[key(1), key(2), fail()]),
-            Outcome::Unreachable { .. }
-        ));
-        assert!(matches!(
-            run(3, 5, &[fail(), fail(), fail()]),
-            Outcome::Unreachable { .. }
-        ));
+        assert!(matches!(run(2, 3, &[key(1), key(2), fail()]), Outcome::Unreachable { .. }));
+        assert!(matches!(run(3, 5, &[fail(), fail(), fail()]), Outcome::Unreachable { .. }));
         assert_eq!(run(3, 5, &[fail(), fail()]), Outcome::Open);
     }
 
@@ -302,10 +259,7 @@ mod tests {
         assert_eq!(to_json_string(&keyring).unwrap(), json);
         assert_eq!(from_json::<Keyring>(json).unwrap(), keyring);
 
-        let request = KeyRequestBody {
-            fee: vec![coin(3, "uatom")],
-            ..body(1, 2)
-        };
+        let request = KeyRequestBody { fee: vec![coin(3, "uatom")], ..body(1, 2) };
         let json = concat!(
             r#"{"workspace_id":1,"keyring_id":1,"requester":"owner","#,
             r#""key_type":"ecdsa_secp256k1","parties":["p0","p1"],"party_threshold":1,"#,
@@ -323,9 +277,7 @@ mod tests {
         assert_eq!(to_json_string(&outcome).unwrap(), json);
         assert_eq!(from_json::<KeyRequestOutcome>(json).unwrap(), outcome);
 
-        let answer = &answers(&[KeyResult::Success {
-            public_key: Binary::from(vec![7, 7, 7]),
-        }])[0];
+        let answer = &answers(&[KeyResult::Success { public_key: Binary::from(vec![7, 7, 7]) }])[0];
         let json = r#"{"party":"p0","result":{"success":{"public_key":"BwcH"}},"height":1}"#;
         assert_eq!(to_json_string(answer).unwrap(), json);
 
@@ -351,11 +303,7 @@ mod tests {
 
     #[test]
     fn overdue_pending_reads_as_expired() {
-        let request = StoredKeyRequest {
-            id: 1,
-            body: body(1, 1),
-            outcome: None,
-        };
+        let request = StoredKeyRequest { id: 1, body: body(1, 1), outcome: None };
         assert_eq!(request.status_at(10), KeyRequestStatus::Pending);
         assert_eq!(request.status_at(11), KeyRequestStatus::Expired);
         let response = request.clone().into_response(vec![], 11);

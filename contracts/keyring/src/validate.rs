@@ -13,9 +13,7 @@ use crate::error::{ContractError, ContractResult};
 
 pub fn address(api: &dyn Api, address: &str) -> ContractResult<Addr> {
     api.addr_validate(address)
-        .map_err(|_| ContractError::InvalidAddress {
-            address: address.to_string(),
-        })
+        .map_err(|_| ContractError::InvalidAddress { address: address.to_string() })
 }
 
 /// Validates party addresses: at least one, at most `MAX_PARTIES`, no duplicates.
@@ -24,18 +22,13 @@ pub fn parties(api: &dyn Api, parties: &[String]) -> ContractResult<Vec<Addr>> {
         return Err(ContractError::NoParties);
     }
     if parties.len() > MAX_PARTIES {
-        return Err(ContractError::TooManyParties {
-            count: parties.len(),
-            max: MAX_PARTIES,
-        });
+        return Err(ContractError::TooManyParties { count: parties.len(), max: MAX_PARTIES });
     }
     let mut out: Vec<Addr> = Vec::with_capacity(parties.len());
     for party in parties {
         let addr = address(api, party)?;
         if out.contains(&addr) {
-            return Err(ContractError::DuplicateParty {
-                party: addr.into_string(),
-            });
+            return Err(ContractError::DuplicateParty { party: addr.into_string() });
         }
         out.push(addr);
     }
@@ -61,10 +54,7 @@ pub fn description(description: &str) -> ContractResult<()> {
 
 pub fn reason(reason: &str) -> ContractResult<()> {
     if reason.len() > MAX_REASON_LEN {
-        return Err(ContractError::ReasonTooLong {
-            len: reason.len(),
-            max: MAX_REASON_LEN,
-        });
+        return Err(ContractError::ReasonTooLong { len: reason.len(), max: MAX_REASON_LEN });
     }
     Ok(())
 }
@@ -72,21 +62,14 @@ pub fn reason(reason: &str) -> ContractResult<()> {
 /// A key request timeout (the value of field `name`): at least one block, at most
 /// `MAX_KEY_REQUEST_TIMEOUT_BLOCKS`.
 pub fn timeout(name: &'static str, timeout: u64) -> ContractResult<u64> {
-    Ok(check_timeout(
-        name,
-        timeout,
-        MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
-    )?)
+    Ok(check_timeout(name, timeout, MAX_KEY_REQUEST_TIMEOUT_BLOCKS)?)
 }
 
 /// Validates a fee and returns it in canonical form (sorted by denom), so that stored fees compare
 /// equal to what the bank module sends.
 pub fn fee(mut fee: Vec<Coin>) -> ContractResult<Vec<Coin>> {
     if fee.len() > MAX_FEE_DENOMS {
-        return Err(ContractError::TooManyFeeDenoms {
-            count: fee.len(),
-            max: MAX_FEE_DENOMS,
-        });
+        return Err(ContractError::TooManyFeeDenoms { count: fee.len(), max: MAX_FEE_DENOMS });
     }
     fee.sort_by(|a, b| a.denom.cmp(&b.denom));
     for (i, coin) in fee.iter().enumerate() {
@@ -94,14 +77,10 @@ pub fn fee(mut fee: Vec<Coin>) -> ContractResult<Vec<Coin>> {
             return Err(ContractError::EmptyFeeDenom);
         }
         if coin.amount.is_zero() {
-            return Err(ContractError::ZeroFeeAmount {
-                denom: coin.denom.clone(),
-            });
+            return Err(ContractError::ZeroFeeAmount { denom: coin.denom.clone() });
         }
         if i > 0 && fee[i - 1].denom == coin.denom {
-            return Err(ContractError::DuplicateFeeDenom {
-                denom: coin.denom.clone(),
-            });
+            return Err(ContractError::DuplicateFeeDenom { denom: coin.denom.clone() });
         }
     }
     Ok(fee)
@@ -152,9 +131,7 @@ fn ed25519_point(public_key: &[u8]) -> ContractResult<()> {
     use curve25519_dalek::edwards::CompressedEdwardsY;
     let compressed = CompressedEdwardsY::from_slice(public_key)
         .map_err(|_| ContractError::InvalidEd25519PublicKey)?;
-    let point = compressed
-        .decompress()
-        .ok_or(ContractError::InvalidEd25519PublicKey)?;
+    let point = compressed.decompress().ok_or(ContractError::InvalidEd25519PublicKey)?;
     // `decompress` takes y modulo p and ignores the sign bit of x = 0: only the canonical form.
     if point.compress() != compressed {
         return Err(ContractError::InvalidEd25519PublicKey);

@@ -27,9 +27,7 @@ fn request_with_timeout(suite: &mut Suite, keyring_id: u64, timeout: u64) -> u64
             &[coin(KEY_FEE, DENOM)],
         )
         .unwrap();
-    attribute(&res, "wasm-key_request", "request_id")
-        .parse()
-        .unwrap()
+    attribute(&res, "wasm-key_request", "request_id").parse().unwrap()
 }
 
 #[test]
@@ -47,16 +45,11 @@ fn expire_settles_overdue_requests_and_refunds() {
     let res = suite
         .execute(
             &stranger,
-            &ExecuteMsg::ExpireKeyRequests {
-                request_ids: vec![first, second],
-            },
+            &ExecuteMsg::ExpireKeyRequests { request_ids: vec![first, second] },
             &[],
         )
         .unwrap();
-    assert_eq!(
-        actions(&res, "wasm-key_request"),
-        vec!["expired", "expired"]
-    );
+    assert_eq!(actions(&res, "wasm-key_request"), vec!["expired", "expired"]);
     assert_eq!(attribute(&res, "wasm-key_request", "status"), "expired");
     assert_eq!(suite.request(first).status, Expired);
     assert_eq!(suite.request(second).status, Expired);
@@ -144,23 +137,11 @@ fn work_list_shows_pending_by_deadline_and_hides_overdue() {
     let elsewhere = request_with_timeout(&mut suite, other_keyring, 10);
 
     // Most urgent first.
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, None, None),
-        vec![r4, r2, r3, r1]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(other_keyring, Pending, None, None),
-        vec![elsewhere]
-    );
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, None), vec![r4, r2, r3, r1]);
+    assert_eq!(suite.requests_by_keyring(other_keyring, Pending, None, None), vec![elsewhere]);
     // Paging with start_after = last id of the previous page.
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, None, Some(2)),
-        vec![r4, r2]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, Some(r2), Some(2)),
-        vec![r3, r1]
-    );
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, Some(2)), vec![r4, r2]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, Some(r2), Some(2)), vec![r3, r1]);
     assert_eq!(
         suite.requests_by_keyring(keyring_id, Pending, Some(r1), Some(2)),
         Vec::<u64>::new()
@@ -168,48 +149,21 @@ fn work_list_shows_pending_by_deadline_and_hides_overdue() {
 
     // r4 passes its deadline: gone from Pending, listed as Expired without anyone settling it.
     suite.advance(3);
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, None, None),
-        vec![r2, r3, r1]
-    );
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, None), vec![r2, r3, r1]);
     // A cursor from before the overdue ones still starts at the first open request.
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, Some(r4), None),
-        vec![r2, r3, r1]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Expired, None, None),
-        vec![r4]
-    );
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, Some(r4), None), vec![r2, r3, r1]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Expired, None, None), vec![r4]);
 
     // Settle r4, let r2 go overdue unsettled: Expired merges both, in deadline order.
     let stranger = suite.stranger.clone();
     suite
-        .execute(
-            &stranger,
-            &ExecuteMsg::ExpireKeyRequests {
-                request_ids: vec![r4],
-            },
-            &[],
-        )
+        .execute(&stranger, &ExecuteMsg::ExpireKeyRequests { request_ids: vec![r4] }, &[])
         .unwrap();
     suite.advance(10);
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Expired, None, None),
-        vec![r4, r2]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Expired, None, Some(1)),
-        vec![r4]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Expired, Some(r4), Some(1)),
-        vec![r2]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, None, None),
-        vec![r3, r1]
-    );
+    assert_eq!(suite.requests_by_keyring(keyring_id, Expired, None, None), vec![r4, r2]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Expired, None, Some(1)), vec![r4]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Expired, Some(r4), Some(1)), vec![r2]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, None), vec![r3, r1]);
 
     // Fulfilled and rejected lists.
     let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
@@ -218,18 +172,9 @@ fn work_list_shows_pending_by_deadline_and_hides_overdue() {
     suite.submit(&p2, r3, success(&key)).unwrap();
     suite.submit(&p1, r1, failure("x")).unwrap();
     suite.submit(&p3, r1, failure("y")).unwrap();
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Fulfilled, None, None),
-        vec![r3]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Rejected, None, None),
-        vec![r1]
-    );
-    assert_eq!(
-        suite.requests_by_keyring(keyring_id, Pending, None, None),
-        Vec::<u64>::new()
-    );
+    assert_eq!(suite.requests_by_keyring(keyring_id, Fulfilled, None, None), vec![r3]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Rejected, None, None), vec![r1]);
+    assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, None), Vec::<u64>::new());
 }
 
 #[test]
@@ -244,11 +189,8 @@ fn keys_by_workspace_pages() {
         suite.submit(&p2, request_id, success(&key)).unwrap();
     }
     let page = |workspace_id, start_after, limit| -> Vec<u64> {
-        let res: KeysResponse = suite.query(&QueryMsg::KeysByWorkspace {
-            workspace_id,
-            start_after,
-            limit,
-        });
+        let res: KeysResponse =
+            suite.query(&QueryMsg::KeysByWorkspace { workspace_id, start_after, limit });
         res.keys.iter().map(|k| k.id).collect()
     };
     assert_eq!(page(1, None, Some(2)), vec![1, 2]);
@@ -295,9 +237,7 @@ fn fees_are_conserved() {
 
     let owner_msg = suite.request_key_msg(all_of_three, KeyType::EcdsaSecp256k1);
     for _ in 0..2 {
-        suite
-            .execute(&owner, &owner_msg, &[coin(1_000, DENOM)])
-            .unwrap();
+        suite.execute(&owner, &owner_msg, &[coin(1_000, DENOM)]).unwrap();
     }
     let (uneven, open) = (3, 4);
     for party in [&p2, &p1, &p3] {
@@ -310,13 +250,7 @@ fn fees_are_conserved() {
     suite.advance(101);
     let stranger = suite.stranger.clone();
     suite
-        .execute(
-            &stranger,
-            &ExecuteMsg::ExpireKeyRequests {
-                request_ids: vec![expired],
-            },
-            &[],
-        )
+        .execute(&stranger, &ExecuteMsg::ExpireKeyRequests { request_ids: vec![expired] }, &[])
         .unwrap();
     // `still_open` and `open` are overdue but unsettled: their fees are still held.
 
@@ -324,19 +258,13 @@ fn fees_are_conserved() {
         .iter()
         .map(|id| suite.request(*id).status)
         .collect();
-    assert_eq!(
-        statuses,
-        vec![Fulfilled, Rejected, Fulfilled, Expired, Expired, Expired]
-    );
+    assert_eq!(statuses, vec![Fulfilled, Rejected, Fulfilled, Expired, Expired, Expired]);
 
     let paid_by_requester = 4 * KEY_FEE + 2 * 1_000;
     let refunded = 2 * KEY_FEE; // rejected + expired (settled)
     let owner_spent = START_BALANCE - suite.balance(&owner, DENOM);
     assert_eq!(owner_spent, paid_by_requester - refunded);
-    let parties_received: u128 = [&p1, &p2, &p3]
-        .iter()
-        .map(|p| suite.balance(p, DENOM))
-        .sum();
+    let parties_received: u128 = [&p1, &p2, &p3].iter().map(|p| suite.balance(p, DENOM)).sum();
     assert_eq!(parties_received, KEY_FEE + 1_000);
     // The contract holds exactly the fees of requests not settled yet.
     let held = suite.balance(&suite.keyring, DENOM);
@@ -349,15 +277,10 @@ fn fees_are_conserved() {
     suite
         .execute(
             &stranger,
-            &ExecuteMsg::ExpireKeyRequests {
-                request_ids: vec![open, still_open],
-            },
+            &ExecuteMsg::ExpireKeyRequests { request_ids: vec![open, still_open] },
             &[],
         )
         .unwrap();
     assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
-    assert_eq!(
-        START_BALANCE - suite.balance(&owner, DENOM),
-        parties_received
-    );
+    assert_eq!(START_BALANCE - suite.balance(&owner, DENOM), parties_received);
 }

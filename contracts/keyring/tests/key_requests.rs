@@ -19,9 +19,7 @@ fn request_key_holds_the_fee_and_snapshots_the_keyring() {
     let owner = suite.owner.clone();
     let height = suite.height();
     let msg = suite.request_key_msg(keyring_id, KeyType::EcdsaSecp256k1);
-    let res = suite
-        .execute(&owner, &msg, &[coin(KEY_FEE, DENOM)])
-        .unwrap();
+    let res = suite.execute(&owner, &msg, &[coin(KEY_FEE, DENOM)]).unwrap();
 
     for (key, value) in [
         ("action", "created"),
@@ -53,11 +51,7 @@ fn request_key_holds_the_fee_and_snapshots_the_keyring() {
     suite
         .execute(
             &admin,
-            &ExecuteMsg::RemoveParty {
-                keyring_id,
-                party: removed,
-                new_threshold: Some(1),
-            },
+            &ExecuteMsg::RemoveParty { keyring_id, party: removed, new_threshold: Some(1) },
             &[],
         )
         .unwrap();
@@ -86,10 +80,7 @@ fn request_key_with_timeout() {
         .unwrap();
     let request = suite.request(1);
     assert_eq!(request.key_type, KeyType::EddsaEd25519);
-    assert_eq!(
-        request.deadline_height,
-        height + MAX_KEY_REQUEST_TIMEOUT_BLOCKS
-    );
+    assert_eq!(request.deadline_height, height + MAX_KEY_REQUEST_TIMEOUT_BLOCKS);
 }
 
 #[test]
@@ -140,17 +131,12 @@ fn request_key_for_a_workspace_that_does_not_exist_is_refused() {
         timeout_blocks: None,
     };
 
-    let err = suite
-        .execute(&owner, &msg, &[coin(KEY_FEE, DENOM)])
-        .unwrap_err();
+    let err = suite.execute(&owner, &msg, &[coin(KEY_FEE, DENOM)]).unwrap_err();
 
     // The workspace contract's own answer is kept as the reason.
     let refused = root_cause(&err);
-    let expected = ContractError::WorkspaceQueryFailed {
-        workspace_id: 99,
-        reason: String::new(),
-    }
-    .to_string();
+    let expected =
+        ContractError::WorkspaceQueryFailed { workspace_id: 99, reason: String::new() }.to_string();
     assert!(refused.starts_with(&expected), "{refused}");
     assert!(refused.len() > expected.len(), "no reason given: {refused}");
     assert_eq!(suite.snapshot(), before, "a refused message changed state");
@@ -171,10 +157,7 @@ fn request_key_refusals() {
         &stranger,
         &suite.request_key_msg(99, KeyType::EcdsaSecp256k1),
         &[],
-        ContractError::NotOwner {
-            sender: stranger.clone(),
-            workspace_id: 1,
-        },
+        ContractError::NotOwner { sender: stranger.clone(), workspace_id: 1 },
     );
     suite.assert_refused(
         &owner,
@@ -189,30 +172,19 @@ fn request_key_refusals() {
         &owner,
         &msg,
         &[],
-        FeeError::NoFunds {
-            expected: expected.clone(),
-        }
-        .into(),
+        FeeError::NoFunds { expected: expected.clone() }.into(),
     );
     suite.assert_refused(
         &owner,
         &msg,
         &[coin(KEY_FEE, OTHER_DENOM)],
-        FeeError::ExtraDenom {
-            denom: OTHER_DENOM.to_string(),
-            expected: expected.clone(),
-        }
-        .into(),
+        FeeError::ExtraDenom { denom: OTHER_DENOM.to_string(), expected: expected.clone() }.into(),
     );
     suite.assert_refused(
         &owner,
         &msg,
         &[coin(KEY_FEE, DENOM), coin(1, OTHER_DENOM)],
-        FeeError::ExtraDenom {
-            denom: OTHER_DENOM.to_string(),
-            expected,
-        }
-        .into(),
+        FeeError::ExtraDenom { denom: OTHER_DENOM.to_string(), expected }.into(),
     );
     for sent in [KEY_FEE - 1, KEY_FEE + 1] {
         suite.assert_refused(
@@ -248,15 +220,8 @@ fn request_key_refusals() {
     }
 
     // Inactive keyring.
-    suite
-        .execute(&admin, &ExecuteMsg::DeactivateKeyring { keyring_id }, &[])
-        .unwrap();
-    suite.assert_refused(
-        &owner,
-        &msg,
-        &fee,
-        ContractError::KeyringInactive { keyring_id },
-    );
+    suite.execute(&admin, &ExecuteMsg::DeactivateKeyring { keyring_id }, &[]).unwrap();
+    suite.assert_refused(&owner, &msg, &fee, ContractError::KeyringInactive { keyring_id });
 }
 
 #[test]
@@ -282,11 +247,7 @@ fn request_key_on_free_keyring_refuses_funds() {
         &owner,
         &msg,
         &[coin(1, DENOM)],
-        FeeError::ExtraDenom {
-            denom: DENOM.to_string(),
-            expected: "no fee".to_string(),
-        }
-        .into(),
+        FeeError::ExtraDenom { denom: DENOM.to_string(), expected: "no fee".to_string() }.into(),
     );
     suite.execute(&owner, &msg, &[]).unwrap();
     assert_eq!(suite.request(1).fee, vec![]);
@@ -330,10 +291,7 @@ fn an_owner_added_later_may_request() {
         &stranger,
         &msg,
         &[coin(KEY_FEE, DENOM)],
-        ContractError::NotOwner {
-            sender: stranger.clone(),
-            workspace_id: 1,
-        },
+        ContractError::NotOwner { sender: stranger.clone(), workspace_id: 1 },
     );
     // The default admin policy is "any one owner": the proposal executes at once.
     suite
@@ -351,8 +309,6 @@ fn an_owner_added_later_may_request() {
             &[],
         )
         .unwrap();
-    suite
-        .execute(&stranger, &msg, &[coin(KEY_FEE, DENOM)])
-        .unwrap();
+    suite.execute(&stranger, &msg, &[coin(KEY_FEE, DENOM)]).unwrap();
     assert_eq!(suite.request(1).requester, stranger);
 }

@@ -27,17 +27,11 @@ fn two_matching_answers_create_the_key_and_pay_the_parties() {
 
     let height = suite.height();
     let res = suite.submit(&p2, request_id, success(&public_key)).unwrap();
-    assert_eq!(
-        actions(&res, "wasm-key_request"),
-        vec!["party_result", "fulfilled"]
-    );
+    assert_eq!(actions(&res, "wasm-key_request"), vec!["party_result", "fulfilled"]);
     assert_eq!(actions(&res, "wasm-key"), vec!["created"]);
     assert_eq!(attribute(&res, "wasm-key", "key_id"), "1");
     // Base64, as the `Key` query returns it.
-    assert_eq!(
-        attribute(&res, "wasm-key", "public_key"),
-        public_key.to_base64()
-    );
+    assert_eq!(attribute(&res, "wasm-key", "public_key"), public_key.to_base64());
     assert_eq!(suite.key(1).public_key, public_key);
 
     let request = suite.request(request_id);
@@ -64,10 +58,7 @@ fn two_matching_answers_create_the_key_and_pay_the_parties() {
     // A final request takes no more answers.
     suite.assert_refused(
         &p3,
-        &ExecuteMsg::SubmitKeyResult {
-            request_id,
-            result: success(&public_key),
-        },
+        &ExecuteMsg::SubmitKeyResult { request_id, result: success(&public_key) },
         &[],
         ContractError::Lifecycle(LifecycleError::Closed {
             id: request_id,
@@ -95,9 +86,7 @@ fn eddsa_key_with_uneven_fee_gives_remainder_to_first_answer() {
         )
         .unwrap();
     let msg = suite.request_key_msg(1, KeyType::EddsaEd25519);
-    suite
-        .execute(&owner, &msg, &[coin(1_001, DENOM), coin(2, OTHER_DENOM)])
-        .unwrap();
+    suite.execute(&owner, &msg, &[coin(1_001, DENOM), coin(2, OTHER_DENOM)]).unwrap();
     let public_key = eddsa_public_key(3);
     // Answer order: party3 first, so party3 gets the remainders.
     for i in [2, 0, 1] {
@@ -125,16 +114,11 @@ fn one_failure_does_not_reject_while_the_threshold_is_reachable() {
     let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
     let public_key = ecdsa_public_key(9);
 
-    suite
-        .submit(&p1, request_id, failure("dkg timed out"))
-        .unwrap();
+    suite.submit(&p1, request_id, failure("dkg timed out")).unwrap();
     assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
     suite.submit(&p2, request_id, success(&public_key)).unwrap();
     suite.submit(&p3, request_id, success(&public_key)).unwrap();
-    assert_eq!(
-        suite.request(request_id).status,
-        KeyRequestStatus::Fulfilled
-    );
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Fulfilled);
     // Only the parties that gave the key are paid.
     assert_eq!(suite.balance(&p1, DENOM), 0);
     assert_eq!(suite.balance(&p2, DENOM), KEY_FEE / 2);
@@ -152,25 +136,16 @@ fn failures_that_make_the_threshold_unreachable_reject_and_refund() {
 
     suite.submit(&p1, request_id, failure("no")).unwrap();
     let res = suite.submit(&p2, request_id, failure("no")).unwrap();
-    assert_eq!(
-        actions(&res, "wasm-key_request"),
-        vec!["party_result", "rejected"]
-    );
+    assert_eq!(actions(&res, "wasm-key_request"), vec!["party_result", "rejected"]);
     let request = suite.request(request_id);
     assert_eq!(request.status, KeyRequestStatus::Rejected);
-    assert!(request
-        .reject_reason
-        .unwrap()
-        .contains("can no longer be met"));
+    assert!(request.reject_reason.unwrap().contains("can no longer be met"));
     assert_eq!(suite.balance(&owner, DENOM), START_BALANCE);
     assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
 
     suite.assert_refused(
         &p3,
-        &ExecuteMsg::SubmitKeyResult {
-            request_id,
-            result: success(&ecdsa_public_key(1)),
-        },
+        &ExecuteMsg::SubmitKeyResult { request_id, result: success(&ecdsa_public_key(1)) },
         &[],
         ContractError::Lifecycle(LifecycleError::Closed {
             id: request_id,
@@ -222,18 +197,12 @@ fn submit_refusals() {
             sender,
             &submit(success(&good)),
             &[],
-            ContractError::NotParty {
-                sender: sender.clone(),
-                request_id,
-            },
+            ContractError::NotParty { sender: sender.clone(), request_id },
         );
     }
     suite.assert_refused(
         &p1,
-        &ExecuteMsg::SubmitKeyResult {
-            request_id: 77,
-            result: success(&good),
-        },
+        &ExecuteMsg::SubmitKeyResult { request_id: 77, result: success(&good) },
         &[],
         ContractError::KeyRequestNotFound { request_id: 77 },
     );
@@ -276,10 +245,7 @@ fn submit_refusals() {
         &p1,
         &submit(failure(&"r".repeat(MAX_REASON_LEN + 1))),
         &[],
-        ContractError::ReasonTooLong {
-            len: MAX_REASON_LEN + 1,
-            max: MAX_REASON_LEN,
-        },
+        ContractError::ReasonTooLong { len: MAX_REASON_LEN + 1, max: MAX_REASON_LEN },
     );
     suite.assert_refused(
         &p1,
@@ -295,10 +261,7 @@ fn submit_refusals() {
             &p1,
             &submit(again),
             &[],
-            ContractError::AlreadyAnswered {
-                sender: p1.clone(),
-                request_id,
-            },
+            ContractError::AlreadyAnswered { sender: p1.clone(), request_id },
         );
     }
 
@@ -327,10 +290,7 @@ fn eddsa_key_length_is_checked() {
     // A secp256k1 key is one byte too long for Ed25519.
     suite.assert_refused(
         &p1,
-        &ExecuteMsg::SubmitKeyResult {
-            request_id,
-            result: success(&ecdsa_public_key(1)),
-        },
+        &ExecuteMsg::SubmitKeyResult { request_id, result: success(&ecdsa_public_key(1)) },
         &[],
         ContractError::InvalidPublicKeyLength {
             key_type: "eddsa_ed25519".to_string(),
@@ -350,11 +310,7 @@ fn a_party_removed_after_the_request_still_answers_it() {
     suite
         .execute(
             &admin,
-            &ExecuteMsg::RemoveParty {
-                keyring_id,
-                party: p1.to_string(),
-                new_threshold: None,
-            },
+            &ExecuteMsg::RemoveParty { keyring_id, party: p1.to_string(), new_threshold: None },
             &[],
         )
         .unwrap();
@@ -378,10 +334,7 @@ fn small_order_or_invalid_ed25519_key_is_refused() {
     // The attack: with the identity as key, (R = identity, s = 0) verifies any message.
     let mut forged = [0u8; 64];
     forged[..32].copy_from_slice(&identity);
-    assert_eq!(
-        MockApi::default().ed25519_verify(b"any message", &forged, &identity),
-        Ok(true)
-    );
+    assert_eq!(MockApi::default().ed25519_verify(b"any message", &forged, &identity), Ok(true));
     // The other point of order 2: y = -1 (p - 1 = 2^255 - 20).
     let mut order_two = [0xffu8; 32];
     order_two[0] = 0xec;
@@ -416,10 +369,7 @@ fn small_order_or_invalid_ed25519_key_is_refused() {
     suite
         .execute(
             &p1,
-            &ExecuteMsg::SubmitKeyResult {
-                request_id,
-                result: success(&eddsa_public_key(3)),
-            },
+            &ExecuteMsg::SubmitKeyResult { request_id, result: success(&eddsa_public_key(3)) },
             &[],
         )
         .unwrap();
@@ -432,22 +382,14 @@ fn fee_queries_give_the_exact_coins_to_send() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
     let fee = |suite: &Suite, msg: QueryMsg| suite.query::<FeeResponse>(&msg).fee;
-    assert_eq!(
-        fee(&suite, QueryMsg::KeyRequestFee { keyring_id }),
-        vec![coin(KEY_FEE, DENOM)]
-    );
+    assert_eq!(fee(&suite, QueryMsg::KeyRequestFee { keyring_id }), vec![coin(KEY_FEE, DENOM)]);
     let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
     let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
     let public_key = ecdsa_public_key(7);
     for party in [&p1, &p2] {
-        suite
-            .submit(party, request_id, success(&public_key))
-            .unwrap();
+        suite.submit(party, request_id, success(&public_key)).unwrap();
     }
-    assert_eq!(
-        fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }),
-        vec![coin(10, DENOM)]
-    );
+    assert_eq!(fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }), vec![coin(10, DENOM)]);
     let admin = suite.admin.clone();
     suite
         .execute(
@@ -467,10 +409,6 @@ fn fee_queries_give_the_exact_coins_to_send() {
         fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }),
         vec![coin(3, OTHER_DENOM)]
     );
-    assert!(suite
-        .query_err(&QueryMsg::SignatureRequestFee { key_id: 9 })
-        .contains("key 9"));
-    assert!(suite
-        .query_err(&QueryMsg::KeyRequestFee { keyring_id: 9 })
-        .contains("keyring 9"));
+    assert!(suite.query_err(&QueryMsg::SignatureRequestFee { key_id: 9 }).contains("key 9"));
+    assert!(suite.query_err(&QueryMsg::KeyRequestFee { keyring_id: 9 }).contains("keyring 9"));
 }

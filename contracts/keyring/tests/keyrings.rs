@@ -24,9 +24,7 @@ fn create_msg(parties: &[Addr], threshold: u32) -> ExecuteMsg {
 }
 
 fn many_addresses(suite: &Suite, prefix: &str, count: usize) -> Vec<Addr> {
-    (0..count)
-        .map(|i| suite.app.api().addr_make(&format!("{prefix}{i}")))
-        .collect()
+    (0..count).map(|i| suite.app.api().addr_make(&format!("{prefix}{i}"))).collect()
 }
 
 #[test]
@@ -50,10 +48,7 @@ fn create_keyring_makes_sender_admin_and_stores_canonical_fees() {
     assert_eq!(keyring.admins, vec![admin]);
     assert_eq!(keyring.parties, suite.parties);
     assert_eq!(keyring.party_threshold, 2);
-    assert_eq!(
-        keyring.key_req_fee,
-        vec![coin(7, DENOM), coin(5, OTHER_DENOM)]
-    );
+    assert_eq!(keyring.key_req_fee, vec![coin(7, DENOM), coin(5, OTHER_DENOM)]);
     assert_eq!(keyring.sig_req_fee, vec![coin(3, DENOM)]);
     assert_eq!(keyring.description, "federation A");
     assert!(keyring.active);
@@ -71,29 +66,21 @@ fn create_keyring_refusals() {
         &admin,
         &create_msg(&too_many, 1),
         &[],
-        ContractError::TooManyParties {
-            count: MAX_PARTIES + 1,
-            max: MAX_PARTIES,
-        },
+        ContractError::TooManyParties { count: MAX_PARTIES + 1, max: MAX_PARTIES },
     );
     let duplicated = vec![parties[0].clone(), parties[1].clone(), parties[0].clone()];
     suite.assert_refused(
         &admin,
         &create_msg(&duplicated, 1),
         &[],
-        ContractError::DuplicateParty {
-            party: parties[0].to_string(),
-        },
+        ContractError::DuplicateParty { party: parties[0].to_string() },
     );
     for threshold in [0, 4] {
         suite.assert_refused(
             &admin,
             &create_msg(&parties, threshold),
             &[],
-            ContractError::ThresholdOutOfRange {
-                threshold,
-                parties: 3,
-            },
+            ContractError::ThresholdOutOfRange { threshold, parties: 3 },
         );
     }
     let long = ExecuteMsg::CreateKeyring {
@@ -124,35 +111,21 @@ fn create_keyring_refusals() {
         &admin,
         &with_fee(vec![coin(0, DENOM)]),
         &[],
-        ContractError::ZeroFeeAmount {
-            denom: DENOM.to_string(),
-        },
+        ContractError::ZeroFeeAmount { denom: DENOM.to_string() },
     );
     suite.assert_refused(
         &admin,
         &with_fee(vec![coin(1, DENOM), coin(2, OTHER_DENOM), coin(3, DENOM)]),
         &[],
-        ContractError::DuplicateFeeDenom {
-            denom: DENOM.to_string(),
-        },
+        ContractError::DuplicateFeeDenom { denom: DENOM.to_string() },
     );
-    suite.assert_refused(
-        &admin,
-        &with_fee(vec![coin(1, "")]),
-        &[],
-        ContractError::EmptyFeeDenom,
-    );
-    let too_many_denoms = (0..=MAX_FEE_DENOMS)
-        .map(|i| coin(1, format!("denom{i}")))
-        .collect();
+    suite.assert_refused(&admin, &with_fee(vec![coin(1, "")]), &[], ContractError::EmptyFeeDenom);
+    let too_many_denoms = (0..=MAX_FEE_DENOMS).map(|i| coin(1, format!("denom{i}"))).collect();
     suite.assert_refused(
         &admin,
         &with_fee(too_many_denoms),
         &[],
-        ContractError::TooManyFeeDenoms {
-            count: MAX_FEE_DENOMS + 1,
-            max: MAX_FEE_DENOMS,
-        },
+        ContractError::TooManyFeeDenoms { count: MAX_FEE_DENOMS + 1, max: MAX_FEE_DENOMS },
     );
     // Funds sent with a message that takes none would be stranded.
     suite.assert_refused(
@@ -171,9 +144,7 @@ fn create_keyring_refusals() {
             sig_req_fee: vec![],
         },
         &[],
-        ContractError::InvalidAddress {
-            address: "not-an-address".to_string(),
-        },
+        ContractError::InvalidAddress { address: "not-an-address".to_string() },
     );
 }
 
@@ -195,10 +166,7 @@ fn add_party_with_new_threshold() {
         )
         .unwrap();
     assert_eq!(actions(&res, "wasm-keyring"), vec!["party_added"]);
-    assert_eq!(
-        attribute(&res, "wasm-keyring", "party"),
-        newcomer.to_string()
-    );
+    assert_eq!(attribute(&res, "wasm-keyring", "party"), newcomer.to_string());
     let keyring = suite.keyring(id);
     assert_eq!(keyring.parties.len(), 4);
     assert_eq!(keyring.parties[3], newcomer);
@@ -223,18 +191,11 @@ fn add_party_refusals() {
         &stranger,
         &msg("not-an-address".to_string(), Some(0)),
         &[coin(1, DENOM)],
-        ContractError::NotAdmin {
-            sender: stranger.clone(),
-            keyring_id: id,
-        },
+        ContractError::NotAdmin { sender: stranger.clone(), keyring_id: id },
     );
     suite.assert_refused(
         &admin,
-        &ExecuteMsg::AddParty {
-            keyring_id: 9,
-            party: existing.clone(),
-            new_threshold: None,
-        },
+        &ExecuteMsg::AddParty { keyring_id: 9, party: existing.clone(), new_threshold: None },
         &[],
         ContractError::KeyringNotFound { keyring_id: 9 },
     );
@@ -242,9 +203,7 @@ fn add_party_refusals() {
         &admin,
         &msg(existing.clone(), None),
         &[],
-        ContractError::DuplicateParty {
-            party: existing.clone(),
-        },
+        ContractError::DuplicateParty { party: existing.clone() },
     );
     suite.assert_refused(
         &admin,
@@ -256,9 +215,7 @@ fn add_party_refusals() {
         &admin,
         &msg("not-an-address".to_string(), None),
         &[],
-        ContractError::InvalidAddress {
-            address: "not-an-address".to_string(),
-        },
+        ContractError::InvalidAddress { address: "not-an-address".to_string() },
     );
     let newcomer = suite.app.api().addr_make("party4").to_string();
     for threshold in [0, 5] {
@@ -266,27 +223,19 @@ fn add_party_refusals() {
             &admin,
             &msg(newcomer.clone(), Some(threshold)),
             &[],
-            ContractError::ThresholdOutOfRange {
-                threshold,
-                parties: 4,
-            },
+            ContractError::ThresholdOutOfRange { threshold, parties: 4 },
         );
     }
 
     // Fill the keyring up to the bound.
     for party in many_addresses(&suite, "extra", MAX_PARTIES - 3) {
-        suite
-            .execute(&admin, &msg(party.to_string(), None), &[])
-            .unwrap();
+        suite.execute(&admin, &msg(party.to_string(), None), &[]).unwrap();
     }
     suite.assert_refused(
         &admin,
         &msg(newcomer, None),
         &[],
-        ContractError::TooManyParties {
-            count: MAX_PARTIES + 1,
-            max: MAX_PARTIES,
-        },
+        ContractError::TooManyParties { count: MAX_PARTIES + 1, max: MAX_PARTIES },
     );
 }
 
@@ -308,15 +257,9 @@ fn remove_party_lowers_threshold_when_asked() {
         )
         .unwrap();
     assert_eq!(actions(&res, "wasm-keyring"), vec!["party_removed"]);
-    assert_eq!(
-        attribute(&res, "wasm-keyring", "party"),
-        removed.to_string()
-    );
+    assert_eq!(attribute(&res, "wasm-keyring", "party"), removed.to_string());
     let keyring = suite.keyring(id);
-    assert_eq!(
-        keyring.parties,
-        vec![suite.parties[0].clone(), suite.parties[2].clone()]
-    );
+    assert_eq!(keyring.parties, vec![suite.parties[0].clone(), suite.parties[2].clone()]);
     assert_eq!(keyring.party_threshold, 1);
 }
 
@@ -327,9 +270,7 @@ fn remove_party_refusals() {
     let stranger = suite.stranger.clone();
     let parties = suite.parties.clone();
     // 3 of 3: removing one party without a new threshold leaves it out of range.
-    suite
-        .execute(&admin, &create_msg(&parties, 3), &[])
-        .unwrap();
+    suite.execute(&admin, &create_msg(&parties, 3), &[]).unwrap();
     let msg = |party: &Addr, new_threshold| ExecuteMsg::RemoveParty {
         keyring_id: 1,
         party: party.to_string(),
@@ -340,42 +281,28 @@ fn remove_party_refusals() {
         &stranger,
         &msg(&parties[0], None),
         &[],
-        ContractError::NotAdmin {
-            sender: stranger.clone(),
-            keyring_id: 1,
-        },
+        ContractError::NotAdmin { sender: stranger.clone(), keyring_id: 1 },
     );
     suite.assert_refused(
         &admin,
         &msg(&stranger, None),
         &[],
-        ContractError::UnknownParty {
-            keyring_id: 1,
-            party: stranger.to_string(),
-        },
+        ContractError::UnknownParty { keyring_id: 1, party: stranger.to_string() },
     );
     suite.assert_refused(
         &admin,
         &msg(&parties[0], None),
         &[],
-        ContractError::ThresholdOutOfRange {
-            threshold: 3,
-            parties: 2,
-        },
+        ContractError::ThresholdOutOfRange { threshold: 3, parties: 2 },
     );
     suite.assert_refused(
         &admin,
         &msg(&parties[0], Some(0)),
         &[],
-        ContractError::ThresholdOutOfRange {
-            threshold: 0,
-            parties: 2,
-        },
+        ContractError::ThresholdOutOfRange { threshold: 0, parties: 2 },
     );
 
-    suite
-        .execute(&admin, &msg(&parties[0], Some(1)), &[])
-        .unwrap();
+    suite.execute(&admin, &msg(&parties[0], Some(1)), &[]).unwrap();
     suite.execute(&admin, &msg(&parties[1], None), &[]).unwrap();
     suite.assert_refused(
         &admin,
@@ -392,29 +319,16 @@ fn admins_are_added_and_removed() {
     let admin = suite.admin.clone();
     let second = suite.stranger.clone();
     let res = suite
-        .execute(
-            &admin,
-            &ExecuteMsg::AddAdmin {
-                keyring_id: id,
-                admin: second.to_string(),
-            },
-            &[],
-        )
+        .execute(&admin, &ExecuteMsg::AddAdmin { keyring_id: id, admin: second.to_string() }, &[])
         .unwrap();
     assert_eq!(actions(&res, "wasm-keyring"), vec!["admin_added"]);
-    assert_eq!(
-        suite.keyring(id).admins,
-        vec![admin.clone(), second.clone()]
-    );
+    assert_eq!(suite.keyring(id).admins, vec![admin.clone(), second.clone()]);
 
     // The new admin can act, including removing the first one.
     let res = suite
         .execute(
             &second,
-            &ExecuteMsg::RemoveAdmin {
-                keyring_id: id,
-                admin: admin.to_string(),
-            },
+            &ExecuteMsg::RemoveAdmin { keyring_id: id, admin: admin.to_string() },
             &[],
         )
         .unwrap();
@@ -429,45 +343,28 @@ fn admin_refusals() {
     let id = suite.create_default_keyring();
     let admin = suite.admin.clone();
     let stranger = suite.stranger.clone();
-    let add = |a: &Addr| ExecuteMsg::AddAdmin {
-        keyring_id: id,
-        admin: a.to_string(),
-    };
-    let remove = |a: &Addr| ExecuteMsg::RemoveAdmin {
-        keyring_id: id,
-        admin: a.to_string(),
-    };
-    let not_admin = ContractError::NotAdmin {
-        sender: stranger.clone(),
-        keyring_id: id,
-    };
+    let add = |a: &Addr| ExecuteMsg::AddAdmin { keyring_id: id, admin: a.to_string() };
+    let remove = |a: &Addr| ExecuteMsg::RemoveAdmin { keyring_id: id, admin: a.to_string() };
+    let not_admin = ContractError::NotAdmin { sender: stranger.clone(), keyring_id: id };
 
     suite.assert_refused(&stranger, &add(&stranger), &[], not_admin);
     suite.assert_refused(
         &stranger,
         &remove(&admin),
         &[],
-        ContractError::NotAdmin {
-            sender: stranger.clone(),
-            keyring_id: id,
-        },
+        ContractError::NotAdmin { sender: stranger.clone(), keyring_id: id },
     );
     suite.assert_refused(
         &admin,
         &add(&admin),
         &[],
-        ContractError::DuplicateAdmin {
-            admin: admin.to_string(),
-        },
+        ContractError::DuplicateAdmin { admin: admin.to_string() },
     );
     suite.assert_refused(
         &admin,
         &remove(&stranger),
         &[],
-        ContractError::UnknownAdmin {
-            keyring_id: id,
-            admin: stranger.to_string(),
-        },
+        ContractError::UnknownAdmin { keyring_id: id, admin: stranger.to_string() },
     );
     suite.assert_refused(
         &admin,
@@ -477,14 +374,9 @@ fn admin_refusals() {
     );
     suite.assert_refused(
         &admin,
-        &ExecuteMsg::AddAdmin {
-            keyring_id: id,
-            admin: "Not An Address".to_string(),
-        },
+        &ExecuteMsg::AddAdmin { keyring_id: id, admin: "Not An Address".to_string() },
         &[],
-        ContractError::InvalidAddress {
-            address: "Not An Address".to_string(),
-        },
+        ContractError::InvalidAddress { address: "Not An Address".to_string() },
     );
 
     for extra in many_addresses(&suite, "admin", MAX_ADMINS - 1) {
@@ -521,10 +413,7 @@ fn update_keyring_changes_only_given_fields() {
     assert_eq!(actions(&res, "wasm-keyring"), vec!["updated"]);
     let after = suite.keyring(id);
     assert_eq!(after.party_threshold, 3);
-    assert_eq!(
-        after.key_req_fee,
-        vec![coin(4, DENOM), coin(9, OTHER_DENOM)]
-    );
+    assert_eq!(after.key_req_fee, vec![coin(4, DENOM), coin(9, OTHER_DENOM)]);
     assert_eq!(after.description, before.description);
     assert_eq!(after.sig_req_fee, before.sig_req_fee);
     assert_eq!(after.parties, before.parties);
@@ -549,19 +438,13 @@ fn update_keyring_refusals() {
         &stranger,
         &update(None, Some(0), None),
         &[],
-        ContractError::NotAdmin {
-            sender: stranger.clone(),
-            keyring_id: id,
-        },
+        ContractError::NotAdmin { sender: stranger.clone(), keyring_id: id },
     );
     suite.assert_refused(
         &admin,
         &update(None, Some(4), None),
         &[],
-        ContractError::ThresholdOutOfRange {
-            threshold: 4,
-            parties: 3,
-        },
+        ContractError::ThresholdOutOfRange { threshold: 4, parties: 3 },
     );
     suite.assert_refused(
         &admin,
@@ -577,9 +460,7 @@ fn update_keyring_refusals() {
         &admin,
         &update(None, Some(3), Some(vec![coin(0, DENOM)])),
         &[],
-        ContractError::ZeroFeeAmount {
-            denom: DENOM.to_string(),
-        },
+        ContractError::ZeroFeeAmount { denom: DENOM.to_string() },
     );
 }
 
@@ -594,10 +475,7 @@ fn deactivate_and_activate() {
         &stranger,
         &ExecuteMsg::DeactivateKeyring { keyring_id: id },
         &[],
-        ContractError::NotAdmin {
-            sender: stranger.clone(),
-            keyring_id: id,
-        },
+        ContractError::NotAdmin { sender: stranger.clone(), keyring_id: id },
     );
     suite.assert_refused(
         &admin,
@@ -605,13 +483,8 @@ fn deactivate_and_activate() {
         &[],
         ContractError::KeyringAlreadyActive { keyring_id: id },
     );
-    let res = suite
-        .execute(
-            &admin,
-            &ExecuteMsg::DeactivateKeyring { keyring_id: id },
-            &[],
-        )
-        .unwrap();
+    let res =
+        suite.execute(&admin, &ExecuteMsg::DeactivateKeyring { keyring_id: id }, &[]).unwrap();
     assert_eq!(actions(&res, "wasm-keyring"), vec!["deactivated"]);
     assert!(!suite.keyring(id).active);
     suite.assert_refused(
@@ -624,14 +497,9 @@ fn deactivate_and_activate() {
         &stranger,
         &ExecuteMsg::ActivateKeyring { keyring_id: id },
         &[],
-        ContractError::NotAdmin {
-            sender: stranger.clone(),
-            keyring_id: id,
-        },
+        ContractError::NotAdmin { sender: stranger.clone(), keyring_id: id },
     );
-    let res = suite
-        .execute(&admin, &ExecuteMsg::ActivateKeyring { keyring_id: id }, &[])
-        .unwrap();
+    let res = suite.execute(&admin, &ExecuteMsg::ActivateKeyring { keyring_id: id }, &[]).unwrap();
     assert_eq!(actions(&res, "wasm-keyring"), vec!["activated"]);
     assert!(suite.keyring(id).active);
 }
@@ -661,18 +529,14 @@ fn keyrings_page_in_id_order() {
 fn the_contract_admin_updates_the_config() {
     let mut suite = Suite::new();
     let (admin, stranger) = (suite.admin.clone(), suite.stranger.clone());
-    let update =
-        |workspace_contract: Option<String>, key_request_timeout_blocks| ExecuteMsg::UpdateConfig {
-            workspace_contract,
-            key_request_timeout_blocks,
-        };
+    let update = |workspace_contract: Option<String>, key_request_timeout_blocks| {
+        ExecuteMsg::UpdateConfig { workspace_contract, key_request_timeout_blocks }
+    };
     suite.assert_refused(
         &stranger,
         &update(None, Some(5)),
         &[],
-        ContractError::Config(ConfigError::NotContractAdmin {
-            sender: stranger.clone(),
-        }),
+        ContractError::Config(ConfigError::NotContractAdmin { sender: stranger.clone() }),
     );
     suite.assert_refused(
         &admin,
@@ -692,24 +556,13 @@ fn the_contract_admin_updates_the_config() {
     );
 
     let workspace = suite.workspace.to_string();
-    let res = suite
-        .execute(&admin, &update(Some(workspace.clone()), Some(5)), &[])
-        .unwrap();
+    let res = suite.execute(&admin, &update(Some(workspace.clone()), Some(5)), &[]).unwrap();
     assert_eq!(actions(&res, "wasm-config"), vec!["updated"]);
-    assert_eq!(
-        attribute(&res, "wasm-config", "key_request_timeout_blocks"),
-        "5"
-    );
-    assert_eq!(
-        attribute(&res, "wasm-config", "workspace_contract"),
-        workspace
-    );
+    assert_eq!(attribute(&res, "wasm-config", "key_request_timeout_blocks"), "5");
+    assert_eq!(attribute(&res, "wasm-config", "workspace_contract"), workspace);
     let config: ConfigResponse = suite.query(&QueryMsg::Config {});
     assert_eq!(config.key_request_timeout_blocks, 5);
     let keyring_id = suite.create_default_keyring();
     let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
-    assert_eq!(
-        suite.request(request_id).deadline_height,
-        suite.height() + 5
-    );
+    assert_eq!(suite.request(request_id).deadline_height, suite.height() + 5);
 }

@@ -30,10 +30,7 @@ fn instantiate_records_config_and_refuses_bad_timeout() {
         .instantiate_contract(
             code,
             admin,
-            &InstantiateMsg {
-                workspace_contract: workspace,
-                key_request_timeout_blocks: Some(0),
-            },
+            &InstantiateMsg { workspace_contract: workspace, key_request_timeout_blocks: Some(0) },
             &[],
             "bad",
             None,
@@ -60,16 +57,9 @@ fn migrate_to_same_version_works() {
     let keyring_id = suite.create_default_keyring();
     let keyring = suite.keyring.clone();
     let res = suite.migrate(&keyring, &MigrateMsg::default()).unwrap();
-    let migrated = res
-        .events
-        .iter()
-        .find(|e| e.ty == "wasm")
-        .expect("the migrate response");
+    let migrated = res.events.iter().find(|e| e.ty == "wasm").expect("the migrate response");
     assert_eq!(attr(migrated, "to_version"), CONTRACT_VERSION);
-    assert!(
-        res.events.iter().all(|e| e.ty != "wasm-config"),
-        "no change, no config event"
-    );
+    assert!(res.events.iter().all(|e| e.ty != "wasm-config"), "no change, no config event");
     // State survives the migration.
     assert_eq!(suite.keyring(keyring_id).parties, suite.parties);
 }
@@ -86,10 +76,7 @@ fn a_migration_changes_the_config_as_update_config_does() {
     };
     let res = suite.migrate(&keyring, &msg).unwrap();
     let updated = one(&res, "wasm-config", "updated");
-    assert_eq!(
-        attr(updated, "workspace_contract"),
-        other_workspace.as_str()
-    );
+    assert_eq!(attr(updated, "workspace_contract"), other_workspace.as_str());
     assert_eq!(attr(updated, "key_request_timeout_blocks"), "7");
     // The chain's admin migrated; the contract names no sender of its own.
     assert_eq!(find_attr(updated, "sender"), None);
@@ -109,17 +96,12 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
             workspace_contract: Some("not an address".to_string()),
             key_request_timeout_blocks: Some(7),
         },
-        ContractError::InvalidAddress {
-            address: "not an address".to_string(),
-        },
+        ContractError::InvalidAddress { address: "not an address".to_string() },
     );
     for blocks in [0, MAX_KEY_REQUEST_TIMEOUT_BLOCKS + 1] {
         suite.assert_migrate_refused(
             &keyring,
-            &MigrateMsg {
-                workspace_contract: None,
-                key_request_timeout_blocks: Some(blocks),
-            },
+            &MigrateMsg { workspace_contract: None, key_request_timeout_blocks: Some(blocks) },
             ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
                 name: "key_request_timeout_blocks",
                 timeout: blocks,
@@ -127,10 +109,7 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
             }),
         );
     }
-    let change = MigrateMsg {
-        workspace_contract: None,
-        key_request_timeout_blocks: Some(7),
-    };
+    let change = MigrateMsg { workspace_contract: None, key_request_timeout_blocks: Some(7) };
     // The workspace contract's storage under the keyring's code: another contract.
     suite.set_stored_version(&keyring, "crates.io:mpc-workspace", CONTRACT_VERSION);
     suite.assert_migrate_refused(
@@ -160,13 +139,8 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
 fn secp256k1_verify_errors_on_unparseable_keys_only() {
     let api = MockApi::default();
     let (hash, signature) = ([0u8; 32], [1u8; 64]);
-    assert_eq!(
-        api.secp256k1_verify(&hash, &signature, &ecdsa_public_key(3)),
-        Ok(false)
-    );
-    assert!(api
-        .secp256k1_verify(&hash, &signature, &off_curve_ecdsa_key())
-        .is_err());
+    assert_eq!(api.secp256k1_verify(&hash, &signature, &ecdsa_public_key(3)), Ok(false));
+    assert!(api.secp256k1_verify(&hash, &signature, &off_curve_ecdsa_key()).is_err());
 }
 
 /// Why the contract checks Ed25519 keys itself (curve25519-dalek): the host answers `Ok(false)`
@@ -176,12 +150,6 @@ fn ed25519_verify_cannot_tell_unparseable_keys() {
     let api = MockApi::default();
     let not_a_point = non_point_eddsa_key();
     let (message, signature) = (b"probe", [1u8; 64]);
-    assert_eq!(
-        api.ed25519_verify(message, &signature, &not_a_point),
-        Ok(false)
-    );
-    assert_eq!(
-        api.ed25519_verify(message, &signature, &eddsa_public_key(3)),
-        Ok(false)
-    );
+    assert_eq!(api.ed25519_verify(message, &signature, &not_a_point), Ok(false));
+    assert_eq!(api.ed25519_verify(message, &signature, &eddsa_public_key(3)), Ok(false));
 }

@@ -1,10 +1,9 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{
-    to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult,
-};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Reply, Response, SubMsgResult};
 use cw2::set_contract_version;
 use mpc_contract_kit::config;
+use mpc_contract_kit::contract::json;
 use mpc_interfaces::events::{action, attr};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
@@ -24,8 +23,7 @@ pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -
         keyring_contract: KeyringContract(deps.api.addr_validate(&msg.keyring_contract)?),
         approval_timeout_blocks: execute::default_timeout(
             "approval_timeout_blocks",
-            msg.approval_timeout_blocks
-                .unwrap_or(DEFAULT_TIMEOUT_BLOCKS),
+            msg.approval_timeout_blocks.unwrap_or(DEFAULT_TIMEOUT_BLOCKS),
         )?,
         mpc_timeout_blocks: execute::default_timeout(
             "mpc_timeout_blocks",
@@ -86,73 +84,31 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
-    Ok(match msg {
-        QueryMsg::Config {} => to_json_binary(&query::config(deps)?),
-        QueryMsg::Request { request_id } => to_json_binary(&query::request(deps, env, request_id)?),
-        QueryMsg::RequestsByKeyring {
-            keyring_id,
-            status,
-            start_after,
-            limit,
-        } => to_json_binary(&query::by_keyring(
-            deps,
-            env,
-            keyring_id,
-            status,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::RequestsByKey {
-            key_id,
-            start_after,
-            limit,
-        } => to_json_binary(&query::requests_by(
-            deps,
-            env,
-            Owner::Key(key_id),
-            start_after,
-            limit,
-        )?),
-        QueryMsg::RequestsByWorkspace {
-            workspace_id,
-            start_after,
-            limit,
-        } => to_json_binary(&query::requests_by(
-            deps,
-            env,
-            Owner::Workspace(workspace_id),
-            start_after,
-            limit,
-        )?),
-        QueryMsg::RequestsByRequester {
-            requester,
-            start_after,
-            limit,
-        } => {
+    match msg {
+        QueryMsg::Config {} => json(query::config(deps)),
+        QueryMsg::Request { request_id } => json(query::request(deps, env, request_id)),
+        QueryMsg::RequestsByKeyring { keyring_id, status, start_after, limit } => {
+            json(query::by_keyring(deps, env, keyring_id, status, start_after, limit))
+        }
+        QueryMsg::RequestsByKey { key_id, start_after, limit } => {
+            json(query::requests_by(deps, env, Owner::Key(key_id), start_after, limit))
+        }
+        QueryMsg::RequestsByWorkspace { workspace_id, start_after, limit } => {
+            let owner = Owner::Workspace(workspace_id);
+            json(query::requests_by(deps, env, owner, start_after, limit))
+        }
+        QueryMsg::RequestsByRequester { requester, start_after, limit } => {
             let requester = deps.api.addr_canonicalize(&requester)?;
-            to_json_binary(&query::requests_by(
-                deps,
-                env,
-                Owner::Requester(requester.as_slice()),
-                start_after,
-                limit,
-            )?)
+            let owner = Owner::Requester(requester.as_slice());
+            json(query::requests_by(deps, env, owner, start_after, limit))
         }
-        QueryMsg::RequestsAwaitingApprover {
-            approver,
-            start_after,
-            limit,
-        } => to_json_binary(&query::awaiting_approver(
-            deps,
-            env,
-            approver,
-            start_after,
-            limit,
-        )?),
+        QueryMsg::RequestsAwaitingApprover { approver, start_after, limit } => {
+            json(query::awaiting_approver(deps, env, approver, start_after, limit))
+        }
         QueryMsg::PolicyEvaluation { request_id } => {
-            to_json_binary(&query::policy_evaluation(deps, request_id)?)
+            json(query::policy_evaluation(deps, request_id))
         }
-    }?)
+    }
 }
 
 /// Only failed callbacks reply (`ReplyOn::Error`). Swallowing the error keeps the settlement

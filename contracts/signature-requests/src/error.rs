@@ -47,6 +47,7 @@ mpc_contract_kit::contract_error! {
     #[error("{sender} may not approve or reject signature request {request_id}")]
     NotApprover { sender: Addr, request_id: u64 },
 
+    /// A vote is final: it is neither replaced nor withdrawn.
     #[error("{sender} has already voted on signature request {request_id}")]
     AlreadyVoted { sender: Addr, request_id: u64 },
 
@@ -62,9 +63,12 @@ mpc_contract_kit::contract_error! {
         status: SignRequestStatus,
     },
 
+    /// Only the parties that made the key answer: they are a snapshot taken when the key was
+    /// made, so a party added to the keyring later does not count.
     #[error("{sender} is not a party of the key of signature request {request_id}")]
     NotParty { sender: Addr, request_id: u64 },
 
+    /// A party answers once; its answer is never replaced.
     #[error("{sender} has already answered signature request {request_id}")]
     AlreadyAnswered { sender: Addr, request_id: u64 },
 

@@ -4,8 +4,9 @@ use cosmwasm_std::{
 };
 use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{has_answered, tally, Tally};
-use mpc_contract_kit::config::ConfigChanges;
-use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
+use mpc_contract_kit::apply_changes;
+use mpc_contract_kit::config::{self, ConfigChanges};
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, Record};
 use mpc_contract_kit::{awaiting, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
@@ -25,14 +26,8 @@ use crate::state::{
 
 #[allow(clippy::too_many_arguments)]
 pub fn request_signature(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    key_id: u64,
-    items: Vec<Binary>,
-    approval_timeout_blocks: Option<u64>,
-    mpc_timeout_blocks: Option<u64>,
-    callback: bool,
+    deps: DepsMut, env: Env, info: MessageInfo, key_id: u64, items: Vec<Binary>,
+    approval_timeout_blocks: Option<u64>, mpc_timeout_blocks: Option<u64>, callback: bool,
 ) -> ContractResult {
     let config = CONFIG.load(deps.storage)?;
     // The key names the workspace whose owners may use it, so it is read before authorising.
@@ -40,9 +35,7 @@ pub fn request_signature(
     let key = signing.key;
     // The policy in force for the key comes with the workspace's current owners.
     let in_force =
-        config
-            .workspace_contract
-            .sign_policy(&deps.querier, key.workspace_id, Some(key_id))?;
+        config.workspace_contract.sign_policy(&deps.querier, key.workspace_id, Some(key_id))?;
     if !in_force.owners.contains(&info.sender) {
         return Err(ContractError::NotOwner {
             sender: info.sender,
@@ -50,9 +43,7 @@ pub fn request_signature(
         });
     }
     if !signing.keyring_active {
-        return Err(ContractError::KeyringInactive {
-            keyring_id: key.keyring_id,
-        });
+        return Err(ContractError::KeyringInactive { keyring_id: key.keyring_id });
     }
     validate_items(key.key_type, &items)?;
     let approval_timeout = resolve_timeout(
@@ -60,19 +51,14 @@ pub fn request_signature(
         approval_timeout_blocks,
         config.approval_timeout_blocks,
     )?;
-    let mpc_timeout = resolve_timeout(
-        "mpc_timeout_blocks",
-        mpc_timeout_blocks,
-        config.mpc_timeout_blocks,
-    )?;
+    let mpc_timeout =
+        resolve_timeout("mpc_timeout_blocks", mpc_timeout_blocks, config.mpc_timeout_blocks)?;
     let fee = fees::check_exact_payment(&info.funds, &signing.fee)?;
     let callback = if callback {
         // Only a contract can receive the callback; a plain account asking for one is a mistake.
         deps.querier
             .query_wasm_contract_info(info.sender.as_str())
-            .map_err(|_| ContractError::CallbackNotContract {
-                sender: info.sender.clone(),
-            })?;
+            .map_err(|_| ContractError::CallbackNotContract { sender: info.sender.clone() })?;
         Some(info.sender.clone())
     } else {
         None
@@ -83,18 +69,12 @@ pub fn request_signature(
     // The requester's own approval counts when the policy lets them vote.
     let requester_approved = in_force.policy.is_eligible(info.sender.as_str(), &owners);
     let votes = Votes {
-        approvals: if requester_approved {
-            vec![info.sender.clone()]
-        } else {
-            vec![]
-        },
+        approvals: if requester_approved { vec![info.sender.clone()] } else { vec![] },
         rejections: vec![],
     };
     let evaluation = votes.evaluate(&in_force);
     if !evaluation.satisfiable {
-        return Err(ContractError::PolicyUnsatisfiable {
-            workspace_id: key.workspace_id,
-        });
+        return Err(ContractError::PolicyUnsatisfiable { workspace_id: key.workspace_id });
     }
     let id = lifecycle::next_id(deps.storage, &BODIES)?;
     let mut request = Request {
@@ -124,9 +104,7 @@ pub fn request_signature(
         .add_attribute(attr::ACTION, "request_signature")
         .add_attribute(attr::REQUEST_ID, id.to_string());
     if evaluation.satisfied {
-        response = response
-            .add_event(created)
-            .add_event(request_event(action::PENDING, &request));
+        response = response.add_event(created).add_event(request_event(action::PENDING, &request));
     } else {
         awaiting::resync(
             deps.storage,
@@ -160,23 +138,13 @@ fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
 /// workspace's current owners, so a removed owner cannot vote and their earlier approval stops
 /// counting, and a changed policy applies to the requests still waiting for approvals.
 pub fn vote(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    request_id: u64,
-    approve: bool,
+    deps: DepsMut, env: Env, info: MessageInfo, request_id: u64, approve: bool,
 ) -> ContractResult {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
     let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
-    if !in_force
-        .policy
-        .is_eligible(info.sender.as_str(), &addr_strings(&in_force.owners))
-    {
-        return Err(ContractError::NotApprover {
-            sender: info.sender,
-            request_id,
-        });
+    if !in_force.policy.is_eligible(info.sender.as_str(), &addr_strings(&in_force.owners)) {
+        return Err(ContractError::NotApprover { sender: info.sender, request_id });
     }
     nonpayable(&info)?;
     request.ensure_open_in(env.block.height, SignRequestStatus::Partial, |status| {
@@ -184,10 +152,7 @@ pub fn vote(
     })?;
     let mut votes = Votes::load(deps.storage, &request)?;
     if votes.has_voted(&info.sender) {
-        return Err(ContractError::AlreadyVoted {
-            sender: info.sender,
-            request_id,
-        });
+        return Err(ContractError::AlreadyVoted { sender: info.sender, request_id });
     }
 
     // Who the inbox lists: whom the votes so far leave awaited.
@@ -208,11 +173,7 @@ pub fn vote(
         &listed,
         &awaited,
     )?;
-    let vote_action = if approve {
-        action::APPROVED
-    } else {
-        action::REJECTED
-    };
+    let vote_action = if approve { action::APPROVED } else { action::REJECTED };
     // The vote's event shows the status it was cast on; a transition gets its own event.
     let mut response = Response::new()
         .add_attribute(attr::ACTION, if approve { "approve" } else { "reject" })
@@ -221,10 +182,8 @@ pub fn vote(
             request_event(vote_action, &request).add_attribute(attr::SENDER, info.sender.as_str()),
         );
     if evaluation.satisfied {
-        request.advance(
-            deps.storage,
-            pending(env.block.height, request.body.mpc_timeout_blocks),
-        )?;
+        request
+            .advance(deps.storage, pending(env.block.height, request.body.mpc_timeout_blocks))?;
         response = response.add_event(request_event(action::PENDING, &request));
     } else if !evaluation.satisfiable {
         response = finish(
@@ -240,22 +199,13 @@ pub fn vote(
 }
 
 pub fn submit_signature_result(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    request_id: u64,
-    result: SignResult,
+    deps: DepsMut, env: Env, info: MessageInfo, request_id: u64, result: SignResult,
 ) -> ContractResult {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let key = config
-        .keyring_contract
-        .key(&deps.querier, request.body.key_id)?;
+    let key = config.keyring_contract.key(&deps.querier, request.body.key_id)?;
     if !key.parties.contains(&info.sender) {
-        return Err(ContractError::NotParty {
-            sender: info.sender,
-            request_id,
-        });
+        return Err(ContractError::NotParty { sender: info.sender, request_id });
     }
     nonpayable(&info)?;
     request.ensure_open_in(env.block.height, SignRequestStatus::Pending, |status| {
@@ -263,20 +213,14 @@ pub fn submit_signature_result(
     })?;
     let mut answers = ANSWERS.load(deps.storage, request_id)?;
     if has_answered(&answers, &info.sender) {
-        return Err(ContractError::AlreadyAnswered {
-            sender: info.sender,
-            request_id,
-        });
+        return Err(ContractError::AlreadyAnswered { sender: info.sender, request_id });
     }
     match &result {
         SignResult::Success { signatures } => {
             verify_signatures(deps.api, &key, &request.body.items, signatures)?
         }
         SignResult::Failure { reason } if reason.len() > MAX_REASON_LEN => {
-            return Err(ContractError::ReasonTooLong {
-                len: reason.len(),
-                max: MAX_REASON_LEN,
-            })
+            return Err(ContractError::ReasonTooLong { len: reason.len(), max: MAX_REASON_LEN })
         }
         SignResult::Failure { .. } => {}
     }
@@ -285,16 +229,10 @@ pub fn submit_signature_result(
         deps.storage,
         request_id,
         &mut answers,
-        PartySignAnswer {
-            party: info.sender.clone(),
-            result,
-            height: env.block.height,
-        },
+        PartySignAnswer { party: info.sender.clone(), result, height: env.block.height },
     )?;
-    let failures = answers
-        .iter()
-        .filter(|a| matches!(a.result, SignResult::Failure { .. }))
-        .count();
+    let failures =
+        answers.iter().filter(|a| matches!(a.result, SignResult::Failure { .. })).count();
     let mut response = Response::new()
         .add_attribute(attr::ACTION, "submit_signature_result")
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
@@ -306,11 +244,7 @@ pub fn submit_signature_result(
         );
     // The same signatures from `party_threshold` parties fulfil the request; failures and
     // differing answers count against it.
-    match tally(
-        answer_values(&answers),
-        key.parties.len(),
-        key.party_threshold,
-    ) {
+    match tally(answer_values(&answers), key.parties.len(), key.party_threshold) {
         Tally::Agreed { value, parties } => {
             response = response.add_messages(fees::payout(&request.body.fee, &parties));
             response = finish(
@@ -322,10 +256,7 @@ pub fn submit_signature_result(
                 response,
             )?;
         }
-        Tally::Unreachable {
-            unanswered,
-            largest,
-        } => {
+        Tally::Unreachable { unanswered, largest } => {
             let reason = Tally::<()>::unreachable_reason(key.party_threshold, unanswered, largest);
             response = finish(
                 deps.storage,
@@ -368,14 +299,8 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
                 &[],
             )?;
         }
-        response = finish(
-            deps.storage,
-            &mut request,
-            SignRequestStatus::Expired,
-            None,
-            None,
-            response,
-        )?;
+        response =
+            finish(deps.storage, &mut request, SignRequestStatus::Expired, None, None, response)?;
     }
     Ok(response)
 }
@@ -383,12 +308,8 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
 /// Moves an open request to a final status: refunds the held fee to the requester unless it is fulfilled (the caller has added the payout to the
 /// agreeing parties), emits the event, and calls back the requesting contract.
 fn finish(
-    storage: &mut dyn Storage,
-    request: &mut Request,
-    status: SignRequestStatus,
-    signatures: Option<Vec<Binary>>,
-    reason: Option<String>,
-    mut response: Response,
+    storage: &mut dyn Storage, request: &mut Request, status: SignRequestStatus,
+    signatures: Option<Vec<Binary>>, reason: Option<String>, mut response: Response,
 ) -> ContractResult {
     let body = &request.body;
     if status != SignRequestStatus::Fulfilled {
@@ -411,11 +332,8 @@ fn finish(
     }
     response = response.add_event(event);
     if let Some(receiver) = callback {
-        let callback = CallbackMsg::SignatureRequestFinished {
-            request_id: request.id,
-            status,
-            signatures,
-        };
+        let callback =
+            CallbackMsg::SignatureRequestFinished { request_id: request.id, status, signatures };
         let message = WasmMsg::Execute {
             contract_addr: receiver.to_string(),
             msg: to_json_binary(&callback)?,
@@ -433,37 +351,17 @@ fn finish(
 /// The config changes `UpdateConfig` and `migrate` both make, each field checked as at
 /// instantiate.
 pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> ContractResult<ConfigChanges> {
-    let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = ConfigChanges::default();
     let api = deps.api;
-    changes.apply(
-        "workspace_contract",
-        update.workspace_contract,
-        &mut stored.workspace_contract,
-        |address| api.addr_validate(address).map(WorkspaceContract),
-    )?;
-    changes.apply(
-        "keyring_contract",
-        update.keyring_contract,
-        &mut stored.keyring_contract,
-        |address| api.addr_validate(address).map(KeyringContract),
-    )?;
-    for (field, value, slot) in [
-        (
-            "approval_timeout_blocks",
-            update.approval_timeout_blocks,
-            &mut stored.approval_timeout_blocks,
-        ),
-        (
-            "mpc_timeout_blocks",
-            update.mpc_timeout_blocks,
-            &mut stored.mpc_timeout_blocks,
-        ),
-    ] {
-        changes.apply(field, value, slot, |&blocks| default_timeout(field, blocks))?;
-    }
-    CONFIG.save(deps.storage, &stored)?;
-    Ok(changes)
+    let address = |_, address: &String| api.addr_validate(address);
+    config::change(deps.storage, &CONFIG, |stored, changes| {
+        apply_changes!(changes, update => stored {
+            workspace_contract: |name, a| address(name, a).map(WorkspaceContract),
+            keyring_contract: |name, a| address(name, a).map(KeyringContract),
+            approval_timeout_blocks: |name, &blocks| default_timeout(name, blocks),
+            mpc_timeout_blocks: |name, &blocks| default_timeout(name, blocks),
+        });
+        Ok(())
+    })
 }
 
 /// A default timeout (the value of field `name`): at least one block, at most
@@ -477,27 +375,16 @@ fn validate_items(key_type: KeyType, items: &[Binary]) -> ContractResult<()> {
         return Err(ContractError::NoItems);
     }
     if items.len() > MAX_ITEMS {
-        return Err(ContractError::TooManyItems {
-            count: items.len(),
-            max: MAX_ITEMS,
-        });
+        return Err(ContractError::TooManyItems { count: items.len(), max: MAX_ITEMS });
     }
     for (index, item) in items.iter().enumerate() {
         let len = item.len();
         match key_type {
             KeyType::EcdsaSecp256k1 if len != HASH_LEN => {
-                return Err(ContractError::WrongHashLength {
-                    index,
-                    len,
-                    expected: HASH_LEN,
-                })
+                return Err(ContractError::WrongHashLength { index, len, expected: HASH_LEN })
             }
             KeyType::EddsaEd25519 if len == 0 || len > MAX_MESSAGE_LEN => {
-                return Err(ContractError::WrongMessageLength {
-                    index,
-                    len,
-                    max: MAX_MESSAGE_LEN,
-                })
+                return Err(ContractError::WrongMessageLength { index, len, max: MAX_MESSAGE_LEN })
             }
             _ => {}
         }
@@ -511,10 +398,7 @@ fn resolve_timeout(name: &'static str, requested: Option<u64>, max: u64) -> Cont
 }
 
 fn verify_signatures(
-    api: &dyn Api,
-    key: &KeyResponse,
-    items: &[Binary],
-    signatures: &[Binary],
+    api: &dyn Api, key: &KeyResponse, items: &[Binary], signatures: &[Binary],
 ) -> ContractResult<()> {
     if signatures.len() != items.len() {
         return Err(ContractError::WrongSignatureCount {
@@ -560,11 +444,7 @@ pub fn is_low_s(signature: &[u8]) -> bool {
 
 pub fn request_event(action: &str, request: &Request) -> Event {
     let body = &request.body;
-    Event::new(SIGNATURE_REQUEST_EVENT)
-        .add_attribute(attr::ACTION, action)
-        .add_attribute(attr::REQUEST_ID, request.id.to_string())
+    let (keyring_id, workspace_id) = (body.keyring_id, body.workspace_id);
+    lifecycle::request_event(SIGNATURE_REQUEST_EVENT, action, request, keyring_id, workspace_id)
         .add_attribute(attr::KEY_ID, body.key_id.to_string())
-        .add_attribute(attr::KEYRING_ID, body.keyring_id.to_string())
-        .add_attribute(attr::WORKSPACE_ID, body.workspace_id.to_string())
-        .add_attribute(attr::STATUS, request.stored_status().as_str())
 }

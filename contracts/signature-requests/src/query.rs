@@ -1,5 +1,7 @@
-use cosmwasm_std::{Deps, Env, Order, StdError, StdResult};
+use cosmwasm_std::{Deps, Env, StdError, StdResult};
+use mpc_contract_kit::awaiting;
 use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
+use mpc_contract_kit::lifecycle::Record;
 use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
 use mpc_interfaces::signature_requests::{
     ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
@@ -11,7 +13,7 @@ use crate::state::{
     ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CONFIG,
 };
 
-pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
+pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
     Ok(ConfigResponse {
         workspace_contract: config.workspace_contract.0,
@@ -26,18 +28,14 @@ pub fn config(deps: Deps) -> StdResult<ConfigResponse> {
 pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<SignatureRequestResponse> {
     let request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let key = config
-        .keyring_contract
-        .key(&deps.querier, request.body.key_id)?;
+    let key = config.keyring_contract.key(&deps.querier, request.body.key_id)?;
     let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
     let votes = Votes::load(deps.storage, &request)?;
     let status = request.status_at(env.block.height);
     let (signatures, reject_reason, mpc_deadline) = match request.progress {
-        Some(progress) => (
-            progress.signatures,
-            progress.reject_reason,
-            progress.mpc_deadline.map(|d| d.height()),
-        ),
+        Some(progress) => {
+            (progress.signatures, progress.reject_reason, progress.mpc_deadline.map(|d| d.height()))
+        }
         None => (None, None, None),
     };
     let body = request.body;
@@ -79,11 +77,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
 /// `limit` entries, however many requests were left to expire. Each entry is read from the index
 /// alone.
 pub fn by_keyring(
-    deps: Deps,
-    env: Env,
-    keyring_id: u64,
-    status: SignRequestStatus,
-    start_after: Option<u64>,
+    deps: Deps, env: Env, keyring_id: u64, status: SignRequestStatus, start_after: Option<u64>,
     limit: Option<u32>,
 ) -> ContractResult<SignatureRequestsResponse> {
     let height = env.block.height;
@@ -94,10 +88,7 @@ pub fn by_keyring(
             .transpose()?,
         limit,
     };
-    let listing = Listing::of(
-        status,
-        &[SignRequestStatus::Partial, SignRequestStatus::Pending],
-    );
+    let listing = Listing::of(status, &[SignRequestStatus::Partial, SignRequestStatus::Pending]);
     let requests = page.list(listing, |stored, min, max| {
         let positions = crate::state::by_keyring(deps.storage, keyring_id, stored, min, max);
         summaries(positions, stored, height, SignatureRequestSummary::new)
@@ -107,11 +98,7 @@ pub fn by_keyring(
 
 /// Requests of a key, a workspace or a requester, in id order.
 pub fn requests_by(
-    deps: Deps,
-    env: Env,
-    owner: Owner,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, env: Env, owner: Owner, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<SignatureRequestsResponse> {
     let ids = ids_by(deps.storage, owner, start_after, limit)?;
     let requests = ids
@@ -129,11 +116,7 @@ pub fn requests_by(
 /// this approver (or left `partial`), so each entry is checked against the request as it
 /// stands.
 pub fn awaiting_approver(
-    deps: Deps,
-    env: Env,
-    approver: String,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, env: Env, approver: String, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<SignatureRequestsResponse> {
     let canonical = deps.api.addr_canonicalize(&approver)?;
     let approver = deps.api.addr_humanize(&canonical)?;
@@ -148,7 +131,7 @@ pub fn awaiting_approver(
             .transpose()?,
         limit,
     };
-    let awaits = move |id: u64| -> StdResult<bool> {
+    let awaits = |id: u64| -> StdResult<bool> {
         if !is_partial(deps.storage, id) {
             return Ok(false);
         }
@@ -157,28 +140,10 @@ pub fn awaiting_approver(
         let evaluation = Votes::load(deps.storage, &request)?.evaluate(&in_force);
         Ok(evaluation.awaiting.contains(&approver.to_string()))
     };
-    let requests = page.list(Listing::Open(()), |(), min, max| {
-        let awaits = awaits.clone();
-        Box::new(
-            AWAITING_APPROVER
-                .sub_prefix(canonical.as_slice())
-                .keys(deps.storage, min, max, Order::Ascending)
-                .filter_map(move |key| {
-                    let listed = key.and_then(|position| Ok((position, awaits(position.1)?)));
-                    match listed {
-                        Ok((_, false)) => None,
-                        Ok((position, true)) => Some(Ok(position)),
-                        Err(err) => Some(Err(err)),
-                    }
-                })
-                .map(move |key| {
-                    key.map(|(deadline, id)| {
-                        let summary = SignatureRequestSummary::new(id, Partial, deadline);
-                        ((deadline, id), summary)
-                    })
-                }),
-        )
-    })?;
+    let requests = awaiting::page(deps.storage, &AWAITING_APPROVER, &canonical, &page, &awaits)?
+        .into_iter()
+        .map(|(deadline, id)| SignatureRequestSummary::new(id, Partial, deadline))
+        .collect();
     Ok(SignatureRequestsResponse { requests })
 }
 

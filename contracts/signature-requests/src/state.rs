@@ -13,7 +13,7 @@ use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::awaiting::Inbox;
 use mpc_contract_kit::deadline_list::{Position, StatusIndex};
-use mpc_contract_kit::lifecycle::{self, Deadline};
+use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
 use mpc_contract_kit::paging::ids_page;
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
@@ -39,12 +39,9 @@ impl Config {
     /// The sign policy in force for a request (its key's own, else its workspace's) with the
     /// workspace's current owners: what every vote on it, and every evaluation of it, goes by.
     pub fn sign_policy_for(
-        &self,
-        querier: &QuerierWrapper,
-        body: &RequestBody,
+        &self, querier: &QuerierWrapper, body: &RequestBody,
     ) -> StdResult<SignPolicyResponse> {
-        self.workspace_contract
-            .sign_policy(querier, body.workspace_id, Some(body.key_id))
+        self.workspace_contract.sign_policy(querier, body.workspace_id, Some(body.key_id))
     }
 }
 
@@ -116,42 +113,30 @@ pub struct Request {
     pub progress: Option<Progress>,
 }
 
+impl Record for Request {
+    type Status = SignRequestStatus;
+
+    /// Partial until it has progress; it moves by the MPC deadline once it has one, else by the
+    /// approval deadline.
+    fn standing(&self) -> Standing<SignRequestStatus> {
+        let progress = self.progress.as_ref();
+        Standing {
+            id: self.id,
+            stored: progress.map_or(SignRequestStatus::Partial, |p| p.status),
+            deadline: progress.and_then(|p| p.mpc_deadline).unwrap_or(self.body.approval_deadline),
+        }
+    }
+}
+
 impl Request {
-    pub fn stored_status(&self) -> SignRequestStatus {
-        self.progress
-            .as_ref()
-            .map_or(SignRequestStatus::Partial, |p| p.status)
-    }
-
-    /// The deadline the request moves by, and is indexed by: the MPC deadline once it has one,
-    /// else the approval deadline.
-    pub fn deadline(&self) -> Deadline {
-        self.progress
-            .as_ref()
-            .and_then(|p| p.mpc_deadline)
-            .unwrap_or(self.body.approval_deadline)
-    }
-
-    /// Where the request sits in the deadline-ordered lists.
-    pub fn position(&self) -> Position {
-        (self.deadline().height(), self.id)
-    }
-
-    /// The status as seen at `height`: an open request past its deadline reads as expired.
-    pub fn status_at(&self, height: u64) -> SignRequestStatus {
-        lifecycle::status_at(self.stored_status(), self.deadline(), height)
-    }
-
     /// Refuses a move on a request that is final, or open but past its deadline (the
     /// lifecycle's refusals), or open in another status than the move needs (`other(status)`).
     pub fn ensure_open_in(
-        &self,
-        height: u64,
-        expected: SignRequestStatus,
+        &self, height: u64, expected: SignRequestStatus,
         other: impl FnOnce(SignRequestStatus) -> ContractError,
     ) -> ContractResult<()> {
+        self.ensure_open(height)?;
         let status = self.stored_status();
-        lifecycle::ensure_open(self.id, status, self.deadline(), height)?;
         if status != expected {
             return Err(other(status));
         }
@@ -169,7 +154,7 @@ impl Request {
         if let Some(progress) = &self.progress {
             PROGRESS.save(storage, id, progress)?;
         }
-        BY_KEYRING.insert(storage, body.keyring_id, self.indexed())?;
+        BY_KEYRING.insert_record(storage, body.keyring_id, self)?;
         BY_KEY.save(storage, (body.key_id, id), &Empty {})?;
         BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
         let requester = api.addr_canonicalize(body.requester.as_str())?;
@@ -178,15 +163,11 @@ impl Request {
 
     /// Records where the request went, and moves its by-keyring entry to match.
     pub fn advance(&mut self, storage: &mut dyn Storage, progress: Progress) -> StdResult<()> {
-        let before = self.indexed();
-        PROGRESS.save(storage, self.id, &progress)?;
-        self.progress = Some(progress);
-        BY_KEYRING.moved(storage, self.body.keyring_id, before, self.indexed())
-    }
-
-    /// Where the by-keyring index lists the request: its stored status and position.
-    fn indexed(&self) -> (SignRequestStatus, Position) {
-        (self.stored_status(), self.position())
+        BY_KEYRING.track(storage, self.body.keyring_id, self, |storage, request| {
+            PROGRESS.save(storage, request.id, &progress)?;
+            request.progress = Some(progress);
+            Ok(())
+        })
     }
 }
 
@@ -194,11 +175,7 @@ pub fn load_request(storage: &dyn Storage, request_id: u64) -> ContractResult<Re
     let body = BODIES
         .may_load(storage, request_id)?
         .ok_or(ContractError::RequestNotFound { request_id })?;
-    Ok(Request {
-        id: request_id,
-        body,
-        progress: PROGRESS.may_load(storage, request_id)?,
-    })
+    Ok(Request { id: request_id, body, progress: PROGRESS.may_load(storage, request_id)? })
 }
 
 /// Whether request `id` is stored `partial` (it has not moved on).
@@ -215,17 +192,11 @@ pub struct Votes {
 
 impl Votes {
     pub fn load(storage: &dyn Storage, request: &Request) -> StdResult<Self> {
-        let mut votes = Votes {
-            approvals: vec![],
-            rejections: vec![],
-        };
+        let mut votes = Votes { approvals: vec![], rejections: vec![] };
         if request.body.requester_approved {
             votes.approvals.push(request.body.requester.clone());
         }
-        for entry in VOTES
-            .prefix(request.id)
-            .range(storage, None, None, Order::Ascending)
-        {
+        for entry in VOTES.prefix(request.id).range(storage, None, None, Order::Ascending) {
             let (voter, approved) = entry?;
             if approved {
                 votes.approvals.push(voter);
@@ -251,11 +222,7 @@ impl Votes {
 
     /// Records `voter`'s vote on request `id` (stored and in `self`).
     pub fn cast(
-        &mut self,
-        storage: &mut dyn Storage,
-        id: u64,
-        voter: &Addr,
-        approve: bool,
+        &mut self, storage: &mut dyn Storage, id: u64, voter: &Addr, approve: bool,
     ) -> StdResult<()> {
         VOTES.save(storage, (id, voter), &approve)?;
         if approve {
@@ -294,9 +261,7 @@ pub fn addr_strings(addrs: &[Addr]) -> Vec<String> {
 
 /// The by-keyring entries of requests stored in `status`, between position bounds.
 pub fn by_keyring<'a>(
-    storage: &'a dyn Storage,
-    keyring_id: u64,
-    status: SignRequestStatus,
+    storage: &'a dyn Storage, keyring_id: u64, status: SignRequestStatus,
     min: Option<cw_storage_plus::Bound<'static, Position>>,
     max: Option<cw_storage_plus::Bound<'static, Position>>,
 ) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
@@ -313,19 +278,13 @@ pub enum Owner<'a> {
 
 /// One page of the ids of a key's, a workspace's or a requester's requests, after `start_after`.
 pub fn ids_by(
-    storage: &dyn Storage,
-    owner: Owner,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    storage: &dyn Storage, owner: Owner, start_after: Option<u64>, limit: Option<u32>,
 ) -> StdResult<Vec<u64>> {
     match owner {
         Owner::Key(key_id) => ids_page(storage, BY_KEY.prefix(key_id), start_after, limit),
-        Owner::Workspace(workspace_id) => ids_page(
-            storage,
-            BY_WORKSPACE.prefix(workspace_id),
-            start_after,
-            limit,
-        ),
+        Owner::Workspace(workspace_id) => {
+            ids_page(storage, BY_WORKSPACE.prefix(workspace_id), start_after, limit)
+        }
         Owner::Requester(requester) => {
             ids_page(storage, BY_REQUESTER.prefix(requester), start_after, limit)
         }
@@ -365,12 +324,7 @@ mod tests {
         );
         assert_eq!(to_json_string(&body()).unwrap(), json);
         assert_eq!(from_json::<RequestBody>(json).unwrap(), body());
-        let lean = RequestBody {
-            fee: vec![],
-            callback: None,
-            requester_approved: false,
-            ..body()
-        };
+        let lean = RequestBody { fee: vec![], callback: None, requester_approved: false, ..body() };
         let json = concat!(
             r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
             r#""created_height":6,"approval_deadline":7,"mpc_timeout_blocks":8}"#
@@ -390,9 +344,7 @@ mod tests {
 
         let answer = PartySignAnswer {
             party: Addr::unchecked("p1"),
-            result: SignResult::Failure {
-                reason: "no".to_string(),
-            },
+            result: SignResult::Failure { reason: "no".to_string() },
             height: 9,
         };
         let json = r#"{"party":"p1","result":{"failure":{"reason":"no"}},"height":9}"#;
@@ -405,17 +357,12 @@ mod tests {
         let api = cosmwasm_std::testing::MockApi::default();
         let mut request = Request {
             id: 1,
-            body: RequestBody {
-                requester: api.addr_make("owner"),
-                ..body()
-            },
+            body: RequestBody { requester: api.addr_make("owner"), ..body() },
             progress: None,
         };
         request.create(&mut storage, &api).unwrap();
         let listed = |storage: &MockStorage, status| {
-            by_keyring(storage, 3, status, None, None)
-                .collect::<StdResult<Vec<_>>>()
-                .unwrap()
+            by_keyring(storage, 3, status, None, None).collect::<StdResult<Vec<_>>>().unwrap()
         };
         assert_eq!(listed(&storage, SignRequestStatus::Partial), vec![(7, 1)]);
         // The approval deadline (7) is the last height at which it can move.

@@ -2,8 +2,9 @@
 
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response};
+use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response};
 use mpc_contract_kit::config;
+use mpc_contract_kit::contract::json;
 use mpc_interfaces::workspace::{
     ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, DEFAULT_ACTION_TIMEOUT_BLOCKS,
 };
@@ -17,16 +18,10 @@ use crate::{execute as exec, query as queries};
 pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -> ContractResult {
     let action_timeout_blocks = exec::validate_timeout(
         "action_timeout_blocks",
-        msg.action_timeout_blocks
-            .unwrap_or(DEFAULT_ACTION_TIMEOUT_BLOCKS),
+        msg.action_timeout_blocks.unwrap_or(DEFAULT_ACTION_TIMEOUT_BLOCKS),
     )?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    CONFIG.save(
-        deps.storage,
-        &Config {
-            action_timeout_blocks,
-        },
-    )?;
+    CONFIG.save(deps.storage, &Config { action_timeout_blocks })?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("action_timeout_blocks", action_timeout_blocks.to_string()))
@@ -36,31 +31,20 @@ pub fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, msg: InstantiateMsg) -
 pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> ContractResult {
     match msg {
         ExecuteMsg::CreateWorkspace {
-            additional_owners,
+            additional_owners: owners,
             admin_policy,
             sign_policy,
             alias,
-        } => exec::create_workspace(
-            deps,
-            env,
-            info,
-            additional_owners,
-            admin_policy,
-            sign_policy,
-            alias,
-        ),
+        } => exec::create_workspace(deps, env, info, owners, admin_policy, sign_policy, alias),
         ExecuteMsg::CreateChildWorkspace { parent_id, alias } => {
             exec::create_child_workspace(deps, env, info, parent_id, alias)
         }
-        ExecuteMsg::AppendChildWorkspace {
-            parent_id,
-            child_id,
-        } => exec::append_child_workspace(deps, info, parent_id, child_id),
-        ExecuteMsg::ProposeAction {
-            workspace_id,
-            action,
-            timeout_blocks,
-        } => exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks),
+        ExecuteMsg::AppendChildWorkspace { parent_id, child_id } => {
+            exec::append_child_workspace(deps, info, parent_id, child_id)
+        }
+        ExecuteMsg::ProposeAction { workspace_id, action, timeout_blocks } => {
+            exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks)
+        }
         ExecuteMsg::ApproveAction { action_id } => {
             exec::cast_vote(deps, env, info, action_id, Vote::Approve)
         }
@@ -70,83 +54,42 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
         ExecuteMsg::ExpireActions { action_ids } => {
             exec::expire_actions(deps, env, info, action_ids)
         }
-        ExecuteMsg::UpdateConfig {
-            action_timeout_blocks,
-        } => config::update(deps, &env, &info, |deps| {
-            exec::apply_config(
-                deps,
-                MigrateMsg {
-                    action_timeout_blocks,
-                },
-            )
-        }),
+        ExecuteMsg::UpdateConfig { action_timeout_blocks } => {
+            config::update(deps, &env, &info, |deps| {
+                exec::apply_config(deps, MigrateMsg { action_timeout_blocks })
+            })
+        }
     }
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
-    Ok(match msg {
-        QueryMsg::Config {} => to_json_binary(&queries::config(deps)?),
-        QueryMsg::Workspace { workspace_id } => {
-            to_json_binary(&queries::workspace(deps, workspace_id)?)
-        }
+    match msg {
+        QueryMsg::Config {} => json(queries::config(deps)),
+        QueryMsg::Workspace { workspace_id } => json(queries::workspace(deps, workspace_id)),
         QueryMsg::Workspaces { start_after, limit } => {
-            to_json_binary(&queries::workspaces(deps, start_after, limit)?)
+            json(queries::workspaces(deps, start_after, limit))
         }
-        QueryMsg::WorkspacesByOwner {
-            owner,
-            start_after,
-            limit,
-        } => to_json_binary(&queries::workspaces_by_owner(
-            deps,
-            owner,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::IsOwner {
-            workspace_id,
-            address,
-        } => to_json_binary(&queries::is_owner(deps, workspace_id, address)?),
-        QueryMsg::SignPolicy {
-            workspace_id,
-            key_id,
-        } => to_json_binary(&queries::sign_policy(deps, workspace_id, key_id)?),
-        QueryMsg::KeyPolicies {
-            workspace_id,
-            start_after,
-            limit,
-        } => to_json_binary(&queries::key_policies(
-            deps,
-            workspace_id,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::Action { action_id } => to_json_binary(&queries::action(deps, env, action_id)?),
-        QueryMsg::ActionsByWorkspace {
-            workspace_id,
-            status,
-            start_after,
-            limit,
-        } => to_json_binary(&queries::actions_of(
-            deps,
-            env,
-            workspace_id,
-            status,
-            start_after,
-            limit,
-        )?),
-        QueryMsg::ActionsAwaitingApprover {
-            approver,
-            start_after,
-            limit,
-        } => to_json_binary(&queries::awaiting_approver(
-            deps,
-            env,
-            approver,
-            start_after,
-            limit,
-        )?),
-    }?)
+        QueryMsg::WorkspacesByOwner { owner, start_after, limit } => {
+            json(queries::workspaces_by_owner(deps, owner, start_after, limit))
+        }
+        QueryMsg::IsOwner { workspace_id, address } => {
+            json(queries::is_owner(deps, workspace_id, address))
+        }
+        QueryMsg::SignPolicy { workspace_id, key_id } => {
+            json(queries::sign_policy(deps, workspace_id, key_id))
+        }
+        QueryMsg::KeyPolicies { workspace_id, start_after, limit } => {
+            json(queries::key_policies(deps, workspace_id, start_after, limit))
+        }
+        QueryMsg::Action { action_id } => json(queries::action(deps, env, action_id)),
+        QueryMsg::ActionsByWorkspace { workspace_id, status, start_after, limit } => {
+            json(queries::actions_of(deps, env, workspace_id, status, start_after, limit))
+        }
+        QueryMsg::ActionsAwaitingApprover { approver, start_after, limit } => {
+            json(queries::awaiting_approver(deps, env, approver, start_after, limit))
+        }
+    }
 }
 
 mpc_contract_kit::versioned_contract!(exec::apply_config);

@@ -1,6 +1,7 @@
 //! Why a message is refused: the refusals every contract shares (`mpc_contract_kit::contract_error!`),
 //! then this contract's own.
 
+use cosmwasm_std::Addr;
 use mpc_interfaces::workspace::AdminActionStatus;
 use mpc_policy::PolicyError;
 
@@ -62,14 +63,14 @@ mpc_contract_kit::contract_error! {
     #[error("workspace {child_id} is an ancestor of workspace {parent_id}: appending it would make a cycle")]
     Cycle { parent_id: u64, child_id: u64 },
 
-    #[error("{address} is not an eligible approver of admin action {action_id}")]
-    NotEligible { address: String, action_id: u64 },
+    #[error("{sender} may not approve or reject admin action {action_id}")]
+    NotApprover { sender: Addr, action_id: u64 },
 
-    #[error(
-        "{address} is not an eligible approver under the admin policy of workspace {workspace_id}"
-    )]
-    NotEligibleProposer { address: String, workspace_id: u64 },
+    /// A proposal counts as its proposer's approval, so only an eligible approver may propose.
+    #[error("{sender} may not propose: not an approver under workspace {workspace_id}'s admin policy")]
+    NotEligibleProposer { sender: Addr, workspace_id: u64 },
 
-    #[error("{address} has already voted on admin action {action_id}")]
-    AlreadyVoted { address: String, action_id: u64 },
+    /// A vote is final: it is neither replaced nor withdrawn.
+    #[error("{sender} has already voted on admin action {action_id}")]
+    AlreadyVoted { sender: Addr, action_id: u64 },
 }

@@ -3,8 +3,9 @@
 
 use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
 use cw_utils::nonpayable;
+use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::awaiting;
-use mpc_contract_kit::config::ConfigChanges;
+use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
@@ -20,13 +21,8 @@ use crate::state::{
 };
 
 pub fn create_workspace(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    additional_owners: Vec<String>,
-    admin_policy: Option<Policy>,
-    sign_policy: Option<Policy>,
-    alias: Option<String>,
+    deps: DepsMut, env: Env, info: MessageInfo, additional_owners: Vec<String>,
+    admin_policy: Option<Policy>, sign_policy: Option<Policy>, alias: Option<String>,
 ) -> ContractResult {
     nonpayable(&info)?;
     // Bound first, so an oversized list is refused before any address in it is validated.
@@ -37,9 +33,7 @@ pub fn create_workspace(
     for owner in additional_owners {
         let owner = deps.api.addr_validate(&owner)?;
         if owners.contains(&owner) {
-            return Err(ContractError::DuplicateOwner {
-                owner: owner.into_string(),
-            });
+            return Err(ContractError::DuplicateOwner { owner: owner.into_string() });
         }
         owners.push(owner);
     }
@@ -63,11 +57,7 @@ pub fn create_workspace(
 }
 
 pub fn create_child_workspace(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    parent_id: u64,
-    alias: Option<String>,
+    deps: DepsMut, env: Env, info: MessageInfo, parent_id: u64, alias: Option<String>,
 ) -> ContractResult {
     let mut parent = load_workspace(deps.storage, parent_id)?;
     ensure_owner(&parent, parent_id, &info.sender)?;
@@ -95,10 +85,7 @@ pub fn create_child_workspace(
 }
 
 pub fn append_child_workspace(
-    deps: DepsMut,
-    info: MessageInfo,
-    parent_id: u64,
-    child_id: u64,
+    deps: DepsMut, info: MessageInfo, parent_id: u64, child_id: u64,
 ) -> ContractResult {
     let mut parent = load_workspace(deps.storage, parent_id)?;
     ensure_owner(&parent, parent_id, &info.sender)?;
@@ -110,20 +97,14 @@ pub fn append_child_workspace(
         return Err(ContractError::ChildIsParent);
     }
     if let Some(existing) = child.parent_id {
-        return Err(ContractError::AlreadyHasParent {
-            child_id,
-            parent_id: existing,
-        });
+        return Err(ContractError::AlreadyHasParent { child_id, parent_id: existing });
     }
     // The child has no parent, so it is a root: appending it makes a cycle exactly when it is the
     // root of the parent's tree. The walk reads one workspace per ancestor of the parent.
     let mut ancestor = parent.parent_id;
     while let Some(id) = ancestor {
         if id == child_id {
-            return Err(ContractError::Cycle {
-                parent_id,
-                child_id,
-            });
+            return Err(ContractError::Cycle { parent_id, child_id });
         }
         ancestor = load_workspace(deps.storage, id)?.parent_id;
     }
@@ -137,11 +118,7 @@ pub fn append_child_workspace(
 }
 
 pub fn propose_action(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    workspace_id: u64,
-    action: AdminAction,
+    deps: DepsMut, env: Env, info: MessageInfo, workspace_id: u64, action: AdminAction,
     timeout_blocks: Option<u64>,
 ) -> ContractResult {
     let workspace = load_workspace(deps.storage, workspace_id)?;
@@ -149,10 +126,7 @@ pub fn propose_action(
     let admin_policy = workspace.effective_admin_policy();
     let owners = workspace.owner_strings();
     if !admin_policy.is_eligible(info.sender.as_str(), &owners) {
-        return Err(ContractError::NotEligibleProposer {
-            address: info.sender.into_string(),
-            workspace_id,
-        });
+        return Err(ContractError::NotEligibleProposer { sender: info.sender, workspace_id });
     }
     nonpayable(&info)?;
 
@@ -183,16 +157,11 @@ pub fn propose_action(
     let created = admin_action_event(event_action::CREATED, action_id, &record)
         .add_attribute(attr::SENDER, record.proposer.as_str())
         .add_attributes(awaited(&record, &awaiting).map(|a| (attr::APPROVER, a.as_str())));
-    Ok(Response::new()
-        .add_event(created)
-        .add_events(settled_events))
+    Ok(Response::new().add_event(created).add_events(settled_events))
 }
 
 pub fn expire_actions(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_ids: Vec<u64>,
+    deps: DepsMut, env: Env, info: MessageInfo, action_ids: Vec<u64>,
 ) -> ContractResult {
     nonpayable(&info)?;
     lifecycle::check_expire_batch::<AdminActionStatus>(&action_ids, MAX_EXPIRE_BATCH)?;
@@ -202,18 +171,9 @@ pub fn expire_actions(
     for action_id in action_ids {
         let mut record = load_action(deps.storage, action_id)?;
         lifecycle::ensure_overdue(action_id, record.status, record.deadline, env.block.height)?;
-        close_action(
-            deps.storage,
-            deps.api,
-            action_id,
-            &mut record,
-            AdminActionStatus::Expired,
-        )?;
-        response = response.add_event(admin_action_event(
-            event_action::EXPIRED,
-            action_id,
-            &record,
-        ));
+        close_action(deps.storage, deps.api, action_id, &mut record, AdminActionStatus::Expired)?;
+        response =
+            response.add_event(admin_action_event(event_action::EXPIRED, action_id, &record));
     }
     Ok(response)
 }
@@ -226,11 +186,7 @@ pub enum Vote {
 
 /// Approve and reject: the same checks, in the same order, then the same settlement.
 pub fn cast_vote(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    action_id: u64,
-    vote: Vote,
+    deps: DepsMut, env: Env, info: MessageInfo, action_id: u64, vote: Vote,
 ) -> ContractResult {
     let mut record = load_action(deps.storage, action_id)?;
     // Live: eligibility is judged by the admin policy and owners in force now, so a removed
@@ -238,22 +194,13 @@ pub fn cast_vote(
     let workspace = load_workspace(deps.storage, record.workspace_id)?;
     let voter = info.sender.to_string();
     let owners = workspace.owner_strings();
-    if !workspace
-        .effective_admin_policy()
-        .is_eligible(&voter, &owners)
-    {
-        return Err(ContractError::NotEligible {
-            address: voter,
-            action_id,
-        });
+    if !workspace.effective_admin_policy().is_eligible(&voter, &owners) {
+        return Err(ContractError::NotApprover { sender: info.sender, action_id });
     }
     nonpayable(&info)?;
     record.ensure_open(action_id, env.block.height)?;
     if record.has_voted(&voter) {
-        return Err(ContractError::AlreadyVoted {
-            address: voter,
-            action_id,
-        });
+        return Err(ContractError::AlreadyVoted { sender: info.sender, action_id });
     }
 
     let previous = record.status;
@@ -282,10 +229,7 @@ pub fn cast_vote(
 /// awaiting-approver entries from `listed` (what the index holds) to what is awaited now.
 /// Returns the events of that transition. The caller saves `record`.
 fn settle_after_vote(
-    storage: &mut dyn Storage,
-    api: &dyn Api,
-    action_id: u64,
-    record: &mut ActionRecord,
+    storage: &mut dyn Storage, api: &dyn Api, action_id: u64, record: &mut ActionRecord,
     listed: &[String],
 ) -> ContractResult<Vec<Event>> {
     let evaluation = record.evaluate();
@@ -305,18 +249,13 @@ fn settle_after_vote(
         record.status = AdminActionStatus::Executed;
         events = vec![
             admin_action_event(event_action::EXECUTED, action_id, record),
-            applied
-                .event
-                .add_attribute(attr::ACTION_ID, action_id.to_string()),
+            applied.event.add_attribute(attr::ACTION_ID, action_id.to_string()),
         ];
     } else if !evaluation.satisfiable {
         record.status = AdminActionStatus::Rejected;
     }
-    let awaited = if record.status == AdminActionStatus::Pending {
-        evaluation.awaiting
-    } else {
-        vec![]
-    };
+    let awaited =
+        if record.status == AdminActionStatus::Pending { evaluation.awaiting } else { vec![] };
     awaiting::resync(
         storage,
         api,
@@ -331,10 +270,7 @@ fn settle_after_vote(
 
 /// Ends an action without executing it (expiry) and saves it.
 fn close_action(
-    storage: &mut dyn Storage,
-    api: &dyn Api,
-    action_id: u64,
-    record: &mut ActionRecord,
+    storage: &mut dyn Storage, api: &dyn Api, action_id: u64, record: &mut ActionRecord,
     status: AdminActionStatus,
 ) -> ContractResult<()> {
     let previous = record.status;
@@ -365,10 +301,7 @@ struct Applied {
 /// Applies an admin action to `workspace`, checking it against the workspace as given and its
 /// stored key policies. Writes nothing.
 fn apply_admin_action(
-    storage: &dyn Storage,
-    mut workspace: Workspace,
-    workspace_id: u64,
-    action: &AdminAction,
+    storage: &dyn Storage, mut workspace: Workspace, workspace_id: u64, action: &AdminAction,
 ) -> ContractResult<Applied> {
     let mut key_policy = None;
     let event = match action {
@@ -390,28 +323,19 @@ fn apply_admin_action(
         AdminAction::RemoveOwner { owner } => {
             let owner = Addr::unchecked(owner);
             if !workspace.is_owner(&owner) {
-                return Err(ContractError::NotOwner {
-                    sender: owner,
-                    workspace_id,
-                });
+                return Err(ContractError::NotOwner { sender: owner, workspace_id });
             }
             if workspace.owners.len() == 1 {
                 return Err(ContractError::LastOwner);
             }
-            let remaining: Vec<String> = workspace
-                .owners
-                .iter()
-                .filter(|o| **o != owner)
-                .map(Addr::to_string)
-                .collect();
+            let remaining: Vec<String> =
+                workspace.owners.iter().filter(|o| **o != owner).map(Addr::to_string).collect();
             // Every policy that can name an owner: the workspace's two and each key's own.
-            let mut policies: Vec<(String, Policy)> = [
-                ("admin", &workspace.admin_policy),
-                ("sign", &workspace.sign_policy),
-            ]
-            .into_iter()
-            .filter_map(|(name, policy)| Some((name.to_string(), policy.clone()?)))
-            .collect();
+            let mut policies: Vec<(String, Policy)> =
+                [("admin", &workspace.admin_policy), ("sign", &workspace.sign_policy)]
+                    .into_iter()
+                    .filter_map(|(name, policy)| Some((name.to_string(), policy.clone()?)))
+                    .collect();
             policies.extend(
                 key_policies(storage, workspace_id)?
                     .into_iter()
@@ -468,10 +392,7 @@ fn apply_admin_action(
                     }
                 }
                 None if !stored => {
-                    return Err(ContractError::NoKeyPolicy {
-                        workspace_id,
-                        key_id: *key_id,
-                    })
+                    return Err(ContractError::NoKeyPolicy { workspace_id, key_id: *key_id })
                 }
                 None => {}
             }
@@ -486,23 +407,19 @@ fn apply_admin_action(
             workspace_event(event_action::UPDATED, workspace_id).add_attribute(attr::FIELD, "alias")
         }
     };
-    Ok(Applied {
-        workspace,
-        key_policy,
-        event,
-    })
+    Ok(Applied { workspace, key_policy, event })
 }
 
 /// Validates the addresses an action names and stores them in canonical form, so that the
 /// snapshot, the owner list and policies compare them as equal strings.
 fn normalize_action(api: &dyn Api, action: AdminAction) -> ContractResult<AdminAction> {
     Ok(match action {
-        AdminAction::AddOwner { owner } => AdminAction::AddOwner {
-            owner: api.addr_validate(&owner)?.into_string(),
-        },
-        AdminAction::RemoveOwner { owner } => AdminAction::RemoveOwner {
-            owner: api.addr_validate(&owner)?.into_string(),
-        },
+        AdminAction::AddOwner { owner } => {
+            AdminAction::AddOwner { owner: api.addr_validate(&owner)?.into_string() }
+        }
+        AdminAction::RemoveOwner { owner } => {
+            AdminAction::RemoveOwner { owner: api.addr_validate(&owner)?.into_string() }
+        }
         other => other,
     })
 }
@@ -517,10 +434,9 @@ fn validate_policy(policy: Option<&Policy>, owners: &[String]) -> ContractResult
 fn validate_alias(alias: Option<&str>) -> ContractResult<()> {
     match alias {
         Some("") => Err(ContractError::EmptyAlias),
-        Some(alias) if alias.len() > MAX_ALIAS_LEN => Err(ContractError::AliasTooLong {
-            len: alias.len(),
-            max: MAX_ALIAS_LEN,
-        }),
+        Some(alias) if alias.len() > MAX_ALIAS_LEN => {
+            Err(ContractError::AliasTooLong { len: alias.len(), max: MAX_ALIAS_LEN })
+        }
         _ => Ok(()),
     }
 }
@@ -535,16 +451,12 @@ pub fn validate_timeout(name: &'static str, timeout: u64) -> ContractResult<u64>
 /// The contract's admin on the chain changes the default action timeout.
 /// The config changes `UpdateConfig` and `migrate` both make, checked as at instantiate.
 pub fn apply_config(deps: DepsMut, update: MigrateMsg) -> ContractResult<ConfigChanges> {
-    let mut stored = CONFIG.load(deps.storage)?;
-    let mut changes = ConfigChanges::default();
-    changes.apply(
-        "action_timeout_blocks",
-        update.action_timeout_blocks,
-        &mut stored.action_timeout_blocks,
-        |&blocks| validate_timeout("action_timeout_blocks", blocks),
-    )?;
-    CONFIG.save(deps.storage, &stored)?;
-    Ok(changes)
+    config::change(deps.storage, &CONFIG, |stored, changes| {
+        apply_changes!(changes, update => stored {
+            action_timeout_blocks: |name, &blocks| validate_timeout(name, blocks),
+        });
+        Ok(())
+    })
 }
 
 /// The deadline of an action proposed at `height` with `timeout` blocks to vote.
@@ -557,19 +469,13 @@ fn ensure_owner(workspace: &Workspace, workspace_id: u64, sender: &Addr) -> Cont
     if workspace.is_owner(sender) {
         Ok(())
     } else {
-        Err(ContractError::NotOwner {
-            sender: sender.clone(),
-            workspace_id,
-        })
+        Err(ContractError::NotOwner { sender: sender.clone(), workspace_id })
     }
 }
 
 fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> ContractResult<()> {
     if workspace.children.len() >= MAX_CHILDREN {
-        return Err(ContractError::TooManyChildren {
-            workspace_id,
-            max: MAX_CHILDREN,
-        });
+        return Err(ContractError::TooManyChildren { workspace_id, max: MAX_CHILDREN });
     }
     Ok(())
 }
@@ -585,10 +491,7 @@ fn save_new_workspace(storage: &mut dyn Storage, workspace: &Workspace) -> Contr
 
 /// Saves a changed workspace and keeps the by-owner index in step with its owner list.
 fn save_workspace(
-    storage: &mut dyn Storage,
-    workspace_id: u64,
-    before: &Workspace,
-    after: &Workspace,
+    storage: &mut dyn Storage, workspace_id: u64, before: &Workspace, after: &Workspace,
 ) -> ContractResult<()> {
     for removed in before.owners.iter().filter(|o| !after.is_owner(o)) {
         WORKSPACES_BY_OWNER.remove(storage, (removed, workspace_id));

@@ -1,6 +1,7 @@
 //! One function per query message. Every list pages with `start_after` + `limit` over an index.
 
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Storage};
+use mpc_contract_kit::awaiting;
 use mpc_contract_kit::deadline_list::{DeadlinePage, Entries, Listing, Position};
 use mpc_contract_kit::paging::{bound_after, ids_page, paginate};
 use mpc_interfaces::workspace::{
@@ -16,9 +17,7 @@ use crate::state::{
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
     let config = CONFIG.load(deps.storage)?;
-    Ok(ConfigResponse {
-        action_timeout_blocks: config.action_timeout_blocks,
-    })
+    Ok(ConfigResponse { action_timeout_blocks: config.action_timeout_blocks })
 }
 
 pub fn workspace(deps: Deps, workspace_id: u64) -> ContractResult<WorkspaceResponse> {
@@ -27,18 +26,11 @@ pub fn workspace(deps: Deps, workspace_id: u64) -> ContractResult<WorkspaceRespo
 }
 
 pub fn workspaces(
-    deps: Deps,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<WorkspacesResponse> {
     let workspaces = paginate(
         WORKSPACES
-            .range(
-                deps.storage,
-                bound_after(start_after),
-                None,
-                Order::Ascending,
-            )
+            .range(deps.storage, bound_after(start_after), None, Order::Ascending)
             .map(|item| item.map(|(id, workspace)| workspace_response(id, workspace))),
         limit,
     )?;
@@ -46,18 +38,10 @@ pub fn workspaces(
 }
 
 pub fn workspaces_by_owner(
-    deps: Deps,
-    owner: String,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, owner: String, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<WorkspacesResponse> {
     let owner = deps.api.addr_validate(&owner)?;
-    let ids = ids_page(
-        deps.storage,
-        WORKSPACES_BY_OWNER.prefix(&owner),
-        start_after,
-        limit,
-    )?;
+    let ids = ids_page(deps.storage, WORKSPACES_BY_OWNER.prefix(&owner), start_after, limit)?;
     let workspaces = ids
         .into_iter()
         .map(|id| Ok(workspace_response(id, load_workspace(deps.storage, id)?)))
@@ -68,15 +52,11 @@ pub fn workspaces_by_owner(
 pub fn is_owner(deps: Deps, workspace_id: u64, address: String) -> ContractResult<IsOwnerResponse> {
     let address = deps.api.addr_validate(&address)?;
     let workspace = load_workspace(deps.storage, workspace_id)?;
-    Ok(IsOwnerResponse {
-        is_owner: workspace.is_owner(&address),
-    })
+    Ok(IsOwnerResponse { is_owner: workspace.is_owner(&address) })
 }
 
 pub fn sign_policy(
-    deps: Deps,
-    workspace_id: u64,
-    key_id: Option<u64>,
+    deps: Deps, workspace_id: u64, key_id: Option<u64>,
 ) -> ContractResult<SignPolicyResponse> {
     let workspace = load_workspace(deps.storage, workspace_id)?;
     let key_policy = match key_id {
@@ -92,21 +72,13 @@ pub fn sign_policy(
 }
 
 pub fn key_policies(
-    deps: Deps,
-    workspace_id: u64,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, workspace_id: u64, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<KeyPoliciesResponse> {
     load_workspace(deps.storage, workspace_id)?;
     let key_policies = paginate(
         KEY_POLICIES
             .prefix(workspace_id)
-            .range(
-                deps.storage,
-                bound_after(start_after),
-                None,
-                Order::Ascending,
-            )
+            .range(deps.storage, bound_after(start_after), None, Order::Ascending)
             .map(|item| item.map(|(key_id, policy)| KeyPolicy { key_id, policy })),
         limit,
     )?;
@@ -119,22 +91,15 @@ pub fn action(deps: Deps, env: Env, action_id: u64) -> ContractResult<AdminActio
 }
 
 pub fn actions_of(
-    deps: Deps,
-    env: Env,
-    workspace_id: u64,
-    status: Option<AdminActionStatus>,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, env: Env, workspace_id: u64, status: Option<AdminActionStatus>,
+    start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<AdminActionsResponse> {
     load_workspace(deps.storage, workspace_id)?;
     let height = env.block.height;
     let ids: Vec<u64> = match status {
-        None => ids_page(
-            deps.storage,
-            ACTIONS_BY_WORKSPACE.prefix(workspace_id),
-            start_after,
-            limit,
-        )?,
+        None => {
+            ids_page(deps.storage, ACTIONS_BY_WORKSPACE.prefix(workspace_id), start_after, limit)?
+        }
         Some(status) => {
             let listing = Listing::of(status, &[AdminActionStatus::Pending]);
             deadline_page(deps, height, start_after, limit)?.list(listing, |stored, min, max| {
@@ -151,11 +116,7 @@ pub fn actions_of(
 }
 
 pub fn awaiting_approver(
-    deps: Deps,
-    env: Env,
-    approver: String,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, env: Env, approver: String, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<AdminActionsResponse> {
     let canonical = deps.api.addr_canonicalize(&approver)?;
     let approver = deps.api.addr_humanize(&canonical)?.into_string();
@@ -163,50 +124,29 @@ pub fn awaiting_approver(
     // An entry names an approver the action awaited at its last vote; an owner or admin policy
     // change executed since then (by another action) can leave entries of actions that no
     // longer await this approver, so each is checked against the action as the next vote sees it.
-    let awaits = move |id: u64| -> StdResult<bool> {
+    let awaits = |id: u64| -> StdResult<bool> {
         let mut record = ACTIONS.load(deps.storage, id)?;
         record.refresh(&WORKSPACES.load(deps.storage, record.workspace_id)?);
         Ok(record.status == AdminActionStatus::Pending
             && record.evaluate().awaiting.contains(&approver))
     };
-    // Entries of overdue actions come before the first open position: the page starts past
-    // them all at once, so it stays bounded however many were never settled.
-    let ids = deadline_page(deps, height, start_after, limit)?.list(
-        Listing::Open(()),
-        |(), min, max| {
-            let awaits = awaits.clone();
-            positions(Box::new(
-                AWAITING_APPROVER
-                    .sub_prefix(canonical.as_slice())
-                    .keys(deps.storage, min, max, Order::Ascending)
-                    .filter_map(move |key| {
-                        match key.and_then(|position| Ok((position, awaits(position.1)?))) {
-                            Ok((_, false)) => None,
-                            Ok((position, true)) => Some(Ok(position)),
-                            Err(err) => Some(Err(err)),
-                        }
-                    }),
-            ))
-        },
-    )?;
+    let page = deadline_page(deps, height, start_after, limit)?;
+    let ids: Vec<u64> =
+        awaiting::page(deps.storage, &AWAITING_APPROVER, &canonical, &page, &awaits)?
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
     actions_response(deps, &ids, height)
 }
 
 /// A page of a deadline-ordered action index, continuing after the `start_after` action.
 fn deadline_page(
-    deps: Deps,
-    height: u64,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    deps: Deps, height: u64, start_after: Option<u64>, limit: Option<u32>,
 ) -> ContractResult<DeadlinePage> {
     let after = start_after
         .map(|id| load_action(deps.storage, id).map(|action| action.position(id)))
         .transpose()?;
-    Ok(DeadlinePage {
-        height,
-        after,
-        limit,
-    })
+    Ok(DeadlinePage { height, after, limit })
 }
 
 /// The keys of a deadline-ordered index, each with the action id it lists.
@@ -225,10 +165,7 @@ fn actions_response(deps: Deps, ids: &[u64], height: u64) -> ContractResult<Admi
 /// An action as seen at `height`; an open action is evaluated by the admin policy and owners in
 /// force now, as the next vote would be.
 fn action_response(
-    storage: &dyn Storage,
-    id: u64,
-    mut record: ActionRecord,
-    height: u64,
+    storage: &dyn Storage, id: u64, mut record: ActionRecord, height: u64,
 ) -> ContractResult<AdminActionResponse> {
     let status = record.status_at(height);
     if status == AdminActionStatus::Pending {

@@ -83,9 +83,7 @@ impl ActionRecord {
 
     /// Refuses votes on an action that is final, or overdue (it reads as expired).
     pub fn ensure_open(
-        &self,
-        id: u64,
-        height: u64,
+        &self, id: u64, height: u64,
     ) -> Result<(), LifecycleError<AdminActionStatus>> {
         lifecycle::ensure_open(id, self.status, self.deadline, height)
     }
@@ -158,10 +156,7 @@ pub fn insert_action(storage: &mut dyn Storage, id: u64, action: &ActionRecord) 
 
 /// Saves an existing action whose stored status was `previous`, moving it between status indexes.
 pub fn update_action(
-    storage: &mut dyn Storage,
-    id: u64,
-    previous: AdminActionStatus,
-    action: &ActionRecord,
+    storage: &mut dyn Storage, id: u64, previous: AdminActionStatus, action: &ActionRecord,
 ) -> StdResult<()> {
     ACTIONS.save(storage, id, action)?;
     if previous != action.status {
@@ -187,7 +182,5 @@ pub fn key_policies(storage: &dyn Storage, workspace_id: u64) -> StdResult<Vec<(
 }
 
 pub fn load_action(storage: &dyn Storage, action_id: u64) -> ContractResult<ActionRecord> {
-    ACTIONS
-        .may_load(storage, action_id)?
-        .ok_or(ContractError::ActionNotFound { action_id })
+    ACTIONS.may_load(storage, action_id)?.ok_or(ContractError::ActionNotFound { action_id })
 }

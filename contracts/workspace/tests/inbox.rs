@@ -14,10 +14,7 @@ fn two_of_three() -> Three {
 
 /// An action of alice's that awaits bob and carol.
 fn waiting_action(t: &mut Three) -> u64 {
-    let id = t
-        .suite
-        .propose(&t.alice, t.ws, set_alias("x"), None)
-        .unwrap();
+    let id = t.suite.propose(&t.alice, t.ws, set_alias("x"), None).unwrap();
     assert_eq!(t.suite.awaiting(&t.bob, None, None), vec![id]);
     assert_eq!(t.suite.awaiting(&t.carol, None, None), vec![id]);
     id
@@ -53,12 +50,7 @@ fn an_admin_policy_change_moves_the_actions_out_of_the_inboxes_it_no_longer_awai
     let mut t = two_of_three();
     let id = waiting_action(&mut t);
     let only_bob = approver(&t.bob);
-    execute_with_bob(
-        &mut t,
-        AdminAction::SetAdminPolicy {
-            policy: Some(only_bob),
-        },
-    );
+    execute_with_bob(&mut t, AdminAction::SetAdminPolicy { policy: Some(only_bob) });
     assert!(t.suite.awaiting(&t.carol, None, None).is_empty());
     assert_eq!(t.suite.awaiting(&t.bob, None, None), vec![id]);
 
@@ -73,30 +65,15 @@ fn an_admin_policy_change_moves_the_actions_out_of_the_inboxes_it_no_longer_awai
 #[test]
 fn an_action_that_expired_after_a_policy_change_leaves_every_inbox() {
     let mut t = two_of_three();
-    let id = t
-        .suite
-        .propose(&t.alice, t.ws, set_alias("late"), Some(5))
-        .unwrap();
-    execute_with_bob(
-        &mut t,
-        AdminAction::SetAdminPolicy {
-            policy: Some(owners(3)),
-        },
-    );
+    let id = t.suite.propose(&t.alice, t.ws, set_alias("late"), Some(5)).unwrap();
+    execute_with_bob(&mut t, AdminAction::SetAdminPolicy { policy: Some(owners(3)) });
     assert_eq!(t.suite.awaiting(&t.carol, None, None), vec![id]);
     t.suite.advance(6);
     for approver in [&t.alice, &t.bob, &t.carol] {
         assert!(t.suite.awaiting(approver, None, None).is_empty());
     }
     let eve = t.suite.addr("eve");
-    t.suite
-        .execute(
-            &eve,
-            &ExecuteMsg::ExpireActions {
-                action_ids: vec![id],
-            },
-        )
-        .unwrap();
+    t.suite.execute(&eve, &ExecuteMsg::ExpireActions { action_ids: vec![id] }).unwrap();
     assert_eq!(t.suite.action(id).status, AdminActionStatus::Expired);
     for approver in [&t.alice, &t.bob, &t.carol] {
         assert!(t.suite.awaiting(approver, None, None).is_empty());

@@ -14,9 +14,7 @@ const NAME: &str = "crates.io:mpc-workspace";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 fn timeout(blocks: u64) -> MigrateMsg {
-    MigrateMsg {
-        action_timeout_blocks: Some(blocks),
-    }
+    MigrateMsg { action_timeout_blocks: Some(blocks) }
 }
 
 fn action_timeout(suite: &Suite) -> u64 {
@@ -28,10 +26,7 @@ fn action_timeout(suite: &Suite) -> u64 {
 fn instantiate_records_the_contract_version() {
     let suite = Suite::new();
     let stored = suite.stored_version(&suite.contract);
-    assert_eq!(
-        (stored.contract.as_str(), stored.version.as_str()),
-        (NAME, VERSION)
-    );
+    assert_eq!((stored.contract.as_str(), stored.version.as_str()), (NAME, VERSION));
 }
 
 #[test]
@@ -39,10 +34,7 @@ fn migrates_from_the_same_or_an_older_version() {
     let mut suite = Suite::new();
     let contract = suite.contract.clone();
     let res = suite.migrate(&contract, &MigrateMsg::default()).unwrap();
-    assert!(
-        res.events.iter().all(|e| e.ty != "wasm-config"),
-        "no change, no config event"
-    );
+    assert!(res.events.iter().all(|e| e.ty != "wasm-config"), "no change, no config event");
     assert_eq!(suite.stored_version(&contract).version, VERSION);
     suite.set_stored_version(&contract, NAME, "0.0.1");
     suite.migrate(&contract, &MigrateMsg::default()).unwrap();
@@ -69,9 +61,7 @@ fn a_migration_changes_the_config_as_update_config_does() {
         .propose(
             &alice,
             ws,
-            mpc_interfaces::workspace::AdminAction::SetAlias {
-                alias: Some("x".to_string()),
-            },
+            mpc_interfaces::workspace::AdminAction::SetAlias { alias: Some("x".to_string()) },
             None,
         )
         .unwrap();

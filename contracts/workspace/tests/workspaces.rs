@@ -16,9 +16,7 @@ fn lone_creator_gets_default_policies() {
     let mut suite = Suite::new();
     let alice = suite.addr("alice");
     let eve = suite.addr("eve");
-    let res = suite
-        .execute(&alice, &create_msg(&[], None, None, Some("treasury")))
-        .unwrap();
+    let res = suite.execute(&alice, &create_msg(&[], None, None, Some("treasury"))).unwrap();
 
     let created = with_action(&res, "wasm-workspace", "created");
     assert_eq!(created.len(), 1);
@@ -36,21 +34,14 @@ fn lone_creator_gets_default_policies() {
     assert!(ws.children.is_empty());
     assert_eq!(ws.created_height, suite.height());
 
-    let sign: SignPolicyResponse = suite
-        .query(&QueryMsg::SignPolicy {
-            workspace_id: 1,
-            key_id: None,
-        })
-        .unwrap();
+    let sign: SignPolicyResponse =
+        suite.query(&QueryMsg::SignPolicy { workspace_id: 1, key_id: None }).unwrap();
     assert_eq!(sign.policy, Policy::any_owner());
     assert_eq!(sign.owners, vec![alice.clone()]);
 
     let is_owner = |suite: &Suite, address: &cosmwasm_std::Addr| -> bool {
         let res: IsOwnerResponse = suite
-            .query(&QueryMsg::IsOwner {
-                workspace_id: 1,
-                address: address.to_string(),
-            })
+            .query(&QueryMsg::IsOwner { workspace_id: 1, address: address.to_string() })
             .unwrap();
         res.is_owner
     };
@@ -64,27 +55,14 @@ fn lone_creator_gets_default_policies() {
 fn owners_and_policies_are_stored_as_given() {
     let mut suite = Suite::new();
     let [alice, bob, carol] = ["alice", "bob", "carol"].map(|n| suite.addr(n));
-    let admin = Policy::AnyOf {
-        threshold: 1,
-        of: vec![approver(&bob), owners(2)],
-    };
+    let admin = Policy::AnyOf { threshold: 1, of: vec![approver(&bob), owners(2)] };
     let res = suite
-        .execute(
-            &alice,
-            &create_msg(&[&bob, &carol], Some(admin.clone()), Some(owners(3)), None),
-        )
+        .execute(&alice, &create_msg(&[&bob, &carol], Some(admin.clone()), Some(owners(3)), None))
         .unwrap();
     let created = with_action(&res, "wasm-workspace", "created")[0];
-    let listed: Vec<_> = created
-        .attributes
-        .iter()
-        .filter(|a| a.key == "owner")
-        .map(|a| a.value.clone())
-        .collect();
-    assert_eq!(
-        listed,
-        vec![alice.to_string(), bob.to_string(), carol.to_string()]
-    );
+    let listed: Vec<_> =
+        created.attributes.iter().filter(|a| a.key == "owner").map(|a| a.value.clone()).collect();
+    assert_eq!(listed, vec![alice.to_string(), bob.to_string(), carol.to_string()]);
 
     let ws = suite.workspace(1);
     assert_eq!(ws.owners, vec![alice.clone(), bob.clone(), carol.clone()]);
@@ -93,12 +71,8 @@ fn owners_and_policies_are_stored_as_given() {
     for owner in [&alice, &bob, &carol] {
         assert_eq!(suite.workspaces_by_owner(owner, None, None), vec![1]);
     }
-    let sign: SignPolicyResponse = suite
-        .query(&QueryMsg::SignPolicy {
-            workspace_id: 1,
-            key_id: None,
-        })
-        .unwrap();
+    let sign: SignPolicyResponse =
+        suite.query(&QueryMsg::SignPolicy { workspace_id: 1, key_id: None }).unwrap();
     assert_eq!(sign.policy, owners(3));
 }
 
@@ -112,20 +86,14 @@ fn create_workspace_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob, &bob], None, None, None),
-        ContractError::DuplicateOwner {
-            owner: bob.to_string(),
-        },
+        ContractError::DuplicateOwner { owner: bob.to_string() },
     );
     suite.assert_refused(
         &alice,
         &create_msg(&[&alice], None, None, None),
-        ContractError::DuplicateOwner {
-            owner: alice.to_string(),
-        },
+        ContractError::DuplicateOwner { owner: alice.to_string() },
     );
-    let many: Vec<_> = (0..MAX_OWNERS)
-        .map(|i| suite.addr(&format!("o{i}")))
-        .collect();
+    let many: Vec<_> = (0..MAX_OWNERS).map(|i| suite.addr(&format!("o{i}"))).collect();
     let many_refs: Vec<_> = many.iter().collect();
     suite.assert_refused(
         &alice,
@@ -133,9 +101,7 @@ fn create_workspace_refusals_change_nothing() {
         ContractError::TooManyOwners { max: MAX_OWNERS },
     );
     // MAX_OWNERS - 1 extra owners plus the creator is exactly the bound.
-    suite
-        .execute(&alice, &create_msg(&many_refs[1..], None, None, None))
-        .unwrap();
+    suite.execute(&alice, &create_msg(&many_refs[1..], None, None, None)).unwrap();
     let before = suite.snapshot();
     let err = suite
         .execute(
@@ -154,32 +120,22 @@ fn create_workspace_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob], None, Some(approver(&eve)), None),
-        ContractError::Policy(PolicyError::NotAnOwner {
-            address: eve.to_string(),
-        }),
+        ContractError::Policy(PolicyError::NotAnOwner { address: eve.to_string() }),
     );
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob], Some(approver(&eve)), None, None),
-        ContractError::Policy(PolicyError::NotAnOwner {
-            address: eve.to_string(),
-        }),
+        ContractError::Policy(PolicyError::NotAnOwner { address: eve.to_string() }),
     );
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob], None, Some(owners(3)), None),
-        ContractError::Policy(PolicyError::ThresholdOutOfRange {
-            threshold: 3,
-            max: 2,
-        }),
+        ContractError::Policy(PolicyError::ThresholdOutOfRange { threshold: 3, max: 2 }),
     );
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob], Some(owners(0)), None, None),
-        ContractError::Policy(PolicyError::ThresholdOutOfRange {
-            threshold: 0,
-            max: 2,
-        }),
+        ContractError::Policy(PolicyError::ThresholdOutOfRange { threshold: 0, max: 2 }),
     );
     suite.assert_refused(
         &alice,
@@ -189,40 +145,22 @@ fn create_workspace_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob], None, Some(too_deep()), None),
-        ContractError::Policy(PolicyError::TooDeep {
-            depth: MAX_DEPTH + 1,
-            max: MAX_DEPTH,
-        }),
+        ContractError::Policy(PolicyError::TooDeep { depth: MAX_DEPTH + 1, max: MAX_DEPTH }),
     );
     suite.assert_refused(
         &alice,
         &create_msg(&[&bob], Some(too_large()), None, None),
-        ContractError::Policy(PolicyError::TooLarge {
-            nodes: MAX_NODES + 1,
-            max: MAX_NODES,
-        }),
+        ContractError::Policy(PolicyError::TooLarge { nodes: MAX_NODES + 1, max: MAX_NODES }),
     );
     let long = "a".repeat(MAX_ALIAS_LEN + 1);
     suite.assert_refused(
         &alice,
         &create_msg(&[], None, None, Some(&long)),
-        ContractError::AliasTooLong {
-            len: MAX_ALIAS_LEN + 1,
-            max: MAX_ALIAS_LEN,
-        },
+        ContractError::AliasTooLong { len: MAX_ALIAS_LEN + 1, max: MAX_ALIAS_LEN },
     );
-    suite.assert_refused(
-        &alice,
-        &create_msg(&[], None, None, Some("")),
-        ContractError::EmptyAlias,
-    );
+    suite.assert_refused(&alice, &create_msg(&[], None, None, Some("")), ContractError::EmptyAlias);
     // The longest alias allowed is accepted.
-    suite
-        .execute(
-            &alice,
-            &create_msg(&[], None, None, Some(&"a".repeat(MAX_ALIAS_LEN))),
-        )
-        .unwrap();
+    suite.execute(&alice, &create_msg(&[], None, None, Some(&"a".repeat(MAX_ALIAS_LEN)))).unwrap();
 }
 
 /// A policy one level deeper than allowed.
@@ -232,10 +170,7 @@ pub fn too_deep() -> Policy {
 
 /// A policy with one node more than allowed.
 pub fn too_large() -> Policy {
-    Policy::AnyOf {
-        threshold: 1,
-        of: vec![Policy::any_owner(); MAX_NODES],
-    }
+    Policy::AnyOf { threshold: 1, of: vec![Policy::any_owner(); MAX_NODES] }
 }
 
 #[test]
@@ -277,34 +212,23 @@ fn create_child_refusals_change_nothing() {
     let mut suite = Suite::new();
     let [alice, eve] = ["alice", "eve"].map(|n| suite.addr(n));
     let parent = suite.create(&alice, &[], None, None);
-    let child = |alias: Option<String>| ExecuteMsg::CreateChildWorkspace {
-        parent_id: parent,
-        alias,
-    };
+    let child =
+        |alias: Option<String>| ExecuteMsg::CreateChildWorkspace { parent_id: parent, alias };
 
     suite.assert_refused(
         &eve,
         &child(None),
-        ContractError::NotOwner {
-            sender: eve.clone(),
-            workspace_id: parent,
-        },
+        ContractError::NotOwner { sender: eve.clone(), workspace_id: parent },
     );
     suite.assert_refused(
         &alice,
-        &ExecuteMsg::CreateChildWorkspace {
-            parent_id: 99,
-            alias: None,
-        },
+        &ExecuteMsg::CreateChildWorkspace { parent_id: 99, alias: None },
         ContractError::WorkspaceNotFound { workspace_id: 99 },
     );
     suite.assert_refused(
         &alice,
         &child(Some("x".repeat(MAX_ALIAS_LEN + 1))),
-        ContractError::AliasTooLong {
-            len: MAX_ALIAS_LEN + 1,
-            max: MAX_ALIAS_LEN,
-        },
+        ContractError::AliasTooLong { len: MAX_ALIAS_LEN + 1, max: MAX_ALIAS_LEN },
     );
     for _ in 0..MAX_CHILDREN {
         suite.execute(&alice, &child(None)).unwrap();
@@ -313,10 +237,7 @@ fn create_child_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &child(None),
-        ContractError::TooManyChildren {
-            workspace_id: parent,
-            max: MAX_CHILDREN,
-        },
+        ContractError::TooManyChildren { workspace_id: parent, max: MAX_CHILDREN },
     );
 }
 
@@ -327,22 +248,10 @@ fn append_child_links_both_ways() {
     let parent = suite.create(&alice, &[], None, None);
     let child = suite.create(&alice, &[], None, None);
     let res = suite
-        .execute(
-            &alice,
-            &ExecuteMsg::AppendChildWorkspace {
-                parent_id: parent,
-                child_id: child,
-            },
-        )
+        .execute(&alice, &ExecuteMsg::AppendChildWorkspace { parent_id: parent, child_id: child })
         .unwrap();
-    assert_eq!(
-        one_attr(&res, "wasm-workspace", "child_added", "workspace_id"),
-        parent.to_string()
-    );
-    assert_eq!(
-        one_attr(&res, "wasm-workspace", "child_added", "child_id"),
-        child.to_string()
-    );
+    assert_eq!(one_attr(&res, "wasm-workspace", "child_added", "workspace_id"), parent.to_string());
+    assert_eq!(one_attr(&res, "wasm-workspace", "child_added", "child_id"), child.to_string());
     assert_eq!(suite.workspace(parent).children, vec![child]);
     assert_eq!(suite.workspace(child).parent_id, Some(parent));
 }
@@ -355,19 +264,10 @@ fn append_child_refusals_change_nothing() {
     let middle = suite.create(&alice, &[], None, None); // 2
     let other = suite.create(&alice, &[], None, None); // 3
     let bobs = suite.create(&bob, &[], None, None); // 4
-    let append = |parent_id, child_id| ExecuteMsg::AppendChildWorkspace {
-        parent_id,
-        child_id,
-    };
+    let append = |parent_id, child_id| ExecuteMsg::AppendChildWorkspace { parent_id, child_id };
     suite.execute(&alice, &append(root, middle)).unwrap();
     suite
-        .execute(
-            &alice,
-            &ExecuteMsg::CreateChildWorkspace {
-                parent_id: middle,
-                alias: None,
-            },
-        )
+        .execute(&alice, &ExecuteMsg::CreateChildWorkspace { parent_id: middle, alias: None })
         .unwrap();
     let leaf = 5;
     assert_eq!(suite.workspace(leaf).parent_id, Some(middle));
@@ -376,18 +276,12 @@ fn append_child_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &append(bobs, other),
-        ContractError::NotOwner {
-            sender: alice.clone(),
-            workspace_id: bobs,
-        },
+        ContractError::NotOwner { sender: alice.clone(), workspace_id: bobs },
     );
     suite.assert_refused(
         &alice,
         &append(other, bobs),
-        ContractError::NotOwner {
-            sender: alice.clone(),
-            workspace_id: bobs,
-        },
+        ContractError::NotOwner { sender: alice.clone(), workspace_id: bobs },
     );
     suite.assert_refused(
         &alice,
@@ -398,49 +292,31 @@ fn append_child_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &append(other, middle),
-        ContractError::AlreadyHasParent {
-            child_id: middle,
-            parent_id: root,
-        },
+        ContractError::AlreadyHasParent { child_id: middle, parent_id: root },
     );
     // The root is an ancestor of the leaf (two levels up) and of its direct child.
     suite.assert_refused(
         &alice,
         &append(leaf, root),
-        ContractError::Cycle {
-            parent_id: leaf,
-            child_id: root,
-        },
+        ContractError::Cycle { parent_id: leaf, child_id: root },
     );
     suite.assert_refused(
         &alice,
         &append(middle, root),
-        ContractError::Cycle {
-            parent_id: middle,
-            child_id: root,
-        },
+        ContractError::Cycle { parent_id: middle, child_id: root },
     );
 
     // The children bound applies to appending too.
     for _ in 1..MAX_CHILDREN {
         suite
-            .execute(
-                &alice,
-                &ExecuteMsg::CreateChildWorkspace {
-                    parent_id: root,
-                    alias: None,
-                },
-            )
+            .execute(&alice, &ExecuteMsg::CreateChildWorkspace { parent_id: root, alias: None })
             .unwrap();
     }
     assert_eq!(suite.workspace(root).children.len(), MAX_CHILDREN);
     suite.assert_refused(
         &alice,
         &append(root, other),
-        ContractError::TooManyChildren {
-            workspace_id: root,
-            max: MAX_CHILDREN,
-        },
+        ContractError::TooManyChildren { workspace_id: root, max: MAX_CHILDREN },
     );
 }
 
@@ -457,17 +333,11 @@ fn workspace_queries_refuse_unknown_ids_and_bad_addresses() {
         .unwrap_err();
     assert_contract_error(&err, &ContractError::WorkspaceNotFound { workspace_id: 7 });
     let err = suite
-        .query::<SignPolicyResponse>(&QueryMsg::SignPolicy {
-            workspace_id: 7,
-            key_id: None,
-        })
+        .query::<SignPolicyResponse>(&QueryMsg::SignPolicy { workspace_id: 7, key_id: None })
         .unwrap_err();
     assert_contract_error(&err, &ContractError::WorkspaceNotFound { workspace_id: 7 });
     assert!(suite
-        .query::<IsOwnerResponse>(&QueryMsg::IsOwner {
-            workspace_id: 1,
-            address: "nobody".into()
-        })
+        .query::<IsOwnerResponse>(&QueryMsg::IsOwner { workspace_id: 1, address: "nobody".into() })
         .is_err());
 }
 
@@ -479,14 +349,11 @@ fn workspaces_page_with_start_after_and_clamped_limit() {
     for i in 1..=total {
         // Bob co-owns every third workspace.
         let extra: Vec<&cosmwasm_std::Addr> = if i % 3 == 0 { vec![&bob] } else { vec![] };
-        suite
-            .execute(&alice, &create_msg(&extra, None, None, None))
-            .unwrap();
+        suite.execute(&alice, &create_msg(&extra, None, None, None)).unwrap();
     }
     let page = |suite: &Suite, start_after, limit| -> Vec<u64> {
-        let res: mpc_interfaces::workspace::WorkspacesResponse = suite
-            .query(&QueryMsg::Workspaces { start_after, limit })
-            .unwrap();
+        let res: mpc_interfaces::workspace::WorkspacesResponse =
+            suite.query(&QueryMsg::Workspaces { start_after, limit }).unwrap();
         res.workspaces.iter().map(|w| w.id).collect()
     };
     assert_eq!(page(&suite, None, None), (1..=10).collect::<Vec<_>>());
@@ -496,20 +363,8 @@ fn workspaces_page_with_start_after_and_clamped_limit() {
     assert_eq!(page(&suite, None, Some(0)), vec![1]);
     assert_eq!(page(&suite, None, Some(1000)).len(), MAX_LIMIT as usize);
 
-    assert_eq!(
-        suite.workspaces_by_owner(&bob, None, Some(3)),
-        vec![3, 6, 9]
-    );
-    assert_eq!(
-        suite.workspaces_by_owner(&bob, Some(9), Some(2)),
-        vec![12, 15]
-    );
-    assert_eq!(
-        suite.workspaces_by_owner(&bob, Some(100), None),
-        vec![102, 105]
-    );
-    assert_eq!(
-        suite.workspaces_by_owner(&alice, None, Some(1000)).len(),
-        MAX_LIMIT as usize
-    );
+    assert_eq!(suite.workspaces_by_owner(&bob, None, Some(3)), vec![3, 6, 9]);
+    assert_eq!(suite.workspaces_by_owner(&bob, Some(9), Some(2)), vec![12, 15]);
+    assert_eq!(suite.workspaces_by_owner(&bob, Some(100), None), vec![102, 105]);
+    assert_eq!(suite.workspaces_by_owner(&alice, None, Some(1000)).len(), MAX_LIMIT as usize);
 }

@@ -1,9 +1,14 @@
 //! Updating a contract's configuration: only the contract's admin on the chain (the address the
 //! chain lets migrate it) may, and every change is announced in one `wasm-config` event.
 
-use cosmwasm_std::{Addr, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response, StdError};
+use cosmwasm_std::{
+    Addr, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response, StdError, Storage,
+};
+use cw_storage_plus::Item;
 use cw_utils::PaymentError;
 use mpc_interfaces::events::{action, attr, CONFIG_EVENT};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use thiserror::Error;
 
 use crate::migrate::{upgrade, MigrateError};
@@ -90,6 +95,37 @@ impl ConfigChanges {
             migrated.add_event(self.event(None))
         }
     }
+}
+
+/// The changes `UpdateConfig` and `migrate` make: loads the stored config, lets `edit` change it
+/// (each change recorded in the `ConfigChanges`, usually by [`apply_changes!`]), saves it.
+pub fn change<C, E>(
+    storage: &mut dyn Storage,
+    item: &Item<C>,
+    edit: impl FnOnce(&mut C, &mut ConfigChanges) -> Result<(), E>,
+) -> Result<ConfigChanges, E>
+where
+    C: Serialize + DeserializeOwned,
+    E: From<StdError>,
+{
+    let mut stored = item.load(storage)?;
+    let mut changes = ConfigChanges::default();
+    edit(&mut stored, &mut changes)?;
+    item.save(storage, &stored)?;
+    Ok(changes)
+}
+
+/// For each listed field set in `update` (a `MigrateMsg`): `check(field name, &value)` and store
+/// the result in the same field of `stored`, recording the change under the field's name, so
+/// the event names each field as the message does. Returns early with the first refusal.
+#[macro_export]
+macro_rules! apply_changes {
+    ($changes:ident, $update:ident => $stored:ident { $($field:ident: $check:expr),+ $(,)? }) => {
+        $({
+            let name = stringify!($field);
+            $changes.apply(name, $update.$field, &mut $stored.$field, |value| ($check)(name, value))?;
+        })+
+    };
 }
 
 /// `UpdateConfig`: the contract's admin on the chain, sending no funds, makes the changes

@@ -2,6 +2,14 @@
 //! everywhere), the result alias their entry points and handlers return, and the `migrate` entry
 //! point, which applies a migration's config changes through the contract's `apply_config`.
 
+use cosmwasm_std::{to_json_binary, Binary, StdError};
+use serde::Serialize;
+
+/// A query's answer as the `query` entry point returns it: the handler's result, as JSON.
+pub fn json<T: Serialize, E: From<StdError>>(answer: Result<T, E>) -> Result<Binary, E> {
+    Ok(to_json_binary(&answer?)?)
+}
+
 /// What the macros below name, so a contract needs no import for them.
 #[doc(hidden)]
 pub mod __private {

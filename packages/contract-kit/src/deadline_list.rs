@@ -18,7 +18,7 @@ use cosmwasm_std::{Empty, Order, StdResult, Storage};
 use cw_storage_plus::{Bound, Map};
 use mpc_interfaces::page_limit;
 
-use crate::lifecycle::{status_at, Deadline, LifecycleStatus};
+use crate::lifecycle::{status_at, Deadline, LifecycleStatus, Record};
 
 /// Where a record sits in a deadline-ordered index: `(deadline_height, id)`.
 pub type Position = (u64, u64);
@@ -94,6 +94,35 @@ impl StatusIndex<'static> {
     ) -> StdResult<()> {
         self.0
             .save(storage, ((group, status.as_str()), deadline, id), &Empty {})
+    }
+
+    /// The entry of a new record of `group`, where its stored status and position put it.
+    pub fn insert_record<R: Record>(
+        &self,
+        storage: &mut dyn Storage,
+        group: u64,
+        record: &R,
+    ) -> StdResult<()> {
+        self.insert(storage, group, (record.stored_status(), record.position()))
+    }
+
+    /// Makes `change` to a record of `group` (which saves what it changes), then moves the
+    /// record's entry to where its new status and deadline put it.
+    pub fn track<R: Record>(
+        &self,
+        storage: &mut dyn Storage,
+        group: u64,
+        record: &mut R,
+        change: impl FnOnce(&mut dyn Storage, &mut R) -> StdResult<()>,
+    ) -> StdResult<()> {
+        let before = (record.stored_status(), record.position());
+        change(storage, record)?;
+        self.moved(
+            storage,
+            group,
+            before,
+            (record.stored_status(), record.position()),
+        )
     }
 
     /// Moves a record's entry from where it was (`from`) to where it is now (`to`).

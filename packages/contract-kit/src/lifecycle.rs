@@ -10,8 +10,9 @@
 use std::fmt;
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Order, StdResult, Storage};
+use cosmwasm_std::{Event, Order, StdResult, Storage};
 use cw_storage_plus::Map;
+use mpc_interfaces::events::attr;
 use mpc_interfaces::keyring::KeyRequestStatus;
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::workspace::AdminActionStatus;
@@ -87,8 +88,69 @@ lifecycle_status! {
     AdminActionStatus: "admin action",
 }
 
+/// Where a record stands: what the lifecycle rules read of it.
+pub struct Standing<S> {
+    pub id: u64,
+    /// The status stored, before the deadline is applied.
+    pub stored: S,
+    /// The deadline the record moves by now, and is listed by.
+    pub deadline: Deadline,
+}
+
+/// A record with this lifecycle as a contract holds it. The rules read only its [`Standing`],
+/// so they are written once, here.
+pub trait Record {
+    type Status: LifecycleStatus;
+
+    fn standing(&self) -> Standing<Self::Status>;
+
+    fn id(&self) -> u64 {
+        self.standing().id
+    }
+
+    fn stored_status(&self) -> Self::Status {
+        self.standing().stored
+    }
+
+    fn deadline(&self) -> Deadline {
+        self.standing().deadline
+    }
+
+    /// Where the record sits in a deadline-ordered list.
+    fn position(&self) -> (u64, u64) {
+        (self.deadline().height(), self.id())
+    }
+
+    /// The status as seen at `height`: an overdue open record reads as expired.
+    fn status_at(&self, height: u64) -> Self::Status {
+        status_at(self.stored_status(), self.deadline(), height)
+    }
+
+    /// Refuses any move of a record that is final, or open but past its deadline.
+    fn ensure_open(&self, height: u64) -> Result<(), LifecycleError<Self::Status>> {
+        ensure_open(self.id(), self.stored_status(), self.deadline(), height)
+    }
+}
+
 /// The status of a record stored as `stored` with `deadline`, as seen at `height`: an open record
 /// past its deadline reads as expired.
+/// The event of a move of a keyring's request (event type `ty`): the attributes every request
+/// event carries, in the same order in every contract; the contract adds its own after them.
+pub fn request_event<R: Record>(
+    ty: &str,
+    action: &str,
+    request: &R,
+    keyring_id: u64,
+    workspace_id: u64,
+) -> Event {
+    Event::new(ty)
+        .add_attribute(attr::ACTION, action)
+        .add_attribute(attr::REQUEST_ID, request.id().to_string())
+        .add_attribute(attr::KEYRING_ID, keyring_id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, workspace_id.to_string())
+        .add_attribute(attr::STATUS, request.stored_status().as_str())
+}
+
 pub fn status_at<S: LifecycleStatus>(stored: S, deadline: Deadline, height: u64) -> S {
     if !stored.is_final() && deadline.is_overdue(height) {
         S::EXPIRED

@@ -51,16 +51,11 @@ impl Suite {
         })
         .unwrap();
         let [owner, co_owner, stranger] = ["owner", "co_owner", "stranger"].map(|n| kit.addr(n));
-        let parties: Vec<Addr> = ["party1", "party2", "party3"]
-            .iter()
-            .map(|p| kit.addr(p))
-            .collect();
+        let parties: Vec<Addr> =
+            ["party1", "party2", "party3"].iter().map(|p| kit.addr(p)).collect();
         let admin = kit.admin.clone();
         for account in [&admin, &owner, &co_owner, &stranger] {
-            kit.fund(
-                account,
-                &[coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)],
-            );
+            kit.fund(account, &[coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)]);
         }
         for party in &parties {
             kit.fund(party, &[coin(START_BALANCE, GAS_DENOM)]);
@@ -78,21 +73,11 @@ impl Suite {
             &[],
         )
         .unwrap();
-        Suite {
-            kit,
-            owner,
-            co_owner,
-            stranger,
-            parties,
-            workspace_id: 1,
-        }
+        Suite { kit, owner, co_owner, stranger, parties, workspace_id: 1 }
     }
 
     pub fn execute(
-        &mut self,
-        sender: &Addr,
-        msg: &ExecuteMsg,
-        funds: &[Coin],
+        &mut self, sender: &Addr, msg: &ExecuteMsg, funds: &[Coin],
     ) -> StdResult<AppResponse> {
         let keyring = self.kit.keyring.clone();
         self.kit.execute(&keyring, sender, msg, funds)
@@ -109,9 +94,7 @@ impl Suite {
             sig_req_fee: vec![coin(10, DENOM)],
         };
         let res = self.execute(&admin, &msg, &[]).unwrap();
-        attribute(&res, "wasm-keyring", "keyring_id")
-            .parse()
-            .unwrap()
+        attribute(&res, "wasm-keyring", "keyring_id").parse().unwrap()
     }
 
     pub fn request_key_msg(&self, keyring_id: u64, key_type: KeyType) -> ExecuteMsg {
@@ -128,22 +111,13 @@ impl Suite {
         let owner = self.owner.clone();
         let msg = self.request_key_msg(keyring_id, key_type);
         let res = self.execute(&owner, &msg, &[coin(KEY_FEE, DENOM)]).unwrap();
-        attribute(&res, "wasm-key_request", "request_id")
-            .parse()
-            .unwrap()
+        attribute(&res, "wasm-key_request", "request_id").parse().unwrap()
     }
 
     pub fn submit(
-        &mut self,
-        party: &Addr,
-        request_id: u64,
-        result: KeyResult,
+        &mut self, party: &Addr, request_id: u64, result: KeyResult,
     ) -> StdResult<AppResponse> {
-        self.execute(
-            party,
-            &ExecuteMsg::SubmitKeyResult { request_id, result },
-            &[],
-        )
+        self.execute(party, &ExecuteMsg::SubmitKeyResult { request_id, result }, &[])
     }
 
     pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
@@ -151,10 +125,7 @@ impl Suite {
     }
 
     pub fn query_err(&self, msg: &QueryMsg) -> String {
-        self.kit
-            .query::<cosmwasm_std::Empty>(&self.kit.keyring, msg)
-            .unwrap_err()
-            .to_string()
+        self.kit.query::<cosmwasm_std::Empty>(&self.kit.keyring, msg).unwrap_err().to_string()
     }
 
     pub fn keyring(&self, keyring_id: u64) -> KeyringResponse {
@@ -170,45 +141,29 @@ impl Suite {
     }
 
     pub fn requests_by_keyring(
-        &self,
-        keyring_id: u64,
-        status: KeyRequestStatus,
-        start_after: Option<u64>,
+        &self, keyring_id: u64, status: KeyRequestStatus, start_after: Option<u64>,
         limit: Option<u32>,
     ) -> Vec<u64> {
-        let res: KeyRequestsResponse = self.query(&QueryMsg::KeyRequestsByKeyring {
-            keyring_id,
-            status,
-            start_after,
-            limit,
-        });
+        let res: KeyRequestsResponse =
+            self.query(&QueryMsg::KeyRequestsByKeyring { keyring_id, status, start_after, limit });
         res.requests.iter().map(|r| r.id).collect()
     }
 
     /// The kit's check on the keyring contract: `msg` fails with `expected`, nothing changed.
     pub fn assert_refused(
-        &mut self,
-        sender: &Addr,
-        msg: &ExecuteMsg,
-        funds: &[Coin],
-        expected: ContractError,
+        &mut self, sender: &Addr, msg: &ExecuteMsg, funds: &[Coin], expected: ContractError,
     ) {
         let keyring = self.kit.keyring.clone();
-        self.kit
-            .assert_refused(&keyring, sender, msg, funds, expected);
+        self.kit.assert_refused(&keyring, sender, msg, funds, expected);
     }
 }
 
 pub fn success(public_key: &cosmwasm_std::Binary) -> KeyResult {
-    KeyResult::Success {
-        public_key: public_key.clone(),
-    }
+    KeyResult::Success { public_key: public_key.clone() }
 }
 
 pub fn failure(reason: &str) -> KeyResult {
-    KeyResult::Failure {
-        reason: reason.to_string(),
-    }
+    KeyResult::Failure { reason: reason.to_string() }
 }
 
 pub fn any_owner_policy() -> Option<Policy> {

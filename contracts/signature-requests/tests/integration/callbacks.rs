@@ -51,19 +51,11 @@ fn receiver_contract() -> Box<dyn Contract<Empty>> {
                         funds: info.funds,
                     }))
                 }
-                ReceiverMsg::SignatureRequestFinished {
-                    request_id,
-                    status,
-                    signatures,
-                } => {
+                ReceiverMsg::SignatureRequestFinished { request_id, status, signatures } => {
                     if FAIL.load(deps.storage)? {
                         return Err(StdError::msg("receiver is broken"));
                     }
-                    let record = Recorded {
-                        status,
-                        signatures,
-                        sender: info.sender,
-                    };
+                    let record = Recorded { status, signatures, sender: info.sender };
                     RECORDED.save(deps.storage, request_id, &record)?;
                     Ok(Response::new())
                 }
@@ -118,24 +110,15 @@ fn request_via(suite: &mut Suite, receiver: &Addr, key_id: u64, callback: bool) 
         .execute_contract(
             alice,
             receiver.clone(),
-            &ReceiverMsg::Forward {
-                contract,
-                msg: to_json_binary(&msg).unwrap(),
-            },
+            &ReceiverMsg::Forward { contract, msg: to_json_binary(&msg).unwrap() },
             &Suite::fee(),
         )
         .unwrap();
-    event_attr(&res, "wasm-signature_request", "request_id")
-        .parse()
-        .unwrap()
+    event_attr(&res, "wasm-signature_request", "request_id").parse().unwrap()
 }
 
 fn recorded(suite: &Suite, receiver: &Addr, request_id: u64) -> Option<Recorded> {
-    suite
-        .app
-        .wrap()
-        .query_wasm_smart(receiver, &request_id)
-        .unwrap()
+    suite.app.wrap().query_wasm_smart(receiver, &request_id).unwrap()
 }
 
 #[test]
@@ -167,12 +150,8 @@ fn expiry_and_rejection_call_back_with_their_status() {
     let rejected = request_via(&mut suite, &receiver, key_id, true);
     let expired = request_via(&mut suite, &receiver, key_id, true);
     let parties = suite.parties.clone();
-    suite
-        .submit(&parties[0], rejected, Suite::failure("down"))
-        .unwrap();
-    suite
-        .submit(&parties[1], rejected, Suite::failure("down"))
-        .unwrap();
+    suite.submit(&parties[0], rejected, Suite::failure("down")).unwrap();
+    suite.submit(&parties[1], rejected, Suite::failure("down")).unwrap();
     let record = recorded(&suite, &receiver, rejected).unwrap();
     assert_eq!(record.status, SignRequestStatus::Rejected);
     assert_eq!(record.signatures, None);
@@ -197,10 +176,7 @@ fn a_failing_receiver_cannot_revert_the_settlement() {
     suite.submit(&parties[0], id, good.clone()).unwrap();
     let res = suite.submit(&parties[1], id, good).unwrap();
 
-    assert_eq!(
-        actions(&res),
-        vec!["party_result", "fulfilled", "callback_failed"]
-    );
+    assert_eq!(actions(&res), vec!["party_result", "fulfilled", "callback_failed"]);
     let failed = request_events(&res)[2];
     assert_eq!(attr_value(failed, "request_id"), id.to_string());
     // Chains redact the receiver's error text, so only its presence is promised.

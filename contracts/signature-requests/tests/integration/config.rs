@@ -24,11 +24,7 @@ fn the_admin_updates_the_defaults_and_new_requests_follow() {
     let key_id = suite.create_key(mpc_interfaces::KeyType::EcdsaSecp256k1, None);
     let alice = suite.alice.clone();
     let res = suite.execute(&alice, &update(Some(7), None), &[]).unwrap();
-    let event = res
-        .events
-        .iter()
-        .find(|e| e.ty == "wasm-config")
-        .expect("a config event");
+    let event = res.events.iter().find(|e| e.ty == "wasm-config").expect("a config event");
     assert_eq!(attr_value(event, "action"), "updated");
     assert_eq!(attr_value(event, "sender"), alice.as_str());
     assert_eq!(attr_value(event, "mpc_timeout_blocks"), "7");
@@ -50,9 +46,7 @@ fn update_config_refusals() {
         &bob,
         &update(Some(7), None),
         &[],
-        ContractError::Config(ConfigError::NotContractAdmin {
-            sender: bob.clone(),
-        }),
+        ContractError::Config(ConfigError::NotContractAdmin { sender: bob.clone() }),
     );
     suite.assert_refused(
         &alice,
@@ -71,18 +65,9 @@ fn update_config_refusals() {
         ContractError::Config(ConfigError::Payment(PaymentError::NonPayable {})),
     );
     let before = suite.config();
-    let err = suite
-        .execute(
-            &alice,
-            &update(None, Some("not an address".to_string())),
-            &[],
-        )
-        .unwrap_err();
+    let err =
+        suite.execute(&alice, &update(None, Some("not an address".to_string())), &[]).unwrap_err();
     let message = contract_error(&err);
     assert!(message.contains("parse failed"), "{message}");
-    assert_eq!(
-        suite.config(),
-        before,
-        "a refused update changed the config"
-    );
+    assert_eq!(suite.config(), before, "a refused update changed the config");
 }

@@ -11,9 +11,7 @@ use mpc_interfaces::{KeyType, Policy};
 use crate::suite::*;
 
 fn owners(threshold: u32) -> Option<Policy> {
-    Some(Policy::Owners {
-        threshold: Some(threshold),
-    })
+    Some(Policy::Owners { threshold: Some(threshold) })
 }
 
 fn keyring_list(suite: &Suite, status: SignRequestStatus) -> Vec<u64> {
@@ -38,34 +36,20 @@ fn one_of_one_owner_goes_straight_to_pending_and_two_parties_fulfil() {
     let mut suite = Suite::with_policy(None);
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
     let alice = suite.alice.clone();
-    let res = suite
-        .execute(
-            &alice,
-            &Suite::request_msg(key_id, vec![hash(1)]),
-            &Suite::fee(),
-        )
-        .unwrap();
+    let res =
+        suite.execute(&alice, &Suite::request_msg(key_id, vec![hash(1)]), &Suite::fee()).unwrap();
     assert_eq!(actions(&res), vec!["created", "pending"]);
     let created = request_events(&res)[0];
     assert_eq!(attr_value(created, "key_id"), key_id.to_string());
-    assert_eq!(
-        attr_value(created, "keyring_id"),
-        suite.keyring_id.to_string()
-    );
-    assert_eq!(
-        attr_value(created, "workspace_id"),
-        suite.workspace_id.to_string()
-    );
+    assert_eq!(attr_value(created, "keyring_id"), suite.keyring_id.to_string());
+    assert_eq!(attr_value(created, "workspace_id"), suite.workspace_id.to_string());
     assert_eq!(attr_value(created, "status"), "pending");
     let id: u64 = attr_value(created, "request_id").parse().unwrap();
 
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Pending);
     assert_eq!(request.approvals, vec![alice.clone()]);
-    assert_eq!(
-        request.mpc_deadline_height,
-        Some(suite.height() + MPC_TIMEOUT)
-    );
+    assert_eq!(request.mpc_deadline_height, Some(suite.height() + MPC_TIMEOUT));
     assert_eq!(request.fee, Suite::fee());
     assert_eq!(keyring_list(&suite, SignRequestStatus::Pending), vec![id]);
     assert_eq!(suite.balance(&suite.contract, DENOM), FEE);
@@ -80,9 +64,7 @@ fn one_of_one_owner_goes_straight_to_pending_and_two_parties_fulfil() {
 
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Fulfilled);
-    let SignResult::Success { signatures } = good else {
-        unreachable!()
-    };
+    let SignResult::Success { signatures } = good else { unreachable!() };
     assert_eq!(request.signatures, Some(signatures));
     // 301 split over two parties: the first answer gets the odd unit.
     assert_eq!(suite.balance(&p1, DENOM), 151);
@@ -98,13 +80,8 @@ fn two_of_three_owners_approve_before_pending() {
     let mut suite = Suite::with_policy(owners(2));
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
     let (alice, bob, carol) = (suite.alice.clone(), suite.bob.clone(), suite.carol.clone());
-    let res = suite
-        .execute(
-            &alice,
-            &Suite::request_msg(key_id, vec![hash(1)]),
-            &Suite::fee(),
-        )
-        .unwrap();
+    let res =
+        suite.execute(&alice, &Suite::request_msg(key_id, vec![hash(1)]), &Suite::fee()).unwrap();
     assert_eq!(actions(&res), vec!["created"]);
     let created = request_events(&res)[0];
     assert_eq!(attr_value(created, "status"), "partial");
@@ -120,10 +97,7 @@ fn two_of_three_owners_approve_before_pending() {
     assert_eq!(suite.query_request(id).mpc_deadline_height, None);
     assert_eq!(awaiting(&suite, &bob), vec![id]);
     assert_eq!(awaiting(&suite, &carol), vec![id]);
-    assert!(
-        awaiting(&suite, &alice).is_empty(),
-        "the requester's approval counts"
-    );
+    assert!(awaiting(&suite, &alice).is_empty(), "the requester's approval counts");
     assert_eq!(keyring_list(&suite, SignRequestStatus::Partial), vec![id]);
     assert!(keyring_list(&suite, SignRequestStatus::Pending).is_empty());
 
@@ -139,10 +113,7 @@ fn two_of_three_owners_approve_before_pending() {
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Pending);
     assert_eq!(request.approvals, vec![alice, bob.clone()]);
-    assert_eq!(
-        request.mpc_deadline_height,
-        Some(suite.height() + MPC_TIMEOUT)
-    );
+    assert_eq!(request.mpc_deadline_height, Some(suite.height() + MPC_TIMEOUT));
     // Leaving `partial` clears carol's work list too.
     assert!(awaiting(&suite, &bob).is_empty());
     assert!(awaiting(&suite, &carol).is_empty());
@@ -191,9 +162,7 @@ fn two_of_three_parties_fulfil_while_the_third_fails() {
     let parties = suite.parties.clone();
     let id = suite.request(&alice, key_id, vec![hash(1)]);
 
-    let res = suite
-        .submit(&parties[2], id, Suite::failure("share unavailable"))
-        .unwrap();
+    let res = suite.submit(&parties[2], id, Suite::failure("share unavailable")).unwrap();
     let event = request_events(&res)[0];
     assert_eq!(attr_value(event, "failures"), "1");
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Pending);
@@ -220,14 +189,10 @@ fn failures_that_leave_the_threshold_unreachable_reject_and_refund() {
     let id = suite.request(&alice, key_id, vec![hash(1)]);
     let good = suite.sign(id);
     suite.submit(&parties[0], id, good).unwrap();
-    suite
-        .submit(&parties[1], id, Suite::failure("timeout"))
-        .unwrap();
+    suite.submit(&parties[1], id, Suite::failure("timeout")).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Pending);
 
-    let res = suite
-        .submit(&parties[2], id, Suite::failure("timeout"))
-        .unwrap();
+    let res = suite.submit(&parties[2], id, Suite::failure("timeout")).unwrap();
     assert_eq!(actions(&res), vec!["party_result", "rejected"]);
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Rejected);
@@ -245,11 +210,7 @@ fn failures_that_leave_the_threshold_unreachable_reject_and_refund() {
 fn approval_phase_expiry_reads_expired_and_expire_refunds() {
     let mut suite = Suite::with_policy(owners(3));
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
-    let (alice, bob, outsider) = (
-        suite.alice.clone(),
-        suite.bob.clone(),
-        suite.outsider.clone(),
-    );
+    let (alice, bob, outsider) = (suite.alice.clone(), suite.bob.clone(), suite.outsider.clone());
     let id = suite.request(&alice, key_id, vec![hash(1)]);
     let deadline = suite.query_request(id).approval_deadline_height;
     assert_eq!(deadline, suite.height() + APPROVAL_TIMEOUT);
@@ -287,31 +248,16 @@ fn mpc_phase_expiry_leaves_the_pending_list_and_expire_refunds() {
 
     // One block past `first`'s deadline; `second` (5 blocks younger) still has 4 to go.
     suite.advance(MPC_TIMEOUT - 4);
-    assert_eq!(
-        suite.query_request(first).status,
-        SignRequestStatus::Expired
-    );
-    assert_eq!(
-        suite.query_request(second).status,
-        SignRequestStatus::Pending
-    );
-    assert_eq!(
-        keyring_list(&suite, SignRequestStatus::Pending),
-        vec![second]
-    );
-    assert_eq!(
-        keyring_list(&suite, SignRequestStatus::Expired),
-        vec![first]
-    );
+    assert_eq!(suite.query_request(first).status, SignRequestStatus::Expired);
+    assert_eq!(suite.query_request(second).status, SignRequestStatus::Pending);
+    assert_eq!(keyring_list(&suite, SignRequestStatus::Pending), vec![second]);
+    assert_eq!(keyring_list(&suite, SignRequestStatus::Expired), vec![first]);
 
     suite.expire(&outsider, vec![first]).unwrap();
     assert_eq!(suite.balance(&alice, DENOM), START_BALANCE - FEE);
     assert_eq!(suite.balance(&parties[0], DENOM), 0);
     assert_eq!(suite.balance(&suite.contract, DENOM), FEE);
-    assert_eq!(
-        suite.query_request(first).status,
-        SignRequestStatus::Expired
-    );
+    assert_eq!(suite.query_request(first).status, SignRequestStatus::Expired);
 }
 
 #[test]
@@ -344,10 +290,7 @@ fn eddsa_messages_of_any_length_are_signed() {
     let key_id = suite.create_key(KeyType::EddsaEd25519, None);
     let alice = suite.alice.clone();
     let parties = suite.parties.clone();
-    let items = vec![
-        Binary::from(b"transfer 10 to bob".to_vec()),
-        Binary::from(vec![0xab; 1024]),
-    ];
+    let items = vec![Binary::from(b"transfer 10 to bob".to_vec()), Binary::from(vec![0xab; 1024])];
     let id = suite.request(&alice, key_id, items);
     let good = suite.sign(id);
     suite.submit(&parties[0], id, good.clone()).unwrap();
@@ -364,19 +307,14 @@ fn a_keys_own_policy_overrides_the_workspaces() {
     let mut suite = Suite::with_policy(None);
     let carol = suite.carol.clone();
     // The workspace lets any owner sign alone; this key needs carol.
-    let key_id = suite.create_key(
-        KeyType::EcdsaSecp256k1,
-        Some(Policy::Approver(carol.to_string())),
-    );
+    let key_id =
+        suite.create_key(KeyType::EcdsaSecp256k1, Some(Policy::Approver(carol.to_string())));
     let alice = suite.alice.clone();
     let id = suite.request(&alice, key_id, vec![hash(1)]);
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Partial);
     assert_eq!(request.policy, Policy::Approver(carol.to_string()));
-    assert!(
-        request.approvals.is_empty(),
-        "alice is not eligible under the key's policy"
-    );
+    assert!(request.approvals.is_empty(), "alice is not eligible under the key's policy");
     assert_eq!(awaiting(&suite, &carol), vec![id]);
     suite.approve(&carol, id).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Pending);
@@ -409,10 +347,7 @@ fn the_fee_paid_is_held_even_when_the_keyring_fee_changes() {
     let good = suite.sign(id);
     suite.submit(&parties[0], id, good.clone()).unwrap();
     suite.submit(&parties[1], id, good).unwrap();
-    assert_eq!(
-        suite.balance(&parties[0], DENOM) + suite.balance(&parties[1], DENOM),
-        FEE
-    );
+    assert_eq!(suite.balance(&parties[0], DENOM) + suite.balance(&parties[1], DENOM), FEE);
     // New requests pay the new fee.
     suite.assert_refused(
         &alice,
@@ -439,11 +374,7 @@ fn list_queries_page_over_their_indexes() {
         suite.request(&alice, key_b, vec![hash(n)]);
     }
     let by_key = |suite: &Suite, start_after, limit| {
-        suite.list(&QueryMsg::RequestsByKey {
-            key_id: key_a,
-            start_after,
-            limit,
-        })
+        suite.list(&QueryMsg::RequestsByKey { key_id: key_a, start_after, limit })
     };
     assert_eq!(by_key(&suite, None, None), by_a);
     assert_eq!(by_key(&suite, None, Some(2)), by_a[..2]);

@@ -20,10 +20,7 @@ fn inbox(suite: &Suite, approver: &Addr) -> Vec<u64> {
 
 fn assert_in_no_inbox(suite: &Suite) {
     for approver in [&suite.alice, &suite.bob, &suite.carol] {
-        assert!(
-            inbox(suite, approver).is_empty(),
-            "{approver} still lists it"
-        );
+        assert!(inbox(suite, approver).is_empty(), "{approver} still lists it");
     }
 }
 
@@ -46,14 +43,7 @@ fn waiting_request() -> (Suite, u64, u64) {
 fn a_removed_owner_no_longer_lists_the_requests_they_were_awaited_on() {
     let (mut suite, _, id) = waiting_request();
     let (alice, bob, carol) = (suite.alice.clone(), suite.bob.clone(), suite.carol.clone());
-    suite
-        .admin_action(
-            &alice,
-            AdminAction::RemoveOwner {
-                owner: carol.to_string(),
-            },
-        )
-        .unwrap();
+    suite.admin_action(&alice, AdminAction::RemoveOwner { owner: carol.to_string() }).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Partial);
     assert!(inbox(&suite, &carol).is_empty());
     assert_eq!(inbox(&suite, &bob), vec![id]);
@@ -74,9 +64,7 @@ fn a_removed_owner_no_longer_lists_the_requests_they_were_awaited_on() {
 fn a_key_policy_change_moves_the_request_out_of_the_inboxes_it_no_longer_awaits() {
     let (mut suite, key_id, id) = waiting_request();
     let (alice, bob, carol) = (suite.alice.clone(), suite.bob.clone(), suite.carol.clone());
-    suite
-        .set_key_policy(&alice, key_id, Some(Policy::Approver(carol.to_string())))
-        .unwrap();
+    suite.set_key_policy(&alice, key_id, Some(Policy::Approver(carol.to_string()))).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Partial);
     assert!(inbox(&suite, &bob).is_empty());
     assert_eq!(inbox(&suite, &carol), vec![id]);
@@ -91,9 +79,7 @@ fn a_key_policy_change_moves_the_request_out_of_the_inboxes_it_no_longer_awaits(
 fn a_request_that_expired_after_a_policy_change_leaves_every_inbox() {
     let (mut suite, key_id, id) = waiting_request();
     let alice = suite.alice.clone();
-    suite
-        .set_key_policy(&alice, key_id, Some(Policy::Owners { threshold: Some(3) }))
-        .unwrap();
+    suite.set_key_policy(&alice, key_id, Some(Policy::Owners { threshold: Some(3) })).unwrap();
     suite.advance(APPROVAL_TIMEOUT + 1);
     assert_in_no_inbox(&suite);
     let outsider = suite.outsider.clone();

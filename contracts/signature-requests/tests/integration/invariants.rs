@@ -14,30 +14,12 @@ use crate::suite::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Request {
-        requester: usize,
-        needs_two: bool,
-        items: u8,
-    },
-    Approve {
-        voter: usize,
-        pick: usize,
-    },
-    Reject {
-        voter: usize,
-        pick: usize,
-    },
-    Submit {
-        party: usize,
-        pick: usize,
-        answer: Answer,
-    },
-    Advance {
-        blocks: u64,
-    },
-    Expire {
-        pick: usize,
-    },
+    Request { requester: usize, needs_two: bool, items: u8 },
+    Approve { voter: usize, pick: usize },
+    Reject { voter: usize, pick: usize },
+    Submit { party: usize, pick: usize, answer: Answer },
+    Advance { blocks: u64 },
+    Expire { pick: usize },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,10 +64,8 @@ impl Model {
     fn new() -> Self {
         let mut suite = Suite::with_policy(None);
         let any_owner = suite.create_key(KeyType::EcdsaSecp256k1, None);
-        let two_owners = suite.create_key(
-            KeyType::EcdsaSecp256k1,
-            Some(Policy::Owners { threshold: Some(2) }),
-        );
+        let two_owners =
+            suite.create_key(KeyType::EcdsaSecp256k1, Some(Policy::Owners { threshold: Some(2) }));
         let supply = total(&suite.requests_and_balances());
         Model {
             suite,
@@ -114,11 +94,7 @@ impl Model {
     fn apply(&mut self, op: &Op) {
         let before = self.suite.requests_and_balances();
         let result = match *op {
-            Op::Request {
-                requester,
-                needs_two,
-                items,
-            } => {
+            Op::Request { requester, needs_two, items } => {
                 let items: Vec<Binary> = (0..items).map(|n| hash(n + self.created as u8)).collect();
                 let msg = Suite::request_msg(self.keys[needs_two as usize], items);
                 let sender = self.account(requester);
@@ -136,11 +112,7 @@ impl Model {
                 let voter = self.account(voter);
                 self.suite.reject(&voter, self.pick(pick)).map(|_| ())
             }
-            Op::Submit {
-                party,
-                pick,
-                answer,
-            } => {
+            Op::Submit { party, pick, answer } => {
                 let id = self.pick(pick);
                 // Index 3 is a stranger to the keyring.
                 let sender = self
@@ -149,10 +121,8 @@ impl Model {
                     .get(party)
                     .cloned()
                     .unwrap_or_else(|| self.suite.outsider.clone());
-                let result = match (
-                    answer,
-                    before.0.get(id as usize - 1).and_then(Option::as_ref),
-                ) {
+                let result = match (answer, before.0.get(id as usize - 1).and_then(Option::as_ref))
+                {
                     (Answer::Failure, _) | (_, None) => Suite::failure("cannot sign"),
                     (Answer::Valid, Some(_)) => self.suite.sign(id),
                     (Answer::WrongSignature, Some(request)) => SignResult::Success {
@@ -189,17 +159,12 @@ impl Model {
     fn check(&mut self, snapshot: &Snapshot) {
         let mut held = 0u128;
         for request in snapshot.0.iter().flatten() {
-            if matches!(
-                request.status,
-                SignRequestStatus::Fulfilled | SignRequestStatus::Rejected
-            ) {
+            if matches!(request.status, SignRequestStatus::Fulfilled | SignRequestStatus::Rejected)
+            {
                 self.settled.insert(request.id);
             }
             if request.status.is_final() {
-                let first = self
-                    .finals
-                    .entry(request.id)
-                    .or_insert_with(|| request.clone());
+                let first = self.finals.entry(request.id).or_insert_with(|| request.clone());
                 assert_eq!(first.status, request.status, "final status changed");
                 assert_eq!(first.signatures, request.signatures, "signatures changed");
                 assert_eq!(first.answers, request.answers, "answers changed");
@@ -215,20 +180,13 @@ impl Model {
                 check_fulfilled(request);
             }
         }
-        assert_eq!(
-            self.suite.balance(&self.suite.contract, DENOM),
-            held,
-            "held fees"
-        );
+        assert_eq!(self.suite.balance(&self.suite.contract, DENOM), held, "held fees");
         assert_eq!(total(snapshot), self.supply, "funds in != funds out");
     }
 }
 
 fn total(snapshot: &Snapshot) -> (u128, u128) {
-    snapshot
-        .1
-        .iter()
-        .fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
+    snapshot.1.iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
 }
 
 fn check_fulfilled(request: &SignatureRequestResponse) {
@@ -249,10 +207,7 @@ fn check_fulfilled(request: &SignatureRequestResponse) {
             }
         }
     }
-    assert_eq!(
-        request.signatures.as_ref().map(Vec::len),
-        Some(request.items.len())
-    );
+    assert_eq!(request.signatures.as_ref().map(Vec::len), Some(request.items.len()));
 }
 
 proptest! {

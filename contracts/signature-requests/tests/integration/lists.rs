@@ -27,16 +27,11 @@ fn request_with(suite: &mut Suite, key_id: u64, seed: u8, approval: u64, mpc: u6
             &Suite::fee(),
         )
         .unwrap();
-    event_attr(&res, "wasm-signature_request", "request_id")
-        .parse()
-        .unwrap()
+    event_attr(&res, "wasm-signature_request", "request_id").parse().unwrap()
 }
 
 fn by_keyring(
-    suite: &Suite,
-    status: SignRequestStatus,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    suite: &Suite, status: SignRequestStatus, start_after: Option<u64>, limit: Option<u32>,
 ) -> Vec<u64> {
     suite.list(&QueryMsg::RequestsByKeyring {
         keyring_id: suite.keyring_id,
@@ -47,10 +42,7 @@ fn by_keyring(
 }
 
 fn awaiting(
-    suite: &Suite,
-    approver: &Addr,
-    start_after: Option<u64>,
-    limit: Option<u32>,
+    suite: &Suite, approver: &Addr, start_after: Option<u64>, limit: Option<u32>,
 ) -> Vec<u64> {
     suite.list(&QueryMsg::RequestsAwaitingApprover {
         approver: approver.to_string(),
@@ -102,18 +94,14 @@ impl Scenario {
     fn new() -> Self {
         let mut suite = Suite::with_policy(None);
         let direct = suite.create_key(KeyType::EcdsaSecp256k1, None);
-        let two_owners = suite.create_key(
-            KeyType::EcdsaSecp256k1,
-            Some(Policy::Owners { threshold: Some(2) }),
-        );
+        let two_owners =
+            suite.create_key(KeyType::EcdsaSecp256k1, Some(Policy::Owners { threshold: Some(2) }));
         let start = suite.height();
         let live_pending_late = request_with(&mut suite, direct, 1, 50, 20);
-        let pending_due_3 = (2..5)
-            .map(|seed| request_with(&mut suite, direct, seed, 50, 3))
-            .collect();
-        let partial_due_4 = (5..7)
-            .map(|seed| request_with(&mut suite, two_owners, seed, 4, 20))
-            .collect();
+        let pending_due_3 =
+            (2..5).map(|seed| request_with(&mut suite, direct, seed, 50, 3)).collect();
+        let partial_due_4 =
+            (5..7).map(|seed| request_with(&mut suite, two_owners, seed, 4, 20)).collect();
         let settled_expired = request_with(&mut suite, direct, 7, 50, 2);
         let fulfilled = request_with(&mut suite, direct, 8, 50, 20);
         let parties = suite.parties.clone();
@@ -151,35 +139,20 @@ impl Scenario {
 #[test]
 fn overdue_requests_leave_the_open_lists_for_expired() {
     let mut s = Scenario::new();
-    let (bob, carol, outsider) = (
-        s.suite.bob.clone(),
-        s.suite.carol.clone(),
-        s.suite.outsider.clone(),
-    );
-    assert_eq!(
-        s.suite.query_request(s.fulfilled).status,
-        SignRequestStatus::Fulfilled
-    );
-    assert_eq!(
-        s.suite.query_request(s.rejected).status,
-        SignRequestStatus::Rejected
-    );
+    let (bob, carol, outsider) =
+        (s.suite.bob.clone(), s.suite.carol.clone(), s.suite.outsider.clone());
+    assert_eq!(s.suite.query_request(s.fulfilled).status, SignRequestStatus::Fulfilled);
+    assert_eq!(s.suite.query_request(s.rejected).status, SignRequestStatus::Rejected);
 
     // At height start + 3, a deadline of start + 3 is still open; start + 2 is overdue.
     s.suite.advance(2);
     assert_eq!(s.suite.height(), s.start + 3);
     let mut pending = s.pending_due_3.clone();
     pending.extend([s.live_pending_early, s.live_pending_late]);
-    assert_eq!(
-        by_keyring(&s.suite, SignRequestStatus::Pending, None, None),
-        pending
-    );
+    assert_eq!(by_keyring(&s.suite, SignRequestStatus::Pending, None, None), pending);
     let mut partial = s.partial_due_4.clone();
     partial.extend([s.live_partial_early, s.live_partial_late, s.approved_later]);
-    assert_eq!(
-        by_keyring(&s.suite, SignRequestStatus::Partial, None, None),
-        partial
-    );
+    assert_eq!(by_keyring(&s.suite, SignRequestStatus::Partial, None, None), partial);
     assert_eq!(
         by_keyring(&s.suite, SignRequestStatus::Expired, None, None),
         vec![s.settled_expired]
@@ -190,18 +163,12 @@ fn overdue_requests_leave_the_open_lists_for_expired() {
     s.suite.expire(&outsider, vec![s.settled_expired]).unwrap();
     // Approval moves a request from the partial list to its MPC deadline in the pending list.
     s.suite.approve(&bob, s.approved_later).unwrap();
-    assert_eq!(
-        s.suite.query_request(s.approved_later).mpc_deadline_height,
-        Some(s.start + 6 + 20)
-    );
+    assert_eq!(s.suite.query_request(s.approved_later).mpc_deadline_height, Some(s.start + 6 + 20));
 
     // Deadline order, not id order: the request made later is due sooner.
     let live_pending = vec![s.live_pending_early, s.live_pending_late, s.approved_later];
     assert!(s.live_pending_early > s.live_pending_late);
-    assert_eq!(
-        by_keyring(&s.suite, SignRequestStatus::Pending, None, None),
-        live_pending
-    );
+    assert_eq!(by_keyring(&s.suite, SignRequestStatus::Pending, None, None), live_pending);
     assert_eq!(
         by_keyring(&s.suite, SignRequestStatus::Partial, None, None),
         vec![s.live_partial_early, s.live_partial_late]
@@ -209,23 +176,14 @@ fn overdue_requests_leave_the_open_lists_for_expired() {
     let mut expired = vec![s.settled_expired];
     expired.extend(&s.pending_due_3);
     expired.extend(&s.partial_due_4);
-    assert_eq!(
-        by_keyring(&s.suite, SignRequestStatus::Expired, None, None),
-        expired
-    );
+    assert_eq!(by_keyring(&s.suite, SignRequestStatus::Expired, None, None), expired);
     // Listed as expired, stored as before: nobody settled them.
     for &id in s.pending_due_3.iter().chain(&s.partial_due_4) {
         let request = s.suite.query_request(id);
         assert_eq!(request.status, SignRequestStatus::Expired);
     }
-    assert_eq!(
-        by_keyring(&s.suite, SignRequestStatus::Fulfilled, None, None),
-        vec![s.fulfilled]
-    );
-    assert_eq!(
-        by_keyring(&s.suite, SignRequestStatus::Rejected, None, None),
-        vec![s.rejected]
-    );
+    assert_eq!(by_keyring(&s.suite, SignRequestStatus::Fulfilled, None, None), vec![s.fulfilled]);
+    assert_eq!(by_keyring(&s.suite, SignRequestStatus::Rejected, None, None), vec![s.rejected]);
 
     // Only live partial requests await an approver who has not voted.
     assert_eq!(
@@ -238,10 +196,7 @@ fn overdue_requests_leave_the_open_lists_for_expired() {
     );
     // Once carol votes, the request leaves her list only.
     s.suite.reject(&carol, s.live_partial_early).unwrap();
-    assert_eq!(
-        awaiting(&s.suite, &carol, None, None),
-        vec![s.live_partial_late]
-    );
+    assert_eq!(awaiting(&s.suite, &carol, None, None), vec![s.live_partial_late]);
     assert_eq!(
         awaiting(&s.suite, &bob, None, None),
         vec![s.live_partial_early, s.live_partial_late]
@@ -263,12 +218,7 @@ fn pages_continue_after_start_after_in_deadline_order() {
     );
     // A cursor on a request that has since gone overdue continues with the live ones.
     assert_eq!(
-        by_keyring(
-            suite,
-            SignRequestStatus::Pending,
-            Some(s.pending_due_3[2]),
-            None
-        ),
+        by_keyring(suite, SignRequestStatus::Pending, Some(s.pending_due_3[2]), None),
         pending
     );
 
@@ -279,30 +229,17 @@ fn pages_continue_after_start_after_in_deadline_order() {
     // Before `Expire`, the request due at start + 2 is overdue pending; the order is the same.
     let expired_pages =
         pages(|after| by_keyring(suite, SignRequestStatus::Expired, after, Some(2)));
-    assert_eq!(
-        expired_pages,
-        all_expired
-            .chunks(2)
-            .map(<[u64]>::to_vec)
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(expired_pages, all_expired.chunks(2).map(<[u64]>::to_vec).collect::<Vec<_>>());
     let partial_pages =
         pages(|after| by_keyring(suite, SignRequestStatus::Partial, after, Some(2)));
     assert_eq!(
         partial_pages,
-        vec![
-            vec![s.live_partial_early, s.live_partial_late],
-            vec![s.approved_later]
-        ]
+        vec![vec![s.live_partial_early, s.live_partial_late], vec![s.approved_later]]
     );
     let bobs = pages(|after| awaiting(suite, &bob, after, Some(1)));
     assert_eq!(
         bobs,
-        vec![
-            vec![s.live_partial_early],
-            vec![s.live_partial_late],
-            vec![s.approved_later]
-        ]
+        vec![vec![s.live_partial_early], vec![s.live_partial_late], vec![s.approved_later]]
     );
     // A cursor on an overdue partial request skips to the live ones.
     assert_eq!(
@@ -340,13 +277,8 @@ fn start_after_an_unknown_request_is_refused() {
             .query_wasm_smart::<SignatureRequestsResponse>(&s.suite.contract, &msg)
             .unwrap_err();
         // A query error reaches the caller as text, after the querier's prefix.
-        let expected = ContractError::RequestNotFound {
-            request_id: unknown,
-        };
-        assert!(
-            err.to_string().ends_with(&format!("error: {expected}")),
-            "{err}"
-        );
+        let expected = ContractError::RequestNotFound { request_id: unknown };
+        assert!(err.to_string().ends_with(&format!("error: {expected}")), "{err}");
     }
 }
 
@@ -356,15 +288,11 @@ fn more_overdue_requests_than_a_page_do_not_hide_the_live_ones() {
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
     // More overdue requests than the largest page, all before the live one in the pending index:
     // the range bound starts past them (mpc-contract-kit's deadline_list tests count the reads).
-    let overdue: Vec<u64> = (0..120u8)
-        .map(|seed| request_with(&mut suite, key_id, seed, 50, 1))
-        .collect();
+    let overdue: Vec<u64> =
+        (0..120u8).map(|seed| request_with(&mut suite, key_id, seed, 50, 1)).collect();
     let live = request_with(&mut suite, key_id, 200, 50, 20);
     suite.advance(2);
-    assert_eq!(
-        by_keyring(&suite, SignRequestStatus::Pending, None, Some(100)),
-        vec![live]
-    );
+    assert_eq!(by_keyring(&suite, SignRequestStatus::Pending, None, Some(100)), vec![live]);
     let expired = pages(|after| by_keyring(&suite, SignRequestStatus::Expired, after, Some(100)));
     assert_eq!(expired.len(), 2);
     assert_eq!(expired.concat(), overdue);

@@ -60,12 +60,7 @@ impl Model {
             suite.create_key(KeyType::EcdsaSecp256k1, None),
         ];
         let supply = total(&suite.requests_and_balances().1);
-        Model {
-            suite,
-            keys,
-            created: 0,
-            supply,
-        }
+        Model { suite, keys, created: 0, supply }
     }
 
     fn account(&self, index: usize) -> Addr {
@@ -117,20 +112,17 @@ impl Model {
         let result = match *op {
             Op::AddOwner { who } => {
                 let owner = self.account(who).to_string();
-                self.suite
-                    .admin_action(&admin, AdminAction::AddOwner { owner })
+                self.suite.admin_action(&admin, AdminAction::AddOwner { owner })
             }
             Op::RemoveOwner { who } => {
                 let owner = self.account(who).to_string();
                 // Bob proposes, so that alice can be removed too.
                 let bob = self.suite.bob.clone();
-                self.suite
-                    .admin_action(&bob, AdminAction::RemoveOwner { owner })
+                self.suite.admin_action(&bob, AdminAction::RemoveOwner { owner })
             }
             Op::SetSignPolicy { choice } => {
                 let policy = self.policy(choice);
-                self.suite
-                    .admin_action(&admin, AdminAction::SetSignPolicy { policy })
+                self.suite.admin_action(&admin, AdminAction::SetSignPolicy { policy })
             }
             Op::SetKeyPolicy { key, choice } => {
                 let policy = choice.and_then(|c| self.policy(c));
@@ -206,11 +198,8 @@ impl Model {
                     request.id
                 );
             }
-            let mut voters: Vec<&Addr> = request
-                .approvals
-                .iter()
-                .chain(&request.rejections)
-                .collect();
+            let mut voters: Vec<&Addr> =
+                request.approvals.iter().chain(&request.rejections).collect();
             let votes = voters.len();
             voters.sort();
             voters.dedup();
@@ -226,20 +215,14 @@ impl Model {
             }
         }
         assert_eq!(total(&balances), self.supply, "funds created or lost");
-        let contract = self
-            .suite
-            .accounts()
-            .iter()
-            .position(|a| *a == self.suite.contract)
-            .unwrap();
+        let contract =
+            self.suite.accounts().iter().position(|a| *a == self.suite.contract).unwrap();
         assert_eq!(balances[contract].0, held, "held fees");
     }
 }
 
 fn total(balances: &[(u128, u128)]) -> (u128, u128) {
-    balances
-        .iter()
-        .fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
+    balances.iter().fold((0, 0), |(a, b), (x, y)| (a + x, b + y))
 }
 
 proptest! {

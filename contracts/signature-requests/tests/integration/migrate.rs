@@ -39,10 +39,7 @@ fn instantiate_refuses_zero_timeouts_and_bad_addresses() {
     bad.keyring_contract = "not an address".to_string();
     let err = instantiate(deps.as_mut(), mock_env(), info.clone(), bad).unwrap_err();
     assert!(matches!(err, ContractError::Std(_)));
-    assert!(
-        cw2::get_contract_version(&deps.storage).is_err(),
-        "nothing stored"
-    );
+    assert!(cw2::get_contract_version(&deps.storage).is_err(), "nothing stored");
 
     instantiate(deps.as_mut(), mock_env(), info, msg(None, None)).unwrap();
     let config = mpc_signature_requests::query::config(deps.as_ref()).unwrap();
@@ -86,10 +83,7 @@ fn migrate_refuses_another_contract_and_downgrades() {
 
     cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, "0.0.1").unwrap();
     migrate(deps.as_mut(), mock_env(), MigrateMsg::default()).unwrap();
-    assert_eq!(
-        cw2::get_contract_version(&deps.storage).unwrap().version,
-        CONTRACT_VERSION
-    );
+    assert_eq!(cw2::get_contract_version(&deps.storage).unwrap().version, CONTRACT_VERSION);
 }
 
 mod with_config_changes {
@@ -101,10 +95,7 @@ mod with_config_changes {
     use mpc_testing::events::{find_attr, one};
 
     fn change(mpc_timeout_blocks: Option<u64>) -> MigrateMsg {
-        MigrateMsg {
-            mpc_timeout_blocks,
-            ..MigrateMsg::default()
-        }
+        MigrateMsg { mpc_timeout_blocks, ..MigrateMsg::default() }
     }
 
     #[test]
@@ -121,10 +112,7 @@ mod with_config_changes {
         };
         let res = suite.migrate(&contract, &msg).unwrap();
         let updated = one(&res, "wasm-config", "updated");
-        assert_eq!(
-            attr_value(updated, "workspace_contract"),
-            workspace.as_str()
-        );
+        assert_eq!(attr_value(updated, "workspace_contract"), workspace.as_str());
         assert_eq!(attr_value(updated, "keyring_contract"), keyring.as_str());
         assert_eq!(attr_value(updated, "approval_timeout_blocks"), "5");
         assert_eq!(attr_value(updated, "mpc_timeout_blocks"), "6");
@@ -169,10 +157,7 @@ mod with_config_changes {
         }
         for (msg, name) in [
             (
-                MigrateMsg {
-                    approval_timeout_blocks: Some(0),
-                    ..MigrateMsg::default()
-                },
+                MigrateMsg { approval_timeout_blocks: Some(0), ..MigrateMsg::default() },
                 "approval_timeout_blocks",
             ),
             (change(Some(0)), "mpc_timeout_blocks"),

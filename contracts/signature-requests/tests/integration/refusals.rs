@@ -49,48 +49,26 @@ fn request_refusals() {
         &outsider,
         &Suite::request_msg(key_id, ok_items.clone()),
         &fee,
-        ContractError::NotOwner {
-            sender: outsider.clone(),
-            workspace_id: suite.workspace_id,
-        },
+        ContractError::NotOwner { sender: outsider.clone(), workspace_id: suite.workspace_id },
     );
-    suite.assert_refused(
-        &alice,
-        &Suite::request_msg(key_id, vec![]),
-        &fee,
-        ContractError::NoItems,
-    );
+    suite.assert_refused(&alice, &Suite::request_msg(key_id, vec![]), &fee, ContractError::NoItems);
     suite.assert_refused(
         &alice,
         &Suite::request_msg(key_id, vec![hash(1); MAX_ITEMS + 1]),
         &fee,
-        ContractError::TooManyItems {
-            count: MAX_ITEMS + 1,
-            max: MAX_ITEMS,
-        },
+        ContractError::TooManyItems { count: MAX_ITEMS + 1, max: MAX_ITEMS },
     );
     suite.assert_refused(
         &alice,
         &Suite::request_msg(key_id, vec![hash(1), Binary::from(vec![1u8; 31])]),
         &fee,
-        ContractError::WrongHashLength {
-            index: 1,
-            len: 31,
-            expected: 32,
-        },
+        ContractError::WrongHashLength { index: 1, len: 31, expected: 32 },
     );
     suite.assert_refused(
         &alice,
-        &Suite::request_msg(
-            ed_key,
-            vec![Binary::from(b"ok".to_vec()), Binary::default()],
-        ),
+        &Suite::request_msg(ed_key, vec![Binary::from(b"ok".to_vec()), Binary::default()]),
         &fee,
-        ContractError::WrongMessageLength {
-            index: 1,
-            len: 0,
-            max: MAX_MESSAGE_LEN,
-        },
+        ContractError::WrongMessageLength { index: 1, len: 0, max: MAX_MESSAGE_LEN },
     );
     suite.assert_refused(
         &alice,
@@ -106,9 +84,7 @@ fn request_refusals() {
         &alice,
         &Suite::request_msg(key_id, ok_items.clone()),
         &[],
-        ContractError::Fee(FeeError::NoFunds {
-            expected: format!("{FEE}{DENOM}"),
-        }),
+        ContractError::Fee(FeeError::NoFunds { expected: format!("{FEE}{DENOM}") }),
     );
     suite.assert_refused(
         &alice,
@@ -183,59 +159,40 @@ fn request_refusals() {
         &alice,
         &with_callback,
         &fee,
-        ContractError::CallbackNotContract {
-            sender: alice.clone(),
-        },
+        ContractError::CallbackNotContract { sender: alice.clone() },
     );
 
     let (admin, keyring) = (suite.keyring_admin.clone(), suite.keyring.clone());
     let keyring_id = suite.keyring_id;
     suite
         .app
-        .execute_contract(
-            admin,
-            keyring,
-            &KeyringExecuteMsg::DeactivateKeyring { keyring_id },
-            &[],
-        )
+        .execute_contract(admin, keyring, &KeyringExecuteMsg::DeactivateKeyring { keyring_id }, &[])
         .unwrap();
     suite.assert_refused(
         &alice,
         &Suite::request_msg(key_id, ok_items),
         &fee,
-        ContractError::KeyringInactive {
-            keyring_id: suite.keyring_id,
-        },
+        ContractError::KeyringInactive { keyring_id: suite.keyring_id },
     );
 }
 
 #[test]
 fn vote_refusals() {
     let (mut suite, _, id) = partial_request();
-    let (alice, bob, outsider) = (
-        suite.alice.clone(),
-        suite.bob.clone(),
-        suite.outsider.clone(),
-    );
+    let (alice, bob, outsider) = (suite.alice.clone(), suite.bob.clone(), suite.outsider.clone());
     let party = suite.parties[0].clone();
     for stranger in [&outsider, &party] {
         suite.assert_refused(
             stranger,
             &ExecuteMsg::Approve { request_id: id },
             &[],
-            ContractError::NotApprover {
-                sender: stranger.clone(),
-                request_id: id,
-            },
+            ContractError::NotApprover { sender: stranger.clone(), request_id: id },
         );
         suite.assert_refused(
             stranger,
             &ExecuteMsg::Reject { request_id: id },
             &[],
-            ContractError::NotApprover {
-                sender: stranger.clone(),
-                request_id: id,
-            },
+            ContractError::NotApprover { sender: stranger.clone(), request_id: id },
         );
     }
     // The requester's own approval already counts.
@@ -243,19 +200,13 @@ fn vote_refusals() {
         &alice,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::AlreadyVoted {
-            sender: alice.clone(),
-            request_id: id,
-        },
+        ContractError::AlreadyVoted { sender: alice.clone(), request_id: id },
     );
     suite.assert_refused(
         &alice,
         &ExecuteMsg::Reject { request_id: id },
         &[],
-        ContractError::AlreadyVoted {
-            sender: alice.clone(),
-            request_id: id,
-        },
+        ContractError::AlreadyVoted { sender: alice.clone(), request_id: id },
     );
     suite.assert_refused(
         &bob,
@@ -271,10 +222,7 @@ fn vote_refusals() {
         &carol,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::NotAwaitingApprovals {
-            request_id: id,
-            status: SignRequestStatus::Pending,
-        },
+        ContractError::NotAwaitingApprovals { request_id: id, status: SignRequestStatus::Pending },
     );
 }
 
@@ -295,10 +243,7 @@ fn overdue_and_final_requests_refuse_votes() {
         &bob,
         &ExecuteMsg::Reject { request_id: id },
         &[],
-        ContractError::Lifecycle(LifecycleError::Closed {
-            id,
-            status: SignRequestStatus::Expired,
-        }),
+        ContractError::Lifecycle(LifecycleError::Closed { id, status: SignRequestStatus::Expired }),
     );
 }
 
@@ -308,34 +253,21 @@ fn submit_refusals() {
     let (alice, outsider) = (suite.alice.clone(), suite.outsider.clone());
     let parties = suite.parties.clone();
     let good = suite.sign(id);
-    let SignResult::Success { signatures } = good.clone() else {
-        unreachable!()
-    };
+    let SignResult::Success { signatures } = good.clone() else { unreachable!() };
 
     for stranger in [&outsider, &alice] {
         suite.assert_refused(
             stranger,
             &submit(id, good.clone()),
             &[],
-            ContractError::NotParty {
-                sender: stranger.clone(),
-                request_id: id,
-            },
+            ContractError::NotParty { sender: stranger.clone(), request_id: id },
         );
     }
     suite.assert_refused(
         &parties[0],
-        &submit(
-            id,
-            SignResult::Success {
-                signatures: signatures[..1].to_vec(),
-            },
-        ),
+        &submit(id, SignResult::Success { signatures: signatures[..1].to_vec() }),
         &[],
-        ContractError::WrongSignatureCount {
-            count: 1,
-            expected: 2,
-        },
+        ContractError::WrongSignatureCount { count: 1, expected: 2 },
     );
     let mut short = signatures.clone();
     short[1] = Binary::from(vec![1u8; 63]);
@@ -343,11 +275,7 @@ fn submit_refusals() {
         &parties[0],
         &submit(id, SignResult::Success { signatures: short }),
         &[],
-        ContractError::WrongSignatureLength {
-            index: 1,
-            len: 63,
-            expected: 64,
-        },
+        ContractError::WrongSignatureLength { index: 1, len: 63, expected: 64 },
     );
     // A real signature, but over another hash.
     let mut wrong = signatures.clone();
@@ -362,12 +290,7 @@ fn submit_refusals() {
     garbage[0] = Binary::from(vec![0xff; 64]);
     suite.assert_refused(
         &parties[0],
-        &submit(
-            id,
-            SignResult::Success {
-                signatures: garbage,
-            },
-        ),
+        &submit(id, SignResult::Success { signatures: garbage }),
         &[],
         ContractError::InvalidSignature { index: 0 },
     );
@@ -375,10 +298,7 @@ fn submit_refusals() {
         &parties[0],
         &submit(id, Suite::failure(&"x".repeat(MAX_REASON_LEN + 1))),
         &[],
-        ContractError::ReasonTooLong {
-            len: MAX_REASON_LEN + 1,
-            max: MAX_REASON_LEN,
-        },
+        ContractError::ReasonTooLong { len: MAX_REASON_LEN + 1, max: MAX_REASON_LEN },
     );
 
     suite.submit(&parties[0], id, good.clone()).unwrap();
@@ -387,10 +307,7 @@ fn submit_refusals() {
             &parties[0],
             &submit(id, again),
             &[],
-            ContractError::AlreadyAnswered {
-                sender: parties[0].clone(),
-                request_id: id,
-            },
+            ContractError::AlreadyAnswered { sender: parties[0].clone(), request_id: id },
         );
     }
 
@@ -416,10 +333,7 @@ fn results_are_refused_before_pending_and_after_the_deadline() {
         &party,
         &submit(partial, good),
         &[],
-        ContractError::NotPending {
-            request_id: partial,
-            status: SignRequestStatus::Partial,
-        },
+        ContractError::NotPending { request_id: partial, status: SignRequestStatus::Partial },
     );
 
     let (mut suite, _, pending) = pending_request();
@@ -437,12 +351,8 @@ fn results_are_refused_before_pending_and_after_the_deadline() {
 fn rejected_requests_are_final() {
     let (mut suite, _, id) = pending_request();
     let parties = suite.parties.clone();
-    suite
-        .submit(&parties[0], id, Suite::failure("down"))
-        .unwrap();
-    suite
-        .submit(&parties[1], id, Suite::failure("down"))
-        .unwrap();
+    suite.submit(&parties[0], id, Suite::failure("down")).unwrap();
+    suite.submit(&parties[1], id, Suite::failure("down")).unwrap();
     let good = suite.sign(id);
     suite.assert_refused(
         &parties[2],
@@ -457,9 +367,7 @@ fn rejected_requests_are_final() {
     suite.advance(MPC_TIMEOUT + 1);
     suite.assert_refused(
         &outsider,
-        &ExecuteMsg::Expire {
-            request_ids: vec![id],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![id] },
         &[],
         ContractError::Lifecycle(LifecycleError::Closed {
             id,
@@ -478,17 +386,13 @@ fn expire_refusals() {
     let anyone = Addr::unchecked(suite.outsider.as_str());
     suite.assert_refused(
         &anyone,
-        &ExecuteMsg::Expire {
-            request_ids: vec![],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![] },
         &[],
         ContractError::Lifecycle(LifecycleError::EmptyExpireBatch),
     );
     suite.assert_refused(
         &anyone,
-        &ExecuteMsg::Expire {
-            request_ids: vec![first; MAX_EXPIRE_BATCH + 1],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![first; MAX_EXPIRE_BATCH + 1] },
         &[],
         ContractError::Lifecycle(LifecycleError::TooManyExpireIds {
             count: MAX_EXPIRE_BATCH + 1,
@@ -498,25 +402,19 @@ fn expire_refusals() {
     // One id that is not overdue refuses the whole batch.
     suite.assert_refused(
         &anyone,
-        &ExecuteMsg::Expire {
-            request_ids: vec![first, second],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![first, second] },
         &[],
         ContractError::Lifecycle(LifecycleError::NotOverdue { id: second }),
     );
     suite.assert_refused(
         &anyone,
-        &ExecuteMsg::Expire {
-            request_ids: vec![first, 77],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![first, 77] },
         &[],
         ContractError::RequestNotFound { request_id: 77 },
     );
     suite.assert_refused(
         &anyone,
-        &ExecuteMsg::Expire {
-            request_ids: vec![first, first],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![first, first] },
         &[],
         ContractError::Lifecycle(LifecycleError::Closed {
             id: first,
@@ -558,15 +456,9 @@ fn a_request_under_a_policy_no_owner_can_meet_is_refused() {
     let mut suite = Suite::with_policy(None);
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
     let alice = suite.alice.clone();
-    let code = suite.app.store_code(Box::new(ContractWrapper::new(
-        no_execute,
-        instantiate,
-        query,
-    )));
-    let odd_workspace = suite
-        .app
-        .instantiate_contract(code, alice.clone(), &Empty {}, &[], "odd", None)
-        .unwrap();
+    let code = suite.app.store_code(Box::new(ContractWrapper::new(no_execute, instantiate, query)));
+    let odd_workspace =
+        suite.app.instantiate_contract(code, alice.clone(), &Empty {}, &[], "odd", None).unwrap();
     suite
         .execute(
             &alice,

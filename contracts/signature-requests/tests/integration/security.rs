@@ -17,33 +17,17 @@ use rand::SeedableRng;
 use crate::suite::*;
 
 fn owners(threshold: u32) -> Policy {
-    Policy::Owners {
-        threshold: Some(threshold),
-    }
+    Policy::Owners { threshold: Some(threshold) }
 }
 
 /// Makes the admin policy "all three owners" (alice alone meets the default one).
 fn admin_needs_all_three(suite: &mut Suite) {
     let alice = suite.alice.clone();
-    suite
-        .admin_action(
-            &alice,
-            AdminAction::SetAdminPolicy {
-                policy: Some(owners(3)),
-            },
-        )
-        .unwrap();
+    suite.admin_action(&alice, AdminAction::SetAdminPolicy { policy: Some(owners(3)) }).unwrap();
 }
 
 fn remove_owner(suite: &mut Suite, by: &cosmwasm_std::Addr, owner: &cosmwasm_std::Addr) {
-    suite
-        .admin_action(
-            by,
-            AdminAction::RemoveOwner {
-                owner: owner.to_string(),
-            },
-        )
-        .unwrap();
+    suite.admin_action(by, AdminAction::RemoveOwner { owner: owner.to_string() }).unwrap();
 }
 
 /// A second valid signature of `item` with the suite's ECDSA key (another nonce), low-S.
@@ -56,9 +40,7 @@ fn other_ecdsa_signature(suite: &Suite, item: &[u8], seed: u64) -> Binary {
 }
 
 fn one(signature: Binary) -> SignResult {
-    SignResult::Success {
-        signatures: vec![signature],
-    }
+    SignResult::Success { signatures: vec![signature] }
 }
 
 /// Attack 1: under a sign policy that needs all three owners, alice requested a key with the
@@ -88,21 +70,14 @@ fn one_owner_cannot_sidestep_the_sign_policy_with_a_key_policy() {
             }),
         )
         .unwrap();
-    let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id")
-        .parse()
-        .unwrap();
+    let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id").parse().unwrap();
     let answer = KeyringExecuteMsg::SubmitKeyResult {
         request_id,
-        result: KeyResult::Success {
-            public_key: suite.public_key(KeyType::EcdsaSecp256k1),
-        },
+        result: KeyResult::Success { public_key: suite.public_key(KeyType::EcdsaSecp256k1) },
     };
     let keyring = suite.keyring.clone();
     for party in suite.parties.clone().iter().take(2) {
-        suite
-            .app
-            .execute_contract(party.clone(), keyring.clone(), &answer, &[])
-            .unwrap();
+        suite.app.execute_contract(party.clone(), keyring.clone(), &answer, &[]).unwrap();
     }
     let key_id = 1;
     let id = suite.request(&alice, key_id, vec![hash(1)]);
@@ -111,9 +86,7 @@ fn one_owner_cannot_sidestep_the_sign_policy_with_a_key_policy() {
     assert_eq!(request.policy, owners(3));
 
     // Alice alone proposes the weaker policy: it waits for bob and carol.
-    suite
-        .set_key_policy(&alice, key_id, Some(Policy::Approver(alice.to_string())))
-        .unwrap();
+    suite.set_key_policy(&alice, key_id, Some(Policy::Approver(alice.to_string()))).unwrap();
     let in_force: SignPolicyResponse = suite
         .app
         .wrap()
@@ -137,17 +110,10 @@ fn one_owner_cannot_sidestep_the_sign_policy_with_a_key_policy() {
 fn removed_owner_cannot_approve_through_a_key_policy() {
     let mut suite = Suite::with_policy(None);
     let (alice, carol) = (suite.alice.clone(), suite.carol.clone());
-    let key_id = suite.create_key(
-        KeyType::EcdsaSecp256k1,
-        Some(Policy::Approver(carol.to_string())),
-    );
+    let key_id =
+        suite.create_key(KeyType::EcdsaSecp256k1, Some(Policy::Approver(carol.to_string())));
     let err = suite
-        .admin_action(
-            &alice,
-            AdminAction::RemoveOwner {
-                owner: carol.to_string(),
-            },
-        )
+        .admin_action(&alice, AdminAction::RemoveOwner { owner: carol.to_string() })
         .unwrap_err();
     assert_eq!(
         contract_error(&err),
@@ -158,9 +124,7 @@ fn removed_owner_cannot_approve_through_a_key_policy() {
         .to_string()
     );
 
-    suite
-        .set_key_policy(&alice, key_id, Some(owners(2)))
-        .unwrap();
+    suite.set_key_policy(&alice, key_id, Some(owners(2))).unwrap();
     remove_owner(&mut suite, &alice, &carol);
     let id = suite.request(&alice, key_id, vec![hash(1)]);
     let request = suite.query_request(id);
@@ -169,10 +133,7 @@ fn removed_owner_cannot_approve_through_a_key_policy() {
         &carol,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::NotApprover {
-            sender: carol.clone(),
-            request_id: id,
-        },
+        ContractError::NotApprover { sender: carol.clone(), request_id: id },
     );
 }
 
@@ -200,9 +161,7 @@ fn high_s_ecdsa_signature_is_refused() {
         &p1,
         &ExecuteMsg::SubmitSignatureResult {
             request_id: id,
-            result: SignResult::Success {
-                signatures: vec![first, high],
-            },
+            result: SignResult::Success { signatures: vec![first, high] },
         },
         &[],
         ContractError::HighS { index: 1 },
@@ -215,10 +174,8 @@ fn low_s_check_agrees_with_k256() {
     let suite = Suite::with_policy(None);
     for seed in 0..64u64 {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let signature: k256::ecdsa::Signature = suite
-            .ecdsa
-            .sign_prehash_with_rng(&mut rng, &hash(seed as u8))
-            .unwrap();
+        let signature: k256::ecdsa::Signature =
+            suite.ecdsa.sign_prehash_with_rng(&mut rng, &hash(seed as u8)).unwrap();
         let low = signature.normalize_s().is_none();
         assert_eq!(is_low_s(&signature.to_bytes()), low);
         let normal = signature.normalize_s().unwrap_or(signature);
@@ -284,24 +241,14 @@ fn an_approver_nested_twice_cannot_count_twice() {
         threshold: 2,
         of: vec![
             Policy::Approver(alice.to_string()),
-            Policy::AnyOf {
-                threshold: 1,
-                of: vec![Policy::Approver(alice.to_string())],
-            },
+            Policy::AnyOf { threshold: 1, of: vec![Policy::Approver(alice.to_string())] },
             Policy::Approver(bob.to_string()),
         ],
     };
     for action in [
-        AdminAction::SetSignPolicy {
-            policy: Some(nested.clone()),
-        },
-        AdminAction::SetAdminPolicy {
-            policy: Some(nested.clone()),
-        },
-        AdminAction::SetKeyPolicy {
-            key_id: 1,
-            policy: Some(nested.clone()),
-        },
+        AdminAction::SetSignPolicy { policy: Some(nested.clone()) },
+        AdminAction::SetAdminPolicy { policy: Some(nested.clone()) },
+        AdminAction::SetKeyPolicy { key_id: 1, policy: Some(nested.clone()) },
     ] {
         let err = suite.admin_action(&alice, action).unwrap_err();
         assert_eq!(
@@ -327,45 +274,23 @@ fn messages_without_a_fee_refuse_funds() {
     let p1 = suite.parties[0].clone();
     let funded = p1.clone();
     suite.app.init_modules(|router, _, storage| {
-        router
-            .bank
-            .init_balance(storage, &funded, vec![coin(100, DENOM)])
-            .unwrap()
+        router.bank.init_balance(storage, &funded, vec![coin(100, DENOM)]).unwrap()
     });
     let signed = suite.sign(pending);
     let funds = [coin(7, DENOM)];
     let refused = || ContractError::Payment(PaymentError::NonPayable {});
-    suite.assert_refused(
-        &bob,
-        &ExecuteMsg::Approve {
-            request_id: partial,
-        },
-        &funds,
-        refused(),
-    );
-    suite.assert_refused(
-        &bob,
-        &ExecuteMsg::Reject {
-            request_id: partial,
-        },
-        &funds,
-        refused(),
-    );
+    suite.assert_refused(&bob, &ExecuteMsg::Approve { request_id: partial }, &funds, refused());
+    suite.assert_refused(&bob, &ExecuteMsg::Reject { request_id: partial }, &funds, refused());
     suite.assert_refused(
         &p1,
-        &ExecuteMsg::SubmitSignatureResult {
-            request_id: pending,
-            result: signed,
-        },
+        &ExecuteMsg::SubmitSignatureResult { request_id: pending, result: signed },
         &funds,
         refused(),
     );
     suite.advance(APPROVAL_TIMEOUT + 1);
     suite.assert_refused(
         &alice,
-        &ExecuteMsg::Expire {
-            request_ids: vec![partial],
-        },
+        &ExecuteMsg::Expire { request_ids: vec![partial] },
         &funds,
         refused(),
     );
@@ -386,22 +311,13 @@ fn removed_owner_approval_stops_counting_on_open_requests() {
         &alice,
         &ExecuteMsg::Approve { request_id: by_bob },
         &[],
-        ContractError::NotApprover {
-            sender: alice.clone(),
-            request_id: by_bob,
-        },
+        ContractError::NotApprover { sender: alice.clone(), request_id: by_bob },
     );
     // Alice's approval (at her request) and carol's made two; only carol's counts now.
     suite.approve(&carol, by_alice).unwrap();
-    assert_eq!(
-        suite.query_request(by_alice).status,
-        SignRequestStatus::Partial
-    );
+    assert_eq!(suite.query_request(by_alice).status, SignRequestStatus::Partial);
     suite.approve(&bob, by_alice).unwrap();
-    assert_eq!(
-        suite.query_request(by_alice).status,
-        SignRequestStatus::Pending
-    );
+    assert_eq!(suite.query_request(by_alice).status, SignRequestStatus::Pending);
 }
 
 /// Attack 9: a tightened sign policy governs the requests still waiting for approvals.
@@ -411,14 +327,7 @@ fn tightened_sign_policy_governs_open_requests() {
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
     let (alice, bob, carol) = (suite.alice.clone(), suite.bob.clone(), suite.carol.clone());
     let id = suite.request(&alice, key_id, vec![hash(1)]);
-    suite
-        .admin_action(
-            &alice,
-            AdminAction::SetSignPolicy {
-                policy: Some(owners(3)),
-            },
-        )
-        .unwrap();
+    suite.admin_action(&alice, AdminAction::SetSignPolicy { policy: Some(owners(3)) }).unwrap();
     suite.approve(&bob, id).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Partial);
     assert_eq!(suite.query_request(id).policy, owners(3));
@@ -433,17 +342,12 @@ fn a_key_policy_set_while_a_request_is_open_applies_at_the_next_vote() {
     let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
     let (alice, bob, carol) = (suite.alice.clone(), suite.bob.clone(), suite.carol.clone());
     let id = suite.request(&alice, key_id, vec![hash(1)]);
-    suite
-        .set_key_policy(&alice, key_id, Some(Policy::Approver(carol.to_string())))
-        .unwrap();
+    suite.set_key_policy(&alice, key_id, Some(Policy::Approver(carol.to_string()))).unwrap();
     suite.assert_refused(
         &bob,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::NotApprover {
-            sender: bob.clone(),
-            request_id: id,
-        },
+        ContractError::NotApprover { sender: bob.clone(), request_id: id },
     );
     suite.approve(&carol, id).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Pending);

@@ -53,8 +53,7 @@ impl Suite {
     /// As `with_policy`; the accounts `before_workspace` returns (e.g. callback receiver
     /// contracts it instantiates) become owners too. alice deploys the contracts.
     pub fn build(
-        sign_policy: Option<Policy>,
-        before_workspace: impl FnOnce(&mut App) -> Vec<Addr>,
+        sign_policy: Option<Policy>, before_workspace: impl FnOnce(&mut App) -> Vec<Addr>,
     ) -> Self {
         let alice = mpc_testing::addr("alice");
         let mut kit = mpc_testing::Suite::with(|config| {
@@ -67,10 +66,7 @@ impl Suite {
             ["bob", "carol", "outsider", "keyring_admin"].map(|n| kit.addr(n));
         let parties: Vec<Addr> = ["p1", "p2", "p3"].iter().map(|p| kit.addr(p)).collect();
         for account in [&alice, &bob, &carol, &outsider] {
-            kit.fund(
-                account,
-                &[coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)],
-            );
+            kit.fund(account, &[coin(START_BALANCE, DENOM), coin(START_BALANCE, OTHER_DENOM)]);
         }
         for account in parties.iter().chain([&keyring_admin]) {
             kit.watch(account);
@@ -96,9 +92,7 @@ impl Suite {
                 &[],
             )
             .unwrap();
-        let workspace_id = event_attr(&res, "wasm-workspace", "workspace_id")
-            .parse()
-            .unwrap();
+        let workspace_id = event_attr(&res, "wasm-workspace", "workspace_id").parse().unwrap();
         let keyring = kit.keyring.clone();
         let res = kit
             .execute(
@@ -114,9 +108,7 @@ impl Suite {
                 &[],
             )
             .unwrap();
-        let keyring_id = event_attr(&res, "wasm-keyring", "keyring_id")
-            .parse()
-            .unwrap();
+        let keyring_id = event_attr(&res, "wasm-keyring", "keyring_id").parse().unwrap();
         Suite {
             contract: kit.signature_requests.clone(),
             kit,
@@ -151,19 +143,12 @@ impl Suite {
             key_type,
             timeout_blocks: None,
         };
-        let res = self
-            .kit
-            .execute(&keyring, &alice, &request_key, &[])
-            .unwrap();
-        let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id")
-            .parse()
-            .unwrap();
+        let res = self.kit.execute(&keyring, &alice, &request_key, &[]).unwrap();
+        let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id").parse().unwrap();
         let key_request = KeyringQueryMsg::KeyRequest { request_id };
         let answer = KeyringExecuteMsg::SubmitKeyResult {
             request_id,
-            result: KeyResult::Success {
-                public_key: self.public_key(key_type),
-            },
+            result: KeyResult::Success { public_key: self.public_key(key_type) },
         };
         for party in self.parties.clone() {
             let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
@@ -193,10 +178,7 @@ impl Suite {
     }
 
     pub fn set_key_policy(
-        &mut self,
-        sender: &Addr,
-        key_id: u64,
-        policy: Option<Policy>,
+        &mut self, sender: &Addr, key_id: u64, policy: Option<Policy>,
     ) -> StdResult<AppResponse> {
         self.admin_action(sender, AdminAction::SetKeyPolicy { key_id, policy })
     }
@@ -216,10 +198,7 @@ impl Suite {
     }
 
     pub fn execute(
-        &mut self,
-        sender: &Addr,
-        msg: &ExecuteMsg,
-        funds: &[Coin],
+        &mut self, sender: &Addr, msg: &ExecuteMsg, funds: &[Coin],
     ) -> StdResult<AppResponse> {
         let contract = self.contract.clone();
         self.kit.execute(&contract, sender, msg, funds)
@@ -227,12 +206,8 @@ impl Suite {
 
     /// `sender` requests signatures over `items` with `key_id`, paying the fee; returns the id.
     pub fn request(&mut self, sender: &Addr, key_id: u64, items: Vec<Binary>) -> u64 {
-        let res = self
-            .execute(sender, &Self::request_msg(key_id, items), &Self::fee())
-            .unwrap();
-        event_attr(&res, "wasm-signature_request", "request_id")
-            .parse()
-            .unwrap()
+        let res = self.execute(sender, &Self::request_msg(key_id, items), &Self::fee()).unwrap();
+        event_attr(&res, "wasm-signature_request", "request_id").parse().unwrap()
     }
 
     pub fn approve(&mut self, sender: &Addr, request_id: u64) -> StdResult<AppResponse> {
@@ -248,16 +223,9 @@ impl Suite {
     }
 
     pub fn submit(
-        &mut self,
-        party: &Addr,
-        request_id: u64,
-        result: SignResult,
+        &mut self, party: &Addr, request_id: u64, result: SignResult,
     ) -> StdResult<AppResponse> {
-        self.execute(
-            party,
-            &ExecuteMsg::SubmitSignatureResult { request_id, result },
-            &[],
-        )
+        self.execute(party, &ExecuteMsg::SubmitSignatureResult { request_id, result }, &[])
     }
 
     /// Valid signatures over the request's items, made with the key's secret.
@@ -280,9 +248,7 @@ impl Suite {
     }
 
     pub fn failure(reason: &str) -> SignResult {
-        SignResult::Failure {
-            reason: reason.to_string(),
-        }
+        SignResult::Failure { reason: reason.to_string() }
     }
 
     pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> T {
@@ -325,9 +291,7 @@ impl Suite {
     ) -> (Vec<Option<SignatureRequestResponse>>, Vec<(u128, u128)>) {
         let requests: Vec<_> = (1..)
             .map(|request_id| {
-                self.kit
-                    .query(&self.contract, &QueryMsg::Request { request_id })
-                    .ok()
+                self.kit.query(&self.contract, &QueryMsg::Request { request_id }).ok()
             })
             .take_while(Option::is_some)
             .collect();
@@ -342,15 +306,10 @@ impl Suite {
     /// The kit's check on the signature-requests contract: `msg` fails with `expected`, and
     /// nothing changed.
     pub fn assert_refused(
-        &mut self,
-        sender: &Addr,
-        msg: &ExecuteMsg,
-        funds: &[Coin],
-        expected: ContractError,
+        &mut self, sender: &Addr, msg: &ExecuteMsg, funds: &[Coin], expected: ContractError,
     ) {
         let contract = self.contract.clone();
-        self.kit
-            .assert_refused(&contract, sender, msg, funds, expected);
+        self.kit.assert_refused(&contract, sender, msg, funds, expected);
     }
 }
 

@@ -54,42 +54,23 @@ impl Suite {
 
     /// Creates a workspace and returns its id (from the `wasm-workspace` created event).
     pub fn create(
-        &mut self,
-        sender: &Addr,
-        additional_owners: &[&Addr],
-        admin_policy: Option<Policy>,
+        &mut self, sender: &Addr, additional_owners: &[&Addr], admin_policy: Option<Policy>,
         sign_policy: Option<Policy>,
     ) -> u64 {
         let res = self
-            .execute(
-                sender,
-                &create_msg(additional_owners, admin_policy, sign_policy, None),
-            )
+            .execute(sender, &create_msg(additional_owners, admin_policy, sign_policy, None))
             .unwrap();
-        one_attr(&res, "wasm-workspace", "created", "workspace_id")
-            .parse()
-            .unwrap()
+        one_attr(&res, "wasm-workspace", "created", "workspace_id").parse().unwrap()
     }
 
     /// Proposes an action and returns its id.
     pub fn propose(
-        &mut self,
-        sender: &Addr,
-        workspace_id: u64,
-        action: AdminAction,
+        &mut self, sender: &Addr, workspace_id: u64, action: AdminAction,
         timeout_blocks: Option<u64>,
     ) -> StdResult<u64> {
-        let res = self.execute(
-            sender,
-            &ExecuteMsg::ProposeAction {
-                workspace_id,
-                action,
-                timeout_blocks,
-            },
-        )?;
-        Ok(one_attr(&res, "wasm-admin_action", "created", "action_id")
-            .parse()
-            .unwrap())
+        let res = self
+            .execute(sender, &ExecuteMsg::ProposeAction { workspace_id, action, timeout_blocks })?;
+        Ok(one_attr(&res, "wasm-admin_action", "created", "action_id").parse().unwrap())
     }
 
     pub fn approve(&mut self, sender: &Addr, action_id: u64) -> StdResult<AppResponse> {
@@ -109,29 +90,18 @@ impl Suite {
     }
 
     pub fn actions(
-        &self,
-        workspace_id: u64,
-        status: Option<AdminActionStatus>,
-        start_after: Option<u64>,
+        &self, workspace_id: u64, status: Option<AdminActionStatus>, start_after: Option<u64>,
         limit: Option<u32>,
     ) -> Vec<u64> {
         let res: AdminActionsResponse = self
-            .query(&QueryMsg::ActionsByWorkspace {
-                workspace_id,
-                status,
-                start_after,
-                limit,
-            })
+            .query(&QueryMsg::ActionsByWorkspace { workspace_id, status, start_after, limit })
             .unwrap();
         res.actions.iter().map(|a| a.id).collect()
     }
 
     /// The ids in `approver`'s inbox ("awaiting my approval").
     pub fn awaiting(
-        &self,
-        approver: &Addr,
-        start_after: Option<u64>,
-        limit: Option<u32>,
+        &self, approver: &Addr, start_after: Option<u64>, limit: Option<u32>,
     ) -> Vec<u64> {
         let res: AdminActionsResponse = self
             .query(&QueryMsg::ActionsAwaitingApprover {
@@ -144,17 +114,10 @@ impl Suite {
     }
 
     pub fn workspaces_by_owner(
-        &self,
-        owner: &Addr,
-        start_after: Option<u64>,
-        limit: Option<u32>,
+        &self, owner: &Addr, start_after: Option<u64>, limit: Option<u32>,
     ) -> Vec<u64> {
         let res: WorkspacesResponse = self
-            .query(&QueryMsg::WorkspacesByOwner {
-                owner: owner.to_string(),
-                start_after,
-                limit,
-            })
+            .query(&QueryMsg::WorkspacesByOwner { owner: owner.to_string(), start_after, limit })
             .unwrap();
         res.workspaces.iter().map(|w| w.id).collect()
     }
@@ -163,25 +126,21 @@ impl Suite {
     /// check, on the workspace contract, without funds).
     pub fn assert_refused(&mut self, sender: &Addr, msg: &ExecuteMsg, expected: ContractError) {
         let contract = self.contract.clone();
-        self.kit
-            .assert_refused(&contract, sender, msg, &[], expected);
+        self.kit.assert_refused(&contract, sender, msg, &[], expected);
     }
 
     /// As `assert_refused`, for errors whose text comes from the chain API (address
     /// validation): the error must mention `fragment`.
     pub fn assert_refused_with(&mut self, sender: &Addr, msg: &ExecuteMsg, fragment: &str) {
         let contract = self.contract.clone();
-        self.kit
-            .assert_refused_mentioning(&contract, sender, msg, &[], fragment);
+        self.kit.assert_refused_mentioning(&contract, sender, msg, &[], fragment);
     }
 }
 
 pub const USERS: [&str; 5] = ["alice", "bob", "carol", "dave", "eve"];
 
 pub fn create_msg(
-    additional_owners: &[&Addr],
-    admin_policy: Option<Policy>,
-    sign_policy: Option<Policy>,
+    additional_owners: &[&Addr], admin_policy: Option<Policy>, sign_policy: Option<Policy>,
     alias: Option<&str>,
 ) -> ExecuteMsg {
     ExecuteMsg::CreateWorkspace {
@@ -212,14 +171,7 @@ pub fn three_owners_with(admin_policy: impl FnOnce(&Addr, &Addr) -> Option<Polic
     let mut suite = Suite::new();
     let [alice, bob, carol, eve] = ["alice", "bob", "carol", "eve"].map(|n| suite.addr(n));
     let ws = suite.create(&alice, &[&bob, &carol], admin_policy(&alice, &bob), None);
-    Three {
-        suite,
-        alice,
-        bob,
-        carol,
-        eve,
-        ws,
-    }
+    Three { suite, alice, bob, carol, eve, ws }
 }
 
 pub fn three_owners(admin_policy: Option<Policy>) -> Three {
@@ -227,13 +179,9 @@ pub fn three_owners(admin_policy: Option<Policy>) -> Three {
 }
 
 pub fn set_alias(alias: &str) -> AdminAction {
-    AdminAction::SetAlias {
-        alias: Some(alias.to_string()),
-    }
+    AdminAction::SetAlias { alias: Some(alias.to_string()) }
 }
 
 pub fn owners(threshold: u32) -> Policy {
-    Policy::Owners {
-        threshold: Some(threshold),
-    }
+    Policy::Owners { threshold: Some(threshold) }
 }
