@@ -1,5 +1,4 @@
-use cosmwasm_std::{Deps, Env, StdError, StdResult};
-use mpc_contract_kit::awaiting;
+use cosmwasm_std::{Deps, Env, Order, StdError, StdResult};
 use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
 use mpc_contract_kit::lifecycle::Record;
 use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
@@ -131,7 +130,7 @@ pub fn awaiting_approver(
             .transpose()?,
         limit,
     };
-    let awaits = |id: u64| -> StdResult<bool> {
+    let awaits = move |id: u64| -> StdResult<bool> {
         if !is_partial(deps.storage, id) {
             return Ok(false);
         }
@@ -140,10 +139,28 @@ pub fn awaiting_approver(
         let evaluation = Votes::load(deps.storage, &request)?.evaluate(&in_force);
         Ok(evaluation.awaiting.contains(&approver.to_string()))
     };
-    let requests = awaiting::page(deps.storage, &AWAITING_APPROVER, &canonical, &page, &awaits)?
-        .into_iter()
-        .map(|(deadline, id)| SignatureRequestSummary::new(id, Partial, deadline))
-        .collect();
+    let requests = page.list(Listing::Open(()), |(), min, max| {
+        let awaits = awaits.clone();
+        Box::new(
+            AWAITING_APPROVER
+                .sub_prefix(canonical.as_slice())
+                .keys(deps.storage, min, max, Order::Ascending)
+                .filter_map(move |key| {
+                    let listed = key.and_then(|position| Ok((position, awaits(position.1)?)));
+                    match listed {
+                        Ok((_, false)) => None,
+                        Ok((position, true)) => Some(Ok(position)),
+                        Err(err) => Some(Err(err)),
+                    }
+                })
+                .map(move |key| {
+                    key.map(|(deadline, id)| {
+                        let summary = SignatureRequestSummary::new(id, Partial, deadline);
+                        ((deadline, id), summary)
+                    })
+                }),
+        )
+    })?;
     Ok(SignatureRequestsResponse { requests })
 }
 

@@ -1,7 +1,6 @@
 //! One function per query message. Every list pages with `start_after` + `limit` over an index.
 
 use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Storage};
-use mpc_contract_kit::awaiting;
 use mpc_contract_kit::deadline_list::{DeadlinePage, Entries, Listing, Position};
 use mpc_contract_kit::paging::{bound_after, ids_page, paginate};
 use mpc_interfaces::workspace::{
@@ -124,18 +123,32 @@ pub fn awaiting_approver(
     // An entry names an approver the action awaited at its last vote; an owner or admin policy
     // change executed since then (by another action) can leave entries of actions that no
     // longer await this approver, so each is checked against the action as the next vote sees it.
-    let awaits = |id: u64| -> StdResult<bool> {
+    let awaits = move |id: u64| -> StdResult<bool> {
         let mut record = ACTIONS.load(deps.storage, id)?;
         record.refresh(&WORKSPACES.load(deps.storage, record.workspace_id)?);
         Ok(record.status == AdminActionStatus::Pending
             && record.evaluate().awaiting.contains(&approver))
     };
-    let page = deadline_page(deps, height, start_after, limit)?;
-    let ids: Vec<u64> =
-        awaiting::page(deps.storage, &AWAITING_APPROVER, &canonical, &page, &awaits)?
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
+    // Entries of overdue actions come before the first open position: the page starts past
+    // them all at once, so it stays bounded however many were never settled.
+    let ids = deadline_page(deps, height, start_after, limit)?.list(
+        Listing::Open(()),
+        |(), min, max| {
+            let awaits = awaits.clone();
+            positions(Box::new(
+                AWAITING_APPROVER
+                    .sub_prefix(canonical.as_slice())
+                    .keys(deps.storage, min, max, Order::Ascending)
+                    .filter_map(move |key| {
+                        match key.and_then(|position| Ok((position, awaits(position.1)?))) {
+                            Ok((_, false)) => None,
+                            Ok((position, true)) => Some(Ok(position)),
+                            Err(err) => Some(Err(err)),
+                        }
+                    }),
+            ))
+        },
+    )?;
     actions_response(deps, &ids, height)
 }
 

@@ -3,10 +3,8 @@
 //! and owners in force at each vote), so at each vote the entries move from the approvers the
 //! previous evaluation awaited to the ones the new evaluation awaits.
 
-use cosmwasm_std::{Api, Order, StdResult, Storage};
+use cosmwasm_std::{Api, StdResult, Storage};
 use cw_storage_plus::Map;
-
-use crate::deadline_list::{DeadlinePage, Listing, Position};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -34,32 +32,6 @@ pub fn resync<T: Serialize + DeserializeOwned + Default>(
         index.save(storage, (approver.as_slice(), deadline, id), &T::default())?;
     }
     Ok(())
-}
-
-/// One page of `approver`'s (canonical address) inbox in position order: its open entries (the
-/// page's range skips the overdue ones at once, so it stays bounded however many were never
-/// settled), each confirmed by `awaits(id)`. An entry names an approver the record awaited at its
-/// last vote; a policy or owner change since then can leave entries of records that no longer
-/// await this approver, or are no longer open.
-pub fn page<T: Serialize + DeserializeOwned>(
-    storage: &dyn Storage,
-    index: &Inbox<T>,
-    approver: &[u8],
-    page: &DeadlinePage,
-    awaits: &dyn Fn(u64) -> StdResult<bool>,
-) -> StdResult<Vec<Position>> {
-    page.list(Listing::Open(()), |(), min, max| {
-        let entries = index
-            .sub_prefix(approver)
-            .keys(storage, min, max, Order::Ascending);
-        Box::new(
-            entries.filter_map(|key| match key.and_then(|at| Ok((at, awaits(at.1)?))) {
-                Ok((_, false)) => None,
-                Ok((at, true)) => Some(Ok((at, at))),
-                Err(err) => Some(Err(err)),
-            }),
-        )
-    })
 }
 
 #[cfg(test)]
