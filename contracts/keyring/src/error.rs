@@ -5,6 +5,8 @@ use cosmwasm_std::Addr;
 use mpc_contract_kit::fees::FeeError;
 use mpc_interfaces::keyring::KeyRequestStatus;
 
+use crate::state::Role;
+
 mpc_contract_kit::contract_error! {
     status: KeyRequestStatus;
 
@@ -15,9 +17,6 @@ mpc_contract_kit::contract_error! {
     // --- authorisation ---
     #[error("{sender} is not an admin of keyring {keyring_id}")]
     NotAdmin { sender: Addr, keyring_id: u64 },
-
-    #[error("{sender} is not a party of key request {request_id}")]
-    NotParty { sender: Addr, request_id: u64 },
 
     // --- records that do not exist ---
     #[error("keyring {keyring_id} does not exist")]
@@ -39,35 +38,21 @@ mpc_contract_kit::contract_error! {
     #[error("a keyring needs at least one party")]
     NoParties,
 
-    #[error("{count} parties is more than the {max} a keyring may have")]
-    TooManyParties { count: usize, max: usize },
+    #[error("{count} {role}s is more than the {max} a keyring may have")]
+    TooManyMembers { role: Role, count: usize, max: usize },
 
-    #[error("{party} is already a party of the keyring")]
-    DuplicateParty { party: String },
+    #[error("{member} is already a {role} of the keyring")]
+    DuplicateMember { role: Role, member: String },
 
-    #[error("{party} is not a party of keyring {keyring_id}")]
-    UnknownParty { keyring_id: u64, party: String },
+    #[error("{member} is not a {role} of keyring {keyring_id}")]
+    UnknownMember { keyring_id: u64, role: Role, member: String },
 
-    #[error("cannot remove the last party of keyring {keyring_id}")]
-    CannotRemoveLastParty { keyring_id: u64 },
+    /// A keyring always has at least one party and one admin.
+    #[error("cannot remove the last {role} of keyring {keyring_id}")]
+    CannotRemoveLast { keyring_id: u64, role: Role },
 
     #[error("party threshold {threshold} is out of range 1..={parties}")]
     ThresholdOutOfRange { threshold: u32, parties: usize },
-
-    #[error("{admin} is already an admin of the keyring")]
-    DuplicateAdmin { admin: String },
-
-    #[error("{admin} is not an admin of keyring {keyring_id}")]
-    UnknownAdmin { keyring_id: u64, admin: String },
-
-    #[error("a keyring may have at most {max} admins")]
-    TooManyAdmins { max: usize },
-
-    #[error("cannot remove the last admin of keyring {keyring_id}")]
-    CannotRemoveLastAdmin { keyring_id: u64 },
-
-    #[error("description is {len} bytes; at most {max} are allowed")]
-    DescriptionTooLong { len: usize, max: usize },
 
     #[error("fee coin {denom} has a zero amount")]
     ZeroFeeAmount { denom: String },
@@ -91,9 +76,6 @@ mpc_contract_kit::contract_error! {
     #[error("keyring {keyring_id} is inactive and takes no new requests")]
     KeyringInactive { keyring_id: u64 },
 
-    #[error("{sender} has already answered key request {request_id}")]
-    AlreadyAnswered { sender: Addr, request_id: u64 },
-
     #[error("{key_type} public key must be {expected} bytes, got {actual}")]
     InvalidPublicKeyLength {
         key_type: String,
@@ -115,6 +97,4 @@ mpc_contract_kit::contract_error! {
     #[error("Ed25519 public key is a point of small order")]
     SmallOrderPublicKey,
 
-    #[error("failure reason is {len} bytes; at most {max} are allowed")]
-    ReasonTooLong { len: usize, max: usize },
 }

@@ -3,18 +3,18 @@ use mpc_contract_kit::agreement::has_answered;
 use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::fees;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::lifecycle::{self, Deadline, Record};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
-    KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_ADMINS, MAX_EXPIRE_BATCH,
-    MAX_PARTIES,
+    KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_EXPIRE_BATCH,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    load_key_request, outcome, Key, KeyRequestBody, KeyRequestOutcome, Keyring, Outcome,
+    load_key_request, outcome, Key, KeyRequestBody, KeyRequestOutcome, Keyring, Outcome, Role,
     StoredKeyRequest, CONFIG, KEYRINGS, KEYS, KEYS_BY_WORKSPACE, KEY_ANSWERS, KEY_REQUESTS,
 };
 use crate::validate;
@@ -51,94 +51,85 @@ pub fn create_keyring(
 pub fn add_party(
     deps: DepsMut, info: MessageInfo, keyring_id: u64, party: String, new_threshold: Option<u32>,
 ) -> ContractResult {
-    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let party = add_member(
-        &mut keyring.parties,
-        validate::address(deps.api, &party)?,
-        MAX_PARTIES,
-        |party| ContractError::DuplicateParty { party },
-        |count| ContractError::TooManyParties { count, max: MAX_PARTIES },
-    )?;
-    set_threshold(&mut keyring, new_threshold)?;
-    save_member_change(deps.storage, &keyring, &info, action::PARTY_ADDED, attr::PARTY, party)
+    add_member(deps, info, keyring_id, Role::Party, party, new_threshold)
 }
 
 pub fn remove_party(
     deps: DepsMut, info: MessageInfo, keyring_id: u64, party: String, new_threshold: Option<u32>,
 ) -> ContractResult {
-    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let removed = remove_member(
-        &mut keyring.parties,
-        party,
-        |party| ContractError::UnknownParty { keyring_id, party },
-        ContractError::CannotRemoveLastParty { keyring_id },
-    )?;
-    set_threshold(&mut keyring, new_threshold)?;
-    save_member_change(deps.storage, &keyring, &info, action::PARTY_REMOVED, attr::PARTY, removed)
+    remove_member(deps, info, keyring_id, Role::Party, party, new_threshold)
 }
 
 pub fn add_admin(
     deps: DepsMut, info: MessageInfo, keyring_id: u64, admin: String,
 ) -> ContractResult {
-    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let admin = add_member(
-        &mut keyring.admins,
-        validate::address(deps.api, &admin)?,
-        MAX_ADMINS,
-        |admin| ContractError::DuplicateAdmin { admin },
-        |_| ContractError::TooManyAdmins { max: MAX_ADMINS },
-    )?;
-    save_member_change(deps.storage, &keyring, &info, action::ADMIN_ADDED, attr::ADMIN, admin)
+    add_member(deps, info, keyring_id, Role::Admin, admin, None)
 }
 
 pub fn remove_admin(
     deps: DepsMut, info: MessageInfo, keyring_id: u64, admin: String,
 ) -> ContractResult {
-    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
-    let removed = remove_member(
-        &mut keyring.admins,
-        admin,
-        |admin| ContractError::UnknownAdmin { keyring_id, admin },
-        ContractError::CannotRemoveLastAdmin { keyring_id },
-    )?;
-    save_member_change(deps.storage, &keyring, &info, action::ADMIN_REMOVED, attr::ADMIN, removed)
+    remove_member(deps, info, keyring_id, Role::Admin, admin, None)
 }
 
-/// Appends `member` to a keyring's parties or admins: refused when it is there already
-/// (`duplicate(member)`) or the list has `max` (`full(count it would have)`).
+/// The event's action when a `role` member is added or removed, and the attribute naming it.
+fn member_event(role: Role, added: bool) -> (&'static str, &'static str) {
+    match (role, added) {
+        (Role::Party, true) => (action::PARTY_ADDED, attr::PARTY),
+        (Role::Party, false) => (action::PARTY_REMOVED, attr::PARTY),
+        (Role::Admin, true) => (action::ADMIN_ADDED, attr::ADMIN),
+        (Role::Admin, false) => (action::ADMIN_REMOVED, attr::ADMIN),
+    }
+}
+
+/// An admin of the keyring appends `member` to its `role` list (refused when it is there
+/// already or the list is full), then the party threshold is set: `new_threshold`, or the
+/// current one, checked against the parties now.
 fn add_member(
-    list: &mut Vec<Addr>, member: Addr, max: usize,
-    duplicate: impl FnOnce(String) -> ContractError, full: impl FnOnce(usize) -> ContractError,
-) -> ContractResult<Addr> {
-    if list.contains(&member) {
-        return Err(duplicate(member.into_string()));
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, role: Role, member: String,
+    new_threshold: Option<u32>,
+) -> ContractResult {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    let member = validate::address(deps.api, &member)?;
+    let members = role.members(&mut keyring);
+    if members.contains(&member) {
+        return Err(ContractError::DuplicateMember { role, member: member.into_string() });
     }
-    if list.len() >= max {
-        return Err(full(list.len() + 1));
+    if members.len() >= role.max() {
+        return Err(ContractError::TooManyMembers {
+            role,
+            count: members.len() + 1,
+            max: role.max(),
+        });
     }
-    list.push(member.clone());
-    Ok(member)
+    members.push(member.clone());
+    set_threshold(&mut keyring, new_threshold)?;
+    save_member_change(deps.storage, &keyring, &info, member_event(role, true), member)
 }
 
-/// Takes `member` out of a keyring's parties or admins: refused when it is not there
-/// (`unknown(member)`) or is the last one (`last`): a keyring always has both.
+/// An admin of the keyring takes `member` out of its `role` list (refused when it is not there
+/// or is the last one), then the party threshold is set as [`add_member`] sets it.
 fn remove_member(
-    list: &mut Vec<Addr>, member: String, unknown: impl FnOnce(String) -> ContractError,
-    last: ContractError,
-) -> ContractResult<Addr> {
-    let Some(index) = list.iter().position(|m| m.as_str() == member) else {
-        return Err(unknown(member));
+    deps: DepsMut, info: MessageInfo, keyring_id: u64, role: Role, member: String,
+    new_threshold: Option<u32>,
+) -> ContractResult {
+    let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
+    let members = role.members(&mut keyring);
+    let Some(index) = members.iter().position(|m| m.as_str() == member) else {
+        return Err(ContractError::UnknownMember { keyring_id, role, member });
     };
-    if list.len() == 1 {
-        return Err(last);
+    if members.len() == 1 {
+        return Err(ContractError::CannotRemoveLast { keyring_id, role });
     }
-    Ok(list.remove(index))
+    let removed = members.remove(index);
+    set_threshold(&mut keyring, new_threshold)?;
+    save_member_change(deps.storage, &keyring, &info, member_event(role, false), removed)
 }
 
 /// Saves a keyring whose parties or admins changed, with the event naming the member.
 fn save_member_change(
-    storage: &mut dyn Storage, keyring: &Keyring, info: &MessageInfo, event_action: &str,
-    member_attr: &str, member: Addr,
+    storage: &mut dyn Storage, keyring: &Keyring, info: &MessageInfo,
+    (event_action, member_attr): (&str, &str), member: Addr,
 ) -> ContractResult {
     KEYRINGS.save(storage, keyring.id, keyring)?;
     Ok(Response::new().add_event(
@@ -227,7 +218,7 @@ pub fn submit_key_result(
 ) -> ContractResult {
     let mut request = load_key_request(deps.storage, request_id)?;
     if !request.body.parties.contains(&info.sender) {
-        return Err(ContractError::NotParty { sender: info.sender, request_id });
+        return Err(LifecycleError::NotParty { id: request_id, sender: info.sender }.into());
     }
     cw_utils::nonpayable(&info)?;
     request.ensure_open(env.block.height)?;
@@ -235,7 +226,7 @@ pub fn submit_key_result(
     let mut answers = KEY_ANSWERS.load(deps.storage, request_id)?;
     let answered = has_answered(&answers, &info.sender);
     if answered {
-        return Err(ContractError::AlreadyAnswered { sender: info.sender, request_id });
+        return Err(LifecycleError::AlreadyAnswered { id: request_id, sender: info.sender }.into());
     }
     match &result {
         KeyResult::Success { public_key } => {

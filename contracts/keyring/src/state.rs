@@ -6,7 +6,9 @@ use mpc_contract_kit::deadline_list::{Position, StatusIndex};
 use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
 /// Keyrings and keys are stored as the interface's types: queries return them as stored.
 pub use mpc_interfaces::keyring::{Key, KeyRequest, Keyring};
-use mpc_interfaces::keyring::{KeyRequestStatus, KeyResult, PartyKeyAnswer};
+use mpc_interfaces::keyring::{
+    KeyRequestStatus, KeyResult, PartyKeyAnswer, MAX_ADMINS, MAX_PARTIES,
+};
 use mpc_interfaces::workspace::WorkspaceContract;
 use mpc_interfaces::KeyType;
 use serde::{Deserialize, Serialize};
@@ -58,6 +60,38 @@ pub const KEY_ANSWERS: AnswerLog<PartyKeyAnswer> = AnswerLog::new("key_answers")
 /// ordered by deadline within a stored status so that the overdue pending requests are a prefix
 /// a range bound skips (see `mpc_contract_kit::deadline_list`).
 const KEY_REQUESTS_BY_KEYRING: StatusIndex = StatusIndex::new("key_requests_by_keyring");
+
+/// A keyring's two member lists. They change the same way, each with its own bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Party,
+    Admin,
+}
+
+impl Role {
+    pub fn members(self, keyring: &mut Keyring) -> &mut Vec<Addr> {
+        match self {
+            Role::Party => &mut keyring.parties,
+            Role::Admin => &mut keyring.admins,
+        }
+    }
+
+    pub fn max(self) -> usize {
+        match self {
+            Role::Party => MAX_PARTIES,
+            Role::Admin => MAX_ADMINS,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Party => "party",
+            Role::Admin => "admin",
+        })
+    }
+}
 
 /// A key request as the contract works with it: its body and, once it ended, its outcome.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,6 +2,7 @@
 //! wrong, before anything is written.
 
 use cosmwasm_std::{Addr, Api, Coin};
+use mpc_contract_kit::contract::check_len;
 use mpc_contract_kit::lifecycle::check_timeout;
 use mpc_interfaces::keyring::{
     MAX_DESCRIPTION_LEN, MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
@@ -10,6 +11,7 @@ use mpc_interfaces::keyring::{
 use mpc_interfaces::KeyType;
 
 use crate::error::{ContractError, ContractResult};
+use crate::state::Role;
 
 pub fn address(api: &dyn Api, address: &str) -> ContractResult<Addr> {
     api.addr_validate(address)
@@ -22,13 +24,17 @@ pub fn parties(api: &dyn Api, parties: &[String]) -> ContractResult<Vec<Addr>> {
         return Err(ContractError::NoParties);
     }
     if parties.len() > MAX_PARTIES {
-        return Err(ContractError::TooManyParties { count: parties.len(), max: MAX_PARTIES });
+        let (role, count, max) = (Role::Party, parties.len(), MAX_PARTIES);
+        return Err(ContractError::TooManyMembers { role, count, max });
     }
     let mut out: Vec<Addr> = Vec::with_capacity(parties.len());
     for party in parties {
         let addr = address(api, party)?;
         if out.contains(&addr) {
-            return Err(ContractError::DuplicateParty { party: addr.into_string() });
+            return Err(ContractError::DuplicateMember {
+                role: Role::Party,
+                member: addr.into_string(),
+            });
         }
         out.push(addr);
     }
@@ -43,20 +49,11 @@ pub fn threshold(threshold: u32, parties: usize) -> ContractResult<()> {
 }
 
 pub fn description(description: &str) -> ContractResult<()> {
-    if description.len() > MAX_DESCRIPTION_LEN {
-        return Err(ContractError::DescriptionTooLong {
-            len: description.len(),
-            max: MAX_DESCRIPTION_LEN,
-        });
-    }
-    Ok(())
+    Ok(check_len("description", description, MAX_DESCRIPTION_LEN)?)
 }
 
 pub fn reason(reason: &str) -> ContractResult<()> {
-    if reason.len() > MAX_REASON_LEN {
-        return Err(ContractError::ReasonTooLong { len: reason.len(), max: MAX_REASON_LEN });
-    }
-    Ok(())
+    Ok(check_len("reason", reason, MAX_REASON_LEN)?)
 }
 
 /// A key request timeout (the value of field `name`): at least one block, at most

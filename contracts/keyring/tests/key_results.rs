@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use cosmwasm_std::{coin, Binary};
+use mpc_contract_kit::contract::TooLong;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::keyring::{
     ExecuteMsg, FeeResponse, KeyRequestStatus, KeyResult, QueryMsg, MAX_REASON_LEN,
@@ -197,7 +198,10 @@ fn submit_refusals() {
             sender,
             &submit(success(&good)),
             &[],
-            ContractError::NotParty { sender: sender.clone(), request_id },
+            ContractError::Lifecycle(LifecycleError::NotParty {
+                id: request_id,
+                sender: sender.clone(),
+            }),
         );
     }
     suite.assert_refused(
@@ -245,7 +249,11 @@ fn submit_refusals() {
         &p1,
         &submit(failure(&"r".repeat(MAX_REASON_LEN + 1))),
         &[],
-        ContractError::ReasonTooLong { len: MAX_REASON_LEN + 1, max: MAX_REASON_LEN },
+        ContractError::TooLong(TooLong {
+            field: "reason",
+            len: MAX_REASON_LEN + 1,
+            max: MAX_REASON_LEN,
+        }),
     );
     suite.assert_refused(
         &p1,
@@ -261,7 +269,10 @@ fn submit_refusals() {
             &p1,
             &submit(again),
             &[],
-            ContractError::AlreadyAnswered { sender: p1.clone(), request_id },
+            ContractError::Lifecycle(LifecycleError::AlreadyAnswered {
+                id: request_id,
+                sender: p1.clone(),
+            }),
         );
     }
 

@@ -5,12 +5,14 @@ mod common;
 use common::*;
 use cosmwasm_std::{coin, Addr, Coin};
 use mpc_contract_kit::config::ConfigError;
+use mpc_contract_kit::contract::TooLong;
 use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::keyring::{
     ConfigResponse, ExecuteMsg, KeyringsResponse, QueryMsg, MAX_ADMINS, MAX_DESCRIPTION_LEN,
     MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
 };
 use mpc_interfaces::KeyType;
+use mpc_keyring::state::Role;
 use mpc_keyring::ContractError;
 
 fn create_msg(parties: &[Addr], threshold: u32) -> ExecuteMsg {
@@ -66,14 +68,18 @@ fn create_keyring_refusals() {
         &admin,
         &create_msg(&too_many, 1),
         &[],
-        ContractError::TooManyParties { count: MAX_PARTIES + 1, max: MAX_PARTIES },
+        ContractError::TooManyMembers {
+            role: Role::Party,
+            count: MAX_PARTIES + 1,
+            max: MAX_PARTIES,
+        },
     );
     let duplicated = vec![parties[0].clone(), parties[1].clone(), parties[0].clone()];
     suite.assert_refused(
         &admin,
         &create_msg(&duplicated, 1),
         &[],
-        ContractError::DuplicateParty { party: parties[0].to_string() },
+        ContractError::DuplicateMember { role: Role::Party, member: parties[0].to_string() },
     );
     for threshold in [0, 4] {
         suite.assert_refused(
@@ -94,10 +100,11 @@ fn create_keyring_refusals() {
         &admin,
         &long,
         &[],
-        ContractError::DescriptionTooLong {
+        ContractError::TooLong(TooLong {
+            field: "description",
             len: MAX_DESCRIPTION_LEN + 1,
             max: MAX_DESCRIPTION_LEN,
-        },
+        }),
     );
 
     let with_fee = |key_req_fee: Vec<Coin>| ExecuteMsg::CreateKeyring {
@@ -203,7 +210,7 @@ fn add_party_refusals() {
         &admin,
         &msg(existing.clone(), None),
         &[],
-        ContractError::DuplicateParty { party: existing.clone() },
+        ContractError::DuplicateMember { role: Role::Party, member: existing.clone() },
     );
     suite.assert_refused(
         &admin,
@@ -235,7 +242,11 @@ fn add_party_refusals() {
         &admin,
         &msg(newcomer, None),
         &[],
-        ContractError::TooManyParties { count: MAX_PARTIES + 1, max: MAX_PARTIES },
+        ContractError::TooManyMembers {
+            role: Role::Party,
+            count: MAX_PARTIES + 1,
+            max: MAX_PARTIES,
+        },
     );
 }
 
@@ -287,7 +298,11 @@ fn remove_party_refusals() {
         &admin,
         &msg(&stranger, None),
         &[],
-        ContractError::UnknownParty { keyring_id: 1, party: stranger.to_string() },
+        ContractError::UnknownMember {
+            keyring_id: 1,
+            role: Role::Party,
+            member: stranger.to_string(),
+        },
     );
     suite.assert_refused(
         &admin,
@@ -308,7 +323,7 @@ fn remove_party_refusals() {
         &admin,
         &msg(&parties[2], None),
         &[],
-        ContractError::CannotRemoveLastParty { keyring_id: 1 },
+        ContractError::CannotRemoveLast { keyring_id: 1, role: Role::Party },
     );
 }
 
@@ -358,19 +373,23 @@ fn admin_refusals() {
         &admin,
         &add(&admin),
         &[],
-        ContractError::DuplicateAdmin { admin: admin.to_string() },
+        ContractError::DuplicateMember { role: Role::Admin, member: admin.to_string() },
     );
     suite.assert_refused(
         &admin,
         &remove(&stranger),
         &[],
-        ContractError::UnknownAdmin { keyring_id: id, admin: stranger.to_string() },
+        ContractError::UnknownMember {
+            keyring_id: id,
+            role: Role::Admin,
+            member: stranger.to_string(),
+        },
     );
     suite.assert_refused(
         &admin,
         &remove(&admin),
         &[],
-        ContractError::CannotRemoveLastAdmin { keyring_id: id },
+        ContractError::CannotRemoveLast { keyring_id: id, role: Role::Admin },
     );
     suite.assert_refused(
         &admin,
@@ -387,7 +406,7 @@ fn admin_refusals() {
         &admin,
         &add(&stranger),
         &[],
-        ContractError::TooManyAdmins { max: MAX_ADMINS },
+        ContractError::TooManyMembers { role: Role::Admin, count: MAX_ADMINS + 1, max: MAX_ADMINS },
     );
 }
 
@@ -450,10 +469,11 @@ fn update_keyring_refusals() {
         &admin,
         &update(Some("d".repeat(MAX_DESCRIPTION_LEN + 1)), None, None),
         &[],
-        ContractError::DescriptionTooLong {
+        ContractError::TooLong(TooLong {
+            field: "description",
             len: MAX_DESCRIPTION_LEN + 1,
             max: MAX_DESCRIPTION_LEN,
-        },
+        }),
     );
     // A valid threshold next to a bad fee: nothing of the message is applied.
     suite.assert_refused(

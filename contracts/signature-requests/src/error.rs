@@ -44,13 +44,6 @@ mpc_contract_kit::contract_error! {
     #[error("signature request {request_id} not found")]
     RequestNotFound { request_id: u64 },
 
-    #[error("{sender} may not approve or reject signature request {request_id}")]
-    NotApprover { sender: Addr, request_id: u64 },
-
-    /// A vote is final: it is neither replaced nor withdrawn.
-    #[error("{sender} has already voted on signature request {request_id}")]
-    AlreadyVoted { sender: Addr, request_id: u64 },
-
     #[error("signature request {request_id} is {status:?}, not waiting for approvals")]
     NotAwaitingApprovals {
         request_id: u64,
@@ -62,15 +55,6 @@ mpc_contract_kit::contract_error! {
         request_id: u64,
         status: SignRequestStatus,
     },
-
-    /// Only the parties that made the key answer: they are a snapshot taken when the key was
-    /// made, so a party added to the keyring later does not count.
-    #[error("{sender} is not a party of the key of signature request {request_id}")]
-    NotParty { sender: Addr, request_id: u64 },
-
-    /// A party answers once; its answer is never replaced.
-    #[error("{sender} has already answered signature request {request_id}")]
-    AlreadyAnswered { sender: Addr, request_id: u64 },
 
     #[error("{count} signatures submitted; the request has {expected} items")]
     WrongSignatureCount { count: usize, expected: usize },
@@ -90,6 +74,4 @@ mpc_contract_kit::contract_error! {
     #[error("signature {index} is not low-S (s must be at most n/2)")]
     HighS { index: usize },
 
-    #[error("failure reason is {len} bytes; at most {max} are allowed")]
-    ReasonTooLong { len: usize, max: usize },
 }

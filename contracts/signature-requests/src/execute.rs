@@ -6,8 +6,10 @@ use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{has_answered, tally, Tally};
 use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::config::{self, ConfigChanges};
+use mpc_contract_kit::contract::check_len;
+use mpc_contract_kit::fees;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, Record};
-use mpc_contract_kit::{awaiting, fees};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
@@ -21,7 +23,7 @@ use mpc_interfaces::KeyType;
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
     addr_strings, answer_values, load_request, Progress, Request, RequestBody, Votes, ANSWERS,
-    AWAITING_APPROVER, BODIES, CONFIG,
+    BODIES, CONFIG,
 };
 
 #[allow(clippy::too_many_arguments)]
@@ -106,15 +108,7 @@ pub fn request_signature(
     if evaluation.satisfied {
         response = response.add_event(created).add_event(request_event(action::PENDING, &request));
     } else {
-        awaiting::resync(
-            deps.storage,
-            deps.api,
-            &AWAITING_APPROVER,
-            request.body.approval_deadline.height(),
-            id,
-            &[],
-            &evaluation.awaiting,
-        )?;
+        request.resync_inbox(deps.storage, deps.api, &[], &evaluation.awaiting)?;
         for approver in &evaluation.awaiting {
             created = created.add_attribute(attr::APPROVER, approver);
         }
@@ -144,7 +138,7 @@ pub fn vote(
     let config = CONFIG.load(deps.storage)?;
     let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
     if !in_force.policy.is_eligible(info.sender.as_str(), &addr_strings(&in_force.owners)) {
-        return Err(ContractError::NotApprover { sender: info.sender, request_id });
+        return Err(LifecycleError::NotApprover { id: request_id, sender: info.sender }.into());
     }
     nonpayable(&info)?;
     request.ensure_open_in(env.block.height, SignRequestStatus::Partial, |status| {
@@ -152,7 +146,7 @@ pub fn vote(
     })?;
     let mut votes = Votes::load(deps.storage, &request)?;
     if votes.has_voted(&info.sender) {
-        return Err(ContractError::AlreadyVoted { sender: info.sender, request_id });
+        return Err(LifecycleError::AlreadyVoted { id: request_id, sender: info.sender }.into());
     }
 
     // Who the inbox lists: whom the votes so far leave awaited.
@@ -164,15 +158,7 @@ pub fn vote(
     } else {
         evaluation.awaiting.clone()
     };
-    awaiting::resync(
-        deps.storage,
-        deps.api,
-        &AWAITING_APPROVER,
-        request.body.approval_deadline.height(),
-        request_id,
-        &listed,
-        &awaited,
-    )?;
+    request.resync_inbox(deps.storage, deps.api, &listed, &awaited)?;
     let vote_action = if approve { action::APPROVED } else { action::REJECTED };
     // The vote's event shows the status it was cast on; a transition gets its own event.
     let mut response = Response::new()
@@ -205,7 +191,7 @@ pub fn submit_signature_result(
     let config = CONFIG.load(deps.storage)?;
     let key = config.keyring_contract.key(&deps.querier, request.body.key_id)?;
     if !key.parties.contains(&info.sender) {
-        return Err(ContractError::NotParty { sender: info.sender, request_id });
+        return Err(LifecycleError::NotParty { id: request_id, sender: info.sender }.into());
     }
     nonpayable(&info)?;
     request.ensure_open_in(env.block.height, SignRequestStatus::Pending, |status| {
@@ -213,16 +199,13 @@ pub fn submit_signature_result(
     })?;
     let mut answers = ANSWERS.load(deps.storage, request_id)?;
     if has_answered(&answers, &info.sender) {
-        return Err(ContractError::AlreadyAnswered { sender: info.sender, request_id });
+        return Err(LifecycleError::AlreadyAnswered { id: request_id, sender: info.sender }.into());
     }
     match &result {
         SignResult::Success { signatures } => {
             verify_signatures(deps.api, &key, &request.body.items, signatures)?
         }
-        SignResult::Failure { reason } if reason.len() > MAX_REASON_LEN => {
-            return Err(ContractError::ReasonTooLong { len: reason.len(), max: MAX_REASON_LEN })
-        }
-        SignResult::Failure { .. } => {}
+        SignResult::Failure { reason } => check_len("reason", reason, MAX_REASON_LEN)?,
     }
 
     ANSWERS.add(
@@ -289,12 +272,9 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
             // Out of the inboxes of the approvers its votes leave awaited.
             let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
             let votes = Votes::load(deps.storage, &request)?;
-            awaiting::resync(
+            request.resync_inbox(
                 deps.storage,
                 deps.api,
-                &AWAITING_APPROVER,
-                request.body.approval_deadline.height(),
-                request_id,
                 &votes.evaluate(&in_force).awaiting,
                 &[],
             )?;

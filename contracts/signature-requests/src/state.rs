@@ -11,7 +11,7 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, QuerierWrapper, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
-use mpc_contract_kit::awaiting::Inbox;
+use mpc_contract_kit::awaiting::{self, Inbox};
 use mpc_contract_kit::deadline_list::{Position, StatusIndex};
 use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
 use mpc_contract_kit::paging::ids_page;
@@ -159,6 +159,15 @@ impl Request {
         BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
         let requester = api.addr_canonicalize(body.requester.as_str())?;
         BY_REQUESTER.save(storage, (requester.as_slice(), id), &Empty {})
+    }
+
+    /// Moves the request's inbox entries from the approvers `listed` to the ones `awaited` now
+    /// (see `mpc_contract_kit::awaiting`).
+    pub fn resync_inbox(
+        &self, storage: &mut dyn Storage, api: &dyn Api, listed: &[String], awaited: &[String],
+    ) -> StdResult<()> {
+        let deadline = self.body.approval_deadline.height();
+        awaiting::resync(storage, api, &AWAITING_APPROVER, deadline, self.id, listed, awaited)
     }
 
     /// Records where the request went, and moves its by-keyring entry to match.

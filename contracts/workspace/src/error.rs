@@ -48,29 +48,18 @@ mpc_contract_kit::contract_error! {
     #[error("alias must not be empty")]
     EmptyAlias,
 
-    #[error("alias is {len} bytes long; at most {max} are allowed")]
-    AliasTooLong { len: usize, max: usize },
-
     #[error("workspace {workspace_id} already has {max} children, the most allowed")]
     TooManyChildren { workspace_id: u64, max: usize },
-
-    #[error("a workspace cannot be its own child")]
-    ChildIsParent,
 
     #[error("workspace {child_id} already has a parent, workspace {parent_id}")]
     AlreadyHasParent { child_id: u64, parent_id: u64 },
 
-    #[error("workspace {child_id} is an ancestor of workspace {parent_id}: appending it would make a cycle")]
+    /// The child is the parent itself, or the root of the parent's tree.
+    #[error("appending workspace {child_id} to workspace {parent_id} would make a cycle")]
     Cycle { parent_id: u64, child_id: u64 },
-
-    #[error("{sender} may not approve or reject admin action {action_id}")]
-    NotApprover { sender: Addr, action_id: u64 },
 
     /// A proposal counts as its proposer's approval, so only an eligible approver may propose.
     #[error("{sender} may not propose: not an approver under workspace {workspace_id}'s admin policy")]
     NotEligibleProposer { sender: Addr, workspace_id: u64 },
 
-    /// A vote is final: it is neither replaced nor withdrawn.
-    #[error("{sender} has already voted on admin action {action_id}")]
-    AlreadyVoted { sender: Addr, action_id: u64 },
 }

@@ -6,6 +6,8 @@ use cw_utils::nonpayable;
 use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::awaiting;
 use mpc_contract_kit::config::{self, ConfigChanges};
+use mpc_contract_kit::contract::check_len;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
@@ -94,7 +96,7 @@ pub fn append_child_workspace(
     nonpayable(&info)?;
 
     if parent_id == child_id {
-        return Err(ContractError::ChildIsParent);
+        return Err(ContractError::Cycle { parent_id, child_id });
     }
     if let Some(existing) = child.parent_id {
         return Err(ContractError::AlreadyHasParent { child_id, parent_id: existing });
@@ -195,12 +197,12 @@ pub fn cast_vote(
     let voter = info.sender.to_string();
     let owners = workspace.owner_strings();
     if !workspace.effective_admin_policy().is_eligible(&voter, &owners) {
-        return Err(ContractError::NotApprover { sender: info.sender, action_id });
+        return Err(LifecycleError::NotApprover { id: action_id, sender: info.sender }.into());
     }
     nonpayable(&info)?;
     record.ensure_open(action_id, env.block.height)?;
     if record.has_voted(&voter) {
-        return Err(ContractError::AlreadyVoted { sender: info.sender, action_id });
+        return Err(LifecycleError::AlreadyVoted { id: action_id, sender: info.sender }.into());
     }
 
     let previous = record.status;
@@ -256,16 +258,17 @@ fn settle_after_vote(
     }
     let awaited =
         if record.status == AdminActionStatus::Pending { evaluation.awaiting } else { vec![] };
-    awaiting::resync(
-        storage,
-        api,
-        &AWAITING_APPROVER,
-        record.deadline.height(),
-        action_id,
-        listed,
-        &awaited,
-    )?;
+    resync_inbox(storage, api, action_id, record, listed, &awaited)?;
     Ok(events)
+}
+
+/// Moves the action's inbox entries from the approvers `listed` to the ones `awaited` now.
+fn resync_inbox(
+    storage: &mut dyn Storage, api: &dyn Api, action_id: u64, record: &ActionRecord,
+    listed: &[String], awaited: &[String],
+) -> ContractResult<()> {
+    let deadline = record.deadline.height();
+    Ok(awaiting::resync(storage, api, &AWAITING_APPROVER, deadline, action_id, listed, awaited)?)
 }
 
 /// Ends an action without executing it (expiry) and saves it.
@@ -275,15 +278,7 @@ fn close_action(
 ) -> ContractResult<()> {
     let previous = record.status;
     let listed = record.evaluate().awaiting;
-    awaiting::resync(
-        storage,
-        api,
-        &AWAITING_APPROVER,
-        record.deadline.height(),
-        action_id,
-        &listed,
-        &[],
-    )?;
+    resync_inbox(storage, api, action_id, record, &listed, &[])?;
     record.status = status;
     update_action(storage, action_id, previous, record)?;
     Ok(())
@@ -434,10 +429,8 @@ fn validate_policy(policy: Option<&Policy>, owners: &[String]) -> ContractResult
 fn validate_alias(alias: Option<&str>) -> ContractResult<()> {
     match alias {
         Some("") => Err(ContractError::EmptyAlias),
-        Some(alias) if alias.len() > MAX_ALIAS_LEN => {
-            Err(ContractError::AliasTooLong { len: alias.len(), max: MAX_ALIAS_LEN })
-        }
-        _ => Ok(()),
+        Some(alias) => Ok(check_len("alias", alias, MAX_ALIAS_LEN)?),
+        None => Ok(()),
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use cosmwasm_std::Addr;
 use mpc_contract_kit::config::ConfigError;
+use mpc_contract_kit::contract::TooLong;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::workspace::{
@@ -246,7 +247,11 @@ fn propose_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &propose_msg(ws, set_alias(&"a".repeat(MAX_ALIAS_LEN + 1))),
-        ContractError::AliasTooLong { len: MAX_ALIAS_LEN + 1, max: MAX_ALIAS_LEN },
+        ContractError::TooLong(TooLong {
+            field: "alias",
+            len: MAX_ALIAS_LEN + 1,
+            max: MAX_ALIAS_LEN,
+        }),
     );
     suite.assert_refused(
         &alice,
@@ -313,14 +318,17 @@ fn vote_refusals_change_nothing() {
             suite.assert_refused(
                 outsider,
                 &msg,
-                ContractError::NotApprover { sender: outsider.clone(), action_id: id },
+                ContractError::Lifecycle(LifecycleError::NotApprover {
+                    id,
+                    sender: outsider.clone(),
+                }),
             );
         }
         // The proposer's approval already counts.
         suite.assert_refused(
             &alice,
             &msg,
-            ContractError::AlreadyVoted { sender: alice.clone(), action_id: id },
+            ContractError::Lifecycle(LifecycleError::AlreadyVoted { id, sender: alice.clone() }),
         );
     }
     suite.assert_refused(
@@ -349,7 +357,7 @@ fn vote_refusals_change_nothing() {
     suite.assert_refused(
         &bob,
         &ExecuteMsg::RejectAction { action_id: id },
-        ContractError::AlreadyVoted { sender: bob.clone(), action_id: id },
+        ContractError::Lifecycle(LifecycleError::AlreadyVoted { id, sender: bob.clone() }),
     );
 }
 
@@ -404,7 +412,7 @@ fn votes_follow_the_admin_policy_in_force() {
     suite.assert_refused(
         &carol,
         &ExecuteMsg::ApproveAction { action_id: old },
-        ContractError::NotApprover { sender: carol.clone(), action_id: old },
+        ContractError::Lifecycle(LifecycleError::NotApprover { id: old, sender: carol.clone() }),
     );
     // Alice's approval (given at proposal) meets the policy in force, as the query shows; an
     // action executes at a vote, and nobody eligible is left to cast one: it will expire.

@@ -7,6 +7,7 @@ use common::*;
 use cosmwasm_std::coin;
 use cw_multi_test::Executor;
 use cw_utils::PaymentError;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ExecuteMsg, KeyPoliciesResponse, KeyPolicy, QueryMsg,
@@ -138,7 +139,7 @@ fn removed_owner_cannot_vote_and_their_approval_stops_counting() {
     suite.assert_refused(
         &carol,
         &ExecuteMsg::ApproveAction { action_id: other },
-        ContractError::NotApprover { sender: carol.clone(), action_id: other },
+        ContractError::Lifecycle(LifecycleError::NotApprover { id: other, sender: carol.clone() }),
     );
     // Bob's approval and Carol's old one made two; only Bob's counts now.
     suite.approve(&bob, open).unwrap();

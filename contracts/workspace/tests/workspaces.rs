@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use mpc_contract_kit::contract::TooLong;
 use mpc_interfaces::workspace::{
     ExecuteMsg, IsOwnerResponse, QueryMsg, SignPolicyResponse, MAX_ALIAS_LEN, MAX_CHILDREN,
     MAX_OWNERS,
@@ -156,7 +157,11 @@ fn create_workspace_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &create_msg(&[], None, None, Some(&long)),
-        ContractError::AliasTooLong { len: MAX_ALIAS_LEN + 1, max: MAX_ALIAS_LEN },
+        ContractError::TooLong(TooLong {
+            field: "alias",
+            len: MAX_ALIAS_LEN + 1,
+            max: MAX_ALIAS_LEN,
+        }),
     );
     suite.assert_refused(&alice, &create_msg(&[], None, None, Some("")), ContractError::EmptyAlias);
     // The longest alias allowed is accepted.
@@ -228,7 +233,11 @@ fn create_child_refusals_change_nothing() {
     suite.assert_refused(
         &alice,
         &child(Some("x".repeat(MAX_ALIAS_LEN + 1))),
-        ContractError::AliasTooLong { len: MAX_ALIAS_LEN + 1, max: MAX_ALIAS_LEN },
+        ContractError::TooLong(TooLong {
+            field: "alias",
+            len: MAX_ALIAS_LEN + 1,
+            max: MAX_ALIAS_LEN,
+        }),
     );
     for _ in 0..MAX_CHILDREN {
         suite.execute(&alice, &child(None)).unwrap();
@@ -288,7 +297,11 @@ fn append_child_refusals_change_nothing() {
         &append(other, 99),
         ContractError::WorkspaceNotFound { workspace_id: 99 },
     );
-    suite.assert_refused(&alice, &append(other, other), ContractError::ChildIsParent);
+    suite.assert_refused(
+        &alice,
+        &append(other, other),
+        ContractError::Cycle { parent_id: other, child_id: other },
+    );
     suite.assert_refused(
         &alice,
         &append(other, middle),

@@ -10,6 +10,27 @@ pub fn json<T: Serialize, E: From<StdError>>(answer: Result<T, E>) -> Result<Bin
     Ok(to_json_binary(&answer?)?)
 }
 
+/// A text field longer than the contract allows, in bytes.
+#[derive(thiserror::Error, Debug, PartialEq, Eq)]
+#[error("{field} is {len} bytes; at most {max} are allowed")]
+pub struct TooLong {
+    pub field: &'static str,
+    pub len: usize,
+    pub max: usize,
+}
+
+/// `text` (the value of `field`) when it is at most `max` bytes long.
+pub fn check_len(field: &'static str, text: &str, max: usize) -> Result<(), TooLong> {
+    if text.len() > max {
+        return Err(TooLong {
+            field,
+            len: text.len(),
+            max,
+        });
+    }
+    Ok(())
+}
+
 /// What the macros below name, so a contract needs no import for them.
 #[doc(hidden)]
 pub mod __private {
@@ -35,6 +56,10 @@ macro_rules! contract_error {
             /// A timeout, requested or configured, outside what the contract allows.
             #[error(transparent)]
             TimeoutOutOfRange(#[from] $crate::lifecycle::TimeoutOutOfRange),
+
+            /// A text field (an alias, a description, a failure reason) over its bound.
+            #[error(transparent)]
+            TooLong(#[from] $crate::contract::TooLong),
 
             #[error("{sender} is not an owner of workspace {workspace_id}")]
             NotOwner {

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Event, Order, StdResult, Storage};
+use cosmwasm_std::{Addr, Event, Order, StdResult, Storage};
 use cw_storage_plus::Map;
 use mpc_interfaces::events::attr;
 use mpc_interfaces::keyring::KeyRequestStatus;
@@ -224,6 +224,26 @@ pub enum LifecycleError<S: LifecycleStatus> {
         count: usize,
         max: usize,
     },
+    /// The sender may not vote on the record: no approver under the policy and owners in force.
+    NotApprover {
+        id: u64,
+        sender: Addr,
+    },
+    /// The sender voted on the record already: a vote is neither replaced nor withdrawn.
+    AlreadyVoted {
+        id: u64,
+        sender: Addr,
+    },
+    /// The sender is not one of the parties that answer for the record.
+    NotParty {
+        id: u64,
+        sender: Addr,
+    },
+    /// The party answered the record already: an answer is never replaced.
+    AlreadyAnswered {
+        id: u64,
+        sender: Addr,
+    },
 }
 
 impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
@@ -243,6 +263,18 @@ impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
                     f,
                     "{count} {record} ids to expire; at most {max} per message"
                 )
+            }
+            LifecycleError::NotApprover { id, sender } => {
+                write!(f, "{sender} may not approve or reject {record} {id}")
+            }
+            LifecycleError::AlreadyVoted { id, sender } => {
+                write!(f, "{sender} has already voted on {record} {id}")
+            }
+            LifecycleError::NotParty { id, sender } => {
+                write!(f, "{sender} is not a party of {record} {id}")
+            }
+            LifecycleError::AlreadyAnswered { id, sender } => {
+                write!(f, "{sender} has already answered {record} {id}")
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use cosmwasm_std::{coin, Addr, Binary};
 use cw_multi_test::Executor;
+use mpc_contract_kit::contract::TooLong;
 use mpc_contract_kit::fees::FeeError;
 use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::keyring::ExecuteMsg as KeyringExecuteMsg;
@@ -186,13 +187,13 @@ fn vote_refusals() {
             stranger,
             &ExecuteMsg::Approve { request_id: id },
             &[],
-            ContractError::NotApprover { sender: stranger.clone(), request_id: id },
+            ContractError::Lifecycle(LifecycleError::NotApprover { id, sender: stranger.clone() }),
         );
         suite.assert_refused(
             stranger,
             &ExecuteMsg::Reject { request_id: id },
             &[],
-            ContractError::NotApprover { sender: stranger.clone(), request_id: id },
+            ContractError::Lifecycle(LifecycleError::NotApprover { id, sender: stranger.clone() }),
         );
     }
     // The requester's own approval already counts.
@@ -200,13 +201,13 @@ fn vote_refusals() {
         &alice,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::AlreadyVoted { sender: alice.clone(), request_id: id },
+        ContractError::Lifecycle(LifecycleError::AlreadyVoted { id, sender: alice.clone() }),
     );
     suite.assert_refused(
         &alice,
         &ExecuteMsg::Reject { request_id: id },
         &[],
-        ContractError::AlreadyVoted { sender: alice.clone(), request_id: id },
+        ContractError::Lifecycle(LifecycleError::AlreadyVoted { id, sender: alice.clone() }),
     );
     suite.assert_refused(
         &bob,
@@ -260,7 +261,7 @@ fn submit_refusals() {
             stranger,
             &submit(id, good.clone()),
             &[],
-            ContractError::NotParty { sender: stranger.clone(), request_id: id },
+            ContractError::Lifecycle(LifecycleError::NotParty { id, sender: stranger.clone() }),
         );
     }
     suite.assert_refused(
@@ -298,7 +299,11 @@ fn submit_refusals() {
         &parties[0],
         &submit(id, Suite::failure(&"x".repeat(MAX_REASON_LEN + 1))),
         &[],
-        ContractError::ReasonTooLong { len: MAX_REASON_LEN + 1, max: MAX_REASON_LEN },
+        ContractError::TooLong(TooLong {
+            field: "reason",
+            len: MAX_REASON_LEN + 1,
+            max: MAX_REASON_LEN,
+        }),
     );
 
     suite.submit(&parties[0], id, good.clone()).unwrap();
@@ -307,7 +312,10 @@ fn submit_refusals() {
             &parties[0],
             &submit(id, again),
             &[],
-            ContractError::AlreadyAnswered { sender: parties[0].clone(), request_id: id },
+            ContractError::Lifecycle(LifecycleError::AlreadyAnswered {
+                id,
+                sender: parties[0].clone(),
+            }),
         );
     }
 

@@ -5,6 +5,7 @@ use cosmwasm_std::{coin, Api, Binary, CosmosMsg, WasmMsg};
 use cw_multi_test::Executor;
 use cw_utils::PaymentError;
 use k256::ecdsa::signature::hazmat::RandomizedPrehashSigner;
+use mpc_contract_kit::lifecycle::LifecycleError;
 use mpc_interfaces::keyring::{ExecuteMsg as KeyringExecuteMsg, KeyResult};
 use mpc_interfaces::signature_requests::{ExecuteMsg, SignRequestStatus, SignResult};
 use mpc_interfaces::workspace::{AdminAction, QueryMsg as WorkspaceQueryMsg, SignPolicyResponse};
@@ -133,7 +134,7 @@ fn removed_owner_cannot_approve_through_a_key_policy() {
         &carol,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::NotApprover { sender: carol.clone(), request_id: id },
+        ContractError::Lifecycle(LifecycleError::NotApprover { id, sender: carol.clone() }),
     );
 }
 
@@ -311,7 +312,7 @@ fn removed_owner_approval_stops_counting_on_open_requests() {
         &alice,
         &ExecuteMsg::Approve { request_id: by_bob },
         &[],
-        ContractError::NotApprover { sender: alice.clone(), request_id: by_bob },
+        ContractError::Lifecycle(LifecycleError::NotApprover { id: by_bob, sender: alice.clone() }),
     );
     // Alice's approval (at her request) and carol's made two; only carol's counts now.
     suite.approve(&carol, by_alice).unwrap();
@@ -347,7 +348,7 @@ fn a_key_policy_set_while_a_request_is_open_applies_at_the_next_vote() {
         &bob,
         &ExecuteMsg::Approve { request_id: id },
         &[],
-        ContractError::NotApprover { sender: bob.clone(), request_id: id },
+        ContractError::Lifecycle(LifecycleError::NotApprover { id, sender: bob.clone() }),
     );
     suite.approve(&carol, id).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Pending);
