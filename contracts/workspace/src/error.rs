@@ -26,8 +26,9 @@ mpc_contract_kit::contract_error! {
     #[error("{owner} is already an owner of workspace {workspace_id}")]
     AlreadyAnOwner { owner: String, workspace_id: u64 },
 
-    #[error("the last owner of a workspace cannot be removed")]
-    LastOwner,
+    /// A workspace always has an owner.
+    #[error("cannot remove the last owner of workspace {workspace_id}")]
+    LastOwner { workspace_id: u64 },
 
     #[error("{owner} cannot be removed: the workspace's {policy} policy names them")]
     OwnerNamedInPolicy { owner: String, policy: String },

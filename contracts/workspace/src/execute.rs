@@ -321,7 +321,7 @@ fn apply_admin_action(
                 return Err(ContractError::NotOwner { sender: owner, workspace_id });
             }
             if workspace.owners.len() == 1 {
-                return Err(ContractError::LastOwner);
+                return Err(ContractError::LastOwner { workspace_id });
             }
             let remaining: Vec<String> =
                 workspace.owners.iter().filter(|o| **o != owner).map(Addr::to_string).collect();

@@ -269,7 +269,7 @@ fn owner_removal_guards() {
     suite.assert_refused(
         &alice,
         &propose_msg(lone, AdminAction::RemoveOwner { owner: alice.to_string() }),
-        ContractError::LastOwner,
+        ContractError::LastOwner { workspace_id: lone },
     );
 
     let named = suite.create(&alice, &[&bob], None, Some(approver(&bob)));
