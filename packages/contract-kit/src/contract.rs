@@ -112,3 +112,26 @@ macro_rules! versioned_contract {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_may_be_as_long_as_its_bound_and_no_longer() {
+        assert_eq!(check_len("alias", "abc", 3), Ok(()));
+        let refused = check_len("alias", "abcd", 3).unwrap_err();
+        assert_eq!(
+            refused,
+            TooLong {
+                field: "alias",
+                len: 4,
+                max: 3
+            }
+        );
+        assert_eq!(
+            refused.to_string(),
+            "alias is 4 bytes; at most 3 are allowed"
+        );
+    }
+}

@@ -317,6 +317,71 @@ where
 
 #[cfg(test)]
 mod tests {
+    /// A record as the contracts hold one: open (`Pending`) until it has an outcome.
+    struct Request {
+        id: u64,
+        deadline: Deadline,
+        outcome: Option<SignRequestStatus>,
+    }
+
+    impl Record for Request {
+        type Status = SignRequestStatus;
+
+        fn standing(&self) -> Standing<SignRequestStatus> {
+            let stored = self.outcome.unwrap_or(SignRequestStatus::Pending);
+            Standing {
+                id: self.id,
+                stored,
+                deadline: self.deadline,
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_reads_and_refuses_by_its_standing() {
+        let open = Request {
+            id: 7,
+            deadline: Deadline::after(10, 5),
+            outcome: None,
+        };
+        assert_eq!(open.position(), (15, 7));
+        assert_eq!(open.status_at(15), SignRequestStatus::Pending);
+        assert_eq!(open.ensure_open(15), Ok(()));
+        // One block past its deadline it reads as expired and refuses every move.
+        assert_eq!(open.status_at(16), SignRequestStatus::Expired);
+        assert_eq!(open.ensure_open(16), Err(LifecycleError::Expired { id: 7 }));
+        // A final record keeps its status past the deadline, and refuses as closed.
+        let done = Request {
+            outcome: Some(SignRequestStatus::Fulfilled),
+            ..open
+        };
+        assert_eq!(done.status_at(100), SignRequestStatus::Fulfilled);
+        assert_eq!(
+            done.ensure_open(12),
+            Err(LifecycleError::Closed {
+                id: 7,
+                status: SignRequestStatus::Fulfilled
+            })
+        );
+    }
+
+    #[test]
+    fn who_may_move_a_record_is_refused_naming_the_record() {
+        let sender = Addr::unchecked("cosmwasm1bob");
+        let error = |e: LifecycleError<SignRequestStatus>| e.to_string();
+        assert_eq!(
+            error(LifecycleError::NotApprover {
+                id: 3,
+                sender: sender.clone()
+            }),
+            "cosmwasm1bob may not approve or reject signature request 3"
+        );
+        assert_eq!(
+            error(LifecycleError::AlreadyAnswered { id: 3, sender }),
+            "cosmwasm1bob has already answered signature request 3"
+        );
+    }
+
     #[test]
     fn a_timeout_is_one_block_to_the_maximum() {
         assert_eq!(check_timeout("t", 1, 5), Ok(1));
