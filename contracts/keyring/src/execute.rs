@@ -3,8 +3,7 @@ use mpc_contract_kit::agreement::has_answered;
 use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::fees;
-use mpc_contract_kit::lifecycle::LifecycleError;
-use mpc_contract_kit::lifecycle::{self, Deadline, Record};
+use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError, Record};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
     KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_EXPIRE_BATCH,

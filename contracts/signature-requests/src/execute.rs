@@ -8,8 +8,7 @@ use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::contract::check_len;
 use mpc_contract_kit::fees;
-use mpc_contract_kit::lifecycle::LifecycleError;
-use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, Record};
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, LifecycleError, Record};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{

@@ -7,8 +7,7 @@ use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::awaiting;
 use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::contract::check_len;
-use mpc_contract_kit::lifecycle::LifecycleError;
-use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline};
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, LifecycleError};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, MigrateMsg, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN,

@@ -7,8 +7,7 @@ use common::*;
 use cosmwasm_std::Addr;
 use mpc_contract_kit::config::ConfigError;
 use mpc_contract_kit::contract::TooLong;
-use mpc_contract_kit::lifecycle::LifecycleError;
-use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
+use mpc_contract_kit::lifecycle::{LifecycleError, TimeoutOutOfRange};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ConfigResponse, ExecuteMsg, QueryMsg,
     MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN, MAX_EXPIRE_BATCH, MAX_OWNERS,

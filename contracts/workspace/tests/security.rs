@@ -7,8 +7,7 @@ use common::*;
 use cosmwasm_std::coin;
 use cw_multi_test::Executor;
 use cw_utils::PaymentError;
-use mpc_contract_kit::lifecycle::LifecycleError;
-use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
+use mpc_contract_kit::lifecycle::{LifecycleError, TimeoutOutOfRange};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, ExecuteMsg, KeyPoliciesResponse, KeyPolicy, QueryMsg,
     SignPolicyResponse, MAX_ACTION_TIMEOUT_BLOCKS, MAX_KEY_POLICIES,
