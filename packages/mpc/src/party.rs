@@ -10,7 +10,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -18,7 +17,7 @@ use crate::ecdsa;
 use crate::eddsa;
 use crate::error::MpcError;
 use crate::session::{agree_run, ChainRequest, SessionInputs};
-use crate::signing::{sign_with_retry, SignPlan, Signature, SignerProtocol};
+use crate::signing::{sign_with_retry, SignPlan, Signature};
 use crate::store::ShareStore;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::wire;
@@ -235,7 +234,7 @@ impl Party {
                 sign_with_retry(self.transport.as_ref(), &protocol, &plan).await
             }
             (Scheme::EcdsaSecp256k1, StoredShare::Ecdsa(share)) => {
-                let protocol = EcdsaSigner::new(&share, items, self.config.ecdsa_timeout)?;
+                let protocol = ecdsa::EcdsaSigner::new(&share, items, self.config.ecdsa_timeout)?;
                 let mut plan = plan(share.parties(), share.threshold());
                 // One ECDSA run is a single step from this layer's point of view.
                 plan.step_timeout = self.config.ecdsa_timeout;
@@ -373,69 +372,4 @@ fn aux_record(parties: &[PartyIndex]) -> String {
         h.update(p.to_be_bytes());
     }
     format!("ecdsa/aux/{}", hex::encode(&h.finalize()[..16]))
-}
-
-/// CGGMP21 signing of 32-byte hashes, for [`sign_with_retry`].
-struct EcdsaSigner<'a> {
-    share: &'a ecdsa::KeyShare,
-    hashes: Vec<[u8; 32]>,
-    verifying_key: k256::ecdsa::VerifyingKey,
-    timeout: Duration,
-}
-
-impl<'a> EcdsaSigner<'a> {
-    fn new(
-        share: &'a ecdsa::KeyShare,
-        items: &[Vec<u8>],
-        timeout: Duration,
-    ) -> Result<Self, MpcError> {
-        let hashes = items
-            .iter()
-            .map(|item| {
-                <[u8; 32]>::try_from(item.as_slice()).map_err(|_| {
-                    MpcError::InvalidRequest("ECDSA items must be 32-byte hashes".into())
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        let verifying_key =
-            k256::ecdsa::VerifyingKey::from_sec1_bytes(&ecdsa::public_key(share))
-                .map_err(|e| MpcError::Store(format!("stored ECDSA key is invalid: {e}")))?;
-        Ok(Self {
-            share,
-            hashes,
-            verifying_key,
-            timeout,
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl SignerProtocol for EcdsaSigner<'_> {
-    fn items(&self) -> usize {
-        self.hashes.len()
-    }
-
-    async fn run_signers(
-        &self,
-        channel: SessionChannel,
-        _step_timeout: Duration,
-    ) -> Result<Vec<Signature>, MpcError> {
-        ecdsa::sign(channel, self.share, &self.hashes, self.timeout).await
-    }
-
-    fn needs_fresh_run_id(&self) -> bool {
-        true
-    }
-
-    fn verify(&self, index: usize, signature: &Signature) -> bool {
-        let Ok(signature) = k256::ecdsa::Signature::from_slice(signature) else {
-            return false;
-        };
-        // The chain (cosmwasm secp256k1_verify) accepts only low-s signatures.
-        signature.normalize_s().is_none()
-            && self
-                .hashes
-                .get(index)
-                .is_some_and(|hash| self.verifying_key.verify_prehash(hash, &signature).is_ok())
-    }
 }

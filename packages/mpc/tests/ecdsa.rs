@@ -170,7 +170,9 @@ async fn retry_logic_signs_around_an_offline_party() {
         let transport = transports[party as usize].clone().unwrap();
         let signer = EcdsaSigner {
             share: &shares[party as usize],
-            hashes: &hashes,
+            hashes: hashes.clone(),
+            // The whole signing bound (5 steps), as `sign_with_retry` waits it out.
+            timeout: plan.step_timeout * 5,
         };
         let plan = &plan;
         async move { sign_with_retry(transport.as_ref(), &signer, plan).await }

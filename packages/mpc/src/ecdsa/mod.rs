@@ -30,13 +30,10 @@ use sha2::{Digest, Sha256};
 use crate::error::MpcError;
 use crate::signing::{Signature, SignerProtocol, SIGNATURE_LEN};
 use crate::transport::{PartyIndex, SessionChannel, SessionId};
-use delivery::{run_protocol, Protocol, MAX_CONCURRENT_LANES};
+use delivery::{run_protocol, Protocol};
 
 /// Length of a compressed SEC1 public key.
 pub const PUBLIC_KEY_LEN: usize = 33;
-/// Signing rounds of CGGMP21 (3+1) plus the reliable-broadcast check: a signing is bounded by this
-/// many step timeouts per batch of concurrent signings.
-const SIGNING_ROUNDS: u32 = 5;
 
 type Level = SecurityLevel128;
 type AuxMsg = cggmp21::key_refresh::msg::aux_only::Msg<Sha256, Level>;
@@ -227,10 +224,36 @@ pub fn verify(share: &KeyShare, hash: &[u8; 32], signature: &Signature) -> bool 
     })
 }
 
-/// ECDSA signing of some hashes with one key share, for [`crate::signing::sign_with_retry`].
+/// ECDSA signing of 32-byte hashes with one key share, for [`crate::signing::sign_with_retry`].
+/// One run signs every hash and is bounded by `timeout` as a whole: to the retry layer it is a
+/// single step.
 pub struct EcdsaSigner<'a> {
     pub share: &'a KeyShare,
-    pub hashes: &'a [[u8; 32]],
+    pub hashes: Vec<[u8; 32]>,
+    pub timeout: Duration,
+}
+
+impl<'a> EcdsaSigner<'a> {
+    /// Signs `items`, each of which must be a 32-byte hash.
+    pub fn new(
+        share: &'a KeyShare,
+        items: &[Vec<u8>],
+        timeout: Duration,
+    ) -> Result<Self, MpcError> {
+        let hashes = items
+            .iter()
+            .map(|item| {
+                <[u8; 32]>::try_from(item.as_slice()).map_err(|_| {
+                    MpcError::InvalidRequest("ECDSA items must be 32-byte hashes".into())
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            share,
+            hashes,
+            timeout,
+        })
+    }
 }
 
 #[async_trait::async_trait]
@@ -242,22 +265,16 @@ impl SignerProtocol for EcdsaSigner<'_> {
     async fn run_signers(
         &self,
         channel: SessionChannel,
-        step_timeout: Duration,
+        _step_timeout: Duration,
     ) -> Result<Vec<Signature>, MpcError> {
-        let batches = self.hashes.len().div_ceil(MAX_CONCURRENT_LANES).max(1) as u32;
-        sign(
-            channel,
-            self.share,
-            self.hashes,
-            step_timeout * SIGNING_ROUNDS * batches,
-        )
-        .await
+        sign(channel, self.share, &self.hashes, self.timeout).await
     }
 
     fn needs_fresh_run_id(&self) -> bool {
         true
     }
 
+    /// Low-s (as the chain's `secp256k1_verify` requires) and valid for the key.
     fn verify(&self, index: usize, signature: &Signature) -> bool {
         self.hashes
             .get(index)
