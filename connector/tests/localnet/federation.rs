@@ -8,7 +8,7 @@
 //! connectors reach the node's CometBFT RPC and its gRPC each through a [`TcpRelay`] that a test
 //! can cut.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -805,11 +805,10 @@ fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {
         .ok_or_else(|| format!("{what} failed: {status}"))
 }
 
-/// A free port on 127.0.0.1 (released for the connector to bind; a small race, accepted here).
+/// A free port on 127.0.0.1 for a connector, outside the ephemeral range (see
+/// [`mpc_localnet::free_address`]).
 fn free_address() -> TestResult<SocketAddr> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("finding a free port: {e}"))
+    mpc_localnet::free_address().map_err(|e| e.to_string())
 }
 
 fn tail(path: &Path, lines: usize) -> String {

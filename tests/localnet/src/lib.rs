@@ -22,6 +22,7 @@
 mod error;
 mod follower;
 mod localnet;
+mod ports;
 mod relay;
 mod rpc;
 mod toml_edit;
@@ -33,6 +34,7 @@ pub use follower::Follower;
 pub use localnet::{
     Account, Localnet, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV, VALIDATOR,
 };
+pub use ports::free_address;
 pub use relay::TcpRelay;
 pub use rpc::http_get;
 pub use tx::{Event, TxOutcome};

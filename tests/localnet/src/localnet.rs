@@ -1,7 +1,7 @@
 //! One wasmd validator on 127.0.0.1, set up from scratch in a temporary home directory.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{io_error, parse_json, LocalnetError, Result};
+use crate::ports::free_address;
 use crate::toml_edit::{set_values, Setting};
 use crate::tx::TxOutcome;
 use crate::{rpc, wasmd};
@@ -754,13 +755,9 @@ pub(crate) fn remove_home(home: &Path) {
     let _ = std::fs::remove_dir_all(home);
 }
 
-/// Three distinct free ports on 127.0.0.1: bound at once so they differ, then released for the
-/// node to take (a small race with other processes, accepted in tests).
+/// Three distinct free ports on 127.0.0.1 for a node (see [`free_address`]).
 pub(crate) fn free_ports() -> Result<(SocketAddr, SocketAddr, SocketAddr)> {
-    let bind = || TcpListener::bind("127.0.0.1:0").map_err(io_error("finding a free port"));
-    let (a, b, c) = (bind()?, bind()?, bind()?);
-    let addr = |l: &TcpListener| l.local_addr().map_err(io_error("reading a bound port"));
-    Ok((addr(&a)?, addr(&b)?, addr(&c)?))
+    Ok((free_address()?, free_address()?, free_address()?))
 }
 
 /// The first value under `key` anywhere in `value` (the CLI's JSON nests accounts differently
