@@ -368,7 +368,14 @@ mod tests {
         }
     }
 
-    fn sender(node: FakeNode) -> TxSender<FakeNode> {
+    /// The sequences of the transactions `seen`, in order.
+    fn sequences(seen: &[Seen]) -> Vec<u64> {
+        seen.iter().map(|s| s.sequence).collect()
+    }
+
+    /// A fake node at account 9, sequence 5, and a sender on it.
+    fn fixture() -> (FakeNode, TxSender<FakeNode>) {
+        let node = FakeNode::default();
         let key = SigningKey::from_slice(&KEY).unwrap();
         let sender = key.public_key().account_id("wasm").unwrap();
         {
@@ -378,8 +385,8 @@ mod tests {
             state.gas_used = 100_000;
             state.polls_until_included = Some(2);
         }
-        TxSender::new(
-            node,
+        let tx_sender = TxSender::new(
+            node.clone(),
             key,
             sender,
             "localwasm-1".parse().unwrap(),
@@ -391,7 +398,8 @@ mod tests {
             },
             Duration::from_millis(200),
             Duration::from_millis(1),
-        )
+        );
+        (node, tx_sender)
     }
 
     fn calls(n: u8) -> Vec<ContractCall> {
@@ -407,8 +415,7 @@ mod tests {
 
     #[tokio::test]
     async fn executes_with_simulated_gas_and_keeps_the_sequence() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
 
         let first = sender.execute(&calls(3)).await.unwrap();
         let second = sender.execute(&calls(1)).await.unwrap();
@@ -451,8 +458,7 @@ mod tests {
 
     #[tokio::test]
     async fn stale_sequence_is_refreshed_and_retried_once() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         sender.execute(&calls(1)).await.unwrap();
         // Someone else used the account (another process with the same key).
         node.state().sequence += 2;
@@ -462,16 +468,15 @@ mod tests {
         assert_eq!(outcome.height, 2);
         let state = node.state();
         assert_eq!(state.account_queries, 2);
-        let simulated: Vec<u64> = state.simulated.iter().map(|s| s.sequence).collect();
+        let simulated = sequences(&state.simulated);
         assert_eq!(simulated, vec![5, 6, 8]); // 6 refused at simulation, 8 after the refresh
-        let broadcast: Vec<u64> = state.broadcast.iter().map(|s| s.sequence).collect();
+        let broadcast = sequences(&state.broadcast);
         assert_eq!(broadcast, vec![5, 8]);
     }
 
     #[tokio::test]
     async fn mismatch_at_check_tx_is_retried_once() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         sender.execute(&calls(1)).await.unwrap();
         // The account moved, but simulation was answered by a node that has not seen it yet.
         node.state().sequence += 1;
@@ -482,14 +487,13 @@ mod tests {
         assert!(outcome.is_ok(), "{outcome:?}");
         let state = node.state();
         assert_eq!(state.account_queries, 2);
-        let broadcast: Vec<u64> = state.broadcast.iter().map(|s| s.sequence).collect();
+        let broadcast = sequences(&state.broadcast);
         assert_eq!(broadcast, vec![5, 6, 7]); // 6 refused by CheckTx (code 32), 7 after refresh
     }
 
     #[tokio::test]
     async fn a_second_mismatch_is_returned() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         let mismatch = ChainError::SequenceMismatch {
             expected: 9,
             got: 5,
@@ -510,8 +514,7 @@ mod tests {
 
     #[tokio::test]
     async fn contract_rejection_is_not_retried_and_keeps_the_sequence() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         let rejected = ChainError::Rejected {
             code: 5,
             log: "execute wasm contract failed".into(),
@@ -527,20 +530,12 @@ mod tests {
             state.account_queries, 1,
             "sequence still known after a rejection"
         );
-        assert_eq!(
-            state
-                .broadcast
-                .iter()
-                .map(|s| s.sequence)
-                .collect::<Vec<_>>(),
-            vec![5]
-        );
+        assert_eq!(sequences(&state.broadcast), vec![5]);
     }
 
     #[tokio::test]
     async fn failure_in_the_block_is_a_rejection_and_spends_the_sequence() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         node.state().deliver_results.push_back((
             5,
             "wasm",
@@ -559,20 +554,12 @@ mod tests {
 
         let state = node.state();
         assert_eq!(state.account_queries, 1);
-        assert_eq!(
-            state
-                .broadcast
-                .iter()
-                .map(|s| s.sequence)
-                .collect::<Vec<_>>(),
-            vec![5, 6]
-        );
+        assert_eq!(sequences(&state.broadcast), vec![5, 6]);
     }
 
     #[tokio::test]
     async fn the_calls_reserves_raise_the_gas_limit() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         let mut calls = calls(2);
         calls[0].gas_reserve = 200_000;
         calls[1].gas_reserve = 50_000;
@@ -589,8 +576,7 @@ mod tests {
 
     #[tokio::test]
     async fn out_of_gas_in_the_block_is_retryable_and_spends_the_sequence() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         node.state().deliver_results.push_back((
             classify::CODE_OUT_OF_GAS,
             "sdk",
@@ -610,14 +596,13 @@ mod tests {
         sender.execute(&calls(1)).await.unwrap();
         let state = node.state();
         assert_eq!(state.account_queries, 1);
-        let broadcast: Vec<u64> = state.broadcast.iter().map(|s| s.sequence).collect();
+        let broadcast = sequences(&state.broadcast);
         assert_eq!(broadcast, vec![5, 6]);
     }
 
     #[tokio::test]
     async fn not_included_in_time_is_a_timeout() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         node.state().polls_until_included = None;
 
         assert_eq!(
@@ -627,20 +612,12 @@ mod tests {
         // It reached the mempool, so the next transaction takes the next sequence.
         node.state().polls_until_included = Some(0);
         sender.execute(&calls(1)).await.unwrap();
-        assert_eq!(
-            node.state()
-                .broadcast
-                .iter()
-                .map(|s| s.sequence)
-                .collect::<Vec<_>>(),
-            vec![5, 6]
-        );
+        assert_eq!(sequences(&node.state().broadcast), vec![5, 6]);
     }
 
     #[tokio::test]
     async fn gas_above_the_cap_is_refused_before_broadcast() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         node.state().gas_used = 1_000_001;
 
         assert_eq!(
@@ -655,8 +632,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_transaction_is_refused_without_asking_the_node() {
-        let node = FakeNode::default();
-        let sender = sender(node.clone());
+        let (node, sender) = fixture();
         let err = sender.execute(&[]).await.unwrap_err();
         assert!(
             matches!(
