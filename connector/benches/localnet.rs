@@ -21,22 +21,17 @@ use std::time::{Duration, Instant};
 use federation::{Federation, Setup, APPROVER, REQUESTER};
 use mpc_connector::chain::cosmos::CosmosChain;
 use mpc_connector::chain::{Chain, ContractCall};
-use mpc_devnet::{signature_request_msg, verified_signatures, DevnetKey};
+use mpc_devnet::{bench_args, signature_request_msg, verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::{ExecuteMsg as SignatureExecute, SignRequestStatus};
 use mpc_interfaces::{events, KeyType};
 
 const LATENCY_SAMPLES: usize = 5;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let requests: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
-    let key_types = match args.get(1).map(String::as_str) {
-        Some("ecdsa") => vec![KeyType::EcdsaSecp256k1],
-        Some("eddsa") => vec![KeyType::EddsaEd25519],
-        _ => vec![KeyType::EcdsaSecp256k1, KeyType::EddsaEd25519],
+    let (requests, key_type) = bench_args();
+    let key_types = match key_type {
+        Some(key_type) => vec![key_type],
+        None => vec![KeyType::EcdsaSecp256k1, KeyType::EddsaEd25519],
     };
     let data_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("localnet-federation");
     let mut f =

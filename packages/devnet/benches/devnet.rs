@@ -8,19 +8,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use mpc_devnet::{prepare_data_dir, Devnet, DevnetOptions};
+use mpc_devnet::{bench_args, prepare_data_dir, Devnet, DevnetOptions};
 use mpc_interfaces::KeyType;
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
-    let requests: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
-    let key_type = match args.get(1).map(String::as_str) {
-        Some("eddsa") => KeyType::EddsaEd25519,
-        _ => KeyType::EcdsaSecp256k1,
-    };
+    let (requests, key_type) = bench_args();
+    let key_type = key_type.unwrap_or(KeyType::EcdsaSecp256k1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

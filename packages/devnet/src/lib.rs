@@ -668,6 +668,22 @@ pub fn verified_signatures(
 }
 
 /// Name (and data folder under the run dir) of party `i`.
+/// The arguments of the devnet and localnet benches, `[requests] [ecdsa|eddsa]` (cargo's own
+/// `--bench` flag left out): how many requests (20 unless given), and the key type, if named.
+pub fn bench_args() -> (usize, Option<KeyType>) {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let requests = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let key_type = match args.get(1).map(String::as_str) {
+        Some("ecdsa") => Some(KeyType::EcdsaSecp256k1),
+        Some("eddsa") => Some(KeyType::EddsaEd25519),
+        _ => None,
+    };
+    (requests, key_type)
+}
+
 pub fn party_name(i: usize) -> String {
     format!("party-{i}")
 }
