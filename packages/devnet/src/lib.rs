@@ -182,26 +182,23 @@ impl Devnet {
             });
         }
 
-        let created = admin
-            .execute_with_events(vec![ContractCall::new(
-                &contracts.keyring,
-                &KeyringExecute::CreateKeyring {
-                    description: "devnet federation".into(),
-                    parties: parties
-                        .iter()
-                        .map(|p| p.handle.account().to_string())
-                        .collect(),
-                    party_threshold: options.threshold,
-                    key_req_fee: vec![],
-                    sig_req_fee: vec![],
-                },
-            )?])
-            .await?;
-        let keyring_id = event_id(
-            &created.events,
+        let keyring_id = execute_for_id(
+            &admin,
+            &contracts.keyring,
+            &KeyringExecute::CreateKeyring {
+                description: "devnet federation".into(),
+                parties: parties
+                    .iter()
+                    .map(|p| p.handle.account().to_string())
+                    .collect(),
+                party_threshold: options.threshold,
+                key_req_fee: vec![],
+                sig_req_fee: vec![],
+            },
             events::KEYRING_EVENT,
             events::attr::KEYRING_ID,
-        )?;
+        )
+        .await?;
         progress(&format!(
             "keyring {keyring_id}: {} parties, threshold {}",
             options.parties, options.threshold
@@ -215,22 +212,19 @@ impl Devnet {
                 Policy::Approver(bob.account().to_string()),
             ],
         };
-        let created = alice
-            .execute_with_events(vec![ContractCall::new(
-                &contracts.workspace,
-                &WorkspaceExecute::CreateWorkspace {
-                    additional_owners: vec![bob.account().to_string()],
-                    admin_policy: None,
-                    sign_policy: Some(sign_policy),
-                    alias: Some("devnet".into()),
-                },
-            )?])
-            .await?;
-        let workspace_id = event_id(
-            &created.events,
+        let workspace_id = execute_for_id(
+            alice,
+            &contracts.workspace,
+            &WorkspaceExecute::CreateWorkspace {
+                additional_owners: vec![bob.account().to_string()],
+                admin_policy: None,
+                sign_policy: Some(sign_policy),
+                alias: Some("devnet".into()),
+            },
             events::WORKSPACE_EVENT,
             events::attr::WORKSPACE_ID,
-        )?;
+        )
+        .await?;
         progress(&format!(
             "workspace {workspace_id}: owners alice and bob, sign policy 2-of-2"
         ));
@@ -400,17 +394,14 @@ impl Devnet {
         key_type: KeyType,
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<DevnetKey, DevnetError> {
-        let committed = self.owners[0]
-            .execute_with_events(vec![ContractCall::new(
-                &self.contracts.keyring,
-                &key_request_msg(self.workspace_id, self.keyring_id, key_type),
-            )?])
-            .await?;
-        let request_id = event_id(
-            &committed.events,
+        let request_id = execute_for_id(
+            &self.owners[0],
+            &self.contracts.keyring,
+            &key_request_msg(self.workspace_id, self.keyring_id, key_type),
             events::KEY_REQUEST_EVENT,
             events::attr::REQUEST_ID,
-        )?;
+        )
+        .await?;
         progress(&format!(
             "key request {request_id} ({}) pending: parties run DKG",
             key_type.as_str()
@@ -462,17 +453,14 @@ impl Devnet {
         messages: &[Vec<u8>],
     ) -> Result<u64, DevnetError> {
         let messages: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-        let committed = self.owners[0]
-            .execute_with_events(vec![ContractCall::new(
-                &self.contracts.signature_requests,
-                &signature_request_msg(key, &messages),
-            )?])
-            .await?;
-        event_id(
-            &committed.events,
+        execute_for_id(
+            &self.owners[0],
+            &self.contracts.signature_requests,
+            &signature_request_msg(key, &messages),
             events::SIGNATURE_REQUEST_EVENT,
             events::attr::REQUEST_ID,
         )
+        .await
     }
 
     /// The second owner approves several requests in one transaction.
@@ -735,12 +723,20 @@ pub fn item_of(key_type: KeyType, message: &[u8]) -> Vec<u8> {
 }
 
 /// The numeric attribute `attribute` of the first `wasm-<kind>` event.
-fn event_id(
-    events: &[mpc_connector::chain::ChainEvent],
+/// Executes `msg` on `contract` as `handle`, and returns the id that the transaction's `kind`
+/// event names in `attribute` (the record the message made).
+async fn execute_for_id(
+    handle: &EmbeddedHandle,
+    contract: &str,
+    msg: &impl serde::Serialize,
     kind: &str,
     attribute: &str,
 ) -> Result<u64, DevnetError> {
-    events
+    let committed = handle
+        .execute_with_events(vec![ContractCall::new(contract, msg)?])
+        .await?;
+    committed
+        .events
         .iter()
         .filter(|e| e.kind == kind)
         .find_map(|e| e.attribute(attribute)?.parse().ok())
