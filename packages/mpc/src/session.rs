@@ -232,71 +232,42 @@ mod tests {
     }
 
     fn signing() -> SessionInputs {
+        signing_of(&[vec![1; 32]])
+    }
+
+    fn signing_of(items: &[Vec<u8>]) -> SessionInputs {
         SessionInputs::signing(
             &request(),
             Scheme::EcdsaSecp256k1,
             &[2; 33],
             &[0, 1, 2],
             2,
-            &[vec![1; 32]],
+            items,
         )
     }
 
     #[test]
     fn every_public_input_changes_the_session() {
         let base = signing();
+        let with = |change: fn(&mut SessionInputs)| {
+            let mut inputs = base.clone();
+            change(&mut inputs);
+            inputs
+        };
         let changed: Vec<(&str, SessionInputs)> = vec![
-            ("chain id", {
-                let mut i = base.clone();
-                i.request.chain_id = "chain-2".into();
-                i
-            }),
-            ("contract", {
-                let mut i = base.clone();
-                i.request.contract = "wasm1other".into();
-                i
-            }),
-            ("request id", {
-                let mut i = base.clone();
-                i.request.request_id = 8;
-                i
-            }),
-            ("kind", {
-                let mut i = base.clone();
-                i.kind = RunKind::Key;
-                i
-            }),
-            ("scheme", {
-                let mut i = base.clone();
-                i.scheme = Scheme::EddsaEd25519;
-                i
-            }),
-            ("key", {
-                let mut i = base.clone();
-                i.key = vec![3; 33];
-                i
-            }),
-            ("participants", {
-                let mut i = base.clone();
-                i.parties = vec![0, 1, 3];
-                i
-            }),
-            ("threshold", {
-                let mut i = base.clone();
-                i.threshold = 3;
-                i
-            }),
+            ("chain id", with(|i| i.request.chain_id = "chain-2".into())),
             (
-                "items",
-                SessionInputs::signing(
-                    &request(),
-                    Scheme::EcdsaSecp256k1,
-                    &[2; 33],
-                    &[0, 1, 2],
-                    2,
-                    &[vec![9; 32]],
-                ),
+                "contract",
+                with(|i| i.request.contract = "wasm1other".into()),
             ),
+            ("request id", with(|i| i.request.request_id = 8)),
+            ("kind", with(|i| i.kind = RunKind::Key)),
+            ("scheme", with(|i| i.scheme = Scheme::EddsaEd25519)),
+            ("key", with(|i| i.key = vec![3; 33])),
+            ("participants", with(|i| i.parties = vec![0, 1, 3])),
+            ("threshold", with(|i| i.threshold = 3)),
+            // The items are bound through their digest, made when the inputs are.
+            ("items", signing_of(&[vec![9; 32]])),
         ];
         for (what, inputs) in changed {
             assert_ne!(inputs.digest(), base.digest(), "{what} is not bound");
