@@ -59,13 +59,7 @@ impl Localnet {
             .and_then(|_| setup.configure(rpc, grpc, p2p))
             .and_then(|_| peering(&home, &validator, true))
             .and_then(|_| setup.spawn_node());
-        let node = match prepared {
-            Ok(node) => node,
-            Err(e) => {
-                remove_home(&home);
-                return Err(e);
-            }
-        };
+        let node = prepared.inspect_err(|_| remove_home(&home))?;
         let follower = Follower {
             wasmd,
             home,

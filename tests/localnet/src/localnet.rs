@@ -96,13 +96,7 @@ impl Localnet {
         let prepared = setup
             .prepare(&names, rpc, grpc, p2p)
             .and_then(|accounts| setup.spawn_node().map(|node| (accounts, node)));
-        let (accounts, node) = match prepared {
-            Ok(done) => done,
-            Err(e) => {
-                remove_home(&home);
-                return Err(e);
-            }
-        };
+        let (accounts, node) = prepared.inspect_err(|_| remove_home(&home))?;
         // From here on Drop cleans up, also when the node does not come up.
         let localnet = Localnet {
             wasmd,
