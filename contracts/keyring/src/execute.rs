@@ -90,18 +90,7 @@ fn add_member(
 ) -> ContractResult {
     let mut keyring = load_keyring_as_admin(deps.storage, keyring_id, &info)?;
     let member = validate::address(deps.api, &member)?;
-    let members = role.members(&mut keyring);
-    if members.contains(&member) {
-        return Err(ContractError::DuplicateMember { role, member: member.into_string() });
-    }
-    if members.len() >= role.max() {
-        return Err(ContractError::TooManyMembers {
-            role,
-            count: members.len() + 1,
-            max: role.max(),
-        });
-    }
-    members.push(member.clone());
+    role.admit(role.members(&mut keyring), member.clone())?;
     set_threshold(&mut keyring, new_threshold)?;
     save_member_change(deps.storage, &keyring, &info, member_event(role, true), member)
 }

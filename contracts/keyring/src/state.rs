@@ -82,6 +82,23 @@ impl Role {
             Role::Admin => MAX_ADMINS,
         }
     }
+
+    /// Appends `member` to `members`, a list of this role: refused when it is there already or
+    /// the list is full.
+    pub fn admit(self, members: &mut Vec<Addr>, member: Addr) -> ContractResult<()> {
+        if members.contains(&member) {
+            return Err(ContractError::DuplicateMember {
+                role: self,
+                member: member.into_string(),
+            });
+        }
+        if members.len() >= self.max() {
+            let (count, max) = (members.len() + 1, self.max());
+            return Err(ContractError::TooManyMembers { role: self, count, max });
+        }
+        members.push(member);
+        Ok(())
+    }
 }
 
 impl std::fmt::Display for Role {

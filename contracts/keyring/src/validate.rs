@@ -5,8 +5,7 @@ use cosmwasm_std::{Addr, Api, Coin};
 use mpc_contract_kit::contract::check_len;
 use mpc_contract_kit::lifecycle::check_timeout;
 use mpc_interfaces::keyring::{
-    MAX_DESCRIPTION_LEN, MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_PARTIES,
-    MAX_REASON_LEN,
+    MAX_DESCRIPTION_LEN, MAX_FEE_DENOMS, MAX_KEY_REQUEST_TIMEOUT_BLOCKS, MAX_REASON_LEN,
 };
 use mpc_interfaces::KeyType;
 
@@ -23,20 +22,14 @@ pub fn parties(api: &dyn Api, parties: &[String]) -> ContractResult<Vec<Addr>> {
     if parties.is_empty() {
         return Err(ContractError::NoParties);
     }
-    if parties.len() > MAX_PARTIES {
-        let (role, count, max) = (Role::Party, parties.len(), MAX_PARTIES);
-        return Err(ContractError::TooManyMembers { role, count, max });
+    let (role, count) = (Role::Party, parties.len());
+    // Too many is refused before any address is read.
+    if count > role.max() {
+        return Err(ContractError::TooManyMembers { role, count, max: role.max() });
     }
-    let mut out: Vec<Addr> = Vec::with_capacity(parties.len());
+    let mut out: Vec<Addr> = Vec::with_capacity(count);
     for party in parties {
-        let addr = address(api, party)?;
-        if out.contains(&addr) {
-            return Err(ContractError::DuplicateMember {
-                role: Role::Party,
-                member: addr.into_string(),
-            });
-        }
-        out.push(addr);
+        role.admit(&mut out, address(api, party)?)?;
     }
     Ok(out)
 }
