@@ -98,9 +98,14 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         )
         .await
         .map_err(|e| format!("ECDSA primes: {e}"))?;
-    } else {
+    } else if !engine
+        .has_ecdsa_primes()
+        .map_err(|e| format!("shares: {e}"))?
+    {
         // A spare set, made in the background: aux info is made again when the parties find
         // they hold different ones (one lost it), and then every party needs primes at once.
+        // A stop does not wait for it (see `main`): the set is kept only once complete.
+        tracing::info!("making spare ECDSA Paillier primes in the background");
         let engine = engine.clone();
         tokio::spawn(async move {
             if let Err(e) = engine.prepare_ecdsa().await {

@@ -104,6 +104,11 @@ impl PartyEngine {
         Ok(!self.party.store().list(ECDSA_AUX_PREFIX)?.is_empty())
     }
 
+    /// Whether this party holds spare ECDSA Paillier primes (for the next aux info run).
+    pub fn has_ecdsa_primes(&self) -> Result<bool, MpcError> {
+        self.party.has_ecdsa_primes()
+    }
+
     /// Makes this party's ECDSA Paillier primes now (tens of seconds, once; kept in the store),
     /// so that the first ECDSA key request does not wait for them.
     pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {

@@ -87,7 +87,8 @@ fn grpc_cut_for_10_s_a_second_instance_refused_and_status_while_running() {
 }
 
 /// A key needs every party's answer when the party threshold is the number of parties, so the
-/// stopped party's saved key is what completes it.
+/// stopped party's saved key is what completes it. The stop comes while the party makes spare
+/// ECDSA Paillier primes in the background (minutes of CPU): SIGTERM must not wait for them.
 #[test]
 fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_restart() {
     let setup = Setup {
@@ -95,6 +96,20 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         ..Setup::default()
     };
     run_with(&setup, |f| {
+        // Every party holds aux info (from an earlier key, or made now); party-0 restarts
+        // without spare primes, so it makes them in the background.
+        f.request_key(KeyType::EcdsaSecp256k1)?;
+        f.kill_party(0);
+        remove_records(f, 0, "ecdsa/primes")?;
+        let log_start = log_of(f, 0).len();
+        f.start_party(0)?;
+        f.wait_connected(0, Duration::from_secs(120))?;
+        check(
+            log_of(f, 0)[log_start..]
+                .contains("making spare ECDSA Paillier primes in the background"),
+            "party-0 makes spare primes in the background",
+        )?;
+
         // Party 0 cannot pay for its answer: its DKG finishes, its submission fails.
         let party = f.parties[0].address.clone();
         let balance = f.chain.balance(&party, DENOM).map_err(|e| e.to_string())?;
@@ -103,8 +118,6 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         f.chain
             .bank_send("party-0", &admin, &format!("{balance}{DENOM}"))
             .map_err(|e| e.to_string())?;
-        // The party's log so far (the data directory, and its logs, outlive one federation).
-        let log_start = log_of(f, 0).len();
         let keyring = f.contracts.keyring.clone();
         let msg = key_request_msg(f.workspace_id, f.keyring_id, KeyType::EddsaEd25519);
         let (request_id, _) = f.execute_for_id(
@@ -121,7 +134,8 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
                 .any(|l| l.trim_start().starts_with(&line) && l.contains("failed ("))
                 .then_some(()))
         })?;
-        let exit = f.terminate_party(0, Duration::from_secs(30))?;
+        // Its stop ends a few tasks; primes would take far longer than this.
+        let exit = f.terminate_party(0, Duration::from_secs(10))?;
         check(
             exit.success(),
             &format!("SIGTERM stops it cleanly ({exit})"),
@@ -259,6 +273,30 @@ fn log_of(f: &Federation, party: usize) -> String {
     std::fs::read_to_string(&f.parties[party].log_path).unwrap_or_default()
 }
 
+/// Removes the records of party `party`'s share store whose id starts with `prefix` (records
+/// are files named by the hex of their id), as a lost disk would; returns how many.
+fn remove_records(f: &Federation, party: usize, prefix: &str) -> TestResult<usize> {
+    let shares = f.parties[party]
+        .config_path
+        .parent()
+        .ok_or("the party's directory")?
+        .join("shares");
+    let prefix = hex::encode(prefix);
+    let mut removed = 0;
+    for entry in std::fs::read_dir(&shares).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.starts_with(&prefix) {
+            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// ECDSA aux info is per party set; one party lost its own (a restored backup, a replaced
 /// disk) while the others kept theirs: the parties find that their aux info differs, make it
 /// again together, and the key is made.
@@ -268,25 +306,7 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
         // Every party holds aux info of this party set (from an earlier key, or made now).
         f.request_key(KeyType::EcdsaSecp256k1)?;
         f.kill_party(1);
-        let shares = f.parties[1]
-            .config_path
-            .parent()
-            .ok_or("party-1's directory")?
-            .join("shares");
-        // Store records are named by the hex of their id; aux info is `ecdsa/aux/<set>`.
-        let aux_prefix = hex::encode("ecdsa/aux/");
-        let mut removed = 0;
-        for entry in std::fs::read_dir(&shares).map_err(|e| e.to_string())? {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            if name.starts_with(&aux_prefix) {
-                std::fs::remove_file(&path).map_err(|e| e.to_string())?;
-                removed += 1;
-            }
-        }
+        let removed = remove_records(f, 1, "ecdsa/aux/")?;
         check(removed >= 1, "party-1 had aux info to lose")?;
         let log_start = log_of(f, 0).len();
         f.start_party(1)?;

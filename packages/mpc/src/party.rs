@@ -247,10 +247,15 @@ impl Party {
         }
     }
 
+    /// Whether Paillier primes are stored, ready for the next aux info run.
+    pub fn has_ecdsa_primes(&self) -> Result<bool, MpcError> {
+        self.store.contains(PRIMES_RECORD)
+    }
+
     /// Generates this party's Paillier primes ahead of time (tens of seconds) and stores them, so
     /// the first ECDSA key request does not wait for them. Does nothing if primes are stored.
     pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {
-        if self.store.contains(PRIMES_RECORD)? {
+        if self.has_ecdsa_primes()? {
             return Ok(());
         }
         let primes = ecdsa::generate_primes().await?;
