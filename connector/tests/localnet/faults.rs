@@ -134,8 +134,8 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
                 .any(|l| l.trim_start().starts_with(&line) && l.contains("failed ("))
                 .then_some(()))
         })?;
-        // A stop ends four tasks, each given 5 s before it is aborted (`STOP_GRACE`); primes
-        // take minutes of CPU on a 2-core machine.
+        // A stop gives the submitter up to 5 s (`STOP_GRACE`) to finish a broadcast; the other
+        // tasks end on the signal. Primes take minutes of CPU on a 2-core machine.
         let exit = f.terminate_party(0, Duration::from_secs(15))?;
         check(
             exit.success(),
