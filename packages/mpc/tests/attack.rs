@@ -16,7 +16,7 @@ use std::time::Duration;
 use ecdsa_support::{keygen_all, load_aux_5, sign_with};
 use mpc_party::eddsa;
 use mpc_party::transport::tcp::{loopback_configs, TcpConfig, TcpTransport, TransportStats};
-use mpc_party::transport::{PartyIndex, RouterLimits, SessionId, Transport};
+use mpc_party::transport::{PartyIndex, RouterLimits, SessionChannel, SessionId, Transport};
 use mpc_party::MpcError;
 use net_support::{connect_from, eventually};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,6 +35,25 @@ fn start(configs: Vec<(TcpConfig, TcpListener)>) -> Vec<Option<Arc<TcpTransport>
 
 fn transport(transports: &[Option<Arc<TcpTransport>>], p: PartyIndex) -> &TcpTransport {
     transports[p as usize].as_ref().unwrap()
+}
+
+/// Parties 0 and 1's channels of one signing session (of request `request_id`).
+async fn pair_session(
+    transports: &[Option<Arc<TcpTransport>>],
+    request_id: u64,
+) -> (SessionChannel, SessionChannel) {
+    let session = SessionId::new(CONTRACT, "sign", request_id, 0);
+    let mut channels = Vec::new();
+    for p in [0, 1] {
+        channels.push(
+            transport(transports, p)
+                .open_session(session, vec![0, 1])
+                .await
+                .unwrap(),
+        );
+    }
+    let c1 = channels.pop().unwrap();
+    (channels.pop().unwrap(), c1)
 }
 
 /// Forwards connections to `upstream`, recording the first record (the Noise handshake's first
@@ -204,15 +223,7 @@ async fn only_peer_addresses_refuses_other_hosts_at_once() {
         0
     );
     // The peer (127.0.0.1) still gets through.
-    let session = SessionId::new(CONTRACT, "sign", 3, 0);
-    let mut c1 = transport(&transports, 1)
-        .open_session(session, vec![0, 1])
-        .await
-        .unwrap();
-    let c0 = transport(&transports, 0)
-        .open_session(session, vec![0, 1])
-        .await
-        .unwrap();
+    let (c0, mut c1) = pair_session(&transports, 3).await;
     c0.send(Some(1), b"peer".to_vec()).await.unwrap();
     assert_eq!(
         c1.recv_timeout("peer", STEP, &[0]).await.unwrap().payload,
@@ -292,15 +303,7 @@ async fn a_frame_over_the_limit_cuts_the_connection_and_is_counted() {
         config.connections.max_frame_len = 1024;
     }
     let transports = start(configs);
-    let session = SessionId::new(CONTRACT, "sign", 5, 0);
-    let mut c1 = transport(&transports, 1)
-        .open_session(session, vec![0, 1])
-        .await
-        .unwrap();
-    let c0 = transport(&transports, 0)
-        .open_session(session, vec![0, 1])
-        .await
-        .unwrap();
+    let (c0, mut c1) = pair_session(&transports, 5).await;
     c0.send(Some(1), vec![1; 1025]).await.unwrap();
     eventually("the oversized frame refused", || {
         transport(&transports, 1)
