@@ -5,6 +5,8 @@ pub mod keys;
 pub mod run;
 pub mod status;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
@@ -45,6 +47,32 @@ pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
 }
 
 /// Commands report failures as text; no error library needed.
+/// How long a process's exit waits for blocking work nothing awaits any more: spare Paillier
+/// primes, made in the background, take minutes of CPU and are kept only once complete, so a
+/// stop must not wait for them (a service manager would SIGKILL the daemon first).
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A binary's `main`: runs `command` on a new runtime, then exits without waiting for blocking
+/// work left behind; an error is printed and fails the process.
+pub fn run_to_exit(command: impl std::future::Future<Output = anyhow_free::Result>) -> ExitCode {
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .and_then(|runtime| {
+            let result = runtime.block_on(command);
+            runtime.shutdown_timeout(EXIT_GRACE);
+            result
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 pub mod anyhow_free {
     pub type Result = std::result::Result<(), String>;
 }

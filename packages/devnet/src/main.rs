@@ -41,17 +41,10 @@ pub struct DevnetArgs {
     pub data_dir: PathBuf,
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let args = DevnetArgs::parse();
     mpc_connector::logging::init(args.log_format);
-    match run(args).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    mpc_connector::cli::run_to_exit(run(args))
 }
 
 async fn run(args: DevnetArgs) -> Result<(), String> {
