@@ -71,6 +71,9 @@ pub struct Party {
     transport: Arc<dyn Transport>,
     store: Arc<ShareStore>,
     config: PartyConfig,
+    /// Held while Paillier primes are made: an aux run that needs them joins a generation in
+    /// progress (the spare set made in the background) instead of starting a second one.
+    making_primes: tokio::sync::Mutex<()>,
 }
 
 impl Party {
@@ -79,6 +82,7 @@ impl Party {
             transport,
             store,
             config,
+            making_primes: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -255,11 +259,19 @@ impl Party {
     /// Generates this party's Paillier primes ahead of time (tens of seconds) and stores them, so
     /// the first ECDSA key request does not wait for them. Does nothing if primes are stored.
     pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {
-        if self.has_ecdsa_primes()? {
-            return Ok(());
+        self.primes().await.map(drop)
+    }
+
+    /// The stored Paillier primes, made (tens of seconds) and stored if there are none; kept
+    /// until an aux run succeeds, so a retry does not make them again.
+    async fn primes(&self) -> Result<ecdsa::PaillierPrimes, MpcError> {
+        let _one_at_a_time = self.making_primes.lock().await;
+        if let Some(primes) = self.store.get(PRIMES_RECORD)? {
+            return Ok(primes);
         }
         let primes = ecdsa::generate_primes().await?;
-        self.store.put(PRIMES_RECORD, &primes)
+        self.store.put(PRIMES_RECORD, &primes)?;
+        Ok(primes)
     }
 
     /// The aux info of this party set, running the aux protocol (all parties) when it is not
@@ -287,15 +299,7 @@ impl Party {
                 "the parties hold different ECDSA aux info; making it again"
             );
         }
-        let primes = match self.store.get(PRIMES_RECORD)? {
-            Some(primes) => primes,
-            None => {
-                let primes = ecdsa::generate_primes().await?;
-                // Kept until an aux run succeeds, so a retry does not make them again.
-                self.store.put(PRIMES_RECORD, &primes)?;
-                primes
-            }
-        };
+        let primes = self.primes().await?;
         let channel = self.open(run.derive("aux"), parties).await?;
         let aux = ecdsa::aux_info(channel, primes, self.config.ecdsa_timeout).await?;
         self.store.put(&record, &aux)?;
