@@ -5,6 +5,7 @@
 //! events it follows. Each request ends `fulfilled` with verifying signatures, and no party
 //! submitted twice (its account sequence against its answers on chain).
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use mpc_devnet::key_request_msg;
@@ -100,7 +101,11 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         // without spare primes, so it makes them in the background.
         f.request_key(KeyType::EcdsaSecp256k1)?;
         f.kill_party(0);
-        remove_records(f, 0, "ecdsa/primes")?;
+        // Set aside, and put back before the last start: the federations after this one find
+        // party-0's spare primes as they were (one made in a hurry would slow their runs).
+        let shares = shares_dir(f, 0)?;
+        let aside = shares.with_file_name("primes-set-aside");
+        move_records(&shares, &aside, "ecdsa/primes")?;
         let log_start = log_of(f, 0).len();
         f.start_party(0)?;
         f.wait_connected(0, Duration::from_secs(120))?;
@@ -154,6 +159,7 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         f.chain
             .bank_send(ADMIN, &party, &format!("{balance}{DENOM}"))
             .map_err(|e| e.to_string())?;
+        move_records(&aside, &shares, "")?;
         f.start_party(0)?;
         let request: KeyRequestResponse =
             f.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
@@ -274,28 +280,32 @@ fn log_of(f: &Federation, party: usize) -> String {
     std::fs::read_to_string(&f.parties[party].log_path).unwrap_or_default()
 }
 
-/// Removes the records of party `party`'s share store whose id starts with `prefix` (records
-/// are files named by the hex of their id), as a lost disk would; returns how many.
-fn remove_records(f: &Federation, party: usize, prefix: &str) -> TestResult<usize> {
-    let shares = f.parties[party]
+/// Party `party`'s share store (records are files named by the hex of their id).
+fn shares_dir(f: &Federation, party: usize) -> TestResult<PathBuf> {
+    let dir = f.parties[party]
         .config_path
         .parent()
-        .ok_or("the party's directory")?
-        .join("shares");
+        .ok_or("the party's directory")?;
+    Ok(dir.join("shares"))
+}
+
+/// Moves the records of `from` whose id starts with `prefix` into `to` (as a lost disk, or a
+/// backup, would take them); returns how many.
+fn move_records(from: &Path, to: &Path, prefix: &str) -> TestResult<usize> {
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
     let prefix = hex::encode(prefix);
-    let mut removed = 0;
-    for entry in std::fs::read_dir(&shares).map_err(|e| e.to_string())? {
+    let mut moved = 0;
+    for entry in std::fs::read_dir(from).map_err(|e| e.to_string())? {
         let path = entry.map_err(|e| e.to_string())?.path();
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        if name.starts_with(&prefix) {
-            std::fs::remove_file(&path).map_err(|e| e.to_string())?;
-            removed += 1;
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        if name.to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            std::fs::rename(&path, to.join(name)).map_err(|e| e.to_string())?;
+            moved += 1;
         }
     }
-    Ok(removed)
+    Ok(moved)
 }
 
 /// ECDSA aux info is per party set; one party lost its own (a restored backup, a replaced
@@ -307,7 +317,8 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
         // Every party holds aux info of this party set (from an earlier key, or made now).
         f.request_key(KeyType::EcdsaSecp256k1)?;
         f.kill_party(1);
-        let removed = remove_records(f, 1, "ecdsa/aux/")?;
+        let shares = shares_dir(f, 1)?;
+        let removed = move_records(&shares, &shares.with_file_name("aux-lost"), "ecdsa/aux/")?;
         check(removed >= 1, "party-1 had aux info to lose")?;
         let log_start = log_of(f, 0).len();
         f.start_party(1)?;
