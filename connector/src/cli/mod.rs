@@ -46,7 +46,6 @@ pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
     }
 }
 
-/// Commands report failures as text; no error library needed.
 /// How long a process's exit waits for blocking work nothing awaits any more: spare Paillier
 /// primes, made in the background, take minutes of CPU and are kept only once complete, so a
 /// stop must not wait for them (a service manager would SIGKILL the daemon first).
@@ -73,6 +72,7 @@ pub fn run_to_exit(command: impl std::future::Future<Output = anyhow_free::Resul
     }
 }
 
+/// Commands report failures as text; no error library needed.
 pub mod anyhow_free {
     pub type Result = std::result::Result<(), String>;
 }
