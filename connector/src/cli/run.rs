@@ -105,7 +105,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     {
         // A spare set, made in the background: aux info is made again when the parties find
         // they hold different ones (one lost it), and then every party needs primes at once.
-        // A stop does not wait for it (see `main`): the set is kept only once complete.
+        // A stop does not wait for it (`cli::run_to_exit`): the set is kept only once complete.
         tracing::info!("making spare ECDSA Paillier primes in the background");
         let engine = engine.clone();
         tokio::spawn(async move {

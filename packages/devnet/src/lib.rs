@@ -659,7 +659,6 @@ pub fn verified_signatures(
     Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
 }
 
-/// Name (and data folder under the run dir) of party `i`.
 /// The arguments of the devnet and localnet benches, `[requests] [ecdsa|eddsa]` (cargo's own
 /// `--bench` flag left out): how many requests (20 unless given), and the key type, if named.
 pub fn bench_args() -> (usize, Option<KeyType>) {
@@ -676,6 +675,7 @@ pub fn bench_args() -> (usize, Option<KeyType>) {
     (requests, key_type)
 }
 
+/// Name (and data folder under the run dir) of party `i`.
 pub fn party_name(i: usize) -> String {
     format!("party-{i}")
 }
@@ -726,7 +726,6 @@ pub fn item_of(key_type: KeyType, message: &[u8]) -> Vec<u8> {
     }
 }
 
-/// The numeric attribute `attribute` of the first `wasm-<kind>` event.
 /// Executes `msg` on `contract` as `handle`, and returns the id that the transaction's `kind`
 /// event names in `attribute` (the record the message made).
 async fn execute_for_id(
