@@ -38,7 +38,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     use crate::chain::Chain;
     use crate::cli::keys::read_secret;
     use crate::connector::{self, Parts, Settings};
-    use crate::mpc::party::{EngineConfig, Listen, PartyEngine};
+    use crate::mpc::party::{EngineConfig, PartyEngine};
     use crate::store::ProgressStore;
     use crate::telemetry::{self, Metrics};
 
@@ -68,7 +68,8 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     }
     let engine = PartyEngine::start(EngineConfig {
         me: config.mpc.index,
-        listen: Listen::Address(config.mpc.listen),
+        listen: config.mpc.listen,
+        listener: None,
         noise_private_key: read_secret(&config.mpc.noise_key_file)?.into(),
         peers: peers_noise,
         shares_dir: config.party.shares_dir.clone(),

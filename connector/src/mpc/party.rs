@@ -17,7 +17,10 @@ use super::{KeygenJob, MpcEngine, PeerView, SignJob};
 
 pub struct EngineConfig {
     pub me: PartyIndex,
-    pub listen: Listen,
+    pub listen: SocketAddr,
+    /// A listener already bound to `listen`, used instead of binding it again: a caller that
+    /// picked a free port keeps it bound until here, so nothing else takes it in between.
+    pub listener: Option<std::net::TcpListener>,
     pub noise_private_key: StaticPrivateKey,
     /// The federation: the chain, the keyring contract and the keyring's id. Bound into every
     /// Noise handshake (`mpc_party::transport::tcp::federation_id`), so parties of another
@@ -36,16 +39,6 @@ pub struct EngineConfig {
     pub timeout: Duration,
     /// Signer sets tried before signing fails.
     pub max_attempts: Option<u32>,
-}
-
-/// Where the MPC transport takes connections.
-#[derive(Debug)]
-pub enum Listen {
-    /// Bind this address (`mpc.listen`).
-    Address(SocketAddr),
-    /// A listener already bound: a caller that picked a free port keeps it bound until here,
-    /// so nothing else takes it in between.
-    Bound(std::net::TcpListener),
 }
 
 pub struct PartyEngine {
@@ -74,9 +67,9 @@ impl PartyEngine {
             config.keyring_id,
         );
         tcp.connections.only_peer_addresses = config.only_peer_addresses;
-        let transport = Arc::new(match config.listen {
-            Listen::Address(address) => TcpTransport::bind(tcp, address).await?,
-            Listen::Bound(listener) => TcpTransport::start(tcp, bound(listener)?)?,
+        let transport = Arc::new(match config.listener {
+            Some(listener) => TcpTransport::start(tcp, bound(listener)?)?,
+            None => TcpTransport::bind(tcp, config.listen).await?,
         });
         let store = ShareStore::open(&config.shares_dir, &config.share_secret)?;
         let others = config

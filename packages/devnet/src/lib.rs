@@ -31,9 +31,7 @@ use mpc_connector::backoff::Backoff;
 use mpc_connector::chain::{query, Chain, ChainError, ContractCall};
 use mpc_connector::config::Contracts;
 use mpc_connector::connector::{self, Running, Settings};
-use mpc_connector::mpc::party::{
-    EngineConfig, Listen, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES,
-};
+use mpc_connector::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
 use mpc_connector::mpc::verify;
 use mpc_connector::store::ProgressStore;
 use mpc_connector::telemetry::Metrics;
@@ -298,15 +296,13 @@ impl Devnet {
 
     /// Party `i`'s MPC engine: its transport bound, its share store open.
     async fn engine(&mut self, i: usize) -> Result<PartyEngine, DevnetError> {
-        let listen = match self.parties[i].listener.take() {
-            Some(listener) => Listen::Bound(listener),
-            None => Listen::Address(self.parties[i].listen),
-        };
+        let listener = self.parties[i].listener.take();
         let node = &self.parties[i];
         let dir = self.options.data_dir.join(&node.name);
         PartyEngine::start(EngineConfig {
             me: node.index,
-            listen,
+            listen: node.listen,
+            listener,
             noise_private_key: node.noise_private.into(),
             chain_id: DEVNET_CHAIN.to_string(),
             keyring_contract: self.contracts.keyring.clone(),
