@@ -69,7 +69,6 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     let engine = PartyEngine::start(EngineConfig {
         me: config.mpc.index,
         listen: config.mpc.listen,
-        listener: None,
         noise_private_key: read_secret(&config.mpc.noise_key_file)?.into(),
         peers: peers_noise,
         shares_dir: config.party.shares_dir.clone(),

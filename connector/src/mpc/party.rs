@@ -18,9 +18,6 @@ use super::{KeygenJob, MpcEngine, PeerView, SignJob};
 pub struct EngineConfig {
     pub me: PartyIndex,
     pub listen: SocketAddr,
-    /// A listener already bound to `listen`, used instead of binding it again: a caller that
-    /// picked a free port keeps it bound until here, so nothing else takes it in between.
-    pub listener: Option<std::net::TcpListener>,
     pub noise_private_key: StaticPrivateKey,
     /// The federation: the chain, the keyring contract and the keyring's id. Bound into every
     /// Noise handshake (`mpc_party::transport::tcp::federation_id`), so parties of another
@@ -67,10 +64,7 @@ impl PartyEngine {
             config.keyring_id,
         );
         tcp.connections.only_peer_addresses = config.only_peer_addresses;
-        let transport = Arc::new(match config.listener {
-            Some(listener) => TcpTransport::start(tcp, bound(listener)?)?,
-            None => TcpTransport::bind(tcp, config.listen).await?,
-        });
+        let transport = Arc::new(TcpTransport::bind(tcp, config.listen).await?);
         let store = ShareStore::open(&config.shares_dir, &config.share_secret)?;
         let others = config
             .peers
@@ -120,14 +114,6 @@ impl PartyEngine {
     pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {
         self.party.prepare_ecdsa().await
     }
-}
-
-/// A bound std listener as the transport takes it.
-fn bound(listener: std::net::TcpListener) -> Result<tokio::net::TcpListener, MpcError> {
-    listener
-        .set_nonblocking(true)
-        .and_then(|()| tokio::net::TcpListener::from_std(listener))
-        .map_err(|e| MpcError::Transport(format!("listener: {e}")))
 }
 
 /// Store ids of aux info and of key shares (mpc-party's naming).

@@ -94,8 +94,6 @@ pub struct PartyNode {
     pub index: PartyIndex,
     pub handle: EmbeddedHandle,
     pub listen: SocketAddr,
-    /// Bound to `listen` from the setup until the first start, so no other socket takes it.
-    listener: Option<std::net::TcpListener>,
     noise_private: [u8; 32],
     connector: Option<Running>,
 }
@@ -169,6 +167,7 @@ impl Devnet {
             let listen = listener
                 .local_addr()
                 .map_err(|e| DevnetError::Setup(e.to_string()))?;
+            drop(listener);
             let (noise_private, noise_public) =
                 mpc_party::transport::tcp::generate_static_keypair();
             let handle = chain.handle(&name).await?;
@@ -178,7 +177,6 @@ impl Devnet {
                 index: i as PartyIndex,
                 handle,
                 listen,
-                listener: Some(listener),
                 noise_private,
                 connector: None,
             });
@@ -295,14 +293,12 @@ impl Devnet {
     }
 
     /// Party `i`'s MPC engine: its transport bound, its share store open.
-    async fn engine(&mut self, i: usize) -> Result<PartyEngine, DevnetError> {
-        let listener = self.parties[i].listener.take();
+    async fn engine(&self, i: usize) -> Result<PartyEngine, DevnetError> {
         let node = &self.parties[i];
         let dir = self.options.data_dir.join(&node.name);
         PartyEngine::start(EngineConfig {
             me: node.index,
             listen: node.listen,
-            listener,
             noise_private_key: node.noise_private.into(),
             chain_id: DEVNET_CHAIN.to_string(),
             keyring_contract: self.contracts.keyring.clone(),
