@@ -272,14 +272,11 @@ pub struct WorkerSection {
     /// (default: the machine's cores).
     #[serde(default = "default_max_concurrent_ecdsa")]
     pub max_concurrent_ecdsa: usize,
-    /// Signer sets mpc-party tries before a signing run fails (and key generation runs).
-    /// Absent: every set of `threshold` parties when there are at most 10 of them (3 parties of
-    /// which 2 sign: 3 sets), else 3.
+    /// Attempt windows of one MPC run (each window may use another signer set); a failed run
+    /// is run again until the request is final on chain. Absent: every set of `threshold`
+    /// parties when there are at most 10 of them (3 parties of which 2 sign: 3 sets), else 3.
     #[serde(default)]
     pub max_attempts: Option<u32>,
-    /// Blocks a party whose signing run failed waits for another party's answer to adopt.
-    #[serde(default = "default_adopt_wait")]
-    pub adopt_wait_blocks: u64,
     /// Whether each answer carries, beyond its simulated gas, the gas of the path on which it
     /// completes the request (settlement, payouts, the requester's callback). Without it, an
     /// answer executed after others in its block can run out of gas and is sent again (and
@@ -298,7 +295,6 @@ impl Default for WorkerSection {
             max_concurrent: default_max_concurrent(),
             max_concurrent_ecdsa: default_max_concurrent_ecdsa(),
             max_attempts: None,
-            adopt_wait_blocks: default_adopt_wait(),
             reserve_completion_gas: true,
             retry: default_retry(),
         }
@@ -368,9 +364,6 @@ fn default_max_concurrent() -> usize {
 }
 fn default_max_concurrent_ecdsa() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-fn default_adopt_wait() -> u64 {
-    50
 }
 fn default_retry() -> Backoff {
     Backoff::new(Duration::from_secs(2), Duration::from_secs(60), 2, None)

@@ -43,7 +43,6 @@ impl Settings {
             worker: WorkerSettings {
                 max_concurrent: config.worker.max_concurrent,
                 max_concurrent_ecdsa: config.worker.max_concurrent_ecdsa,
-                adopt_wait_blocks: config.worker.adopt_wait_blocks,
                 poll_interval,
                 reserve_completion_gas: config.worker.reserve_completion_gas,
                 retry: config.worker.retry.clone(),

@@ -59,6 +59,8 @@ pub struct PeerView {
     pub index: mpc_party::PartyIndex,
     /// An authenticated connection from it is up.
     pub connected: bool,
+    /// Its heartbeats arrive: it is a candidate signer.
+    pub live: bool,
     /// Bytes of its messages buffered here (bounded by the per-peer budget).
     pub buffered_bytes: usize,
     /// When its last protocol message arrived (`None`: none since this party started).

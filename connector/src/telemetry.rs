@@ -53,6 +53,7 @@ pub struct Metrics {
     connected: AtomicBool,
     /// Per other party: 1 while an authenticated connection from it is up.
     peer_connected: IntGaugeVec,
+    peer_live: IntGaugeVec,
     /// Per other party: bytes of its messages buffered here.
     peer_buffered: IntGaugeVec,
     /// Per other party: when its last protocol message arrived (unix seconds; 0: none yet).
@@ -176,6 +177,10 @@ impl Metrics {
             "peer_connected",
             "1 while an authenticated connection from the party (transport index) is up",
         );
+        let peer_live = peer_gauge(
+            "peer_live",
+            "1 while the party's heartbeats arrive (a candidate signer), else 0",
+        );
         let peer_buffered = peer_gauge(
             "peer_buffered_bytes",
             "Bytes of the party's messages buffered here",
@@ -212,6 +217,7 @@ impl Metrics {
             chain_calls,
             last_height,
             peer_connected,
+            peer_live,
             peer_buffered,
             peer_last_message,
             account_balance,
@@ -311,6 +317,9 @@ impl Metrics {
             self.peer_connected
                 .with_label_values(&label)
                 .set(i64::from(peer.connected));
+            self.peer_live
+                .with_label_values(&label)
+                .set(i64::from(peer.live));
             self.peer_buffered
                 .with_label_values(&label)
                 .set(i64::try_from(peer.buffered_bytes).unwrap_or(i64::MAX));
@@ -577,6 +586,7 @@ mod tests {
             crate::mpc::PeerView {
                 index: 1,
                 connected: true,
+                live: true,
                 buffered_bytes: 10,
                 last_message_at: Some(
                     std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
@@ -585,6 +595,7 @@ mod tests {
             crate::mpc::PeerView {
                 index: 2,
                 connected: false,
+                live: false,
                 buffered_bytes: 0,
                 last_message_at: None,
             },
@@ -596,6 +607,10 @@ mod tests {
         let (_, page) = http_get(addr, "/metrics").await;
         assert!(
             page.contains("mpc_connector_peer_connected{peer=\"1\",party=\"p2\"} 1"),
+            "{page}"
+        );
+        assert!(
+            page.contains("mpc_connector_peer_live{peer=\"2\",party=\"p2\"} 0"),
             "{page}"
         );
         for line in [

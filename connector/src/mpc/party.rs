@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use mpc_interfaces::KeyType;
 use mpc_party::transport::tcp::{PeerConfig, StaticPrivateKey, TcpConfig, TcpTransport};
+use mpc_party::transport::Transport;
 use mpc_party::{
     ChainRequest, MpcError, Party, PartyConfig, PartyIndex, Scheme, ShareStore, StoreSecret,
 };
@@ -32,9 +33,9 @@ pub struct EngineConfig {
     /// mpc-party's share store (encrypted at rest with `share_secret`).
     pub shares_dir: PathBuf,
     pub share_secret: StoreSecret,
-    /// Bound on one protocol step (FROST round) and, times four, on one ECDSA run.
+    /// Bound on one protocol step of key generation and, times four, on one ECDSA run.
     pub timeout: Duration,
-    /// Signer sets tried before signing fails.
+    /// Attempt windows of one run (each may use another signer set).
     pub max_attempts: Option<u32>,
 }
 
@@ -77,9 +78,9 @@ impl PartyEngine {
             Arc::new(store),
             PartyConfig {
                 step_timeout: config.timeout,
-                result_timeout: config.timeout * 2,
                 max_attempts: config.max_attempts,
                 ecdsa_timeout: config.timeout * 4,
+                ..PartyConfig::default()
             },
         );
         Ok(Self {
@@ -138,6 +139,7 @@ impl MpcEngine for PartyEngine {
 
     fn peers(&self) -> Vec<PeerView> {
         let stats = self.transport.stats();
+        let live = self.transport.live();
         self.others
             .iter()
             .map(|index| PeerView {
@@ -147,6 +149,7 @@ impl MpcEngine for PartyEngine {
                     .authenticated
                     .get(index)
                     .is_some_and(|n| *n > 0),
+                live: live.contains(index),
                 buffered_bytes: stats.peers.get(index).map_or(0, |usage| usage.bytes),
                 last_message_at: stats
                     .peers

@@ -9,11 +9,15 @@
 //! fails is driven again with backoff until the request is final on chain or answered; an answer
 //! carries the gas of the path on which it completes the request ([`gas`]).
 //!
-//! Failures: mpc-party already retries signing over other signer sets. If this party's run
-//! still fails, it waits a while for another party's answer on chain: a verified one carries the
-//! same signatures this party would have produced, so it adopts them (a restarted party that
-//! missed the signing still answers). Otherwise it answers with a failure, which the contract
-//! counts towards "the threshold can no longer be reached".
+//! Failures: a failure is answered on chain only when this party cannot take part (it holds no
+//! share of the key, the request is invalid for it: [`mpc_party::MpcError::is_local`]), which
+//! the contract counts towards "the threshold can no longer be reached". Any other failed run
+//! (a party silent, late or cheating) is run again, in the next attempt window the parties
+//! share, until the request is final on chain: success may still come before its deadline.
+//! Between runs the request gives its turn up and queues behind the requests that have not had
+//! one ([`turns`]). While it runs, another party's verified answer on chain is adopted: it
+//! carries the signatures this party would have produced (a restarted party that missed the
+//! signing still answers).
 
 pub mod gas;
 pub mod submit;
@@ -48,8 +52,6 @@ pub struct WorkerSettings {
     /// ECDSA runs at once: each keeps a core busy for most of its run (Paillier proofs), so
     /// this is the CPU cap (default: the machine's cores).
     pub max_concurrent_ecdsa: usize,
-    /// After a failed signing run: blocks to wait for another party's answer to adopt.
-    pub adopt_wait_blocks: u64,
     /// How often to look at the chain while waiting.
     pub poll_interval: Duration,
     /// Whether each answer carries the gas of the path on which it completes the request
@@ -270,6 +272,9 @@ impl Worker {
     ) -> Result<Finished, TaskError> {
         self.store.seen(request)?;
         let state = self.read_in_place(request, seen_at).await?;
+        if state.is_final() && self.confirmed_final(request).await?.is_none() {
+            return Err(TaskError::NotYet("final on one read but not on the next"));
+        }
         let reserve = self.reserve(request, state.parties().len(), state.has_callback());
         match self.before_mpc(request, &state)? {
             BeforeMpc::Done(finished) => return Ok(finished),
@@ -295,7 +300,8 @@ impl Worker {
         }
     }
 
-    /// Runs DKG for a key request and answers with the public key (or the failure).
+    /// Runs DKG for a key request and answers with the public key (or, when this party cannot
+    /// take part, the failure).
     async fn generate_key(
         &self,
         request: RequestRef,
@@ -310,21 +316,20 @@ impl Worker {
             parties: key_request.parties.len() as u16,
             threshold: key_request.party_threshold as u16,
         };
-        let key_type = job.key_type;
-        let answer = match self
-            .timed(request, enlisted, key_type, self.engine.keygen(job))
-            .await?
-        {
-            Ok(public_key) => Answer::Key(KeyResult::Success {
+        let run = || self.engine.keygen(job.clone());
+        let answer = match self.run_mpc(request, enlisted, job.key_type, run).await? {
+            MpcOutcome::Done(public_key) => Answer::Key(KeyResult::Success {
                 public_key: Binary::new(public_key),
             }),
-            Err(reason) => request.failure(&reason),
+            MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
+            MpcOutcome::Adopted(_) => unreachable!("only signature requests adopt answers"),
         };
         self.answer(request, answer, reserve).await
     }
 
     /// Signs a signature request's items with the other parties and answers with the
-    /// signatures; failing that, with another party's verified answer, or the failure.
+    /// signatures (its own, or another party's verified ones), or, when this party cannot take
+    /// part, the failure.
     async fn sign(
         &self,
         request: RequestRef,
@@ -337,7 +342,7 @@ impl Worker {
         // have left the signing sessions.
         if let Some(signatures) = verified_answer(sign_request) {
             enlisted.leave();
-            tracing::info!(%request, "adopting a verified answer from the chain");
+            tracing::info!(%request, "{ADOPTING_LOG}");
             return self.answer(request, signed(signatures), reserve).await;
         }
         let job = SignJob {
@@ -347,37 +352,18 @@ impl Worker {
             public_key: sign_request.public_key.to_vec(),
             items: sign_request.items.iter().map(|i| i.to_vec()).collect(),
         };
-        let key_type = job.key_type;
-        let outcome = self
-            .timed(request, enlisted, key_type, self.engine.sign(job))
-            .await?;
-        let reason = match outcome {
-            Ok(signatures) if verifies(sign_request, &signatures) => {
-                let signatures = signatures.into_iter().map(Binary::new).collect();
-                return self.answer(request, signed(signatures), reserve).await;
+        let run = || self.engine.sign(job.clone());
+        let answer = match self.run_mpc(request, enlisted, job.key_type, run).await? {
+            MpcOutcome::Done(signatures) if verifies(sign_request, &signatures) => {
+                signed(signatures.into_iter().map(Binary::new).collect())
             }
-            Ok(_) => "the MPC run produced a signature that does not verify".to_string(),
-            Err(reason) => reason,
+            MpcOutcome::Done(_) => {
+                request.failure("the MPC run produced a signature that does not verify")
+            }
+            MpcOutcome::Adopted(signatures) => signed(signatures),
+            MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
         };
-        // Another party's verified answer is the signature this party would have produced.
-        let deadline = self.chain.latest_height().await? + self.settings.adopt_wait_blocks;
-        loop {
-            match self.adoptable(request).await? {
-                Adoptable::Signatures(signatures) => {
-                    tracing::info!(%request, "adopting a verified answer from the chain");
-                    return self.answer(request, signed(signatures), reserve).await;
-                }
-                Adoptable::Closed(status) => return self.close(request, status),
-                Adoptable::NotYet if self.chain.latest_height().await? < deadline => {
-                    tokio::time::sleep(self.settings.poll_interval).await;
-                }
-                Adoptable::NotYet => {
-                    return self
-                        .answer(request, request.failure(&reason), reserve)
-                        .await
-                }
-            }
-        }
+        self.answer(request, answer, reserve).await
     }
 
     /// [`Worker::read`], a failed read tried again a few times within the drive: a drive that
@@ -427,57 +413,67 @@ impl Worker {
         Ok(())
     }
 
-    /// Another party's successful answer on chain that verifies against the key, if any.
-    async fn adoptable(&self, request: RequestRef) -> Result<Adoptable, TaskError> {
-        let state = self.read(request, 0).await?;
-        if !state.is_pending() {
-            return Ok(Adoptable::Closed(state.status()));
-        }
-        let RequestState::Sign(sign_request) = &state else {
-            return Ok(Adoptable::NotYet);
-        };
-        Ok(verified_answer(sign_request).map_or(Adoptable::NotYet, Adoptable::Signatures))
-    }
-
-    /// Runs one MPC attempt when its turn comes, recording it in the store and the metrics.
-    /// The inner error is the protocol's failure as text (for the failure answer and the logs).
-    /// If the request becomes final on chain meanwhile (the others fulfilled it, it expired),
-    /// the wait or the run stops there: [`TaskError::Settled`].
-    async fn timed<T>(
+    /// Runs MPC for `request` until it gives what this party answers with: one `run` per turn
+    /// (a run tries a few attempt windows), run again while its failure is not this party's own
+    /// ([`mpc_party::MpcError::is_local`]), the turn given up in between (the request queues in
+    /// the next round, [`Enlisted::next_round`]). Each run is recorded in the store and the
+    /// metrics. It ends early when the request becomes final on chain ([`TaskError::Settled`])
+    /// or, for a signature request, when another party's verified answer is on chain (adopted).
+    async fn run_mpc<T, Run, Fut>(
         &self,
         request: RequestRef,
         enlisted: &Enlisted<'_>,
         key_type: KeyType,
-        run: impl std::future::Future<Output = Result<T, mpc_party::MpcError>>,
-    ) -> Result<Result<T, String>, TaskError> {
-        let work = async {
-            let _turn = self.turn(enlisted, key_type).await;
-            let record = self.store.started(request)?;
-            let attempts = match record.progress {
-                Progress::Started { attempts } => attempts,
-                _ => 0,
-            };
-            tracing::info!(%request, attempts, "MPC run starting");
-            let _running = self.metrics.run_started(request.kind());
-            let started = Instant::now();
-            let result = run.await;
-            self.metrics
-                .run_finished(request.kind(), started.elapsed().as_secs_f64());
-            Ok(result.map_err(|e| {
-                let blamed = e.blamed();
-                tracing::warn!(%request, error = %e, ?blamed, "MPC run failed");
-                for party in blamed {
-                    self.metrics.blamed(party);
+        run: Run,
+    ) -> Result<MpcOutcome<T>, TaskError>
+    where
+        Run: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, mpc_party::MpcError>>,
+    {
+        let runs = async {
+            loop {
+                let turn = self.turn(enlisted, key_type).await;
+                let record = self.store.started(request)?;
+                let attempts = match record.progress {
+                    Progress::Started { attempts } => attempts,
+                    _ => 0,
+                };
+                tracing::info!(%request, attempts, "MPC run starting");
+                let running = self.metrics.run_started(request.kind());
+                let started = Instant::now();
+                let result = run().await;
+                self.metrics
+                    .run_finished(request.kind(), started.elapsed().as_secs_f64());
+                drop((running, turn));
+                let error = match result {
+                    Ok(value) => return Ok(MpcOutcome::Done(value)),
+                    Err(error) => error,
+                };
+                let blamed = error.blamed();
+                for party in &blamed {
+                    self.metrics.blamed(*party);
                 }
-                e.to_string()
-            }))
+                if error.is_local() {
+                    tracing::warn!(%request, %error, "MPC run failed: this party cannot take part");
+                    return Ok(MpcOutcome::CannotTakePart(error.to_string()));
+                }
+                tracing::warn!(%request, %error, ?blamed, "{RUN_AGAIN_LOG}");
+                self.metrics.request_retried(request.kind());
+                enlisted.next_round();
+            }
         };
         tokio::select! {
-            result = work => result,
-            status = self.until_settled(request) => {
-                tracing::info!(%request, status, "final on chain: stopping this party's run");
-                Err(TaskError::Settled(status))
-            }
+            outcome = runs => outcome,
+            news = self.watch_chain(request) => match news {
+                ChainNews::Final(status) => {
+                    tracing::info!(%request, status, "final on chain: stopping this party's run");
+                    Err(TaskError::Settled(status))
+                }
+                ChainNews::Answered(signatures) => {
+                    tracing::info!(%request, "{ADOPTING_LOG}");
+                    Ok(MpcOutcome::Adopted(signatures))
+                }
+            },
         }
     }
 
@@ -501,17 +497,36 @@ impl Worker {
         turn
     }
 
-    /// Returns once the request is final on chain (read every few blocks; read errors are
-    /// ignored: the run goes on).
-    async fn until_settled(&self, request: RequestRef) -> &'static str {
+    /// Returns once the request is final on chain (on two reads in a row), or, for a signature
+    /// request, holds another party's answer that verifies. Read every few blocks; read errors
+    /// are ignored: the run goes on.
+    async fn watch_chain(&self, request: RequestRef) -> ChainNews {
         loop {
             tokio::time::sleep(self.settings.poll_interval * SETTLED_POLL_BLOCKS).await;
-            if let Ok(state) = self.read(request, 0).await {
-                if state.is_final() {
-                    return state.status();
+            let Ok(state) = self.read(request, 0).await else {
+                continue;
+            };
+            if state.is_final() {
+                if let Ok(Some(status)) = self.confirmed_final(request).await {
+                    return ChainNews::Final(status);
+                }
+                continue;
+            }
+            if let RequestState::Sign(sign_request) = &state {
+                if let Some(signatures) = verified_answer(sign_request) {
+                    return ChainNews::Answered(signatures);
                 }
             }
         }
+    }
+
+    /// A second read of a request one read found final, a poll interval later: its status if
+    /// it is final again. A request is closed for good only on two reads (one read from a node
+    /// that is wrong, or on a fork, must not end this party's work on it).
+    async fn confirmed_final(&self, request: RequestRef) -> Result<Option<&'static str>, TaskError> {
+        tokio::time::sleep(self.settings.poll_interval).await;
+        let state = self.read(request, 0).await?;
+        Ok(state.is_final().then(|| state.status()))
     }
 
     fn record_queue_depth(&self) {
@@ -596,7 +611,9 @@ impl Worker {
                     return self.already_answered(request, height, success);
                 }
                 if state.is_final() {
-                    return self.close(request, state.status());
+                    if let Some(status) = self.confirmed_final(request).await? {
+                        return self.close(request, status);
+                    }
                 }
                 self.metrics.request_failed(request.kind());
                 Ok(Finished::Abandoned(reason))
@@ -678,14 +695,27 @@ enum BeforeMpc {
     Run,
 }
 
-/// What the chain offers a party whose own signing run failed.
-enum Adoptable {
-    /// Another party's answer, verified against the key.
-    Signatures(Vec<Binary>),
-    /// The request is no longer pending.
-    Closed(&'static str),
-    NotYet,
+/// What [`Worker::run_mpc`] ended with.
+enum MpcOutcome<T> {
+    /// The run's result.
+    Done(T),
+    /// This party cannot take part (its own failure, as text): it answers with the failure.
+    CannotTakePart(String),
+    /// Another party's verified answer on chain: the signatures this party would produce.
+    Adopted(Vec<Binary>),
 }
+
+/// What [`Worker::watch_chain`] saw.
+enum ChainNews {
+    Final(&'static str),
+    Answered(Vec<Binary>),
+}
+
+/// Logged when a party answers with another party's verified signatures.
+pub const ADOPTING_LOG: &str = "adopting a verified answer from the chain";
+
+/// Logged when a run failed for a reason another run may not have: it runs again.
+pub const RUN_AGAIN_LOG: &str = "MPC run failed; running it again in the next attempt window";
 
 /// Another party's successful answer on chain that verifies against the key, if any.
 fn verified_answer(request: &SignatureRequestResponse) -> Option<Vec<Binary>> {

@@ -8,11 +8,15 @@
 //!
 //! A drive *enlists* its request as soon as it starts, before it knows the request's class
 //! (ECDSA runs are CPU-bound and have their own, smaller cap; EdDSA runs mostly wait on the
-//! network). Invariant: a turn of a class goes to a request only when one of that class is free
-//! and no lower enlisted request could still want a turn of that class (its class is unknown
-//! yet, or it is the same); at most `capacity` turns of a class are out at once.
+//! network). A request whose run failed takes its next turn in a later round
+//! ([`Enlisted::next_round`]): behind every request still in an earlier one, so a request that
+//! keeps failing (a key generation waiting for a party that is down) cannot starve the others.
+//! Invariant: a turn of a class goes to a request only when one of that class is free and no
+//! request ahead of it, by (round, request), could still want a turn of that class (its class
+//! is unknown yet, or it is the same); at most `capacity` turns of a class are out at once.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use tokio::sync::Notify;
@@ -38,16 +42,20 @@ pub struct Turns {
 #[derive(Debug)]
 struct State {
     free: [usize; 2],
-    /// Enlisted requests without a turn: `None` until they ask for one of a class.
-    waiting: BTreeMap<RequestRef, Option<Class>>,
+    /// Enlisted requests without a turn, by (round, request): `None` until they ask for one
+    /// of a class.
+    waiting: BTreeMap<Place, Option<Class>>,
 }
 
+/// A place in the order: the round (runs failed before), then the request.
+type Place = (u32, RequestRef);
+
 impl State {
-    fn may_take(&self, request: RequestRef, class: Class) -> bool {
+    fn may_take(&self, place: Place, class: Class) -> bool {
         self.free[class as usize] > 0
             && !self
                 .waiting
-                .range(..request)
+                .range(..place)
                 .any(|(_, wants)| wants.is_none_or(|c| c == class))
     }
 }
@@ -57,6 +65,7 @@ impl State {
 pub struct Enlisted<'a> {
     turns: &'a Turns,
     request: RequestRef,
+    round: AtomicU32,
 }
 
 /// A turn; it is given back when dropped.
@@ -80,17 +89,18 @@ impl Turns {
 
     /// Takes `request`'s place in the order.
     pub fn enlist(&self, request: RequestRef) -> Enlisted<'_> {
-        self.lock().waiting.entry(request).or_insert(None);
+        self.lock().waiting.entry((0, request)).or_insert(None);
         Enlisted {
             turns: self,
             request,
+            round: AtomicU32::new(0),
         }
     }
 
     /// Waits for a turn of `class` for the enlisted `request` (see the module's invariant).
     pub async fn take(&self, enlisted: &Enlisted<'_>, class: Class) -> Turn<'_> {
-        let request = enlisted.request;
-        self.lock().waiting.insert(request, Some(class));
+        let place = enlisted.place();
+        self.lock().waiting.insert(place, Some(class));
         // A lower request of another class may now pass.
         self.changed.notify_waiters();
         loop {
@@ -99,9 +109,9 @@ impl Turns {
             changed.as_mut().enable();
             {
                 let mut state = self.lock();
-                if state.may_take(request, class) {
+                if state.may_take(place, class) {
                     state.free[class as usize] -= 1;
-                    state.waiting.remove(&request);
+                    state.waiting.remove(&place);
                     drop(state);
                     self.changed.notify_waiters();
                     return Turn { turns: self, class };
@@ -133,10 +143,27 @@ impl Drop for Turn<'_> {
 }
 
 impl Enlisted<'_> {
+    fn place(&self) -> Place {
+        (self.round.load(Ordering::SeqCst), self.request)
+    }
+
     /// Leaves the order: the drive will not run MPC (it answers without, or submits a saved
     /// answer), so it must not hold back the requests behind it.
     pub fn leave(&self) {
-        self.turns.lock().waiting.remove(&self.request);
+        self.turns.lock().waiting.remove(&self.place());
+        self.turns.changed.notify_waiters();
+    }
+
+    /// After a failed run (its turn given back): the next turn comes behind every request of
+    /// an earlier round.
+    pub fn next_round(&self) {
+        let mut state = self.turns.lock();
+        let wants = state.waiting.remove(&self.place());
+        self.round.fetch_add(1, Ordering::SeqCst);
+        if let Some(wants) = wants {
+            state.waiting.insert(self.place(), wants);
+        }
+        drop(state);
         self.turns.changed.notify_waiters();
     }
 }
@@ -231,5 +258,30 @@ mod tests {
         assert!(futures::poll!(fourth.as_mut()).is_pending());
         drop(first);
         fourth.await;
+    }
+
+    /// A request whose run failed goes behind the ones that have not had a turn yet, so one
+    /// that keeps failing does not starve them.
+    #[tokio::test]
+    async fn a_request_that_failed_goes_behind_the_others() {
+        let turns = Turns::new(1, 1);
+        let (failing, waiting) = (
+            turns.enlist(RequestRef::Sign(1)),
+            turns.enlist(RequestRef::Sign(2)),
+        );
+        let turn = turns.take(&failing, Class::Cpu).await;
+        let second = turns.take(&waiting, Class::Cpu);
+        tokio::pin!(second);
+        assert!(futures::poll!(second.as_mut()).is_pending());
+        // Request 1 fails: gives its turn back and asks again, in the next round. The free
+        // turn is request 2's, although 1 is lower.
+        drop(turn);
+        failing.next_round();
+        let again = turns.take(&failing, Class::Cpu);
+        tokio::pin!(again);
+        assert!(futures::poll!(again.as_mut()).is_pending(), "2 goes first");
+        let second = second.await;
+        drop(second);
+        again.await;
     }
 }

@@ -66,8 +66,6 @@ pub struct DevnetOptions {
     pub request_timeout: Duration,
     /// Longest wait for one MPC protocol step.
     pub mpc_timeout: Duration,
-    /// Blocks a party whose signing failed waits for another's answer to adopt.
-    pub adopt_wait_blocks: u64,
     /// How the first run's Paillier primes show their progress (lines through `progress`, or
     /// spinners when a person watches a terminal).
     pub display: mpc_connector::progress::Display,
@@ -82,7 +80,6 @@ impl DevnetOptions {
             data_dir,
             request_timeout: Duration::from_secs(180),
             mpc_timeout: Duration::from_secs(20),
-            adopt_wait_blocks: 100,
             display: mpc_connector::progress::Display::Lines,
         }
     }
@@ -367,7 +364,6 @@ impl Devnet {
             worker: WorkerSettings {
                 max_concurrent: 64,
                 max_concurrent_ecdsa: std::thread::available_parallelism().map_or(2, |n| n.get()),
-                adopt_wait_blocks: self.options.adopt_wait_blocks,
                 poll_interval: self.options.block_time,
                 // The embedded chain meters no gas.
                 reserve_completion_gas: false,

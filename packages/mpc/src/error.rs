@@ -51,12 +51,37 @@ pub enum MpcError {
     /// The caller asked for something impossible (bad threshold, unknown party, empty input...).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
-    /// Every signer set tried failed; `last` is the last attempt's error.
-    #[error("signing failed after {attempts} attempts: {last}")]
+    /// Every attempt of a call failed; `last` is the last attempt's error.
+    #[error("failed after {attempts} attempts: {last}")]
     AttemptsExhausted { attempts: u32, last: Box<MpcError> },
 }
 
 impl MpcError {
+    /// Whether this party itself cannot take part (it holds no share, the request is invalid
+    /// for it, its store fails): another attempt cannot help, and the party says so on chain.
+    /// Every other failure (a party silent, late or cheating, a transport hiccup) may pass in
+    /// another window, with other signers.
+    pub fn is_local(&self) -> bool {
+        match self {
+            MpcError::InvalidRequest(_)
+            | MpcError::UnknownKey(_)
+            | MpcError::Store(_)
+            | MpcError::WrongStoreSecret(_)
+            | MpcError::MissingSalt(_)
+            | MpcError::CorruptedRecord { .. } => true,
+            MpcError::AttemptsExhausted { last, .. } => last.is_local(),
+            _ => false,
+        }
+    }
+
+    /// The error of the last attempt when this one says the attempts ran out, else itself.
+    pub fn last_attempt(&self) -> &MpcError {
+        match self {
+            MpcError::AttemptsExhausted { last, .. } => last.last_attempt(),
+            other => other,
+        }
+    }
+
     /// The first party this error blames, if any.
     pub fn culprit(&self) -> Option<PartyIndex> {
         self.blamed().first().copied()

@@ -9,6 +9,7 @@ pub mod session;
 pub mod signing;
 pub mod store;
 pub mod transport;
+pub mod windows;
 mod wire;
 
 pub use error::MpcError;

@@ -20,6 +20,7 @@ use crate::session::{agree_run, ChainRequest, SessionInputs};
 use crate::signing::{sign_with_retry, SignPlan, Signature};
 use crate::store::ShareStore;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
+use crate::windows::{Window, Windows};
 use crate::wire;
 
 /// A threshold signature scheme.
@@ -40,29 +41,57 @@ impl Scheme {
     }
 }
 
-/// Timeouts and retry bounds.
+/// Timeouts, attempt windows and retry bounds.
 #[derive(Clone, Debug)]
 pub struct PartyConfig {
-    /// Bound on one FROST step (one round of messages) and on one signing attempt's steps.
+    /// Bound on one step of key generation (one round of messages).
     pub step_timeout: Duration,
-    /// How long a non-signer waits for the signers' result in one attempt.
-    pub result_timeout: Duration,
-    /// Signer sets tried before a signing request fails (and key generation runs); `None`:
-    /// every set when a small federation has at most
+    /// The attempt window of EdDSA signing ([`crate::windows`]); EdDSA key generation's is
+    /// twice as long. A FROST run takes milliseconds: the window is what a party that is late
+    /// or silent can cost.
+    pub eddsa_window: Duration,
+    /// The attempt window of ECDSA signing; ECDSA key generation's (aux info and the key) is
+    /// four times as long.
+    pub ecdsa_window: Duration,
+    /// Windows tried per call before it returns the last failure (the caller may call again);
+    /// `None`: every signer set when a small federation has at most
     /// [`crate::signing::SMALL_FEDERATION_SETS`], else [`crate::signing::DEFAULT_ATTEMPTS`].
     pub max_attempts: Option<u32>,
     /// Bound on a whole ECDSA protocol run (aux info, key generation, signing).
     pub ecdsa_timeout: Duration,
+    /// After an aux info run uses up this party's Paillier primes, make the next set in the
+    /// background (minutes of CPU), so that the next aux run does not wait for them.
+    pub refill_primes: bool,
 }
 
 impl Default for PartyConfig {
     fn default() -> Self {
         Self {
             step_timeout: Duration::from_secs(10),
-            result_timeout: Duration::from_secs(30),
+            eddsa_window: Duration::from_secs(10),
+            ecdsa_window: Duration::from_secs(30),
             max_attempts: None,
             ecdsa_timeout: Duration::from_secs(120),
+            refill_primes: true,
         }
+    }
+}
+
+impl PartyConfig {
+    /// The attempt windows of signing with `scheme`.
+    pub fn sign_windows(&self, scheme: Scheme) -> Windows {
+        Windows::new(match scheme {
+            Scheme::EddsaEd25519 => self.eddsa_window,
+            Scheme::EcdsaSecp256k1 => self.ecdsa_window,
+        })
+    }
+
+    /// The attempt windows of key generation with `scheme`.
+    pub fn keygen_windows(&self, scheme: Scheme) -> Windows {
+        Windows::new(match scheme {
+            Scheme::EddsaEd25519 => self.eddsa_window * 2,
+            Scheme::EcdsaSecp256k1 => self.ecdsa_window * 4,
+        })
     }
 }
 
@@ -71,9 +100,10 @@ pub struct Party {
     transport: Arc<dyn Transport>,
     store: Arc<ShareStore>,
     config: PartyConfig,
-    /// Held while Paillier primes are made: an aux run that needs them joins a generation in
-    /// progress (the spare set made in the background) instead of starting a second one.
-    making_primes: tokio::sync::Mutex<()>,
+    /// Held while Paillier primes are made (by the task that makes them, so an attempt that
+    /// ends first leaves them to the next): an aux run that needs them joins a generation in
+    /// progress instead of starting a second one.
+    making_primes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Party {
@@ -82,7 +112,7 @@ impl Party {
             transport,
             store,
             config,
-            making_primes: tokio::sync::Mutex::new(()),
+            making_primes: Arc::default(),
         }
     }
 
@@ -98,6 +128,12 @@ impl Party {
     /// Runs distributed key generation with parties `0..n` (all must take part) for `request`;
     /// any `t` of them can sign afterwards. Stores this party's share and returns the public key
     /// (32 bytes for EdDSA, 33-byte compressed for ECDSA).
+    ///
+    /// One attempt per window ([`PartyConfig::keygen_windows`]), on a run id the parties agree
+    /// on first: a party that arrives late joins the window in progress or the next one. A
+    /// window in which a party is not live is skipped (key generation needs every party).
+    /// After `max_attempts` windows the last failure is returned; only a failure of this party
+    /// itself ([`MpcError::is_local`]) ends it at once.
     pub async fn keygen(
         &self,
         scheme: Scheme,
@@ -118,70 +154,88 @@ impl Party {
                 self.me()
             )));
         }
-        // As signing does: a run that times out (a party was unreachable, a message was lost)
-        // is tried again on a new session, in windows of the same length at every party, so
-        // the parties meet in the same attempt. Other failures name their culprit and end it.
-        // Each window holds the run id agreement (`step_timeout`) and the run itself.
-        let window = match scheme {
-            Scheme::EddsaEd25519 => self.config.step_timeout * (EDDSA_KEYGEN_ROUNDS + 1),
-            // Aux info (when missing) and key generation, each bounded by `ecdsa_timeout`.
-            Scheme::EcdsaSecp256k1 => self.config.ecdsa_timeout * 2 + self.config.step_timeout,
-        };
+        let windows = self.config.keygen_windows(scheme);
         let attempts = self
             .config
             .max_attempts
             .unwrap_or(crate::signing::DEFAULT_ATTEMPTS)
             .max(1);
+        let mut window = windows.to_join();
         let mut last = None;
-        let mut public_key = None;
         for attempt in 0..attempts {
-            let window_ends = tokio::time::Instant::now() + window;
-            match self.keygen_attempt(&inputs, attempt).await {
-                Ok(key) => {
-                    public_key = Some(key);
-                    break;
+            if attempt > 0 {
+                window = windows.after(&window);
+            }
+            tokio::time::sleep_until(window.starts).await;
+            let live = self.transport.live();
+            let silent: Vec<PartyIndex> = parties
+                .iter()
+                .copied()
+                .filter(|p| !live.contains(p))
+                .collect();
+            let outcome = if !silent.is_empty() {
+                Err(MpcError::Timeout {
+                    step: "live parties".into(),
+                    after_ms: window.length().as_millis() as u64,
+                    waiting_for: silent,
+                })
+            } else {
+                tokio::time::timeout_at(
+                    window.work_ends(),
+                    self.keygen_attempt(&inputs, &window),
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    Err(MpcError::Timeout {
+                        step: "key generation".into(),
+                        after_ms: window.length().as_millis() as u64,
+                        waiting_for: Vec::new(),
+                    })
+                })
+            };
+            match outcome {
+                Ok(public_key) => {
+                    tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "key generated");
+                    return Ok(public_key);
                 }
-                Err(e @ MpcError::Timeout { .. }) => {
-                    tracing::info!(me = self.me(), attempt, error = %e, "key generation timed out, trying again");
+                Err(e) if e.is_local() => return Err(e),
+                Err(e) => {
+                    tracing::info!(me = self.me(), window = window.number, error = %e, "key generation attempt failed; the next window tries again");
                     last = Some(e);
                     if attempt + 1 < attempts {
-                        tokio::time::sleep_until(window_ends).await;
+                        tokio::time::sleep_until(window.ends).await;
                     }
                 }
-                Err(e) => return Err(e),
             }
         }
-        let Some(public_key) = public_key else {
-            return Err(MpcError::AttemptsExhausted {
-                attempts,
-                last: Box::new(last.expect("at least one attempt ran")),
-            });
-        };
-        tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "key generated");
-        Ok(public_key)
+        Err(MpcError::AttemptsExhausted {
+            attempts,
+            last: Box::new(last.expect("at least one attempt ran")),
+        })
     }
 
-    /// One key generation run in attempt `attempt`, on a run id all parties agree on first;
-    /// stores the share.
+    /// One key generation run in `window`, on a run id all parties agree on first; stores the
+    /// share. Every wait ends with the window's work.
     async fn keygen_attempt(
         &self,
         inputs: &SessionInputs,
-        attempt: u32,
+        window: &Window,
     ) -> Result<Vec<u8>, MpcError> {
         let parties = &inputs.parties;
         let t = inputs.threshold;
         let run = agree_run(
             self.transport.as_ref(),
-            inputs.session("key", attempt),
+            inputs.session("key", window.number),
             parties,
-            self.config.step_timeout,
+            window.work_left(),
         )
         .await?;
         let scheme = inputs.scheme;
         let public_key = match scheme {
             Scheme::EddsaEd25519 => {
                 let mut channel = self.open(run, parties).await?;
-                let share = eddsa::keygen(&mut channel, t, self.config.step_timeout).await?;
+                let step = self.config.step_timeout.min(window.work_left());
+                let share = eddsa::keygen(&mut channel, t, step).await?;
                 let public_key = share.public_key()?.to_vec();
                 self.store.put(
                     &key_record(scheme, &public_key),
@@ -190,9 +244,10 @@ impl Party {
                 public_key
             }
             Scheme::EcdsaSecp256k1 => {
-                let aux = self.ecdsa_aux(run, parties).await?;
+                let aux = self.ecdsa_aux(run, parties, window).await?;
                 let channel = self.open(run.derive("key"), parties).await?;
-                let share = ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout).await?;
+                let timeout = self.config.ecdsa_timeout.min(window.work_left());
+                let share = ecdsa::keygen(channel, t, &aux, timeout).await?;
                 let public_key = ecdsa::public_key(&share).to_vec();
                 self.store.put(
                     &key_record(scheme, &public_key),
@@ -224,8 +279,7 @@ impl Party {
             .ok_or_else(|| MpcError::UnknownKey(record.clone()))?;
         let plan = |parties: &[PartyIndex], threshold| SignPlan {
             inputs: SessionInputs::signing(request, scheme, public_key, parties, threshold, items),
-            step_timeout: self.config.step_timeout,
-            result_timeout: self.config.result_timeout,
+            windows: self.config.sign_windows(scheme),
             max_attempts: self.config.max_attempts,
         };
         match (scheme, share) {
@@ -239,10 +293,7 @@ impl Party {
             }
             (Scheme::EcdsaSecp256k1, StoredShare::Ecdsa(share)) => {
                 let protocol = ecdsa::EcdsaSigner::new(&share, items, self.config.ecdsa_timeout)?;
-                let mut plan = plan(share.parties(), share.threshold());
-                // One ECDSA run is a single step from this layer's point of view.
-                plan.step_timeout = self.config.ecdsa_timeout;
-                plan.result_timeout = self.config.ecdsa_timeout + self.config.result_timeout;
+                let plan = plan(share.parties(), share.threshold());
                 sign_with_retry(self.transport.as_ref(), &protocol, &plan).await
             }
             _ => Err(MpcError::Store(format!(
@@ -262,16 +313,35 @@ impl Party {
         self.primes().await.map(drop)
     }
 
-    /// The stored Paillier primes, made (tens of seconds) and stored if there are none; kept
-    /// until an aux run succeeds, so a retry does not make them again.
+    /// The stored Paillier primes, made (tens of seconds to minutes) and stored if there are
+    /// none; kept until an aux run succeeds, so a retry does not make them again. They are
+    /// made by a task of their own that holds the lock until they are stored: an attempt that
+    /// gives up meanwhile leaves them to the next one.
     async fn primes(&self) -> Result<ecdsa::PaillierPrimes, MpcError> {
-        let _one_at_a_time = self.making_primes.lock().await;
+        let one_at_a_time = self.making_primes.clone().lock_owned().await;
         if let Some(primes) = self.store.get(PRIMES_RECORD)? {
             return Ok(primes);
         }
-        let primes = ecdsa::generate_primes().await?;
-        self.store.put(PRIMES_RECORD, &primes)?;
-        Ok(primes)
+        make_primes(self.store.clone(), one_at_a_time, false).await
+    }
+
+    /// Starts making the next set of Paillier primes in the background, unless a set is stored
+    /// or being made (logging [`SPARE_PRIMES_LOG`] when it starts).
+    pub fn make_spare_primes(&self) {
+        let (store, lock) = (self.store.clone(), self.making_primes.clone());
+        tokio::spawn(async move {
+            let one_at_a_time = lock.lock_owned().await;
+            match store.contains(PRIMES_RECORD) {
+                Ok(false) => {
+                    tracing::info!("{SPARE_PRIMES_LOG}");
+                    if let Err(e) = make_primes(store, one_at_a_time, true).await {
+                        tracing::warn!(error = %e, "spare ECDSA Paillier primes failed");
+                    }
+                }
+                Ok(true) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the share store"),
+            }
+        });
     }
 
     /// The aux info of this party set, running the aux protocol (all parties) when it is not
@@ -280,6 +350,7 @@ impl Party {
         &self,
         run: SessionId,
         parties: &[PartyIndex],
+        window: &Window,
     ) -> Result<ecdsa::AuxInfo, MpcError> {
         let record = aux_record(parties);
         let stored: Option<ecdsa::AuxInfo> = self.store.get(&record)?;
@@ -288,7 +359,7 @@ impl Party {
         // generation needs the same aux info at every party.
         let mine = stored.as_ref().map(ecdsa::AuxInfo::public_digest);
         let same = self
-            .same_aux(run.derive("aux-digest"), parties, mine)
+            .same_aux(run.derive("aux-digest"), parties, mine, window)
             .await?;
         if let (Some(aux), true) = (stored, same) {
             return Ok(aux);
@@ -301,10 +372,14 @@ impl Party {
         }
         let primes = self.primes().await?;
         let channel = self.open(run.derive("aux"), parties).await?;
-        let aux = ecdsa::aux_info(channel, primes, self.config.ecdsa_timeout).await?;
+        let timeout = self.config.ecdsa_timeout.min(window.work_left());
+        let aux = ecdsa::aux_info(channel, primes, timeout).await?;
         self.store.put(&record, &aux)?;
-        // Primes are used up by one aux run.
+        // Primes are used up by one aux run; the next set is made ahead of the next loss.
         self.store.delete(PRIMES_RECORD)?;
+        if self.config.refill_primes {
+            self.make_spare_primes();
+        }
         Ok(aux)
     }
 
@@ -315,6 +390,7 @@ impl Party {
         session: SessionId,
         parties: &[PartyIndex],
         mine: Option<[u8; 32]>,
+        window: &Window,
     ) -> Result<bool, MpcError> {
         let mut channel = self.open(session, parties).await?;
         let body = mine.map(|d| d.to_vec()).unwrap_or_default();
@@ -323,8 +399,8 @@ impl Party {
             .await?;
         let mut waiting_for: Vec<PartyIndex> = channel.others().collect();
         let mut same = mine.is_some();
-        // As long as a whole ECDSA run: another party may still be busy with an earlier one.
-        let deadline = tokio::time::Instant::now() + self.config.ecdsa_timeout;
+        // As long as the window's work: another party may still be busy with an earlier run.
+        let deadline = window.work_ends();
         while !waiting_for.is_empty() {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let msg = channel
@@ -357,11 +433,35 @@ impl Party {
 
 const PRIMES_RECORD: &str = "ecdsa/primes";
 
+/// Logged when a party starts making a spare set of Paillier primes.
+pub const SPARE_PRIMES_LOG: &str = "making spare ECDSA Paillier primes in the background";
+
+/// Makes Paillier primes (a `spare` set at a lower CPU priority) in a task of its own, which
+/// stores them and only then lets go of `one_at_a_time`; returns them when they are stored.
+async fn make_primes(
+    store: Arc<ShareStore>,
+    one_at_a_time: tokio::sync::OwnedMutexGuard<()>,
+    spare: bool,
+) -> Result<ecdsa::PaillierPrimes, MpcError> {
+    let task = tokio::spawn(async move {
+        let primes = if spare {
+            ecdsa::generate_spare_primes().await?
+        } else {
+            ecdsa::generate_primes().await?
+        };
+        store.put(PRIMES_RECORD, &primes)?;
+        drop(one_at_a_time);
+        Ok(primes)
+    });
+    task.await
+        .map_err(|e| MpcError::Protocol {
+            party: None,
+            reason: format!("making Paillier primes: {e}"),
+        })?
+}
+
 /// Tag of the message carrying a party's aux-info digest before ECDSA key generation.
 const TAG_AUX_DIGEST: u8 = 0xF2;
-
-/// Message rounds of FROST key generation (each bounded by `step_timeout`), with one to spare.
-const EDDSA_KEYGEN_ROUNDS: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 enum StoredShare {
@@ -375,7 +475,7 @@ pub fn key_record(scheme: Scheme, public_key: &[u8]) -> String {
 }
 
 /// Share-store id of a party set's ECDSA aux info.
-fn aux_record(parties: &[PartyIndex]) -> String {
+pub fn aux_record(parties: &[PartyIndex]) -> String {
     let mut h = Sha256::new();
     for p in parties {
         h.update(p.to_be_bytes());

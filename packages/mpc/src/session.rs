@@ -152,7 +152,7 @@ impl SessionInputs {
     /// The session of step `step` (`"key"`, `"sign"`, `"aux"`, ...) in attempt `attempt`: the
     /// same at every party that read the same inputs, without talking. It names the run on the
     /// network; the protocols that need a fresh execution id run on [`agree_run`]'s id.
-    pub fn session(&self, step: &str, attempt: u32) -> SessionId {
+    pub fn session(&self, step: &str, attempt: u64) -> SessionId {
         SessionId(self.digest()).derive(&format!("{step}/{attempt}"))
     }
 }

@@ -1,25 +1,28 @@
-//! Signer-set selection and the attempt/retry loop, shared by every signature scheme.
+//! Signer-set selection and the attempt loop, shared by every signature scheme.
 //!
-//! A key is held by `parties` (sorted keyring indices); any `threshold` of them can sign. For a
-//! request, attempt `k` uses session `plan.session(k)` (bound to every public input of the
-//! request, [`SessionInputs`]) and the signer set [`SignerSchedule`] gives for it: every party
-//! computes the same set without talking. The signers run the scheme's protocol on that session
-//! (or, for a scheme that needs a fresh execution id, on the id they agree on from it: CGGMP21),
-//! its participants exactly the signers, then send the final signatures to the non-signers on the
-//! derived session `session.derive("result")` (participants: all of the key's parties), so every
-//! party, signer or not, verifies and returns them (each party submits its own answer on chain).
+//! A key is held by `parties` (sorted keyring indices); any `threshold` of them can sign. An
+//! attempt is a window on the wall clock ([`Windows`]), the same at every party: a party that
+//! arrives late joins the window in progress (or the next), and parties that failed at
+//! different points meet again in the next window. In window `k` every party picks the signer
+//! set from what it knows alike with the others ([`SignerSchedule::set_for`]): the key's
+//! parties it hears from now ([`Transport::live`]: heartbeats, so a stopped or unreachable party
+//! is not chosen while `threshold` others are live), minus the parties a majority of an earlier
+//! attempt's signers blamed, rotated by `k`. The set is bound into the signers' session id, so
+//! parties that chose different sets (their views of who is live differed for a moment) never
+//! share a session: their attempt fails and the next window tries again.
 //!
-//! When an attempt times out (a chosen signer does not answer), every party moves on to the next
-//! attempt, whose set shares as few parties as possible with the failed ones (the silent party
-//! is among them); a small federation gets enough attempts to try every set. When a signer's run fails blaming parties (garbage, an
-//! equivocated broadcast, an invalid share or proof), it tells every party who it blames (a
-//! notice on the result session); a party named by more than half of the attempt's signers is
-//! left out of every later set of the request ([`SignerSchedule::avoid`]), on every party alike,
-//! so one cheater cannot get an honest signer excluded on its word alone. A failed attempt lasts
-//! `result_timeout` for every party, signer or not: a signer that gives up early waits out the
-//! rest of the window (collecting notices), so that parties which fail at different points do not
-//! drift apart and meet in different attempts. When no set of `threshold` parties is left, the
-//! request fails with the last error, which names the culprits.
+//! The signers run the scheme's protocol (on a run id they agree on first, for a scheme that
+//! needs a fresh execution id: CGGMP21), then send the final signatures to every other party on
+//! the window's result session, so every party, signer or not, verifies and returns them (each
+//! party submits its own answer on chain). A signer also takes a valid result that arrives there
+//! while it runs (another set's signers finished first).
+//!
+//! A signer whose run fails tells every party whom it blames (a notice on the result session,
+//! sent before [`Window::work_ends`], so every party has read it when the window ends); a party
+//! named by more than half of the attempt's signers is left out of the request's later sets, on
+//! every party alike, so one cheater cannot get an honest signer excluded on its word alone.
+//! A timeout blames nobody. An attempt's failure is the caller's to retry, except where this
+//! party itself cannot take part ([`MpcError::is_local`]).
 //!
 //! A scheme plugs in by implementing [`SignerProtocol`].
 
@@ -27,20 +30,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
 
 use crate::error::MpcError;
 use crate::session::{agree_run, SessionInputs};
-use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
+use crate::transport::{Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
+use crate::windows::{Window, Windows};
 use crate::wire;
 
 /// Length of every signature this crate produces (ECDSA `r || s`, Ed25519 `R || s`).
 pub const SIGNATURE_LEN: usize = 64;
 pub type Signature = [u8; SIGNATURE_LEN];
 
-/// The least time the signers of an attempt get to agree on its run id.
-const MIN_AGREEMENT: Duration = Duration::from_secs(1);
-
-/// Tag of the message carrying the final signatures from a signer to the non-signers.
+/// Tag of the message carrying the final signatures from a signer to the other parties.
 const TAG_RESULT: u8 = 0xF0;
 /// Tag of a failed signer's notice naming the parties it blames (u16 big-endian each).
 const TAG_BLAME: u8 = 0xF1;
@@ -52,8 +54,8 @@ pub trait SignerProtocol: Send + Sync {
     fn items(&self) -> usize;
 
     /// Runs the protocol on `channel`, whose participants are exactly the signers (sorted,
-    /// includes `channel.me`). Each step must be bounded by `step_timeout`. Returns one signature
-    /// per item, in order.
+    /// includes `channel.me`). Each wait must be bounded by `step_timeout`. Returns one
+    /// signature per item, in order.
     async fn run_signers(
         &self,
         channel: SessionChannel,
@@ -74,15 +76,13 @@ pub trait SignerProtocol: Send + Sync {
 #[derive(Clone, Debug)]
 pub struct SignPlan {
     /// Every public input of the run (the key's parties, sorted, and threshold among them):
-    /// with the attempt, they make the session ids.
+    /// with the window and the signer set, they make the session ids.
     pub inputs: SessionInputs,
-    /// Bound on one protocol step; an attempt whose signer is silent this long is abandoned.
-    pub step_timeout: Duration,
-    /// The length of one attempt for everybody: how long a non-signer waits for the signers'
-    /// result, and how long a signer whose attempt failed early waits before the next one.
-    pub result_timeout: Duration,
-    /// Attempts before giving up (each uses another signer set); `None`: enough to try every
-    /// set of a small federation ([`SignerSchedule::attempts`]).
+    /// The attempts' windows: an attempt's every wait ends with its window.
+    pub windows: Windows,
+    /// Windows tried before [`sign_with_retry`] returns the last failure (the caller decides
+    /// whether to try again); `None`: enough to try every set of a small federation
+    /// ([`SignerSchedule::attempts`]).
     pub max_attempts: Option<u32>,
 }
 
@@ -95,44 +95,47 @@ impl SignPlan {
         self.inputs.threshold
     }
 
-    /// The signers' session of attempt `attempt` (a protocol needing a fresh execution id runs
-    /// on the id its signers agree on from it, [`agree_run`]).
-    pub fn session(&self, attempt: u32) -> SessionId {
-        self.inputs.session("sign", attempt)
+    /// The signers' session in window `window` with `signers` (a protocol needing a fresh
+    /// execution id runs on the id its signers agree on from it, [`agree_run`]). The set is
+    /// bound in it: parties that chose different sets never share a session.
+    pub fn session(&self, window: u64, signers: &[PartyIndex]) -> SessionId {
+        let set: Vec<String> = signers.iter().map(|p| p.to_string()).collect();
+        self.inputs
+            .session(&format!("sign/{}", set.join(",")), window)
     }
 
-    /// The session on which attempt `attempt`'s signers hand the result to the others.
-    pub fn result_session(&self, attempt: u32) -> SessionId {
-        self.session(attempt).derive("result")
+    /// The session on which window `window`'s signers hand the result (or their blame) to
+    /// every other party.
+    pub fn result_session(&self, window: u64) -> SessionId {
+        self.inputs.session("sign-result", window)
     }
 }
 
-/// Sets of this many or fewer are enumerated, so every one can be tried ([`SignerSchedule`]);
-/// beyond it (large federations) the schedule moves a window of `threshold` parties.
-const ENUMERATED_SETS: u64 = 1024;
+/// Sets of this many or fewer are enumerated, so every one comes up in turn
+/// ([`SignerSchedule`]); beyond it (large federations) the schedule moves a window of
+/// `threshold` parties.
+const ENUMERATED_SETS: u64 = 256;
 
-/// With this many signer sets or fewer, a request gets enough attempts to try each of them
+/// With this many signer sets or fewer, a call gets enough attempts to try each of them
 /// (unless the operator set the number of attempts).
 pub const SMALL_FEDERATION_SETS: u64 = 10;
 
-/// Attempts of a request when the operator did not set them and there are many sets.
+/// Attempts of a call when the operator did not set them and there are many sets.
 pub const DEFAULT_ATTEMPTS: u32 = 3;
 
-/// The signer sets of one request's attempts, the same at every party: each party computes them
-/// from what all know alike (the key's parties, the threshold, the request's seed, the sets
-/// already tried and the parties a majority of signers blamed), without talking.
+/// The signer sets of one request, the same at every party: each party computes the set of a
+/// window from what all know alike (the key's parties, the threshold, the request's seed, the
+/// window's number) and the candidates it sees (live, not blamed), without talking.
 ///
-/// A failed attempt's set holds a party that was silent or cheated, but which one is not common
-/// knowledge, so the next set shares as few parties as possible with the last failed set, then
-/// with all failed sets; among equals, an order taken from the seed spreads requests over the
-/// parties. Each set of `threshold` parties not avoided is tried once before any is tried again.
+/// A failed window's set may hold a party that was silent or cheated, but which one is not
+/// common knowledge, so consecutive windows' sets share as few parties as possible; every set
+/// of `threshold` candidates comes up once in as many windows as there are sets, in an order
+/// taken from the seed (so requests spread over the parties).
 #[derive(Clone, Debug)]
 pub struct SignerSchedule {
     parties: Vec<PartyIndex>,
     threshold: u16,
     seed: SessionId,
-    avoid: BTreeSet<PartyIndex>,
-    tried: Vec<Vec<PartyIndex>>,
 }
 
 impl SignerSchedule {
@@ -144,22 +147,11 @@ impl SignerSchedule {
             parties,
             threshold,
             seed,
-            avoid: BTreeSet::new(),
-            tried: Vec::new(),
         }
     }
 
-    /// Leaves `parties` out of every later set.
-    pub fn avoid(&mut self, parties: impl IntoIterator<Item = PartyIndex>) {
-        self.avoid.extend(parties);
-    }
-
-    pub fn avoided(&self) -> &BTreeSet<PartyIndex> {
-        &self.avoid
-    }
-
-    /// How many attempts a request gets: as `configured`, or when not configured, enough to
-    /// try every set when there are at most [`SMALL_FEDERATION_SETS`] of them (and at least
+    /// How many attempts a call gets: as `configured`, or when not configured, enough to try
+    /// every set when there are at most [`SMALL_FEDERATION_SETS`] of them (and at least
     /// [`DEFAULT_ATTEMPTS`]).
     pub fn attempts(&self, configured: Option<u32>) -> u32 {
         let sets = binomial(self.parties.len() as u64, self.threshold as u64);
@@ -170,58 +162,58 @@ impl SignerSchedule {
         }
     }
 
-    /// The next attempt's set, recorded as tried; fewer than `threshold` parties when too many
-    /// are avoided.
-    pub fn next_set(&mut self) -> Vec<PartyIndex> {
-        let candidates: Vec<PartyIndex> = self
-            .parties
+    /// The set of window `window` among `candidates` (the key's parties this party hears from
+    /// and no majority blamed); fewer than `threshold` parties when there are not enough.
+    pub fn set_for(&self, candidates: &[PartyIndex], window: u64) -> Vec<PartyIndex> {
+        let mut candidates: Vec<PartyIndex> = candidates
             .iter()
             .copied()
-            .filter(|p| !self.avoid.contains(p))
+            .filter(|p| self.parties.contains(p))
             .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
         let t = self.threshold as usize;
-        let set = if candidates.len() <= t {
-            candidates
-        } else if binomial(candidates.len() as u64, t as u64) <= ENUMERATED_SETS {
-            self.least_overlapping(&candidates)
+        if candidates.len() <= t {
+            return candidates;
+        }
+        let sets = binomial(candidates.len() as u64, t as u64);
+        if sets <= ENUMERATED_SETS {
+            let cycle = self.cycle(&candidates);
+            cycle[(window % cycle.len() as u64) as usize].clone()
         } else {
-            self.window(&candidates)
-        };
-        self.tried.push(set.clone());
-        set
+            self.moving_window(&candidates, window)
+        }
     }
 
-    /// Among the sets not tried yet (all of them once each was tried), the one sharing the
-    /// fewest parties with the last tried set, then with all tried sets, then first in the
-    /// seed's order.
-    fn least_overlapping(&self, candidates: &[PartyIndex]) -> Vec<PartyIndex> {
-        let sets = combinations(candidates, self.threshold as usize);
-        let untried: Vec<&Vec<PartyIndex>> =
-            sets.iter().filter(|s| !self.tried.contains(s)).collect();
-        let pool = if untried.is_empty() {
-            sets.iter().collect()
-        } else {
-            untried
-        };
+    /// Every set of `threshold` candidates once, each sharing the fewest parties with the one
+    /// before it, then with all before it, then first in the seed's order.
+    fn cycle(&self, candidates: &[PartyIndex]) -> Vec<Vec<PartyIndex>> {
+        let mut left = combinations(candidates, self.threshold as usize);
         let overlap =
             |a: &[PartyIndex], b: &[PartyIndex]| a.iter().filter(|p| b.contains(p)).count();
-        pool.into_iter()
-            .min_by_key(|set| {
-                let last = self.tried.last().map_or(0, |l| overlap(set, l));
-                let all: usize = self.tried.iter().map(|t| overlap(set, t)).sum();
-                (last, all, self.rank(set))
-            })
-            .expect("at least one set")
-            .clone()
+        let mut cycle: Vec<Vec<PartyIndex>> = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let (best, _) = left
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, set)| {
+                    let last = cycle.last().map_or(0, |l| overlap(set, l));
+                    let all: usize = cycle.iter().map(|t| overlap(set, t)).sum();
+                    (last, all, self.rank(set))
+                })
+                .expect("at least one set left");
+            cycle.push(left.swap_remove(best));
+        }
+        cycle
     }
 
     /// `threshold` consecutive candidates (cyclically) from an offset taken from the seed,
-    /// moved on by `threshold` per attempt so consecutive sets share as few parties as can be.
-    fn window(&self, candidates: &[PartyIndex]) -> Vec<PartyIndex> {
+    /// moved on by `threshold` per window so consecutive sets share as few parties as can be.
+    fn moving_window(&self, candidates: &[PartyIndex], window: u64) -> Vec<PartyIndex> {
         let n = candidates.len() as u64;
         let t = self.threshold as u64;
         let offset = self.rank(&[]) % n;
-        let start = (offset + t * self.tried.len() as u64) % n;
+        let start = (offset + (t * (window % n)) % n) % n;
         let mut set: Vec<PartyIndex> = (0..t)
             .map(|i| candidates[((start + i) % n) as usize])
             .collect();
@@ -232,7 +224,7 @@ impl SignerSchedule {
     /// A number from the seed and `set`: the tie-break order, different per request.
     fn rank(&self, set: &[PartyIndex]) -> u64 {
         let mut h = Sha256::new()
-            .chain_update(b"mpc-party/signer-set/v2")
+            .chain_update(b"mpc-party/signer-set/v3")
             .chain_update(self.seed.0);
         for p in set {
             h.update(p.to_be_bytes());
@@ -241,21 +233,21 @@ impl SignerSchedule {
     }
 }
 
-/// The set of attempt `attempt` when `avoid` stays the same throughout (tests and tools).
+/// The set of window `window` for a request with seed `seed` when `avoid` are left out and
+/// every party is live (tests and tools).
 pub fn signer_set(
     parties: &[PartyIndex],
     threshold: u16,
     seed: &SessionId,
-    attempt: u32,
+    window: u64,
     avoid: &BTreeSet<PartyIndex>,
 ) -> Vec<PartyIndex> {
-    let mut schedule = SignerSchedule::new(parties, threshold, *seed);
-    schedule.avoid(avoid.iter().copied());
-    let mut set = schedule.next_set();
-    for _ in 0..attempt {
-        set = schedule.next_set();
-    }
-    set
+    let candidates: Vec<PartyIndex> = parties
+        .iter()
+        .copied()
+        .filter(|p| !avoid.contains(p))
+        .collect();
+    SignerSchedule::new(parties, threshold, *seed).set_for(&candidates, window)
 }
 
 /// n choose k, saturating (only compared against small bounds).
@@ -296,7 +288,9 @@ fn combinations(items: &[PartyIndex], k: usize) -> Vec<Vec<PartyIndex>> {
     out
 }
 
-/// Signs for `plan` as party `transport.me()`, trying signer sets until one answers.
+/// Signs for `plan` as party `transport.me()`: one attempt per window, each with the set of
+/// that window, until one gives the signatures or `plan`'s attempts are used up (the last
+/// failure is returned; the caller may call again: the next window is as good as any).
 pub async fn sign_with_retry(
     transport: &dyn Transport,
     protocol: &dyn SignerProtocol,
@@ -308,65 +302,62 @@ pub async fn sign_with_retry(
             "party {me} does not hold this key"
         )));
     }
-    if plan.threshold() == 0 || plan.threshold() as usize > plan.parties().len() {
+    let t = plan.threshold() as usize;
+    if t == 0 || t > plan.parties().len() {
         return Err(MpcError::InvalidRequest(format!(
             "threshold {} of {} parties",
             plan.threshold(),
             plan.parties().len()
         )));
     }
-    let mut schedule = SignerSchedule::new(
+    let schedule = SignerSchedule::new(
         plan.parties(),
         plan.threshold(),
         plan.inputs.request.signer_seed(),
     );
-    let max_attempts = schedule.attempts(plan.max_attempts);
+    let attempts = schedule.attempts(plan.max_attempts);
+    let mut avoid: BTreeSet<PartyIndex> = BTreeSet::new();
+    let mut window = plan.windows.to_join();
     let mut last = None;
-    let mut attempts = 0;
-    for attempt in 0..max_attempts {
-        let window_ends = tokio::time::Instant::now() + plan.result_timeout;
-        let signers = schedule.next_set();
-        if signers.len() < plan.threshold() as usize {
-            break;
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            window = plan.windows.after(&window);
         }
-        attempts += 1;
-        let session = plan.session(attempt);
-        tracing::debug!(me, %session, attempt, ?signers, avoid = ?schedule.avoided(), "signing attempt");
-        let mut results = transport
-            .open_session(plan.result_session(attempt), plan.parties().to_vec())
-            .await?;
-        let outcome = if signers.contains(&me) {
-            match sign_as_signer(transport, session, &results, protocol, plan, &signers).await {
-                Ok(signatures) => Ok(signatures),
-                Err(error) if retryable(&error) => {
-                    let notices =
-                        exchange_blame(&mut results, plan, &signers, &error, window_ends).await;
-                    Err(Failure {
-                        agreed: agreed_blame(&notices, &signers),
-                        error,
-                    })
-                }
-                Err(error) => Err(Failure {
-                    error,
-                    agreed: Vec::new(),
-                }),
-            }
-        } else {
-            await_result(&mut results, protocol, plan, &signers).await
-        };
-        match outcome {
+        tokio::time::sleep_until(window.starts).await;
+        let live = transport.live();
+        let candidates: Vec<PartyIndex> = plan
+            .parties()
+            .iter()
+            .copied()
+            .filter(|p| live.contains(p) && !avoid.contains(p))
+            .collect();
+        if candidates.len() < t {
+            let silent: Vec<PartyIndex> = plan
+                .parties()
+                .iter()
+                .copied()
+                .filter(|p| !live.contains(p))
+                .collect();
+            tracing::info!(me, window = window.number, ?silent, avoid = ?avoid, "fewer than threshold parties are live; waiting for the next window");
+            last = Some(MpcError::Timeout {
+                step: "live parties".into(),
+                after_ms: window.length().as_millis() as u64,
+                waiting_for: silent,
+            });
+            tokio::time::sleep_until(window.ends).await;
+            continue;
+        }
+        let signers = schedule.set_for(&candidates, window.number);
+        tracing::debug!(me, window = window.number, ?signers, avoid = ?avoid, "signing attempt");
+        match attempt_in_window(transport, protocol, plan, &window, &signers).await {
             Ok(signatures) => return Ok(signatures),
-            // A silent or cheating party: another set may succeed. Only what a majority of the
-            // signers agreed on is avoided, so every party picks the same next set.
-            Err(Failure { error, agreed }) if retryable(&error) || !agreed.is_empty() => {
-                schedule.avoid(agreed);
-                tracing::info!(me, attempt, %error, blamed = ?error.blamed(), avoid = ?schedule.avoided(), "signing attempt failed, trying another set");
+            Err(Failure { error, .. }) if error.is_local() => return Err(error),
+            Err(Failure { error, agreed }) => {
+                avoid.extend(agreed);
+                tracing::info!(me, window = window.number, ?signers, %error, blamed = ?error.blamed(), avoid = ?avoid, "signing attempt failed; the next window tries again");
                 last = Some(error);
-                if attempt + 1 < max_attempts {
-                    tokio::time::sleep_until(window_ends).await;
-                }
+                tokio::time::sleep_until(window.ends).await;
             }
-            Err(Failure { error, .. }) => return Err(error),
         }
     }
     Err(MpcError::AttemptsExhausted {
@@ -377,43 +368,235 @@ pub async fn sign_with_retry(
     })
 }
 
-/// Whether another signer set may succeed where this error happened: a party was silent or
-/// cheated (not a local fault such as a missing share).
-fn retryable(error: &MpcError) -> bool {
-    matches!(error, MpcError::Timeout { .. }) || !error.blamed().is_empty()
+/// Why an attempt failed: the error as this party saw it (naming whom it blames), and the
+/// parties a majority of the attempt's signers blamed (avoided from now on).
+struct Failure {
+    error: MpcError,
+    agreed: Vec<PartyIndex>,
 }
 
-/// After a failed run as a signer: tells every other party whom I blame (maybe nobody), then
-/// collects the other signers' notices until each signer has answered or the attempt's window
-/// ends. Returns, per signer, whom it blames (mine included).
-async fn exchange_blame(
-    results: &mut SessionChannel,
-    plan: &SignPlan,
-    signers: &[PartyIndex],
-    error: &MpcError,
-    window_ends: tokio::time::Instant,
-) -> BTreeMap<PartyIndex, Vec<PartyIndex>> {
-    let me = results.me;
-    let blamed = error.blamed();
-    let body: Vec<u8> = blamed.iter().flat_map(|p| p.to_be_bytes()).collect();
-    let payload = wire::encode(&results.session, TAG_BLAME, &body);
-    for party in plan.parties().iter().filter(|p| **p != me) {
-        // A closed session only means this party is shutting down.
-        let _ = results.send(Some(*party), payload.clone()).await;
+impl From<MpcError> for Failure {
+    fn from(error: MpcError) -> Self {
+        Self {
+            error,
+            agreed: Vec::new(),
+        }
     }
-    let mut notices = BTreeMap::from([(me, blamed)]);
-    while signers.iter().any(|s| !notices.contains_key(s)) {
-        let left = window_ends.saturating_duration_since(tokio::time::Instant::now());
-        let Ok(msg) = results.recv_timeout("blame notices", left, &[]).await else {
-            break;
+}
+
+/// One window's attempt: as a signer, the protocol (taking a valid result from the result
+/// session meanwhile); as a non-signer, the wait for the result.
+async fn attempt_in_window(
+    transport: &dyn Transport,
+    protocol: &dyn SignerProtocol,
+    plan: &SignPlan,
+    window: &Window,
+    signers: &[PartyIndex],
+) -> Result<Vec<Signature>, Failure> {
+    let me = transport.me();
+    let channel = transport
+        .open_session(plan.result_session(window.number), plan.parties().to_vec())
+        .await?;
+    let mut results = ResultSession::new(channel, protocol, signers);
+    if signers.contains(&me) {
+        let outbox = results.outbox();
+        let run = tokio::time::timeout_at(
+            window.work_ends(),
+            sign_as_signer(transport, protocol, plan, window, signers, &outbox),
+        );
+        tokio::pin!(run);
+        let error = tokio::select! {
+            outcome = &mut run => match outcome {
+                Ok(Ok(signatures)) => return Ok(signatures),
+                Ok(Err(error)) => error,
+                Err(_) => MpcError::Timeout {
+                    step: "signing".into(),
+                    after_ms: window.length().as_millis() as u64,
+                    waiting_for: signers.iter().copied().filter(|p| *p != me).collect(),
+                },
+            },
+            Some(signatures) = results.next_result(window.work_ends(), false) => {
+                return Ok(signatures)
+            }
         };
-        if let Ok((TAG_BLAME, body)) = wire::decode(&results.session, &msg) {
-            if signers.contains(&msg.from) {
-                notices.insert(msg.from, parse_blame(&body));
+        if error.is_local() {
+            return Err(error.into());
+        }
+        results.tell_blame(&error).await;
+        if let Some(signatures) = results.next_result(window.ends, true).await {
+            return Ok(signatures);
+        }
+        let agreed = results.agreed_blame();
+        return Err(Failure { error, agreed });
+    }
+    if let Some(signatures) = results.next_result(window.ends, true).await {
+        return Ok(signatures);
+    }
+    Err(results.failure(window))
+}
+
+/// Runs the scheme as a signer on the window's session (or on the run id the signers agree on
+/// from it), then hands the checked signatures to every other party.
+async fn sign_as_signer(
+    transport: &dyn Transport,
+    protocol: &dyn SignerProtocol,
+    plan: &SignPlan,
+    window: &Window,
+    signers: &[PartyIndex],
+    outbox: &Outbox,
+) -> Result<Vec<Signature>, MpcError> {
+    let session = plan.session(window.number, signers);
+    let session = if protocol.needs_fresh_run_id() {
+        // Waits as long as the window's work may: a signer that arrives late still meets.
+        agree_run(transport, session, signers, window.work_left()).await?
+    } else {
+        session
+    };
+    let channel = transport.open_session(session, signers.to_vec()).await?;
+    let signatures = protocol.run_signers(channel, window.work_left()).await?;
+    check_signatures(protocol, &signatures, None)?;
+    let payload = wire::encode(&outbox.session, TAG_RESULT, &signatures.concat());
+    for party in plan.parties().iter().filter(|p| **p != transport.me()) {
+        outbox.send(*party, payload.clone()).await?;
+    }
+    Ok(signatures)
+}
+
+/// The sending side of a window's result session.
+struct Outbox {
+    session: SessionId,
+    outgoing: mpsc::Sender<Outgoing>,
+}
+
+impl Outbox {
+    async fn send(&self, to: PartyIndex, payload: Vec<u8>) -> Result<(), MpcError> {
+        self.outgoing
+            .send(Outgoing {
+                to: Some(to),
+                payload,
+            })
+            .await
+            .map_err(|_| MpcError::Transport(format!("session {} closed", self.session)))
+    }
+}
+
+/// A window's result session as one party reads it: the first valid result from anyone, and
+/// the blame notices of this party's signers.
+struct ResultSession<'a> {
+    channel: SessionChannel,
+    protocol: &'a dyn SignerProtocol,
+    signers: Vec<PartyIndex>,
+    /// Per signer, whom it blames (this party's own notice included).
+    notices: BTreeMap<PartyIndex, Vec<PartyIndex>>,
+    /// The last invalid message, naming its sender: reported only if no valid result comes.
+    refused: Option<MpcError>,
+}
+
+impl<'a> ResultSession<'a> {
+    fn new(
+        channel: SessionChannel,
+        protocol: &'a dyn SignerProtocol,
+        signers: &[PartyIndex],
+    ) -> Self {
+        Self {
+            channel,
+            protocol,
+            signers: signers.to_vec(),
+            notices: BTreeMap::new(),
+            refused: None,
+        }
+    }
+
+    fn outbox(&self) -> Outbox {
+        Outbox {
+            session: self.channel.session,
+            outgoing: self.channel.outgoing.clone(),
+        }
+    }
+
+    /// The first valid result before `deadline`, collecting notices meanwhile; `None` at the
+    /// deadline, or (with `until_all_noticed`) once every signer has sent its notice: then no
+    /// signer of this set will send a result.
+    async fn next_result(
+        &mut self,
+        deadline: tokio::time::Instant,
+        until_all_noticed: bool,
+    ) -> Option<Vec<Signature>> {
+        loop {
+            if until_all_noticed && self.signers.iter().all(|s| self.notices.contains_key(s)) {
+                return None;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let msg = self
+                .channel
+                .recv_timeout("final signatures", left, &[])
+                .await
+                .ok()?;
+            match wire::decode(&self.channel.session, &msg) {
+                Ok((TAG_RESULT, body)) => match parse_signatures(self.protocol, msg.from, &body) {
+                    Ok(signatures) => return Some(signatures),
+                    Err(e) => {
+                        tracing::warn!(from = msg.from, error = %e, "refused a signer's result");
+                        self.refused = Some(e);
+                    }
+                },
+                Ok((TAG_BLAME, body)) if self.signers.contains(&msg.from) => {
+                    self.notices.insert(msg.from, parse_blame(&body));
+                }
+                // A notice from a party that is not a signer in this party's view: not counted.
+                Ok((TAG_BLAME, _)) => {}
+                _ => {
+                    tracing::warn!(from = msg.from, "stray message on the result session");
+                    self.refused = Some(MpcError::Malformed {
+                        party: msg.from,
+                        reason: "unexpected message on the result session".into(),
+                    });
+                }
             }
         }
     }
-    notices
+
+    /// Tells every other party whom this party blames for `error` (maybe nobody).
+    async fn tell_blame(&mut self, error: &MpcError) {
+        let blamed = error.blamed();
+        let body: Vec<u8> = blamed.iter().flat_map(|p| p.to_be_bytes()).collect();
+        let payload = wire::encode(&self.channel.session, TAG_BLAME, &body);
+        // A closed session only means this party is shutting down.
+        let _ = self.channel.send(None, payload).await;
+        self.notices.insert(self.channel.me, blamed);
+    }
+
+    /// The parties named by more than half of the attempt's signers: an honest majority of
+    /// signers agrees on them, and a minority cannot name an honest party alone.
+    fn agreed_blame(&self) -> Vec<PartyIndex> {
+        agreed_blame(&self.notices, &self.signers)
+    }
+
+    /// A non-signer's failure: the parties a majority of signers blamed, or the invalid result,
+    /// or the signers that sent nothing.
+    fn failure(mut self, window: &Window) -> Failure {
+        let agreed = self.agreed_blame();
+        let error = if !agreed.is_empty() {
+            MpcError::Misbehaved {
+                parties: agreed.clone(),
+                reason: "a majority of the signers blamed these parties".into(),
+            }
+        } else if let Some(refused) = self.refused.take() {
+            refused
+        } else {
+            MpcError::Timeout {
+                step: "final signatures".into(),
+                after_ms: window.length().as_millis() as u64,
+                waiting_for: self
+                    .signers
+                    .iter()
+                    .copied()
+                    .filter(|s| !self.notices.contains_key(s))
+                    .collect(),
+            }
+        };
+        Failure { error, agreed }
+    }
 }
 
 fn parse_blame(body: &[u8]) -> Vec<PartyIndex> {
@@ -422,8 +605,7 @@ fn parse_blame(body: &[u8]) -> Vec<PartyIndex> {
         .collect()
 }
 
-/// The parties named by more than half of the attempt's signers: an honest majority of signers
-/// agrees on them, and a minority cannot name an honest party alone.
+/// The parties named by more than half of `signers` in `notices`.
 fn agreed_blame(
     notices: &BTreeMap<PartyIndex, Vec<PartyIndex>>,
     signers: &[PartyIndex],
@@ -442,114 +624,6 @@ fn agreed_blame(
         .filter(|(_, n)| 2 * n > signers.len())
         .map(|(p, _)| p)
         .collect()
-}
-
-/// Why an attempt failed: the error as this party saw it (naming whom it blames), and the
-/// parties a majority of the attempt's signers blamed (avoided from now on).
-struct Failure {
-    error: MpcError,
-    agreed: Vec<PartyIndex>,
-}
-
-/// Runs the scheme as a signer on `session` (or on the run id the signers agree on from it),
-/// then hands the checked signatures to the non-signers.
-async fn sign_as_signer(
-    transport: &dyn Transport,
-    session: SessionId,
-    results: &SessionChannel,
-    protocol: &dyn SignerProtocol,
-    plan: &SignPlan,
-    signers: &[PartyIndex],
-) -> Result<Vec<Signature>, MpcError> {
-    let session = if protocol.needs_fresh_run_id() {
-        // Agreement and the run must both fit in the attempt's window, or this party would start
-        // its next attempt late and meet nobody there.
-        let agreement = plan
-            .result_timeout
-            .saturating_sub(plan.step_timeout)
-            .max(MIN_AGREEMENT);
-        agree_run(transport, session, signers, agreement).await?
-    } else {
-        session
-    };
-    let channel = transport.open_session(session, signers.to_vec()).await?;
-    let signatures = protocol.run_signers(channel, plan.step_timeout).await?;
-    check_signatures(protocol, &signatures, None)?;
-    let payload = wire::encode(&results.session, TAG_RESULT, &signatures.concat());
-    for party in plan.parties().iter().filter(|p| !signers.contains(p)) {
-        results.send(Some(*party), payload.clone()).await?;
-    }
-    Ok(signatures)
-}
-
-/// A non-signer takes the first valid result a signer sends. An invalid one is remembered and
-/// reported (naming its sender) only if no signer sends a valid one. Failed signers' notices are
-/// collected: the parties a majority of signers blame are the attempt's culprits.
-async fn await_result(
-    channel: &mut SessionChannel,
-    protocol: &dyn SignerProtocol,
-    plan: &SignPlan,
-    signers: &[PartyIndex],
-) -> Result<Vec<Signature>, Failure> {
-    let deadline = tokio::time::Instant::now() + plan.result_timeout;
-    let mut waiting_for = signers.to_vec();
-    let mut refused = None;
-    let mut notices = BTreeMap::new();
-    let mut last_error = None;
-    while !waiting_for.is_empty() {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        let msg = match channel
-            .recv_timeout("final signatures", left, &waiting_for)
-            .await
-        {
-            Ok(msg) => msg,
-            Err(e) => {
-                last_error = Some(e);
-                break;
-            }
-        };
-        let decoded = wire::decode(&channel.session, &msg);
-        let Some((tag, body)) = decoded
-            .ok()
-            .filter(|(tag, _)| *tag == TAG_RESULT || *tag == TAG_BLAME)
-            .filter(|_| waiting_for.contains(&msg.from))
-        else {
-            // Not a reason to give up on the attempt: the others may still send the result.
-            tracing::warn!(from = msg.from, "stray message on the result session");
-            refused = Some(MpcError::Malformed {
-                party: msg.from,
-                reason: "unexpected message on the result session".into(),
-            });
-            waiting_for.retain(|p| *p != msg.from);
-            continue;
-        };
-        waiting_for.retain(|p| *p != msg.from);
-        if tag == TAG_BLAME {
-            notices.insert(msg.from, parse_blame(&body));
-            continue;
-        }
-        match parse_signatures(protocol, msg.from, &body) {
-            Ok(signatures) => return Ok(signatures),
-            Err(e) => {
-                tracing::warn!(from = msg.from, error = %e, "refused a signer's result");
-                refused = Some(e);
-            }
-        }
-    }
-    let agreed = agreed_blame(&notices, signers);
-    let error = if agreed.is_empty() {
-        refused.or(last_error).unwrap_or_else(|| MpcError::Timeout {
-            step: "final signatures".into(),
-            after_ms: plan.result_timeout.as_millis() as u64,
-            waiting_for: signers.to_vec(),
-        })
-    } else {
-        MpcError::Misbehaved {
-            parties: agreed.clone(),
-            reason: "a majority of the signers blamed these parties".into(),
-        }
-    };
-    Err(Failure { error, agreed })
 }
 
 fn parse_signatures(
@@ -600,141 +674,106 @@ fn check_signatures(
 mod tests {
     use super::*;
 
-    #[test]
-    fn signer_sets_are_deterministic_rotate_and_cover_everyone() {
-        let parties = [0, 1, 2, 3, 4];
-        let seed = SessionId::new("c", "sign", 1, 0);
-        let none = BTreeSet::new();
-        let first = signer_set(&parties, 3, &seed, 0, &none);
-        assert_eq!(first, signer_set(&parties, 3, &seed, 0, &none));
-        assert_eq!(first.len(), 3);
-        let sets: Vec<_> = (0..5)
-            .map(|a| signer_set(&parties, 3, &seed, a, &none))
-            .collect();
-        // n consecutive attempts give n different sets, and any one party is left out of some.
-        for (i, a) in sets.iter().enumerate() {
-            for b in &sets[i + 1..] {
-                assert_ne!(a, b);
-            }
-        }
-        for p in parties {
-            assert!(sets.iter().any(|s| !s.contains(&p)));
-        }
-        // Different requests start at different places (for some of a few seeds).
-        let starts: std::collections::BTreeSet<_> = (0..20)
-            .map(|r| signer_set(&parties, 3, &SessionId::new("c", "sign", r, 0), 0, &none))
-            .collect();
-        assert!(starts.len() > 1);
-    }
-
-    #[test]
-    fn avoided_parties_are_never_chosen_and_too_few_left_gives_a_short_set() {
-        let parties = [0, 1, 2, 3];
-        let seed = SessionId::new("c", "sign", 7, 0);
-        let avoid = BTreeSet::from([2]);
-        for attempt in 0..6 {
-            let set = signer_set(&parties, 3, &seed, attempt, &avoid);
-            assert_eq!(set, vec![0, 1, 3]);
-        }
-        assert_eq!(
-            signer_set(&parties, 3, &seed, 0, &BTreeSet::from([1, 2])).len(),
-            2
-        );
-    }
-
     fn seed(request_id: u64) -> SessionId {
         SessionId::new("c", "sign", request_id, 0)
     }
 
-    /// Attempts until a set without any of `silent` comes up (every set with one fails).
-    fn attempts_until_clear(
-        parties: &[PartyIndex],
-        t: u16,
-        seed: SessionId,
-        silent: &[PartyIndex],
-    ) -> usize {
-        let mut schedule = SignerSchedule::new(parties, t, seed);
-        (1..=100)
-            .find(|_| !schedule.next_set().iter().any(|p| silent.contains(p)))
-            .expect("a clear set within 100 attempts")
+    fn all(n: u16) -> Vec<PartyIndex> {
+        (0..n).collect()
     }
 
     #[test]
-    fn a_small_federation_tries_every_set_once_before_any_again() {
+    fn every_set_comes_up_once_in_as_many_windows_as_there_are_sets() {
         for (n, t, sets) in [(3u16, 2u16, 3usize), (4, 2, 6), (5, 3, 10), (4, 4, 1)] {
-            let parties: Vec<PartyIndex> = (0..n).collect();
+            let parties = all(n);
             for request in 0..20 {
-                let mut schedule = SignerSchedule::new(&parties, t, seed(request));
+                let schedule = SignerSchedule::new(&parties, t, seed(request));
                 assert_eq!(
                     schedule.attempts(None),
                     (sets as u32).max(DEFAULT_ATTEMPTS),
                     "{n} parties, threshold {t}"
                 );
                 assert_eq!(schedule.attempts(Some(1)), 1, "the operator's number holds");
-                let tried: Vec<_> = (0..sets).map(|_| schedule.next_set()).collect();
+                // Any run of `sets` consecutive windows, wherever it starts.
+                let start = 1_000_003 * request;
+                let tried: Vec<_> = (start..start + sets as u64)
+                    .map(|w| schedule.set_for(&parties, w))
+                    .collect();
                 let distinct: BTreeSet<_> = tried.iter().cloned().collect();
-                assert_eq!(
-                    distinct.len(),
-                    sets,
-                    "{n} parties, threshold {t}: {tried:?}"
-                );
+                assert_eq!(distinct.len(), sets, "{n} of threshold {t}: {tried:?}");
                 assert!(tried.iter().all(|s| s.len() == t as usize));
+                assert_eq!(
+                    schedule.set_for(&parties, start),
+                    schedule.set_for(&parties, start + sets as u64),
+                    "the cycle repeats"
+                );
+            }
+        }
+        // Different requests start at different places (for some of a few seeds).
+        let firsts: BTreeSet<_> = (0..20)
+            .map(|r| SignerSchedule::new(&all(5), 3, seed(r)).set_for(&all(5), 0))
+            .collect();
+        assert!(firsts.len() > 1);
+    }
+
+    #[test]
+    fn consecutive_windows_share_as_few_parties_as_can_be() {
+        // 4 parties of which 2 sign, 6 of which 3: within a cycle, the set after a window's is
+        // disjoint from it, so a bad party that is live costs at most one window in two.
+        for (n, t) in [(4u16, 2u16), (6, 3)] {
+            let parties = all(n);
+            for request in 0..20 {
+                let schedule = SignerSchedule::new(&parties, t, seed(request));
+                let cycle = schedule.cycle(&parties);
+                for pair in cycle.windows(2) {
+                    assert!(
+                        pair[0].iter().all(|p| !pair[1].contains(p)),
+                        "{:?} then {:?}",
+                        pair[0],
+                        pair[1]
+                    );
+                }
             }
         }
     }
 
     #[test]
-    fn after_a_failed_attempt_the_next_set_avoids_its_parties() {
-        // 4 parties, threshold 2: the set after a failed one is disjoint from it, so one silent
-        // party costs at most one attempt; 6 parties, threshold 3 likewise.
-        for (n, t) in [(4u16, 2u16), (6, 3)] {
-            let parties: Vec<PartyIndex> = (0..n).collect();
-            for request in 0..20 {
-                let mut schedule = SignerSchedule::new(&parties, t, seed(request));
-                let first = schedule.next_set();
-                let second = schedule.next_set();
-                assert!(
-                    first.iter().all(|p| !second.contains(p)),
-                    "{first:?} then {second:?}"
-                );
-                for silent in 0..n {
-                    assert!(attempts_until_clear(&parties, t, seed(request), &[silent]) <= 2);
-                }
-            }
+    fn only_candidates_are_chosen_and_too_few_give_a_short_set() {
+        let schedule = SignerSchedule::new(&all(4), 3, seed(7));
+        for window in 0..8 {
+            // Party 2 is not live (or blamed): never chosen.
+            assert_eq!(schedule.set_for(&[0, 1, 3], window), vec![0, 1, 3]);
         }
-        // 5 parties, threshold 3: any two sets overlap; one silent party is passed within 3
-        // attempts, where moving the set on by one party kept it for up to 3 and more.
-        let parties = [0, 1, 2, 3, 4];
-        for request in 0..50 {
-            for silent in 0..5 {
-                assert!(attempts_until_clear(&parties, 3, seed(request), &[silent]) <= 3);
-            }
-        }
+        assert_eq!(schedule.set_for(&[0, 3], 5), vec![0, 3]);
+        // A candidate that is not a party of the key is ignored.
+        assert_eq!(schedule.set_for(&[0, 1, 3, 9], 5), vec![0, 1, 3]);
+        let avoid = BTreeSet::from([1]);
+        let set = signer_set(&all(4), 2, &seed(7), 11, &avoid);
+        assert_eq!(set.len(), 2);
+        assert!(!set.contains(&1));
     }
 
     #[test]
     fn every_party_computes_the_same_sets() {
-        let parties = [0, 1, 2, 3, 4, 5, 6];
-        let mut a = SignerSchedule::new(&parties, 4, seed(9));
-        // Another party lists the key's parties in another order.
-        let mut b = SignerSchedule::new(&[6, 5, 4, 3, 2, 1, 0], 4, seed(9));
-        for attempt in 0..40 {
-            if attempt == 3 {
-                a.avoid([2]);
-                b.avoid([2]);
-            }
-            assert_eq!(a.next_set(), b.next_set());
+        // Another party lists the key's parties and the candidates in another order.
+        let a = SignerSchedule::new(&all(7), 4, seed(9));
+        let b = SignerSchedule::new(&[6, 5, 4, 3, 2, 1, 0], 4, seed(9));
+        for window in 0..40 {
+            assert_eq!(
+                a.set_for(&[0, 1, 3, 4, 5, 6], window),
+                b.set_for(&[6, 5, 4, 3, 1, 0], window)
+            );
         }
     }
 
     #[test]
     fn a_large_federation_moves_a_window_of_threshold_parties() {
         // 30 choose 15 sets are too many to list: consecutive windows are disjoint.
-        let parties: Vec<PartyIndex> = (0..30).collect();
-        let mut schedule = SignerSchedule::new(&parties, 15, seed(1));
+        let parties = all(30);
+        let schedule = SignerSchedule::new(&parties, 15, seed(1));
         assert_eq!(schedule.attempts(None), DEFAULT_ATTEMPTS);
-        let first = schedule.next_set();
-        let second = schedule.next_set();
+        let first = schedule.set_for(&parties, 41);
+        let second = schedule.set_for(&parties, 42);
         assert_eq!(first.len(), 15);
         assert!(first.iter().all(|p| !second.contains(p)));
     }
@@ -759,5 +798,31 @@ mod tests {
         // One signer's word is not enough, nor is a non-signer's.
         let notices = BTreeMap::from([(2, vec![0]), (5, vec![0])]);
         assert!(agreed_blame(&notices, &signers).is_empty());
+    }
+
+    #[test]
+    fn the_signer_set_and_the_window_are_bound_in_the_session() {
+        use crate::session::ChainRequest;
+        let request = ChainRequest {
+            chain_id: "c".into(),
+            contract: "k".into(),
+            request_id: 1,
+        };
+        let plan = SignPlan {
+            inputs: SessionInputs::signing(
+                &request,
+                crate::Scheme::EddsaEd25519,
+                &[1; 32],
+                &[0, 1, 2],
+                2,
+                &[b"m".to_vec()],
+            ),
+            windows: Windows::new(Duration::from_secs(10)),
+            max_attempts: None,
+        };
+        assert_ne!(plan.session(5, &[0, 1]), plan.session(5, &[0, 2]));
+        assert_ne!(plan.session(5, &[0, 1]), plan.session(6, &[0, 1]));
+        assert_ne!(plan.result_session(5), plan.result_session(6));
+        assert_ne!(plan.result_session(5), plan.session(5, &[0, 1]));
     }
 }

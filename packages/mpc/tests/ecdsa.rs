@@ -7,15 +7,16 @@
 //! `cargo test -p mpc-party --test ecdsa -- --ignored regenerate_fixtures`.
 
 mod ecdsa_support;
+mod net_support;
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use ecdsa_support::*;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use mpc_party::ecdsa::{self, EcdsaSigner, KeyShare, PaillierPrimes};
-use mpc_party::signing::{sign_with_retry, signer_set, SignPlan};
+use mpc_party::signing::{sign_with_retry, SignPlan};
+use mpc_party::windows::Windows;
 use mpc_party::transport::memory::MemoryNetwork;
 use mpc_party::{
     ChainRequest, MpcError, PartyIndex, Scheme, SessionChannel, SessionId, SessionInputs, Transport,
@@ -132,47 +133,41 @@ fn assert_messages_fit_the_frame_limit(
     );
 }
 
-/// The scheme-generic retry logic with ECDSA: a request whose first signer set includes an offline
-/// party is signed by the next set, and every online party, signer or not, returns the signatures.
+/// The scheme-generic signer logic with ECDSA: a party that is down is not chosen (the others
+/// stop hearing its heartbeats), so the first window signs, and every online party, signer or
+/// not, returns the signatures.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retry_logic_signs_around_an_offline_party() {
+async fn a_party_that_is_down_is_not_chosen_and_the_first_window_signs() {
     let mut transports = tcp_parties(5).await;
     let shares = keygen_all(&transports, &load_aux_5(), 3, 7).await;
     let key = common_public_key(&shares);
     let parties: Vec<PartyIndex> = (0..5).collect();
     let offline = 4;
     transports[offline as usize] = None;
-    // A request whose first signer set needs the offline party, so the retry is exercised.
-    let request = (100..)
-        .map(|id| ChainRequest {
-            chain_id: "chain-1".into(),
-            contract: CONTRACT.into(),
-            request_id: id,
-        })
-        .find(|request| {
-            let seed = request.signer_seed();
-            signer_set(&parties, 3, &seed, 0, &BTreeSet::new()).contains(&offline)
-                && !signer_set(&parties, 3, &seed, 1, &BTreeSet::new()).contains(&offline)
-        })
-        .unwrap();
-    let hashes = hashes(&["retried"]);
+    let online: Vec<PartyIndex> = (0..4).collect();
+    for party in &online {
+        let transport = transports[*party as usize].clone().unwrap();
+        net_support::until_live(transport.as_ref(), &online).await;
+    }
+    let request = ChainRequest {
+        chain_id: "chain-1".into(),
+        contract: CONTRACT.into(),
+        request_id: 100,
+    };
+    let hashes = hashes(&["around the offline party"]);
     let items: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
     let plan = SignPlan {
         inputs: SessionInputs::signing(&request, Scheme::EcdsaSecp256k1, &key, &parties, 3, &items),
-        // Generous for a loaded two-core machine: the attempt with the offline party waits out
-        // the whole signing bound (5 steps) before the next set starts.
-        step_timeout: Duration::from_secs(6),
-        result_timeout: Duration::from_secs(40),
-        max_attempts: Some(3),
+        // Generous for a loaded two-core machine.
+        windows: Windows::new(Duration::from_secs(40)),
+        max_attempts: Some(1),
     };
-    let online: Vec<PartyIndex> = (0..4).collect();
     let results = futures::future::join_all(online.iter().map(|&party| {
         let transport = transports[party as usize].clone().unwrap();
         let signer = EcdsaSigner {
             share: &shares[party as usize],
             hashes: hashes.clone(),
-            // The whole signing bound (5 steps), as `sign_with_retry` waits it out.
-            timeout: plan.step_timeout * 5,
+            timeout: SIGN_TIMEOUT,
         };
         let plan = &plan;
         async move { sign_with_retry(transport.as_ref(), &signer, plan).await }

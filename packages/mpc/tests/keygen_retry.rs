@@ -1,6 +1,7 @@
-//! Key generation is retried like signing: a run that times out (here a party whose messages
-//! are lost for a while) is tried again on a new session, and every party ends with the same
-//! key. Over the in-memory network, which can take a party off the network and back.
+//! Key generation is retried like signing: a window in which a party is off the network is
+//! skipped (key generation needs every party), the next window runs on a new session, and every
+//! party ends with the same key. Over the in-memory network, which can take a party off the
+//! network and back.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,8 @@ use mpc_party::{ChainRequest, MpcError, Party, PartyConfig, Scheme, ShareStore, 
 fn config(max_attempts: u32) -> PartyConfig {
     PartyConfig {
         step_timeout: Duration::from_millis(300),
-        result_timeout: Duration::from_secs(1),
+        // Key generation windows of 1 s.
+        eddsa_window: Duration::from_millis(500),
         max_attempts: Some(max_attempts),
         ..PartyConfig::default()
     }
@@ -44,8 +46,8 @@ fn request() -> ChainRequest {
 #[tokio::test]
 async fn a_key_generation_that_times_out_is_run_again_and_every_party_gets_the_key() {
     let network = MemoryNetwork::new(3);
-    let nodes = parties(&network, 3, 3);
-    // Party 2 is off the network during the first attempt only.
+    let nodes = parties(&network, 3, 4);
+    // Party 2 is off the network for the first window (at least).
     network.set_online(2, false);
     let back = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -73,7 +75,10 @@ async fn a_party_that_never_answers_exhausts_the_attempts_with_a_timeout() {
     match result {
         Err(MpcError::AttemptsExhausted { attempts, last }) => {
             assert_eq!(attempts, 2);
-            assert!(matches!(*last, MpcError::Timeout { .. }), "{last}");
+            assert!(
+                matches!(&*last, MpcError::Timeout { waiting_for, .. } if *waiting_for == vec![2]),
+                "the timeout names the silent party: {last}"
+            );
         }
         other => panic!("expected the attempts to run out, got {other:?}"),
     }

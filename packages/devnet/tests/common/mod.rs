@@ -26,7 +26,6 @@ pub async fn devnet(
     options.threshold = threshold;
     options.block_time = Duration::from_millis(50);
     options.mpc_timeout = Duration::from_secs(10);
-    options.adopt_wait_blocks = 200;
     options.request_timeout = Duration::from_secs(240);
     (guard, Devnet::start(options, &print).await.unwrap())
 }

@@ -57,6 +57,34 @@ pub async fn generate_primes() -> Result<PaillierPrimes, MpcError> {
     })
 }
 
+/// [`generate_primes`] for a spare set, on a thread of its own at a lower CPU priority (nice
+/// 10): minutes of CPU that must not slow the MPC runs the party serves meanwhile.
+pub async fn generate_spare_primes() -> Result<PaillierPrimes, MpcError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("spare-primes".into())
+        .spawn(move || {
+            // Only this thread's priority (Linux keeps one per thread); the thread ends after.
+            // SAFETY: plain system calls on the calling thread, no memory passed.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+            }
+            let _ = tx.send(PaillierPrimes(cggmp21::PregeneratedPrimes::generate(
+                &mut OsRng,
+            )));
+        })
+        .map_err(|e| MpcError::Protocol {
+            party: None,
+            reason: format!("cannot start the prime generation thread: {e}"),
+        })?;
+    rx.await.map_err(|_| MpcError::Protocol {
+        party: None,
+        reason: "the prime generation thread died".into(),
+    })
+}
+
 /// Auxiliary info (Paillier keys and ring-Pedersen parameters of every party) of one party set.
 /// Reusable for every key of that set (the cggmp21 authors show reuse across keys is sound).
 #[derive(Clone, Serialize, Deserialize)]
@@ -265,9 +293,15 @@ impl SignerProtocol for EcdsaSigner<'_> {
     async fn run_signers(
         &self,
         channel: SessionChannel,
-        _step_timeout: Duration,
+        step_timeout: Duration,
     ) -> Result<Vec<Signature>, MpcError> {
-        sign(channel, self.share, &self.hashes, self.timeout).await
+        sign(
+            channel,
+            self.share,
+            &self.hashes,
+            self.timeout.min(step_timeout),
+        )
+        .await
     }
 
     fn needs_fresh_run_id(&self) -> bool {

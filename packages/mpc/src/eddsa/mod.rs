@@ -43,7 +43,7 @@ const TAG_DKG_ROUND2: u8 = 3;
 /// Wire tags (the byte after the session id in every payload, see `wire`). Public so that tests
 /// can play a misbehaving party.
 pub const TAG_SIGN_COMMITMENTS: u8 = 11;
-const TAG_SIGN_SHARES: u8 = 12;
+pub const TAG_SIGN_SHARES: u8 = 12;
 const KEYGEN_TAGS: &[u8] = &[TAG_DKG_ROUND1, TAG_DKG_ECHO, TAG_DKG_ROUND2];
 const SIGN_TAGS: &[u8] = &[TAG_SIGN_COMMITMENTS, TAG_SIGN_SHARES];
 
@@ -243,13 +243,14 @@ fn commitment_hashes(received: &BTreeMap<PartyIndex, Vec<u8>>) -> Vec<[u8; 32]> 
 }
 
 /// Compares what each other signer saw (`echoes`: per signer, the hashes of every signer's
-/// commitments in signer order) with what I saw (`seen`), and names who sent different
-/// commitments to different signers:
-/// - j's echo disagrees about j's own commitments, or about mine: j equivocated or lies, for sure;
-/// - j's echo disagrees about a third signer s: s sent j and me different commitments (the case of
-///   an equivocating s), so s is named. A j lying about s would look the same from here: with
-///   authenticated but not signed messages, no party can tell these apart alone, so a lying j
-///   can get s excluded from one request's next attempts (liveness, never a wrong signature).
+/// commitments in signer order) with what I saw (`seen`):
+/// - j's echo disagrees about j's own commitments, or about mine: j equivocated or lies, for
+///   sure (I know what j sent me and what I sent everyone), so j is named;
+/// - j's echo disagrees about a third signer s: either s sent j and me different commitments
+///   or j lies about s. With authenticated but not signed messages no party can tell these
+///   apart, so nobody is named: the attempt fails and the next window tries another set. Naming
+///   s would let a lying j get honest signers excluded (it lies to me about s and to s about
+///   me, and a majority of notices would name us both).
 fn check_commitment_echoes(
     me: PartyIndex,
     seen: &[[u8; 32]],
@@ -259,27 +260,39 @@ fn check_commitment_echoes(
     signers.push(me);
     signers.sort_unstable();
     let mut blamed = std::collections::BTreeSet::new();
+    let mut disputed = std::collections::BTreeSet::new();
     for (from, echo) in echoes {
         if echo.len() != seen.len() * 32 {
             return Err(malformed(*from, "signing echo", "wrong length"));
         }
         for ((subject, theirs), mine) in signers.iter().zip(echo.chunks_exact(32)).zip(seen) {
-            if theirs != mine {
-                blamed.insert(if subject == from || *subject == me {
-                    *from
-                } else {
-                    *subject
-                });
+            if theirs == mine {
+                continue;
+            }
+            if subject == from || *subject == me {
+                blamed.insert(*from);
+            } else {
+                disputed.insert(*subject);
             }
         }
     }
-    if blamed.is_empty() {
-        return Ok(());
+    if !blamed.is_empty() {
+        return Err(MpcError::Misbehaved {
+            parties: blamed.into_iter().collect(),
+            reason: "a signer's echo contradicts what it or this party sent (equivocation)"
+                .into(),
+        });
     }
-    Err(MpcError::Misbehaved {
-        parties: blamed.into_iter().collect(),
-        reason: "signers received different signing commitments (equivocation)".into(),
-    })
+    if !disputed.is_empty() {
+        return Err(MpcError::Protocol {
+            party: None,
+            reason: format!(
+                "signers saw different signing commitments of parties {disputed:?}: one of them \
+                 equivocated or a signer lies about them (nobody is named on one signer's word)"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// FROST signing of some messages with one key share, for [`crate::signing::sign_with_retry`].
@@ -565,5 +578,36 @@ mod tests {
         );
         let err = keygen(&mut channel, 2, STEP).await.unwrap_err();
         assert!(matches!(err, MpcError::Malformed { party: 1, .. }), "{err}");
+    }
+
+    /// Echoes of signers 0 (me), 1 and 2 where signer `liar`'s echo names `wrong` for
+    /// `subject`'s commitments.
+    fn echoes_with(liar: PartyIndex, subject: usize) -> (Vec<[u8; 32]>, BTreeMap<PartyIndex, Vec<u8>>) {
+        let seen = vec![[0u8; 32], [1u8; 32], [2u8; 32]];
+        let honest: Vec<u8> = seen.concat();
+        let mut echoes = BTreeMap::from([(1, honest.clone()), (2, honest)]);
+        echoes.get_mut(&liar).unwrap()[subject * 32] ^= 0xFF;
+        (seen, echoes)
+    }
+
+    #[test]
+    fn an_echo_dispute_about_a_third_signer_names_nobody() {
+        // Signer 1 says signer 2 sent it other commitments: 2 equivocated or 1 lies.
+        let (seen, echoes) = echoes_with(1, 2);
+        let err = check_commitment_echoes(0, &seen, &echoes).unwrap_err();
+        assert!(err.blamed().is_empty(), "{err}");
+        assert!(!err.is_local(), "another window may pass: {err}");
+    }
+
+    #[test]
+    fn an_echo_that_contradicts_its_sender_or_me_names_the_sender() {
+        for subject in [0, 1] {
+            let (seen, echoes) = echoes_with(1, subject);
+            let err = check_commitment_echoes(0, &seen, &echoes).unwrap_err();
+            assert_eq!(err.blamed(), vec![1], "subject {subject}: {err}");
+        }
+        let (seen, mut echoes) = echoes_with(1, 2);
+        echoes.insert(1, seen.concat());
+        assert!(check_commitment_echoes(0, &seen, &echoes).is_ok());
     }
 }

@@ -82,6 +82,18 @@ impl Transport for MemoryTransport {
         }
         self.hub.routers[self.me as usize].open(session, participants, Arc::new(self.clone()))
     }
+
+    /// Every party online, as seen by an online party (an offline one hears only itself).
+    fn live(&self) -> Vec<PartyIndex> {
+        let online = |p: usize| self.hub.online[p].load(Ordering::SeqCst);
+        if !online(self.me as usize) {
+            return vec![self.me];
+        }
+        (0..self.hub.online.len())
+            .filter(|p| online(*p))
+            .map(|p| p as PartyIndex)
+            .collect()
+    }
 }
 
 #[cfg(test)]

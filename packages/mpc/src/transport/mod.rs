@@ -137,6 +137,10 @@ pub trait Transport: Send + Sync + 'static {
         session: SessionId,
         participants: Vec<PartyIndex>,
     ) -> Result<SessionChannel, MpcError>;
+
+    /// The parties this one hears from now (itself included), sorted: a party is live while its
+    /// heartbeats arrive. Signer sets are chosen among them.
+    fn live(&self) -> Vec<PartyIndex>;
 }
 
 /// Sorts and checks a participant list: no duplicates, includes `me`.

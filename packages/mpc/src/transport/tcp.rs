@@ -124,8 +124,13 @@ pub struct ConnectionLimits {
     pub only_peer_addresses: bool,
     /// An authenticated connection that sends no record for this long is closed.
     pub idle_timeout: Duration,
-    /// An idle dialer sends a keepalive this often (well under the peer's `idle_timeout`).
+    /// Every dialer keeps a connection to each peer and sends a heartbeat this often when it
+    /// has nothing else to send: the peer's liveness signal (a stopped process keeps its TCP
+    /// connection open but sends nothing).
     pub keepalive: Duration,
+    /// A peer is live ([`Transport::live`]) while a record of it arrived within this (the
+    /// peers' `keepalive` must be shorter).
+    pub live_within: Duration,
     /// A frame must arrive whole within this once its first record has arrived.
     pub read_timeout: Duration,
     /// Largest frame payload accepted; a peer sending more is cut off.
@@ -140,7 +145,8 @@ impl Default for ConnectionLimits {
             handshake_timeout: Duration::from_secs(3),
             only_peer_addresses: false,
             idle_timeout: Duration::from_secs(60),
-            keepalive: Duration::from_secs(20),
+            keepalive: Duration::from_secs(1),
+            live_within: Duration::from_secs(3),
             read_timeout: Duration::from_secs(30),
             max_frame_len: MAX_FRAME_LEN,
         }
@@ -403,6 +409,13 @@ impl Transport for TcpTransport {
         }
         self.router.open(session, participants, self.sink.clone())
     }
+
+    fn live(&self) -> Vec<PartyIndex> {
+        let mut live = self.listener.live();
+        live.push(self.me);
+        live.sort_unstable();
+        live
+    }
 }
 
 struct Settings {
@@ -465,6 +478,8 @@ struct ListenerState {
     live: HashMap<PartyIndex, (u64, oneshot::Sender<()>)>,
     /// The newest handshake timestamp accepted from each peer.
     last_timestamp: HashMap<PartyIndex, u64>,
+    /// When the last record (a frame's or a heartbeat) of each peer arrived.
+    last_heard: HashMap<PartyIndex, Instant>,
     next_id: u64,
 }
 
@@ -531,6 +546,21 @@ impl Listener {
 
     fn count(&self, counter: fn(&mut ListenerStats) -> &mut u64) {
         *counter(&mut self.lock().stats) += 1;
+    }
+
+    fn heard(&self, peer: PartyIndex) {
+        self.lock().last_heard.insert(peer, Instant::now());
+    }
+
+    /// The peers heard from within `live_within`.
+    fn live(&self) -> Vec<PartyIndex> {
+        let within = self.settings.limits.live_within;
+        self.lock()
+            .last_heard
+            .iter()
+            .filter(|(_, at)| at.elapsed() < within)
+            .map(|(peer, _)| *peer)
+            .collect()
     }
 }
 
@@ -656,6 +686,7 @@ async fn serve_inbound(
         }
     };
     let (closed, live) = shared.register(peer);
+    shared.heard(peer);
     tracing::debug!(me = settings.me, peer, %addr, "inbound connection authenticated");
     serve_frames(&shared, peer, stream, noise, closed).await;
     // Only now, with the socket closed, does the connection stop counting as live.
@@ -672,13 +703,14 @@ async fn serve_frames(
     mut closed: oneshot::Receiver<()>,
 ) {
     let limits = &shared.settings.limits;
+    let heard = || shared.heard(peer);
     loop {
         let read = tokio::select! {
             _ = &mut closed => {
                 tracing::debug!(peer, "a newer connection of the peer replaced this one");
                 return;
             }
-            read = read_frame(&mut stream, &mut noise, limits) => read,
+            read = read_frame(&mut stream, &mut noise, limits, &heard) => read,
         };
         match read {
             Ok(Some(frame)) => shared.router.deliver(peer, frame),
@@ -779,7 +811,8 @@ async fn dial(
     Ok((stream, hs.into_transport_mode().map_err(noise_err)?))
 }
 
-/// Sends the frames queued for one peer, (re)connecting as needed, and keepalives when idle.
+/// Sends the frames queued for one peer, keeps a connection to it ((re)connecting as needed,
+/// also with nothing to send) and sends a heartbeat when idle.
 async fn peer_writer(
     settings: Arc<Settings>,
     peer: PeerConfig,
@@ -787,7 +820,12 @@ async fn peer_writer(
 ) {
     const MIN_BACKOFF: Duration = Duration::from_millis(50);
     const MAX_BACKOFF: Duration = Duration::from_secs(2);
-    let mut conn: Option<(RecordStream, snow::TransportState)> = None;
+    // Connected from the start, so the peer hears this party's heartbeats before any frame.
+    let mut conn: Option<(RecordStream, snow::TransportState)> =
+        match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
+            Ok(Ok(c)) => Some(c),
+            _ => None,
+        };
     let mut backoff = MIN_BACKOFF;
     loop {
         let (queued_at, frame) =
@@ -795,14 +833,28 @@ async fn peer_writer(
                 Ok(Some(item)) => item,
                 Ok(None) => return,
                 Err(_) => {
-                    if let Some((stream, noise)) = &mut conn {
-                        let sent = tokio::time::timeout(
-                            settings.io_timeout,
-                            write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
-                        )
-                        .await;
-                        if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
-                            conn = None;
+                    match &mut conn {
+                        Some((stream, noise)) => {
+                            let sent = tokio::time::timeout(
+                                settings.io_timeout,
+                                write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
+                            )
+                            .await;
+                            if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
+                                conn = None;
+                            }
+                        }
+                        // The peer learns this party is live from the heartbeats: connect
+                        // once per interval until it answers.
+                        None => {
+                            if let Ok(Ok(c)) =
+                                tokio::time::timeout(settings.io_timeout, dial(&settings, &peer))
+                                    .await
+                            {
+                                tracing::debug!(me = settings.me, peer = peer.index, "connected");
+                                backoff = MIN_BACKOFF;
+                                conn = Some(c);
+                            }
                         }
                     }
                     continue;
@@ -940,12 +992,13 @@ impl From<MpcError> for ReadError {
     }
 }
 
-/// Reads one frame, skipping keepalives; `None` when the peer closed the connection between
-/// frames.
+/// Reads one frame, skipping keepalives (calling `heard` for every record, keepalives too);
+/// `None` when the peer closed the connection between frames.
 async fn read_frame(
     stream: &mut RecordStream,
     noise: &mut snow::TransportState,
     limits: &ConnectionLimits,
+    heard: &(dyn Fn() + Sync),
 ) -> Result<Option<Frame>, ReadError> {
     let mut plain = Vec::new();
     let mut chunk = Vec::new();
@@ -964,6 +1017,7 @@ async fn read_frame(
         // The plaintext is shorter than the record; most records are small.
         chunk.resize(record.len(), 0);
         let n = noise.read_message(&record, &mut chunk).map_err(noise_err)?;
+        heard();
         let (&kind, data) = chunk[..n]
             .split_first()
             .ok_or_else(|| MpcError::Transport("empty record".into()))?;

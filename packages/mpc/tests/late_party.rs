@@ -1,0 +1,144 @@
+//! A party that starts a run late (a restart, a node behind, a queue of other requests) meets
+//! the others: attempts are windows on the wall clock, so it joins the window in progress or the
+//! next one, where the others are. Key generation needs every party, and so does signing when
+//! the threshold is the number of parties: without this, a party later than the others' first
+//! wait met nobody in any attempt. Over loopback TCP, ECDSA and EdDSA, with the lateness a few
+//! windows long (the windows here are short; the mechanism does not depend on their length).
+
+mod ecdsa_support;
+mod net_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mpc_party::party::aux_record;
+use mpc_party::transport::tcp::TcpTransport;
+use mpc_party::{ChainRequest, Party, PartyConfig, PartyIndex, Scheme, ShareStore, StoreSecret};
+
+use ecdsa_support::{load_aux_5, tcp_parties};
+use net_support::until_live;
+
+struct Node {
+    party: Party,
+    _dir: tempfile::TempDir,
+}
+
+/// `n` parties over TCP with `config`, each hearing all the others.
+async fn nodes(n: u16, config: PartyConfig) -> (Vec<Node>, Vec<Arc<TcpTransport>>) {
+    let transports: Vec<Arc<TcpTransport>> =
+        tcp_parties(n).await.into_iter().map(Option::unwrap).collect();
+    let all: Vec<PartyIndex> = (0..n).collect();
+    for transport in &transports {
+        until_live(transport.as_ref(), &all).await;
+    }
+    let nodes = transports
+        .iter()
+        .map(|transport| {
+            let dir = tempfile::tempdir().unwrap();
+            let secret = StoreSecret::key_from_text(&"22".repeat(32)).unwrap();
+            let store = ShareStore::open(dir.path(), &secret).unwrap();
+            Node {
+                party: Party::new(transport.clone(), Arc::new(store), config.clone()),
+                _dir: dir,
+            }
+        })
+        .collect();
+    (nodes, transports)
+}
+
+fn request(id: u64) -> ChainRequest {
+    ChainRequest {
+        chain_id: "chain-1".into(),
+        contract: "wasm1late".into(),
+        request_id: id,
+    }
+}
+
+/// Runs `run` on every node, the last one starting `late` after the others; returns the
+/// results in party order.
+async fn with_last_late<T, F, Fut>(nodes: &[Node], late: Duration, run: F) -> Vec<T>
+where
+    F: Fn(&Party) -> Fut,
+    Fut: std::future::Future<Output = Result<T, mpc_party::MpcError>>,
+{
+    let last = nodes.len() - 1;
+    let runs = nodes.iter().enumerate().map(|(i, node)| {
+        let run = &run;
+        async move {
+            if i == last {
+                tokio::time::sleep(late).await;
+            }
+            run(&node.party)
+                .await
+                .unwrap_or_else(|e| panic!("party {i}: {e}"))
+        }
+    });
+    futures::future::join_all(runs).await
+}
+
+fn all_equal<T: PartialEq + std::fmt::Debug>(results: &[T]) -> &T {
+    assert!(results.iter().all(|r| *r == results[0]), "{results:?}");
+    &results[0]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
+    let config = PartyConfig {
+        step_timeout: Duration::from_secs(1),
+        // Key generation windows of 2 s, signing windows of 1 s.
+        eddsa_window: Duration::from_secs(1),
+        max_attempts: Some(20),
+        ..PartyConfig::default()
+    };
+    let (nodes, _t) = nodes(3, config).await;
+    // Later than two whole key generation windows: the others have failed two attempts.
+    let late = Duration::from_secs(5);
+    let keys = with_last_late(&nodes, late, |party| {
+        party.keygen(Scheme::EddsaEd25519, &request(1), 3, 3)
+    })
+    .await;
+    let key = all_equal(&keys).clone();
+    let messages = vec![b"all three sign".to_vec()];
+    let signatures = with_last_late(&nodes, late, |party| {
+        party.sign(Scheme::EddsaEd25519, &key, &request(2), &messages)
+    })
+    .await;
+    let signature = all_equal(&signatures)[0];
+    let verifying = ed25519_dalek::VerifyingKey::from_bytes(&key.try_into().unwrap()).unwrap();
+    verifying
+        .verify_strict(&messages[0], &ed25519_dalek::Signature::from_bytes(&signature))
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
+    let config = PartyConfig {
+        // Signing windows of 8 s, key generation windows of 32 s.
+        ecdsa_window: Duration::from_secs(8),
+        max_attempts: Some(10),
+        ecdsa_timeout: Duration::from_secs(30),
+        refill_primes: false,
+        ..PartyConfig::default()
+    };
+    let (nodes, _t) = nodes(5, config).await;
+    // Aux info made once for these five parties (a fixture): key generation needs no primes.
+    let parties: Vec<PartyIndex> = (0..5).collect();
+    for (node, aux) in nodes.iter().zip(load_aux_5()) {
+        node.party.store().put(&aux_record(&parties), &aux).unwrap();
+    }
+    // Past the first half of a key generation window: the party joins the next window.
+    let keys = with_last_late(&nodes, Duration::from_secs(20), |party| {
+        party.keygen(Scheme::EcdsaSecp256k1, &request(1), 5, 5)
+    })
+    .await;
+    let key = all_equal(&keys).clone();
+    assert_eq!(key.len(), 33);
+    // Two and a half signing windows late.
+    let hash = [7u8; 32];
+    let signatures = with_last_late(&nodes, Duration::from_secs(20), |party| {
+        party.sign(Scheme::EcdsaSecp256k1, &key, &request(2), &[hash.to_vec()])
+    })
+    .await;
+    let signature = all_equal(&signatures)[0];
+    assert!(cosmwasm_crypto::secp256k1_verify(&hash, &signature, &key).unwrap());
+}
