@@ -17,7 +17,7 @@ use crate::mpc::MpcEngine;
 use crate::store::ProgressStore;
 use crate::telemetry::Metrics;
 use crate::worker::submit::{Submitter, SubmitterSettings};
-use crate::worker::{Worker, WorkerSettings};
+use crate::worker::{Worker, WorkerSettings, KEYGEN_STOP_GRACE};
 
 /// How often the transport's view of the peers is copied into the metrics.
 const PEERS_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -75,6 +75,8 @@ pub struct Parts {
 /// are dropped; the store keeps what was recorded), and waits until its tasks are gone.
 pub struct Running {
     shutdown: watch::Sender<bool>,
+    /// The worker's flag: a stop that lets key generations in progress finish.
+    finish_key_generations: Arc<std::sync::atomic::AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
     pub metrics: Arc<Metrics>,
 }
@@ -131,6 +133,7 @@ pub fn start(mut parts: Parts) -> Running {
         submit_tx,
         parts.settings.worker,
     );
+    let finish_key_generations = worker.finish_key_generations.clone();
     let submitter = Submitter {
         chain: parts.chain,
         settings: parts.settings.submitter,
@@ -144,6 +147,7 @@ pub fn start(mut parts: Parts) -> Running {
     ];
     Running {
         shutdown,
+        finish_key_generations,
         tasks,
         metrics: parts.metrics,
     }
@@ -156,11 +160,24 @@ impl Running {
     /// Stops every task and waits for them to be dropped (so the store and the transport's
     /// port are free again).
     pub async fn stop(self) {
+        self.stop_within(STOP_GRACE).await
+    }
+
+    /// [`Running::stop`], but the key generations in progress finish first (at most
+    /// [`KEYGEN_STOP_GRACE`]), so their shares are stored and their answers saved: what a
+    /// service manager's SIGTERM gets.
+    pub async fn stop_finishing_key_generations(self) {
+        self.finish_key_generations
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.stop_within(KEYGEN_STOP_GRACE + STOP_GRACE).await
+    }
+
+    async fn stop_within(self, grace: std::time::Duration) {
         let _ = self.shutdown.send(true);
         // The tasks end by themselves on the signal (the worker first waits for its requests'
         // tasks); aborting at once would drop the worker without that wait.
         for mut task in self.tasks {
-            if tokio::time::timeout(STOP_GRACE, &mut task).await.is_err() {
+            if tokio::time::timeout(grace, &mut task).await.is_err() {
                 task.abort();
                 let _ = task.await;
             }

@@ -46,6 +46,9 @@ pub trait MpcEngine: Send + Sync + 'static {
     /// Whether or not this party was one of the `threshold` signers, it gets the signatures.
     async fn sign(&self, job: SignJob) -> Result<Vec<Vec<u8>>, MpcError>;
 
+    /// Whether this party holds a share of the key `public_key`.
+    fn holds_key(&self, key_type: KeyType, public_key: &[u8]) -> Result<bool, MpcError>;
+
     /// How this party's transport sees each other party now (for metrics and `/healthz`);
     /// empty when the engine has no network of its own to report.
     fn peers(&self) -> Vec<PeerView> {

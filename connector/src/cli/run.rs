@@ -150,16 +150,18 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     tracing::info!(party = %config.party.name, keyring = config.keyring.id, "connector running");
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?;
-    // Either signal stops it the same way: no new work, the worker's tasks end, the submitter
-    // finishes what it holds. What is unanswered stays in the store (answers are saved before
-    // they are sent), so the next start picks it up.
+    // Either signal stops it the same way: no new work, the key generations in progress finish
+    // (at most 30 s: a DKG stopped in its last round would leave the others with a key whose
+    // share this party never stored), the other tasks end, the submitter finishes what it
+    // holds. What is unanswered stays in the store (answers are saved before they are sent),
+    // so the next start picks it up.
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
         _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
         _ = running.wait() => {}
     }
     let _ = stop.send(true);
-    running.stop().await;
+    running.stop_finishing_key_generations().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -137,6 +137,10 @@ impl MpcEngine for PartyEngine {
             .await
     }
 
+    fn holds_key(&self, key_type: KeyType, public_key: &[u8]) -> Result<bool, MpcError> {
+        self.party.holds_key(scheme(key_type), public_key)
+    }
+
     fn peers(&self) -> Vec<PeerView> {
         let stats = self.transport.stats();
         let live = self.transport.live();

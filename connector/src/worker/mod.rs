@@ -24,6 +24,7 @@ pub mod submit;
 pub mod turns;
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,31 @@ pub struct Worker {
     in_flight: Mutex<HashSet<RequestRef>>,
     /// Turns to run MPC, by request order ([`turns`]).
     turns: Turns,
+    /// Set before a stop that lets the key generations in progress finish
+    /// ([`KEYGEN_STOP_GRACE`]): their shares are stored and their answers saved.
+    pub finish_key_generations: Arc<AtomicBool>,
+    /// Key generations from the start of their run until their answer is saved.
+    key_generations: AtomicUsize,
+}
+
+/// How long a stop that lets key generations finish waits for them: a key's DKG that stopped
+/// in its last round would leave the others with a key whose share this party never stored.
+pub const KEYGEN_STOP_GRACE: Duration = Duration::from_secs(30);
+
+/// A key generation in progress, counted until it is dropped (after its answer is saved).
+struct KeyGeneration<'a>(&'a AtomicUsize);
+
+impl<'a> KeyGeneration<'a> {
+    fn start(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for KeyGeneration<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A node behind the block a request was seen in answers from before it: "not yet", as a
@@ -139,6 +165,8 @@ impl Worker {
             settings,
             in_flight: Mutex::new(HashSet::new()),
             turns,
+            finish_key_generations: Arc::default(),
+            key_generations: AtomicUsize::new(0),
         })
     }
 
@@ -172,9 +200,33 @@ impl Worker {
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
+        if self.finish_key_generations.load(Ordering::SeqCst) {
+            self.finish_key_generations_in(&mut tasks).await;
+        }
         // Abort the requests' tasks and wait until they are dropped: each holds the store, which
         // a restarted connector must be able to open again at once.
         tasks.shutdown().await;
+    }
+
+    /// Waits (at most [`KEYGEN_STOP_GRACE`]) until no key generation is in progress: each ends
+    /// with its share stored and its answer saved (submitted now, or by the next start).
+    async fn finish_key_generations_in(&self, tasks: &mut tokio::task::JoinSet<()>) {
+        let grace = tokio::time::sleep(KEYGEN_STOP_GRACE);
+        tokio::pin!(grace);
+        while self.key_generations.load(Ordering::SeqCst) > 0 {
+            tracing::info!(
+                running = self.key_generations.load(Ordering::SeqCst),
+                "stopping: letting the key generations in progress finish"
+            );
+            tokio::select! {
+                _ = &mut grace => {
+                    tracing::warn!("stopping: key generations still running after {KEYGEN_STOP_GRACE:?}");
+                    return;
+                }
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
     }
 
     /// Starts driving `request` unless a task already drives it or the store has it settled.
@@ -309,6 +361,13 @@ impl Worker {
         enlisted: &Enlisted<'_>,
         reserve: u64,
     ) -> Result<Finished, TaskError> {
+        // A key whose DKG this party finished before a stop (its share is stored), which the
+        // others answered with: this party's answer too, without a second DKG.
+        if let Some(answer) = self.held_key(key_request) {
+            enlisted.leave();
+            tracing::info!(%request, "{HELD_KEY_LOG}");
+            return self.answer(request, answer, reserve).await;
+        }
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
             request_id: request.id(),
@@ -316,13 +375,14 @@ impl Worker {
             parties: key_request.parties.len() as u16,
             threshold: key_request.party_threshold as u16,
         };
+        let _counted = KeyGeneration::start(&self.key_generations);
         let run = || self.engine.keygen(job.clone());
         let answer = match self.run_mpc(request, enlisted, job.key_type, run).await? {
             MpcOutcome::Done(public_key) => Answer::Key(KeyResult::Success {
                 public_key: Binary::new(public_key),
             }),
             MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
-            MpcOutcome::Adopted(_) => unreachable!("only signature requests adopt answers"),
+            MpcOutcome::Adopted(answer) => answer,
         };
         self.answer(request, answer, reserve).await
     }
@@ -360,7 +420,7 @@ impl Worker {
             MpcOutcome::Done(_) => {
                 request.failure("the MPC run produced a signature that does not verify")
             }
-            MpcOutcome::Adopted(signatures) => signed(signatures),
+            MpcOutcome::Adopted(answer) => answer,
             MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
         };
         self.answer(request, answer, reserve).await
@@ -469,9 +529,9 @@ impl Worker {
                     tracing::info!(%request, status, "final on chain: stopping this party's run");
                     Err(TaskError::Settled(status))
                 }
-                ChainNews::Answered(signatures) => {
+                ChainNews::Answered(answer) => {
                     tracing::info!(%request, "{ADOPTING_LOG}");
-                    Ok(MpcOutcome::Adopted(signatures))
+                    Ok(MpcOutcome::Adopted(answer))
                 }
             },
         }
@@ -512,12 +572,31 @@ impl Worker {
                 }
                 continue;
             }
-            if let RequestState::Sign(sign_request) = &state {
-                if let Some(signatures) = verified_answer(sign_request) {
-                    return ChainNews::Answered(signatures);
-                }
+            let adoptable = match &state {
+                RequestState::Sign(sign_request) => verified_answer(sign_request).map(signed),
+                RequestState::Key(key_request) => self.held_key(key_request),
+            };
+            if let Some(answer) = adoptable {
+                return ChainNews::Answered(answer);
             }
         }
+    }
+
+    /// Another party's answer to a key request with a key whose share this party holds (its
+    /// own DKG of that request completed, and its answer was not sent).
+    fn held_key(&self, key_request: &KeyRequestResponse) -> Option<Answer> {
+        key_request.answers.iter().find_map(|a| match &a.result {
+            KeyResult::Success { public_key } => self
+                .engine
+                .holds_key(key_request.key_type, public_key)
+                .unwrap_or(false)
+                .then(|| {
+                    Answer::Key(KeyResult::Success {
+                        public_key: public_key.clone(),
+                    })
+                }),
+            KeyResult::Failure { .. } => None,
+        })
     }
 
     /// A second read of a request one read found final, a poll interval later: its status if
@@ -701,15 +780,19 @@ enum MpcOutcome<T> {
     Done(T),
     /// This party cannot take part (its own failure, as text): it answers with the failure.
     CannotTakePart(String),
-    /// Another party's verified answer on chain: the signatures this party would produce.
-    Adopted(Vec<Binary>),
+    /// Another party's answer on chain that this party may give too: verified signatures
+    /// (what this party would produce), or a key whose share this party holds.
+    Adopted(Answer),
 }
 
 /// What [`Worker::watch_chain`] saw.
 enum ChainNews {
     Final(&'static str),
-    Answered(Vec<Binary>),
+    Answered(Answer),
 }
+
+/// Logged when a party answers a key request with a key whose share it stored earlier.
+pub const HELD_KEY_LOG: &str = "answering with the key whose share this party stored";
 
 /// Logged when a party answers with another party's verified signatures.
 pub const ADOPTING_LOG: &str = "adopting a verified answer from the chain";

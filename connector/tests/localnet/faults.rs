@@ -1,8 +1,8 @@
 //! Faults an operator meets, in the real node or the real process: a second instance of a
 //! party, the gRPC endpoint gone while requests turn pending, a connector stopped by SIGTERM
 //! between its DKG and its submission, a burst of requests with a party SIGKILLed in the
-//! middle, one party's ECDSA aux info lost, and a party whose node is behind the one whose
-//! events it follows. Each request ends `fulfilled` with verifying signatures, and no party
+//! middle, one party's ECDSA aux info lost, a party killed and then one paused for 40 s (each
+//! request within 30 s), and a party whose node is behind the one whose events it follows. Each request ends `fulfilled` with verifying signatures, and no party
 //! submitted twice (its account sequence against its answers on chain).
 
 use std::path::{Path, PathBuf};
@@ -273,6 +273,54 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
             )?;
         }
         Ok(())
+    });
+}
+
+/// With one of the three parties killed, and then with one paused for 40 s (SIGSTOP: its
+/// connections stay open, it just stops answering), every ECDSA and EdDSA request approved
+/// meanwhile is fulfilled within 30 s of its approval, at the connectors' default settings: the
+/// others stop hearing its heartbeats within seconds and sign without it.
+#[test]
+fn with_a_party_killed_or_paused_requests_are_fulfilled_within_30_s() {
+    const BOUND: f64 = 30.0;
+    run(|f| {
+        let keys = [
+            f.request_key(KeyType::EddsaEd25519)?,
+            f.request_key(KeyType::EcdsaSecp256k1)?,
+        ];
+        let before = f.settled_sequences()?;
+        let mut finished = Vec::new();
+        let mut sign_each = |f: &mut Federation, what: &str| -> TestResult<()> {
+            for key in &keys {
+                for n in 0..2 {
+                    let message = format!("{what} {n}");
+                    let (id, _, approved) = super::request_and_approve(f, key, message.as_bytes())?;
+                    let done = f.wait_final(id, approved)?;
+                    check_fulfilled(f, key, &done)?;
+                    println!(
+                        "{what}: {:?} request {id} fulfilled {:.1} s after its approval",
+                        key.key_type, done.seconds
+                    );
+                    check(
+                        done.seconds < BOUND,
+                        &format!("{what}: request {id} took {:.1} s", done.seconds),
+                    )?;
+                    finished.push(done);
+                }
+            }
+            Ok(())
+        };
+        f.kill_party(0);
+        sign_each(f, "party-0 killed")?;
+        f.start_party(0)?;
+        f.wait_connected(0, Duration::from_secs(120))?;
+        let paused = Instant::now();
+        f.pause_party(1, true)?;
+        sign_each(f, "party-1 paused")?;
+        std::thread::sleep(Duration::from_secs(40).saturating_sub(paused.elapsed()));
+        f.pause_party(1, false)?;
+        let after = f.settled_sequences()?;
+        check_transactions(f, &finished, &before, &after, 0)
     });
 }
 

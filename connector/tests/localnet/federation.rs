@@ -390,6 +390,22 @@ impl Federation {
         }
     }
 
+    /// SIGSTOP (`pause: true`) or SIGCONT: a party that stops answering while its process and
+    /// its TCP connections stay up (a stalled VM, a debugger), and comes back.
+    pub fn pause_party(&mut self, i: usize, pause: bool) -> TestResult<()> {
+        let child = self.parties[i]
+            .child
+            .as_ref()
+            .ok_or("the party is not running")?;
+        let signal = if pause { "-STOP" } else { "-CONT" };
+        let sent = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .map_err(|e| format!("kill {signal}: {e}"))?;
+        check_status(sent, "kill")
+    }
+
     /// What `connector status --config` prints for party `i` (from its store, or from the
     /// running connector's `/status` page while it runs).
     pub fn status(&self, i: usize) -> TestResult<String> {

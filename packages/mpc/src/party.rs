@@ -51,7 +51,7 @@ pub struct PartyConfig {
     /// or silent can cost.
     pub eddsa_window: Duration,
     /// The attempt window of ECDSA signing; ECDSA key generation's (aux info and the key) is
-    /// four times as long.
+    /// twice as long.
     pub ecdsa_window: Duration,
     /// Windows tried per call before it returns the last failure (the caller may call again);
     /// `None`: every signer set when a small federation has at most
@@ -90,7 +90,7 @@ impl PartyConfig {
     pub fn keygen_windows(&self, scheme: Scheme) -> Windows {
         Windows::new(match scheme {
             Scheme::EddsaEd25519 => self.eddsa_window * 2,
-            Scheme::EcdsaSecp256k1 => self.ecdsa_window * 4,
+            Scheme::EcdsaSecp256k1 => self.ecdsa_window * 2,
         })
     }
 }
@@ -300,6 +300,11 @@ impl Party {
                 "record {record} holds another scheme"
             ))),
         }
+    }
+
+    /// Whether this party holds a share of the key `public_key`.
+    pub fn holds_key(&self, scheme: Scheme, public_key: &[u8]) -> Result<bool, MpcError> {
+        self.store.contains(&key_record(scheme, public_key))
     }
 
     /// Whether Paillier primes are stored, ready for the next aux info run.

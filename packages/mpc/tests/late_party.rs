@@ -54,24 +54,18 @@ fn request(id: u64) -> ChainRequest {
     }
 }
 
-/// Runs `run` on every node, the last one starting `late` after the others; returns the
+/// Runs every party's run, the last one starting `late` after the others; returns the
 /// results in party order.
-async fn with_last_late<T, F, Fut>(nodes: &[Node], late: Duration, run: F) -> Vec<T>
+async fn with_last_late<T, Fut>(runs: Vec<Fut>, late: Duration) -> Vec<T>
 where
-    F: Fn(&Party) -> Fut,
     Fut: std::future::Future<Output = Result<T, mpc_party::MpcError>>,
 {
-    let last = nodes.len() - 1;
-    let runs = nodes.iter().enumerate().map(|(i, node)| {
-        let run = &run;
-        async move {
-            if i == last {
-                tokio::time::sleep(late).await;
-            }
-            run(&node.party)
-                .await
-                .unwrap_or_else(|e| panic!("party {i}: {e}"))
+    let last = runs.len() - 1;
+    let runs = runs.into_iter().enumerate().map(|(i, run)| async move {
+        if i == last {
+            tokio::time::sleep(late).await;
         }
+        run.await.unwrap_or_else(|e| panic!("party {i}: {e}"))
     });
     futures::future::join_all(runs).await
 }
@@ -93,16 +87,16 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
     let (nodes, _t) = nodes(3, config).await;
     // Later than two whole key generation windows: the others have failed two attempts.
     let late = Duration::from_secs(5);
-    let keys = with_last_late(&nodes, late, |party| {
-        party.keygen(Scheme::EddsaEd25519, &request(1), 3, 3)
-    })
-    .await;
+    let req = request(1);
+    let runs = nodes.iter().map(|n| n.party.keygen(Scheme::EddsaEd25519, &req, 3, 3));
+    let keys = with_last_late(runs.collect(), late).await;
     let key = all_equal(&keys).clone();
     let messages = vec![b"all three sign".to_vec()];
-    let signatures = with_last_late(&nodes, late, |party| {
-        party.sign(Scheme::EddsaEd25519, &key, &request(2), &messages)
-    })
-    .await;
+    let req = request(2);
+    let runs = nodes
+        .iter()
+        .map(|n| n.party.sign(Scheme::EddsaEd25519, &key, &req, &messages));
+    let signatures = with_last_late(runs.collect(), late).await;
     let signature = all_equal(&signatures)[0];
     let verifying = ed25519_dalek::VerifyingKey::from_bytes(&key.try_into().unwrap()).unwrap();
     verifying
@@ -113,8 +107,8 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
     let config = PartyConfig {
-        // Signing windows of 8 s, key generation windows of 32 s.
-        ecdsa_window: Duration::from_secs(8),
+        // Signing windows of 10 s, key generation windows of 20 s.
+        ecdsa_window: Duration::from_secs(10),
         max_attempts: Some(10),
         ecdsa_timeout: Duration::from_secs(30),
         refill_primes: false,
@@ -126,19 +120,19 @@ async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
     for (node, aux) in nodes.iter().zip(load_aux_5()) {
         node.party.store().put(&aux_record(&parties), &aux).unwrap();
     }
-    // Past the first half of a key generation window: the party joins the next window.
-    let keys = with_last_late(&nodes, Duration::from_secs(20), |party| {
-        party.keygen(Scheme::EcdsaSecp256k1, &request(1), 5, 5)
-    })
-    .await;
+    // A whole key generation window late.
+    let req = request(1);
+    let runs = nodes.iter().map(|n| n.party.keygen(Scheme::EcdsaSecp256k1, &req, 5, 5));
+    let keys = with_last_late(runs.collect(), Duration::from_secs(20)).await;
     let key = all_equal(&keys).clone();
     assert_eq!(key.len(), 33);
     // Two and a half signing windows late.
     let hash = [7u8; 32];
-    let signatures = with_last_late(&nodes, Duration::from_secs(20), |party| {
-        party.sign(Scheme::EcdsaSecp256k1, &key, &request(2), &[hash.to_vec()])
-    })
-    .await;
+    let (req, items) = (request(2), [hash.to_vec()]);
+    let runs = nodes
+        .iter()
+        .map(|n| n.party.sign(Scheme::EcdsaSecp256k1, &key, &req, &items));
+    let signatures = with_last_late(runs.collect(), Duration::from_secs(25)).await;
     let signature = all_equal(&signatures)[0];
     assert!(cosmwasm_crypto::secp256k1_verify(&hash, &signature, &key).unwrap());
 }
