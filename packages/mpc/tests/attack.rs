@@ -1,7 +1,8 @@
 //! The parties' network under attack, on loopback TCP: slow, half-open and replayed connections
 //! from someone who can reach the MPC ports, and an authenticated peer flooding a party with
-//! maximum-size frames and random session ids. The honest parties still sign, and what the
-//! attackers hold is read from the transports' own accounting.
+//! maximum-size frames and random session ids, or filling the buffer of a session the others
+//! open later. The honest parties still sign, and what the attackers hold is read from the
+//! transports' own accounting.
 //!
 //! The attacker connects from other loopback addresses (127.0.0.2, 127.0.0.3) than the honest
 //! parties (127.0.0.1), as it would from another host.
@@ -322,4 +323,63 @@ async fn a_frame_over_the_limit_cuts_the_connection_and_is_counted() {
             .await,
         Err(MpcError::Timeout { .. })
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_filling_a_future_sessions_buffer_does_not_block_the_honest_run() {
+    const FILLER: PartyIndex = 3;
+    const REQUEST: u64 = 8;
+    // More than the whole buffer of a pending session held before senders had shares (256).
+    const SENT: usize = 300;
+    let share = RouterLimits::default().max_pending_per_sender;
+    let transports = start(loopback_configs(4).await.unwrap());
+    // The sessions of request 8 are known to anyone who reads the chain: party 3, not one of
+    // the request's parties, fills the buffer of both at each of them before they open them.
+    let filler = transport(&transports, FILLER);
+    let mut channels = Vec::new();
+    for kind in ["key", "sign"] {
+        let session = SessionId::new(CONTRACT, kind, REQUEST, 0);
+        let channel = filler
+            .open_session(session, vec![0, 1, 2, FILLER])
+            .await
+            .unwrap();
+        for i in 0..SENT {
+            channel.send(None, vec![0xF1; 1 + i % 7]).await.unwrap();
+        }
+        channels.push(channel);
+    }
+    let refused = 2 * (SENT - share) as u64;
+    for p in 0..3 {
+        eventually("the filler's messages buffered or refused", || {
+            transport(&transports, p)
+                .stats()
+                .peers
+                .get(&FILLER)
+                .is_some_and(|u| u.refused == refused && u.pending_sessions == 2)
+        })
+        .await;
+    }
+
+    frost_keygen_and_sign(&transports, &[0, 1, 2], &[0, 2], REQUEST).await;
+
+    for p in 0..3 {
+        let usage = transport(&transports, p).stats().peers;
+        assert_eq!(usage[&FILLER].refused, refused, "party {p}: {usage:?}");
+        // The sessions opened (party 1, not a signer, opened only the key's): what the filler
+        // buffered there was dropped and released.
+        let unopened = if p == 1 { 1 } else { 0 };
+        assert_eq!(
+            usage[&FILLER].pending_sessions, unopened,
+            "party {p}: {usage:?}"
+        );
+        if unopened == 0 {
+            assert_eq!(usage[&FILLER].bytes, 0, "party {p}: {usage:?}");
+        }
+        for honest in (0..3).filter(|q| *q != p) {
+            assert_eq!(
+                usage[&honest].refused, 0,
+                "party {p}, from {honest}: {usage:?}"
+            );
+        }
+    }
 }

@@ -185,7 +185,7 @@ async fn buffers_for_unopened_sessions_are_bounded_per_peer() {
         3,
         RouterLimits {
             max_pending_sessions_per_peer: 2,
-            max_pending_per_session: 3,
+            max_pending_per_sender: 3,
             ..RouterLimits::default()
         },
     );
