@@ -14,9 +14,14 @@
 //! Noise's 64 KiB message limit, up to [`ConnectionLimits::max_frame_len`].
 //!
 //! Facing the network, the listener bounds what anyone who can reach the port may hold:
-//! - handshakes in progress: at most [`ConnectionLimits::max_handshakes`] in all and
-//!   [`ConnectionLimits::max_handshakes_per_address`] per remote IP, each cut off after
-//!   [`ConnectionLimits::handshake_timeout`]; optionally only from the peers' configured IPs;
+//! - handshakes in progress: each configured peer's IP address (resolved at start, and again
+//!   every minute) has [`ConnectionLimits::reserved_handshakes_per_peer`] slots that no other
+//!   address can take; every other handshake shares [`ConnectionLimits::max_handshakes`] slots,
+//!   at most [`ConnectionLimits::max_handshakes_per_address`] per remote IP and
+//!   [`ConnectionLimits::max_handshakes_per_prefix`] per IPv4 /24 or IPv6 /64; each handshake is
+//!   cut off after [`ConnectionLimits::handshake_timeout`]. So strangers holding every shared slot
+//!   still leave each peer a slot, and a restarted party reconnects. With
+//!   [`ConnectionLimits::only_peer_addresses`] (the default) other addresses are refused at once;
 //! - authenticated connections: one per peer, the newest replacing the older one;
 //! - replayed handshakes: the dialer puts a timestamp in the first handshake message (encrypted,
 //!   authenticated), and the listener refuses one not newer than the last it accepted from that
@@ -30,8 +35,8 @@
 //!
 //! What a peer's frames may hold in memory is bounded by the router's per-peer byte budget.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -113,14 +118,25 @@ impl std::fmt::Debug for StaticPrivateKey {
 /// What the listener allows anyone who reaches its port, and how long connections may idle.
 #[derive(Clone, Debug)]
 pub struct ConnectionLimits {
-    /// Handshakes in progress at once, from all addresses.
+    /// Handshake slots reserved for each configured peer's IP address (resolved when the listener
+    /// starts and every minute after): only a connection from that address takes one, so no
+    /// stranger can keep a peer from connecting. At least 1. Several peers at one address
+    /// reserve this many slots each.
+    pub reserved_handshakes_per_peer: usize,
+    /// Handshakes in progress at once in the shared slots: those of every address beyond its
+    /// reserved slots (strangers have only these). The listener holds at most this plus the
+    /// reserved slots.
     pub max_handshakes: usize,
-    /// Handshakes in progress at once from one remote IP address.
+    /// Shared handshake slots one remote IP address may hold at once.
     pub max_handshakes_per_address: usize,
+    /// Shared handshake slots one address prefix (IPv4 /24, IPv6 /64) may hold at once, so that
+    /// a host with many addresses of one network still holds few.
+    pub max_handshakes_per_prefix: usize,
     /// A connection must complete its handshake within this.
     pub handshake_timeout: Duration,
-    /// Accept connections only from the IP addresses of the configured peers (resolved when the
-    /// listener starts). Off by default: peers behind NAT connect from other addresses.
+    /// Accept connections only from the IP addresses of the configured peers, closing any other
+    /// at once (on by default). Turn it off when a peer connects from another address than the
+    /// one configured for it (behind NAT); the reserved and shared slots' limits still apply.
     pub only_peer_addresses: bool,
     /// An authenticated connection that sends no record for this long is closed.
     pub idle_timeout: Duration,
@@ -140,10 +156,12 @@ pub struct ConnectionLimits {
 impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
+            reserved_handshakes_per_peer: 2,
             max_handshakes: 32,
             max_handshakes_per_address: 4,
+            max_handshakes_per_prefix: 8,
             handshake_timeout: Duration::from_secs(3),
-            only_peer_addresses: false,
+            only_peer_addresses: true,
             idle_timeout: Duration::from_secs(60),
             keepalive: Duration::from_secs(1),
             live_within: Duration::from_secs(3),
@@ -223,15 +241,20 @@ pub fn static_public_key(private: &[u8; 32]) -> [u8; 32] {
 /// What the listener has refused and holds now, for operators and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListenerStats {
-    /// Connections in their handshake now.
+    /// Connections in their handshake now, in every slot.
     pub handshakes_in_progress: usize,
+    /// Of these, those in the slots reserved for the peers' addresses.
+    pub reserved_handshakes_in_progress: usize,
     /// Live authenticated inbound connections, per peer (at most one each, except for the
     /// instant a newer one replaces an older one).
     pub authenticated: BTreeMap<PartyIndex, usize>,
-    /// Connections closed at once: the handshake limit was reached.
+    /// Connections closed at once: every shared handshake slot was taken.
     pub refused_busy: u64,
-    /// Connections closed at once: their address had its limit of handshakes in progress.
+    /// Connections closed at once: their address held its limit of shared handshake slots.
     pub refused_per_address: u64,
+    /// Connections closed at once: their address prefix (IPv4 /24, IPv6 /64) held its limit of
+    /// shared handshake slots.
+    pub refused_per_prefix: u64,
     /// Connections closed at once: not from a peer's address (with `only_peer_addresses`).
     pub refused_not_allowed: u64,
     /// Handshakes refused because their timestamp was not newer than the peer's last one.
@@ -318,7 +341,11 @@ impl TcpTransport {
             }
         }
         let limits = &config.connections;
-        if limits.max_handshakes == 0 || limits.max_handshakes_per_address == 0 {
+        if limits.max_handshakes == 0
+            || limits.max_handshakes_per_address == 0
+            || limits.max_handshakes_per_prefix == 0
+            || limits.reserved_handshakes_per_peer == 0
+        {
             return Err(MpcError::InvalidRequest(
                 "handshake limits must be at least 1".into(),
             ));
@@ -473,7 +500,7 @@ struct Listener {
 #[derive(Default)]
 struct ListenerState {
     stats: ListenerStats,
-    handshakes_per_ip: HashMap<IpAddr, usize>,
+    slots: Slots,
     /// The live connection of each peer: its id, and the sender whose drop closes it.
     live: HashMap<PartyIndex, (u64, oneshot::Sender<()>)>,
     /// The newest handshake timestamp accepted from each peer.
@@ -490,24 +517,32 @@ impl Listener {
     }
 
     /// Takes a handshake slot for `ip`, or counts the refusal.
-    fn handshake_slot(self: &Arc<Self>, ip: IpAddr) -> Option<HandshakeSlot> {
-        let limits = &self.settings.limits;
+    fn handshake_slot(self: &Arc<Self>, ip: IpAddr) -> Result<HandshakeSlot, SlotRefusal> {
         let mut state = self.lock();
-        if state.stats.handshakes_in_progress >= limits.max_handshakes {
-            state.stats.refused_busy += 1;
-            return None;
+        let state = &mut *state;
+        match state.slots.take(ip, &self.settings.limits) {
+            Ok(kind) => {
+                state.stats.handshakes_in_progress += 1;
+                if kind == SlotKind::Reserved {
+                    state.stats.reserved_handshakes_in_progress += 1;
+                }
+                Ok(HandshakeSlot {
+                    listener: self.clone(),
+                    ip,
+                    kind,
+                })
+            }
+            Err(refusal) => {
+                let stats = &mut state.stats;
+                *match refusal {
+                    SlotRefusal::NotAllowed => &mut stats.refused_not_allowed,
+                    SlotRefusal::Busy => &mut stats.refused_busy,
+                    SlotRefusal::PerAddress => &mut stats.refused_per_address,
+                    SlotRefusal::PerPrefix => &mut stats.refused_per_prefix,
+                } += 1;
+                Err(refusal)
+            }
         }
-        let from_ip = state.handshakes_per_ip.entry(ip).or_default();
-        if *from_ip >= limits.max_handshakes_per_address {
-            state.stats.refused_per_address += 1;
-            return None;
-        }
-        *from_ip += 1;
-        state.stats.handshakes_in_progress += 1;
-        Some(HandshakeSlot {
-            listener: self.clone(),
-            ip,
-        })
     }
 
     /// Accepts `timestamp` from `peer` only if newer than the last one accepted.
@@ -568,16 +603,122 @@ impl Listener {
 struct HandshakeSlot {
     listener: Arc<Listener>,
     ip: IpAddr,
+    kind: SlotKind,
 }
 
 impl Drop for HandshakeSlot {
     fn drop(&mut self) {
         let mut state = self.listener.lock();
+        state.slots.release(self.ip, self.kind);
         state.stats.handshakes_in_progress -= 1;
-        if let Some(n) = state.handshakes_per_ip.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                state.handshakes_per_ip.remove(&self.ip);
+        if self.kind == SlotKind::Reserved {
+            state.stats.reserved_handshakes_in_progress -= 1;
+        }
+    }
+}
+
+/// Which kind of handshake slot a connection holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotKind {
+    /// One of the slots reserved for a peer's address.
+    Reserved,
+    /// One of the slots every address shares.
+    Shared,
+}
+
+/// Why a connection got no handshake slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotRefusal {
+    /// Not from a peer's address, with `only_peer_addresses`.
+    NotAllowed,
+    /// Every shared slot is taken.
+    Busy,
+    /// Its address holds its limit of shared slots.
+    PerAddress,
+    /// Its address prefix holds its limit of shared slots.
+    PerPrefix,
+}
+
+/// The network an address is limited with: its IPv4 /24 or IPv6 /64 (a host or a customer of a
+/// provider typically holds one of these whole).
+fn address_prefix(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            IpAddr::V4(Ipv4Addr::new(a, b, c, 0))
+        }
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+    }
+}
+
+/// The listener's handshake slots: those reserved for the peers' addresses and the shared ones.
+/// Addresses are compared in canonical form (an IPv4-mapped IPv6 address is its IPv4 address).
+#[derive(Default)]
+struct Slots {
+    /// How many configured peers are at each address (each reserves its slots there).
+    peers_at: HashMap<IpAddr, usize>,
+    /// Reserved slots taken, per peer address.
+    reserved_used: HashMap<IpAddr, usize>,
+    /// Shared slots taken: in all, per address and per prefix.
+    shared_used: usize,
+    shared_per_address: HashMap<IpAddr, usize>,
+    shared_per_prefix: HashMap<IpAddr, usize>,
+}
+
+impl Slots {
+    /// Takes a slot for a connection from `ip`: one of its reserved slots if it is a peer's
+    /// address and one is free, else a shared one within the shared limits.
+    fn take(&mut self, ip: IpAddr, limits: &ConnectionLimits) -> Result<SlotKind, SlotRefusal> {
+        let ip = ip.to_canonical();
+        let peers = self.peers_at.get(&ip).copied().unwrap_or(0);
+        if peers == 0 && limits.only_peer_addresses {
+            return Err(SlotRefusal::NotAllowed);
+        }
+        let reserved = peers.saturating_mul(limits.reserved_handshakes_per_peer);
+        if self.reserved_used.get(&ip).copied().unwrap_or(0) < reserved {
+            *self.reserved_used.entry(ip).or_default() += 1;
+            return Ok(SlotKind::Reserved);
+        }
+        if self.shared_used >= limits.max_handshakes {
+            return Err(SlotRefusal::Busy);
+        }
+        if self.shared_per_address.get(&ip).copied().unwrap_or(0)
+            >= limits.max_handshakes_per_address
+        {
+            return Err(SlotRefusal::PerAddress);
+        }
+        let prefix = address_prefix(ip);
+        if self.shared_per_prefix.get(&prefix).copied().unwrap_or(0)
+            >= limits.max_handshakes_per_prefix
+        {
+            return Err(SlotRefusal::PerPrefix);
+        }
+        self.shared_used += 1;
+        *self.shared_per_address.entry(ip).or_default() += 1;
+        *self.shared_per_prefix.entry(prefix).or_default() += 1;
+        Ok(SlotKind::Shared)
+    }
+
+    /// Frees a slot [`Slots::take`] gave for `ip`.
+    fn release(&mut self, ip: IpAddr, kind: SlotKind) {
+        fn decrement(map: &mut HashMap<IpAddr, usize>, key: IpAddr) {
+            if let Some(n) = map.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&key);
+                }
+            }
+        }
+        let ip = ip.to_canonical();
+        match kind {
+            SlotKind::Reserved => decrement(&mut self.reserved_used, ip),
+            SlotKind::Shared => {
+                self.shared_used -= 1;
+                decrement(&mut self.shared_per_address, ip);
+                decrement(&mut self.shared_per_prefix, address_prefix(ip));
             }
         }
     }
@@ -609,38 +750,73 @@ impl Drop for LiveConnection {
     }
 }
 
-/// The IP addresses of the peers' configured addresses.
-async fn resolve_peers(addresses: &[String]) -> HashSet<IpAddr> {
-    let mut ips = HashSet::new();
+/// Resolves the peers' configured addresses (`host:port`) into the addresses whose handshake
+/// slots are reserved: an address that does not resolve keeps what it resolved to before.
+async fn resolve_peers(
+    addresses: &[String],
+    resolved: &mut HashMap<String, Vec<IpAddr>>,
+) -> HashMap<IpAddr, usize> {
+    const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
     for address in addresses {
-        match tokio::net::lookup_host(address.as_str()).await {
-            Ok(resolved) => ips.extend(resolved.map(|a| a.ip())),
-            Err(e) => tracing::warn!(%address, error = %e, "cannot resolve a peer's address"),
+        match tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host(address.as_str())).await
+        {
+            Ok(Ok(found)) => {
+                let mut ips: Vec<IpAddr> = found.map(|a| a.ip().to_canonical()).collect();
+                ips.sort_unstable();
+                ips.dedup();
+                resolved.insert(address.clone(), ips);
+            }
+            Ok(Err(e)) => tracing::warn!(%address, error = %e, "cannot resolve a peer's address"),
+            Err(_) => tracing::warn!(%address, "resolving a peer's address timed out"),
         }
     }
-    ips
+    let mut peers_at = HashMap::new();
+    for address in addresses {
+        for ip in resolved.get(address).into_iter().flatten() {
+            *peers_at.entry(*ip).or_default() += 1;
+        }
+    }
+    peers_at
+}
+
+/// Resolves the peers' addresses again every minute (a peer may move, or its name may not have
+/// resolved at start), updating the reserved slots.
+async fn refresh_peer_addresses(
+    shared: Arc<Listener>,
+    addresses: Vec<String>,
+    mut resolved: HashMap<String, Vec<IpAddr>>,
+) {
+    const EVERY: Duration = Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let peers_at = resolve_peers(&addresses, &mut resolved).await;
+        shared.lock().slots.peers_at = peers_at;
+    }
 }
 
 /// Accepts connections; each one serves frames from one authenticated peer.
 async fn accept_loop(shared: Arc<Listener>, listener: TcpListener, peer_addresses: Vec<String>) {
-    let allowed = if shared.settings.limits.only_peer_addresses {
-        Some(resolve_peers(&peer_addresses).await)
-    } else {
-        None
-    };
-    // Owned here, so aborting this task aborts every connection it serves.
+    // The peers' addresses are known before the first connection is taken.
+    let mut resolved = HashMap::new();
+    let peers_at = resolve_peers(&peer_addresses, &mut resolved).await;
+    shared.lock().slots.peers_at = peers_at;
+    // Owned here, so aborting this task aborts every connection it serves (and the refresher).
     let mut connections = JoinSet::new();
+    connections.spawn(refresh_peer_addresses(
+        shared.clone(),
+        peer_addresses,
+        resolved,
+    ));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
-                    if allowed.as_ref().is_some_and(|ips| !ips.contains(&addr.ip())) {
-                        shared.count(|s| &mut s.refused_not_allowed);
-                        continue;
-                    }
-                    let Some(slot) = shared.handshake_slot(addr.ip()) else {
-                        tracing::debug!(%addr, "handshake limit reached, refusing connection");
-                        continue;
+                    let slot = match shared.handshake_slot(addr.ip()) {
+                        Ok(slot) => slot,
+                        Err(refusal) => {
+                            tracing::debug!(%addr, ?refusal, "no handshake slot, refusing connection");
+                            continue;
+                        }
                     };
                     connections.spawn(serve_inbound(shared.clone(), stream, addr, slot));
                 }
@@ -828,38 +1004,38 @@ async fn peer_writer(
         };
     let mut backoff = MIN_BACKOFF;
     loop {
-        let (queued_at, frame) =
-            match tokio::time::timeout(settings.limits.keepalive, queue.recv()).await {
-                Ok(Some(item)) => item,
-                Ok(None) => return,
-                Err(_) => {
-                    match &mut conn {
-                        Some((stream, noise)) => {
-                            let sent = tokio::time::timeout(
-                                settings.io_timeout,
-                                write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
-                            )
-                            .await;
-                            if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
-                                conn = None;
-                            }
-                        }
-                        // The peer learns this party is live from the heartbeats: connect
-                        // once per interval until it answers.
-                        None => {
-                            if let Ok(Ok(c)) =
-                                tokio::time::timeout(settings.io_timeout, dial(&settings, &peer))
-                                    .await
-                            {
-                                tracing::debug!(me = settings.me, peer = peer.index, "connected");
-                                backoff = MIN_BACKOFF;
-                                conn = Some(c);
-                            }
+        let (queued_at, frame) = match tokio::time::timeout(settings.limits.keepalive, queue.recv())
+            .await
+        {
+            Ok(Some(item)) => item,
+            Ok(None) => return,
+            Err(_) => {
+                match &mut conn {
+                    Some((stream, noise)) => {
+                        let sent = tokio::time::timeout(
+                            settings.io_timeout,
+                            write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
+                        )
+                        .await;
+                        if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
+                            conn = None;
                         }
                     }
-                    continue;
+                    // The peer learns this party is live from the heartbeats: connect
+                    // once per interval until it answers.
+                    None => {
+                        if let Ok(Ok(c)) =
+                            tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await
+                        {
+                            tracing::debug!(me = settings.me, peer = peer.index, "connected");
+                            backoff = MIN_BACKOFF;
+                            conn = Some(c);
+                        }
+                    }
                 }
-            };
+                continue;
+            }
+        };
         loop {
             if queued_at.elapsed() > settings.frame_ttl {
                 tracing::warn!(peer = peer.index, session = %frame.session, "peer unreachable, dropping stale frame");
@@ -1095,4 +1271,128 @@ pub async fn loopback_configs(n: u16) -> Result<Vec<(TcpConfig, TcpListener)>, M
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn limits(only_peer_addresses: bool) -> ConnectionLimits {
+        ConnectionLimits {
+            reserved_handshakes_per_peer: 2,
+            max_handshakes: 7,
+            max_handshakes_per_address: 2,
+            max_handshakes_per_prefix: 3,
+            only_peer_addresses,
+            ..ConnectionLimits::default()
+        }
+    }
+
+    /// Takes slots for `ip` until refused: what it got, and why it was refused.
+    fn fill(
+        slots: &mut Slots,
+        ip: IpAddr,
+        limits: &ConnectionLimits,
+    ) -> (Vec<SlotKind>, SlotRefusal) {
+        let mut got = Vec::new();
+        loop {
+            match slots.take(ip, limits) {
+                Ok(kind) => got.push(kind),
+                Err(refusal) => return (got, refusal),
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_are_ipv4_slash_24_and_ipv6_slash_64() {
+        assert_eq!(address_prefix(ip("192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(address_prefix(ip("::ffff:192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(
+            address_prefix(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_ne!(
+            address_prefix(ip("2001:db8:1:2::1")),
+            address_prefix(ip("2001:db8:1:3::1"))
+        );
+    }
+
+    #[test]
+    fn strangers_share_limited_slots_and_never_take_a_peers() {
+        let limits = limits(false);
+        let mut slots = Slots {
+            peers_at: HashMap::from([(ip("10.0.0.1"), 1), (ip("10.0.0.2"), 2)]),
+            ..Slots::default()
+        };
+        use SlotKind::*;
+        use SlotRefusal::*;
+        // Per address, per prefix (IPv4 /24, IPv6 /64), and in all.
+        assert_eq!(
+            fill(&mut slots, ip("192.0.2.1"), &limits),
+            (vec![Shared; 2], PerAddress)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("192.0.2.2"), &limits),
+            (vec![Shared], PerPrefix)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("2001:db8::1"), &limits),
+            (vec![Shared; 2], PerAddress)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("2001:db8::2"), &limits),
+            (vec![Shared], PerPrefix)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("198.51.100.1"), &limits),
+            (vec![Shared], Busy)
+        );
+        // The peers still have their reserved slots (two per peer at an address), and nothing
+        // else: the shared slots are all taken.
+        assert_eq!(
+            fill(&mut slots, ip("10.0.0.1"), &limits),
+            (vec![Reserved; 2], Busy)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("::ffff:10.0.0.2"), &limits),
+            (vec![Reserved; 4], Busy)
+        );
+        // A stranger's slot freed goes to the next comer; a peer's freed slot stays its own.
+        slots.release(ip("192.0.2.1"), Shared);
+        slots.release(ip("10.0.0.1"), Reserved);
+        assert_eq!(slots.take(ip("203.0.113.9"), &limits), Ok(Shared));
+        assert_eq!(slots.take(ip("203.0.113.9"), &limits), Err(Busy));
+        assert_eq!(slots.take(ip("10.0.0.1"), &limits), Ok(Reserved));
+    }
+
+    #[test]
+    fn a_peer_beyond_its_reserved_slots_shares_like_anyone() {
+        let limits = limits(true);
+        let mut slots = Slots {
+            peers_at: HashMap::from([(ip("10.0.0.1"), 1)]),
+            ..Slots::default()
+        };
+        use SlotKind::*;
+        assert_eq!(
+            fill(&mut slots, ip("10.0.0.1"), &limits),
+            (
+                vec![Reserved, Reserved, Shared, Shared],
+                SlotRefusal::PerAddress
+            )
+        );
+        // With only_peer_addresses, another address (a neighbour of the peer's too) gets nothing.
+        assert_eq!(
+            slots.take(ip("10.0.0.3"), &limits),
+            Err(SlotRefusal::NotAllowed)
+        );
+        for kind in [Reserved, Reserved, Shared, Shared] {
+            slots.release(ip("10.0.0.1"), kind);
+        }
+        assert_eq!(slots.shared_used, 0);
+        assert!(slots.reserved_used.is_empty() && slots.shared_per_prefix.is_empty());
+    }
 }
