@@ -5,8 +5,10 @@
 //! the configuration, and the listener accepts only a dialer whose static key is one of its
 //! configured peers, which identifies the sending party. The Noise prologue binds the federation
 //! ([`TcpConfig::federation`]: chain, keyring contract and id), so parties of two federations never
-//! talk even with the same keys. Data flows one way on a connection (dialer to listener), so the
-//! two directions of a pair reconnect independently when either side restarts.
+//! talk even with the same keys. The handshake's two payloads (encrypted and authenticated) carry
+//! the [`PROTOCOL_VERSION`] each side speaks, and a peer of another version is refused with an
+//! error naming both versions, logged by both sides. Data flows one way on a connection (dialer to
+//! listener), so the two directions of a pair reconnect independently when either side restarts.
 //!
 //! Wire format: records `[u16 big-endian length][Noise message]` (tokio-util's
 //! `LengthDelimitedCodec`). A frame (session id, flags, payload) is split over records whose
@@ -54,8 +56,25 @@ use super::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::error::MpcError;
 
 const NOISE_PARAMS: &str = "Noise_IK_25519_ChaChaPoly_SHA256";
-/// Binds handshakes to this protocol and version; the federation follows it in the prologue.
+/// Binds handshakes to this transport; the federation follows it in the prologue. Fixed for good:
+/// the protocol version rides in the handshake payloads ([`PROTOCOL_VERSION`]), and these are the
+/// bytes of version 2 (which carried its version here), so a version-2 party still completes the
+/// first handshake message and is named by its version instead of failing Noise's decryption.
 const PROLOGUE_TAG: &[u8] = b"mpc-party/tcp/v2";
+
+/// The MPC protocol version this build speaks: the wire format of frames (records, chunk kinds,
+/// the frame header, the handshake payloads after their version) and of every protocol's messages
+/// (FROST and CGGMP21 rounds, the run-id agreement, echoes and blame notices, and how session ids
+/// are derived). Two parties of different versions cannot run a protocol together, so each
+/// refuses the other at the handshake, naming both versions; raise it with any change to any of
+/// these. Versions: 2 carried the version in the Noise prologue; 3 carries it in the handshake
+/// payloads. A party speaks exactly one version (no range is accepted).
+pub const PROTOCOL_VERSION: u16 = 3;
+/// Starts both handshake payloads, followed by the sender's protocol version (u16 big-endian), in
+/// every version from 3 on: what follows is that version's. Tells them from a version-2 payload.
+const HANDSHAKE_MAGIC: &[u8; 4] = b"MPCp";
+/// Version 2's first handshake payload: the dialer's index (u16) and a timestamp (u64), no magic.
+const LEGACY_V2_PAYLOAD: usize = 2 + 8;
 const NOISE_MAX_MSG: usize = 65535;
 const NOISE_TAG: usize = 16;
 /// Plaintext bytes of one record: one kind byte, then data.
@@ -70,8 +89,12 @@ const CHUNK_KEEPALIVE: u8 = 2;
 pub const MAX_FRAME_LEN: usize = 2 * 1024 * 1024;
 const FRAME_HEADER: usize = 32 + 1;
 const FLAG_BROADCAST: u8 = 1;
-/// Handshake payload: the dialer's party index (u16) and a timestamp (u64 ns since the epoch).
-const HANDSHAKE_PAYLOAD: usize = 2 + 8;
+/// The dialer's handshake payload: magic, protocol version (u16), the dialer's party index (u16)
+/// and a timestamp (u64 ns since the epoch).
+const HANDSHAKE_PAYLOAD: usize = 4 + 2 + 2 + 8;
+/// The listener's reply payload: magic and the protocol version it speaks (u16), sent also when
+/// it refuses the dialer's version, so that both sides can name both versions.
+const REPLY_PAYLOAD: usize = 4 + 2;
 
 /// A peer as the configuration knows it.
 #[derive(Clone, Debug)]
@@ -190,6 +213,9 @@ pub struct TcpConfig {
     pub frame_ttl: Duration,
     /// Frames queued per peer; more are dropped while the peer is unreachable.
     pub peer_queue: usize,
+    /// The protocol version this party speaks: [`PROTOCOL_VERSION`]. Only tests set another, to
+    /// play a party of another version.
+    pub protocol_version: u16,
 }
 
 impl TcpConfig {
@@ -210,6 +236,7 @@ impl TcpConfig {
             io_timeout: Duration::from_secs(5),
             frame_ttl: Duration::from_secs(30),
             peer_queue: 4096,
+            protocol_version: PROTOCOL_VERSION,
         }
     }
 }
@@ -259,6 +286,11 @@ pub struct ListenerStats {
     pub refused_not_allowed: u64,
     /// Handshakes refused because their timestamp was not newer than the peer's last one.
     pub refused_replays: u64,
+    /// Handshakes of a configured peer refused because it speaks another protocol version.
+    pub refused_version: u64,
+    /// Peers refused for their version, with the version each spoke (kept until the peer
+    /// connects with this party's version).
+    pub peer_versions_refused: BTreeMap<PartyIndex, u16>,
     /// Handshakes that failed otherwise: unknown key, garbage, too slow.
     pub failed_handshakes: u64,
     /// Older connections of a peer closed because a newer one authenticated.
@@ -363,6 +395,7 @@ impl TcpTransport {
             io_timeout: config.io_timeout,
             frame_ttl: config.frame_ttl,
             limits: config.connections,
+            version: config.protocol_version,
             last_timestamp: AtomicU64::new(0),
         });
         let listener_state = Arc::new(Listener {
@@ -452,6 +485,8 @@ struct Settings {
     io_timeout: Duration,
     frame_ttl: Duration,
     limits: ConnectionLimits,
+    /// The protocol version this party speaks.
+    version: u16,
     /// The last handshake timestamp this party sent: each dial uses a strictly larger one.
     last_timestamp: AtomicU64,
 }
@@ -501,6 +536,8 @@ struct Listener {
 struct ListenerState {
     stats: ListenerStats,
     slots: Slots,
+    /// When a peer's version refusal was last logged (at most once a minute each).
+    version_logged: HashMap<PartyIndex, Option<Instant>>,
     /// The live connection of each peer: its id, and the sender whose drop closes it.
     live: HashMap<PartyIndex, (u64, oneshot::Sender<()>)>,
     /// The newest handshake timestamp accepted from each peer.
@@ -545,6 +582,14 @@ impl Listener {
         }
     }
 
+    /// Counts a peer refused for its version; true when it should be logged (once a minute).
+    fn refused_version(&self, peer: PartyIndex, theirs: u16) -> bool {
+        let mut state = self.lock();
+        state.stats.refused_version += 1;
+        state.stats.peer_versions_refused.insert(peer, theirs);
+        log_due(state.version_logged.entry(peer).or_default())
+    }
+
     /// Accepts `timestamp` from `peer` only if newer than the last one accepted.
     fn fresh_timestamp(&self, peer: PartyIndex, timestamp: u64) -> bool {
         let mut state = self.lock();
@@ -569,6 +614,8 @@ impl Listener {
             state.stats.replaced += 1;
         }
         *state.stats.authenticated.entry(peer).or_default() += 1;
+        state.stats.peer_versions_refused.remove(&peer);
+        state.version_logged.remove(&peer);
         (
             close_rx,
             LiveConnection {
@@ -615,6 +662,18 @@ impl Drop for HandshakeSlot {
             state.stats.reserved_handshakes_in_progress -= 1;
         }
     }
+}
+
+/// How often an error that repeats with every reconnection (a peer of another version) is logged.
+const REPEATED_LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// True when an error last logged at `last` should be logged again now (and notes now).
+fn log_due(last: &mut Option<Instant>) -> bool {
+    if last.is_some_and(|at| at.elapsed() < REPEATED_LOG_EVERY) {
+        return false;
+    }
+    *last = Some(Instant::now());
+    true
 }
 
 /// Which kind of handshake slot a connection holds.
@@ -850,6 +909,15 @@ async fn serve_inbound(
             tracing::warn!(%addr, peer, "refused a replayed handshake");
             return;
         }
+        Ok(Err(Refusal::Version { peer, theirs })) => {
+            let error = version_mismatch(peer, theirs, settings.version);
+            if shared.refused_version(peer, theirs) {
+                tracing::error!(me = settings.me, %addr, "refused inbound connection: {error}");
+            } else {
+                tracing::debug!(me = settings.me, %addr, "refused inbound connection: {error}");
+            }
+            return;
+        }
         Ok(Err(Refusal::Failed(e))) => {
             shared.count(|s| &mut s.failed_handshakes);
             tracing::warn!(%addr, error = %e, "refused inbound connection");
@@ -912,7 +980,32 @@ async fn serve_frames(
 enum Refusal {
     /// A handshake whose timestamp is not newer than the peer's last: a replay.
     Replay(PartyIndex),
+    /// A configured peer that speaks another protocol version.
+    Version {
+        peer: PartyIndex,
+        theirs: u16,
+    },
     Failed(MpcError),
+}
+
+/// What both sides log when a peer speaks another protocol version.
+fn version_mismatch(peer: PartyIndex, theirs: u16, mine: u16) -> String {
+    format!(
+        "peer {peer} speaks MPC protocol version {theirs}, this party speaks {mine}: upgrade every \
+         party of the federation to the same version"
+    )
+}
+
+/// The protocol version a handshake payload (either one) starts with; a payload of version 2,
+/// which had no version in it, is recognised by its length (`v2_len`).
+fn payload_version(payload: &[u8], v2_len: usize) -> Result<u16, MpcError> {
+    match payload {
+        [m0, m1, m2, m3, v0, v1, ..] if [*m0, *m1, *m2, *m3] == *HANDSHAKE_MAGIC => {
+            Ok(u16::from_be_bytes([*v0, *v1]))
+        }
+        _ if payload.len() == v2_len => Ok(2),
+        _ => Err(MpcError::Transport("bad handshake payload".into())),
+    }
 }
 
 impl From<MpcError> for Refusal {
@@ -921,8 +1014,9 @@ impl From<MpcError> for Refusal {
     }
 }
 
-/// Listener side of the IK handshake: accepts only a configured peer, whose claimed index must
-/// match its pinned key, with a timestamp newer than its last handshake's.
+/// Listener side of the IK handshake: accepts only a configured peer of this party's protocol
+/// version, whose claimed index must match its pinned key, with a timestamp newer than its last
+/// handshake's. Replies with this party's version, also to a peer of another version.
 async fn respond_handshake(
     shared: &Listener,
     stream: &mut RecordStream,
@@ -941,29 +1035,57 @@ async fn respond_handshake(
     let peer = *shared.known.get(remote).ok_or_else(|| {
         MpcError::Transport(format!("unknown static key {}", hex::encode(remote)))
     })?;
+    let mine = shared.settings.version;
+    let mut reply = [0u8; REPLY_PAYLOAD];
+    reply[..4].copy_from_slice(HANDSHAKE_MAGIC);
+    reply[4..].copy_from_slice(&mine.to_be_bytes());
+    let theirs = payload_version(&buf[..n], LEGACY_V2_PAYLOAD)?;
+    if theirs != mine {
+        // Tell the dialer which version this party speaks, so that it can name both too (a
+        // version-2 dialer would not read it: it is just closed). The reply is encrypted to the
+        // dialer's ephemeral key: someone replaying a recorded handshake learns nothing from it.
+        if buf[..n].starts_with(HANDSHAKE_MAGIC) {
+            let n = hs.write_message(&reply, &mut buf).map_err(noise_err)?;
+            write_record(stream, &buf[..n]).await?;
+        }
+        return Err(Refusal::Version { peer, theirs });
+    }
     let payload = <[u8; HANDSHAKE_PAYLOAD]>::try_from(&buf[..n])
         .map_err(|_| MpcError::Transport("bad handshake payload".into()))?;
-    let claimed = u16::from_be_bytes([payload[0], payload[1]]);
+    let claimed = u16::from_be_bytes([payload[6], payload[7]]);
     if claimed != peer {
         return Err(MpcError::Transport(format!(
             "peer with the key of {peer} claims to be {claimed}"
         ))
         .into());
     }
-    let timestamp = u64::from_be_bytes(payload[2..].try_into().expect("8 bytes"));
+    let timestamp = u64::from_be_bytes(payload[8..].try_into().expect("8 bytes"));
     if !shared.fresh_timestamp(peer, timestamp) {
         return Err(Refusal::Replay(peer));
     }
-    let n = hs.write_message(&[], &mut buf).map_err(noise_err)?;
+    let n = hs.write_message(&reply, &mut buf).map_err(noise_err)?;
     write_record(stream, &buf[..n]).await?;
     Ok((peer, hs.into_transport_mode().map_err(noise_err)?))
 }
 
-/// Dialer side: connects to `peer`, pinning its static key.
+/// Why a dial failed.
+enum DialError {
+    /// The peer speaks another protocol version (it said so in its handshake reply).
+    Version(u16),
+    Failed(MpcError),
+}
+
+impl From<MpcError> for DialError {
+    fn from(e: MpcError) -> Self {
+        DialError::Failed(e)
+    }
+}
+
+/// Dialer side: connects to `peer`, pinning its static key, and checks the version it speaks.
 async fn dial(
     settings: &Settings,
     peer: &PeerConfig,
-) -> Result<(RecordStream, snow::TransportState), MpcError> {
+) -> Result<(RecordStream, snow::TransportState), DialError> {
     let stream = TcpStream::connect(&peer.address)
         .await
         .map_err(|e| MpcError::Transport(format!("connect {}: {e}", peer.address)))?;
@@ -977,13 +1099,20 @@ async fn dial(
         .build_initiator()
         .map_err(noise_err)?;
     let mut payload = [0u8; HANDSHAKE_PAYLOAD];
-    payload[..2].copy_from_slice(&settings.me.to_be_bytes());
-    payload[2..].copy_from_slice(&settings.next_timestamp().to_be_bytes());
+    payload[..4].copy_from_slice(HANDSHAKE_MAGIC);
+    payload[4..6].copy_from_slice(&settings.version.to_be_bytes());
+    payload[6..8].copy_from_slice(&settings.me.to_be_bytes());
+    payload[8..].copy_from_slice(&settings.next_timestamp().to_be_bytes());
     let mut buf = vec![0u8; NOISE_MAX_MSG];
     let n = hs.write_message(&payload, &mut buf).map_err(noise_err)?;
     write_record(&mut stream, &buf[..n]).await?;
     let reply = read_record(&mut stream).await?;
-    hs.read_message(&reply, &mut buf).map_err(noise_err)?;
+    let n = hs.read_message(&reply, &mut buf).map_err(noise_err)?;
+    // Version 2's reply was empty (a version-2 listener refuses this payload before replying).
+    let theirs = payload_version(&buf[..n], 0)?;
+    if theirs != settings.version {
+        return Err(DialError::Version(theirs));
+    }
     Ok((stream, hs.into_transport_mode().map_err(noise_err)?))
 }
 
@@ -996,46 +1125,39 @@ async fn peer_writer(
 ) {
     const MIN_BACKOFF: Duration = Duration::from_millis(50);
     const MAX_BACKOFF: Duration = Duration::from_secs(2);
+    let mut version_logged = None;
     // Connected from the start, so the peer hears this party's heartbeats before any frame.
-    let mut conn: Option<(RecordStream, snow::TransportState)> =
-        match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
-            Ok(Ok(c)) => Some(c),
-            _ => None,
-        };
+    let mut conn = connect(&settings, &peer, &mut version_logged).await.ok();
     let mut backoff = MIN_BACKOFF;
     loop {
-        let (queued_at, frame) = match tokio::time::timeout(settings.limits.keepalive, queue.recv())
-            .await
-        {
-            Ok(Some(item)) => item,
-            Ok(None) => return,
-            Err(_) => {
-                match &mut conn {
-                    Some((stream, noise)) => {
-                        let sent = tokio::time::timeout(
-                            settings.io_timeout,
-                            write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
-                        )
-                        .await;
-                        if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
-                            conn = None;
+        let (queued_at, frame) =
+            match tokio::time::timeout(settings.limits.keepalive, queue.recv()).await {
+                Ok(Some(item)) => item,
+                Ok(None) => return,
+                Err(_) => {
+                    match &mut conn {
+                        Some((stream, noise)) => {
+                            let sent = tokio::time::timeout(
+                                settings.io_timeout,
+                                write_chunks(stream, noise, CHUNK_KEEPALIVE, &[]),
+                            )
+                            .await;
+                            if peer_hung_up(stream.get_ref()) || !matches!(sent, Ok(Ok(()))) {
+                                conn = None;
+                            }
+                        }
+                        // The peer learns this party is live from the heartbeats: connect
+                        // once per interval until it answers.
+                        None => {
+                            if let Ok(c) = connect(&settings, &peer, &mut version_logged).await {
+                                backoff = MIN_BACKOFF;
+                                conn = Some(c);
+                            }
                         }
                     }
-                    // The peer learns this party is live from the heartbeats: connect
-                    // once per interval until it answers.
-                    None => {
-                        if let Ok(Ok(c)) =
-                            tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await
-                        {
-                            tracing::debug!(me = settings.me, peer = peer.index, "connected");
-                            backoff = MIN_BACKOFF;
-                            conn = Some(c);
-                        }
-                    }
+                    continue;
                 }
-                continue;
-            }
-        };
+            };
         loop {
             if queued_at.elapsed() > settings.frame_ttl {
                 tracing::warn!(peer = peer.index, session = %frame.session, "peer unreachable, dropping stale frame");
@@ -1053,25 +1175,17 @@ async fn peer_writer(
             }
             let (stream, noise) = match &mut conn {
                 Some(c) => c,
-                None => {
-                    match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
-                        Ok(Ok(c)) => {
-                            tracing::debug!(me = settings.me, peer = peer.index, "connected");
-                            backoff = MIN_BACKOFF;
-                            conn.insert(c)
-                        }
-                        failed => {
-                            let reason = match failed {
-                                Ok(Err(e)) => e.to_string(),
-                                _ => "timed out".into(),
-                            };
-                            tracing::debug!(peer = peer.index, %reason, "connect failed, retrying");
-                            tokio::time::sleep(backoff).await;
-                            backoff = (backoff * 2).min(MAX_BACKOFF);
-                            continue;
-                        }
+                None => match connect(&settings, &peer, &mut version_logged).await {
+                    Ok(c) => {
+                        backoff = MIN_BACKOFF;
+                        conn.insert(c)
                     }
-                }
+                    Err(()) => {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                        continue;
+                    }
+                },
             };
             match tokio::time::timeout(settings.io_timeout, write_frame(stream, noise, &frame))
                 .await
@@ -1084,6 +1198,36 @@ async fn peer_writer(
             }
         }
     }
+}
+
+/// Dials `peer` within the I/O timeout. A peer of another version is logged as an error (at most
+/// once a minute: the dialer keeps trying, so that the peer is heard as soon as it is upgraded),
+/// other failures at debug level.
+async fn connect(
+    settings: &Settings,
+    peer: &PeerConfig,
+    version_logged: &mut Option<Instant>,
+) -> Result<(RecordStream, snow::TransportState), ()> {
+    let reason = match tokio::time::timeout(settings.io_timeout, dial(settings, peer)).await {
+        Ok(Ok(c)) => {
+            tracing::debug!(me = settings.me, peer = peer.index, "connected");
+            *version_logged = None;
+            return Ok(c);
+        }
+        Ok(Err(DialError::Version(theirs))) => {
+            let error = version_mismatch(peer.index, theirs, settings.version);
+            if log_due(version_logged) {
+                tracing::error!(me = settings.me, address = %peer.address, "cannot connect: {error}");
+            } else {
+                tracing::debug!(me = settings.me, address = %peer.address, "cannot connect: {error}");
+            }
+            return Err(());
+        }
+        Ok(Err(DialError::Failed(e))) => e.to_string(),
+        Err(_) => "timed out".into(),
+    };
+    tracing::debug!(peer = peer.index, %reason, "connect failed, retrying");
+    Err(())
 }
 
 /// Data flows only dialer → listener after the handshake, so a readable socket means EOF or a
