@@ -23,7 +23,9 @@
 //! listen = "0.0.0.0:7001"
 //! noise_key_file = "keys/party-1.noise.key"
 //! timeout_ms = 30000
-//! # only_peer_addresses = true                # accept MPC connections only from peers' IPs
+//! # only_peer_addresses = true                # (default) MPC connections only from peers' IPs;
+//!                                             # false for a peer behind NAT (README, "The MPC
+//!                                             # network")
 //! [[mpc.peers]]                               # every party, this one included
 //! index = 0
 //! address = "10.0.0.1:7001"
@@ -212,9 +214,12 @@ pub struct MpcSection {
         default = "default_mpc_timeout"
     )]
     pub timeout: Duration,
-    /// Accept MPC connections only from the IP addresses of `peers` (off by default: a peer
-    /// behind NAT connects from another address).
-    #[serde(default)]
+    /// Accept MPC connections only from the IP addresses of `peers`, closing any other at once
+    /// (on by default). Set it to `false` when a peer connects from another address than the one
+    /// configured for it (behind NAT): then anyone may start a handshake, within the listener's
+    /// per-address and per-network limits, and each peer's address keeps handshake slots that no
+    /// other address can take.
+    #[serde(default = "yes")]
     pub only_peer_addresses: bool,
     pub peers: Vec<Peer>,
 }

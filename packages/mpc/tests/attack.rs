@@ -1,10 +1,12 @@
 //! The parties' network under attack, on loopback TCP: slow, half-open and replayed connections
-//! from someone who can reach the MPC ports, and an authenticated peer flooding a party with
-//! maximum-size frames and random session ids. The honest parties still sign, and what the
-//! attackers hold is read from the transports' own accounting.
+//! from someone who can reach the MPC ports (holding every handshake slot it can get while a
+//! party restarts), and an authenticated peer flooding a party with maximum-size frames and
+//! random session ids, or filling the buffer of a session the others open later. The honest
+//! parties still sign, and what the attackers hold is read from the transports' own accounting.
 //!
-//! The attacker connects from other loopback addresses (127.0.0.2, 127.0.0.3) than the honest
-//! parties (127.0.0.1), as it would from another host.
+//! The attacker connects from other loopback addresses (127.0.0.2 and up) than the honest
+//! parties (127.0.0.1), as it would from other hosts; the listeners then let strangers in
+//! (`only_peer_addresses = false`, as for peers behind NAT), else they would be refused at once.
 
 mod ecdsa_support;
 mod net_support;
@@ -15,10 +17,12 @@ use std::time::Duration;
 
 use ecdsa_support::{keygen_all, load_aux_5, sign_with};
 use mpc_party::eddsa;
-use mpc_party::transport::tcp::{loopback_configs, TcpConfig, TcpTransport, TransportStats};
+use mpc_party::transport::tcp::{
+    loopback_configs, ConnectionLimits, ListenerStats, TcpConfig, TcpTransport, TransportStats,
+};
 use mpc_party::transport::{PartyIndex, RouterLimits, SessionChannel, SessionId, Transport};
 use mpc_party::MpcError;
-use net_support::{connect_from, eventually};
+use net_support::{connect_from, eventually, until_live};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -124,12 +128,13 @@ async fn slow_half_open_and_replayed_connections_hold_no_slot_and_parties_still_
         .collect();
     for (config, _) in &mut configs {
         config.connections.handshake_timeout = Duration::from_millis(500);
+        config.connections.only_peer_addresses = false;
     }
     // Party 0 reaches party 1 through a proxy that captures its handshakes.
     let (proxy, captured) = recording_proxy(addresses[1]).await;
     configs[0].0.peers[1].address = proxy.to_string();
     let transports = start(configs);
-    let limits = mpc_party::transport::tcp::ConnectionLimits::default();
+    let limits = ConnectionLimits::default();
 
     // 200 connections from one attacker host: half never send a byte, half start a record and
     // stall.
@@ -197,10 +202,11 @@ async fn slow_half_open_and_replayed_connections_hold_no_slot_and_parties_still_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_peer_addresses_refuses_other_hosts_at_once() {
-    let mut configs = loopback_configs(2).await.unwrap();
-    for (config, _) in &mut configs {
-        config.connections.only_peer_addresses = true;
-    }
+    // On by default.
+    let configs = loopback_configs(2).await.unwrap();
+    assert!(configs
+        .iter()
+        .all(|(c, _)| c.connections.only_peer_addresses));
     let address = configs[1].1.local_addr().unwrap();
     let transports = start(configs);
     let mut held = Vec::new();
@@ -215,13 +221,9 @@ async fn only_peer_addresses_refuses_other_hosts_at_once() {
             == 10
     })
     .await;
-    assert_eq!(
-        transport(&transports, 1)
-            .stats()
-            .listener
-            .handshakes_in_progress,
-        0
-    );
+    // The strangers hold no slot (the peer's own handshake may be in one of its reserved slots).
+    let l = transport(&transports, 1).stats().listener;
+    assert_eq!(shared_held(&l), 0, "{l:?}");
     // The peer (127.0.0.1) still gets through.
     let (c0, mut c1) = pair_session(&transports, 3).await;
     c0.send(Some(1), b"peer".to_vec()).await.unwrap();
@@ -322,4 +324,201 @@ async fn a_frame_over_the_limit_cuts_the_connection_and_is_counted() {
             .await,
         Err(MpcError::Timeout { .. })
     ));
+}
+
+/// The strangers: eight addresses of one /24 (the peers' own, 127.0.0.0/24).
+fn strangers() -> Vec<String> {
+    (2..=9).map(|i| format!("127.0.0.{i}")).collect()
+}
+
+/// Connections to `to` from each of `from`, `per_address` each, that start a handshake record
+/// and stall: each holds a handshake slot until the listener's handshake timeout, if it gets one.
+async fn slow_handshakes(from: &[String], per_address: usize, to: SocketAddr) -> Vec<TcpStream> {
+    let mut held = Vec::new();
+    for address in from {
+        for _ in 0..per_address {
+            let mut stream = connect_from(address, to).await.unwrap();
+            stream.write_all(&[0x00]).await.unwrap();
+            held.push(stream);
+        }
+    }
+    held
+}
+
+/// Handshake slots of the listener held by others than the peers' addresses.
+fn shared_held(stats: &ListenerStats) -> usize {
+    stats.handshakes_in_progress - stats.reserved_handshakes_in_progress
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_holding_every_shared_handshake_slot_do_not_keep_a_restarted_party_from_its_peers(
+) {
+    const RESTARTED: PartyIndex = 2;
+    let limits = ConnectionLimits::default();
+    let mut configs = loopback_configs(3).await.unwrap();
+    let addresses: Vec<SocketAddr> = configs
+        .iter()
+        .map(|(_, l)| l.local_addr().unwrap())
+        .collect();
+    for (config, _) in &mut configs {
+        // Strangers are let in, and their stalled handshakes are cut off only long after the
+        // test: they hold their slots throughout.
+        config.connections.only_peer_addresses = false;
+        config.connections.handshake_timeout = Duration::from_secs(600);
+        // The eight strangers are in one /24: without the prefix cap they fill every shared slot,
+        // as eight addresses in eight networks would.
+        config.connections.max_handshakes_per_prefix = limits.max_handshakes;
+    }
+    let restarted_config = configs[RESTARTED as usize].0.clone();
+    let mut transports = start(configs);
+    for p in 0..3 {
+        until_live(transport(&transports, p), &[0, 1, 2]).await;
+    }
+
+    // The strangers take every shared slot of parties 0 and 1 (4 per address, 8 addresses).
+    let per_address = limits.max_handshakes_per_address;
+    assert_eq!(strangers().len() * per_address, limits.max_handshakes);
+    let mut held = Vec::new();
+    for address in &addresses[..2] {
+        held.extend(slow_handshakes(&strangers(), per_address, *address).await);
+        held.extend(slow_handshakes(&["127.0.0.10".into()], 1, *address).await);
+    }
+    for p in [0, 1] {
+        eventually("the strangers holding every shared slot", || {
+            let l = transport(&transports, p).stats().listener;
+            shared_held(&l) == limits.max_handshakes && l.refused_busy == 1
+        })
+        .await;
+    }
+
+    // Party 2 restarts: same key, same port. Before its listener takes a connection, the
+    // strangers are queued at it too (their connections complete in the kernel's backlog, ahead
+    // of the peers' redials), so they take all its shared slots as well.
+    transports[RESTARTED as usize] = None;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let listener = TcpListener::bind(addresses[RESTARTED as usize])
+        .await
+        .unwrap();
+    held.extend(slow_handshakes(&strangers(), per_address, addresses[RESTARTED as usize]).await);
+    held.extend(slow_handshakes(&["127.0.0.10".into()], 1, addresses[RESTARTED as usize]).await);
+    transports[RESTARTED as usize] = Some(Arc::new(
+        TcpTransport::start(restarted_config, listener).unwrap(),
+    ));
+
+    // It reconnects to its peers and they to it, and the three make a key and sign with it.
+    for p in 0..3 {
+        until_live(transport(&transports, p), &[0, 1, 2]).await;
+    }
+    frost_keygen_and_sign(&transports, &[0, 1, 2], &[1, 2], 6).await;
+
+    // All the while the strangers held every shared slot, and got no more.
+    for p in 0..3 {
+        let l = transport(&transports, p).stats().listener;
+        assert_eq!(shared_held(&l), limits.max_handshakes, "party {p}: {l:?}");
+        assert_eq!(l.refused_busy, 1, "party {p}: {l:?}");
+        let others: Vec<PartyIndex> = (0..3).filter(|q| *q != p).collect();
+        assert_eq!(
+            l.authenticated.keys().copied().collect::<Vec<_>>(),
+            others,
+            "party {p}: {l:?}"
+        );
+    }
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_network_holds_few_shared_handshake_slots() {
+    let limits = ConnectionLimits::default();
+    let mut configs = loopback_configs(2).await.unwrap();
+    for (config, _) in &mut configs {
+        config.connections.only_peer_addresses = false;
+        config.connections.handshake_timeout = Duration::from_secs(600);
+    }
+    let address = configs[1].1.local_addr().unwrap();
+    let transports = start(configs);
+    // Eight addresses of 127.0.0.0/24, four connections each: the /24 gets its cap of slots.
+    let attempts = strangers().len() * limits.max_handshakes_per_address;
+    let mut held = slow_handshakes(&strangers(), limits.max_handshakes_per_address, address).await;
+    let stats = || transport(&transports, 1).stats().listener;
+    eventually("the /24's connections taken or refused", || {
+        let l = stats();
+        shared_held(&l) + l.refused_per_prefix as usize == attempts
+    })
+    .await;
+    assert_eq!(shared_held(&stats()), limits.max_handshakes_per_prefix);
+    // Another network still gets slots.
+    held.extend(slow_handshakes(&["127.0.1.2".into()], 2, address).await);
+    eventually("the other network's handshakes held", || {
+        shared_held(&stats()) == limits.max_handshakes_per_prefix + 2
+    })
+    .await;
+    let l = stats();
+    assert_eq!((l.refused_busy, l.refused_per_address), (0, 0), "{l:?}");
+    // And the peer's connection is still there.
+    let (c0, mut c1) = pair_session(&transports, 9).await;
+    c0.send(Some(1), b"still here".to_vec()).await.unwrap();
+    assert_eq!(
+        c1.recv_timeout("peer", STEP, &[0]).await.unwrap().payload,
+        b"still here"
+    );
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_filling_a_future_sessions_buffer_does_not_block_the_honest_run() {
+    const FILLER: PartyIndex = 3;
+    const REQUEST: u64 = 8;
+    // More than the whole buffer of a pending session held before senders had shares (256).
+    const SENT: usize = 300;
+    let share = RouterLimits::default().max_pending_per_sender;
+    let transports = start(loopback_configs(4).await.unwrap());
+    // The sessions of request 8 are known to anyone who reads the chain: party 3, not one of
+    // the request's parties, fills the buffer of both at each of them before they open them.
+    let filler = transport(&transports, FILLER);
+    let mut channels = Vec::new();
+    for kind in ["key", "sign"] {
+        let session = SessionId::new(CONTRACT, kind, REQUEST, 0);
+        let channel = filler
+            .open_session(session, vec![0, 1, 2, FILLER])
+            .await
+            .unwrap();
+        for i in 0..SENT {
+            channel.send(None, vec![0xF1; 1 + i % 7]).await.unwrap();
+        }
+        channels.push(channel);
+    }
+    let refused = 2 * (SENT - share) as u64;
+    for p in 0..3 {
+        eventually("the filler's messages buffered or refused", || {
+            transport(&transports, p)
+                .stats()
+                .peers
+                .get(&FILLER)
+                .is_some_and(|u| u.refused == refused && u.pending_sessions == 2)
+        })
+        .await;
+    }
+
+    frost_keygen_and_sign(&transports, &[0, 1, 2], &[0, 2], REQUEST).await;
+
+    for p in 0..3 {
+        let usage = transport(&transports, p).stats().peers;
+        assert_eq!(usage[&FILLER].refused, refused, "party {p}: {usage:?}");
+        // The sessions opened (party 1, not a signer, opened only the key's): what the filler
+        // buffered there was dropped and released.
+        let unopened = if p == 1 { 1 } else { 0 };
+        assert_eq!(
+            usage[&FILLER].pending_sessions, unopened,
+            "party {p}: {usage:?}"
+        );
+        if unopened == 0 {
+            assert_eq!(usage[&FILLER].bytes, 0, "party {p}: {usage:?}");
+        }
+        for honest in (0..3).filter(|q| *q != p) {
+            assert_eq!(
+                usage[&honest].refused, 0,
+                "party {p}, from {honest}: {usage:?}"
+            );
+        }
+    }
 }

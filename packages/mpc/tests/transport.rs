@@ -1,16 +1,21 @@
 //! Transport behaviour: authenticated senders, routing by session, buffering, large frames,
-//! refusal of unknown peers, reconnection after a restart.
+//! refusal of unknown peers and of peers of another protocol version, reconnection after a
+//! restart.
 
 mod net_support;
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mpc_party::transport::memory::MemoryNetwork;
-use mpc_party::transport::tcp::{loopback_configs, TcpConfig, TcpTransport};
+use mpc_party::transport::tcp::{
+    generate_static_keypair, loopback_configs, PeerConfig, TcpConfig, TcpTransport,
+    PROTOCOL_VERSION,
+};
 use mpc_party::transport::{RouterLimits, SessionChannel, SessionId, Transport};
 use mpc_party::MpcError;
 use net_support::eventually;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -185,7 +190,7 @@ async fn buffers_for_unopened_sessions_are_bounded_per_peer() {
         3,
         RouterLimits {
             max_pending_sessions_per_peer: 2,
-            max_pending_per_session: 3,
+            max_pending_per_sender: 3,
             ..RouterLimits::default()
         },
     );
@@ -317,4 +322,154 @@ async fn idle_connections_close_unless_the_dialer_keeps_them_alive() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(stats().idle_closed, 1);
     assert_eq!(stats().authenticated.get(&1), Some(&1));
+}
+
+/// Collects what this thread's tasks log (a current-thread runtime runs them all here), as an
+/// operator reads it.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn lines_with(&self, text: &str) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().unwrap())
+            .lines()
+            .filter(|line| line.contains(text))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn version_error(peer: u16, theirs: u16, mine: u16) -> String {
+    format!(
+        "peer {peer} speaks MPC protocol version {theirs}, this party speaks {mine}: upgrade \
+         every party of the federation to the same version"
+    )
+}
+
+#[tokio::test]
+async fn a_party_of_another_version_is_refused_by_both_sides_naming_both_versions() {
+    let (logs, _guard) = Logs::capture();
+    const NEWER: u16 = PROTOCOL_VERSION + 1;
+    let mut configs = loopback_configs(2).await.unwrap();
+    configs[1].0.protocol_version = NEWER;
+    let net: Vec<TcpTransport> = configs
+        .into_iter()
+        .map(|(config, listener)| TcpTransport::start(config, listener).unwrap())
+        .collect();
+    // Each dials the other: each listener refuses the other's version and tells it its own.
+    let at_0 = version_error(1, NEWER, PROTOCOL_VERSION);
+    let at_1 = version_error(0, PROTOCOL_VERSION, NEWER);
+    eventually("both sides logging the refusal", || {
+        [&at_0, &at_1].iter().all(|error| {
+            let lines = logs.lines_with(error);
+            lines
+                .iter()
+                .any(|l| l.contains("ERROR") && l.contains("refused inbound"))
+                && lines
+                    .iter()
+                    .any(|l| l.contains("ERROR") && l.contains("cannot connect"))
+        })
+    })
+    .await;
+    for (p, theirs) in [(0usize, NEWER), (1, PROTOCOL_VERSION)] {
+        let listener = net[p].stats().listener;
+        assert!(listener.refused_version >= 1, "party {p}: {listener:?}");
+        assert_eq!(
+            listener
+                .peer_versions_refused
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![(1 - p as u16, theirs)]
+        );
+        assert!(listener.authenticated.is_empty(), "party {p}");
+        assert_eq!(listener.failed_handshakes, 0, "party {p}");
+    }
+    // Neither hears the other, so neither picks the other as a signer; nothing gets through.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!((net[0].live(), net[1].live()), (vec![0], vec![1]));
+    let c0 = net[0].open_session(session(12), vec![0, 1]).await.unwrap();
+    let mut c1 = net[1].open_session(session(12), vec![0, 1]).await.unwrap();
+    c0.send(Some(1), b"across versions".to_vec()).await.unwrap();
+    assert!(matches!(
+        c1.recv_timeout("nothing", Duration::from_millis(500), &[0])
+            .await,
+        Err(MpcError::Timeout { .. })
+    ));
+    // Once a minute at most: the dialers keep trying every second, the log does not repeat.
+    for error in [&at_0, &at_1] {
+        assert_eq!(logs.lines_with(error).len(), 2, "{error}");
+    }
+}
+
+#[tokio::test]
+async fn a_party_of_version_2_is_named_by_its_version() {
+    let (logs, _guard) = Logs::capture();
+    // Party 1 listens; party 0 runs version 2, which carried its version in the Noise prologue
+    // ("mpc-party/tcp/v2", the bytes kept since) and sent its index and a timestamp.
+    let (old_private, old_public) = generate_static_keypair();
+    let (private, public) = generate_static_keypair();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let peers = vec![
+        PeerConfig {
+            index: 0,
+            address: "127.0.0.1:9".into(),
+            static_public_key: old_public,
+        },
+        PeerConfig {
+            index: 1,
+            address: address.to_string(),
+            static_public_key: public,
+        },
+    ];
+    let party = TcpTransport::start(TcpConfig::new(1, private, peers), listener).unwrap();
+    let mut prologue = b"mpc-party/tcp/v2".to_vec();
+    prologue.extend_from_slice(&0u64.to_be_bytes()); // the empty federation, length-prefixed
+    let mut hs = snow::Builder::new("Noise_IK_25519_ChaChaPoly_SHA256".parse().unwrap())
+        .prologue(&prologue)
+        .local_private_key(&old_private)
+        .remote_public_key(&public)
+        .build_initiator()
+        .unwrap();
+    let mut payload = 0u16.to_be_bytes().to_vec();
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    payload.extend_from_slice(&(now.as_nanos() as u64).to_be_bytes());
+    let mut message = vec![0u8; 1024];
+    let n = hs.write_message(&payload, &mut message).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(&(n as u16).to_be_bytes()).await.unwrap();
+    stream.write_all(&message[..n]).await.unwrap();
+    // Closed without a reply (version 2 would not read one).
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(WAIT, stream.read_to_end(&mut rest)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "{read:?} {rest:?}");
+    let listener = party.stats().listener;
+    assert_eq!(
+        (listener.refused_version, listener.failed_handshakes),
+        (1, 0)
+    );
+    let error = version_error(0, 2, PROTOCOL_VERSION);
+    assert_eq!(logs.lines_with(&error).len(), 1, "{error}");
 }

@@ -7,8 +7,14 @@
 //! it is dropped. A peer over its budget, or over its number of unopened sessions, has its further
 //! messages refused and counted against it; nothing of another peer is evicted to make room, so a
 //! flooding peer cannot push out honest messages and get an honest party blamed for a timeout.
+//!
+//! The buffer of a session not opened yet is split by sender: each peer may buffer at most
+//! [`RouterLimits::max_pending_per_sender`] messages in it. Session ids come from public chain
+//! data, so any peer (one not among the session's participants too) can fill a session before
+//! the honest parties open it; it fills only its own share, and the participants' messages are
+//! still taken (a non-participant's are dropped when the session opens).
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,8 +35,11 @@ pub struct RouterLimits {
     /// Most sessions not opened yet in which one peer has buffered messages; its messages for
     /// further unopened sessions are refused.
     pub max_pending_sessions_per_peer: usize,
-    /// Most buffered messages for one session not opened yet; later ones are refused.
-    pub max_pending_per_session: usize,
+    /// Most messages one peer may have buffered for one session not opened yet; its later ones
+    /// are refused, while the other peers' messages for that session are still taken (each sender
+    /// has a share of its own). An honest party sends a session's participant at most a round or
+    /// two of messages before that participant has opened the session and answered.
+    pub max_pending_per_sender: usize,
     /// Bytes (payloads plus [`MESSAGE_OVERHEAD`] each) one peer may have buffered across every
     /// session, opened or not, before its messages are refused.
     pub peer_byte_budget: usize,
@@ -43,7 +52,7 @@ impl Default for RouterLimits {
         Self {
             session_queue: 1024,
             max_pending_sessions_per_peer: 64,
-            max_pending_per_session: 256,
+            max_pending_per_sender: 64,
             // Several times the largest legitimate burst (a cggmp21 aux-info round, see
             // tcp::MAX_FRAME_LEN) for a few concurrent sessions.
             peer_byte_budget: 16 * 1024 * 1024,
@@ -63,7 +72,8 @@ pub struct PeerUsage {
     pub largest_payload: usize,
     /// Unopened sessions holding messages of this peer now.
     pub pending_sessions: usize,
-    /// Messages refused: over the byte budget, over the unopened-session limit, or a full queue.
+    /// Messages refused: over the byte budget, over the unopened-session limit, over its share of
+    /// an unopened session's buffer, or a full queue.
     pub refused: u64,
     /// When the last message of this peer was accepted (operators watch a silent peer).
     pub last_message_at: Option<std::time::SystemTime>,
@@ -183,8 +193,9 @@ struct OpenSession {
 struct Pending {
     since: Instant,
     messages: VecDeque<Charged>,
-    /// Peers with messages here: each is charged one of its unopened sessions.
-    senders: HashSet<PartyIndex>,
+    /// How many of `messages` each peer sent: each sender is charged one of its unopened
+    /// sessions, and holds at most `max_pending_per_sender` messages here.
+    senders: HashMap<PartyIndex, usize>,
 }
 
 #[derive(Default)]
@@ -239,10 +250,13 @@ impl Router {
         sink: Arc<dyn FrameSink>,
     ) -> Result<SessionChannel, MpcError> {
         let participants = normalise_participants(self.me, participants)?;
-        let queue = self
-            .limits
-            .session_queue
-            .max(self.limits.max_pending_per_session);
+        // Room for everything the other participants may have buffered, so handing it over
+        // cannot fail for lack of room.
+        let queue = self.limits.session_queue.max(
+            self.limits
+                .max_pending_per_sender
+                .saturating_mul(participants.len() - 1),
+        );
         let (in_tx, in_rx) = mpsc::channel(queue);
         {
             let mut inner = self.lock();
@@ -329,23 +343,20 @@ impl Router {
             return;
         }
         let limits = &self.limits;
-        let new_for_sender = inner
+        let buffered = inner
             .pending
             .get(&session)
-            .is_none_or(|p| !p.senders.contains(&from));
-        if new_for_sender
+            .and_then(|p| p.senders.get(&from).copied())
+            .unwrap_or(0);
+        if buffered == 0
             && self.budget.pending_sessions(from) >= limits.max_pending_sessions_per_peer
         {
             tracing::warn!(%session, from, "peer has too many unopened sessions, refusing message");
             self.budget.count_refused(from);
             return;
         }
-        if inner
-            .pending
-            .get(&session)
-            .is_some_and(|p| p.messages.len() >= limits.max_pending_per_session)
-        {
-            tracing::warn!(%session, from, "buffer of unopened session full, refusing message");
+        if buffered >= limits.max_pending_per_sender {
+            tracing::warn!(%session, from, "peer's share of an unopened session's buffer is full, refusing message");
             self.budget.count_refused(from);
             return;
         }
@@ -356,11 +367,13 @@ impl Router {
         let pending = inner.pending.entry(session).or_insert_with(|| Pending {
             since: Instant::now(),
             messages: VecDeque::new(),
-            senders: HashSet::new(),
+            senders: HashMap::new(),
         });
-        if pending.senders.insert(from) {
+        let count = pending.senders.entry(from).or_default();
+        if *count == 0 {
             self.budget.add_pending_session(from, 1);
         }
+        *count += 1;
         pending.messages.push_back(Charged {
             msg,
             _charge: charge,
@@ -371,7 +384,7 @@ impl Router {
     /// release their bytes when dropped).
     fn take_pending(&self, inner: &mut Inner, session: &SessionId) -> Option<Pending> {
         let pending = inner.pending.remove(session)?;
-        for sender in &pending.senders {
+        for sender in pending.senders.keys() {
             self.budget.add_pending_session(*sender, -1);
         }
         Some(pending)
@@ -492,5 +505,40 @@ mod tests {
         drop(channel);
         assert_eq!(router.usage()[&1].bytes, 0);
         assert_eq!(router.usage()[&1].peak_bytes, 3 * (1000 + MESSAGE_OVERHEAD));
+    }
+
+    #[tokio::test]
+    async fn each_sender_has_its_own_share_of_an_unopened_sessions_buffer() {
+        const SHARE: usize = 4;
+        let router = Router::new(
+            0,
+            RouterLimits {
+                max_pending_per_sender: SHARE,
+                ..RouterLimits::default()
+            },
+        );
+        let session = SessionId::new("c", "sign", 2, 0);
+        // Party 3 fills its share (and tries for more) before the others send anything.
+        for _ in 0..3 * SHARE {
+            router.deliver(3, frame(session, 3));
+        }
+        for (from, len) in [(1, 1), (2, 2), (1, 1), (2, 2)] {
+            router.deliver(from, frame(session, len));
+        }
+        let usage = router.usage();
+        assert_eq!(usage[&3].refused, 2 * SHARE as u64);
+        assert_eq!((usage[&1].refused, usage[&2].refused), (0, 0));
+        // Every participant's messages are there when the session opens.
+        let mut channel = router
+            .open(session, vec![0, 1, 2, 3], Arc::new(NoSink))
+            .unwrap();
+        let mut got = BTreeMap::<PartyIndex, usize>::new();
+        while let Ok(Some(msg)) =
+            tokio::time::timeout(Duration::from_millis(50), channel.incoming.recv()).await
+        {
+            assert_eq!(msg.payload.len(), msg.from as usize);
+            *got.entry(msg.from).or_default() += 1;
+        }
+        assert_eq!(got, BTreeMap::from([(1, 2), (2, 2), (3, SHARE)]));
     }
 }

@@ -5,8 +5,10 @@
 //! the configuration, and the listener accepts only a dialer whose static key is one of its
 //! configured peers, which identifies the sending party. The Noise prologue binds the federation
 //! ([`TcpConfig::federation`]: chain, keyring contract and id), so parties of two federations never
-//! talk even with the same keys. Data flows one way on a connection (dialer to listener), so the
-//! two directions of a pair reconnect independently when either side restarts.
+//! talk even with the same keys. The handshake's two payloads (encrypted and authenticated) carry
+//! the [`PROTOCOL_VERSION`] each side speaks, and a peer of another version is refused with an
+//! error naming both versions, logged by both sides. Data flows one way on a connection (dialer to
+//! listener), so the two directions of a pair reconnect independently when either side restarts.
 //!
 //! Wire format: records `[u16 big-endian length][Noise message]` (tokio-util's
 //! `LengthDelimitedCodec`). A frame (session id, flags, payload) is split over records whose
@@ -14,9 +16,14 @@
 //! Noise's 64 KiB message limit, up to [`ConnectionLimits::max_frame_len`].
 //!
 //! Facing the network, the listener bounds what anyone who can reach the port may hold:
-//! - handshakes in progress: at most [`ConnectionLimits::max_handshakes`] in all and
-//!   [`ConnectionLimits::max_handshakes_per_address`] per remote IP, each cut off after
-//!   [`ConnectionLimits::handshake_timeout`]; optionally only from the peers' configured IPs;
+//! - handshakes in progress: each configured peer's IP address (resolved at start, and again
+//!   every minute) has [`ConnectionLimits::reserved_handshakes_per_peer`] slots that no other
+//!   address can take; every other handshake shares [`ConnectionLimits::max_handshakes`] slots,
+//!   at most [`ConnectionLimits::max_handshakes_per_address`] per remote IP and
+//!   [`ConnectionLimits::max_handshakes_per_prefix`] per IPv4 /24 or IPv6 /64; each handshake is
+//!   cut off after [`ConnectionLimits::handshake_timeout`]. So strangers holding every shared slot
+//!   still leave each peer a slot, and a restarted party reconnects. With
+//!   [`ConnectionLimits::only_peer_addresses`] (the default) other addresses are refused at once;
 //! - authenticated connections: one per peer, the newest replacing the older one;
 //! - replayed handshakes: the dialer puts a timestamp in the first handshake message (encrypted,
 //!   authenticated), and the listener refuses one not newer than the last it accepted from that
@@ -30,8 +37,8 @@
 //!
 //! What a peer's frames may hold in memory is bounded by the router's per-peer byte budget.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -49,8 +56,25 @@ use super::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::error::MpcError;
 
 const NOISE_PARAMS: &str = "Noise_IK_25519_ChaChaPoly_SHA256";
-/// Binds handshakes to this protocol and version; the federation follows it in the prologue.
+/// Binds handshakes to this transport; the federation follows it in the prologue. Fixed for good:
+/// the protocol version rides in the handshake payloads ([`PROTOCOL_VERSION`]), and these are the
+/// bytes of version 2 (which carried its version here), so a version-2 party still completes the
+/// first handshake message and is named by its version instead of failing Noise's decryption.
 const PROLOGUE_TAG: &[u8] = b"mpc-party/tcp/v2";
+
+/// The MPC protocol version this build speaks: the wire format of frames (records, chunk kinds,
+/// the frame header, the handshake payloads after their version) and of every protocol's messages
+/// (FROST and CGGMP21 rounds, the run-id agreement, echoes and blame notices, and how session ids
+/// are derived). Two parties of different versions cannot run a protocol together, so each
+/// refuses the other at the handshake, naming both versions; raise it with any change to any of
+/// these. Versions: 2 carried the version in the Noise prologue; 3 carries it in the handshake
+/// payloads. A party speaks exactly one version (no range is accepted).
+pub const PROTOCOL_VERSION: u16 = 3;
+/// Starts both handshake payloads, followed by the sender's protocol version (u16 big-endian), in
+/// every version from 3 on: what follows is that version's. Tells them from a version-2 payload.
+const HANDSHAKE_MAGIC: &[u8; 4] = b"MPCp";
+/// Version 2's first handshake payload: the dialer's index (u16) and a timestamp (u64), no magic.
+const LEGACY_V2_PAYLOAD: usize = 2 + 8;
 const NOISE_MAX_MSG: usize = 65535;
 const NOISE_TAG: usize = 16;
 /// Plaintext bytes of one record: one kind byte, then data.
@@ -65,8 +89,12 @@ const CHUNK_KEEPALIVE: u8 = 2;
 pub const MAX_FRAME_LEN: usize = 2 * 1024 * 1024;
 const FRAME_HEADER: usize = 32 + 1;
 const FLAG_BROADCAST: u8 = 1;
-/// Handshake payload: the dialer's party index (u16) and a timestamp (u64 ns since the epoch).
-const HANDSHAKE_PAYLOAD: usize = 2 + 8;
+/// The dialer's handshake payload: magic, protocol version (u16), the dialer's party index (u16)
+/// and a timestamp (u64 ns since the epoch).
+const HANDSHAKE_PAYLOAD: usize = 4 + 2 + 2 + 8;
+/// The listener's reply payload: magic and the protocol version it speaks (u16), sent also when
+/// it refuses the dialer's version, so that both sides can name both versions.
+const REPLY_PAYLOAD: usize = 4 + 2;
 
 /// A peer as the configuration knows it.
 #[derive(Clone, Debug)]
@@ -113,14 +141,25 @@ impl std::fmt::Debug for StaticPrivateKey {
 /// What the listener allows anyone who reaches its port, and how long connections may idle.
 #[derive(Clone, Debug)]
 pub struct ConnectionLimits {
-    /// Handshakes in progress at once, from all addresses.
+    /// Handshake slots reserved for each configured peer's IP address (resolved when the listener
+    /// starts and every minute after): only a connection from that address takes one, so no
+    /// stranger can keep a peer from connecting. At least 1. Several peers at one address
+    /// reserve this many slots each.
+    pub reserved_handshakes_per_peer: usize,
+    /// Handshakes in progress at once in the shared slots: those of every address beyond its
+    /// reserved slots (strangers have only these). The listener holds at most this plus the
+    /// reserved slots.
     pub max_handshakes: usize,
-    /// Handshakes in progress at once from one remote IP address.
+    /// Shared handshake slots one remote IP address may hold at once.
     pub max_handshakes_per_address: usize,
+    /// Shared handshake slots one address prefix (IPv4 /24, IPv6 /64) may hold at once, so that
+    /// a host with many addresses of one network still holds few.
+    pub max_handshakes_per_prefix: usize,
     /// A connection must complete its handshake within this.
     pub handshake_timeout: Duration,
-    /// Accept connections only from the IP addresses of the configured peers (resolved when the
-    /// listener starts). Off by default: peers behind NAT connect from other addresses.
+    /// Accept connections only from the IP addresses of the configured peers, closing any other
+    /// at once (on by default). Turn it off when a peer connects from another address than the
+    /// one configured for it (behind NAT); the reserved and shared slots' limits still apply.
     pub only_peer_addresses: bool,
     /// An authenticated connection that sends no record for this long is closed.
     pub idle_timeout: Duration,
@@ -140,10 +179,12 @@ pub struct ConnectionLimits {
 impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
+            reserved_handshakes_per_peer: 2,
             max_handshakes: 32,
             max_handshakes_per_address: 4,
+            max_handshakes_per_prefix: 8,
             handshake_timeout: Duration::from_secs(3),
-            only_peer_addresses: false,
+            only_peer_addresses: true,
             idle_timeout: Duration::from_secs(60),
             keepalive: Duration::from_secs(1),
             live_within: Duration::from_secs(3),
@@ -172,6 +213,9 @@ pub struct TcpConfig {
     pub frame_ttl: Duration,
     /// Frames queued per peer; more are dropped while the peer is unreachable.
     pub peer_queue: usize,
+    /// The protocol version this party speaks: [`PROTOCOL_VERSION`]. Only tests set another, to
+    /// play a party of another version.
+    pub protocol_version: u16,
 }
 
 impl TcpConfig {
@@ -192,6 +236,7 @@ impl TcpConfig {
             io_timeout: Duration::from_secs(5),
             frame_ttl: Duration::from_secs(30),
             peer_queue: 4096,
+            protocol_version: PROTOCOL_VERSION,
         }
     }
 }
@@ -223,19 +268,29 @@ pub fn static_public_key(private: &[u8; 32]) -> [u8; 32] {
 /// What the listener has refused and holds now, for operators and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListenerStats {
-    /// Connections in their handshake now.
+    /// Connections in their handshake now, in every slot.
     pub handshakes_in_progress: usize,
+    /// Of these, those in the slots reserved for the peers' addresses.
+    pub reserved_handshakes_in_progress: usize,
     /// Live authenticated inbound connections, per peer (at most one each, except for the
     /// instant a newer one replaces an older one).
     pub authenticated: BTreeMap<PartyIndex, usize>,
-    /// Connections closed at once: the handshake limit was reached.
+    /// Connections closed at once: every shared handshake slot was taken.
     pub refused_busy: u64,
-    /// Connections closed at once: their address had its limit of handshakes in progress.
+    /// Connections closed at once: their address held its limit of shared handshake slots.
     pub refused_per_address: u64,
+    /// Connections closed at once: their address prefix (IPv4 /24, IPv6 /64) held its limit of
+    /// shared handshake slots.
+    pub refused_per_prefix: u64,
     /// Connections closed at once: not from a peer's address (with `only_peer_addresses`).
     pub refused_not_allowed: u64,
     /// Handshakes refused because their timestamp was not newer than the peer's last one.
     pub refused_replays: u64,
+    /// Handshakes of a configured peer refused because it speaks another protocol version.
+    pub refused_version: u64,
+    /// Peers refused for their version, with the version each spoke (kept until the peer
+    /// connects with this party's version).
+    pub peer_versions_refused: BTreeMap<PartyIndex, u16>,
     /// Handshakes that failed otherwise: unknown key, garbage, too slow.
     pub failed_handshakes: u64,
     /// Older connections of a peer closed because a newer one authenticated.
@@ -318,7 +373,11 @@ impl TcpTransport {
             }
         }
         let limits = &config.connections;
-        if limits.max_handshakes == 0 || limits.max_handshakes_per_address == 0 {
+        if limits.max_handshakes == 0
+            || limits.max_handshakes_per_address == 0
+            || limits.max_handshakes_per_prefix == 0
+            || limits.reserved_handshakes_per_peer == 0
+        {
             return Err(MpcError::InvalidRequest(
                 "handshake limits must be at least 1".into(),
             ));
@@ -336,6 +395,7 @@ impl TcpTransport {
             io_timeout: config.io_timeout,
             frame_ttl: config.frame_ttl,
             limits: config.connections,
+            version: config.protocol_version,
             last_timestamp: AtomicU64::new(0),
         });
         let listener_state = Arc::new(Listener {
@@ -425,6 +485,8 @@ struct Settings {
     io_timeout: Duration,
     frame_ttl: Duration,
     limits: ConnectionLimits,
+    /// The protocol version this party speaks.
+    version: u16,
     /// The last handshake timestamp this party sent: each dial uses a strictly larger one.
     last_timestamp: AtomicU64,
 }
@@ -473,7 +535,9 @@ struct Listener {
 #[derive(Default)]
 struct ListenerState {
     stats: ListenerStats,
-    handshakes_per_ip: HashMap<IpAddr, usize>,
+    slots: Slots,
+    /// When a peer's version refusal was last logged (at most once a minute each).
+    version_logged: HashMap<PartyIndex, Option<Instant>>,
     /// The live connection of each peer: its id, and the sender whose drop closes it.
     live: HashMap<PartyIndex, (u64, oneshot::Sender<()>)>,
     /// The newest handshake timestamp accepted from each peer.
@@ -490,24 +554,40 @@ impl Listener {
     }
 
     /// Takes a handshake slot for `ip`, or counts the refusal.
-    fn handshake_slot(self: &Arc<Self>, ip: IpAddr) -> Option<HandshakeSlot> {
-        let limits = &self.settings.limits;
+    fn handshake_slot(self: &Arc<Self>, ip: IpAddr) -> Result<HandshakeSlot, SlotRefusal> {
         let mut state = self.lock();
-        if state.stats.handshakes_in_progress >= limits.max_handshakes {
-            state.stats.refused_busy += 1;
-            return None;
+        let state = &mut *state;
+        match state.slots.take(ip, &self.settings.limits) {
+            Ok(kind) => {
+                state.stats.handshakes_in_progress += 1;
+                if kind == SlotKind::Reserved {
+                    state.stats.reserved_handshakes_in_progress += 1;
+                }
+                Ok(HandshakeSlot {
+                    listener: self.clone(),
+                    ip,
+                    kind,
+                })
+            }
+            Err(refusal) => {
+                let stats = &mut state.stats;
+                *match refusal {
+                    SlotRefusal::NotAllowed => &mut stats.refused_not_allowed,
+                    SlotRefusal::Busy => &mut stats.refused_busy,
+                    SlotRefusal::PerAddress => &mut stats.refused_per_address,
+                    SlotRefusal::PerPrefix => &mut stats.refused_per_prefix,
+                } += 1;
+                Err(refusal)
+            }
         }
-        let from_ip = state.handshakes_per_ip.entry(ip).or_default();
-        if *from_ip >= limits.max_handshakes_per_address {
-            state.stats.refused_per_address += 1;
-            return None;
-        }
-        *from_ip += 1;
-        state.stats.handshakes_in_progress += 1;
-        Some(HandshakeSlot {
-            listener: self.clone(),
-            ip,
-        })
+    }
+
+    /// Counts a peer refused for its version; true when it should be logged (once a minute).
+    fn refused_version(&self, peer: PartyIndex, theirs: u16) -> bool {
+        let mut state = self.lock();
+        state.stats.refused_version += 1;
+        state.stats.peer_versions_refused.insert(peer, theirs);
+        log_due(state.version_logged.entry(peer).or_default())
     }
 
     /// Accepts `timestamp` from `peer` only if newer than the last one accepted.
@@ -534,6 +614,8 @@ impl Listener {
             state.stats.replaced += 1;
         }
         *state.stats.authenticated.entry(peer).or_default() += 1;
+        state.stats.peer_versions_refused.remove(&peer);
+        state.version_logged.remove(&peer);
         (
             close_rx,
             LiveConnection {
@@ -568,16 +650,134 @@ impl Listener {
 struct HandshakeSlot {
     listener: Arc<Listener>,
     ip: IpAddr,
+    kind: SlotKind,
 }
 
 impl Drop for HandshakeSlot {
     fn drop(&mut self) {
         let mut state = self.listener.lock();
+        state.slots.release(self.ip, self.kind);
         state.stats.handshakes_in_progress -= 1;
-        if let Some(n) = state.handshakes_per_ip.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                state.handshakes_per_ip.remove(&self.ip);
+        if self.kind == SlotKind::Reserved {
+            state.stats.reserved_handshakes_in_progress -= 1;
+        }
+    }
+}
+
+/// How often an error that repeats with every reconnection (a peer of another version) is logged.
+const REPEATED_LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// True when an error last logged at `last` should be logged again now (and notes now).
+fn log_due(last: &mut Option<Instant>) -> bool {
+    if last.is_some_and(|at| at.elapsed() < REPEATED_LOG_EVERY) {
+        return false;
+    }
+    *last = Some(Instant::now());
+    true
+}
+
+/// Which kind of handshake slot a connection holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotKind {
+    /// One of the slots reserved for a peer's address.
+    Reserved,
+    /// One of the slots every address shares.
+    Shared,
+}
+
+/// Why a connection got no handshake slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotRefusal {
+    /// Not from a peer's address, with `only_peer_addresses`.
+    NotAllowed,
+    /// Every shared slot is taken.
+    Busy,
+    /// Its address holds its limit of shared slots.
+    PerAddress,
+    /// Its address prefix holds its limit of shared slots.
+    PerPrefix,
+}
+
+/// The network an address is limited with: its IPv4 /24 or IPv6 /64 (a host or a customer of a
+/// provider typically holds one of these whole).
+fn address_prefix(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            IpAddr::V4(Ipv4Addr::new(a, b, c, 0))
+        }
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+    }
+}
+
+/// The listener's handshake slots: those reserved for the peers' addresses and the shared ones.
+/// Addresses are compared in canonical form (an IPv4-mapped IPv6 address is its IPv4 address).
+#[derive(Default)]
+struct Slots {
+    /// How many configured peers are at each address (each reserves its slots there).
+    peers_at: HashMap<IpAddr, usize>,
+    /// Reserved slots taken, per peer address.
+    reserved_used: HashMap<IpAddr, usize>,
+    /// Shared slots taken: in all, per address and per prefix.
+    shared_used: usize,
+    shared_per_address: HashMap<IpAddr, usize>,
+    shared_per_prefix: HashMap<IpAddr, usize>,
+}
+
+impl Slots {
+    /// Takes a slot for a connection from `ip`: one of its reserved slots if it is a peer's
+    /// address and one is free, else a shared one within the shared limits.
+    fn take(&mut self, ip: IpAddr, limits: &ConnectionLimits) -> Result<SlotKind, SlotRefusal> {
+        let ip = ip.to_canonical();
+        let peers = self.peers_at.get(&ip).copied().unwrap_or(0);
+        if peers == 0 && limits.only_peer_addresses {
+            return Err(SlotRefusal::NotAllowed);
+        }
+        let reserved = peers.saturating_mul(limits.reserved_handshakes_per_peer);
+        if self.reserved_used.get(&ip).copied().unwrap_or(0) < reserved {
+            *self.reserved_used.entry(ip).or_default() += 1;
+            return Ok(SlotKind::Reserved);
+        }
+        if self.shared_used >= limits.max_handshakes {
+            return Err(SlotRefusal::Busy);
+        }
+        if self.shared_per_address.get(&ip).copied().unwrap_or(0)
+            >= limits.max_handshakes_per_address
+        {
+            return Err(SlotRefusal::PerAddress);
+        }
+        let prefix = address_prefix(ip);
+        if self.shared_per_prefix.get(&prefix).copied().unwrap_or(0)
+            >= limits.max_handshakes_per_prefix
+        {
+            return Err(SlotRefusal::PerPrefix);
+        }
+        self.shared_used += 1;
+        *self.shared_per_address.entry(ip).or_default() += 1;
+        *self.shared_per_prefix.entry(prefix).or_default() += 1;
+        Ok(SlotKind::Shared)
+    }
+
+    /// Frees a slot [`Slots::take`] gave for `ip`.
+    fn release(&mut self, ip: IpAddr, kind: SlotKind) {
+        fn decrement(map: &mut HashMap<IpAddr, usize>, key: IpAddr) {
+            if let Some(n) = map.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&key);
+                }
+            }
+        }
+        let ip = ip.to_canonical();
+        match kind {
+            SlotKind::Reserved => decrement(&mut self.reserved_used, ip),
+            SlotKind::Shared => {
+                self.shared_used -= 1;
+                decrement(&mut self.shared_per_address, ip);
+                decrement(&mut self.shared_per_prefix, address_prefix(ip));
             }
         }
     }
@@ -609,38 +809,73 @@ impl Drop for LiveConnection {
     }
 }
 
-/// The IP addresses of the peers' configured addresses.
-async fn resolve_peers(addresses: &[String]) -> HashSet<IpAddr> {
-    let mut ips = HashSet::new();
+/// Resolves the peers' configured addresses (`host:port`) into the addresses whose handshake
+/// slots are reserved: an address that does not resolve keeps what it resolved to before.
+async fn resolve_peers(
+    addresses: &[String],
+    resolved: &mut HashMap<String, Vec<IpAddr>>,
+) -> HashMap<IpAddr, usize> {
+    const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
     for address in addresses {
-        match tokio::net::lookup_host(address.as_str()).await {
-            Ok(resolved) => ips.extend(resolved.map(|a| a.ip())),
-            Err(e) => tracing::warn!(%address, error = %e, "cannot resolve a peer's address"),
+        match tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host(address.as_str())).await
+        {
+            Ok(Ok(found)) => {
+                let mut ips: Vec<IpAddr> = found.map(|a| a.ip().to_canonical()).collect();
+                ips.sort_unstable();
+                ips.dedup();
+                resolved.insert(address.clone(), ips);
+            }
+            Ok(Err(e)) => tracing::warn!(%address, error = %e, "cannot resolve a peer's address"),
+            Err(_) => tracing::warn!(%address, "resolving a peer's address timed out"),
         }
     }
-    ips
+    let mut peers_at = HashMap::new();
+    for address in addresses {
+        for ip in resolved.get(address).into_iter().flatten() {
+            *peers_at.entry(*ip).or_default() += 1;
+        }
+    }
+    peers_at
+}
+
+/// Resolves the peers' addresses again every minute (a peer may move, or its name may not have
+/// resolved at start), updating the reserved slots.
+async fn refresh_peer_addresses(
+    shared: Arc<Listener>,
+    addresses: Vec<String>,
+    mut resolved: HashMap<String, Vec<IpAddr>>,
+) {
+    const EVERY: Duration = Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let peers_at = resolve_peers(&addresses, &mut resolved).await;
+        shared.lock().slots.peers_at = peers_at;
+    }
 }
 
 /// Accepts connections; each one serves frames from one authenticated peer.
 async fn accept_loop(shared: Arc<Listener>, listener: TcpListener, peer_addresses: Vec<String>) {
-    let allowed = if shared.settings.limits.only_peer_addresses {
-        Some(resolve_peers(&peer_addresses).await)
-    } else {
-        None
-    };
-    // Owned here, so aborting this task aborts every connection it serves.
+    // The peers' addresses are known before the first connection is taken.
+    let mut resolved = HashMap::new();
+    let peers_at = resolve_peers(&peer_addresses, &mut resolved).await;
+    shared.lock().slots.peers_at = peers_at;
+    // Owned here, so aborting this task aborts every connection it serves (and the refresher).
     let mut connections = JoinSet::new();
+    connections.spawn(refresh_peer_addresses(
+        shared.clone(),
+        peer_addresses,
+        resolved,
+    ));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
-                    if allowed.as_ref().is_some_and(|ips| !ips.contains(&addr.ip())) {
-                        shared.count(|s| &mut s.refused_not_allowed);
-                        continue;
-                    }
-                    let Some(slot) = shared.handshake_slot(addr.ip()) else {
-                        tracing::debug!(%addr, "handshake limit reached, refusing connection");
-                        continue;
+                    let slot = match shared.handshake_slot(addr.ip()) {
+                        Ok(slot) => slot,
+                        Err(refusal) => {
+                            tracing::debug!(%addr, ?refusal, "no handshake slot, refusing connection");
+                            continue;
+                        }
                     };
                     connections.spawn(serve_inbound(shared.clone(), stream, addr, slot));
                 }
@@ -672,6 +907,15 @@ async fn serve_inbound(
         Ok(Ok(done)) => done,
         Ok(Err(Refusal::Replay(peer))) => {
             tracing::warn!(%addr, peer, "refused a replayed handshake");
+            return;
+        }
+        Ok(Err(Refusal::Version { peer, theirs })) => {
+            let error = version_mismatch(peer, theirs, settings.version);
+            if shared.refused_version(peer, theirs) {
+                tracing::error!(me = settings.me, %addr, "refused inbound connection: {error}");
+            } else {
+                tracing::debug!(me = settings.me, %addr, "refused inbound connection: {error}");
+            }
             return;
         }
         Ok(Err(Refusal::Failed(e))) => {
@@ -736,7 +980,32 @@ async fn serve_frames(
 enum Refusal {
     /// A handshake whose timestamp is not newer than the peer's last: a replay.
     Replay(PartyIndex),
+    /// A configured peer that speaks another protocol version.
+    Version {
+        peer: PartyIndex,
+        theirs: u16,
+    },
     Failed(MpcError),
+}
+
+/// What both sides log when a peer speaks another protocol version.
+fn version_mismatch(peer: PartyIndex, theirs: u16, mine: u16) -> String {
+    format!(
+        "peer {peer} speaks MPC protocol version {theirs}, this party speaks {mine}: upgrade every \
+         party of the federation to the same version"
+    )
+}
+
+/// The protocol version a handshake payload (either one) starts with; a payload of version 2,
+/// which had no version in it, is recognised by its length (`v2_len`).
+fn payload_version(payload: &[u8], v2_len: usize) -> Result<u16, MpcError> {
+    match payload {
+        [m0, m1, m2, m3, v0, v1, ..] if [*m0, *m1, *m2, *m3] == *HANDSHAKE_MAGIC => {
+            Ok(u16::from_be_bytes([*v0, *v1]))
+        }
+        _ if payload.len() == v2_len => Ok(2),
+        _ => Err(MpcError::Transport("bad handshake payload".into())),
+    }
 }
 
 impl From<MpcError> for Refusal {
@@ -745,8 +1014,9 @@ impl From<MpcError> for Refusal {
     }
 }
 
-/// Listener side of the IK handshake: accepts only a configured peer, whose claimed index must
-/// match its pinned key, with a timestamp newer than its last handshake's.
+/// Listener side of the IK handshake: accepts only a configured peer of this party's protocol
+/// version, whose claimed index must match its pinned key, with a timestamp newer than its last
+/// handshake's. Replies with this party's version, also to a peer of another version.
 async fn respond_handshake(
     shared: &Listener,
     stream: &mut RecordStream,
@@ -765,29 +1035,57 @@ async fn respond_handshake(
     let peer = *shared.known.get(remote).ok_or_else(|| {
         MpcError::Transport(format!("unknown static key {}", hex::encode(remote)))
     })?;
+    let mine = shared.settings.version;
+    let mut reply = [0u8; REPLY_PAYLOAD];
+    reply[..4].copy_from_slice(HANDSHAKE_MAGIC);
+    reply[4..].copy_from_slice(&mine.to_be_bytes());
+    let theirs = payload_version(&buf[..n], LEGACY_V2_PAYLOAD)?;
+    if theirs != mine {
+        // Tell the dialer which version this party speaks, so that it can name both too (a
+        // version-2 dialer would not read it: it is just closed). The reply is encrypted to the
+        // dialer's ephemeral key: someone replaying a recorded handshake learns nothing from it.
+        if buf[..n].starts_with(HANDSHAKE_MAGIC) {
+            let n = hs.write_message(&reply, &mut buf).map_err(noise_err)?;
+            write_record(stream, &buf[..n]).await?;
+        }
+        return Err(Refusal::Version { peer, theirs });
+    }
     let payload = <[u8; HANDSHAKE_PAYLOAD]>::try_from(&buf[..n])
         .map_err(|_| MpcError::Transport("bad handshake payload".into()))?;
-    let claimed = u16::from_be_bytes([payload[0], payload[1]]);
+    let claimed = u16::from_be_bytes([payload[6], payload[7]]);
     if claimed != peer {
         return Err(MpcError::Transport(format!(
             "peer with the key of {peer} claims to be {claimed}"
         ))
         .into());
     }
-    let timestamp = u64::from_be_bytes(payload[2..].try_into().expect("8 bytes"));
+    let timestamp = u64::from_be_bytes(payload[8..].try_into().expect("8 bytes"));
     if !shared.fresh_timestamp(peer, timestamp) {
         return Err(Refusal::Replay(peer));
     }
-    let n = hs.write_message(&[], &mut buf).map_err(noise_err)?;
+    let n = hs.write_message(&reply, &mut buf).map_err(noise_err)?;
     write_record(stream, &buf[..n]).await?;
     Ok((peer, hs.into_transport_mode().map_err(noise_err)?))
 }
 
-/// Dialer side: connects to `peer`, pinning its static key.
+/// Why a dial failed.
+enum DialError {
+    /// The peer speaks another protocol version (it said so in its handshake reply).
+    Version(u16),
+    Failed(MpcError),
+}
+
+impl From<MpcError> for DialError {
+    fn from(e: MpcError) -> Self {
+        DialError::Failed(e)
+    }
+}
+
+/// Dialer side: connects to `peer`, pinning its static key, and checks the version it speaks.
 async fn dial(
     settings: &Settings,
     peer: &PeerConfig,
-) -> Result<(RecordStream, snow::TransportState), MpcError> {
+) -> Result<(RecordStream, snow::TransportState), DialError> {
     let stream = TcpStream::connect(&peer.address)
         .await
         .map_err(|e| MpcError::Transport(format!("connect {}: {e}", peer.address)))?;
@@ -801,13 +1099,20 @@ async fn dial(
         .build_initiator()
         .map_err(noise_err)?;
     let mut payload = [0u8; HANDSHAKE_PAYLOAD];
-    payload[..2].copy_from_slice(&settings.me.to_be_bytes());
-    payload[2..].copy_from_slice(&settings.next_timestamp().to_be_bytes());
+    payload[..4].copy_from_slice(HANDSHAKE_MAGIC);
+    payload[4..6].copy_from_slice(&settings.version.to_be_bytes());
+    payload[6..8].copy_from_slice(&settings.me.to_be_bytes());
+    payload[8..].copy_from_slice(&settings.next_timestamp().to_be_bytes());
     let mut buf = vec![0u8; NOISE_MAX_MSG];
     let n = hs.write_message(&payload, &mut buf).map_err(noise_err)?;
     write_record(&mut stream, &buf[..n]).await?;
     let reply = read_record(&mut stream).await?;
-    hs.read_message(&reply, &mut buf).map_err(noise_err)?;
+    let n = hs.read_message(&reply, &mut buf).map_err(noise_err)?;
+    // Version 2's reply was empty (a version-2 listener refuses this payload before replying).
+    let theirs = payload_version(&buf[..n], 0)?;
+    if theirs != settings.version {
+        return Err(DialError::Version(theirs));
+    }
     Ok((stream, hs.into_transport_mode().map_err(noise_err)?))
 }
 
@@ -820,12 +1125,9 @@ async fn peer_writer(
 ) {
     const MIN_BACKOFF: Duration = Duration::from_millis(50);
     const MAX_BACKOFF: Duration = Duration::from_secs(2);
+    let mut version_logged = None;
     // Connected from the start, so the peer hears this party's heartbeats before any frame.
-    let mut conn: Option<(RecordStream, snow::TransportState)> =
-        match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
-            Ok(Ok(c)) => Some(c),
-            _ => None,
-        };
+    let mut conn = connect(&settings, &peer, &mut version_logged).await.ok();
     let mut backoff = MIN_BACKOFF;
     loop {
         let (queued_at, frame) =
@@ -847,11 +1149,7 @@ async fn peer_writer(
                         // The peer learns this party is live from the heartbeats: connect
                         // once per interval until it answers.
                         None => {
-                            if let Ok(Ok(c)) =
-                                tokio::time::timeout(settings.io_timeout, dial(&settings, &peer))
-                                    .await
-                            {
-                                tracing::debug!(me = settings.me, peer = peer.index, "connected");
+                            if let Ok(c) = connect(&settings, &peer, &mut version_logged).await {
                                 backoff = MIN_BACKOFF;
                                 conn = Some(c);
                             }
@@ -877,25 +1175,17 @@ async fn peer_writer(
             }
             let (stream, noise) = match &mut conn {
                 Some(c) => c,
-                None => {
-                    match tokio::time::timeout(settings.io_timeout, dial(&settings, &peer)).await {
-                        Ok(Ok(c)) => {
-                            tracing::debug!(me = settings.me, peer = peer.index, "connected");
-                            backoff = MIN_BACKOFF;
-                            conn.insert(c)
-                        }
-                        failed => {
-                            let reason = match failed {
-                                Ok(Err(e)) => e.to_string(),
-                                _ => "timed out".into(),
-                            };
-                            tracing::debug!(peer = peer.index, %reason, "connect failed, retrying");
-                            tokio::time::sleep(backoff).await;
-                            backoff = (backoff * 2).min(MAX_BACKOFF);
-                            continue;
-                        }
+                None => match connect(&settings, &peer, &mut version_logged).await {
+                    Ok(c) => {
+                        backoff = MIN_BACKOFF;
+                        conn.insert(c)
                     }
-                }
+                    Err(()) => {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                        continue;
+                    }
+                },
             };
             match tokio::time::timeout(settings.io_timeout, write_frame(stream, noise, &frame))
                 .await
@@ -908,6 +1198,36 @@ async fn peer_writer(
             }
         }
     }
+}
+
+/// Dials `peer` within the I/O timeout. A peer of another version is logged as an error (at most
+/// once a minute: the dialer keeps trying, so that the peer is heard as soon as it is upgraded),
+/// other failures at debug level.
+async fn connect(
+    settings: &Settings,
+    peer: &PeerConfig,
+    version_logged: &mut Option<Instant>,
+) -> Result<(RecordStream, snow::TransportState), ()> {
+    let reason = match tokio::time::timeout(settings.io_timeout, dial(settings, peer)).await {
+        Ok(Ok(c)) => {
+            tracing::debug!(me = settings.me, peer = peer.index, "connected");
+            *version_logged = None;
+            return Ok(c);
+        }
+        Ok(Err(DialError::Version(theirs))) => {
+            let error = version_mismatch(peer.index, theirs, settings.version);
+            if log_due(version_logged) {
+                tracing::error!(me = settings.me, address = %peer.address, "cannot connect: {error}");
+            } else {
+                tracing::debug!(me = settings.me, address = %peer.address, "cannot connect: {error}");
+            }
+            return Err(());
+        }
+        Ok(Err(DialError::Failed(e))) => e.to_string(),
+        Err(_) => "timed out".into(),
+    };
+    tracing::debug!(peer = peer.index, %reason, "connect failed, retrying");
+    Err(())
 }
 
 /// Data flows only dialer → listener after the handshake, so a readable socket means EOF or a
@@ -1095,4 +1415,128 @@ pub async fn loopback_configs(n: u16) -> Result<Vec<(TcpConfig, TcpListener)>, M
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    fn limits(only_peer_addresses: bool) -> ConnectionLimits {
+        ConnectionLimits {
+            reserved_handshakes_per_peer: 2,
+            max_handshakes: 7,
+            max_handshakes_per_address: 2,
+            max_handshakes_per_prefix: 3,
+            only_peer_addresses,
+            ..ConnectionLimits::default()
+        }
+    }
+
+    /// Takes slots for `ip` until refused: what it got, and why it was refused.
+    fn fill(
+        slots: &mut Slots,
+        ip: IpAddr,
+        limits: &ConnectionLimits,
+    ) -> (Vec<SlotKind>, SlotRefusal) {
+        let mut got = Vec::new();
+        loop {
+            match slots.take(ip, limits) {
+                Ok(kind) => got.push(kind),
+                Err(refusal) => return (got, refusal),
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_are_ipv4_slash_24_and_ipv6_slash_64() {
+        assert_eq!(address_prefix(ip("192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(address_prefix(ip("::ffff:192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(
+            address_prefix(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_ne!(
+            address_prefix(ip("2001:db8:1:2::1")),
+            address_prefix(ip("2001:db8:1:3::1"))
+        );
+    }
+
+    #[test]
+    fn strangers_share_limited_slots_and_never_take_a_peers() {
+        let limits = limits(false);
+        let mut slots = Slots {
+            peers_at: HashMap::from([(ip("10.0.0.1"), 1), (ip("10.0.0.2"), 2)]),
+            ..Slots::default()
+        };
+        use SlotKind::*;
+        use SlotRefusal::*;
+        // Per address, per prefix (IPv4 /24, IPv6 /64), and in all.
+        assert_eq!(
+            fill(&mut slots, ip("192.0.2.1"), &limits),
+            (vec![Shared; 2], PerAddress)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("192.0.2.2"), &limits),
+            (vec![Shared], PerPrefix)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("2001:db8::1"), &limits),
+            (vec![Shared; 2], PerAddress)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("2001:db8::2"), &limits),
+            (vec![Shared], PerPrefix)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("198.51.100.1"), &limits),
+            (vec![Shared], Busy)
+        );
+        // The peers still have their reserved slots (two per peer at an address), and nothing
+        // else: the shared slots are all taken.
+        assert_eq!(
+            fill(&mut slots, ip("10.0.0.1"), &limits),
+            (vec![Reserved; 2], Busy)
+        );
+        assert_eq!(
+            fill(&mut slots, ip("::ffff:10.0.0.2"), &limits),
+            (vec![Reserved; 4], Busy)
+        );
+        // A stranger's slot freed goes to the next comer; a peer's freed slot stays its own.
+        slots.release(ip("192.0.2.1"), Shared);
+        slots.release(ip("10.0.0.1"), Reserved);
+        assert_eq!(slots.take(ip("203.0.113.9"), &limits), Ok(Shared));
+        assert_eq!(slots.take(ip("203.0.113.9"), &limits), Err(Busy));
+        assert_eq!(slots.take(ip("10.0.0.1"), &limits), Ok(Reserved));
+    }
+
+    #[test]
+    fn a_peer_beyond_its_reserved_slots_shares_like_anyone() {
+        let limits = limits(true);
+        let mut slots = Slots {
+            peers_at: HashMap::from([(ip("10.0.0.1"), 1)]),
+            ..Slots::default()
+        };
+        use SlotKind::*;
+        assert_eq!(
+            fill(&mut slots, ip("10.0.0.1"), &limits),
+            (
+                vec![Reserved, Reserved, Shared, Shared],
+                SlotRefusal::PerAddress
+            )
+        );
+        // With only_peer_addresses, another address (a neighbour of the peer's too) gets nothing.
+        assert_eq!(
+            slots.take(ip("10.0.0.3"), &limits),
+            Err(SlotRefusal::NotAllowed)
+        );
+        for kind in [Reserved, Reserved, Shared, Shared] {
+            slots.release(ip("10.0.0.1"), kind);
+        }
+        assert_eq!(slots.shared_used, 0);
+        assert!(slots.reserved_used.is_empty() && slots.shared_per_prefix.is_empty());
+    }
 }
