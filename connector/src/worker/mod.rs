@@ -602,7 +602,10 @@ impl Worker {
     /// A second read of a request one read found final, a poll interval later: its status if
     /// it is final again. A request is closed for good only on two reads (one read from a node
     /// that is wrong, or on a fork, must not end this party's work on it).
-    async fn confirmed_final(&self, request: RequestRef) -> Result<Option<&'static str>, TaskError> {
+    async fn confirmed_final(
+        &self,
+        request: RequestRef,
+    ) -> Result<Option<&'static str>, TaskError> {
         tokio::time::sleep(self.settings.poll_interval).await;
         let state = self.read(request, 0).await?;
         Ok(state.is_final().then(|| state.status()))

@@ -180,18 +180,15 @@ impl Party {
                     waiting_for: silent,
                 })
             } else {
-                tokio::time::timeout_at(
-                    window.work_ends(),
-                    self.keygen_attempt(&inputs, &window),
-                )
-                .await
-                .unwrap_or_else(|_| {
-                    Err(MpcError::Timeout {
-                        step: "key generation".into(),
-                        after_ms: window.length().as_millis() as u64,
-                        waiting_for: Vec::new(),
+                tokio::time::timeout_at(window.work_ends(), self.keygen_attempt(&inputs, &window))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(MpcError::Timeout {
+                            step: "key generation".into(),
+                            after_ms: window.length().as_millis() as u64,
+                            waiting_for: Vec::new(),
+                        })
                     })
-                })
             };
             match outcome {
                 Ok(public_key) => {
@@ -458,11 +455,10 @@ async fn make_primes(
         drop(one_at_a_time);
         Ok(primes)
     });
-    task.await
-        .map_err(|e| MpcError::Protocol {
-            party: None,
-            reason: format!("making Paillier primes: {e}"),
-        })?
+    task.await.map_err(|e| MpcError::Protocol {
+        party: None,
+        reason: format!("making Paillier primes: {e}"),
+    })?
 }
 
 /// Tag of the message carrying a party's aux-info digest before ECDSA key generation.

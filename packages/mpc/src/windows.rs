@@ -90,8 +90,7 @@ impl Window {
 
     /// Time left for work from now (zero once past [`Window::work_ends`]).
     pub fn work_left(&self) -> Duration {
-        self.work_ends()
-            .saturating_duration_since(Instant::now())
+        self.work_ends().saturating_duration_since(Instant::now())
     }
 
     pub fn length(&self) -> Duration {

@@ -16,8 +16,8 @@ use ecdsa_support::*;
 use k256::ecdsa::signature::hazmat::PrehashVerifier;
 use mpc_party::ecdsa::{self, EcdsaSigner, KeyShare, PaillierPrimes};
 use mpc_party::signing::{sign_with_retry, SignPlan};
-use mpc_party::windows::Windows;
 use mpc_party::transport::memory::MemoryNetwork;
+use mpc_party::windows::Windows;
 use mpc_party::{
     ChainRequest, MpcError, PartyIndex, Scheme, SessionChannel, SessionId, SessionInputs, Transport,
 };

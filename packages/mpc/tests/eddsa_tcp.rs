@@ -409,7 +409,15 @@ fn request_signed_by(set: &[PartyIndex]) -> u64 {
         .to_join()
         .number;
     (100..)
-        .find(|id| signer_set(&[0, 1, 2, 3], 3, &request(*id).signer_seed(), window, &BTreeSet::new()) == set)
+        .find(|id| {
+            signer_set(
+                &[0, 1, 2, 3],
+                3,
+                &request(*id).signer_seed(),
+                window,
+                &BTreeSet::new(),
+            ) == set
+        })
         .unwrap()
 }
 
@@ -461,7 +469,10 @@ async fn an_equivocating_signer_costs_windows_and_the_request_is_signed() {
     let request_id = request_signed_by(&[0, 1, 2]);
     let messages = vec![b"pay 10 to bob".to_vec()];
     sign_all(&nodes, CHEATER, &public_key, request_id, &messages).await;
-    assert!(tampered.load(Ordering::SeqCst) > 0, "the cheater equivocated");
+    assert!(
+        tampered.load(Ordering::SeqCst) > 0,
+        "the cheater equivocated"
+    );
 }
 
 /// The liar tells the victim that a third signer sent other commitments, and tells that
@@ -501,7 +512,11 @@ async fn a_signer_that_lies_in_its_echoes_gets_nobody_excluded_and_the_request_i
     let runs = nodes.iter().map(|node| {
         let party = node.with_config(one_window.clone());
         let (key, req, messages) = (public_key.clone(), req.clone(), messages.clone());
-        async move { party.sign(Scheme::EddsaEd25519, &key, &req, &messages).await }
+        async move {
+            party
+                .sign(Scheme::EddsaEd25519, &key, &req, &messages)
+                .await
+        }
     });
     let results = futures::future::join_all(runs).await;
     for (party, result) in results.iter().enumerate() {

@@ -25,8 +25,11 @@ struct Node {
 
 /// `n` parties over TCP with `config`, each hearing all the others.
 async fn nodes(n: u16, config: PartyConfig) -> (Vec<Node>, Vec<Arc<TcpTransport>>) {
-    let transports: Vec<Arc<TcpTransport>> =
-        tcp_parties(n).await.into_iter().map(Option::unwrap).collect();
+    let transports: Vec<Arc<TcpTransport>> = tcp_parties(n)
+        .await
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
     let all: Vec<PartyIndex> = (0..n).collect();
     for transport in &transports {
         until_live(transport.as_ref(), &all).await;
@@ -88,7 +91,9 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
     // Later than two whole key generation windows: the others have failed two attempts.
     let late = Duration::from_secs(5);
     let req = request(1);
-    let runs = nodes.iter().map(|n| n.party.keygen(Scheme::EddsaEd25519, &req, 3, 3));
+    let runs = nodes
+        .iter()
+        .map(|n| n.party.keygen(Scheme::EddsaEd25519, &req, 3, 3));
     let keys = with_last_late(runs.collect(), late).await;
     let key = all_equal(&keys).clone();
     let messages = vec![b"all three sign".to_vec()];
@@ -100,7 +105,10 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
     let signature = all_equal(&signatures)[0];
     let verifying = ed25519_dalek::VerifyingKey::from_bytes(&key.try_into().unwrap()).unwrap();
     verifying
-        .verify_strict(&messages[0], &ed25519_dalek::Signature::from_bytes(&signature))
+        .verify_strict(
+            &messages[0],
+            &ed25519_dalek::Signature::from_bytes(&signature),
+        )
         .unwrap();
 }
 
@@ -122,7 +130,9 @@ async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
     }
     // A whole key generation window late.
     let req = request(1);
-    let runs = nodes.iter().map(|n| n.party.keygen(Scheme::EcdsaSecp256k1, &req, 5, 5));
+    let runs = nodes
+        .iter()
+        .map(|n| n.party.keygen(Scheme::EcdsaSecp256k1, &req, 5, 5));
     let keys = with_last_late(runs.collect(), Duration::from_secs(20)).await;
     let key = all_equal(&keys).clone();
     assert_eq!(key.len(), 33);

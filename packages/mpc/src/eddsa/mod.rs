@@ -279,8 +279,7 @@ fn check_commitment_echoes(
     if !blamed.is_empty() {
         return Err(MpcError::Misbehaved {
             parties: blamed.into_iter().collect(),
-            reason: "a signer's echo contradicts what it or this party sent (equivocation)"
-                .into(),
+            reason: "a signer's echo contradicts what it or this party sent (equivocation)".into(),
         });
     }
     if !disputed.is_empty() {
@@ -582,7 +581,10 @@ mod tests {
 
     /// Echoes of signers 0 (me), 1 and 2 where signer `liar`'s echo names `wrong` for
     /// `subject`'s commitments.
-    fn echoes_with(liar: PartyIndex, subject: usize) -> (Vec<[u8; 32]>, BTreeMap<PartyIndex, Vec<u8>>) {
+    fn echoes_with(
+        liar: PartyIndex,
+        subject: usize,
+    ) -> (Vec<[u8; 32]>, BTreeMap<PartyIndex, Vec<u8>>) {
         let seen = vec![[0u8; 32], [1u8; 32], [2u8; 32]];
         let honest: Vec<u8> = seen.concat();
         let mut echoes = BTreeMap::from([(1, honest.clone()), (2, honest)]);
