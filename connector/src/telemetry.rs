@@ -260,8 +260,8 @@ impl Metrics {
         })
     }
 
-    /// The connector moved to `phase` (`connector run` reports its start; [`crate::connector::
-    /// start`] reports [`Phase::Running`]).
+    /// The connector moved to `phase` (`connector run` reports its start and its stop;
+    /// [`crate::connector::start`] reports [`Phase::Running`]).
     pub fn set_phase(&self, phase: Phase) {
         let mut current = self.phase.lock().expect("phase lock");
         if current.0 != phase {
@@ -430,10 +430,6 @@ impl Metrics {
                 (edge.name(), state, ago)
             })
             .collect::<Vec<_>>();
-        let failing = edges
-            .iter()
-            .skip(1)
-            .any(|o| o.as_ref().is_some_and(|o| o.error.is_some()));
         let (peers_connected, peers) = *self.peers.lock().expect("peers lock");
         let (phase, since) = *self.phase.lock().expect("phase lock");
         let phase_seconds = since.elapsed().as_secs();
@@ -464,7 +460,7 @@ impl Metrics {
             .expect("spare primes lock")
             .map(|since| since.elapsed().as_secs());
         Health {
-            healthy: phase == Phase::Running && connected && !failing,
+            healthy: missing.is_empty(),
             missing,
             phase,
             phase_seconds,
