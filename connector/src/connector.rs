@@ -145,6 +145,7 @@ pub fn start(mut parts: Parts) -> Running {
         tokio::spawn(submitter.run(submit_rx)),
         tokio::spawn(gauges),
     ];
+    parts.metrics.set_phase(crate::telemetry::Phase::Running);
     Running {
         shutdown,
         finish_key_generations,

@@ -6,13 +6,16 @@
 //! Layout, after Hermes: [`chain`] (the chain behind one trait), [`event`] (event source with
 //! catch-up and reconnects), [`worker`] (one task per request, and the submitter),
 //! [`telemetry`] (Prometheus + health), [`config`] (TOML), [`store`] (local progress),
-//! [`cli`] (one file per command).
+//! [`backup`] (backup and restore of a party's data, through [`control`], the running
+//! connector's control socket), [`cli`] (one file per command).
 
 pub mod backoff;
+pub mod backup;
 pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod connector;
+pub mod control;
 pub mod event;
 pub mod instance;
 pub mod logging;

@@ -269,6 +269,45 @@ impl ProgressStore {
         Ok(summary)
     }
 
+    /// How many records the store at `path` holds, read without writing to it (as a restore
+    /// checks what it would replace); a store whose table was never made holds none.
+    pub fn records_at(path: &Path) -> Result<u64, StoreError> {
+        let db = Database::open(path)?;
+        let txn = db.begin_read()?;
+        match txn.open_table(REQUESTS) {
+            Ok(table) => Ok(table.len()?),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes a consistent copy of the store (every record as of one read transaction) to a new
+    /// redb file at `path`, which must not exist; returns how many records it holds. Used for
+    /// backups: the running connector's database file cannot be copied as it is being written.
+    pub fn snapshot_to(&self, path: &Path) -> Result<u64, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Db(format!("{} exists already", path.display())));
+        }
+        let read = self.db.begin_read()?;
+        let table = read.open_table(REQUESTS)?;
+        let mut copy = Database::create(path)?;
+        let write = copy.begin_write()?;
+        let mut records = 0;
+        {
+            let mut out = write.open_table(REQUESTS)?;
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                out.insert(k.value(), v.value())?;
+                records += 1;
+            }
+        }
+        write.commit()?;
+        // A new file is mostly room redb set aside; a backup needs none.
+        copy.compact()
+            .map_err(|e| StoreError::Db(format!("compact {}: {e}", path.display())))?;
+        Ok(records)
+    }
+
     pub fn len(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read()?;
         Ok(txn.open_table(REQUESTS)?.len()?)
@@ -521,6 +560,36 @@ mod tests {
         let refs: Vec<_> = rest.iter().map(|r| r.request).collect();
         assert_eq!(refs, vec![RequestRef::Sign(2), RequestRef::Sign(3)]);
         assert_eq!(store.len().unwrap(), 6);
+    }
+
+    #[test]
+    fn a_snapshot_holds_every_record_as_of_its_start_and_overwrites_nothing() {
+        let (dir, store) = store();
+        store.submitted(KEY_7, "K", 3, true).unwrap();
+        store
+            .save_answer(
+                SIGN_7,
+                SavedAnswer {
+                    msg: "{}".into(),
+                    success: true,
+                },
+            )
+            .unwrap();
+        let path = dir.path().join("copy.redb");
+        assert_eq!(store.snapshot_to(&path).unwrap(), 2);
+        store.closed(SIGN_7, "expired").unwrap();
+        let copy = ProgressStore::open(&path).unwrap();
+        assert_eq!(copy.get(KEY_7).unwrap(), store.get(KEY_7).unwrap());
+        let sign = copy.get(SIGN_7).unwrap().unwrap();
+        assert_eq!(sign.progress, Progress::Seen);
+        assert!(sign.answer.is_some());
+        drop(copy);
+        let before = std::fs::read(&path).unwrap();
+        assert!(store.snapshot_to(&path).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        // Counting its records does not write to it.
+        assert_eq!(ProgressStore::records_at(&path).unwrap(), 2);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
     #[test]

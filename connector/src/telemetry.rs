@@ -1,5 +1,10 @@
-//! Prometheus metrics and the health endpoint (as Hermes' telemetry service): `/metrics` in the
-//! Prometheus text format and `/healthz`, over a small axum server.
+//! Prometheus metrics and the probes (as Hermes' telemetry service), over a small axum server:
+//! `/metrics` in the Prometheus text format, `/livez` (the process runs), `/readyz` (the party
+//! can sign: what is missing otherwise) and `/healthz` (an alias of `/readyz`), and `/status`.
+//!
+//! `connector run` serves them from the moment its config is loaded and its lock held, before it
+//! connects to the chain and makes its first Paillier primes (minutes of CPU): a liveness probe
+//! sees the process alive all along, and readiness says what it still waits for.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,6 +69,37 @@ pub struct Metrics {
     peers: Mutex<(usize, usize)>,
     /// The last outcome at each edge of the chain, for `/healthz`.
     edges: Mutex<[Option<EdgeOutcome>; 3]>,
+    /// Where the connector is in its life, and since when (`/livez`, `/readyz`).
+    phase: Mutex<(Phase, Instant)>,
+    /// Since when spare ECDSA Paillier primes are being made in the background, if they are.
+    spare_primes: Mutex<Option<Instant>>,
+    /// When these metrics were made: the process's start, for `/livez`.
+    born: Instant,
+}
+
+/// Where a connector is in its life, as `/livez` and `/readyz` report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Loading what it needs: the chain client, the MPC transport, the share store.
+    Starting,
+    /// Making its first ECDSA Paillier primes (minutes of CPU, once per party): the connector's
+    /// loop starts when they are made.
+    MakingPrimes,
+    /// The event source, the worker and the submitter run.
+    Running,
+    /// A stop was asked for: no new work.
+    Stopping,
+}
+
+impl Phase {
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Starting => "starting",
+            Phase::MakingPrimes => "making_primes",
+            Phase::Running => "running",
+            Phase::Stopping => "stopping",
+        }
+    }
 }
 
 /// The edges between a connector and its chain that `/healthz` reports.
@@ -224,7 +260,29 @@ impl Metrics {
             peers: Mutex::new((0, 0)),
             connected: AtomicBool::new(false),
             edges: Mutex::new([None, None, None]),
+            phase: Mutex::new((Phase::Starting, Instant::now())),
+            spare_primes: Mutex::new(None),
+            born: Instant::now(),
         })
+    }
+
+    /// The connector moved to `phase` (`connector run` reports its start and its stop;
+    /// [`crate::connector::start`] reports [`Phase::Running`]).
+    pub fn set_phase(&self, phase: Phase) {
+        let mut current = self.phase.lock().expect("phase lock");
+        if current.0 != phase {
+            *current = (phase, Instant::now());
+        }
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase.lock().expect("phase lock").0
+    }
+
+    /// Spare Paillier primes started (`true`) or stopped (`false`) being made in the background.
+    pub fn making_spare_primes(&self, making: bool) {
+        let mut spare = self.spare_primes.lock().expect("spare primes lock");
+        *spare = making.then(|| spare.unwrap_or_else(Instant::now));
     }
 
     /// The worker took on a pending request.
@@ -362,8 +420,9 @@ impl Metrics {
         }
     }
 
-    /// What `/healthz` reports: healthy while subscribed and the last read and transaction did
-    /// not fail at the chain's edge (a contract's refusal is not a failure).
+    /// What `/readyz` (and its alias `/healthz`) reports: ready while the connector's loop runs,
+    /// its event source is subscribed and the last read and transaction did not fail at the
+    /// chain's edge (a contract's refusal is not a failure); otherwise what is missing.
     pub fn health(&self) -> Health {
         let edges = self.edges.lock().expect("edges lock").clone();
         let connected = self.is_connected();
@@ -380,13 +439,41 @@ impl Metrics {
                 (edge.name(), state, ago)
             })
             .collect::<Vec<_>>();
-        let failing = edges
-            .iter()
-            .skip(1)
-            .any(|o| o.as_ref().is_some_and(|o| o.error.is_some()));
         let (peers_connected, peers) = *self.peers.lock().expect("peers lock");
+        let (phase, since) = *self.phase.lock().expect("phase lock");
+        let phase_seconds = since.elapsed().as_secs();
+        let mut missing = Vec::new();
+        match phase {
+            Phase::Starting => missing.push(format!(
+                "engine: starting ({phase_seconds} s): connecting to the chain, opening the \
+                 MPC transport and the share store"
+            )),
+            Phase::MakingPrimes => missing.push(format!(
+                "engine: making ECDSA Paillier primes ({phase_seconds} s so far; minutes of CPU, \
+                 once per party)"
+            )),
+            Phase::Running => {}
+            Phase::Stopping => missing.push("engine: stopping".to_string()),
+        }
+        if !connected {
+            missing.push("event stream: not subscribed".to_string());
+        }
+        for (name, state, _) in report.iter().skip(1) {
+            if state.starts_with("failing") {
+                missing.push(format!("{name}: {state}"));
+            }
+        }
+        let spare_primes = self
+            .spare_primes
+            .lock()
+            .expect("spare primes lock")
+            .map(|since| since.elapsed().as_secs());
         Health {
-            healthy: connected && !failing,
+            healthy: missing.is_empty(),
+            missing,
+            phase,
+            phase_seconds,
+            spare_primes,
             peers_connected,
             peers,
             event_stream: if connected {
@@ -429,10 +516,19 @@ impl Drop for InProgress<'_> {
     }
 }
 
-/// A connector's health as `/healthz` reports it.
+/// A connector's readiness as `/readyz` and `/healthz` report it.
 #[derive(Debug)]
 pub struct Health {
+    /// Ready to sign: `missing` is empty.
     pub healthy: bool,
+    /// What keeps it from being ready, one line each.
+    pub missing: Vec<String>,
+    pub phase: Phase,
+    /// Seconds in `phase`.
+    pub phase_seconds: u64,
+    /// Seconds spare Paillier primes have been made in the background, if they are (they do
+    /// not keep the party from signing).
+    pub spare_primes: Option<u64>,
     pub event_stream: &'static str,
     /// (edge, state, seconds since its last call).
     pub edges: Vec<(&'static str, String, Option<u64>)>,
@@ -455,7 +551,14 @@ impl Health {
             })
             .collect();
         serde_json::json!({
+            "ready": self.healthy,
             "healthy": self.healthy,
+            "missing": self.missing,
+            "phase": self.phase.name(),
+            "phase_seconds": self.phase_seconds,
+            "spare_primes": self.spare_primes.map(|seconds| {
+                serde_json::json!({ "being_made_for_seconds": seconds })
+            }),
             "event_stream": self.event_stream,
             "chain": edges,
             "last_height": self.last_height,
@@ -464,8 +567,8 @@ impl Health {
     }
 }
 
-/// Serves `/metrics`, `/healthz` and (given a page) `/status?limit=N` on `listen` until
-/// `shutdown` turns true. Returns the bound address (useful with port 0).
+/// Serves `/metrics`, `/livez`, `/readyz`, `/healthz` and (given a page) `/status?limit=N` on
+/// `listen` until `shutdown` turns true. Returns the bound address (useful with port 0).
 pub async fn serve(
     listen: SocketAddr,
     metrics: Arc<Metrics>,
@@ -476,6 +579,8 @@ pub async fn serve(
     let bound = listener.local_addr()?;
     let app = Router::new()
         .route("/metrics", get(metrics_page))
+        .route("/livez", get(live))
+        .route("/readyz", get(health))
         .route("/healthz", get(health))
         .route("/status", get(status_page))
         .with_state(Pages { metrics, status });
@@ -521,7 +626,20 @@ async fn status_page(
     }
 }
 
-/// 200 while healthy ([`Metrics::health`]), 503 otherwise; the body says which edge fails.
+/// 200 while the process runs, whatever it is doing (making primes, cut off from the chain,
+/// stopping): a failed probe means the process is gone or its runtime is stuck. The body names
+/// the phase.
+async fn live(State(pages): State<Pages>) -> (StatusCode, String) {
+    let m = &pages.metrics;
+    let body = serde_json::json!({
+        "live": true,
+        "phase": m.phase().name(),
+        "uptime_seconds": m.born.elapsed().as_secs(),
+    });
+    (StatusCode::OK, format!("{body}\n"))
+}
+
+/// 200 while ready ([`Metrics::health`]), 503 otherwise; the body says what is missing.
 async fn health(State(pages): State<Pages>) -> (StatusCode, String) {
     let health = pages.metrics.health();
     let code = if health.healthy {
@@ -568,6 +686,7 @@ mod tests {
         let (code, body) = http_get(addr, "/healthz").await;
         assert_eq!(code, 503);
         assert!(body.contains("\"event_stream\":\"disconnected\""), "{body}");
+        m.set_phase(Phase::Running);
         m.set_connected(true);
         assert_eq!(http_get(addr, "/healthz").await.0, 200);
         // A failing read makes it unhealthy and says why; the next good one heals it.
@@ -629,6 +748,111 @@ mod tests {
         let (status, body) = http_get(addr, "/metrics").await;
         assert_eq!(status, 200);
         assert!(body.contains("mpc_connector_reconnects_total{party=\"p2\"} 1"));
+    }
+
+    /// Serves `m` on a free port; the sender stops the server when dropped.
+    async fn served(m: &Arc<Metrics>) -> (SocketAddr, watch::Sender<bool>) {
+        let (stop, shutdown) = watch::channel(false);
+        let (addr, _task) = serve("127.0.0.1:0".parse().unwrap(), m.clone(), None, shutdown)
+            .await
+            .unwrap();
+        (addr, stop)
+    }
+
+    /// `/readyz` (and `/healthz`, the same) as JSON, with its status.
+    async fn readyz(addr: SocketAddr) -> (u16, serde_json::Value) {
+        let (code, body) = http_get(addr, "/readyz").await;
+        let (alias_code, alias_body) = http_get(addr, "/healthz").await;
+        assert_eq!(code, alias_code, "/healthz is an alias of /readyz");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let alias: serde_json::Value = serde_json::from_str(&alias_body).unwrap();
+        assert_eq!(json["missing"], alias["missing"]);
+        (code, json)
+    }
+
+    fn missing(json: &serde_json::Value) -> Vec<String> {
+        json["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// A fresh party: alive from the start, and not ready, saying why, until it has its primes,
+    /// runs its loop and is subscribed to the chain's events.
+    #[tokio::test]
+    async fn livez_answers_from_the_start_and_readyz_says_what_is_missing() {
+        let m = Metrics::new("p3");
+        let (addr, _stop) = served(&m).await;
+
+        let (code, body) = http_get(addr, "/livez").await;
+        assert_eq!(code, 200);
+        let live: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(live["phase"], "starting", "{body}");
+        let (code, json) = readyz(addr).await;
+        assert_eq!(code, 503);
+        assert_eq!(json["ready"], false);
+        let why = missing(&json);
+        assert!(why[0].starts_with("engine: starting"), "{why:?}");
+        assert!(
+            why.contains(&"event stream: not subscribed".to_string()),
+            "{why:?}"
+        );
+
+        // Making the first primes: alive, not ready, and the primes named.
+        m.set_phase(Phase::MakingPrimes);
+        let (code, body) = http_get(addr, "/livez").await;
+        assert_eq!(code, 200);
+        assert!(body.contains("\"phase\":\"making_primes\""), "{body}");
+        let (code, json) = readyz(addr).await;
+        assert_eq!(code, 503);
+        assert_eq!(json["phase"], "making_primes");
+        assert!(
+            missing(&json)[0].starts_with("engine: making ECDSA Paillier primes"),
+            "{json}"
+        );
+
+        // Running but not yet subscribed: only the event stream is missing.
+        m.set_phase(Phase::Running);
+        let (code, json) = readyz(addr).await;
+        assert_eq!(code, 503);
+        assert_eq!(missing(&json), vec!["event stream: not subscribed"]);
+
+        // Subscribed: ready, also while spare primes are made in the background.
+        m.set_connected(true);
+        m.making_spare_primes(true);
+        let (code, json) = readyz(addr).await;
+        assert_eq!(code, 200, "{json}");
+        assert_eq!(json["ready"], true);
+        assert!(missing(&json).is_empty());
+        assert!(
+            json["spare_primes"]["being_made_for_seconds"].is_u64(),
+            "{json}"
+        );
+        m.making_spare_primes(false);
+        assert!(readyz(addr).await.1["spare_primes"].is_null());
+
+        // A failing transaction makes it not ready, naming the edge and the error.
+        let down = crate::chain::ChainError::Transport("broadcast: connection reset".into());
+        m.chain_call(Edge::Transactions, "broadcast", Some(&down));
+        let (code, json) = readyz(addr).await;
+        assert_eq!(code, 503);
+        let why = missing(&json);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(
+            why[0].starts_with("transactions: failing") && why[0].contains("connection reset"),
+            "{why:?}"
+        );
+        m.chain_call(Edge::Transactions, "broadcast", None);
+        assert_eq!(readyz(addr).await.0, 200);
+
+        // A stop: not ready any more, still alive until the process exits.
+        m.set_phase(Phase::Stopping);
+        let (code, json) = readyz(addr).await;
+        assert_eq!(code, 503);
+        assert_eq!(missing(&json), vec!["engine: stopping"]);
+        assert_eq!(http_get(addr, "/livez").await.0, 200);
     }
 
     /// Minimal HTTP/1.0 GET, so the test needs no client library.

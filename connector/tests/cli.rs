@@ -206,3 +206,89 @@ fn run_stops_naming_the_chain_when_the_node_is_unreachable() {
         stderr(&output)
     );
 }
+
+/// `connector backup` and `restore` as an operator runs them on a stopped party: refusals exit
+/// non-zero naming what is wrong and leave no trace; a backup restored over a lost disk brings
+/// the key share back.
+#[test]
+fn backup_and_restore_of_a_stopped_party() {
+    let (dir, config) = federation_dir();
+    let dir = dir.path();
+    std::fs::write(dir.join("party.toml"), &config).unwrap();
+    let secret = "a passphrase of the party-0 share store";
+    let with_secret = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_connector"))
+            .args(args)
+            .current_dir(dir)
+            .env("PARTY_SECRET", secret)
+            .output()
+            .expect("the connector binary runs")
+    };
+
+    // A party that never ran has nothing to back up.
+    let output = connector(&["backup", "--config", "party.toml", "--out", "b1"], dir);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("nothing to back up"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.join("b1").exists());
+    let output = connector(&["restore", "--config", "party.toml", "--from", "b1"], dir);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("not a backup"),
+        "{}",
+        stderr(&output)
+    );
+
+    // The party's data, as a run leaves it: its progress store and a key share.
+    let key = "eddsa/key/00aa";
+    {
+        let store =
+            mpc_connector::store::ProgressStore::open(&dir.join("data/party-0.redb")).unwrap();
+        store
+            .submitted(mpc_connector::request::RequestRef::Key(1), "T", 3, true)
+            .unwrap();
+        let secret = mpc_party::StoreSecret::passphrase(secret).unwrap();
+        let shares = mpc_party::ShareStore::open(dir.join("data/party-0-shares"), &secret).unwrap();
+        shares.put(key, &"share").unwrap();
+    }
+    let output = connector(&["backup", "--config", "party.toml", "--out", "b1"], dir);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    assert!(
+        printed.starts_with("backed up party party-0 (keyring 1)")
+            && printed.contains("from the stopped party's store: 1 request records")
+            && printed.contains(&format!("key share {key}")),
+        "{printed}"
+    );
+
+    // Over the party's data, only with --force.
+    let output = with_secret(&["restore", "--config", "party.toml", "--from", "b1"]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+
+    std::fs::remove_dir_all(dir.join("data")).unwrap();
+    let output = with_secret(&["restore", "--config", "party.toml", "--from", "b1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains(&format!("key share {key}")),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stdout(&output).contains("not checked"),
+        "{}",
+        stdout(&output)
+    );
+    let secret = mpc_party::StoreSecret::passphrase(secret).unwrap();
+    let shares = mpc_party::ShareStore::open(dir.join("data/party-0-shares"), &secret).unwrap();
+    assert_eq!(shares.get::<String>(key).unwrap().unwrap(), "share");
+    let output = connector(&["status", "--config", "party.toml"], dir);
+    assert!(
+        stdout(&output).contains("1 submitted"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -1,7 +1,9 @@
 //! The command line, one file per command (as Hermes' `commands/`).
 
+pub mod backup;
 pub mod config;
 pub mod keys;
+pub mod restore;
 pub mod run;
 pub mod status;
 
@@ -34,6 +36,10 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// What this party's local store has seen and done.
     Status(status::StatusArgs),
+    /// Copy this party's progress store and (encrypted) shares into a new directory.
+    Backup(backup::BackupArgs),
+    /// Put a backup back in place (the party's connector stopped).
+    Restore(restore::RestoreArgs),
 }
 
 /// Runs the command; the process exit code follows the result.
@@ -43,6 +49,8 @@ pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
         Command::Keys(args) => keys::run(args),
         Command::Config(command) => config::run(command),
         Command::Status(args) => status::run(args).await,
+        Command::Backup(args) => backup::run(args).await,
+        Command::Restore(args) => restore::run(args),
     }
 }
 

@@ -40,11 +40,44 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     use crate::connector::{self, Parts, Settings};
     use crate::mpc::party::{EngineConfig, PartyEngine};
     use crate::store::ProgressStore;
-    use crate::telemetry::{self, Metrics};
+    use crate::telemetry::{self, Metrics, Phase};
 
     // Before anything else: a second instance of this party must not touch its store or port.
     let _lock = crate::instance::InstanceLock::acquire(&config.party.store_path)
         .map_err(|e| e.to_string())?;
+    let store = Arc::new(ProgressStore::open(&config.party.store_path).map_err(|e| e.to_string())?);
+    let metrics = Metrics::new(&config.party.name);
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    // Telemetry from the start: `/livez` answers while the chain is reached and the first
+    // primes are made (minutes), and `/readyz` says what the party still waits for.
+    if config.telemetry.enabled {
+        let status: telemetry::StatusPage = {
+            let (config, store) = (config.clone(), store.clone());
+            Arc::new(move |limit| crate::cli::status::render(&config, &store, limit))
+        };
+        let (addr, _) = telemetry::serve(
+            config.telemetry.listen,
+            metrics.clone(),
+            Some(status),
+            shutdown,
+        )
+        .await
+        .map_err(|e| format!("telemetry.listen {}: {e}", config.telemetry.listen))?;
+        tracing::info!(%addr, "telemetry on /metrics, /livez, /readyz, /healthz and /status");
+    }
+    // `connector backup` asks for a consistent copy of the store through it (the store's file
+    // is this process's while it runs). Without it the party runs all the same.
+    let _control = match crate::control::serve(&config.party.store_path, store.clone()) {
+        Ok(control) => Some(control),
+        Err(e) => {
+            tracing::warn!(
+                error = %e,
+                socket = %crate::control::socket_path(&config.party.store_path).display(),
+                "no control socket: `connector backup` cannot be taken while this connector runs"
+            );
+            None
+        }
+    };
     let secret = read_secret(&config.party.chain_key_file)?;
     let chain = CosmosChain::connect(&config.chain.cosmos, secret)
         .await
@@ -88,6 +121,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     let engine = Arc::new(engine);
     if !engine.has_ecdsa_aux().map_err(|e| format!("shares: {e}"))? {
         tracing::info!("making ECDSA Paillier primes (once; kept in party.shares_dir)");
+        metrics.set_phase(Phase::MakingPrimes);
         let jobs = vec![(config.party.name.clone(), engine.prepare_ecdsa())];
         let log = |line: &str| tracing::info!("{line}");
         crate::progress::track(
@@ -105,31 +139,16 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         // A spare set, made in the background: aux info is made again when the parties find
         // they hold different ones (one lost it), and then every party needs primes at once.
         // A stop does not wait for it (`cli::run_to_exit`): the set is kept only once complete.
+        // The party signs meanwhile, so it does not keep `/readyz` from 200.
         tracing::info!("making spare ECDSA Paillier primes in the background");
-        let engine = engine.clone();
+        metrics.making_spare_primes(true);
+        let (engine, metrics) = (engine.clone(), metrics.clone());
         tokio::spawn(async move {
             if let Err(e) = engine.prepare_ecdsa().await {
                 tracing::warn!(error = %e, "cannot make spare ECDSA Paillier primes");
             }
+            metrics.making_spare_primes(false);
         });
-    }
-    let store = Arc::new(ProgressStore::open(&config.party.store_path).map_err(|e| e.to_string())?);
-    let metrics = Metrics::new(&config.party.name);
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    if config.telemetry.enabled {
-        let status: telemetry::StatusPage = {
-            let (config, store) = (config.clone(), store.clone());
-            Arc::new(move |limit| crate::cli::status::render(&config, &store, limit))
-        };
-        let (addr, _) = telemetry::serve(
-            config.telemetry.listen,
-            metrics.clone(),
-            Some(status),
-            shutdown,
-        )
-        .await
-        .map_err(|e| format!("telemetry.listen {}: {e}", config.telemetry.listen))?;
-        tracing::info!(%addr, "telemetry on /metrics, /healthz and /status");
     }
     let peers: BTreeMap<String, u16> = config
         .mpc
@@ -144,7 +163,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         peers,
         engine,
         store,
-        metrics,
+        metrics: metrics.clone(),
         settings: Settings::from_config(&config, Duration::from_secs(1)),
     });
     tracing::info!(party = %config.party.name, keyring = config.keyring.id, "connector running");
@@ -160,6 +179,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
         _ = running.wait() => {}
     }
+    metrics.set_phase(Phase::Stopping);
     let _ = stop.send(true);
     running.stop_finishing_key_generations().await;
     tracing::info!("stopped");

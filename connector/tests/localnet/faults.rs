@@ -8,8 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mpc_devnet::key_request_msg;
-use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus, QueryMsg as KeyringQuery};
+use mpc_devnet::{key_request_msg, DevnetKey};
+use mpc_interfaces::keyring::{
+    KeyRequestResponse, KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
+};
 use mpc_interfaces::{events, KeyType};
 use mpc_localnet::DENOM;
 
@@ -90,6 +92,11 @@ fn grpc_cut_for_10_s_a_second_instance_refused_and_status_while_running() {
 /// A key needs every party's answer when the party threshold is the number of parties, so the
 /// stopped party's saved key is what completes it. The stop comes while the party makes spare
 /// ECDSA Paillier primes in the background (minutes of CPU): SIGTERM must not wait for them.
+///
+/// On the way, what the operator's probes see: a party making its first primes (no aux info)
+/// is alive (`/livez`) and not ready (`/readyz`, saying why) before its loop starts; one making
+/// spare primes in the background is ready. At the end, party-0's disk is lost after a backup
+/// taken while it ran: restored from the backup, it signs with the key made before it.
 #[test]
 fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_restart() {
     let setup = Setup {
@@ -106,6 +113,46 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         let shares = shares_dir(f, 0)?;
         let aside = shares.with_file_name("primes-set-aside");
         move_records(&shares, &aside, PRIMES)?;
+
+        // Without its aux info too, party-0 makes its first primes before its loop starts.
+        let aux_aside = shares.with_file_name("aux-set-aside");
+        let moved = move_records(&shares, &aux_aside, ECDSA_AUX)?;
+        check(moved >= 1, "party-0 had aux info to set aside")?;
+        f.start_party(0)?;
+        f.wait(
+            "party-0 to make its first primes",
+            Duration::from_secs(60),
+            |f| {
+                Ok(f.probe(0, "/readyz")
+                    .ok()
+                    .filter(|(_, body)| body.contains("\"phase\":\"making_primes\""))
+                    .map(drop))
+            },
+        )?;
+        let (code, live) = f.probe(0, "/livez")?;
+        check_eq(code, 200, "/livez while the first primes are made")?;
+        check(
+            live.contains("\"phase\":\"making_primes\""),
+            &format!("/livez names the phase: {live}"),
+        )?;
+        let (code, ready) = f.probe(0, "/readyz")?;
+        check_eq(code, 503, "/readyz while the first primes are made")?;
+        check(
+            ready.contains("engine: making ECDSA Paillier primes")
+                && ready.contains("event stream: not subscribed"),
+            &format!("/readyz says what is missing: {ready}"),
+        )?;
+        check_eq(
+            f.probe(0, "/healthz")?.0,
+            503,
+            "/healthz (an alias of /readyz) while the first primes are made",
+        )?;
+        // Minutes of CPU are not waited for: the aux info is put back (and any primes made
+        // meanwhile set aside) for the restart without spare primes.
+        f.kill_party(0);
+        move_records(&aux_aside, &shares, "")?;
+        move_records(&shares, &aside, PRIMES)?;
+
         let log_start = log_of(f, 0).len();
         f.start_party(0)?;
         f.wait_connected(0, Duration::from_secs(120))?;
@@ -114,6 +161,13 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
                 .contains("making spare ECDSA Paillier primes in the background"),
             "party-0 makes spare primes in the background",
         )?;
+        let (code, ready) = f.probe(0, "/readyz")?;
+        check_eq(code, 200, "/readyz once running")?;
+        check(
+            ready.contains("\"spare_primes\":{\"being_made_for_seconds\""),
+            &format!("ready while its spare primes are made: {ready}"),
+        )?;
+        check_eq(f.probe(0, "/livez")?.0, 200, "/livez once running")?;
 
         // Party 0 cannot pay for its answer: its DKG finishes, its submission fails.
         let party = f.parties[0].address.clone();
@@ -188,7 +242,68 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         check(
             log.contains("submitting the answer saved by an earlier run"),
             "the restarted connector submitted its saved answer",
-        )
+        )?;
+
+        // A backup while party-0 runs; then its disk is lost.
+        let key_id = request.key_id.ok_or("fulfilled without a key id")?;
+        let key: KeyResponse = f
+            .chain
+            .query_smart(&keyring, &KeyringQuery::Key { key_id })
+            .map_err(|e| e.to_string())?;
+        let key = DevnetKey {
+            key_id,
+            key_type: KeyType::EddsaEd25519,
+            public_key: key.public_key.to_vec(),
+        };
+        let backup = shares.with_file_name("backup");
+        // The data directory outlives a run of the suite; so would its backup.
+        let _ = std::fs::remove_dir_all(&backup);
+        let out = backup.to_string_lossy().into_owned();
+        let printed = f.operator_command(0, &["backup", "--out", &out])?;
+        let share = format!("key share eddsa/key/{}", hex::encode(&key.public_key));
+        check(
+            printed.contains("from the running connector (process") && printed.contains(&share),
+            &format!("the backup came from the running connector and holds the key:\n{printed}"),
+        )?;
+        let refused = f
+            .operator_command(0, &["restore", "--from", &out, "--force"])
+            .err()
+            .unwrap_or_default();
+        check(
+            refused.contains("another connector of this party is running"),
+            &format!("no restore under a running connector: {refused}"),
+        )?;
+        check_eq(
+            f.terminate_party(0, Duration::from_secs(15))?.success(),
+            true,
+            "party-0 stops on SIGTERM",
+        )?;
+        let store = shares.with_file_name("connector.redb");
+        std::fs::remove_file(&store).map_err(|e| format!("{}: {e}", store.display()))?;
+        std::fs::remove_dir_all(&shares).map_err(|e| format!("{}: {e}", shares.display()))?;
+
+        // Restored, party-0 signs with the key made before the backup: with a party threshold
+        // of 3, the request is fulfilled only with its answer.
+        let printed = f.operator_command(0, &["restore", "--from", &out])?;
+        check(
+            printed.contains(&share) && !printed.contains("moved aside"),
+            &format!("the restore put the key's share back:\n{printed}"),
+        )?;
+        f.start_party(0)?;
+        f.wait_connected(0, Duration::from_secs(120))?;
+        let before = f.settled_sequences()?;
+        let (id, _, seen) = request_and_approve(f, &key, b"signed after a restore")?;
+        let done = f.wait_final(id, seen)?;
+        check_fulfilled(f, &key, &done)?;
+        check(
+            done.request
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == party),
+            "party-0's answer is on chain",
+        )?;
+        let after = f.settled_sequences()?;
+        check_transactions(f, &[done], &before, &after, 0)
     });
 }
 
@@ -330,6 +445,8 @@ fn log_of(f: &Federation, party: usize) -> String {
 
 /// The id of a party's spare Paillier primes in its share store.
 const PRIMES: &str = "ecdsa/primes";
+/// The ids of a party's ECDSA aux info (one per party set).
+const ECDSA_AUX: &str = "ecdsa/aux/";
 
 fn has_spare_primes(f: &Federation, party: usize) -> TestResult<bool> {
     Ok(!records(&shares_dir(f, party)?, PRIMES)?.is_empty())
@@ -393,7 +510,7 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
         }
         f.kill_party(1);
         let shares = shares_dir(f, 1)?;
-        let removed = move_records(&shares, &shares.with_file_name("aux-lost"), "ecdsa/aux/")?;
+        let removed = move_records(&shares, &shares.with_file_name("aux-lost"), ECDSA_AUX)?;
         check(removed >= 1, "party-1 had aux info to lose")?;
         let log_start = log_of(f, 0).len();
         f.start_party(1)?;

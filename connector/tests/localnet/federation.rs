@@ -425,6 +425,49 @@ impl Federation {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
+    /// `connector <args> --config <party i's TOML>` as its operator runs it (the share secret in
+    /// the environment): what it printed, or, when it failed, what it said.
+    pub fn operator_command(&self, i: usize, args: &[&str]) -> Result<String, String> {
+        let party = &self.parties[i];
+        let output = Command::new(env!("CARGO_BIN_EXE_connector"))
+            .args(args)
+            .arg("--config")
+            .arg(&party.config_path)
+            .env(SHARES_SECRET_ENV, &party.secret)
+            .output()
+            .map_err(|e| format!("connector {}: {e}", args.join(" ")))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
+    }
+
+    /// GET `path` on party `i`'s telemetry listener: the HTTP status and the body, whatever the
+    /// status (`/readyz` answers 503 with a body).
+    pub fn probe(&self, i: usize, path: &str) -> TestResult<(u16, String)> {
+        use std::io::{Read, Write};
+        let addr = self.parties[i].telemetry;
+        let context = |e: std::io::Error| format!("GET http://{addr}{path}: {e}");
+        let mut stream =
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(context)?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .map_err(context)?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").map_err(context)?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).map_err(context)?;
+        let status = response
+            .get(9..12)
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("GET http://{addr}{path}: not HTTP: {response}"))?;
+        let body = response
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+            .to_string();
+        Ok((status, body))
+    }
+
     /// SIGKILL: no shutdown path runs, as in a crash or an OOM kill.
     pub fn kill_party(&mut self, i: usize) {
         if let Some(mut child) = self.parties[i].child.take() {
