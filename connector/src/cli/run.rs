@@ -140,11 +140,10 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         // they hold different ones (one lost it), and then every party needs primes at once.
         // A stop does not wait for it (`cli::run_to_exit`): the set is kept only once complete.
         // The party signs meanwhile, so it does not keep `/readyz` from 200.
-        tracing::info!("making spare ECDSA Paillier primes in the background");
         metrics.making_spare_primes(true);
         let (engine, metrics) = (engine.clone(), metrics.clone());
         tokio::spawn(async move {
-            if let Err(e) = engine.prepare_ecdsa().await {
+            if let Err(e) = engine.make_spare_primes().await {
                 tracing::warn!(error = %e, "cannot make spare ECDSA Paillier primes");
             }
             metrics.making_spare_primes(false);

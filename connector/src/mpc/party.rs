@@ -110,6 +110,12 @@ impl PartyEngine {
         self.party.has_ecdsa_primes()
     }
 
+    /// Makes a spare set of ECDSA Paillier primes at a lower CPU priority (for the next aux
+    /// info run), unless one is stored.
+    pub async fn make_spare_primes(&self) -> Result<(), MpcError> {
+        self.party.make_spare_primes().await
+    }
+
     /// Makes this party's ECDSA Paillier primes now (tens of seconds, once; kept in the store),
     /// so that the first ECDSA key request does not wait for them.
     pub async fn prepare_ecdsa(&self) -> Result<(), MpcError> {

@@ -14,6 +14,7 @@ use mpc_interfaces::keyring::{
 };
 use mpc_interfaces::{events, KeyType};
 use mpc_localnet::DENOM;
+use mpc_party::party::SPARE_PRIMES_LOG;
 
 use super::federation::{Federation, Setup, TestResult, ADMIN, REQUEST_TIMEOUT};
 use super::{
@@ -156,10 +157,14 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         let log_start = log_of(f, 0).len();
         f.start_party(0)?;
         f.wait_connected(0, Duration::from_secs(120))?;
-        check(
-            log_of(f, 0)[log_start..]
-                .contains("making spare ECDSA Paillier primes in the background"),
-            "party-0 makes spare primes in the background",
+        f.wait(
+            "party-0 to make spare primes in the background",
+            Duration::from_secs(30),
+            |f| {
+                Ok(log_of(f, 0)[log_start..]
+                    .contains(SPARE_PRIMES_LOG)
+                    .then_some(()))
+            },
         )?;
         let (code, ready) = f.probe(0, "/readyz")?;
         check_eq(code, 200, "/readyz once running")?;

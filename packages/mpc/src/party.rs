@@ -327,23 +327,20 @@ impl Party {
         make_primes(self.store.clone(), one_at_a_time, false).await
     }
 
-    /// Starts making the next set of Paillier primes in the background, unless a set is stored
-    /// or being made (logging [`SPARE_PRIMES_LOG`] when it starts).
-    pub fn make_spare_primes(&self) {
+    /// Makes the next set of Paillier primes at a lower CPU priority, unless a set is stored
+    /// or being made (then it waits for that one); logs [`SPARE_PRIMES_LOG`] when it starts.
+    pub fn make_spare_primes(
+        &self,
+    ) -> impl std::future::Future<Output = Result<(), MpcError>> + Send + 'static {
         let (store, lock) = (self.store.clone(), self.making_primes.clone());
-        tokio::spawn(async move {
+        async move {
             let one_at_a_time = lock.lock_owned().await;
-            match store.contains(PRIMES_RECORD) {
-                Ok(false) => {
-                    tracing::info!("{SPARE_PRIMES_LOG}");
-                    if let Err(e) = make_primes(store, one_at_a_time, true).await {
-                        tracing::warn!(error = %e, "spare ECDSA Paillier primes failed");
-                    }
-                }
-                Ok(true) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot read the share store"),
+            if store.contains(PRIMES_RECORD)? {
+                return Ok(());
             }
-        });
+            tracing::info!("{SPARE_PRIMES_LOG}");
+            make_primes(store, one_at_a_time, true).await.map(drop)
+        }
     }
 
     /// The aux info of this party set, running the aux protocol (all parties) when it is not
@@ -380,7 +377,12 @@ impl Party {
         // Primes are used up by one aux run; the next set is made ahead of the next loss.
         self.store.delete(PRIMES_RECORD)?;
         if self.config.refill_primes {
-            self.make_spare_primes();
+            let spare = self.make_spare_primes();
+            tokio::spawn(async move {
+                if let Err(e) = spare.await {
+                    tracing::warn!(error = %e, "cannot make spare ECDSA Paillier primes");
+                }
+            });
         }
         Ok(aux)
     }
