@@ -825,7 +825,7 @@ mod tests {
                 2,
                 &[b"m".to_vec()],
             ),
-            windows: Windows::new(Duration::from_secs(10)),
+            windows: Windows::new(Duration::from_secs(10), Duration::from_secs(1)),
             max_attempts: None,
         };
         assert_ne!(plan.session(5, &[0, 1]), plan.session(5, &[0, 2]));

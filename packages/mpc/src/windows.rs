@@ -4,10 +4,12 @@
 //! attempts from each party's own start does not do that: a party that starts late (a restart,
 //! a node behind, a queue of other requests) is in another attempt than the others forever.
 //! Here window `k` of length `L` is `[k·L, (k+1)·L)` in Unix time, and an attempt is a window:
-//! every party, whenever it arrives, takes part in the window in progress (or, past its join
-//! limit, the next one), and every step of the attempt ends with the window. A party that
-//! arrives late therefore joins the attempt in progress, and parties that failed at different
-//! points start the next attempt together.
+//! every party, whenever it arrives, takes part in the window in progress while the time left
+//! for its work is at least the run's minimum (else in the next window), and every step of the
+//! attempt ends with the window. A party that arrives late therefore joins the attempt in
+//! progress, and parties that failed at different points start the next attempt together. A
+//! request seen by every party at once starts at once, unless it comes in a window's last
+//! moments (then it waits at most that minimum and the notice margin).
 //!
 //! Parties' clocks must agree to well within a window (NTP keeps them within milliseconds); a
 //! skew `s` can cost a window now and then to a party that arrives within `s` of the join limit.
@@ -23,6 +25,10 @@ pub struct Windows {
     join_within: Duration,
 }
 
+/// What the parties tell each other about a window's outcome (who they blame) is sent this long
+/// before the window ends, at most (a tenth of shorter windows).
+const NOTICE_MARGIN: Duration = Duration::from_secs(1);
+
 /// One attempt window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
@@ -33,13 +39,14 @@ pub struct Window {
 }
 
 impl Windows {
-    /// Windows of `length` (at least a millisecond) that a party may join during their first
-    /// half.
-    pub fn new(length: Duration) -> Self {
+    /// Windows of `length` (at least a millisecond) that a party may join while at least
+    /// `min_work` of their work time is left (at least a tenth of the window is kept for it).
+    pub fn new(length: Duration, min_work: Duration) -> Self {
         let length = length.max(Duration::from_millis(1));
+        let work = length - notice_margin(length);
         Self {
             length,
-            join_within: length / 2,
+            join_within: work.saturating_sub(min_work.max(length / 10)),
         }
     }
 
@@ -47,8 +54,9 @@ impl Windows {
         self.length
     }
 
-    /// The window a party ready now takes part in: the one in progress while less than half of
-    /// it has passed (the others still wait for the first messages), else the next one.
+    /// The window a party ready now takes part in: the one in progress while the time left for
+    /// its work is at least the minimum (the others still wait for the first messages until the
+    /// work ends), else the next one.
     pub fn to_join(&self) -> Window {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -80,12 +88,18 @@ impl Windows {
     }
 }
 
+/// The end of a window kept for notices: a tenth of it, at most [`NOTICE_MARGIN`].
+fn notice_margin(length: Duration) -> Duration {
+    (length / 10).min(NOTICE_MARGIN)
+}
+
 impl Window {
-    /// When the work of the window must be done: a tenth of it before its end, so that what
-    /// the parties tell each other about its outcome (who they blame) reaches every party
-    /// before the window ends, and all draw the same conclusions.
+    /// When the work of the window must be done: shortly before its end
+    /// ([`NOTICE_MARGIN`]), so that what the parties tell each other about its outcome (who
+    /// they blame) reaches every party before the window ends, and all draw the same
+    /// conclusions.
     pub fn work_ends(&self) -> Instant {
-        self.ends - (self.ends - self.starts) / 10
+        self.ends - notice_margin(self.ends - self.starts)
     }
 
     /// Time left for work from now (zero once past [`Window::work_ends`]).
@@ -103,27 +117,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_party_joins_the_window_in_progress_in_its_first_half_and_the_next_one_after() {
-        let windows = Windows::new(Duration::from_secs(10));
+    fn a_party_joins_the_window_in_progress_while_its_minimum_work_time_is_left() {
+        let windows = Windows::new(Duration::from_secs(10), Duration::from_secs(2));
         let window = windows.to_join();
         let now = Instant::now();
         assert_eq!(window.length(), Duration::from_secs(10));
+        assert_eq!(window.ends - window.work_ends(), Duration::from_secs(1));
         if window.starts <= now {
-            assert!(now - window.starts < Duration::from_secs(5), "{window:?}");
+            // At least 2 s of work left.
+            assert!(window.work_ends() - now >= Duration::from_secs(2), "{window:?}");
         } else {
-            // Past the join limit: the next window, starting within 5 s.
-            assert!(window.starts - now <= Duration::from_secs(5), "{window:?}");
+            // Past the join limit: the next window, starting within 3 s.
+            assert!(window.starts - now <= Duration::from_secs(3), "{window:?}");
         }
         let next = windows.after(&window);
         assert_eq!(next.number, window.number + 1);
         assert_eq!(next.starts, window.ends);
-        assert!(window.work_ends() < window.ends);
-        assert_eq!(window.ends - window.work_ends(), Duration::from_secs(1));
+        // Short windows keep a tenth for notices, and a tenth at least for work.
+        let short = Windows::new(Duration::from_secs(1), Duration::ZERO);
+        assert_eq!(short.join_within, Duration::from_millis(800));
     }
 
     #[test]
     fn window_numbers_are_wall_clock_time_over_the_length() {
-        let windows = Windows::new(Duration::from_millis(250));
+        let windows = Windows::new(Duration::from_millis(250), Duration::ZERO);
         let unix_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()

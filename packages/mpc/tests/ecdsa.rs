@@ -159,7 +159,7 @@ async fn a_party_that_is_down_is_not_chosen_and_the_first_window_signs() {
     let plan = SignPlan {
         inputs: SessionInputs::signing(&request, Scheme::EcdsaSecp256k1, &key, &parties, 3, &items),
         // Generous for a loaded two-core machine.
-        windows: Windows::new(Duration::from_secs(40)),
+        windows: Windows::new(Duration::from_secs(40), Duration::from_secs(10)),
         max_attempts: Some(1),
     };
     let results = futures::future::join_all(online.iter().map(|&party| {
