@@ -6,7 +6,7 @@
 //! Layout, after Hermes: [`chain`] (the chain behind one trait), [`event`] (event source with
 //! catch-up and reconnects), [`worker`] (one task per request, and the submitter),
 //! [`telemetry`] (Prometheus + health), [`config`] (TOML), [`store`] (local progress),
-//! [`cli`] (one file per command).
+//! [`cli`] (one file per command), [`secret_file`] (key files only their owner can read).
 
 pub mod backoff;
 pub mod chain;
@@ -19,6 +19,7 @@ pub mod logging;
 pub mod mpc;
 pub mod progress;
 pub mod request;
+pub mod secret_file;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

@@ -71,6 +71,9 @@ pub struct Setup {
     /// A party that reads (gRPC: queries, simulations, broadcasts) from a second node, a
     /// [`Follower`] the test can cut off, while it follows the validator's events like the others.
     pub reads_from_follower: Option<usize>,
+    /// A party that reads its share-store passphrase from a file (`shares_secret_file`, with a
+    /// trailing newline, as `echo` writes it) instead of the environment.
+    pub secret_in_file: Option<usize>,
 }
 
 pub struct Federation {
@@ -96,7 +99,8 @@ pub struct PartyProcess {
     pub config_path: PathBuf,
     pub telemetry: SocketAddr,
     pub log_path: PathBuf,
-    secret: String,
+    /// The share-store passphrase its environment carries (none when it reads it from a file).
+    secret: Option<String>,
     child: Option<Child>,
 }
 
@@ -240,6 +244,7 @@ impl Federation {
                     store_path: dir.join("connector.redb"),
                     shares_dir: dir.join("shares"),
                     shares_key_file: None,
+                    shares_secret_file: None,
                     shares_key_env: None,
                     shares_secret_env: Some(SHARES_SECRET_ENV.into()),
                 },
@@ -272,6 +277,13 @@ impl Federation {
                     config.chain.cosmos.grpc_url = follower.grpc_url();
                 }
             }
+            if setup.secret_in_file == Some(i) {
+                let secret_file = dir.join("shares.secret");
+                let secret = String::from_utf8(operator_secret(i)).expect("UTF-8 secret");
+                write_key(&secret_file, &secret)?;
+                config.party.shares_secret_env = None;
+                config.party.shares_secret_file = Some(secret_file);
+            }
             if let Some(configure) = setup.configure {
                 configure(&mut config);
             }
@@ -286,7 +298,11 @@ impl Federation {
                 config_path,
                 telemetry,
                 log_path: dir.join("connector.log"),
-                secret: String::from_utf8(operator_secret(i)).expect("UTF-8 secret"),
+                secret: config
+                    .party
+                    .shares_secret_env
+                    .is_some()
+                    .then(|| String::from_utf8(operator_secret(i)).expect("UTF-8 secret")),
                 child: None,
             });
         }
@@ -329,11 +345,14 @@ impl Federation {
             .open(log)
             .map_err(|e| format!("{}: {e}", log.display()))?;
         let log_err = log_file.try_clone().map_err(|e| e.to_string())?;
-        Command::new(env!("CARGO_BIN_EXE_connector"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+        if let Some(secret) = &party.secret {
+            command.env(SHARES_SECRET_ENV, secret);
+        }
+        command
             .arg("run")
             .arg("--config")
             .arg(&party.config_path)
-            .env(SHARES_SECRET_ENV, &party.secret)
             .env(
                 "RUST_LOG",
                 "info,mpc_connector::chain::cosmos::sender=debug",
@@ -785,17 +804,22 @@ pub fn event_id(outcome: &TxOutcome, kind: &str, attribute: &str) -> TestResult<
         .ok_or_else(|| format!("no {attribute} in a {kind} event of tx {}", outcome.txhash))
 }
 
-/// Key files as `connector keys` writes them: hex, readable by the owner only.
-fn write_key(path: &Path, hex_text: &str) -> TestResult<()> {
-    std::fs::write(path, format!("{hex_text}\n"))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
+/// Key files as `connector keys` writes them: a line of text, readable and writable by the owner
+/// only (mode 0600, also over a file of an earlier run; the connector refuses any other).
+fn write_key(path: &Path, text: &str) -> TestResult<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let named = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(named)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(named)?;
+    writeln!(file, "{text}").map_err(named)
 }
 
 fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {
