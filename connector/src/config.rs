@@ -37,7 +37,8 @@
 //! [chain.cosmos]                              # see chain::cosmos::CosmosConfig
 //! chain_id = "localwasm-1"
 //! rpc_url = "http://127.0.0.1:26657"           # CometBFT RPC (and its /websocket)
-//! grpc_url = "http://127.0.0.1:9090"           # Cosmos SDK gRPC, plaintext
+//! grpc_url = "http://127.0.0.1:9090"           # Cosmos SDK gRPC: http:// plaintext, https:// TLS
+//! # grpc_ca_file = "keys/grpc-ca.pem"         # https:// through a private CA: trust only it
 //! account_prefix = "wasm"
 //! gas_price = "0.025"                         # in fee_denom, per unit of gas
 //! fee_denom = "ustake"
@@ -604,7 +605,13 @@ impl Config {
         self.chain
             .cosmos
             .validate()
-            .map_err(|reason| invalid("chain.cosmos", reason))?;
+            .map_err(|reason| match reason.split_once(": ") {
+                // CosmosConfig names its field first: `chain.cosmos.<field>: <reason>`.
+                Some((field, rest)) if !field.contains(' ') => {
+                    invalid(format!("chain.cosmos.{field}"), rest)
+                }
+                _ => invalid("chain.cosmos", reason),
+            })?;
         Ok(())
     }
 
@@ -655,8 +662,8 @@ impl Config {
     }
 
     /// Checks that the files the config names can be read and are fit for use (what `connector
-    /// run` reads first): key files that only their owner can read or write. The error names
-    /// the field and the file.
+    /// run` reads first): key files that only their owner can read or write, and the CA file of
+    /// `[chain.cosmos] grpc_ca_file`. The error names the field and the file.
     pub fn check_files(&self) -> Result<(), ConfigError> {
         for (field, path) in [
             ("party.chain_key_file", &self.party.chain_key_file),
@@ -668,6 +675,11 @@ impl Config {
         if self.party.share_secret_in_file() {
             self.party.share_secret()?;
         }
+        #[cfg(feature = "cosmos")]
+        self.chain
+            .cosmos
+            .grpc_tls()
+            .map_err(|reason| invalid("chain.cosmos.grpc_ca_file", reason))?;
         Ok(())
     }
 
@@ -836,6 +848,17 @@ fee_denom = "ustake"
                 "party.shares_secret_env: must name a variable",
             ),
             (
+                example().replace("grpc_url = \"http://", "grpc_url = \"tcp://"),
+                "chain.cosmos.grpc_url: \"tcp://127.0.0.1:9090\" must start with",
+            ),
+            (
+                example().replace(
+                    "fee_denom = \"ustake\"",
+                    "fee_denom = \"ustake\"\ngrpc_ca_file = \"k/ca.pem\"",
+                ),
+                "chain.cosmos.grpc_ca_file: set, but grpc_url",
+            ),
+            (
                 example()
                     + "\n[event_source.backoff]\ninitial_ms = 0\nmax_ms = 5\nmultiplier = 2\n",
                 "event_source.backoff: initial_ms",
@@ -953,6 +976,49 @@ fee_denom = "ustake"
             set_mode(&path, 0o600);
             config.check_files().unwrap();
         }
+    }
+
+    /// `config validate` reads `grpc_ca_file` as `run` will; a bad one is named by its field.
+    #[test]
+    fn a_bad_grpc_ca_file_is_named_by_its_field() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["chain.key", "noise.key", "shares.key"] {
+            write_private(&dir.path().join(name), &"11".repeat(32));
+        }
+        let text = example()
+            .replace(
+                "shares_secret_env = \"P1_SECRET\"",
+                "shares_key_file = \"k/shares.key\"",
+            )
+            .replace("grpc_url = \"http://", "grpc_url = \"https://")
+            .replace(
+                "fee_denom = \"ustake\"",
+                "fee_denom = \"ustake\"\ngrpc_ca_file = \"k/ca.pem\"",
+            )
+            .replace("k/", &format!("{}/", dir.path().display()));
+        let config = Config::parse(&text).unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        let error = config.check_files().unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "chain.cosmos.grpc_ca_file: {}: ",
+                ca_file.display()
+            )),
+            "{error}"
+        );
+        std::fs::write(&ca_file, "not a certificate").unwrap();
+        let error = config.check_files().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "chain.cosmos.grpc_ca_file: {}: no certificate in it (PEM, \
+                 `-----BEGIN CERTIFICATE-----`)",
+                ca_file.display()
+            )
+        );
+        let proxy = mpc_localnet::TlsProxy::start("127.0.0.1:1".parse().unwrap()).unwrap();
+        std::fs::write(&ca_file, proxy.ca_pem()).unwrap();
+        config.check_files().unwrap();
     }
 
     fn party_with(source: impl FnOnce(&mut PartySection)) -> PartySection {

@@ -168,9 +168,18 @@ fn config_errors_name_the_field_at_fault() {
             "gas_price",
         ),
         (
-            "a gRPC URL over TLS",
-            config.replace("grpc_url = \"http://", "grpc_url = \"https://"),
-            "chain.cosmos: grpc_url",
+            "a gRPC URL of neither http nor https",
+            config.replace("grpc_url = \"http://", "grpc_url = \"grpcs://"),
+            "chain.cosmos.grpc_url: \"grpcs://127.0.0.1:1\" must start with http:// (plaintext) \
+             or https:// (TLS)",
+        ),
+        (
+            "a CA file for plaintext gRPC",
+            config.replace(
+                "fee_denom = \"stake\"",
+                "fee_denom = \"stake\"\ngrpc_ca_file = \"ca.pem\"",
+            ),
+            "chain.cosmos.grpc_ca_file: set, but grpc_url \"http://127.0.0.1:1\" is plaintext",
         ),
         (
             "two share secrets",
@@ -320,4 +329,29 @@ fn a_share_passphrase_file_is_read_and_must_be_private() {
     set_mode(&secret, 0o600);
     let output = validate();
     assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// gRPC over TLS with a private CA: `config validate` reads `grpc_ca_file` and names it when
+/// it holds no certificate.
+#[test]
+fn a_grpc_ca_file_without_a_certificate_is_named() {
+    let (dir, config) = federation_dir();
+    let config = config
+        .replace("grpc_url = \"http://", "grpc_url = \"https://")
+        .replace(
+            "fee_denom = \"stake\"",
+            "fee_denom = \"stake\"\ngrpc_ca_file = \"ca.pem\"",
+        );
+    std::fs::write(dir.path().join("party.toml"), &config).unwrap();
+    std::fs::write(dir.path().join("ca.pem"), "-----BEGIN PRIVATE KEY-----\n").unwrap();
+    let output = connector(
+        &["config", "validate", "--config", "party.toml"],
+        dir.path(),
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).starts_with("error: chain.cosmos.grpc_ca_file: ca.pem: "),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -2,7 +2,7 @@
 //! party, the gRPC endpoint gone while requests turn pending, a connector stopped by SIGTERM
 //! between its DKG and its submission, a burst of requests with a party SIGKILLed in the
 //! middle, one party's ECDSA aux info lost, and a party whose node is behind the one whose
-//! events it follows. Each request ends `fulfilled` with verifying signatures, and no party
+//! events it follows (beside a party reaching gRPC over TLS). Each request ends `fulfilled` with verifying signatures, and no party
 //! submitted twice (its account sequence against its answers on chain).
 
 use std::path::{Path, PathBuf};
@@ -381,15 +381,32 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
 /// the validator's events like the others. Its node answers from a block in which the request is
 /// still `partial`: party-0 takes that as "not yet", not as closed, and answers once its node has
 /// caught up. The party threshold is 3, so the request is fulfilled only with party-0's answer.
+///
+/// The same federation has party-1 set up as an operator behind TLS: its gRPC is
+/// `https://` through a TLS-terminating proxy whose private CA is its `grpc_ca_file`, and its
+/// share-store passphrase comes from a file (`shares_secret_file`). With threshold 3 its answers
+/// are needed too: the key and the signature landing are its answers landing.
 #[test]
 fn a_request_read_behind_its_pending_event_is_still_answered() {
+    const TLS_PARTY: usize = 1;
     let setup = Setup {
         threshold: Some(3),
         reads_from_follower: Some(0),
+        grpc_over_tls: Some(TLS_PARTY),
+        secret_in_file: Some(TLS_PARTY),
         ..Setup::default()
     };
     run_with(&setup, |f| {
-        let key = f.request_key(KeyType::EddsaEd25519)?;
+        let workspace_id = f.workspace_id;
+        let (key, key_request) = f.request_key_in(workspace_id, KeyType::EddsaEd25519)?;
+        let tls_party = f.parties[TLS_PARTY].address.clone();
+        check(
+            key_request
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == tls_party),
+            "party-1's key answer (over gRPC through TLS) is on chain",
+        )?;
         let before = f.settled_sequences()?;
         let log_start = log_of(f, 0).len();
         let (id, requested) = f.request_signature(&key, &[b"read from a node behind"])?;
@@ -427,6 +444,18 @@ fn a_request_read_behind_its_pending_event_is_still_answered() {
                 .iter()
                 .any(|a| a.party.as_str() == f.parties[0].address),
             "party-0's answer is on chain",
+        )?;
+        check(
+            done.request
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == tls_party),
+            "party-1's answer (over gRPC through TLS) is on chain",
+        )?;
+        let proxy = f.tls_proxy.as_ref().ok_or("no TLS proxy")?;
+        check(
+            proxy.handshakes() > 0,
+            "party-1 reached gRPC through the TLS proxy",
         )?;
         let after = f.settled_sequences()?;
         check_transactions(f, &[done], &before, &after, 0)

@@ -35,7 +35,9 @@ use mpc_interfaces::workspace::{
     ExecuteMsg as WorkspaceExecute, InstantiateMsg as WorkspaceInstantiate,
 };
 use mpc_interfaces::{events, KeyType, Policy};
-use mpc_localnet::{http_get, Follower, Localnet, TcpRelay, TxOutcome, BECH32_PREFIX, DENOM};
+use mpc_localnet::{
+    http_get, Follower, Localnet, TcpRelay, TlsProxy, TxOutcome, BECH32_PREFIX, DENOM,
+};
 
 /// Creates the keyring.
 pub const ADMIN: &str = "admin";
@@ -71,6 +73,9 @@ pub struct Setup {
     /// A party that reads (gRPC: queries, simulations, broadcasts) from a second node, a
     /// [`Follower`] the test can cut off, while it follows the validator's events like the others.
     pub reads_from_follower: Option<usize>,
+    /// A party that reaches gRPC over TLS: `grpc_url = "https://..."` of a [`TlsProxy`] in front
+    /// of the gRPC relay, whose private CA it trusts through `grpc_ca_file`.
+    pub grpc_over_tls: Option<usize>,
     /// A party that reads its share-store passphrase from a file (`shares_secret_file`, with a
     /// trailing newline, as `echo` writes it) instead of the environment.
     pub secret_in_file: Option<usize>,
@@ -90,6 +95,8 @@ pub struct Federation {
     pub fee: Option<String>,
     /// The second node one party reads from ([`Setup::reads_from_follower`]).
     pub follower: Option<Follower>,
+    /// The TLS proxy one party reaches gRPC through ([`Setup::grpc_over_tls`]).
+    pub tls_proxy: Option<TlsProxy>,
 }
 
 /// One party's connector process and what it was configured with.
@@ -136,6 +143,10 @@ impl Federation {
             .parse()
             .map_err(|e| format!("gRPC address: {e}"))?;
         let grpc_relay = TcpRelay::start(grpc_address).map_err(err("gRPC relay"))?;
+        let tls_proxy = match setup.grpc_over_tls {
+            Some(_) => Some(TlsProxy::start(grpc_relay.address()).map_err(err("TLS proxy"))?),
+            None => None,
+        };
         let contracts = deploy(&chain)?;
         let follower = match setup.reads_from_follower {
             Some(_) => Some(chain.start_follower().map_err(err("follower node"))?),
@@ -197,6 +208,7 @@ impl Federation {
             parties: Vec::new(),
             fee: fee.first().map(|c| c.to_string()),
             follower,
+            tls_proxy,
         };
         federation.configure_parties(&run_dir, &party_addresses, setup)?;
         for i in 0..parties {
@@ -275,6 +287,15 @@ impl Federation {
             if let (Some(reader), Some(follower)) = (setup.reads_from_follower, &self.follower) {
                 if reader == i {
                     config.chain.cosmos.grpc_url = follower.grpc_url();
+                }
+            }
+            if let (Some(party), Some(proxy)) = (setup.grpc_over_tls, &self.tls_proxy) {
+                if party == i {
+                    let ca_file = dir.join("grpc-ca.pem");
+                    std::fs::write(&ca_file, proxy.ca_pem())
+                        .map_err(|e| format!("{}: {e}", ca_file.display()))?;
+                    config.chain.cosmos.grpc_url = format!("https://{}", proxy.address());
+                    config.chain.cosmos.grpc_ca_file = Some(ca_file);
                 }
             }
             if setup.secret_in_file == Some(i) {
