@@ -12,6 +12,11 @@ pub struct RunArgs {
     pub config: PathBuf,
 }
 
+/// Logged when the connector starts with ECDSA aux info and no spare primes.
+pub const SPARE_PRIMES_IN_BACKGROUND: &str = "making spare ECDSA Paillier primes in the background";
+/// Logged when SIGTERM stops the connector.
+pub const SIGTERM_STOPPING: &str = "SIGTERM: stopping";
+
 /// What `run` reads before the async runtime starts.
 pub struct Prepared {
     config: Config,
@@ -122,7 +127,7 @@ pub async fn serve(prepared: Prepared) -> super::anyhow_free::Result {
         // A spare set, made in the background: aux info is made again when the parties find
         // they hold different ones (one lost it), and then every party needs primes at once.
         // A stop does not wait for it (`cli::run_to_exit`): the set is kept only once complete.
-        tracing::info!("making spare ECDSA Paillier primes in the background");
+        tracing::info!("{SPARE_PRIMES_IN_BACKGROUND}");
         let engine = engine.clone();
         tokio::spawn(async move {
             if let Err(e) = engine.prepare_ecdsa().await {
@@ -172,7 +177,7 @@ pub async fn serve(prepared: Prepared) -> super::anyhow_free::Result {
     // they are sent), so the next start picks it up.
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
-        _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
+        _ = terminate.recv() => tracing::info!("{SIGTERM_STOPPING}"),
         _ = running.wait() => {}
     }
     let _ = stop.send(true);

@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use mpc_connector::cli::run::{SIGTERM_STOPPING, SPARE_PRIMES_IN_BACKGROUND};
+use mpc_connector::instance::ANOTHER_INSTANCE_RUNNING;
 use mpc_devnet::key_request_msg;
 use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus, QueryMsg as KeyringQuery};
 use mpc_interfaces::{events, KeyType};
@@ -27,8 +29,7 @@ fn grpc_cut_for_10_s_a_second_instance_refused_and_status_while_running() {
         let (exit, output) = f.second_instance(0, Duration::from_secs(60))?;
         check(!exit.success(), "the second instance exits with an error")?;
         check(
-            output.contains("another connector of this party is running")
-                && output.contains("connector.redb.lock"),
+            output.contains(ANOTHER_INSTANCE_RUNNING) && output.contains("connector.redb.lock"),
             &format!("the refusal names the lock it found:\n{output}"),
         )?;
 
@@ -110,8 +111,7 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         f.start_party(0)?;
         f.wait_connected(0, Duration::from_secs(120))?;
         check(
-            log_of(f, 0)[log_start..]
-                .contains("making spare ECDSA Paillier primes in the background"),
+            log_of(f, 0)[log_start..].contains(SPARE_PRIMES_IN_BACKGROUND),
             "party-0 makes spare primes in the background",
         )?;
 
@@ -147,7 +147,7 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
             &format!("SIGTERM stops it cleanly ({exit})"),
         )?;
         check(
-            log_of(f, 0)[log_start..].contains("SIGTERM: stopping"),
+            log_of(f, 0)[log_start..].contains(SIGTERM_STOPPING),
             "it logged the signal",
         )?;
         let pending: KeyRequestResponse = f
