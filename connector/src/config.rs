@@ -7,8 +7,12 @@
 //! store_path = "data/party-1.redb"
 //! shares_dir = "data/party-1-shares"
 //! shares_key_file = "keys/party-1.shares.key"  # encrypts the shares at rest: 32 random bytes
-//!                                             # (hex/base64); or shares_key_env = "VAR", or
-//!                                             # shares_secret_env = "VAR" (a passphrase, Argon2id)
+//!                                             # (hex/base64); or shares_secret_file = "path" (a
+//!                                             # passphrase, Argon2id: a systemd credential), or
+//!                                             # shares_key_env / shares_secret_env = "VAR"
+//!                                             # (removed from the environment once read)
+//! # Exactly one of the four. Key and secret files must be mode 0600 (or 0400): a file its
+//! # group or others can read or write is refused, as ssh refuses such a private key.
 //!
 //! [keyring]
 //! id = 1
@@ -35,7 +39,8 @@
 //! [chain.cosmos]                              # see chain::cosmos::CosmosConfig
 //! chain_id = "localwasm-1"
 //! rpc_url = "http://127.0.0.1:26657"           # CometBFT RPC (and its /websocket)
-//! grpc_url = "http://127.0.0.1:9090"           # Cosmos SDK gRPC, plaintext
+//! grpc_url = "http://127.0.0.1:9090"           # Cosmos SDK gRPC: http:// plaintext, https:// TLS
+//! # grpc_ca_file = "keys/grpc-ca.pem"         # https:// through a private CA: trust only it
 //! account_prefix = "wasm"
 //! gas_price = "0.025"                         # in fee_denom, per unit of gas
 //! fee_denom = "ustake"
@@ -135,54 +140,168 @@ pub struct PartySection {
     pub chain_key_file: PathBuf,
     pub store_path: PathBuf,
     pub shares_dir: PathBuf,
-    /// What encrypts the key shares at rest; exactly one of the three. A file holding a random
+    /// What encrypts the key shares at rest; exactly one of the four. A file holding a random
     /// 32-byte key (64 hex digits or base64, e.g. `openssl rand -hex 32`) ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares_key_file: Option<PathBuf>,
-    /// ... an environment variable holding such a key ...
+    /// ... a file holding a passphrase (at least 16 bytes; one trailing newline is not part of
+    /// it), as systemd delivers credentials (`LoadCredential=`) ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares_secret_file: Option<PathBuf>,
+    /// ... an environment variable holding a key as `shares_key_file` does ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares_key_env: Option<String>,
-    /// ... or an environment variable holding a passphrase (at least 16 bytes), stretched with
-    /// Argon2id (its parameters are kept beside the store's salt).
+    /// ... or an environment variable holding a passphrase. A passphrase is stretched with
+    /// Argon2id (its parameters are kept beside the store's salt). A variable is removed from
+    /// the process environment once read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares_secret_env: Option<String>,
 }
 
+/// The four places the share-store secret can come from, as `[party]` names them.
+pub const SHARE_SECRET_FIELDS: [&str; 4] = [
+    "shares_key_file",
+    "shares_secret_file",
+    "shares_key_env",
+    "shares_secret_env",
+];
+
+/// Where the share-store secret comes from: the one field of [`SHARE_SECRET_FIELDS`] set.
+enum ShareSecretSource<'a> {
+    KeyFile(&'a Path),
+    SecretFile(&'a Path),
+    KeyEnv(&'a str),
+    SecretEnv(&'a str),
+}
+
 impl PartySection {
-    /// Reads the share-store secret from where the configuration says; errors name the field.
-    pub fn share_secret(&self) -> Result<mpc_party::StoreSecret, ConfigError> {
-        let key = |field: &str, text: &str| {
-            mpc_party::StoreSecret::key_from_text(text).map_err(|e| invalid(field, e.to_string()))
-        };
-        let env = |field: &str, name: &str| {
-            std::env::var(name).map_err(|_| invalid(field, format!("${name} is not set")))
-        };
-        match (
-            &self.shares_key_file,
-            &self.shares_key_env,
-            &self.shares_secret_env,
-        ) {
-            (Some(path), None, None) => {
-                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-                    invalid("party.shares_key_file", format!("{}: {e}", path.display()))
-                })?);
-                key("party.shares_key_file", &text)
-            }
-            (None, Some(name), None) => {
-                let text = zeroize::Zeroizing::new(env("party.shares_key_env", name)?);
-                key("party.shares_key_env", &text)
-            }
-            (None, None, Some(name)) => {
-                let text = env("party.shares_secret_env", name)?;
-                mpc_party::StoreSecret::passphrase(text)
-                    .map_err(|e| invalid("party.shares_secret_env", e.to_string()))
-            }
-            _ => Err(invalid(
-                "party.shares_key_file",
-                "set exactly one of shares_key_file, shares_key_env, shares_secret_env",
+    fn share_secret_source(&self) -> Result<ShareSecretSource<'_>, ConfigError> {
+        let sources = [
+            self.shares_key_file
+                .as_deref()
+                .map(ShareSecretSource::KeyFile),
+            self.shares_secret_file
+                .as_deref()
+                .map(ShareSecretSource::SecretFile),
+            self.shares_key_env
+                .as_deref()
+                .map(ShareSecretSource::KeyEnv),
+            self.shares_secret_env
+                .as_deref()
+                .map(ShareSecretSource::SecretEnv),
+        ];
+        let set: Vec<&str> = SHARE_SECRET_FIELDS
+            .iter()
+            .zip(&sources)
+            .filter_map(|(field, source)| source.as_ref().map(|_| *field))
+            .collect();
+        let mut found = sources.into_iter().flatten();
+        match (found.next(), found.next()) {
+            (Some(source), None) => Ok(source),
+            (first, _) => Err(invalid(
+                "party",
+                format!(
+                    "set exactly one of {} (the share store's secret); {}",
+                    SHARE_SECRET_FIELDS.join(", "),
+                    match first {
+                        None => "none is set".to_string(),
+                        Some(_) => format!("{} are set", set.join(" and ")),
+                    }
+                ),
             )),
         }
     }
+
+    /// Whether the share-store secret comes from a file (which `config validate` can read).
+    pub fn share_secret_in_file(&self) -> bool {
+        self.shares_key_file.is_some() || self.shares_secret_file.is_some()
+    }
+
+    /// Reads the share-store secret from where the configuration says; errors name the field.
+    /// A file others can read or write is refused ([`crate::secret_file`]). A variable is
+    /// removed from the environment once read, set or not, so call this once, before the
+    /// process starts threads (see [`take_env`]).
+    pub fn share_secret(&self) -> Result<mpc_party::StoreSecret, ConfigError> {
+        use mpc_party::StoreSecret;
+        // What is wrong with the secret, without mpc-party's "invalid request: " in front.
+        let reason = |e: mpc_party::MpcError| match e {
+            mpc_party::MpcError::InvalidRequest(reason) => reason,
+            e => e.to_string(),
+        };
+        let key = |field: &str, text: &str| {
+            StoreSecret::key_from_text(text).map_err(|e| invalid(field, reason(e)))
+        };
+        let passphrase = |field: &str, bytes: Vec<u8>| {
+            StoreSecret::passphrase(bytes).map_err(|e| invalid(field, reason(e)))
+        };
+        let env = |field: &str, name: &str| {
+            take_env(name).ok_or_else(|| invalid(field, format!("${name} is not set")))
+        };
+        match self.share_secret_source()? {
+            ShareSecretSource::KeyFile(path) => {
+                let field = "party.shares_key_file";
+                let text = crate::secret_file::read_text(path).map_err(|e| invalid(field, e))?;
+                key(field, &text)
+            }
+            ShareSecretSource::SecretFile(path) => {
+                let field = "party.shares_secret_file";
+                let mut bytes = crate::secret_file::read(path).map_err(|e| invalid(field, e))?;
+                trim_one_newline(&mut bytes);
+                passphrase(field, std::mem::take(&mut *bytes))
+            }
+            ShareSecretSource::KeyEnv(name) => {
+                let field = "party.shares_key_env";
+                let mut bytes = env(field, name)?;
+                let text = String::from_utf8(std::mem::take(&mut *bytes))
+                    .map(zeroize::Zeroizing::new)
+                    .map_err(|e| {
+                        let _ = zeroize::Zeroizing::new(e.into_bytes());
+                        invalid(field, format!("${name} is not UTF-8 text"))
+                    })?;
+                key(field, &text)
+            }
+            ShareSecretSource::SecretEnv(name) => {
+                let field = "party.shares_secret_env";
+                let mut bytes = env(field, name)?;
+                passphrase(field, std::mem::take(&mut *bytes))
+            }
+        }
+    }
+}
+
+/// Drops one trailing newline (`\n` or `\r\n`): what `echo` and editors add to a file.
+fn trim_one_newline(bytes: &mut Vec<u8>) {
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+}
+
+/// What `std::env` accepts as a variable's name.
+fn is_variable_name(name: &str) -> bool {
+    !name.trim().is_empty() && !name.contains(['=', '\0'])
+}
+
+/// The value of the environment variable `name`, which is removed from the process
+/// environment (whether it was set or not): a secret left there is inherited by every child
+/// process and shows in anything that dumps the environment. (The kernel's copy of the initial
+/// environment, `/proc/<pid>/environ`, still holds it for the same user and root: a file is the
+/// better home for a secret.)
+///
+/// `std::env::remove_var` is a safe function in edition 2021, but it is not thread-safe: C
+/// code reading the environment at the same time (`getenv` in the resolver, in time zone
+/// handling) may read freed memory, which is why edition 2024 makes it `unsafe`. So it is
+/// called before the process starts other threads: `connector run` reads its secret before it
+/// starts the async runtime (`cli::dispatch`).
+pub fn take_env(name: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    if !is_variable_name(name) {
+        return None; // `remove_var` would panic; no such variable can be set.
+    }
+    let value = std::env::var_os(name);
+    std::env::remove_var(name);
+    value.map(|value| zeroize::Zeroizing::new(value.into_encoded_bytes()))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -423,23 +542,16 @@ impl Config {
         if self.party.name.trim().is_empty() {
             return Err(invalid("party.name", "must not be empty"));
         }
-        let secrets = [
-            self.party.shares_key_file.is_some(),
-            self.party.shares_key_env.is_some(),
-            self.party.shares_secret_env.is_some(),
-        ];
-        if secrets.iter().filter(|set| **set).count() != 1 {
-            return Err(invalid(
-                "party.shares_key_file",
-                "set exactly one of shares_key_file, shares_key_env, shares_secret_env",
-            ));
-        }
+        self.party.share_secret_source()?;
         for (field, name) in [
             ("party.shares_key_env", &self.party.shares_key_env),
             ("party.shares_secret_env", &self.party.shares_secret_env),
         ] {
-            if name.as_ref().is_some_and(|n| n.trim().is_empty()) {
-                return Err(invalid(field, "must name a variable"));
+            if name.as_ref().is_some_and(|n| !is_variable_name(n)) {
+                return Err(invalid(
+                    field,
+                    "must name a variable (not empty, no `=`, no NUL)",
+                ));
             }
         }
         if self.keyring.id == 0 {
@@ -491,7 +603,13 @@ impl Config {
         self.chain
             .cosmos
             .validate()
-            .map_err(|reason| invalid("chain.cosmos", reason))?;
+            .map_err(|reason| match reason.split_once(": ") {
+                // CosmosConfig names its field first: `chain.cosmos.<field>: <reason>`.
+                Some((field, rest)) if !field.contains(' ') => {
+                    invalid(format!("chain.cosmos.{field}"), rest)
+                }
+                _ => invalid("chain.cosmos", reason),
+            })?;
         Ok(())
     }
 
@@ -541,8 +659,9 @@ impl Config {
         Ok(())
     }
 
-    /// Checks that the key files the config names can be read (what `connector run` reads
-    /// first): the error names the field and the file.
+    /// Checks that the files the config names can be read and are fit for use (what `connector
+    /// run` reads first): key files that only their owner can read or write, and the CA file of
+    /// `[chain.cosmos] grpc_ca_file`. The error names the field and the file.
     pub fn check_files(&self) -> Result<(), ConfigError> {
         for (field, path) in [
             ("party.chain_key_file", &self.party.chain_key_file),
@@ -550,10 +669,15 @@ impl Config {
         ] {
             crate::cli::keys::read_secret(path).map_err(|reason| invalid(field, reason))?;
         }
-        // The share key too when it is a file (variables are the environment's of the run).
-        if self.party.shares_key_file.is_some() {
+        // The share secret too when it is in a file (variables are the environment's of the run).
+        if self.party.share_secret_in_file() {
             self.party.share_secret()?;
         }
+        #[cfg(feature = "cosmos")]
+        self.chain
+            .cosmos
+            .grpc_tls()
+            .map_err(|reason| invalid("chain.cosmos.grpc_ca_file", reason))?;
         Ok(())
     }
 
@@ -699,11 +823,38 @@ fee_denom = "ustake"
                     "shares_secret_env = \"P1_SECRET\"",
                     "shares_secret_env = \"P1_SECRET\"\nshares_key_file = \"k/shares.key\"",
                 ),
-                "party.shares_key_file",
+                "party: set exactly one of shares_key_file, shares_secret_file, shares_key_env, \
+                 shares_secret_env (the share store's secret); shares_key_file and \
+                 shares_secret_env are set",
+            ),
+            (
+                example().replace(
+                    "shares_secret_env = \"P1_SECRET\"",
+                    "shares_secret_file = \"k/shares.secret\"\nshares_key_env = \"P1_KEY\"",
+                ),
+                "party: set exactly one of shares_key_file, shares_secret_file, shares_key_env, \
+                 shares_secret_env (the share store's secret); shares_secret_file and \
+                 shares_key_env are set",
             ),
             (
                 example().replace("shares_secret_env = \"P1_SECRET\"\n", ""),
-                "party.shares_key_file",
+                "party: set exactly one of shares_key_file, shares_secret_file, shares_key_env, \
+                 shares_secret_env (the share store's secret); none is set",
+            ),
+            (
+                example().replace("\"P1_SECRET\"", "\"P1=SECRET\""),
+                "party.shares_secret_env: must name a variable",
+            ),
+            (
+                example().replace("grpc_url = \"http://", "grpc_url = \"tcp://"),
+                "chain.cosmos.grpc_url: \"tcp://127.0.0.1:9090\" must start with",
+            ),
+            (
+                example().replace(
+                    "fee_denom = \"ustake\"",
+                    "fee_denom = \"ustake\"\ngrpc_ca_file = \"k/ca.pem\"",
+                ),
+                "chain.cosmos.grpc_ca_file: set, but grpc_url",
             ),
             (
                 example()
@@ -734,6 +885,18 @@ fee_denom = "ustake"
         assert!(error_of(&bad_contract).starts_with("contracts.keyring"));
     }
 
+    /// A key file as `connector keys` writes it: readable and writable by its owner only.
+    fn write_private(path: &Path, text: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    fn set_mode(path: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
     /// `config validate` reads the key files `run` will read; a missing one is named.
     #[test]
     fn key_files_are_checked_and_a_missing_one_is_named() {
@@ -750,46 +913,202 @@ fee_denom = "ustake"
             error.starts_with("party.chain_key_file") && error.contains("chain.key"),
             "{error}"
         );
-        std::fs::write(dir.path().join("chain.key"), "11".repeat(32)).unwrap();
+        write_private(&dir.path().join("chain.key"), &"11".repeat(32));
         let error = config.check_files().unwrap_err().to_string();
         assert!(error.starts_with("mpc.noise_key_file"), "{error}");
-        std::fs::write(dir.path().join("noise.key"), "not hex").unwrap();
+        write_private(&dir.path().join("noise.key"), "not hex");
         let error = config.check_files().unwrap_err().to_string();
         assert!(error.starts_with("mpc.noise_key_file"), "{error}");
-        std::fs::write(dir.path().join("noise.key"), "22".repeat(32)).unwrap();
+        write_private(&dir.path().join("noise.key"), &"22".repeat(32));
         let error = config.check_files().unwrap_err().to_string();
         assert!(error.starts_with("party.shares_key_file"), "{error}");
-        std::fs::write(dir.path().join("shares.key"), "33".repeat(32)).unwrap();
+        write_private(&dir.path().join("shares.key"), &"33".repeat(32));
         config.check_files().unwrap();
+    }
+
+    /// Every secret file is refused while its group or others can read or write it, naming
+    /// the field, the file, its mode and the fix; the same file passes once it is 0600.
+    #[test]
+    fn a_secret_file_others_can_open_is_refused_naming_it_and_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let in_dir = |text: String| text.replace("k/", &format!("{}/", dir.path().display()));
+        for name in ["chain.key", "noise.key", "shares.key"] {
+            write_private(&dir.path().join(name), &"11".repeat(32));
+        }
+        write_private(
+            &dir.path().join("shares.secret"),
+            "a passphrase of 16 bytes or more\n",
+        );
+        let with_key_file = in_dir(example().replace(
+            "shares_secret_env = \"P1_SECRET\"",
+            "shares_key_file = \"k/shares.key\"",
+        ));
+        let with_secret_file = in_dir(example().replace(
+            "shares_secret_env = \"P1_SECRET\"",
+            "shares_secret_file = \"k/shares.secret\"",
+        ));
+        let cases = [
+            (&with_key_file, "party.chain_key_file", "chain.key", 0o644),
+            (&with_key_file, "mpc.noise_key_file", "noise.key", 0o640),
+            (&with_key_file, "party.shares_key_file", "shares.key", 0o604),
+            (
+                &with_secret_file,
+                "party.shares_secret_file",
+                "shares.secret",
+                0o660,
+            ),
+        ];
+        for (text, field, name, mode) in cases {
+            let config = Config::parse(text).unwrap();
+            config.check_files().unwrap();
+            let path = dir.path().join(name);
+            set_mode(&path, mode);
+            let error = config.check_files().unwrap_err().to_string();
+            assert_eq!(
+                error,
+                format!(
+                    "{field}: {p} is readable by others (mode {mode:04o}): run `chmod 600 {p}`",
+                    p = path.display()
+                )
+            );
+            set_mode(&path, 0o600);
+            config.check_files().unwrap();
+        }
+    }
+
+    /// `config validate` reads `grpc_ca_file` as `run` will; a bad one is named by its field.
+    #[test]
+    fn a_bad_grpc_ca_file_is_named_by_its_field() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["chain.key", "noise.key", "shares.key"] {
+            write_private(&dir.path().join(name), &"11".repeat(32));
+        }
+        let text = example()
+            .replace(
+                "shares_secret_env = \"P1_SECRET\"",
+                "shares_key_file = \"k/shares.key\"",
+            )
+            .replace("grpc_url = \"http://", "grpc_url = \"https://")
+            .replace(
+                "fee_denom = \"ustake\"",
+                "fee_denom = \"ustake\"\ngrpc_ca_file = \"k/ca.pem\"",
+            )
+            .replace("k/", &format!("{}/", dir.path().display()));
+        let config = Config::parse(&text).unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        let error = config.check_files().unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!(
+                "chain.cosmos.grpc_ca_file: {}: ",
+                ca_file.display()
+            )),
+            "{error}"
+        );
+        std::fs::write(&ca_file, "not a certificate").unwrap();
+        let error = config.check_files().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "chain.cosmos.grpc_ca_file: {}: no certificate in it (PEM, \
+                 `-----BEGIN CERTIFICATE-----`)",
+                ca_file.display()
+            )
+        );
+        let proxy = mpc_localnet::TlsProxy::start("127.0.0.1:1".parse().unwrap()).unwrap();
+        std::fs::write(&ca_file, proxy.ca_pem()).unwrap();
+        config.check_files().unwrap();
+    }
+
+    fn party_with(source: impl FnOnce(&mut PartySection)) -> PartySection {
+        let mut party = PartySection {
+            name: "p".into(),
+            chain_key_file: "k".into(),
+            store_path: "s".into(),
+            shares_dir: "d".into(),
+            shares_key_file: None,
+            shares_secret_file: None,
+            shares_key_env: None,
+            shares_secret_env: None,
+        };
+        source(&mut party);
+        party
     }
 
     #[test]
     fn the_share_secret_is_read_from_its_field_and_errors_name_it() {
         let dir = tempfile::tempdir().unwrap();
         let key_file = dir.path().join("shares.key");
-        std::fs::write(&key_file, format!("{}\n", "ab".repeat(32))).unwrap();
-        let mut party = PartySection {
-            name: "p".into(),
-            chain_key_file: "k".into(),
-            store_path: "s".into(),
-            shares_dir: "d".into(),
-            shares_key_file: Some(key_file.clone()),
-            shares_key_env: None,
-            shares_secret_env: None,
-        };
+        write_private(&key_file, &format!("{}\n", "ab".repeat(32)));
+        let party = party_with(|p| p.shares_key_file = Some(key_file.clone()));
         assert!(matches!(
             party.share_secret().unwrap(),
             mpc_party::StoreSecret::Key(_)
         ));
-        std::fs::write(&key_file, "not a key").unwrap();
+        write_private(&key_file, "not a key");
         let error = party.share_secret().unwrap_err().to_string();
         assert!(error.starts_with("party.shares_key_file"), "{error}");
-        party.shares_key_file = None;
-        party.shares_secret_env = Some("MPC_CONFIG_TEST_UNSET_VARIABLE".into());
+
+        let secret_file = dir.path().join("shares.secret");
+        write_private(&secret_file, "fifteen bytes!!\n");
+        let party = party_with(|p| p.shares_secret_file = Some(secret_file.clone()));
+        let error = party.share_secret().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "party.shares_secret_file: the share-store passphrase must be at least 16 bytes"
+        );
+        std::fs::remove_file(&secret_file).unwrap();
         let error = party.share_secret().unwrap_err().to_string();
         assert!(
-            error.starts_with("party.shares_secret_env") && error.contains("not set"),
+            error.starts_with(&format!(
+                "party.shares_secret_file: {}: ",
+                secret_file.display()
+            )),
             "{error}"
         );
+
+        let party =
+            party_with(|p| p.shares_secret_env = Some("MPC_CONFIG_TEST_UNSET_VARIABLE".into()));
+        let error = party.share_secret().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "party.shares_secret_env: $MPC_CONFIG_TEST_UNSET_VARIABLE is not set"
+        );
+    }
+
+    #[test]
+    fn one_trailing_newline_is_not_part_of_a_passphrase() {
+        for (text, passphrase) in [
+            (&b"a passphrase\n"[..], &b"a passphrase"[..]),
+            (b"a passphrase\r\n", b"a passphrase"),
+            (b"a passphrase", b"a passphrase"),
+            (b"a passphrase\n\n", b"a passphrase\n"),
+            (b" spaced \n", b" spaced "),
+            (b"", b""),
+        ] {
+            let mut bytes = text.to_vec();
+            trim_one_newline(&mut bytes);
+            assert_eq!(bytes, passphrase, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
+    /// The passphrase file as systemd or `echo` writes it (a trailing newline) opens the store
+    /// its passphrase made, as `shares_secret_env` would: the newline is not part of it.
+    #[test]
+    fn a_passphrase_file_opens_the_store_its_passphrase_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let passphrase = "correct horse battery staple";
+        let shares = dir.path().join("shares");
+        let secret = mpc_party::StoreSecret::passphrase(passphrase).unwrap();
+        drop(mpc_party::ShareStore::open(&shares, &secret).unwrap());
+        let secret_file = dir.path().join("shares.secret");
+        write_private(&secret_file, &format!("{passphrase}\n"));
+        let party = party_with(|p| p.shares_secret_file = Some(secret_file.clone()));
+        mpc_party::ShareStore::open(&shares, &party.share_secret().unwrap()).unwrap();
+        write_private(&secret_file, &format!("{passphrase}\n\n"));
+        let wrong = party.share_secret().unwrap();
+        assert!(matches!(
+            mpc_party::ShareStore::open(&shares, &wrong),
+            Err(mpc_party::MpcError::WrongStoreSecret(_))
+        ));
     }
 }

@@ -8,6 +8,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// How a second instance's refusal begins (the process's error output).
+pub const ANOTHER_INSTANCE_RUNNING: &str = "another connector of this party is running";
+
 /// The lock of a running connector; released when dropped (or when the process ends).
 pub struct InstanceLock {
     // Kept for its guard's lifetime; the guard is what holds the lock.
@@ -30,7 +33,7 @@ impl std::fmt::Display for HeldBy {
             .map_or("a process".to_string(), |pid| format!("process {pid}"));
         write!(
             f,
-            "another connector of this party is running: {pid} holds the lock {}",
+            "{ANOTHER_INSTANCE_RUNNING}: {pid} holds the lock {}",
             self.path.display()
         )
     }

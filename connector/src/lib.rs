@@ -7,7 +7,8 @@
 //! catch-up and reconnects), [`worker`] (one task per request, and the submitter),
 //! [`telemetry`] (Prometheus + health), [`config`] (TOML), [`store`] (local progress),
 //! [`backup`] (backup and restore of a party's data, through [`control`], the running
-//! connector's control socket), [`cli`] (one file per command).
+//! connector's control socket), [`cli`] (one file per command), [`secret_file`] (key files only
+//! their owner can read).
 
 pub mod backoff;
 pub mod backup;
@@ -22,6 +23,7 @@ pub mod logging;
 pub mod mpc;
 pub mod progress;
 pub mod request;
+pub mod secret_file;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

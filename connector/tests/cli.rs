@@ -6,13 +6,21 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn connector(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_connector"))
+    connector_with_secret(args, dir, None)
+}
+
+/// [`connector`] with `$PARTY_SECRET` (the share store's passphrase in [`party_config`]) set.
+fn connector_with_secret(args: &[&str], dir: &Path, secret: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+    command
         .args(args)
         .current_dir(dir)
         .env_remove("RUST_LOG")
-        .env_remove("PARTY_SECRET")
-        .output()
-        .expect("the connector binary runs")
+        .env_remove("PARTY_SECRET");
+    if let Some(secret) = secret {
+        command.env("PARTY_SECRET", secret);
+    }
+    command.output().expect("the connector binary runs")
 }
 
 fn stdout(output: &Output) -> String {
@@ -160,9 +168,28 @@ fn config_errors_name_the_field_at_fault() {
             "gas_price",
         ),
         (
-            "a gRPC URL over TLS",
-            config.replace("grpc_url = \"http://", "grpc_url = \"https://"),
-            "chain.cosmos: grpc_url",
+            "a gRPC URL of neither http nor https",
+            config.replace("grpc_url = \"http://", "grpc_url = \"grpcs://"),
+            "chain.cosmos.grpc_url: \"grpcs://127.0.0.1:1\" must start with http:// (plaintext) \
+             or https:// (TLS)",
+        ),
+        (
+            "a CA file for plaintext gRPC",
+            config.replace(
+                "fee_denom = \"stake\"",
+                "fee_denom = \"stake\"\ngrpc_ca_file = \"ca.pem\"",
+            ),
+            "chain.cosmos.grpc_ca_file: set, but grpc_url \"http://127.0.0.1:1\" is plaintext",
+        ),
+        (
+            "two share secrets",
+            config.replace(
+                "shares_secret_env = \"PARTY_SECRET\"",
+                "shares_secret_env = \"PARTY_SECRET\"\nshares_secret_file = \"keys/p0.secret\"",
+            ),
+            "party: set exactly one of shares_key_file, shares_secret_file, shares_key_env, \
+             shares_secret_env (the share store's secret); shares_secret_file and \
+             shares_secret_env are set",
         ),
         (
             "an unknown field",
@@ -197,11 +224,133 @@ fn config_errors_name_the_field_at_fault() {
 fn run_stops_naming_the_chain_when_the_node_is_unreachable() {
     let (dir, config) = federation_dir();
     std::fs::write(dir.path().join("party.toml"), &config).unwrap();
-    // The node at 127.0.0.1:1 does not exist: `run` stops with the chain named, before MPC.
+    // The share store's secret is read first, before the chain.
     let output = connector(&["run", "--config", "party.toml"], dir.path());
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output).trim(),
+        "error: party.shares_secret_env: $PARTY_SECRET is not set"
+    );
+    // The node at 127.0.0.1:1 does not exist: `run` stops with the chain named, before MPC.
+    let output = connector_with_secret(
+        &["run", "--config", "party.toml"],
+        dir.path(),
+        Some("a passphrase of 16 bytes or more"),
+    );
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("chain: transport"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// A key file its group or others can read is refused by `config validate` and by `run`, as
+/// ssh refuses such a private key: the error names the field, the file, its mode and the fix.
+/// `connector keys --force` writes the files 0600 again.
+#[cfg(unix)]
+#[test]
+fn key_files_others_can_read_are_refused_and_keys_force_makes_them_0600() {
+    let (dir, config) = federation_dir();
+    std::fs::write(dir.path().join("party.toml"), &config).unwrap();
+    let key = dir.path().join("keys/p0.chain.key");
+    set_mode(&key, 0o644);
+    let expected = "party.chain_key_file: keys/p0.chain.key is readable by others (mode 0644): \
+                    run `chmod 600 keys/p0.chain.key`";
+    let validate = connector(
+        &["config", "validate", "--config", "party.toml"],
+        dir.path(),
+    );
+    assert!(!validate.status.success());
+    assert_eq!(stderr(&validate).trim(), format!("error: {expected}"));
+    let run = connector(&["run", "--config", "party.toml"], dir.path());
+    assert!(!run.status.success());
+    assert!(stderr(&run).contains(expected), "{}", stderr(&run));
+    assert_eq!(mode_of(&key), 0o644, "nothing was changed");
+
+    let noise = dir.path().join("keys/p0.noise.key");
+    set_mode(&noise, 0o640);
+    let output = connector(
+        &["keys", "--out-dir", "keys", "--name", "p0", "--force"],
+        dir.path(),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode_of(&key), 0o600);
+    assert_eq!(mode_of(&noise), 0o600);
+}
+
+/// The share store's passphrase from a file (as systemd delivers credentials): `config
+/// validate` reads it, refuses it while others can read it, and takes it at 0600.
+#[cfg(unix)]
+#[test]
+fn a_share_passphrase_file_is_read_and_must_be_private() {
+    let (dir, config) = federation_dir();
+    let config = config.replace(
+        "shares_secret_env = \"PARTY_SECRET\"",
+        "shares_secret_file = \"keys/p0.shares.secret\"",
+    );
+    std::fs::write(dir.path().join("party.toml"), &config).unwrap();
+    let secret = dir.path().join("keys/p0.shares.secret");
+    std::fs::write(&secret, "too short\n").unwrap();
+    set_mode(&secret, 0o600);
+    let validate = || {
+        connector(
+            &["config", "validate", "--config", "party.toml"],
+            dir.path(),
+        )
+    };
+    let output = validate();
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output).trim(),
+        "error: party.shares_secret_file: the share-store passphrase must be at least 16 bytes"
+    );
+    std::fs::write(&secret, "a passphrase of 16 bytes or more\n").unwrap();
+    set_mode(&secret, 0o604);
+    let output = validate();
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output).trim(),
+        "error: party.shares_secret_file: keys/p0.shares.secret is readable by others \
+         (mode 0604): run `chmod 600 keys/p0.shares.secret`"
+    );
+    set_mode(&secret, 0o600);
+    let output = validate();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// gRPC over TLS with a private CA: `config validate` reads `grpc_ca_file` and names it when
+/// it holds no certificate.
+#[test]
+fn a_grpc_ca_file_without_a_certificate_is_named() {
+    let (dir, config) = federation_dir();
+    let config = config
+        .replace("grpc_url = \"http://", "grpc_url = \"https://")
+        .replace(
+            "fee_denom = \"stake\"",
+            "fee_denom = \"stake\"\ngrpc_ca_file = \"ca.pem\"",
+        );
+    std::fs::write(dir.path().join("party.toml"), &config).unwrap();
+    std::fs::write(dir.path().join("ca.pem"), "-----BEGIN PRIVATE KEY-----\n").unwrap();
+    let output = connector(
+        &["config", "validate", "--config", "party.toml"],
+        dir.path(),
+    );
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).starts_with("error: chain.cosmos.grpc_ca_file: ca.pem: "),
         "{}",
         stderr(&output)
     );
@@ -216,14 +365,7 @@ fn backup_and_restore_of_a_stopped_party() {
     let dir = dir.path();
     std::fs::write(dir.join("party.toml"), &config).unwrap();
     let secret = "a passphrase of the party-0 share store";
-    let with_secret = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_connector"))
-            .args(args)
-            .current_dir(dir)
-            .env("PARTY_SECRET", secret)
-            .output()
-            .expect("the connector binary runs")
-    };
+    let with_secret = |args: &[&str]| connector_with_secret(args, dir, Some(secret));
 
     // A party that never ran has nothing to back up.
     let output = connector(&["backup", "--config", "party.toml", "--out", "b1"], dir);

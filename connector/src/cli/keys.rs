@@ -66,19 +66,27 @@ pub fn account_address(key: &SigningKey, hrp: bech32::Hrp) -> Result<String, Str
     bech32::encode::<bech32::Bech32>(hrp, &hash).map_err(|e| e.to_string())
 }
 
-/// Reads a hex key file written by `keys` (32 bytes).
+/// Reads a hex key file written by `keys` (32 bytes); one others can read or write is refused
+/// ([`crate::secret_file`]).
 pub fn read_secret(path: &Path) -> Result<[u8; 32], String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let bytes = hex::decode(text.trim()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::secret_file::read_text(path)?;
+    let bytes = zeroize::Zeroizing::new(
+        hex::decode(text.trim()).map_err(|e| format!("{}: {e}", path.display()))?,
+    );
     bytes
+        .as_slice()
         .try_into()
         .map_err(|_| format!("{}: expected 32 bytes of hex", path.display()))
 }
 
+/// Writes a key file readable and writable by its owner only: a new file is made with mode
+/// 0600, and an existing one replaced with `force` gets 0600 before the key is written into it,
+/// whatever its mode was.
 fn write_secret(path: &Path, hex_text: &str, force: bool) -> Result<(), String> {
     use std::io::Write;
     #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let named = |e: std::io::Error| format!("{}: {e}", path.display());
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if force {
@@ -91,7 +99,11 @@ fn write_secret(path: &Path, hex_text: &str, force: bool) -> Result<(), String> 
     let mut file = options
         .open(path)
         .map_err(|e| format!("{}: {e} (use --force to replace)", path.display()))?;
-    writeln!(file, "{hex_text}").map_err(|e| format!("{}: {e}", path.display()))
+    // The mode given to `open` applies only to a file it creates (and the umask may narrow it).
+    #[cfg(unix)]
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(named)?;
+    writeln!(file, "{hex_text}").map_err(named)
 }
 
 #[cfg(test)]
@@ -118,6 +130,44 @@ mod tests {
             .unwrap_err()
             .contains("--force"));
         assert!(make(dir.path(), "p1", "wasm", true).is_ok());
+    }
+
+    /// Every key file is 0600: new ones, and old ones of another mode replaced with `--force`.
+    #[cfg(unix)]
+    #[test]
+    fn key_files_are_written_0600_also_over_a_file_of_another_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o7777;
+        let keys = make(dir.path(), "p1", "wasm", false).unwrap();
+        assert_eq!(mode(&keys.chain_key_file), 0o600);
+        assert_eq!(mode(&keys.noise_key_file), 0o600);
+        for path in [&keys.chain_key_file, &keys.noise_key_file] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let old = std::fs::read(&keys.chain_key_file).unwrap();
+        let again = make(dir.path(), "p1", "wasm", true).unwrap();
+        assert_eq!(mode(&again.chain_key_file), 0o600);
+        assert_eq!(mode(&again.noise_key_file), 0o600);
+        assert_ne!(std::fs::read(&again.chain_key_file).unwrap(), old);
+        read_secret(&again.chain_key_file).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused_naming_it_and_the_fix() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let keys = make(dir.path(), "p1", "wasm", false).unwrap();
+        let path = &keys.chain_key_file;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(
+            read_secret(path).unwrap_err(),
+            format!(
+                "{p} is readable by others (mode 0644): run `chmod 600 {p}`",
+                p = path.display()
+            )
+        );
     }
 
     #[test]

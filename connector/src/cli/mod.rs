@@ -10,6 +10,7 @@ pub mod status;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use futures::future::BoxFuture;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,15 +43,21 @@ pub enum Command {
     Restore(restore::RestoreArgs),
 }
 
-/// Runs the command; the process exit code follows the result.
-pub async fn dispatch(cli: Cli) -> anyhow_free::Result {
+/// The command as a future, for [`run_to_exit`]; the process exit code follows its result.
+/// Called before the async runtime exists: what must happen while the process has one thread
+/// happens here, not in the future — `run` reads its configuration and takes its share-store
+/// secret out of the environment ([`crate::config::take_env`] says why).
+pub fn dispatch(cli: Cli) -> BoxFuture<'static, anyhow_free::Result> {
     match cli.command {
-        Command::Run(args) => run::run(args).await,
-        Command::Keys(args) => keys::run(args),
-        Command::Config(command) => config::run(command),
-        Command::Status(args) => status::run(args).await,
-        Command::Backup(args) => backup::run(args).await,
-        Command::Restore(args) => restore::run(args),
+        Command::Run(args) => match run::prepare(args) {
+            Ok(prepared) => Box::pin(run::serve(prepared)),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        },
+        Command::Keys(args) => Box::pin(std::future::ready(keys::run(args))),
+        Command::Config(command) => Box::pin(std::future::ready(config::run(command))),
+        Command::Status(args) => Box::pin(status::run(args)),
+        Command::Backup(args) => Box::pin(backup::run(args)),
+        Command::Restore(args) => Box::pin(std::future::ready(restore::run(args))),
     }
 }
 

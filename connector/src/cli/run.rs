@@ -12,15 +12,31 @@ pub struct RunArgs {
     pub config: PathBuf,
 }
 
-pub async fn run(args: RunArgs) -> super::anyhow_free::Result {
+/// Logged when SIGTERM stops the connector.
+pub const SIGTERM_STOPPING: &str = "SIGTERM: stopping";
+
+/// What `run` reads before the async runtime starts.
+pub struct Prepared {
+    config: Config,
+    share_secret: mpc_party::StoreSecret,
+}
+
+/// Reads and checks the configuration and its files, and reads the share-store secret: an
+/// environment variable that holds it is removed from the environment here, while the process
+/// has one thread (see [`crate::config::take_env`]), so this runs before the async runtime.
+pub fn prepare(args: RunArgs) -> Result<Prepared, String> {
     let config = Config::load(&args.config).map_err(|e| e.to_string())?;
     crate::logging::set_level(&config.log.level)?;
     config.check_files().map_err(|e| e.to_string())?;
-    serve(config).await
+    let share_secret = config.party.share_secret().map_err(|e| e.to_string())?;
+    Ok(Prepared {
+        config,
+        share_secret,
+    })
 }
 
 #[cfg(not(feature = "cosmos"))]
-async fn serve(_config: Config) -> super::anyhow_free::Result {
+pub async fn serve(_prepared: Prepared) -> super::anyhow_free::Result {
     Err(
         "this connector was built without the `cosmos` feature: it has no chain client; \
          rebuild with `--features cosmos` (or try `scripts/devnet.sh`)"
@@ -29,7 +45,7 @@ async fn serve(_config: Config) -> super::anyhow_free::Result {
 }
 
 #[cfg(feature = "cosmos")]
-async fn serve(config: Config) -> super::anyhow_free::Result {
+pub async fn serve(prepared: Prepared) -> super::anyhow_free::Result {
     use std::collections::BTreeMap;
     use std::sync::Arc;
     use std::time::Duration;
@@ -42,6 +58,10 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     use crate::store::ProgressStore;
     use crate::telemetry::{self, Metrics, Phase};
 
+    let Prepared {
+        config,
+        share_secret,
+    } = prepared;
     // Before anything else: a second instance of this party must not touch its store or port.
     let _lock = crate::instance::InstanceLock::acquire(&config.party.store_path)
         .map_err(|e| e.to_string())?;
@@ -105,7 +125,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
         noise_private_key: read_secret(&config.mpc.noise_key_file)?.into(),
         peers: peers_noise,
         shares_dir: config.party.shares_dir.clone(),
-        share_secret: config.party.share_secret().map_err(|e| e.to_string())?,
+        share_secret,
         chain_id: config.chain.cosmos.chain_id.clone(),
         keyring_contract: config.contracts.keyring.clone(),
         keyring_id: config.keyring.id,
@@ -175,7 +195,7 @@ async fn serve(config: Config) -> super::anyhow_free::Result {
     // so the next start picks it up.
     tokio::select! {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping"),
-        _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
+        _ = terminate.recv() => tracing::info!("{SIGTERM_STOPPING}"),
         _ = running.wait() => {}
     }
     metrics.set_phase(Phase::Stopping);

@@ -2,12 +2,15 @@
 //! party, the gRPC endpoint gone while requests turn pending, a connector stopped by SIGTERM
 //! between its DKG and its submission, a burst of requests with a party SIGKILLed in the
 //! middle, one party's ECDSA aux info lost, a party killed and then one paused for 40 s (each
-//! request within 30 s), and a party whose node is behind the one whose events it follows. Each request ends `fulfilled` with verifying signatures, and no party
+//! request within 30 s), and a party whose node is behind the one whose events it follows
+//! (beside a party reaching gRPC over TLS). Each request ends `fulfilled` with verifying signatures, and no party
 //! submitted twice (its account sequence against its answers on chain).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use mpc_connector::cli::run::SIGTERM_STOPPING;
+use mpc_connector::instance::ANOTHER_INSTANCE_RUNNING;
 use mpc_devnet::{key_request_msg, DevnetKey};
 use mpc_interfaces::keyring::{
     KeyRequestResponse, KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
@@ -30,8 +33,7 @@ fn grpc_cut_for_10_s_a_second_instance_refused_and_status_while_running() {
         let (exit, output) = f.second_instance(0, Duration::from_secs(60))?;
         check(!exit.success(), "the second instance exits with an error")?;
         check(
-            output.contains("another connector of this party is running")
-                && output.contains("connector.redb.lock"),
+            output.contains(ANOTHER_INSTANCE_RUNNING) && output.contains("connector.redb.lock"),
             &format!("the refusal names the lock it found:\n{output}"),
         )?;
 
@@ -206,7 +208,7 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
             &format!("SIGTERM stops it cleanly ({exit})"),
         )?;
         check(
-            log_of(f, 0)[log_start..].contains("SIGTERM: stopping"),
+            log_of(f, 0)[log_start..].contains(SIGTERM_STOPPING),
             "it logged the signal",
         )?;
         let pending: KeyRequestResponse = f
@@ -551,15 +553,32 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
 /// the validator's events like the others. Its node answers from a block in which the request is
 /// still `partial`: party-0 takes that as "not yet", not as closed, and answers once its node has
 /// caught up. The party threshold is 3, so the request is fulfilled only with party-0's answer.
+///
+/// The same federation has party-1 set up as an operator behind TLS: its gRPC is
+/// `https://` through a TLS-terminating proxy whose private CA is its `grpc_ca_file`, and its
+/// share-store passphrase comes from a file (`shares_secret_file`). With threshold 3 its answers
+/// are needed too: the key and the signature landing are its answers landing.
 #[test]
 fn a_request_read_behind_its_pending_event_is_still_answered() {
+    const TLS_PARTY: usize = 1;
     let setup = Setup {
         threshold: Some(3),
         reads_from_follower: Some(0),
+        grpc_over_tls: Some(TLS_PARTY),
+        secret_in_file: Some(TLS_PARTY),
         ..Setup::default()
     };
     run_with(&setup, |f| {
-        let key = f.request_key(KeyType::EddsaEd25519)?;
+        let workspace_id = f.workspace_id;
+        let (key, key_request) = f.request_key_in(workspace_id, KeyType::EddsaEd25519)?;
+        let tls_party = f.parties[TLS_PARTY].address.clone();
+        check(
+            key_request
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == tls_party),
+            "party-1's key answer (over gRPC through TLS) is on chain",
+        )?;
         let before = f.settled_sequences()?;
         let log_start = log_of(f, 0).len();
         let (id, requested) = f.request_signature(&key, &[b"read from a node behind"])?;
@@ -597,6 +616,18 @@ fn a_request_read_behind_its_pending_event_is_still_answered() {
                 .iter()
                 .any(|a| a.party.as_str() == f.parties[0].address),
             "party-0's answer is on chain",
+        )?;
+        check(
+            done.request
+                .answers
+                .iter()
+                .any(|a| a.party.as_str() == tls_party),
+            "party-1's answer (over gRPC through TLS) is on chain",
+        )?;
+        let proxy = f.tls_proxy.as_ref().ok_or("no TLS proxy")?;
+        check(
+            proxy.handshakes() > 0,
+            "party-1 reached gRPC through the TLS proxy",
         )?;
         let after = f.settled_sequences()?;
         check_transactions(f, &[done], &before, &after, 0)

@@ -35,7 +35,9 @@ use mpc_interfaces::workspace::{
     ExecuteMsg as WorkspaceExecute, InstantiateMsg as WorkspaceInstantiate,
 };
 use mpc_interfaces::{events, KeyType, Policy};
-use mpc_localnet::{http_get, Follower, Localnet, TcpRelay, TxOutcome, BECH32_PREFIX, DENOM};
+use mpc_localnet::{
+    http_get, Follower, Localnet, TcpRelay, TlsProxy, TxOutcome, BECH32_PREFIX, DENOM,
+};
 
 /// Creates the keyring.
 pub const ADMIN: &str = "admin";
@@ -71,6 +73,12 @@ pub struct Setup {
     /// A party that reads (gRPC: queries, simulations, broadcasts) from a second node, a
     /// [`Follower`] the test can cut off, while it follows the validator's events like the others.
     pub reads_from_follower: Option<usize>,
+    /// A party that reaches gRPC over TLS: `grpc_url = "https://..."` of a [`TlsProxy`] in front
+    /// of the gRPC relay, whose private CA it trusts through `grpc_ca_file`.
+    pub grpc_over_tls: Option<usize>,
+    /// A party that reads its share-store passphrase from a file (`shares_secret_file`, with a
+    /// trailing newline, as `echo` writes it) instead of the environment.
+    pub secret_in_file: Option<usize>,
 }
 
 pub struct Federation {
@@ -87,6 +95,8 @@ pub struct Federation {
     pub fee: Option<String>,
     /// The second node one party reads from ([`Setup::reads_from_follower`]).
     pub follower: Option<Follower>,
+    /// The TLS proxy one party reaches gRPC through ([`Setup::grpc_over_tls`]).
+    pub tls_proxy: Option<TlsProxy>,
 }
 
 /// One party's connector process and what it was configured with.
@@ -96,7 +106,8 @@ pub struct PartyProcess {
     pub config_path: PathBuf,
     pub telemetry: SocketAddr,
     pub log_path: PathBuf,
-    secret: String,
+    /// The share-store passphrase its environment carries (none when it reads it from a file).
+    secret: Option<String>,
     child: Option<Child>,
 }
 
@@ -132,6 +143,10 @@ impl Federation {
             .parse()
             .map_err(|e| format!("gRPC address: {e}"))?;
         let grpc_relay = TcpRelay::start(grpc_address).map_err(err("gRPC relay"))?;
+        let tls_proxy = match setup.grpc_over_tls {
+            Some(_) => Some(TlsProxy::start(grpc_relay.address()).map_err(err("TLS proxy"))?),
+            None => None,
+        };
         let contracts = deploy(&chain)?;
         let follower = match setup.reads_from_follower {
             Some(_) => Some(chain.start_follower().map_err(err("follower node"))?),
@@ -193,6 +208,7 @@ impl Federation {
             parties: Vec::new(),
             fee: fee.first().map(|c| c.to_string()),
             follower,
+            tls_proxy,
         };
         federation.configure_parties(&run_dir, &party_addresses, setup)?;
         for i in 0..parties {
@@ -240,6 +256,7 @@ impl Federation {
                     store_path: dir.join("connector.redb"),
                     shares_dir: dir.join("shares"),
                     shares_key_file: None,
+                    shares_secret_file: None,
                     shares_key_env: None,
                     shares_secret_env: Some(SHARES_SECRET_ENV.into()),
                 },
@@ -272,6 +289,22 @@ impl Federation {
                     config.chain.cosmos.grpc_url = follower.grpc_url();
                 }
             }
+            if let (Some(party), Some(proxy)) = (setup.grpc_over_tls, &self.tls_proxy) {
+                if party == i {
+                    let ca_file = dir.join("grpc-ca.pem");
+                    std::fs::write(&ca_file, proxy.ca_pem())
+                        .map_err(|e| format!("{}: {e}", ca_file.display()))?;
+                    config.chain.cosmos.grpc_url = format!("https://{}", proxy.address());
+                    config.chain.cosmos.grpc_ca_file = Some(ca_file);
+                }
+            }
+            if setup.secret_in_file == Some(i) {
+                let secret_file = dir.join("shares.secret");
+                let secret = String::from_utf8(operator_secret(i)).expect("UTF-8 secret");
+                write_key(&secret_file, &secret)?;
+                config.party.shares_secret_env = None;
+                config.party.shares_secret_file = Some(secret_file);
+            }
             if let Some(configure) = setup.configure {
                 configure(&mut config);
             }
@@ -286,7 +319,11 @@ impl Federation {
                 config_path,
                 telemetry,
                 log_path: dir.join("connector.log"),
-                secret: String::from_utf8(operator_secret(i)).expect("UTF-8 secret"),
+                secret: config
+                    .party
+                    .shares_secret_env
+                    .is_some()
+                    .then(|| String::from_utf8(operator_secret(i)).expect("UTF-8 secret")),
                 child: None,
             });
         }
@@ -329,11 +366,14 @@ impl Federation {
             .open(log)
             .map_err(|e| format!("{}: {e}", log.display()))?;
         let log_err = log_file.try_clone().map_err(|e| e.to_string())?;
-        Command::new(env!("CARGO_BIN_EXE_connector"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+        if let Some(secret) = &party.secret {
+            command.env(SHARES_SECRET_ENV, secret);
+        }
+        command
             .arg("run")
             .arg("--config")
             .arg(&party.config_path)
-            .env(SHARES_SECRET_ENV, &party.secret)
             .env(
                 "RUST_LOG",
                 "info,mpc_connector::chain::cosmos::sender=debug",
@@ -429,11 +469,12 @@ impl Federation {
     /// the environment): what it printed, or, when it failed, what it said.
     pub fn operator_command(&self, i: usize, args: &[&str]) -> Result<String, String> {
         let party = &self.parties[i];
-        let output = Command::new(env!("CARGO_BIN_EXE_connector"))
-            .args(args)
-            .arg("--config")
-            .arg(&party.config_path)
-            .env(SHARES_SECRET_ENV, &party.secret)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
+        command.args(args).arg("--config").arg(&party.config_path);
+        if let Some(secret) = &party.secret {
+            command.env(SHARES_SECRET_ENV, secret);
+        }
+        let output = command
             .output()
             .map_err(|e| format!("connector {}: {e}", args.join(" ")))?;
         if output.status.success() {
@@ -844,17 +885,22 @@ pub fn event_id(outcome: &TxOutcome, kind: &str, attribute: &str) -> TestResult<
         .ok_or_else(|| format!("no {attribute} in a {kind} event of tx {}", outcome.txhash))
 }
 
-/// Key files as `connector keys` writes them: hex, readable by the owner only.
-fn write_key(path: &Path, hex_text: &str) -> TestResult<()> {
-    std::fs::write(path, format!("{hex_text}\n"))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    Ok(())
+/// Key files as `connector keys` writes them: a line of text, readable and writable by the owner
+/// only (mode 0600, also over a file of an earlier run; the connector refuses any other).
+fn write_key(path: &Path, text: &str) -> TestResult<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let named = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(named)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(named)?;
+    writeln!(file, "{text}").map_err(named)
 }
 
 fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {

@@ -276,7 +276,7 @@ fn a_connector_recovers_when_its_account_sequence_moved_under_it() {
         let recovered = f.parties.iter().any(|p| {
             std::fs::read_to_string(&p.log_path)
                 .unwrap_or_default()
-                .contains("account sequence mismatch; refreshing and retrying once")
+                .contains(mpc_connector::chain::cosmos::sender::SEQUENCE_MISMATCH_RETRY)
         });
         check(recovered, "a connector met the mismatch and retried")
     });

@@ -125,7 +125,10 @@ mod tests {
         assert_eq!(window.ends - window.work_ends(), Duration::from_secs(1));
         if window.starts <= now {
             // At least 2 s of work left.
-            assert!(window.work_ends() - now >= Duration::from_secs(2), "{window:?}");
+            assert!(
+                window.work_ends() - now >= Duration::from_secs(2),
+                "{window:?}"
+            );
         } else {
             // Past the join limit: the next window, starting within 3 s.
             assert!(window.starts - now <= Duration::from_secs(3), "{window:?}");

@@ -17,7 +17,8 @@
 //! The chain is wasmd (built and cached by `scripts/wasmd.sh`, or `$MPC_WASMD`), driven through
 //! its CLI with the test keyring; transactions are broadcast in sync mode and confirmed through
 //! CometBFT's `/tx` (kv indexer). Blocks come about every 0.3 s. Dropping the [`Localnet`] kills
-//! the node and deletes its home directory (kept when `MPC_LOCALNET_KEEP` is set).
+//! the node and deletes its home directory (kept when `MPC_LOCALNET_KEEP` is set). A
+//! [`TcpRelay`] puts a relay a test can cut in front of a port, a [`TlsProxy`] TLS in front of one.
 
 mod error;
 mod follower;
@@ -25,6 +26,7 @@ mod localnet;
 mod ports;
 mod relay;
 mod rpc;
+mod tls_proxy;
 mod toml_edit;
 mod tx;
 mod wasmd;
@@ -37,5 +39,6 @@ pub use localnet::{
 pub use ports::free_address;
 pub use relay::TcpRelay;
 pub use rpc::http_get;
+pub use tls_proxy::TlsProxy;
 pub use tx::{Event, TxOutcome};
 pub use wasmd::{wasmd_binary, WASMD_ENV};

@@ -61,13 +61,15 @@ pub fn status(status: &tonic::Status) -> ChainError {
         | Code::DeadlineExceeded
         | Code::Cancelled
         | Code::Aborted
-        | Code::ResourceExhausted => {
-            ChainError::Transport(format!("{:?}: {message}", status.code()))
-        }
+        | Code::ResourceExhausted => ChainError::Transport(format!(
+            "{:?}: {}",
+            status.code(),
+            message_with_cause(status)
+        )),
         // tonic reports some connection failures (h2 errors, a reset stream) as Unknown/Internal.
-        Code::Unknown | Code::Internal if is_transport_text(message) => {
-            ChainError::Transport(format!("{:?}: {message}", status.code()))
-        }
+        Code::Unknown | Code::Internal if is_transport_text(message) => ChainError::Transport(
+            format!("{:?}: {}", status.code(), message_with_cause(status)),
+        ),
         _ if is_sequence_mismatch(message) => sequence_mismatch(message),
         // A node still syncing (no block finalized since it started) has no state to answer
         // a query from: the SDK's ErrInvalidHeight. It is behind, not refusing.
@@ -79,6 +81,23 @@ pub fn status(status: &tonic::Status) -> ChainError {
             code: code_from_text(message),
             log: message.to_string(),
         },
+    }
+}
+
+/// The status's message, and the innermost error under it when the message does not say it
+/// already: a connection tonic could not open reads "tcp connect error" alone, its cause
+/// "Connection refused (os error 111)"; a TLS handshake's cause is named by the message.
+fn message_with_cause(status: &tonic::Status) -> String {
+    let message = status.message();
+    let mut innermost = None;
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        innermost = Some(error);
+        source = error.source();
+    }
+    match innermost.map(|error| error.to_string()) {
+        Some(cause) if !message.contains(&cause) => format!("{message}: {cause}"),
+        _ => message.to_string(),
     }
 }
 

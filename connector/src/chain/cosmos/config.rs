@@ -1,5 +1,6 @@
 //! `[chain.cosmos]` of the party's TOML: where the chain is and how this party pays for gas.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -14,8 +15,13 @@ pub struct CosmosConfig {
     pub chain_id: String,
     /// CometBFT RPC, `http(s)://host:26657`; the websocket is `ws(s)://host:26657/websocket`.
     pub rpc_url: String,
-    /// Cosmos SDK gRPC, `http://host:9090` (plaintext HTTP/2).
+    /// Cosmos SDK gRPC: `http://host:9090` (plaintext HTTP/2) or `https://host:443` (TLS, the
+    /// server's certificate checked against the Mozilla roots, or `grpc_ca_file`).
     pub grpc_url: String,
+    /// PEM file of the CA certificates (one or more) that sign the gRPC server's certificate,
+    /// for a private CA: when set, only these are trusted for `grpc_url` (`https://` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grpc_ca_file: Option<PathBuf>,
     /// Bech32 prefix of account addresses, e.g. `wasm`.
     pub account_prefix: String,
     /// Price of one unit of gas in `fee_denom`, e.g. `"0.025"` (a string or a number).
@@ -101,9 +107,15 @@ impl CosmosConfig {
         self.websocket_url()
             .parse::<tendermint_rpc::WebSocketClientUrl>()
             .map_err(|e| format!("rpc_url: {e}"))?;
-        if !self.grpc_url.starts_with("http://") {
+        if !self.grpc_url.starts_with("http://") && !self.grpc_url.starts_with("https://") {
             return Err(format!(
-                "grpc_url: {:?} must start with http:// (gRPC is spoken in plaintext)",
+                "grpc_url: {:?} must start with http:// (plaintext) or https:// (TLS)",
+                self.grpc_url
+            ));
+        }
+        if self.grpc_ca_file.is_some() && !self.grpc_tls_wanted() {
+            return Err(format!(
+                "grpc_ca_file: set, but grpc_url {:?} is plaintext: a CA file is for https://",
                 self.grpc_url
             ));
         }
@@ -145,6 +157,25 @@ impl CosmosConfig {
         Ok(())
     }
 
+    fn grpc_tls_wanted(&self) -> bool {
+        self.grpc_url.starts_with("https://")
+    }
+
+    /// How gRPC is secured: `None` for an `http://` URL; for `https://`, TLS (HTTP/2 negotiated
+    /// with ALPN) trusting the CA certificates of `grpc_ca_file` when set, else the Mozilla root
+    /// certificates (webpki-roots, built in: the same on every machine). Reads `grpc_ca_file`;
+    /// the error names the file and what is wrong with it.
+    pub fn grpc_tls(&self) -> Result<Option<tonic::transport::ClientTlsConfig>, String> {
+        if !self.grpc_tls_wanted() {
+            return Ok(None);
+        }
+        let tls = tonic::transport::ClientTlsConfig::new();
+        Ok(Some(match &self.grpc_ca_file {
+            Some(path) => tls.trust_anchors(ca_certificates(path)?),
+            None => tls.with_webpki_roots(),
+        }))
+    }
+
     /// The CometBFT websocket endpoint next to `rpc_url`.
     pub fn websocket_url(&self) -> String {
         let base = self.rpc_url.trim_end_matches('/');
@@ -168,6 +199,31 @@ impl CosmosConfig {
     }
 }
 
+/// The trust anchors of the PEM file `path`: every `CERTIFICATE` in it, at least one, each a
+/// certificate rustls can trust. (tonic's own PEM loading skips what it cannot parse, so a file
+/// with no usable certificate would fail only at the first connection, as an unknown issuer.)
+fn ca_certificates(path: &Path) -> Result<Vec<rustls::pki_types::TrustAnchor<'static>>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let named = |what: String| format!("{}: {what}", path.display());
+    let pem = std::fs::read(path).map_err(|e| named(e.to_string()))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| named(format!("not a PEM file ({e})")))?;
+    if certificates.is_empty() {
+        return Err(named(
+            "no certificate in it (PEM, `-----BEGIN CERTIFICATE-----`)".into(),
+        ));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for (i, certificate) in certificates.into_iter().enumerate() {
+        roots
+            .add(certificate)
+            .map_err(|e| named(format!("certificate {}: {e}", i + 1)))?;
+    }
+    Ok(roots.roots)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -177,6 +233,7 @@ pub(crate) mod tests {
             chain_id: "localwasm-1".into(),
             rpc_url: "http://127.0.0.1:26657".into(),
             grpc_url: "http://127.0.0.1:9090".into(),
+            grpc_ca_file: None,
             account_prefix: "wasm".into(),
             gas_price: Decimal::from_str("0.025").unwrap(),
             fee_denom: "ustake".into(),
@@ -250,12 +307,14 @@ pub(crate) mod tests {
     #[test]
     fn each_bad_field_is_named() {
         type BreakField = fn(&mut CosmosConfig);
-        let cases: [(&str, BreakField); 9] = [
+        let cases: [(&str, BreakField); 11] = [
             ("chain_id", |c| c.chain_id = String::new()),
             ("rpc_url", |c| c.rpc_url = "127.0.0.1:26657".into()),
+            ("grpc_url", |c| c.grpc_url = "grpc.example.org:9090".into()),
             ("grpc_url", |c| {
-                c.grpc_url = "https://grpc.example.org".into()
+                c.grpc_url = "grpcs://grpc.example.org".into()
             }),
+            ("grpc_ca_file", |c| c.grpc_ca_file = Some("ca.pem".into())),
             ("account_prefix", |c| c.account_prefix = "Wasm".into()),
             ("fee_denom", |c| c.fee_denom = "u stake".into()),
             ("gas_multiplier", |c| c.gas_multiplier = 0.9),
@@ -268,6 +327,67 @@ pub(crate) mod tests {
             break_it(&mut config);
             let err = config.validate().unwrap_err();
             assert!(err.starts_with(field), "{field}: {err}");
+        }
+    }
+
+    #[test]
+    fn grpc_over_tls_trusts_the_built_in_roots_or_the_ca_file_only() {
+        let mut config = sample_config();
+        assert!(config.grpc_tls().unwrap().is_none(), "http:// is plaintext");
+        config.grpc_url = "https://grpc.example.org:443".into();
+        assert_eq!(config.validate(), Ok(()));
+        assert!(config.grpc_tls().unwrap().is_some());
+
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        let proxy = mpc_localnet::TlsProxy::start("127.0.0.1:1".parse().unwrap()).unwrap();
+        std::fs::write(&ca_file, proxy.ca_pem()).unwrap();
+        config.grpc_ca_file = Some(ca_file.clone());
+        assert_eq!(config.validate(), Ok(()));
+        assert!(config.grpc_tls().unwrap().is_some());
+    }
+
+    /// A CA file that cannot serve is refused when read, naming the file and what is wrong, not
+    /// at the first connection as an unknown issuer.
+    #[test]
+    fn a_bad_ca_file_is_named_with_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        let mut config = sample_config();
+        config.grpc_url = "https://127.0.0.1:9091".into();
+        config.grpc_ca_file = Some(ca_file.clone());
+        let error_for = |contents: Option<&str>| {
+            match contents {
+                Some(text) => std::fs::write(&ca_file, text).unwrap(),
+                None => {
+                    let _ = std::fs::remove_file(&ca_file);
+                }
+            }
+            config.grpc_tls().expect_err("refused")
+        };
+        let named = ca_file.display().to_string();
+        let cases = [
+            (None, "No such file"),
+            (Some("not a certificate\n"), "no certificate in it"),
+            (
+                Some("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+                "no certificate in it",
+            ),
+            (
+                Some("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"),
+                "not a PEM file",
+            ),
+            (
+                Some("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+                "certificate 1: ",
+            ),
+        ];
+        for (contents, expected) in cases {
+            let error = error_for(contents);
+            assert!(
+                error.starts_with(&format!("{named}: ")) && error.contains(expected),
+                "{contents:?}: {error}"
+            );
         }
     }
 }

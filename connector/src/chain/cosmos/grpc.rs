@@ -15,7 +15,7 @@ use cosmrs::proto::cosmos::tx::v1beta1::{
 use cosmrs::proto::cosmwasm::wasm::v1::query_client::QueryClient as WasmClient;
 use cosmrs::proto::cosmwasm::wasm::v1::QuerySmartContractStateRequest;
 use cosmrs::proto::traits::Message;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 use crate::chain::cosmos::classify;
 use crate::chain::cosmos::sender::{NodeTxResult, TxNode};
@@ -35,12 +35,23 @@ pub struct GrpcNode {
 
 impl GrpcNode {
     /// Connects lazily: nothing is sent until the first call, whose failure is then a
-    /// [`ChainError::Transport`]. Must be called inside a tokio runtime.
-    pub fn new(url: &str, timeout: Duration) -> Result<Self, ChainError> {
-        let endpoint = Endpoint::from_shared(url.to_string())
-            .map_err(|e| ChainError::Config(format!("grpc_url {url:?}: {e}")))?
+    /// [`ChainError::Transport`]. `tls` secures an `https://` URL
+    /// ([`super::CosmosConfig::grpc_tls`]). Must be called inside a tokio runtime.
+    pub fn new(
+        url: &str,
+        timeout: Duration,
+        tls: Option<ClientTlsConfig>,
+    ) -> Result<Self, ChainError> {
+        let config_error = |e: tonic::transport::Error| {
+            ChainError::Config(format!("grpc_url {url:?}: {}", error_chain(&e)))
+        };
+        let mut endpoint = Endpoint::from_shared(url.to_string())
+            .map_err(config_error)?
             .connect_timeout(timeout)
             .timeout(timeout);
+        if let Some(tls) = tls {
+            endpoint = endpoint.tls_config(tls).map_err(config_error)?;
+        }
         Ok(Self {
             channel: endpoint.connect_lazy(),
         })
@@ -94,6 +105,21 @@ impl GrpcNode {
         };
         Ok(cosmwasm_std::Coin::new(amount, denom))
     }
+}
+
+/// An error with its sources, `outer: inner: innermost` (tonic's transport errors name only their
+/// kind at the top).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let next = e.to_string();
+        if !text.ends_with(&next) {
+            text = format!("{text}: {next}");
+        }
+        source = e.source();
+    }
+    text
 }
 
 fn node_tx_result(response: Option<TxResponse>) -> Result<NodeTxResult, ChainError> {
@@ -192,6 +218,8 @@ fn decode_base_account(type_url: &str, value: &[u8]) -> Result<AccountSequence, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::cosmos::config::tests::sample_config;
+    use crate::chain::cosmos::CosmosConfig;
 
     #[test]
     fn base_account_is_decoded() {
@@ -255,16 +283,68 @@ mod tests {
 
     #[tokio::test]
     async fn unreachable_node_is_a_transport_error() {
-        let node = GrpcNode::new("http://127.0.0.1:1", Duration::from_secs(5)).unwrap();
+        let node = GrpcNode::new("http://127.0.0.1:1", Duration::from_secs(5), None).unwrap();
         let err = node.smart_query("wasm1xyz", b"{}").await.unwrap_err();
         assert!(matches!(err, ChainError::Transport(_)), "{err:?}");
         let err = node.account("wasm1xyz").await.unwrap_err();
         assert!(matches!(err, ChainError::Transport(_)), "{err:?}");
     }
 
+    /// An `https://` node that does not answer: a transport error (retried, `/healthz` 503)
+    /// that says what failed.
+    #[tokio::test]
+    async fn https_without_a_reachable_server_is_a_transport_error_saying_so() {
+        let mut config = sample_config();
+        config.grpc_url = "https://127.0.0.1:1".into();
+        let node = GrpcNode::new(
+            &config.grpc_url,
+            Duration::from_secs(5),
+            config.grpc_tls().unwrap(),
+        )
+        .unwrap();
+        let err = node.smart_query("wasm1xyz", b"{}").await.unwrap_err();
+        assert!(
+            matches!(err, ChainError::Transport(ref m) if m.contains("Connection refused")),
+            "{err:?}"
+        );
+    }
+
+    /// TLS is checked: a server whose certificate no trusted CA signed is refused at the
+    /// handshake, naming the certificate; with its CA in `grpc_ca_file` the handshake passes.
+    #[tokio::test]
+    async fn the_server_certificate_must_come_from_a_trusted_ca() {
+        // The proxy's upstream refuses connections: a call fails after the handshake.
+        let proxy = mpc_localnet::TlsProxy::start("127.0.0.1:1".parse().unwrap()).unwrap();
+        let mut config = sample_config();
+        config.grpc_url = format!("https://{}", proxy.address());
+        let call = |config: &CosmosConfig| {
+            let node = GrpcNode::new(
+                &config.grpc_url,
+                Duration::from_secs(5),
+                config.grpc_tls().unwrap(),
+            )
+            .unwrap();
+            async move { node.smart_query("wasm1xyz", b"{}").await.unwrap_err() }
+        };
+        let err = call(&config).await;
+        assert!(
+            matches!(err, ChainError::Transport(ref m) if m.contains("invalid peer certificate: UnknownIssuer")),
+            "{err:?}"
+        );
+        assert_eq!(proxy.handshakes(), 0);
+
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, proxy.ca_pem()).unwrap();
+        config.grpc_ca_file = Some(ca_file);
+        let err = call(&config).await;
+        assert!(matches!(err, ChainError::Transport(_)), "{err:?}");
+        assert_eq!(proxy.handshakes(), 1, "{err:?}");
+    }
+
     #[test]
     fn bad_url_is_a_config_error() {
-        let err = GrpcNode::new("not a url", Duration::from_secs(1)).unwrap_err();
+        let err = GrpcNode::new("not a url", Duration::from_secs(1), None).unwrap_err();
         assert!(matches!(err, ChainError::Config(_)), "{err:?}");
     }
 }

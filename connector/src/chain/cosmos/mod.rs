@@ -57,7 +57,10 @@ impl CosmosChain {
             .timeout(config.request_timeout())
             .build()
             .map_err(|e| ChainError::Config(format!("rpc_url: {e}")))?;
-        let node = GrpcNode::new(&config.grpc_url, config.request_timeout())?;
+        let tls = config
+            .grpc_tls()
+            .map_err(|e| ChainError::Config(format!("grpc_ca_file: {e}")))?;
+        let node = GrpcNode::new(&config.grpc_url, config.request_timeout(), tls)?;
         let sender = TxSender::new(
             node,
             SigningKey::new(Box::new(signing_key)),

@@ -20,6 +20,9 @@ use crate::chain::{ChainError, ContractCall, TxOutcome};
 /// `ErrInvalidRequest`: what the SDK answers to a transaction without messages.
 const CODE_INVALID_REQUEST: u32 = 18;
 
+/// Logged (debug) when a transaction met a sequence mismatch and is signed and sent again.
+pub const SEQUENCE_MISMATCH_RETRY: &str = "account sequence mismatch; refreshing and retrying once";
+
 /// A transaction's result as the node reports it (CheckTx after a broadcast, DeliverTx once
 /// included).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,10 +116,7 @@ impl<N: TxNode> TxSender<N> {
             .fold(0u64, |total, call| total.saturating_add(call.gas_reserve));
         match self.submit(&messages, reserve).await {
             Err(ChainError::SequenceMismatch { expected, got }) => {
-                debug!(
-                    expected,
-                    got, "account sequence mismatch; refreshing and retrying once"
-                );
+                debug!(expected, got, "{SEQUENCE_MISMATCH_RETRY}");
                 self.submit(&messages, reserve).await
             }
             outcome => outcome,
