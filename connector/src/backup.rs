@@ -628,8 +628,11 @@ fee_denom = "ustake"
         /// A party that ran: two request records, a key share and aux info.
         fn new() -> Self {
             let dir = tempfile::tempdir().unwrap();
-            std::fs::write(dir.path().join("shares.key"), "ab".repeat(32)).unwrap();
-            std::fs::write(dir.path().join("other.key"), "cd".repeat(32)).unwrap();
+            let key = |name: &str, text: String| {
+                crate::secret_file::write(&dir.path().join(name), &text, false).unwrap()
+            };
+            key("shares.key", "ab".repeat(32));
+            key("other.key", "cd".repeat(32));
             let config = Config::parse(&config_text(dir.path(), "party-0", "shares.key")).unwrap();
             let party = Self { dir, config };
             let store = ProgressStore::open(&party.config.party.store_path).unwrap();

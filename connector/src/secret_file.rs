@@ -134,3 +134,30 @@ mod tests {
         assert!(check_mode(&inside, 0o100440, Some(Path::new(""))).is_err());
     }
 }
+
+/// Writes a key file readable and writable by its owner only: a new file is made with mode
+/// 0600, and an existing one replaced with `force` gets 0600 before the key is written into it,
+/// whatever its mode was.
+pub fn write(path: &Path, hex_text: &str, force: bool) -> Result<(), String> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let named = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("{}: {e} (use --force to replace)", path.display()))?;
+    // The mode given to `open` applies only to a file it creates (and the umask may narrow it).
+    #[cfg(unix)]
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(named)?;
+    writeln!(file, "{hex_text}").map_err(named)
+}

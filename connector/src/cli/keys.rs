@@ -49,8 +49,8 @@ pub fn make(out_dir: &Path, name: &str, prefix: &str, force: bool) -> Result<Par
     let (noise_private, noise_public) = mpc_party::transport::tcp::generate_static_keypair();
     let chain_key_file = out_dir.join(format!("{name}.chain.key"));
     let noise_key_file = out_dir.join(format!("{name}.noise.key"));
-    write_secret(&chain_key_file, &hex::encode(chain_key.to_bytes()), force)?;
-    write_secret(&noise_key_file, &hex::encode(noise_private), force)?;
+    crate::secret_file::write(&chain_key_file, &hex::encode(chain_key.to_bytes()), force)?;
+    crate::secret_file::write(&noise_key_file, &hex::encode(noise_private), force)?;
     Ok(PartyKeys {
         chain_key_file,
         noise_key_file,
@@ -77,33 +77,6 @@ pub fn read_secret(path: &Path) -> Result<[u8; 32], String> {
         .as_slice()
         .try_into()
         .map_err(|_| format!("{}: expected 32 bytes of hex", path.display()))
-}
-
-/// Writes a key file readable and writable by its owner only: a new file is made with mode
-/// 0600, and an existing one replaced with `force` gets 0600 before the key is written into it,
-/// whatever its mode was.
-fn write_secret(path: &Path, hex_text: &str, force: bool) -> Result<(), String> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let named = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| format!("{}: {e} (use --force to replace)", path.display()))?;
-    // The mode given to `open` applies only to a file it creates (and the umask may narrow it).
-    #[cfg(unix)]
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(named)?;
-    writeln!(file, "{hex_text}").map_err(named)
 }
 
 #[cfg(test)]
