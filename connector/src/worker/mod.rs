@@ -110,7 +110,7 @@ impl Drop for KeyGeneration<'_> {
 /// `partial` status is.
 fn not_yet_when_behind<T>(answer: Result<T, ChainError>) -> Result<T, TaskError> {
     answer.map_err(|e| match e {
-        ChainError::Behind { .. } => TaskError::NotYet("behind the event's block on the node read"),
+        ChainError::Behind { .. } => TaskError::NotYet(BEHIND_LOG),
         e => TaskError::Chain(e),
     })
 }
@@ -649,7 +649,7 @@ impl Worker {
             return Ok(None);
         };
         enlisted.leave();
-        tracing::info!(%request, "submitting the answer saved by an earlier run");
+        tracing::info!(%request, "{SAVED_ANSWER_LOG}");
         let call = ContractCall {
             contract: request.contract(&self.contracts).to_string(),
             msg: saved.msg.into_bytes(),
@@ -669,6 +669,9 @@ impl Worker {
         let msg = String::from_utf8(call.msg.clone()).expect("messages are JSON");
         self.store
             .save_answer(request, SavedAnswer { msg, success })?;
+        if let Some(finished) = self.no_longer_counts(request).await? {
+            return Ok(finished);
+        }
         let (done, outcome) = oneshot::channel();
         self.submissions
             .send(Submission {
@@ -740,6 +743,28 @@ impl Worker {
         })
     }
 
+    /// Just before an answer is sent: whether it can no longer count, because this party's
+    /// answer is on chain already or the request is final (then it is not broadcast: it would
+    /// be included, refused and paid for). A failed read sends it all the same.
+    async fn no_longer_counts(&self, request: RequestRef) -> Result<Option<Finished>, TaskError> {
+        let Ok(state) = self.read(request, 0).await else {
+            return Ok(None);
+        };
+        if let Some((height, success)) = state.answer_of(self.chain.account()) {
+            return self.already_answered(request, height, success).map(Some);
+        }
+        if !state.is_final() {
+            return Ok(None);
+        }
+        match self.confirmed_final(request).await? {
+            Some(status) => {
+                tracing::info!(%request, status, "{NOT_SENT_LOG}");
+                self.close(request, status).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
     fn close(&self, request: RequestRef, reason: &str) -> Result<Finished, TaskError> {
         self.store.closed(request, reason)?;
         Ok(Finished::Closed(reason.to_string()))
@@ -793,6 +818,16 @@ enum ChainNews {
     Final(&'static str),
     Answered(Answer),
 }
+
+/// Why a drive waits: the node read is behind the block of the event that announced the
+/// request (logged with the drive's retry).
+pub const BEHIND_LOG: &str = "behind the event's block on the node read";
+
+/// Logged when an answer is not sent because the request became final first.
+pub const NOT_SENT_LOG: &str = "the request is final: not sending this party's answer";
+
+/// Logged when a restarted drive submits the answer an earlier run saved.
+pub const SAVED_ANSWER_LOG: &str = "submitting the answer saved by an earlier run";
 
 /// Logged when a party answers a key request with a key whose share it stored earlier.
 pub const HELD_KEY_LOG: &str = "answering with the key whose share this party stored";

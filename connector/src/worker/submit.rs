@@ -50,6 +50,12 @@ pub struct Submitter {
     pub metrics: Arc<Metrics>,
 }
 
+/// Logged when the contract refuses a result (read from the chain what that means).
+pub const REFUSED_LOG: &str = "the contract refused the result";
+
+/// Logged when a transaction ran out of gas and is sent again with more.
+pub const OUT_OF_GAS_LOG: &str = "transaction ran out of gas; simulating again with more gas";
+
 impl Submitter {
     /// Runs until every sender of `queue` is dropped.
     pub async fn run(self, mut queue: mpsc::Receiver<Submission>) {
@@ -87,7 +93,7 @@ impl Submitter {
             }
             Err(ChainError::Rejected { log, .. }) => {
                 let s = batch.into_iter().next().expect("one submission");
-                tracing::info!(request = %s.request, %log, "the contract refused the result");
+                tracing::info!(request = %s.request, %log, "{REFUSED_LOG}");
                 let _ = s.done.send(SubmitOutcome::Refused(log));
             }
             Err(e) => {
@@ -126,7 +132,7 @@ impl Submitter {
                             gas_used = used,
                             reserve = first.gas_reserve,
                             ?delay,
-                            "transaction ran out of gas; simulating again with more gas"
+                            "{OUT_OF_GAS_LOG}"
                         );
                     } else {
                         tracing::warn!(error = %e, ?delay, "transaction failed; retrying");

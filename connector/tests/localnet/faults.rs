@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use mpc_connector::cli::run::SIGTERM_STOPPING;
 use mpc_connector::instance::ANOTHER_INSTANCE_RUNNING;
+use mpc_connector::worker::{BEHIND_LOG, SAVED_ANSWER_LOG};
 use mpc_devnet::{key_request_msg, DevnetKey};
 use mpc_interfaces::keyring::{
     KeyRequestResponse, KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::{events, KeyType};
 use mpc_localnet::DENOM;
-use mpc_party::party::SPARE_PRIMES_LOG;
+use mpc_party::party::{AUX_DIFFERS_LOG, KEY_GENERATED_LOG, SPARE_PRIMES_LOG};
 
 use super::federation::{Federation, Setup, TestResult, ADMIN, REQUEST_TIMEOUT};
 use super::{
@@ -242,12 +243,12 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         let log = log_of(f, 0);
         let log = &log[log_start..];
         check_eq(
-            log.matches("key generated").count(),
+            log.matches(KEY_GENERATED_LOG).count(),
             1,
             "DKG runs of party-0 (none after the restart)",
         )?;
         check(
-            log.contains("submitting the answer saved by an earlier run"),
+            log.contains(SAVED_ANSWER_LOG),
             "the restarted connector submitted its saved answer",
         )?;
 
@@ -539,7 +540,7 @@ fn an_ecdsa_key_is_made_after_one_party_lost_its_aux_info() {
 
         let key = f.request_key(KeyType::EcdsaSecp256k1)?;
         check(
-            log_of(f, 0)[log_start..].contains("the parties hold different ECDSA aux info"),
+            log_of(f, 0)[log_start..].contains(AUX_DIFFERS_LOG),
             "party-0 found that party-1's aux info differs",
         )?;
         let (id, _, seen) = request_and_approve(f, &key, b"after aux info was lost")?;
@@ -593,7 +594,7 @@ fn a_request_read_behind_its_pending_event_is_still_answered() {
             behind_at < approved.height,
             "party-0's node has not seen the approval",
         )?;
-        let line = "behind the event's block on the node read";
+        let line = BEHIND_LOG;
         f.wait("party-0 to read the request behind", REQUEST_TIMEOUT, |f| {
             Ok(log_of(f, 0)[log_start..].contains(line).then_some(()))
         })?;

@@ -195,7 +195,7 @@ impl Party {
             };
             match outcome {
                 Ok(public_key) => {
-                    tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "key generated");
+                    tracing::info!(me = self.me(), scheme = scheme.as_str(), public_key = %hex::encode(&public_key), "{KEY_GENERATED_LOG}");
                     return Ok(public_key);
                 }
                 Err(e) if e.is_local() => return Err(e),
@@ -367,10 +367,7 @@ impl Party {
             return Ok(aux);
         }
         if mine.is_some() {
-            tracing::warn!(
-                me = self.me(),
-                "the parties hold different ECDSA aux info; making it again"
-            );
+            tracing::warn!(me = self.me(), "{AUX_DIFFERS_LOG}");
         }
         let primes = self.primes().await?;
         let channel = self.open(run.derive("aux"), parties).await?;
@@ -439,6 +436,12 @@ impl Party {
 }
 
 const PRIMES_RECORD: &str = "ecdsa/primes";
+
+/// Logged when a key generation succeeded at this party.
+pub const KEY_GENERATED_LOG: &str = "key generated";
+
+/// Logged when the parties hold different ECDSA aux info for their set and make it again.
+pub const AUX_DIFFERS_LOG: &str = "the parties hold different ECDSA aux info; making it again";
 
 /// Logged when a party starts making a spare set of Paillier primes.
 pub const SPARE_PRIMES_LOG: &str = "making spare ECDSA Paillier primes in the background";
