@@ -695,10 +695,9 @@ impl Worker {
                     // An earlier try landed (its confirmation was lost): done, not twice.
                     return self.already_answered(request, height, success);
                 }
+                // The refusal and this read are two observations of a final request.
                 if state.is_final() {
-                    if let Some(status) = self.confirmed_final(request).await? {
-                        return self.close(request, status);
-                    }
+                    return self.close(request, state.status());
                 }
                 self.metrics.request_failed(request.kind());
                 Ok(Finished::Abandoned(reason))
