@@ -316,7 +316,8 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
 }
 
 /// 50 EdDSA and 10 ECDSA requests approved in one block; party 1 is killed while they are
-/// being answered and started again.
+/// being answered and started again. Then party 0 is killed, and later party 1 paused for 40 s:
+/// the requests made meanwhile are each fulfilled within 30 s.
 #[test]
 fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
     run(|f| {
@@ -395,7 +396,7 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
                 &format!("party-1 settled the request: {line}"),
             )?;
         }
-        Ok(())
+        killed_then_paused_requests_are_fulfilled_within_30_s(f, [&eddsa, &ecdsa])
     });
 }
 
@@ -403,48 +404,44 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
 /// connections stay open, it just stops answering), every ECDSA and EdDSA request approved
 /// meanwhile is fulfilled within 30 s of its approval, at the connectors' default settings: the
 /// others stop hearing its heartbeats within seconds and sign without it.
-#[test]
-fn with_a_party_killed_or_paused_requests_are_fulfilled_within_30_s() {
+fn killed_then_paused_requests_are_fulfilled_within_30_s(
+    f: &mut Federation,
+    keys: [&DevnetKey; 2],
+) -> TestResult<()> {
     const BOUND: f64 = 30.0;
-    run(|f| {
-        let keys = [
-            f.request_key(KeyType::EddsaEd25519)?,
-            f.request_key(KeyType::EcdsaSecp256k1)?,
-        ];
-        let before = f.settled_sequences()?;
-        let mut finished = Vec::new();
-        let mut sign_each = |f: &mut Federation, what: &str| -> TestResult<()> {
-            for key in &keys {
-                for n in 0..2 {
-                    let message = format!("{what} {n}");
-                    let (id, _, approved) = super::request_and_approve(f, key, message.as_bytes())?;
-                    let done = f.wait_final(id, approved)?;
-                    check_fulfilled(f, key, &done)?;
-                    println!(
-                        "{what}: {:?} request {id} fulfilled {:.1} s after its approval",
-                        key.key_type, done.seconds
-                    );
-                    check(
-                        done.seconds < BOUND,
-                        &format!("{what}: request {id} took {:.1} s", done.seconds),
-                    )?;
-                    finished.push(done);
-                }
+    let before = f.settled_sequences()?;
+    let mut finished = Vec::new();
+    let mut sign_each = |f: &mut Federation, what: &str| -> TestResult<()> {
+        for key in keys {
+            for n in 0..2 {
+                let message = format!("{what} {n}");
+                let (id, _, approved) = request_and_approve(f, key, message.as_bytes())?;
+                let done = f.wait_final(id, approved)?;
+                check_fulfilled(f, key, &done)?;
+                println!(
+                    "{what}: {:?} request {id} fulfilled {:.1} s after its approval",
+                    key.key_type, done.seconds
+                );
+                check(
+                    done.seconds < BOUND,
+                    &format!("{what}: request {id} took {:.1} s", done.seconds),
+                )?;
+                finished.push(done);
             }
-            Ok(())
-        };
-        f.kill_party(0);
-        sign_each(f, "party-0 killed")?;
-        f.start_party(0)?;
-        f.wait_connected(0, Duration::from_secs(120))?;
-        let paused = Instant::now();
-        f.pause_party(1, true)?;
-        sign_each(f, "party-1 paused")?;
-        std::thread::sleep(Duration::from_secs(40).saturating_sub(paused.elapsed()));
-        f.pause_party(1, false)?;
-        let after = f.settled_sequences()?;
-        check_transactions(f, &finished, &before, &after, 0)
-    });
+        }
+        Ok(())
+    };
+    f.kill_party(0);
+    sign_each(f, "party-0 killed")?;
+    f.start_party(0)?;
+    f.wait_connected(0, Duration::from_secs(120))?;
+    let paused = Instant::now();
+    f.pause_party(1, true)?;
+    sign_each(f, "party-1 paused")?;
+    std::thread::sleep(Duration::from_secs(40).saturating_sub(paused.elapsed()));
+    f.pause_party(1, false)?;
+    let after = f.settled_sequences()?;
+    check_transactions(f, &finished, &before, &after, 0)
 }
 
 fn log_of(f: &Federation, party: usize) -> String {

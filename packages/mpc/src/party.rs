@@ -89,11 +89,13 @@ impl PartyConfig {
     }
 
     /// The attempt windows of key generation with `scheme`: twice the signing windows, joined
-    /// while a tenth (EdDSA) or a quarter (ECDSA: aux info may have to be made) is left.
+    /// while a tenth (EdDSA) or a twelfth (ECDSA, as signing: with aux info held, key generation
+    /// takes about as long; when aux info must be made first, a late start can cost a window)
+    /// of the window is left.
     pub fn keygen_windows(&self, scheme: Scheme) -> Windows {
         match scheme {
             Scheme::EddsaEd25519 => Windows::new(self.eddsa_window * 2, self.eddsa_window / 5),
-            Scheme::EcdsaSecp256k1 => Windows::new(self.ecdsa_window * 2, self.ecdsa_window / 2),
+            Scheme::EcdsaSecp256k1 => Windows::new(self.ecdsa_window * 2, self.ecdsa_window / 6),
         }
     }
 }
