@@ -115,8 +115,8 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
     let config = PartyConfig {
-        // Signing windows of 6 s, key generation windows of 12 s.
-        ecdsa_window: Duration::from_secs(6),
+        // Signing windows of 10 s, key generation windows of 20 s.
+        ecdsa_window: Duration::from_secs(10),
         max_attempts: Some(10),
         ecdsa_timeout: Duration::from_secs(30),
         refill_primes: false,
@@ -133,10 +133,10 @@ async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
     let runs = nodes
         .iter()
         .map(|n| n.party.keygen(Scheme::EcdsaSecp256k1, &req, 5, 5));
-    let keys = with_last_late(runs.collect(), Duration::from_secs(14)).await;
+    let keys = with_last_late(runs.collect(), Duration::from_secs(20)).await;
     let key = all_equal(&keys).clone();
     assert_eq!(key.len(), 33);
-    // Two and a half signing windows late.
+    // One and a half signing windows late.
     let hash = [7u8; 32];
     let (req, items) = (request(2), [hash.to_vec()]);
     let runs = nodes
