@@ -183,6 +183,124 @@ async fn a_party_that_is_down_is_not_chosen_and_the_first_window_signs() {
     assert_verifies(&key, &hashes[0], &results[0][0]);
 }
 
+/// Changes the last digit of the first string under `value` (a hex or decimal number stays a
+/// number, so the message still decodes and only the proof's check can fail).
+fn change_a_digit(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => {
+            let Some(last) = text.pop() else {
+                return false;
+            };
+            text.push(match last {
+                '0'..='8' | 'a'..='e' | 'A'..='E' => (last as u8 + 1) as char,
+                _ => '0',
+            });
+            true
+        }
+        serde_json::Value::Array(items) => items.iter_mut().any(change_a_digit),
+        serde_json::Value::Object(fields) => fields.values_mut().any(change_a_digit),
+        _ => false,
+    }
+}
+
+/// A signer whose range proof (round 1b's `psi0`, a well-formed message) fails cggmp21's checks:
+/// the signers with it name it, a majority of them leaves it out, and the next window signs
+/// without it. Every honest party, signer or not, returns the same valid signature; no honest
+/// party is left out on the cheater's word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signer_whose_proof_fails_is_named_and_the_next_window_signs_without_it() {
+    const CHEATER: PartyIndex = 2;
+    let transports = tcp_parties(5).await;
+    let shares = keygen_all(&transports, &load_aux_5(), 3, 11).await;
+    let key = common_public_key(&shares);
+    let parties: Vec<PartyIndex> = (0..5).collect();
+    for transport in transports.iter().flatten() {
+        net_support::until_live(transport.as_ref(), &parties).await;
+    }
+    let tamper: net_support::Tamper = std::sync::Arc::new(|_, out| {
+        let Ok(mut envelope) = serde_json::from_slice::<serde_json::Value>(&out.payload) else {
+            return false;
+        };
+        let Some(proof) = envelope.pointer_mut("/msg/Round1b/psi0/1") else {
+            return false;
+        };
+        if !change_a_digit(proof) {
+            return false;
+        }
+        out.payload = serde_json::to_vec(&envelope).expect("encodes");
+        true
+    });
+    let tampered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let cheater = net_support::Tampering {
+        inner: transports[CHEATER as usize].clone().unwrap(),
+        tamper,
+        tampered: tampered.clone(),
+    };
+    let windows = Windows::new(Duration::from_secs(30), Duration::from_secs(5));
+    // A request whose set, in the window the parties are about to join, holds the cheater.
+    let window = windows.to_join().number;
+    let request = (100..)
+        .map(|id| ChainRequest {
+            chain_id: "chain-1".into(),
+            contract: CONTRACT.into(),
+            request_id: id,
+        })
+        .find(|r| {
+            mpc_party::signing::signer_set(
+                &parties,
+                3,
+                &r.signer_seed(),
+                window,
+                &Default::default(),
+            )
+            .contains(&CHEATER)
+        })
+        .unwrap();
+    let hashes = hashes(&["a cheater among the signers"]);
+    let items: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
+    let plan = SignPlan {
+        inputs: SessionInputs::signing(&request, Scheme::EcdsaSecp256k1, &key, &parties, 3, &items),
+        windows,
+        max_attempts: Some(3),
+    };
+    let results = futures::future::join_all(parties.iter().map(|&party| {
+        let transport: std::sync::Arc<dyn Transport> = if party == CHEATER {
+            std::sync::Arc::new(net_support::Tampering {
+                inner: cheater.inner.clone(),
+                tamper: cheater.tamper.clone(),
+                tampered: cheater.tampered.clone(),
+            })
+        } else {
+            transports[party as usize].clone().unwrap()
+        };
+        let signer = EcdsaSigner {
+            share: &shares[party as usize],
+            hashes: hashes.clone(),
+            timeout: SIGN_TIMEOUT,
+        };
+        let plan = &plan;
+        async move { sign_with_retry(transport.as_ref(), &signer, plan).await }
+    }))
+    .await;
+    assert!(
+        tampered.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "the cheater sent a bad proof"
+    );
+    let honest: Vec<Vec<[u8; 64]>> = results
+        .into_iter()
+        .enumerate()
+        .filter(|(party, _)| *party as PartyIndex != CHEATER)
+        .map(|(party, result)| result.unwrap_or_else(|e| panic!("party {party}: {e}")))
+        .collect();
+    for signatures in &honest {
+        assert_eq!(
+            signatures, &honest[0],
+            "every honest party returns the same signatures"
+        );
+    }
+    assert_verifies(&key, &hashes[0], &honest[0][0]);
+}
+
 /// Runs a signing session of signers {0, 1, 2} of a 3-of-5 key where party 2 is replaced by
 /// `misbehave`, and returns what the honest parties 0 and 1 got, and how long they took.
 async fn sign_against<F, Fut>(misbehave: F) -> (Vec<Result<Vec<[u8; 64]>, MpcError>>, Duration)

@@ -12,13 +12,13 @@ use mpc_party::eddsa::{TAG_SIGN_COMMITMENTS, TAG_SIGN_SHARES};
 use mpc_party::session::agreement_session;
 use mpc_party::signing::{signer_set, SignPlan};
 use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
-use mpc_party::transport::{Outgoing, PartyIndex, SessionChannel, SessionId, Transport};
+use mpc_party::transport::{PartyIndex, SessionId, Transport};
 use mpc_party::windows::Windows;
 use mpc_party::{
     ChainRequest, MpcError, Party, PartyConfig, Scheme, SessionInputs, ShareStore, StoreSecret,
 };
 
-use net_support::until_live;
+use net_support::{until_live, Tamper, Tampering};
 
 const CONTRACT: &str = "wasm1keyringcontract";
 
@@ -334,51 +334,6 @@ fn other_commitments(body: &[u8]) -> Vec<u8> {
         .map(|_| frost::round1::commit(&share, &mut rand::rngs::OsRng).1)
         .collect();
     serde_json::to_vec(&fresh).expect("commitments encode")
-}
-
-/// A party's transport that rewrites some of its outgoing messages (to play a cheater):
-/// `tamper` sees each message with its session's participants and says whether it changed it.
-struct Tampering {
-    inner: Arc<TcpTransport>,
-    tamper: Tamper,
-    /// Messages changed so far.
-    tampered: Arc<AtomicUsize>,
-}
-
-type Tamper = Arc<dyn Fn(&[PartyIndex], &mut Outgoing) -> bool + Send + Sync>;
-
-#[async_trait::async_trait]
-impl Transport for Tampering {
-    fn me(&self) -> PartyIndex {
-        self.inner.me()
-    }
-
-    fn live(&self) -> Vec<PartyIndex> {
-        self.inner.live()
-    }
-
-    async fn open_session(
-        &self,
-        session: SessionId,
-        participants: Vec<PartyIndex>,
-    ) -> Result<SessionChannel, MpcError> {
-        let mut channel = self.inner.open_session(session, participants).await?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Outgoing>(64);
-        let real = std::mem::replace(&mut channel.outgoing, tx);
-        let (tamper, tampered) = (self.tamper.clone(), self.tampered.clone());
-        let participants = channel.participants.clone();
-        tokio::spawn(async move {
-            while let Some(mut out) = rx.recv().await {
-                if tamper(&participants, &mut out) {
-                    tampered.fetch_add(1, Ordering::SeqCst);
-                }
-                if real.send(out).await.is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(channel)
-    }
 }
 
 /// Four parties of which `cheater` tampers with its messages, and a 3-of-4 key.

@@ -5,7 +5,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use mpc_party::{PartyIndex, Transport};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use mpc_party::transport::tcp::TcpTransport;
+use mpc_party::transport::Outgoing;
+use mpc_party::{MpcError, PartyIndex, SessionChannel, SessionId, Transport};
 use tokio::net::{TcpSocket, TcpStream};
 
 /// Polls `check` until it holds, for at most five seconds.
@@ -37,5 +42,50 @@ pub async fn until_live(transport: &dyn Transport, live: &[PartyIndex]) {
             transport.live()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A party's transport that rewrites some of its outgoing messages (to play a cheater):
+/// `tamper` sees each message with its session's participants and says whether it changed it.
+pub struct Tampering {
+    pub inner: Arc<TcpTransport>,
+    pub tamper: Tamper,
+    /// Messages changed so far.
+    pub tampered: Arc<AtomicUsize>,
+}
+
+pub type Tamper = Arc<dyn Fn(&[PartyIndex], &mut Outgoing) -> bool + Send + Sync>;
+
+#[async_trait::async_trait]
+impl Transport for Tampering {
+    fn me(&self) -> PartyIndex {
+        self.inner.me()
+    }
+
+    fn live(&self) -> Vec<PartyIndex> {
+        self.inner.live()
+    }
+
+    async fn open_session(
+        &self,
+        session: SessionId,
+        participants: Vec<PartyIndex>,
+    ) -> Result<SessionChannel, MpcError> {
+        let mut channel = self.inner.open_session(session, participants).await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Outgoing>(64);
+        let real = std::mem::replace(&mut channel.outgoing, tx);
+        let (tamper, tampered) = (self.tamper.clone(), self.tampered.clone());
+        let participants = channel.participants.clone();
+        tokio::spawn(async move {
+            while let Some(mut out) = rx.recv().await {
+                if tamper(&participants, &mut out) {
+                    tampered.fetch_add(1, Ordering::SeqCst);
+                }
+                if real.send(out).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(channel)
     }
 }
