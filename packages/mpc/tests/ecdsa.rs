@@ -10,6 +10,8 @@ mod ecdsa_support;
 mod net_support;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ecdsa_support::*;
@@ -162,18 +164,11 @@ async fn a_party_that_is_down_is_not_chosen_and_the_first_window_signs() {
         windows: Windows::new(Duration::from_secs(40), Duration::from_secs(10)),
         max_attempts: Some(1),
     };
-    let results = futures::future::join_all(online.iter().map(|&party| {
-        let transport = transports[party as usize].clone().unwrap();
-        let signer = EcdsaSigner {
-            share: &shares[party as usize],
-            hashes: hashes.clone(),
-            timeout: SIGN_TIMEOUT,
-        };
-        let plan = &plan;
-        async move { sign_with_retry(transport.as_ref(), &signer, plan).await }
-    }))
-    .await;
-    let results = all_ok(results);
+    let signers = online.iter().map(|&party| {
+        let transport: Arc<dyn Transport> = transports[party as usize].clone().unwrap();
+        (party, transport)
+    });
+    let results = all_ok(sign_each(signers.collect(), &shares, &hashes, &plan).await);
     for signatures in &results {
         assert_eq!(
             signatures, &results[0],
@@ -181,6 +176,24 @@ async fn a_party_that_is_down_is_not_chosen_and_the_first_window_signs() {
         );
     }
     assert_verifies(&key, &hashes[0], &results[0][0]);
+}
+
+/// Each of `signers` (index, transport) runs [`sign_with_retry`] for `plan` with its share.
+async fn sign_each(
+    signers: Vec<(PartyIndex, Arc<dyn Transport>)>,
+    shares: &[KeyShare],
+    hashes: &[[u8; 32]],
+    plan: &SignPlan,
+) -> Vec<Result<Vec<[u8; 64]>, MpcError>> {
+    futures::future::join_all(signers.into_iter().map(|(party, transport)| async move {
+        let signer = EcdsaSigner {
+            share: &shares[party as usize],
+            hashes: hashes.to_vec(),
+            timeout: SIGN_TIMEOUT,
+        };
+        sign_with_retry(transport.as_ref(), &signer, plan).await
+    }))
+    .await
 }
 
 /// Changes the last digit of the first string under `value` (a hex or decimal number stays a
@@ -217,7 +230,7 @@ async fn a_signer_whose_proof_fails_is_named_and_the_next_window_signs_without_i
     for transport in transports.iter().flatten() {
         net_support::until_live(transport.as_ref(), &parties).await;
     }
-    let tamper: net_support::Tamper = std::sync::Arc::new(|_, out| {
+    let tamper: net_support::Tamper = Arc::new(|_, out| {
         let Ok(mut envelope) = serde_json::from_slice::<serde_json::Value>(&out.payload) else {
             return false;
         };
@@ -230,12 +243,12 @@ async fn a_signer_whose_proof_fails_is_named_and_the_next_window_signs_without_i
         out.payload = serde_json::to_vec(&envelope).expect("encodes");
         true
     });
-    let tampered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let cheater = net_support::Tampering {
+    let tampered = Arc::new(AtomicUsize::new(0));
+    let cheater: Arc<dyn Transport> = Arc::new(net_support::Tampering {
         inner: transports[CHEATER as usize].clone().unwrap(),
         tamper,
         tampered: tampered.clone(),
-    };
+    });
     let windows = Windows::new(Duration::from_secs(30), Duration::from_secs(5));
     // A request whose set, in the window the parties are about to join, holds the cheater.
     let window = windows.to_join().number;
@@ -263,27 +276,16 @@ async fn a_signer_whose_proof_fails_is_named_and_the_next_window_signs_without_i
         windows,
         max_attempts: Some(3),
     };
-    let results = futures::future::join_all(parties.iter().map(|&party| {
-        let transport: std::sync::Arc<dyn Transport> = if party == CHEATER {
-            std::sync::Arc::new(net_support::Tampering {
-                inner: cheater.inner.clone(),
-                tamper: cheater.tamper.clone(),
-                tampered: cheater.tampered.clone(),
-            })
-        } else {
-            transports[party as usize].clone().unwrap()
+    let signers = parties.iter().map(|&party| {
+        let transport = match party {
+            CHEATER => cheater.clone(),
+            _ => transports[party as usize].clone().unwrap(),
         };
-        let signer = EcdsaSigner {
-            share: &shares[party as usize],
-            hashes: hashes.clone(),
-            timeout: SIGN_TIMEOUT,
-        };
-        let plan = &plan;
-        async move { sign_with_retry(transport.as_ref(), &signer, plan).await }
-    }))
-    .await;
+        (party, transport)
+    });
+    let results = sign_each(signers.collect(), &shares, &hashes, &plan).await;
     assert!(
-        tampered.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        tampered.load(Ordering::SeqCst) > 0,
         "the cheater sent a bad proof"
     );
     let honest: Vec<Vec<[u8; 64]>> = results
