@@ -567,60 +567,17 @@ mod tests {
         config: Config,
     }
 
-    fn address(n: u8) -> String {
-        bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("wasm").unwrap(), &[n; 32]).unwrap()
-    }
-
     fn config_text(dir: &Path, name: &str, key_file: &str) -> String {
-        let key = "11".repeat(32);
-        format!(
-            r#"
-[party]
-name = "{name}"
+        let d = dir.display();
+        crate::config::test_config(
+            &format!(
+                r#"name = "{name}"
 chain_key_file = "{d}/chain.key"
 store_path = "{d}/data/party.redb"
 shares_dir = "{d}/data/shares"
-shares_key_file = "{d}/{key_file}"
-
-[keyring]
-id = 1
-
-[contracts]
-workspace = "{w}"
-keyring = "{k}"
-signature_requests = "{s}"
-
-[mpc]
-index = 0
-listen = "127.0.0.1:7001"
-noise_key_file = "{d}/noise.key"
-
-[[mpc.peers]]
-index = 0
-address = "127.0.0.1:7001"
-noise_public_key = "{key}"
-chain_address = "{p0}"
-
-[[mpc.peers]]
-index = 1
-address = "127.0.0.1:7002"
-noise_public_key = "{key}"
-chain_address = "{p1}"
-
-[chain.cosmos]
-chain_id = "localwasm-1"
-rpc_url = "http://127.0.0.1:26657"
-grpc_url = "http://127.0.0.1:9090"
-account_prefix = "wasm"
-gas_price = "0.025"
-fee_denom = "ustake"
-"#,
-            d = dir.display(),
-            w = address(1),
-            k = address(2),
-            s = address(3),
-            p0 = address(10),
-            p1 = address(11),
+shares_key_file = "{d}/{key_file}""#
+            ),
+            &format!("{d}/noise.key"),
         )
     }
 

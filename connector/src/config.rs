@@ -697,25 +697,19 @@ fn check_bech32(field: &str, value: &str) -> Result<(), ConfigError> {
         .map_err(|e| invalid(field, format!("not a bech32 address: {e}")))
 }
 
+/// A valid two-party configuration around `party` (the `[party]` section's lines) with this
+/// party's Noise key at `noise_key_file`, for tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn example() -> String {
-        let key = "11".repeat(32);
-        let addr = |n: u8| {
-            let data = [n; 32];
-            bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("cosmwasm").unwrap(), &data)
-                .unwrap()
-        };
-        format!(
-            r#"
+pub(crate) fn test_config(party: &str, noise_key_file: &str) -> String {
+    let key = "11".repeat(32);
+    let addr = |n: u8| {
+        let data = [n; 32];
+        bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("cosmwasm").unwrap(), &data).unwrap()
+    };
+    format!(
+        r#"
 [party]
-name = "party-1"
-chain_key_file = "k/chain.key"
-store_path = "d/party.redb"
-shares_dir = "d/shares"
-shares_secret_env = "P1_SECRET"
+{party}
 
 [keyring]
 id = 1
@@ -728,7 +722,7 @@ signature_requests = "{s}"
 [mpc]
 index = 0
 listen = "127.0.0.1:7001"
-noise_key_file = "k/noise.key"
+noise_key_file = "{noise_key_file}"
 
 [[mpc.peers]]
 index = 0
@@ -750,11 +744,26 @@ account_prefix = "wasm"
 gas_price = "0.025"
 fee_denom = "ustake"
 "#,
-            w = addr(1),
-            k = addr(2),
-            s = addr(3),
-            p0 = addr(10),
-            p1 = addr(11),
+        w = addr(1),
+        k = addr(2),
+        s = addr(3),
+        p0 = addr(10),
+        p1 = addr(11),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> String {
+        test_config(
+            r#"name = "party-1"
+chain_key_file = "k/chain.key"
+store_path = "d/party.redb"
+shares_dir = "d/shares"
+shares_secret_env = "P1_SECRET""#,
+            "k/noise.key",
         )
     }
 
