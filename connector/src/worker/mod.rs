@@ -82,7 +82,8 @@ pub struct Worker {
     /// Set before a stop that lets the key generations in progress finish
     /// ([`KEYGEN_STOP_GRACE`]): their shares are stored and their answers saved.
     pub finish_key_generations: Arc<AtomicBool>,
-    /// Key generations from the start of their run until their answer is saved.
+    /// Key generations from their first turn request (the wait for a turn counts: a stop may
+    /// wait for one, at most the grace) until their answer is saved.
     key_generations: AtomicUsize,
 }
 
