@@ -402,9 +402,9 @@ pub struct WorkerSection {
     #[serde(default)]
     pub max_attempts: Option<u32>,
     /// Whether each answer carries, beyond its simulated gas, the gas of the path on which it
-    /// completes the request (settlement, payouts, the requester's callback). Without it, an
-    /// answer executed after others in its block can run out of gas and is sent again (and
-    /// pays for the failed try); with it, a callback request's answer pays for ~1.3M gas.
+    /// completes the request (settlement and payouts, ~0.2M gas; a requester's callback runs
+    /// in a `RunCallback` of its own). Without it, an answer executed after others in its block
+    /// can run out of gas and is sent again (and pays for the failed try).
     #[serde(default = "yes")]
     pub reserve_completion_gas: bool,
     /// Waits between drives of a request whose drive failed; it is driven until it is final on

@@ -245,14 +245,6 @@ impl RequestState {
                 .map(|a| (a.height, matches!(a.result, SignResult::Success { .. }))),
         }
     }
-
-    /// Whether the answer completing the request runs a requester's callback.
-    pub fn has_callback(&self) -> bool {
-        match self {
-            RequestState::Key(_) => false,
-            RequestState::Sign(r) => r.callback.is_some(),
-        }
-    }
 }
 
 /// This party's answer to a request: its result, in the kind's own type.

@@ -30,7 +30,9 @@ use std::time::{Duration, Instant};
 
 use cosmwasm_std::Binary;
 use mpc_interfaces::keyring::{KeyRequestResponse, KeyResult};
-use mpc_interfaces::signature_requests::{SignResult, SignatureRequestResponse};
+use mpc_interfaces::signature_requests::{
+    ExecuteMsg, SignRequestStatus, SignResult, SignatureRequestResponse,
+};
 use mpc_interfaces::KeyType;
 use mpc_party::PartyIndex;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -328,7 +330,7 @@ impl Worker {
         if state.is_final() && self.confirmed_final(request).await?.is_none() {
             return Err(TaskError::NotYet("final on one read but not on the next"));
         }
-        let reserve = self.reserve(request, state.parties().len(), state.has_callback());
+        let reserve = self.reserve(request, state.parties().len());
         match self.before_mpc(request, &state)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
@@ -617,9 +619,9 @@ impl Worker {
     }
 
     /// Gas this party's answer to `request` carries beyond its simulation (see [`gas`]).
-    fn reserve(&self, request: RequestRef, parties: usize, callback: bool) -> u64 {
+    fn reserve(&self, request: RequestRef, parties: usize) -> u64 {
         if self.settings.reserve_completion_gas {
-            gas::completion_reserve(request, parties, callback)
+            gas::completion_reserve(request, parties)
         } else {
             0
         }
@@ -687,6 +689,7 @@ impl Worker {
             SubmitOutcome::OnChain { tx_hash, height } => {
                 self.store.submitted(request, &tx_hash, height, success)?;
                 self.metrics.answered(request.kind(), success);
+                self.run_callback_if_settled_here(request, height).await;
                 Ok(Finished::Answered { success })
             }
             SubmitOutcome::Refused(reason) => {
@@ -707,6 +710,52 @@ impl Worker {
                 self.metrics.request_failed(request.kind());
                 Ok(Finished::Abandoned(reason))
             }
+        }
+    }
+
+    /// Sends `RunCallback` for a signature request this party's answer (on chain at `height`)
+    /// settled, when its requester asked for a callback: the settling answer is the last one on
+    /// chain, as answers to a final request are refused, so exactly one party sends it, paid
+    /// from the fee it was just paid. Best effort: the message is permissionless, so a
+    /// requester whose callback this party could not send runs it itself.
+    async fn run_callback_if_settled_here(&self, request: RequestRef, height: u64) {
+        let RequestRef::Sign(request_id) = request else {
+            return;
+        };
+        let Ok(RequestState::Sign(state)) = self.read(request, height).await else {
+            return;
+        };
+        let settled_here = state
+            .answers
+            .last()
+            .is_some_and(|a| a.party.as_str() == self.chain.account());
+        let settled = matches!(
+            state.status,
+            SignRequestStatus::Fulfilled | SignRequestStatus::Rejected
+        );
+        if !(state.callback_due && settled && settled_here) {
+            return;
+        }
+        let msg = ExecuteMsg::RunCallback { request_id };
+        let call = match ContractCall::new(&self.contracts.signature_requests, &msg) {
+            Ok(call) => call,
+            Err(e) => return tracing::warn!(%request, error = %e, "cannot make RunCallback"),
+        };
+        let (done, outcome) = oneshot::channel();
+        let sent = self.submissions.send(Submission {
+            request,
+            call,
+            done,
+        });
+        if sent.await.is_err() {
+            return;
+        }
+        match outcome.await {
+            Ok(SubmitOutcome::OnChain { tx_hash, .. }) => {
+                tracing::info!(%request, %tx_hash, "{CALLBACK_RUN_LOG}")
+            }
+            Ok(other) => tracing::warn!(%request, outcome = ?other, "RunCallback not on chain"),
+            Err(_) => {}
         }
     }
 
@@ -825,6 +874,10 @@ pub const BEHIND_LOG: &str = "behind the event's block on the node read";
 
 /// Logged when an answer is not sent because the request became final first.
 pub const NOT_SENT_LOG: &str = "the request is final: not sending this party's answer";
+
+/// Logged when this party ran the callback of a request its answer settled.
+pub const CALLBACK_RUN_LOG: &str =
+    "ran the requester's callback (this party's answer settled the request)";
 
 /// Logged when a restarted drive submits the answer an earlier run saved.
 pub const SAVED_ANSWER_LOG: &str = "submitting the answer saved by an earlier run";

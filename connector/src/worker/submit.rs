@@ -53,6 +53,9 @@ pub struct Submitter {
 /// Logged when the contract refuses a result (read from the chain what that means).
 pub const REFUSED_LOG: &str = "the contract refused the result";
 
+/// An out-of-gas retry adds `1 / OUT_OF_GAS_STEPS` of the first limit that ran out.
+pub const OUT_OF_GAS_STEPS: u64 = 4;
+
 /// Logged when a transaction ran out of gas and is sent again with more.
 pub const OUT_OF_GAS_LOG: &str = "transaction ran out of gas; simulating again with more gas";
 
@@ -106,13 +109,15 @@ impl Submitter {
 
     /// Executes, retrying retryable errors with backoff; returns the tx hash and height. A
     /// transaction that ran out of gas is simulated again (the state it meets may have moved
-    /// on) and sent with its failed limit added to the reserve, so each try has more gas than
-    /// the last, up to the chain's cap.
+    /// on) and sent with its reserve grown by a step, a quarter of the first limit that ran
+    /// out: each try has more gas than the last, by steps rather than doubling (the SDK charges
+    /// the whole limit, used or not), up to the chain's cap.
     async fn execute_with_retries(
         &self,
         mut calls: Vec<ContractCall>,
     ) -> Result<(String, u64), ChainError> {
         let mut backoff = self.settings.backoff.delays();
+        let mut gas_step = None;
         loop {
             match self.chain.execute(calls.clone()).await {
                 Ok(outcome) => return Ok((outcome.tx_hash, outcome.height)),
@@ -125,8 +130,9 @@ impl Submitter {
                         return Err(e);
                     };
                     if let ChainError::OutOfGas { wanted, used } = e {
+                        let step = *gas_step.get_or_insert(wanted.div_ceil(OUT_OF_GAS_STEPS));
                         let first = &mut calls[0];
-                        first.gas_reserve = first.gas_reserve.saturating_add(wanted);
+                        first.gas_reserve = first.gas_reserve.saturating_add(step);
                         tracing::warn!(
                             gas_wanted = wanted,
                             gas_used = used,
@@ -264,7 +270,8 @@ mod tests {
             .iter()
             .map(|calls| calls[0].gas_reserve)
             .collect();
-        assert_eq!(reserves, vec![1_000, 191_000, 591_000]);
+        // Steps of a quarter of the first limit that ran out, not the failed limits added.
+        assert_eq!(reserves, vec![1_000, 48_500, 96_000]);
         let page = submitter.metrics.render();
         assert!(
             page.contains(r#"mpc_connector_tx_errors_total{reason="out_of_gas",party="test"} 2"#),

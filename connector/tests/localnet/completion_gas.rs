@@ -2,10 +2,11 @@
 //!
 //! Each party simulates its answer against the state it sees, where the request lacks its
 //! answer and the others'. When two answers land in one block, the second to execute completes
-//! the threshold: it settles the request, pays the parties and runs the requester's callback,
-//! a path its simulation never took. With the connector's defaults that answer must still land
-//! (it carries the completion's gas); with a tight multiplier and no reserve it runs out of gas
-//! and must be sent again until it lands.
+//! the threshold: it settles the request and pays the parties, a path its simulation never
+//! took. With the connector's defaults that answer must still land (it carries the completion's
+//! gas) and no answer reserves much more than it uses; the requester's callback runs in a
+//! `RunCallback` of its own, sent by the party whose answer settled the request. With a tight
+//! multiplier and no reserve an answer runs out of gas and must be sent again until it lands.
 //!
 //! Whether two answers share a block is up to the node, so each scenario makes requests until
 //! one was completed that way (the parties finish their MPC run together, so this takes one or
@@ -29,6 +30,11 @@ const FEE: u128 = 3_000;
 const MAX_REQUESTS: usize = 8;
 /// Storage writes the dApp's callback makes per signature (a bridge journaling it).
 const CALLBACK_WORK: u32 = 40;
+/// How long the settling party may take to run the callback after the request is final.
+const CALLBACK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most an answer's gas limit may be of its use with the defaults: the completion's
+/// reserve (~0.2M) over an answer's ~0.2M use, nothing for a callback.
+const MAX_LIMIT_TO_USE: f64 = 2.5;
 
 /// A contract that owns a workspace seat and asks for signatures with a callback.
 struct Dapp {
@@ -107,11 +113,23 @@ impl Dapp {
             "the request calls the dApp back",
         )?;
         let finished = f.wait_final(id, std::time::Instant::now())?.request;
-        let called_back: Option<serde_json::Value> = f
-            .chain
-            .query_smart(&self.address, &json!({"finished": {"request_id": id}}))
-            .map_err(|e| format!("dapp query: {e}"))?;
-        let called_back = called_back.ok_or(format!("the dApp got no callback for {id}"))?;
+        // The settling party runs the callback once it sees its answer settled the request.
+        let called_back = f.wait(
+            &format!("the dApp's callback for {id}"),
+            CALLBACK_WAIT,
+            |f| {
+                f.chain
+                    .query_smart::<Option<serde_json::Value>>(
+                        &self.address,
+                        &json!({"finished": {"request_id": id}}),
+                    )
+                    .map_err(|e| format!("dapp query: {e}"))
+            },
+        )?;
+        check(
+            !f.signature_request(id, None)?.callback_due,
+            "the callback is no longer due",
+        )?;
         check_eq(
             called_back["status"].as_str(),
             Some("fulfilled"),
@@ -134,26 +152,39 @@ fn completed_second_in_its_block(heights: &[u64]) -> bool {
 }
 
 /// Transactions each party sent while `request` ran: one per answer of its on chain, plus at
-/// most one answer that came too late, plus the tries that ran out of gas.
+/// most one answer that came too late, plus the tries that ran out of gas, plus the callback
+/// the settling party (`settled_by`, the last to answer) ran. Returns every included
+/// transaction's gas (wanted, used).
 fn check_sent(
     f: &Federation,
     answered_by: &[String],
+    settled_by: Option<&String>,
     before: &[u64],
     out_of_gas_before: &[u64],
-) -> TestResult<()> {
+) -> TestResult<Vec<(u64, u64)>> {
     let after = f.settled_sequences()?;
+    let mut gas = vec![];
     for (i, party) in f.parties.iter().enumerate() {
         let sent = after[i] - before[i];
         let out_of_gas = out_of_gas(f, i)? - out_of_gas_before[i];
+        let callback = u64::from(settled_by == Some(&party.address));
         let answered = answered_by.contains(&party.address);
         let what = format!("{}'s transactions ({out_of_gas} out of gas)", party.name);
         if answered {
-            check_eq(sent, 1 + out_of_gas, &what)?;
+            check_eq(sent, 1 + out_of_gas + callback, &what)?;
         } else {
             check(sent <= 1 + out_of_gas, &format!("{what}: {sent}"))?;
         }
+        for sequence in before[i]..after[i] {
+            let tx = f
+                .chain
+                .sent_transaction(&party.address, sequence)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{}'s transaction {sequence} is not found", party.name))?;
+            gas.push((tx.gas_wanted, tx.gas_used));
+        }
     }
-    Ok(())
+    Ok(gas)
 }
 
 fn out_of_gas(f: &Federation, i: usize) -> TestResult<u64> {
@@ -165,29 +196,49 @@ fn out_of_gas_all(f: &Federation) -> TestResult<Vec<u64>> {
 }
 
 /// One fulfilled request: what it made, who answered it and the heights of its answers (in the
-/// order they executed).
+/// order they executed), and whether a callback ran.
 struct Made<T> {
     value: T,
     answered: Vec<String>,
     heights: Vec<u64>,
+    callback: bool,
+}
+
+/// What [`requests_until`] made: the last request's value, how many requests, and the gas
+/// (wanted, used) of every transaction the parties sent for them.
+struct Requests<T> {
+    last: T,
+    made: usize,
+    gas: Vec<(u64, u64)>,
 }
 
 /// Makes requests with `make` (given the count so far) until `until` holds after one (given the
-/// answers' heights); checks each party's transactions for every request. Returns the last
-/// request's value and how many were made.
+/// answers' heights); checks each party's transactions for every request.
 fn requests_until<T>(
     f: &mut Federation,
     what: &str,
     mut make: impl FnMut(&mut Federation, usize) -> TestResult<Made<T>>,
     until: impl Fn(&Federation, &[u64]) -> TestResult<bool>,
-) -> TestResult<(T, usize)> {
+) -> TestResult<Requests<T>> {
+    let mut gas = vec![];
     for made in 1..=MAX_REQUESTS {
         let before = f.settled_sequences()?;
         let oog_before = out_of_gas_all(f)?;
         let request = make(f, made)?;
-        check_sent(f, &request.answered, &before, &oog_before)?;
+        let settled_by = request.callback.then(|| request.answered.last()).flatten();
+        gas.extend(check_sent(
+            f,
+            &request.answered,
+            settled_by,
+            &before,
+            &oog_before,
+        )?);
         if until(f, &request.heights)? {
-            return Ok((request.value, made));
+            return Ok(Requests {
+                last: request.value,
+                made,
+                gas,
+            });
         }
     }
     Err(format!(
@@ -197,12 +248,13 @@ fn requests_until<T>(
 
 impl<T> Made<T> {
     /// What a request made, with its answers' parties and heights.
-    fn new(value: T, answers: impl Iterator<Item = (String, u64)>) -> Self {
+    fn new(value: T, answers: impl Iterator<Item = (String, u64)>, callback: bool) -> Self {
         let (answered, heights) = answers.unzip();
         Self {
             value,
             answered,
             heights,
+            callback,
         }
     }
 }
@@ -215,6 +267,7 @@ fn key_request(f: &mut Federation, workspace_id: u64) -> TestResult<Made<DevnetK
     Ok(Made::new(
         key,
         answers.map(|a| (a.party.to_string(), a.height)),
+        false,
     ))
 }
 
@@ -236,6 +289,7 @@ fn signature_request(
     Ok(Made::new(
         (),
         answers.map(|a| (a.party.to_string(), a.height)),
+        true,
     ))
 }
 
@@ -248,16 +302,16 @@ fn with_the_defaults_an_answer_completing_after_another_in_its_block_lands() {
     run_with(&setup, |f| {
         let dapp = Dapp::deploy(f)?;
         let workspace_id = dapp.workspace_id;
-        let (key, keys) = requests_until(
+        let keys = requests_until(
             f,
             "key requests",
             |f, _| key_request(f, workspace_id),
             |_, heights| Ok(completed_second_in_its_block(heights)),
         )?;
-        let (_, signatures) = requests_until(
+        let signatures = requests_until(
             f,
             "signature requests",
-            |f, made| signature_request(f, &dapp, &key, made),
+            |f, made| signature_request(f, &dapp, &keys.last, made),
             |_, heights| Ok(completed_second_in_its_block(heights)),
         )?;
         for i in 0..PARTIES {
@@ -267,9 +321,25 @@ fn with_the_defaults_an_answer_completing_after_another_in_its_block_lands() {
                 &format!("{}'s out-of-gas answers", f.parties[i].name),
             )?;
         }
+        // No transaction reserves much more than it uses: the limit is what the SDK charges.
+        for (wanted, used) in keys.gas.iter().chain(&signatures.gas) {
+            check(
+                *wanted as f64 <= MAX_LIMIT_TO_USE * *used as f64,
+                &format!("gas limit {wanted} for {used} used (at most {MAX_LIMIT_TO_USE}x)"),
+            )?;
+        }
+        let ratio = |gas: &[(u64, u64)]| {
+            let (wanted, used) = gas.iter().fold((0, 0), |(w, u), (a, b)| (w + a, u + b));
+            format!("{} txs, limit {wanted} / used {used}", gas.len())
+        };
         println!(
-            "completed second in its block: key request after {keys}, signature request \
-             (with callback) after {signatures} requests; no answer ran out of gas"
+            "completed second in its block: key request after {}, signature request \
+             (with callback) after {} requests; no answer ran out of gas; keys: {}; \
+             signatures with callbacks: {}",
+            keys.made,
+            signatures.made,
+            ratio(&keys.gas),
+            ratio(&signatures.gas)
         );
         Ok(())
     });
@@ -295,17 +365,17 @@ fn an_answer_that_runs_out_of_gas_is_sent_again_with_more_and_lands() {
             Ok(out_of_gas_all(f)?.iter().sum::<u64>() > before)
         };
         let workspace_id = dapp.workspace_id;
-        let (key, keys) = requests_until(
+        let keys = requests_until(
             f,
             "key requests",
             |f, _| key_request(f, workspace_id),
             |f, _| ran_out(f, 0),
         )?;
         let before = out_of_gas_all(f)?.iter().sum::<u64>();
-        let (_, signatures) = requests_until(
+        let signatures = requests_until(
             f,
             "signature requests",
-            |f, made| signature_request(f, &dapp, &key, made),
+            |f, made| signature_request(f, &dapp, &keys.last, made),
             |f, _| ran_out(f, before),
         )?;
         let logged = f.parties.iter().any(|p| {
@@ -324,8 +394,9 @@ fn an_answer_that_runs_out_of_gas_is_sent_again_with_more_and_lands() {
         });
         check(!refused, "no out-of-gas answer is called a refusal")?;
         println!(
-            "out of gas and sent again: key request after {keys}, signature request after \
-             {signatures} requests; all fulfilled"
+            "out of gas and sent again: key request after {}, signature request after {} \
+             requests; all fulfilled",
+            keys.made, signatures.made
         );
         Ok(())
     });

@@ -83,8 +83,9 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
         ExecuteMsg::ActivateKeyring { keyring_id } => {
             execute::activate_keyring(deps, info, keyring_id)
         }
-        ExecuteMsg::RequestKey { workspace_id, keyring_id, key_type, timeout_blocks: timeout } => {
-            execute::request_key(deps, env, info, workspace_id, keyring_id, key_type, timeout)
+        ExecuteMsg::RequestKey { workspace_id, keyring_id, key_type, timeout_blocks, max_fee } => {
+            let options = execute::KeyRequestOptions { timeout_blocks, max_fee };
+            execute::request_key(deps, env, info, workspace_id, keyring_id, key_type, options)
         }
         ExecuteMsg::SubmitKeyResult { request_id, result } => {
             execute::submit_key_result(deps, env, info, request_id, result)

@@ -1,4 +1,6 @@
-use cosmwasm_std::{Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage};
+use cosmwasm_std::{
+    to_json_binary, Addr, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage,
+};
 use mpc_contract_kit::agreement::has_answered;
 use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::config::{self, ConfigChanges};
@@ -6,10 +8,10 @@ use mpc_contract_kit::fees;
 use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError, Record};
 use mpc_interfaces::events::{action, attr, KEYRING_EVENT, KEY_EVENT, KEY_REQUEST_EVENT};
 use mpc_interfaces::keyring::{
-    KeyRequestStatus, KeyResult, MigrateMsg, PartyKeyAnswer, MAX_EXPIRE_BATCH,
+    KeyRequestStatus, KeyResult, KeyringCreated, MigrateMsg, PartyKeyAnswer, MAX_EXPIRE_BATCH,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
-use mpc_interfaces::KeyType;
+use mpc_interfaces::{KeyType, RequestCreated};
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
@@ -44,7 +46,8 @@ pub fn create_keyring(
     KEYRINGS.save(deps.storage, id, &keyring)?;
     Ok(Response::new()
         .add_event(keyring_event(action::CREATED, &keyring, &info.sender))
-        .add_attribute(attr::KEYRING_ID, id.to_string()))
+        .add_attribute(attr::KEYRING_ID, id.to_string())
+        .set_data(to_json_binary(&KeyringCreated { keyring_id: id })?))
 }
 
 pub fn add_party(
@@ -154,10 +157,17 @@ pub fn activate_keyring(deps: DepsMut, info: MessageInfo, keyring_id: u64) -> Co
 }
 
 #[allow(clippy::too_many_arguments)]
+/// What a key request may set beyond its workspace, keyring and key type.
+pub struct KeyRequestOptions {
+    pub timeout_blocks: Option<u64>,
+    pub max_fee: Option<Vec<Coin>>,
+}
+
 pub fn request_key(
     deps: DepsMut, env: Env, info: MessageInfo, workspace_id: u64, keyring_id: u64,
-    key_type: KeyType, timeout_blocks: Option<u64>,
+    key_type: KeyType, options: KeyRequestOptions,
 ) -> ContractResult {
+    let KeyRequestOptions { timeout_blocks, max_fee } = options;
     let config = CONFIG.load(deps.storage)?;
     let is_owner = config
         .workspace_contract
@@ -175,7 +185,7 @@ pub fn request_key(
         "timeout_blocks",
         timeout_blocks.unwrap_or(config.key_request_timeout_blocks),
     )?;
-    fees::check_exact_payment(&info.funds, &keyring.key_req_fee)?;
+    let payment = fees::check_payment(&info.funds, &keyring.key_req_fee, max_fee.as_deref())?;
 
     let request = StoredKeyRequest {
         id: lifecycle::next_id(deps.storage, &KEY_REQUESTS)?,
@@ -186,7 +196,7 @@ pub fn request_key(
             key_type,
             parties: keyring.parties,
             party_threshold: keyring.party_threshold,
-            fee: keyring.key_req_fee,
+            fee: payment.charged.clone(),
             created_height: env.block.height,
             deadline: Deadline::after(env.block.height, timeout),
         },
@@ -198,7 +208,9 @@ pub fn request_key(
             key_request_event(action::CREATED, &request)
                 .add_attribute(attr::REQUESTER, info.sender.as_str()),
         )
-        .add_attribute(attr::REQUEST_ID, request.id.to_string()))
+        .add_attribute(attr::REQUEST_ID, request.id.to_string())
+        .add_messages(payment.change_to(&info.sender))
+        .set_data(to_json_binary(&RequestCreated { request_id: request.id })?))
 }
 
 pub fn submit_key_result(

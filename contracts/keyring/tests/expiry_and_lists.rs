@@ -23,6 +23,7 @@ fn request_with_timeout(suite: &mut Suite, keyring_id: u64, timeout: u64) -> u64
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
                 timeout_blocks: Some(timeout),
+                max_fee: None,
             },
             &[coin(KEY_FEE, DENOM)],
         )

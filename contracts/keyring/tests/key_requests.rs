@@ -74,6 +74,7 @@ fn request_key_with_timeout() {
                 keyring_id,
                 key_type: KeyType::EddsaEd25519,
                 timeout_blocks: Some(MAX_KEY_REQUEST_TIMEOUT_BLOCKS),
+                max_fee: None,
             },
             &[coin(KEY_FEE, DENOM)],
         )
@@ -129,6 +130,7 @@ fn request_key_for_a_workspace_that_does_not_exist_is_refused() {
         keyring_id,
         key_type: KeyType::EcdsaSecp256k1,
         timeout_blocks: None,
+        max_fee: None,
     };
 
     let err = suite.execute(&owner, &msg, &[coin(KEY_FEE, DENOM)]).unwrap_err();
@@ -209,6 +211,7 @@ fn request_key_refusals() {
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
                 timeout_blocks: Some(timeout),
+                max_fee: None,
             },
             &fee,
             ContractError::TimeoutOutOfRange(TimeoutOutOfRange {
@@ -267,6 +270,7 @@ fn request_key_for_unknown_workspace_names_the_workspace() {
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
                 timeout_blocks: None,
+                max_fee: None,
             },
             &[coin(KEY_FEE, DENOM)],
         )
@@ -311,4 +315,86 @@ fn an_owner_added_later_may_request() {
         .unwrap();
     suite.execute(&stranger, &msg, &[coin(KEY_FEE, DENOM)]).unwrap();
     assert_eq!(suite.request(1).requester, stranger);
+}
+
+/// The owner's key request with `max_fee`, sending the max_fee as funds.
+fn request_with_max_fee(
+    keyring_id: u64, suite: &Suite, max_fee: Vec<cosmwasm_std::Coin>,
+) -> ExecuteMsg {
+    ExecuteMsg::RequestKey {
+        workspace_id: suite.workspace_id,
+        keyring_id,
+        key_type: KeyType::EcdsaSecp256k1,
+        timeout_blocks: None,
+        max_fee: Some(max_fee),
+    }
+}
+
+#[test]
+fn a_max_fee_pays_the_fee_in_force_and_returns_the_rest() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let owner = suite.owner.clone();
+    let max_fee = vec![coin(KEY_FEE + 500, DENOM)];
+    let msg = request_with_max_fee(keyring_id, &suite, max_fee.clone());
+    let res = suite.execute(&owner, &msg, &max_fee).unwrap();
+    let created: mpc_interfaces::RequestCreated =
+        cosmwasm_std::from_json(res.data.expect("response data")).unwrap();
+    assert_eq!(suite.request(created.request_id).status, KeyRequestStatus::Pending);
+    assert_eq!(suite.balance(&owner, DENOM), START_BALANCE - KEY_FEE);
+    assert_eq!(suite.balance(&suite.keyring, DENOM), KEY_FEE);
+}
+
+#[test]
+fn a_fee_raised_above_max_fee_refuses_the_request_and_charges_nothing() {
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let (admin, owner) = (suite.admin.clone(), suite.owner.clone());
+    // The owner looked the fee up; the keyring's admin raises it before the request lands.
+    let looked_up = vec![coin(KEY_FEE, DENOM)];
+    suite
+        .execute(
+            &admin,
+            &ExecuteMsg::UpdateKeyring {
+                keyring_id,
+                description: None,
+                party_threshold: None,
+                key_req_fee: Some(vec![coin(KEY_FEE + 1, DENOM)]),
+                sig_req_fee: None,
+            },
+            &[],
+        )
+        .unwrap();
+    let msg = request_with_max_fee(keyring_id, &suite, looked_up.clone());
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &looked_up,
+        FeeError::AboveMax {
+            fee: format!("{}{DENOM}", KEY_FEE + 1),
+            max_fee: format!("{KEY_FEE}{DENOM}"),
+        }
+        .into(),
+    );
+    // Funds other than the max_fee are refused too, naming the max_fee as what was expected.
+    let msg = request_with_max_fee(keyring_id, &suite, vec![coin(KEY_FEE + 5, DENOM)]);
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[coin(KEY_FEE + 1, DENOM)],
+        FeeError::WrongAmount {
+            denom: DENOM.to_string(),
+            expected: (KEY_FEE + 5).into(),
+            sent: (KEY_FEE + 1).into(),
+        }
+        .into(),
+    );
+    let twice = vec![coin(KEY_FEE, DENOM), coin(KEY_FEE, DENOM)];
+    let msg = request_with_max_fee(keyring_id, &suite, twice.clone());
+    suite.assert_refused(
+        &owner,
+        &msg,
+        &[coin(2 * KEY_FEE, DENOM)],
+        FeeError::DuplicateDenom { denom: DENOM.to_string() }.into(),
+    );
 }

@@ -47,15 +47,14 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
             approval_timeout_blocks,
             mpc_timeout_blocks,
             callback,
+            max_fee,
         } => execute::request_signature(
             deps,
             env,
             info,
             key_id,
             items,
-            approval_timeout_blocks,
-            mpc_timeout_blocks,
-            callback,
+            execute::Options { approval_timeout_blocks, mpc_timeout_blocks, callback, max_fee },
         ),
         ExecuteMsg::Approve { request_id } => execute::vote(deps, env, info, request_id, true),
         ExecuteMsg::Reject { request_id } => execute::vote(deps, env, info, request_id, false),
@@ -63,6 +62,7 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
             execute::submit_signature_result(deps, env, info, request_id, result)
         }
         ExecuteMsg::Expire { request_ids } => execute::expire(deps, env, info, request_ids),
+        ExecuteMsg::RunCallback { request_id } => execute::run_callback(deps, info, request_id),
         ExecuteMsg::UpdateConfig {
             workspace_contract,
             keyring_contract,

@@ -31,7 +31,8 @@ mpc_contract_kit::contract_error! {
         max: usize,
     },
 
-    /// Funds sent with a signature request are not exactly the keyring's fee.
+    /// Funds sent with a signature request are not the keyring's fee (or its `max_fee`), or
+    /// the fee is above the `max_fee`.
     #[error("{0}")]
     Fee(#[from] FeeError),
 
@@ -40,6 +41,18 @@ mpc_contract_kit::contract_error! {
 
     #[error("callback requested by {sender}, which is not a contract")]
     CallbackNotContract { sender: Addr },
+
+    #[error("signature request {request_id} has no callback")]
+    NoCallback { request_id: u64 },
+
+    #[error("signature request {request_id} is {status:?}: its callback runs once it is final")]
+    NotFinal {
+        request_id: u64,
+        status: SignRequestStatus,
+    },
+
+    #[error("the callback of signature request {request_id} has already run")]
+    CallbackAlreadyRun { request_id: u64 },
 
     #[error("signature request {request_id} not found")]
     RequestNotFound { request_id: u64 },

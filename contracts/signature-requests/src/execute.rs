@@ -1,6 +1,6 @@
 use cosmwasm_std::{
-    to_json_binary, Api, Binary, DepsMut, Env, Event, MessageInfo, Response, Storage, SubMsg,
-    WasmMsg,
+    to_json_binary, Api, Binary, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage,
+    SubMsg, WasmMsg,
 };
 use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{has_answered, tally, Tally};
@@ -17,19 +17,26 @@ use mpc_interfaces::signature_requests::{
     SIGNATURE_LEN,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
-use mpc_interfaces::KeyType;
+use mpc_interfaces::{KeyType, RequestCreated};
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
     addr_strings, answer_values, load_request, Progress, Request, RequestBody, Votes, ANSWERS,
-    BODIES, CONFIG,
+    BODIES, CALLBACKS_DUE, CONFIG,
 };
 
-#[allow(clippy::too_many_arguments)]
+/// What a signature request may set beyond its key and items.
+pub struct Options {
+    pub approval_timeout_blocks: Option<u64>,
+    pub mpc_timeout_blocks: Option<u64>,
+    pub callback: bool,
+    pub max_fee: Option<Vec<Coin>>,
+}
+
 pub fn request_signature(
-    deps: DepsMut, env: Env, info: MessageInfo, key_id: u64, items: Vec<Binary>,
-    approval_timeout_blocks: Option<u64>, mpc_timeout_blocks: Option<u64>, callback: bool,
+    deps: DepsMut, env: Env, info: MessageInfo, key_id: u64, items: Vec<Binary>, options: Options,
 ) -> ContractResult {
+    let Options { approval_timeout_blocks, mpc_timeout_blocks, callback, max_fee } = options;
     let config = CONFIG.load(deps.storage)?;
     // The key names the workspace whose owners may use it, so it is read before authorising.
     let signing = config.keyring_contract.signing_key(&deps.querier, key_id)?;
@@ -54,7 +61,7 @@ pub fn request_signature(
     )?;
     let mpc_timeout =
         resolve_timeout("mpc_timeout_blocks", mpc_timeout_blocks, config.mpc_timeout_blocks)?;
-    let fee = fees::check_exact_payment(&info.funds, &signing.fee)?;
+    let payment = fees::check_payment(&info.funds, &signing.fee, max_fee.as_deref())?;
     let callback = if callback {
         // Only a contract can receive the callback; a plain account asking for one is a mistake.
         deps.querier
@@ -86,7 +93,7 @@ pub fn request_signature(
             workspace_id: key.workspace_id,
             requester: info.sender.clone(),
             items,
-            fee,
+            fee: payment.charged.clone(),
             callback,
             created_height: height,
             approval_deadline: Deadline::after(height, approval_timeout),
@@ -103,7 +110,9 @@ pub fn request_signature(
         .add_attribute(attr::REQUESTER, info.sender.as_str());
     let mut response = Response::new()
         .add_attribute(attr::ACTION, "request_signature")
-        .add_attribute(attr::REQUEST_ID, id.to_string());
+        .add_attribute(attr::REQUEST_ID, id.to_string())
+        .add_messages(payment.change_to(&info.sender))
+        .set_data(to_json_binary(&RequestCreated { request_id: id })?);
     if evaluation.satisfied {
         response = response.add_event(created).add_event(request_event(action::PENDING, &request));
     } else {
@@ -284,8 +293,11 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
     Ok(response)
 }
 
-/// Moves an open request to a final status: refunds the held fee to the requester unless it is fulfilled (the caller has added the payout to the
-/// agreeing parties), emits the event, and calls back the requesting contract.
+/// Moves an open request to a final status: refunds the held fee to the requester unless it is
+/// fulfilled (the caller has added the payout to the agreeing parties), emits the event, and
+/// marks the requesting contract's callback due. The callback is not run here: the message
+/// that settles a request is a party's answer (or an expiry), and none of them should pay for
+/// the receiver's gas; `RunCallback` runs it, paid by whoever sends it.
 fn finish(
     storage: &mut dyn Storage, request: &mut Request, status: SignRequestStatus,
     signatures: Option<Vec<Binary>>, reason: Option<String>, mut response: Response,
@@ -309,21 +321,49 @@ fn finish(
     if let Some(reason) = &reason {
         event = event.add_attribute(attr::REASON, reason);
     }
-    response = response.add_event(event);
     if let Some(receiver) = callback {
-        let callback =
-            CallbackMsg::SignatureRequestFinished { request_id: request.id, status, signatures };
-        let message = WasmMsg::Execute {
-            contract_addr: receiver.to_string(),
-            msg: to_json_binary(&callback)?,
-            funds: vec![],
-        };
-        // Reply only on error, so that a failing receiver cannot revert the settlement.
-        response = response.add_submessage(
-            SubMsg::reply_on_error(message, request.id).with_gas_limit(CALLBACK_GAS_LIMIT),
-        );
+        CALLBACKS_DUE.save(storage, request.id, &Empty {})?;
+        event = event.add_attribute(attr::CALLBACK, receiver);
     }
-    Ok(response)
+    Ok(response.add_event(event))
+}
+
+/// Calls a final request's requesting contract back, once; anyone may send it and pays its gas.
+/// The receiver runs with at most `CALLBACK_GAS_LIMIT` and replies only on error, so a failing
+/// receiver is recorded (`callback_failed`) instead of reverting this message: the callback is
+/// spent either way, as a failed delivery retried by anyone could be used to grief the receiver.
+pub fn run_callback(deps: DepsMut, info: MessageInfo, request_id: u64) -> ContractResult {
+    nonpayable(&info)?;
+    let request = load_request(deps.storage, request_id)?;
+    let Some(receiver) = request.body.callback.clone() else {
+        return Err(ContractError::NoCallback { request_id });
+    };
+    let status = request.stored_status();
+    if !status.is_final() {
+        return Err(ContractError::NotFinal { request_id, status });
+    }
+    if !CALLBACKS_DUE.has(deps.storage, request_id) {
+        return Err(ContractError::CallbackAlreadyRun { request_id });
+    }
+    CALLBACKS_DUE.remove(deps.storage, request_id);
+    let signatures = request.progress.as_ref().and_then(|p| p.signatures.clone());
+    let callback = CallbackMsg::SignatureRequestFinished { request_id, status, signatures };
+    let message = WasmMsg::Execute {
+        contract_addr: receiver.to_string(),
+        msg: to_json_binary(&callback)?,
+        funds: vec![],
+    };
+    Ok(Response::new()
+        .add_attribute(attr::ACTION, "run_callback")
+        .add_attribute(attr::REQUEST_ID, request_id.to_string())
+        .add_event(
+            request_event(action::CALLBACK_RUN, &request)
+                .add_attribute(attr::CALLBACK, receiver.as_str())
+                .add_attribute(attr::SENDER, info.sender.as_str()),
+        )
+        .add_submessage(
+            SubMsg::reply_on_error(message, request_id).with_gas_limit(CALLBACK_GAS_LIMIT),
+        ))
 }
 
 /// The contract's admin on the chain changes the linked contracts or the default timeouts.

@@ -9,7 +9,8 @@ use mpc_interfaces::signature_requests::{
 
 use crate::error::ContractResult;
 use crate::state::{
-    ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CONFIG,
+    ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CALLBACKS_DUE,
+    CONFIG,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -57,6 +58,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         answers: ANSWERS.load(deps.storage, request_id)?,
         signatures,
         fee: body.fee,
+        callback_due: CALLBACKS_DUE.has(deps.storage, request_id),
         callback: body.callback,
         created_height: body.created_height,
         approval_deadline_height: body.approval_deadline.height(),

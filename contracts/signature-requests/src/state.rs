@@ -89,6 +89,8 @@ pub const BODIES: Map<u64, RequestBody> = Map::new("r");
 const PROGRESS: Map<u64, Progress> = Map::new("p");
 /// (request id, voter) -> approved (`true`) or rejected (`false`).
 const VOTES: Map<(u64, &Addr), bool> = Map::new("v");
+/// Final requests whose requesting contract has not been called back yet (`RunCallback`).
+pub const CALLBACKS_DUE: Map<u64, Empty> = Map::new("c");
 /// The parties' answers to each request, in the order they were given.
 pub const ANSWERS: AnswerLog<PartySignAnswer> = AnswerLog::new("a");
 

@@ -1,7 +1,9 @@
 //! One function per execute message, plus the rules they share: validation of owners, policies
 //! and aliases, the admin-action state machine, and the events.
 
-use cosmwasm_std::{Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage};
+use cosmwasm_std::{
+    to_json_binary, Addr, Api, DepsMut, Env, Event, MessageInfo, Response, Storage,
+};
 use cw_utils::nonpayable;
 use mpc_contract_kit::apply_changes;
 use mpc_contract_kit::awaiting;
@@ -10,8 +12,8 @@ use mpc_contract_kit::contract::check_len;
 use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, LifecycleError};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionStatus, MigrateMsg, MAX_ACTION_TIMEOUT_BLOCKS, MAX_ALIAS_LEN,
-    MAX_CHILDREN, MAX_EXPIRE_BATCH, MAX_KEY_POLICIES, MAX_OWNERS,
+    AdminAction, AdminActionStatus, MigrateMsg, WorkspaceCreated, MAX_ACTION_TIMEOUT_BLOCKS,
+    MAX_ALIAS_LEN, MAX_CHILDREN, MAX_EXPIRE_BATCH, MAX_KEY_POLICIES, MAX_OWNERS,
 };
 use mpc_policy::Policy;
 
@@ -54,7 +56,9 @@ pub fn create_workspace(
         created_height: env.block.height,
     };
     let workspace_id = save_new_workspace(deps.storage, &workspace)?;
-    Ok(Response::new().add_event(workspace_created_event(workspace_id, &workspace)))
+    Ok(Response::new()
+        .add_event(workspace_created_event(workspace_id, &workspace))
+        .set_data(to_json_binary(&WorkspaceCreated { workspace_id })?))
 }
 
 pub fn create_child_workspace(
@@ -82,7 +86,8 @@ pub fn create_child_workspace(
 
     Ok(Response::new()
         .add_event(workspace_created_event(child_id, &child))
-        .add_event(child_added_event(parent_id, child_id)))
+        .add_event(child_added_event(parent_id, child_id))
+        .set_data(to_json_binary(&WorkspaceCreated { workspace_id: child_id })?))
 }
 
 pub fn append_child_workspace(

@@ -5,12 +5,18 @@ mod common;
 use common::*;
 use mpc_contract_kit::contract::TooLong;
 use mpc_interfaces::workspace::{
-    ExecuteMsg, IsOwnerResponse, QueryMsg, SignPolicyResponse, MAX_ALIAS_LEN, MAX_CHILDREN,
-    MAX_OWNERS,
+    ExecuteMsg, IsOwnerResponse, QueryMsg, SignPolicyResponse, WorkspaceCreated, MAX_ALIAS_LEN,
+    MAX_CHILDREN, MAX_OWNERS,
 };
 use mpc_interfaces::{Policy, MAX_LIMIT};
 use mpc_policy::{PolicyError, MAX_DEPTH, MAX_NODES};
 use mpc_workspace::ContractError;
+
+/// The workspace id a `CreateWorkspace` or `CreateChildWorkspace` response carries as data.
+fn created_id(res: &cw_multi_test::AppResponse) -> u64 {
+    let data = res.data.as_ref().expect("response data");
+    cosmwasm_std::from_json::<WorkspaceCreated>(data).unwrap().workspace_id
+}
 
 #[test]
 fn lone_creator_gets_default_policies() {
@@ -24,6 +30,7 @@ fn lone_creator_gets_default_policies() {
     assert_eq!(attr(created[0], "workspace_id"), "1");
     assert_eq!(attr(created[0], "sender"), alice.as_str());
     assert_eq!(attr(created[0], "owner"), alice.as_str());
+    assert_eq!(created_id(&res), 1, "the id in the response data");
 
     let ws = suite.workspace(1);
     assert_eq!(ws.creator, alice);
@@ -195,6 +202,7 @@ fn child_workspace_copies_owners_and_policies() {
 
     let created = with_action(&res, "wasm-workspace", "created");
     assert_eq!(attr(created[0], "workspace_id"), "2");
+    assert_eq!(created_id(&res), 2, "the child's id in the response data");
     assert_eq!(attr(created[0], "parent_id"), "1");
     assert_eq!(attr(created[0], "sender"), bob.as_str());
     let added = with_action(&res, "wasm-workspace", "child_added");

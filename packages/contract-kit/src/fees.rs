@@ -1,5 +1,6 @@
-//! Fees: the exact-payment check on a request, and paying out or refunding what is held.
-//! Every coin taken in leaves through exactly one of `payout` or `refund`.
+//! Fees: the payment check on a request, and paying out or refunding what is held.
+//! Every coin taken in leaves through exactly one of `payout` or `refund` (or, for the part of a
+//! `max_fee` above the fee, the change returned at once).
 
 use cosmwasm_std::{Addr, BankMsg, Coin, Uint256};
 use thiserror::Error;
@@ -22,6 +23,87 @@ pub enum FeeError {
         expected: Uint256,
         sent: Uint256,
     },
+
+    #[error("max_fee names {denom} twice")]
+    DuplicateDenom { denom: String },
+
+    /// The fee rose above what the requester agreed to pay (it changed after they looked it up).
+    #[error("fee {fee} is above max_fee {max_fee}")]
+    AboveMax { fee: String, max_fee: String },
+}
+
+/// What a request pays: the fee charged (held until the request ends) and the change, the part
+/// of a `max_fee` above the fee, returned in the same transaction.
+#[derive(Debug, PartialEq)]
+pub struct Payment {
+    pub charged: Vec<Coin>,
+    pub change: Vec<Coin>,
+}
+
+impl Payment {
+    /// The message returning the change to `payer`, if there is any.
+    pub fn change_to(&self, payer: &Addr) -> Option<BankMsg> {
+        refund(&self.change, payer)
+    }
+}
+
+/// Checks the funds sent with a request against the `fee` in force. Without `max_fee` they
+/// must be exactly the fee. With it, they must be exactly `max_fee`, the fee must be at most
+/// `max_fee` in every denom, and the difference is change: so a requester who looked the fee
+/// up and sends it as `max_fee` is never charged more, and a fee raised in between refuses the
+/// request instead of surprising them.
+pub fn check_payment(
+    funds: &[Coin],
+    fee: &[Coin],
+    max_fee: Option<&[Coin]>,
+) -> Result<Payment, FeeError> {
+    let Some(max_fee) = max_fee else {
+        return Ok(Payment {
+            charged: check_exact_payment(funds, fee)?,
+            change: vec![],
+        });
+    };
+    if let Some((_, twice)) = max_fee
+        .iter()
+        .enumerate()
+        .find(|(i, c)| max_fee[..*i].iter().any(|o| o.denom == c.denom))
+    {
+        return Err(FeeError::DuplicateDenom {
+            denom: twice.denom.clone(),
+        });
+    }
+    let offered = check_exact_payment(funds, max_fee)?;
+    let charged: Vec<Coin> = fee
+        .iter()
+        .filter(|c| !c.amount.is_zero())
+        .cloned()
+        .collect();
+    let offered_in = |denom: &str| -> Uint256 {
+        offered
+            .iter()
+            .filter(|c| c.denom == denom)
+            .map(|c| c.amount)
+            .sum()
+    };
+    if charged.iter().any(|c| c.amount > offered_in(&c.denom)) {
+        return Err(FeeError::AboveMax {
+            fee: describe(&charged),
+            max_fee: describe(&offered),
+        });
+    }
+    let change = offered
+        .iter()
+        .map(|o| {
+            let taken: Uint256 = charged
+                .iter()
+                .filter(|c| c.denom == o.denom)
+                .map(|c| c.amount)
+                .sum();
+            Coin::new(o.amount - taken, o.denom.clone())
+        })
+        .filter(|c| !c.amount.is_zero())
+        .collect();
+    Ok(Payment { charged, change })
 }
 
 /// Refuses unless `funds` are exactly `fee`, and returns what was charged (the fee's non-zero
@@ -182,6 +264,62 @@ mod tests {
                 expected: 3u128.into(),
                 sent: 4u128.into()
             })
+        );
+    }
+
+    #[test]
+    fn a_max_fee_charges_the_fee_and_returns_the_rest() {
+        let fee = [coin(3, "uatom")];
+        let max = [coin(5, "uatom"), coin(2, "uosmo")];
+        let payment = check_payment(&max, &fee, Some(&max)).unwrap();
+        assert_eq!(payment.charged, vec![coin(3, "uatom")]);
+        assert_eq!(payment.change, vec![coin(2, "uatom"), coin(2, "uosmo")]);
+        let payer = Addr::unchecked("payer");
+        assert_eq!(
+            sent_to(&payment.change_to(&payer).unwrap()),
+            ("payer".to_string(), payment.change.clone())
+        );
+        // The fee exactly: nothing to return.
+        let exact = check_payment(&fee, &fee, Some(&fee)).unwrap();
+        assert_eq!(exact.change, vec![]);
+        assert_eq!(exact.change_to(&payer), None);
+    }
+
+    #[test]
+    fn a_fee_above_max_fee_or_funds_other_than_max_fee_are_refused() {
+        let fee = [coin(3, "uatom"), coin(1, "uosmo")];
+        assert_eq!(
+            check_payment(&[coin(5, "uatom")], &fee, Some(&[coin(5, "uatom")])),
+            Err(FeeError::AboveMax {
+                fee: "3uatom,1uosmo".to_string(),
+                max_fee: "5uatom".to_string()
+            })
+        );
+        let max = [coin(2, "uatom"), coin(1, "uosmo")];
+        assert!(matches!(
+            check_payment(&max, &fee, Some(&max)),
+            Err(FeeError::AboveMax { .. })
+        ));
+        // The funds must be the max_fee itself, not the fee.
+        let max = [coin(4, "uatom"), coin(1, "uosmo")];
+        assert!(matches!(
+            check_payment(&fee, &fee, Some(&max)),
+            Err(FeeError::WrongAmount { .. })
+        ));
+        let twice = [coin(1, "uatom"), coin(1, "uatom")];
+        assert_eq!(
+            check_payment(&twice, &fee, Some(&twice)),
+            Err(FeeError::DuplicateDenom {
+                denom: "uatom".to_string()
+            })
+        );
+        // Without max_fee, the exact fee as before.
+        assert_eq!(
+            check_payment(&fee, &fee, None).unwrap(),
+            Payment {
+                charged: fee.to_vec(),
+                change: vec![]
+            }
         );
     }
 

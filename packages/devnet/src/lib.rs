@@ -693,6 +693,7 @@ pub fn key_request_msg(workspace_id: u64, keyring_id: u64, key_type: KeyType) ->
         keyring_id,
         key_type,
         timeout_blocks: None,
+        max_fee: None,
     }
 }
 
@@ -707,6 +708,7 @@ pub fn signature_request_msg(key: &DevnetKey, messages: &[&[u8]]) -> SignatureEx
         approval_timeout_blocks: None,
         mpc_timeout_blocks: None,
         callback: false,
+        max_fee: None,
     }
 }
 

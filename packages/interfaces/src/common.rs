@@ -10,6 +10,14 @@ pub fn page_limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize
 }
 
+/// The execute response `data` (JSON) of a message that makes a request (`RequestKey`,
+/// `RequestSignature`): clients read the id from the transaction's message responses instead of
+/// parsing events.
+#[cw_serde]
+pub struct RequestCreated {
+    pub request_id: u64,
+}
+
 /// The signature scheme of a key.
 #[cw_serde]
 #[derive(Copy, Eq, Hash, PartialOrd, Ord)]

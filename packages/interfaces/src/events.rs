@@ -45,6 +45,8 @@ pub mod attr {
     pub const CHILD_ID: &str = "child_id";
     /// Workspace `updated` events: which field changed (`admin_policy`, `sign_policy`, `alias`).
     pub const FIELD: &str = "field";
+    /// A final signature request's contract to call back (`RunCallback`), on its final event.
+    pub const CALLBACK: &str = "callback";
 }
 
 /// Values of the `action` attribute.
@@ -67,5 +69,7 @@ pub mod action {
     pub const ADMIN_REMOVED: &str = "admin_removed";
     pub const DEACTIVATED: &str = "deactivated";
     pub const ACTIVATED: &str = "activated";
+    /// `RunCallback` called the requesting contract back (`callback_failed` follows when it failed).
+    pub const CALLBACK_RUN: &str = "callback_run";
     pub const CALLBACK_FAILED: &str = "callback_failed";
 }

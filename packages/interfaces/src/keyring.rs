@@ -22,6 +22,12 @@ pub const DEFAULT_KEY_REQUEST_TIMEOUT_BLOCKS: u64 = 1_000;
 /// Longest a key request may wait for the parties, in blocks.
 pub const MAX_KEY_REQUEST_TIMEOUT_BLOCKS: u64 = 100_000;
 
+/// The execute response `data` (JSON) of `CreateKeyring`.
+#[cw_serde]
+pub struct KeyringCreated {
+    pub keyring_id: u64,
+}
+
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Address of the workspace contract, asked whether a requester owns a workspace.
@@ -79,15 +85,21 @@ pub enum ExecuteMsg {
     ActivateKeyring {
         keyring_id: u64,
     },
-    /// A workspace owner asks an active keyring for a new key, paying exactly `key_req_fee`.
-    /// The key starts under the workspace's sign policy; a policy of its own is set with the
-    /// workspace's admin action `SetKeyPolicy`, so through the admin policy, never by one owner.
+    /// A workspace owner asks an active keyring for a new key, paying `key_req_fee` (exactly,
+    /// or as part of `max_fee`). The key starts under the workspace's sign policy; a policy of
+    /// its own is set with the workspace's admin action `SetKeyPolicy`, so through the admin
+    /// policy, never by one owner. The response data is a `RequestCreated`.
     RequestKey {
         workspace_id: u64,
         keyring_id: u64,
         key_type: KeyType,
         /// Blocks to wait for the parties; default from the config.
         timeout_blocks: Option<u64>,
+        /// The most the requester agrees to pay. When given, the funds must be exactly this;
+        /// the fee in force is charged and the rest returned in the same transaction, and a fee
+        /// above it refuses the request (a fee changed after the requester looked it up).
+        #[serde(default)]
+        max_fee: Option<Vec<Coin>>,
     },
     /// A party of the keyring answers a pending key request, once.
     SubmitKeyResult {

@@ -37,7 +37,8 @@ pub struct InstantiateMsg {
 #[cw_serde]
 pub enum ExecuteMsg {
     /// An owner of the key's workspace asks for one signature per item with the key, paying the
-    /// keyring's `sig_req_fee` exactly.
+    /// keyring's `sig_req_fee` (exactly, or as part of `max_fee`). The response data is a
+    /// `RequestCreated`.
     RequestSignature {
         key_id: u64,
         /// ECDSA: 32-byte hashes. EdDSA: messages of at most `MAX_MESSAGE_LEN` bytes.
@@ -46,8 +47,14 @@ pub enum ExecuteMsg {
         approval_timeout_blocks: Option<u64>,
         /// Blocks the parties have once pending.
         mpc_timeout_blocks: Option<u64>,
-        /// When the sender is a contract: call it with `CallbackMsg` when the request ends.
+        /// When the sender is a contract: call it with `CallbackMsg` once the request ends
+        /// (`RunCallback`).
         callback: bool,
+        /// The most the requester agrees to pay. When given, the funds must be exactly this;
+        /// the fee in force is charged and the rest returned in the same transaction, and a fee
+        /// above it refuses the request (a fee changed after the requester looked it up).
+        #[serde(default)]
+        max_fee: Option<Vec<Coin>>,
     },
     /// An eligible approver approves a `partial` request, once.
     Approve { request_id: u64 },
@@ -59,6 +66,10 @@ pub enum ExecuteMsg {
     SubmitSignatureResult { request_id: u64, result: SignResult },
     /// Settle overdue requests as expired and refund them (permissionless).
     Expire { request_ids: Vec<u64> },
+    /// Call a final request's requesting contract back, once (permissionless): whoever sends it
+    /// pays the callback's gas, so no party's answer carries it. The connector of the party
+    /// whose answer settled the request sends it; the requester (or anyone) may too.
+    RunCallback { request_id: u64 },
     /// The contract's admin on the chain changes the linked contracts or the default timeouts
     /// (each given field; requests already made keep theirs).
     UpdateConfig {
@@ -121,8 +132,7 @@ impl SignRequestStatus {
     }
 }
 
-/// Gas a callback receiver may use. The answer that completes a request runs the callback, so a
-/// party's answer must carry this much gas beyond its own path (the connector reserves it).
+/// Gas a callback receiver may use when `RunCallback` calls it.
 pub const CALLBACK_GAS_LIMIT: u64 = 1_000_000;
 
 /// Sent to a requesting contract when its request ends (it opted in with `callback: true`).
@@ -240,6 +250,8 @@ pub struct SignatureRequest {
     /// What the requester paid; held until the request ends.
     pub fee: Vec<Coin>,
     pub callback: Option<Addr>,
+    /// The request is final and its callback has not run yet (`RunCallback` runs it).
+    pub callback_due: bool,
     pub created_height: u64,
     pub approval_deadline_height: u64,
     /// Blocks the parties have once the request is pending: the MPC deadline is set from it when

@@ -20,6 +20,12 @@ pub const MAX_ACTION_TIMEOUT_BLOCKS: u64 = 100_000;
 /// Most keys of one workspace that may have their own sign policy.
 pub const MAX_KEY_POLICIES: usize = 32;
 
+/// The execute response `data` (JSON) of `CreateWorkspace` and `CreateChildWorkspace`.
+#[cw_serde]
+pub struct WorkspaceCreated {
+    pub workspace_id: u64,
+}
+
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Blocks an admin action stays open for approvals before it expires (default 10_000).

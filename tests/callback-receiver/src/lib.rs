@@ -92,6 +92,7 @@ pub fn execute(
                 approval_timeout_blocks: None,
                 mpc_timeout_blocks: None,
                 callback: true,
+                max_fee: None,
             };
             Ok(Response::new().add_message(WasmMsg::Execute {
                 contract_addr: config.signature_requests.to_string(),

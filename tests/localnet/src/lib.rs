@@ -40,5 +40,5 @@ pub use ports::free_address;
 pub use relay::TcpRelay;
 pub use rpc::http_get;
 pub use tls_proxy::TlsProxy;
-pub use tx::{Event, TxOutcome};
+pub use tx::{Event, SentTx, TxOutcome};
 pub use wasmd::{wasmd_binary, WASMD_ENV};

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::error::{io_error, parse_json, LocalnetError, Result};
 use crate::ports::free_address;
 use crate::toml_edit::{set_values, Setting};
-use crate::tx::TxOutcome;
+use crate::tx::{SentTx, TxOutcome};
 use crate::{rpc, wasmd};
 
 pub const CHAIN_ID: &str = "mpc-localnet";
@@ -410,18 +410,34 @@ impl Localnet {
 
     /// The result code of the transaction `address` signed with account sequence `sequence`
     /// (0: executed; other: refused in its block, which still used up the sequence), if that
-    /// transaction is in a block. Found by the ante handler's `tx.acc_seq` event, which a
-    /// refused transaction keeps.
+    /// transaction is in a block.
     pub fn transaction_code(&self, address: &str, sequence: u64) -> Result<Option<u64>> {
+        Ok(self.sent_transaction(address, sequence)?.map(|tx| tx.code))
+    }
+
+    /// The transaction `address` signed with account sequence `sequence`, if it is in a block:
+    /// its result code and gas. Found by the ante handler's `tx.acc_seq` event, which a refused
+    /// transaction keeps.
+    pub fn sent_transaction(&self, address: &str, sequence: u64) -> Result<Option<SentTx>> {
         // "tx.acc_seq='<address>/<sequence>'", URL-encoded.
         let path = format!("/tx_search?query=%22tx.acc_seq%3D%27{address}%2F{sequence}%27%22");
         let Some(result) = rpc::get(self.rpc, &path)? else {
             return Ok(None);
         };
+        let number = |v: &serde_json::Value| -> u64 {
+            v.as_str()
+                .and_then(|s| s.parse().ok())
+                .or(v.as_u64())
+                .unwrap_or(0)
+        };
         Ok(result["txs"]
             .as_array()
             .and_then(|txs| txs.first())
-            .map(|tx| tx["tx_result"]["code"].as_u64().unwrap_or(0)))
+            .map(|tx| SentTx {
+                code: tx["tx_result"]["code"].as_u64().unwrap_or(0),
+                gas_wanted: number(&tx["tx_result"]["gas_wanted"]),
+                gas_used: number(&tx["tx_result"]["gas_used"]),
+            }))
     }
 
     /// The transaction with this hash (sent by anyone, e.g. by a Rust client), once it is in a

@@ -171,6 +171,7 @@ impl Suite {
                 keyring_id,
                 key_type: KeyType::EcdsaSecp256k1,
                 timeout_blocks: None,
+                max_fee: None,
             },
             &[],
         )?;
@@ -211,6 +212,7 @@ impl Suite {
                 approval_timeout_blocks: None,
                 mpc_timeout_blocks: None,
                 callback: false,
+                max_fee: None,
             },
             &[],
         )?;

@@ -3,14 +3,14 @@
 //! queries.
 #![allow(dead_code, unused_imports)]
 
-use cosmwasm_std::{coin, Addr, Coin, StdResult};
+use cosmwasm_std::{coin, from_json, Addr, Coin, StdResult};
 use cw_multi_test::AppResponse;
 use mpc_interfaces::keyring::{
     ExecuteMsg, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse, KeyResponse, KeyResult,
-    KeyringResponse, QueryMsg,
+    KeyringCreated, KeyringResponse, QueryMsg,
 };
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
-use mpc_interfaces::{KeyType, Policy};
+use mpc_interfaces::{KeyType, Policy, RequestCreated};
 use mpc_keyring::ContractError;
 
 pub use mpc_testing::deploy::{keyring_contract, workspace_contract};
@@ -94,7 +94,9 @@ impl Suite {
             sig_req_fee: vec![coin(10, DENOM)],
         };
         let res = self.execute(&admin, &msg, &[]).unwrap();
-        attribute(&res, "wasm-keyring", "keyring_id").parse().unwrap()
+        let created: KeyringCreated = from_json(res.data.as_ref().expect("response data")).unwrap();
+        assert_eq!(attribute(&res, "wasm-keyring", "keyring_id"), created.keyring_id.to_string());
+        created.keyring_id
     }
 
     pub fn request_key_msg(&self, keyring_id: u64, key_type: KeyType) -> ExecuteMsg {
@@ -103,6 +105,7 @@ impl Suite {
             keyring_id,
             key_type,
             timeout_blocks: None,
+            max_fee: None,
         }
     }
 
@@ -111,7 +114,12 @@ impl Suite {
         let owner = self.owner.clone();
         let msg = self.request_key_msg(keyring_id, key_type);
         let res = self.execute(&owner, &msg, &[coin(KEY_FEE, DENOM)]).unwrap();
-        attribute(&res, "wasm-key_request", "request_id").parse().unwrap()
+        let created: RequestCreated = from_json(res.data.as_ref().expect("response data")).unwrap();
+        assert_eq!(
+            attribute(&res, "wasm-key_request", "request_id"),
+            created.request_id.to_string()
+        );
+        created.request_id
     }
 
     pub fn submit(

@@ -23,6 +23,7 @@ fn request_with(suite: &mut Suite, key_id: u64, seed: u8, approval: u64, mpc: u6
                 approval_timeout_blocks: Some(approval),
                 mpc_timeout_blocks: Some(mpc),
                 callback: false,
+                max_fee: None,
             },
             &Suite::fee(),
         )

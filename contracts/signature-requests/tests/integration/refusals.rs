@@ -121,6 +121,7 @@ fn request_refusals() {
         approval_timeout_blocks: Some(APPROVAL_TIMEOUT + 1),
         mpc_timeout_blocks: None,
         callback: false,
+        max_fee: None,
     };
     suite.assert_refused(
         &alice,
@@ -138,6 +139,7 @@ fn request_refusals() {
         approval_timeout_blocks: None,
         mpc_timeout_blocks: Some(0),
         callback: false,
+        max_fee: None,
     };
     suite.assert_refused(
         &alice,
@@ -155,6 +157,7 @@ fn request_refusals() {
         approval_timeout_blocks: None,
         mpc_timeout_blocks: None,
         callback: true,
+        max_fee: None,
     };
     suite.assert_refused(
         &alice,
@@ -485,5 +488,57 @@ fn a_request_under_a_policy_no_owner_can_meet_is_refused() {
         &Suite::request_msg(key_id, vec![hash(1)]),
         &Suite::fee(),
         ContractError::PolicyUnsatisfiable { workspace_id },
+    );
+}
+
+/// alice's request for one hash with `max_fee`.
+fn with_max_fee(key_id: u64, max_fee: Vec<cosmwasm_std::Coin>) -> ExecuteMsg {
+    ExecuteMsg::RequestSignature {
+        key_id,
+        items: vec![hash(1)],
+        approval_timeout_blocks: None,
+        mpc_timeout_blocks: None,
+        callback: false,
+        max_fee: Some(max_fee),
+    }
+}
+
+#[test]
+fn a_max_fee_pays_the_fee_in_force_and_returns_the_rest() {
+    let mut suite = Suite::with_policy(None);
+    let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
+    let alice = suite.alice.clone();
+    let before = suite.balance(&alice, DENOM);
+    let max_fee = vec![coin(FEE + 99, DENOM)];
+    suite.execute(&alice, &with_max_fee(key_id, max_fee.clone()), &max_fee).unwrap();
+    assert_eq!(suite.balance(&alice, DENOM), before - FEE);
+    assert_eq!(suite.balance(&suite.contract, DENOM), FEE);
+    assert_eq!(suite.query_request(1).fee, Suite::fee());
+}
+
+#[test]
+fn a_fee_raised_above_max_fee_refuses_the_request_and_charges_nothing() {
+    let mut suite = Suite::with_policy(None);
+    let key_id = suite.create_key(KeyType::EcdsaSecp256k1, None);
+    let (admin, keyring) = (suite.keyring_admin.clone(), suite.keyring.clone());
+    let keyring_id = suite.keyring_id;
+    // alice looked the fee up; the keyring's admin raises it before her request lands.
+    let raise = KeyringExecuteMsg::UpdateKeyring {
+        keyring_id,
+        description: None,
+        party_threshold: None,
+        key_req_fee: None,
+        sig_req_fee: Some(vec![coin(FEE + 1, DENOM)]),
+    };
+    suite.app.execute_contract(admin, keyring, &raise, &[]).unwrap();
+    let alice = suite.alice.clone();
+    suite.assert_refused(
+        &alice,
+        &with_max_fee(key_id, Suite::fee()),
+        &Suite::fee(),
+        ContractError::Fee(FeeError::AboveMax {
+            fee: format!("{}{DENOM}", FEE + 1),
+            max_fee: format!("{FEE}{DENOM}"),
+        }),
     );
 }

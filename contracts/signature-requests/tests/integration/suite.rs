@@ -12,7 +12,7 @@ use mpc_interfaces::signature_requests::{
     SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::{AdminAction, ExecuteMsg as WorkspaceExecuteMsg};
-use mpc_interfaces::{KeyType, Policy};
+use mpc_interfaces::{KeyType, Policy, RequestCreated};
 use mpc_signature_requests::ContractError;
 use mpc_testing::keys;
 
@@ -142,6 +142,7 @@ impl Suite {
             keyring_id: self.keyring_id,
             key_type,
             timeout_blocks: None,
+            max_fee: None,
         };
         let res = self.kit.execute(&keyring, &alice, &request_key, &[]).unwrap();
         let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id").parse().unwrap();
@@ -194,6 +195,7 @@ impl Suite {
             approval_timeout_blocks: None,
             mpc_timeout_blocks: None,
             callback: false,
+            max_fee: None,
         }
     }
 
@@ -207,7 +209,11 @@ impl Suite {
     /// `sender` requests signatures over `items` with `key_id`, paying the fee; returns the id.
     pub fn request(&mut self, sender: &Addr, key_id: u64, items: Vec<Binary>) -> u64 {
         let res = self.execute(sender, &Self::request_msg(key_id, items), &Self::fee()).unwrap();
-        event_attr(&res, "wasm-signature_request", "request_id").parse().unwrap()
+        let created: RequestCreated =
+            cosmwasm_std::from_json(res.data.as_ref().expect("response data")).unwrap();
+        let attribute = event_attr(&res, "wasm-signature_request", "request_id");
+        assert_eq!(attribute, created.request_id.to_string());
+        created.request_id
     }
 
     pub fn approve(&mut self, sender: &Addr, request_id: u64) -> StdResult<AppResponse> {
