@@ -64,6 +64,19 @@ if ! wait "$wasmd_pid"; then
 fi
 tail -n 1 "$wasmd_log"
 
+# The TypeScript client: locked install, generated code in step with schema/, strict types, its
+# unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON).
+step "TypeScript client (packages/client-ts)"
+(
+  cd packages/client-ts
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent codegen:check
+  npm run --silent typecheck
+  log="$(mktemp)"
+  npm test --silent >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  tail -n 8 "$log"
+)
+
 step "tests"
 cargo test --workspace --locked --no-fail-fast
 step "done"

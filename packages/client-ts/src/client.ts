@@ -1,0 +1,171 @@
+// One object for a dApp: the chain, the sender and the contracts bound once, every operation of
+// the layer as a method (each method delegates to the module that does the job).
+import type { KeyRequestResponse, KeyResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
+import type {
+  SignatureRequestResponse,
+  SignatureRequestSummary,
+} from "./generated/mpc-signature-requests/MpcSignatureRequests.types.js";
+import type { MpcContracts, QueryChain, SigningChain, TxOptions } from "./chain.js";
+import { Attr, EventType } from "./events.js";
+import type { ContractEventSource } from "./eventSource.js";
+import { SigningFailed } from "./errors.js";
+import { execute } from "./prepared.js";
+import { prepareCreateWorkspace, type CreateWorkspaceArgs } from "./workspace.js";
+import {
+  getKey,
+  getKeyRequest,
+  prepareCreateKeyring,
+  prepareRequestKey,
+  type CreateKeyringArgs,
+  type RequestKeyArgs,
+} from "./keyring.js";
+import {
+  getSignatureRequest,
+  prepareApprove,
+  prepareReject,
+  prepareRequestSignature,
+  requestsAwaitingApprover,
+  signatureRequestFee,
+  type RequestSignatureArgs,
+} from "./signatureRequests.js";
+import { waitUntilFinal, type WaitOptions } from "./wait.js";
+import { verifyRequestSignatures } from "./verify.js";
+
+export type FinalStatus = "fulfilled" | "rejected" | "expired";
+const FINAL: ReadonlySet<string> = new Set<FinalStatus>(["fulfilled", "rejected", "expired"]);
+
+export interface FinalRequest {
+  readonly status: FinalStatus;
+  readonly request: SignatureRequestResponse;
+}
+
+export interface MpcClientOptions {
+  readonly contracts: MpcContracts;
+  /** Pushes contract events (e.g. `new CometEventSource("ws://localhost:26657/websocket")`); absent: waits poll. */
+  readonly events?: ContractEventSource;
+}
+
+/** Queries only: any `CosmWasmClient`. */
+export class MpcQueryClient {
+  readonly contracts: MpcContracts;
+  readonly events: ContractEventSource | undefined;
+
+  constructor(readonly chain: QueryChain, options: MpcClientOptions) {
+    this.contracts = options.contracts;
+    this.events = options.events;
+  }
+
+  getKey(keyId: number): Promise<KeyResponse> {
+    return getKey(this.chain, this.contracts.keyring, keyId);
+  }
+
+  getKeyRequest(requestId: number): Promise<KeyRequestResponse> {
+    return getKeyRequest(this.chain, this.contracts.keyring, requestId);
+  }
+
+  getRequest(requestId: number): Promise<SignatureRequestResponse> {
+    return getSignatureRequest(this.chain, this.contracts.signatureRequests, requestId);
+  }
+
+  signatureRequestFee(keyId: number) {
+    return signatureRequestFee(this.chain, this.contracts.keyring, keyId);
+  }
+
+  /** Open requests that `approver` may still approve or reject, most urgent first. */
+  requestsAwaitingApprover(approver: string): Promise<SignatureRequestSummary[]> {
+    return requestsAwaitingApprover(this.chain, this.contracts.signatureRequests, approver);
+  }
+
+  /**
+   * Waits until signature request `requestId` is fulfilled, rejected or expired; the record
+   * then (for `fulfilled`, with its signatures, unverified: see `verifyRequestSignatures`).
+   */
+  async waitForFinal(requestId: number, options?: WaitOptions): Promise<FinalRequest> {
+    const request = await waitUntilFinal(
+      {
+        load: () => this.getRequest(requestId),
+        isFinal: (record) => FINAL.has(record.status),
+        ...this.eventsFor(this.contracts.signatureRequests, EventType.signatureRequest, requestId),
+      },
+      options,
+    );
+    return { status: request.status as FinalStatus, request };
+  }
+
+  /** Waits until key request `requestId` ends; the record (with `key_id` once fulfilled). */
+  waitForKeyRequest(requestId: number, options?: WaitOptions): Promise<KeyRequestResponse> {
+    return waitUntilFinal(
+      {
+        load: () => this.getKeyRequest(requestId),
+        isFinal: (record) => record.status !== "pending",
+        ...this.eventsFor(this.contracts.keyring, EventType.keyRequest, requestId),
+      },
+      options,
+    );
+  }
+
+  private eventsFor(contract: string, type: string, requestId: number) {
+    if (!this.events) return {};
+    const id = String(requestId);
+    return {
+      events: {
+        source: this.events,
+        contract,
+        concerns: (event: { type: string; attributes: ReadonlyMap<string, string> }) =>
+          event.type === type && event.attributes.get(Attr.requestId) === id,
+      },
+    };
+  }
+}
+
+/** Queries and transactions as `sender`: a `SigningCosmWasmClient` connected with its signer. */
+export class MpcClient extends MpcQueryClient {
+  constructor(
+    override readonly chain: SigningChain,
+    readonly sender: string,
+    options: MpcClientOptions,
+  ) {
+    super(chain, options);
+  }
+
+  /** `create_workspace`; the new workspace's id. */
+  createWorkspace(args?: CreateWorkspaceArgs, tx?: TxOptions): Promise<number> {
+    return execute(this, prepareCreateWorkspace(this.sender, this.contracts.workspace, args), tx);
+  }
+
+  /** `create_keyring`; the new keyring's id. */
+  createKeyring(args: CreateKeyringArgs, tx?: TxOptions): Promise<number> {
+    return execute(this, prepareCreateKeyring(this.sender, this.contracts.keyring, args), tx);
+  }
+
+  /** `request_key`, paying the keyring's fee (as `max_fee` unless `args.fee` says otherwise); the key request's id. */
+  async requestKey(args: RequestKeyArgs, tx?: TxOptions): Promise<number> {
+    return execute(this, await prepareRequestKey(this.chain, this.sender, this.contracts.keyring, args), tx);
+  }
+
+  /** `request_signature`, paying the key's fee (as `max_fee` unless `args.fee` says otherwise); the request's id. */
+  async requestSignature(args: RequestSignatureArgs, tx?: TxOptions): Promise<number> {
+    return execute(this, await prepareRequestSignature(this.chain, this.sender, this.contracts, args), tx);
+  }
+
+  approve(requestId: number, tx?: TxOptions): Promise<void> {
+    return execute(this, prepareApprove(this.sender, this.contracts.signatureRequests, requestId), tx);
+  }
+
+  reject(requestId: number, tx?: TxOptions): Promise<void> {
+    return execute(this, prepareReject(this.sender, this.contracts.signatureRequests, requestId), tx);
+  }
+
+  /**
+   * Requests signatures of `items` with key `keyId`, waits for the outcome and verifies them
+   * against the key: the signatures in item order. Throws `SigningFailed` if the request was
+   * rejected or expired.
+   */
+  async sign(keyId: number, items: readonly Uint8Array[], wait?: WaitOptions): Promise<Uint8Array[]> {
+    const requestId = await this.requestSignature({ keyId, items });
+    const { status, request } = await this.waitForFinal(requestId, wait);
+    if (status !== "fulfilled") throw new SigningFailed(requestId, status, request.reject_reason ?? undefined);
+    return verifyRequestSignatures(request);
+  }
+}
+

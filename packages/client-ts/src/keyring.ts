@@ -1,0 +1,87 @@
+// The keyring: keyrings, key requests (paid, with `max_fee`) and keys.
+import type { Coin } from "@cosmjs/amino";
+import { MpcKeyringMsgComposer } from "./generated/mpc-keyring/MpcKeyring.message-composer.js";
+import type {
+  ExecuteMsg,
+  FeeResponse,
+  KeyRequestResponse,
+  KeyResponse,
+  KeyType,
+} from "./generated/mpc-keyring/MpcKeyring.types.js";
+import type { QueryChain } from "./chain.js";
+import { query } from "./broadcast.js";
+import { feePayment, withMaxFee, type FeePolicy } from "./fees.js";
+import { executeContractMsg, preparedWithId, type Prepared } from "./prepared.js";
+
+/**
+ * `request_key` as sent. `max_fee` is declared here until the schema in this repository has it;
+ * once it does the intersection is a no-op.
+ */
+export type RequestKeyMsg = Extract<ExecuteMsg, { request_key: unknown }>["request_key"] & {
+  max_fee?: Coin[] | null;
+};
+
+export async function keyRequestFee(chain: QueryChain, keyring: string, keyringId: number): Promise<Coin[]> {
+  return (await query<FeeResponse>(chain, keyring, { key_request_fee: { keyring_id: keyringId } })).fee;
+}
+
+export async function getKey(chain: QueryChain, keyring: string, keyId: number): Promise<KeyResponse> {
+  return query<KeyResponse>(chain, keyring, { key: { key_id: keyId } });
+}
+
+export async function getKeyRequest(
+  chain: QueryChain,
+  keyring: string,
+  requestId: number,
+): Promise<KeyRequestResponse> {
+  return query<KeyRequestResponse>(chain, keyring, { key_request: { request_id: requestId } });
+}
+
+export interface CreateKeyringArgs {
+  readonly description?: string;
+  readonly parties: readonly string[];
+  readonly partyThreshold: number;
+  readonly keyRequestFee?: readonly Coin[];
+  readonly signatureRequestFee?: readonly Coin[];
+}
+
+/** `create_keyring`; answers `{"keyring_id": n}`. */
+export function prepareCreateKeyring(sender: string, keyring: string, args: CreateKeyringArgs): Prepared<number> {
+  const message = new MpcKeyringMsgComposer(sender, keyring).createKeyring({
+    description: args.description ?? "",
+    parties: [...args.parties],
+    partyThreshold: args.partyThreshold,
+    keyReqFee: [...(args.keyRequestFee ?? [])],
+    sigReqFee: [...(args.signatureRequestFee ?? [])],
+  });
+  return preparedWithId(message, "keyring_id");
+}
+
+export interface RequestKeyArgs {
+  readonly workspaceId: number;
+  readonly keyringId: number;
+  readonly keyType: KeyType;
+  readonly timeoutBlocks?: number;
+  /** Default `"current"`: pay the fee looked up now, as `max_fee`. */
+  readonly fee?: FeePolicy;
+}
+
+/** `request_key` paying the keyring's fee; answers `{"request_id": n}` (a key request id). */
+export async function prepareRequestKey(
+  chain: QueryChain,
+  sender: string,
+  keyring: string,
+  args: RequestKeyArgs,
+): Promise<Prepared<number>> {
+  const payment = await feePayment(args.fee ?? "current", () => keyRequestFee(chain, keyring, args.keyringId));
+  const msg: RequestKeyMsg = withMaxFee(
+    {
+      workspace_id: args.workspaceId,
+      keyring_id: args.keyringId,
+      key_type: args.keyType,
+      timeout_blocks: args.timeoutBlocks ?? null,
+    },
+    payment,
+  );
+  return preparedWithId(executeContractMsg(sender, keyring, { request_key: msg }, payment.funds), "request_id");
+}
