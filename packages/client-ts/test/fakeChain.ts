@@ -202,7 +202,7 @@ function request(id: number, keyId: number, requester: string, items: string[], 
     id, key_id: keyId, keyring_id: 1, workspace_id: 1, key_type: "ecdsa_secp256k1", public_key: publicKey,
     requester, items, status: "pending", policy: { owners: {} }, owners: [requester], approvals: [requester],
     rejections: [], parties: ["p1", "p2"], party_threshold: 2, answers: [], signatures: null, fee,
-    callback: null, created_height: 10, approval_deadline_height: 1010, mpc_timeout_blocks: 1000,
+    callback: null, callback_due: false, created_height: 10, approval_deadline_height: 1010, mpc_timeout_blocks: 1000,
     mpc_deadline_height: 1010, reject_reason: null,
   };
 }

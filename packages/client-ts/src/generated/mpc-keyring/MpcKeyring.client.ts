@@ -282,11 +282,13 @@ export interface MpcKeyringInterface extends MpcKeyringReadOnlyInterface {
   requestKey: ({
     keyType,
     keyringId,
+    maxFee,
     timeoutBlocks,
     workspaceId
   }: {
     keyType: KeyType;
     keyringId: number;
+    maxFee?: Coin[];
     timeoutBlocks?: number;
     workspaceId: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
@@ -465,11 +467,13 @@ export class MpcKeyringClient extends MpcKeyringQueryClient implements MpcKeyrin
   requestKey = async ({
     keyType,
     keyringId,
+    maxFee,
     timeoutBlocks,
     workspaceId
   }: {
     keyType: KeyType;
     keyringId: number;
+    maxFee?: Coin[];
     timeoutBlocks?: number;
     workspaceId: number;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
@@ -477,6 +481,7 @@ export class MpcKeyringClient extends MpcKeyringQueryClient implements MpcKeyrin
       request_key: {
         key_type: keyType,
         keyring_id: keyringId,
+        max_fee: maxFee,
         timeout_blocks: timeoutBlocks,
         workspace_id: workspaceId
       }

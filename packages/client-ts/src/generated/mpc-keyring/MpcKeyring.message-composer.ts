@@ -82,11 +82,13 @@ export interface MpcKeyringMsg {
   requestKey: ({
     keyType,
     keyringId,
+    maxFee,
     timeoutBlocks,
     workspaceId
   }: {
     keyType: KeyType;
     keyringId: number;
+    maxFee?: Coin[];
     timeoutBlocks?: number;
     workspaceId: number;
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
@@ -326,11 +328,13 @@ export class MpcKeyringMsgComposer implements MpcKeyringMsg {
   requestKey = ({
     keyType,
     keyringId,
+    maxFee,
     timeoutBlocks,
     workspaceId
   }: {
     keyType: KeyType;
     keyringId: number;
+    maxFee?: Coin[];
     timeoutBlocks?: number;
     workspaceId: number;
   }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
@@ -343,6 +347,7 @@ export class MpcKeyringMsgComposer implements MpcKeyringMsg {
           request_key: {
             key_type: keyType,
             keyring_id: keyringId,
+            max_fee: maxFee,
             timeout_blocks: timeoutBlocks,
             workspace_id: workspaceId
           }

@@ -58,6 +58,7 @@ export type ExecuteMsg = {
   request_key: {
     key_type: KeyType;
     keyring_id: number;
+    max_fee?: Coin[] | null;
     timeout_blocks?: number | null;
     workspace_id: number;
   };

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Binary, SignResult, QueryMsg, SignRequestStatus, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, Uint256, KeyType, SignatureRequestResponse, PartySignAnswer, Coin, SignatureRequestsResponse, SignatureRequestSummary } from "./MpcSignatureRequests.types.js";
+import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, SignatureRequestsResponse, SignatureRequestSummary } from "./MpcSignatureRequests.types.js";
 export interface MpcSignatureRequestsReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -207,12 +207,14 @@ export interface MpcSignatureRequestsInterface extends MpcSignatureRequestsReadO
     callback,
     items,
     keyId,
+    maxFee,
     mpcTimeoutBlocks
   }: {
     approvalTimeoutBlocks?: number;
     callback: boolean;
     items: Binary[];
     keyId: number;
+    maxFee?: Coin[];
     mpcTimeoutBlocks?: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   approve: ({
@@ -236,6 +238,11 @@ export interface MpcSignatureRequestsInterface extends MpcSignatureRequestsReadO
     requestIds
   }: {
     requestIds: number[];
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  runCallback: ({
+    requestId
+  }: {
+    requestId: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   updateConfig: ({
     approvalTimeoutBlocks,
@@ -263,6 +270,7 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
     this.reject = this.reject.bind(this);
     this.submitSignatureResult = this.submitSignatureResult.bind(this);
     this.expire = this.expire.bind(this);
+    this.runCallback = this.runCallback.bind(this);
     this.updateConfig = this.updateConfig.bind(this);
   }
   requestSignature = async ({
@@ -270,12 +278,14 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
     callback,
     items,
     keyId,
+    maxFee,
     mpcTimeoutBlocks
   }: {
     approvalTimeoutBlocks?: number;
     callback: boolean;
     items: Binary[];
     keyId: number;
+    maxFee?: Coin[];
     mpcTimeoutBlocks?: number;
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
@@ -284,6 +294,7 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
         callback,
         items,
         key_id: keyId,
+        max_fee: maxFee,
         mpc_timeout_blocks: mpcTimeoutBlocks
       }
     }, fee_, memo_, funds_);
@@ -332,6 +343,17 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
     return await this.client.execute(this.sender, this.contractAddress, {
       expire: {
         request_ids: requestIds
+      }
+    }, fee_, memo_, funds_);
+  };
+  runCallback = async ({
+    requestId
+  }: {
+    requestId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      run_callback: {
+        request_id: requestId
       }
     }, fee_, memo_, funds_);
   };

@@ -7,7 +7,7 @@
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { InstantiateMsg, ExecuteMsg, Binary, SignResult, QueryMsg, SignRequestStatus, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, Uint256, KeyType, SignatureRequestResponse, PartySignAnswer, Coin, SignatureRequestsResponse, SignatureRequestSummary } from "./MpcSignatureRequests.types.js";
+import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, SignatureRequestsResponse, SignatureRequestSummary } from "./MpcSignatureRequests.types.js";
 export interface MpcSignatureRequestsMsg {
   contractAddress: string;
   sender: string;
@@ -16,12 +16,14 @@ export interface MpcSignatureRequestsMsg {
     callback,
     items,
     keyId,
+    maxFee,
     mpcTimeoutBlocks
   }: {
     approvalTimeoutBlocks?: number;
     callback: boolean;
     items: Binary[];
     keyId: number;
+    maxFee?: Coin[];
     mpcTimeoutBlocks?: number;
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
   approve: ({
@@ -46,6 +48,11 @@ export interface MpcSignatureRequestsMsg {
   }: {
     requestIds: number[];
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  runCallback: ({
+    requestId
+  }: {
+    requestId: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
   updateConfig: ({
     approvalTimeoutBlocks,
     keyringContract,
@@ -69,6 +76,7 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
     this.reject = this.reject.bind(this);
     this.submitSignatureResult = this.submitSignatureResult.bind(this);
     this.expire = this.expire.bind(this);
+    this.runCallback = this.runCallback.bind(this);
     this.updateConfig = this.updateConfig.bind(this);
   }
   requestSignature = ({
@@ -76,12 +84,14 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
     callback,
     items,
     keyId,
+    maxFee,
     mpcTimeoutBlocks
   }: {
     approvalTimeoutBlocks?: number;
     callback: boolean;
     items: Binary[];
     keyId: number;
+    maxFee?: Coin[];
     mpcTimeoutBlocks?: number;
   }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
     return {
@@ -95,6 +105,7 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
             callback,
             items,
             key_id: keyId,
+            max_fee: maxFee,
             mpc_timeout_blocks: mpcTimeoutBlocks
           }
         })),
@@ -175,6 +186,25 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
         msg: toUtf8(JSON.stringify({
           expire: {
             request_ids: requestIds
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  runCallback = ({
+    requestId
+  }: {
+    requestId: number;
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          run_callback: {
+            request_id: requestId
           }
         })),
         funds: funds_

@@ -16,6 +16,7 @@ export type ExecuteMsg = {
     callback: boolean;
     items: Binary[];
     key_id: number;
+    max_fee?: Coin[] | null;
     mpc_timeout_blocks?: number | null;
   };
 } | {
@@ -36,6 +37,10 @@ export type ExecuteMsg = {
     request_ids: number[];
   };
 } | {
+  run_callback: {
+    request_id: number;
+  };
+} | {
   update_config: {
     approval_timeout_blocks?: number | null;
     keyring_contract?: string | null;
@@ -44,6 +49,7 @@ export type ExecuteMsg = {
   };
 };
 export type Binary = string;
+export type Uint256 = string;
 export type SignResult = {
   success: {
     signatures: Binary[];
@@ -53,6 +59,10 @@ export type SignResult = {
     reason: string;
   };
 };
+export interface Coin {
+  amount: Uint256;
+  denom: string;
+}
 export type QueryMsg = {
   config: {};
 } | {
@@ -135,13 +145,13 @@ export interface Evaluation {
   satisfiable: boolean;
   satisfied: boolean;
 }
-export type Uint256 = string;
 export type KeyType = "ecdsa_secp256k1" | "eddsa_ed25519";
 export interface SignatureRequestResponse {
   answers: PartySignAnswer[];
   approval_deadline_height: number;
   approvals: Addr[];
   callback?: Addr | null;
+  callback_due: boolean;
   created_height: number;
   fee: Coin[];
   id: number;
@@ -167,10 +177,6 @@ export interface PartySignAnswer {
   height: number;
   party: Addr;
   result: SignResult;
-}
-export interface Coin {
-  amount: Uint256;
-  denom: string;
 }
 export interface SignatureRequestsResponse {
   requests: SignatureRequestSummary[];
