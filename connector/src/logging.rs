@@ -39,6 +39,37 @@ pub fn init(format: LogFormat) {
     }
 }
 
+/// Installs the global subscriber for a process whose terminal is for its own progress (the
+/// devnet): every log line at `RUST_LOG`'s level (default `info`) goes to `file` (created or
+/// appended to), and only warnings and errors also to stderr.
+pub fn init_to_file(format: LogFormat, file: &std::path::Path) -> Result<(), String> {
+    use tracing_subscriber::filter::LevelFilter;
+    use tracing_subscriber::Layer;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .map_err(|e| format!("cannot open the log file {}: {e}", file.display()))?;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LEVEL));
+    let to_file = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(log));
+    let to_file = match format {
+        LogFormat::Json => to_file.json().with_filter(filter).boxed(),
+        LogFormat::Text => to_file.with_filter(filter).boxed(),
+    };
+    let to_terminal = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_filter(LevelFilter::WARN);
+    tracing_subscriber::registry()
+        .with(to_file)
+        .with(to_terminal)
+        .try_init()
+        .map_err(|e| format!("logging: {e}"))
+}
+
 /// Applies the config's level, unless `RUST_LOG` chose one. The error names the field.
 pub fn set_level(level: &str) -> Result<(), String> {
     let filter = parse_level(level)?;

@@ -21,7 +21,8 @@ pub enum KeyTypeArg {
 #[derive(Parser, Debug)]
 #[command(name = "devnet", version)]
 pub struct DevnetArgs {
-    /// `text` for a terminal, `json` (one object per line) for log collectors.
+    /// Format of the connectors' log file (`<data-dir>/connectors.log`): `text`, or `json`
+    /// (one object per line) for log collectors.
     #[arg(long, value_enum, default_value_t)]
     pub log_format: mpc_connector::logging::LogFormat,
     #[arg(long, default_value_t = 3)]
@@ -41,9 +42,27 @@ pub struct DevnetArgs {
     pub data_dir: PathBuf,
 }
 
+/// The connectors' log, under the data directory: the terminal is for the walk (and warnings).
+const LOG_FILE: &str = "connectors.log";
+
 fn main() -> std::process::ExitCode {
     let args = DevnetArgs::parse();
-    mpc_connector::logging::init(args.log_format);
+    if let Err(e) = std::fs::create_dir_all(&args.data_dir) {
+        eprintln!(
+            "cannot create the data directory {}: {e}",
+            args.data_dir.display()
+        );
+        return std::process::ExitCode::FAILURE;
+    }
+    let log = args.data_dir.join(LOG_FILE);
+    if let Err(e) = mpc_connector::logging::init_to_file(args.log_format, &log) {
+        eprintln!("{e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    println!(
+        "connectors' logs: {} (warnings and errors also here)",
+        log.display()
+    );
     mpc_connector::cli::run_to_exit(run(args))
 }
 

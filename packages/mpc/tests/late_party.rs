@@ -114,6 +114,14 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
+    // The parties' logs, shown by the test harness when the test fails (RUST_LOG to change).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "mpc_party=info".into()),
+        )
+        .with_test_writer()
+        .try_init();
     let config = PartyConfig {
         // Signing windows of 10 s, key generation windows of 20 s.
         ecdsa_window: Duration::from_secs(10),
