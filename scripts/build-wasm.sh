@@ -3,7 +3,7 @@
 # and the end-to-end tests' own contracts into tests/artifacts/ (never deployed by operators).
 #
 # Rust 1.95 emits bulk-memory instructions, which cosmwasm-vm 3.0 and wasmvm reject. Two recipes
-# make them go away (see shared/RECIPES.md, "Wasm that a chain accepts"):
+# make them go away (compared in BENCHMARKS.md, "Recipes compared"):
 #   lowered   (default) stable `cargo build`, then binaryen's wasm-opt with
 #             --llvm-memory-copy-fill-lowering, which rewrites memory.copy/fill as loops.
 #   build-std rebuild std with -C target-cpu=mvp (needs RUSTC_BOOTSTRAP=1 and rust-src), so no

@@ -1,5 +1,5 @@
 //! Keyring contract: keyrings (admins, parties, threshold, fees, active), key requests answered by
-//! the keyring's MPC parties, and the keys they produce. See DESIGN.md, "State machines".
+//! the keyring's MPC parties, and the keys they produce (README, "Using the contracts").
 //!
 //! Entry points live in `contract.rs` (exported unless the `library` feature is on).
 

@@ -1,4 +1,4 @@
-//! The sign-policy language of DESIGN.md and its evaluation.
+//! The sign-policy language (README, "Using the contracts") and its evaluation.
 //!
 //! A policy is a small expression tree, stored as JSON:
 //! ```json

@@ -1,5 +1,5 @@
 //! The policy's JSON form is what users write and what the chain stores: it must read exactly
-//! as DESIGN.md shows it.
+//! as the README shows it.
 
 use mpc_policy::{Policy, PolicyError, MAX_DEPTH, MAX_NODES};
 
@@ -150,7 +150,7 @@ fn duplicate_approver_nested_in_a_sub_policy_is_refused() {
     );
 }
 
-/// DESIGN.md's example: `a` alone no longer meets "2 of [a, b, any owner]", as the `owners`
+/// The design's example: `a` alone no longer meets "2 of [a, b, any owner]", as the `owners`
 /// leaf counts only the owners the policy does not name.
 #[test]
 fn a_named_approver_is_not_counted_again_by_the_owners_leaf() {

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::storage::ContractStorage;
 
-/// What wasmd 0.61 offers contracts (`cosmwasm_3_0` left out on purpose, see RECIPES.md).
+/// What wasmd 0.61 offers contracts (`cosmwasm_3_0` left out on purpose: wasmd 0.61 does not offer it).
 pub const CHAIN_CAPABILITIES: &str = "iterator,staking,stargate,cosmwasm_1_1,cosmwasm_1_2,\
                                       cosmwasm_1_3,cosmwasm_1_4,cosmwasm_2_0,cosmwasm_2_1,cosmwasm_2_2";
 /// What the oldest chains that run the artifacts offer: wasmvm 2.0 (wasmd 0.51). The artifacts
