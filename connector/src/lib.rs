@@ -1,7 +1,7 @@
 //! The per-party MPC connector: watches the contracts for pending key and signature requests of
 //! its keyring, runs this party's side of DKG / threshold signing with the other parties, and
 //! submits this party's own result from its own account. The embedded devnet, which runs N of
-//! them in one process against cw-multi-test, is the crate `mpc-devnet` (`packages/devnet`).
+//! them in one process against cw-multi-test, is the crate `mpc-devnet` (`devnet/`, beside this crate).
 //!
 //! Layout, after Hermes: [`chain`] (the chain behind one trait), [`event`] (event source with
 //! catch-up and reconnects), [`worker`] (one task per request, and the submitter),
