@@ -416,6 +416,67 @@ fn a_sigterm_in_the_last_round_of_a_dkg_still_makes_the_key_with_that_partys_sha
     });
 }
 
+/// A SIGKILL (a crash, an OOM kill) in the last round of an EdDSA DKG, as the SIGTERM above
+/// but with no grace: party-0's shares to the others are already on the (slow) wire, so the
+/// others finish the DKG and, at threshold 2 of 3, fulfil the key request without it. What its
+/// user must be able to rely on: a key the chain says was made is held by every party, or is
+/// not made at all. Today the key is made and party-0, restarted, holds no share of it (it
+/// answers every request with that key "unknown key"): the key's fault tolerance is gone
+/// without a word. Found by the chaos run (four parties, CHAOS_SEED=21); ignored until the
+/// keyring waits for every party's answer (or the DKG for every party's stored share).
+#[test]
+#[ignore = "known bug: a key is fulfilled while a party SIGKILLed in the DKG's last round holds no share"]
+fn a_sigkill_in_the_last_round_of_a_dkg_leaves_no_key_without_that_partys_share() {
+    let setup = Setup {
+        slow_outbound: Some((0, Duration::from_secs(1))),
+        ..Setup::default()
+    };
+    run_with(&setup, |f| {
+        let log_start = log_of(f, 0).len();
+        let request_id = f.submit_key_request(f.workspace_id, KeyType::EddsaEd25519)?;
+        f.wait("party-0's last DKG round", REQUEST_TIMEOUT, |f| {
+            Ok(log_of(f, 0)[log_start..]
+                .contains(DKG_LAST_ROUND_LOG)
+                .then_some(()))
+        })?;
+        f.kill_party(0);
+        let log = log_of(f, 0);
+        let log = &log[log_start..];
+        let into_round =
+            utc_seconds_of_day() - logged_at(log, log.find(DKG_LAST_ROUND_LOG).unwrap_or(0))?;
+        check(
+            into_round < 1.0 && !log.contains(KEY_GENERATED_LOG),
+            &format!("the SIGKILL came {into_round:.3} s into the last round, before the share was stored"),
+        )?;
+        let request = f.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
+            let r = f.key_request(request_id)?;
+            Ok(r.status.is_final().then_some(r))
+        })?;
+        if request.status != KeyRequestStatus::Fulfilled {
+            return Ok(());
+        }
+        let key = f.key_of(&request)?;
+        f.start_party(0)?;
+        f.wait_connected(0, Duration::from_secs(120))?;
+        let backup = shares_dir(f, 0)?.with_file_name("backup-after-kill");
+        let _ = std::fs::remove_dir_all(&backup);
+        let printed = f.operator_command(0, &["backup", "--out", &backup.to_string_lossy()])?;
+        let share = format!("key share eddsa/key/{}", hex::encode(&key.public_key));
+        check(
+            printed.contains(&share),
+            &format!(
+                "key request {request_id} was fulfilled (answers from {:?}): party-0 holds its \
+                 share:\n{printed}",
+                request
+                    .answers
+                    .iter()
+                    .map(|a| a.party.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        )
+    });
+}
+
 /// 50 EdDSA and 10 ECDSA requests approved in one block; party 1 is killed while they are
 /// being answered and started again. Then party 0 is killed, and later party 1 paused for 40 s:
 /// the requests made meanwhile are each fulfilled within 30 s.
@@ -543,6 +604,14 @@ fn killed_then_paused_requests_are_fulfilled_within_30_s(
     f.pause_party(1, false)?;
     let after = f.settled_sequences()?;
     check_transactions(f, &finished, &before, &after, 0)
+}
+
+/// Now, in seconds into the day (UTC, as the connectors' log lines).
+fn utc_seconds_of_day() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    now.as_secs_f64() % 86_400.0
 }
 
 /// The time (seconds into the day) of the log line holding byte `at` of `log`.

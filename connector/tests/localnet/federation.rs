@@ -446,14 +446,14 @@ impl Federation {
 
     /// SIGTERM, as a service manager stops a daemon: returns how the process ended.
     pub fn terminate_party(&mut self, i: usize, timeout: Duration) -> TestResult<ExitStatus> {
+        self.signal_party(i, "-TERM")?;
+        self.wait_exit(i, timeout)
+    }
+
+    /// Waits until party `i`'s process, sent a signal, has exited: returns how it ended.
+    pub fn wait_exit(&mut self, i: usize, timeout: Duration) -> TestResult<ExitStatus> {
         let party = &mut self.parties[i];
         let mut child = party.child.take().ok_or("the party is not running")?;
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .map_err(|e| format!("kill -TERM: {e}"))?;
-        check_status(sent, "kill -TERM")?;
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -461,7 +461,7 @@ impl Federation {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                return Err(format!("{} did not stop on SIGTERM", party.name));
+                return Err(format!("{} did not stop within {timeout:?}", party.name));
             }
             std::thread::sleep(POLL);
         }
@@ -470,17 +470,22 @@ impl Federation {
     /// SIGSTOP (`pause: true`) or SIGCONT: a party that stops answering while its process and
     /// its TCP connections stay up (a stalled VM, a debugger), and comes back.
     pub fn pause_party(&mut self, i: usize, pause: bool) -> TestResult<()> {
+        self.signal_party(i, if pause { "-STOP" } else { "-CONT" })
+    }
+
+    /// Sends `signal` (`-TERM`, `-KILL`, ...) to party `i`'s process; needs only a shared
+    /// borrow, so it can be timed against work on another thread.
+    pub fn signal_party(&self, i: usize, signal: &str) -> TestResult<()> {
         let child = self.parties[i]
             .child
             .as_ref()
             .ok_or("the party is not running")?;
-        let signal = if pause { "-STOP" } else { "-CONT" };
         let sent = Command::new("kill")
             .arg(signal)
             .arg(child.id().to_string())
             .status()
             .map_err(|e| format!("kill {signal}: {e}"))?;
-        check_status(sent, "kill")
+        check_status(sent, &format!("kill {signal}"))
     }
 
     /// What `connector status --config` prints for party `i` (from its store, or from the

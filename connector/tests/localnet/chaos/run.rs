@@ -103,7 +103,7 @@ pub const ALL_FAULTS: [Fault; 6] = [
 pub enum Landing {
     /// Sent right after a key request lands: the party is in (or waiting for) the DKG.
     KeyGeneration,
-    /// Sent right after an ECDSA signature request is approved: the party is signing.
+    /// Sent as soon as the party runs MPC after an ECDSA signature request's approval.
     Signing,
     Anytime,
 }
@@ -198,6 +198,7 @@ struct Keying {
 /// A party down between two heights (`to`: none while it still is).
 struct Outage {
     party: usize,
+    fault: Fault,
     from: u64,
     to: Option<u64>,
 }
@@ -221,6 +222,8 @@ pub struct Summary {
     pub latency_max: f64,
     pub blocks_p50: u64,
     pub blocks_p99: u64,
+    /// The three slowest signature requests and who was down meanwhile.
+    pub slowest: Vec<String>,
     /// Per party, between the run's first and last settled account sequence.
     pub sent: Vec<Sent>,
     /// Signature requests made at the end, each party a signer with every key.
@@ -260,6 +263,9 @@ impl fmt::Display for Summary {
             "  answer transactions {sent}, refused {refused}, gas used per transaction {}",
             gas.checked_div(sent).unwrap_or(0)
         )?;
+        for slow in &self.slowest {
+            writeln!(out, "    slow: {slow}")?;
+        }
         for (i, s) in self.sent.iter().enumerate() {
             writeln!(
                 out,
@@ -371,10 +377,7 @@ impl Chaos<'_> {
 
     /// A key request, alternating the key types; returns its index.
     fn key_one(&mut self) -> TestResult<usize> {
-        let key_type = match self.keyings.len() % 2 {
-            0 => KeyType::EddsaEd25519,
-            _ => KeyType::EcdsaSecp256k1,
-        };
+        let key_type = self.next_key_type();
         let id = self.f.submit_key_request(self.f.workspace_id, key_type)?;
         self.keyings.push(Keying {
             id,
@@ -382,6 +385,13 @@ impl Chaos<'_> {
             done: None,
         });
         Ok(self.keyings.len() - 1)
+    }
+
+    fn next_key_type(&self) -> KeyType {
+        match self.keyings.len() % 2 {
+            0 => KeyType::EddsaEd25519,
+            _ => KeyType::EcdsaSecp256k1,
+        }
     }
 
     /// Reads the requests not final yet; a fulfilled key joins the rotation.
@@ -408,7 +418,7 @@ impl Chaos<'_> {
         self.f.chain.height().map_err(|e| e.to_string())
     }
 
-    fn down(&mut self, party: usize) -> TestResult<()> {
+    fn down(&mut self, party: usize, fault: Fault) -> TestResult<()> {
         let already = self.outages.iter().filter(|o| o.to.is_none()).count();
         // The schedule's promise: never more than n − t parties down at once.
         check(
@@ -418,6 +428,7 @@ impl Chaos<'_> {
         let from = self.height()?;
         self.outages.push(Outage {
             party,
+            fault,
             from,
             to: None,
         });
@@ -466,24 +477,27 @@ impl Chaos<'_> {
                 self.poll()?;
             }
         }
-        let landed_on = match event.landing {
-            Landing::KeyGeneration => Some((true, self.key_one()?)),
-            Landing::Signing => {
-                let key = self
-                    .keys
-                    .iter()
-                    .find(|k| k.key_type == KeyType::EcdsaSecp256k1)
-                    .cloned();
-                Some((false, self.sign_one(key)?))
-            }
+        let signal = match event.fault {
+            Fault::Kill => "-KILL",
+            _ => "-TERM",
+        };
+        let running = match event.landing {
+            Landing::KeyGeneration => Some(self.key_with_signal(p, signal)?.1),
+            Landing::Signing => Some(self.sign_with_signal(p, signal)?.1),
             Landing::Anytime => None,
         };
-        self.down(p)?;
+        self.down(p, event.fault)?;
         match event.fault {
-            Fault::Kill => self.f.kill_party(p),
-            Fault::Term => {
-                let exit = self.f.terminate_party(p, STOP_WITHIN)?;
-                check(exit.success(), &format!("party-{p} stops cleanly ({exit})"))?;
+            Fault::Kill | Fault::Term => {
+                if running.is_none() {
+                    self.f.signal_party(p, signal)?;
+                }
+                let exit = self.f.wait_exit(p, STOP_WITHIN)?;
+                let clean = event.fault == Fault::Kill || exit.success();
+                check(
+                    clean,
+                    &format!("party-{p} stops cleanly on SIGTERM ({exit})"),
+                )?;
             }
             Fault::WipeRestore => self.wipe_and_restore(p)?,
             Fault::Pause => self.f.pause_party(p, true)?,
@@ -494,26 +508,22 @@ impl Chaos<'_> {
             }
             Fault::GrpcCut => self.f.parties[p].grpc_relay.cut(),
         }
-        if let Some((keygen, index)) = landed_on {
-            // The party can no longer answer; its answer not on chain now means the fault
-            // landed between the request and its answer.
-            let address = self.f.parties[p].address.clone();
-            let answered = if keygen {
-                let request = self.f.key_request(self.keyings[index].id)?;
-                request.answers.iter().any(|a| a.party.as_str() == address)
-            } else {
-                let request = self.f.signature_request(self.signings[index].id, None)?;
-                request.answers.iter().any(|a| a.party.as_str() == address)
-            };
-            if !answered {
-                match keygen {
-                    true => self.landed_mid_keygen += 1,
-                    false => self.landed_mid_signing += 1,
+        if let Some(running) = running {
+            // Every party runs every DKG: a signal timed against one lands in it.
+            match event.landing {
+                Landing::KeyGeneration => {
+                    check(running, &format!("the {signal} landed in party-{p}'s DKG"))?;
+                    self.landed_mid_keygen += 1;
                 }
+                _ => self.landed_mid_signing += usize::from(running),
             }
             println!(
-                "       landed {} party-{p}'s answer",
-                if answered { "after" } else { "before" }
+                "       {signal} {} party-{p} ran MPC",
+                if running {
+                    "while"
+                } else {
+                    "after the approval; not while"
+                }
             );
         }
         // Every fault meets a key request while the party is down.
@@ -527,6 +537,75 @@ impl Chaos<'_> {
             Fault::GrpcCut => self.f.parties[p].grpc_relay.restore(),
         }
         self.up(p)
+    }
+
+    /// Makes `request` (a transaction) while party `p` is watched: `signal` goes to it as soon
+    /// as it runs MPC (the request's event reaches it before the sender sees the block), or at
+    /// the latest 2 s after the transaction is in. Returns the transaction's result and whether
+    /// the party was running MPC when signalled.
+    fn signal_while_running<T: Send>(
+        &self,
+        p: usize,
+        signal: &str,
+        request: impl FnOnce(&Federation) -> TestResult<T> + Send,
+    ) -> TestResult<(T, bool)> {
+        let f = &*self.f;
+        std::thread::scope(|scope| {
+            let sent = scope.spawn(|| request(f));
+            let mut sent_at = None;
+            let running = loop {
+                if f.counter(p, "mpc_in_flight", "").unwrap_or(0) > 0 {
+                    break true;
+                }
+                if sent_at.is_none() && sent.is_finished() {
+                    sent_at = Some(Instant::now());
+                }
+                if sent_at.is_some_and(|at: Instant| at.elapsed() > Duration::from_secs(2)) {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            let signalled = f.signal_party(p, signal);
+            let outcome = sent.join().map_err(|_| "the request panicked")?;
+            signalled.and(outcome).map(|outcome| (outcome, running))
+        })
+    }
+
+    /// A key request, `signal` sent to `p` as soon as it runs the DKG; returns its index and
+    /// whether it landed there.
+    fn key_with_signal(&mut self, p: usize, signal: &str) -> TestResult<(usize, bool)> {
+        let key_type = self.next_key_type();
+        let workspace_id = self.f.workspace_id;
+        let (id, running) =
+            self.signal_while_running(p, signal, |f| f.submit_key_request(workspace_id, key_type))?;
+        self.keyings.push(Keying {
+            id,
+            under_fault: true,
+            done: None,
+        });
+        Ok((self.keyings.len() - 1, running))
+    }
+
+    /// An ECDSA signature request, `signal` sent to `p` as soon as it signs after the
+    /// approval (if it is among the signers); returns its index and whether it landed there.
+    fn sign_with_signal(&mut self, p: usize, signal: &str) -> TestResult<(usize, bool)> {
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.key_type == KeyType::EcdsaSecp256k1)
+            .ok_or("an ECDSA key")?
+            .clone();
+        self.messages += 1;
+        let message = format!("chaos {} message {}", self.seed, self.messages);
+        let (id, _) = self.f.request_signature(&key, &[message.as_bytes()])?;
+        let (approved, running) = self.signal_while_running(p, signal, |f| f.approve(id))?;
+        self.signings.push(Signing {
+            id,
+            key,
+            approved_height: approved.height,
+            done: None,
+        });
+        Ok((self.signings.len() - 1, running))
     }
 
     /// A backup while it runs, a clean stop, its store and share folder deleted (a lost disk),
@@ -585,6 +664,7 @@ impl Chaos<'_> {
         };
         let mut seconds = Vec::new();
         let mut blocks = Vec::new();
+        let mut slowest = Vec::new();
         for signing in &self.signings {
             let request = signing.done.as_ref().ok_or("an open request")?;
             match request.status {
@@ -596,7 +676,9 @@ impl Chaos<'_> {
                     let fulfilling = heights[request.party_threshold as usize - 1];
                     blocks.push(fulfilling - signing.approved_height);
                     let time = |h| self.f.chain.block_time(h).map_err(|e| e.to_string());
-                    seconds.push(time(fulfilling)? - time(signing.approved_height)?);
+                    let took = time(fulfilling)? - time(signing.approved_height)?;
+                    seconds.push(took);
+                    slowest.push((took, signing, fulfilling));
                 }
                 SignRequestStatus::Expired => {
                     let deadline = request
@@ -641,6 +723,31 @@ impl Chaos<'_> {
             summary.keys_under_faults >= 2,
             "at least two keys made under faults",
         )?;
+        slowest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        summary.slowest = slowest
+            .iter()
+            .take(3)
+            .map(|(took, signing, fulfilled)| {
+                let down: Vec<String> = self
+                    .outages
+                    .iter()
+                    .filter(|o| {
+                        o.from <= *fulfilled && o.to.is_none_or(|to| to >= signing.approved_height)
+                    })
+                    .map(|o| {
+                        let to = o.to.map_or("-".into(), |h| h.to_string());
+                        format!("{:?} party-{} (heights {}..{to})", o.fault, o.party, o.from)
+                    })
+                    .collect();
+                format!(
+                    "{} request {} approved at height {}, fulfilled at {fulfilled}: {took:.1} s; \
+                     down meanwhile: {down:?}",
+                    signing.key.key_type.as_str(),
+                    signing.id,
+                    signing.approved_height
+                )
+            })
+            .collect();
         seconds.sort_by(f64::total_cmp);
         blocks.sort();
         let at = |q: f64, n: usize| ((n as f64 * q).ceil() as usize).clamp(1, n.max(1)) - 1;
@@ -747,7 +854,9 @@ impl Chaos<'_> {
         want.sort();
         let seen = Instant::now();
         for id in &ids {
-            let done = self.f.wait_final(*id, seen)?;
+            let done = self.f.wait_final(*id, seen).map_err(|e| {
+                format!("signed by parties {signers:?} (each must hold every key's share): {e}")
+            })?;
             let key = self
                 .keys
                 .iter()
