@@ -443,7 +443,7 @@ fn a_sigkill_in_the_last_round_of_a_dkg_leaves_no_key_without_that_partys_share(
         let log = log_of(f, 0);
         let log = &log[log_start..];
         let into_round =
-            utc_seconds_of_day() - logged_at(log, log.find(DKG_LAST_ROUND_LOG).unwrap_or(0))?;
+            utc_seconds_of_day() - logged_at(log, log.rfind(DKG_LAST_ROUND_LOG).unwrap_or(0))?;
         check(
             into_round < 1.0 && !log.contains(KEY_GENERATED_LOG),
             &format!("the SIGKILL came {into_round:.3} s into the last round, before the share was stored"),
