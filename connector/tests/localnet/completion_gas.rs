@@ -178,7 +178,7 @@ fn check_sent(
         for sequence in before[i]..after[i] {
             let tx = f
                 .chain
-                .sent_transaction(&party.address, sequence)
+                .transaction_result(&party.address, sequence)
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("{}'s transaction {sequence} is not found", party.name))?;
             gas.push((tx.gas_wanted, tx.gas_used));

@@ -11,16 +11,18 @@ use std::time::{Duration, Instant};
 
 use mpc_connector::cli::run::SIGTERM_STOPPING;
 use mpc_connector::instance::ANOTHER_INSTANCE_RUNNING;
-use mpc_connector::worker::{BEHIND_LOG, SAVED_ANSWER_LOG};
+use mpc_connector::worker::{BEHIND_LOG, HELD_KEY_LOG, SAVED_ANSWER_LOG};
 use mpc_devnet::{key_request_msg, DevnetKey};
 use mpc_interfaces::keyring::{
     KeyRequestResponse, KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::{events, KeyType};
 use mpc_localnet::DENOM;
-use mpc_party::party::{AUX_DIFFERS_LOG, KEY_GENERATED_LOG, SPARE_PRIMES_LOG};
+use mpc_party::party::{AUX_DIFFERS_LOG, DKG_LAST_ROUND_LOG, KEY_GENERATED_LOG, SPARE_PRIMES_LOG};
 
-use super::federation::{Federation, Setup, TestResult, ADMIN, REQUEST_TIMEOUT};
+use super::federation::{
+    check_answers_sent, Federation, Setup, TestResult, ADMIN, REQUEST_TIMEOUT,
+};
 use super::{
     check, check_eq, check_fulfilled, check_transactions, request_and_approve, run, run_with,
 };
@@ -315,6 +317,166 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
     });
 }
 
+/// A SIGTERM in the last round of an EdDSA DKG, when the others may already hold the key: the
+/// connector lets the DKG finish (`KEYGEN_STOP_GRACE`), stores its share and answers with the
+/// key, before it exits or after its restart. The party threshold is 3, so the key request is
+/// fulfilled only with party-0's answer and a signature only with its share. Party-0's
+/// messages reach the others 1 s late (a slow link): it enters the last round a second before
+/// their shares reach it, long enough for the signal to land there; its log shows where it did.
+#[test]
+fn a_sigterm_in_the_last_round_of_a_dkg_still_makes_the_key_with_that_partys_share() {
+    let setup = Setup {
+        threshold: Some(3),
+        slow_outbound: Some((0, Duration::from_secs(1))),
+        ..Setup::default()
+    };
+    run_with(&setup, |f| {
+        let before = f.settled_sequences()?;
+        let log_start = log_of(f, 0).len();
+        let request_id = f.submit_key_request(f.workspace_id, KeyType::EddsaEd25519)?;
+        f.wait("party-0's last DKG round", REQUEST_TIMEOUT, |f| {
+            Ok(log_of(f, 0)[log_start..]
+                .contains(DKG_LAST_ROUND_LOG)
+                .then_some(()))
+        })?;
+        let exit = f.terminate_party(0, Duration::from_secs(45))?;
+        check(
+            exit.success(),
+            &format!("SIGTERM stops it cleanly ({exit})"),
+        )?;
+        let stopped = log_of(f, 0);
+        let stopped = &stopped[log_start..];
+        let signal = stopped
+            .find(SIGTERM_STOPPING)
+            .ok_or("no SIGTERM in party-0's log")?;
+        let last_round = stopped[..signal]
+            .rfind(DKG_LAST_ROUND_LOG)
+            .ok_or("the SIGTERM came before any last round")?;
+        // The others send their shares once party-0's previous message reached them: none
+        // could reach party-0 within the link's latency after it entered the last round.
+        let into_round = logged_at(stopped, signal)? - logged_at(stopped, last_round)?;
+        check(
+            into_round < 1.0,
+            &format!(
+                "the SIGTERM came {into_round:.3} s into the last round (within the 1 s link)"
+            ),
+        )?;
+        check(
+            stopped[signal..].contains(KEY_GENERATED_LOG),
+            "party-0 stored its share after the SIGTERM",
+        )?;
+
+        let restart = log_of(f, 0).len();
+        f.start_party(0)?;
+        let request = f.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
+            let r = f.key_request(request_id)?;
+            Ok(r.status.is_final().then_some(r))
+        })?;
+        let key = f.key_of(&request)?;
+        let party = f.parties[0].address.clone();
+        check(
+            request.answers.iter().any(|a| a.party.as_str() == party),
+            "party-0's answer is on chain",
+        )?;
+        let log = log_of(f, 0);
+        check_eq(
+            log[log_start..].matches(KEY_GENERATED_LOG).count(),
+            1,
+            "DKG runs of party-0 (none after the restart)",
+        )?;
+        let after_restart = &log[restart..];
+        println!(
+            "party-0 answered {}",
+            if after_restart.contains(SAVED_ANSWER_LOG) || after_restart.contains(HELD_KEY_LOG) {
+                "after its restart"
+            } else {
+                "before it exited"
+            }
+        );
+
+        // Its share works: every signature needs it.
+        f.wait_connected(0, Duration::from_secs(120))?;
+        let (id, _, seen) = request_and_approve(f, &key, b"signed across a SIGTERM in a DKG")?;
+        let done = f.wait_final(id, seen)?;
+        check_fulfilled(f, &key, &done)?;
+        let after = f.settled_sequences()?;
+        let answered = vec![
+            request
+                .answers
+                .iter()
+                .map(|a| a.party.to_string())
+                .collect(),
+            done.request
+                .answers
+                .iter()
+                .map(|a| a.party.to_string())
+                .collect(),
+        ];
+        check_answers_sent(f, &answered, &before, &after, 0).map(drop)
+    });
+}
+
+/// A SIGKILL (a crash, an OOM kill) in the last round of an EdDSA DKG, as the SIGTERM above
+/// but with no grace: party-0's shares to the others are already on the (slow) wire, so the
+/// others finish the DKG and, at threshold 2 of 3, fulfil the key request without it. What its
+/// user must be able to rely on: a key the chain says was made is held by every party, or is
+/// not made at all. Today the key is made and party-0, restarted, holds no share of it (it
+/// answers every request with that key "unknown key"): the key's fault tolerance is gone
+/// without a word. Found by the chaos run (four parties, CHAOS_SEED=21); ignored until the
+/// keyring waits for every party's answer (or the DKG for every party's stored share).
+#[test]
+#[ignore = "known bug: a key is fulfilled while a party SIGKILLed in the DKG's last round holds no share"]
+fn a_sigkill_in_the_last_round_of_a_dkg_leaves_no_key_without_that_partys_share() {
+    let setup = Setup {
+        slow_outbound: Some((0, Duration::from_secs(1))),
+        ..Setup::default()
+    };
+    run_with(&setup, |f| {
+        let log_start = log_of(f, 0).len();
+        let request_id = f.submit_key_request(f.workspace_id, KeyType::EddsaEd25519)?;
+        f.wait("party-0's last DKG round", REQUEST_TIMEOUT, |f| {
+            Ok(log_of(f, 0)[log_start..]
+                .contains(DKG_LAST_ROUND_LOG)
+                .then_some(()))
+        })?;
+        f.kill_party(0);
+        let log = log_of(f, 0);
+        let log = &log[log_start..];
+        let into_round =
+            utc_seconds_of_day() - logged_at(log, log.rfind(DKG_LAST_ROUND_LOG).unwrap_or(0))?;
+        check(
+            into_round < 1.0 && !log.contains(KEY_GENERATED_LOG),
+            &format!("the SIGKILL came {into_round:.3} s into the last round, before the share was stored"),
+        )?;
+        let request = f.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
+            let r = f.key_request(request_id)?;
+            Ok(r.status.is_final().then_some(r))
+        })?;
+        if request.status != KeyRequestStatus::Fulfilled {
+            return Ok(());
+        }
+        let key = f.key_of(&request)?;
+        f.start_party(0)?;
+        f.wait_connected(0, Duration::from_secs(120))?;
+        let backup = shares_dir(f, 0)?.with_file_name("backup-after-kill");
+        let _ = std::fs::remove_dir_all(&backup);
+        let printed = f.operator_command(0, &["backup", "--out", &backup.to_string_lossy()])?;
+        let share = format!("key share eddsa/key/{}", hex::encode(&key.public_key));
+        check(
+            printed.contains(&share),
+            &format!(
+                "key request {request_id} was fulfilled (answers from {:?}): party-0 holds its \
+                 share:\n{printed}",
+                request
+                    .answers
+                    .iter()
+                    .map(|a| a.party.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        )
+    });
+}
+
 /// 50 EdDSA and 10 ECDSA requests approved in one block; party 1 is killed while they are
 /// being answered and started again. Then party 0 is killed, and later party 1 paused for 40 s:
 /// the requests made meanwhile are each fulfilled within 30 s.
@@ -442,6 +604,31 @@ fn killed_then_paused_requests_are_fulfilled_within_30_s(
     f.pause_party(1, false)?;
     let after = f.settled_sequences()?;
     check_transactions(f, &finished, &before, &after, 0)
+}
+
+/// Now, in seconds into the day (UTC, as the connectors' log lines).
+fn utc_seconds_of_day() -> f64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    now.as_secs_f64() % 86_400.0
+}
+
+/// The time (seconds into the day) of the log line holding byte `at` of `log`.
+fn logged_at(log: &str, at: usize) -> TestResult<f64> {
+    let line = &log[log[..at].rfind('\n').map_or(0, |n| n + 1)..];
+    // `2026-12-06T20:13:38.003442Z  INFO ...`
+    let time = line.get(11..26).ok_or("a log line without a time")?;
+    let mut parts = time.split(':');
+    let mut seconds = 0.0;
+    for unit in [3600.0, 60.0, 1.0] {
+        let part: f64 = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| format!("a log line's time: {time}"))?;
+        seconds += part * unit;
+    }
+    Ok(seconds)
 }
 
 fn log_of(f: &Federation, party: usize) -> String {

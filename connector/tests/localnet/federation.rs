@@ -79,14 +79,20 @@ pub struct Setup {
     /// A party that reads its share-store passphrase from a file (`shares_secret_file`, with a
     /// trailing newline, as `echo` writes it) instead of the environment.
     pub secret_in_file: Option<usize>,
+    /// A party whose MPC messages reach the others this late (a slow link): it dials each of
+    /// them through a [`TcpRelay`] with that latency.
+    pub slow_outbound: Option<(usize, Duration)>,
 }
 
 pub struct Federation {
     pub chain: Localnet,
-    /// In front of the node's RPC (websocket and HTTP) for every connector.
+    /// In front of the node's RPC (websocket and HTTP) for every connector (behind each
+    /// party's own, [`PartyProcess::rpc_relay`]).
     pub relay: TcpRelay,
-    /// In front of the node's gRPC for every connector.
+    /// In front of the node's gRPC for every connector (behind each party's own).
     pub grpc_relay: TcpRelay,
+    /// The slow links one party dials the others through ([`Setup::slow_outbound`]).
+    pub slow_links: Vec<TcpRelay>,
     pub contracts: Contracts,
     pub keyring_id: u64,
     pub workspace_id: u64,
@@ -106,6 +112,11 @@ pub struct PartyProcess {
     pub config_path: PathBuf,
     pub telemetry: SocketAddr,
     pub log_path: PathBuf,
+    /// In front of the federation's RPC relay for this party only: cut, its node is gone for
+    /// it alone.
+    pub rpc_relay: TcpRelay,
+    /// In front of the federation's gRPC relay for this party only.
+    pub grpc_relay: TcpRelay,
     /// The share-store passphrase its environment carries (none when it reads it from a file).
     secret: Option<String>,
     child: Option<Child>,
@@ -202,6 +213,7 @@ impl Federation {
             chain,
             relay,
             grpc_relay,
+            slow_links: Vec::new(),
             contracts,
             keyring_id,
             workspace_id,
@@ -229,12 +241,14 @@ impl Federation {
     ) -> TestResult<()> {
         let mut noise_keys = Vec::new();
         let mut peers = Vec::new();
+        let mut listen = Vec::new();
         for (i, address) in addresses.iter().enumerate() {
             let (private, public) = mpc_party::transport::tcp::generate_static_keypair();
             noise_keys.push(private);
+            listen.push(free_address()?);
             peers.push(Peer {
                 index: i as u16,
-                address: free_address()?.to_string(),
+                address: listen[i].to_string(),
                 noise_public_key: hex::encode(public),
                 chain_address: address.clone(),
             });
@@ -249,6 +263,8 @@ impl Federation {
             let noise_key_file = dir.join("noise.key");
             write_key(&noise_key_file, &hex::encode(noise_keys[i]))?;
             let telemetry = free_address()?;
+            let rpc_relay = TcpRelay::start(self.relay.address()).map_err(err("relay"))?;
+            let grpc_relay = TcpRelay::start(self.grpc_relay.address()).map_err(err("relay"))?;
             let mut config = Config {
                 party: PartySection {
                     name: name.clone(),
@@ -266,14 +282,14 @@ impl Federation {
                 contracts: self.contracts.clone(),
                 mpc: MpcSection {
                     index: i as u16,
-                    listen: peers[i].address.parse().map_err(|e| format!("{e}"))?,
+                    listen: listen[i],
                     noise_key_file,
                     timeout: Duration::from_secs(20),
                     only_peer_addresses: true,
-                    peers: peers.clone(),
+                    peers: self.peers_seen_by(i, &peers, setup)?,
                 },
                 chain: ChainSection {
-                    cosmos: self.cosmos_config(true)?,
+                    cosmos: self.chain_config(rpc_relay.address(), grpc_relay.address())?,
                 },
                 telemetry: TelemetrySection {
                     enabled: true,
@@ -319,6 +335,8 @@ impl Federation {
                 config_path,
                 telemetry,
                 log_path: dir.join("connector.log"),
+                rpc_relay,
+                grpc_relay,
                 secret: config
                     .party
                     .shares_secret_env
@@ -330,18 +348,37 @@ impl Federation {
         Ok(())
     }
 
+    /// The peers as party `i` dials them: through slow links if it is [`Setup::slow_outbound`].
+    fn peers_seen_by(&mut self, i: usize, peers: &[Peer], setup: &Setup) -> TestResult<Vec<Peer>> {
+        let mut seen = peers.to_vec();
+        if let Some((_, latency)) = setup.slow_outbound.filter(|(slow, _)| *slow == i) {
+            for peer in seen.iter_mut().filter(|p| p.index as usize != i) {
+                let target = peer.address.parse().map_err(|e| format!("{e}"))?;
+                let link = TcpRelay::with_latency(target, latency).map_err(err("slow link"))?;
+                peer.address = link.address().to_string();
+                self.slow_links.push(link);
+            }
+        }
+        Ok(seen)
+    }
+
     /// How a client reaches this chain: the connectors through the relay, others directly.
     /// Only what an operator must write; every other setting (gas multiplier and cap, timeouts)
     /// is the connector's default.
     pub fn cosmos_config(&self, through_relay: bool) -> TestResult<CosmosConfig> {
-        let (rpc_url, grpc_url) = if through_relay {
-            (
-                format!("http://{}", self.relay.address()),
-                format!("http://{}", self.grpc_relay.address()),
-            )
+        if through_relay {
+            self.chain_config(self.relay.address(), self.grpc_relay.address())
         } else {
-            (self.chain.rpc_url(), self.chain.grpc_url())
-        };
+            self.chain_urls(self.chain.rpc_url(), self.chain.grpc_url())
+        }
+    }
+
+    /// A connector's chain section reaching the node's RPC and gRPC at these addresses.
+    fn chain_config(&self, rpc: SocketAddr, grpc: SocketAddr) -> TestResult<CosmosConfig> {
+        self.chain_urls(format!("http://{rpc}"), format!("http://{grpc}"))
+    }
+
+    fn chain_urls(&self, rpc_url: String, grpc_url: String) -> TestResult<CosmosConfig> {
         let table = format!(
             "chain_id = {:?}\nrpc_url = {rpc_url:?}\ngrpc_url = {grpc_url:?}\naccount_prefix = {BECH32_PREFIX:?}\n\
              gas_price = \"0.025\"\nfee_denom = {DENOM:?}\n",
@@ -409,14 +446,14 @@ impl Federation {
 
     /// SIGTERM, as a service manager stops a daemon: returns how the process ended.
     pub fn terminate_party(&mut self, i: usize, timeout: Duration) -> TestResult<ExitStatus> {
+        self.signal_party(i, "-TERM")?;
+        self.wait_exit(i, timeout)
+    }
+
+    /// Waits until party `i`'s process, sent a signal, has exited: returns how it ended.
+    pub fn wait_exit(&mut self, i: usize, timeout: Duration) -> TestResult<ExitStatus> {
         let party = &mut self.parties[i];
         let mut child = party.child.take().ok_or("the party is not running")?;
-        let sent = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .map_err(|e| format!("kill -TERM: {e}"))?;
-        check_status(sent, "kill -TERM")?;
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
@@ -424,7 +461,7 @@ impl Federation {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                return Err(format!("{} did not stop on SIGTERM", party.name));
+                return Err(format!("{} did not stop within {timeout:?}", party.name));
             }
             std::thread::sleep(POLL);
         }
@@ -433,17 +470,22 @@ impl Federation {
     /// SIGSTOP (`pause: true`) or SIGCONT: a party that stops answering while its process and
     /// its TCP connections stay up (a stalled VM, a debugger), and comes back.
     pub fn pause_party(&mut self, i: usize, pause: bool) -> TestResult<()> {
+        self.signal_party(i, if pause { "-STOP" } else { "-CONT" })
+    }
+
+    /// Sends `signal` (`-TERM`, `-KILL`, ...) to party `i`'s process; needs only a shared
+    /// borrow, so it can be timed against work on another thread.
+    pub fn signal_party(&self, i: usize, signal: &str) -> TestResult<()> {
         let child = self.parties[i]
             .child
             .as_ref()
             .ok_or("the party is not running")?;
-        let signal = if pause { "-STOP" } else { "-CONT" };
         let sent = Command::new("kill")
             .arg(signal)
             .arg(child.id().to_string())
             .status()
             .map_err(|e| format!("kill {signal}: {e}"))?;
-        check_status(sent, "kill")
+        check_status(sent, &format!("kill {signal}"))
     }
 
     /// What `connector status --config` prints for party `i` (from its store, or from the
@@ -584,34 +626,50 @@ impl Federation {
         workspace_id: u64,
         key_type: KeyType,
     ) -> TestResult<(DevnetKey, KeyRequestResponse)> {
-        let msg = key_request_msg(workspace_id, self.keyring_id, key_type);
-        let keyring = self.contracts.keyring.clone();
-        let (request_id, _) = self.request(&keyring, &msg, events::KEY_REQUEST_EVENT)?;
+        let request_id = self.submit_key_request(workspace_id, key_type)?;
         let request: KeyRequestResponse =
             self.wait(&format!("key request {request_id}"), REQUEST_TIMEOUT, |f| {
-                let r: KeyRequestResponse = f
-                    .chain
-                    .query_smart(&keyring, &KeyringQuery::KeyRequest { request_id })
-                    .map_err(err("key request"))?;
+                let r = f.key_request(request_id)?;
                 Ok(r.status.is_final().then_some(r))
             })?;
+        Ok((self.key_of(&request)?, request))
+    }
+
+    /// The requester asks for a key of `workspace_id`; returns the request id at once.
+    pub fn submit_key_request(&self, workspace_id: u64, key_type: KeyType) -> TestResult<u64> {
+        let msg = key_request_msg(workspace_id, self.keyring_id, key_type);
+        let keyring = &self.contracts.keyring;
+        Ok(self.request(keyring, &msg, events::KEY_REQUEST_EVENT)?.0)
+    }
+
+    /// The key request as of now.
+    pub fn key_request(&self, request_id: u64) -> TestResult<KeyRequestResponse> {
+        self.chain
+            .query_smart(
+                &self.contracts.keyring,
+                &KeyringQuery::KeyRequest { request_id },
+            )
+            .map_err(err("key request"))
+    }
+
+    /// The key a key request made; an error when the request ended otherwise.
+    pub fn key_of(&self, request: &KeyRequestResponse) -> TestResult<DevnetKey> {
         if request.status != KeyRequestStatus::Fulfilled {
             return Err(format!(
-                "key request {request_id} ended {:?}: {:?}",
-                request.status, request.reject_reason
+                "key request {} ended {:?}: {:?}",
+                request.id, request.status, request.reject_reason
             ));
         }
         let key_id = request.key_id.ok_or("fulfilled without a key id")?;
         let key: KeyResponse = self
             .chain
-            .query_smart(&keyring, &KeyringQuery::Key { key_id })
+            .query_smart(&self.contracts.keyring, &KeyringQuery::Key { key_id })
             .map_err(err("key"))?;
-        let key = DevnetKey {
+        Ok(DevnetKey {
             key_id,
-            key_type,
+            key_type: request.key_type,
             public_key: key.public_key.to_vec(),
-        };
-        Ok((key, request))
+        })
     }
 
     /// The requester asks for one signature per message; returns the request id and the
@@ -809,6 +867,75 @@ impl Drop for Federation {
         for i in 0..self.parties.len() {
             self.kill_party(i);
         }
+    }
+}
+
+/// One party's transactions between two account sequences.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sent {
+    pub sent: u64,
+    /// Included but refused (an answer that came after the request was final).
+    pub refused: u64,
+    /// Gas used by all of them, refused ones too.
+    pub gas_used: u64,
+}
+
+/// Between `before` and `after` (account sequences), no party submitted twice: every
+/// transaction it sent was executed, except at most one per request it did not answer (an
+/// answer that came after the others completed it is refused) plus `extra` others; and it sent
+/// no more transactions than answers (several answers may share one transaction). `answered`
+/// holds each request's answering parties (addresses). Returns what each party sent.
+pub fn check_answers_sent(
+    f: &Federation,
+    answered: &[Vec<String>],
+    before: &[u64],
+    after: &[u64],
+    extra: u64,
+) -> TestResult<Vec<Sent>> {
+    let mut all = Vec::new();
+    for (i, party) in f.parties.iter().enumerate() {
+        let answers = answered
+            .iter()
+            .filter(|by| by.contains(&party.address))
+            .count() as u64;
+        let unanswered = answered.len() as u64 - answers;
+        let mut sent = Sent {
+            sent: after[i] - before[i],
+            ..Sent::default()
+        };
+        for sequence in before[i]..after[i] {
+            let result = f
+                .chain
+                .transaction_result(&party.address, sequence)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("{}'s transaction {sequence} is not found", party.name))?;
+            sent.refused += u64::from(result.code != 0);
+            sent.gas_used += result.gas_used;
+        }
+        check(
+            sent.refused <= unanswered && sent.sent <= answers + unanswered + extra,
+            &format!(
+                "{} sent {} transactions ({} refused) for {answers} answers on chain \
+                 ({unanswered} requests it did not answer, {extra} other transactions)",
+                party.name, sent.sent, sent.refused
+            ),
+        )?;
+        all.push(sent);
+    }
+    Ok(all)
+}
+
+pub fn check(condition: bool, what: &str) -> TestResult<()> {
+    condition
+        .then_some(())
+        .ok_or_else(|| format!("failed: {what}"))
+}
+
+pub fn check_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) -> TestResult<()> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}, want {want:?}"))
     }
 }
 

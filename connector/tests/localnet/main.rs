@@ -9,6 +9,7 @@
 //! `scripts/test.sh` provides both. The federations of this binary run one at a time and share
 //! a data directory, so the ECDSA Paillier primes and aux info are made once per machine.
 
+mod chaos;
 mod completion_gas;
 mod faults;
 mod federation;
@@ -16,7 +17,7 @@ mod federation;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use federation::{Federation, Finished, Setup, TestResult};
+use federation::{check, check_answers_sent, check_eq, Federation, Finished, Setup, TestResult};
 use mpc_devnet::{verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::KeyType;
@@ -26,12 +27,13 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 const PARTIES: usize = 3;
 const THRESHOLD: u32 = 2;
 
-fn federation(setup: &Setup) -> (MutexGuard<'static, ()>, Federation) {
+/// A federation of `parties` (its stores in [`chaos::run::data_dir`]), one at a time.
+fn federation(parties: usize, setup: &Setup) -> (MutexGuard<'static, ()>, Federation) {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("localnet-federation");
     let threshold = setup.threshold.unwrap_or(THRESHOLD);
     let federation =
-        Federation::start_with(&data_dir, PARTIES, threshold, setup).expect("federation starts");
+        Federation::start_with(&chaos::run::data_dir(parties), parties, threshold, setup)
+            .expect("federation starts");
     (guard, federation)
 }
 
@@ -42,7 +44,12 @@ fn run(scenario: impl FnOnce(&mut Federation) -> TestResult<()>) {
 
 /// [`run`] on a federation started with `setup`.
 fn run_with(setup: &Setup, scenario: impl FnOnce(&mut Federation) -> TestResult<()>) {
-    let (_guard, mut federation) = federation(setup);
+    run_on(PARTIES, setup, scenario)
+}
+
+/// [`run_with`] on a federation of `parties`.
+fn run_on(parties: usize, setup: &Setup, scenario: impl FnOnce(&mut Federation) -> TestResult<()>) {
+    let (_guard, mut federation) = federation(parties, setup);
     if let Err(e) = scenario(&mut federation) {
         panic!("{e}\n{}", federation.logs());
     }
@@ -103,10 +110,7 @@ fn check_fulfilled(f: &Federation, key: &DevnetKey, finished: &Finished) -> Test
     Ok(())
 }
 
-/// Between `before` and `after` (account sequences), no party submitted twice: every
-/// transaction it sent was executed, except at most one per request it did not answer (an
-/// answer that came after the others fulfilled it is refused) plus `extra` others; and it sent
-/// no more transactions than answers (several answers may share one transaction).
+/// [`check_answers_sent`] for signature requests.
 fn check_transactions(
     f: &Federation,
     finished: &[Finished],
@@ -114,51 +118,14 @@ fn check_transactions(
     after: &[u64],
     extra: u64,
 ) -> TestResult<()> {
-    for (i, party) in f.parties.iter().enumerate() {
-        let sent = after[i] - before[i];
-        let answered = finished
-            .iter()
-            .filter(|done| {
-                done.request
-                    .answers
-                    .iter()
-                    .any(|a| a.party.as_str() == party.address)
-            })
-            .count() as u64;
-        let unanswered = finished.len() as u64 - answered;
-        let mut refused = 0;
-        for sequence in before[i]..after[i] {
-            let code = f
-                .chain
-                .transaction_code(&party.address, sequence)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("{}'s transaction {sequence} is not found", party.name))?;
-            refused += u64::from(code != 0);
-        }
-        check(
-            refused <= unanswered && sent <= answered + unanswered + extra,
-            &format!(
-                "{} sent {sent} transactions ({refused} refused) for {answered} answers on chain \
-                 ({unanswered} requests it did not answer, {extra} other transactions)",
-                party.name
-            ),
-        )?;
-    }
-    Ok(())
-}
-
-fn check(condition: bool, what: &str) -> TestResult<()> {
-    condition
-        .then_some(())
-        .ok_or_else(|| format!("failed: {what}"))
-}
-
-fn check_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) -> TestResult<()> {
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("{what}: got {got:?}, want {want:?}"))
-    }
+    let answered: Vec<Vec<String>> = finished
+        .iter()
+        .map(|done| {
+            let answers = &done.request.answers;
+            answers.iter().map(|a| a.party.to_string()).collect()
+        })
+        .collect();
+    check_answers_sent(f, &answered, before, after, extra).map(drop)
 }
 
 #[test]

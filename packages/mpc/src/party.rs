@@ -439,8 +439,12 @@ impl Party {
 
 const PRIMES_RECORD: &str = "ecdsa/primes";
 
-/// Logged when a key generation succeeded at this party.
+/// Logged when a key generation succeeded at this party (its share stored).
 pub const KEY_GENERATED_LOG: &str = "key generated";
+
+/// Logged when an EdDSA key generation enters its last round (each party's secret share sent
+/// point to point): past it, the others may hold the key before this party stored its share.
+pub const DKG_LAST_ROUND_LOG: &str = "key generation: last round";
 
 /// Logged when the parties hold different ECDSA aux info for their set and make it again.
 pub const AUX_DIFFERS_LOG: &str = "the parties hold different ECDSA aux info; making it again";

@@ -34,11 +34,12 @@ mod wasmd;
 pub use error::{LocalnetError, Result};
 pub use follower::Follower;
 pub use localnet::{
-    Account, Localnet, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV, VALIDATOR,
+    Account, Localnet, TxResult, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV,
+    VALIDATOR,
 };
 pub use ports::free_address;
 pub use relay::TcpRelay;
 pub use rpc::http_get;
 pub use tls_proxy::TlsProxy;
-pub use tx::{Event, SentTx, TxOutcome};
+pub use tx::{Event, TxOutcome};
 pub use wasmd::{wasmd_binary, WASMD_ENV};

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::error::{io_error, parse_json, LocalnetError, Result};
 use crate::ports::free_address;
 use crate::toml_edit::{set_values, Setting};
-use crate::tx::{SentTx, TxOutcome};
+use crate::tx::TxOutcome;
 use crate::{rpc, wasmd};
 
 pub const CHAIN_ID: &str = "mpc-localnet";
@@ -412,32 +412,44 @@ impl Localnet {
     /// (0: executed; other: refused in its block, which still used up the sequence), if that
     /// transaction is in a block.
     pub fn transaction_code(&self, address: &str, sequence: u64) -> Result<Option<u64>> {
-        Ok(self.sent_transaction(address, sequence)?.map(|tx| tx.code))
+        Ok(self
+            .transaction_result(address, sequence)?
+            .map(|result| result.code))
     }
 
-    /// The transaction `address` signed with account sequence `sequence`, if it is in a block:
-    /// its result code and gas. Found by the ante handler's `tx.acc_seq` event, which a refused
-    /// transaction keeps.
-    pub fn sent_transaction(&self, address: &str, sequence: u64) -> Result<Option<SentTx>> {
+    /// The result code and gas used of the transaction `address` signed with account sequence
+    /// `sequence`, if that transaction is in a block (see [`Localnet::transaction_code`]).
+    pub fn transaction_result(&self, address: &str, sequence: u64) -> Result<Option<TxResult>> {
         // "tx.acc_seq='<address>/<sequence>'", URL-encoded.
         let path = format!("/tx_search?query=%22tx.acc_seq%3D%27{address}%2F{sequence}%27%22");
         let Some(result) = rpc::get(self.rpc, &path)? else {
             return Ok(None);
         };
-        let number = |v: &serde_json::Value| -> u64 {
-            v.as_str()
-                .and_then(|s| s.parse().ok())
-                .or(v.as_u64())
+        // CometBFT writes 64-bit numbers as strings.
+        let number = |v: &Value| {
+            v.as_u64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
                 .unwrap_or(0)
         };
         Ok(result["txs"]
             .as_array()
             .and_then(|txs| txs.first())
-            .map(|tx| SentTx {
-                code: tx["tx_result"]["code"].as_u64().unwrap_or(0),
+            .map(|tx| TxResult {
+                code: number(&tx["tx_result"]["code"]),
                 gas_wanted: number(&tx["tx_result"]["gas_wanted"]),
                 gas_used: number(&tx["tx_result"]["gas_used"]),
             }))
+    }
+
+    /// The time of block `height` (its header's), as seconds since the Unix epoch.
+    pub fn block_time(&self, height: u64) -> Result<f64> {
+        let result = rpc::get(self.rpc, &format!("/block?height={height}"))?
+            .ok_or_else(|| LocalnetError::Unexpected(format!("no block {height}")))?;
+        let time = result["block"]["header"]["time"]
+            .as_str()
+            .unwrap_or_default();
+        unix_seconds(time)
+            .ok_or_else(|| LocalnetError::Unexpected(format!("block {height}'s time {time:?}")))
     }
 
     /// The transaction with this hash (sent by anyone, e.g. by a Rust client), once it is in a
@@ -786,4 +798,47 @@ pub(crate) fn log_tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// What a transaction found by account sequence did: its result code (0: executed), its gas
+/// limit (what the SDK charges for, executed or refused) and the gas it used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxResult {
+    pub code: u64,
+    pub gas_wanted: u64,
+    pub gas_used: u64,
+}
+
+/// An RFC 3339 UTC time as CometBFT writes it (`2026-12-06T20:04:05.123456789Z`), as seconds
+/// since the Unix epoch.
+fn unix_seconds(time: &str) -> Option<f64> {
+    let (date, clock) = time.strip_suffix('Z')?.split_once('T')?;
+    let mut ymd = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (ymd.next()??, ymd.next()??, ymd.next()??);
+    let mut hms = clock.split(':');
+    let (h, min) = (
+        hms.next()?.parse::<i64>().ok()?,
+        hms.next()?.parse::<i64>().ok()?,
+    );
+    let seconds: f64 = hms.next()?.parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3_600 + min * 60) as f64 + seconds)
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn a_cometbft_time_is_read_as_unix_seconds() {
+        assert_eq!(super::unix_seconds("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            super::unix_seconds("2024-03-01T01:02:03.5Z"),
+            Some(1_709_254_923.5)
+        );
+    }
 }

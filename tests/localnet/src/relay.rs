@@ -7,6 +7,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use crate::error::{io_error, Result};
 
@@ -20,6 +21,8 @@ pub struct TcpRelay {
 
 struct Shared {
     target: SocketAddr,
+    /// How long every chunk is held before it is passed on (a slow link), in each direction.
+    latency: Duration,
     cut: AtomicBool,
     stop: AtomicBool,
     /// Both ends of every relayed connection, to close them when cut.
@@ -30,12 +33,19 @@ struct Shared {
 impl TcpRelay {
     /// Starts relaying from a free port on 127.0.0.1 to `target`.
     pub fn start(target: SocketAddr) -> Result<Self> {
+        Self::with_latency(target, Duration::ZERO)
+    }
+
+    /// Starts relaying to `target`, passing every chunk on `latency` after it arrived, in each
+    /// direction (a long or congested link; order and bytes are kept).
+    pub fn with_latency(target: SocketAddr, latency: Duration) -> Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(io_error("binding the relay"))?;
         let listen = listener
             .local_addr()
             .map_err(io_error("reading the relay's port"))?;
         let shared = Arc::new(Shared {
             target,
+            latency,
             cut: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             open: Mutex::new(Vec::new()),
@@ -122,13 +132,54 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
                 open.push(b);
             }
         }
-        std::thread::spawn(move || pipe(client, upstream));
-        std::thread::spawn(move || pipe(upstream_copy, client_copy));
+        let latency = shared.latency;
+        std::thread::spawn(move || pipe(client, upstream, latency));
+        std::thread::spawn(move || pipe(upstream_copy, client_copy, latency));
     }
 }
 
-/// Copies `from` into `to` until either side closes, then closes both.
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
+/// Copies `from` into `to`, each chunk `latency` after it was read, until either side closes,
+/// then closes both.
+fn pipe(mut from: TcpStream, mut to: TcpStream, latency: Duration) {
+    if latency.is_zero() {
+        copy(&mut from, &mut to);
+    } else {
+        // The reader keeps reading while the writer holds each chunk until its time.
+        let (chunks, held) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+        let mut writer = match to.try_clone() {
+            Ok(writer) => writer,
+            Err(_) => return,
+        };
+        let delivery = std::thread::spawn(move || {
+            for (due, chunk) in held {
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                if writer.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut buffer = [0u8; 16 * 1024];
+        loop {
+            match from.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if chunks
+                        .send((Instant::now() + latency, buffer[..n].to_vec()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        drop(chunks);
+        let _ = delivery.join();
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}
+
+fn copy(from: &mut TcpStream, to: &mut TcpStream) {
     let mut buffer = [0u8; 16 * 1024];
     loop {
         match from.read(&mut buffer) {
@@ -140,6 +191,4 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
             }
         }
     }
-    let _ = from.shutdown(Shutdown::Both);
-    let _ = to.shutdown(Shutdown::Both);
 }

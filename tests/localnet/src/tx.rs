@@ -22,15 +22,6 @@ impl Event {
     }
 }
 
-/// A transaction of an account as its block recorded it, executed (`code` 0) or refused: the
-/// SDK charges its fee on `gas_wanted` either way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SentTx {
-    pub code: u64,
-    pub gas_wanted: u64,
-    pub gas_used: u64,
-}
-
 /// A transaction that ran successfully in a block.
 #[derive(Clone, Debug)]
 pub struct TxOutcome {

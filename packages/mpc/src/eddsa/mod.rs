@@ -187,6 +187,7 @@ pub async fn keygen(
     }
 
     // Round 2: one secret share per party, point to point.
+    tracing::info!(me, "{}", crate::party::DKG_LAST_ROUND_LOG);
     let (secret2, packages2) =
         dkg::part2(secret1, &round1).map_err(|e| frost_error("dkg part 2", e, &parties))?;
     for party in &others {
