@@ -97,4 +97,10 @@ mpc_contract_kit::contract_error! {
     #[error("Ed25519 public key is a point of small order")]
     SmallOrderPublicKey,
 
+    /// A point with a torsion component (a prime-order point plus one of order 2, 4 or 8): the
+    /// chain's verifier accepts its signatures, but cofactorless verifiers on other chains
+    /// (ed25519-dalek's `verify_strict`, OpenSSL, Solana) reject many of them.
+    #[error("Ed25519 public key is not in the prime-order subgroup (it has a torsion component)")]
+    TorsionPublicKey,
+
 }

@@ -195,16 +195,19 @@ pub fn key_request_positions<'a>(
 /// Where the answers so far leave a pending request.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
-    /// `party_threshold` parties gave this key; they are listed in the order they answered.
+    /// Every party gave this key; they are listed in the order they answered.
     Agreed { public_key: Binary, parties: Vec<Addr> },
-    /// Not enough parties are left unanswered to reach the threshold.
+    /// Some party answered otherwise (a failure or another key): the key cannot come about.
     Unreachable { reason: String },
     /// Still possible, not yet reached.
     Open,
 }
 
 /// Groups the successful answers by public key and decides whether the key exists, can no longer
-/// exist, or may still come. Failures and minority keys count against the threshold.
+/// exist, or may still come. A key needs the same answer from EVERY party of the request, not
+/// `party_threshold` of them: distributed key generation runs with all of them, and a party
+/// answers only once its share is stored, so a key made on fewer answers could lack a share
+/// (a party stopped in the DKG's last round) and sign with less fault tolerance than it claims.
 pub fn outcome(body: &KeyRequestBody, answers: &[PartyKeyAnswer]) -> Outcome {
     let values = answers.iter().map(|a| {
         let key = match &a.result {
@@ -213,10 +216,14 @@ pub fn outcome(body: &KeyRequestBody, answers: &[PartyKeyAnswer]) -> Outcome {
         };
         (&a.party, key)
     });
-    match tally(values, body.parties.len(), body.party_threshold) {
+    let all = body.parties.len();
+    match tally(values, all, all as u32) {
         Tally::Agreed { value, parties } => Outcome::Agreed { public_key: value.clone(), parties },
         Tally::Unreachable { unanswered, largest } => Outcome::Unreachable {
-            reason: Tally::<Binary>::unreachable_reason(body.party_threshold, unanswered, largest),
+            reason: format!(
+                "every one of the {all} parties must give the same key: {unanswered} parties \
+                 unanswered, largest agreement {largest}"
+            ),
         },
         Tally::Open => Outcome::Open,
     }
@@ -266,22 +273,25 @@ mod tests {
     }
 
     #[test]
-    fn outcome_follows_the_largest_agreement() {
+    fn a_key_needs_the_same_answer_from_every_party_whatever_the_threshold() {
         let run = |threshold, parties, results: &[KeyResult]| {
             outcome(&body(threshold, parties), &answers(results))
         };
         assert_eq!(run(2, 3, &[key(1)]), Outcome::Open);
-        assert_eq!(run(2, 3, &[key(1), key(2)]), Outcome::Open);
+        // Two of three agree: a signing threshold's worth, but not every share is confirmed.
+        assert_eq!(run(2, 3, &[key(1), key(1)]), Outcome::Open);
         assert_eq!(
-            run(2, 3, &[key(1), key(2), key(1)]),
+            run(2, 3, &[key(1), key(1), key(1)]),
             Outcome::Agreed {
                 public_key: Binary::from(vec![1; 33]),
-                parties: vec![Addr::unchecked("p0"), Addr::unchecked("p2")],
+                parties: vec![Addr::unchecked("p0"), Addr::unchecked("p1"), Addr::unchecked("p2")],
             }
         );
-        assert!(matches!(run(2, 3, &[key(1), key(2), fail()]), Outcome::Unreachable { .. }));
-        assert!(matches!(run(3, 5, &[fail(), fail(), fail()]), Outcome::Unreachable { .. }));
-        assert_eq!(run(3, 5, &[fail(), fail()]), Outcome::Open);
+        // One other key, or one failure, and the key cannot come about.
+        assert!(matches!(run(2, 3, &[key(1), key(2)]), Outcome::Unreachable { .. }));
+        assert!(matches!(run(2, 3, &[key(1), key(1), fail()]), Outcome::Unreachable { .. }));
+        assert!(matches!(run(3, 5, &[fail()]), Outcome::Unreachable { .. }));
+        assert_eq!(run(3, 5, &[key(1), key(1), key(1), key(1)]), Outcome::Open);
     }
 
     /// The stored JSON of each record, every field set: field names and order are the storage

@@ -129,5 +129,8 @@ fn ed25519_point(public_key: &[u8]) -> ContractResult<()> {
     if point.is_small_order() {
         return Err(ContractError::SmallOrderPublicKey);
     }
+    if !point.is_torsion_free() {
+        return Err(ContractError::TorsionPublicKey);
+    }
     Ok(())
 }

@@ -109,10 +109,8 @@ fn expire_refusals() {
     );
 
     // Fulfilled requests are final, even after their deadline.
-    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
     let key = ecdsa_public_key(8);
-    suite.submit(&p1, open, success(&key)).unwrap();
-    suite.submit(&p2, open, success(&key)).unwrap();
+    suite.fulfil(open, &key);
     suite.advance(20);
     suite.assert_refused(
         &stranger,
@@ -167,12 +165,10 @@ fn work_list_shows_pending_by_deadline_and_hides_overdue() {
     assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, None), vec![r3, r1]);
 
     // Fulfilled and rejected lists.
-    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
+    let p3 = suite.parties[2].clone();
     let key = ecdsa_public_key(11);
-    suite.submit(&p1, r3, success(&key)).unwrap();
-    suite.submit(&p2, r3, success(&key)).unwrap();
-    suite.submit(&p1, r1, failure("x")).unwrap();
-    suite.submit(&p3, r1, failure("y")).unwrap();
+    suite.fulfil(r3, &key);
+    suite.submit(&p3, r1, failure("x")).unwrap();
     assert_eq!(suite.requests_by_keyring(keyring_id, Fulfilled, None, None), vec![r3]);
     assert_eq!(suite.requests_by_keyring(keyring_id, Rejected, None, None), vec![r1]);
     assert_eq!(suite.requests_by_keyring(keyring_id, Pending, None, None), Vec::<u64>::new());
@@ -182,12 +178,10 @@ fn work_list_shows_pending_by_deadline_and_hides_overdue() {
 fn keys_by_workspace_pages() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
-    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
     for seed in 1..=3u8 {
         let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
         let key = ecdsa_public_key(seed);
-        suite.submit(&p1, request_id, success(&key)).unwrap();
-        suite.submit(&p2, request_id, success(&key)).unwrap();
+        suite.fulfil(request_id, &key);
     }
     let page = |workspace_id, start_after, limit| -> Vec<u64> {
         let res: KeysResponse =
@@ -229,12 +223,11 @@ fn fees_are_conserved() {
     let key = |seed| ecdsa_public_key(seed);
 
     let fulfilled = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
-    suite.submit(&p1, fulfilled, success(&key(1))).unwrap();
-    suite.submit(&p3, fulfilled, success(&key(1))).unwrap();
+    suite.fulfil(fulfilled, &key(1));
 
     let rejected = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    // One failure: the key needs every party, so it cannot come about.
     suite.submit(&p2, rejected, failure("a")).unwrap();
-    suite.submit(&p3, rejected, failure("b")).unwrap();
 
     let owner_msg = suite.request_key_msg(all_of_three, KeyType::EcdsaSecp256k1);
     for _ in 0..2 {
@@ -271,8 +264,10 @@ fn fees_are_conserved() {
     let held = suite.balance(&suite.keyring, DENOM);
     assert_eq!(held, KEY_FEE + 1_000);
     assert_eq!(paid_by_requester, parties_received + refunded + held);
-    // 1_000 / 3: p2 answered first and took the remainder.
-    assert_eq!(suite.balance(&p2, DENOM), 334);
+    // 1_000 / 3 twice: p1 answered `fulfilled` first and p2 `uneven`, each took a remainder.
+    assert_eq!(suite.balance(&p1, DENOM), 334 + 333);
+    assert_eq!(suite.balance(&p2, DENOM), 333 + 334);
+    assert_eq!(suite.balance(&p3, DENOM), 333 + 333);
 
     // Settling the rest returns exactly what is held.
     suite

@@ -13,7 +13,7 @@ use mpc_interfaces::KeyType;
 use mpc_keyring::ContractError;
 
 #[test]
-fn two_matching_answers_create_the_key_and_pay_the_parties() {
+fn the_same_key_from_every_party_creates_it_and_pays_them() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
     let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
@@ -25,20 +25,22 @@ fn two_matching_answers_create_the_key_and_pay_the_parties() {
     assert_eq!(attribute(&res, "wasm-key_request", "party"), p1.to_string());
     assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
     assert_eq!(suite.balance(&p1, DENOM), 0);
+    // Two of three is the signing threshold, not a key: the third share is not confirmed.
+    suite.submit(&p2, request_id, success(&public_key)).unwrap();
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
 
     let height = suite.height();
-    let res = suite.submit(&p2, request_id, success(&public_key)).unwrap();
+    let res = suite.submit(&p3, request_id, success(&public_key)).unwrap();
     assert_eq!(actions(&res, "wasm-key_request"), vec!["party_result", "fulfilled"]);
     assert_eq!(actions(&res, "wasm-key"), vec!["created"]);
     assert_eq!(attribute(&res, "wasm-key", "key_id"), "1");
     // Base64, as the `Key` query returns it.
     assert_eq!(attribute(&res, "wasm-key", "public_key"), public_key.to_base64());
-    assert_eq!(suite.key(1).public_key, public_key);
 
     let request = suite.request(request_id);
     assert_eq!(request.status, KeyRequestStatus::Fulfilled);
     assert_eq!(request.key_id, Some(1));
-    assert_eq!(request.answers.len(), 2);
+    assert_eq!(request.answers.len(), 3);
 
     let key = suite.key(1);
     assert_eq!(key.public_key, public_key);
@@ -50,10 +52,10 @@ fn two_matching_answers_create_the_key_and_pay_the_parties() {
     assert_eq!(key.request_id, request_id);
     assert_eq!(key.created_height, height);
 
-    // The fee went to the two parties that gave the key; the third gets nothing.
-    assert_eq!(suite.balance(&p1, DENOM), KEY_FEE / 2);
-    assert_eq!(suite.balance(&p2, DENOM), KEY_FEE / 2);
-    assert_eq!(suite.balance(&p3, DENOM), 0);
+    // The fee went to the three parties (1000 / 3: the first took the remainder).
+    assert_eq!(suite.balance(&p1, DENOM), 334);
+    assert_eq!(suite.balance(&p2, DENOM), 333);
+    assert_eq!(suite.balance(&p3, DENOM), 333);
     assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
 
     // A final request takes no more answers.
@@ -107,27 +109,10 @@ fn eddsa_key_with_uneven_fee_gives_remainder_to_first_answer() {
     assert_eq!(suite.balance(&suite.keyring, OTHER_DENOM), 0);
 }
 
+/// A party stopped in the DKG's last round holds no share: it answers a failure (or nothing),
+/// and the key is not made on the others' answers, which would leave it short of a share.
 #[test]
-fn one_failure_does_not_reject_while_the_threshold_is_reachable() {
-    let mut suite = Suite::new();
-    let keyring_id = suite.create_default_keyring();
-    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
-    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
-    let public_key = ecdsa_public_key(9);
-
-    suite.submit(&p1, request_id, failure("dkg timed out")).unwrap();
-    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Pending);
-    suite.submit(&p2, request_id, success(&public_key)).unwrap();
-    suite.submit(&p3, request_id, success(&public_key)).unwrap();
-    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Fulfilled);
-    // Only the parties that gave the key are paid.
-    assert_eq!(suite.balance(&p1, DENOM), 0);
-    assert_eq!(suite.balance(&p2, DENOM), KEY_FEE / 2);
-    assert_eq!(suite.balance(&p3, DENOM), KEY_FEE / 2);
-}
-
-#[test]
-fn failures_that_make_the_threshold_unreachable_reject_and_refund() {
+fn one_failure_rejects_a_key_request_and_refunds() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
     let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
@@ -135,18 +120,18 @@ fn failures_that_make_the_threshold_unreachable_reject_and_refund() {
     let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
     assert_eq!(suite.balance(&owner, DENOM), START_BALANCE - KEY_FEE);
 
-    suite.submit(&p1, request_id, failure("no")).unwrap();
-    let res = suite.submit(&p2, request_id, failure("no")).unwrap();
+    suite.submit(&p1, request_id, success(&ecdsa_public_key(9))).unwrap();
+    let res = suite.submit(&p2, request_id, failure("no share stored")).unwrap();
     assert_eq!(actions(&res, "wasm-key_request"), vec!["party_result", "rejected"]);
     let request = suite.request(request_id);
     assert_eq!(request.status, KeyRequestStatus::Rejected);
-    assert!(request.reject_reason.unwrap().contains("can no longer be met"));
+    assert!(request.reject_reason.unwrap().contains("every one of the 3 parties"));
     assert_eq!(suite.balance(&owner, DENOM), START_BALANCE);
     assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
 
     suite.assert_refused(
         &p3,
-        &ExecuteMsg::SubmitKeyResult { request_id, result: success(&ecdsa_public_key(1)) },
+        &ExecuteMsg::SubmitKeyResult { request_id, result: success(&ecdsa_public_key(9)) },
         &[],
         ContractError::Lifecycle(LifecycleError::Closed {
             id: request_id,
@@ -156,29 +141,15 @@ fn failures_that_make_the_threshold_unreachable_reject_and_refund() {
 }
 
 #[test]
-fn disagreeing_keys_count_against_the_threshold() {
+fn a_different_key_from_one_party_rejects_the_request() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
-    let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());
-    let (key_a, key_b) = (ecdsa_public_key(1), ecdsa_public_key(2));
-
-    // A, B, then A again: A reaches 2 of 3; only the parties that gave A are paid.
-    let first = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
-    suite.submit(&p1, first, success(&key_a)).unwrap();
-    suite.submit(&p2, first, success(&key_b)).unwrap();
-    assert_eq!(suite.request(first).status, KeyRequestStatus::Pending);
-    suite.submit(&p3, first, success(&key_a)).unwrap();
-    assert_eq!(suite.key(1).public_key, key_a);
-    assert_eq!(suite.balance(&p1, DENOM), KEY_FEE / 2);
-    assert_eq!(suite.balance(&p2, DENOM), 0);
-    assert_eq!(suite.balance(&p3, DENOM), KEY_FEE / 2);
-
-    // A, B, failure: no two agree and nobody is left.
-    let second = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
-    suite.submit(&p1, second, success(&key_a)).unwrap();
-    suite.submit(&p2, second, success(&key_b)).unwrap();
-    suite.submit(&p3, second, failure("aborted")).unwrap();
-    assert_eq!(suite.request(second).status, KeyRequestStatus::Rejected);
+    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
+    let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
+    suite.submit(&p1, request_id, success(&ecdsa_public_key(1))).unwrap();
+    suite.submit(&p2, request_id, success(&ecdsa_public_key(2))).unwrap();
+    assert_eq!(suite.request(request_id).status, KeyRequestStatus::Rejected);
+    assert_eq!(suite.balance(&p1, DENOM), 0);
     assert_eq!(suite.balance(&suite.keyring, DENOM), 0);
 }
 
@@ -317,7 +288,7 @@ fn a_party_removed_after_the_request_still_answers_it() {
     let keyring_id = suite.create_default_keyring();
     let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
     let admin = suite.admin.clone();
-    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
+    let p1 = suite.parties[0].clone();
     suite
         .execute(
             &admin,
@@ -326,8 +297,7 @@ fn a_party_removed_after_the_request_still_answers_it() {
         )
         .unwrap();
     let public_key = ecdsa_public_key(4);
-    suite.submit(&p1, request_id, success(&public_key)).unwrap();
-    suite.submit(&p2, request_id, success(&public_key)).unwrap();
+    suite.fulfil(request_id, &public_key);
     // The key records the parties of the request, not the keyring's current ones.
     assert_eq!(suite.key(1).parties, suite.parties);
 }
@@ -395,11 +365,8 @@ fn fee_queries_give_the_exact_coins_to_send() {
     let fee = |suite: &Suite, msg: QueryMsg| suite.query::<FeeResponse>(&msg).fee;
     assert_eq!(fee(&suite, QueryMsg::KeyRequestFee { keyring_id }), vec![coin(KEY_FEE, DENOM)]);
     let request_id = suite.request_key(keyring_id, KeyType::EcdsaSecp256k1);
-    let [p1, p2] = [0, 1].map(|i| suite.parties[i].clone());
     let public_key = ecdsa_public_key(7);
-    for party in [&p1, &p2] {
-        suite.submit(party, request_id, success(&public_key)).unwrap();
-    }
+    suite.fulfil(request_id, &public_key);
     assert_eq!(fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }), vec![coin(10, DENOM)]);
     let admin = suite.admin.clone();
     suite
@@ -422,4 +389,34 @@ fn fee_queries_give_the_exact_coins_to_send() {
     );
     assert!(suite.query_err(&QueryMsg::SignatureRequestFee { key_id: 9 }).contains("key 9"));
     assert!(suite.query_err(&QueryMsg::KeyRequestFee { keyring_id: 9 }).contains("keyring 9"));
+}
+
+/// A prime-order Ed25519 point plus a point of order 2 passes the small-order check, and the
+/// chain's verifier accepts its signatures; cofactorless verifiers elsewhere reject many of them.
+#[test]
+fn an_ed25519_key_with_a_torsion_component_is_refused() {
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    let point = |bytes: &[u8]| CompressedEdwardsY::from_slice(bytes).unwrap().decompress().unwrap();
+    // (0, -1), of order 2.
+    let mut order_two = [0xffu8; 32];
+    order_two[0] = 0xec;
+    order_two[31] = 0x7f;
+    let honest = eddsa_public_key(3);
+    let torsion = (point(&honest) + point(&order_two)).compress().to_bytes();
+    assert!(!point(&torsion).is_small_order(), "not caught by the small-order check");
+
+    let mut suite = Suite::new();
+    let keyring_id = suite.create_default_keyring();
+    let request_id = suite.request_key(keyring_id, KeyType::EddsaEd25519);
+    let p1 = suite.parties[0].clone();
+    suite.assert_refused(
+        &p1,
+        &ExecuteMsg::SubmitKeyResult {
+            request_id,
+            result: success(&Binary::from(torsion.to_vec())),
+        },
+        &[],
+        ContractError::TorsionPublicKey,
+    );
+    suite.submit(&p1, request_id, success(&honest)).unwrap();
 }

@@ -262,7 +262,7 @@ impl Suite {
             .expect("key request");
         let public_key = compressed_public_key(secret);
         let mut key_id = None;
-        for party in &self.parties[..2] {
+        for party in &self.parties {
             let executed = self
                 .submit_key(party, request_id, &public_key)
                 .expect("key result");
@@ -282,7 +282,7 @@ impl Suite {
         }
         (
             keyring_id,
-            key_id.expect("two matching party results create the key"),
+            key_id.expect("every party's matching result creates the key"),
         )
     }
 }

@@ -76,6 +76,29 @@ impl Suite {
         Suite { kit, owner, co_owner, stranger, parties, workspace_id: 1 }
     }
 
+    /// `owner` creates a workspace of their own; returns its id (from the response data).
+    pub fn create_workspace(&mut self, owner: &Addr) -> u64 {
+        let workspace = self.kit.workspace.clone();
+        let msg = WorkspaceExecuteMsg::CreateWorkspace {
+            additional_owners: vec![],
+            admin_policy: None,
+            sign_policy: None,
+            alias: None,
+        };
+        let res = self.kit.execute(&workspace, owner, &msg, &[]).unwrap();
+        let data = res.data.as_ref().expect("response data");
+        from_json::<mpc_interfaces::workspace::WorkspaceCreated>(data).unwrap().workspace_id
+    }
+
+    /// Every party of the keyring answers `request_id` with `public_key`: the key comes about.
+    pub fn fulfil(&mut self, request_id: u64, public_key: &cosmwasm_std::Binary) -> AppResponse {
+        let mut last = None;
+        for party in self.parties.clone() {
+            last = Some(self.submit(&party, request_id, success(public_key)).unwrap());
+        }
+        last.expect("parties")
+    }
+
     pub fn execute(
         &mut self, sender: &Addr, msg: &ExecuteMsg, funds: &[Coin],
     ) -> StdResult<AppResponse> {
