@@ -574,7 +574,9 @@ impl Chaos<'_> {
     /// A key request, `signal` sent to `p` as soon as it runs the DKG; returns its index and
     /// whether it landed there.
     fn key_with_signal(&mut self, p: usize, signal: &str) -> TestResult<(usize, bool)> {
-        let key_type = self.next_key_type();
+        // ECDSA: its DKG takes seconds, so the signal lands in it (an EdDSA DKG is over in
+        // milliseconds, before the metric that times the signal is read).
+        let key_type = KeyType::EcdsaSecp256k1;
         let workspace_id = self.f.workspace_id;
         let (id, running) =
             self.signal_while_running(p, signal, |f| f.submit_key_request(workspace_id, key_type))?;
