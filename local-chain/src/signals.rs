@@ -20,6 +20,9 @@ impl Signals {
             libc::sigaddset(&mut set, libc::SIGINT);
             libc::sigaddset(&mut set, libc::SIGTERM);
             libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            // A shell starts background jobs with SIGINT ignored; the children inherit that,
+            // so it is reset (blocked signals are still queued for `wait` either way).
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
             Self { set }
         }
     }
