@@ -14,7 +14,8 @@ use crate::{context, Result};
 
 /// The repository's `artifacts/` (the compiled contracts, `scripts/build-wasm.sh`).
 pub fn artifacts_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts");
+    dir.canonicalize().unwrap_or(dir)
 }
 
 /// Uploads and instantiates the three contracts from `artifacts` (the validator pays).

@@ -37,6 +37,9 @@ pub struct Options {
 struct SetupRecord {
     contracts: Contracts,
     keyring_id: u64,
+    /// `artifacts/checksums.txt` as deployed, to tell when the contracts on chain are stale.
+    #[serde(default)]
+    artifacts: String,
 }
 
 pub struct Party {
@@ -94,7 +97,16 @@ impl Session {
         ));
         let setup_file = data_dir.join(SETUP_FILE);
         let setup = if setup_file.is_file() && !created {
-            read_json::<SetupRecord>(&setup_file)?
+            let setup = read_json::<SetupRecord>(&setup_file)?;
+            if setup.artifacts != artifact_checksums(&options.artifacts) {
+                progress(&format!(
+                    "warning: {} changed since this chain was set up; it runs the contracts of \
+                     then (remove {} for a chain with the new ones)",
+                    options.artifacts.display(),
+                    data_dir.display()
+                ));
+            }
+            setup
         } else if setup_file.is_file() {
             return Err(format!(
                 "{} describes contracts of a chain that is gone: remove {} and start again",
@@ -260,6 +272,7 @@ fn set_up(chain: &Localnet, options: &Options, setup_file: &Path) -> Result<Setu
     let record = SetupRecord {
         contracts: deployment.contracts,
         keyring_id,
+        artifacts: artifact_checksums(&options.artifacts),
     };
     let text = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
     std::fs::write(setup_file, text).map_err(|e| format!("{}: {e}", setup_file.display()))?;
@@ -318,6 +331,11 @@ fn describe(chain: &Localnet, setup: &SetupRecord, parties: &[Party]) -> Result<
 
 fn connectors_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("connectors")
+}
+
+/// The artifacts' checksums file (`scripts/build-wasm.sh` writes it), empty if there is none.
+fn artifact_checksums(artifacts: &Path) -> String {
+    std::fs::read_to_string(artifacts.join("checksums.txt")).unwrap_or_default()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
