@@ -77,6 +77,39 @@ step "TypeScript client (packages/client-ts)"
   tail -n 8 "$log"
 )
 
+# The TypeScript client's end-to-end tests (the README's quickstart, ECDSA) on the local chain
+# of scripts/local-chain.sh: wasmd and three real connectors. Its data directory is kept per
+# contract build, so a later run starts in seconds; the trap stops the chain on any failure.
+step "TypeScript client end to end (scripts/local-chain.sh: wasmd, three connectors)"
+cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
+chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
+chain_json="$chain_dir/local-chain.json"
+chain_log="$(mktemp)"
+rm -f "$chain_json"
+scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
+chain_pid=$!
+stop_chain() {
+  kill -INT "$chain_pid" 2>/dev/null || return 0
+  wait "$chain_pid"
+}
+trap 'stop_chain || true; cat "$chain_log" >&2' EXIT
+for _ in $(seq 1 1800); do
+  [[ -f "$chain_json" ]] && break
+  kill -0 "$chain_pid" 2>/dev/null || { echo "the local chain exited before it was up" >&2; exit 1; }
+  sleep 0.5
+done
+[[ -f "$chain_json" ]] || { echo "the local chain was not up after 15 minutes" >&2; exit 1; }
+grep -E '^local-chain: up in' "$chain_log"
+(
+  cd packages/client-ts
+  log="$(mktemp)"
+  MPC_LOCAL_CHAIN_JSON="$chain_json" npm test --silent >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  grep -q '^# skipped 0' "$log" || { cat "$log" >&2; echo "the end-to-end tests were skipped" >&2; exit 1; }
+  tail -n 8 "$log"
+)
+trap - EXIT
+stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
+
 step "tests"
 cargo test --workspace --locked --no-fail-fast
 step "done"

@@ -10,34 +10,28 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use mpc_connector::chain::cosmos::{CosmosChain, CosmosConfig};
 use mpc_connector::chain::{Chain, ContractCall};
-use mpc_connector::config::{
-    ChainSection, Config, Contracts, EventSourceSection, KeyringSection, LogSection, MpcSection,
-    PartySection, Peer, SubmitterSection, TelemetrySection, WorkerSection,
-};
+use mpc_connector::config::{Config, Contracts};
 use mpc_devnet::{
     key_request_msg, operator_secret, party_name, prepare_data_dir, signature_request_msg,
     DevnetKey,
 };
 use mpc_interfaces::keyring::{
-    ExecuteMsg as KeyringExecute, InstantiateMsg as KeyringInstantiate, KeyRequestResponse,
-    KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
+    KeyRequestResponse, KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg as SignatureExecute, InstantiateMsg as SignatureInstantiate,
-    QueryMsg as SignatureQuery, SignatureRequestResponse,
+    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignatureRequestResponse,
 };
-use mpc_interfaces::workspace::{
-    ExecuteMsg as WorkspaceExecute, InstantiateMsg as WorkspaceInstantiate,
-};
+use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;
 use mpc_interfaces::{events, KeyType, Policy};
-use mpc_localnet::{
-    http_get, Follower, Localnet, TcpRelay, TlsProxy, TxOutcome, BECH32_PREFIX, DENOM,
-};
+use mpc_local_chain::connectors::{self, tail, write_key, Deployment, Launch};
+pub use mpc_local_chain::deploy::event_id;
+use mpc_local_chain::deploy::{artifact, artifacts_dir, create_keyring, deploy};
+use mpc_localnet::{http_get, Follower, Localnet, TcpRelay, TlsProxy, TxOutcome, DENOM};
 
 /// Creates the keyring.
 pub const ADMIN: &str = "admin";
@@ -46,8 +40,6 @@ pub const REQUESTER: &str = "alice";
 /// Second owner, whose approval the sign policy needs.
 pub const APPROVER: &str = "bob";
 
-/// Environment variable the parties' TOML names for the share-store secret.
-const SHARES_SECRET_ENV: &str = "MPC_SHARES_SECRET";
 /// Longest a connector may take to be up (a cold machine makes Paillier primes first).
 const READY_TIMEOUT: Duration = Duration::from_secs(900);
 /// Longest a request may take to end.
@@ -158,7 +150,7 @@ impl Federation {
             Some(_) => Some(TlsProxy::start(grpc_relay.address()).map_err(err("TLS proxy"))?),
             None => None,
         };
-        let contracts = deploy(&chain)?;
+        let contracts = deploy(&chain, &artifacts_dir())?;
         let follower = match setup.reads_from_follower {
             Some(_) => Some(chain.start_follower().map_err(err("follower node"))?),
             None => None,
@@ -169,21 +161,14 @@ impl Federation {
             .collect::<Result<_, _>>()
             .map_err(err("accounts"))?;
 
-        let created = chain
-            .execute(
-                ADMIN,
-                &contracts.keyring,
-                &KeyringExecute::CreateKeyring {
-                    description: "localnet federation".into(),
-                    parties: party_addresses.clone(),
-                    party_threshold: threshold,
-                    key_req_fee: fee.clone(),
-                    sig_req_fee: fee.clone(),
-                },
-                None,
-            )
-            .map_err(err("create keyring"))?;
-        let keyring_id = event_id(&created, events::KEYRING_EVENT, events::attr::KEYRING_ID)?;
+        let keyring_id = create_keyring(
+            &chain,
+            ADMIN,
+            &contracts.keyring,
+            party_addresses.clone(),
+            threshold,
+            fee.clone(),
+        )?;
         let requester = address(&chain, REQUESTER)?;
         let approver = address(&chain, APPROVER)?;
         let created = chain
@@ -239,67 +224,25 @@ impl Federation {
         addresses: &[String],
         setup: &Setup,
     ) -> TestResult<()> {
-        let mut noise_keys = Vec::new();
-        let mut peers = Vec::new();
-        let mut listen = Vec::new();
-        for (i, address) in addresses.iter().enumerate() {
-            let (private, public) = mpc_party::transport::tcp::generate_static_keypair();
-            noise_keys.push(private);
-            listen.push(free_address()?);
-            peers.push(Peer {
-                index: i as u16,
-                address: listen[i].to_string(),
-                noise_public_key: hex::encode(public),
-                chain_address: address.clone(),
-            });
-        }
+        let federation = connectors::Federation::new(addresses)?;
+        let deployment = Deployment {
+            keyring_id: self.keyring_id,
+            contracts: self.contracts.clone(),
+            cosmos: self.cosmos_config(true)?,
+        };
         for (i, address) in addresses.iter().enumerate() {
             let name = party_name(i);
             let dir = run_dir.join(&name);
-            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let chain_key_file = dir.join("chain.key");
             let account = self.chain.account(&name).map_err(err("account"))?;
-            write_key(&chain_key_file, &account.private_key_hex)?;
-            let noise_key_file = dir.join("noise.key");
-            write_key(&noise_key_file, &hex::encode(noise_keys[i]))?;
-            let telemetry = free_address()?;
+            let mut config =
+                federation.party_config(i, &dir, &account.private_key_hex, &deployment)?;
+            let telemetry = config.telemetry.listen;
+            // Each party reaches the node through relays of its own (chaos cuts one party off),
+            // chained in front of the shared ones (tests cut every party off at once).
             let rpc_relay = TcpRelay::start(self.relay.address()).map_err(err("relay"))?;
             let grpc_relay = TcpRelay::start(self.grpc_relay.address()).map_err(err("relay"))?;
-            let mut config = Config {
-                party: PartySection {
-                    name: name.clone(),
-                    chain_key_file,
-                    store_path: dir.join("connector.redb"),
-                    shares_dir: dir.join("shares"),
-                    shares_key_file: None,
-                    shares_secret_file: None,
-                    shares_key_env: None,
-                    shares_secret_env: Some(SHARES_SECRET_ENV.into()),
-                },
-                keyring: KeyringSection {
-                    id: self.keyring_id,
-                },
-                contracts: self.contracts.clone(),
-                mpc: MpcSection {
-                    index: i as u16,
-                    listen: listen[i],
-                    noise_key_file,
-                    timeout: Duration::from_secs(20),
-                    only_peer_addresses: true,
-                    peers: self.peers_seen_by(i, &peers, setup)?,
-                },
-                chain: ChainSection {
-                    cosmos: self.chain_config(rpc_relay.address(), grpc_relay.address())?,
-                },
-                telemetry: TelemetrySection {
-                    enabled: true,
-                    listen: telemetry,
-                },
-                worker: WorkerSection::default(),
-                submitter: SubmitterSection::default(),
-                event_source: EventSourceSection::default(),
-                log: LogSection::default(),
-            };
+            config.chain.cosmos = self.chain_config(rpc_relay.address(), grpc_relay.address())?;
+            config.mpc.peers = self.peers_seen_by(i, &config.mpc.peers, setup)?;
             if let (Some(reader), Some(follower)) = (setup.reads_from_follower, &self.follower) {
                 if reader == i {
                     config.chain.cosmos.grpc_url = follower.grpc_url();
@@ -324,11 +267,8 @@ impl Federation {
             if let Some(configure) = setup.configure {
                 configure(&mut config);
             }
-            config.validate().map_err(|e| format!("{name}: {e}"))?;
             let config_path = dir.join("connector.toml");
-            let text = toml::to_string(&config).map_err(|e| format!("{name} TOML: {e}"))?;
-            std::fs::write(&config_path, text)
-                .map_err(|e| format!("{}: {e}", config_path.display()))?;
+            connectors::write_config(&config_path, &config)?;
             self.parties.push(PartyProcess {
                 name,
                 address: address.clone(),
@@ -349,7 +289,12 @@ impl Federation {
     }
 
     /// The peers as party `i` dials them: through slow links if it is [`Setup::slow_outbound`].
-    fn peers_seen_by(&mut self, i: usize, peers: &[Peer], setup: &Setup) -> TestResult<Vec<Peer>> {
+    fn peers_seen_by(
+        &mut self,
+        i: usize,
+        peers: &[mpc_connector::config::Peer],
+        setup: &Setup,
+    ) -> TestResult<Vec<mpc_connector::config::Peer>> {
         let mut seen = peers.to_vec();
         if let Some((_, latency)) = setup.slow_outbound.filter(|(slow, _)| *slow == i) {
             for peer in seen.iter_mut().filter(|p| p.index as usize != i) {
@@ -369,22 +314,21 @@ impl Federation {
         if through_relay {
             self.chain_config(self.relay.address(), self.grpc_relay.address())
         } else {
-            self.chain_urls(self.chain.rpc_url(), self.chain.grpc_url())
+            connectors::cosmos_config(
+                self.chain.chain_id(),
+                &self.chain.rpc_url(),
+                &self.chain.grpc_url(),
+            )
         }
     }
 
     /// A connector's chain section reaching the node's RPC and gRPC at these addresses.
     fn chain_config(&self, rpc: SocketAddr, grpc: SocketAddr) -> TestResult<CosmosConfig> {
-        self.chain_urls(format!("http://{rpc}"), format!("http://{grpc}"))
-    }
-
-    fn chain_urls(&self, rpc_url: String, grpc_url: String) -> TestResult<CosmosConfig> {
-        let table = format!(
-            "chain_id = {:?}\nrpc_url = {rpc_url:?}\ngrpc_url = {grpc_url:?}\naccount_prefix = {BECH32_PREFIX:?}\n\
-             gas_price = \"0.025\"\nfee_denom = {DENOM:?}\n",
+        connectors::cosmos_config(
             self.chain.chain_id(),
-        );
-        toml::from_str(&table).map_err(|e| format!("[chain.cosmos]: {e}"))
+            &format!("http://{rpc}"),
+            &format!("http://{grpc}"),
+        )
     }
 
     /// Starts party `i`'s `connector run` (again, after a kill: same config, store and shares).
@@ -397,29 +341,16 @@ impl Federation {
     /// A `connector run` of party `i` whose output goes to `log`.
     fn spawn_connector(&self, i: usize, log: &Path) -> TestResult<Child> {
         let party = &self.parties[i];
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .map_err(|e| format!("{}: {e}", log.display()))?;
-        let log_err = log_file.try_clone().map_err(|e| e.to_string())?;
-        let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
-        if let Some(secret) = &party.secret {
-            command.env(SHARES_SECRET_ENV, secret);
+        Launch {
+            binary: Path::new(env!("CARGO_BIN_EXE_connector")),
+            config: &party.config_path,
+            log,
+            secret: party.secret.as_deref(),
+            rust_log: Some("info,mpc_connector::chain::cosmos::sender=debug"),
+            own_group: false,
         }
-        command
-            .arg("run")
-            .arg("--config")
-            .arg(&party.config_path)
-            .env(
-                "RUST_LOG",
-                "info,mpc_connector::chain::cosmos::sender=debug",
-            )
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_err)
-            .spawn()
-            .map_err(|e| format!("starting {}'s connector: {e}", party.name))
+        .spawn()
+        .map_err(|e| format!("{}'s connector: {e}", party.name))
     }
 
     /// Starts a second `connector run` of party `i` (an operator's mistake) and returns how it
@@ -514,7 +445,7 @@ impl Federation {
         let mut command = Command::new(env!("CARGO_BIN_EXE_connector"));
         command.args(args).arg("--config").arg(&party.config_path);
         if let Some(secret) = &party.secret {
-            command.env(SHARES_SECRET_ENV, secret);
+            command.env(connectors::SHARES_SECRET_ENV, secret);
         }
         let output = command
             .output()
@@ -939,95 +870,16 @@ pub fn check_eq<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) -> 
     }
 }
 
-/// Uploads and instantiates the three artifacts.
-fn deploy(chain: &Localnet) -> TestResult<Contracts> {
-    let workspace = chain
-        .store_and_instantiate(
-            &artifact("mpc_workspace.wasm")?,
-            &WorkspaceInstantiate {
-                action_timeout_blocks: None,
-            },
-            "mpc-workspace",
-        )
-        .map_err(err("workspace contract"))?;
-    let keyring = chain
-        .store_and_instantiate(
-            &artifact("mpc_keyring.wasm")?,
-            &KeyringInstantiate {
-                workspace_contract: workspace.clone(),
-                key_request_timeout_blocks: None,
-            },
-            "mpc-keyring",
-        )
-        .map_err(err("keyring contract"))?;
-    let signature_requests = chain
-        .store_and_instantiate(
-            &artifact("mpc_signature_requests.wasm")?,
-            &SignatureInstantiate {
-                workspace_contract: workspace.clone(),
-                keyring_contract: keyring.clone(),
-                approval_timeout_blocks: None,
-                mpc_timeout_blocks: None,
-            },
-            "mpc-signature-requests",
-        )
-        .map_err(err("signature-requests contract"))?;
-    Ok(Contracts {
-        workspace,
-        keyring,
-        signature_requests,
-    })
-}
-
-fn artifact(name: &str) -> TestResult<PathBuf> {
-    built("../artifacts", name)
-}
-
 /// A contract the tests deploy besides the three (`tests/artifacts/`).
 pub fn test_artifact(name: &str) -> TestResult<PathBuf> {
-    built("../tests/artifacts", name)
-}
-
-fn built(dir: &str, name: &str) -> TestResult<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!(
-            "{} is missing: run scripts/build-wasm.sh first",
-            path.display()
-        ))
-    }
+    artifact(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/artifacts"),
+        name,
+    )
 }
 
 fn address(chain: &Localnet, name: &str) -> TestResult<String> {
     Ok(chain.account(name).map_err(err("account"))?.address.clone())
-}
-
-pub fn event_id(outcome: &TxOutcome, kind: &str, attribute: &str) -> TestResult<u64> {
-    let kind = format!("wasm-{kind}");
-    outcome
-        .attribute(&kind, attribute)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| format!("no {attribute} in a {kind} event of tx {}", outcome.txhash))
-}
-
-/// Key files as `connector keys` writes them: a line of text, readable and writable by the owner
-/// only (mode 0600, also over a file of an earlier run; the connector refuses any other).
-fn write_key(path: &Path, text: &str) -> TestResult<()> {
-    use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let named = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(named)?;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(named)?;
-    writeln!(file, "{text}").map_err(named)
 }
 
 fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {
@@ -1035,16 +887,4 @@ fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {
         .success()
         .then_some(())
         .ok_or_else(|| format!("{what} failed: {status}"))
-}
-
-/// A free port on 127.0.0.1 for a connector, outside the ephemeral range (see
-/// [`mpc_localnet::free_address`]).
-fn free_address() -> TestResult<SocketAddr> {
-    mpc_localnet::free_address().map_err(|e| e.to_string())
-}
-
-fn tail(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }

@@ -19,6 +19,7 @@ export interface QuickstartConfig {
 
 export async function quickstart(config: QuickstartConfig) {
   // One MpcClient per owner, each with its own cosmjs SigningCosmWasmClient.
+  const chains: SigningCosmWasmClient[] = [];
   const owners = await Promise.all(
     config.mnemonics.map(async (mnemonic) => {
       const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: config.prefix });
@@ -26,11 +27,22 @@ export async function quickstart(config: QuickstartConfig) {
       const chain = await SigningCosmWasmClient.connectWithSigner(config.rpc, wallet, {
         gasPrice: GasPrice.fromString(config.gasPrice),
       });
+      chains.push(chain);
       const events = new CometEventSource(config.websocket);
       return new MpcClient(chain, address, { contracts: config.contracts, events });
     }),
   );
   const [alice, bob] = owners as [MpcClient, MpcClient];
+  try {
+    return await walkthrough(config, alice, bob);
+  } finally {
+    // cosmjs polls an HTTP endpoint with a timer until its client is disconnected: without
+    // this, a script never exits.
+    chains.forEach((chain) => chain.disconnect());
+  }
+}
+
+async function walkthrough(config: QuickstartConfig, alice: MpcClient, bob: MpcClient) {
 
   // 1. A workspace owned by both; every signature needs both.
   const workspaceId = await alice.createWorkspace({

@@ -58,7 +58,26 @@ export class CometEventSource implements ContractEventSource {
       close() {
         subscription.unsubscribe();
         comet.disconnect();
+        cancelReconnect(socket);
       },
     };
   }
+}
+
+/**
+ * cosmjs 0.38's ReconnectingSocket schedules a reconnect whenever its socket reports itself
+ * disconnected, after an intended `disconnect()` too (at once, and again when the close
+ * completes): the socket would open again, never to be closed, and keep a Node process alive.
+ * So its pending timer is cancelled and its socket's `reconnect` made a no-op.
+ */
+function cancelReconnect(client: WebsocketClient): void {
+  type Reconnecting = {
+    reconnectTimeout?: ReturnType<typeof setTimeout> | null;
+    socket?: { reconnect?: () => void };
+  };
+  const reconnecting = (client as unknown as { socket?: Reconnecting }).socket;
+  if (!reconnecting) return;
+  if (reconnecting.reconnectTimeout) clearTimeout(reconnecting.reconnectTimeout);
+  reconnecting.reconnectTimeout = null;
+  if (reconnecting.socket) reconnecting.socket.reconnect = () => undefined;
 }

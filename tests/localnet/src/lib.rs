@@ -23,6 +23,7 @@
 mod error;
 mod follower;
 mod localnet;
+mod persistent;
 mod ports;
 mod relay;
 mod rpc;

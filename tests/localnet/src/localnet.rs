@@ -38,7 +38,7 @@ const TX_TIMEOUT: Duration = Duration::from_secs(30);
 pub(crate) const POLL: Duration = Duration::from_millis(100);
 
 /// A funded account whose key the harness holds (test keyring backend).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Account {
     /// Key name in the keyring; what `from` arguments take.
     pub name: String,
@@ -46,6 +46,9 @@ pub struct Account {
     pub address: String,
     /// secp256k1 private key, 32 bytes, as `wasmd keys export --unarmored-hex` prints it.
     pub private_key_hex: String,
+    /// The 24 words `wasmd keys add` made the key from (coin type 118, account 0, index 0), for
+    /// wallets and cosmjs.
+    pub mnemonic: String,
 }
 
 impl Account {
@@ -62,14 +65,18 @@ impl Account {
 
 /// A running single-validator chain. Dropping it kills the node and deletes its home directory.
 pub struct Localnet {
-    wasmd: PathBuf,
-    home: PathBuf,
+    pub(crate) wasmd: PathBuf,
+    pub(crate) home: PathBuf,
     /// Behind a mutex so every method takes `&self` and the harness can be shared across threads.
-    node: Mutex<Child>,
-    rpc: SocketAddr,
-    grpc: SocketAddr,
-    p2p: SocketAddr,
-    accounts: BTreeMap<String, Account>,
+    pub(crate) node: Mutex<Child>,
+    pub(crate) rpc: SocketAddr,
+    pub(crate) grpc: SocketAddr,
+    pub(crate) p2p: SocketAddr,
+    /// The REST API server, on a chain set up for dApps ([`Localnet::open`]).
+    pub(crate) api: Option<SocketAddr>,
+    /// Whether the home is kept: then dropping stops the node with SIGTERM instead of killing it.
+    pub(crate) kept: bool,
+    pub(crate) accounts: BTreeMap<String, Account>,
 }
 
 impl Localnet {
@@ -105,6 +112,8 @@ impl Localnet {
             rpc,
             grpc,
             p2p,
+            api: None,
+            kept: false,
             accounts,
         };
         localnet.wait_for_blocks(2, START_TIMEOUT)?;
@@ -153,6 +162,27 @@ impl Localnet {
     }
 
     /// The validator as a p2p peer: `<node id>@<p2p address>`.
+    /// The REST API (Cosmos SDK API server), on a chain set up with [`Localnet::open`].
+    pub fn api_url(&self) -> Option<String> {
+        self.api.map(|api| format!("http://{api}"))
+    }
+
+    /// The node's process id (e.g. to check that it is gone after a stop).
+    pub fn node_pid(&self) -> u32 {
+        self.node
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .id()
+    }
+
+    /// The node's listening addresses: RPC, gRPC, p2p and, if enabled, the REST API.
+    pub fn listen_addresses(&self) -> Vec<SocketAddr> {
+        [Some(self.rpc), Some(self.grpc), Some(self.p2p), self.api]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     pub(crate) fn peer_address(&self) -> Result<String> {
         let status = rpc::get(self.rpc, "/status")?
             .ok_or_else(|| LocalnetError::Unexpected("the node's /status failed".into()))?;
@@ -485,7 +515,7 @@ impl Localnet {
         wasmd::run(&self.wasmd, &full, None)
     }
 
-    fn wait_for_blocks(&self, height: u64, timeout: Duration) -> Result<()> {
+    pub(crate) fn wait_for_blocks(&self, height: u64, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         loop {
             if rpc::latest_height(self.rpc).is_some_and(|h| h >= height) {
@@ -526,7 +556,11 @@ impl Localnet {
 
 impl Drop for Localnet {
     fn drop(&mut self) {
-        stop_node(&mut self.node, &self.home, "localnet");
+        if self.kept {
+            crate::persistent::terminate(&mut self.node);
+        } else {
+            stop_node(&mut self.node, &self.home, "localnet");
+        }
     }
 }
 
@@ -559,7 +593,7 @@ impl Setup<'_> {
         wasmd::run(self.wasmd, &full, stdin)
     }
 
-    fn prepare(
+    pub(crate) fn prepare(
         &self,
         names: &[&str],
         rpc: SocketAddr,
@@ -605,6 +639,7 @@ impl Setup<'_> {
         #[derive(Deserialize)]
         struct Added {
             address: String,
+            mnemonic: String,
         }
         let added = self.run(
             &[
@@ -618,7 +653,7 @@ impl Setup<'_> {
             ],
             None,
         )?;
-        let address = parse_json::<Added>("keys add", last_json_line(&added))?.address;
+        let Added { address, mnemonic } = parse_json("keys add", last_json_line(&added))?;
         // The export asks for confirmation on stdin.
         let exported = self.run(
             &[
@@ -643,6 +678,7 @@ impl Setup<'_> {
             name: name.to_string(),
             address,
             private_key_hex,
+            mnemonic,
         })
     }
 
@@ -715,6 +751,13 @@ impl Setup<'_> {
 
     /// Starts `wasmd start`, appending to `node.log` (a restarted node keeps the earlier log).
     pub(crate) fn spawn_node(&self) -> Result<Child> {
+        self.spawn_node_in_group(false)
+    }
+
+    /// [`Self::spawn_node`]; `own_group`: in a process group of its own, so that a terminal's
+    /// Ctrl-C reaches only the program that started it, which then stops it in order.
+    pub(crate) fn spawn_node_in_group(&self, own_group: bool) -> Result<Child> {
+        use std::os::unix::process::CommandExt;
         let log_path = self.home.join("node.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -724,7 +767,11 @@ impl Setup<'_> {
         let log_err = log
             .try_clone()
             .map_err(io_error(format!("opening {}", log_path.display())))?;
-        Command::new(self.wasmd)
+        let mut command = Command::new(self.wasmd);
+        if own_group {
+            command.process_group(0);
+        }
+        command
             .arg("start")
             .arg("--home")
             .arg(self.home)
