@@ -333,13 +333,7 @@ fn a_sigterm_in_the_last_round_of_a_dkg_still_makes_the_key_with_that_partys_sha
     };
     run_with(&setup, |f| {
         let before = f.settled_sequences()?;
-        let log_start = log_of(f, 0).len();
-        let request_id = f.submit_key_request(f.workspace_id, KeyType::EddsaEd25519)?;
-        f.wait("party-0's last DKG round", REQUEST_TIMEOUT, |f| {
-            Ok(log_of(f, 0)[log_start..]
-                .contains(DKG_LAST_ROUND_LOG)
-                .then_some(()))
-        })?;
+        let (request_id, log_start) = key_request_into_last_dkg_round(f)?;
         let exit = f.terminate_party(0, Duration::from_secs(45))?;
         check(
             exit.success(),
@@ -431,13 +425,7 @@ fn a_sigkill_in_the_last_round_of_a_dkg_leaves_no_key_without_that_partys_share(
         ..Setup::default()
     };
     run_with(&setup, |f| {
-        let log_start = log_of(f, 0).len();
-        let request_id = f.submit_key_request(f.workspace_id, KeyType::EddsaEd25519)?;
-        f.wait("party-0's last DKG round", REQUEST_TIMEOUT, |f| {
-            Ok(log_of(f, 0)[log_start..]
-                .contains(DKG_LAST_ROUND_LOG)
-                .then_some(()))
-        })?;
+        let (request_id, log_start) = key_request_into_last_dkg_round(f)?;
         f.kill_party(0);
         let log = log_of(f, 0);
         let log = &log[log_start..];
@@ -507,12 +495,7 @@ fn a_burst_of_60_requests_with_a_party_killed_in_the_middle_is_all_fulfilled() {
             super::federation::REQUESTER,
             calls.into_iter().map(|(_, call)| call).collect(),
         )?;
-        let ids: Vec<u64> = requested
-            .events_of(&format!("wasm-{}", events::SIGNATURE_REQUEST_EVENT))
-            .filter_map(|e| e.attribute(events::attr::REQUEST_ID)?.parse().ok())
-            .collect::<std::collections::BTreeSet<u64>>()
-            .into_iter()
-            .collect();
+        let ids = Federation::signature_request_ids(&requested);
         check_eq(ids.len(), 60, "requests made in one transaction")?;
         let approvals = ids
             .iter()
@@ -632,6 +615,19 @@ fn logged_at(log: &str, at: usize) -> TestResult<f64> {
         seconds += part * unit;
     }
     Ok(seconds)
+}
+
+/// An EdDSA key request, returned once party-0 logs its last DKG round (with where party-0's
+/// log stood before the request).
+fn key_request_into_last_dkg_round(f: &mut Federation) -> TestResult<(u64, usize)> {
+    let log_start = log_of(f, 0).len();
+    let request_id = f.submit_key_request(f.workspace_id, KeyType::EddsaEd25519)?;
+    f.wait("party-0's last DKG round", REQUEST_TIMEOUT, |f| {
+        Ok(log_of(f, 0)[log_start..]
+            .contains(DKG_LAST_ROUND_LOG)
+            .then_some(()))
+    })?;
+    Ok((request_id, log_start))
 }
 
 fn log_of(f: &Federation, party: usize) -> String {

@@ -732,6 +732,16 @@ impl Federation {
         }
     }
 
+    /// The signature requests a transaction made (`execute_batch` of request calls), by id.
+    pub fn signature_request_ids(outcome: &TxOutcome) -> Vec<u64> {
+        outcome
+            .events_of(&format!("wasm-{}", events::SIGNATURE_REQUEST_EVENT))
+            .filter_map(|e| e.attribute(events::attr::REQUEST_ID)?.parse().ok())
+            .collect::<std::collections::BTreeSet<u64>>()
+            .into_iter()
+            .collect()
+    }
+
     /// Executes `calls` as account `from` in one transaction, through the connector's own chain
     /// client (the wasmd CLI sends one message per transaction); returns the committed tx.
     pub fn execute_batch(&self, from: &str, calls: Vec<ContractCall>) -> TestResult<TxOutcome> {

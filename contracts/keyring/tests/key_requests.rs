@@ -349,22 +349,10 @@ fn a_max_fee_pays_the_fee_in_force_and_returns_the_rest() {
 fn a_fee_raised_above_max_fee_refuses_the_request_and_charges_nothing() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
-    let (admin, owner) = (suite.admin.clone(), suite.owner.clone());
+    let owner = suite.owner.clone();
     // The owner looked the fee up; the keyring's admin raises it before the request lands.
     let looked_up = vec![coin(KEY_FEE, DENOM)];
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::UpdateKeyring {
-                keyring_id,
-                description: None,
-                party_threshold: None,
-                key_req_fee: Some(vec![coin(KEY_FEE + 1, DENOM)]),
-                sig_req_fee: None,
-            },
-            &[],
-        )
-        .unwrap();
+    suite.update_fees(keyring_id, Some(vec![coin(KEY_FEE + 1, DENOM)]), None);
     let msg = request_with_max_fee(keyring_id, &suite, looked_up.clone());
     suite.assert_refused(
         &owner,

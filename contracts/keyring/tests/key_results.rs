@@ -368,20 +368,7 @@ fn fee_queries_give_the_exact_coins_to_send() {
     let public_key = ecdsa_public_key(7);
     suite.fulfil(request_id, &public_key);
     assert_eq!(fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }), vec![coin(10, DENOM)]);
-    let admin = suite.admin.clone();
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::UpdateKeyring {
-                keyring_id,
-                description: None,
-                party_threshold: None,
-                key_req_fee: Some(vec![]),
-                sig_req_fee: Some(vec![coin(3, OTHER_DENOM)]),
-            },
-            &[],
-        )
-        .unwrap();
+    suite.update_fees(keyring_id, Some(vec![]), Some(vec![coin(3, OTHER_DENOM)]));
     assert!(fee(&suite, QueryMsg::KeyRequestFee { keyring_id }).is_empty());
     assert_eq!(
         fee(&suite, QueryMsg::SignatureRequestFee { key_id: 1 }),

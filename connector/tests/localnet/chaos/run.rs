@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use mpc_devnet::{verified_signatures, DevnetKey};
 use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus};
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignatureRequestResponse};
-use mpc_interfaces::{events, KeyType};
+use mpc_interfaces::KeyType;
 
 use crate::federation::{
     check, check_answers_sent, Federation, Sent, TestResult, APPROVER, REQUESTER, REQUEST_TIMEOUT,
@@ -837,12 +837,7 @@ impl Chaos<'_> {
             calls.push(self.f.signature_request_call(key, message.as_bytes())?);
         }
         let requested = self.f.execute_batch(REQUESTER, calls)?;
-        let ids: Vec<u64> = requested
-            .events_of(&format!("wasm-{}", events::SIGNATURE_REQUEST_EVENT))
-            .filter_map(|e| e.attribute(events::attr::REQUEST_ID)?.parse().ok())
-            .collect::<std::collections::BTreeSet<u64>>()
-            .into_iter()
-            .collect();
+        let ids = Federation::signature_request_ids(&requested);
         check(ids.len() == self.keys.len(), "one request per key")?;
         let approvals = ids
             .iter()

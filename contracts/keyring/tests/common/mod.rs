@@ -90,6 +90,21 @@ impl Suite {
         from_json::<mpc_interfaces::workspace::WorkspaceCreated>(data).unwrap().workspace_id
     }
 
+    /// The keyring's admin changes its fees (each given one).
+    pub fn update_fees(
+        &mut self, keyring_id: u64, key_req_fee: Option<Vec<Coin>>, sig_req_fee: Option<Vec<Coin>>,
+    ) {
+        let admin = self.admin.clone();
+        let msg = ExecuteMsg::UpdateKeyring {
+            keyring_id,
+            description: None,
+            party_threshold: None,
+            key_req_fee,
+            sig_req_fee,
+        };
+        self.execute(&admin, &msg, &[]).unwrap();
+    }
+
     /// Every party of the keyring answers `request_id` with `public_key`: the key comes about.
     pub fn fulfil(&mut self, request_id: u64, public_key: &cosmwasm_std::Binary) -> AppResponse {
         let mut last = None;
