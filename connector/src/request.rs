@@ -230,6 +230,14 @@ impl RequestState {
         }
     }
 
+    /// Whether the requester asked to be called back when the request ends.
+    pub fn has_callback(&self) -> bool {
+        match self {
+            RequestState::Key(_) => false,
+            RequestState::Sign(r) => r.callback.is_some(),
+        }
+    }
+
     /// `party`'s answer on chain: its height and whether it was a success.
     pub fn answer_of(&self, party: &str) -> Option<(u64, bool)> {
         match self {

@@ -330,27 +330,27 @@ impl Worker {
         if state.is_final() && self.confirmed_final(request).await?.is_none() {
             return Err(TaskError::NotYet("final on one read but not on the next"));
         }
-        let reserve = self.reserve(request, state.parties().len());
+        let delivery = self.delivery(request, &state);
         match self.before_mpc(request, &state)? {
             BeforeMpc::Done(finished) => return Ok(finished),
             BeforeMpc::AnswerFailure(reason) => {
                 enlisted.leave();
                 return self
-                    .answer(request, request.failure(&reason), reserve)
+                    .answer(request, request.failure(&reason), delivery)
                     .await;
             }
             BeforeMpc::Run => {}
         }
-        if let Some(finished) = self.resubmit_saved(request, enlisted, reserve).await? {
+        if let Some(finished) = self.resubmit_saved(request, enlisted, delivery).await? {
             return Ok(finished);
         }
         match state {
             RequestState::Key(key_request) => {
-                self.generate_key(request, &key_request, enlisted, reserve)
+                self.generate_key(request, &key_request, enlisted, delivery)
                     .await
             }
             RequestState::Sign(sign_request) => {
-                self.sign(request, &sign_request, enlisted, reserve).await
+                self.sign(request, &sign_request, enlisted, delivery).await
             }
         }
     }
@@ -362,14 +362,14 @@ impl Worker {
         request: RequestRef,
         key_request: &KeyRequestResponse,
         enlisted: &Enlisted<'_>,
-        reserve: u64,
+        delivery: Delivery,
     ) -> Result<Finished, TaskError> {
         // A key whose DKG this party finished before a stop (its share is stored), which the
         // others answered with: this party's answer too, without a second DKG.
         if let Some(answer) = self.held_key(key_request) {
             enlisted.leave();
             tracing::info!(%request, "{HELD_KEY_LOG}");
-            return self.answer(request, answer, reserve).await;
+            return self.answer(request, answer, delivery).await;
         }
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
@@ -387,7 +387,7 @@ impl Worker {
             MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
             MpcOutcome::Adopted(answer) => answer,
         };
-        self.answer(request, answer, reserve).await
+        self.answer(request, answer, delivery).await
     }
 
     /// Signs a signature request's items with the other parties and answers with the
@@ -398,7 +398,7 @@ impl Worker {
         request: RequestRef,
         sign_request: &SignatureRequestResponse,
         enlisted: &Enlisted<'_>,
-        reserve: u64,
+        delivery: Delivery,
     ) -> Result<Finished, TaskError> {
         // The others signed before this party saw the request pending (a restart, a node
         // behind): their verified answer is the signature this party would produce, and they
@@ -406,7 +406,7 @@ impl Worker {
         if let Some(signatures) = verified_answer(sign_request) {
             enlisted.leave();
             tracing::info!(%request, "{ADOPTING_LOG}");
-            return self.answer(request, signed(signatures), reserve).await;
+            return self.answer(request, signed(signatures), delivery).await;
         }
         let job = SignJob {
             contract: self.contracts.signature_requests.clone(),
@@ -426,7 +426,7 @@ impl Worker {
             MpcOutcome::Adopted(answer) => answer,
             MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
         };
-        self.answer(request, answer, reserve).await
+        self.answer(request, answer, delivery).await
     }
 
     /// [`Worker::read`], a failed read tried again a few times within the drive: a drive that
@@ -618,12 +618,16 @@ impl Worker {
         self.metrics.set_queue_depth(self.turns.waiting());
     }
 
-    /// Gas this party's answer to `request` carries beyond its simulation (see [`gas`]).
-    fn reserve(&self, request: RequestRef, parties: usize) -> u64 {
-        if self.settings.reserve_completion_gas {
-            gas::completion_reserve(request, parties)
+    /// How this party's answer to `request` is sent, from the request as read on chain.
+    fn delivery(&self, request: RequestRef, state: &RequestState) -> Delivery {
+        let gas_reserve = if self.settings.reserve_completion_gas {
+            gas::completion_reserve(request, state.parties().len())
         } else {
             0
+        };
+        Delivery {
+            gas_reserve,
+            callback: state.has_callback(),
         }
     }
 
@@ -631,13 +635,13 @@ impl Worker {
         &self,
         request: RequestRef,
         answer: Answer,
-        reserve: u64,
+        delivery: Delivery,
     ) -> Result<Finished, TaskError> {
         let success = answer.is_success();
         let call = answer
             .call(request, &self.contracts)?
-            .with_gas_reserve(reserve);
-        self.submit(request, call, success).await
+            .with_gas_reserve(delivery.gas_reserve);
+        self.submit(request, call, success, delivery.callback).await
     }
 
     /// Submits the answer an earlier drive (or run) computed and saved, if there is one: MPC
@@ -646,7 +650,7 @@ impl Worker {
         &self,
         request: RequestRef,
         enlisted: &Enlisted<'_>,
-        reserve: u64,
+        delivery: Delivery,
     ) -> Result<Option<Finished>, TaskError> {
         let Some(saved) = self.store.get(request)?.and_then(|r| r.answer) else {
             return Ok(None);
@@ -657,17 +661,21 @@ impl Worker {
             contract: request.contract(&self.contracts).to_string(),
             msg: saved.msg.into_bytes(),
             funds: vec![],
-            gas_reserve: reserve,
+            gas_reserve: delivery.gas_reserve,
         };
-        self.submit(request, call, saved.success).await.map(Some)
+        self.submit(request, call, saved.success, delivery.callback)
+            .await
+            .map(Some)
     }
 
-    /// Saves the answer, hands it to the submitter and records what became of it.
+    /// Saves the answer, hands it to the submitter and records what became of it; for a
+    /// request with a callback, runs it when this answer settled the request.
     async fn submit(
         &self,
         request: RequestRef,
         call: ContractCall,
         success: bool,
+        callback: bool,
     ) -> Result<Finished, TaskError> {
         let msg = String::from_utf8(call.msg.clone()).expect("messages are JSON");
         self.store
@@ -689,7 +697,9 @@ impl Worker {
             SubmitOutcome::OnChain { tx_hash, height } => {
                 self.store.submitted(request, &tx_hash, height, success)?;
                 self.metrics.answered(request.kind(), success);
-                self.run_callback_if_settled_here(request, height).await;
+                if callback {
+                    self.run_callback_if_settled_here(request, height).await;
+                }
                 Ok(Finished::Answered { success })
             }
             SubmitOutcome::Refused(reason) => {
@@ -841,6 +851,15 @@ const READ_IN_PLACE: Backoff = Backoff::new(
 
 /// How often (in poll intervals, about blocks) a running request's status is read.
 const SETTLED_POLL_BLOCKS: u32 = 5;
+
+/// How this party's answer to a request is sent: the gas it carries beyond its simulation (see
+/// [`gas`]), and whether it runs the requester's callback once it settles the request (only
+/// then is the request read again after the answer lands).
+#[derive(Clone, Copy, Debug)]
+struct Delivery {
+    gas_reserve: u64,
+    callback: bool,
+}
 
 /// What [`Worker::before_mpc`] decided.
 enum BeforeMpc {
