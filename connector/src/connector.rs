@@ -79,6 +79,8 @@ pub struct Running {
     finish_key_generations: Arc<std::sync::atomic::AtomicBool>,
     tasks: Vec<JoinHandle<()>>,
     pub metrics: Arc<Metrics>,
+    /// The progress store the worker records in (readable while it runs).
+    pub store: Arc<ProgressStore>,
 }
 
 /// Starts the event source, the worker and the submitter.
@@ -128,7 +130,7 @@ pub fn start(mut parts: Parts) -> Running {
         parts.contracts,
         parts.peers,
         parts.engine,
-        parts.store,
+        parts.store.clone(),
         parts.metrics.clone(),
         submit_tx,
         parts.settings.worker,
@@ -151,6 +153,7 @@ pub fn start(mut parts: Parts) -> Running {
         finish_key_generations,
         tasks,
         metrics: parts.metrics,
+        store: parts.store,
     }
 }
 

@@ -33,7 +33,8 @@ use mpc_connector::config::Contracts;
 use mpc_connector::connector::{self, Running, Settings};
 use mpc_connector::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
 use mpc_connector::mpc::verify;
-use mpc_connector::store::ProgressStore;
+use mpc_connector::request::RequestRef;
+use mpc_connector::store::{ProgressStore, Record};
 use mpc_connector::telemetry::Metrics;
 use mpc_connector::worker::submit::SubmitterSettings;
 use mpc_connector::worker::WorkerSettings;
@@ -349,6 +350,13 @@ impl Devnet {
             .connector
             .as_ref()
             .map(|c| c.metrics.clone())
+    }
+
+    /// What party `i`'s running connector has recorded of `request` (`None` when it is stopped
+    /// or has not seen the request).
+    pub fn progress(&self, i: usize, request: RequestRef) -> Option<Record> {
+        let running = self.parties[i].connector.as_ref()?;
+        running.store.get(request).ok().flatten()
     }
 
     fn connector_contracts(&self) -> Contracts {

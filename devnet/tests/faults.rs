@@ -82,9 +82,17 @@ async fn a_connector_restarted_in_the_middle_of_signing_answers_once() {
     );
     assert!(counts.iter().map(|(_, c, _)| c).sum::<u64>() >= 2);
 
-    // The restarted party's store has the request settled, so a further restart does nothing.
+    // The restarted party closes the request in its store once it reads it final on chain
+    // (two reads a poll interval apart, so a moment after the others' answers settle it)...
     let party0 = devnet.parties[0].handle.account().to_string();
     let answered_by_0 = request.answers.iter().any(|a| a.party.as_str() == party0);
+    wait_until("party 0 closes the request in its store", || {
+        devnet
+            .progress(0, RequestRef::Sign(id))
+            .is_some_and(|record| record.progress.is_final())
+    })
+    .await;
+    // ...and keeps it closed across a restart, so a further restart does nothing.
     devnet.stop_party(0).await;
     let store = mpc_connector::store::ProgressStore::open(
         &devnet
