@@ -371,6 +371,17 @@ impl Worker {
             tracing::info!(%request, "{HELD_KEY_LOG}");
             return self.answer(request, answer, delivery).await;
         }
+        // Another party answered with a key whose share this party does not hold: that DKG
+        // finished without this party's last step (a crash in its last round), and a DKG needs
+        // every party, none of which runs it again. Success is impossible, so this party
+        // answers the failure now rather than leave the request open to its deadline.
+        if self.lost_share(key_request) {
+            enlisted.leave();
+            tracing::warn!(%request, "{SHARE_LOST_LOG}");
+            return self
+                .answer(request, request.failure(SHARE_LOST_LOG), delivery)
+                .await;
+        }
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
             request_id: request.id(),
@@ -600,6 +611,21 @@ impl Worker {
                 }),
             KeyResult::Failure { .. } => None,
         })
+    }
+
+    /// Whether other parties answered `key_request` with a key and this party, by its share
+    /// store, holds none of the keys they answered (a store that cannot be read says nothing).
+    fn lost_share(&self, key_request: &KeyRequestResponse) -> bool {
+        let mut keys = key_request.answers.iter().filter_map(|a| match &a.result {
+            KeyResult::Success { public_key } => Some(public_key),
+            KeyResult::Failure { .. } => None,
+        });
+        let mut any = false;
+        let none_held = keys.all(|key| {
+            any = true;
+            matches!(self.engine.holds_key(key_request.key_type, key), Ok(false))
+        });
+        any && none_held
     }
 
     /// A second read of a request one read found final, a poll interval later: its status if
@@ -903,6 +929,11 @@ pub const SAVED_ANSWER_LOG: &str = "submitting the answer saved by an earlier ru
 
 /// Logged when a party answers a key request with a key whose share it stored earlier.
 pub const HELD_KEY_LOG: &str = "answering with the key whose share this party stored";
+
+/// Logged (and answered as the failure) when the others made a key whose share this party
+/// lost: no DKG of that request can meet again.
+pub const SHARE_LOST_LOG: &str =
+    "the other parties made a key whose share this party does not hold: no DKG can meet again";
 
 /// Logged when a party answers with another party's verified signatures.
 pub const ADOPTING_LOG: &str = "adopting a verified answer from the chain";

@@ -12,8 +12,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use mpc_connector::worker::SHARE_LOST_LOG;
 use mpc_devnet::{verified_signatures, DevnetKey};
-use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus};
+use mpc_interfaces::keyring::{KeyRequestResponse, KeyRequestStatus, KeyResult};
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignatureRequestResponse};
 use mpc_interfaces::KeyType;
 
@@ -213,6 +214,9 @@ pub struct Summary {
     pub keys_requested: usize,
     pub keys_fulfilled: usize,
     pub keys_under_faults: usize,
+    /// Rejected because a crash in a DKG's last round lost a party's share (allowed: the others
+    /// had finished, so no DKG of that request could meet again).
+    pub keys_share_lost: usize,
     /// Faults timed against a key generation / a signing that landed before the party's answer.
     pub landed_mid_keygen: usize,
     pub landed_mid_signing: usize,
@@ -244,8 +248,9 @@ impl fmt::Display for Summary {
         )?;
         writeln!(
             out,
-            "  key requests fulfilled {} / {} ({} made under faults)",
-            self.keys_fulfilled, self.keys_requested, self.keys_under_faults
+            "  key requests fulfilled {} / {} ({} made under faults; rejected for a share lost \
+             in a DKG's last round: {})",
+            self.keys_fulfilled, self.keys_requested, self.keys_under_faults, self.keys_share_lost
         )?;
         writeln!(
             out,
@@ -708,9 +713,14 @@ impl Chaos<'_> {
             let request = keying.done.as_ref().ok_or("an open key request")?;
             let everyone_back =
                 self.fewest_up(request.deadline_height, request.deadline_height) == self.parties();
+            let share_lost = request.answers.iter().any(
+                |a| matches!(&a.result, KeyResult::Failure { reason } if reason == SHARE_LOST_LOG),
+            );
             if request.status == KeyRequestStatus::Fulfilled {
                 summary.keys_fulfilled += 1;
                 summary.keys_under_faults += usize::from(keying.under_fault);
+            } else if share_lost && keying.under_fault {
+                summary.keys_share_lost += 1;
             } else {
                 check(
                     !everyone_back,
