@@ -28,7 +28,8 @@ step "formatting"
 cargo fmt --all -- --check
 
 step "clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+# (`--test localnet`: the end-to-end tests are `test = false`, so `--all-targets` leaves them out.)
+cargo clippy --workspace --all-targets --test localnet --locked -- -D warnings
 
 if [ -x scripts/build-wasm.sh ]; then
   step "wasm artifacts (built, lowered, validated by the VM tests below)"
@@ -45,6 +46,12 @@ fi
 
 step "building the tests (while wasmd may still be building)"
 cargo test --workspace --locked --no-run
+# The wasmd end-to-end tests (connector/tests/localnet, `test = false`): their executable, run
+# directly below so that it runs beside `cargo test --workspace` (two cargo processes would
+# wait on each other's lock on the build directory).
+localnet_tests="$(cargo test --locked -p mpc-connector --test localnet --no-run --message-format=json \
+  | grep -o '"executable":"[^"]*localnet-[^"]*"' | cut -d'"' -f4)"
+[[ -x "$localnet_tests" ]] || { echo "the end-to-end test executable was not built" >&2; exit 1; }
 
 # The README's first command (scripts/devnet.sh) builds the devnet alone: it must find every
 # dependency built, or the two commands would each compile their own copy of them (only the
@@ -110,6 +117,19 @@ grep -E '^local-chain: up in' "$chain_log"
 trap - EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 
-step "tests"
-cargo test --workspace --locked --no-fail-fast
+# The end-to-end tests on wasmd run one federation at a time, mostly waiting for blocks and
+# timeouts (about 13 minutes alone), so they run beside the other tests (about 5), in the
+# package's directory as cargo would run them; their output follows the others'.
+step "tests (the wasmd end-to-end tests alongside, their output at the end)"
+localnet_log="$(mktemp)"
+(cd connector && exec "$localnet_tests") >"$localnet_log" 2>&1 &
+localnet_pid=$!
+trap 'kill "$localnet_pid" 2>/dev/null || true' EXIT
+failed=0
+cargo test --workspace --locked --no-fail-fast || failed=1
+step "waiting for the wasmd end-to-end tests (connector/tests/localnet)"
+wait "$localnet_pid" || failed=1
+trap - EXIT
+cat "$localnet_log"
+[[ "$failed" == 0 ]] || { echo "tests failed (above)" >&2; exit 1; }
 step "done"
