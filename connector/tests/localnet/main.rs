@@ -6,15 +6,17 @@
 //! a second instance, SIGTERM between DKG and submission, a burst with a party SIGKILLed).
 //!
 //! Needs the wasmd binary (`scripts/wasmd.sh`) and `artifacts/` (`scripts/build-wasm.sh`);
-//! `scripts/test.sh` provides both. The federations of this binary run one at a time and share
-//! a data directory, so the ECDSA Paillier primes and aux info are made once per machine.
+//! `scripts/test.sh` provides both. The federations of this binary run two at a time, each in a
+//! data directory of its own, so the ECDSA Paillier primes and aux info are made once per slot
+//! and machine.
 
 mod chaos;
 mod completion_gas;
 mod faults;
 mod federation;
 
-use std::sync::{Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use federation::{check, check_answers_sent, check_eq, Federation, Finished, Setup, TestResult};
@@ -22,18 +24,41 @@ use mpc_devnet::{verified_signatures, DevnetKey};
 use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::KeyType;
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// Two federations at a time, each in a directory of its own: they mostly wait for blocks and
+/// timeouts, so two halve the binary's time on two cores without starving either.
+static SLOTS: [Mutex<()>; 2] = [Mutex::new(()), Mutex::new(())];
 
 const PARTIES: usize = 3;
 const THRESHOLD: u32 = 2;
 
-/// A federation of `parties` (its stores in [`chaos::run::data_dir`]), one at a time.
+/// A free slot: its guard, and the directory where a federation of `parties` keeps its stores
+/// in it ([`chaos::run::data_dir`], suffixed for the second slot), so each keeps its ECDSA
+/// primes and aux info across runs.
+fn slot(parties: usize) -> (MutexGuard<'static, ()>, PathBuf) {
+    loop {
+        for (i, slot) in SLOTS.iter().enumerate() {
+            let guard = match slot.try_lock() {
+                Ok(guard) => guard,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            let dir = chaos::run::data_dir(parties);
+            let dir = match i {
+                0 => dir,
+                i => PathBuf::from(format!("{}-slot{i}", dir.display())),
+            };
+            return (guard, dir);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A federation of `parties` in a free slot.
 fn federation(parties: usize, setup: &Setup) -> (MutexGuard<'static, ()>, Federation) {
-    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let (guard, dir) = slot(parties);
     let threshold = setup.threshold.unwrap_or(THRESHOLD);
     let federation =
-        Federation::start_with(&chaos::run::data_dir(parties), parties, threshold, setup)
-            .expect("federation starts");
+        Federation::start_with(&dir, parties, threshold, setup).expect("federation starts");
     (guard, federation)
 }
 
