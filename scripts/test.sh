@@ -84,7 +84,8 @@ step "TypeScript client (packages/client-ts)"
   tail -n 8 "$log"
 )
 
-# The TypeScript client's end-to-end tests (the README's quickstart, ECDSA) on the local chain
+# The TypeScript client's end-to-end tests (the README's quickstart, an EdDSA key, an expiry, a
+# bank send signed by an MPC key, fee refusals: test/e2e/) on the local chain
 # of scripts/local-chain.sh: wasmd and three real connectors. Its data directory is kept per
 # contract build, so a later run starts in seconds; the trap stops the chain on any failure.
 step "TypeScript client end to end (scripts/local-chain.sh: wasmd, three connectors)"

@@ -85,6 +85,8 @@ export class MpcQueryClient {
       {
         load: () => this.getRequest(requestId),
         isFinal: (record) => FINAL.has(record.status),
+        // As the contract reads it: the MPC deadline once approved, the approval deadline before.
+        deadlineHeight: (record) => record.mpc_deadline_height ?? record.approval_deadline_height,
         ...this.eventsFor(this.contracts.signatureRequests, EventType.signatureRequest, requestId),
       },
       options,
@@ -98,6 +100,7 @@ export class MpcQueryClient {
       {
         load: () => this.getKeyRequest(requestId),
         isFinal: (record) => record.status !== "pending",
+        deadlineHeight: (record) => record.deadline_height,
         ...this.eventsFor(this.contracts.keyring, EventType.keyRequest, requestId),
       },
       options,

@@ -1,7 +1,7 @@
-// Request fees. `request_key` and `request_signature` take an optional `max_fee` (being added to
-// the contracts): the funds must equal it, the contract charges its current fee and refunds the
-// rest in the same transaction, and refuses (`fee_above_max`) when the fee rose above it. So a
-// client can look the fee up and pay in one step without racing a fee change.
+// Request fees. `request_key` and `request_signature` take an optional `max_fee`: the funds must
+// equal it, the contract charges its current fee and refunds the rest in the same transaction,
+// and refuses (`fee_above_max`) when the fee rose above it. So a client can look the fee up and
+// pay in one step without racing a fee change.
 import type { Coin } from "@cosmjs/amino";
 
 /**

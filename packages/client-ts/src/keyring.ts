@@ -14,8 +14,8 @@ import { feePayment, withMaxFee, type FeePolicy } from "./fees.js";
 import { executeContractMsg, preparedWithId, type Prepared } from "./prepared.js";
 
 /**
- * `request_key` as sent. `max_fee` is declared here until the schema in this repository has it;
- * once it does the intersection is a no-op.
+ * `request_key` as sent. The generated type has `max_fee` (the schema committed here does); the
+ * intersection, from before it had, is a no-op.
  */
 export type RequestKeyMsg = Extract<ExecuteMsg, { request_key: unknown }>["request_key"] & {
   max_fee?: Coin[] | null;

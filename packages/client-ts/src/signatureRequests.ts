@@ -15,8 +15,8 @@ import { feePayment, withMaxFee, type FeePolicy } from "./fees.js";
 import { executeContractMsg, preparedPlain, preparedWithId, type Prepared } from "./prepared.js";
 
 /**
- * `request_signature` as sent. `max_fee` is declared here until the schema in this repository
- * has it; once it does the intersection is a no-op.
+ * `request_signature` as sent. The generated type has `max_fee` (the schema committed here
+ * does); the intersection, from before it had, is a no-op.
  */
 export type RequestSignatureMsg = Extract<ExecuteMsg, { request_signature: unknown }>["request_signature"] & {
   max_fee?: Coin[] | null;

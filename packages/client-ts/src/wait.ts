@@ -1,7 +1,9 @@
 // Waiting until a record (a signature or key request) reaches a final status. Contract events
-// make the wait prompt; polling makes it certain: it runs alone while no subscription is live,
-// and slowly beside one, because an open request also ends by passing its deadline, which no
-// transaction announces (it reads as `expired` in queries until someone settles it).
+// make the wait prompt; polling makes it certain: it runs alone while no subscription is live
+// (none given, not in place yet, or failed), and slowly beside one. An open request also ends
+// by passing its deadline, which no transaction announces (it reads as `expired` in queries
+// until someone settles it): the source's new blocks tell the wait when the record's deadline
+// height is behind, and it reads the record then.
 import type { ContractEvent, ContractEventSource } from "./eventSource.js";
 import { ContractRefusal, WaitTimeout } from "./errors.js";
 
@@ -11,7 +13,7 @@ export interface WaitOptions {
   readonly timeoutMs?: number;
   /** Polling interval while no event subscription is live (default 2 s). */
   readonly pollIntervalMs?: number;
-  /** Polling interval beside a live subscription (default 30 s). */
+  /** Polling interval beside a live subscription (default 30 s): a safety net, as events and blocks end the wait. */
   readonly subscribedPollIntervalMs?: number;
 }
 
@@ -19,6 +21,11 @@ export interface WatchSpec<R extends { readonly status: string }> {
   /** Reads the record (a query). */
   load(): Promise<R>;
   isFinal(record: R): boolean;
+  /**
+   * The last height at which the open record can still move (from the next block on it reads
+   * as expired); absent: only events and polls end the wait.
+   */
+  deadlineHeight?(record: R): number | undefined;
   /** Events that may mean the record changed; absent: polling only. */
   readonly events?: {
     readonly source: ContractEventSource;
@@ -46,7 +53,10 @@ export function waitUntilFinal<R extends { readonly status: string }>(
   return new Promise<R>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     let done = false;
-    let live = false; // a subscription delivered no error since it was made
+    let live = false; // the subscription is in place (a block came) and delivered no error
+    let failed = false; // the subscription delivered an error: polling from now on
+    let recordDeadline: number | undefined; // of the record as last read, while open
+    let readPast: number | undefined; // the record deadline a block past it made the wait read
     let lastStatus: string | undefined;
     let lastError: unknown;
     let checking = false;
@@ -82,6 +92,7 @@ export function waitUntilFinal<R extends { readonly status: string }>(
         const record = await spec.load();
         lastStatus = record.status;
         if (spec.isFinal(record)) return finish(() => resolve(record));
+        recordDeadline = spec.deadlineHeight?.(record);
       } catch (error) {
         // A refusal (e.g. no such request) will not change by waiting; anything else (the
         // node unreachable for a moment) is tried again at the next poll.
@@ -105,8 +116,20 @@ export function waitUntilFinal<R extends { readonly status: string }>(
     };
     if (spec.events) {
       const { source, contract, concerns } = spec.events;
+      const onBlock = (height: number) => {
+        if (done || failed) return;
+        if (!live) {
+          // In place now: read once for what happened before, then poll slowly.
+          live = true;
+          void check();
+          schedulePoll();
+        } else if (recordDeadline !== undefined && height > recordDeadline && readPast !== recordDeadline) {
+          // Once per deadline: the record now reads as expired, or has moved on to a new one.
+          readPast = recordDeadline;
+          void check();
+        }
+      };
       try {
-        live = true;
         subscription = source.subscribe(
           contract,
           (event) => {
@@ -115,15 +138,17 @@ export function waitUntilFinal<R extends { readonly status: string }>(
           (error) => {
             // Fall back to polling at the fast interval from now on.
             lastError = error;
-            if (!live) return;
+            if (failed) return;
+            failed = true;
             live = false;
             subscription?.close();
             clearTimeout(pollTimer);
             void check().then(schedulePoll);
           },
+          onBlock,
         );
       } catch (error) {
-        live = false;
+        failed = true;
         lastError = error;
       }
     }

@@ -84,17 +84,30 @@ function tx(data: unknown[]): DeliverTxResponse {
   };
 }
 
-/** An event source the test drives: `emit` pushes an event, `fail` breaks the subscription. */
+/**
+ * An event source the test drives: `block` reports a new block (the first one puts the
+ * subscription in place), `emit` pushes an event, `fail` breaks the subscription.
+ */
 export class FakeEvents implements ContractEventSource {
-  private listeners: Array<{ contract: string; onEvent: (e: ContractEvent) => void; onError: (e: unknown) => void }> = [];
+  private listeners: Array<{
+    contract: string;
+    onEvent: (e: ContractEvent) => void;
+    onError: (e: unknown) => void;
+    onBlock: ((height: number) => void) | undefined;
+  }> = [];
   subscriptions = 0;
   closed = 0;
   constructor(private readonly failOnSubscribe = false) {}
 
-  subscribe(contract: string, onEvent: (e: ContractEvent) => void, onError: (e: unknown) => void): EventSubscription {
+  subscribe(
+    contract: string,
+    onEvent: (e: ContractEvent) => void,
+    onError: (e: unknown) => void,
+    onBlock?: (height: number) => void,
+  ): EventSubscription {
     this.subscriptions++;
     if (this.failOnSubscribe) throw new Error("websocket: connection refused");
-    const listener = { contract, onEvent, onError };
+    const listener = { contract, onEvent, onError, onBlock };
     this.listeners.push(listener);
     return {
       close: () => {
@@ -108,6 +121,10 @@ export class FakeEvents implements ContractEventSource {
     for (const l of this.listeners.filter((l) => l.contract === contract)) {
       l.onEvent({ type, attributes: new Map(Object.entries(attributes)) });
     }
+  }
+
+  block(height: number): void {
+    for (const l of [...this.listeners]) l.onBlock?.(height);
   }
 
   fail(error: unknown): void {

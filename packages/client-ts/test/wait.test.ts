@@ -1,8 +1,10 @@
-// waitForFinal: prompt on an event, polling when the websocket fails, timeout, abort.
+// waitForFinal: prompt on an event and on the first block past the deadline, polling until the
+// subscription is in place and when it fails, timeout, abort.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { ContractRefusal, MpcClient, WaitTimeout } from "../src/index.js";
+import { cometNodeUrl } from "../src/eventSource.js";
 import { CONTRACTS, FakeEvents, FakeMpc } from "./fakeChain.js";
 
 const HOUR = 3_600_000;
@@ -38,9 +40,11 @@ test("when the subscription fails, the wait falls back to polling", async () => 
   const events = new FakeEvents();
   const { mpc, client, id } = await pending(events);
   const waiting = client.waitForFinal(id, { pollIntervalMs: 10, subscribedPollIntervalMs: HOUR, timeoutMs: 5_000 });
+  await tick();
+  events.block(100); // in place
   await tick(40);
   const before = requestQueries(mpc);
-  assert.equal(before, 1, "no polling beside a live subscription at a long interval");
+  assert.equal(before, 2, "no polling beside a live subscription at a long interval");
   events.fail(new Error("websocket closed"));
   await tick(50);
   assert.ok(requestQueries(mpc) > before + 1, "polls after the failure");
@@ -48,6 +52,64 @@ test("when the subscription fails, the wait falls back to polling", async () => 
   const final = await waiting;
   assert.equal(final.status, "rejected");
   assert.equal(final.request.reject_reason, "parties disagreed");
+});
+
+test("until the subscription is in place (its first block) the wait polls fast; then it reads once and polls slowly", async () => {
+  const events = new FakeEvents();
+  const { mpc, client, id } = await pending(events);
+  const waiting = client.waitForFinal(id, { pollIntervalMs: 10, subscribedPollIntervalMs: HOUR, timeoutMs: 5_000 });
+  await tick(60);
+  const polled = requestQueries(mpc);
+  assert.ok(polled >= 3, `polls while the subscription is not in place (${polled} reads)`);
+  events.block(100);
+  await tick();
+  assert.equal(requestQueries(mpc), polled + 1, "one read when it comes in place (for what it missed)");
+  await tick(60);
+  assert.equal(requestQueries(mpc), polled + 1, "then no fast polling");
+  mpc.settle(id);
+  events.emit(CONTRACTS.signatureRequests, "signature_request", { action: "fulfilled", request_id: String(id) });
+  assert.equal((await waiting).status, "fulfilled");
+});
+
+test("the first block past the request's deadline makes the wait read it: an expiry no transaction announces ends it", async () => {
+  const events = new FakeEvents();
+  const { mpc, client, id } = await pending(events);
+  const record = mpc.requests.get(id)!;
+  // partial: the approval deadline applies until it has an MPC deadline
+  Object.assign(record, { status: "partial", approval_deadline_height: 1010, mpc_deadline_height: null });
+  const waiting = client.waitForFinal(id, { pollIntervalMs: HOUR, subscribedPollIntervalMs: HOUR, timeoutMs: 5_000 });
+  await tick();
+  events.block(1000);
+  await tick();
+  const reads = requestQueries(mpc);
+  assert.equal(reads, 2, "the start and the subscription in place");
+  events.block(1009);
+  events.block(1010); // the deadline: the request can still move in this block
+  await tick();
+  assert.equal(requestQueries(mpc), reads, "no read before the deadline has passed");
+
+  // Approved meanwhile: pending, with an MPC deadline further on.
+  Object.assign(record, { status: "pending", mpc_deadline_height: 1500 });
+  events.block(1011);
+  await tick();
+  assert.equal(requestQueries(mpc), reads + 1, "read at the first block past the approval deadline");
+  events.block(1012);
+  events.block(1500);
+  await tick();
+  assert.equal(requestQueries(mpc), reads + 1, "not again before the new deadline has passed");
+
+  mpc.settle(id, "expired"); // how the contract reads an open request past its deadline
+  events.block(1501);
+  const final = await waiting;
+  assert.equal(final.status, "expired");
+  assert.equal(requestQueries(mpc), reads + 2);
+});
+
+test("a source's websocket endpoint or its node's address both reach cosmjs as the node's address", () => {
+  assert.equal(cometNodeUrl("ws://127.0.0.1:26657/websocket"), "ws://127.0.0.1:26657");
+  assert.equal(cometNodeUrl("wss://rpc.example.org/websocket/"), "wss://rpc.example.org");
+  assert.equal(cometNodeUrl("ws://127.0.0.1:26657"), "ws://127.0.0.1:26657");
+  assert.equal(cometNodeUrl("wss://rpc.example.org/"), "wss://rpc.example.org");
 });
 
 test("a subscription that cannot start leaves polling, which sees an expiry", async () => {
