@@ -28,8 +28,9 @@ step "formatting"
 cargo fmt --all -- --check
 
 step "clippy (all targets, warnings are errors)"
-# (`--test localnet`: the end-to-end tests are `test = false`, so `--all-targets` leaves them out.)
-cargo clippy --workspace --all-targets --test localnet --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
+# The end-to-end tests are a `test = false` target, which `--all-targets` leaves out.
+cargo clippy --locked -p mpc-connector --test localnet -- -D warnings
 
 if [ -x scripts/build-wasm.sh ]; then
   step "wasm artifacts (built, lowered, validated by the VM tests below)"
@@ -52,6 +53,9 @@ cargo test --workspace --locked --no-run
 localnet_tests="$(cargo test --locked -p mpc-connector --test localnet --no-run --message-format=json \
   | grep -o '"executable":"[^"]*localnet-[^"]*"' | cut -d'"' -f4)"
 [[ -x "$localnet_tests" ]] || { echo "the end-to-end test executable was not built" >&2; exit 1; }
+# The local chain's binaries (scripts/local-chain.sh), built before the end-to-end tests start:
+# they run the same connector binary.
+cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
 
 # The README's first command (scripts/devnet.sh) builds the devnet alone: it must find every
 # dependency built, or the two commands would each compile their own copy of them (only the
@@ -71,6 +75,17 @@ if ! wait "$wasmd_pid"; then
 fi
 tail -n 1 "$wasmd_log"
 
+# The end-to-end tests on wasmd (two federations at a time, mostly waiting for blocks and
+# timeouts: the longest step) start now and run beside everything below, in the package's
+# directory as cargo would run them, in a process group of their own (so a failure below stops
+# their chains too); their output comes at the end.
+step "wasmd end-to-end tests started in the background (connector/tests/localnet)"
+localnet_log="$(mktemp)"
+(cd connector && exec setsid "$localnet_tests") >"$localnet_log" 2>&1 &
+localnet_pid=$!
+stop_localnet() { kill -- -"$localnet_pid" 2>/dev/null || true; }
+trap stop_localnet EXIT
+
 # The TypeScript client: locked install, generated code in step with schema/, strict types, its
 # unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON).
 step "TypeScript client (packages/client-ts)"
@@ -89,7 +104,6 @@ step "TypeScript client (packages/client-ts)"
 # of scripts/local-chain.sh: wasmd and three real connectors. Its data directory is kept per
 # contract build, so a later run starts in seconds; the trap stops the chain on any failure.
 step "TypeScript client end to end (scripts/local-chain.sh: wasmd, three connectors)"
-cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
 chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
 chain_json="$chain_dir/local-chain.json"
 chain_log="$(mktemp)"
@@ -100,7 +114,7 @@ stop_chain() {
   kill -INT "$chain_pid" 2>/dev/null || return 0
   wait "$chain_pid"
 }
-trap 'stop_chain || true; cat "$chain_log" >&2' EXIT
+trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
 for _ in $(seq 1 1800); do
   [[ -f "$chain_json" ]] && break
   kill -0 "$chain_pid" 2>/dev/null || { echo "the local chain exited before it was up" >&2; exit 1; }
@@ -115,20 +129,13 @@ grep -E '^local-chain: up in' "$chain_log"
   grep -q '^# skipped 0' "$log" || { cat "$log" >&2; echo "the end-to-end tests were skipped" >&2; exit 1; }
   tail -n 8 "$log"
 )
-trap - EXIT
+trap stop_localnet EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 
-# The end-to-end tests on wasmd run one federation at a time, mostly waiting for blocks and
-# timeouts (about 13 minutes alone), so they run beside the other tests (about 5), in the
-# package's directory as cargo would run them; their output follows the others'.
-step "tests (the wasmd end-to-end tests alongside, their output at the end)"
-localnet_log="$(mktemp)"
-(cd connector && exec "$localnet_tests") >"$localnet_log" 2>&1 &
-localnet_pid=$!
-trap 'kill "$localnet_pid" 2>/dev/null || true' EXIT
+step "tests"
 failed=0
 cargo test --workspace --locked --no-fail-fast || failed=1
-step "waiting for the wasmd end-to-end tests (connector/tests/localnet)"
+step "waiting for the wasmd end-to-end tests (connector/tests/localnet), their output:"
 wait "$localnet_pid" || failed=1
 trap - EXIT
 cat "$localnet_log"
