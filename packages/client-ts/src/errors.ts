@@ -12,6 +12,7 @@ export class MpcError extends Error {
 export type RefusalCode =
   | "fee_above_max"
   | "fee_mismatch"
+  | "duplicate_denom"
   | "funds_not_accepted"
   | "unsupported_field"
   | "not_owner"
@@ -38,6 +39,8 @@ const REFUSALS: ReadonlyArray<readonly [RefusalCode, RegExp]> = [
   ["unsupported_field", /unknown field `/],
   // contract-kit fees::FeeError: funds are not exactly the fee
   ["fee_mismatch", /fee missing|which is not charged|paid; expected exactly/],
+  // a fee or max_fee that names one denom twice (contract-kit fees::FeeError, the keyring's fees)
+  ["duplicate_denom", /\bnames (?:denom )?\S+ twice\b/],
   // cw-utils nonpayable: "This message does no accept funds"
   ["funds_not_accepted", /does no(?:t)? accept funds/],
   ["not_owner", /is not an owner of workspace \d+/],

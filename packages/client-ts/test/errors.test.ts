@@ -12,6 +12,8 @@ const CASES: Array<[string, RefusalCode]> = [
   ["Error parsing into type mpc_interfaces::signature_requests::ExecuteMsg: unknown field `max_fee`, expected one of `key_id`, `items`", "unsupported_field"],
   ["fee missing umpc: expected 5umpc", "fee_mismatch"],
   ["fee of 4umpc paid; expected exactly 5umpc", "fee_mismatch"],
+  ["max_fee names umpc twice", "duplicate_denom"],
+  ["fee names denom umpc twice", "duplicate_denom"],
   ["fee: This message does no accept funds", "funds_not_accepted"],
   ["wasm1eve is not an owner of workspace 3", "not_owner"],
   ["wasm1eve is not an admin of keyring 2", "not_admin"],
