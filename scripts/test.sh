@@ -83,7 +83,12 @@ step "wasmd end-to-end tests started in the background (connector/tests/localnet
 localnet_log="$(mktemp)"
 (cd connector && exec setsid "$localnet_tests") >"$localnet_log" 2>&1 &
 localnet_pid=$!
-stop_localnet() { kill -- -"$localnet_pid" 2>/dev/null || true; }
+stop_localnet() {
+  kill -- -"$localnet_pid" 2>/dev/null || true
+  # The harness puts each connector in a process group of its own (the chaos run signals them
+  # one by one), and a killed test runs no destructor: its chains and connectors go by name.
+  pkill -KILL -f "mpc-localnet-$localnet_pid-|$CARGO_TARGET_DIR/tmp/localnet-federation" 2>/dev/null || true
+}
 trap stop_localnet EXIT
 
 # The TypeScript client: locked install, generated code in step with schema/, strict types, its

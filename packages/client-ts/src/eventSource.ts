@@ -14,6 +14,7 @@ export interface ContractEvent {
 }
 
 export interface EventSubscription {
+  /** Ends the subscription and its connection; a second call does nothing. */
   close(): void;
 }
 
@@ -85,8 +86,11 @@ export class CometEventSource implements ContractEventSource {
         }),
       );
     }
+    let closed = false;
     return {
       close() {
+        if (closed) return; // cosmjs throws on a second disconnect
+        closed = true;
         subscriptions.forEach((subscription) => subscription.unsubscribe());
         disconnect(comet, socket);
       },

@@ -14,6 +14,7 @@ const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /** A server whose websocket handshakes complete `delayMs` after the request; what it saw. */
 async function slowWebsocketServer(delayMs: number) {
   const paths: string[] = [];
+  const upgraded = { count: 0 };
   const closed: Array<Promise<void>> = [];
   const sockets: Duplex[] = [];
   const server = createServer();
@@ -41,6 +42,7 @@ async function slowWebsocketServer(delayMs: number) {
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
           `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
       );
+      upgraded.count += 1;
     }, delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -48,6 +50,7 @@ async function slowWebsocketServer(delayMs: number) {
   return {
     url: `ws://127.0.0.1:${port}/websocket`,
     paths,
+    upgraded,
     closed,
     stop: () =>
       new Promise<void>((resolve) => {
@@ -75,6 +78,16 @@ function clientFrame(data: Buffer): { opcode: number; length: number } | undefin
   return data.length < total ? undefined : { opcode: data[0]! & 0x0f, length: total };
 }
 
+/** Resolves once `check` holds (polled every 10 ms), or fails after `ms`: no fixed sleeps, so a
+ * loaded machine is slower but not wrong. */
+async function until(check: () => boolean, ms: number, what: string) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
   Promise.race([
     promise,
@@ -82,33 +95,38 @@ const within = <T>(promise: Promise<T>, ms: number, what: string) =>
   ]);
 
 test("closing a subscription while its websocket is still connecting closes the websocket", { timeout: 10_000 }, async () => {
-  const server = await slowWebsocketServer(200);
+  // The handshake is held back 1 s: the subscription is closed as soon as the server sees the
+  // upgrade request, well inside that second.
+  const server = await slowWebsocketServer(1_000);
+  // The endpoint as local-chain.json gives it: dialled as is, not as .../websocket/websocket.
+  const subscription = new CometEventSource(server.url).subscribe("wasm1contract", () => undefined, () => undefined, () => undefined);
   try {
-    // The endpoint as local-chain.json gives it: dialled as is, not as .../websocket/websocket.
-    const subscription = new CometEventSource(server.url).subscribe("wasm1contract", () => undefined, () => undefined, () => undefined);
-    await within(new Promise<void>((resolve) => setTimeout(resolve, 50)), 1_000, "tick");
+    await until(() => server.paths.length > 0, 5_000, "the upgrade request");
     assert.deepEqual(server.paths, ["/websocket"]);
     subscription.close();
     // cosmjs alone would let the handshake complete and leave the websocket open for good.
-    await within(server.closed[0]!, 2_000, "the websocket closed");
-    await new Promise((resolve) => setTimeout(resolve, 400)); // past the handshake and any reconnect
+    await within(server.closed[0]!, 3_000, "the websocket closed");
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // past the handshake and any reconnect
     assert.equal(server.paths.length, 1, "no reconnect");
   } finally {
+    subscription.close(); // a failed assertion must not leave it reconnecting (the process would hang)
     await server.stop();
   }
 });
 
 test("closing a subscription whose websocket is open closes it, with no reconnect", { timeout: 10_000 }, async () => {
   const server = await slowWebsocketServer(0);
+  const subscription = new CometEventSource(server.url.replace("/websocket", "")).subscribe("wasm1contract", () => undefined, () => undefined);
   try {
-    const subscription = new CometEventSource(server.url.replace("/websocket", "")).subscribe("wasm1contract", () => undefined, () => undefined);
-    await within(new Promise<void>((resolve) => setTimeout(resolve, 200)), 1_000, "tick");
+    await until(() => server.upgraded.count > 0, 5_000, "the handshake");
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the client reads the 101
     assert.deepEqual(server.paths, ["/websocket"]);
     subscription.close();
-    await within(server.closed[0]!, 2_000, "the websocket closed");
+    await within(server.closed[0]!, 3_000, "the websocket closed");
     await new Promise((resolve) => setTimeout(resolve, 400));
     assert.equal(server.paths.length, 1, "no reconnect");
   } finally {
+    subscription.close();
     await server.stop();
   }
 });
