@@ -4,6 +4,8 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Addr;
 use mpc_policy::{Evaluation, Policy};
 
+use crate::InboxCursor;
+
 /// Most owners a workspace may have.
 pub const MAX_OWNERS: usize = 20;
 /// Most children a workspace may have.
@@ -61,7 +63,15 @@ pub enum ExecuteMsg {
     /// Approve an open admin action; executes it when the admin policy becomes satisfied.
     ApproveAction { action_id: u64 },
     /// Reject an open admin action; it is rejected when the admin policy becomes unsatisfiable.
+    /// A rejection only ever rejects: it never executes an action that a policy change left
+    /// satisfied (`ExecuteAction` does).
     RejectAction { action_id: u64 },
+    /// Execute an open action that the admin policy in force is met for, by the votes that
+    /// count (permissionless, as cw3's `Execute`): for an action that a policy change alone
+    /// satisfied, which no vote would otherwise settle.
+    ExecuteAction { action_id: u64 },
+    /// The proposer withdraws its open action: it ends `rejected`.
+    CancelAction { action_id: u64 },
     /// Settle overdue admin actions as expired (permissionless, 1 to `MAX_EXPIRE_BATCH` ids).
     /// All or nothing: if any id is unknown, already final or not yet overdue, the whole batch
     /// is refused with an error naming that id.
@@ -183,12 +193,15 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// Open actions that `approver` may still approve or reject ("needs your approval"), soonest
-    /// deadline first; `start_after` is an action id. Overdue actions are never listed.
-    #[returns(AdminActionsResponse)]
+    /// Open actions that `approver` may still approve or reject ("needs your approval") under
+    /// the admin policy and owners in force now, however they became eligible: computed at
+    /// query time over the approver's workspaces, in workspace id order, then soonest deadline
+    /// first. Overdue actions are never listed. A page reads at most `MAX_INBOX_SCAN` entries;
+    /// continue from `next` until it is `None`.
+    #[returns(ActionsAwaitingApproverResponse)]
     ActionsAwaitingApprover {
         approver: String,
-        start_after: Option<u64>,
+        start_after: Option<InboxCursor>,
         limit: Option<u32>,
     },
 }
@@ -203,6 +216,8 @@ pub struct WorkspaceResponse {
     pub id: u64,
     pub creator: Addr,
     pub owners: Vec<Addr>,
+    /// Each owner's membership, in `owners` order (see `SignPolicyResponse::memberships`).
+    pub memberships: Vec<u64>,
     /// `None`: the default, "any one owner".
     pub admin_policy: Option<Policy>,
     /// `None`: the default, "any one owner".
@@ -232,6 +247,24 @@ pub struct SignPolicyResponse {
     pub key_policy: bool,
     /// The current owners.
     pub owners: Vec<Addr>,
+    /// Each owner's membership, in `owners` order: the id of the admin action that made them an
+    /// owner, 0 for the workspace's first owners. A vote is cast under the voter's membership and
+    /// counts only while it lasts: removing an owner ends it, and adding the address again
+    /// starts a new one, so what it voted before never counts again.
+    pub memberships: Vec<u64>,
+}
+
+impl SignPolicyResponse {
+    /// `address`'s current membership, if it is an owner.
+    pub fn membership(&self, address: &Addr) -> Option<u64> {
+        membership_of(&self.owners, &self.memberships, address)
+    }
+}
+
+/// The membership of `address` among `owners` (with their `memberships`, in the same order).
+pub fn membership_of(owners: &[Addr], memberships: &[u64], address: &Addr) -> Option<u64> {
+    let index = owners.iter().position(|owner| owner == address)?;
+    memberships.get(index).copied()
 }
 
 #[cw_serde]
@@ -253,6 +286,8 @@ pub struct AdminActionResponse {
     pub action: AdminAction,
     /// As seen now: an overdue pending action reads as `Expired`.
     pub status: AdminActionStatus,
+    /// The votes that count: cast by current owners under their current membership (a vote of
+    /// an owner removed since, or removed and added again, is left out).
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
     pub created_height: u64,
@@ -267,6 +302,13 @@ pub struct AdminActionResponse {
 #[cw_serde]
 pub struct AdminActionsResponse {
     pub actions: Vec<AdminActionResponse>,
+}
+
+#[cw_serde]
+pub struct ActionsAwaitingApproverResponse {
+    pub actions: Vec<AdminActionResponse>,
+    /// Where the next page starts; `None` once every workspace of the approver has been read.
+    pub next: Option<InboxCursor>,
 }
 
 /// The workspace contract at an address, with typed queries (in the manner of cw-plus'
@@ -294,6 +336,26 @@ impl WorkspaceContract {
                 key_id,
             },
         )
+    }
+
+    /// Up to `limit` ids of the workspaces `owner` owns, from workspace `from` on (inclusive),
+    /// in id order.
+    pub fn workspaces_of(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        owner: &cosmwasm_std::Addr,
+        from: Option<u64>,
+        limit: u32,
+    ) -> cosmwasm_std::StdResult<Vec<u64>> {
+        let response: WorkspacesResponse = querier.query_wasm_smart(
+            &self.0,
+            &QueryMsg::WorkspacesByOwner {
+                owner: owner.to_string(),
+                start_after: from.and_then(|from| from.checked_sub(1)),
+                limit: Some(limit),
+            },
+        )?;
+        Ok(response.workspaces.into_iter().map(|w| w.id).collect())
     }
 
     pub fn is_owner(

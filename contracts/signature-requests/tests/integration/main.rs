@@ -12,3 +12,4 @@ mod migrate;
 mod refusals;
 mod security;
 mod suite;
+mod votes;

@@ -8,11 +8,11 @@ use mpc_interfaces::keyring::{
     ExecuteMsg as KeyringExecuteMsg, KeyRequestResponse, KeyResult, QueryMsg as KeyringQueryMsg,
 };
 use mpc_interfaces::signature_requests::{
-    ConfigResponse, ExecuteMsg, QueryMsg, SignResult, SignatureRequestResponse,
-    SignatureRequestsResponse,
+    ConfigResponse, ExecuteMsg, QueryMsg, RequestsAwaitingApproverResponse, SignResult,
+    SignatureRequestResponse, SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::{AdminAction, ExecuteMsg as WorkspaceExecuteMsg};
-use mpc_interfaces::{KeyType, Policy, RequestCreated};
+use mpc_interfaces::{InboxCursor, KeyType, Policy, RequestCreated};
 use mpc_signature_requests::ContractError;
 use mpc_testing::keys;
 
@@ -38,9 +38,17 @@ pub struct Suite {
     pub parties: Vec<Addr>,
     pub workspace_id: u64,
     pub keyring_id: u64,
+    /// The secret of the first ECDSA key the suite makes.
     pub ecdsa: k256::ecdsa::SigningKey,
-    pub eddsa: ed25519_dalek::SigningKey,
+    /// Every key made: (key id, type, seed of its secret). A public key is one key of the
+    /// keyring contract, so each key after the first of its type gets a secret of its own.
+    keys: Vec<(u64, KeyType, u8)>,
 }
+
+/// The seeds of the first ECDSA and EdDSA keys; later keys take seeds from `NEXT_SEED` on.
+const ECDSA_SEED: u8 = 7;
+const EDDSA_SEED: u8 = 9;
+const NEXT_SEED: u8 = 20;
 
 mpc_testing::extends_kit!(Suite);
 
@@ -120,16 +128,32 @@ impl Suite {
             parties,
             workspace_id,
             keyring_id,
-            ecdsa: keys::ecdsa_signing_key(7),
-            eddsa: keys::eddsa_signing_key(9),
+            ecdsa: keys::ecdsa_signing_key(ECDSA_SEED),
+            keys: vec![],
         }
     }
 
+    /// The public key of the first key of `key_type`.
     pub fn public_key(&self, key_type: KeyType) -> Binary {
         match key_type {
-            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key_of(&self.ecdsa),
-            KeyType::EddsaEd25519 => Binary::from(self.eddsa.verifying_key().to_bytes().to_vec()),
+            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key(ECDSA_SEED),
+            KeyType::EddsaEd25519 => keys::eddsa_public_key(EDDSA_SEED),
         }
+    }
+
+    /// The seed of the next key of `key_type`: the first one's, then a fresh one each.
+    fn next_seed(&self, key_type: KeyType) -> u8 {
+        if self.keys.iter().all(|(_, t, _)| *t != key_type) {
+            return match key_type {
+                KeyType::EcdsaSecp256k1 => ECDSA_SEED,
+                KeyType::EddsaEd25519 => EDDSA_SEED,
+            };
+        }
+        NEXT_SEED + self.keys.len() as u8
+    }
+
+    fn seed_of(&self, key_id: u64) -> u8 {
+        self.keys.iter().find(|(id, _, _)| *id == key_id).expect("a key the suite made").2
     }
 
     /// A key made by the keyring: alice asks, every party answers with our public key. A
@@ -147,9 +171,14 @@ impl Suite {
         let res = self.kit.execute(&keyring, &alice, &request_key, &[]).unwrap();
         let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id").parse().unwrap();
         let key_request = KeyringQueryMsg::KeyRequest { request_id };
+        let seed = self.next_seed(key_type);
+        let public_key = match key_type {
+            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key(seed),
+            KeyType::EddsaEd25519 => keys::eddsa_public_key(seed),
+        };
         let answer = KeyringExecuteMsg::SubmitKeyResult {
             request_id,
-            result: KeyResult::Success { public_key: self.public_key(key_type) },
+            result: KeyResult::Success { public_key },
         };
         for party in self.parties.clone() {
             let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
@@ -160,6 +189,7 @@ impl Suite {
         }
         let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
         let key_id = request.key_id.expect("key created");
+        self.keys.push((key_id, key_type, seed));
         if let Some(policy) = sign_policy {
             self.set_key_policy(&alice, key_id, Some(policy)).unwrap();
         }
@@ -237,20 +267,23 @@ impl Suite {
     /// Valid signatures over the request's items, made with the key's secret.
     pub fn sign(&self, request_id: u64) -> SignResult {
         let request = self.query_request(request_id);
+        let seed = self.seed_of(request.key_id);
         SignResult::Success {
             signatures: request
                 .items
                 .iter()
-                .map(|item| self.sign_item(request.key_type, item))
+                .map(|item| sign_with(seed, request.key_type, item))
                 .collect(),
         }
     }
 
+    /// A signature over `item` by the first key of `key_type`.
     pub fn sign_item(&self, key_type: KeyType, item: &[u8]) -> Binary {
-        match key_type {
-            KeyType::EcdsaSecp256k1 => keys::ecdsa_sign(&self.ecdsa, item),
-            KeyType::EddsaEd25519 => keys::eddsa_sign(&self.eddsa, item),
-        }
+        let seed = match key_type {
+            KeyType::EcdsaSecp256k1 => ECDSA_SEED,
+            KeyType::EddsaEd25519 => EDDSA_SEED,
+        };
+        sign_with(seed, key_type, item)
     }
 
     pub fn failure(reason: &str) -> SignResult {
@@ -267,6 +300,30 @@ impl Suite {
 
     pub fn query_request(&self, request_id: u64) -> SignatureRequestResponse {
         self.query(&QueryMsg::Request { request_id })
+    }
+
+    /// One page of `approver`'s inbox and where the next starts.
+    pub fn inbox_page(
+        &self, approver: &Addr, start_after: Option<InboxCursor>, limit: Option<u32>,
+    ) -> (Vec<u64>, Option<InboxCursor>) {
+        let page: RequestsAwaitingApproverResponse =
+            self.query(&QueryMsg::RequestsAwaitingApprover {
+                approver: approver.to_string(),
+                start_after,
+                limit,
+            });
+        (page.requests.iter().map(|r| r.id).collect(), page.next)
+    }
+
+    /// Every page of `approver`'s inbox, `limit` at a time.
+    pub fn inbox(&self, approver: &Addr, limit: Option<u32>) -> Vec<u64> {
+        let (mut all, mut cursor) = self.inbox_page(approver, None, limit);
+        while let Some(start_after) = cursor {
+            let (page, next) = self.inbox_page(approver, Some(start_after), limit);
+            all.extend(page);
+            cursor = next;
+        }
+        all
     }
 
     pub fn list(&self, msg: &QueryMsg) -> Vec<u64> {
@@ -327,6 +384,13 @@ pub fn request_events(res: &AppResponse) -> Vec<&Event> {
 /// The `action` of each `wasm-signature_request` event, in order.
 pub fn actions(res: &AppResponse) -> Vec<String> {
     mpc_testing::events::actions(res, "wasm-signature_request")
+}
+
+fn sign_with(seed: u8, key_type: KeyType, item: &[u8]) -> Binary {
+    match key_type {
+        KeyType::EcdsaSecp256k1 => keys::ecdsa_sign(&keys::ecdsa_signing_key(seed), item),
+        KeyType::EddsaEd25519 => keys::eddsa_sign(&keys::eddsa_signing_key(seed), item),
+    }
 }
 
 pub fn hash(seed: u8) -> Binary {
