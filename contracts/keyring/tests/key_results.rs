@@ -421,7 +421,7 @@ fn a_public_key_already_held_by_a_key_of_another_workspace_and_keyring_is_refuse
 
     let other_keyring = suite.create_default_keyring();
     let stranger = suite.stranger.clone();
-    let other_workspace = suite.create_workspace(&stranger);
+    let other_workspace = suite.create_workspace(&stranger, &[], None, None).unwrap();
     suite.fund(&stranger, &[coin(KEY_FEE, DENOM)]);
     let msg = ExecuteMsg::RequestKey {
         workspace_id: other_workspace,

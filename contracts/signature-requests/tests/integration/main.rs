@@ -8,6 +8,7 @@ mod inbox;
 mod invariants;
 mod lists;
 mod live_rules;
+mod membership_props;
 mod migrate;
 mod refusals;
 mod security;

@@ -80,43 +80,17 @@ impl Suite {
             kit.watch(account);
         }
 
-        let mut additional_owners = vec![bob.to_string(), carol.to_string()];
         let extra_owners = before_workspace(&mut kit.app);
         for owner in &extra_owners {
             kit.watch(owner);
         }
-        additional_owners.extend(extra_owners.iter().map(|a| a.to_string()));
-        let workspace = kit.workspace.clone();
-        let res = kit
-            .execute(
-                &workspace,
-                &alice,
-                &WorkspaceExecuteMsg::CreateWorkspace {
-                    additional_owners,
-                    admin_policy: None,
-                    sign_policy,
-                    alias: None,
-                },
-                &[],
-            )
+        let mut additional_owners = vec![&bob, &carol];
+        additional_owners.extend(&extra_owners);
+        let workspace_id =
+            kit.create_workspace(&alice, &additional_owners, None, sign_policy).unwrap();
+        let keyring_id = kit
+            .create_keyring(&keyring_admin, &parties, 2, vec![], vec![coin(FEE, DENOM)])
             .unwrap();
-        let workspace_id = event_attr(&res, "wasm-workspace", "workspace_id").parse().unwrap();
-        let keyring = kit.keyring.clone();
-        let res = kit
-            .execute(
-                &keyring,
-                &keyring_admin,
-                &KeyringExecuteMsg::CreateKeyring {
-                    description: "test keyring".to_string(),
-                    parties: parties.iter().map(|p| p.to_string()).collect(),
-                    party_threshold: 2,
-                    key_req_fee: vec![],
-                    sig_req_fee: vec![coin(FEE, DENOM)],
-                },
-                &[],
-            )
-            .unwrap();
-        let keyring_id = event_attr(&res, "wasm-keyring", "keyring_id").parse().unwrap();
         Suite {
             contract: kit.signature_requests.clone(),
             kit,
@@ -160,9 +134,17 @@ impl Suite {
     /// `sign_policy` becomes the key's own through the workspace's admin action `SetKeyPolicy`
     /// (alice alone meets the suite's default admin policy).
     pub fn create_key(&mut self, key_type: KeyType, sign_policy: Option<Policy>) -> u64 {
+        let workspace_id = self.workspace_id;
+        self.create_key_in(workspace_id, key_type, sign_policy)
+    }
+
+    /// As `create_key`, for workspace `workspace_id` (alice must own it).
+    pub fn create_key_in(
+        &mut self, workspace_id: u64, key_type: KeyType, sign_policy: Option<Policy>,
+    ) -> u64 {
         let (alice, keyring) = (self.alice.clone(), self.kit.keyring.clone());
         let request_key = KeyringExecuteMsg::RequestKey {
-            workspace_id: self.workspace_id,
+            workspace_id,
             keyring_id: self.keyring_id,
             key_type,
             timeout_blocks: None,
@@ -191,7 +173,11 @@ impl Suite {
         let key_id = request.key_id.expect("key created");
         self.keys.push((key_id, key_type, seed));
         if let Some(policy) = sign_policy {
-            self.set_key_policy(&alice, key_id, Some(policy)).unwrap();
+            let workspace = self.kit.workspace.clone();
+            let action = AdminAction::SetKeyPolicy { key_id, policy: Some(policy) };
+            let propose =
+                WorkspaceExecuteMsg::ProposeAction { workspace_id, action, timeout_blocks: None };
+            self.kit.execute(&workspace, &alice, &propose, &[]).unwrap();
         }
         key_id
     }
@@ -206,6 +192,13 @@ impl Suite {
             timeout_blocks: None,
         };
         self.kit.execute(&workspace, sender, &propose, &[])
+    }
+
+    /// `msg` to `contract` as `sender`, without funds.
+    pub fn kit_execute<M: serde::Serialize + std::fmt::Debug>(
+        &mut self, contract: &Addr, sender: &Addr, msg: &M,
+    ) -> StdResult<AppResponse> {
+        self.kit.execute(contract, sender, msg, &[])
     }
 
     pub fn set_key_policy(
