@@ -197,11 +197,6 @@ pub fn load_request(storage: &dyn Storage, request_id: u64) -> ContractResult<Re
     Ok(Request { id: request_id, body, progress: PROGRESS.may_load(storage, request_id)? })
 }
 
-/// Whether request `id` is stored `partial` (it has not moved on).
-pub fn is_partial(storage: &dyn Storage, id: u64) -> bool {
-    !PROGRESS.has(storage, id)
-}
-
 /// The policy and owners in force for a request, as the workspace answers.
 pub fn in_force(response: &SignPolicyResponse) -> InForce<'_> {
     InForce {
@@ -211,8 +206,9 @@ pub fn in_force(response: &SignPolicyResponse) -> InForce<'_> {
     }
 }
 
-/// The votes on a request sorted by the membership in force (see `mpc_contract_kit::votes`),
-/// each list in address order, the requester's approval first when they approved by making it.
+/// The votes on a request sorted by the membership in force (see `mpc_contract_kit::votes`)
+/// while it is `partial`, as cast once it has moved on; each list in address order, the
+/// requester's approval first when they approved by making it.
 pub fn count_votes(
     storage: &dyn Storage, request: &Request, in_force: &InForce,
 ) -> StdResult<Counted> {
@@ -225,8 +221,13 @@ pub fn count_votes(
     for entry in VOTES.prefix(request.id).range(storage, None, None, Order::Ascending) {
         votes.push(entry?);
     }
+    let votes = votes.iter().map(|(voter, ballot)| (voter, *ballot));
+    if request.progress.is_some() {
+        // Its approval phase is over: the votes it ended it with, whatever happened since.
+        return Ok(Counted::as_cast(votes));
+    }
     let requester = (&body.requester, body.requester_membership);
-    Ok(Counted::sort(in_force, requester, votes.iter().map(|(voter, ballot)| (voter, *ballot))))
+    Ok(Counted::sort(in_force, requester, votes))
 }
 
 /// Stores `voter`'s vote on request `id`, after dropping the votes `counted` found voided (the

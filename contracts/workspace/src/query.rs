@@ -183,7 +183,12 @@ fn action_response(
     let workspace = load_workspace(storage, action.record.workspace_id)?;
     let admin_policy = workspace.effective_admin_policy();
     let in_force = workspace.in_force(&admin_policy);
-    let counted = action.counted(&in_force);
+    // An open action shows the votes that count now; a settled one the votes it settled with.
+    let counted = if action.stored_status().is_final() {
+        action.as_cast()
+    } else {
+        action.counted(&in_force)
+    };
     let mut evaluation = counted.evaluate(&in_force);
     if status.is_final() {
         // Nobody can vote on a final action any more.

@@ -127,6 +127,11 @@ impl Action {
         )
     }
 
+    /// The votes as cast (for an action that has moved on).
+    pub fn as_cast(&self) -> Counted {
+        Counted::as_cast(self.record.votes.iter().map(|v| (&v.voter, v.ballot)))
+    }
+
     /// Drops the votes `counted` found voided (the caller saves the action).
     pub fn drop_voided(&mut self, counted: &Counted) {
         self.record.votes.retain(|v| !counted.voided.contains(&v.voter));

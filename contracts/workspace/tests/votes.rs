@@ -92,6 +92,13 @@ fn an_action_whose_proposer_was_removed_never_executes() {
     t.suite.approve(&carol, id).unwrap();
     assert_eq!(t.suite.action(id).status, Rejected);
     assert_eq!(t.suite.workspace(t.ws), before);
+    // Settled, it shows the votes it was settled with (alice's void one dropped), whatever
+    // happens to its voters later.
+    assert_eq!(t.suite.action(id).approvals, vec![bob.clone(), carol.clone()]);
+    let erin = t.suite.addr("erin");
+    t.run(&dave, &[&carol, &bob], add(&erin));
+    t.run(&dave, &[&carol, &erin], remove(&bob));
+    assert_eq!(t.suite.action(id).approvals, vec![bob, carol]);
 }
 
 #[test]

@@ -88,6 +88,19 @@ impl Counted {
         counted
     }
 
+    /// `votes` as they were cast, every one counted: what a record that has moved on (no vote
+    /// can change it any more) shows, whatever happened to its voters since.
+    pub fn as_cast<'v>(votes: impl IntoIterator<Item = (&'v Addr, Ballot)>) -> Self {
+        let mut counted = Counted {
+            requester_member: true,
+            ..Counted::default()
+        };
+        for (voter, ballot) in votes {
+            counted.cast(voter, ballot.approve);
+        }
+        counted
+    }
+
     /// Whether `voter` has a vote that counts (a voided vote does not stop a fresh one).
     pub fn has_voted(&self, voter: &Addr) -> bool {
         self.approvals.contains(voter) || self.rejections.contains(voter)

@@ -247,8 +247,9 @@ pub struct SignatureRequest {
     /// owners, now. Approvals are judged live, by the policy and owners in force at each vote.
     pub policy: Policy,
     pub owners: Vec<Addr>,
-    /// Who approved and who rejected, in address order: the votes that count, cast by current
-    /// owners under their current membership.
+    /// Who approved and who rejected, in address order. While `partial`, the votes that count:
+    /// cast by current owners under their current membership. Once it has moved on, the votes
+    /// its approval phase ended with.
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
     /// Parties and threshold of the key.

@@ -286,8 +286,9 @@ pub struct AdminActionResponse {
     pub action: AdminAction,
     /// As seen now: an overdue pending action reads as `Expired`.
     pub status: AdminActionStatus,
-    /// The votes that count: cast by current owners under their current membership (a vote of
-    /// an owner removed since, or removed and added again, is left out).
+    /// While pending, the votes that count: cast by current owners under their current
+    /// membership (a vote of an owner removed since, or removed and added again, is left out).
+    /// Once final, the votes it was settled with.
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
     pub created_height: u64,
