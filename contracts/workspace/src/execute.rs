@@ -19,8 +19,8 @@ use mpc_policy::Policy;
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    key_policies, load_action, load_workspace, Action, ActionRecord, CastVote, Workspace, ACTIONS,
-    CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
+    in_force, key_policies, load_action, load_workspace, Action, ActionRecord, CastVote, Workspace,
+    ACTIONS, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn create_workspace(
@@ -46,6 +46,7 @@ pub fn create_workspace(
     validate_alias(alias.as_deref())?;
 
     let workspace = Workspace {
+        id: lifecycle::next_id(deps.storage, &WORKSPACES)?,
         creator: info.sender,
         // The first owners' membership: 0, before any admin action.
         memberships: vec![0; owners.len()],
@@ -73,6 +74,7 @@ pub fn create_child_workspace(
     validate_alias(alias.as_deref())?;
 
     let child = Workspace {
+        id: lifecycle::next_id(deps.storage, &WORKSPACES)?,
         creator: info.sender,
         owners: parent.owners.clone(),
         memberships: parent.memberships.clone(),
@@ -133,7 +135,7 @@ pub fn propose_action(
     let workspace = load_workspace(deps.storage, workspace_id)?;
     ensure_owner(&workspace, workspace_id, &info.sender)?;
     let admin_policy = workspace.effective_admin_policy();
-    let in_force = workspace.in_force(&admin_policy);
+    let in_force = in_force(&workspace, &admin_policy);
     let Some(membership) =
         in_force.membership(&info.sender).filter(|_| in_force.is_eligible(&info.sender))
     else {
@@ -212,7 +214,7 @@ pub fn cast_vote(
     // owner cannot vote and a changed policy decides who may.
     let workspace = load_workspace(deps.storage, action.record.workspace_id)?;
     let admin_policy = workspace.effective_admin_policy();
-    let in_force = workspace.in_force(&admin_policy);
+    let in_force = in_force(&workspace, &admin_policy);
     let membership =
         in_force.membership(&info.sender).filter(|_| in_force.is_eligible(&info.sender));
     let Some(membership) = membership else {
@@ -247,7 +249,7 @@ pub fn execute_action(
     action.ensure_open(env.block.height)?;
     let workspace = load_workspace(deps.storage, action.record.workspace_id)?;
     let admin_policy = workspace.effective_admin_policy();
-    let in_force = workspace.in_force(&admin_policy);
+    let in_force = in_force(&workspace, &admin_policy);
     let counted = action.counted(&in_force);
     if !counted.evaluate(&in_force).satisfied {
         return Err(LifecycleError::PolicyNotMet { id: action_id }.into());
@@ -266,7 +268,7 @@ pub fn cancel_action(deps: DepsMut, env: Env, info: MessageInfo, action_id: u64)
     action.ensure_open(env.block.height)?;
     let workspace = load_workspace(deps.storage, action.record.workspace_id)?;
     let admin_policy = workspace.effective_admin_policy();
-    let counted = action.counted(&workspace.in_force(&admin_policy));
+    let counted = action.counted(&in_force(&workspace, &admin_policy));
     let events = settle(deps.storage, &mut action, &counted, None, Outcome::Reject)?;
     let cancelled = admin_action_event(event_action::CANCELLED, &action)
         .add_attribute(attr::SENDER, info.sender);
@@ -517,12 +519,11 @@ fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> ContractRe
 }
 
 fn save_new_workspace(storage: &mut dyn Storage, workspace: &Workspace) -> ContractResult<u64> {
-    let workspace_id = lifecycle::next_id(storage, &WORKSPACES)?;
-    WORKSPACES.save(storage, workspace_id, workspace)?;
+    WORKSPACES.save(storage, workspace.id, workspace)?;
     for owner in &workspace.owners {
-        WORKSPACES_BY_OWNER.save(storage, (owner, workspace_id), &())?;
+        WORKSPACES_BY_OWNER.save(storage, (owner, workspace.id), &())?;
     }
-    Ok(workspace_id)
+    Ok(workspace.id)
 }
 
 /// Saves a changed workspace and keeps the by-owner index in step with its owner list.

@@ -15,7 +15,7 @@ use mpc_interfaces::InboxCursor;
 
 use crate::error::ContractResult;
 use crate::state::{
-    load_action, load_workspace, Action, Workspace, ACTIONS, ACTIONS_BY_WORKSPACE, BY_STATUS,
+    in_force, load_action, load_workspace, Action, ACTIONS, ACTIONS_BY_WORKSPACE, BY_STATUS,
     CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
@@ -26,7 +26,7 @@ pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
 
 pub fn workspace(deps: Deps, workspace_id: u64) -> ContractResult<WorkspaceResponse> {
     let workspace = load_workspace(deps.storage, workspace_id)?;
-    Ok(workspace_response(workspace_id, workspace))
+    Ok(workspace)
 }
 
 pub fn workspaces(
@@ -35,7 +35,7 @@ pub fn workspaces(
     let workspaces = paginate(
         WORKSPACES
             .range(deps.storage, bound_after(start_after), None, Order::Ascending)
-            .map(|item| item.map(|(id, workspace)| workspace_response(id, workspace))),
+            .map(|item| item.map(|(_, workspace)| workspace)),
         limit,
     )?;
     Ok(WorkspacesResponse { workspaces })
@@ -48,7 +48,7 @@ pub fn workspaces_by_owner(
     let ids = ids_page(deps.storage, WORKSPACES_BY_OWNER.prefix(&owner), start_after, limit)?;
     let workspaces = ids
         .into_iter()
-        .map(|id| Ok(workspace_response(id, load_workspace(deps.storage, id)?)))
+        .map(|id| load_workspace(deps.storage, id))
         .collect::<ContractResult<_>>()?;
     Ok(WorkspacesResponse { workspaces })
 }
@@ -136,7 +136,7 @@ pub fn awaiting_approver(
     let (actions, next) = awaiting::page(start_after, limit, workspaces, |workspace_id, after| {
         let workspace = WORKSPACES.load(deps.storage, workspace_id)?;
         let admin_policy = workspace.effective_admin_policy();
-        if !workspace.in_force(&admin_policy).is_eligible(&approver) {
+        if !in_force(&workspace, &admin_policy).is_eligible(&approver) {
             return Ok(Box::new(std::iter::empty()) as Candidates<_>);
         }
         // The later of "after the cursor" and "from the first position not overdue".
@@ -161,7 +161,7 @@ pub fn awaiting_approver(
         Ok(Box::new(positions.map(move |position| {
             let (_, id) = position?;
             let action = Action { id, record: ACTIONS.load(deps.storage, id)? };
-            let in_force = workspace.in_force(&admin_policy);
+            let in_force = in_force(&workspace, &admin_policy);
             let counted = action.counted(&in_force);
             let awaits = counted.evaluate(&in_force).satisfiable && !counted.has_voted(&approver);
             Ok((id, awaits.then_some(action)))
@@ -182,7 +182,7 @@ fn action_response(
     let status = action.status_at(height);
     let workspace = load_workspace(storage, action.record.workspace_id)?;
     let admin_policy = workspace.effective_admin_policy();
-    let in_force = workspace.in_force(&admin_policy);
+    let in_force = in_force(&workspace, &admin_policy);
     // An open action shows the votes that count now; a settled one the votes it settled with.
     let counted = if action.stored_status().is_final() {
         action.as_cast()
@@ -207,19 +207,4 @@ fn action_response(
         deadline_height: record.deadline.height(),
         evaluation,
     })
-}
-
-fn workspace_response(id: u64, workspace: Workspace) -> WorkspaceResponse {
-    WorkspaceResponse {
-        id,
-        creator: workspace.creator,
-        owners: workspace.owners,
-        memberships: workspace.memberships,
-        admin_policy: workspace.admin_policy,
-        sign_policy: workspace.sign_policy,
-        alias: workspace.alias,
-        parent_id: workspace.parent_id,
-        children: workspace.children,
-        created_height: workspace.created_height,
-    }
 }

@@ -16,61 +16,13 @@ pub struct Config {
     pub action_timeout_blocks: u64,
 }
 
-#[cw_serde]
-pub struct Workspace {
-    pub creator: Addr,
-    /// Insertion order (creator first); at most `MAX_OWNERS`.
-    pub owners: Vec<Addr>,
-    /// Each owner's membership, in `owners` order: the id of the admin action that made them an
-    /// owner, 0 for the first owners (see `mpc_contract_kit::votes`).
-    pub memberships: Vec<u64>,
-    /// `None`: the default, "any one owner".
-    pub admin_policy: Option<Policy>,
-    /// `None`: the default, "any one owner".
-    pub sign_policy: Option<Policy>,
-    pub alias: Option<String>,
-    pub parent_id: Option<u64>,
-    /// At most `MAX_CHILDREN`.
-    pub children: Vec<u64>,
-    pub created_height: u64,
-}
+/// Workspaces are stored as the interface's type: queries return them as stored.
+pub use mpc_interfaces::workspace::Workspace;
 
-impl Workspace {
-    pub fn is_owner(&self, address: &Addr) -> bool {
-        self.owners.contains(address)
-    }
-
-    pub fn owner_strings(&self) -> Vec<String> {
-        self.owners.iter().map(Addr::to_string).collect()
-    }
-
-    /// Makes `owner` an owner under `membership` (the admin action adding them).
-    pub fn add_owner(&mut self, owner: Addr, membership: u64) {
-        self.owners.push(owner);
-        self.memberships.push(membership);
-    }
-
-    /// Ends `owner`'s membership.
-    pub fn remove_owner(&mut self, owner: &Addr) {
-        if let Some(index) = self.owners.iter().position(|o| o == owner) {
-            self.owners.remove(index);
-            self.memberships.remove(index);
-        }
-    }
-
-    pub fn effective_admin_policy(&self) -> Policy {
-        self.admin_policy.clone().unwrap_or_else(Policy::any_owner)
-    }
-
-    pub fn effective_sign_policy(&self) -> Policy {
-        self.sign_policy.clone().unwrap_or_else(Policy::any_owner)
-    }
-
-    /// The admin policy (`policy`, from [`effective_admin_policy`](Self::effective_admin_policy))
-    /// with the owners and memberships in force.
-    pub fn in_force<'a>(&'a self, policy: &'a Policy) -> InForce<'a> {
-        InForce { policy, owners: &self.owners, memberships: &self.memberships }
-    }
+/// The policy `policy` (the workspace's admin policy, or a sign policy) with the workspace's
+/// owners and memberships in force.
+pub fn in_force<'a>(workspace: &'a Workspace, policy: &'a Policy) -> InForce<'a> {
+    InForce { policy, owners: &workspace.owners, memberships: &workspace.memberships }
 }
 
 /// A vote on an admin action as stored: the voter, and the ballot with the membership it was

@@ -211,10 +211,15 @@ pub struct ConfigResponse {
     pub action_timeout_blocks: u64,
 }
 
+/// A workspace: what the workspace contract stores, and what `QueryMsg::Workspace` returns as
+/// is.
+// Field names and order are the contract's storage layout: add fields only with a migration.
 #[cw_serde]
-pub struct WorkspaceResponse {
+#[schemars(rename = "WorkspaceResponse")]
+pub struct Workspace {
     pub id: u64,
     pub creator: Addr,
+    /// Insertion order (creator first); at most `MAX_OWNERS`.
     pub owners: Vec<Addr>,
     /// Each owner's membership, in `owners` order (see `SignPolicyResponse::memberships`).
     pub memberships: Vec<u64>,
@@ -224,8 +229,49 @@ pub struct WorkspaceResponse {
     pub sign_policy: Option<Policy>,
     pub alias: Option<String>,
     pub parent_id: Option<u64>,
+    /// At most `MAX_CHILDREN`.
     pub children: Vec<u64>,
     pub created_height: u64,
+}
+
+/// What `QueryMsg::Workspace` returns: the stored [`Workspace`] (the schema's name for it).
+pub type WorkspaceResponse = Workspace;
+
+impl Workspace {
+    pub fn is_owner(&self, address: &Addr) -> bool {
+        self.owners.contains(address)
+    }
+
+    pub fn owner_strings(&self) -> Vec<String> {
+        self.owners.iter().map(Addr::to_string).collect()
+    }
+
+    /// `address`'s current membership, if it is an owner.
+    pub fn membership(&self, address: &Addr) -> Option<u64> {
+        membership_of(&self.owners, &self.memberships, address)
+    }
+
+    /// Makes `owner` an owner under `membership` (the admin action adding them).
+    pub fn add_owner(&mut self, owner: Addr, membership: u64) {
+        self.owners.push(owner);
+        self.memberships.push(membership);
+    }
+
+    /// Ends `owner`'s membership.
+    pub fn remove_owner(&mut self, owner: &Addr) {
+        if let Some(index) = self.owners.iter().position(|o| o == owner) {
+            self.owners.remove(index);
+            self.memberships.remove(index);
+        }
+    }
+
+    pub fn effective_admin_policy(&self) -> Policy {
+        self.admin_policy.clone().unwrap_or_else(Policy::any_owner)
+    }
+
+    pub fn effective_sign_policy(&self) -> Policy {
+        self.sign_policy.clone().unwrap_or_else(Policy::any_owner)
+    }
 }
 
 #[cw_serde]
