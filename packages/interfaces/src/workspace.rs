@@ -394,7 +394,17 @@ impl WorkspaceContract {
         from: Option<u64>,
         limit: u32,
     ) -> cosmwasm_std::StdResult<Vec<u64>> {
-        let response: WorkspacesResponse = querier.query_wasm_smart(
+        // Only the ids are read: the rest of each workspace is skipped, not parsed (a contract
+        // parsing whole workspaces carries that code in its wasm).
+        #[derive(serde::Deserialize)]
+        struct Ids {
+            workspaces: Vec<Id>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Id {
+            id: u64,
+        }
+        let response: Ids = querier.query_wasm_smart(
             &self.0,
             &QueryMsg::WorkspacesByOwner {
                 owner: owner.to_string(),
