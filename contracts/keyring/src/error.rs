@@ -103,4 +103,8 @@ mpc_contract_kit::contract_error! {
     #[error("Ed25519 public key is not in the prime-order subgroup (it has a torsion component)")]
     TorsionPublicKey,
 
+    /// A public key is one key of the contract: an answer carrying one already held is refused.
+    #[error("the public key is already held by key {key_id}")]
+    PublicKeyHeld { key_id: u64 },
+
 }

@@ -16,7 +16,8 @@ use mpc_interfaces::{KeyType, RequestCreated};
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
     load_key_request, outcome, Key, KeyRequestBody, KeyRequestOutcome, Keyring, Outcome, Role,
-    StoredKeyRequest, CONFIG, KEYRINGS, KEYS, KEYS_BY_WORKSPACE, KEY_ANSWERS, KEY_REQUESTS,
+    StoredKeyRequest, CONFIG, KEYRINGS, KEYS, KEYS_BY_PUBLIC_KEY, KEYS_BY_WORKSPACE, KEY_ANSWERS,
+    KEY_REQUESTS,
 };
 use crate::validate;
 
@@ -230,7 +231,12 @@ pub fn submit_key_result(
     }
     match &result {
         KeyResult::Success { public_key } => {
-            validate::public_key(deps.api, request.body.key_type, public_key)?
+            validate::public_key(deps.api, request.body.key_type, public_key)?;
+            // A key held already (a replayed result, or a key of another workspace) is refused
+            // as this party's answer; the request stays open for honest answers or expiry.
+            if let Some(key_id) = KEYS_BY_PUBLIC_KEY.may_load(deps.storage, public_key)? {
+                return Err(ContractError::PublicKeyHeld { key_id });
+            }
         }
         KeyResult::Failure { reason } => validate::reason(reason)?,
     }
@@ -261,6 +267,7 @@ pub fn submit_key_result(
                 created_height: env.block.height,
             };
             KEYS.save(deps.storage, key_id, &key)?;
+            KEYS_BY_PUBLIC_KEY.save(deps.storage, &key.public_key, &key_id)?;
             KEYS_BY_WORKSPACE.save(deps.storage, (key.workspace_id, key_id), &Empty {})?;
             response =
                 response.add_messages(fees::payout(&body.fee, &parties)).add_event(key_event(&key));

@@ -230,6 +230,9 @@ pub fn outcome(body: &KeyRequestBody, answers: &[PartyKeyAnswer]) -> Outcome {
 }
 
 pub const KEYS: Map<u64, Key> = Map::new("keys");
+/// public key -> the key holding it: a public key is one key of the contract (of every keyring
+/// and workspace), so no workspace signs for another's address.
+pub const KEYS_BY_PUBLIC_KEY: Map<&[u8], u64> = Map::new("keys_by_public_key");
 /// (workspace id, key id): the keys of a workspace.
 pub const KEYS_BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("keys_by_workspace");
 

@@ -407,3 +407,43 @@ fn an_ed25519_key_with_a_torsion_component_is_refused() {
     );
     suite.submit(&p1, request_id, success(&honest)).unwrap();
 }
+
+/// Issue 23: a public key is one key of the contract. Parties answering another workspace's key
+/// request on another keyring with an existing key's public key (a replayed result) are refused
+/// answer by answer, nothing changes, and the request stays open for honest answers.
+#[test]
+fn a_public_key_already_held_by_a_key_of_another_workspace_and_keyring_is_refused() {
+    let mut suite = Suite::new();
+    let first_keyring = suite.create_default_keyring();
+    let held = ecdsa_public_key(7);
+    let first = suite.request_key(first_keyring, KeyType::EcdsaSecp256k1);
+    suite.fulfil(first, &held);
+
+    let other_keyring = suite.create_default_keyring();
+    let stranger = suite.stranger.clone();
+    let other_workspace = suite.create_workspace(&stranger, &[], None, None).unwrap();
+    suite.fund(&stranger, &[coin(KEY_FEE, DENOM)]);
+    let msg = ExecuteMsg::RequestKey {
+        workspace_id: other_workspace,
+        keyring_id: other_keyring,
+        key_type: KeyType::EcdsaSecp256k1,
+        timeout_blocks: None,
+        max_fee: None,
+    };
+    suite.execute(&stranger, &msg, &[coin(KEY_FEE, DENOM)]).unwrap();
+    let replay = first + 1;
+    for party in suite.parties.clone() {
+        suite.assert_refused(
+            &party,
+            &ExecuteMsg::SubmitKeyResult { request_id: replay, result: success(&held) },
+            &[],
+            ContractError::PublicKeyHeld { key_id: 1 },
+        );
+    }
+    assert_eq!(suite.request(replay).status, KeyRequestStatus::Pending);
+    assert!(suite.request(replay).answers.is_empty());
+    // Honest answers settle it.
+    suite.fulfil(replay, &ecdsa_public_key(8));
+    assert_eq!(suite.request(replay).status, KeyRequestStatus::Fulfilled);
+    assert_eq!(suite.key(2).workspace_id, other_workspace);
+}

@@ -68,7 +68,7 @@ fn migrate_to_same_version_works() {
 fn a_migration_changes_the_config_as_update_config_does() {
     let mut suite = Suite::new();
     let keyring = suite.keyring.clone();
-    suite.set_stored_version(&keyring, CONTRACT_NAME, "0.0.1");
+    suite.set_stored_version(&keyring, CONTRACT_NAME, "0.3.0");
     let other_workspace = suite.addr("other_workspace");
     let msg = MigrateMsg {
         workspace_contract: Some(other_workspace.to_string()),
@@ -118,6 +118,16 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
         ContractError::Migrate(MigrateError::WrongContract {
             expected: CONTRACT_NAME.to_string(),
             found: "crates.io:mpc-workspace".to_string(),
+        }),
+    );
+    // The layout before 0.3.0 has keys outside the public-key index: refused.
+    suite.set_stored_version(&keyring, CONTRACT_NAME, "0.2.0");
+    suite.assert_migrate_refused(
+        &keyring,
+        &change,
+        ContractError::Migrate(MigrateError::OldLayout {
+            stored: "0.2.0".to_string(),
+            layout: "0.3.0".to_string(),
         }),
     );
     suite.set_stored_version(&keyring, CONTRACT_NAME, "99.0.0");

@@ -58,6 +58,8 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
         ),
         ExecuteMsg::Approve { request_id } => execute::vote(deps, env, info, request_id, true),
         ExecuteMsg::Reject { request_id } => execute::vote(deps, env, info, request_id, false),
+        ExecuteMsg::Execute { request_id } => execute::execute(deps, env, info, request_id),
+        ExecuteMsg::Cancel { request_id } => execute::cancel(deps, env, info, request_id),
         ExecuteMsg::SubmitSignatureResult { request_id, result } => {
             execute::submit_signature_result(deps, env, info, request_id, result)
         }

@@ -9,6 +9,7 @@ use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::contract::check_len;
 use mpc_contract_kit::fees;
 use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, LifecycleError, Record};
+use mpc_contract_kit::votes::{Ballot, Counted, Outcome};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
@@ -21,8 +22,8 @@ use mpc_interfaces::{KeyType, RequestCreated};
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    addr_strings, answer_values, load_request, Progress, Request, RequestBody, Votes, ANSWERS,
-    BODIES, CALLBACKS_DUE, CONFIG,
+    answer_values, count_votes, in_force, load_request, store_vote, Progress, Request, RequestBody,
+    ANSWERS, BODIES, CALLBACKS_DUE, CONFIG,
 };
 
 /// What a signature request may set beyond its key and items.
@@ -42,14 +43,15 @@ pub fn request_signature(
     let signing = config.keyring_contract.signing_key(&deps.querier, key_id)?;
     let key = signing.key;
     // The policy in force for the key comes with the workspace's current owners.
-    let in_force =
+    let sign_policy =
         config.workspace_contract.sign_policy(&deps.querier, key.workspace_id, Some(key_id))?;
-    if !in_force.owners.contains(&info.sender) {
+    let in_force = in_force(&sign_policy);
+    let Some(requester_membership) = in_force.membership(&info.sender) else {
         return Err(ContractError::NotOwner {
             sender: info.sender,
             workspace_id: key.workspace_id,
         });
-    }
+    };
     if !signing.keyring_active {
         return Err(ContractError::KeyringInactive { keyring_id: key.keyring_id });
     }
@@ -73,13 +75,12 @@ pub fn request_signature(
     };
 
     let height = env.block.height;
-    let owners = addr_strings(&in_force.owners);
     // The requester's own approval counts when the policy lets them vote.
-    let requester_approved = in_force.policy.is_eligible(info.sender.as_str(), &owners);
-    let votes = Votes {
-        approvals: if requester_approved { vec![info.sender.clone()] } else { vec![] },
-        rejections: vec![],
-    };
+    let requester_approved = in_force.is_eligible(&info.sender);
+    let mut votes = Counted { requester_member: true, ..Counted::default() };
+    if requester_approved {
+        votes.cast(&info.sender, true);
+    }
     let evaluation = votes.evaluate(&in_force);
     if !evaluation.satisfiable {
         return Err(ContractError::PolicyUnsatisfiable { workspace_id: key.workspace_id });
@@ -99,6 +100,7 @@ pub fn request_signature(
             approval_deadline: Deadline::after(height, approval_timeout),
             mpc_timeout_blocks: mpc_timeout,
             requester_approved,
+            requester_membership,
         },
         progress: None,
     };
@@ -116,7 +118,6 @@ pub fn request_signature(
     if evaluation.satisfied {
         response = response.add_event(created).add_event(request_event(action::PENDING, &request));
     } else {
-        request.resync_inbox(deps.storage, deps.api, &[], &evaluation.awaiting)?;
         for approver in &evaluation.awaiting {
             created = created.add_attribute(attr::APPROVER, approver);
         }
@@ -137,59 +138,117 @@ fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
 
 /// Approve (`approve == true`) or reject a `partial` request as one of its eligible approvers.
 /// Live: eligibility and the outcome are judged by the sign policy in force for the key and the
-/// workspace's current owners, so a removed owner cannot vote and their earlier approval stops
-/// counting, and a changed policy applies to the requests still waiting for approvals.
+/// workspace's current owners, counting only votes cast under a membership that still holds, so
+/// a removed owner cannot vote and their earlier votes stop counting (also once re-added), and a
+/// changed policy applies to the requests still waiting for approvals.
 pub fn vote(
     deps: DepsMut, env: Env, info: MessageInfo, request_id: u64, approve: bool,
 ) -> ContractResult {
     let mut request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
-    if !in_force.policy.is_eligible(info.sender.as_str(), &addr_strings(&in_force.owners)) {
+    let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
+    let in_force = in_force(&sign_policy);
+    let membership =
+        in_force.membership(&info.sender).filter(|_| in_force.is_eligible(&info.sender));
+    let Some(membership) = membership else {
         return Err(LifecycleError::NotApprover { id: request_id, sender: info.sender }.into());
-    }
+    };
     nonpayable(&info)?;
-    request.ensure_open_in(env.block.height, SignRequestStatus::Partial, |status| {
-        ContractError::NotAwaitingApprovals { request_id, status }
-    })?;
-    let mut votes = Votes::load(deps.storage, &request)?;
+    ensure_partial(&request, env.block.height)?;
+    let mut votes = count_votes(deps.storage, &request, &in_force)?;
     if votes.has_voted(&info.sender) {
         return Err(LifecycleError::AlreadyVoted { id: request_id, sender: info.sender }.into());
     }
 
-    // Who the inbox lists: whom the votes so far leave awaited.
-    let listed = votes.evaluate(&in_force).awaiting;
-    votes.cast(deps.storage, request_id, &info.sender, approve)?;
-    let evaluation = votes.evaluate(&in_force);
-    let awaited = if evaluation.satisfied || !evaluation.satisfiable {
-        vec![]
-    } else {
-        evaluation.awaiting.clone()
-    };
-    request.resync_inbox(deps.storage, deps.api, &listed, &awaited)?;
+    let voided = votes.clone();
+    votes.cast(&info.sender, approve);
+    store_vote(
+        deps.storage,
+        request_id,
+        &voided,
+        Some((&info.sender, Ballot { approve, membership })),
+    )?;
     let vote_action = if approve { action::APPROVED } else { action::REJECTED };
     // The vote's event shows the status it was cast on; a transition gets its own event.
-    let mut response = Response::new()
+    let response = Response::new()
         .add_attribute(attr::ACTION, if approve { "approve" } else { "reject" })
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
         .add_event(
             request_event(vote_action, &request).add_attribute(attr::SENDER, info.sender.as_str()),
+        )
+        .add_events(voided.voided_events(&request_event(action::VOTE_VOIDED, &request)));
+    let outcome = Outcome::after_vote(&votes.evaluate(&in_force), approve);
+    settle(deps.storage, env.block.height, &mut request, outcome, response)
+}
+
+/// Turns `pending` a `partial` request that the sign policy in force is met for by the votes that
+/// count: permissionless, for a request that a policy change alone satisfied (a rejection never
+/// does this).
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, request_id: u64) -> ContractResult {
+    let mut request = load_request(deps.storage, request_id)?;
+    nonpayable(&info)?;
+    ensure_partial(&request, env.block.height)?;
+    let config = CONFIG.load(deps.storage)?;
+    let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
+    let in_force = in_force(&sign_policy);
+    let votes = count_votes(deps.storage, &request, &in_force)?;
+    if !votes.evaluate(&in_force).satisfied {
+        return Err(LifecycleError::PolicyNotMet { id: request_id }.into());
+    }
+    store_vote(deps.storage, request_id, &votes, None)?;
+    let response = Response::new()
+        .add_attribute(attr::ACTION, "execute")
+        .add_attribute(attr::REQUEST_ID, request_id.to_string())
+        .add_events(votes.voided_events(&request_event(action::VOTE_VOIDED, &request)));
+    settle(deps.storage, env.block.height, &mut request, Outcome::Effect, response)
+}
+
+/// The requester withdraws its `partial` request: it ends rejected and its fee is refunded.
+pub fn cancel(deps: DepsMut, env: Env, info: MessageInfo, request_id: u64) -> ContractResult {
+    let mut request = load_request(deps.storage, request_id)?;
+    if request.body.requester != info.sender {
+        return Err(LifecycleError::NotRequester { id: request_id, sender: info.sender }.into());
+    }
+    nonpayable(&info)?;
+    ensure_partial(&request, env.block.height)?;
+    let response = Response::new()
+        .add_attribute(attr::ACTION, "cancel")
+        .add_attribute(attr::REQUEST_ID, request_id.to_string())
+        .add_event(
+            request_event(action::CANCELLED, &request)
+                .add_attribute(attr::SENDER, info.sender.as_str()),
         );
-    if evaluation.satisfied {
-        request
-            .advance(deps.storage, pending(env.block.height, request.body.mpc_timeout_blocks))?;
-        response = response.add_event(request_event(action::PENDING, &request));
-    } else if !evaluation.satisfiable {
-        response = finish(
-            deps.storage,
-            &mut request,
+    let reason = Some("cancelled by its requester".to_string());
+    finish(deps.storage, &mut request, SignRequestStatus::Rejected, None, reason, response)
+}
+
+fn ensure_partial(request: &Request, height: u64) -> ContractResult<()> {
+    request.ensure_open_in(height, SignRequestStatus::Partial, |status| {
+        ContractError::NotAwaitingApprovals { request_id: request.id, status }
+    })
+}
+
+/// Moves a `partial` request as `outcome` says: `pending` (the parties' turn), rejected (its fee
+/// refunded), or left as it is.
+fn settle(
+    storage: &mut dyn Storage, height: u64, request: &mut Request, outcome: Outcome,
+    response: Response,
+) -> ContractResult {
+    match outcome {
+        Outcome::Effect => {
+            request.advance(storage, pending(height, request.body.mpc_timeout_blocks))?;
+            Ok(response.add_event(request_event(action::PENDING, request)))
+        }
+        Outcome::Reject => finish(
+            storage,
+            request,
             SignRequestStatus::Rejected,
             None,
             Some("the sign policy can no longer be satisfied".to_string()),
             response,
-        )?;
+        ),
+        Outcome::Open => Ok(response),
     }
-    Ok(response)
 }
 
 pub fn submit_signature_result(
@@ -266,7 +325,6 @@ pub fn submit_signature_result(
 pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>) -> ContractResult {
     nonpayable(&info)?;
     lifecycle::check_expire_batch::<SignRequestStatus>(&request_ids, MAX_EXPIRE_BATCH)?;
-    let config = CONFIG.load(deps.storage)?;
     let mut response = Response::new().add_attribute(attr::ACTION, "expire");
     for request_id in request_ids {
         let mut request = load_request(deps.storage, request_id)?;
@@ -276,17 +334,6 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
             request.deadline(),
             env.block.height,
         )?;
-        if request.stored_status() == SignRequestStatus::Partial {
-            // Out of the inboxes of the approvers its votes leave awaited.
-            let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
-            let votes = Votes::load(deps.storage, &request)?;
-            request.resync_inbox(
-                deps.storage,
-                deps.api,
-                &votes.evaluate(&in_force).awaiting,
-                &[],
-            )?;
-        }
         response =
             finish(deps.storage, &mut request, SignRequestStatus::Expired, None, None, response)?;
     }

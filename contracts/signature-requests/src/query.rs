@@ -1,16 +1,22 @@
-use cosmwasm_std::{Deps, Env, Order, StdError, StdResult};
+use std::cell::RefCell;
+
+use cosmwasm_std::{Deps, Env, StdError};
+use cw_storage_plus::Bound;
+use mpc_contract_kit::awaiting::{self, Candidates};
 use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
-use mpc_contract_kit::lifecycle::Record;
+use mpc_contract_kit::lifecycle::{Deadline, Record};
 use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
 use mpc_interfaces::signature_requests::{
-    ConfigResponse, PolicyEvaluationResponse, SignRequestStatus, SignatureRequestResponse,
-    SignatureRequestSummary, SignatureRequestsResponse,
+    ConfigResponse, PolicyEvaluationResponse, RequestsAwaitingApproverResponse, SignRequestStatus,
+    SignatureRequestResponse, SignatureRequestSummary, SignatureRequestsResponse,
 };
+use mpc_interfaces::workspace::SignPolicyResponse;
+use mpc_interfaces::{InboxCursor, MAX_INBOX_SCAN};
 
 use crate::error::ContractResult;
 use crate::state::{
-    ids_by, is_partial, load_request, Owner, Votes, ANSWERS, AWAITING_APPROVER, CALLBACKS_DUE,
-    CONFIG,
+    count_votes, ids_by, in_force, load_request, partial_of_workspace, Owner, ANSWERS,
+    CALLBACKS_DUE, CONFIG,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -29,8 +35,8 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
     let request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
     let key = config.keyring_contract.key(&deps.querier, request.body.key_id)?;
-    let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
-    let votes = Votes::load(deps.storage, &request)?;
+    let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
+    let votes = count_votes(deps.storage, &request, &in_force(&sign_policy))?;
     let status = request.status_at(env.block.height);
     let (signatures, reject_reason, mpc_deadline) = match request.progress {
         Some(progress) => {
@@ -49,8 +55,8 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         requester: body.requester,
         items: body.items,
         status,
-        policy: in_force.policy,
-        owners: in_force.owners,
+        policy: sign_policy.policy,
+        owners: sign_policy.owners,
         approvals: votes.approvals,
         rejections: votes.rejections,
         parties: key.parties,
@@ -109,61 +115,73 @@ pub fn requests_by(
     Ok(SignatureRequestsResponse { requests })
 }
 
-/// `partial` requests that await `approver`'s vote now, ordered by (approval deadline height,
-/// id); overdue ones read as expired and are left out. Their entries come first in the
-/// deadline-ordered inbox, so the page starts past them all with a range bound. An entry is
-/// written for the approvers the request awaited at its last vote; since approvals are judged
-/// live, a policy or owner change since then can leave entries of requests that no longer await
-/// this approver (or left `partial`), so each entry is checked against the request as it
-/// stands.
+/// Computed at query time (see `mpc_contract_kit::awaiting`): the approver's workspaces (from
+/// the workspace contract), and in each the `partial` requests (not overdue) whose sign policy in
+/// force lets the approver vote and that have no vote of theirs that counts.
 pub fn awaiting_approver(
-    deps: Deps, env: Env, approver: String, start_after: Option<u64>, limit: Option<u32>,
-) -> ContractResult<SignatureRequestsResponse> {
-    let canonical = deps.api.addr_canonicalize(&approver)?;
-    let approver = deps.api.addr_humanize(&canonical)?;
+    deps: Deps, env: Env, approver: String, start_after: Option<InboxCursor>, limit: Option<u32>,
+) -> ContractResult<RequestsAwaitingApproverResponse> {
+    let approver = deps.api.addr_validate(&approver)?;
     let config = CONFIG.load(deps.storage)?;
     let height = env.block.height;
-    let page = DeadlinePage {
-        height,
-        after: start_after
-            .map(|id| {
-                load_request(deps.storage, id).map(|r| (r.body.approval_deadline.height(), r.id))
-            })
-            .transpose()?,
+    // One page of the approver's workspaces is all a page can read (`MAX_INBOX_SCAN` bounds
+    // both), so they are asked for at once.
+    let workspaces = config.workspace_contract.workspaces_of(
+        &deps.querier,
+        &approver,
+        start_after.map(|cursor| cursor.workspace_id),
+        MAX_INBOX_SCAN as u32,
+    )?;
+    let sign_policies = RefCell::new(Vec::<(u64, SignPolicyResponse)>::new());
+    let (requests, next) = awaiting::page(
+        start_after,
         limit,
-    };
-    let awaits = move |id: u64| -> StdResult<bool> {
-        if !is_partial(deps.storage, id) {
-            return Ok(false);
-        }
-        let request = load_request(deps.storage, id).map_err(|e| StdError::msg(e.to_string()))?;
-        let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
-        let evaluation = Votes::load(deps.storage, &request)?.evaluate(&in_force);
-        Ok(evaluation.awaiting.contains(&approver.to_string()))
-    };
-    let requests = page.list(Listing::Open(()), |(), min, max| {
-        let awaits = awaits.clone();
-        Box::new(
-            AWAITING_APPROVER
-                .sub_prefix(canonical.as_slice())
-                .keys(deps.storage, min, max, Order::Ascending)
-                .filter_map(move |key| {
-                    let listed = key.and_then(|position| Ok((position, awaits(position.1)?)));
-                    match listed {
-                        Ok((_, false)) => None,
-                        Ok((position, true)) => Some(Ok(position)),
-                        Err(err) => Some(Err(err)),
-                    }
-                })
-                .map(move |key| {
-                    key.map(|(deadline, id)| {
-                        let summary = SignatureRequestSummary::new(id, Partial, deadline);
-                        ((deadline, id), summary)
-                    })
-                }),
-        )
-    })?;
-    Ok(SignatureRequestsResponse { requests })
+        workspaces.iter().copied().map(Ok),
+        |workspace_id, after| {
+            let first_open = (Deadline::first_open(height).height(), 0);
+            let min = match after {
+                Some(id) => {
+                    let request =
+                        load_request(deps.storage, id).map_err(|e| StdError::msg(e.to_string()))?;
+                    Bound::exclusive((request.body.approval_deadline.height(), id).max(first_open))
+                }
+                None => Bound::inclusive(first_open),
+            };
+            let (config, approver, sign_policies) = (&config, approver.clone(), &sign_policies);
+            Ok(Box::new(partial_of_workspace(deps.storage, workspace_id, min).map(
+                move |position| {
+                    let (deadline, id) = position?;
+                    let request =
+                        load_request(deps.storage, id).map_err(|e| StdError::msg(e.to_string()))?;
+                    // The requests of a workspace share few keys: one policy query per key.
+                    let key_id = request.body.key_id;
+                    let cached = sign_policies.borrow().iter().position(|(k, _)| *k == key_id);
+                    let index = match cached {
+                        Some(index) => index,
+                        None => {
+                            let policy = config.sign_policy_for(&deps.querier, &request.body)?;
+                            sign_policies.borrow_mut().push((key_id, policy));
+                            sign_policies.borrow().len() - 1
+                        }
+                    };
+                    let sign_policies = sign_policies.borrow();
+                    let in_force = in_force(&sign_policies[index].1);
+                    let votes = count_votes(deps.storage, &request, &in_force)?;
+                    let awaits = in_force.is_eligible(&approver)
+                        && !votes.has_voted(&approver)
+                        && votes.evaluate(&in_force).satisfiable;
+                    let summary = SignatureRequestSummary::new(id, Partial, deadline);
+                    Ok((id, awaits.then_some(summary)))
+                },
+            )) as Candidates<_>)
+        },
+    )?;
+    // A full page of workspaces may have more after it: the next page starts past the last.
+    let next = next.or_else(|| {
+        let last = workspaces.last().filter(|_| workspaces.len() == MAX_INBOX_SCAN)?;
+        Some(InboxCursor { workspace_id: last + 1, after: None })
+    });
+    Ok(RequestsAwaitingApproverResponse { requests, next })
 }
 
 /// The votes on a request evaluated by the sign policy and owners in force now (for a `partial`
@@ -171,13 +189,14 @@ pub fn awaiting_approver(
 pub fn policy_evaluation(deps: Deps, request_id: u64) -> ContractResult<PolicyEvaluationResponse> {
     let request = load_request(deps.storage, request_id)?;
     let config = CONFIG.load(deps.storage)?;
-    let in_force = config.sign_policy_for(&deps.querier, &request.body)?;
-    let votes = Votes::load(deps.storage, &request)?;
+    let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
+    let in_force = in_force(&sign_policy);
+    let votes = count_votes(deps.storage, &request, &in_force)?;
     let evaluation = votes.evaluate(&in_force);
     Ok(PolicyEvaluationResponse {
         request_id,
         evaluation,
-        policy: in_force.policy,
+        policy: sign_policy.policy,
         approvals: votes.approvals,
         rejections: votes.rejections,
     })

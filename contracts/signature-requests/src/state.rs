@@ -11,16 +11,15 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, QuerierWrapper, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
-use mpc_contract_kit::awaiting::{self, Inbox};
 use mpc_contract_kit::deadline_list::{Position, StatusIndex};
 use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
 use mpc_contract_kit::paging::ids_page;
+use mpc_contract_kit::votes::{Ballot, Counted, InForce};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
     PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
 };
 use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
-use mpc_policy::{Ballots, Evaluation};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ContractError, ContractResult};
@@ -69,6 +68,14 @@ pub struct RequestBody {
     /// approval is this flag, not an entry in `VOTES`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub requester_approved: bool,
+    /// The requester's membership when making the request: the request can turn `pending`, and
+    /// their approval counts, only while it holds (see `mpc_contract_kit::votes`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub requester_membership: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Where a request went once it left `partial`; no entry while it is `partial`.
@@ -87,8 +94,8 @@ pub struct Progress {
 
 pub const BODIES: Map<u64, RequestBody> = Map::new("r");
 const PROGRESS: Map<u64, Progress> = Map::new("p");
-/// (request id, voter) -> approved (`true`) or rejected (`false`).
-const VOTES: Map<(u64, &Addr), bool> = Map::new("v");
+/// (request id, voter) -> the vote and the membership it was cast under.
+const VOTES: Map<(u64, &Addr), Ballot> = Map::new("v");
 /// Final requests whose requesting contract has not been called back yet (`RunCallback`).
 pub const CALLBACKS_DUE: Map<u64, Empty> = Map::new("c");
 /// The parties' answers to each request, in the order they were given.
@@ -102,10 +109,10 @@ const BY_KEY: Map<(u64, u64), Empty> = Map::new("y");
 const BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("w");
 /// (requester's canonical address, request id).
 const BY_REQUESTER: Map<(&[u8], u64), Empty> = Map::new("q");
-/// (approver's canonical address, approval deadline height, request id) for every eligible
-/// approver who has not voted on a `partial` request: the approver's inbox (see
-/// `mpc_contract_kit::awaiting`).
-pub const AWAITING_APPROVER: Inbox<Empty> = Map::new("i");
+/// (workspace id, approval deadline height, request id) of every `partial` request: what the
+/// approvers' inboxes are computed from at query time (see `mpc_contract_kit::awaiting`).
+/// Written when a request is made partial, removed when it leaves `partial`.
+const PARTIAL_BY_WORKSPACE: Map<(u64, u64, u64), Empty> = Map::new("i");
 
 /// A request as the contract works with it: its body and, once it left `partial`, its progress.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,23 +164,24 @@ impl Request {
             PROGRESS.save(storage, id, progress)?;
         }
         BY_KEYRING.insert_record(storage, body.keyring_id, self)?;
+        if self.progress.is_none() {
+            PARTIAL_BY_WORKSPACE.save(storage, self.partial_key(), &Empty {})?;
+        }
         BY_KEY.save(storage, (body.key_id, id), &Empty {})?;
         BY_WORKSPACE.save(storage, (body.workspace_id, id), &Empty {})?;
         let requester = api.addr_canonicalize(body.requester.as_str())?;
         BY_REQUESTER.save(storage, (requester.as_slice(), id), &Empty {})
     }
 
-    /// Moves the request's inbox entries from the approvers `listed` to the ones `awaited` now
-    /// (see `mpc_contract_kit::awaiting`).
-    pub fn resync_inbox(
-        &self, storage: &mut dyn Storage, api: &dyn Api, listed: &[String], awaited: &[String],
-    ) -> StdResult<()> {
-        let deadline = self.body.approval_deadline.height();
-        awaiting::resync(storage, api, &AWAITING_APPROVER, deadline, self.id, listed, awaited)
+    fn partial_key(&self) -> (u64, u64, u64) {
+        (self.body.workspace_id, self.body.approval_deadline.height(), self.id)
     }
 
-    /// Records where the request went, and moves its by-keyring entry to match.
+    /// Records where the request went, and moves its index entries to match.
     pub fn advance(&mut self, storage: &mut dyn Storage, progress: Progress) -> StdResult<()> {
+        if self.progress.is_none() {
+            PARTIAL_BY_WORKSPACE.remove(storage, self.partial_key());
+        }
         BY_KEYRING.track(storage, self.body.keyring_id, self, |storage, request| {
             PROGRESS.save(storage, request.id, &progress)?;
             request.progress = Some(progress);
@@ -189,68 +197,64 @@ pub fn load_request(storage: &dyn Storage, request_id: u64) -> ContractResult<Re
     Ok(Request { id: request_id, body, progress: PROGRESS.may_load(storage, request_id)? })
 }
 
-/// Whether request `id` is stored `partial` (it has not moved on).
-pub fn is_partial(storage: &dyn Storage, id: u64) -> bool {
-    !PROGRESS.has(storage, id)
+/// The policy and owners in force for a request, as the workspace answers.
+pub fn in_force(response: &SignPolicyResponse) -> InForce<'_> {
+    InForce {
+        policy: &response.policy,
+        owners: &response.owners,
+        memberships: &response.memberships,
+    }
 }
 
-/// The votes on a request: (approvals, rejections), each in address order, the requester's
-/// approval first when they approved by making it.
-pub struct Votes {
-    pub approvals: Vec<Addr>,
-    pub rejections: Vec<Addr>,
+/// The votes on a request sorted by the membership in force (see `mpc_contract_kit::votes`)
+/// while it is `partial`, as cast once it has moved on; each list in address order, the
+/// requester's approval first when they approved by making it.
+pub fn count_votes(
+    storage: &dyn Storage, request: &Request, in_force: &InForce,
+) -> StdResult<Counted> {
+    let body = &request.body;
+    let mut votes = vec![];
+    if body.requester_approved {
+        let ballot = Ballot { approve: true, membership: body.requester_membership };
+        votes.push((body.requester.clone(), ballot));
+    }
+    for entry in VOTES.prefix(request.id).range(storage, None, None, Order::Ascending) {
+        votes.push(entry?);
+    }
+    let votes = votes.iter().map(|(voter, ballot)| (voter, *ballot));
+    if request.progress.is_some() {
+        // Its approval phase is over: the votes it ended it with, whatever happened since.
+        return Ok(Counted::as_cast(votes));
+    }
+    let requester = (&body.requester, body.requester_membership);
+    Ok(Counted::sort(in_force, requester, votes))
 }
 
-impl Votes {
-    pub fn load(storage: &dyn Storage, request: &Request) -> StdResult<Self> {
-        let mut votes = Votes { approvals: vec![], rejections: vec![] };
-        if request.body.requester_approved {
-            votes.approvals.push(request.body.requester.clone());
-        }
-        for entry in VOTES.prefix(request.id).range(storage, None, None, Order::Ascending) {
-            let (voter, approved) = entry?;
-            if approved {
-                votes.approvals.push(voter);
-            } else {
-                votes.rejections.push(voter);
-            }
-        }
-        Ok(votes)
+/// Stores `voter`'s vote on request `id`, after dropping the votes `counted` found voided (the
+/// requester's approval is the body's flag, not an entry, and voids with its membership).
+pub fn store_vote(
+    storage: &mut dyn Storage, id: u64, counted: &Counted, vote: Option<(&Addr, Ballot)>,
+) -> StdResult<()> {
+    for voter in &counted.voided {
+        VOTES.remove(storage, (id, voter));
     }
+    if let Some((voter, ballot)) = vote {
+        VOTES.save(storage, (id, voter), &ballot)?;
+    }
+    Ok(())
+}
 
-    /// These votes evaluated by the sign policy and owners in force.
-    pub fn evaluate(&self, in_force: &SignPolicyResponse) -> Evaluation {
-        in_force.policy.evaluate(&Ballots {
-            owners: &addr_strings(&in_force.owners),
-            approvals: &self.approval_strings(),
-            rejections: &self.rejection_strings(),
-        })
-    }
-
-    pub fn has_voted(&self, address: &Addr) -> bool {
-        self.approvals.contains(address) || self.rejections.contains(address)
-    }
-
-    /// Records `voter`'s vote on request `id` (stored and in `self`).
-    pub fn cast(
-        &mut self, storage: &mut dyn Storage, id: u64, voter: &Addr, approve: bool,
-    ) -> StdResult<()> {
-        VOTES.save(storage, (id, voter), &approve)?;
-        if approve {
-            self.approvals.push(voter.clone());
-        } else {
-            self.rejections.push(voter.clone());
-        }
-        Ok(())
-    }
-
-    pub fn approval_strings(&self) -> Vec<String> {
-        addr_strings(&self.approvals)
-    }
-
-    pub fn rejection_strings(&self) -> Vec<String> {
-        addr_strings(&self.rejections)
-    }
+/// The `partial` requests of a workspace whose approval deadline is not before `min`, in
+/// (deadline, id) order.
+pub fn partial_of_workspace<'a>(
+    storage: &'a dyn Storage, workspace_id: u64, min: cw_storage_plus::Bound<'static, Position>,
+) -> Box<dyn Iterator<Item = StdResult<Position>> + 'a> {
+    Box::new(PARTIAL_BY_WORKSPACE.sub_prefix(workspace_id).keys(
+        storage,
+        Some(min),
+        None,
+        Order::Ascending,
+    ))
 }
 
 /// The successful answers' signatures by party, failures as `None`, for the tally.
@@ -321,6 +325,7 @@ mod tests {
             approval_deadline: Deadline::at(7),
             mpc_timeout_blocks: 8,
             requester_approved: true,
+            requester_membership: 9,
         }
     }
 
@@ -331,11 +336,18 @@ mod tests {
         let json = concat!(
             r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
             r#""fee":[{"denom":"uatom","amount":"5"}],"callback":"caller","created_height":6,"#,
-            r#""approval_deadline":7,"mpc_timeout_blocks":8,"requester_approved":true}"#
+            r#""approval_deadline":7,"mpc_timeout_blocks":8,"requester_approved":true,"#,
+            r#""requester_membership":9}"#
         );
         assert_eq!(to_json_string(&body()).unwrap(), json);
         assert_eq!(from_json::<RequestBody>(json).unwrap(), body());
-        let lean = RequestBody { fee: vec![], callback: None, requester_approved: false, ..body() };
+        let lean = RequestBody {
+            fee: vec![],
+            callback: None,
+            requester_approved: false,
+            requester_membership: 0,
+            ..body()
+        };
         let json = concat!(
             r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
             r#""created_height":6,"approval_deadline":7,"mpc_timeout_blocks":8}"#

@@ -10,7 +10,6 @@ use mpc_interfaces::workspace::{
 };
 
 use crate::error::ContractResult;
-use crate::execute::Vote;
 use crate::state::{Config, CONFIG};
 use crate::{execute as exec, query as queries};
 
@@ -46,11 +45,13 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> C
             exec::propose_action(deps, env, info, workspace_id, action, timeout_blocks)
         }
         ExecuteMsg::ApproveAction { action_id } => {
-            exec::cast_vote(deps, env, info, action_id, Vote::Approve)
+            exec::cast_vote(deps, env, info, action_id, true)
         }
         ExecuteMsg::RejectAction { action_id } => {
-            exec::cast_vote(deps, env, info, action_id, Vote::Reject)
+            exec::cast_vote(deps, env, info, action_id, false)
         }
+        ExecuteMsg::ExecuteAction { action_id } => exec::execute_action(deps, env, info, action_id),
+        ExecuteMsg::CancelAction { action_id } => exec::cancel_action(deps, env, info, action_id),
         ExecuteMsg::ExpireActions { action_ids } => {
             exec::expire_actions(deps, env, info, action_ids)
         }

@@ -6,10 +6,10 @@ use cosmwasm_std::{
 };
 use cw_utils::nonpayable;
 use mpc_contract_kit::apply_changes;
-use mpc_contract_kit::awaiting;
 use mpc_contract_kit::config::{self, ConfigChanges};
 use mpc_contract_kit::contract::check_len;
-use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, LifecycleError};
+use mpc_contract_kit::lifecycle::{self, check_timeout, Deadline, LifecycleError, Record};
+use mpc_contract_kit::votes::{Ballot, Counted, Outcome};
 use mpc_interfaces::events::{action as event_action, attr, ADMIN_ACTION_EVENT, WORKSPACE_EVENT};
 use mpc_interfaces::workspace::{
     AdminAction, AdminActionStatus, MigrateMsg, WorkspaceCreated, MAX_ACTION_TIMEOUT_BLOCKS,
@@ -19,8 +19,8 @@ use mpc_policy::Policy;
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    insert_action, key_policies, load_action, load_workspace, update_action, ActionRecord,
-    Workspace, ACTIONS, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
+    in_force, key_policies, load_action, load_workspace, Action, ActionRecord, CastVote, Workspace,
+    ACTIONS, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn create_workspace(
@@ -46,7 +46,10 @@ pub fn create_workspace(
     validate_alias(alias.as_deref())?;
 
     let workspace = Workspace {
+        id: lifecycle::next_id(deps.storage, &WORKSPACES)?,
         creator: info.sender,
+        // The first owners' membership: 0, before any admin action.
+        memberships: vec![0; owners.len()],
         owners,
         admin_policy,
         sign_policy,
@@ -71,8 +74,10 @@ pub fn create_child_workspace(
     validate_alias(alias.as_deref())?;
 
     let child = Workspace {
+        id: lifecycle::next_id(deps.storage, &WORKSPACES)?,
         creator: info.sender,
         owners: parent.owners.clone(),
+        memberships: parent.memberships.clone(),
         admin_policy: parent.admin_policy.clone(),
         sign_policy: parent.sign_policy.clone(),
         alias,
@@ -130,40 +135,56 @@ pub fn propose_action(
     let workspace = load_workspace(deps.storage, workspace_id)?;
     ensure_owner(&workspace, workspace_id, &info.sender)?;
     let admin_policy = workspace.effective_admin_policy();
-    let owners = workspace.owner_strings();
-    if !admin_policy.is_eligible(info.sender.as_str(), &owners) {
+    let in_force = in_force(&workspace, &admin_policy);
+    let Some(membership) =
+        in_force.membership(&info.sender).filter(|_| in_force.is_eligible(&info.sender))
+    else {
         return Err(ContractError::NotEligibleProposer { sender: info.sender, workspace_id });
-    }
+    };
     nonpayable(&info)?;
 
     let timeout = timeout_blocks.unwrap_or(CONFIG.load(deps.storage)?.action_timeout_blocks);
     let deadline = deadline(env.block.height, timeout)?;
     let action = normalize_action(deps.api, action)?;
-    // Dry run: an action that could not execute now is refused at once rather than left open.
-    apply_admin_action(deps.storage, workspace, workspace_id, &action)?;
-
     let action_id = lifecycle::next_id(deps.storage, &ACTIONS)?;
-    let mut record = ActionRecord {
-        workspace_id,
-        proposer: info.sender.clone(),
-        action,
-        status: AdminActionStatus::Pending,
-        admin_policy,
-        owners,
-        // The proposer's own approval counts.
-        approvals: vec![info.sender.into_string()],
-        rejections: vec![],
-        created_height: env.block.height,
-        deadline,
-    };
-    let settled_events = settle_after_vote(deps.storage, deps.api, action_id, &mut record, &[])?;
-    insert_action(deps.storage, action_id, &record)?;
+    // Dry run: an action that could not execute now is refused at once rather than left open.
+    apply_admin_action(deps.storage, workspace.clone(), workspace_id, action_id, &action)?;
 
-    let awaiting = record.evaluate().awaiting;
-    let created = admin_action_event(event_action::CREATED, action_id, &record)
-        .add_attribute(attr::SENDER, record.proposer.as_str())
-        .add_attributes(awaited(&record, &awaiting).map(|a| (attr::APPROVER, a.as_str())));
-    Ok(Response::new().add_event(created).add_events(settled_events))
+    // The proposer's own approval counts, under the membership they propose under.
+    let approval =
+        CastVote { voter: info.sender.clone(), ballot: Ballot { approve: true, membership } };
+    let mut action = Action {
+        id: action_id,
+        record: ActionRecord {
+            workspace_id,
+            proposer: info.sender,
+            proposer_membership: membership,
+            action,
+            status: AdminActionStatus::Pending,
+            votes: vec![approval],
+            created_height: env.block.height,
+            deadline,
+        },
+    };
+    let evaluation = action.counted(&in_force).evaluate(&in_force);
+    let mut events = vec![];
+    match Outcome::after_vote(&evaluation, true) {
+        Outcome::Effect => {
+            let applied = take_effect(deps.storage, &action)?;
+            action.record.status = AdminActionStatus::Executed;
+            events = vec![admin_action_event(event_action::EXECUTED, &action), applied];
+        }
+        // The proposer is an owner and eligible, so the policy it passed validation with holds.
+        Outcome::Reject | Outcome::Open => {}
+    }
+    action.create(deps.storage)?;
+
+    let mut created = admin_action_event(event_action::CREATED, &action)
+        .add_attribute(attr::SENDER, action.record.proposer.as_str());
+    if action.record.status == AdminActionStatus::Pending {
+        created = created.add_attributes(evaluation.awaiting.iter().map(|a| (attr::APPROVER, a)));
+    }
+    Ok(Response::new().add_event(created).add_events(events))
 }
 
 pub fn expire_actions(
@@ -175,117 +196,135 @@ pub fn expire_actions(
     // All or nothing: any id that is not an overdue open action fails the whole batch (and, as
     // the message fails, undoes the ids settled before it).
     for action_id in action_ids {
-        let mut record = load_action(deps.storage, action_id)?;
-        lifecycle::ensure_overdue(action_id, record.status, record.deadline, env.block.height)?;
-        close_action(deps.storage, deps.api, action_id, &mut record, AdminActionStatus::Expired)?;
-        response =
-            response.add_event(admin_action_event(event_action::EXPIRED, action_id, &record));
+        let mut action = load_action(deps.storage, action_id)?;
+        let (stored, deadline) = (action.stored_status(), action.deadline());
+        lifecycle::ensure_overdue(action_id, stored, deadline, env.block.height)?;
+        action.save_with(deps.storage, |record| record.status = AdminActionStatus::Expired)?;
+        response = response.add_event(admin_action_event(event_action::EXPIRED, &action));
     }
     Ok(response)
 }
 
-#[derive(Clone, Copy, PartialEq)]
-pub enum Vote {
-    Approve,
-    Reject,
-}
-
 /// Approve and reject: the same checks, in the same order, then the same settlement.
 pub fn cast_vote(
-    deps: DepsMut, env: Env, info: MessageInfo, action_id: u64, vote: Vote,
+    deps: DepsMut, env: Env, info: MessageInfo, action_id: u64, approve: bool,
 ) -> ContractResult {
-    let mut record = load_action(deps.storage, action_id)?;
+    let mut action = load_action(deps.storage, action_id)?;
     // Live: eligibility is judged by the admin policy and owners in force now, so a removed
     // owner cannot vote and a changed policy decides who may.
-    let workspace = load_workspace(deps.storage, record.workspace_id)?;
-    let voter = info.sender.to_string();
-    let owners = workspace.owner_strings();
-    if !workspace.effective_admin_policy().is_eligible(&voter, &owners) {
+    let workspace = load_workspace(deps.storage, action.record.workspace_id)?;
+    let admin_policy = workspace.effective_admin_policy();
+    let in_force = in_force(&workspace, &admin_policy);
+    let membership =
+        in_force.membership(&info.sender).filter(|_| in_force.is_eligible(&info.sender));
+    let Some(membership) = membership else {
         return Err(LifecycleError::NotApprover { id: action_id, sender: info.sender }.into());
-    }
+    };
     nonpayable(&info)?;
-    record.ensure_open(action_id, env.block.height)?;
-    if record.has_voted(&voter) {
+    action.ensure_open(env.block.height)?;
+    let mut counted = action.counted(&in_force);
+    if counted.has_voted(&info.sender) {
         return Err(LifecycleError::AlreadyVoted { id: action_id, sender: info.sender }.into());
     }
 
-    let previous = record.status;
-    // Who the index lists now: what the previous evaluation awaited.
-    let listed = record.evaluate().awaiting;
-    match vote {
-        Vote::Approve => record.approvals.push(voter.clone()),
-        Vote::Reject => record.rejections.push(voter.clone()),
-    }
-    record.refresh(&workspace);
-    let settled_events =
-        settle_after_vote(deps.storage, deps.api, action_id, &mut record, &listed)?;
-    update_action(deps.storage, action_id, previous, &record)?;
+    let voided = counted.clone();
+    counted.cast(&info.sender, approve);
+    let outcome = Outcome::after_vote(&counted.evaluate(&in_force), approve);
+    let vote = CastVote { voter: info.sender.clone(), ballot: Ballot { approve, membership } };
+    let events = settle(deps.storage, &mut action, &voided, Some(vote), outcome)?;
 
-    let name = match vote {
-        Vote::Approve => event_action::APPROVED,
-        Vote::Reject => event_action::REJECTED,
-    };
-    let voted = admin_action_event(name, action_id, &record).add_attribute(attr::SENDER, voter);
-    Ok(Response::new().add_event(voted).add_events(settled_events))
+    let name = if approve { event_action::APPROVED } else { event_action::REJECTED };
+    let voted = admin_action_event(name, &action).add_attribute(attr::SENDER, info.sender);
+    Ok(Response::new().add_event(voted).add_events(events))
 }
 
-/// After a vote: executes the action on the current workspace if the admin policy in force
-/// (recorded on `record` by the caller) is satisfied by the approvals of eligible current owners,
-/// rejects it if that policy can no longer be satisfied, else leaves it pending. Moves the
-/// awaiting-approver entries from `listed` (what the index holds) to what is awaited now.
-/// Returns the events of that transition. The caller saves `record`.
-fn settle_after_vote(
-    storage: &mut dyn Storage, api: &dyn Api, action_id: u64, record: &mut ActionRecord,
-    listed: &[String],
-) -> ContractResult<Vec<Event>> {
-    let evaluation = record.evaluate();
-    let mut events = vec![];
-    if evaluation.satisfied {
-        let workspace_id = record.workspace_id;
-        let before = load_workspace(storage, workspace_id)?;
-        // Re-validated against the workspace as it is now; an error fails the whole message.
-        let applied = apply_admin_action(storage, before.clone(), workspace_id, &record.action)?;
-        save_workspace(storage, workspace_id, &before, &applied.workspace)?;
-        if let Some((key_id, policy)) = &applied.key_policy {
-            match policy {
-                Some(policy) => KEY_POLICIES.save(storage, (workspace_id, *key_id), policy)?,
-                None => KEY_POLICIES.remove(storage, (workspace_id, *key_id)),
-            }
-        }
-        record.status = AdminActionStatus::Executed;
-        events = vec![
-            admin_action_event(event_action::EXECUTED, action_id, record),
-            applied.event.add_attribute(attr::ACTION_ID, action_id.to_string()),
-        ];
-    } else if !evaluation.satisfiable {
-        record.status = AdminActionStatus::Rejected;
+/// Executes an open action that the admin policy in force is met for by the votes that count:
+/// permissionless, for an action that a policy change alone satisfied (a rejection never
+/// executes one).
+pub fn execute_action(
+    deps: DepsMut, env: Env, info: MessageInfo, action_id: u64,
+) -> ContractResult {
+    let mut action = load_action(deps.storage, action_id)?;
+    nonpayable(&info)?;
+    action.ensure_open(env.block.height)?;
+    let workspace = load_workspace(deps.storage, action.record.workspace_id)?;
+    let admin_policy = workspace.effective_admin_policy();
+    let in_force = in_force(&workspace, &admin_policy);
+    let counted = action.counted(&in_force);
+    if !counted.evaluate(&in_force).satisfied {
+        return Err(LifecycleError::PolicyNotMet { id: action_id }.into());
     }
-    let awaited =
-        if record.status == AdminActionStatus::Pending { evaluation.awaiting } else { vec![] };
-    resync_inbox(storage, api, action_id, record, listed, &awaited)?;
+    let events = settle(deps.storage, &mut action, &counted, None, Outcome::Effect)?;
+    Ok(Response::new().add_events(events))
+}
+
+/// The proposer withdraws its open action: it ends rejected.
+pub fn cancel_action(deps: DepsMut, env: Env, info: MessageInfo, action_id: u64) -> ContractResult {
+    let mut action = load_action(deps.storage, action_id)?;
+    if action.record.proposer != info.sender {
+        return Err(LifecycleError::NotRequester { id: action_id, sender: info.sender }.into());
+    }
+    nonpayable(&info)?;
+    action.ensure_open(env.block.height)?;
+    let workspace = load_workspace(deps.storage, action.record.workspace_id)?;
+    let admin_policy = workspace.effective_admin_policy();
+    let counted = action.counted(&in_force(&workspace, &admin_policy));
+    let events = settle(deps.storage, &mut action, &counted, None, Outcome::Reject)?;
+    let cancelled = admin_action_event(event_action::CANCELLED, &action)
+        .add_attribute(attr::SENDER, info.sender);
+    Ok(Response::new().add_event(cancelled).add_events(events))
+}
+
+/// Moves an open action: drops the votes `counted` found voided (one `vote_voided` event each),
+/// adds `vote`, and settles it as `outcome` says: `Effect` executes it on the workspace as it is
+/// now (re-validated; an error fails the whole message). Saves it; returns the events after the
+/// caller's own.
+fn settle(
+    storage: &mut dyn Storage, action: &mut Action, counted: &Counted, vote: Option<CastVote>,
+    outcome: Outcome,
+) -> ContractResult<Vec<Event>> {
+    let applied = match outcome {
+        Outcome::Effect => Some(take_effect(storage, action)?),
+        Outcome::Reject | Outcome::Open => None,
+    };
+    let status = match outcome {
+        Outcome::Effect => AdminActionStatus::Executed,
+        Outcome::Reject => AdminActionStatus::Rejected,
+        Outcome::Open => AdminActionStatus::Pending,
+    };
+    action.save_with(storage, |record| {
+        record.votes.retain(|v| !counted.voided.contains(&v.voter));
+        record.votes.extend(vote);
+        record.status = status;
+    })?;
+    let mut events = counted.voided_events(&admin_action_event(event_action::VOTE_VOIDED, action));
+    if let Some(applied) = applied {
+        events.push(admin_action_event(event_action::EXECUTED, action));
+        events.push(applied);
+    }
     Ok(events)
 }
 
-/// Moves the action's inbox entries from the approvers `listed` to the ones `awaited` now.
-fn resync_inbox(
-    storage: &mut dyn Storage, api: &dyn Api, action_id: u64, record: &ActionRecord,
-    listed: &[String], awaited: &[String],
-) -> ContractResult<()> {
-    let deadline = record.deadline.height();
-    Ok(awaiting::resync(storage, api, &AWAITING_APPROVER, deadline, action_id, listed, awaited)?)
-}
-
-/// Ends an action without executing it (expiry) and saves it.
-fn close_action(
-    storage: &mut dyn Storage, api: &dyn Api, action_id: u64, record: &mut ActionRecord,
-    status: AdminActionStatus,
-) -> ContractResult<()> {
-    let previous = record.status;
-    let listed = record.evaluate().awaiting;
-    resync_inbox(storage, api, action_id, record, &listed, &[])?;
-    record.status = status;
-    update_action(storage, action_id, previous, record)?;
-    Ok(())
+/// Applies the action to its workspace as it is now and saves the result; returns the
+/// `wasm-workspace` event of the change.
+fn take_effect(storage: &mut dyn Storage, action: &Action) -> ContractResult<Event> {
+    let workspace_id = action.record.workspace_id;
+    let before = load_workspace(storage, workspace_id)?;
+    let applied = apply_admin_action(
+        storage,
+        before.clone(),
+        workspace_id,
+        action.id,
+        &action.record.action,
+    )?;
+    save_workspace(storage, workspace_id, &before, &applied.workspace)?;
+    if let Some((key_id, policy)) = &applied.key_policy {
+        match policy {
+            Some(policy) => KEY_POLICIES.save(storage, (workspace_id, *key_id), policy)?,
+            None => KEY_POLICIES.remove(storage, (workspace_id, *key_id)),
+        }
+    }
+    Ok(applied.event.add_attribute(attr::ACTION_ID, action.id.to_string()))
 }
 
 /// What an admin action does to a workspace, checked but not yet saved.
@@ -297,10 +336,12 @@ struct Applied {
     event: Event,
 }
 
-/// Applies an admin action to `workspace`, checking it against the workspace as given and its
-/// stored key policies. Writes nothing.
+/// Applies admin action `action_id` to `workspace`, checking it against the workspace as given
+/// and its stored key policies. Writes nothing. An owner it adds becomes one under membership
+/// `action_id`.
 fn apply_admin_action(
-    storage: &dyn Storage, mut workspace: Workspace, workspace_id: u64, action: &AdminAction,
+    storage: &dyn Storage, mut workspace: Workspace, workspace_id: u64, action_id: u64,
+    action: &AdminAction,
 ) -> ContractResult<Applied> {
     let mut key_policy = None;
     let event = match action {
@@ -315,7 +356,7 @@ fn apply_admin_action(
             if workspace.owners.len() >= MAX_OWNERS {
                 return Err(ContractError::TooManyOwners { max: MAX_OWNERS });
             }
-            workspace.owners.push(owner.clone());
+            workspace.add_owner(owner.clone(), action_id);
             workspace_event(event_action::OWNER_ADDED, workspace_id)
                 .add_attribute(attr::OWNER, owner)
         }
@@ -356,7 +397,7 @@ fn apply_admin_action(
                     }
                 })?;
             }
-            workspace.owners.retain(|o| *o != owner);
+            workspace.remove_owner(&owner);
             workspace_event(event_action::OWNER_REMOVED, workspace_id)
                 .add_attribute(attr::OWNER, owner)
         }
@@ -478,12 +519,11 @@ fn ensure_room_for_child(workspace: &Workspace, workspace_id: u64) -> ContractRe
 }
 
 fn save_new_workspace(storage: &mut dyn Storage, workspace: &Workspace) -> ContractResult<u64> {
-    let workspace_id = lifecycle::next_id(storage, &WORKSPACES)?;
-    WORKSPACES.save(storage, workspace_id, workspace)?;
+    WORKSPACES.save(storage, workspace.id, workspace)?;
     for owner in &workspace.owners {
-        WORKSPACES_BY_OWNER.save(storage, (owner, workspace_id), &())?;
+        WORKSPACES_BY_OWNER.save(storage, (owner, workspace.id), &())?;
     }
-    Ok(workspace_id)
+    Ok(workspace.id)
 }
 
 /// Saves a changed workspace and keeps the by-owner index in step with its owner list.
@@ -498,12 +538,6 @@ fn save_workspace(
     }
     WORKSPACES.save(storage, workspace_id, after)?;
     Ok(())
-}
-
-/// The approvers a still pending action awaits (none once it is settled).
-fn awaited<'a>(record: &ActionRecord, awaiting: &'a [String]) -> impl Iterator<Item = &'a String> {
-    let pending = record.status == AdminActionStatus::Pending;
-    awaiting.iter().filter(move |_| pending)
 }
 
 fn workspace_event(action: &str, workspace_id: u64) -> Event {
@@ -528,10 +562,10 @@ fn child_added_event(parent_id: u64, child_id: u64) -> Event {
 }
 
 /// `status` is the action's status once the message has run.
-fn admin_action_event(action: &str, action_id: u64, record: &ActionRecord) -> Event {
+fn admin_action_event(name: &str, action: &Action) -> Event {
     Event::new(ADMIN_ACTION_EVENT)
-        .add_attribute(attr::ACTION, action)
-        .add_attribute(attr::ACTION_ID, action_id.to_string())
-        .add_attribute(attr::WORKSPACE_ID, record.workspace_id.to_string())
-        .add_attribute(attr::STATUS, record.status.as_str())
+        .add_attribute(attr::ACTION, name)
+        .add_attribute(attr::ACTION_ID, action.id.to_string())
+        .add_attribute(attr::WORKSPACE_ID, action.record.workspace_id.to_string())
+        .add_attribute(attr::STATUS, action.record.status.as_str())
 }

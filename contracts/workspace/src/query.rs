@@ -1,17 +1,22 @@
 //! One function per query message. Every list pages with `start_after` + `limit` over an index.
 
-use cosmwasm_std::{Addr, Deps, Env, Order, StdResult, Storage};
-use mpc_contract_kit::deadline_list::{DeadlinePage, Entries, Listing, Position};
+use cosmwasm_std::{Deps, Env, Order, Storage};
+use cw_storage_plus::Bound;
+use mpc_contract_kit::awaiting::{self, Candidates};
+use mpc_contract_kit::deadline_list::{DeadlinePage, Listing};
+use mpc_contract_kit::lifecycle::{Deadline, Record};
 use mpc_contract_kit::paging::{bound_after, ids_page, paginate};
 use mpc_interfaces::workspace::{
-    AdminActionResponse, AdminActionStatus, AdminActionsResponse, ConfigResponse, IsOwnerResponse,
-    KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse,
+    ActionsAwaitingApproverResponse, AdminActionResponse, AdminActionStatus, AdminActionsResponse,
+    ConfigResponse, IsOwnerResponse, KeyPoliciesResponse, KeyPolicy, SignPolicyResponse,
+    WorkspaceResponse, WorkspacesResponse,
 };
+use mpc_interfaces::InboxCursor;
 
 use crate::error::ContractResult;
 use crate::state::{
-    load_action, load_workspace, status_index, ActionRecord, Workspace, ACTIONS,
-    ACTIONS_BY_WORKSPACE, AWAITING_APPROVER, CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
+    in_force, load_action, load_workspace, Action, ACTIONS, ACTIONS_BY_WORKSPACE, BY_STATUS,
+    CONFIG, KEY_POLICIES, WORKSPACES, WORKSPACES_BY_OWNER,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -21,7 +26,7 @@ pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
 
 pub fn workspace(deps: Deps, workspace_id: u64) -> ContractResult<WorkspaceResponse> {
     let workspace = load_workspace(deps.storage, workspace_id)?;
-    Ok(workspace_response(workspace_id, workspace))
+    Ok(workspace)
 }
 
 pub fn workspaces(
@@ -30,7 +35,7 @@ pub fn workspaces(
     let workspaces = paginate(
         WORKSPACES
             .range(deps.storage, bound_after(start_after), None, Order::Ascending)
-            .map(|item| item.map(|(id, workspace)| workspace_response(id, workspace))),
+            .map(|item| item.map(|(_, workspace)| workspace)),
         limit,
     )?;
     Ok(WorkspacesResponse { workspaces })
@@ -43,7 +48,7 @@ pub fn workspaces_by_owner(
     let ids = ids_page(deps.storage, WORKSPACES_BY_OWNER.prefix(&owner), start_after, limit)?;
     let workspaces = ids
         .into_iter()
-        .map(|id| Ok(workspace_response(id, load_workspace(deps.storage, id)?)))
+        .map(|id| load_workspace(deps.storage, id))
         .collect::<ContractResult<_>>()?;
     Ok(WorkspacesResponse { workspaces })
 }
@@ -67,6 +72,7 @@ pub fn sign_policy(
         key_policy: key_policy.is_some(),
         policy: key_policy.unwrap_or_else(|| workspace.effective_sign_policy()),
         owners: workspace.owners,
+        memberships: workspace.memberships,
     })
 }
 
@@ -85,8 +91,7 @@ pub fn key_policies(
 }
 
 pub fn action(deps: Deps, env: Env, action_id: u64) -> ContractResult<AdminActionResponse> {
-    let record = load_action(deps.storage, action_id)?;
-    action_response(deps.storage, action_id, record, env.block.height)
+    action_response(deps.storage, load_action(deps.storage, action_id)?, env.block.height)
 }
 
 pub fn actions_of(
@@ -101,119 +106,105 @@ pub fn actions_of(
         }
         Some(status) => {
             let listing = Listing::of(status, &[AdminActionStatus::Pending]);
-            deadline_page(deps, height, start_after, limit)?.list(listing, |stored, min, max| {
-                positions(status_index(stored).sub_prefix(workspace_id).keys(
-                    deps.storage,
-                    min,
-                    max,
-                    Order::Ascending,
-                ))
+            let after = start_after
+                .map(|id| load_action(deps.storage, id).map(|action| action.position()))
+                .transpose()?;
+            DeadlinePage { height, after, limit }.list(listing, |stored, min, max| {
+                let positions = BY_STATUS.positions(deps.storage, workspace_id, stored, min, max);
+                Box::new(positions.map(|key| key.map(|position| (position, position.1))))
             })?
         }
     };
-    actions_response(deps, &ids, height)
-}
-
-pub fn awaiting_approver(
-    deps: Deps, env: Env, approver: String, start_after: Option<u64>, limit: Option<u32>,
-) -> ContractResult<AdminActionsResponse> {
-    let canonical = deps.api.addr_canonicalize(&approver)?;
-    let approver = deps.api.addr_humanize(&canonical)?.into_string();
-    let height = env.block.height;
-    // An entry names an approver the action awaited at its last vote; an owner or admin policy
-    // change executed since then (by another action) can leave entries of actions that no
-    // longer await this approver, so each is checked against the action as the next vote sees it.
-    let awaits = move |id: u64| -> StdResult<bool> {
-        let mut record = ACTIONS.load(deps.storage, id)?;
-        record.refresh(&WORKSPACES.load(deps.storage, record.workspace_id)?);
-        Ok(record.status == AdminActionStatus::Pending
-            && record.evaluate().awaiting.contains(&approver))
-    };
-    // Entries of overdue actions come before the first open position: the page starts past
-    // them all at once, so it stays bounded however many were never settled.
-    let ids = deadline_page(deps, height, start_after, limit)?.list(
-        Listing::Open(()),
-        |(), min, max| {
-            let awaits = awaits.clone();
-            positions(Box::new(
-                AWAITING_APPROVER
-                    .sub_prefix(canonical.as_slice())
-                    .keys(deps.storage, min, max, Order::Ascending)
-                    .filter_map(move |key| {
-                        match key.and_then(|position| Ok((position, awaits(position.1)?))) {
-                            Ok((_, false)) => None,
-                            Ok((position, true)) => Some(Ok(position)),
-                            Err(err) => Some(Err(err)),
-                        }
-                    }),
-            ))
-        },
-    )?;
-    actions_response(deps, &ids, height)
-}
-
-/// A page of a deadline-ordered action index, continuing after the `start_after` action.
-fn deadline_page(
-    deps: Deps, height: u64, start_after: Option<u64>, limit: Option<u32>,
-) -> ContractResult<DeadlinePage> {
-    let after = start_after
-        .map(|id| load_action(deps.storage, id).map(|action| action.position(id)))
-        .transpose()?;
-    Ok(DeadlinePage { height, after, limit })
-}
-
-/// The keys of a deadline-ordered index, each with the action id it lists.
-fn positions<'a>(keys: Box<dyn Iterator<Item = StdResult<Position>> + 'a>) -> Entries<'a, u64> {
-    Box::new(keys.map(|key| key.map(|position| (position, position.1))))
-}
-
-fn actions_response(deps: Deps, ids: &[u64], height: u64) -> ContractResult<AdminActionsResponse> {
     let actions = ids
-        .iter()
-        .map(|&id| action_response(deps.storage, id, load_action(deps.storage, id)?, height))
+        .into_iter()
+        .map(|id| action_response(deps.storage, load_action(deps.storage, id)?, height))
         .collect::<ContractResult<_>>()?;
     Ok(AdminActionsResponse { actions })
 }
 
+/// Computed at query time (see `mpc_contract_kit::awaiting`): the approver's workspaces, and in
+/// each where the admin policy in force lets them vote, the open actions (not overdue) without a
+/// vote of theirs that counts.
+pub fn awaiting_approver(
+    deps: Deps, env: Env, approver: String, start_after: Option<InboxCursor>, limit: Option<u32>,
+) -> ContractResult<ActionsAwaitingApproverResponse> {
+    let approver = deps.api.addr_validate(&approver)?;
+    let height = env.block.height;
+    let from = start_after.map(|cursor| Bound::inclusive(cursor.workspace_id));
+    let workspaces =
+        WORKSPACES_BY_OWNER.prefix(&approver).keys(deps.storage, from, None, Order::Ascending);
+    let (actions, next) = awaiting::page(start_after, limit, workspaces, |workspace_id, after| {
+        let workspace = WORKSPACES.load(deps.storage, workspace_id)?;
+        let admin_policy = workspace.effective_admin_policy();
+        if !in_force(&workspace, &admin_policy).is_eligible(&approver) {
+            return Ok(Box::new(std::iter::empty()) as Candidates<_>);
+        }
+        // The later of "after the cursor" and "from the first position not overdue".
+        let first_open = (Deadline::first_open(height).height(), 0);
+        let min = match after {
+            Some(id) => {
+                let position = ACTIONS
+                    .load(deps.storage, id)
+                    .map(|record| Action { id, record }.position())?;
+                Bound::exclusive(position.max(first_open))
+            }
+            None => Bound::inclusive(first_open),
+        };
+        let approver = approver.clone();
+        let positions = BY_STATUS.positions(
+            deps.storage,
+            workspace_id,
+            AdminActionStatus::Pending,
+            Some(min),
+            None,
+        );
+        Ok(Box::new(positions.map(move |position| {
+            let (_, id) = position?;
+            let action = Action { id, record: ACTIONS.load(deps.storage, id)? };
+            let in_force = in_force(&workspace, &admin_policy);
+            let counted = action.counted(&in_force);
+            let awaits = counted.evaluate(&in_force).satisfiable && !counted.has_voted(&approver);
+            Ok((id, awaits.then_some(action)))
+        })))
+    })?;
+    let actions = actions
+        .into_iter()
+        .map(|action| action_response(deps.storage, action, height))
+        .collect::<ContractResult<_>>()?;
+    Ok(ActionsAwaitingApproverResponse { actions, next })
+}
+
 /// An action as seen at `height`; an open action is evaluated by the admin policy and owners in
-/// force now, as the next vote would be.
+/// force now, as the next vote would be, and shows only the votes that count.
 fn action_response(
-    storage: &dyn Storage, id: u64, mut record: ActionRecord, height: u64,
+    storage: &dyn Storage, action: Action, height: u64,
 ) -> ContractResult<AdminActionResponse> {
-    let status = record.status_at(height);
-    if status == AdminActionStatus::Pending {
-        record.refresh(&load_workspace(storage, record.workspace_id)?);
-    }
-    let mut evaluation = record.evaluate();
+    let status = action.status_at(height);
+    let workspace = load_workspace(storage, action.record.workspace_id)?;
+    let admin_policy = workspace.effective_admin_policy();
+    let in_force = in_force(&workspace, &admin_policy);
+    // An open action shows the votes that count now; a settled one the votes it settled with.
+    let counted = if action.stored_status().is_final() {
+        action.as_cast()
+    } else {
+        action.counted(&in_force)
+    };
+    let mut evaluation = counted.evaluate(&in_force);
     if status.is_final() {
         // Nobody can vote on a final action any more.
         evaluation.awaiting.clear();
     }
-    let to_addrs = |list: Vec<String>| list.into_iter().map(Addr::unchecked).collect();
+    let record = action.record;
     Ok(AdminActionResponse {
-        id,
+        id: action.id,
         workspace_id: record.workspace_id,
         proposer: record.proposer,
         action: record.action,
         status,
-        approvals: to_addrs(record.approvals),
-        rejections: to_addrs(record.rejections),
+        approvals: counted.approvals,
+        rejections: counted.rejections,
         created_height: record.created_height,
         deadline_height: record.deadline.height(),
         evaluation,
     })
-}
-
-fn workspace_response(id: u64, workspace: Workspace) -> WorkspaceResponse {
-    WorkspaceResponse {
-        id,
-        creator: workspace.creator,
-        owners: workspace.owners,
-        admin_policy: workspace.admin_policy,
-        sign_policy: workspace.sign_policy,
-        alias: workspace.alias,
-        parent_id: workspace.parent_id,
-        children: workspace.children,
-        created_height: workspace.created_height,
-    }
 }

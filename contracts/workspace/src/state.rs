@@ -3,11 +3,11 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage};
 use cw_storage_plus::{Item, Map};
-use mpc_contract_kit::awaiting::Inbox;
-use mpc_contract_kit::deadline_list::Position;
-use mpc_contract_kit::lifecycle::{self, Deadline, LifecycleError};
+use mpc_contract_kit::deadline_list::StatusIndex;
+use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
+use mpc_contract_kit::votes::{Ballot, Counted, InForce};
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus};
-use mpc_policy::{Ballots, Evaluation, Policy};
+use mpc_policy::Policy;
 
 use crate::error::{ContractError, ContractResult};
 
@@ -16,94 +16,93 @@ pub struct Config {
     pub action_timeout_blocks: u64,
 }
 
-#[cw_serde]
-pub struct Workspace {
-    pub creator: Addr,
-    /// Insertion order (creator first); at most `MAX_OWNERS`.
-    pub owners: Vec<Addr>,
-    /// `None`: the default, "any one owner".
-    pub admin_policy: Option<Policy>,
-    /// `None`: the default, "any one owner".
-    pub sign_policy: Option<Policy>,
-    pub alias: Option<String>,
-    pub parent_id: Option<u64>,
-    /// At most `MAX_CHILDREN`.
-    pub children: Vec<u64>,
-    pub created_height: u64,
+/// Workspaces are stored as the interface's type: queries return them as stored.
+pub use mpc_interfaces::workspace::Workspace;
+
+/// The policy `policy` (the workspace's admin policy, or a sign policy) with the workspace's
+/// owners and memberships in force.
+pub fn in_force<'a>(workspace: &'a Workspace, policy: &'a Policy) -> InForce<'a> {
+    InForce { policy, owners: &workspace.owners, memberships: &workspace.memberships }
 }
 
-impl Workspace {
-    pub fn is_owner(&self, address: &Addr) -> bool {
-        self.owners.contains(address)
-    }
-
-    pub fn owner_strings(&self) -> Vec<String> {
-        self.owners.iter().map(Addr::to_string).collect()
-    }
-
-    pub fn effective_admin_policy(&self) -> Policy {
-        self.admin_policy.clone().unwrap_or_else(Policy::any_owner)
-    }
-
-    pub fn effective_sign_policy(&self) -> Policy {
-        self.sign_policy.clone().unwrap_or_else(Policy::any_owner)
-    }
+/// A vote on an admin action as stored: the voter, and the ballot with the membership it was
+/// cast under.
+#[cw_serde]
+pub struct CastVote {
+    pub voter: Addr,
+    pub ballot: Ballot,
 }
 
 /// An admin action as stored. Votes are judged live: every vote, and the execution, go by the
-/// workspace's admin policy and owners in force at that moment. `admin_policy` and `owners` record
-/// what the last evaluation (the proposal or the latest vote) used; the awaiting-approver index
-/// lists exactly the approvers that evaluation was still waiting for.
+/// workspace's admin policy and owners in force at that moment, counting only the votes cast
+/// under a membership that still holds (see `mpc_contract_kit::votes`).
 #[cw_serde]
 pub struct ActionRecord {
     pub workspace_id: u64,
     pub proposer: Addr,
+    /// The proposer's membership when proposing: the action can take effect only while it
+    /// holds.
+    pub proposer_membership: u64,
     pub action: AdminAction,
-    /// The stored status. An overdue `Pending` action reads as `Expired` (see `status_at`).
+    /// The stored status. An overdue `Pending` action reads as `Expired` (see `Record`).
     pub status: AdminActionStatus,
-    pub admin_policy: Policy,
-    pub owners: Vec<String>,
-    pub approvals: Vec<String>,
-    pub rejections: Vec<String>,
+    /// Every vote cast and not yet found voided, the proposer's approval first.
+    pub votes: Vec<CastVote>,
     pub created_height: u64,
     /// The last height at which the action can be voted on or executed.
     pub deadline: Deadline,
 }
 
-impl ActionRecord {
-    /// Where action `id` (this record) sits in the deadline-ordered indexes.
-    pub fn position(&self, id: u64) -> Position {
-        (self.deadline.height(), id)
+/// An admin action as the contract works with it: its id and its record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Action {
+    pub id: u64,
+    pub record: ActionRecord,
+}
+
+impl Record for Action {
+    type Status = AdminActionStatus;
+
+    fn standing(&self) -> Standing<AdminActionStatus> {
+        Standing { id: self.id, stored: self.record.status, deadline: self.record.deadline }
+    }
+}
+
+impl Action {
+    /// The votes sorted by the membership in force in `workspace` (its admin policy given).
+    pub fn counted(&self, in_force: &InForce) -> Counted {
+        let record = &self.record;
+        Counted::sort(
+            in_force,
+            (&record.proposer, record.proposer_membership),
+            record.votes.iter().map(|v| (&v.voter, v.ballot)),
+        )
     }
 
-    /// The status as every execute and query must see it at `height`.
-    pub fn status_at(&self, height: u64) -> AdminActionStatus {
-        lifecycle::status_at(self.status, self.deadline, height)
+    /// The votes as cast (for an action that has moved on).
+    pub fn as_cast(&self) -> Counted {
+        Counted::as_cast(self.record.votes.iter().map(|v| (&v.voter, v.ballot)))
     }
 
-    /// Refuses votes on an action that is final, or overdue (it reads as expired).
-    pub fn ensure_open(
-        &self, id: u64, height: u64,
-    ) -> Result<(), LifecycleError<AdminActionStatus>> {
-        lifecycle::ensure_open(id, self.status, self.deadline, height)
+    /// Drops the votes `counted` found voided (the caller saves the action).
+    pub fn drop_voided(&mut self, counted: &Counted) {
+        self.record.votes.retain(|v| !counted.voided.contains(&v.voter));
     }
 
-    pub fn has_voted(&self, address: &str) -> bool {
-        self.approvals.iter().any(|a| a == address) || self.rejections.iter().any(|r| r == address)
+    /// Stores a new action and its index entries.
+    pub fn create(&self, storage: &mut dyn Storage) -> StdResult<()> {
+        ACTIONS.save(storage, self.id, &self.record)?;
+        ACTIONS_BY_WORKSPACE.save(storage, (self.record.workspace_id, self.id), &())?;
+        BY_STATUS.insert_record(storage, self.record.workspace_id, self)
     }
 
-    /// Takes the admin policy and owners in force now, for the next evaluation.
-    pub fn refresh(&mut self, workspace: &Workspace) {
-        self.admin_policy = workspace.effective_admin_policy();
-        self.owners = workspace.owner_strings();
-    }
-
-    /// Evaluation by the recorded policy and owners (see [`refresh`](Self::refresh)).
-    pub fn evaluate(&self) -> Evaluation {
-        self.admin_policy.evaluate(&Ballots {
-            owners: &self.owners,
-            approvals: &self.approvals,
-            rejections: &self.rejections,
+    /// Saves the action after `change`, moving its status entry to match.
+    pub fn save_with(
+        &mut self, storage: &mut dyn Storage, change: impl FnOnce(&mut ActionRecord),
+    ) -> StdResult<()> {
+        BY_STATUS.track(storage, self.record.workspace_id, self, |storage, action| {
+            change(&mut action.record);
+            ACTIONS.save(storage, action.id, &action.record)
         })
     }
 }
@@ -121,51 +120,10 @@ pub const ACTIONS: Map<u64, ActionRecord> = Map::new("actions");
 /// (workspace_id, action_id): every action of a workspace, in id order.
 pub const ACTIONS_BY_WORKSPACE: Map<(u64, u64), ()> = Map::new("actions_by_workspace");
 
-/// (workspace_id, deadline height, action_id), one map per stored status. Keyed by deadline so the
-/// overdue `Pending` actions (which read as `Expired`) form a contiguous range that a query can
-/// skip or select with a bound instead of filtering entry by entry.
-const ACTIONS_PENDING: Map<(u64, u64, u64), ()> = Map::new("actions_pending");
-const ACTIONS_EXECUTED: Map<(u64, u64, u64), ()> = Map::new("actions_executed");
-const ACTIONS_REJECTED: Map<(u64, u64, u64), ()> = Map::new("actions_rejected");
-const ACTIONS_EXPIRED: Map<(u64, u64, u64), ()> = Map::new("actions_expired");
-
-/// (approver's canonical address, deadline height, action_id): open actions an eligible approver has not voted on.
-/// Deadline-keyed for the same reason as the status indexes.
-pub const AWAITING_APPROVER: Inbox<()> = Map::new("awaiting_approver");
-
-/// The index holding the actions whose stored status is `status`.
-pub fn status_index(status: AdminActionStatus) -> Map<(u64, u64, u64), ()> {
-    match status {
-        AdminActionStatus::Pending => ACTIONS_PENDING,
-        AdminActionStatus::Executed => ACTIONS_EXECUTED,
-        AdminActionStatus::Rejected => ACTIONS_REJECTED,
-        AdminActionStatus::Expired => ACTIONS_EXPIRED,
-    }
-}
-
-/// Saves a new action and puts it in the workspace and status indexes.
-pub fn insert_action(storage: &mut dyn Storage, id: u64, action: &ActionRecord) -> StdResult<()> {
-    ACTIONS.save(storage, id, action)?;
-    ACTIONS_BY_WORKSPACE.save(storage, (action.workspace_id, id), &())?;
-    status_index(action.status).save(
-        storage,
-        (action.workspace_id, action.deadline.height(), id),
-        &(),
-    )
-}
-
-/// Saves an existing action whose stored status was `previous`, moving it between status indexes.
-pub fn update_action(
-    storage: &mut dyn Storage, id: u64, previous: AdminActionStatus, action: &ActionRecord,
-) -> StdResult<()> {
-    ACTIONS.save(storage, id, action)?;
-    if previous != action.status {
-        let key = (action.workspace_id, action.deadline.height(), id);
-        status_index(previous).remove(storage, key);
-        status_index(action.status).save(storage, key, &())?;
-    }
-    Ok(())
-}
+/// ((workspace_id, stored status), deadline height, action_id): keyed by deadline so the overdue
+/// `Pending` actions (which read as `Expired`) form a contiguous range that a query can skip or
+/// select with a bound instead of filtering entry by entry (see `mpc_contract_kit::deadline_list`).
+pub const BY_STATUS: StatusIndex = StatusIndex::new("actions_by_status");
 
 pub fn load_workspace(storage: &dyn Storage, workspace_id: u64) -> ContractResult<Workspace> {
     WORKSPACES
@@ -181,6 +139,8 @@ pub fn key_policies(storage: &dyn Storage, workspace_id: u64) -> StdResult<Vec<(
         .collect()
 }
 
-pub fn load_action(storage: &dyn Storage, action_id: u64) -> ContractResult<ActionRecord> {
-    ACTIONS.may_load(storage, action_id)?.ok_or(ContractError::ActionNotFound { action_id })
+pub fn load_action(storage: &dyn Storage, action_id: u64) -> ContractResult<Action> {
+    let record =
+        ACTIONS.may_load(storage, action_id)?.ok_or(ContractError::ActionNotFound { action_id })?;
+    Ok(Action { id: action_id, record })
 }

@@ -598,9 +598,10 @@ fn awaiting_queue_pages_and_skips_overdue_actions() {
     suite.advance(1);
     assert_eq!(suite.awaiting(&carol, None, None), vec![3, 2, 5]);
     assert_eq!(suite.awaiting(&carol, None, Some(2)), vec![3, 2]);
-    assert_eq!(suite.awaiting(&carol, Some(2), Some(2)), vec![5]);
-    assert_eq!(suite.awaiting(&carol, Some(1), None), vec![3, 2, 5]);
-    assert!(suite.awaiting(&carol, Some(5), None).is_empty());
+    let after = |id| Some(mpc_interfaces::InboxCursor { workspace_id: ws, after: Some(id) });
+    assert_eq!(suite.awaiting(&carol, after(2), Some(2)), vec![5]);
+    assert_eq!(suite.awaiting(&carol, after(1), None), vec![3, 2, 5]);
+    assert!(suite.awaiting(&carol, after(5), None).is_empty());
     suite.approve(&carol, 3).unwrap();
     assert_eq!(suite.awaiting(&carol, None, None), vec![2, 5]);
 }

@@ -22,6 +22,8 @@ import {
 import {
   getSignatureRequest,
   prepareApprove,
+  prepareCancel,
+  prepareExecute,
   prepareReject,
   prepareRequestSignature,
   requestsAwaitingApprover,
@@ -72,8 +74,8 @@ export class MpcQueryClient {
   }
 
   /** Open requests that `approver` may still approve or reject, most urgent first. */
-  requestsAwaitingApprover(approver: string): Promise<SignatureRequestSummary[]> {
-    return requestsAwaitingApprover(this.chain, this.contracts.signatureRequests, approver);
+  requestsAwaitingApprover(approver: string, pageSize?: number): Promise<SignatureRequestSummary[]> {
+    return requestsAwaitingApprover(this.chain, this.contracts.signatureRequests, approver, pageSize);
   }
 
   /**
@@ -157,6 +159,16 @@ export class MpcClient extends MpcQueryClient {
 
   reject(requestId: number, tx?: TxOptions): Promise<void> {
     return execute(this, prepareReject(this.sender, this.contracts.signatureRequests, requestId), tx);
+  }
+
+  /** `execute`: settles a request that a policy change alone satisfied (anyone may send it). */
+  executeRequest(requestId: number, tx?: TxOptions): Promise<void> {
+    return execute(this, prepareExecute(this.sender, this.contracts.signatureRequests, requestId), tx);
+  }
+
+  /** `cancel`: withdraws the sender's own `partial` request; its fee is refunded. */
+  cancel(requestId: number, tx?: TxOptions): Promise<void> {
+    return execute(this, prepareCancel(this.sender, this.contracts.signatureRequests, requestId), tx);
   }
 
   /**

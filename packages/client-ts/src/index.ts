@@ -33,6 +33,8 @@ export { execute, executeBatch, executeContractMsg, preparedPlain, preparedWithI
 export {
   getSignatureRequest,
   prepareApprove,
+  prepareCancel,
+  prepareExecute,
   prepareReject,
   prepareRequestSignature,
   requestsAwaitingApprover,

@@ -5,8 +5,9 @@ import { MpcSignatureRequestsMsgComposer } from "./generated/mpc-signature-reque
 import type {
   ExecuteMsg,
   SignatureRequestResponse,
+  InboxCursor,
+  RequestsAwaitingApproverResponse,
   SignatureRequestSummary,
-  SignatureRequestsResponse,
 } from "./generated/mpc-signature-requests/MpcSignatureRequests.types.js";
 import type { FeeResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
 import type { QueryChain } from "./chain.js";
@@ -79,9 +80,21 @@ export function prepareReject(sender: string, signatureRequests: string, request
   return preparedPlain(new MpcSignatureRequestsMsgComposer(sender, signatureRequests).reject({ requestId }));
 }
 
+/** `execute`: turns `pending` a request that a policy change alone satisfied (anyone may send it). */
+export function prepareExecute(sender: string, signatureRequests: string, requestId: number): Prepared<void> {
+  return preparedPlain(new MpcSignatureRequestsMsgComposer(sender, signatureRequests).execute({ requestId }));
+}
+
+/** `cancel`: the requester withdraws its `partial` request; its fee is refunded. */
+export function prepareCancel(sender: string, signatureRequests: string, requestId: number): Prepared<void> {
+  return preparedPlain(new MpcSignatureRequestsMsgComposer(sender, signatureRequests).cancel({ requestId }));
+}
+
 /**
- * Every open request `approver` may still approve or reject (all pages), most urgent first.
- * The contract lists a request when it is made or voted on (see the repository README).
+ * Every open request `approver` may still approve or reject (all pages): by workspace, most
+ * urgent first within each. The contract computes the list when asked, over the approver's
+ * workspaces, and a page may stop short of `pageSize` (it reads a bounded number of entries):
+ * pages follow `next` until it is null (see the repository README).
  */
 export async function requestsAwaitingApprover(
   chain: QueryChain,
@@ -90,12 +103,14 @@ export async function requestsAwaitingApprover(
   pageSize = 100,
 ): Promise<SignatureRequestSummary[]> {
   const all: SignatureRequestSummary[] = [];
-  for (let startAfter: number | null = null; ; ) {
-    const { requests }: SignatureRequestsResponse = await query<SignatureRequestsResponse>(chain, signatureRequests, {
-      requests_awaiting_approver: { approver, start_after: startAfter, limit: pageSize },
-    });
+  for (let startAfter: InboxCursor | null = null; ; ) {
+    const { requests, next }: RequestsAwaitingApproverResponse = await query<RequestsAwaitingApproverResponse>(
+      chain,
+      signatureRequests,
+      { requests_awaiting_approver: { approver, start_after: startAfter, limit: pageSize } },
+    );
     all.push(...requests);
-    if (requests.length < pageSize) return all;
-    startAfter = requests[requests.length - 1]!.id;
+    if (next == null) return all;
+    startAfter = next;
   }
 }

@@ -202,12 +202,17 @@ export class FakeMpc {
       return record;
     }
     if (address === CONTRACTS.signatureRequests && msg.requests_awaiting_approver) {
+      // One workspace; like the contract, a page may stop short of `limit` (its scan bound) and
+      // says where to go on with `next` until it is null.
       const { start_after, limit } = msg.requests_awaiting_approver;
+      const after = start_after?.after ?? 0;
+      const scanned = [...this.requests.values()].filter((r) => r.id > after).slice(0, 100);
+      const page = scanned.filter((r) => r.status === "partial").slice(0, limit);
+      const last = page.length === limit ? page[page.length - 1]!.id : scanned[scanned.length - 1]?.id;
+      const more = [...this.requests.values()].some((r) => r.id > (last ?? after));
       return {
-        requests: [...this.requests.values()]
-          .filter((r) => r.status === "partial" && r.id > (start_after ?? 0))
-          .slice(0, limit)
-          .map((r) => ({ id: r.id, status: r.status, deadline_height: r.approval_deadline_height })),
+        requests: page.map((r) => ({ id: r.id, status: r.status, deadline_height: r.approval_deadline_height })),
+        next: more ? { workspace_id: 1, after: last ?? null } : null,
       };
     }
     throw new Error(`FakeMpc: unexpected query ${JSON.stringify(msg)} to ${address}`);

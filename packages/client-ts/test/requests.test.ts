@@ -105,3 +105,18 @@ test("requestsAwaitingApprover pages through every open request", async () => {
   assert.equal(awaiting.length, 205);
   assert.equal(new Set(awaiting.map((r) => r.id)).size, 205);
 });
+
+test("requestsAwaitingApprover follows next past pages the contract's scan bound cut short", async () => {
+  const { mpc, client } = setup();
+  const open: number[] = [];
+  for (let i = 0; i < 250; i++) {
+    const id = await client.requestSignature({ keyId: 7, items: [hash()] });
+    // 150 requests the approver cannot vote on, then open ones: the first page comes back empty.
+    if (i >= 150 && i % 2 === 0) {
+      mpc.requests.get(id)!.status = "partial";
+      open.push(id);
+    }
+  }
+  const awaiting = await client.requestsAwaitingApprover("wasm1approver", 10);
+  assert.deepEqual(awaiting.map((r) => r.id), open);
+});

@@ -12,3 +12,4 @@ pub mod fees;
 pub mod lifecycle;
 pub mod migrate;
 pub mod paging;
+pub mod votes;

@@ -244,6 +244,16 @@ pub enum LifecycleError<S: LifecycleStatus> {
         id: u64,
         sender: Addr,
     },
+    /// An `Execute` of an open record that the policy in force is not met for by the votes that
+    /// count (or whose requester is no longer an owner).
+    PolicyNotMet {
+        id: u64,
+    },
+    /// Only the record's requester (proposer) may withdraw it.
+    NotRequester {
+        id: u64,
+        sender: Addr,
+    },
 }
 
 impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
@@ -275,6 +285,16 @@ impl<S: LifecycleStatus> fmt::Display for LifecycleError<S> {
             }
             LifecycleError::AlreadyAnswered { id, sender } => {
                 write!(f, "{sender} has already answered {record} {id}")
+            }
+            LifecycleError::PolicyNotMet { id } => write!(
+                f,
+                "the policy in force is not met for {record} {id} by the votes that count"
+            ),
+            LifecycleError::NotRequester { id, sender } => {
+                write!(
+                    f,
+                    "{sender} did not make {record} {id} and cannot withdraw it"
+                )
             }
         }
     }

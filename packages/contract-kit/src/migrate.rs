@@ -20,7 +20,18 @@ pub enum MigrateError {
 
     #[error("unparsable contract version {version}")]
     BadVersion { version: String },
+
+    /// The stored contract keeps its records in a layout this code does not read (votes
+    /// without the membership they were cast under, admin actions outside the status index,
+    /// keys without the public-key index). Nothing was deployed in it, so there is no
+    /// conversion: deploy this version afresh.
+    #[error("cannot migrate from version {stored}: its storage layout predates {layout}; instantiate this version afresh")]
+    OldLayout { stored: String, layout: String },
 }
+
+/// The first version whose storage layout this code reads; migrating from an older one is
+/// refused.
+pub const LAYOUT_VERSION: &str = "0.3.0";
 
 /// Refuses to migrate another contract or to an older version, then records `name` `version`
 /// with cw2. Returns the version that was stored before, for the response. Versions compare by
@@ -35,6 +46,12 @@ pub fn ensure_upgrade(
         return Err(MigrateError::WrongContract {
             expected: name.to_string(),
             found: stored.contract,
+        });
+    }
+    if parse(&stored.version)?.cmp_precedence(&parse(LAYOUT_VERSION)?) == Ordering::Less {
+        return Err(MigrateError::OldLayout {
+            stored: stored.version,
+            layout: LAYOUT_VERSION.to_string(),
         });
     }
     if parse(&stored.version)?.cmp_precedence(&parse(version)?) == Ordering::Greater {
@@ -80,7 +97,7 @@ mod tests {
 
     #[test]
     fn upgrades_from_the_same_or_an_older_version() {
-        for from in ["0.1.0", "0.9.0", "0.10.0"] {
+        for from in ["0.3.0", "0.9.0", "0.10.0"] {
             let mut storage = stored("me", from);
             let previous = ensure_upgrade(&mut storage, "me", "0.10.0").unwrap();
             assert_eq!(previous.version, from);
@@ -106,6 +123,13 @@ mod tests {
                 MigrateError::Downgrade {
                     stored: "0.10.0".into(),
                     current: "0.9.0".into(),
+                },
+            ),
+            (
+                stored("me", "0.2.9"),
+                MigrateError::OldLayout {
+                    stored: "0.2.9".into(),
+                    layout: LAYOUT_VERSION.into(),
                 },
             ),
             (

@@ -10,6 +10,22 @@ pub fn page_limit(limit: Option<u32>) -> usize {
     limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize
 }
 
+/// Most entries (workspaces and records) one page of an approver's inbox reads, whatever it
+/// finds: the inboxes are computed at query time over the approver's workspaces, so a page that
+/// steps over many records the approver voted on, or many workspaces with nothing open, stops
+/// here and says where to continue (`InboxCursor`).
+pub const MAX_INBOX_SCAN: usize = 100;
+
+/// Where a page of an approver's inbox continues: in workspace `workspace_id`, after record
+/// `after` (from the workspace's first open record when `None`). Inboxes are ordered by
+/// workspace id, then by deadline height and id within a workspace.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub struct InboxCursor {
+    pub workspace_id: u64,
+    pub after: Option<u64>,
+}
+
 /// The execute response `data` (JSON) of a message that makes a request (`RequestKey`,
 /// `RequestSignature`): clients read the id from the transaction's message responses instead of
 /// parsing events.

@@ -47,6 +47,9 @@ pub mod attr {
     pub const FIELD: &str = "field";
     /// A final signature request's contract to call back (`RunCallback`), on its final event.
     pub const CALLBACK: &str = "callback";
+    /// A voter whose vote was voided (on a `vote_voided` event): they stopped being an owner, or
+    /// stopped and became one again, since they cast it.
+    pub const VOTER: &str = "voter";
 }
 
 /// Values of the `action` attribute.
@@ -72,4 +75,9 @@ pub mod action {
     /// `RunCallback` called the requesting contract back (`callback_failed` follows when it failed).
     pub const CALLBACK_RUN: &str = "callback_run";
     pub const CALLBACK_FAILED: &str = "callback_failed";
+    /// A vote cast under a membership that has ended no longer counts; emitted when the record
+    /// it was cast on is next moved, one event per voided vote (attribute `voter`).
+    pub const VOTE_VOIDED: &str = "vote_voided";
+    /// The requester (proposer) withdrew its open request (admin action).
+    pub const CANCELLED: &str = "cancelled";
 }

@@ -4,7 +4,7 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Coin};
 use mpc_policy::{Evaluation, Policy};
 
-use crate::KeyType;
+use crate::{InboxCursor, KeyType};
 
 /// Most items (hashes or messages) one request may carry.
 pub const MAX_ITEMS: usize = 16;
@@ -58,8 +58,16 @@ pub enum ExecuteMsg {
     },
     /// An eligible approver approves a `partial` request, once.
     Approve { request_id: u64 },
-    /// An eligible approver rejects a `partial` request, once.
+    /// An eligible approver rejects a `partial` request, once. A rejection only ever rejects:
+    /// it never turns `pending` a request that a policy change left satisfied (`Execute` does).
     Reject { request_id: u64 },
+    /// Turn `pending` a `partial` request that the sign policy in force is met for, by the
+    /// votes that count (permissionless, as cw3's `Execute`): for a request that a policy change
+    /// alone satisfied, which no vote would otherwise settle.
+    Execute { request_id: u64 },
+    /// The requester withdraws its `partial` request: it ends `rejected` and its fee is
+    /// refunded. (Once `pending` the parties are at work and are paid on success.)
+    Cancel { request_id: u64 },
     /// A party of the key's keyring answers a `pending` request, once. ECDSA signatures must be
     /// low-S. The request is fulfilled when `party_threshold` parties submitted the same
     /// signatures byte for byte (the first such set wins), and rejected once no set can get there.
@@ -184,13 +192,16 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// Open (`partial`) requests that `approver` may still approve or reject, ordered by
-    /// approval deadline height, then id (the most urgent first); `start_after` is the last id of
-    /// the previous page. Requests past their approval deadline read as expired and are left out.
-    #[returns(SignatureRequestsResponse)]
+    /// Open (`partial`) requests that `approver` may still approve or reject under the sign
+    /// policy and owners in force now, however they became eligible: computed at query time over
+    /// the approver's workspaces, in workspace id order, then by approval deadline height and id
+    /// (the most urgent first). Requests past their approval deadline read as expired and are
+    /// left out. A page reads at most `MAX_INBOX_SCAN` entries; continue from `next` until it is
+    /// `None`.
+    #[returns(RequestsAwaitingApproverResponse)]
     RequestsAwaitingApprover {
         approver: String,
-        start_after: Option<u64>,
+        start_after: Option<InboxCursor>,
         limit: Option<u32>,
     },
     /// The sign policy's evaluation of a request's votes by the policy and owners in force now
@@ -236,7 +247,9 @@ pub struct SignatureRequest {
     /// owners, now. Approvals are judged live, by the policy and owners in force at each vote.
     pub policy: Policy,
     pub owners: Vec<Addr>,
-    /// Who approved and who rejected, in address order.
+    /// Who approved and who rejected, in address order. While `partial`, the votes that count:
+    /// cast by current owners under their current membership. Once it has moved on, the votes
+    /// its approval phase ended with.
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
     /// Parties and threshold of the key.
@@ -290,6 +303,13 @@ impl SignatureRequestSummary {
 #[cw_serde]
 pub struct SignatureRequestsResponse {
     pub requests: Vec<SignatureRequestSummary>,
+}
+
+#[cw_serde]
+pub struct RequestsAwaitingApproverResponse {
+    pub requests: Vec<SignatureRequestSummary>,
+    /// Where the next page starts; `None` once every workspace of the approver has been read.
+    pub next: Option<InboxCursor>,
 }
 
 #[cw_serde]

@@ -4,6 +4,8 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::Addr;
 use mpc_policy::{Evaluation, Policy};
 
+use crate::InboxCursor;
+
 /// Most owners a workspace may have.
 pub const MAX_OWNERS: usize = 20;
 /// Most children a workspace may have.
@@ -61,7 +63,15 @@ pub enum ExecuteMsg {
     /// Approve an open admin action; executes it when the admin policy becomes satisfied.
     ApproveAction { action_id: u64 },
     /// Reject an open admin action; it is rejected when the admin policy becomes unsatisfiable.
+    /// A rejection only ever rejects: it never executes an action that a policy change left
+    /// satisfied (`ExecuteAction` does).
     RejectAction { action_id: u64 },
+    /// Execute an open action that the admin policy in force is met for, by the votes that
+    /// count (permissionless, as cw3's `Execute`): for an action that a policy change alone
+    /// satisfied, which no vote would otherwise settle.
+    ExecuteAction { action_id: u64 },
+    /// The proposer withdraws its open action: it ends `rejected`.
+    CancelAction { action_id: u64 },
     /// Settle overdue admin actions as expired (permissionless, 1 to `MAX_EXPIRE_BATCH` ids).
     /// All or nothing: if any id is unknown, already final or not yet overdue, the whole batch
     /// is refused with an error naming that id.
@@ -183,12 +193,15 @@ pub enum QueryMsg {
         start_after: Option<u64>,
         limit: Option<u32>,
     },
-    /// Open actions that `approver` may still approve or reject ("needs your approval"), soonest
-    /// deadline first; `start_after` is an action id. Overdue actions are never listed.
-    #[returns(AdminActionsResponse)]
+    /// Open actions that `approver` may still approve or reject ("needs your approval") under
+    /// the admin policy and owners in force now, however they became eligible: computed at
+    /// query time over the approver's workspaces, in workspace id order, then soonest deadline
+    /// first. Overdue actions are never listed. A page reads at most `MAX_INBOX_SCAN` entries;
+    /// continue from `next` until it is `None`.
+    #[returns(ActionsAwaitingApproverResponse)]
     ActionsAwaitingApprover {
         approver: String,
-        start_after: Option<u64>,
+        start_after: Option<InboxCursor>,
         limit: Option<u32>,
     },
 }
@@ -198,19 +211,67 @@ pub struct ConfigResponse {
     pub action_timeout_blocks: u64,
 }
 
+/// A workspace: what the workspace contract stores, and what `QueryMsg::Workspace` returns as
+/// is.
+// Field names and order are the contract's storage layout: add fields only with a migration.
 #[cw_serde]
-pub struct WorkspaceResponse {
+#[schemars(rename = "WorkspaceResponse")]
+pub struct Workspace {
     pub id: u64,
     pub creator: Addr,
+    /// Insertion order (creator first); at most `MAX_OWNERS`.
     pub owners: Vec<Addr>,
+    /// Each owner's membership, in `owners` order (see `SignPolicyResponse::memberships`).
+    pub memberships: Vec<u64>,
     /// `None`: the default, "any one owner".
     pub admin_policy: Option<Policy>,
     /// `None`: the default, "any one owner".
     pub sign_policy: Option<Policy>,
     pub alias: Option<String>,
     pub parent_id: Option<u64>,
+    /// At most `MAX_CHILDREN`.
     pub children: Vec<u64>,
     pub created_height: u64,
+}
+
+/// What `QueryMsg::Workspace` returns: the stored [`Workspace`] (the schema's name for it).
+pub type WorkspaceResponse = Workspace;
+
+impl Workspace {
+    pub fn is_owner(&self, address: &Addr) -> bool {
+        self.owners.contains(address)
+    }
+
+    pub fn owner_strings(&self) -> Vec<String> {
+        self.owners.iter().map(Addr::to_string).collect()
+    }
+
+    /// `address`'s current membership, if it is an owner.
+    pub fn membership(&self, address: &Addr) -> Option<u64> {
+        membership_of(&self.owners, &self.memberships, address)
+    }
+
+    /// Makes `owner` an owner under `membership` (the admin action adding them).
+    pub fn add_owner(&mut self, owner: Addr, membership: u64) {
+        self.owners.push(owner);
+        self.memberships.push(membership);
+    }
+
+    /// Ends `owner`'s membership.
+    pub fn remove_owner(&mut self, owner: &Addr) {
+        if let Some(index) = self.owners.iter().position(|o| o == owner) {
+            self.owners.remove(index);
+            self.memberships.remove(index);
+        }
+    }
+
+    pub fn effective_admin_policy(&self) -> Policy {
+        self.admin_policy.clone().unwrap_or_else(Policy::any_owner)
+    }
+
+    pub fn effective_sign_policy(&self) -> Policy {
+        self.sign_policy.clone().unwrap_or_else(Policy::any_owner)
+    }
 }
 
 #[cw_serde]
@@ -232,6 +293,24 @@ pub struct SignPolicyResponse {
     pub key_policy: bool,
     /// The current owners.
     pub owners: Vec<Addr>,
+    /// Each owner's membership, in `owners` order: the id of the admin action that made them an
+    /// owner, 0 for the workspace's first owners. A vote is cast under the voter's membership and
+    /// counts only while it lasts: removing an owner ends it, and adding the address again
+    /// starts a new one, so what it voted before never counts again.
+    pub memberships: Vec<u64>,
+}
+
+impl SignPolicyResponse {
+    /// `address`'s current membership, if it is an owner.
+    pub fn membership(&self, address: &Addr) -> Option<u64> {
+        membership_of(&self.owners, &self.memberships, address)
+    }
+}
+
+/// The membership of `address` among `owners` (with their `memberships`, in the same order).
+pub fn membership_of(owners: &[Addr], memberships: &[u64], address: &Addr) -> Option<u64> {
+    let index = owners.iter().position(|owner| owner == address)?;
+    memberships.get(index).copied()
 }
 
 #[cw_serde]
@@ -253,6 +332,9 @@ pub struct AdminActionResponse {
     pub action: AdminAction,
     /// As seen now: an overdue pending action reads as `Expired`.
     pub status: AdminActionStatus,
+    /// While pending, the votes that count: cast by current owners under their current
+    /// membership (a vote of an owner removed since, or removed and added again, is left out).
+    /// Once final, the votes it was settled with.
     pub approvals: Vec<Addr>,
     pub rejections: Vec<Addr>,
     pub created_height: u64,
@@ -267,6 +349,13 @@ pub struct AdminActionResponse {
 #[cw_serde]
 pub struct AdminActionsResponse {
     pub actions: Vec<AdminActionResponse>,
+}
+
+#[cw_serde]
+pub struct ActionsAwaitingApproverResponse {
+    pub actions: Vec<AdminActionResponse>,
+    /// Where the next page starts; `None` once every workspace of the approver has been read.
+    pub next: Option<InboxCursor>,
 }
 
 /// The workspace contract at an address, with typed queries (in the manner of cw-plus'
@@ -294,6 +383,36 @@ impl WorkspaceContract {
                 key_id,
             },
         )
+    }
+
+    /// Up to `limit` ids of the workspaces `owner` owns, from workspace `from` on (inclusive),
+    /// in id order.
+    pub fn workspaces_of(
+        &self,
+        querier: &cosmwasm_std::QuerierWrapper,
+        owner: &cosmwasm_std::Addr,
+        from: Option<u64>,
+        limit: u32,
+    ) -> cosmwasm_std::StdResult<Vec<u64>> {
+        // Only the ids are read: the rest of each workspace is skipped, not parsed (a contract
+        // parsing whole workspaces carries that code in its wasm).
+        #[derive(serde::Deserialize)]
+        struct Ids {
+            workspaces: Vec<Id>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Id {
+            id: u64,
+        }
+        let response: Ids = querier.query_wasm_smart(
+            &self.0,
+            &QueryMsg::WorkspacesByOwner {
+                owner: owner.to_string(),
+                start_after: from.and_then(|from| from.checked_sub(1)),
+                limit: Some(limit),
+            },
+        )?;
+        Ok(response.workspaces.into_iter().map(|w| w.id).collect())
     }
 
     pub fn is_owner(

@@ -126,8 +126,13 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
     let executed = suite
         .submit_key(&suite.parties[1], key_request, &public_key)
         .unwrap();
+    table.exec("keyring: SubmitKeyResult, 2nd party", &executed);
+    // A key only on every party's answer.
+    let executed = suite
+        .submit_key(&suite.parties[2], key_request, &public_key)
+        .unwrap();
     table.exec(
-        "keyring: SubmitKeyResult, 2nd party (key created)",
+        "keyring: SubmitKeyResult, 3rd party (key created)",
         &executed,
     );
     let request: kr::KeyRequestResponse = suite

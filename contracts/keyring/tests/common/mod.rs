@@ -9,7 +9,6 @@ use mpc_interfaces::keyring::{
     ExecuteMsg, KeyRequestResponse, KeyRequestStatus, KeyRequestsResponse, KeyResponse, KeyResult,
     KeyringCreated, KeyringResponse, QueryMsg,
 };
-use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecuteMsg;
 use mpc_interfaces::{KeyType, Policy, RequestCreated};
 use mpc_keyring::ContractError;
 
@@ -60,34 +59,8 @@ impl Suite {
         for party in &parties {
             kit.fund(party, &[coin(START_BALANCE, GAS_DENOM)]);
         }
-        let workspace = kit.workspace.clone();
-        kit.execute(
-            &workspace,
-            &owner,
-            &WorkspaceExecuteMsg::CreateWorkspace {
-                additional_owners: vec![co_owner.to_string()],
-                admin_policy: None,
-                sign_policy: None,
-                alias: None,
-            },
-            &[],
-        )
-        .unwrap();
-        Suite { kit, owner, co_owner, stranger, parties, workspace_id: 1 }
-    }
-
-    /// `owner` creates a workspace of their own; returns its id (from the response data).
-    pub fn create_workspace(&mut self, owner: &Addr) -> u64 {
-        let workspace = self.kit.workspace.clone();
-        let msg = WorkspaceExecuteMsg::CreateWorkspace {
-            additional_owners: vec![],
-            admin_policy: None,
-            sign_policy: None,
-            alias: None,
-        };
-        let res = self.kit.execute(&workspace, owner, &msg, &[]).unwrap();
-        let data = res.data.as_ref().expect("response data");
-        from_json::<mpc_interfaces::workspace::WorkspaceCreated>(data).unwrap().workspace_id
+        let workspace_id = kit.create_workspace(&owner, &[&co_owner], None, None).unwrap();
+        Suite { kit, owner, co_owner, stranger, parties, workspace_id }
     }
 
     /// The keyring's admin changes its fees (each given one).

@@ -24,11 +24,7 @@ fn keyring_list(suite: &Suite, status: SignRequestStatus) -> Vec<u64> {
 }
 
 fn awaiting(suite: &Suite, approver: &cosmwasm_std::Addr) -> Vec<u64> {
-    suite.list(&QueryMsg::RequestsAwaitingApprover {
-        approver: approver.to_string(),
-        start_after: None,
-        limit: None,
-    })
+    suite.inbox(approver, None)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! force), so also after a policy change or an owner's removal, and never once the request is
 //! pending, rejected, expired or fulfilled.
 
-use mpc_interfaces::signature_requests::{QueryMsg, SignRequestStatus};
+use mpc_interfaces::signature_requests::SignRequestStatus;
 use mpc_interfaces::workspace::AdminAction;
 use mpc_interfaces::{KeyType, Policy};
 
@@ -11,11 +11,7 @@ use crate::suite::*;
 use cosmwasm_std::Addr;
 
 fn inbox(suite: &Suite, approver: &Addr) -> Vec<u64> {
-    suite.list(&QueryMsg::RequestsAwaitingApprover {
-        approver: approver.to_string(),
-        start_after: None,
-        limit: None,
-    })
+    suite.inbox(approver, None)
 }
 
 fn assert_in_no_inbox(suite: &Suite) {

@@ -10,6 +10,7 @@ use mpc_interfaces::{KeyType, Policy};
 use mpc_signature_requests::ContractError;
 
 use crate::suite::*;
+use mpc_interfaces::InboxCursor;
 
 /// `alice` asks for a signature with the given timeouts; returns the request id.
 fn request_with(suite: &mut Suite, key_id: u64, seed: u8, approval: u64, mpc: u64) -> u64 {
@@ -42,14 +43,13 @@ fn by_keyring(
     })
 }
 
+/// A page of `approver`'s inbox, after request `start_after` of the suite's workspace.
 fn awaiting(
     suite: &Suite, approver: &Addr, start_after: Option<u64>, limit: Option<u32>,
 ) -> Vec<u64> {
-    suite.list(&QueryMsg::RequestsAwaitingApprover {
-        approver: approver.to_string(),
-        start_after,
-        limit,
-    })
+    let cursor = start_after
+        .map(|after| InboxCursor { workspace_id: suite.workspace_id, after: Some(after) });
+    suite.inbox_page(approver, cursor, limit).0
 }
 
 /// Every page of a list, each asked with the previous page's last id as `start_after`.
@@ -242,6 +242,10 @@ fn pages_continue_after_start_after_in_deadline_order() {
         bobs,
         vec![vec![s.live_partial_early], vec![s.live_partial_late], vec![s.approved_later]]
     );
+    assert_eq!(
+        suite.inbox_page(&bob, None, Some(1)).1.map(|c| c.after),
+        Some(Some(s.live_partial_early))
+    );
     // A cursor on an overdue partial request skips to the live ones.
     assert_eq!(
         awaiting(suite, &bob, Some(s.partial_due_4[0]), None),
@@ -267,7 +271,10 @@ fn start_after_an_unknown_request_is_refused() {
         },
         QueryMsg::RequestsAwaitingApprover {
             approver: s.suite.bob.to_string(),
-            start_after: Some(unknown),
+            start_after: Some(InboxCursor {
+                workspace_id: s.suite.workspace_id,
+                after: Some(unknown),
+            }),
             limit: None,
         },
     ] {

@@ -461,6 +461,7 @@ fn a_request_under_a_policy_no_owner_can_meet_is_refused() {
             policy: Policy::Owners { threshold: Some(2) },
             key_policy: false,
             owners: vec![mpc_testing::addr("alice")],
+            memberships: vec![0],
         })
     }
 

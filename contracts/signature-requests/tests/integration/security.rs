@@ -314,11 +314,15 @@ fn removed_owner_approval_stops_counting_on_open_requests() {
         &[],
         ContractError::Lifecycle(LifecycleError::NotApprover { id: by_bob, sender: alice.clone() }),
     );
-    // Alice's approval (at her request) and carol's made two; only carol's counts now.
+    // Alice's approval (at her request) stops counting, and her request can no longer turn
+    // pending (issue 23): the next vote rejects it and refunds her fee.
+    let alice_before = suite.balance(&alice, DENOM);
     suite.approve(&carol, by_alice).unwrap();
-    assert_eq!(suite.query_request(by_alice).status, SignRequestStatus::Partial);
-    suite.approve(&bob, by_alice).unwrap();
-    assert_eq!(suite.query_request(by_alice).status, SignRequestStatus::Pending);
+    assert_eq!(suite.query_request(by_alice).status, SignRequestStatus::Rejected);
+    assert_eq!(suite.balance(&alice, DENOM), alice_before + FEE);
+    // bob's own request goes on without her.
+    suite.approve(&carol, by_bob).unwrap();
+    assert_eq!(suite.query_request(by_bob).status, SignRequestStatus::Pending);
 }
 
 /// Attack 9: a tightened sign policy governs the requests still waiting for approvals.

@@ -8,11 +8,11 @@ use mpc_interfaces::keyring::{
     ExecuteMsg as KeyringExecuteMsg, KeyRequestResponse, KeyResult, QueryMsg as KeyringQueryMsg,
 };
 use mpc_interfaces::signature_requests::{
-    ConfigResponse, ExecuteMsg, QueryMsg, SignResult, SignatureRequestResponse,
-    SignatureRequestsResponse,
+    ConfigResponse, ExecuteMsg, QueryMsg, RequestsAwaitingApproverResponse, SignResult,
+    SignatureRequestResponse, SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::{AdminAction, ExecuteMsg as WorkspaceExecuteMsg};
-use mpc_interfaces::{KeyType, Policy, RequestCreated};
+use mpc_interfaces::{InboxCursor, KeyType, Policy, RequestCreated};
 use mpc_signature_requests::ContractError;
 use mpc_testing::keys;
 
@@ -38,9 +38,17 @@ pub struct Suite {
     pub parties: Vec<Addr>,
     pub workspace_id: u64,
     pub keyring_id: u64,
+    /// The secret of the first ECDSA key the suite makes.
     pub ecdsa: k256::ecdsa::SigningKey,
-    pub eddsa: ed25519_dalek::SigningKey,
+    /// Every key made: (key id, type, seed of its secret). A public key is one key of the
+    /// keyring contract, so each key after the first of its type gets a secret of its own.
+    keys: Vec<(u64, KeyType, u8)>,
 }
+
+/// The seeds of the first ECDSA and EdDSA keys; later keys take seeds from `NEXT_SEED` on.
+const ECDSA_SEED: u8 = 7;
+const EDDSA_SEED: u8 = 9;
+const NEXT_SEED: u8 = 20;
 
 mpc_testing::extends_kit!(Suite);
 
@@ -72,43 +80,17 @@ impl Suite {
             kit.watch(account);
         }
 
-        let mut additional_owners = vec![bob.to_string(), carol.to_string()];
         let extra_owners = before_workspace(&mut kit.app);
         for owner in &extra_owners {
             kit.watch(owner);
         }
-        additional_owners.extend(extra_owners.iter().map(|a| a.to_string()));
-        let workspace = kit.workspace.clone();
-        let res = kit
-            .execute(
-                &workspace,
-                &alice,
-                &WorkspaceExecuteMsg::CreateWorkspace {
-                    additional_owners,
-                    admin_policy: None,
-                    sign_policy,
-                    alias: None,
-                },
-                &[],
-            )
+        let mut additional_owners = vec![&bob, &carol];
+        additional_owners.extend(&extra_owners);
+        let workspace_id =
+            kit.create_workspace(&alice, &additional_owners, None, sign_policy).unwrap();
+        let keyring_id = kit
+            .create_keyring(&keyring_admin, &parties, 2, vec![], vec![coin(FEE, DENOM)])
             .unwrap();
-        let workspace_id = event_attr(&res, "wasm-workspace", "workspace_id").parse().unwrap();
-        let keyring = kit.keyring.clone();
-        let res = kit
-            .execute(
-                &keyring,
-                &keyring_admin,
-                &KeyringExecuteMsg::CreateKeyring {
-                    description: "test keyring".to_string(),
-                    parties: parties.iter().map(|p| p.to_string()).collect(),
-                    party_threshold: 2,
-                    key_req_fee: vec![],
-                    sig_req_fee: vec![coin(FEE, DENOM)],
-                },
-                &[],
-            )
-            .unwrap();
-        let keyring_id = event_attr(&res, "wasm-keyring", "keyring_id").parse().unwrap();
         Suite {
             contract: kit.signature_requests.clone(),
             kit,
@@ -120,25 +102,49 @@ impl Suite {
             parties,
             workspace_id,
             keyring_id,
-            ecdsa: keys::ecdsa_signing_key(7),
-            eddsa: keys::eddsa_signing_key(9),
+            ecdsa: keys::ecdsa_signing_key(ECDSA_SEED),
+            keys: vec![],
         }
     }
 
+    /// The public key of the first key of `key_type`.
     pub fn public_key(&self, key_type: KeyType) -> Binary {
         match key_type {
-            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key_of(&self.ecdsa),
-            KeyType::EddsaEd25519 => Binary::from(self.eddsa.verifying_key().to_bytes().to_vec()),
+            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key(ECDSA_SEED),
+            KeyType::EddsaEd25519 => keys::eddsa_public_key(EDDSA_SEED),
         }
+    }
+
+    /// The seed of the next key of `key_type`: the first one's, then a fresh one each.
+    fn next_seed(&self, key_type: KeyType) -> u8 {
+        if self.keys.iter().all(|(_, t, _)| *t != key_type) {
+            return match key_type {
+                KeyType::EcdsaSecp256k1 => ECDSA_SEED,
+                KeyType::EddsaEd25519 => EDDSA_SEED,
+            };
+        }
+        NEXT_SEED + self.keys.len() as u8
+    }
+
+    fn seed_of(&self, key_id: u64) -> u8 {
+        self.keys.iter().find(|(id, _, _)| *id == key_id).expect("a key the suite made").2
     }
 
     /// A key made by the keyring: alice asks, every party answers with our public key. A
     /// `sign_policy` becomes the key's own through the workspace's admin action `SetKeyPolicy`
     /// (alice alone meets the suite's default admin policy).
     pub fn create_key(&mut self, key_type: KeyType, sign_policy: Option<Policy>) -> u64 {
+        let workspace_id = self.workspace_id;
+        self.create_key_in(workspace_id, key_type, sign_policy)
+    }
+
+    /// As `create_key`, for workspace `workspace_id` (alice must own it).
+    pub fn create_key_in(
+        &mut self, workspace_id: u64, key_type: KeyType, sign_policy: Option<Policy>,
+    ) -> u64 {
         let (alice, keyring) = (self.alice.clone(), self.kit.keyring.clone());
         let request_key = KeyringExecuteMsg::RequestKey {
-            workspace_id: self.workspace_id,
+            workspace_id,
             keyring_id: self.keyring_id,
             key_type,
             timeout_blocks: None,
@@ -147,9 +153,14 @@ impl Suite {
         let res = self.kit.execute(&keyring, &alice, &request_key, &[]).unwrap();
         let request_id: u64 = event_attr(&res, "wasm-key_request", "request_id").parse().unwrap();
         let key_request = KeyringQueryMsg::KeyRequest { request_id };
+        let seed = self.next_seed(key_type);
+        let public_key = match key_type {
+            KeyType::EcdsaSecp256k1 => keys::ecdsa_public_key(seed),
+            KeyType::EddsaEd25519 => keys::eddsa_public_key(seed),
+        };
         let answer = KeyringExecuteMsg::SubmitKeyResult {
             request_id,
-            result: KeyResult::Success { public_key: self.public_key(key_type) },
+            result: KeyResult::Success { public_key },
         };
         for party in self.parties.clone() {
             let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
@@ -160,8 +171,13 @@ impl Suite {
         }
         let request: KeyRequestResponse = self.kit.query(&keyring, &key_request).unwrap();
         let key_id = request.key_id.expect("key created");
+        self.keys.push((key_id, key_type, seed));
         if let Some(policy) = sign_policy {
-            self.set_key_policy(&alice, key_id, Some(policy)).unwrap();
+            let workspace = self.kit.workspace.clone();
+            let action = AdminAction::SetKeyPolicy { key_id, policy: Some(policy) };
+            let propose =
+                WorkspaceExecuteMsg::ProposeAction { workspace_id, action, timeout_blocks: None };
+            self.kit.execute(&workspace, &alice, &propose, &[]).unwrap();
         }
         key_id
     }
@@ -176,6 +192,13 @@ impl Suite {
             timeout_blocks: None,
         };
         self.kit.execute(&workspace, sender, &propose, &[])
+    }
+
+    /// `msg` to `contract` as `sender`, without funds.
+    pub fn kit_execute<M: serde::Serialize + std::fmt::Debug>(
+        &mut self, contract: &Addr, sender: &Addr, msg: &M,
+    ) -> StdResult<AppResponse> {
+        self.kit.execute(contract, sender, msg, &[])
     }
 
     pub fn set_key_policy(
@@ -237,20 +260,23 @@ impl Suite {
     /// Valid signatures over the request's items, made with the key's secret.
     pub fn sign(&self, request_id: u64) -> SignResult {
         let request = self.query_request(request_id);
+        let seed = self.seed_of(request.key_id);
         SignResult::Success {
             signatures: request
                 .items
                 .iter()
-                .map(|item| self.sign_item(request.key_type, item))
+                .map(|item| sign_with(seed, request.key_type, item))
                 .collect(),
         }
     }
 
+    /// A signature over `item` by the first key of `key_type`.
     pub fn sign_item(&self, key_type: KeyType, item: &[u8]) -> Binary {
-        match key_type {
-            KeyType::EcdsaSecp256k1 => keys::ecdsa_sign(&self.ecdsa, item),
-            KeyType::EddsaEd25519 => keys::eddsa_sign(&self.eddsa, item),
-        }
+        let seed = match key_type {
+            KeyType::EcdsaSecp256k1 => ECDSA_SEED,
+            KeyType::EddsaEd25519 => EDDSA_SEED,
+        };
+        sign_with(seed, key_type, item)
     }
 
     pub fn failure(reason: &str) -> SignResult {
@@ -267,6 +293,30 @@ impl Suite {
 
     pub fn query_request(&self, request_id: u64) -> SignatureRequestResponse {
         self.query(&QueryMsg::Request { request_id })
+    }
+
+    /// One page of `approver`'s inbox and where the next starts.
+    pub fn inbox_page(
+        &self, approver: &Addr, start_after: Option<InboxCursor>, limit: Option<u32>,
+    ) -> (Vec<u64>, Option<InboxCursor>) {
+        let page: RequestsAwaitingApproverResponse =
+            self.query(&QueryMsg::RequestsAwaitingApprover {
+                approver: approver.to_string(),
+                start_after,
+                limit,
+            });
+        (page.requests.iter().map(|r| r.id).collect(), page.next)
+    }
+
+    /// Every page of `approver`'s inbox, `limit` at a time.
+    pub fn inbox(&self, approver: &Addr, limit: Option<u32>) -> Vec<u64> {
+        let (mut all, mut cursor) = self.inbox_page(approver, None, limit);
+        while let Some(start_after) = cursor {
+            let (page, next) = self.inbox_page(approver, Some(start_after), limit);
+            all.extend(page);
+            cursor = next;
+        }
+        all
     }
 
     pub fn list(&self, msg: &QueryMsg) -> Vec<u64> {
@@ -327,6 +377,13 @@ pub fn request_events(res: &AppResponse) -> Vec<&Event> {
 /// The `action` of each `wasm-signature_request` event, in order.
 pub fn actions(res: &AppResponse) -> Vec<String> {
     mpc_testing::events::actions(res, "wasm-signature_request")
+}
+
+fn sign_with(seed: u8, key_type: KeyType, item: &[u8]) -> Binary {
+    match key_type {
+        KeyType::EcdsaSecp256k1 => keys::ecdsa_sign(&keys::ecdsa_signing_key(seed), item),
+        KeyType::EddsaEd25519 => keys::eddsa_sign(&keys::eddsa_signing_key(seed), item),
+    }
 }
 
 pub fn hash(seed: u8) -> Binary {

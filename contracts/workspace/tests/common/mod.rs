@@ -5,10 +5,10 @@
 use cosmwasm_std::{Addr, StdResult};
 use cw_multi_test::AppResponse;
 use mpc_interfaces::workspace::{
-    AdminAction, AdminActionResponse, AdminActionStatus, AdminActionsResponse, ExecuteMsg,
-    QueryMsg, WorkspaceResponse, WorkspacesResponse,
+    ActionsAwaitingApproverResponse, AdminAction, AdminActionResponse, AdminActionStatus,
+    AdminActionsResponse, ExecuteMsg, QueryMsg, WorkspaceResponse, WorkspacesResponse,
 };
-use mpc_interfaces::Policy;
+use mpc_interfaces::{InboxCursor, Policy};
 use mpc_workspace::ContractError;
 use serde::de::DeserializeOwned;
 
@@ -99,18 +99,37 @@ impl Suite {
         res.actions.iter().map(|a| a.id).collect()
     }
 
-    /// The ids in `approver`'s inbox ("awaiting my approval").
+    /// The ids in `approver`'s inbox ("awaiting my approval"): the page from `start_after`
+    /// alone when a cursor or a limit is given, else every page.
     pub fn awaiting(
-        &self, approver: &Addr, start_after: Option<u64>, limit: Option<u32>,
+        &self, approver: &Addr, start_after: Option<InboxCursor>, limit: Option<u32>,
     ) -> Vec<u64> {
-        let res: AdminActionsResponse = self
+        let (page, next) = self.awaiting_page(approver, start_after, limit);
+        if start_after.is_some() || limit.is_some() {
+            return page;
+        }
+        let mut all = page;
+        let mut cursor = next;
+        while let Some(start_after) = cursor {
+            let (page, next) = self.awaiting_page(approver, Some(start_after), None);
+            all.extend(page);
+            cursor = next;
+        }
+        all
+    }
+
+    /// One page of `approver`'s inbox and where the next starts.
+    pub fn awaiting_page(
+        &self, approver: &Addr, start_after: Option<InboxCursor>, limit: Option<u32>,
+    ) -> (Vec<u64>, Option<InboxCursor>) {
+        let res: ActionsAwaitingApproverResponse = self
             .query(&QueryMsg::ActionsAwaitingApprover {
                 approver: approver.to_string(),
                 start_after,
                 limit,
             })
             .unwrap();
-        res.actions.iter().map(|a| a.id).collect()
+        (res.actions.iter().map(|a| a.id).collect(), res.next)
     }
 
     pub fn workspaces_by_owner(

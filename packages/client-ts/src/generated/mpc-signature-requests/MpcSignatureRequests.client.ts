@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, SignatureRequestsResponse, SignatureRequestSummary } from "./MpcSignatureRequests.types.js";
+import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, InboxCursor, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, RequestsAwaitingApproverResponse, SignatureRequestSummary, SignatureRequestsResponse } from "./MpcSignatureRequests.types.js";
 export interface MpcSignatureRequestsReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -60,8 +60,8 @@ export interface MpcSignatureRequestsReadOnlyInterface {
   }: {
     approver: string;
     limit?: number;
-    startAfter?: number;
-  }) => Promise<SignatureRequestsResponse>;
+    startAfter?: InboxCursor;
+  }) => Promise<RequestsAwaitingApproverResponse>;
   policyEvaluation: ({
     requestId
   }: {
@@ -177,8 +177,8 @@ export class MpcSignatureRequestsQueryClient implements MpcSignatureRequestsRead
   }: {
     approver: string;
     limit?: number;
-    startAfter?: number;
-  }): Promise<SignatureRequestsResponse> => {
+    startAfter?: InboxCursor;
+  }): Promise<RequestsAwaitingApproverResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       requests_awaiting_approver: {
         approver,
@@ -227,6 +227,16 @@ export interface MpcSignatureRequestsInterface extends MpcSignatureRequestsReadO
   }: {
     requestId: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  execute: ({
+    requestId
+  }: {
+    requestId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  cancel: ({
+    requestId
+  }: {
+    requestId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   submitSignatureResult: ({
     requestId,
     result
@@ -268,6 +278,8 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
     this.requestSignature = this.requestSignature.bind(this);
     this.approve = this.approve.bind(this);
     this.reject = this.reject.bind(this);
+    this.execute = this.execute.bind(this);
+    this.cancel = this.cancel.bind(this);
     this.submitSignatureResult = this.submitSignatureResult.bind(this);
     this.expire = this.expire.bind(this);
     this.runCallback = this.runCallback.bind(this);
@@ -317,6 +329,28 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       reject: {
+        request_id: requestId
+      }
+    }, fee_, memo_, funds_);
+  };
+  execute = async ({
+    requestId
+  }: {
+    requestId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      execute: {
+        request_id: requestId
+      }
+    }, fee_, memo_, funds_);
+  };
+  cancel = async ({
+    requestId
+  }: {
+    requestId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      cancel: {
         request_id: requestId
       }
     }, fee_, memo_, funds_);

@@ -7,7 +7,7 @@
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, SignatureRequestsResponse, SignatureRequestSummary } from "./MpcSignatureRequests.types.js";
+import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, InboxCursor, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, RequestsAwaitingApproverResponse, SignatureRequestSummary, SignatureRequestsResponse } from "./MpcSignatureRequests.types.js";
 export interface MpcSignatureRequestsMsg {
   contractAddress: string;
   sender: string;
@@ -32,6 +32,16 @@ export interface MpcSignatureRequestsMsg {
     requestId: number;
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
   reject: ({
+    requestId
+  }: {
+    requestId: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  execute: ({
+    requestId
+  }: {
+    requestId: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  cancel: ({
     requestId
   }: {
     requestId: number;
@@ -74,6 +84,8 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
     this.requestSignature = this.requestSignature.bind(this);
     this.approve = this.approve.bind(this);
     this.reject = this.reject.bind(this);
+    this.execute = this.execute.bind(this);
+    this.cancel = this.cancel.bind(this);
     this.submitSignatureResult = this.submitSignatureResult.bind(this);
     this.expire = this.expire.bind(this);
     this.runCallback = this.runCallback.bind(this);
@@ -144,6 +156,44 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
           reject: {
+            request_id: requestId
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  execute = ({
+    requestId
+  }: {
+    requestId: number;
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          execute: {
+            request_id: requestId
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  cancel = ({
+    requestId
+  }: {
+    requestId: number;
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          cancel: {
             request_id: requestId
           }
         })),

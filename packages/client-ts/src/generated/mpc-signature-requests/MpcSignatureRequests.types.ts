@@ -28,6 +28,14 @@ export type ExecuteMsg = {
     request_id: number;
   };
 } | {
+  execute: {
+    request_id: number;
+  };
+} | {
+  cancel: {
+    request_id: number;
+  };
+} | {
   submit_signature_result: {
     request_id: number;
     result: SignResult;
@@ -98,7 +106,7 @@ export type QueryMsg = {
   requests_awaiting_approver: {
     approver: string;
     limit?: number | null;
-    start_after?: number | null;
+    start_after?: InboxCursor | null;
   };
 } | {
   policy_evaluation: {
@@ -106,6 +114,10 @@ export type QueryMsg = {
   };
 };
 export type SignRequestStatus = "partial" | "pending" | "fulfilled" | "rejected" | "expired";
+export interface InboxCursor {
+  after?: number | null;
+  workspace_id: number;
+}
 export interface MigrateMsg {
   approval_timeout_blocks?: number | null;
   keyring_contract?: string | null;
@@ -178,11 +190,15 @@ export interface PartySignAnswer {
   party: Addr;
   result: SignResult;
 }
-export interface SignatureRequestsResponse {
+export interface RequestsAwaitingApproverResponse {
+  next?: InboxCursor | null;
   requests: SignatureRequestSummary[];
 }
 export interface SignatureRequestSummary {
   deadline_height: number;
   id: number;
   status: SignRequestStatus;
+}
+export interface SignatureRequestsResponse {
+  requests: SignatureRequestSummary[];
 }

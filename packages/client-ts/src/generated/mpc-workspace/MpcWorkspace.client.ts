@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Policy, AdminAction, QueryMsg, AdminActionStatus, MigrateMsg, Addr, AdminActionResponse, Evaluation, AdminActionsResponse, ConfigResponse, IsOwnerResponse, KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse } from "./MpcWorkspace.types.js";
+import { InstantiateMsg, ExecuteMsg, Policy, AdminAction, QueryMsg, AdminActionStatus, InboxCursor, MigrateMsg, Addr, AdminActionResponse, Evaluation, ActionsAwaitingApproverResponse, AdminActionsResponse, ConfigResponse, IsOwnerResponse, KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse } from "./MpcWorkspace.types.js";
 export interface MpcWorkspaceReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -77,8 +77,8 @@ export interface MpcWorkspaceReadOnlyInterface {
   }: {
     approver: string;
     limit?: number;
-    startAfter?: number;
-  }) => Promise<AdminActionsResponse>;
+    startAfter?: InboxCursor;
+  }) => Promise<ActionsAwaitingApproverResponse>;
 }
 export class MpcWorkspaceQueryClient implements MpcWorkspaceReadOnlyInterface {
   client: CosmWasmClient;
@@ -227,8 +227,8 @@ export class MpcWorkspaceQueryClient implements MpcWorkspaceReadOnlyInterface {
   }: {
     approver: string;
     limit?: number;
-    startAfter?: number;
-  }): Promise<AdminActionsResponse> => {
+    startAfter?: InboxCursor;
+  }): Promise<ActionsAwaitingApproverResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       actions_awaiting_approver: {
         approver,
@@ -285,6 +285,16 @@ export interface MpcWorkspaceInterface extends MpcWorkspaceReadOnlyInterface {
   }: {
     actionId: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  executeAction: ({
+    actionId
+  }: {
+    actionId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  cancelAction: ({
+    actionId
+  }: {
+    actionId: number;
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   expireActions: ({
     actionIds
   }: {
@@ -311,6 +321,8 @@ export class MpcWorkspaceClient extends MpcWorkspaceQueryClient implements MpcWo
     this.proposeAction = this.proposeAction.bind(this);
     this.approveAction = this.approveAction.bind(this);
     this.rejectAction = this.rejectAction.bind(this);
+    this.executeAction = this.executeAction.bind(this);
+    this.cancelAction = this.cancelAction.bind(this);
     this.expireActions = this.expireActions.bind(this);
     this.updateConfig = this.updateConfig.bind(this);
   }
@@ -397,6 +409,28 @@ export class MpcWorkspaceClient extends MpcWorkspaceQueryClient implements MpcWo
   }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
       reject_action: {
+        action_id: actionId
+      }
+    }, fee_, memo_, funds_);
+  };
+  executeAction = async ({
+    actionId
+  }: {
+    actionId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      execute_action: {
+        action_id: actionId
+      }
+    }, fee_, memo_, funds_);
+  };
+  cancelAction = async ({
+    actionId
+  }: {
+    actionId: number;
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      cancel_action: {
         action_id: actionId
       }
     }, fee_, memo_, funds_);

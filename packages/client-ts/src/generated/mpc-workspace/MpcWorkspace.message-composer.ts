@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { InstantiateMsg, ExecuteMsg, Policy, AdminAction, QueryMsg, AdminActionStatus, MigrateMsg, Addr, AdminActionResponse, Evaluation, AdminActionsResponse, ConfigResponse, IsOwnerResponse, KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse } from "./MpcWorkspace.types.js";
+import { InstantiateMsg, ExecuteMsg, Policy, AdminAction, QueryMsg, AdminActionStatus, InboxCursor, MigrateMsg, Addr, AdminActionResponse, Evaluation, ActionsAwaitingApproverResponse, AdminActionsResponse, ConfigResponse, IsOwnerResponse, KeyPoliciesResponse, KeyPolicy, SignPolicyResponse, WorkspaceResponse, WorkspacesResponse } from "./MpcWorkspace.types.js";
 export interface MpcWorkspaceMsg {
   contractAddress: string;
   sender: string;
@@ -56,6 +56,16 @@ export interface MpcWorkspaceMsg {
   }: {
     actionId: number;
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  executeAction: ({
+    actionId
+  }: {
+    actionId: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  cancelAction: ({
+    actionId
+  }: {
+    actionId: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
   expireActions: ({
     actionIds
   }: {
@@ -79,6 +89,8 @@ export class MpcWorkspaceMsgComposer implements MpcWorkspaceMsg {
     this.proposeAction = this.proposeAction.bind(this);
     this.approveAction = this.approveAction.bind(this);
     this.rejectAction = this.rejectAction.bind(this);
+    this.executeAction = this.executeAction.bind(this);
+    this.cancelAction = this.cancelAction.bind(this);
     this.expireActions = this.expireActions.bind(this);
     this.updateConfig = this.updateConfig.bind(this);
   }
@@ -210,6 +222,44 @@ export class MpcWorkspaceMsgComposer implements MpcWorkspaceMsg {
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
           reject_action: {
+            action_id: actionId
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  executeAction = ({
+    actionId
+  }: {
+    actionId: number;
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          execute_action: {
+            action_id: actionId
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  cancelAction = ({
+    actionId
+  }: {
+    actionId: number;
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          cancel_action: {
             action_id: actionId
           }
         })),

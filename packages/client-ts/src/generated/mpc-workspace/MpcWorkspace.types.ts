@@ -39,6 +39,14 @@ export type ExecuteMsg = {
     action_id: number;
   };
 } | {
+  execute_action: {
+    action_id: number;
+  };
+} | {
+  cancel_action: {
+    action_id: number;
+  };
+} | {
   expire_actions: {
     action_ids: number[];
   };
@@ -135,10 +143,14 @@ export type QueryMsg = {
   actions_awaiting_approver: {
     approver: string;
     limit?: number | null;
-    start_after?: number | null;
+    start_after?: InboxCursor | null;
   };
 };
 export type AdminActionStatus = "pending" | "executed" | "rejected" | "expired";
+export interface InboxCursor {
+  after?: number | null;
+  workspace_id: number;
+}
 export interface MigrateMsg {
   action_timeout_blocks?: number | null;
 }
@@ -160,6 +172,10 @@ export interface Evaluation {
   satisfiable: boolean;
   satisfied: boolean;
 }
+export interface ActionsAwaitingApproverResponse {
+  actions: AdminActionResponse[];
+  next?: InboxCursor | null;
+}
 export interface AdminActionsResponse {
   actions: AdminActionResponse[];
 }
@@ -178,6 +194,7 @@ export interface KeyPolicy {
 }
 export interface SignPolicyResponse {
   key_policy: boolean;
+  memberships: number[];
   owners: Addr[];
   policy: Policy;
   workspace_id: number;
@@ -189,6 +206,7 @@ export interface WorkspaceResponse {
   created_height: number;
   creator: Addr;
   id: number;
+  memberships: number[];
   owners: Addr[];
   parent_id?: number | null;
   sign_policy?: Policy | null;

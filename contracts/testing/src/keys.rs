@@ -18,12 +18,7 @@ pub fn ecdsa_public_key(seed: u8) -> Binary {
 }
 
 pub fn ecdsa_public_key_of(key: &k256::ecdsa::SigningKey) -> Binary {
-    Binary::from(
-        key.verifying_key()
-            .to_encoded_point(true)
-            .as_bytes()
-            .to_vec(),
-    )
+    Binary::from(key.verifying_key().to_encoded_point(true).as_bytes().to_vec())
 }
 
 /// The public key (32 bytes) of [`eddsa_signing_key`].
@@ -93,17 +88,11 @@ mod tests {
         let prehash = [3u8; 32];
         let signature = k256::ecdsa::Signature::from_slice(&ecdsa_sign(&ecdsa, &prehash)).unwrap();
         assert!(signature.normalize_s().is_none(), "already low-S");
-        ecdsa
-            .verifying_key()
-            .verify_prehash(&prehash, &signature)
-            .unwrap();
+        ecdsa.verifying_key().verify_prehash(&prehash, &signature).unwrap();
         let eddsa = eddsa_signing_key(9);
         let signature = eddsa_sign(&eddsa, b"message");
         let signature = ed25519_dalek::Signature::from_slice(&signature).unwrap();
-        eddsa
-            .verifying_key()
-            .verify_strict(b"message", &signature)
-            .unwrap();
+        eddsa.verifying_key().verify_strict(b"message", &signature).unwrap();
     }
 
     #[test]

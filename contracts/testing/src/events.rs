@@ -13,23 +13,14 @@ pub fn of_type<'a>(res: &'a AppResponse, ty: &str) -> Vec<&'a Event> {
 pub fn with_action<'a>(res: &'a AppResponse, ty: &str, action: &str) -> Vec<&'a Event> {
     of_type(res, ty)
         .into_iter()
-        .filter(|e| {
-            e.attributes
-                .iter()
-                .any(|a| a.key == "action" && a.value == action)
-        })
+        .filter(|e| e.attributes.iter().any(|a| a.key == "action" && a.value == action))
         .collect()
 }
 
 /// The single event of type `ty` with `action`; fails when there is none or more than one.
 pub fn one<'a>(res: &'a AppResponse, ty: &str, action: &str) -> &'a Event {
     let found = with_action(res, ty, action);
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one {ty}/{action} event in {:?}",
-        res.events
-    );
+    assert_eq!(found.len(), 1, "expected one {ty}/{action} event in {:?}", res.events);
     found[0]
 }
 
@@ -49,11 +40,7 @@ pub fn actions(res: &AppResponse, ty: &str) -> Vec<String> {
 
 /// The value of `key` on `event`, if it has one.
 pub fn find_attr(event: &Event, key: &str) -> Option<String> {
-    event
-        .attributes
-        .iter()
-        .find(|a| a.key == key)
-        .map(|a| a.value.clone())
+    event.attributes.iter().find(|a| a.key == key).map(|a| a.value.clone())
 }
 
 /// The value of `key` on `event`; fails when it has none.
@@ -63,12 +50,7 @@ pub fn attr(event: &Event, key: &str) -> String {
 
 /// Every value of a repeated attribute, in order.
 pub fn attrs(event: &Event, key: &str) -> Vec<String> {
-    event
-        .attributes
-        .iter()
-        .filter(|a| a.key == key)
-        .map(|a| a.value.clone())
-        .collect()
+    event.attributes.iter().filter(|a| a.key == key).map(|a| a.value.clone()).collect()
 }
 
 /// The value of `key` on the first event of type `ty` that has it; fails when none has.
@@ -86,9 +68,7 @@ mod tests {
     fn response() -> AppResponse {
         AppResponse {
             events: vec![
-                Event::new("wasm-x")
-                    .add_attribute("action", "created")
-                    .add_attribute("id", "1"),
+                Event::new("wasm-x").add_attribute("action", "created").add_attribute("id", "1"),
                 Event::new("wasm-y").add_attribute("action", "created"),
                 Event::new("wasm-x")
                     .add_attribute("action", "approved")

@@ -100,9 +100,7 @@ pub fn deploy(app: &mut App, config: &DeployConfig) -> StdResult<Deployment> {
     let workspace = app.instantiate_contract(
         code_ids.workspace,
         config.admin.clone(),
-        &workspace::InstantiateMsg {
-            action_timeout_blocks: config.action_timeout_blocks,
-        },
+        &workspace::InstantiateMsg { action_timeout_blocks: config.action_timeout_blocks },
         &[],
         "mpc-workspace",
         admin.clone(),
@@ -131,12 +129,7 @@ pub fn deploy(app: &mut App, config: &DeployConfig) -> StdResult<Deployment> {
         "mpc-signature-requests",
         admin,
     )?;
-    Ok(Deployment {
-        workspace,
-        keyring,
-        signature_requests,
-        code_ids,
-    })
+    Ok(Deployment { workspace, keyring, signature_requests, code_ids })
 }
 
 #[cfg(test)]
@@ -150,10 +143,8 @@ mod tests {
         let mut app = App::default();
         let admin = app.api().addr_make("admin");
         let deployed = deploy(&mut app, &DeployConfig::new(admin.clone())).unwrap();
-        let keyring: KeyringConfig = app
-            .wrap()
-            .query_wasm_smart(&deployed.keyring, &keyring::QueryMsg::Config {})
-            .unwrap();
+        let keyring: KeyringConfig =
+            app.wrap().query_wasm_smart(&deployed.keyring, &keyring::QueryMsg::Config {}).unwrap();
         assert_eq!(keyring.workspace_contract, deployed.workspace);
         let requests: SignatureRequestsConfig = app
             .wrap()
@@ -174,10 +165,7 @@ mod tests {
     fn a_refused_instantiate_is_returned() {
         let mut app = App::default();
         let admin = app.api().addr_make("admin");
-        let config = DeployConfig {
-            mpc_timeout_blocks: Some(0),
-            ..DeployConfig::new(admin)
-        };
+        let config = DeployConfig { mpc_timeout_blocks: Some(0), ..DeployConfig::new(admin) };
         let err = deploy(&mut app, &config).unwrap_err();
         assert!(err.to_string().contains("mpc_timeout_blocks"), "{err}");
     }

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt::{Debug, Display};
 
 use cosmwasm_std::testing::MockApi;
-use cosmwasm_std::{Addr, Coin, Record, StdError, StdResult};
+use cosmwasm_std::{from_json, Addr, Coin, Record, StdError, StdResult};
 use cw_multi_test::{App, AppResponse, Executor};
+use mpc_interfaces::{keyring, workspace, Policy};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -105,30 +106,56 @@ impl Suite {
     }
 
     pub fn execute<M: Serialize + Debug>(
-        &mut self,
-        contract: &Addr,
-        sender: &Addr,
-        msg: &M,
-        funds: &[Coin],
+        &mut self, contract: &Addr, sender: &Addr, msg: &M, funds: &[Coin],
     ) -> StdResult<AppResponse> {
-        self.app
-            .execute_contract(sender.clone(), contract.clone(), msg, funds)
+        self.app.execute_contract(sender.clone(), contract.clone(), msg, funds)
+    }
+
+    /// `creator` creates a workspace with `additional_owners` and the two policies (`None`: any
+    /// one owner); its id, from the response data.
+    pub fn create_workspace(
+        &mut self, creator: &Addr, additional_owners: &[&Addr], admin_policy: Option<Policy>,
+        sign_policy: Option<Policy>,
+    ) -> StdResult<u64> {
+        let workspace = self.workspace.clone();
+        let msg = workspace::ExecuteMsg::CreateWorkspace {
+            additional_owners: additional_owners.iter().map(|a| a.to_string()).collect(),
+            admin_policy,
+            sign_policy,
+            alias: None,
+        };
+        let res = self.execute(&workspace, creator, &msg, &[])?;
+        let created: workspace::WorkspaceCreated = from_json(res.data.expect("response data"))?;
+        Ok(created.workspace_id)
+    }
+
+    /// `admin` creates a keyring of `parties` with `party_threshold` and the two fees; its id,
+    /// from the response data.
+    pub fn create_keyring(
+        &mut self, admin: &Addr, parties: &[Addr], party_threshold: u32, key_req_fee: Vec<Coin>,
+        sig_req_fee: Vec<Coin>,
+    ) -> StdResult<u64> {
+        let keyring = self.keyring.clone();
+        let msg = keyring::ExecuteMsg::CreateKeyring {
+            description: "test keyring".to_string(),
+            parties: parties.iter().map(Addr::to_string).collect(),
+            party_threshold,
+            key_req_fee,
+            sig_req_fee,
+        };
+        let res = self.execute(&keyring, admin, &msg, &[])?;
+        let created: keyring::KeyringCreated = from_json(res.data.expect("response data"))?;
+        Ok(created.keyring_id)
     }
 
     pub fn query<T: DeserializeOwned>(
-        &self,
-        contract: &Addr,
-        msg: &impl Serialize,
+        &self, contract: &Addr, msg: &impl Serialize,
     ) -> StdResult<T> {
         self.app.wrap().query_wasm_smart(contract, msg)
     }
 
     pub fn balance(&self, account: &Addr, denom: &str) -> u128 {
-        self.app
-            .wrap()
-            .query_balance(account, denom)
-            .map(|c| amount(&c))
-            .expect("a bank query")
+        self.app.wrap().query_balance(account, denom).map(|c| amount(&c)).expect("a bank query")
     }
 
     /// Every key and value the three contracts store, and every watched balance.
@@ -158,28 +185,18 @@ impl Suite {
     /// Runs `message` (anything sent to the chain: an execute, a migration), which must fail,
     /// checks that no stored byte and no watched balance changed, and returns the error.
     pub fn refused(
-        &mut self,
-        message: impl FnOnce(&mut App) -> StdResult<AppResponse>,
+        &mut self, message: impl FnOnce(&mut App) -> StdResult<AppResponse>,
     ) -> StdError {
         let before = self.snapshot();
         let err = message(&mut self.app).expect_err("the message is refused");
-        assert_eq!(
-            self.snapshot(),
-            before,
-            "a refused message changed state ({err})"
-        );
+        assert_eq!(self.snapshot(), before, "a refused message changed state ({err})");
         err
     }
 
     /// Sends `msg` to `contract`, expects exactly the contract error `expected`, and checks that
     /// nothing changed.
     pub fn assert_refused<M: Serialize + Debug>(
-        &mut self,
-        contract: &Addr,
-        sender: &Addr,
-        msg: &M,
-        funds: &[Coin],
-        expected: impl Display,
+        &mut self, contract: &Addr, sender: &Addr, msg: &M, funds: &[Coin], expected: impl Display,
     ) {
         let err =
             self.refused(|app| app.execute_contract(sender.clone(), contract.clone(), msg, funds));
@@ -189,27 +206,18 @@ impl Suite {
     /// As [`assert_refused`](Self::assert_refused), for errors whose text comes from the chain
     /// (address validation): the error must mention `fragment`.
     pub fn assert_refused_mentioning<M: Serialize + Debug>(
-        &mut self,
-        contract: &Addr,
-        sender: &Addr,
-        msg: &M,
-        funds: &[Coin],
-        fragment: &str,
+        &mut self, contract: &Addr, sender: &Addr, msg: &M, funds: &[Coin], fragment: &str,
     ) {
         let err =
             self.refused(|app| app.execute_contract(sender.clone(), contract.clone(), msg, funds));
-        assert!(
-            err.to_string().contains(fragment),
-            "unexpected error: {err}"
-        );
+        assert!(err.to_string().contains(fragment), "unexpected error: {err}");
     }
 
     /// The chain's admin migrates `contract` to the code it already runs (a release of the same
     /// version), with `msg`.
     pub fn migrate(&mut self, contract: &Addr, msg: &impl Serialize) -> StdResult<AppResponse> {
         let code_id = self.app.contract_data(contract)?.code_id;
-        self.app
-            .migrate_contract(self.admin.clone(), contract.clone(), msg, code_id)
+        self.app.migrate_contract(self.admin.clone(), contract.clone(), msg, code_id)
     }
 
     /// The chain's admin migrates `contract` as [`migrate`](Self::migrate) does, which must
@@ -225,10 +233,7 @@ impl Suite {
     /// As [`migrate_refused`](Self::migrate_refused), expecting exactly the contract error
     /// `expected`.
     pub fn assert_migrate_refused(
-        &mut self,
-        contract: &Addr,
-        msg: &impl Serialize,
-        expected: impl Display,
+        &mut self, contract: &Addr, msg: &impl Serialize, expected: impl Display,
     ) {
         let err = self.migrate_refused(contract, msg);
         assert_contract_error(&err, &expected);
@@ -249,10 +254,7 @@ impl Suite {
 
 /// A coin's amount; the tests' balances fit in a `u128`.
 fn amount(coin: &Coin) -> u128 {
-    coin.amount
-        .to_string()
-        .parse()
-        .expect("an amount below 2^128")
+    coin.amount.to_string().parse().expect("an amount below 2^128")
 }
 
 impl Default for Suite {
@@ -302,10 +304,7 @@ mod tests {
         let created = suite.snapshot();
         assert_ne!(created.storage, before.storage);
         let bob = suite.addr("bob");
-        suite
-            .app
-            .send_tokens(alice.clone(), bob, &[coin(1, "ua")])
-            .unwrap();
+        suite.app.send_tokens(alice.clone(), bob, &[coin(1, "ua")]).unwrap();
         assert_ne!(suite.snapshot().balances, created.balances);
     }
 
@@ -314,9 +313,8 @@ mod tests {
         let mut suite = Suite::new();
         let admin = suite.admin.clone();
         let workspace = suite.workspace.clone();
-        let msg = ExecuteMsg::UpdateConfig {
-            action_timeout_blocks: Some(MAX_ACTION_TIMEOUT_BLOCKS + 1),
-        };
+        let msg =
+            ExecuteMsg::UpdateConfig { action_timeout_blocks: Some(MAX_ACTION_TIMEOUT_BLOCKS + 1) };
         let expected = mpc_workspace::ContractError::TimeoutOutOfRange(
             mpc_contract_kit::lifecycle::TimeoutOutOfRange {
                 name: "action_timeout_blocks",
@@ -326,17 +324,8 @@ mod tests {
         );
         suite.assert_refused(&workspace, &admin, &msg, &[], &expected);
         let version = suite.stored_version(&workspace);
-        suite
-            .migrate(
-                &workspace,
-                &mpc_interfaces::workspace::MigrateMsg::default(),
-            )
-            .unwrap();
-        assert_eq!(
-            suite.stored_version(&workspace),
-            version,
-            "the same release"
-        );
+        suite.migrate(&workspace, &mpc_interfaces::workspace::MigrateMsg::default()).unwrap();
+        assert_eq!(suite.stored_version(&workspace), version, "the same release");
         suite.set_stored_version(&workspace, &version.contract, "0.0.1");
         assert_eq!(suite.stored_version(&workspace).version, "0.0.1");
         let wrong = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

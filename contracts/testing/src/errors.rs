@@ -20,13 +20,8 @@ pub fn contract_error(err: &StdError) -> String {
         None => text.as_str(),
     };
     loop {
-        let rest = message
-            .strip_prefix("Querier contract error: ")
-            .unwrap_or(message);
-        match rest
-            .strip_prefix("kind: ")
-            .and_then(|kind| kind.split_once(", error: "))
-        {
+        let rest = message.strip_prefix("Querier contract error: ").unwrap_or(message);
+        match rest.strip_prefix("kind: ").and_then(|kind| kind.split_once(", error: ")) {
             Some((_, inner)) => message = inner,
             None => return rest.to_string(),
         }
@@ -35,11 +30,7 @@ pub fn contract_error(err: &StdError) -> String {
 
 /// Fails unless `err` is exactly the contract error `expected`.
 pub fn assert_contract_error(err: &StdError, expected: &impl Display) {
-    assert_eq!(
-        contract_error(err),
-        expected.to_string(),
-        "full error: {err}"
-    );
+    assert_eq!(contract_error(err), expected.to_string(), "full error: {err}");
 }
 
 #[cfg(test)]
@@ -60,9 +51,7 @@ mod tests {
             .instantiate_contract(
                 code,
                 sender,
-                &mpc_interfaces::workspace::InstantiateMsg {
-                    action_timeout_blocks: Some(0),
-                },
+                &mpc_interfaces::workspace::InstantiateMsg { action_timeout_blocks: Some(0) },
                 &[],
                 "w",
                 None,
