@@ -91,6 +91,24 @@ stop_localnet() {
 }
 trap stop_localnet EXIT
 
+# The local chain of scripts/local-chain.sh (wasmd and three real connectors) for the TypeScript
+# client's end-to-end tests below, started now so that its setup overlaps the TypeScript checks.
+# Its data directory is kept per contract build, so a later run starts in seconds (earlier
+# builds' directories are removed); the trap stops the chain on any failure.
+step "local chain for the TypeScript end-to-end tests started (scripts/local-chain.sh)"
+chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
+find "$CARGO_TARGET_DIR" -maxdepth 1 -name 'local-chain-e2e-*' ! -path "$chain_dir" -exec rm -rf {} +
+chain_json="$chain_dir/local-chain.json"
+chain_log="$(mktemp)"
+rm -f "$chain_json"
+scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
+chain_pid=$!
+stop_chain() {
+  kill -INT "$chain_pid" 2>/dev/null || return 0
+  wait "$chain_pid"
+}
+trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
+
 # The TypeScript client: locked install, generated code in step with schema/, strict types, its
 # unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON).
 step "TypeScript client (packages/client-ts)"
@@ -104,22 +122,9 @@ step "TypeScript client (packages/client-ts)"
   tail -n 8 "$log"
 )
 
-# The TypeScript client's end-to-end tests (the README's quickstart, an EdDSA key, an expiry, a
-# bank send signed by an MPC key, fee refusals: test/e2e/) on the local chain
-# of scripts/local-chain.sh: wasmd and three real connectors. Its data directory is kept per
-# contract build, so a later run starts in seconds; the trap stops the chain on any failure.
-step "TypeScript client end to end (scripts/local-chain.sh: wasmd, three connectors)"
-chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
-chain_json="$chain_dir/local-chain.json"
-chain_log="$(mktemp)"
-rm -f "$chain_json"
-scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
-chain_pid=$!
-stop_chain() {
-  kill -INT "$chain_pid" 2>/dev/null || return 0
-  wait "$chain_pid"
-}
-trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
+# The end-to-end tests (the README's quickstart, an EdDSA key, an expiry, a bank send signed by
+# an MPC key, fee refusals: test/e2e/) once the local chain is up.
+step "TypeScript client end to end (on the local chain: wasmd, three connectors)"
 for _ in $(seq 1 1800); do
   [[ -f "$chain_json" ]] && break
   kill -0 "$chain_pid" 2>/dev/null || { echo "the local chain exited before it was up" >&2; exit 1; }
