@@ -364,23 +364,26 @@ impl Worker {
         enlisted: &Enlisted<'_>,
         delivery: Delivery,
     ) -> Result<Finished, TaskError> {
-        // A key whose DKG this party finished before a stop (its share is stored), which the
-        // others answered with: this party's answer too, without a second DKG.
-        if let Some(answer) = self.held_key(key_request) {
-            enlisted.leave();
-            tracing::info!(%request, "{HELD_KEY_LOG}");
-            return self.answer(request, answer, delivery).await;
-        }
-        // Another party answered with a key whose share this party does not hold: that DKG
-        // finished without this party's last step (a crash in its last round), and a DKG needs
-        // every party, none of which runs it again. Success is impossible, so this party
-        // answers the failure now rather than leave the request open to its deadline.
-        if self.lost_share(key_request) {
-            enlisted.leave();
-            tracing::warn!(%request, "{SHARE_LOST_LOG}");
-            return self
-                .answer(request, request.failure(SHARE_LOST_LOG), delivery)
-                .await;
+        match self.answered_keys(key_request) {
+            // A key whose DKG this party finished before a stop (its share is stored), which
+            // the others answered with: this party's answer too, without a second DKG.
+            AnsweredKeys::Held(answer) => {
+                enlisted.leave();
+                tracing::info!(%request, "{HELD_KEY_LOG}");
+                return self.answer(request, answer, delivery).await;
+            }
+            // Another party answered with a key whose share this party does not hold: that DKG
+            // finished without this party's last step (a crash in its last round), and a DKG
+            // needs every party, none of which runs it again. Success is impossible, so this
+            // party answers the failure now rather than leave the request open to its deadline.
+            AnsweredKeys::NoneHeld => {
+                enlisted.leave();
+                tracing::warn!(%request, "{SHARE_LOST_LOG}");
+                return self
+                    .answer(request, request.failure(SHARE_LOST_LOG), delivery)
+                    .await;
+            }
+            AnsweredKeys::Unknown => {}
         }
         let job = KeygenJob {
             contract: self.contracts.keyring.clone(),
@@ -588,7 +591,10 @@ impl Worker {
             }
             let adoptable = match &state {
                 RequestState::Sign(sign_request) => verified_answer(sign_request).map(signed),
-                RequestState::Key(key_request) => self.held_key(key_request),
+                RequestState::Key(key_request) => match self.answered_keys(key_request) {
+                    AnsweredKeys::Held(answer) => Some(answer),
+                    AnsweredKeys::NoneHeld | AnsweredKeys::Unknown => None,
+                },
             };
             if let Some(answer) = adoptable {
                 return ChainNews::Answered(answer);
@@ -596,36 +602,30 @@ impl Worker {
         }
     }
 
-    /// Another party's answer to a key request with a key whose share this party holds (its
-    /// own DKG of that request completed, and its answer was not sent).
-    fn held_key(&self, key_request: &KeyRequestResponse) -> Option<Answer> {
-        key_request.answers.iter().find_map(|a| match &a.result {
-            KeyResult::Success { public_key } => self
-                .engine
-                .holds_key(key_request.key_type, public_key)
-                .unwrap_or(false)
-                .then(|| {
-                    Answer::Key(KeyResult::Success {
+    /// What this party's share store says of the keys other parties answered `key_request`
+    /// with, read once per key.
+    fn answered_keys(&self, key_request: &KeyRequestResponse) -> AnsweredKeys {
+        let mut answered = false;
+        let mut unreadable = false;
+        for answer in &key_request.answers {
+            let KeyResult::Success { public_key } = &answer.result else {
+                continue;
+            };
+            answered = true;
+            match self.engine.holds_key(key_request.key_type, public_key) {
+                Ok(true) => {
+                    return AnsweredKeys::Held(Answer::Key(KeyResult::Success {
                         public_key: public_key.clone(),
-                    })
-                }),
-            KeyResult::Failure { .. } => None,
-        })
-    }
-
-    /// Whether other parties answered `key_request` with a key and this party, by its share
-    /// store, holds none of the keys they answered (a store that cannot be read says nothing).
-    fn lost_share(&self, key_request: &KeyRequestResponse) -> bool {
-        let mut keys = key_request.answers.iter().filter_map(|a| match &a.result {
-            KeyResult::Success { public_key } => Some(public_key),
-            KeyResult::Failure { .. } => None,
-        });
-        let mut any = false;
-        let none_held = keys.all(|key| {
-            any = true;
-            matches!(self.engine.holds_key(key_request.key_type, key), Ok(false))
-        });
-        any && none_held
+                    }))
+                }
+                Ok(false) => {}
+                Err(_) => unreadable = true,
+            }
+        }
+        match answered && !unreadable {
+            true => AnsweredKeys::NoneHeld,
+            false => AnsweredKeys::Unknown,
+        }
     }
 
     /// A second read of a request one read found final, a poll interval later: its status if
@@ -894,6 +894,17 @@ enum BeforeMpc {
     /// This party cannot take part; it answers with a failure.
     AnswerFailure(String),
     Run,
+}
+
+/// What [`Worker::answered_keys`] found.
+enum AnsweredKeys {
+    /// A key the others answered with whose share this party holds (its own DKG of that request
+    /// completed, and its answer was not sent): this party's answer too.
+    Held(Answer),
+    /// Others answered with keys, and the share store, read for each, holds none of them.
+    NoneHeld,
+    /// No key answered yet, or a read of the share store failed (which says nothing).
+    Unknown,
 }
 
 /// What [`Worker::run_mpc`] ended with.
