@@ -1,13 +1,17 @@
 // The viem account on an MPC key, through the whole layer (payload request, wait, verification
 // with recovery ids) on the fake chain, whose fake "MPC" signs with a local secp256k1 key
 // (test/fakeChain.ts; that fake exists only in the unit tests). viem's own verifiers must accept
-// what the account assembles.
+// what the account assembles, and a local EVM node (anvil) the transactions it signs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { fromBase64, toHex } from "@cosmjs/encoding";
 import {
   bytesToHex,
+  createTestClient,
+  createWalletClient,
+  http,
+  publicActions,
   hexToBytes,
   keccak256,
   parseEther,
@@ -20,8 +24,10 @@ import {
   type TransactionSerialized,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
 import { InvalidSignature, MpcClient, MpcError, SigningFailed, mpcAccount, parseTypedData } from "../src/index.js";
 import { CONTRACTS, FakeMpc } from "./fakeChain.js";
+import { startAnvil } from "./anvil.js";
 import { EIP155_PRIVATE_KEY, EIP155_SIGNED, EIP155_TX, MAIL_DIGEST, MAIL_JSON } from "./vectors.js";
 
 const WAIT = { pollIntervalMs: 5, timeoutMs: 5_000 };
@@ -160,4 +166,23 @@ test("a rejected request fails with SigningFailed; an EdDSA key is refused as an
   const eddsaKey = { getKey: async (keyId: number) => ({ ...(await client.getKey(keyId)), key_type: "eddsa_ed25519" as const }) };
   await assert.rejects(mpcAccount({ client: { ...eddsaKey, signPayloads: () => assert.fail("nothing is signed") }, keyId: 7 }), (e: unknown) =>
     e instanceof MpcError && /eddsa_ed25519; an EVM account needs an ecdsa_secp256k1 key/.test(e.message));
+});
+
+test("through viem's wallet client, the account's EIP-1559 transaction is accepted and included by anvil", async () => {
+  const { account } = await setup();
+  const anvil = await startAnvil();
+  try {
+    const node = createTestClient({ mode: "anvil", chain: foundry, transport: http(anvil.url) }).extend(publicActions);
+    await node.setBalance({ address: account.address, value: parseEther("10") });
+    const wallet = createWalletClient({ account, chain: foundry, transport: http(anvil.url) });
+    const to = "0x2222222222222222222222222222222222222222";
+    const hash = await wallet.sendTransaction({ to, value: parseEther("1.25") });
+    const receipt = await node.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success");
+    assert.equal(receipt.from, account.address.toLowerCase());
+    assert.equal((await node.getTransaction({ hash })).type, "eip1559");
+    assert.equal(await node.getBalance({ address: to }), parseEther("1.25"));
+  } finally {
+    await anvil.stop();
+  }
 });
