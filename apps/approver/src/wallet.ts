@@ -88,9 +88,12 @@ export async function connectMnemonic(config: ChainConfig, mnemonic: string): Pr
 async function session(config: ChainConfig, signer: OfflineSigner, via: Session["via"]): Promise<Session> {
   const [account] = await signer.getAccounts();
   if (!account) throw new ConnectRefused("The wallet has no account for this chain.");
-  const chain = await SigningCosmWasmClient.connectWithSigner(config.rpc, signer, {
-    gasPrice: GasPrice.fromString(config.gasPrice),
-  });
+  let chain: SigningCosmWasmClient;
+  try {
+    chain = await SigningCosmWasmClient.connectWithSigner(config.rpc, signer, { gasPrice: GasPrice.fromString(config.gasPrice) });
+  } catch (error) {
+    throw new ConnectRefused(`Could not reach the chain's RPC at ${config.rpc} (${error instanceof Error ? error.message : String(error)}). Is the chain running?`);
+  }
   const actualId = await chain.getChainId();
   if (actualId !== config.chainId) {
     chain.disconnect();

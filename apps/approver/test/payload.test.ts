@@ -6,22 +6,12 @@ import { toBase64, toHex, toUtf8 } from "@cosmjs/encoding";
 import { makeAuthInfoBytes, makeSignBytes, makeSignDoc, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { sha256 } from "@noble/hashes/sha2";
-import { hashMessage, hashTypedData, hexToBytes, keccak256, parseEther, serializeTransaction } from "viem";
+import { hashMessage, hashTypedData, hexToBytes, keccak256, serializeTransaction } from "viem";
 import { compareDigest, decodePayload, type Payload } from "../src/payload.js";
+import { EVM_TX, TYPED } from "./fixtures.js";
 
 const field = (d: ReturnType<typeof decodePayload>, label: string) => d.fields.find((f) => f.label === label)?.value;
 
-export const EVM_TX = {
-  type: "eip1559" as const,
-  chainId: 11155111,
-  nonce: 7,
-  to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const,
-  value: parseEther("0.25"),
-  data: "0xa9059cbb000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb922660000000000000000000000000000000000000000000000000000000000000064" as const,
-  gas: 60000n,
-  maxFeePerGas: 30_000_000_000n,
-  maxPriorityFeePerGas: 1_000_000_000n,
-};
 
 test("an EVM transaction (EIP-1559): to, value, data, chain id; the digest is keccak256 of the unsigned serialisation", () => {
   const bytes = hexToBytes(serializeTransaction(EVM_TX));
@@ -57,32 +47,6 @@ test("keccak256 of bytes that are no transaction: raw bytes, not known (blind)",
   assert.equal(toHex(d.digest!), keccak256(bytes).slice(2));
 });
 
-export const TYPED = {
-  domain: { name: "Ether Mail", version: "1", chainId: 1, verifyingContract: "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC" },
-  types: {
-    EIP712Domain: [
-      { name: "name", type: "string" },
-      { name: "version", type: "string" },
-      { name: "chainId", type: "uint256" },
-      { name: "verifyingContract", type: "address" },
-    ],
-    Person: [
-      { name: "name", type: "string" },
-      { name: "wallet", type: "address" },
-    ],
-    Mail: [
-      { name: "from", type: "Person" },
-      { name: "to", type: "Person" },
-      { name: "contents", type: "string" },
-    ],
-  },
-  primaryType: "Mail",
-  message: {
-    from: { name: "Cow", wallet: "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826" },
-    to: { name: "Bob", wallet: "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB" },
-    contents: "Hello, Bob!",
-  },
-} as const;
 
 test("EIP-712 typed data: domain and message fields; the digest is hashTypedData's (the EIP's example)", () => {
   const json = JSON.stringify(TYPED);

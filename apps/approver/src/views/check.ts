@@ -1,7 +1,7 @@
 // "Check a payload": decode a payload as the request page does, from its JSON as the contract
 // stores it ({ hash, data (base64), digest? }), and compare its digest with a given item. For
 // reading a payload out of band (e.g. one sent over chat before it is requested).
-import { fromBase64, fromHex } from "@cosmjs/encoding";
+import { fromBase64, fromHex, toHex } from "@cosmjs/encoding";
 import { append, h, notice } from "../dom.js";
 import { compareDigest, decodePayload, HASH_KINDS, type Payload } from "../payload.js";
 import { payloadFields } from "./request.js";
@@ -39,7 +39,13 @@ export function checkView(): HTMLElement {
       decoded.error ? notice("error", h("p", null, `Could not decode: ${decoded.error}`)) : null,
       !decoded.known ? notice("warning", h("p", null, h("strong", null, "Blind signing. "), "The page cannot show what these bytes do.")) : null,
       payloadFields(decoded),
-      h("p", { "data-testid": "digest-check", "data-matches": String(check.matches) }, `Digest recomputed in the page: ${check.detail}.`),
+      h(
+        "p",
+        { "data-testid": "digest-check", "data-matches": String(check.matches) },
+        "Digest recomputed in the page ",
+        decoded.digest ? h("code", { class: "mono wrap" }, "0x" + toHex(decoded.digest)) : "",
+        itemBytes ? `: ${check.detail}.` : ".",
+      ),
     ]);
   };
   return h(
