@@ -44,6 +44,8 @@ export class Ctx {
     const outcome = await run();
     this.outcomes.set(key, outcome);
     this.shell.announce(outcome.text);
+    // The vote's buttons may be gone now (the record moved on): focus goes to the outcome.
+    this.shell.focusNext = "[data-testid=tx-outcome]";
     await this.shell.refresh();
   }
 
@@ -70,6 +72,8 @@ export class Shell {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private generation = 0;
+  /** After the next render, focus this (e.g. a transaction's outcome). */
+  focusNext: string | undefined;
 
   constructor(
     readonly main: HTMLElement,
@@ -209,6 +213,14 @@ export class Shell {
     } else {
       if (focusedId) document.getElementById(focusedId)?.focus({ preventScroll: true });
       window.scrollTo(0, scroll);
+    }
+    if (this.focusNext) {
+      const target = this.main.querySelector<HTMLElement>(this.focusNext);
+      this.focusNext = undefined;
+      if (target) {
+        target.setAttribute("tabindex", "-1");
+        target.focus();
+      }
     }
   }
 }

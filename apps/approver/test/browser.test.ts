@@ -272,7 +272,7 @@ test("an approval the contract refuses shows the contract's text", { skip, timeo
   // Still partial (carol's vote is missing): the page offers the vote; the contract refuses a second one.
   await page.click("#req-approve");
   const refusal = await text("[data-testid=tx-outcome][data-ok=false]");
-  assert.match(refusal, new RegExp(`^The contract refused: ${approver.address} has already voted on request ${r3}`));
+  assert.match(refusal, new RegExp(`^The contract refused: ${approver.address} has already voted on signature request ${r3}`));
   await screenshot("refused-with-contract-text");
 });
 
