@@ -41,14 +41,15 @@ export function publicChainConfig(json: unknown): ChainConfig {
   if (typeof json !== "object" || json === null) throw new ConfigError("the chain description is not a JSON object");
   const o = json as Record<string, unknown>;
   const contracts = (o["contracts"] ?? {}) as Record<string, unknown>;
+  const chainId = str(o["chainId"], "chainId");
+  const rpc = str(o["rpc"], "rpc");
   const gasPrice = str(o["gasPrice"], "gasPrice");
   const denom = typeof o["denom"] === "string" ? o["denom"] : (/^[0-9.]+(.+)$/.exec(gasPrice)?.[1] ?? "");
-  const rpc = str(o["rpc"], "rpc");
   const websocket =
     typeof o["websocket"] === "string" ? o["websocket"] : rpc.replace(/^http/, "ws").replace(/\/+$/, "") + "/websocket";
   const rest = typeof o["rest"] === "string" ? o["rest"] : undefined;
   return {
-    chainId: str(o["chainId"], "chainId"),
+    chainId,
     rpc,
     websocket,
     ...(rest ? { rest } : {}),
