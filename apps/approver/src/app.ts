@@ -72,6 +72,7 @@ export class Shell {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private generation = 0;
+  private navigatedPending = false;
   /** After the next render, focus this (e.g. a transaction's outcome). */
   focusNext: string | undefined;
 
@@ -174,11 +175,14 @@ export class Shell {
 
   /** Re-reads and re-renders the current view; concurrent calls coalesce. */
   async refresh(navigated = false): Promise<void> {
+    if (navigated) this.navigatedPending = true;
     if (this.refreshing) {
       this.again = true;
       return this.refreshing;
     }
-    this.refreshing = this.render(navigated).finally(() => (this.refreshing = undefined));
+    const nav = this.navigatedPending;
+    this.navigatedPending = false;
+    this.refreshing = this.render(nav).finally(() => (this.refreshing = undefined));
     await this.refreshing;
     if (this.again) {
       this.again = false;
@@ -197,7 +201,10 @@ export class Shell {
     } catch (error) {
       rendered = failure(error);
     }
-    if (generation !== this.generation || this.ctx !== ctx) return; // navigated away meanwhile
+    if (generation !== this.generation || this.ctx !== ctx) {
+      if (navigated) this.navigatedPending = true; // the next pass renders the new view as a navigation
+      return;
+    }
     this.deadlines = rendered.deadlines ?? [];
     document.title = `${rendered.title} · MPC approver`;
     if (rendered.key === this.shownKey && !navigated) return;

@@ -62,6 +62,11 @@ export function policyEvaluation(s: Session, id: number): Promise<SignatureReque
   return q(s, s.config.contracts.signatureRequests, { policy_evaluation: { request_id: id } });
 }
 
+/** The sign policy in force for a key: its own (`key_policy`) or the workspace's. */
+export function signPolicy(s: Session, workspaceId: number, keyId: number): Promise<WorkspaceTypes.SignPolicyResponse> {
+  return q(s, s.config.contracts.workspace, { sign_policy: { workspace_id: workspaceId, key_id: keyId } });
+}
+
 export function action(s: Session, id: number): Promise<AdminAction> {
   return q(s, s.config.contracts.workspace, { action: { action_id: id } });
 }

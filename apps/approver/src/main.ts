@@ -98,5 +98,11 @@ async function loadConfig(): Promise<void> {
   }
 }
 
+// Another account chosen in Keplr: this page's session is no longer that account's.
+window.addEventListener("keplr_keystorechange", () => {
+  if (shell.ctx?.session.via !== "keplr") return;
+  disconnect();
+  shell.announce("Keplr's account changed: connect again.");
+});
 window.addEventListener("hashchange", route);
 void loadConfig().then(route);

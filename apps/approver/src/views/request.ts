@@ -6,7 +6,7 @@ import { verifyRequestSignatures } from "@mpc-suite/client";
 import { facts, h, mono, notice } from "../dom.js";
 import { coins } from "../format.js";
 import type { Ctx, Rendered } from "../app.js";
-import { addresses, key, policyEvaluation, request, voteOnRequest, workspace, type SignatureRequest } from "../data.js";
+import { addresses, key, policyEvaluation, request, signPolicy, voteOnRequest, workspace, type SignatureRequest } from "../data.js";
 // The decoders (viem, cosmjs registry) load only for a payload request: see payload.ts.
 import type { DecodedPayload, Payload } from "../payload.js";
 type Decoder = typeof import("../payload.js");
@@ -25,7 +25,12 @@ export async function requestView(ctx: Ctx, params: readonly string[]): Promise<
   if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`"${params[0] ?? ""}" is not a request id`);
   const s = ctx.session;
   const r = await request(s, id);
-  const [evaluation, k, ws] = await Promise.all([policyEvaluation(s, id).catch(() => undefined), key(s, r.key_id), workspace(s, r.workspace_id)]);
+  const [evaluation, k, ws, inForce] = await Promise.all([
+    policyEvaluation(s, id).catch(() => undefined),
+    key(s, r.key_id),
+    workspace(s, r.workspace_id),
+    signPolicy(s, r.workspace_id, r.key_id).catch(() => undefined),
+  ]);
   const addrs = await addresses(s, k);
   const me = s.address;
   const isOwner = ws.owners.includes(me);
@@ -83,7 +88,7 @@ export async function requestView(ctx: Ctx, params: readonly string[]): Promise<
     h(
       "section",
       { "aria-labelledby": "policy-h" },
-      h("h3", { id: "policy-h" }, r.key_id && evaluation ? "Policy in force" : "Policy in force"),
+      h("h3", { id: "policy-h" }, inForce === undefined ? "Policy in force" : inForce.key_policy ? `Policy in force: key ${r.key_id}'s own` : "Policy in force: the workspace's sign policy"),
       evaluation
         ? h(
             "p",
@@ -111,7 +116,7 @@ export async function requestView(ctx: Ctx, params: readonly string[]): Promise<
   return {
     title: `Signature request ${id}`,
     node,
-    key: JSON.stringify([r, evaluation, addrs, outcome]),
+    key: JSON.stringify([r, evaluation, addrs, inForce?.key_policy, outcome]),
     deadlines: [r.approval_deadline_height, r.mpc_deadline_height ?? 0],
   };
 }
