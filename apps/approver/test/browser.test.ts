@@ -60,6 +60,7 @@ const clients: SigningCosmWasmClient[] = [];
 let workspaceId = 0;
 let keyId = 0;
 let shot = 0;
+const pageErrors: string[] = [];
 
 async function owner(mnemonic: string): Promise<Owner> {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: chain.prefix });
@@ -82,7 +83,7 @@ async function screenshot(name: string): Promise<void> {
 const item = (text: string) => sha256(toUtf8(text));
 
 async function requestSignature(by: Owner, texts: string[]): Promise<number> {
-  return by.mpc.requestSignature({ keyId, items: texts.map(item), approvalTimeoutBlocks: 2000 });
+  return by.mpc.requestSignature({ keyId, items: texts.map(item), approvalTimeoutBlocks: 1000 });
 }
 
 /** The page's text for a selector (waiting for it). */
@@ -163,7 +164,7 @@ before(async () => {
   const isRoot = process.getuid?.() === 0;
   browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: isRoot ? ["--no-sandbox"] : [] });
   page = await browser.newPage({ viewport: { width: 1024, height: 900 } });
-  page.on("pageerror", (error) => console.error("page error:", error));
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
 });
 
 after(async () => {
@@ -348,4 +349,8 @@ test("at 375 px: no horizontal scroll, every control reachable by Tab", { skip }
     assert.ok(controls >= 3, `${hash}: ${controls} controls`);
     await screenshot(`375px-${hash.replace(/\W+/g, "-")}`);
   }
+});
+
+test("no uncaught error in the page", { skip }, () => {
+  assert.deepEqual(pageErrors, []);
 });
