@@ -9,7 +9,7 @@
 // go to test-artifacts/ (or MPC_APPROVER_ARTIFACTS).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -149,6 +149,8 @@ before(async () => {
   if (skip) return;
   chain = JSON.parse(readFileSync(chainPath!, "utf8")) as LocalChain;
   mkdirSync(artifacts, { recursive: true });
+  // The previous run's screenshots (only those) go.
+  readdirSync(artifacts).filter((f) => /^\d\d-.*\.png$/.test(f)).forEach((f) => rmSync(join(artifacts, f)));
   const { publicChainConfig } = await import("../src/chainConfig.js");
   const pub = publicChainConfig(chain);
   server = await serveDist(join(root, "dist"), { "chain.json": pub, "remote-chain.json": { ...pub, chainId: "cosmoshub-4", rpc: "https://rpc.example.org" } });
@@ -337,17 +339,17 @@ test("payload decoding: an EVM transaction and EIP-712 typed data by value, dige
 
 test("at 375 px: no horizontal scroll, every control reachable by Tab", { skip }, async () => {
   await page.setViewportSize({ width: 375, height: 740 });
-  for (const [hash, ready] of [
-    ["#/", "#inbox-h"],
-    [`#/request/${r1}`, "[data-testid=signatures]"],
-    [`#/workspace/${workspaceId}`, "[data-testid=history]"],
+  for (const [name, hash, ready] of [
+    ["inbox", "#/", "#inbox-h"],
+    ["fulfilled-request", `#/request/${r1}`, "[data-testid=signatures]"],
+    ["workspace", `#/workspace/${workspaceId}`, "[data-testid=history]"],
   ] as const) {
     await go(hash);
     await page.waitForSelector(ready);
     await noHorizontalScroll();
     const controls = await everyControlTabbable();
     assert.ok(controls >= 3, `${hash}: ${controls} controls`);
-    await screenshot(`375px-${hash.replace(/\W+/g, "-")}`);
+    await screenshot(`375px-${name}`);
   }
 });
 
