@@ -34,7 +34,7 @@ PROFILE=wasm
 WASM_OPT_LEVEL=-Oz
 # Run the passes until the module stops shrinking, and let them assume what rustc's output
 # guarantees: nothing below address 1024 is used (wasm-ld's global base) and memory starts
-# zeroed. 3.6 kB less per contract (BENCHMARKS.md).
+# zeroed: 3.0-3.6 kB less per contract (BENCHMARKS.md).
 WASM_OPT_EXTRA=(--converge --low-memory-unused --zero-filled-memory)
 TEST_CONTRACTS=(mpc-callback-receiver)
 # Features the rustc output uses; the release profile strips the target_features section, so
