@@ -22,8 +22,8 @@ use mpc_interfaces::{KeyType, RequestCreated};
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    answer_values, count_votes, in_force, load_request, store_vote, Progress, Request, RequestBody,
-    ANSWERS, BODIES, CALLBACKS_DUE, CONFIG,
+    add_answer, agreed_signatures, answer_values, count_votes, in_force, load_answers,
+    load_request, store_vote, Progress, Request, RequestBody, BODIES, CALLBACKS_DUE, CONFIG,
 };
 
 /// What a signature request may set beyond its key and items.
@@ -131,7 +131,7 @@ fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
     Progress {
         status: SignRequestStatus::Pending,
         mpc_deadline: Some(Deadline::after(height, mpc_timeout_blocks)),
-        signatures: None,
+        agreed: None,
         reject_reason: None,
     }
 }
@@ -155,7 +155,7 @@ pub fn vote(
     };
     nonpayable(&info)?;
     ensure_partial(&request, env.block.height)?;
-    let mut votes = count_votes(deps.storage, &request, &in_force)?;
+    let mut votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
     if votes.has_voted(&info.sender) {
         return Err(LifecycleError::AlreadyVoted { id: request_id, sender: info.sender }.into());
     }
@@ -164,6 +164,7 @@ pub fn vote(
     votes.cast(&info.sender, approve);
     store_vote(
         deps.storage,
+        deps.api,
         request_id,
         &voided,
         Some((&info.sender, Ballot { approve, membership })),
@@ -191,11 +192,11 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, request_id: u64) -> C
     let config = CONFIG.load(deps.storage)?;
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
     let in_force = in_force(&sign_policy);
-    let votes = count_votes(deps.storage, &request, &in_force)?;
+    let votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
     if !votes.evaluate(&in_force).satisfied {
         return Err(LifecycleError::PolicyNotMet { id: request_id }.into());
     }
-    store_vote(deps.storage, request_id, &votes, None)?;
+    store_vote(deps.storage, deps.api, request_id, &votes, None)?;
     let response = Response::new()
         .add_attribute(attr::ACTION, "execute")
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
@@ -264,7 +265,7 @@ pub fn submit_signature_result(
     request.ensure_open_in(env.block.height, SignRequestStatus::Pending, |status| {
         ContractError::NotPending { request_id, status }
     })?;
-    let mut answers = ANSWERS.load(deps.storage, request_id)?;
+    let mut answers = load_answers(deps.storage, request_id, &key.parties)?;
     if has_answered(&answers, &info.sender) {
         return Err(LifecycleError::AlreadyAnswered { id: request_id, sender: info.sender }.into());
     }
@@ -275,10 +276,11 @@ pub fn submit_signature_result(
         SignResult::Failure { reason } => check_len("reason", reason, MAX_REASON_LEN)?,
     }
 
-    ANSWERS.add(
+    add_answer(
         deps.storage,
         request_id,
         &mut answers,
+        &key.parties,
         PartySignAnswer { party: info.sender.clone(), result, height: env.block.height },
     )?;
     let failures =
@@ -295,13 +297,15 @@ pub fn submit_signature_result(
     // The same signatures from `party_threshold` parties fulfil the request; failures and
     // differing answers count against it.
     match tally(answer_values(&answers), key.parties.len(), key.party_threshold) {
-        Tally::Agreed { value, parties } => {
+        Tally::Agreed { parties, .. } => {
             response = response.add_messages(fees::payout(&request.body.fee, &parties));
+            // The first agreeing party's answer holds the signatures; they are not copied.
+            let agreed = answers.iter().position(|answer| answer.party == parties[0]);
             response = finish(
                 deps.storage,
                 &mut request,
                 SignRequestStatus::Fulfilled,
-                Some(value.clone()),
+                agreed.map(|number| number as u32),
                 None,
                 response,
             )?;
@@ -345,9 +349,10 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
 /// marks the requesting contract's callback due. The callback is not run here: the message
 /// that settles a request is a party's answer (or an expiry), and none of them should pay for
 /// the receiver's gas; `RunCallback` runs it, paid by whoever sends it.
+/// `agreed` is the number of the answer whose signatures fulfilled it.
 fn finish(
     storage: &mut dyn Storage, request: &mut Request, status: SignRequestStatus,
-    signatures: Option<Vec<Binary>>, reason: Option<String>, mut response: Response,
+    agreed: Option<u32>, reason: Option<String>, mut response: Response,
 ) -> ContractResult {
     let body = &request.body;
     if status != SignRequestStatus::Fulfilled {
@@ -357,12 +362,7 @@ fn finish(
     let mpc_deadline = request.progress.as_ref().and_then(|p| p.mpc_deadline);
     request.advance(
         storage,
-        Progress {
-            status,
-            mpc_deadline,
-            signatures: signatures.clone(),
-            reject_reason: reason.clone(),
-        },
+        Progress { status, mpc_deadline, agreed, reject_reason: reason.clone() },
     )?;
     let mut event = request_event(status.as_str(), request);
     if let Some(reason) = &reason {
@@ -393,7 +393,7 @@ pub fn run_callback(deps: DepsMut, info: MessageInfo, request_id: u64) -> Contra
         return Err(ContractError::CallbackAlreadyRun { request_id });
     }
     CALLBACKS_DUE.remove(deps.storage, request_id);
-    let signatures = request.progress.as_ref().and_then(|p| p.signatures.clone());
+    let signatures = agreed_signatures(deps.storage, &request)?;
     let callback = CallbackMsg::SignatureRequestFinished { request_id, status, signatures };
     let message = WasmMsg::Execute {
         contract_addr: receiver.to_string(),

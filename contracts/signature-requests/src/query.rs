@@ -15,8 +15,8 @@ use mpc_interfaces::{InboxCursor, MAX_INBOX_SCAN};
 
 use crate::error::ContractResult;
 use crate::state::{
-    count_votes, ids_by, in_force, load_request, partial_of_workspace, Owner, ANSWERS,
-    CALLBACKS_DUE, CONFIG,
+    agreed_signatures, count_votes, ids_by, in_force, load_answers, load_request,
+    partial_of_workspace, Owner, CALLBACKS_DUE, CONFIG,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -36,13 +36,13 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
     let config = CONFIG.load(deps.storage)?;
     let key = config.keyring_contract.key(&deps.querier, request.body.key_id)?;
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
-    let votes = count_votes(deps.storage, &request, &in_force(&sign_policy))?;
+    let votes = count_votes(deps.storage, deps.api, &request, &in_force(&sign_policy))?;
     let status = request.status_at(env.block.height);
-    let (signatures, reject_reason, mpc_deadline) = match request.progress {
-        Some(progress) => {
-            (progress.signatures, progress.reject_reason, progress.mpc_deadline.map(|d| d.height()))
-        }
-        None => (None, None, None),
+    let signatures = agreed_signatures(deps.storage, &request)?;
+    let answers = load_answers(deps.storage, request_id, &key.parties)?;
+    let (reject_reason, mpc_deadline) = match request.progress {
+        Some(progress) => (progress.reject_reason, progress.mpc_deadline.map(|d| d.height())),
+        None => (None, None),
     };
     let body = request.body;
     Ok(SignatureRequestResponse {
@@ -61,7 +61,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         rejections: votes.rejections,
         parties: key.parties,
         party_threshold: key.party_threshold,
-        answers: ANSWERS.load(deps.storage, request_id)?,
+        answers,
         signatures,
         fee: body.fee,
         callback_due: CALLBACKS_DUE.has(deps.storage, request_id),
@@ -166,7 +166,7 @@ pub fn awaiting_approver(
                     };
                     let sign_policies = sign_policies.borrow();
                     let in_force = in_force(&sign_policies[index].1);
-                    let votes = count_votes(deps.storage, &request, &in_force)?;
+                    let votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
                     let awaits = in_force.is_eligible(&approver)
                         && !votes.has_voted(&approver)
                         && votes.evaluate(&in_force).satisfiable;
@@ -191,7 +191,7 @@ pub fn policy_evaluation(deps: Deps, request_id: u64) -> ContractResult<PolicyEv
     let config = CONFIG.load(deps.storage)?;
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
     let in_force = in_force(&sign_policy);
-    let votes = count_votes(deps.storage, &request, &in_force)?;
+    let votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
     let evaluation = votes.evaluate(&in_force);
     Ok(PolicyEvaluationResponse {
         request_id,

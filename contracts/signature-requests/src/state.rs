@@ -8,7 +8,10 @@
 //!   stored status and deadline) moves only when those change.
 
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Api, Binary, Coin, Empty, Order, QuerierWrapper, StdResult, Storage};
+use cosmwasm_std::{
+    Addr, Api, Binary, CanonicalAddr, Coin, Empty, Order, QuerierWrapper, StdError, StdResult,
+    Storage,
+};
 use cw_storage_plus::{Item, Map};
 use mpc_contract_kit::agreement::AnswerLog;
 use mpc_contract_kit::deadline_list::{Position, StatusIndex};
@@ -24,13 +27,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ContractError, ContractResult};
 
+/// Read by every message: stored with one-letter names (each stored byte read costs 3 gas).
 #[cw_serde]
 pub struct Config {
+    #[serde(rename = "w")]
     pub workspace_contract: WorkspaceContract,
+    #[serde(rename = "k")]
     pub keyring_contract: KeyringContract,
     /// Default, and maximum, blocks a request may wait for approvals.
+    #[serde(rename = "a")]
     pub approval_timeout_blocks: u64,
     /// Default, and maximum, blocks the parties have once a request is pending.
+    #[serde(rename = "m")]
     pub mpc_timeout_blocks: u64,
 }
 
@@ -46,31 +54,40 @@ impl Config {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 
-/// What a request asks for, written once when it is made.
+/// What a request asks for, written once when it is made. One-letter names: the body is the
+/// largest write of a request (30 gas a byte) and is read by every later message.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct RequestBody {
+    #[serde(rename = "k")]
     pub key_id: u64,
+    #[serde(rename = "g")]
     pub keyring_id: u64,
+    #[serde(rename = "w")]
     pub workspace_id: u64,
+    #[serde(rename = "q")]
     pub requester: Addr,
+    #[serde(rename = "i")]
     pub items: Vec<Binary>,
     /// What the requester paid; held until the request ends.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "f", default, skip_serializing_if = "Vec::is_empty")]
     pub fee: Vec<Coin>,
     /// The requesting contract to call back when the request ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<Addr>,
+    #[serde(rename = "h")]
     pub created_height: u64,
+    #[serde(rename = "d")]
     pub approval_deadline: Deadline,
     /// Blocks the parties get once the request is pending.
+    #[serde(rename = "t")]
     pub mpc_timeout_blocks: u64,
     /// The requester approved by making the request (the policy let them vote then). Their
     /// approval is this flag, not an entry in `VOTES`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(rename = "a", default, skip_serializing_if = "std::ops::Not::not")]
     pub requester_approved: bool,
     /// The requester's membership when making the request: the request can turn `pending`, and
     /// their approval counts, only while it holds (see `mpc_contract_kit::votes`).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(rename = "m", default, skip_serializing_if = "is_zero")]
     pub requester_membership: u64,
 }
 
@@ -78,28 +95,69 @@ fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
-/// Where a request went once it left `partial`; no entry while it is `partial`.
+/// Where a request went once it left `partial`; no entry while it is `partial`. One-letter
+/// names, and the agreed signatures are not copied: they are those of an answer in `ANSWERS`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Progress {
+    #[serde(rename = "s")]
     pub status: SignRequestStatus,
     /// Set when the request became pending: the last height at which the parties may answer.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
     pub mpc_deadline: Option<Deadline>,
-    /// The agreed signatures, once fulfilled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signatures: Option<Vec<Binary>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Once fulfilled, the number of the first answer that gave the agreed signatures.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub agreed: Option<u32>,
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub reject_reason: Option<String>,
+}
+
+/// A party's answer as stored: the party by its index among the key's parties (a key keeps the
+/// parties that made it, so the index never changes meaning), the signatures or the failure's
+/// reason, and the height. What the queries return is the interface's `PartySignAnswer`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct StoredAnswer {
+    #[serde(rename = "p")]
+    pub party: u8,
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub signatures: Option<Vec<Binary>>,
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    #[serde(rename = "h")]
+    pub height: u64,
+}
+
+impl StoredAnswer {
+    /// `answer` of the party at `party` among the key's parties.
+    pub fn new(party: u8, answer: &PartySignAnswer) -> Self {
+        let (signatures, failure) = match &answer.result {
+            SignResult::Success { signatures } => (Some(signatures.clone()), None),
+            SignResult::Failure { reason } => (None, Some(reason.clone())),
+        };
+        StoredAnswer { party, signatures, failure, height: answer.height }
+    }
+
+    /// The answer as the interface gives it, its party named from the key's `parties`.
+    pub fn answer(self, parties: &[Addr]) -> StdResult<PartySignAnswer> {
+        let party = parties
+            .get(usize::from(self.party))
+            .ok_or_else(|| StdError::msg("a stored answer names no party of the key"))?;
+        let result = match (self.signatures, self.failure) {
+            (Some(signatures), _) => SignResult::Success { signatures },
+            (None, reason) => SignResult::Failure { reason: reason.unwrap_or_default() },
+        };
+        Ok(PartySignAnswer { party: party.clone(), result, height: self.height })
+    }
 }
 
 pub const BODIES: Map<u64, RequestBody> = Map::new("r");
 const PROGRESS: Map<u64, Progress> = Map::new("p");
 /// (request id, voter) -> the vote and the membership it was cast under.
-const VOTES: Map<(u64, &Addr), Ballot> = Map::new("v");
+/// The voter by canonical address: 32 bytes in the key instead of a 60-odd character address.
+const VOTES: Map<(u64, &[u8]), Ballot> = Map::new("v");
 /// Final requests whose requesting contract has not been called back yet (`RunCallback`).
 pub const CALLBACKS_DUE: Map<u64, Empty> = Map::new("c");
 /// The parties' answers to each request, in the order they were given.
-pub const ANSWERS: AnswerLog<PartySignAnswer> = AnswerLog::new("a");
+const ANSWERS: AnswerLog<StoredAnswer> = AnswerLog::new("a");
 
 /// ((keyring id, stored status), deadline height, request id): the connector's work list, ordered
 /// by deadline within a stored status so that the overdue open requests are a prefix a range
@@ -207,10 +265,10 @@ pub fn in_force(response: &SignPolicyResponse) -> InForce<'_> {
 }
 
 /// The votes on a request sorted by the membership in force (see `mpc_contract_kit::votes`)
-/// while it is `partial`, as cast once it has moved on; each list in address order, the
-/// requester's approval first when they approved by making it.
+/// while it is `partial`, as cast once it has moved on; each list in the order of the voters'
+/// canonical addresses, the requester's approval first when they approved by making it.
 pub fn count_votes(
-    storage: &dyn Storage, request: &Request, in_force: &InForce,
+    storage: &dyn Storage, api: &dyn Api, request: &Request, in_force: &InForce,
 ) -> StdResult<Counted> {
     let body = &request.body;
     let mut votes = vec![];
@@ -219,7 +277,8 @@ pub fn count_votes(
         votes.push((body.requester.clone(), ballot));
     }
     for entry in VOTES.prefix(request.id).range(storage, None, None, Order::Ascending) {
-        votes.push(entry?);
+        let (voter, ballot) = entry?;
+        votes.push((api.addr_humanize(&CanonicalAddr::from(voter))?, ballot));
     }
     let votes = votes.iter().map(|(voter, ballot)| (voter, *ballot));
     if request.progress.is_some() {
@@ -233,15 +292,47 @@ pub fn count_votes(
 /// Stores `voter`'s vote on request `id`, after dropping the votes `counted` found voided (the
 /// requester's approval is the body's flag, not an entry, and voids with its membership).
 pub fn store_vote(
-    storage: &mut dyn Storage, id: u64, counted: &Counted, vote: Option<(&Addr, Ballot)>,
+    storage: &mut dyn Storage, api: &dyn Api, id: u64, counted: &Counted,
+    vote: Option<(&Addr, Ballot)>,
 ) -> StdResult<()> {
     for voter in &counted.voided {
-        VOTES.remove(storage, (id, voter));
+        VOTES.remove(storage, (id, api.addr_canonicalize(voter.as_str())?.as_slice()));
     }
     if let Some((voter, ballot)) = vote {
-        VOTES.save(storage, (id, voter), &ballot)?;
+        VOTES.save(storage, (id, api.addr_canonicalize(voter.as_str())?.as_slice()), &ballot)?;
     }
     Ok(())
+}
+
+/// The parties' answers to request `id` as the interface gives them, `parties` being its key's.
+pub fn load_answers(
+    storage: &dyn Storage, id: u64, parties: &[Addr],
+) -> StdResult<Vec<PartySignAnswer>> {
+    ANSWERS.load(storage, id)?.into_iter().map(|answer| answer.answer(parties)).collect()
+}
+
+/// Stores `answer`, the next to request `id` after `answers`, from a party among `parties`.
+pub fn add_answer(
+    storage: &mut dyn Storage, id: u64, answers: &mut Vec<PartySignAnswer>, parties: &[Addr],
+    answer: PartySignAnswer,
+) -> StdResult<()> {
+    let party = parties
+        .iter()
+        .position(|party| *party == answer.party)
+        .ok_or_else(|| StdError::msg("an answer from no party of the key"))?;
+    ANSWERS.store(storage, id, answers.len(), &StoredAnswer::new(party as u8, &answer))?;
+    answers.push(answer);
+    Ok(())
+}
+
+/// The signatures a fulfilled request agreed on (those of its answer `progress.agreed`).
+pub fn agreed_signatures(
+    storage: &dyn Storage, request: &Request,
+) -> StdResult<Option<Vec<Binary>>> {
+    match request.progress.as_ref().and_then(|progress| progress.agreed) {
+        Some(number) => Ok(ANSWERS.nth(storage, request.id, number)?.signatures),
+        None => Ok(None),
+    }
 }
 
 /// The `partial` requests of a workspace whose approval deadline is not before `min`, in
@@ -334,10 +425,8 @@ mod tests {
     #[test]
     fn stored_layout_is_pinned() {
         let json = concat!(
-            r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
-            r#""fee":[{"denom":"uatom","amount":"5"}],"callback":"caller","created_height":6,"#,
-            r#""approval_deadline":7,"mpc_timeout_blocks":8,"requester_approved":true,"#,
-            r#""requester_membership":9}"#
+            r#"{"k":2,"g":3,"w":4,"q":"owner","i":["Aw=="],"f":[{"denom":"uatom","amount":"5"}],"#,
+            r#""c":"caller","h":6,"d":7,"t":8,"a":true,"m":9}"#
         );
         assert_eq!(to_json_string(&body()).unwrap(), json);
         assert_eq!(from_json::<RequestBody>(json).unwrap(), body());
@@ -348,30 +437,76 @@ mod tests {
             requester_membership: 0,
             ..body()
         };
-        let json = concat!(
-            r#"{"key_id":2,"keyring_id":3,"workspace_id":4,"requester":"owner","items":["Aw=="],"#,
-            r#""created_height":6,"approval_deadline":7,"mpc_timeout_blocks":8}"#
-        );
+        let json = r#"{"k":2,"g":3,"w":4,"q":"owner","i":["Aw=="],"h":6,"d":7,"t":8}"#;
         assert_eq!(to_json_string(&lean).unwrap(), json);
         assert_eq!(from_json::<RequestBody>(json).unwrap(), lean);
 
         let progress = Progress {
             status: SignRequestStatus::Fulfilled,
             mpc_deadline: Some(Deadline::at(10)),
-            signatures: Some(vec![Binary::from(vec![4])]),
+            agreed: Some(1),
             reject_reason: None,
         };
-        let json = r#"{"status":"fulfilled","mpc_deadline":10,"signatures":["BA=="]}"#;
+        let json = r#"{"s":"fulfilled","d":10,"a":1}"#;
         assert_eq!(to_json_string(&progress).unwrap(), json);
         assert_eq!(from_json::<Progress>(json).unwrap(), progress);
 
+        let parties = [Addr::unchecked("p0"), Addr::unchecked("p1")];
         let answer = PartySignAnswer {
             party: Addr::unchecked("p1"),
             result: SignResult::Failure { reason: "no".to_string() },
             height: 9,
         };
-        let json = r#"{"party":"p1","result":{"failure":{"reason":"no"}},"height":9}"#;
-        assert_eq!(to_json_string(&answer).unwrap(), json);
+        let stored = StoredAnswer::new(1, &answer);
+        let json = r#"{"p":1,"f":"no","h":9}"#;
+        assert_eq!(to_json_string(&stored).unwrap(), json);
+        assert_eq!(from_json::<StoredAnswer>(json).unwrap().answer(&parties).unwrap(), answer);
+        let signed = PartySignAnswer {
+            result: SignResult::Success { signatures: vec![Binary::from(vec![4])] },
+            ..answer
+        };
+        let json = r#"{"p":1,"s":["BA=="],"h":9}"#;
+        assert_eq!(to_json_string(&StoredAnswer::new(1, &signed)).unwrap(), json);
+        assert_eq!(from_json::<StoredAnswer>(json).unwrap().answer(&parties).unwrap(), signed);
+
+        let config = Config {
+            workspace_contract: WorkspaceContract(Addr::unchecked("ws")),
+            keyring_contract: KeyringContract(Addr::unchecked("kr")),
+            approval_timeout_blocks: 1,
+            mpc_timeout_blocks: 2,
+        };
+        assert_eq!(to_json_string(&config).unwrap(), r#"{"w":"ws","k":"kr","a":1,"m":2}"#);
+    }
+
+    /// The answers are stored with the party's index among the key's parties and read back
+    /// naming it; the agreed signatures are read from the answer the progress points at.
+    #[test]
+    fn answers_are_stored_by_party_index_and_signatures_by_answer_number() {
+        let mut storage = MockStorage::new();
+        let parties = [Addr::unchecked("p0"), Addr::unchecked("p1"), Addr::unchecked("p2")];
+        let answer = |party: &Addr, byte| PartySignAnswer {
+            party: party.clone(),
+            result: SignResult::Success { signatures: vec![Binary::from(vec![byte])] },
+            height: 3,
+        };
+        let mut answers = vec![];
+        add_answer(&mut storage, 1, &mut answers, &parties, answer(&parties[2], 7)).unwrap();
+        add_answer(&mut storage, 1, &mut answers, &parties, answer(&parties[0], 8)).unwrap();
+        assert_eq!(load_answers(&storage, 1, &parties).unwrap(), answers);
+        let stranger = answer(&Addr::unchecked("stranger"), 9);
+        assert!(add_answer(&mut storage, 1, &mut answers, &parties, stranger).is_err());
+        let request = Request {
+            id: 1,
+            body: body(),
+            progress: Some(Progress {
+                status: SignRequestStatus::Fulfilled,
+                mpc_deadline: None,
+                agreed: Some(1),
+                reject_reason: None,
+            }),
+        };
+        let agreed = agreed_signatures(&storage, &request).unwrap();
+        assert_eq!(agreed, Some(vec![Binary::from(vec![8])]));
     }
 
     #[test]
@@ -397,7 +532,7 @@ mod tests {
                 Progress {
                     status: SignRequestStatus::Pending,
                     mpc_deadline: Some(Deadline::at(15)),
-                    signatures: None,
+                    agreed: None,
                     reject_reason: None,
                 },
             )
