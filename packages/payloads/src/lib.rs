@@ -10,6 +10,7 @@
 //! dependency: the contracts use it on wasm32-unknown-unknown, the connector natively. The
 //! `eip712` feature (native only) hashes EIP-712 typed data with alloy-dyn-abi.
 
+use cw_schema::Schemaifier;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -30,8 +31,10 @@ pub const MAX_PAYLOAD_LEN: usize = 8192;
 pub const MAX_PAYLOADS_LEN: usize = 16384;
 
 /// How a payload is hashed into the 32 bytes an ECDSA key signs.
-#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+// The derives of `cw_serde` (JSON schema for schemars 0.8 and cw-schema), without cosmwasm.
+#[derive(Serialize, Deserialize, JsonSchema, Schemaifier, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[schemaifier(mute_warnings)]
 pub enum HashKind {
     /// keccak256(data): an EVM transaction's unsigned serialisation (its signing hash).
     Keccak256,
