@@ -9,4 +9,5 @@ pub mod signature_requests;
 pub mod workspace;
 
 pub use common::*;
+pub use mpc_payloads::HashKind;
 pub use mpc_policy::{Evaluation, Policy};

@@ -4,7 +4,7 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Addr, Binary, Coin};
 use mpc_policy::{Evaluation, Policy};
 
-use crate::{InboxCursor, KeyType};
+use crate::{HashKind, InboxCursor, KeyType};
 
 /// Most items (hashes or messages) one request may carry.
 pub const MAX_ITEMS: usize = 16;
@@ -23,6 +23,22 @@ pub const DEFAULT_TIMEOUT_BLOCKS: u64 = 1_000;
 /// Longest default timeout the config may set, for approvals or the MPC answer; a request may
 /// ask for less than the default, never more.
 pub const MAX_TIMEOUT_BLOCKS: u64 = 100_000;
+
+/// A payload to sign and how it is hashed into the 32 bytes an ECDSA key signs
+/// (`mpc_payloads::digest`): the chain, the approvers and every MPC party see what is signed.
+/// At most `mpc_payloads::MAX_PAYLOAD_LEN` bytes each, `MAX_PAYLOADS_LEN` per request.
+#[cw_serde]
+pub struct Payload {
+    pub hash: HashKind,
+    /// keccak256/sha256/sha256d: the bytes (an EVM transaction's unsigned serialisation, a
+    /// Bitcoin sighash preimage); eip191: the message; cosmos_sign_doc: SignDoc protobuf bytes;
+    /// eip712: the typed data as JSON text (UTF-8), as eth_signTypedData_v4 takes it.
+    pub data: Binary,
+    /// eip712 only (required there, refused elsewhere): the digest the requester computed;
+    /// the contract stores it and every party recomputes it from `data` and refuses a mismatch.
+    #[serde(default)]
+    pub digest: Option<Binary>,
+}
 
 #[cw_serde]
 pub struct InstantiateMsg {
