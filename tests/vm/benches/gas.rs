@@ -2,7 +2,7 @@
 //! cw3-fixed-multisig built the same way. Prints a Markdown report on stdout.
 //!
 //! Build the artifacts first: `scripts/build-wasm.sh --cw3` (and, for the second recipe,
-//! `scripts/build-wasm.sh --variant build-std --cw3`), then
+//! `scripts/build-wasm.sh --variant lowered --cw3`), then
 //! `cargo bench -p mpc-vm-tests --bench gas --profile dev`.
 //! `MPC_BENCH_LARGE` sets the large state size (default 10000).
 
@@ -419,8 +419,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let variants: [(&str, PathBuf); 2] = [
-        ("lowered", artifacts_dir()),
-        ("build-std", artifacts_dir().join("build-std")),
+        ("build-std", artifacts_dir()),
+        ("lowered", artifacts_dir().join("lowered")),
     ];
     let mut out = String::new();
     let mut summary = Vec::new();
