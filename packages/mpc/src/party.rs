@@ -22,6 +22,7 @@ use crate::signing::{sign_with_retry, SignPlan, Signature};
 use crate::store::ShareStore;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::windows::{Window, Windows};
+use tokio::time::Instant;
 use crate::wire;
 
 /// A threshold signature scheme.
@@ -58,7 +59,9 @@ pub struct PartyConfig {
     /// `None`: every signer set when a small federation has at most
     /// [`crate::signing::SMALL_FEDERATION_SETS`], else [`crate::signing::DEFAULT_ATTEMPTS`].
     pub max_attempts: Option<u32>,
-    /// Bound on a whole ECDSA protocol run (aux info, key generation, signing).
+    /// Bound on a whole ECDSA protocol run (aux info, key generation, signing). A key
+    /// generation attempt that must make aux info first may run this long past its window's
+    /// work (the next attempt is in the first window after that).
     pub ecdsa_timeout: Duration,
     /// After an aux info run uses up this party's Paillier primes, make the next set in the
     /// background (minutes of CPU), so that the next aux run does not wait for them.
@@ -91,8 +94,8 @@ impl PartyConfig {
 
     /// The attempt windows of key generation with `scheme`: twice the signing windows, joined
     /// while a tenth (EdDSA) or a twelfth (ECDSA, as signing: with aux info held, key generation
-    /// takes about as long; when aux info must be made first, a late start can cost a window)
-    /// of the window is left.
+    /// takes about as long; an attempt that must make aux info first runs on past its window,
+    /// see `ecdsa_timeout`) of the window is left.
     pub fn keygen_windows(&self, scheme: Scheme) -> Windows {
         match scheme {
             Scheme::EddsaEd25519 => Windows::new(self.eddsa_window * 2, self.eddsa_window / 5),
@@ -176,10 +179,7 @@ impl Party {
             .max(1);
         let mut window = windows.to_join();
         let mut last = None;
-        for attempt in 0..attempts {
-            if attempt > 0 {
-                window = windows.after(&window);
-            }
+        for _ in 0..attempts {
             tokio::time::sleep_until(window.starts).await;
             let live = self.transport.live();
             let silent: Vec<PartyIndex> = parties
@@ -187,6 +187,9 @@ impl Party {
                 .copied()
                 .filter(|p| !live.contains(p))
                 .collect();
+            // Where this attempt's steps end: with its window's work, or later when the
+            // parties make ECDSA aux info first (each decides that from the same facts).
+            let mut ends = window.work_ends();
             let outcome = if !silent.is_empty() {
                 Err(MpcError::Timeout {
                     step: "live parties".into(),
@@ -194,15 +197,7 @@ impl Party {
                     waiting_for: silent,
                 })
             } else {
-                tokio::time::timeout_at(window.work_ends(), self.keygen_attempt(&inputs, &window))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(MpcError::Timeout {
-                            step: "key generation".into(),
-                            after_ms: window.length().as_millis() as u64,
-                            waiting_for: Vec::new(),
-                        })
-                    })
+                self.keygen_attempt(&inputs, &window, &mut ends).await
             };
             match outcome {
                 Ok(public_key) => {
@@ -213,9 +208,7 @@ impl Party {
                 Err(e) => {
                     tracing::info!(me = self.me(), window = window.number, error = %e, "key generation attempt failed; the next window tries again");
                     last = Some(e);
-                    if attempt + 1 < attempts {
-                        tokio::time::sleep_until(window.ends).await;
-                    }
+                    window = windows.first_from(&window, ends);
                 }
             }
         }
@@ -226,27 +219,28 @@ impl Party {
     }
 
     /// One key generation run in `window`, on a run id all parties agree on first; stores the
-    /// share. Every wait ends with the window's work.
+    /// share. Every step ends by `ends`: the window's work, moved later by [`Party::ecdsa_aux`]
+    /// when the parties must make aux info first.
     async fn keygen_attempt(
         &self,
         inputs: &SessionInputs,
         window: &Window,
+        ends: &mut Instant,
     ) -> Result<Vec<u8>, MpcError> {
         let parties = &inputs.parties;
         let t = inputs.threshold;
-        let run = agree_run(
-            self.transport.as_ref(),
-            inputs.session("key", window.number),
-            parties,
-            window.work_left(),
-        )
-        .await?;
+        let session = inputs.session("key", window.number);
+        let agreement = agree_run(self.transport.as_ref(), session, parties, window.work_left());
+        let run = by(*ends, window, agreement).await?;
         let scheme = inputs.scheme;
         let public_key = match scheme {
             Scheme::EddsaEd25519 => {
-                let mut channel = self.open(run, parties).await?;
-                let step = self.config.step_timeout.min(window.work_left());
-                let share = eddsa::keygen(&mut channel, t, step).await?;
+                let keygen = async {
+                    let mut channel = self.open(run, parties).await?;
+                    let step = self.config.step_timeout.min(window.work_left());
+                    eddsa::keygen(&mut channel, t, step).await
+                };
+                let share = by(*ends, window, keygen).await?;
                 let public_key = share.public_key()?.to_vec();
                 self.store.put(
                     &key_record(scheme, &public_key),
@@ -255,10 +249,14 @@ impl Party {
                 public_key
             }
             Scheme::EcdsaSecp256k1 => {
-                let aux = self.ecdsa_aux(run, parties, window).await?;
-                let channel = self.open(run.derive("key"), parties).await?;
-                let timeout = self.config.ecdsa_timeout.min(window.work_left());
-                let share = ecdsa::keygen(channel, t, &aux, timeout).await?;
+                let aux = self.ecdsa_aux(run, parties, window, ends).await?;
+                let until = *ends;
+                let keygen = async {
+                    let channel = self.open(run.derive("key"), parties).await?;
+                    let left = until.saturating_duration_since(Instant::now());
+                    ecdsa::keygen(channel, t, &aux, self.config.ecdsa_timeout.min(left)).await
+                };
+                let share = by(until, window, keygen).await?;
                 let public_key = ecdsa::public_key(&share).to_vec();
                 self.store.put(
                     &key_record(scheme, &public_key),
@@ -377,11 +375,18 @@ impl Party {
     /// The aux info of this party set that every party holds, or one made now (all parties
     /// run the aux protocol) when there is none, on sessions derived from the key generation's
     /// run id `run` ([`ecdsa::aux_set`] says why a party keeps several).
+    ///
+    /// Making aux info takes tens of seconds of CPU per party, more than a key generation
+    /// window on a busy machine, where it failed in window after window. So when it must be
+    /// made, the attempt's end (`ends`) moves to [`PartyConfig::ecdsa_timeout`] after the
+    /// window's work: every party learns that it must from the same digest lists, at the
+    /// window's start, and moves it alike, so all meet again in the same later window.
     async fn ecdsa_aux(
         &self,
         run: SessionId,
         parties: &[PartyIndex],
         window: &Window,
+        ends: &mut Instant,
     ) -> Result<ecdsa::AuxInfo, MpcError> {
         let record = aux_record(parties);
         let held = self.held_aux(&record)?;
@@ -398,10 +403,15 @@ impl Party {
         if !held.is_empty() {
             tracing::warn!(me = self.me(), "{AUX_DIFFERS_LOG}");
         }
-        let primes = self.primes().await?;
-        let channel = self.open(run.derive("aux"), parties).await?;
-        let timeout = self.config.ecdsa_timeout.min(window.work_left());
-        let aux = ecdsa::aux_info(channel, primes, timeout).await?;
+        *ends = (*ends).max(window.work_ends() + self.config.ecdsa_timeout);
+        let until = *ends;
+        let made = async {
+            let primes = self.primes().await?;
+            let channel = self.open(run.derive("aux"), parties).await?;
+            let left = until.saturating_duration_since(Instant::now());
+            ecdsa::aux_info(channel, primes, left).await
+        };
+        let aux = by(until, window, made).await?;
         {
             // Read again under the lock: another key generation may have added one meanwhile.
             let _one_writer = self.adding_aux.lock().expect("no writer panics");
@@ -478,6 +488,23 @@ impl Party {
     ) -> Result<SessionChannel, MpcError> {
         self.transport.open_session(session, parties.to_vec()).await
     }
+}
+
+/// `step`, ended at `deadline` (a key generation attempt's end) if it is not done by then.
+async fn by<T>(
+    deadline: Instant,
+    window: &Window,
+    step: impl std::future::Future<Output = Result<T, MpcError>>,
+) -> Result<T, MpcError> {
+    tokio::time::timeout_at(deadline, step)
+        .await
+        .unwrap_or_else(|_| {
+            Err(MpcError::Timeout {
+                step: "key generation".into(),
+                after_ms: deadline.saturating_duration_since(window.starts).as_millis() as u64,
+                waiting_for: Vec::new(),
+            })
+        })
 }
 
 /// Share-store id of the Paillier primes for the next aux run.

@@ -80,10 +80,20 @@ impl Windows {
 
     /// The window after `window`.
     pub fn after(&self, window: &Window) -> Window {
+        self.first_from(window, window.ends)
+    }
+
+    /// The first window after `window` that starts at `at` or later: where an attempt that ran
+    /// past its window's end (until `at`, a time every party computes alike) is followed.
+    pub fn first_from(&self, window: &Window, at: Instant) -> Window {
+        let length_ms = self.length.as_millis().max(1);
+        let past = at.saturating_duration_since(window.ends).as_millis();
+        let skipped = past.div_ceil(length_ms) as u32;
+        let starts = window.ends + self.length * skipped;
         Window {
-            number: window.number + 1,
-            starts: window.ends,
-            ends: window.ends + self.length,
+            number: window.number + 1 + u64::from(skipped),
+            starts,
+            ends: starts + self.length,
         }
     }
 }
@@ -136,6 +146,11 @@ mod tests {
         let next = windows.after(&window);
         assert_eq!(next.number, window.number + 1);
         assert_eq!(next.starts, window.ends);
+        // After an attempt that ran 2.5 windows past its window's end: the third window after.
+        let later = windows.first_from(&window, window.ends + Duration::from_millis(25_000));
+        assert_eq!(later.number, window.number + 4);
+        assert_eq!(later.starts, window.ends + Duration::from_secs(30));
+        assert_eq!(windows.first_from(&window, window.starts), next);
         // Short windows keep a tenth for notices, and a tenth at least for work.
         let short = Windows::new(Duration::from_secs(1), Duration::ZERO);
         assert_eq!(short.join_within, Duration::from_millis(800));
