@@ -2,7 +2,8 @@
 //! own — proposals (owners added and removed, the admin policy's threshold changed, an alias),
 //! approvals, rejections, `execute_action` and `cancel_action`, owners removed and added again,
 //! the policy tightened and loosened — checked after every step against a model of its own
-//! (a threshold over its own member list, not the contract's policy evaluation):
+//! (`mpc_testing::vote_model`: a threshold over its own member list, not the contract's policy
+//! evaluation):
 //! - every message is accepted exactly when the model says it may be, and an action's status is
 //!   the model's: executed only when the admin policy in force is met by the votes of current
 //!   owners cast under their current membership, with its proposer still a member, and only by
@@ -12,11 +13,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use cosmwasm_std::Addr;
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus, ExecuteMsg};
 use mpc_interfaces::InboxCursor;
+use mpc_testing::vote_model::{Ballot, Members};
 use proptest::prelude::*;
 
 use common::*;
@@ -65,27 +65,15 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The model's view of a workspace: each member with the generation of their membership (a
-/// counter of the model's own), and the number of owners its admin policy needs.
-#[derive(Clone, Debug)]
-struct Ws {
-    members: BTreeMap<usize, u32>,
-    threshold: u32,
-}
-
-impl Ws {
-    /// Whether `change` can be made to the workspace as it is now (what the contract checks
-    /// when it is proposed, and again when it executes).
-    fn allows(&self, change: Change) -> bool {
-        let owners = self.members.len() as u32;
-        match change {
-            Change::AddOwner(who) => !self.members.contains_key(&who),
-            Change::RemoveOwner(who) => {
-                self.members.contains_key(&who) && owners > 1 && self.threshold < owners
-            }
-            Change::Threshold(threshold) => threshold <= owners,
-            Change::Alias => true,
-        }
+/// Whether `change` can be made to the workspace as it is now (what the contract checks when it
+/// is proposed, and again when it executes).
+fn allows(ws: &Members, change: Change) -> bool {
+    let owners = ws.count();
+    match change {
+        Change::AddOwner(who) => !ws.contains(who),
+        Change::RemoveOwner(who) => ws.contains(who) && owners > 1 && ws.threshold < owners,
+        Change::Threshold(threshold) => threshold <= owners,
+        Change::Alias => true,
     }
 }
 
@@ -99,10 +87,8 @@ enum Status {
 #[derive(Clone, Debug)]
 struct Act {
     ws: usize,
-    proposer: (usize, u32),
     change: Change,
-    /// Every vote as cast: (voter, approve, generation).
-    votes: Vec<(usize, bool, u32)>,
+    ballot: Ballot,
     status: Status,
 }
 
@@ -110,10 +96,9 @@ struct Model {
     suite: Suite,
     accounts: [Addr; ACCOUNTS],
     workspace_ids: [u64; WORKSPACES],
-    ws: [Ws; WORKSPACES],
+    ws: [Members; WORKSPACES],
     /// Action `i` has id `i + 1`.
     actions: Vec<Act>,
-    generation: u32,
 }
 
 impl Model {
@@ -123,15 +108,13 @@ impl Model {
         let (alice, bob, carol) = (&accounts[0], &accounts[1], &accounts[2]);
         let workspace_ids =
             [(); WORKSPACES].map(|_| suite.create(alice, &[bob, carol], Some(owners(2)), None));
-        let founders: BTreeMap<usize, u32> = [(0, 0), (1, 0), (2, 0)].into();
-        let ws = Ws { members: founders, threshold: 2 };
+        let ws = Members::new([0, 1, 2], 2);
         Model {
             suite,
             accounts,
             workspace_ids,
             ws: [ws.clone(), ws],
             actions: vec![],
-            generation: 0,
         }
     }
 
@@ -141,46 +124,16 @@ impl Model {
         (count > 0).then(|| count - 1 - pick % count.min(4))
     }
 
-    /// The votes that count on `act`: cast by members under their current generation.
-    fn counting(&self, act: &Act) -> Vec<(usize, bool)> {
-        let members = &self.ws[act.ws].members;
-        act.votes
-            .iter()
-            .filter(|(voter, _, generation)| members.get(voter) == Some(generation))
-            .map(|(voter, approve, _)| (*voter, *approve))
-            .collect()
-    }
-
-    /// (satisfied, satisfiable) by the model's own counting.
-    fn evaluate(&self, act: &Act) -> (bool, bool) {
-        let ws = &self.ws[act.ws];
-        if ws.members.get(&act.proposer.0) != Some(&act.proposer.1) {
-            return (false, false);
-        }
-        let counting = self.counting(act);
-        let approvals = counting.iter().filter(|(_, approve)| *approve).count() as u32;
-        let rejections = counting.iter().filter(|(_, approve)| !approve).count() as u32;
-        (approvals >= ws.threshold, ws.members.len() as u32 - rejections >= ws.threshold)
-    }
-
     fn awaits(&self, act: &Act, account: usize) -> bool {
-        act.status == Status::Pending
-            && self.ws[act.ws].members.contains_key(&account)
-            && self.counting(act).iter().all(|(voter, _)| *voter != account)
-            && self.evaluate(act).1
+        act.status == Status::Pending && act.ballot.awaits(&self.ws[act.ws], account)
     }
 
     /// Makes `act`'s change to its workspace.
     fn take_effect(&mut self, act: &Act) {
         let ws = &mut self.ws[act.ws];
         match act.change {
-            Change::AddOwner(who) => {
-                self.generation += 1;
-                ws.members.insert(who, self.generation);
-            }
-            Change::RemoveOwner(who) => {
-                ws.members.remove(&who);
-            }
+            Change::AddOwner(who) => ws.add(who),
+            Change::RemoveOwner(who) => ws.remove(who),
             Change::Threshold(threshold) => ws.threshold = threshold,
             Change::Alias => {}
         }
@@ -207,18 +160,17 @@ impl Model {
                 let sender = self.accounts[proposer].clone();
                 let (workspace_id, action) = (self.workspace_ids[ws], self.action(change));
                 let accepted = self.suite.propose(&sender, workspace_id, action, None).is_ok();
-                let member = self.ws[ws].members.get(&proposer).copied();
-                let may = member.is_some() && self.ws[ws].allows(change);
+                let member = self.ws[ws].generation(proposer);
+                let may = member.is_some() && allows(&self.ws[ws], change);
                 assert_eq!(accepted, may, "{op:?} with {:?}", self.ws[ws]);
                 let Some(generation) = member.filter(|_| may) else { return };
                 let mut act = Act {
                     ws,
-                    proposer: (proposer, generation),
                     change,
-                    votes: vec![(proposer, true, generation)],
+                    ballot: Ballot::new(proposer, generation),
                     status: Status::Pending,
                 };
-                if self.evaluate(&act).0 {
+                if act.ballot.tally(&self.ws[ws]).passes {
                     act.status = Status::Executed;
                     self.take_effect(&act);
                 }
@@ -236,22 +188,22 @@ impl Model {
                 }
                 .is_ok();
                 let act = &self.actions[index];
-                let generation = self.ws[act.ws].members.get(&voter).copied();
+                let ws = &self.ws[act.ws];
                 let mut voted = act.clone();
-                voted.votes.extend(generation.map(|generation| (voter, approve, generation)));
-                let (satisfied, satisfiable) = self.evaluate(&voted);
-                let executes = satisfiable && approve && satisfied;
+                voted.ballot = act.ballot.with_vote(ws, voter, approve);
+                let tally = voted.ballot.tally(ws);
+                let executes = tally.can_pass && approve && tally.passes;
                 // An execution re-checks the change against the workspace as it is now; a
                 // change that no longer fits fails the whole vote.
                 let may = act.status == Status::Pending
-                    && generation.is_some()
-                    && self.counting(act).iter().all(|(v, _)| *v != voter)
-                    && (!executes || self.ws[act.ws].allows(act.change));
-                assert_eq!(accepted, may, "{op:?} on {act:?} with {:?}", self.ws[act.ws]);
+                    && ws.contains(voter)
+                    && !act.ballot.has_voted(ws, voter)
+                    && (!executes || allows(ws, act.change));
+                assert_eq!(accepted, may, "{op:?} on {act:?} with {ws:?}");
                 if !may {
                     return;
                 }
-                if !satisfiable {
+                if !tally.can_pass {
                     voted.status = Status::Rejected;
                 } else if executes {
                     voted.status = Status::Executed;
@@ -266,8 +218,8 @@ impl Model {
                 let accepted = self.suite.execute(&sender, &msg).is_ok();
                 let act = self.actions[index].clone();
                 let may = act.status == Status::Pending
-                    && self.evaluate(&act).0
-                    && self.ws[act.ws].allows(act.change);
+                    && act.ballot.tally(&self.ws[act.ws]).passes
+                    && allows(&self.ws[act.ws], act.change);
                 assert_eq!(accepted, may, "{op:?} on {act:?} with {:?}", self.ws[act.ws]);
                 if may {
                     self.actions[index].status = Status::Executed;
@@ -280,7 +232,7 @@ impl Model {
                 let msg = ExecuteMsg::CancelAction { action_id: index as u64 + 1 };
                 let accepted = self.suite.execute(&account, &msg).is_ok();
                 let act = &self.actions[index];
-                let may = act.status == Status::Pending && act.proposer.0 == sender;
+                let may = act.status == Status::Pending && act.ballot.author.0 == sender;
                 assert_eq!(accepted, may, "{op:?} on {act:?}");
                 if may {
                     self.actions[index].status = Status::Rejected;

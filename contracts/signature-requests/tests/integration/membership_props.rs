@@ -1,19 +1,19 @@
-//! Issue 23's property: random sequences over two workspaces that the same accounts own —
+//! The votes' property: random sequences over two workspaces that the same accounts own —
 //! owners removed and added again, sign policies tightened and loosened, requests, approvals,
 //! rejections, `execute` and `cancel` — checked after every step against a model of its own
-//! (thresholds over its own member list, not the contracts' policy evaluation):
+//! (`mpc_testing::vote_model`: thresholds over its own member list, not the contracts' policy
+//! evaluation):
 //! - a request's status is the model's: `pending` only when the policy in force is met by the
 //!   votes of current owners cast under their current membership, with its requester still a
 //!   member; a rejection never makes it `pending`;
 //! - every owner who may vote and has not finds each open request in their inbox, paged a few
 //!   at a time across both workspaces, and nothing else is listed.
 
-use std::collections::BTreeMap;
-
 use cosmwasm_std::Addr;
 use mpc_interfaces::signature_requests::{ExecuteMsg, SignRequestStatus};
 use mpc_interfaces::workspace::AdminAction;
 use mpc_interfaces::{KeyType, Policy};
+use mpc_testing::vote_model::{Ballot, Members};
 use proptest::prelude::*;
 
 use crate::suite::*;
@@ -48,14 +48,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The model's view of a workspace: each member with the generation of their membership (a
-/// counter of the model's own), and the threshold of owners its sign policy needs.
-#[derive(Clone, Debug)]
-struct Ws {
-    members: BTreeMap<usize, u32>,
-    threshold: u32,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 enum Status {
     Partial,
@@ -66,9 +58,7 @@ enum Status {
 #[derive(Clone, Debug)]
 struct Req {
     ws: usize,
-    requester: (usize, u32),
-    /// Every vote as cast: (voter, approve, generation).
-    votes: Vec<(usize, bool, u32)>,
+    ballot: Ballot,
     status: Status,
 }
 
@@ -77,9 +67,9 @@ struct Model {
     accounts: [Addr; ACCOUNTS],
     workspace_ids: [u64; WORKSPACES],
     keys: [u64; WORKSPACES],
-    ws: [Ws; WORKSPACES],
+    /// Each workspace, its threshold that of its sign policy.
+    ws: [Members; WORKSPACES],
     requests: Vec<Req>,
-    generation: u32,
 }
 
 impl Model {
@@ -93,8 +83,7 @@ impl Model {
         };
         let workspace_ids = [suite.workspace_id, second];
         let keys = workspace_ids.map(|ws| suite.create_key_in(ws, KeyType::EcdsaSecp256k1, None));
-        let founders: BTreeMap<usize, u32> = [(0, 0), (1, 0), (2, 0)].into();
-        let ws = Ws { members: founders, threshold: 2 };
+        let ws = Members::new([0, 1, 2], 2);
         Model {
             suite,
             accounts,
@@ -102,7 +91,6 @@ impl Model {
             keys,
             ws: [ws.clone(), ws],
             requests: vec![],
-            generation: 0,
         }
     }
 
@@ -114,7 +102,7 @@ impl Model {
 
     fn admin(&mut self, ws: usize, action: AdminAction) -> bool {
         // Any current owner proposes (the default admin policy lets one owner act at once).
-        let Some(&proposer) = self.ws[ws].members.keys().next() else { return false };
+        let Some(proposer) = self.ws[ws].any() else { return false };
         let workspace = self.suite.workspace.clone();
         let msg = mpc_interfaces::workspace::ExecuteMsg::ProposeAction {
             workspace_id: self.workspace_ids[ws],
@@ -125,33 +113,8 @@ impl Model {
         self.suite.kit_execute(&workspace, &sender, &msg).is_ok()
     }
 
-    /// The votes that count on `req`: cast by members under their current generation.
-    fn counting(&self, req: &Req) -> Vec<(usize, bool)> {
-        let members = &self.ws[req.ws].members;
-        req.votes
-            .iter()
-            .filter(|(voter, _, generation)| members.get(voter) == Some(generation))
-            .map(|(voter, approve, _)| (*voter, *approve))
-            .collect()
-    }
-
-    /// (satisfied, satisfiable) by the model's own counting.
-    fn evaluate(&self, req: &Req) -> (bool, bool) {
-        let ws = &self.ws[req.ws];
-        if ws.members.get(&req.requester.0) != Some(&req.requester.1) {
-            return (false, false);
-        }
-        let counting = self.counting(req);
-        let approvals = counting.iter().filter(|(_, approve)| *approve).count() as u32;
-        let rejections = counting.iter().filter(|(_, approve)| !approve).count() as u32;
-        (approvals >= ws.threshold, ws.members.len() as u32 - rejections >= ws.threshold)
-    }
-
     fn awaits(&self, req: &Req, account: usize) -> bool {
-        req.status == Status::Partial
-            && self.ws[req.ws].members.contains_key(&account)
-            && self.counting(req).iter().all(|(voter, _)| *voter != account)
-            && self.evaluate(req).1
+        req.status == Status::Partial && req.ballot.awaits(&self.ws[req.ws], account)
     }
 
     fn apply(&mut self, op: &Op) {
@@ -159,14 +122,13 @@ impl Model {
             Op::AddOwner { ws, who } => {
                 let owner = self.accounts[who].to_string();
                 if self.admin(ws, AdminAction::AddOwner { owner }) {
-                    self.generation += 1;
-                    self.ws[ws].members.insert(who, self.generation);
+                    self.ws[ws].add(who);
                 }
             }
             Op::RemoveOwner { ws, who } => {
                 let owner = self.accounts[who].to_string();
                 if self.admin(ws, AdminAction::RemoveOwner { owner }) {
-                    self.ws[ws].members.remove(&who);
+                    self.ws[ws].remove(who);
                 }
             }
             Op::SetThreshold { ws, threshold } => {
@@ -178,16 +140,15 @@ impl Model {
                 let sender = self.accounts[requester].clone();
                 let msg = Suite::request_msg(self.keys[ws], vec![hash(self.requests.len() as u8)]);
                 let accepted = self.suite.execute(&sender, &msg, &Suite::fee()).is_ok();
-                let member = self.ws[ws].members.get(&requester).copied();
+                let member = self.ws[ws].generation(requester);
                 assert_eq!(accepted, member.is_some(), "{op:?}");
                 if let Some(generation) = member {
                     let mut req = Req {
                         ws,
-                        requester: (requester, generation),
-                        votes: vec![(requester, true, generation)],
+                        ballot: Ballot::new(requester, generation),
                         status: Status::Partial,
                     };
-                    if self.evaluate(&req).0 {
+                    if req.ballot.tally(&self.ws[ws]).passes {
                         req.status = Status::Pending;
                     }
                     self.requests.push(req);
@@ -205,18 +166,18 @@ impl Model {
                 };
                 let accepted = self.suite.execute(&sender, &msg, &[]).is_ok();
                 let req = &self.requests[index];
-                let generation = self.ws[req.ws].members.get(&voter).copied();
+                let ws = &self.ws[req.ws];
                 let may = req.status == Status::Partial
-                    && generation.is_some()
-                    && self.counting(req).iter().all(|(v, _)| *v != voter);
+                    && ws.contains(voter)
+                    && !req.ballot.has_voted(ws, voter);
                 assert_eq!(accepted, may, "{op:?} on {req:?}");
                 if may {
                     let mut req = req.clone();
-                    req.votes.push((voter, approve, generation.unwrap()));
-                    let (satisfied, satisfiable) = self.evaluate(&req);
-                    if !satisfiable {
+                    req.ballot = req.ballot.with_vote(ws, voter, approve);
+                    let tally = req.ballot.tally(ws);
+                    if !tally.can_pass {
                         req.status = Status::Rejected;
-                    } else if approve && satisfied {
+                    } else if approve && tally.passes {
                         req.status = Status::Pending;
                     }
                     self.requests[index] = req;
@@ -228,7 +189,7 @@ impl Model {
                 let msg = ExecuteMsg::Execute { request_id: index as u64 + 1 };
                 let accepted = self.suite.execute(&sender, &msg, &[]).is_ok();
                 let req = &self.requests[index];
-                let may = req.status == Status::Partial && self.evaluate(req).0;
+                let may = req.status == Status::Partial && req.ballot.tally(&self.ws[req.ws]).passes;
                 assert_eq!(accepted, may, "{op:?} on {req:?}");
                 if may {
                     self.requests[index].status = Status::Pending;
@@ -240,7 +201,7 @@ impl Model {
                 let msg = ExecuteMsg::Cancel { request_id: index as u64 + 1 };
                 let accepted = self.suite.execute(&account, &msg, &[]).is_ok();
                 let req = &self.requests[index];
-                let may = req.status == Status::Partial && req.requester.0 == sender;
+                let may = req.status == Status::Partial && req.ballot.author.0 == sender;
                 assert_eq!(accepted, may, "{op:?} on {req:?}");
                 if may {
                     self.requests[index].status = Status::Rejected;
