@@ -52,7 +52,8 @@ async function walkthrough(config: QuickstartConfig, alice: MpcClient, bob: MpcC
 
   // 2. A key: the keyring's parties run distributed key generation.
   const keyRequestId = await alice.requestKey({ workspaceId, keyringId: config.keyringId, keyType: "ecdsa_secp256k1" });
-  const keyRequest = await alice.waitForKeyRequest(keyRequestId, { timeoutMs: 120_000 });
+  // The package's default wait (10 minutes): a first ECDSA key makes the parties' aux info too.
+  const keyRequest = await alice.waitForKeyRequest(keyRequestId);
   if (keyRequest.status !== "fulfilled" || keyRequest.key_id == null) throw new Error(`key request ${keyRequest.status}`);
   const key = await alice.getKey(keyRequest.key_id);
   console.log("key", keyEncodings(key.key_type, Buffer.from(key.public_key, "base64"), config.prefix));
@@ -67,7 +68,7 @@ async function walkthrough(config: QuickstartConfig, alice: MpcClient, bob: MpcC
   await bob.approve(requestId);
 
   // 5. Wait for the parties, then check the signature locally against the key.
-  const { status, request } = await alice.waitForFinal(requestId, { timeoutMs: 120_000 });
+  const { status, request } = await alice.waitForFinal(requestId);
   if (status !== "fulfilled") throw new Error(`signature request ${status}: ${request.reject_reason}`);
   const [signature] = verifyRequestSignatures(request);
   console.log("signature", Buffer.from(signature!).toString("hex"));
