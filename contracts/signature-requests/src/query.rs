@@ -16,7 +16,7 @@ use mpc_interfaces::{InboxCursor, MAX_INBOX_SCAN};
 use crate::error::ContractResult;
 use crate::state::{
     count_votes, ids_by, in_force, load_request, partial_of_workspace, Owner, ANSWERS,
-    CALLBACKS_DUE, CONFIG,
+    CALLBACKS_DUE, CONFIG, PAYLOADS,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -38,11 +38,14 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
     let votes = count_votes(deps.storage, &request, &in_force(&sign_policy))?;
     let status = request.status_at(env.block.height);
-    let (signatures, reject_reason, mpc_deadline) = match request.progress {
-        Some(progress) => {
-            (progress.signatures, progress.reject_reason, progress.mpc_deadline.map(|d| d.height()))
-        }
-        None => (None, None, None),
+    let (signatures, recovery_ids, reject_reason, mpc_deadline) = match request.progress {
+        Some(progress) => (
+            progress.signatures,
+            progress.recovery_ids,
+            progress.reject_reason,
+            progress.mpc_deadline.map(|d| d.height()),
+        ),
+        None => (None, None, None, None),
     };
     let body = request.body;
     Ok(SignatureRequestResponse {
@@ -54,6 +57,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         public_key: key.public_key,
         requester: body.requester,
         items: body.items,
+        payloads: PAYLOADS.may_load(deps.storage, request_id)?,
         status,
         policy: sign_policy.policy,
         owners: sign_policy.owners,
@@ -63,6 +67,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         party_threshold: key.party_threshold,
         answers: ANSWERS.load(deps.storage, request_id)?,
         signatures,
+        recovery_ids,
         fee: body.fee,
         callback_due: CALLBACKS_DUE.has(deps.storage, request_id),
         callback: body.callback,

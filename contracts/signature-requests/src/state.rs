@@ -17,7 +17,7 @@ use mpc_contract_kit::paging::ids_page;
 use mpc_contract_kit::votes::{Ballot, Counted, InForce};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
-    PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
+    PartySignAnswer, Payload, SignRequestStatus, SignResult, SignatureRequestSummary,
 };
 use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,9 @@ pub struct Progress {
     /// The agreed signatures, once fulfilled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signatures: Option<Vec<Binary>>,
+    /// The agreed recovery ids of an ECDSA key's signatures, once fulfilled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_ids: Option<Vec<u8>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reject_reason: Option<String>,
 }
@@ -96,6 +99,10 @@ pub const BODIES: Map<u64, RequestBody> = Map::new("r");
 const PROGRESS: Map<u64, Progress> = Map::new("p");
 /// (request id, voter) -> the vote and the membership it was cast under.
 const VOTES: Map<(u64, &Addr), Ballot> = Map::new("v");
+/// A payload request's payloads, written once when it is made and read only by the `Request`
+/// query (and a later sign policy): the messages that move a request never read them, so
+/// their size costs gas only when the request is made.
+pub const PAYLOADS: Map<u64, Vec<Payload>> = Map::new("l");
 /// Final requests whose requesting contract has not been called back yet (`RunCallback`).
 pub const CALLBACKS_DUE: Map<u64, Empty> = Map::new("c");
 /// The parties' answers to each request, in the order they were given.
@@ -257,16 +264,17 @@ pub fn partial_of_workspace<'a>(
     ))
 }
 
-/// The successful answers' signatures by party, failures as `None`, for the tally.
+/// The successful answers by party, failures as `None`, for the tally: answers agree when their
+/// signatures and recovery ids are equal byte for byte.
 pub fn answer_values(
     answers: &[PartySignAnswer],
-) -> impl Iterator<Item = (&Addr, Option<&Vec<Binary>>)> {
+) -> impl Iterator<Item = (&Addr, Option<&SignResult>)> {
     answers.iter().map(|a| {
-        let signatures = match &a.result {
-            SignResult::Success { signatures } => Some(signatures),
+        let success = match &a.result {
+            SignResult::Success { .. } => Some(&a.result),
             SignResult::Failure { .. } => None,
         };
-        (&a.party, signatures)
+        (&a.party, success)
     })
 }
 
@@ -359,9 +367,11 @@ mod tests {
             status: SignRequestStatus::Fulfilled,
             mpc_deadline: Some(Deadline::at(10)),
             signatures: Some(vec![Binary::from(vec![4])]),
+            recovery_ids: Some(vec![1]),
             reject_reason: None,
         };
-        let json = r#"{"status":"fulfilled","mpc_deadline":10,"signatures":["BA=="]}"#;
+        let json =
+            r#"{"status":"fulfilled","mpc_deadline":10,"signatures":["BA=="],"recovery_ids":[1]}"#;
         assert_eq!(to_json_string(&progress).unwrap(), json);
         assert_eq!(from_json::<Progress>(json).unwrap(), progress);
 
@@ -398,6 +408,7 @@ mod tests {
                     status: SignRequestStatus::Pending,
                     mpc_deadline: Some(Deadline::at(15)),
                     signatures: None,
+                    recovery_ids: None,
                     reject_reason: None,
                 },
             )
