@@ -32,7 +32,7 @@ use mpc_connector::chain::{query, Chain, ChainError, ContractCall};
 use mpc_connector::config::Contracts;
 use mpc_connector::connector::{self, Running, Settings};
 use mpc_connector::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
-use mpc_connector::mpc::verify;
+use mpc_connector::mpc::{recovery_ids, verify};
 use mpc_connector::request::RequestRef;
 use mpc_connector::store::{ProgressStore, Record};
 use mpc_connector::telemetry::Metrics;
@@ -376,6 +376,7 @@ impl Devnet {
                 // The embedded chain meters no gas.
                 reserve_completion_gas: false,
                 retry: Backoff::new(Duration::from_millis(200), Duration::from_secs(2), 2, None),
+                payload_digest: mpc_connector::mpc::payload_digest,
             },
             submitter: SubmitterSettings {
                 max_batch: 16,
@@ -656,6 +657,19 @@ pub fn verified_signatures(
             )));
         }
     }
+    // ECDSA: the stored recovery ids are the ones that recover the key (what an EVM chain's
+    // ecrecover needs); EdDSA: none.
+    let expected = recovery_ids(key.key_type, &key.public_key, &request.items, &signatures);
+    let stored = match key.key_type {
+        KeyType::EcdsaSecp256k1 => request.recovery_ids.clone(),
+        KeyType::EddsaEd25519 => request.recovery_ids.clone().or(Some(vec![])),
+    };
+    if expected.is_none() || stored != expected {
+        return Err(DevnetError::Check(format!(
+            "request {}: recovery ids {:?} do not recover key {} (expected {expected:?})",
+            request.id, request.recovery_ids, key.key_id
+        )));
+    }
     Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
 }
 
@@ -817,9 +831,11 @@ pub async fn walk(
                 latency.as_secs_f64(),
                 hex::encode(&signatures[0]),
                 key.key_id,
-                match key_type {
-                    KeyType::EcdsaSecp256k1 => "k256",
-                    KeyType::EddsaEd25519 => "ed25519-dalek",
+                match (key_type, request.recovery_ids.as_deref()) {
+                    (KeyType::EcdsaSecp256k1, Some([id, ..])) =>
+                        format!("k256; recovery id {id} recovers the key"),
+                    (KeyType::EcdsaSecp256k1, _) => "k256".to_string(),
+                    (KeyType::EddsaEd25519, _) => "ed25519-dalek".to_string(),
                 }
             ));
             report.fulfilled.push(SignOutcome { request, latency });

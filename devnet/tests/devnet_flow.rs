@@ -33,7 +33,7 @@ async fn walk_with(key_type: KeyType) {
             .answers
             .iter()
             .filter_map(|a| match &a.result {
-                SignResult::Success { signatures } => Some(signatures.clone()),
+                SignResult::Success { signatures, .. } => Some(signatures.clone()),
                 SignResult::Failure { .. } => None,
             })
             .collect();
