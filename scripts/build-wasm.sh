@@ -2,16 +2,22 @@
 # Builds the three contracts into chain-ready wasm in artifacts/ (plus artifacts/checksums.txt),
 # and the end-to-end tests' own contracts into tests/artifacts/ (never deployed by operators).
 #
-# Rust 1.95 emits bulk-memory instructions, which cosmwasm-vm 3.0 and wasmvm reject. Two recipes
-# make them go away (compared in BENCHMARKS.md, "Recipes compared"):
-#   lowered   (default) stable `cargo build`, then binaryen's wasm-opt with
-#             --llvm-memory-copy-fill-lowering, which rewrites memory.copy/fill as loops.
-#   build-std rebuild std with -C target-cpu=mvp (needs RUSTC_BOOTSTRAP=1 and rust-src), so no
-#             bulk-memory instruction is emitted at all; wasm-opt only optimises.
+# Rust 1.95 emits bulk-memory instructions, which cosmwasm-vm 3.0 and wasmvm reject; binaryen's
+# wasm-opt --llvm-memory-copy-fill-lowering rewrites memory.copy/fill as loops. Two recipes
+# (compared in BENCHMARKS.md, "Recipes compared"):
+#   build-std (default) rebuild std with -Zbuild-std (RUSTC_BOOTSTRAP=1, the rust-src component)
+#             and the `immediate-abort` panic strategy plus std's `optimize_for_size`: a panic
+#             is a bare `unreachable` trap, so no panic message, location formatting or
+#             backtrace printing is linked in (~55 kB less per contract). Contract errors
+#             (`ContractError`, `StdError`) are returned as before; only a panic (a bug) loses
+#             its message. Then wasm-opt with the lowering.
+#   lowered   stable `cargo build` (no RUSTC_BOOTSTRAP), then wasm-opt with the lowering: the
+#             fallback if the pinned toolchain's std cannot be rebuilt; over 400 kB since the
+#             keyring's addresses query.
 #
-# Usage: scripts/build-wasm.sh [--variant lowered|build-std] [--out DIR] [--cw3] [--no-contracts]
-#   --variant    recipe (default lowered)
-#   --out        output folder (default artifacts/ for lowered, artifacts/build-std/ for build-std)
+# Usage: scripts/build-wasm.sh [--variant build-std|lowered] [--out DIR] [--cw3] [--no-contracts]
+#   --variant    recipe (default build-std)
+#   --out        output folder (default artifacts/ for build-std, artifacts/lowered/ for lowered)
 #   --cw3        also build cw-plus cw3-fixed-multisig (the benchmark's reference) into
 #                $MPC_TOOLS_DIR/cw3/artifacts/<variant>/cw3_fixed_multisig.wasm
 #   --no-contracts  skip our three contracts (e.g. only the reference)
@@ -29,9 +35,14 @@ BINARYEN_VERSION=132
 TARGET=wasm32-unknown-unknown
 CONTRACTS=(mpc-workspace mpc-keyring mpc-signature-requests)
 # Cargo profile (Cargo.toml's `wasm`: release at opt-level "z") and wasm-opt level: optimised for
-# size, which keeps every artifact below 400 kB at a few percent more VM gas (BENCHMARKS.md).
+# size, at a few percent more VM gas (BENCHMARKS.md); with the build-std recipe every artifact
+# stays below 400 kB.
 PROFILE=wasm
 WASM_OPT_LEVEL=-Oz
+# Run the passes until the module stops shrinking, and let them assume what rustc's output
+# guarantees: nothing below address 1024 is used (wasm-ld's global base) and memory starts
+# zeroed: 3.0-3.6 kB less per contract (BENCHMARKS.md).
+WASM_OPT_EXTRA=(--converge --low-memory-unused --zero-filled-memory)
 TEST_CONTRACTS=(mpc-callback-receiver)
 # Features the rustc output uses; the release profile strips the target_features section, so
 # wasm-opt must be told them to parse the module.
@@ -39,7 +50,7 @@ WASM_FEATURES=(--enable-bulk-memory --enable-bulk-memory-opt --enable-sign-ext
   --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue
   --enable-reference-types)
 
-variant=lowered
+variant=build-std
 out=""
 with_cw3=0
 with_contracts=1
@@ -49,14 +60,14 @@ while [[ $# -gt 0 ]]; do
     --out) out="$2"; shift 2 ;;
     --cw3) with_cw3=1; shift ;;
     --no-contracts) with_contracts=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 case "$variant" in
-  lowered) out="${out:-$ROOT/artifacts}" ;;
-  build-std) out="${out:-$ROOT/artifacts/build-std}" ;;
-  *) echo "unknown variant: $variant (lowered|build-std)" >&2; exit 2 ;;
+  build-std) out="${out:-$ROOT/artifacts}" ;;
+  lowered) out="${out:-$ROOT/artifacts/lowered}" ;;
+  *) echo "unknown variant: $variant (build-std|lowered)" >&2; exit 2 ;;
 esac
 
 log() { echo "build-wasm: $*" >&2; }
@@ -101,10 +112,13 @@ cargo_wasm() {
   local manifest="$1" package="$2"
   shift 2
   if [[ "$variant" == build-std ]]; then
-    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp $REPRODUCIBLE_FLAGS" \
+    # `-Cpanic=immediate-abort` is an unstable panic strategy (on 1.95, std's former
+    # `panic_immediate_abort` feature is a compile error pointing to it); it overrides the
+    # profile's `panic = "abort"`.
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort $REPRODUCIBLE_FLAGS" \
       CARGO_TARGET_DIR="$CARGO_TARGET_DIR/build-std" \
       cargo build --manifest-path "$manifest" --profile "$PROFILE" --lib --target "$TARGET" \
-      -p "$package" -Zbuild-std=std,panic_abort "$@"
+      -p "$package" -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size "$@"
   else
     RUSTFLAGS="$REPRODUCIBLE_FLAGS" \
       cargo build --manifest-path "$manifest" --profile "$PROFILE" --lib --target "$TARGET" \
@@ -122,10 +136,10 @@ built_wasm() { # path of the raw cargo output of a crate
 }
 
 optimise() { # optimise <in> <out>
-  local args=("$WASM_OPT_LEVEL" "${WASM_FEATURES[@]}")
-  if [[ "$variant" == lowered ]]; then
-    args+=(--llvm-memory-copy-fill-lowering)
-  fi
+  # Both recipes emit bulk-memory instructions (rustc's default wasm32 features); the lowering
+  # removes them.
+  local args=("$WASM_OPT_LEVEL" "${WASM_OPT_EXTRA[@]}" "${WASM_FEATURES[@]}"
+    --llvm-memory-copy-fill-lowering)
   "$WASM_OPT" "${args[@]}" --strip-debug "$1" -o "$2"
   # The lowering leaves the feature enabled but must leave no bulk-memory instruction behind.
   if "$WASM_OPT" "${WASM_FEATURES[@]}" --print "$2" 2>/dev/null \
@@ -161,7 +175,7 @@ build_contracts() { # build_contracts <out dir> <crate>...
 build_cw3() {
   local dir="$TOOLS_DIR/cw3"
   # The reference keeps cw-plus' own recipe: release at opt-level 3, wasm-opt -O3.
-  local PROFILE=release WASM_OPT_LEVEL=-O3
+  local PROFILE=release WASM_OPT_LEVEL=-O3 WASM_OPT_EXTRA=()
   mkdir -p "$dir/src"
   cat > "$dir/Cargo.toml.new" <<'EOF'
 [package]
@@ -245,7 +259,7 @@ ensure_target
 ensure_binaryen
 if [[ $with_contracts == 1 ]]; then
   build_contracts "$out" "${CONTRACTS[@]}"
-  if [[ "$variant" == lowered ]]; then
+  if [[ "$variant" == build-std ]]; then
     build_contracts "$ROOT/tests/artifacts" "${TEST_CONTRACTS[@]}"
   fi
 fi

@@ -139,6 +139,10 @@ grep -E '^local-chain: up in' "$chain_log"
   grep -q '^# skipped 0' "$log" || { cat "$log" >&2; echo "the end-to-end tests were skipped" >&2; exit 1; }
   tail -n 8 "$log"
 )
+# The approver's page in headless Chromium, on the same chain (after the client's tests: both
+# send from the chain's first account).
+step "approver page in a browser (apps/approver, on the same local chain)"
+apps/approver/scripts/test.sh "$chain_json"
 trap stop_localnet EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 

@@ -125,6 +125,9 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> ContractResult<Binary> {
         QueryMsg::KeysByWorkspace { workspace_id, start_after, limit } => {
             json(query::keys_by_workspace(deps, workspace_id, start_after, limit))
         }
+        QueryMsg::Addresses { key_id, bech32_prefix } => {
+            json(query::addresses(deps, key_id, bech32_prefix))
+        }
     }
 }
 

@@ -107,4 +107,9 @@ mpc_contract_kit::contract_error! {
     #[error("the public key is already held by key {key_id}")]
     PublicKeyHeld { key_id: u64 },
 
+    // --- addresses ---
+    /// The `Addresses` query's bech32 prefix cannot make a Cosmos address.
+    #[error("invalid bech32 prefix {prefix:?}: {reason}")]
+    InvalidBech32Prefix { prefix: String, reason: String },
+
 }

@@ -1,3 +1,6 @@
+//! Storage: keyrings, keys, key requests and their indexes. Every map has a one-letter
+//! namespace: each key byte costs 30 gas a write and 3 a read.
+
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Binary, Coin, Empty, StdResult, Storage};
 use cw_storage_plus::{Bound, Item, Map};
@@ -23,7 +26,7 @@ pub struct Config {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 
-pub const KEYRINGS: Map<u64, Keyring> = Map::new("keyrings");
+pub const KEYRINGS: Map<u64, Keyring> = Map::new("g");
 
 /// What a key request asks for, written once when it is made.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -52,14 +55,14 @@ pub struct KeyRequestOutcome {
     pub reject_reason: Option<String>,
 }
 
-pub const KEY_REQUESTS: Map<u64, KeyRequestBody> = Map::new("key_request");
-const KEY_REQUEST_OUTCOMES: Map<u64, KeyRequestOutcome> = Map::new("key_request_outcome");
+pub const KEY_REQUESTS: Map<u64, KeyRequestBody> = Map::new("r");
+const KEY_REQUEST_OUTCOMES: Map<u64, KeyRequestOutcome> = Map::new("o");
 /// The parties' answers to each key request, in the order they were given.
-pub const KEY_ANSWERS: AnswerLog<PartyKeyAnswer> = AnswerLog::new("key_answers");
+pub const KEY_ANSWERS: AnswerLog<PartyKeyAnswer> = AnswerLog::new("a");
 /// ((keyring id, stored status), deadline height, request id): the connector's work list,
 /// ordered by deadline within a stored status so that the overdue pending requests are a prefix
 /// a range bound skips (see `mpc_contract_kit::deadline_list`).
-const KEY_REQUESTS_BY_KEYRING: StatusIndex = StatusIndex::new("key_requests_by_keyring");
+const KEY_REQUESTS_BY_KEYRING: StatusIndex = StatusIndex::new("s");
 
 /// A keyring's two member lists. They change the same way, each with its own bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,12 +232,12 @@ pub fn outcome(body: &KeyRequestBody, answers: &[PartyKeyAnswer]) -> Outcome {
     }
 }
 
-pub const KEYS: Map<u64, Key> = Map::new("keys");
+pub const KEYS: Map<u64, Key> = Map::new("k");
 /// public key -> the key holding it: a public key is one key of the contract (of every keyring
 /// and workspace), so no workspace signs for another's address.
-pub const KEYS_BY_PUBLIC_KEY: Map<&[u8], u64> = Map::new("keys_by_public_key");
+pub const KEYS_BY_PUBLIC_KEY: Map<&[u8], u64> = Map::new("p");
 /// (workspace id, key id): the keys of a workspace.
-pub const KEYS_BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("keys_by_workspace");
+pub const KEYS_BY_WORKSPACE: Map<(u64, u64), Empty> = Map::new("w");
 
 #[cfg(test)]
 mod tests {

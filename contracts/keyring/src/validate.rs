@@ -61,7 +61,8 @@ pub fn fee(mut fee: Vec<Coin>) -> ContractResult<Vec<Coin>> {
     if fee.len() > MAX_FEE_DENOMS {
         return Err(ContractError::TooManyFeeDenoms { count: fee.len(), max: MAX_FEE_DENOMS });
     }
-    fee.sort_by(|a, b| a.denom.cmp(&b.denom));
+    // Unstable is enough: a denom given twice is refused below.
+    fee.sort_unstable_by(|a, b| a.denom.cmp(&b.denom));
     for (i, coin) in fee.iter().enumerate() {
         if coin.denom.is_empty() {
             return Err(ContractError::EmptyFeeDenom);

@@ -202,21 +202,8 @@ fn keys_by_workspace_pages() {
 fn fees_are_conserved() {
     let mut suite = Suite::new();
     let keyring_id = suite.create_default_keyring();
-    let admin = suite.admin.clone();
     // A second keyring with an uneven fee, so that remainders are exercised.
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::CreateKeyring {
-                description: String::new(),
-                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
-                party_threshold: 3,
-                key_req_fee: vec![coin(1_000, DENOM)],
-                sig_req_fee: vec![],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.create_keyring_with(3, vec![coin(1_000, DENOM)]);
     let all_of_three = 2;
     let owner = suite.owner.clone();
     let [p1, p2, p3] = [0, 1, 2].map(|i| suite.parties[i].clone());

@@ -87,22 +87,9 @@ fn request_key_with_timeout() {
 #[test]
 fn request_key_with_several_fee_denoms() {
     let mut suite = Suite::new();
-    let admin = suite.admin.clone();
     let owner = suite.owner.clone();
     let fee = vec![coin(3, DENOM), coin(5, OTHER_DENOM)];
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::CreateKeyring {
-                description: String::new(),
-                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
-                party_threshold: 1,
-                key_req_fee: fee.clone(),
-                sig_req_fee: vec![],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.create_keyring_with(1, fee.clone());
     let msg = suite.request_key_msg(1, KeyType::EcdsaSecp256k1);
     suite.assert_refused(
         &owner,
@@ -230,21 +217,8 @@ fn request_key_refusals() {
 #[test]
 fn request_key_on_free_keyring_refuses_funds() {
     let mut suite = Suite::new();
-    let admin = suite.admin.clone();
     let owner = suite.owner.clone();
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::CreateKeyring {
-                description: String::new(),
-                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
-                party_threshold: 1,
-                key_req_fee: vec![],
-                sig_req_fee: vec![],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.create_keyring_with(1, vec![]);
     let msg = suite.request_key_msg(1, KeyType::EcdsaSecp256k1);
     suite.assert_refused(
         &owner,

@@ -73,21 +73,8 @@ fn the_same_key_from_every_party_creates_it_and_pays_them() {
 #[test]
 fn eddsa_key_with_uneven_fee_gives_remainder_to_first_answer() {
     let mut suite = Suite::new();
-    let admin = suite.admin.clone();
     let owner = suite.owner.clone();
-    suite
-        .execute(
-            &admin,
-            &ExecuteMsg::CreateKeyring {
-                description: String::new(),
-                parties: suite.parties.iter().map(|p| p.to_string()).collect(),
-                party_threshold: 3,
-                key_req_fee: vec![coin(1_001, DENOM), coin(2, OTHER_DENOM)],
-                sig_req_fee: vec![],
-            },
-            &[],
-        )
-        .unwrap();
+    suite.create_keyring_with(3, vec![coin(1_001, DENOM), coin(2, OTHER_DENOM)]);
     let msg = suite.request_key_msg(1, KeyType::EddsaEd25519);
     suite.execute(&owner, &msg, &[coin(1_001, DENOM), coin(2, OTHER_DENOM)]).unwrap();
     let public_key = eddsa_public_key(3);

@@ -8,6 +8,7 @@ use cosmwasm_std::Api;
 use cw_multi_test::Executor;
 use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_contract_kit::migrate::MigrateError;
+use mpc_contract_kit::migrate::LAYOUT_VERSION;
 use mpc_interfaces::keyring::{
     ConfigResponse, InstantiateMsg, MigrateMsg, QueryMsg, MAX_KEY_REQUEST_TIMEOUT_BLOCKS,
 };
@@ -68,7 +69,7 @@ fn migrate_to_same_version_works() {
 fn a_migration_changes_the_config_as_update_config_does() {
     let mut suite = Suite::new();
     let keyring = suite.keyring.clone();
-    suite.set_stored_version(&keyring, CONTRACT_NAME, "0.3.0");
+    suite.set_stored_version(&keyring, CONTRACT_NAME, LAYOUT_VERSION);
     let other_workspace = suite.addr("other_workspace");
     let msg = MigrateMsg {
         workspace_contract: Some(other_workspace.to_string()),
@@ -120,14 +121,14 @@ fn a_migration_with_a_bad_change_or_from_a_wrong_version_changes_nothing() {
             found: "crates.io:mpc-workspace".to_string(),
         }),
     );
-    // The layout before 0.3.0 has keys outside the public-key index: refused.
+    // A layout before LAYOUT_VERSION (e.g. keys outside the public-key index): refused.
     suite.set_stored_version(&keyring, CONTRACT_NAME, "0.2.0");
     suite.assert_migrate_refused(
         &keyring,
         &change,
         ContractError::Migrate(MigrateError::OldLayout {
             stored: "0.2.0".to_string(),
-            layout: "0.3.0".to_string(),
+            layout: LAYOUT_VERSION.to_string(),
         }),
     );
     suite.set_stored_version(&keyring, CONTRACT_NAME, "99.0.0");

@@ -23,8 +23,9 @@ use mpc_payloads::{MAX_PAYLOADS_LEN, MAX_PAYLOAD_LEN};
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
-    answer_values, count_votes, in_force, load_request, store_vote, Progress, Request, RequestBody,
-    ANSWERS, BODIES, CALLBACKS_DUE, CONFIG, PAYLOADS,
+    add_answer, agreed_signatures, answer_values, count_votes, in_force, load_answers,
+    load_request, save_payloads, store_vote, Progress, Request, RequestBody, BODIES, CALLBACKS_DUE,
+    CONFIG,
 };
 
 /// What a signature request asks to sign: items as they are (hashes or messages, blind
@@ -140,8 +141,8 @@ pub fn request_signature(
         response = response.add_event(created);
     }
     request.create(deps.storage, deps.api)?;
-    if let Some(payloads) = &payloads {
-        PAYLOADS.save(deps.storage, id, payloads)?;
+    if let Some(payloads) = payloads {
+        save_payloads(deps.storage, id, payloads)?;
     }
     Ok(response)
 }
@@ -201,8 +202,7 @@ fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
     Progress {
         status: SignRequestStatus::Pending,
         mpc_deadline: Some(Deadline::after(height, mpc_timeout_blocks)),
-        signatures: None,
-        recovery_ids: None,
+        agreed: None,
         reject_reason: None,
     }
 }
@@ -226,7 +226,7 @@ pub fn vote(
     };
     nonpayable(&info)?;
     ensure_partial(&request, env.block.height)?;
-    let mut votes = count_votes(deps.storage, &request, &in_force)?;
+    let mut votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
     if votes.has_voted(&info.sender) {
         return Err(LifecycleError::AlreadyVoted { id: request_id, sender: info.sender }.into());
     }
@@ -235,6 +235,7 @@ pub fn vote(
     votes.cast(&info.sender, approve);
     store_vote(
         deps.storage,
+        deps.api,
         request_id,
         &voided,
         Some((&info.sender, Ballot { approve, membership })),
@@ -262,11 +263,11 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, request_id: u64) -> C
     let config = CONFIG.load(deps.storage)?;
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
     let in_force = in_force(&sign_policy);
-    let votes = count_votes(deps.storage, &request, &in_force)?;
+    let votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
     if !votes.evaluate(&in_force).satisfied {
         return Err(LifecycleError::PolicyNotMet { id: request_id }.into());
     }
-    store_vote(deps.storage, request_id, &votes, None)?;
+    store_vote(deps.storage, deps.api, request_id, &votes, None)?;
     let response = Response::new()
         .add_attribute(attr::ACTION, "execute")
         .add_attribute(attr::REQUEST_ID, request_id.to_string())
@@ -335,7 +336,7 @@ pub fn submit_signature_result(
     request.ensure_open_in(env.block.height, SignRequestStatus::Pending, |status| {
         ContractError::NotPending { request_id, status }
     })?;
-    let mut answers = ANSWERS.load(deps.storage, request_id)?;
+    let mut answers = load_answers(deps.storage, request_id, &key.parties)?;
     if has_answered(&answers, &info.sender) {
         return Err(LifecycleError::AlreadyAnswered { id: request_id, sender: info.sender }.into());
     }
@@ -346,10 +347,11 @@ pub fn submit_signature_result(
         SignResult::Failure { reason } => check_len("reason", reason, MAX_REASON_LEN)?,
     }
 
-    ANSWERS.add(
+    add_answer(
         deps.storage,
         request_id,
         &mut answers,
+        &key.parties,
         PartySignAnswer { party: info.sender.clone(), result, height: env.block.height },
     )?;
     let failures =
@@ -366,13 +368,15 @@ pub fn submit_signature_result(
     // The same signatures from `party_threshold` parties fulfil the request; failures and
     // differing answers count against it.
     match tally(answer_values(&answers), key.parties.len(), key.party_threshold) {
-        Tally::Agreed { value, parties } => {
+        Tally::Agreed { parties, .. } => {
             response = response.add_messages(fees::payout(&request.body.fee, &parties));
+            // The first agreeing party's answer holds the signatures; they are not copied.
+            let agreed = answers.iter().position(|answer| answer.party == parties[0]);
             response = finish(
                 deps.storage,
                 &mut request,
                 SignRequestStatus::Fulfilled,
-                Some(value),
+                agreed.map(|number| number as u32),
                 None,
                 response,
             )?;
@@ -416,17 +420,11 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
 /// marks the requesting contract's callback due. The callback is not run here: the message
 /// that settles a request is a party's answer (or an expiry), and none of them should pay for
 /// the receiver's gas; `RunCallback` runs it, paid by whoever sends it.
+/// `agreed` is the number of the answer whose signatures (and recovery ids) fulfilled it.
 fn finish(
     storage: &mut dyn Storage, request: &mut Request, status: SignRequestStatus,
-    agreed: Option<&SignResult>, reason: Option<String>, mut response: Response,
+    agreed: Option<u32>, reason: Option<String>, mut response: Response,
 ) -> ContractResult {
-    // The agreed answer's signatures, and its recovery ids (an ECDSA key's; none for EdDSA).
-    let (signatures, recovery_ids) = match agreed {
-        Some(SignResult::Success { signatures, recovery_ids }) => {
-            (Some(signatures.clone()), Some(recovery_ids.clone()).filter(|ids| !ids.is_empty()))
-        }
-        _ => (None, None),
-    };
     let body = &request.body;
     if status != SignRequestStatus::Fulfilled {
         response = response.add_messages(fees::refund(&body.fee, &body.requester));
@@ -435,7 +433,7 @@ fn finish(
     let mpc_deadline = request.progress.as_ref().and_then(|p| p.mpc_deadline);
     request.advance(
         storage,
-        Progress { status, mpc_deadline, signatures, recovery_ids, reject_reason: reason.clone() },
+        Progress { status, mpc_deadline, agreed, reject_reason: reason.clone() },
     )?;
     let mut event = request_event(status.as_str(), request);
     if let Some(reason) = &reason {
@@ -466,10 +464,7 @@ pub fn run_callback(deps: DepsMut, info: MessageInfo, request_id: u64) -> Contra
         return Err(ContractError::CallbackAlreadyRun { request_id });
     }
     CALLBACKS_DUE.remove(deps.storage, request_id);
-    let (signatures, recovery_ids) = match &request.progress {
-        Some(progress) => (progress.signatures.clone(), progress.recovery_ids.clone()),
-        None => (None, None),
-    };
+    let (signatures, recovery_ids) = agreed_signatures(deps.storage, &request)?;
     let callback =
         CallbackMsg::SignatureRequestFinished { request_id, status, signatures, recovery_ids };
     let message = WasmMsg::Execute {

@@ -7,16 +7,17 @@ use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
 use mpc_contract_kit::lifecycle::{Deadline, Record};
 use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
 use mpc_interfaces::signature_requests::{
-    ConfigResponse, PolicyEvaluationResponse, RequestsAwaitingApproverResponse, SignRequestStatus,
-    SignatureRequestResponse, SignatureRequestSummary, SignatureRequestsResponse,
+    ConfigResponse, PartySignAnswer, PolicyEvaluationResponse, RequestsAwaitingApproverResponse,
+    SignRequestStatus, SignResult, SignatureRequestResponse, SignatureRequestSummary,
+    SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::SignPolicyResponse;
 use mpc_interfaces::{InboxCursor, MAX_INBOX_SCAN};
 
 use crate::error::ContractResult;
 use crate::state::{
-    count_votes, ids_by, in_force, load_request, partial_of_workspace, Owner, ANSWERS,
-    CALLBACKS_DUE, CONFIG, PAYLOADS,
+    count_votes, ids_by, in_force, load_answers, load_payloads, load_request, partial_of_workspace,
+    Owner, CALLBACKS_DUE, CONFIG,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -36,16 +37,21 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
     let config = CONFIG.load(deps.storage)?;
     let key = config.keyring_contract.key(&deps.querier, request.body.key_id)?;
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
-    let votes = count_votes(deps.storage, &request, &in_force(&sign_policy))?;
+    let votes = count_votes(deps.storage, deps.api, &request, &in_force(&sign_policy))?;
     let status = request.status_at(env.block.height);
-    let (signatures, recovery_ids, reject_reason, mpc_deadline) = match request.progress {
-        Some(progress) => (
-            progress.signatures,
-            progress.recovery_ids,
-            progress.reject_reason,
-            progress.mpc_deadline.map(|d| d.height()),
-        ),
-        None => (None, None, None, None),
+    let answers = load_answers(deps.storage, request_id, &key.parties)?;
+    // The agreed signatures and recovery ids are those of the answer the progress points at.
+    let agreed = request.progress.as_ref().and_then(|progress| progress.agreed);
+    let (signatures, recovery_ids) = match agreed.and_then(|n| answers.get(n as usize)) {
+        Some(PartySignAnswer {
+            result: SignResult::Success { signatures, recovery_ids }, ..
+        }) => (Some(signatures.clone()), Some(recovery_ids.clone()).filter(|ids| !ids.is_empty())),
+        _ => (None, None),
+    };
+    let payloads = load_payloads(deps.storage, &request)?;
+    let (reject_reason, mpc_deadline) = match request.progress {
+        Some(progress) => (progress.reject_reason, progress.mpc_deadline.map(|d| d.height())),
+        None => (None, None),
     };
     let body = request.body;
     Ok(SignatureRequestResponse {
@@ -57,7 +63,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         public_key: key.public_key,
         requester: body.requester,
         items: body.items,
-        payloads: PAYLOADS.may_load(deps.storage, request_id)?,
+        payloads,
         status,
         policy: sign_policy.policy,
         owners: sign_policy.owners,
@@ -65,7 +71,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         rejections: votes.rejections,
         parties: key.parties,
         party_threshold: key.party_threshold,
-        answers: ANSWERS.load(deps.storage, request_id)?,
+        answers,
         signatures,
         recovery_ids,
         fee: body.fee,
@@ -171,7 +177,7 @@ pub fn awaiting_approver(
                     };
                     let sign_policies = sign_policies.borrow();
                     let in_force = in_force(&sign_policies[index].1);
-                    let votes = count_votes(deps.storage, &request, &in_force)?;
+                    let votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
                     let awaits = in_force.is_eligible(&approver)
                         && !votes.has_voted(&approver)
                         && votes.evaluate(&in_force).satisfiable;
@@ -196,7 +202,7 @@ pub fn policy_evaluation(deps: Deps, request_id: u64) -> ContractResult<PolicyEv
     let config = CONFIG.load(deps.storage)?;
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
     let in_force = in_force(&sign_policy);
-    let votes = count_votes(deps.storage, &request, &in_force)?;
+    let votes = count_votes(deps.storage, deps.api, &request, &in_force)?;
     let evaluation = votes.evaluate(&in_force);
     Ok(PolicyEvaluationResponse {
         request_id,

@@ -11,7 +11,7 @@ pub mod suite;
 
 pub use deploy::{deploy, CodeIds, DeployConfig, Deployment};
 pub use errors::{assert_contract_error, contract_error};
-pub use suite::{addr, Snapshot, Suite};
+pub use suite::{addr, create_keyring_msg, create_workspace_msg, Snapshot, Suite};
 
 /// `Deref` and `DerefMut` from a contract's own test suite (a struct with a
 /// `kit: mpc_testing::Suite` field) to the kit's suite, so the contract's suite has every method

@@ -118,12 +118,7 @@ impl Suite {
         sign_policy: Option<Policy>,
     ) -> StdResult<u64> {
         let workspace = self.workspace.clone();
-        let msg = workspace::ExecuteMsg::CreateWorkspace {
-            additional_owners: additional_owners.iter().map(|a| a.to_string()).collect(),
-            admin_policy,
-            sign_policy,
-            alias: None,
-        };
+        let msg = create_workspace_msg(additional_owners, admin_policy, sign_policy, None);
         let res = self.execute(&workspace, creator, &msg, &[])?;
         let created: workspace::WorkspaceCreated = from_json(res.data.expect("response data"))?;
         Ok(created.workspace_id)
@@ -136,13 +131,8 @@ impl Suite {
         sig_req_fee: Vec<Coin>,
     ) -> StdResult<u64> {
         let keyring = self.keyring.clone();
-        let msg = keyring::ExecuteMsg::CreateKeyring {
-            description: "test keyring".to_string(),
-            parties: parties.iter().map(Addr::to_string).collect(),
-            party_threshold,
-            key_req_fee,
-            sig_req_fee,
-        };
+        let msg =
+            create_keyring_msg("test keyring", parties, party_threshold, key_req_fee, sig_req_fee);
         let res = self.execute(&keyring, admin, &msg, &[])?;
         let created: keyring::KeyringCreated = from_json(res.data.expect("response data"))?;
         Ok(created.keyring_id)
@@ -249,6 +239,34 @@ impl Suite {
     /// The contract name and version `contract` stores (cw2).
     pub fn stored_version(&self, contract: &Addr) -> cw2::ContractVersion {
         cw2::query_contract_info(&self.app.wrap(), contract.to_string()).expect("a cw2 version")
+    }
+}
+
+/// The message [`Suite::create_workspace`] sends, for tests that send it themselves (a refusal,
+/// an alias, a response to inspect).
+pub fn create_workspace_msg(
+    additional_owners: &[&Addr], admin_policy: Option<Policy>, sign_policy: Option<Policy>,
+    alias: Option<&str>,
+) -> workspace::ExecuteMsg {
+    workspace::ExecuteMsg::CreateWorkspace {
+        additional_owners: additional_owners.iter().map(|a| a.to_string()).collect(),
+        admin_policy,
+        sign_policy,
+        alias: alias.map(str::to_string),
+    }
+}
+
+/// The message [`Suite::create_keyring`] sends, for tests that send it themselves.
+pub fn create_keyring_msg(
+    description: &str, parties: &[Addr], party_threshold: u32, key_req_fee: Vec<Coin>,
+    sig_req_fee: Vec<Coin>,
+) -> keyring::ExecuteMsg {
+    keyring::ExecuteMsg::CreateKeyring {
+        description: description.to_string(),
+        parties: parties.iter().map(Addr::to_string).collect(),
+        party_threshold,
+        key_req_fee,
+        sig_req_fee,
     }
 }
 

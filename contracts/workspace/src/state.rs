@@ -1,4 +1,5 @@
-//! Storage: workspaces, admin actions, and the indexes every list query pages over.
+//! Storage: workspaces, admin actions, and the indexes every list query pages over. Every map
+//! has a one-letter namespace: each key byte costs 30 gas a write and 3 a read.
 
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage};
@@ -8,6 +9,7 @@ use mpc_contract_kit::lifecycle::{Deadline, Record, Standing};
 use mpc_contract_kit::votes::{Ballot, Counted, InForce};
 use mpc_interfaces::workspace::{AdminAction, AdminActionStatus};
 use mpc_policy::Policy;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ContractError, ContractResult};
 
@@ -27,30 +29,45 @@ pub fn in_force<'a>(workspace: &'a Workspace, policy: &'a Policy) -> InForce<'a>
 
 /// A vote on an admin action as stored: the voter, and the ballot with the membership it was
 /// cast under.
-#[cw_serde]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct CastVote {
+    #[serde(rename = "v")]
     pub voter: Addr,
+    #[serde(rename = "b")]
     pub ballot: Ballot,
 }
 
 /// An admin action as stored. Votes are judged live: every vote, and the execution, go by the
 /// workspace's admin policy and owners in force at that moment, counting only the votes cast
-/// under a membership that still holds (see `mpc_contract_kit::votes`).
-#[cw_serde]
+/// under a membership that still holds (see `mpc_contract_kit::votes`). One-letter names: the
+/// record is written at every vote and read for every entry of an approver's inbox.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ActionRecord {
+    #[serde(rename = "w")]
     pub workspace_id: u64,
+    #[serde(rename = "p")]
     pub proposer: Addr,
     /// The proposer's membership when proposing: the action can take effect only while it
     /// holds.
+    #[serde(rename = "m", default, skip_serializing_if = "is_zero")]
     pub proposer_membership: u64,
+    #[serde(rename = "a")]
     pub action: AdminAction,
     /// The stored status. An overdue `Pending` action reads as `Expired` (see `Record`).
+    #[serde(rename = "s")]
     pub status: AdminActionStatus,
     /// Every vote cast and not yet found voided, the proposer's approval first.
+    #[serde(rename = "v")]
     pub votes: Vec<CastVote>,
+    #[serde(rename = "h")]
     pub created_height: u64,
     /// The last height at which the action can be voted on or executed.
+    #[serde(rename = "d")]
     pub deadline: Deadline,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// An admin action as the contract works with it: its id and its record.
@@ -109,21 +126,21 @@ impl Action {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 
-pub const WORKSPACES: Map<u64, Workspace> = Map::new("workspaces");
+pub const WORKSPACES: Map<u64, Workspace> = Map::new("w");
 /// (owner, workspace_id): the workspaces an address owns.
-pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("workspaces_by_owner");
+pub const WORKSPACES_BY_OWNER: Map<(&Addr, u64), ()> = Map::new("o");
 
 /// (workspace_id, key_id) -> the key's own sign policy, at most `MAX_KEY_POLICIES` per workspace.
-pub const KEY_POLICIES: Map<(u64, u64), Policy> = Map::new("key_policies");
+pub const KEY_POLICIES: Map<(u64, u64), Policy> = Map::new("p");
 
-pub const ACTIONS: Map<u64, ActionRecord> = Map::new("actions");
+pub const ACTIONS: Map<u64, ActionRecord> = Map::new("a");
 /// (workspace_id, action_id): every action of a workspace, in id order.
-pub const ACTIONS_BY_WORKSPACE: Map<(u64, u64), ()> = Map::new("actions_by_workspace");
+pub const ACTIONS_BY_WORKSPACE: Map<(u64, u64), ()> = Map::new("b");
 
 /// ((workspace_id, stored status), deadline height, action_id): keyed by deadline so the overdue
 /// `Pending` actions (which read as `Expired`) form a contiguous range that a query can skip or
 /// select with a bound instead of filtering entry by entry (see `mpc_contract_kit::deadline_list`).
-pub const BY_STATUS: StatusIndex = StatusIndex::new("actions_by_status");
+pub const BY_STATUS: StatusIndex = StatusIndex::new("s");
 
 pub fn load_workspace(storage: &dyn Storage, workspace_id: u64) -> ContractResult<Workspace> {
     WORKSPACES

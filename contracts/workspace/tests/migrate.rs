@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use mpc_contract_kit::lifecycle::TimeoutOutOfRange;
 use mpc_contract_kit::migrate::MigrateError;
+use mpc_contract_kit::migrate::LAYOUT_VERSION;
 use mpc_interfaces::workspace::{ConfigResponse, MigrateMsg, QueryMsg, MAX_ACTION_TIMEOUT_BLOCKS};
 use mpc_testing::events::{find_attr, one};
 use mpc_workspace::ContractError;
@@ -36,7 +37,7 @@ fn migrates_from_the_same_or_an_older_version() {
     let res = suite.migrate(&contract, &MigrateMsg::default()).unwrap();
     assert!(res.events.iter().all(|e| e.ty != "wasm-config"), "no change, no config event");
     assert_eq!(suite.stored_version(&contract).version, VERSION);
-    suite.set_stored_version(&contract, NAME, "0.3.0");
+    suite.set_stored_version(&contract, NAME, LAYOUT_VERSION);
     suite.migrate(&contract, &MigrateMsg::default()).unwrap();
     assert_eq!(suite.stored_version(&contract).version, VERSION);
     assert_eq!(action_timeout(&suite), TIMEOUT);
@@ -46,7 +47,7 @@ fn migrates_from_the_same_or_an_older_version() {
 fn a_migration_changes_the_config_as_update_config_does() {
     let mut suite = Suite::new();
     let contract = suite.contract.clone();
-    suite.set_stored_version(&contract, NAME, "0.3.0");
+    suite.set_stored_version(&contract, NAME, LAYOUT_VERSION);
     let res = suite.migrate(&contract, &timeout(7)).unwrap();
     let updated = one(&res, "wasm-config", "updated");
     assert_eq!(attr(updated, "action_timeout_blocks"), "7");
@@ -94,7 +95,7 @@ fn a_migration_with_a_bad_timeout_or_from_a_wrong_version_changes_nothing() {
         }),
     );
 
-    // The layouts before 0.3.0 (votes without memberships, actions outside the status index)
+    // The layouts before LAYOUT_VERSION (e.g. votes without memberships, long names)
     // are refused: nothing was deployed in them.
     suite.set_stored_version(&contract, NAME, "0.2.0");
     suite.assert_migrate_refused(
@@ -102,7 +103,7 @@ fn a_migration_with_a_bad_timeout_or_from_a_wrong_version_changes_nothing() {
         &timeout(7),
         ContractError::Migrate(MigrateError::OldLayout {
             stored: "0.2.0".into(),
-            layout: "0.3.0".into(),
+            layout: LAYOUT_VERSION.into(),
         }),
     );
 

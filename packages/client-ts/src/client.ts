@@ -14,6 +14,7 @@ import { prepareCreateWorkspace, type CreateWorkspaceArgs } from "./workspace.js
 import {
   getKey,
   getKeyRequest,
+  keyAddresses,
   prepareCreateKeyring,
   prepareRequestKey,
   type CreateKeyringArgs,
@@ -25,13 +26,16 @@ import {
   prepareCancel,
   prepareExecute,
   prepareReject,
+  prepareRequestPayloadSignature,
   prepareRequestSignature,
   requestsAwaitingApprover,
   signatureRequestFee,
+  type RequestPayloadSignatureArgs,
   type RequestSignatureArgs,
 } from "./signatureRequests.js";
 import { waitUntilFinal, type WaitOptions } from "./wait.js";
-import { verifyRequestSignatures } from "./verify.js";
+import { verifyPayloadSignatures, verifyRequestSignatures, type PayloadSignature } from "./verify.js";
+import { checkPayload, type AddressesResponse, type Payload, type PayloadBytes, type PayloadRequestRecord } from "./payloads.js";
 
 export type FinalStatus = "fulfilled" | "rejected" | "expired";
 const FINAL: ReadonlySet<string> = new Set<FinalStatus>(["fulfilled", "rejected", "expired"]);
@@ -59,6 +63,11 @@ export class MpcQueryClient {
 
   getKey(keyId: number): Promise<KeyResponse> {
     return getKey(this.chain, this.contracts.keyring, keyId);
+  }
+
+  /** The keyring's `addresses` query: the key's addresses on other chains (`bech32Prefix` for Cosmos). */
+  keyAddresses(keyId: number, bech32Prefix?: string): Promise<AddressesResponse> {
+    return keyAddresses(this.chain, this.contracts.keyring, keyId, bech32Prefix);
   }
 
   getKeyRequest(requestId: number): Promise<KeyRequestResponse> {
@@ -153,6 +162,15 @@ export class MpcClient extends MpcQueryClient {
     return execute(this, await prepareRequestSignature(this.chain, this.sender, this.contracts, args), tx);
   }
 
+  /**
+   * `request_payload_signature`, paying the key's fee (as `max_fee` unless `args.fee` says
+   * otherwise): the contract hashes each payload (`HashKind`) and the key signs the digests; the
+   * request's id. An eip712 payload gets its `digest` filled in (`hashTypedData`).
+   */
+  async requestPayloadSignature(args: RequestPayloadSignatureArgs, tx?: TxOptions): Promise<number> {
+    return execute(this, await prepareRequestPayloadSignature(this.chain, this.sender, this.contracts, args), tx);
+  }
+
   approve(requestId: number, tx?: TxOptions): Promise<void> {
     return execute(this, prepareApprove(this.sender, this.contracts.signatureRequests, requestId), tx);
   }
@@ -181,6 +199,24 @@ export class MpcClient extends MpcQueryClient {
     const { status, request } = await this.waitForFinal(requestId, wait);
     if (status !== "fulfilled") throw new SigningFailed(requestId, status, request.reject_reason ?? undefined);
     return verifyRequestSignatures(request);
+  }
+
+  /**
+   * Requests signatures of `payloads` with ECDSA key `keyId`, waits for the outcome and verifies
+   * them against the digests computed here and the key, recovery ids included: per payload its
+   * signature, recovery id and digest. Throws `SigningFailed` if the request was rejected or
+   * expired, `InvalidPayload` before sending a payload that cannot be hashed.
+   */
+  async signPayloads(
+    keyId: number,
+    payloads: readonly (Payload | PayloadBytes)[],
+    wait?: WaitOptions,
+  ): Promise<PayloadSignature[]> {
+    const checked = payloads.map((payload, index) => checkPayload(payload, index));
+    const requestId = await this.requestPayloadSignature({ keyId, payloads: checked });
+    const { status, request } = await this.waitForFinal(requestId, wait);
+    if (status !== "fulfilled") throw new SigningFailed(requestId, status, request.reject_reason ?? undefined);
+    return verifyPayloadSignatures(request as PayloadRequestRecord, checked);
   }
 }
 

@@ -15,6 +15,7 @@ export type RefusalCode =
   | "duplicate_denom"
   | "funds_not_accepted"
   | "unsupported_field"
+  | "unsupported_message"
   | "not_owner"
   | "not_admin"
   | "not_approver"
@@ -37,6 +38,9 @@ const REFUSALS: ReadonlyArray<readonly [RefusalCode, RegExp]> = [
   ["fee_above_max", /\bis above max_fee\b/],
   // an older contract without max_fee refuses the field (cw_serde denies unknown fields)
   ["unsupported_field", /unknown field `/],
+  // ... and a message or query it does not have (a contract built before payload requests
+  // refuses `request_payload_signature` and the keyring's `addresses`)
+  ["unsupported_message", /unknown variant `/],
   // contract-kit fees::FeeError: funds are not exactly the fee
   ["fee_mismatch", /fee missing|which is not charged|paid; expected exactly/],
   // a fee or max_fee that names one denom twice (contract-kit fees::FeeError, the keyring's fees)

@@ -28,7 +28,26 @@ export { Attr, EventType, FinalAction } from "./events.js";
 export { CometEventSource, contractEvents, type ContractEvent, type ContractEventSource, type EventSubscription } from "./eventSource.js";
 export { feePayment, sortCoins, withMaxFee, type FeePayment, type FeePolicy } from "./fees.js";
 export { cosmosAddress, eip55, evmAddress, keyEncodings, type KeyEncodings } from "./keyEncoding.js";
-export { getKey, getKeyRequest, keyRequestFee, prepareCreateKeyring, prepareRequestKey, type CreateKeyringArgs, type RequestKeyArgs, type RequestKeyMsg } from "./keyring.js";
+export { getKey, getKeyRequest, keyAddresses, keyRequestFee, prepareCreateKeyring, prepareRequestKey, type CreateKeyringArgs, type RequestKeyArgs, type RequestKeyMsg } from "./keyring.js";
+export { evmAddressOf, mpcAccount, signatureParts, type MpcAccount, type MpcAccountOptions, type MpcPayloadSigner } from "./evmAccount.js";
+export {
+  InvalidPayload,
+  bytesPayload,
+  checkPayload,
+  cosmosSignDocPayload,
+  eip191Payload,
+  eip712Payload,
+  parseTypedData,
+  payloadBytes,
+  payloadDigest,
+  toWirePayload,
+  type AddressesResponse,
+  type HashKind,
+  type Payload,
+  type PayloadBytes,
+  type PayloadRequestRecord,
+  type RequestPayloadSignatureMsg,
+} from "./payloads.js";
 export { execute, executeBatch, executeContractMsg, preparedPlain, preparedWithId, type Prepared } from "./prepared.js";
 export {
   getSignatureRequest,
@@ -36,14 +55,23 @@ export {
   prepareCancel,
   prepareExecute,
   prepareReject,
+  prepareRequestPayloadSignature,
   prepareRequestSignature,
   requestsAwaitingApprover,
   signatureRequestFee,
+  type RequestPayloadSignatureArgs,
   type RequestSignatureArgs,
   type RequestSignatureMsg,
 } from "./signatureRequests.js";
 export { MpcDirectSigner, type MpcHashSigner } from "./signer.js";
 export { executeResponseData, idFromResponse } from "./txData.js";
-export { checkSignature, verifyRequestSignatures, verifySignature } from "./verify.js";
+export {
+  checkSignature,
+  requestRecoveryIds,
+  verifyPayloadSignatures,
+  verifyRequestSignatures,
+  verifySignature,
+  type PayloadSignature,
+} from "./verify.js";
 export { WAIT_DEFAULTS, waitUntilFinal, type WaitOptions, type WatchSpec } from "./wait.js";
 export { prepareCreateWorkspace, type CreateWorkspaceArgs } from "./workspace.js";

@@ -12,6 +12,7 @@ import type { QueryChain } from "./chain.js";
 import { query } from "./broadcast.js";
 import { feePayment, withMaxFee, type FeePolicy } from "./fees.js";
 import { executeContractMsg, preparedWithId, type Prepared } from "./prepared.js";
+import type { AddressesResponse } from "./payloads.js";
 
 /**
  * `request_key` as sent. The generated type has `max_fee` (the schema committed here does); the
@@ -27,6 +28,20 @@ export async function keyRequestFee(chain: QueryChain, keyring: string, keyringI
 
 export async function getKey(chain: QueryChain, keyring: string, keyId: number): Promise<KeyResponse> {
   return query<KeyResponse>(chain, keyring, { key: { key_id: keyId } });
+}
+
+/**
+ * The keyring's `addresses { key_id, bech32_prefix }`: the key's EVM, Cosmos (given a prefix)
+ * and Bitcoin addresses (secp256k1), or its Solana address (ed25519), as the contract derives
+ * them. A keyring built before issue 24 refuses the query.
+ */
+export async function keyAddresses(
+  chain: QueryChain,
+  keyring: string,
+  keyId: number,
+  bech32Prefix?: string,
+): Promise<AddressesResponse> {
+  return query<AddressesResponse>(chain, keyring, { addresses: { key_id: keyId, bech32_prefix: bech32Prefix ?? null } });
 }
 
 export async function getKeyRequest(

@@ -14,6 +14,7 @@ import type { QueryChain } from "./chain.js";
 import { query } from "./broadcast.js";
 import { feePayment, withMaxFee, type FeePolicy } from "./fees.js";
 import { executeContractMsg, preparedPlain, preparedWithId, type Prepared } from "./prepared.js";
+import { checkPayload, type Payload, type PayloadBytes, type RequestPayloadSignatureMsg } from "./payloads.js";
 
 /**
  * `request_signature` as sent. The generated type has `max_fee` (the schema committed here
@@ -38,7 +39,11 @@ export async function getSignatureRequest(
 
 export interface RequestSignatureArgs {
   readonly keyId: number;
-  /** ECDSA: 32-byte hashes; EdDSA: messages (1 to 1024 bytes). At most 16. */
+  /**
+   * ECDSA: 32-byte hashes; EdDSA: messages (1 to 1024 bytes). At most 16. An ECDSA hash is blind
+   * signing: the contract, the approvers and the parties see only the hash, not what it is of;
+   * `RequestPayloadSignatureArgs` sends the payload and lets the contract hash it.
+   */
   readonly items: readonly Uint8Array[];
   readonly approvalTimeoutBlocks?: number;
   readonly mpcTimeoutBlocks?: number;
@@ -69,6 +74,50 @@ export async function prepareRequestSignature(
     payment,
   );
   const message = executeContractMsg(sender, contracts.signatureRequests, { request_signature: msg }, payment.funds);
+  return preparedWithId(message, "request_id");
+}
+
+export interface RequestPayloadSignatureArgs {
+  readonly keyId: number;
+  /**
+   * What to sign and how the contract hashes it (an ECDSA secp256k1 key only). An eip712 payload
+   * without `digest` gets it here (`hashTypedData` of its JSON); with one, it must match.
+   */
+  readonly payloads: readonly (Payload | PayloadBytes)[];
+  readonly approvalTimeoutBlocks?: number;
+  readonly mpcTimeoutBlocks?: number;
+  /** Only for a contract sender that receives `CallbackMsg` (default false). */
+  readonly callback?: boolean;
+  /** Default `"current"`: pay the fee looked up now, as `max_fee`. */
+  readonly fee?: FeePolicy;
+}
+
+/**
+ * `request_payload_signature` paying the key's fee (the same fee as `request_signature`);
+ * answers `{"request_id": n}`. Payloads are checked first (`InvalidPayload`), before the fee
+ * is looked up.
+ */
+export async function prepareRequestPayloadSignature(
+  chain: QueryChain,
+  sender: string,
+  contracts: { readonly keyring: string; readonly signatureRequests: string },
+  args: RequestPayloadSignatureArgs,
+): Promise<Prepared<number>> {
+  const payloads = args.payloads.map((payload, index) => checkPayload(payload, index));
+  const payment = await feePayment(args.fee ?? "current", () =>
+    signatureRequestFee(chain, contracts.keyring, args.keyId),
+  );
+  const msg: RequestPayloadSignatureMsg = withMaxFee(
+    {
+      key_id: args.keyId,
+      payloads,
+      approval_timeout_blocks: args.approvalTimeoutBlocks ?? null,
+      mpc_timeout_blocks: args.mpcTimeoutBlocks ?? null,
+      callback: args.callback ?? false,
+    },
+    payment,
+  );
+  const message = executeContractMsg(sender, contracts.signatureRequests, { request_payload_signature: msg }, payment.funds);
   return preparedWithId(message, "request_id");
 }
 

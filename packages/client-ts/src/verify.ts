@@ -3,9 +3,10 @@
 // Ed25519: 64-byte R‖s over the item (the message). Keys: 33-byte compressed SEC1 / 32 bytes.
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { ed25519 } from "@noble/curves/ed25519";
-import { fromBase64 } from "@cosmjs/encoding";
+import { fromBase64, toBase64, toHex } from "@cosmjs/encoding";
 import type { KeyType, SignatureRequestResponse } from "./generated/mpc-signature-requests/MpcSignatureRequests.types.js";
 import { InvalidSignature } from "./errors.js";
+import { payloadDigest, type Payload, type PayloadBytes, type PayloadRequestRecord } from "./payloads.js";
 
 const SIGNATURE_LEN = 64;
 const HASH_LEN = 32;
@@ -60,4 +61,76 @@ export function verifyRequestSignatures(
     if (why !== undefined) throw new InvalidSignature(index, why);
   });
   return signatures;
+}
+
+/** One signature of a payload request: r‖s (low-S), its recovery id, and the digest it signs. */
+export interface PayloadSignature {
+  /** 64 bytes, r‖s, low-S. */
+  readonly signature: Uint8Array;
+  /** The y parity of R for this (low-S) signature: 0 or 1, EVM's `yParity` (`v` = 27 + it). */
+  readonly recoveryId: 0 | 1;
+  /** The 32-byte digest signed. */
+  readonly digest: Uint8Array;
+}
+
+/**
+ * The recovery ids of a fulfilled ECDSA request, one per signature, as the contract stored them
+ * (checked there with `secp256k1_recover_pubkey`). Throws `InvalidSignature` when they are
+ * missing (a contract built before payload requests) or not 0 or 1.
+ */
+export function requestRecoveryIds(
+  request: Pick<PayloadRequestRecord, "signatures" | "recovery_ids">,
+): Array<0 | 1> {
+  const count = request.signatures?.length ?? 0;
+  const ids = request.recovery_ids ?? [];
+  if (ids.length !== count) {
+    throw new InvalidSignature(Math.min(ids.length, count), `${ids.length} recovery ids for ${count} signatures`);
+  }
+  return ids.map((id, index) => {
+    if (id !== 0 && id !== 1) throw new InvalidSignature(index, `recovery id ${id} is not 0 or 1`);
+    return id;
+  });
+}
+
+/**
+ * Checks a fulfilled payload request against the payloads' digests computed here (never the
+ * contract's word for them): the stored items must be those digests, each signature must
+ * verify over its digest against the key (low-S), and its recovery id must recover that key.
+ * `payloads` defaults to the record's own; pass the ones you asked for to check those. Returns
+ * the signatures with their recovery ids and digests, in payload order; throws
+ * `InvalidSignature` (or `InvalidPayload` for a payload that does not hash).
+ */
+export function verifyPayloadSignatures(
+  request: Pick<PayloadRequestRecord, "key_type" | "public_key" | "items" | "signatures" | "recovery_ids" | "payloads">,
+  payloads: readonly (Payload | PayloadBytes)[] | undefined = request.payloads ?? undefined,
+  publicKey: Uint8Array = fromBase64(request.public_key),
+): PayloadSignature[] {
+  if (request.key_type !== "ecdsa_secp256k1") {
+    throw new InvalidSignature(0, `payload requests need an ecdsa_secp256k1 key, this one is ${request.key_type}`);
+  }
+  if (payloads === undefined) throw new InvalidSignature(0, "the request carries no payloads (a raw-hash request?)");
+  const digests = payloads.map((payload) => payloadDigest(payload));
+  digests.forEach((digest, index) => {
+    const item = request.items[index];
+    if (item === undefined || toHex(fromBase64(item)) !== toHex(digest)) {
+      throw new InvalidSignature(index, `the request's item ${index} is not the payload's digest ${toHex(digest)}`);
+    }
+  });
+  const signatures = verifyRequestSignatures({ ...request, items: digests.map((d) => toBase64(d)) }, publicKey);
+  const recoveryIds = requestRecoveryIds(request);
+  const key = toHex(publicKey);
+  return signatures.map((signature, index) => {
+    const recoveryId = recoveryIds[index]!;
+    const digest = digests[index]!;
+    let recovered: string;
+    try {
+      recovered = toHex(
+        secp256k1.Signature.fromCompact(signature).addRecoveryBit(recoveryId).recoverPublicKey(digest).toRawBytes(true),
+      );
+    } catch (error) {
+      throw new InvalidSignature(index, `recovery id ${recoveryId} recovers no key: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (recovered !== key) throw new InvalidSignature(index, `recovery id ${recoveryId} recovers another key`);
+    return { signature, recoveryId, digest };
+  });
 }

@@ -10,6 +10,7 @@ const wrapped = (text: string, index = 0) =>
 const CASES: Array<[string, RefusalCode]> = [
   ["fee 150uatom is above max_fee 100uatom", "fee_above_max"],
   ["Error parsing into type mpc_interfaces::signature_requests::ExecuteMsg: unknown field `max_fee`, expected one of `key_id`, `items`", "unsupported_field"],
+  ["Error parsing into type mpc_interfaces::signature_requests::ExecuteMsg: unknown variant `request_payload_signature`, expected one of `request_signature`, `approve`", "unsupported_message"],
   ["fee missing umpc: expected 5umpc", "fee_mismatch"],
   ["fee of 4umpc paid; expected exactly 5umpc", "fee_mismatch"],
   ["max_fee names umpc twice", "duplicate_denom"],

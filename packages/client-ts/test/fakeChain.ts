@@ -1,15 +1,20 @@
 // The only thing the unit tests fake: the chain. `FakeChain` stands in for a (Signing)CosmWasmClient
 // (the two methods the layer calls) and dispatches contract messages and queries to handlers;
-// `FakeMpc` is a small model of the three contracts on it whose "MPC" signs with a local key.
+// `FakeMpc` is a small model of the three contracts on it whose "MPC" signs with a local key
+// (payload requests included: it hashes payloads itself, with @noble/hashes rather than the
+// package's viem code, and answers recovery ids; this fake lives only in the unit tests).
 import type { EncodeObject } from "@cosmjs/proto-signing";
 import type { DeliverTxResponse } from "@cosmjs/stargate";
 import { fromBase64, fromUtf8, toBase64, toUtf8 } from "@cosmjs/encoding";
 import { MsgExecuteContract, MsgExecuteContractResponse } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import type { Coin } from "@cosmjs/amino";
 import { secp256k1 } from "@noble/curves/secp256k1";
+import { sha256 } from "@noble/hashes/sha2";
+import { keccak_256 } from "@noble/hashes/sha3";
 import type { SigningChain } from "../src/chain.js";
 import type { ContractEvent, ContractEventSource, EventSubscription } from "../src/eventSource.js";
 import type { SignatureRequestResponse } from "../src/generated/mpc-signature-requests/MpcSignatureRequests.types.js";
+import type { Payload, PayloadRequestRecord } from "../src/payloads.js";
 
 export interface Execution {
   readonly sender: string;
@@ -142,7 +147,9 @@ export const CONTRACTS = { workspace: "wasm1workspace", keyring: "wasm1keyring",
 export class FakeMpc {
   sigFee: Coin[] = [{ denom: "uatom", amount: "100" }, { denom: "umpc", amount: "5" }];
   keyFee: Coin[] = [{ denom: "umpc", amount: "1000" }];
-  readonly requests = new Map<number, SignatureRequestResponse>();
+  readonly requests = new Map<number, PayloadRequestRecord>();
+  /** A misbehaving contract or party, for the client's checks: flip every recovery id it answers. */
+  flipRecoveryIds = false;
   readonly chain: FakeChain;
   /** Settle a request when it has been queried this many times (0: only `settle`). */
   autoSettle = 2;
@@ -162,6 +169,11 @@ export class FakeMpc {
       request.signatures = request.items.map((item) =>
         toBase64(secp256k1.sign(fromBase64(item), this.privateKey, { lowS: true, prehash: false }).toCompactRawBytes()),
       );
+      // ECDSA answers carry the recovery id of the low-S signature
+      request.recovery_ids = request.items.map((item) => {
+        const recovery = secp256k1.sign(fromBase64(item), this.privateKey, { lowS: true, prehash: false }).recovery;
+        return this.flipRecoveryIds ? recovery ^ 1 : recovery;
+      });
     } else {
       request.reject_reason = status === "rejected" ? "parties disagreed" : null;
     }
@@ -176,6 +188,14 @@ export class FakeMpc {
       if (max_fee && JSON.stringify(max_fee) !== JSON.stringify(funds)) throw new Refuse("fee: funds must equal max_fee");
       const id = this.nextId++;
       this.requests.set(id, request(id, key_id, sender, items, toBase64(this.publicKey), this.sigFee));
+      return { request_id: id };
+    }
+    if (contract === CONTRACTS.signatureRequests && msg.request_payload_signature) {
+      const { key_id, payloads, max_fee } = msg.request_payload_signature as { key_id: number; payloads: Payload[]; max_fee?: Coin[] };
+      if (max_fee && JSON.stringify(max_fee) !== JSON.stringify(funds)) throw new Refuse("fee: funds must equal max_fee");
+      const items = payloads.map((payload) => toBase64(fakeDigest(payload)));
+      const id = this.nextId++;
+      this.requests.set(id, { ...request(id, key_id, sender, items, toBase64(this.publicKey), this.sigFee), payloads });
       return { request_id: id };
     }
     if (contract === CONTRACTS.signatureRequests && (msg.approve || msg.reject)) {
@@ -216,6 +236,26 @@ export class FakeMpc {
       };
     }
     throw new Error(`FakeMpc: unexpected query ${JSON.stringify(msg)} to ${address}`);
+  }
+}
+
+/** The contract's digest of a payload, written apart from the package's (viem) code. */
+function fakeDigest({ hash, data, digest }: Payload): Uint8Array {
+  const bytes = fromBase64(data);
+  switch (hash) {
+    case "keccak256":
+      return keccak_256(bytes);
+    case "sha256":
+    case "cosmos_sign_doc":
+      return sha256(bytes);
+    case "sha256d":
+      return sha256(sha256(bytes));
+    case "eip191":
+      return keccak_256(new Uint8Array([...toUtf8(`\x19Ethereum Signed Message:\n${bytes.length}`), ...bytes]));
+    case "eip712":
+      // the contract keeps the requester's digest; the parties (not modelled) recompute it
+      if (digest == null) throw new Refuse("an eip712 payload needs its digest");
+      return fromBase64(digest);
   }
 }
 

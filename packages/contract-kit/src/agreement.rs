@@ -60,9 +60,25 @@ impl<T: Serialize + DeserializeOwned> AnswerLog<T> {
         answers: &mut Vec<T>,
         answer: T,
     ) -> StdResult<()> {
-        self.0.save(storage, (id, answers.len() as u32), &answer)?;
+        self.store(storage, id, answers.len(), &answer)?;
         answers.push(answer);
         Ok(())
+    }
+
+    /// Stores answer number `number` to request `id` (the next one: as many were given before).
+    pub fn store(
+        &self,
+        storage: &mut dyn Storage,
+        id: u64,
+        number: usize,
+        answer: &T,
+    ) -> StdResult<()> {
+        self.0.save(storage, (id, number as u32), answer)
+    }
+
+    /// Answer number `number` to request `id`.
+    pub fn nth(&self, storage: &dyn Storage, id: u64, number: u32) -> StdResult<T> {
+        self.0.load(storage, (id, number))
     }
 }
 

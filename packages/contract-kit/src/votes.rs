@@ -8,25 +8,35 @@
 //! A record also stands on its requester's (proposer's) membership: a request made by an owner
 //! who has since been removed can no longer be approved into effect.
 
-use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, Event};
 use mpc_interfaces::events::{action, attr};
 use mpc_policy::{Ballots, Evaluation, Policy};
+use serde::{Deserialize, Serialize};
 
 /// A vote as stored: for or against, and the membership of the voter it was cast under.
-/// One-letter names, and no membership when it is 0 (a first owner's): every stored byte of a
-/// vote costs 30 gas at each vote.
-#[cw_serde]
-#[derive(Copy, Eq)]
+/// Stored as one JSON number, `membership * 2 + approve` (`1`: a first owner's approval): every
+/// stored byte of a vote costs 30 gas at each vote. Memberships are admin action ids, which
+/// stay far below 2^63.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(from = "u64", into = "u64")]
 pub struct Ballot {
-    #[serde(rename = "a")]
     pub approve: bool,
-    #[serde(rename = "m", default, skip_serializing_if = "is_zero")]
     pub membership: u64,
 }
 
-fn is_zero(value: &u64) -> bool {
-    *value == 0
+impl From<u64> for Ballot {
+    fn from(stored: u64) -> Self {
+        Ballot {
+            approve: stored & 1 == 1,
+            membership: stored >> 1,
+        }
+    }
+}
+
+impl From<Ballot> for u64 {
+    fn from(ballot: Ballot) -> u64 {
+        ballot.membership << 1 | u64::from(ballot.approve)
+    }
 }
 
 /// Who may vote and what counts now: the policy in force and the current owners, each with their
@@ -249,16 +259,13 @@ mod tests {
             approve: true,
             membership: 0,
         };
-        assert_eq!(
-            cosmwasm_std::to_json_string(&first).unwrap(),
-            r#"{"a":true}"#
-        );
+        assert_eq!(cosmwasm_std::to_json_string(&first).unwrap(), "1");
         let later = Ballot {
             approve: false,
             membership: 12,
         };
         let json = cosmwasm_std::to_json_string(&later).unwrap();
-        assert_eq!(json, r#"{"a":false,"m":12}"#);
+        assert_eq!(json, "24");
         assert_eq!(cosmwasm_std::from_json::<Ballot>(json).unwrap(), later);
     }
 

@@ -205,6 +205,44 @@ pub enum QueryMsg {
     /// contract's `RequestSignature` must carry (the fee of the key's keyring).
     #[returns(FeeResponse)]
     SignatureRequestFee { key_id: u64 },
+    /// The addresses the key controls on other chains. A secp256k1 key: its EVM address
+    /// (EIP-55), its Cosmos SDK address under `bech32_prefix` when one is given (lower-case
+    /// letters and digits, e.g. "cosmos", "osmo"), its Bitcoin P2WPKH addresses. An Ed25519 key:
+    /// its Solana address (`bech32_prefix` is not read).
+    #[returns(AddressesResponse)]
+    Addresses {
+        key_id: u64,
+        bech32_prefix: Option<String>,
+    },
+}
+
+/// The addresses a key controls (`QueryMsg::Addresses`); each is `None` where the key's type has
+/// none.
+#[cw_serde]
+pub struct AddressesResponse {
+    pub key_id: u64,
+    /// secp256k1: the last 20 bytes of keccak256 of the uncompressed point, EIP-55 checksummed.
+    /// `None` also for a key whose x coordinate is at least the curve order (probability about
+    /// 2^-128): the chain's `secp256k1_recover_pubkey`, which the contract decompresses the key
+    /// with, cannot express it.
+    pub evm: Option<String>,
+    /// secp256k1, when a prefix is given: bech32(prefix, ripemd160(sha256(key))).
+    pub cosmos: Option<String>,
+    /// secp256k1: native segwit v0 (P2WPKH) addresses.
+    pub bitcoin: Option<BitcoinAddresses>,
+    /// Ed25519: the key in base58.
+    pub solana: Option<String>,
+}
+
+/// A key's P2WPKH address on each Bitcoin network.
+#[cw_serde]
+pub struct BitcoinAddresses {
+    /// `bc1q…`
+    pub mainnet: String,
+    /// `tb1q…` (testnet and signet)
+    pub testnet: String,
+    /// `bcrt1q…`
+    pub regtest: String,
 }
 
 #[cw_serde]

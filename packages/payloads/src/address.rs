@@ -1,6 +1,6 @@
 //! The addresses a key controls on other chains.
 
-use bech32::{Bech32, Hrp};
+use bech32::{Bech32, ByteIterExt, Fe32, Fe32IterExt, Hrp};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 
@@ -66,6 +66,14 @@ pub fn cosmos_address(prefix: &str, compressed_33: &[u8; 33]) -> Result<String, 
         prefix: prefix.to_string(),
         reason,
     };
+    if prefix.is_empty() {
+        return Err(invalid("it is empty".to_string()));
+    }
+    if prefix.len() > MAX_BECH32_PREFIX_LEN {
+        return Err(invalid(format!(
+            "it is longer than {MAX_BECH32_PREFIX_LEN} characters"
+        )));
+    }
     if let Some(c) = prefix
         .chars()
         .find(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit())
@@ -74,15 +82,36 @@ pub fn cosmos_address(prefix: &str, compressed_33: &[u8; 33]) -> Result<String, 
             "{c:?} is not a lower-case ASCII letter or digit"
         )));
     }
-    let hrp = Hrp::parse(prefix).map_err(|e| invalid(e.to_string()))?;
-    bech32::encode::<Bech32>(hrp, &hash160(compressed_33)).map_err(|e| invalid(e.to_string()))
+    // Checked above as BIP-173 wants it (`Hrp::parse` would check it again, with an error type
+    // whose formatting costs the contract's wasm kilobytes).
+    let hrp = Hrp::parse_unchecked(prefix);
+    Ok(bech32_string(&hrp, None, &hash160(compressed_33)))
 }
+
+/// The longest bech32 human-readable part (BIP-173).
+pub const MAX_BECH32_PREFIX_LEN: usize = 83;
 
 /// The native segwit (v0, P2WPKH) address of a compressed secp256k1 key on `network`:
 /// bech32(hrp, 0 ‖ ripemd160(sha256(key))), as BIP-173 gives it.
 pub fn bitcoin_p2wpkh(network: BitcoinNetwork, compressed_33: &[u8; 33]) -> String {
-    bech32::segwit::encode_v0(network.hrp(), &hash160(compressed_33))
-        .expect("a 20-byte v0 witness program under a standard prefix always encodes")
+    bech32_string(&network.hrp(), Some(Fe32::Q), &hash160(compressed_33))
+}
+
+/// bech32 (BIP-173's checksum) of `data`, after the witness version if one is given, with the
+/// bech32 crate's iterators: its `encode` functions check and format through `core::fmt`,
+/// about 20 kB more in the contract's wasm, for inputs checked here already (a 20-byte program,
+/// a prefix of at most 83 characters: at most 83 + 1 + 1 + 32 + 6 characters, within bech32's
+/// 1023).
+fn bech32_string(hrp: &Hrp, witness_version: Option<Fe32>, data: &[u8]) -> String {
+    let encoder = data
+        .iter()
+        .copied()
+        .bytes_to_fes()
+        .with_checksum::<Bech32>(hrp);
+    match witness_version {
+        Some(version) => encoder.with_witness_version(version).chars().collect(),
+        None => encoder.chars().collect(),
+    }
 }
 
 /// The Solana address of an Ed25519 key: its 32 bytes in base58.

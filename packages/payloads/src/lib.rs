@@ -21,6 +21,7 @@ mod error;
 
 pub use address::{
     bitcoin_p2wpkh, cosmos_address, eip55_checksum, evm_address, solana_address, BitcoinNetwork,
+    MAX_BECH32_PREFIX_LEN,
 };
 pub use error::PayloadError;
 

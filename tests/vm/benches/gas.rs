@@ -2,7 +2,7 @@
 //! cw3-fixed-multisig built the same way. Prints a Markdown report on stdout.
 //!
 //! Build the artifacts first: `scripts/build-wasm.sh --cw3` (and, for the second recipe,
-//! `scripts/build-wasm.sh --variant build-std --cw3`), then
+//! `scripts/build-wasm.sh --variant lowered --cw3`), then
 //! `cargo bench -p mpc-vm-tests --bench gas --profile dev`.
 //! `MPC_BENCH_LARGE` sets the large state size (default 10000).
 
@@ -120,10 +120,12 @@ struct Table {
 
 impl Table {
     fn add(&mut self, what: impl Into<String>, gas: Gas) {
-        self.rows.push(Row {
-            what: what.into(),
-            gas,
-        });
+        let what = what.into();
+        // The store accesses traced above this line (MPC_STORE_TRACE) are this step's.
+        if std::env::var_os("MPC_STORE_TRACE").is_some() {
+            eprintln!("---- {what}: {} store gas\n", thousands(gas.kv));
+        }
+        self.rows.push(Row { what, gas });
     }
 
     fn exec(&mut self, what: &str, executed: &Executed) {
@@ -298,17 +300,21 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         .unwrap();
     table.add("workspace: WorkspacesByOwner (1 result)", gas);
 
+    awaiting_pages(&suite, key_id, &mut table);
+
     // State size: requests with the default policy go pending at once; list pages of them.
     let (bulk_keyring, bulk_key) = suite.key_ready(None, &test_key(3));
     let started = Instant::now();
     let mut stored = 0u64;
+    let mut first_bulk_id = None;
     let mut scaling = Vec::new();
     for target in [100, large] {
         let mut last_request = Gas::default();
         while stored < target {
-            let (_, executed) = suite
+            let (id, executed) = suite
                 .request_signature(bulk_key, vec![hash(stored + 1)])
                 .unwrap();
+            first_bulk_id.get_or_insert(id);
             last_request = executed.gas;
             stored += 1;
             if stored.is_multiple_of(2000) {
@@ -325,7 +331,12 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
             format!("RequestsByKeyring pending, first 10 of {target}"),
             first_page,
         );
-        let (n, middle_page) = pending_page(&suite, bulk_keyring, Some(first_id_after(target)), 10);
+        let (n, middle_page) = pending_page(
+            &suite,
+            bulk_keyring,
+            Some(middle_of(first_bulk_id.unwrap_or_default(), target)),
+            10,
+        );
         assert_eq!(n, 10);
         table.add(
             format!("RequestsByKeyring pending, 10 after the middle of {target}"),
@@ -369,10 +380,69 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
     totals
 }
 
-/// Request ids start after the seed request (id 1), so the middle of `n` bulk requests is about
-/// `n / 2 + 1`.
-fn first_id_after(n: u64) -> u64 {
-    n / 2 + 1
+/// Open records an awaiting-approver page is measured over.
+const OPEN_RECORDS: u64 = 100;
+
+/// A wallet's "needs your approval" pages (10 entries) over `OPEN_RECORDS` open records that all
+/// await the second owner: `partial` signature requests with the seed's key (2-of-owners sign
+/// policy), then admin actions of a workspace with a 2-of-owners admin policy.
+fn awaiting_pages(suite: &Suite, key_id: u64, table: &mut Table) {
+    let approver = suite.owners[1].to_string();
+    for i in 0..OPEN_RECORDS {
+        let (_, executed) = suite
+            .request_signature(key_id, vec![hash(1_000_000 + i)])
+            .unwrap();
+        assert!(executed
+            .attribute("wasm-signature_request", "approver")
+            .is_some());
+    }
+    let (page, gas): (sr::RequestsAwaitingApproverResponse, Gas) = suite
+        .chain
+        .query_with_gas(
+            &suite.signatures,
+            &sr::QueryMsg::RequestsAwaitingApprover {
+                approver: approver.clone(),
+                start_after: None,
+                limit: Some(10),
+            },
+        )
+        .expect("requests awaiting approver");
+    assert_eq!(page.requests.len(), 10);
+    table.add(
+        format!("RequestsAwaitingApprover, first 10 of {OPEN_RECORDS} open"),
+        gas,
+    );
+
+    let two_owners = Some(Policy::Owners { threshold: Some(2) });
+    let (workspace_id, _) = suite.create_workspace_with(two_owners, None).unwrap();
+    for i in 0..OPEN_RECORDS {
+        let action = ws::AdminAction::SetAlias {
+            alias: Some(format!("alias {i}")),
+        };
+        suite.propose(workspace_id, action).unwrap();
+    }
+    let (page, gas): (ws::ActionsAwaitingApproverResponse, Gas) = suite
+        .chain
+        .query_with_gas(
+            &suite.workspace,
+            &ws::QueryMsg::ActionsAwaitingApprover {
+                approver,
+                start_after: None,
+                limit: Some(10),
+            },
+        )
+        .expect("actions awaiting approver");
+    assert_eq!(page.actions.len(), 10);
+    table.add(
+        format!("ActionsAwaitingApprover, first 10 of {OPEN_RECORDS} open"),
+        gas,
+    );
+}
+
+/// The id in the middle of `n` bulk requests whose ids start at `first` (after the seed's and
+/// the awaiting pages' requests).
+fn middle_of(first: u64, n: u64) -> u64 {
+    first + n / 2 - 1
 }
 
 fn bench_cw3(wasm: &[u8], large: u64, out: &mut String) -> Vec<(String, Gas)> {
@@ -438,8 +508,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let variants: [(&str, PathBuf); 2] = [
-        ("lowered", artifacts_dir()),
-        ("build-std", artifacts_dir().join("build-std")),
+        ("build-std", artifacts_dir()),
+        ("lowered", artifacts_dir().join("lowered")),
     ];
     let mut out = String::new();
     let mut summary = Vec::new();

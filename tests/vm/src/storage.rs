@@ -60,6 +60,18 @@ impl ContractStorage {
         self.kv_gas.fetch_add(gas, Ordering::Relaxed);
     }
 
+    /// Charges `gas` for `op` on `key` (`bytes` counted), and with `MPC_STORE_TRACE` set prints
+    /// the access on stderr: where a step's store gas goes, key by key.
+    fn charge_for(&self, op: &str, key: &[u8], bytes: usize, gas: u64) {
+        self.charge(gas);
+        if trace_enabled() {
+            eprintln!(
+                "store {op:<6} {gas:>6} gas {bytes:>4} B  {}",
+                printable(key)
+            );
+        }
+    }
+
     /// Starts a call: forgets the previous call's iterators and undo journal.
     pub fn begin(&self) {
         let mut inner = self.lock();
@@ -93,6 +105,21 @@ impl ContractStorage {
     }
 }
 
+fn trace_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("MPC_STORE_TRACE").is_some())
+}
+
+/// A key with its printable bytes as they are and the others as `\xNN`.
+fn printable(key: &[u8]) -> String {
+    key.iter()
+        .map(|&b| match b {
+            0x21..=0x7e => (b as char).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect()
+}
+
 fn bound(key: &Option<Vec<u8>>, inclusive: bool) -> Bound<&[u8]> {
     match key {
         None => Bound::Unbounded,
@@ -105,7 +132,8 @@ impl Storage for ContractStorage {
     fn get(&self, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
         let value = self.lock().data.get(key).cloned();
         let bytes = key.len() + value.as_ref().map_or(0, Vec::len);
-        self.charge(kv_gas::READ_FLAT + kv_gas::READ_PER_BYTE * bytes as u64);
+        let gas = kv_gas::READ_FLAT + kv_gas::READ_PER_BYTE * bytes as u64;
+        self.charge_for("read", key, bytes, gas);
         (Ok(value), GasInfo::free())
     }
 
@@ -165,9 +193,9 @@ impl Storage for ContractStorage {
         if let Some((key, value)) = &record {
             cursor.last = Some(key.clone());
             drop(inner);
-            self.charge(
-                kv_gas::ITER_NEXT_FLAT + kv_gas::READ_PER_BYTE * (key.len() + value.len()) as u64,
-            );
+            let bytes = key.len() + value.len();
+            let gas = kv_gas::ITER_NEXT_FLAT + kv_gas::READ_PER_BYTE * bytes as u64;
+            self.charge_for("next", key, bytes, gas);
         }
         (Ok(record), GasInfo::free())
     }
@@ -177,7 +205,9 @@ impl Storage for ContractStorage {
         let previous = inner.data.insert(key.to_vec(), value.to_vec());
         inner.journal.push((key.to_vec(), previous));
         drop(inner);
-        self.charge(kv_gas::WRITE_FLAT + kv_gas::WRITE_PER_BYTE * (key.len() + value.len()) as u64);
+        let bytes = key.len() + value.len();
+        let gas = kv_gas::WRITE_FLAT + kv_gas::WRITE_PER_BYTE * bytes as u64;
+        self.charge_for("write", key, bytes, gas);
         (Ok(()), GasInfo::free())
     }
 
@@ -186,7 +216,7 @@ impl Storage for ContractStorage {
         let previous = inner.data.remove(key);
         inner.journal.push((key.to_vec(), previous));
         drop(inner);
-        self.charge(kv_gas::DELETE);
+        self.charge_for("delete", key, 0, kv_gas::DELETE);
         (Ok(()), GasInfo::free())
     }
 }

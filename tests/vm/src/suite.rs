@@ -125,12 +125,22 @@ impl Suite {
         &self,
         sign_policy: Option<Policy>,
     ) -> Result<(u64, Executed), CallError> {
+        self.create_workspace_with(None, sign_policy)
+    }
+
+    /// A workspace of both owners with the given admin and sign policies (`None`: any one
+    /// owner).
+    pub fn create_workspace_with(
+        &self,
+        admin_policy: Option<Policy>,
+        sign_policy: Option<Policy>,
+    ) -> Result<(u64, Executed), CallError> {
         let executed = self.chain.execute(
             &self.workspace,
             &self.owners[0],
             &ws::ExecuteMsg::CreateWorkspace {
                 additional_owners: vec![self.owners[1].to_string()],
-                admin_policy: None,
+                admin_policy,
                 sign_policy,
                 alias: Some("treasury".to_string()),
             },
@@ -155,6 +165,26 @@ impl Suite {
             &[],
         )?;
         let id = event_id(&executed, events::KEYRING_EVENT, attr::KEYRING_ID);
+        Ok((id, executed))
+    }
+
+    /// `owners[0]` proposes `action` on the workspace: the action's id.
+    pub fn propose(
+        &self,
+        workspace_id: u64,
+        action: ws::AdminAction,
+    ) -> Result<(u64, Executed), CallError> {
+        let executed = self.chain.execute(
+            &self.workspace,
+            &self.owners[0],
+            &ws::ExecuteMsg::ProposeAction {
+                workspace_id,
+                action,
+                timeout_blocks: None,
+            },
+            &[],
+        )?;
+        let id = event_id(&executed, events::ADMIN_ACTION_EVENT, attr::ACTION_ID);
         Ok((id, executed))
     }
 

@@ -94,20 +94,18 @@ impl Suite {
         self.kit.execute(&keyring, sender, msg, funds)
     }
 
-    /// 2-of-3 keyring with `KEY_FEE` as key fee; returns its id.
+    /// 2-of-3 keyring with `KEY_FEE` as key fee (the kit's `create_keyring`); returns its id.
     pub fn create_default_keyring(&mut self) -> u64 {
-        let admin = self.admin.clone();
-        let msg = ExecuteMsg::CreateKeyring {
-            description: "test keyring".to_string(),
-            parties: self.parties.iter().map(Addr::to_string).collect(),
-            party_threshold: 2,
-            key_req_fee: vec![coin(KEY_FEE, DENOM)],
-            sig_req_fee: vec![coin(10, DENOM)],
-        };
-        let res = self.execute(&admin, &msg, &[]).unwrap();
-        let created: KeyringCreated = from_json(res.data.as_ref().expect("response data")).unwrap();
-        assert_eq!(attribute(&res, "wasm-keyring", "keyring_id"), created.keyring_id.to_string());
-        created.keyring_id
+        let (admin, parties) = (self.admin.clone(), self.parties.clone());
+        let (key_fee, sig_fee) = (vec![coin(KEY_FEE, DENOM)], vec![coin(10, DENOM)]);
+        self.kit.create_keyring(&admin, &parties, 2, key_fee, sig_fee).unwrap()
+    }
+
+    /// A keyring of the suite's three parties with `party_threshold`, the key fee `key_req_fee`
+    /// and no signature fee (the kit's `create_keyring`); returns its id.
+    pub fn create_keyring_with(&mut self, party_threshold: u32, key_req_fee: Vec<Coin>) -> u64 {
+        let (admin, parties) = (self.admin.clone(), self.parties.clone());
+        self.kit.create_keyring(&admin, &parties, party_threshold, key_req_fee, vec![]).unwrap()
     }
 
     pub fn request_key_msg(&self, keyring_id: u64, key_type: KeyType) -> ExecuteMsg {

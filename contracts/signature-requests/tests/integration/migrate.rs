@@ -2,6 +2,7 @@
 
 use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi};
 use mpc_contract_kit::migrate::MigrateError;
+use mpc_contract_kit::migrate::LAYOUT_VERSION;
 use mpc_interfaces::signature_requests::InstantiateMsg;
 use mpc_interfaces::signature_requests::{MigrateMsg, MAX_TIMEOUT_BLOCKS};
 use mpc_signature_requests::contract::{instantiate, migrate, CONTRACT_NAME, CONTRACT_VERSION};
@@ -81,7 +82,7 @@ fn migrate_refuses_another_contract_and_downgrades() {
         "a refused migration leaves the version"
     );
 
-    cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, "0.3.0").unwrap();
+    cw2::set_contract_version(&mut deps.storage, CONTRACT_NAME, LAYOUT_VERSION).unwrap();
     migrate(deps.as_mut(), mock_env(), MigrateMsg::default()).unwrap();
     assert_eq!(cw2::get_contract_version(&deps.storage).unwrap().version, CONTRACT_VERSION);
 }
@@ -102,7 +103,7 @@ mod with_config_changes {
     fn a_migration_changes_the_config_as_update_config_does() {
         let mut suite = Suite::with_policy(None);
         let contract = suite.contract.clone();
-        suite.set_stored_version(&contract, CONTRACT_NAME, "0.3.0");
+        suite.set_stored_version(&contract, CONTRACT_NAME, LAYOUT_VERSION);
         let (workspace, keyring) = (suite.addr("new_workspace"), suite.addr("new_keyring"));
         let msg = MigrateMsg {
             workspace_contract: Some(workspace.to_string()),

@@ -13,6 +13,7 @@ use mpc_workspace::ContractError;
 use serde::de::DeserializeOwned;
 
 pub use mpc_testing::assert_contract_error;
+pub use mpc_testing::create_workspace_msg as create_msg;
 pub use mpc_testing::events::{attr, attrs, one_attr, with_action};
 
 /// Action timeout the suite instantiates with.
@@ -52,15 +53,12 @@ impl Suite {
         self.kit.query(&self.contract, msg)
     }
 
-    /// Creates a workspace and returns its id (from the `wasm-workspace` created event).
+    /// Creates a workspace with the kit's `create_workspace` and returns its id.
     pub fn create(
         &mut self, sender: &Addr, additional_owners: &[&Addr], admin_policy: Option<Policy>,
         sign_policy: Option<Policy>,
     ) -> u64 {
-        let res = self
-            .execute(sender, &create_msg(additional_owners, admin_policy, sign_policy, None))
-            .unwrap();
-        one_attr(&res, "wasm-workspace", "created", "workspace_id").parse().unwrap()
+        self.kit.create_workspace(sender, additional_owners, admin_policy, sign_policy).unwrap()
     }
 
     /// Proposes an action and returns its id.
@@ -157,18 +155,6 @@ impl Suite {
 }
 
 pub const USERS: [&str; 5] = ["alice", "bob", "carol", "dave", "eve"];
-
-pub fn create_msg(
-    additional_owners: &[&Addr], admin_policy: Option<Policy>, sign_policy: Option<Policy>,
-    alias: Option<&str>,
-) -> ExecuteMsg {
-    ExecuteMsg::CreateWorkspace {
-        additional_owners: additional_owners.iter().map(|a| a.to_string()).collect(),
-        admin_policy,
-        sign_policy,
-        alias: alias.map(str::to_string),
-    }
-}
 
 pub fn approver(address: &Addr) -> Policy {
     Policy::Approver(address.to_string())

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Uint256, KeyType, KeyResult, Binary, Coin, QueryMsg, KeyRequestStatus, MigrateMsg, Addr, ConfigResponse, KeyResponse, KeyRequestResponse, PartyKeyAnswer, FeeResponse, KeyRequestsResponse, KeyRequestSummary, KeyringResponse, KeyringsResponse, KeysResponse, SigningKeyResponse } from "./MpcKeyring.types.js";
+import { InstantiateMsg, ExecuteMsg, Uint256, KeyType, KeyResult, Binary, Coin, QueryMsg, KeyRequestStatus, MigrateMsg, AddressesResponse, BitcoinAddresses, Addr, ConfigResponse, KeyResponse, KeyRequestResponse, PartyKeyAnswer, FeeResponse, KeyRequestsResponse, KeyRequestSummary, KeyringResponse, KeyringsResponse, KeysResponse, SigningKeyResponse } from "./MpcKeyring.types.js";
 export interface MpcKeyringReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -67,6 +67,13 @@ export interface MpcKeyringReadOnlyInterface {
   }: {
     keyId: number;
   }) => Promise<FeeResponse>;
+  addresses: ({
+    bech32Prefix,
+    keyId
+  }: {
+    bech32Prefix?: string;
+    keyId: number;
+  }) => Promise<AddressesResponse>;
 }
 export class MpcKeyringQueryClient implements MpcKeyringReadOnlyInterface {
   client: CosmWasmClient;
@@ -84,6 +91,7 @@ export class MpcKeyringQueryClient implements MpcKeyringReadOnlyInterface {
     this.signingKey = this.signingKey.bind(this);
     this.keyRequestFee = this.keyRequestFee.bind(this);
     this.signatureRequestFee = this.signatureRequestFee.bind(this);
+    this.addresses = this.addresses.bind(this);
   }
   config = async (): Promise<ConfigResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
@@ -203,6 +211,20 @@ export class MpcKeyringQueryClient implements MpcKeyringReadOnlyInterface {
   }): Promise<FeeResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       signature_request_fee: {
+        key_id: keyId
+      }
+    });
+  };
+  addresses = async ({
+    bech32Prefix,
+    keyId
+  }: {
+    bech32Prefix?: string;
+    keyId: number;
+  }): Promise<AddressesResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      addresses: {
+        bech32_prefix: bech32Prefix,
         key_id: keyId
       }
     });

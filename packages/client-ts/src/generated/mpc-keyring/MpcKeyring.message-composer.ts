@@ -7,7 +7,7 @@
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { InstantiateMsg, ExecuteMsg, Uint256, KeyType, KeyResult, Binary, Coin, QueryMsg, KeyRequestStatus, MigrateMsg, Addr, ConfigResponse, KeyResponse, KeyRequestResponse, PartyKeyAnswer, FeeResponse, KeyRequestsResponse, KeyRequestSummary, KeyringResponse, KeyringsResponse, KeysResponse, SigningKeyResponse } from "./MpcKeyring.types.js";
+import { InstantiateMsg, ExecuteMsg, Uint256, KeyType, KeyResult, Binary, Coin, QueryMsg, KeyRequestStatus, MigrateMsg, AddressesResponse, BitcoinAddresses, Addr, ConfigResponse, KeyResponse, KeyRequestResponse, PartyKeyAnswer, FeeResponse, KeyRequestsResponse, KeyRequestSummary, KeyringResponse, KeyringsResponse, KeysResponse, SigningKeyResponse } from "./MpcKeyring.types.js";
 export interface MpcKeyringMsg {
   contractAddress: string;
   sender: string;

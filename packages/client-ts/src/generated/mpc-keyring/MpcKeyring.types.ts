@@ -137,11 +137,28 @@ export type QueryMsg = {
   signature_request_fee: {
     key_id: number;
   };
+} | {
+  addresses: {
+    bech32_prefix?: string | null;
+    key_id: number;
+  };
 };
 export type KeyRequestStatus = "pending" | "fulfilled" | "rejected" | "expired";
 export interface MigrateMsg {
   key_request_timeout_blocks?: number | null;
   workspace_contract?: string | null;
+}
+export interface AddressesResponse {
+  bitcoin?: BitcoinAddresses | null;
+  cosmos?: string | null;
+  evm?: string | null;
+  key_id: number;
+  solana?: string | null;
+}
+export interface BitcoinAddresses {
+  mainnet: string;
+  regtest: string;
+  testnet: string;
 }
 export type Addr = string;
 export interface ConfigResponse {
