@@ -7,6 +7,7 @@ import {
   SignatureRequestsComposer,
   TxFailed,
   WorkspaceComposer,
+  keyAddresses,
   keyEncodings,
   mapChainError,
   refusalFromText,
@@ -124,22 +125,19 @@ export interface KeyAddresses {
  */
 export async function addresses(s: Session, k: Key): Promise<KeyAddresses> {
   try {
-    const r = await q<Record<string, unknown>>(s, s.config.contracts.keyring, {
-      addresses: { key_id: k.id, bech32_prefix: s.config.prefix },
-    });
+    const r = await keyAddresses(s.chain, s.config.contracts.keyring, k.id, s.config.prefix);
     const rows: Array<[string, string]> = [];
-    const add = (label: string, v: unknown) => {
+    const add = (label: string, v: string | null | undefined) => {
       if (typeof v === "string") rows.push([label, v]);
     };
-    add("EVM", r["evm"]);
-    add("Cosmos", r["cosmos"]);
-    const btc = r["bitcoin"] as Record<string, unknown> | null | undefined;
-    if (btc) {
-      add("Bitcoin (mainnet)", btc["mainnet"]);
-      add("Bitcoin (testnet)", btc["testnet"]);
-      add("Bitcoin (regtest)", btc["regtest"]);
+    add("EVM", r.evm);
+    add("Cosmos", r.cosmos);
+    if (r.bitcoin) {
+      add("Bitcoin (mainnet)", r.bitcoin.mainnet);
+      add("Bitcoin (testnet)", r.bitcoin.testnet);
+      add("Bitcoin (regtest)", r.bitcoin.regtest);
     }
-    add("Solana", r["solana"]);
+    add("Solana", r.solana);
     return { source: "keyring", rows };
   } catch {
     const enc = keyEncodings(k.key_type, fromBase64(k.public_key), s.config.prefix);

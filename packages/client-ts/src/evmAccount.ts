@@ -14,9 +14,10 @@ import {
   type SerializeTransactionFn,
   type TransactionSerializable,
 } from "viem";
-import { publicKeyToAddress, toAccount, type LocalAccount } from "viem/accounts";
+import { toAccount, type LocalAccount } from "viem/accounts";
 import type { KeyResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
 import { MpcError } from "./errors.js";
+import { evmAddress } from "./keyEncoding.js";
 import { bytesPayload, eip191Payload, eip712Payload, type PayloadBytes } from "./payloads.js";
 import type { PayloadSignature } from "./verify.js";
 import type { WaitOptions } from "./wait.js";
@@ -42,11 +43,6 @@ export type MpcAccount = LocalAccount<"mpc"> & {
   readonly keyId: number;
 };
 
-/** The EVM address (EIP-55) of a secp256k1 public key, compressed (33 bytes) or not (65). */
-export function evmAddressOf(publicKey: Uint8Array): Hex {
-  return publicKeyToAddress(uncompressed(publicKey));
-}
-
 function uncompressed(publicKey: Uint8Array): Hex {
   return bytesToHex(secp256k1.ProjectivePoint.fromHex(publicKey).toRawBytes(false));
 }
@@ -63,7 +59,7 @@ export function signatureParts({ signature, recoveryId }: Pick<PayloadSignature,
 
 /**
  * A viem account for MPC key `keyId`. Its address is derived here from the key's public key
- * (decompressed, then viem's `publicKeyToAddress`); `keyAddresses` asks the keyring for the same.
+ * (`evmAddress`, as `keyEncodings` gives it); `keyAddresses` asks the keyring for the same.
  * - `signMessage({ message })`: an `eip191` payload of the message's bytes;
  * - `signTypedData(typedData)`: an `eip712` payload, the typed data as `eth_signTypedData_v4`
  *   JSON with its `hashTypedData` digest (the parties recompute it and refuse a mismatch);
@@ -88,7 +84,7 @@ export async function mpcAccount(options: MpcAccountOptions): Promise<MpcAccount
   };
 
   const account = toAccount({
-    address: evmAddressOf(publicKey),
+    address: evmAddress(publicKey) as Hex,
     async signMessage({ message }) {
       return serializeSignature(signatureParts(await signOne(eip191Payload(message))));
     },

@@ -29,7 +29,7 @@ export { CometEventSource, contractEvents, type ContractEvent, type ContractEven
 export { feePayment, sortCoins, withMaxFee, type FeePayment, type FeePolicy } from "./fees.js";
 export { cosmosAddress, eip55, evmAddress, keyEncodings, type KeyEncodings } from "./keyEncoding.js";
 export { getKey, getKeyRequest, keyAddresses, keyRequestFee, prepareCreateKeyring, prepareRequestKey, type CreateKeyringArgs, type RequestKeyArgs, type RequestKeyMsg } from "./keyring.js";
-export { evmAddressOf, mpcAccount, signatureParts, type MpcAccount, type MpcAccountOptions, type MpcPayloadSigner } from "./evmAccount.js";
+export { mpcAccount, signatureParts, type MpcAccount, type MpcAccountOptions, type MpcPayloadSigner } from "./evmAccount.js";
 export {
   InvalidPayload,
   bytesPayload,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ecdsa;
+use crate::ecdsa::aux_set::{self, HeldAux};
 use crate::eddsa;
 use crate::error::MpcError;
 use crate::session::{agree_run, ChainRequest, SessionInputs};
@@ -105,10 +106,16 @@ pub struct Party {
     transport: Arc<dyn Transport>,
     store: Arc<ShareStore>,
     config: PartyConfig,
-    /// Held while Paillier primes are made (by the task that makes them, so an attempt that
-    /// ends first leaves them to the next): an aux run that needs them joins a generation in
-    /// progress instead of starting a second one.
+    /// Held while Paillier primes are made for an aux run waiting for them (by the task that
+    /// makes them, so an attempt that ends first leaves them to the next): another aux run
+    /// that needs them joins that generation instead of starting a second one.
     making_primes: Arc<tokio::sync::Mutex<()>>,
+    /// Held while a spare set is made at a lower CPU priority. An aux run never waits for that
+    /// one: on a busy machine it can take many times longer (the other parties' attempts
+    /// ended, window after window, while one party waited for its spare set).
+    making_spare_primes: Arc<tokio::sync::Mutex<()>>,
+    /// Held while a party set's held aux infos are read and written back.
+    adding_aux: std::sync::Mutex<()>,
 }
 
 impl Party {
@@ -118,6 +125,8 @@ impl Party {
             store,
             config,
             making_primes: Arc::default(),
+            making_spare_primes: Arc::default(),
+            adding_aux: std::sync::Mutex::default(),
         }
     }
 
@@ -329,27 +338,45 @@ impl Party {
         if let Some(primes) = self.store.get(PRIMES_RECORD)? {
             return Ok(primes);
         }
-        make_primes(self.store.clone(), one_at_a_time, false).await
+        let store = self.store.clone();
+        let task = tokio::spawn(async move {
+            let primes = ecdsa::generate_primes().await?;
+            store.put(PRIMES_RECORD, &primes)?;
+            drop(one_at_a_time);
+            Ok(primes)
+        });
+        task.await.map_err(|e| MpcError::Protocol {
+            party: None,
+            reason: format!("making Paillier primes: {e}"),
+        })?
     }
 
     /// Makes the next set of Paillier primes at a lower CPU priority, unless a set is stored
-    /// or being made (then it waits for that one); logs [`SPARE_PRIMES_LOG`] when it starts.
+    /// or a spare one is being made; logs [`SPARE_PRIMES_LOG`] when it starts. A set made
+    /// meanwhile for an aux run that could not wait is kept, and this one dropped.
     pub fn make_spare_primes(
         &self,
     ) -> impl std::future::Future<Output = Result<(), MpcError>> + Send + 'static {
-        let (store, lock) = (self.store.clone(), self.making_primes.clone());
+        let store = self.store.clone();
+        let (spare_lock, lock) = (self.making_spare_primes.clone(), self.making_primes.clone());
         async move {
-            let one_at_a_time = lock.lock_owned().await;
+            let _one_spare_at_a_time = spare_lock.lock_owned().await;
             if store.contains(PRIMES_RECORD)? {
                 return Ok(());
             }
             tracing::info!("{SPARE_PRIMES_LOG}");
-            make_primes(store, one_at_a_time, true).await.map(drop)
+            let primes = ecdsa::generate_spare_primes().await?;
+            let _no_other_writer = lock.lock().await;
+            if !store.contains(PRIMES_RECORD)? {
+                store.put(PRIMES_RECORD, &primes)?;
+            }
+            Ok(())
         }
     }
 
-    /// The aux info of this party set, running the aux protocol (all parties) when it is not
-    /// stored yet, on sessions derived from the key generation's run id `run`.
+    /// The aux info of this party set that every party holds, or one made now (all parties
+    /// run the aux protocol) when there is none, on sessions derived from the key generation's
+    /// run id `run` ([`ecdsa::aux_set`] says why a party keeps several).
     async fn ecdsa_aux(
         &self,
         run: SessionId,
@@ -357,26 +384,32 @@ impl Party {
         window: &Window,
     ) -> Result<ecdsa::AuxInfo, MpcError> {
         let record = aux_record(parties);
-        let stored: Option<ecdsa::AuxInfo> = self.store.get(&record)?;
-        // Every party says which aux info it holds. If one lost it (a crash before the write, a
-        // restored backup, a replaced party) or holds another run's, all run aux again: key
-        // generation needs the same aux info at every party.
-        let mine = stored.as_ref().map(ecdsa::AuxInfo::public_digest);
-        let same = self
-            .same_aux(run.derive("aux-digest"), parties, mine, window)
+        let held = self.held_aux(&record)?;
+        let mine = held.digests();
+        let theirs = self
+            .aux_digests(run.derive("aux-digest"), parties, &mine, window)
             .await?;
-        if let (Some(aux), true) = (stored, same) {
-            return Ok(aux);
+        if let Some(chosen) = aux_set::common(&mine, &theirs) {
+            return Ok(held
+                .get(&chosen)
+                .expect("a common digest is one this party holds")
+                .clone());
         }
-        if mine.is_some() {
+        if !held.is_empty() {
             tracing::warn!(me = self.me(), "{AUX_DIFFERS_LOG}");
         }
         let primes = self.primes().await?;
         let channel = self.open(run.derive("aux"), parties).await?;
         let timeout = self.config.ecdsa_timeout.min(window.work_left());
         let aux = ecdsa::aux_info(channel, primes, timeout).await?;
-        self.store.put(&record, &aux)?;
-        // Primes are used up by one aux run; the next set is made ahead of the next loss.
+        {
+            // Read again under the lock: another key generation may have added one meanwhile.
+            let _one_writer = self.adding_aux.lock().expect("no writer panics");
+            let mut held = self.held_aux(&record)?;
+            held.add(aux.clone());
+            self.store.put(&record, &held.to_stored())?;
+        }
+        // Primes are used up by one aux run; the next set is made ahead of the next run.
         self.store.delete(PRIMES_RECORD)?;
         if self.config.refill_primes {
             let spare = self.make_spare_primes();
@@ -389,22 +422,31 @@ impl Party {
         Ok(aux)
     }
 
-    /// Sends this party's aux-info digest (empty when it has none) to the others and reads
-    /// theirs: whether every party holds the same aux info.
-    async fn same_aux(
+    /// The aux infos this party holds for the party set stored under `record`.
+    pub fn held_aux(&self, record: &str) -> Result<HeldAux, MpcError> {
+        Ok(self
+            .store
+            .get::<aux_set::StoredAux>(record)?
+            .map(HeldAux::from)
+            .unwrap_or_default())
+    }
+
+    /// Sends the digests of the aux infos this party holds (`mine`) to the others and reads
+    /// theirs, one list per other party.
+    async fn aux_digests(
         &self,
         session: SessionId,
         parties: &[PartyIndex],
-        mine: Option<[u8; 32]>,
+        mine: &[[u8; aux_set::DIGEST_LEN]],
         window: &Window,
-    ) -> Result<bool, MpcError> {
+    ) -> Result<Vec<Vec<[u8; aux_set::DIGEST_LEN]>>, MpcError> {
         let mut channel = self.open(session, parties).await?;
-        let body = mine.map(|d| d.to_vec()).unwrap_or_default();
+        let body = aux_set::encode_digests(mine);
         channel
             .send(None, wire::encode(&channel.session, TAG_AUX_DIGEST, &body))
             .await?;
         let mut waiting_for: Vec<PartyIndex> = channel.others().collect();
-        let mut same = mine.is_some();
+        let mut theirs = Vec::with_capacity(waiting_for.len());
         // As long as the window's work: another party may still be busy with an earlier run.
         let deadline = window.work_ends();
         while !waiting_for.is_empty() {
@@ -415,17 +457,18 @@ impl Party {
             if !waiting_for.contains(&msg.from) {
                 continue;
             }
-            let (tag, theirs) = wire::decode(&channel.session, &msg)?;
-            if tag != TAG_AUX_DIGEST || !(theirs.is_empty() || theirs.len() == 32) {
-                return Err(MpcError::Malformed {
+            let (tag, body) = wire::decode(&channel.session, &msg)?;
+            let digests = (tag == TAG_AUX_DIGEST)
+                .then(|| aux_set::decode_digests(&body))
+                .flatten()
+                .ok_or_else(|| MpcError::Malformed {
                     party: msg.from,
-                    reason: "not an aux info digest".into(),
-                });
-            }
-            same &= mine.is_some_and(|d| theirs == d);
+                    reason: "not a list of aux info digests".into(),
+                })?;
+            theirs.push(digests);
             waiting_for.retain(|p| *p != msg.from);
         }
-        Ok(same)
+        Ok(theirs)
     }
 
     async fn open(
@@ -437,7 +480,8 @@ impl Party {
     }
 }
 
-const PRIMES_RECORD: &str = "ecdsa/primes";
+/// Share-store id of the Paillier primes for the next aux run.
+pub const PRIMES_RECORD: &str = "ecdsa/primes";
 
 /// Logged when a key generation succeeded at this party (its share stored).
 pub const KEY_GENERATED_LOG: &str = "key generated";
@@ -452,30 +496,7 @@ pub const AUX_DIFFERS_LOG: &str = "the parties hold different ECDSA aux info; ma
 /// Logged when a party starts making a spare set of Paillier primes.
 pub const SPARE_PRIMES_LOG: &str = "making spare ECDSA Paillier primes in the background";
 
-/// Makes Paillier primes (a `spare` set at a lower CPU priority) in a task of its own, which
-/// stores them and only then lets go of `one_at_a_time`; returns them when they are stored.
-async fn make_primes(
-    store: Arc<ShareStore>,
-    one_at_a_time: tokio::sync::OwnedMutexGuard<()>,
-    spare: bool,
-) -> Result<ecdsa::PaillierPrimes, MpcError> {
-    let task = tokio::spawn(async move {
-        let primes = if spare {
-            ecdsa::generate_spare_primes().await?
-        } else {
-            ecdsa::generate_primes().await?
-        };
-        store.put(PRIMES_RECORD, &primes)?;
-        drop(one_at_a_time);
-        Ok(primes)
-    });
-    task.await.map_err(|e| MpcError::Protocol {
-        party: None,
-        reason: format!("making Paillier primes: {e}"),
-    })?
-}
-
-/// Tag of the message carrying a party's aux-info digest before ECDSA key generation.
+/// Tag of the message listing the aux infos a party holds before ECDSA key generation.
 const TAG_AUX_DIGEST: u8 = 0xF2;
 
 #[derive(Serialize, Deserialize)]
@@ -489,7 +510,7 @@ pub fn key_record(scheme: Scheme, public_key: &[u8]) -> String {
     format!("{}/key/{}", scheme.as_str(), hex::encode(public_key))
 }
 
-/// Share-store id of a party set's ECDSA aux info.
+/// Share-store id of the ECDSA aux infos held for a party set ([`HeldAux`]).
 pub fn aux_record(parties: &[PartyIndex]) -> String {
     let mut h = Sha256::new();
     for p in parties {

@@ -7,57 +7,15 @@
 
 mod ecdsa_support;
 mod net_support;
+mod party_support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_party::party::aux_record;
-use mpc_party::transport::tcp::TcpTransport;
-use mpc_party::{
-    ecdsa, ChainRequest, Party, PartyConfig, PartyIndex, Scheme, SessionId, ShareStore, StoreSecret,
-};
+use mpc_party::{ecdsa, PartyConfig, PartyIndex, Scheme, SessionId};
 
-use ecdsa_support::{all_ok, load_primes, on_parties, tcp_parties, LONG};
-use net_support::until_live;
-
-struct Node {
-    party: Party,
-    _dir: tempfile::TempDir,
-}
-
-/// `n` parties over TCP with `config`, each hearing all the others.
-async fn nodes(n: u16, config: PartyConfig) -> (Vec<Node>, Vec<Arc<TcpTransport>>) {
-    let transports: Vec<Arc<TcpTransport>> = tcp_parties(n)
-        .await
-        .into_iter()
-        .map(Option::unwrap)
-        .collect();
-    let all: Vec<PartyIndex> = (0..n).collect();
-    for transport in &transports {
-        until_live(transport.as_ref(), &all).await;
-    }
-    let nodes = transports
-        .iter()
-        .map(|transport| {
-            let dir = tempfile::tempdir().unwrap();
-            let secret = StoreSecret::key_from_text(&"22".repeat(32)).unwrap();
-            let store = ShareStore::open(dir.path(), &secret).unwrap();
-            Node {
-                party: Party::new(transport.clone(), Arc::new(store), config.clone()),
-                _dir: dir,
-            }
-        })
-        .collect();
-    (nodes, transports)
-}
-
-fn request(id: u64) -> ChainRequest {
-    ChainRequest {
-        chain_id: "chain-1".into(),
-        contract: "wasm1late".into(),
-        request_id: id,
-    }
-}
+use ecdsa_support::{all_ok, load_primes, on_parties, LONG};
+use party_support::{nodes, request, show_logs};
 
 /// Runs every party's run, the last one starting `late` after the others; returns the
 /// results in party order.
@@ -116,14 +74,7 @@ async fn a_late_party_joins_eddsa_key_generation_and_signing_by_all() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
-    // The parties' logs, shown by the test harness when the test fails (RUST_LOG to change).
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "mpc_party=info".into()),
-        )
-        .with_test_writer()
-        .try_init();
+    show_logs();
     let config = PartyConfig {
         // Signing windows of 10 s, key generation windows of 20 s.
         ecdsa_window: Duration::from_secs(10),

@@ -13,6 +13,7 @@
 //! Every run goes over a [`SessionChannel`] and is bounded by a timeout. The protocol's execution
 //! id is derived from the session id, so it is equal on all parties and unique per session.
 
+pub mod aux_set;
 mod delivery;
 
 use std::sync::Arc;

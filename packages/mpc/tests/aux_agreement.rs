@@ -1,0 +1,110 @@
+//! ECDSA key generation needs the same aux info at every party. Seen on a fresh local chain on a
+//! busy machine: an aux run ended at one party and not at the others, two key requests made aux
+//! info at once, and key generation failed window after window ("the parties hold different ECDSA
+//! aux info") until the requests were rejected. Here the parties start from that state, and two
+//! key generations run at once: both end with a key, and the next one makes no aux info.
+
+mod ecdsa_support;
+mod net_support;
+mod party_support;
+
+use mpc_party::party::{aux_record, PRIMES_RECORD};
+use mpc_party::{ecdsa, PartyConfig, PartyIndex, Scheme, SessionId};
+
+use ecdsa_support::{all_ok, load_primes, on_parties, LONG};
+use party_support::{nodes, request, show_logs, Node};
+
+fn held_digests(nodes: &[Node], parties: &[PartyIndex]) -> Vec<Vec<[u8; 32]>> {
+    nodes
+        .iter()
+        .map(|n| n.party.held_aux(&aux_record(parties)).unwrap().digests())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_generations_at_once_after_an_aux_run_that_ended_at_one_party_all_get_their_keys() {
+    show_logs();
+    let config = PartyConfig {
+        max_attempts: Some(6),
+        // A spare set would take minutes of CPU; the test stores the sets the parties use.
+        refill_primes: false,
+        ..PartyConfig::default()
+    };
+    let (nodes, transports) = nodes(3, config).await;
+    let parties: Vec<PartyIndex> = (0..3).collect();
+    let primes = load_primes();
+
+    // An aux run that ended at party 2 only (the others' window ended first).
+    let online: Vec<_> = transports.iter().cloned().map(Some).collect();
+    let session = SessionId::new("wasm1late", "aux", 1, 0);
+    let aux = all_ok(
+        on_parties(&online, &parties, &parties, session, |party, channel| {
+            ecdsa::aux_info(channel, primes[usize::from(party)].clone(), LONG)
+        })
+        .await,
+    );
+    let lone = aux[2].public_digest();
+    nodes[2]
+        .party
+        .store()
+        .put(&aux_record(&parties), &aux[2])
+        .unwrap();
+    for (node, primes) in nodes.iter().zip(&primes) {
+        node.party.store().put(PRIMES_RECORD, primes).unwrap();
+    }
+
+    // Two key requests at once: each party runs both key generations together.
+    let runs = nodes.iter().flat_map(|n| {
+        [1, 2].map(|id| async move {
+            let key = n
+                .party
+                .keygen(Scheme::EcdsaSecp256k1, &request(id), 3, 3)
+                .await;
+            (
+                id,
+                key.unwrap_or_else(|e| panic!("party {}: {e}", n.party.me())),
+            )
+        })
+    });
+    let keys = futures::future::join_all(runs).await;
+    for id in [1, 2] {
+        let of_request: Vec<&Vec<u8>> = keys
+            .iter()
+            .filter(|(i, _)| *i == id)
+            .map(|(_, k)| k)
+            .collect();
+        assert_eq!(of_request.len(), 3);
+        assert!(
+            of_request
+                .iter()
+                .all(|k| *k == of_request[0] && k.len() == 33),
+            "key request {id}: {of_request:?}"
+        );
+    }
+    assert_ne!(keys[0].1, keys[1].1, "two requests, two keys");
+
+    // Every party holds what it made; party 2 also its lone one, which nobody else holds.
+    let held = held_digests(&nodes, &parties);
+    assert!(held[2].contains(&lone));
+    assert!(!held[0].contains(&lone) && !held[1].contains(&lone));
+    assert!(
+        held[0]
+            .iter()
+            .any(|d| held[1].contains(d) && held[2].contains(d)),
+        "a digest every party holds: {held:?}"
+    );
+
+    // The next key is made with aux info the parties hold: no aux run (its primes were used
+    // up, so one would have to make new ones, tens of seconds).
+    let third_request = request(3);
+    let runs = nodes
+        .iter()
+        .map(|n| n.party.keygen(Scheme::EcdsaSecp256k1, &third_request, 3, 3));
+    let third = all_ok(futures::future::join_all(runs).await);
+    assert!(third.iter().all(|k| *k == third[0]));
+    assert_eq!(held_digests(&nodes, &parties), held, "no aux info made");
+    for node in &nodes {
+        // An aux run, even one that failed, would have made primes.
+        assert!(!node.party.store().contains(PRIMES_RECORD).unwrap());
+    }
+}
