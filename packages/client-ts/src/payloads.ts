@@ -1,4 +1,4 @@
-// Payload requests (issue 24): a payload and how to hash it, instead of a bare 32-byte hash. The
+// Payload requests: a payload and how to hash it, instead of a bare 32-byte hash. The
 // contract (and every MPC party) hashes the payload itself, so approvers and sign policies see
 // what is signed; a raw-hash request (`request_signature`) is blind signing. The digests here are
 // computed with viem's own functions, the same a wallet uses for the same payload.
@@ -23,7 +23,10 @@ import type {
   Payload,
   SignatureRequestResponse,
 } from "./generated/mpc-signature-requests/MpcSignatureRequests.types.js";
+import type { KeyResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
 import { MpcError } from "./errors.js";
+import type { PayloadSignature } from "./verify.js";
+import type { WaitOptions } from "./wait.js";
 
 // The wire types are the generated ones (src/generated/, `npm run codegen`, from schema/):
 // `HashKind`, `Payload`, the `request_payload_signature` message, the request record's
@@ -41,7 +44,16 @@ export type RequestPayloadSignatureMsg = Extract<ExecuteMsg, { request_payload_s
  */
 export type PayloadRequestRecord = SignatureRequestResponse;
 
-const HASH_KINDS: ReadonlySet<string> = new Set<HashKind>(["keccak256", "sha256", "sha256d", "eip191", "eip712", "cosmos_sign_doc"]);
+// A record, so that a hash kind added to the schema (the generated `HashKind`) fails to compile here.
+const KNOWN: Record<HashKind, true> = { keccak256: true, sha256: true, sha256d: true, eip191: true, eip712: true, cosmos_sign_doc: true };
+
+/** Every hash kind the contract knows. */
+export const HASH_KINDS: readonly HashKind[] = Object.keys(KNOWN) as HashKind[];
+
+/** Whether `value` names a hash kind the contract knows. */
+export function isHashKind(value: unknown): value is HashKind {
+  return (HASH_KINDS as readonly unknown[]).includes(value);
+}
 
 /** A payload the layer cannot hash or send as given (unknown kind, bad JSON, wrong digest). */
 export class InvalidPayload extends MpcError {
@@ -127,7 +139,7 @@ export function parseTypedData(json: Uint8Array | string): TypedDataDefinition {
  */
 export function checkPayload(payload: Payload | PayloadBytes, index?: number): Payload {
   const bytes = payloadBytes(payload);
-  if (!HASH_KINDS.has(bytes.hash)) throw new InvalidPayload(index, `unknown hash kind ${JSON.stringify(bytes.hash)}`);
+  if (!isHashKind(bytes.hash)) throw new InvalidPayload(index, `unknown hash kind ${JSON.stringify(bytes.hash)}`);
   if (bytes.hash !== "eip712") {
     if (bytes.digest) throw new InvalidPayload(index, `a digest is given only with eip712, not ${bytes.hash}`);
     return toWirePayload(bytes);
@@ -143,6 +155,16 @@ export function checkPayload(payload: Payload | PayloadBytes, index?: number): P
     throw new InvalidPayload(index, `eip712 digest ${bytesToHex(bytes.digest)} is not the typed data's ${bytesToHex(digest)}`);
   }
   return toWirePayload({ ...bytes, digest });
+}
+
+/**
+ * What the MPC-backed signers (`MpcDirectSigner`, `mpcAccount`) need of the chain: the key, and
+ * signing payloads with it. `MpcClient` fits.
+ */
+export interface MpcPayloadSigner {
+  getKey(keyId: number): Promise<KeyResponse>;
+  /** Per payload its verified signature, recovery id and digest (see `MpcClient.signPayloads`). */
+  signPayloads(keyId: number, payloads: readonly PayloadBytes[], wait?: WaitOptions): Promise<PayloadSignature[]>;
 }
 
 // Payloads from what viem users hold. Each returns bytes; `requestPayloadSignature` sends them.
