@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use cosmwasm_std::Binary;
 use mpc_interfaces::keyring::{
-    ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus, KeyResponse,
-    QueryMsg as KeyringQuery,
+    AddressesResponse, ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus,
+    KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::signature_requests::{
     ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
@@ -116,7 +116,13 @@ pub struct DevnetKey {
     pub key_id: u64,
     pub key_type: KeyType,
     pub public_key: Vec<u8>,
+    /// What the key controls on other chains, as the keyring answers (Cosmos with
+    /// [`COSMOS_PREFIX`]).
+    pub addresses: AddressesResponse,
 }
+
+/// The bech32 prefix of the Cosmos address the devnet shows for a key (the Cosmos Hub's).
+pub const COSMOS_PREFIX: &str = "cosmos";
 
 /// The result of one signature request, as the requester sees it.
 #[derive(Clone, Debug)]
@@ -443,10 +449,24 @@ impl Devnet {
             request.answers.len(),
             hex::encode(key.public_key.as_slice())
         ));
+        let addresses: AddressesResponse = query(
+            &self.owners[0],
+            &self.contracts.keyring,
+            &KeyringQuery::Addresses {
+                key_id,
+                bech32_prefix: Some(COSMOS_PREFIX.into()),
+            },
+        )
+        .await?;
+        progress(&format!(
+            "key {key_id} controls: {}",
+            describe_addresses(&addresses)
+        ));
         Ok(DevnetKey {
             key_id,
             key_type,
             public_key: key.public_key.to_vec(),
+            addresses,
         })
     }
 
@@ -843,4 +863,30 @@ pub async fn walk(
         report.keys.push(key);
     }
     Ok(report)
+}
+
+/// One line naming each address a key controls, e.g. `EVM 0x…, Cosmos cosmos1…, Bitcoin bc1q…
+/// (testnet tb1q…, regtest bcrt1q…)`.
+pub fn describe_addresses(addresses: &AddressesResponse) -> String {
+    let mut parts = Vec::new();
+    if let Some(evm) = &addresses.evm {
+        parts.push(format!("EVM {evm}"));
+    }
+    if let Some(cosmos) = &addresses.cosmos {
+        parts.push(format!("Cosmos {cosmos}"));
+    }
+    if let Some(btc) = &addresses.bitcoin {
+        parts.push(format!(
+            "Bitcoin {} (testnet {}, regtest {})",
+            btc.mainnet, btc.testnet, btc.regtest
+        ));
+    }
+    if let Some(solana) = &addresses.solana {
+        parts.push(format!("Solana {solana}"));
+    }
+    if parts.is_empty() {
+        "no address on another chain".into()
+    } else {
+        parts.join(", ")
+    }
 }
