@@ -258,7 +258,7 @@ impl Worker {
         }
         self.metrics.request_seen(request.kind());
         tasks.spawn(async move {
-            self.drive_until_settled(sighting).await;
+            self.settle(sighting).await;
             self.in_flight
                 .lock()
                 .expect("in-flight lock")
@@ -270,7 +270,7 @@ impl Worker {
     /// answered or the request is closed: every drive reads the request from the chain first, so
     /// one that became final meanwhile ends there. (A shutdown aborts the wait; the store keeps
     /// the request unfinished, so the next start resumes it.)
-    async fn drive_until_settled(&self, sighting: Sighting) {
+    async fn settle(&self, sighting: Sighting) {
         let request = sighting.request;
         let mut delays = self.settings.retry.delays();
         loop {
@@ -307,7 +307,7 @@ impl Worker {
             Ok(_) => {
                 // Its place in the order of MPC turns, before its first chain read.
                 let enlisted = self.turns.enlist(request);
-                self.drive_request(request, &enlisted, seen_at).await
+                self.read_and_answer(request, &enlisted, seen_at).await
             }
             Err(e) => Err(e.into()),
         };
@@ -326,7 +326,7 @@ impl Worker {
 
     /// What every request goes through before its kind's own MPC run: read it (from the block
     /// it was seen in on), decide from its state on chain, submit an answer saved earlier.
-    async fn drive_request(
+    async fn read_and_answer(
         &self,
         request: RequestRef,
         enlisted: &Enlisted<'_>,
@@ -680,7 +680,7 @@ impl Worker {
         let call = answer
             .call(request, &self.contracts)?
             .with_gas_reserve(delivery.gas_reserve);
-        self.submit(request, call, success, delivery.callback).await
+        self.deliver(request, call, success, delivery.callback).await
     }
 
     /// Submits the answer an earlier drive (or run) computed and saved, if there is one: MPC
@@ -702,14 +702,14 @@ impl Worker {
             funds: vec![],
             gas_reserve: delivery.gas_reserve,
         };
-        self.submit(request, call, saved.success, delivery.callback)
+        self.deliver(request, call, saved.success, delivery.callback)
             .await
             .map(Some)
     }
 
     /// Saves the answer, hands it to the submitter and records what became of it; for a
     /// request with a callback, runs it when this answer settled the request.
-    async fn submit(
+    async fn deliver(
         &self,
         request: RequestRef,
         call: ContractCall,
