@@ -287,6 +287,20 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         )
         .unwrap();
     table.add("keyring: KeyRequestsByKeyring (1 result)", gas);
+    // What a secp256k1 key controls: EVM (the point decompressed with secp256k1_recover_pubkey,
+    // keccak), Cosmos (sha256, ripemd160, bech32) and three Bitcoin P2WPKH addresses.
+    let (addresses, gas) = suite
+        .chain
+        .query_with_gas::<kr::AddressesResponse>(
+            &suite.keyring,
+            &kr::QueryMsg::Addresses {
+                key_id,
+                bech32_prefix: Some("cosmos".into()),
+            },
+        )
+        .unwrap();
+    assert!(addresses.evm.is_some() && addresses.cosmos.is_some() && addresses.bitcoin.is_some());
+    table.add("keyring: Addresses (secp256k1 key, with a bech32 prefix)", gas);
     let (_, gas) = suite
         .chain
         .query_with_gas::<ws::WorkspacesResponse>(
