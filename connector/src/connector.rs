@@ -46,6 +46,7 @@ impl Settings {
                 poll_interval,
                 reserve_completion_gas: config.worker.reserve_completion_gas,
                 retry: config.worker.retry.clone(),
+                payload_digest: crate::mpc::payload_digest,
             },
             submitter: SubmitterSettings {
                 max_batch: config.submitter.max_batch,

@@ -100,3 +100,118 @@ pub fn verify(key_type: KeyType, public_key: &[u8], item: &[u8], signature: &[u8
         }
     }
 }
+
+/// The recovery id (0 or 1) of each ECDSA signature (low-S, as submitted) of `items` under
+/// `public_key`, found by trial recovery; what the contract checks with
+/// `secp256k1_recover_pubkey`. Empty for EdDSA. `None` when a signature recovers the key with
+/// neither id (it does not verify).
+pub fn recovery_ids(
+    key_type: KeyType,
+    public_key: &[u8],
+    items: &[impl AsRef<[u8]>],
+    signatures: &[impl AsRef<[u8]>],
+) -> Option<Vec<u8>> {
+    match key_type {
+        KeyType::EcdsaSecp256k1 => {
+            let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).ok()?;
+            items
+                .iter()
+                .zip(signatures)
+                .map(|(item, signature)| {
+                    let signature = k256::ecdsa::Signature::from_slice(signature.as_ref()).ok()?;
+                    k256::ecdsa::RecoveryId::trial_recovery_from_prehash(
+                        &key,
+                        item.as_ref(),
+                        &signature,
+                    )
+                    .ok()
+                    .map(|id| id.to_byte())
+                })
+                .collect()
+        }
+        KeyType::EddsaEd25519 => Some(Vec::new()),
+    }
+}
+
+/// A payload's digest as this party computes it: [`mpc_payloads::digest`], EIP-712 typed data
+/// hashed from its JSON (the contract keeps the digest its requester gave; the parties check it).
+pub fn payload_digest(
+    payload: &mpc_interfaces::signature_requests::Payload,
+) -> Result<[u8; 32], String> {
+    let digest = match payload.hash {
+        mpc_interfaces::HashKind::Eip712 => mpc_payloads::eip712_digest(&payload.data),
+        hash => mpc_payloads::digest(hash, &payload.data),
+    };
+    digest.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k256::ecdsa::signature::hazmat::PrehashSigner;
+    use mpc_interfaces::signature_requests::Payload;
+    use mpc_interfaces::HashKind;
+
+    #[test]
+    fn the_recovery_id_of_each_low_s_signature_recovers_the_key() {
+        let secret = k256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+        let public_key = secret
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
+        let items: Vec<[u8; 32]> = (0u8..8).map(|i| [i; 32]).collect();
+        let signatures: Vec<Vec<u8>> = items
+            .iter()
+            .map(|item| {
+                let signature: k256::ecdsa::Signature = secret.sign_prehash(item).unwrap();
+                signature.normalize_s().unwrap_or(signature).to_vec()
+            })
+            .collect();
+        let ids = recovery_ids(KeyType::EcdsaSecp256k1, &public_key, &items, &signatures).unwrap();
+        assert_eq!(ids.len(), items.len());
+        for ((item, signature), id) in items.iter().zip(&signatures).zip(&ids) {
+            assert!(*id <= 1);
+            let signature = k256::ecdsa::Signature::from_slice(signature).unwrap();
+            let id = k256::ecdsa::RecoveryId::from_byte(*id).unwrap();
+            let recovered =
+                k256::ecdsa::VerifyingKey::recover_from_prehash(item, &signature, id).unwrap();
+            assert_eq!(&recovered, secret.verifying_key());
+        }
+        // A signature of another item recovers the key with neither id.
+        let wrong = [items[0], items[0]];
+        assert_eq!(
+            recovery_ids(
+                KeyType::EcdsaSecp256k1,
+                &public_key,
+                &wrong,
+                &signatures[..2]
+            ),
+            None
+        );
+        assert_eq!(
+            recovery_ids(KeyType::EddsaEd25519, &[0; 32], &items, &signatures),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn payload_digests_are_those_of_mpc_payloads_with_eip712_hashed_from_its_json() {
+        let payload = |hash, data: &[u8]| Payload {
+            hash,
+            data: cosmwasm_std::Binary::from(data.to_vec()),
+            digest: None,
+        };
+        assert_eq!(
+            payload_digest(&payload(HashKind::Sha256, b"abc")).unwrap(),
+            mpc_payloads::digest(HashKind::Sha256, b"abc").unwrap()
+        );
+        // The EIP's example (EIP-712, "Example"): its signing hash.
+        let mail = r#"{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"Person":[{"name":"name","type":"string"},{"name":"wallet","type":"address"}],"Mail":[{"name":"from","type":"Person"},{"name":"to","type":"Person"},{"name":"contents","type":"string"}]},"primaryType":"Mail","domain":{"name":"Ether Mail","version":"1","chainId":1,"verifyingContract":"0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"},"message":{"from":{"name":"Cow","wallet":"0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},"to":{"name":"Bob","wallet":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},"contents":"Hello, Bob!"}}"#;
+        assert_eq!(
+            hex::encode(payload_digest(&payload(HashKind::Eip712, mail.as_bytes())).unwrap()),
+            "be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2"
+        );
+        assert!(payload_digest(&payload(HashKind::Eip712, b"{}")).is_err());
+    }
+}

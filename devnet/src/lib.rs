@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use cosmwasm_std::Binary;
 use mpc_interfaces::keyring::{
-    ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus, KeyResponse,
-    QueryMsg as KeyringQuery,
+    AddressesResponse, ExecuteMsg as KeyringExecute, KeyRequestResponse, KeyRequestStatus,
+    KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::signature_requests::{
     ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
@@ -32,7 +32,7 @@ use mpc_connector::chain::{query, Chain, ChainError, ContractCall};
 use mpc_connector::config::Contracts;
 use mpc_connector::connector::{self, Running, Settings};
 use mpc_connector::mpc::party::{EngineConfig, PartyEngine, ECDSA_AUX_PREFIX, KEY_PREFIXES};
-use mpc_connector::mpc::verify;
+use mpc_connector::mpc::{recovery_ids, verify};
 use mpc_connector::request::RequestRef;
 use mpc_connector::store::{ProgressStore, Record};
 use mpc_connector::telemetry::Metrics;
@@ -116,7 +116,13 @@ pub struct DevnetKey {
     pub key_id: u64,
     pub key_type: KeyType,
     pub public_key: Vec<u8>,
+    /// What the key controls on other chains, as the keyring answers (Cosmos with
+    /// [`COSMOS_PREFIX`]).
+    pub addresses: AddressesResponse,
 }
+
+/// The bech32 prefix of the Cosmos address the devnet shows for a key (the Cosmos Hub's).
+pub const COSMOS_PREFIX: &str = "cosmos";
 
 /// The result of one signature request, as the requester sees it.
 #[derive(Clone, Debug)]
@@ -376,6 +382,7 @@ impl Devnet {
                 // The embedded chain meters no gas.
                 reserve_completion_gas: false,
                 retry: Backoff::new(Duration::from_millis(200), Duration::from_secs(2), 2, None),
+                payload_digest: mpc_connector::mpc::payload_digest,
             },
             submitter: SubmitterSettings {
                 max_batch: 16,
@@ -442,10 +449,24 @@ impl Devnet {
             request.answers.len(),
             hex::encode(key.public_key.as_slice())
         ));
+        let addresses: AddressesResponse = query(
+            &self.owners[0],
+            &self.contracts.keyring,
+            &KeyringQuery::Addresses {
+                key_id,
+                bech32_prefix: Some(COSMOS_PREFIX.into()),
+            },
+        )
+        .await?;
+        progress(&format!(
+            "key {key_id} controls: {}",
+            describe_addresses(&addresses)
+        ));
         Ok(DevnetKey {
             key_id,
             key_type,
             public_key: key.public_key.to_vec(),
+            addresses,
         })
     }
 
@@ -656,6 +677,19 @@ pub fn verified_signatures(
             )));
         }
     }
+    // ECDSA: the stored recovery ids are the ones that recover the key (what an EVM chain's
+    // ecrecover needs); EdDSA: none.
+    let expected = recovery_ids(key.key_type, &key.public_key, &request.items, &signatures);
+    let stored = match key.key_type {
+        KeyType::EcdsaSecp256k1 => request.recovery_ids.clone(),
+        KeyType::EddsaEd25519 => request.recovery_ids.clone().or(Some(vec![])),
+    };
+    if expected.is_none() || stored != expected {
+        return Err(DevnetError::Check(format!(
+            "request {}: recovery ids {:?} do not recover key {} (expected {expected:?})",
+            request.id, request.recovery_ids, key.key_id
+        )));
+    }
     Ok(signatures.into_iter().map(|s| s.to_vec()).collect())
 }
 
@@ -817,9 +851,11 @@ pub async fn walk(
                 latency.as_secs_f64(),
                 hex::encode(&signatures[0]),
                 key.key_id,
-                match key_type {
-                    KeyType::EcdsaSecp256k1 => "k256",
-                    KeyType::EddsaEd25519 => "ed25519-dalek",
+                match (key_type, request.recovery_ids.as_deref()) {
+                    (KeyType::EcdsaSecp256k1, Some([id, ..])) =>
+                        format!("k256; recovery id {id} recovers the key"),
+                    (KeyType::EcdsaSecp256k1, _) => "k256".to_string(),
+                    (KeyType::EddsaEd25519, _) => "ed25519-dalek".to_string(),
                 }
             ));
             report.fulfilled.push(SignOutcome { request, latency });
@@ -827,4 +863,30 @@ pub async fn walk(
         report.keys.push(key);
     }
     Ok(report)
+}
+
+/// One line naming each address a key controls, e.g. `EVM 0x…, Cosmos cosmos1…, Bitcoin bc1q…
+/// (testnet tb1q…, regtest bcrt1q…)`.
+pub fn describe_addresses(addresses: &AddressesResponse) -> String {
+    let mut parts = Vec::new();
+    if let Some(evm) = &addresses.evm {
+        parts.push(format!("EVM {evm}"));
+    }
+    if let Some(cosmos) = &addresses.cosmos {
+        parts.push(format!("Cosmos {cosmos}"));
+    }
+    if let Some(btc) = &addresses.bitcoin {
+        parts.push(format!(
+            "Bitcoin {} (testnet {}, regtest {})",
+            btc.mainnet, btc.testnet, btc.regtest
+        ));
+    }
+    if let Some(solana) = &addresses.solana {
+        parts.push(format!("Solana {solana}"));
+    }
+    if parts.is_empty() {
+        "no address on another chain".into()
+    } else {
+        parts.join(", ")
+    }
 }

@@ -4,9 +4,10 @@
 
 mod common;
 
-use mpc_devnet::{walk, WalkOptions};
+use mpc_devnet::{walk, WalkOptions, COSMOS_PREFIX};
 use mpc_interfaces::signature_requests::{SignRequestStatus, SignResult};
 use mpc_interfaces::KeyType;
+use mpc_payloads::{bitcoin_p2wpkh, cosmos_address, solana_address, BitcoinNetwork};
 
 async fn walk_with(key_type: KeyType) {
     let (_guard, devnet) = common::devnet(3, 2).await;
@@ -21,7 +22,33 @@ async fn walk_with(key_type: KeyType) {
     .await
     .unwrap();
     assert_eq!(report.keys.len(), 1);
-    assert_eq!(report.keys[0].key_type, key_type);
+    let key = &report.keys[0];
+    assert_eq!(key.key_type, key_type);
+    // The addresses shown are the key's: derived here from its public key.
+    let addresses = &key.addresses;
+    assert_eq!(addresses.key_id, key.key_id);
+    match key_type {
+        KeyType::EcdsaSecp256k1 => {
+            let compressed: [u8; 33] = key.public_key.as_slice().try_into().unwrap();
+            assert_eq!(
+                addresses.cosmos.as_deref(),
+                Some(cosmos_address(COSMOS_PREFIX, &compressed).unwrap().as_str())
+            );
+            let bitcoin = addresses.bitcoin.as_ref().unwrap();
+            assert_eq!(
+                bitcoin.mainnet,
+                bitcoin_p2wpkh(BitcoinNetwork::Mainnet, &compressed)
+            );
+            let evm = addresses.evm.as_deref().unwrap();
+            assert!(evm.len() == 42 && evm.starts_with("0x"), "{evm}");
+            assert_eq!(addresses.solana, None);
+        }
+        KeyType::EddsaEd25519 => {
+            let point: [u8; 32] = key.public_key.as_slice().try_into().unwrap();
+            assert_eq!(addresses.solana, Some(solana_address(&point)));
+            assert_eq!((&addresses.evm, &addresses.cosmos), (&None, &None));
+        }
+    }
     assert_eq!(report.fulfilled.len(), 2);
     for outcome in &report.fulfilled {
         let request = &outcome.request;
@@ -33,7 +60,7 @@ async fn walk_with(key_type: KeyType) {
             .answers
             .iter()
             .filter_map(|a| match &a.result {
-                SignResult::Success { signatures } => Some(signatures.clone()),
+                SignResult::Success { signatures, .. } => Some(signatures.clone()),
                 SignResult::Failure { .. } => None,
             })
             .collect();

@@ -120,7 +120,7 @@ export interface KeyAddresses {
 
 /**
  * The addresses a key controls: the keyring's `addresses { key_id, bech32_prefix }` query where
- * the contract has it (issue 24), else computed in the page from the public key (Cosmos and EVM
+ * the keyring has it (0.4.0 and later), else computed in the page from the public key (Cosmos and EVM
  * for secp256k1; none for Ed25519).
  */
 export async function addresses(s: Session, k: Key): Promise<KeyAddresses> {

@@ -1,44 +1,25 @@
 // What a signature request's payload says, decoded in the page, and its digest recomputed here
-// to compare with the one on chain. The one module the page asks about payloads; its interface:
+// (with the client package's `payloadDigest`, the same function dApps use) to compare with the
+// one on chain. The one module the page asks about payloads; its interface:
 //
-//   payloadsOf(request)           the request's payloads, or undefined for a raw-hash request
 //   decodePayload(payload)        { form, known, fields, sections, digest, error? }
 //   compareDigest(decoded, item, payload)  the recomputed digest against the item on chain (and
 //                                 the requester's `digest` for EIP-712)
 //
-// Payload requests (issue 24, /work/payload-spec.md) store `payloads: [{ hash, data, digest? }]`
-// beside `items` (= the digests). The forms: an EVM transaction's unsigned serialisation
-// (keccak256), EIP-712 typed data as JSON text (eip712), an EIP-191 message (eip191), a Cosmos
-// SignDoc's protobuf bytes (cosmos_sign_doc), and plain bytes (sha256, sha256d, keccak256 of
-// anything else). Decoders and hashes are viem's and cosmjs's; nothing is hand-rolled.
+// A payload request stores `payloads: [{ hash, data, digest? }]` beside `items` (the digests).
+// The forms: an EVM transaction's unsigned serialisation (keccak256), EIP-712 typed data as JSON
+// text (eip712), an EIP-191 message (eip191), a Cosmos SignDoc's protobuf bytes
+// (cosmos_sign_doc), and plain bytes (sha256, sha256d, keccak256 of anything else). Decoders are
+// viem's and cosmjs's; nothing is hand-rolled.
 import { fromBase64, toBase64, toHex } from "@cosmjs/encoding";
 import { Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { wasmTypes } from "@cosmjs/cosmwasm";
-import { sha256 } from "@noble/hashes/sha2";
 import { AuthInfo, SignDoc, TxBody } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import {
-  formatEther,
-  formatGwei,
-  getAddress,
-  hashMessage,
-  hashTypedData,
-  hexToBytes,
-  keccak256,
-  parseTransaction,
-  type TypedDataDefinition,
-} from "viem";
+import { formatEther, formatGwei, getAddress, parseTransaction } from "viem";
+import { isHashKind, parseTypedData, payloadDigest, type HashKind, type Payload } from "@mpc-suite/client";
 
-export type HashKind = "keccak256" | "sha256" | "sha256d" | "eip191" | "eip712" | "cosmos_sign_doc";
-
-export const HASH_KINDS: readonly HashKind[] = ["keccak256", "sha256", "sha256d", "eip191", "eip712", "cosmos_sign_doc"];
-
-/** As the contract stores it (base64 like every Binary of the contracts). */
-export interface Payload {
-  readonly hash: HashKind;
-  readonly data: string;
-  readonly digest?: string | null;
-}
+export type { HashKind, Payload };
 
 export interface Field {
   readonly label: string;
@@ -70,12 +51,8 @@ export interface DigestCheck {
   readonly detail: string;
 }
 
-/** The request's payloads (a payload request), or undefined (items are raw hashes or messages). */
-export function payloadsOf(request: object): Payload[] | undefined {
-  const payloads = (request as { payloads?: unknown }).payloads;
-  if (!Array.isArray(payloads) || payloads.length === 0) return undefined;
-  return payloads as Payload[];
-}
+/** A form's reading of the bytes; the digest is computed once for every form. */
+type Form = Omit<DecodedPayload, "hash" | "digest" | "error">;
 
 export function decodePayload(payload: Payload): DecodedPayload {
   let data: Uint8Array;
@@ -84,42 +61,43 @@ export function decodePayload(payload: Payload): DecodedPayload {
   } catch {
     return { hash: payload.hash, form: "unreadable", known: false, fields: [], sections: [], digest: undefined, error: "data is not base64" };
   }
-  try {
-    switch (payload.hash) {
-      case "keccak256":
-        return evmTransaction(data) ?? raw(payload.hash, data, hexToBytes(keccak256(data)));
-      case "sha256":
-        return raw(payload.hash, data, sha256(data));
-      case "sha256d":
-        return raw(payload.hash, data, sha256(sha256(data)));
-      case "eip191":
-        return eip191(data);
-      case "eip712":
-        return eip712(data);
-      case "cosmos_sign_doc":
-        return cosmosSignDoc(data);
-      default:
-        return {
-          hash: payload.hash,
-          form: `unknown hash "${String(payload.hash)}"`,
-          known: false,
-          fields: [{ label: "data (hex)", value: "0x" + toHex(data) }],
-          sections: [],
-          digest: undefined,
-          error: "the page does not know this hash",
-        };
-    }
-  } catch (error) {
-    return {
-      hash: payload.hash,
-      form: "unreadable",
-      known: false,
-      fields: [{ label: "data (hex)", value: "0x" + toHex(data) }],
-      sections: [],
-      digest: undefined,
-      error: error instanceof Error ? error.message.split("\n")[0]! : String(error),
-    };
+  const hex = [{ label: "data (hex)", value: "0x" + toHex(data) }];
+  if (!isHashKind(payload.hash)) {
+    const form = `unknown hash "${String(payload.hash)}"`;
+    return { hash: payload.hash, form, known: false, fields: hex, sections: [], digest: undefined, error: "the page does not know this hash" };
   }
+  let digest: Uint8Array | undefined;
+  let error: string | undefined;
+  try {
+    digest = payloadDigest({ hash: payload.hash, data });
+  } catch (e) {
+    error = firstLine(e);
+  }
+  try {
+    return { hash: payload.hash, ...readForm(payload.hash, data), digest, ...(error ? { error } : {}) };
+  } catch (e) {
+    return { hash: payload.hash, form: "unreadable", known: false, fields: hex, sections: [], digest, error: error ?? firstLine(e) };
+  }
+}
+
+function readForm(hash: HashKind, data: Uint8Array): Form {
+  switch (hash) {
+    case "keccak256":
+      return evmTransaction(data) ?? raw(data);
+    case "sha256":
+    case "sha256d":
+      return raw(data);
+    case "eip191":
+      return eip191(data);
+    case "eip712":
+      return eip712(data);
+    case "cosmos_sign_doc":
+      return cosmosSignDoc(data);
+  }
+}
+
+function firstLine(error: unknown): string {
+  return error instanceof Error ? error.message.replace(/^invalid payload: /, "").split("\n")[0]! : String(error);
 }
 
 /** The recomputed digest against the item on chain (and, for EIP-712, the requester's digest). */
@@ -137,9 +115,8 @@ export function compareDigest(decoded: DecodedPayload, item: Uint8Array | undefi
 
 // ---- forms ---------------------------------------------------------------------------------
 
-function raw(hash: HashKind, data: Uint8Array, digest: Uint8Array): DecodedPayload {
+function raw(data: Uint8Array): Form {
   return {
-    hash,
     form: "raw bytes",
     known: false,
     fields: [
@@ -147,7 +124,6 @@ function raw(hash: HashKind, data: Uint8Array, digest: Uint8Array): DecodedPaylo
       { label: "data (hex)", value: "0x" + toHex(data) },
     ],
     sections: [],
-    digest,
   };
 }
 
@@ -159,7 +135,7 @@ const TX_TYPES: Record<string, string> = {
   eip7702: "EIP-7702",
 };
 
-function evmTransaction(data: Uint8Array): DecodedPayload | undefined {
+function evmTransaction(data: Uint8Array): Form | undefined {
   let tx: ReturnType<typeof parseTransaction>;
   try {
     tx = parseTransaction(("0x" + toHex(data)) as `0x${string}`);
@@ -185,17 +161,10 @@ function evmTransaction(data: Uint8Array): DecodedPayload | undefined {
       title: "access list",
       fields: tx.accessList.map((e) => ({ label: e.address, value: e.storageKeys.join(", ") || "(no keys)" })),
     });
-  return {
-    hash: "keccak256",
-    form: `EVM transaction (${TX_TYPES[tx.type ?? "legacy"] ?? tx.type})`,
-    known: true,
-    fields,
-    sections,
-    digest: hexToBytes(keccak256(data)),
-  };
+  return { form: `EVM transaction (${TX_TYPES[tx.type ?? "legacy"] ?? tx.type})`, known: true, fields, sections };
 }
 
-function eip191(data: Uint8Array): DecodedPayload {
+function eip191(data: Uint8Array): Form {
   let text: string | undefined;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(data);
@@ -203,7 +172,6 @@ function eip191(data: Uint8Array): DecodedPayload {
     text = undefined;
   }
   return {
-    hash: "eip191",
     form: "EIP-191 signed message",
     known: text !== undefined,
     fields:
@@ -211,36 +179,27 @@ function eip191(data: Uint8Array): DecodedPayload {
         ? [{ label: "message", value: text }]
         : [{ label: "message (not UTF-8 text, hex)", value: "0x" + toHex(data) }],
     sections: [],
-    digest: hexToBytes(hashMessage({ raw: data })),
   };
 }
 
-function eip712(data: Uint8Array): DecodedPayload {
-  const typed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as {
-    domain?: Record<string, unknown>;
-    types?: Record<string, unknown>;
-    primaryType?: string;
-    message?: Record<string, unknown>;
-  };
-  if (!typed.types || !typed.primaryType || !typed.message) throw new Error("typed data needs types, primaryType and message");
-  const digest = hexToBytes(hashTypedData(typed as unknown as TypedDataDefinition));
-  const domain = typed.domain ?? {};
+function eip712(data: Uint8Array): Form {
+  const typed = parseTypedData(data);
+  const domain = (typed.domain ?? {}) as Record<string, unknown>;
+  const primaryType = String(typed.primaryType);
   return {
-    hash: "eip712",
     form: "EIP-712 typed data",
     known: true,
     fields: [
-      { label: "primary type", value: typed.primaryType },
+      { label: "primary type", value: primaryType },
       ...Object.entries(domain).map(([k, v]) => ({ label: `domain.${k}`, value: show(v) })),
     ],
-    sections: [{ title: `message (${typed.primaryType})`, fields: flatten(typed.message) }],
-    digest,
+    sections: [{ title: `message (${primaryType})`, fields: flatten(typed.message) }],
   };
 }
 
 const registry = new Registry([...defaultRegistryTypes, ...wasmTypes]);
 
-function cosmosSignDoc(data: Uint8Array): DecodedPayload {
+function cosmosSignDoc(data: Uint8Array): Form {
   const doc = SignDoc.decode(data);
   const body = TxBody.decode(doc.bodyBytes);
   const auth = AuthInfo.decode(doc.authInfoBytes);
@@ -262,7 +221,7 @@ function cosmosSignDoc(data: Uint8Array): DecodedPayload {
     }
     return { title: `message ${i + 1}: ${any.typeUrl}`, fields: flatten(decoded, "", contractMsg) };
   });
-  return { hash: "cosmos_sign_doc", form: "Cosmos SignDoc (direct)", known: true, fields, sections, digest: sha256(data) };
+  return { form: "Cosmos SignDoc (direct)", known: true, fields, sections };
 }
 
 /** A MsgExecuteContract's `msg` (JSON bytes) shown as its text. */

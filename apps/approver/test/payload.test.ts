@@ -1,5 +1,5 @@
 // The payload decoders (src/payload.ts) on payloads made here with viem and cosmjs, as a payload
-// request (issue 24) would carry them: fields read by value, digests equal to the libraries' own.
+// request carries them: fields read by value, digests equal to the libraries' own.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { toBase64, toHex, toUtf8 } from "@cosmjs/encoding";

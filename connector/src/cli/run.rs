@@ -44,8 +44,20 @@ pub async fn serve(_prepared: Prepared) -> super::anyhow_free::Result {
     )
 }
 
+/// `connector run`: [`serve_with`] the real payload digests.
 #[cfg(feature = "cosmos")]
 pub async fn serve(prepared: Prepared) -> super::anyhow_free::Result {
+    serve_with(prepared, crate::mpc::payload_digest).await
+}
+
+/// `connector run` with `payload_digest` computing the payloads' digests: a seam for the
+/// end-to-end tests (a party that computes them differently), which the command line and the
+/// configuration do not reach.
+#[cfg(feature = "cosmos")]
+pub async fn serve_with(
+    prepared: Prepared,
+    payload_digest: crate::worker::PayloadDigest,
+) -> super::anyhow_free::Result {
     use std::collections::BTreeMap;
     use std::sync::Arc;
     use std::time::Duration;
@@ -183,7 +195,11 @@ pub async fn serve(prepared: Prepared) -> super::anyhow_free::Result {
         engine,
         store,
         metrics: metrics.clone(),
-        settings: Settings::from_config(&config, Duration::from_secs(1)),
+        settings: {
+            let mut settings = Settings::from_config(&config, Duration::from_secs(1));
+            settings.worker.payload_digest = payload_digest;
+            settings
+        },
     });
     tracing::info!(party = %config.party.name, keyring = config.keyring.id, "connector running");
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use cosmwasm_std::Binary;
 use mpc_interfaces::keyring::{KeyRequestResponse, KeyResult};
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg, SignRequestStatus, SignResult, SignatureRequestResponse,
+    ExecuteMsg, Payload, SignRequestStatus, SignResult, SignatureRequestResponse,
 };
 use mpc_interfaces::KeyType;
 use mpc_party::PartyIndex;
@@ -40,7 +40,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::backoff::Backoff;
 use crate::chain::{query_at_least, Chain, ChainError, ContractCall};
 use crate::config::Contracts;
-use crate::mpc::{verify, KeygenJob, MpcEngine, SignJob};
+use crate::mpc::{recovery_ids, verify, KeygenJob, MpcEngine, SignJob};
 use crate::request::{Answer, RequestRef, RequestState, Sighting};
 use crate::store::{Progress, ProgressStore, SavedAnswer};
 use crate::telemetry::Metrics;
@@ -64,7 +64,14 @@ pub struct WorkerSettings {
     /// Waits between drives of a request whose drive failed (a transaction that kept failing, a
     /// node that kept refusing queries): it stays this party's work until it is final on chain.
     pub retry: Backoff,
+    /// How this party computes a payload's digest before it signs it:
+    /// [`crate::mpc::payload_digest`]. A seam for tests (a party that computes digests
+    /// differently), not a setting: the configuration has no way to change it.
+    pub payload_digest: PayloadDigest,
 }
+
+/// A payload's digest as this party computes it ([`WorkerSettings::payload_digest`]).
+pub type PayloadDigest = fn(&Payload) -> Result<[u8; 32], String>;
 
 /// Everything a request task needs.
 pub struct Worker {
@@ -251,7 +258,7 @@ impl Worker {
         }
         self.metrics.request_seen(request.kind());
         tasks.spawn(async move {
-            self.drive_until_settled(sighting).await;
+            self.settle(sighting).await;
             self.in_flight
                 .lock()
                 .expect("in-flight lock")
@@ -263,7 +270,7 @@ impl Worker {
     /// answered or the request is closed: every drive reads the request from the chain first, so
     /// one that became final meanwhile ends there. (A shutdown aborts the wait; the store keeps
     /// the request unfinished, so the next start resumes it.)
-    async fn drive_until_settled(&self, sighting: Sighting) {
+    async fn settle(&self, sighting: Sighting) {
         let request = sighting.request;
         let mut delays = self.settings.retry.delays();
         loop {
@@ -300,7 +307,7 @@ impl Worker {
             Ok(_) => {
                 // Its place in the order of MPC turns, before its first chain read.
                 let enlisted = self.turns.enlist(request);
-                self.drive_request(request, &enlisted, seen_at).await
+                self.read_and_answer(request, &enlisted, seen_at).await
             }
             Err(e) => Err(e.into()),
         };
@@ -319,7 +326,7 @@ impl Worker {
 
     /// What every request goes through before its kind's own MPC run: read it (from the block
     /// it was seen in on), decide from its state on chain, submit an answer saved earlier.
-    async fn drive_request(
+    async fn read_and_answer(
         &self,
         request: RequestRef,
         enlisted: &Enlisted<'_>,
@@ -414,13 +421,21 @@ impl Worker {
         enlisted: &Enlisted<'_>,
         delivery: Delivery,
     ) -> Result<Finished, TaskError> {
+        // A payload request: this party signs only the digests it computes from the payloads
+        // itself (nor does it adopt the others' signatures of anything else).
+        if let Err(reason) = check_payloads(sign_request, self.settings.payload_digest) {
+            enlisted.leave();
+            tracing::warn!(%request, %reason, "{PAYLOAD_MISMATCH_LOG}");
+            let failure = request.failure(&format!("{PAYLOAD_MISMATCH_LOG}: {reason}"));
+            return self.answer(request, failure, delivery).await;
+        }
         // The others signed before this party saw the request pending (a restart, a node
         // behind): their verified answer is the signature this party would produce, and they
         // have left the signing sessions.
-        if let Some(signatures) = verified_answer(sign_request) {
+        if let Some(answer) = verified_answer(sign_request) {
             enlisted.leave();
             tracing::info!(%request, "{ADOPTING_LOG}");
-            return self.answer(request, signed(signatures), delivery).await;
+            return self.answer(request, answer, delivery).await;
         }
         let job = SignJob {
             contract: self.contracts.signature_requests.clone(),
@@ -431,12 +446,10 @@ impl Worker {
         };
         let run = || self.engine.sign(job.clone());
         let answer = match self.run_mpc(request, enlisted, job.key_type, run).await? {
-            MpcOutcome::Done(signatures) if verifies(sign_request, &signatures) => {
-                signed(signatures.into_iter().map(Binary::new).collect())
-            }
-            MpcOutcome::Done(_) => {
-                request.failure("the MPC run produced a signature that does not verify")
-            }
+            MpcOutcome::Done(signatures) => match signed(sign_request, &signatures) {
+                Some(answer) => answer,
+                None => request.failure("the MPC run produced a signature that does not verify"),
+            },
             MpcOutcome::Adopted(answer) => answer,
             MpcOutcome::CannotTakePart(reason) => request.failure(&reason),
         };
@@ -590,7 +603,7 @@ impl Worker {
                 continue;
             }
             let adoptable = match &state {
-                RequestState::Sign(sign_request) => verified_answer(sign_request).map(signed),
+                RequestState::Sign(sign_request) => verified_answer(sign_request),
                 RequestState::Key(key_request) => match self.answered_keys(key_request) {
                     AnsweredKeys::Held(answer) => Some(answer),
                     AnsweredKeys::NoneHeld | AnsweredKeys::Unknown => None,
@@ -667,7 +680,7 @@ impl Worker {
         let call = answer
             .call(request, &self.contracts)?
             .with_gas_reserve(delivery.gas_reserve);
-        self.submit(request, call, success, delivery.callback).await
+        self.deliver(request, call, success, delivery.callback).await
     }
 
     /// Submits the answer an earlier drive (or run) computed and saved, if there is one: MPC
@@ -689,14 +702,14 @@ impl Worker {
             funds: vec![],
             gas_reserve: delivery.gas_reserve,
         };
-        self.submit(request, call, saved.success, delivery.callback)
+        self.deliver(request, call, saved.success, delivery.callback)
             .await
             .map(Some)
     }
 
     /// Saves the answer, hands it to the submitter and records what became of it; for a
     /// request with a callback, runs it when this answer settled the request.
-    async fn submit(
+    async fn deliver(
         &self,
         request: RequestRef,
         call: ContractCall,
@@ -946,33 +959,165 @@ pub const HELD_KEY_LOG: &str = "answering with the key whose share this party st
 pub const SHARE_LOST_LOG: &str =
     "the other parties made a key whose share this party does not hold: no DKG can meet again";
 
+/// Logged (and answered as the failure, with the payload's index) when a payload's digest as
+/// this party computes it is not the item the request asks it to sign: it does not sign.
+pub const PAYLOAD_MISMATCH_LOG: &str =
+    "refusing to sign: a payload's digest is not the item the request signs";
+
 /// Logged when a party answers with another party's verified signatures.
 pub const ADOPTING_LOG: &str = "adopting a verified answer from the chain";
 
 /// Logged when a run failed for a reason another run may not have: it runs again.
 pub const RUN_AGAIN_LOG: &str = "MPC run failed; running it again in the next attempt window";
 
-/// Another party's successful answer on chain that verifies against the key, if any.
-fn verified_answer(request: &SignatureRequestResponse) -> Option<Vec<Binary>> {
+/// Whether every payload of a payload request hashes, as `digest` computes it, to the item the
+/// request signs for it; why not otherwise. A request without payloads passes.
+fn check_payloads(request: &SignatureRequestResponse, digest: PayloadDigest) -> Result<(), String> {
+    let Some(payloads) = &request.payloads else {
+        return Ok(());
+    };
+    if payloads.len() != request.items.len() {
+        return Err(format!(
+            "{} payloads for {} items",
+            payloads.len(),
+            request.items.len()
+        ));
+    }
+    for (index, (payload, item)) in payloads.iter().zip(&request.items).enumerate() {
+        let computed = digest(payload).map_err(|e| format!("payload {index}: {e}"))?;
+        if computed.as_slice() != item.as_slice() {
+            // The digests' first 8 bytes: the reason stays within what the contract keeps.
+            return Err(format!(
+                "payload {index} ({}) hashes to {}.., the item is {}..",
+                payload.hash,
+                hex::encode(&computed[..8]),
+                hex::encode(item.get(..8).unwrap_or(item.as_slice()))
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Another party's successful answer on chain that verifies against the key, if any, as this
+/// party's answer (its recovery ids computed here: they follow from the signatures and the key).
+fn verified_answer(request: &SignatureRequestResponse) -> Option<Answer> {
     request.answers.iter().find_map(|a| match &a.result {
-        SignResult::Success { signatures } => {
+        SignResult::Success { signatures, .. } => {
             let raw: Vec<Vec<u8>> = signatures.iter().map(|s| s.to_vec()).collect();
-            verifies(request, &raw).then(|| signatures.clone())
+            signed(request, &raw)
         }
         SignResult::Failure { .. } => None,
     })
 }
 
-fn verifies(request: &SignatureRequestResponse, signatures: &[Vec<u8>]) -> bool {
-    signatures.len() == request.items.len()
+/// A success answer to a signature request with `signatures`, one per item, if each verifies
+/// against the key as the contract checks it: with the recovery id of each for an ECDSA key.
+fn signed(request: &SignatureRequestResponse, signatures: &[Vec<u8>]) -> Option<Answer> {
+    let verifies = signatures.len() == request.items.len()
         && request
             .items
             .iter()
             .zip(signatures)
-            .all(|(item, sig)| verify(request.key_type, &request.public_key, item, sig))
+            .all(|(item, sig)| verify(request.key_type, &request.public_key, item, sig));
+    if !verifies {
+        return None;
+    }
+    let recovery_ids = recovery_ids(
+        request.key_type,
+        &request.public_key,
+        &request.items,
+        signatures,
+    )?;
+    Some(Answer::Sign(SignResult::Success {
+        signatures: signatures.iter().cloned().map(Binary::new).collect(),
+        recovery_ids,
+    }))
 }
 
-/// A success answer to a signature request.
-fn signed(signatures: Vec<Binary>) -> Answer {
-    Answer::Sign(SignResult::Success { signatures })
+#[cfg(test)]
+mod payload_tests {
+    use super::*;
+    use cosmwasm_std::Addr;
+    use mpc_interfaces::{HashKind, Policy};
+
+    fn request(items: Vec<Binary>, payloads: Option<Vec<Payload>>) -> SignatureRequestResponse {
+        SignatureRequestResponse {
+            id: 1,
+            key_id: 1,
+            keyring_id: 1,
+            workspace_id: 1,
+            key_type: KeyType::EcdsaSecp256k1,
+            public_key: Binary::default(),
+            requester: Addr::unchecked("requester"),
+            items,
+            payloads,
+            status: SignRequestStatus::Pending,
+            policy: Policy::Owners { threshold: None },
+            owners: vec![],
+            approvals: vec![],
+            rejections: vec![],
+            parties: vec![],
+            party_threshold: 2,
+            answers: vec![],
+            signatures: None,
+            recovery_ids: None,
+            fee: vec![],
+            callback: None,
+            callback_due: false,
+            created_height: 1,
+            approval_deadline_height: 2,
+            mpc_timeout_blocks: 3,
+            mpc_deadline_height: Some(4),
+            reject_reason: None,
+        }
+    }
+
+    fn payload(hash: HashKind, data: &[u8]) -> Payload {
+        Payload {
+            hash,
+            data: Binary::from(data.to_vec()),
+            digest: None,
+        }
+    }
+
+    fn sha256_of_all(payload: &Payload) -> Result<[u8; 32], String> {
+        mpc_payloads::digest(HashKind::Sha256, &payload.data).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_payload_is_signed_only_when_it_hashes_to_its_item() {
+        let digest = |kind, data: &[u8]| Binary::from(mpc_payloads::digest(kind, data).unwrap());
+        let payloads = vec![
+            payload(HashKind::Keccak256, b"tx"),
+            payload(HashKind::Sha256, b"x"),
+        ];
+        let items = vec![
+            digest(HashKind::Keccak256, b"tx"),
+            digest(HashKind::Sha256, b"x"),
+        ];
+        let real = crate::mpc::payload_digest;
+        assert_eq!(check_payloads(&request(items.clone(), None), real), Ok(()));
+        let good = request(items.clone(), Some(payloads.clone()));
+        assert_eq!(check_payloads(&good, real), Ok(()));
+        // A party that hashes differently refuses the keccak256 payload, naming it.
+        let refused = check_payloads(&good, sha256_of_all).unwrap_err();
+        assert!(
+            refused.starts_with("payload 0 (keccak256) hashes to "),
+            "{refused}"
+        );
+        // An item that is not the payload's digest is refused by every party.
+        let swapped = request(
+            vec![items[1].clone(), items[0].clone()],
+            Some(payloads.clone()),
+        );
+        assert!(check_payloads(&swapped, real).is_err());
+        let short = request(items[..1].to_vec(), Some(payloads));
+        assert_eq!(
+            check_payloads(&short, real),
+            Err("2 payloads for 1 items".into())
+        );
+        // What goes on chain stays within the reasons the contract keeps.
+        let reason = format!("{PAYLOAD_MISMATCH_LOG}: {refused}");
+        assert!(reason.len() <= 200, "{} bytes: {reason}", reason.len());
+    }
 }

@@ -71,11 +71,11 @@ impl Submitter {
                     Ok(None) | Err(_) => break,
                 }
             }
-            self.submit(batch).await;
+            self.send_batch(batch).await;
         }
     }
 
-    async fn submit(&self, batch: Vec<Submission>) {
+    async fn send_batch(&self, batch: Vec<Submission>) {
         let calls: Vec<ContractCall> = batch.iter().map(|s| s.call.clone()).collect();
         match self.execute_with_retries(calls).await {
             Ok((tx_hash, height)) => {
@@ -91,7 +91,7 @@ impl Submitter {
                 // One refused message refuses the whole transaction: find which, one by one.
                 tracing::debug!(%log, "batch refused; submitting one by one");
                 for s in batch {
-                    Box::pin(self.submit(vec![s])).await;
+                    Box::pin(self.send_batch(vec![s])).await;
                 }
             }
             Err(ChainError::Rejected { log, .. }) => {

@@ -24,7 +24,7 @@ use mpc_interfaces::keyring::{
     KeyRequestResponse, KeyRequestStatus, KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignatureRequestResponse,
+    ExecuteMsg as SignatureExecute, Payload, QueryMsg as SignatureQuery, SignatureRequestResponse,
 };
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;
 use mpc_interfaces::{events, KeyType, Policy};
@@ -74,6 +74,11 @@ pub struct Setup {
     /// A party whose MPC messages reach the others this late (a slow link): it dials each of
     /// them through a [`TcpRelay`] with that latency.
     pub slow_outbound: Option<(usize, Duration)>,
+    /// A party whose connector computes payload digests differently (a patched party, not a
+    /// production switch): its `connector run` is this test binary's
+    /// `payloads::patched_connector` entry ([`patched_binary`]). It
+    /// reads its share-store secret from a file (a test process's environment is not its own).
+    pub patched_digest: Option<usize>,
 }
 
 pub struct Federation {
@@ -101,6 +106,9 @@ pub struct Federation {
 pub struct PartyProcess {
     pub name: String,
     pub address: String,
+    /// What runs its `connector run`: the connector, or a patched party's entry
+    /// ([`Setup::patched_digest`]).
+    binary: PathBuf,
     pub config_path: PathBuf,
     pub telemetry: SocketAddr,
     pub log_path: PathBuf,
@@ -257,7 +265,8 @@ impl Federation {
                     config.chain.cosmos.grpc_ca_file = Some(ca_file);
                 }
             }
-            if setup.secret_in_file == Some(i) {
+            let patched = setup.patched_digest == Some(i);
+            if setup.secret_in_file == Some(i) || patched {
                 let secret_file = dir.join("shares.secret");
                 let secret = String::from_utf8(operator_secret(i)).expect("UTF-8 secret");
                 write_key(&secret_file, &secret)?;
@@ -269,9 +278,14 @@ impl Federation {
             }
             let config_path = dir.join("connector.toml");
             connectors::write_config(&config_path, &config)?;
+            let binary = match patched {
+                true => patched_binary(&dir)?,
+                false => PathBuf::from(env!("CARGO_BIN_EXE_connector")),
+            };
             self.parties.push(PartyProcess {
                 name,
                 address: address.clone(),
+                binary,
                 config_path,
                 telemetry,
                 log_path: dir.join("connector.log"),
@@ -342,7 +356,7 @@ impl Federation {
     fn spawn_connector(&self, i: usize, log: &Path) -> TestResult<Child> {
         let party = &self.parties[i];
         Launch {
-            binary: Path::new(env!("CARGO_BIN_EXE_connector")),
+            binary: &party.binary,
             config: &party.config_path,
             log,
             secret: party.secret.as_deref(),
@@ -611,6 +625,25 @@ impl Federation {
         messages: &[&[u8]],
     ) -> TestResult<(u64, TxOutcome)> {
         let msg = signature_request_msg(key, messages);
+        let contract = &self.contracts.signature_requests;
+        self.request(contract, &msg, events::SIGNATURE_REQUEST_EVENT)
+    }
+
+    /// The requester asks for a signature of each payload (the chain hashes them); returns the
+    /// request id and the transaction (the request is `partial` as of its block).
+    pub fn request_payload_signature(
+        &self,
+        key: &DevnetKey,
+        payloads: Vec<Payload>,
+    ) -> TestResult<(u64, TxOutcome)> {
+        let msg = SignatureExecute::RequestPayloadSignature {
+            key_id: key.key_id,
+            payloads,
+            approval_timeout_blocks: None,
+            mpc_timeout_blocks: None,
+            callback: false,
+            max_fee: None,
+        };
         let contract = &self.contracts.signature_requests;
         self.request(contract, &msg, events::SIGNATURE_REQUEST_EVENT)
     }
@@ -897,4 +930,27 @@ fn check_status(status: ExitStatus, what: &str) -> TestResult<()> {
         .success()
         .then_some(())
         .ok_or_else(|| format!("{what} failed: {status}"))
+}
+
+/// Where the patched party's `connector run --config` finds its configuration.
+pub const PATCHED_CONFIG_ENV: &str = "MPC_LOCALNET_PATCHED_CONNECTOR_CONFIG";
+
+/// Writes the patched party's `connector` into `dir`: a script that takes `run --config FILE`
+/// as the connector does and runs this test binary's `payloads::patched_connector` entry with
+/// it ([`Setup::patched_digest`]).
+pub fn patched_binary(dir: &Path) -> TestResult<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| format!("the test binary: {e}"))?;
+    let script = format!(
+        "#!/bin/sh\n\
+         # `connector run --config FILE` of a party that computes payload digests differently.\n\
+         [ \"$1\" = run ] && [ \"$2\" = --config ] || {{ echo \"usage: $0 run --config FILE\" >&2; exit 2; }}\n\
+         exec env {PATCHED_CONFIG_ENV}=\"$3\" '{}' payloads::patched_connector --exact --nocapture --test-threads=1\n",
+        exe.display()
+    );
+    let path = dir.join("patched-connector.sh");
+    std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }

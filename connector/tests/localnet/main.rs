@@ -14,6 +14,7 @@ mod chaos;
 mod completion_gas;
 mod faults;
 mod federation;
+mod payloads;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, TryLockError};

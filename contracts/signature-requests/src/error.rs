@@ -4,6 +4,7 @@
 use cosmwasm_std::Addr;
 use mpc_contract_kit::fees::FeeError;
 use mpc_interfaces::signature_requests::SignRequestStatus;
+use mpc_interfaces::{HashKind, KeyType};
 
 mpc_contract_kit::contract_error! {
     status: SignRequestStatus;
@@ -30,6 +31,25 @@ mpc_contract_kit::contract_error! {
         len: usize,
         max: usize,
     },
+
+    /// Payloads are hashed into what an ECDSA secp256k1 key signs; an EdDSA key signs messages
+    /// (`RequestSignature`).
+    #[error("payloads are for ECDSA secp256k1 keys; this key is {key_type:?}: request its messages with request_signature")]
+    PayloadNeedsEcdsaKey { key_type: KeyType },
+
+    #[error("payload {index} is {len} bytes; at most {max} bytes per payload (MAX_PAYLOAD_LEN)")]
+    PayloadTooLong { index: usize, len: usize, max: usize },
+
+    #[error("the payloads are {total} bytes in all; at most {max} bytes per request (MAX_PAYLOADS_LEN)")]
+    PayloadsTooLong { total: usize, max: usize },
+
+    /// EIP-712 typed data is hashed by every MPC party, not on chain: the request carries the
+    /// digest its requester computed, which the parties check.
+    #[error("payload {index} (eip712) needs the 32-byte digest of its typed data")]
+    Eip712NeedsDigest { index: usize },
+
+    #[error("payload {index} ({hash}) is hashed on chain: give no digest")]
+    DigestNotExpected { index: usize, hash: HashKind },
 
     /// Funds sent with a signature request are not the keyring's fee (or its `max_fee`), or
     /// the fee is above the `max_fee`.
@@ -81,6 +101,17 @@ mpc_contract_kit::contract_error! {
 
     #[error("signature {index} does not verify against the key")]
     InvalidSignature { index: usize },
+
+    /// An ECDSA answer carries one recovery id per signature; an EdDSA answer none.
+    #[error("{count} recovery ids submitted; the answer needs {expected} (one per ECDSA signature, none for EdDSA)")]
+    WrongRecoveryIdCount { count: usize, expected: usize },
+
+    #[error("recovery id {id} of signature {index} is not 0 or 1")]
+    RecoveryIdOutOfRange { index: usize, id: u8 },
+
+    /// The signature is valid, but its recovery id recovers another key (the other id is right).
+    #[error("recovery id {id} of signature {index} does not recover the key")]
+    WrongRecoveryId { index: usize, id: u8 },
 
     /// ECDSA signatures must be canonical: s in the lower half of the curve order (BIP-62, EIP-2,
     /// Cosmos SDK). The high-S twin of a valid signature is refused, not normalised.

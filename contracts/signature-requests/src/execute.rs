@@ -1,6 +1,6 @@
 use cosmwasm_std::{
-    to_json_binary, Api, Binary, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, Storage,
-    SubMsg, WasmMsg,
+    to_json_binary, Api, Binary, Coin, DepsMut, Empty, Env, Event, MessageInfo, Response, StdError,
+    Storage, SubMsg, WasmMsg,
 };
 use cw_utils::nonpayable;
 use mpc_contract_kit::agreement::{has_answered, tally, Tally};
@@ -13,18 +13,27 @@ use mpc_contract_kit::votes::{Ballot, Counted, Outcome};
 use mpc_interfaces::events::{action, attr, SIGNATURE_REQUEST_EVENT};
 use mpc_interfaces::keyring::{KeyResponse, KeyringContract};
 use mpc_interfaces::signature_requests::{
-    CallbackMsg, MigrateMsg, PartySignAnswer, SignRequestStatus, SignResult, CALLBACK_GAS_LIMIT,
-    HASH_LEN, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN, MAX_TIMEOUT_BLOCKS,
-    SIGNATURE_LEN,
+    CallbackMsg, MigrateMsg, PartySignAnswer, Payload, SignRequestStatus, SignResult,
+    CALLBACK_GAS_LIMIT, HASH_LEN, MAX_EXPIRE_BATCH, MAX_ITEMS, MAX_MESSAGE_LEN, MAX_REASON_LEN,
+    MAX_TIMEOUT_BLOCKS, SIGNATURE_LEN,
 };
 use mpc_interfaces::workspace::WorkspaceContract;
-use mpc_interfaces::{KeyType, RequestCreated};
+use mpc_interfaces::{HashKind, KeyType, RequestCreated};
+use mpc_payloads::{MAX_PAYLOADS_LEN, MAX_PAYLOAD_LEN};
 
 use crate::error::{ContractError, ContractResult};
 use crate::state::{
     add_answer, agreed_signatures, answer_values, count_votes, in_force, load_answers,
-    load_request, store_vote, Progress, Request, RequestBody, BODIES, CALLBACKS_DUE, CONFIG,
+    load_request, save_payloads, store_vote, Progress, Request, RequestBody, BODIES, CALLBACKS_DUE,
+    CONFIG,
 };
+
+/// What a signature request asks to sign: items as they are (hashes or messages, blind
+/// signing), or payloads whose digests the contract computes and signs.
+pub enum Asked {
+    Items(Vec<Binary>),
+    Payloads(Vec<Payload>),
+}
 
 /// What a signature request may set beyond its key and items.
 pub struct Options {
@@ -34,8 +43,10 @@ pub struct Options {
     pub max_fee: Option<Vec<Coin>>,
 }
 
+/// `RequestSignature` and `RequestPayloadSignature`: a request is made from its items, which a
+/// payload request computes from its payloads.
 pub fn request_signature(
-    deps: DepsMut, env: Env, info: MessageInfo, key_id: u64, items: Vec<Binary>, options: Options,
+    deps: DepsMut, env: Env, info: MessageInfo, key_id: u64, asked: Asked, options: Options,
 ) -> ContractResult {
     let Options { approval_timeout_blocks, mpc_timeout_blocks, callback, max_fee } = options;
     let config = CONFIG.load(deps.storage)?;
@@ -55,7 +66,7 @@ pub fn request_signature(
     if !signing.keyring_active {
         return Err(ContractError::KeyringInactive { keyring_id: key.keyring_id });
     }
-    validate_items(key.key_type, &items)?;
+    let (items, payloads) = items_of(key.key_type, asked)?;
     let approval_timeout = resolve_timeout(
         "approval_timeout_blocks",
         approval_timeout_blocks,
@@ -110,8 +121,14 @@ pub fn request_signature(
     }
     let mut created = request_event(action::CREATED, &request)
         .add_attribute(attr::REQUESTER, info.sender.as_str());
+    for payload in payloads.iter().flatten() {
+        created = created.add_attribute(attr::HASH, payload.hash.as_str());
+    }
     let mut response = Response::new()
-        .add_attribute(attr::ACTION, "request_signature")
+        .add_attribute(
+            attr::ACTION,
+            if payloads.is_some() { "request_payload_signature" } else { "request_signature" },
+        )
         .add_attribute(attr::REQUEST_ID, id.to_string())
         .add_messages(payment.change_to(&info.sender))
         .set_data(to_json_binary(&RequestCreated { request_id: id })?);
@@ -124,7 +141,61 @@ pub fn request_signature(
         response = response.add_event(created);
     }
     request.create(deps.storage, deps.api)?;
+    if let Some(payloads) = payloads {
+        save_payloads(deps.storage, id, payloads)?;
+    }
     Ok(response)
+}
+
+/// The items to sign and, for a payload request, its payloads (checked: an ECDSA key, the
+/// number of payloads, each payload's size and their total, an EIP-712 digest given and no
+/// other) with the digest of each as its item.
+fn items_of(
+    key_type: KeyType, asked: Asked,
+) -> ContractResult<(Vec<Binary>, Option<Vec<Payload>>)> {
+    let payloads = match asked {
+        Asked::Items(items) => {
+            validate_items(key_type, &items)?;
+            return Ok((items, None));
+        }
+        Asked::Payloads(payloads) => payloads,
+    };
+    if key_type != KeyType::EcdsaSecp256k1 {
+        return Err(ContractError::PayloadNeedsEcdsaKey { key_type });
+    }
+    check_count(payloads.len())?;
+    let mut total = 0;
+    for (index, payload) in payloads.iter().enumerate() {
+        let len = payload.data.len();
+        if len > MAX_PAYLOAD_LEN {
+            return Err(ContractError::PayloadTooLong { index, len, max: MAX_PAYLOAD_LEN });
+        }
+        total += len;
+    }
+    if total > MAX_PAYLOADS_LEN {
+        return Err(ContractError::PayloadsTooLong { total, max: MAX_PAYLOADS_LEN });
+    }
+    let items = payloads
+        .iter()
+        .enumerate()
+        .map(|(index, payload)| payload_digest(index, payload))
+        .collect::<ContractResult<_>>()?;
+    Ok((items, Some(payloads)))
+}
+
+/// The digest a payload's signature signs: hashed here, or for EIP-712 typed data the digest
+/// its requester gave (every MPC party recomputes it from the typed data and refuses a
+/// mismatch; hashing typed data here would not fit the contract's size).
+fn payload_digest(index: usize, payload: &Payload) -> ContractResult<Binary> {
+    match (payload.hash, &payload.digest) {
+        (HashKind::Eip712, Some(digest)) if digest.len() == HASH_LEN => Ok(digest.clone()),
+        (HashKind::Eip712, _) => Err(ContractError::Eip712NeedsDigest { index }),
+        (hash, Some(_)) => Err(ContractError::DigestNotExpected { index, hash }),
+        (hash, None) => mpc_payloads::digest(hash, &payload.data)
+            .map(|digest| Binary::from(digest.to_vec()))
+            // Unreachable: the length is checked above and EIP-712 is not hashed here.
+            .map_err(|e| StdError::msg(e.to_string()).into()),
+    }
 }
 
 fn pending(height: u64, mpc_timeout_blocks: u64) -> Progress {
@@ -270,8 +341,8 @@ pub fn submit_signature_result(
         return Err(LifecycleError::AlreadyAnswered { id: request_id, sender: info.sender }.into());
     }
     match &result {
-        SignResult::Success { signatures } => {
-            verify_signatures(deps.api, &key, &request.body.items, signatures)?
+        SignResult::Success { signatures, recovery_ids } => {
+            verify_signatures(deps.api, &key, &request.body.items, signatures, recovery_ids)?
         }
         SignResult::Failure { reason } => check_len("reason", reason, MAX_REASON_LEN)?,
     }
@@ -349,7 +420,7 @@ pub fn expire(deps: DepsMut, env: Env, info: MessageInfo, request_ids: Vec<u64>)
 /// marks the requesting contract's callback due. The callback is not run here: the message
 /// that settles a request is a party's answer (or an expiry), and none of them should pay for
 /// the receiver's gas; `RunCallback` runs it, paid by whoever sends it.
-/// `agreed` is the number of the answer whose signatures fulfilled it.
+/// `agreed` is the number of the answer whose signatures (and recovery ids) fulfilled it.
 fn finish(
     storage: &mut dyn Storage, request: &mut Request, status: SignRequestStatus,
     agreed: Option<u32>, reason: Option<String>, mut response: Response,
@@ -393,8 +464,9 @@ pub fn run_callback(deps: DepsMut, info: MessageInfo, request_id: u64) -> Contra
         return Err(ContractError::CallbackAlreadyRun { request_id });
     }
     CALLBACKS_DUE.remove(deps.storage, request_id);
-    let signatures = agreed_signatures(deps.storage, &request)?;
-    let callback = CallbackMsg::SignatureRequestFinished { request_id, status, signatures };
+    let (signatures, recovery_ids) = agreed_signatures(deps.storage, &request)?;
+    let callback =
+        CallbackMsg::SignatureRequestFinished { request_id, status, signatures, recovery_ids };
     let message = WasmMsg::Execute {
         contract_addr: receiver.to_string(),
         msg: to_json_binary(&callback)?,
@@ -436,13 +508,19 @@ pub fn default_timeout(name: &'static str, blocks: u64) -> ContractResult<u64> {
     Ok(check_timeout(name, blocks, MAX_TIMEOUT_BLOCKS)?)
 }
 
-fn validate_items(key_type: KeyType, items: &[Binary]) -> ContractResult<()> {
-    if items.is_empty() {
+/// A request signs at least one item and at most `MAX_ITEMS`.
+fn check_count(count: usize) -> ContractResult<()> {
+    if count == 0 {
         return Err(ContractError::NoItems);
     }
-    if items.len() > MAX_ITEMS {
-        return Err(ContractError::TooManyItems { count: items.len(), max: MAX_ITEMS });
+    if count > MAX_ITEMS {
+        return Err(ContractError::TooManyItems { count, max: MAX_ITEMS });
     }
+    Ok(())
+}
+
+fn validate_items(key_type: KeyType, items: &[Binary]) -> ContractResult<()> {
+    check_count(items.len())?;
     for (index, item) in items.iter().enumerate() {
         let len = item.len();
         match key_type {
@@ -464,12 +542,23 @@ fn resolve_timeout(name: &'static str, requested: Option<u64>, max: u64) -> Cont
 }
 
 fn verify_signatures(
-    api: &dyn Api, key: &KeyResponse, items: &[Binary], signatures: &[Binary],
+    api: &dyn Api, key: &KeyResponse, items: &[Binary], signatures: &[Binary], recovery_ids: &[u8],
 ) -> ContractResult<()> {
     if signatures.len() != items.len() {
         return Err(ContractError::WrongSignatureCount {
             count: signatures.len(),
             expected: items.len(),
+        });
+    }
+    // ECDSA: one recovery id per signature; EdDSA: none.
+    let expected_ids = match key.key_type {
+        KeyType::EcdsaSecp256k1 => signatures.len(),
+        KeyType::EddsaEd25519 => 0,
+    };
+    if recovery_ids.len() != expected_ids {
+        return Err(ContractError::WrongRecoveryIdCount {
+            count: recovery_ids.len(),
+            expected: expected_ids,
         });
     }
     for (index, (item, signature)) in items.iter().zip(signatures).enumerate() {
@@ -480,21 +569,48 @@ fn verify_signatures(
                 expected: SIGNATURE_LEN,
             });
         }
-        // A malformed signature or key is as good as a wrong one: refused.
-        let valid = match key.key_type {
-            KeyType::EcdsaSecp256k1 => api.secp256k1_verify(item, signature, &key.public_key),
-            KeyType::EddsaEd25519 => api.ed25519_verify(item, signature, &key.public_key),
-        }
-        .unwrap_or(false);
-        if !valid {
-            return Err(ContractError::InvalidSignature { index });
-        }
-        // The host accepts both (r, s) and (r, n - s): only the low-S form is canonical.
-        if key.key_type == KeyType::EcdsaSecp256k1 && !is_low_s(signature) {
-            return Err(ContractError::HighS { index });
+        match key.key_type {
+            KeyType::EcdsaSecp256k1 => {
+                let id = recovery_ids[index];
+                if id > 1 {
+                    return Err(ContractError::RecoveryIdOutOfRange { index, id });
+                }
+                // Recovering the key with the id proves the signature too (it replaces
+                // `secp256k1_verify`): only a valid signature of the item recovers the key.
+                if !recovers(api, item, signature, id, &key.public_key) {
+                    // Told apart only on this refused path: the other id recovers the key when
+                    // the signature is valid and its id is wrong.
+                    if recovers(api, item, signature, 1 - id, &key.public_key) {
+                        return Err(ContractError::WrongRecoveryId { index, id });
+                    }
+                    return Err(ContractError::InvalidSignature { index });
+                }
+                // Both (r, s) and (r, n - s) recover a key: only the low-S form is canonical.
+                if !is_low_s(signature) {
+                    return Err(ContractError::HighS { index });
+                }
+            }
+            KeyType::EddsaEd25519 => {
+                // A malformed signature or key is as good as a wrong one: refused.
+                if !api.ed25519_verify(item, signature, &key.public_key).unwrap_or(false) {
+                    return Err(ContractError::InvalidSignature { index });
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// Whether `signature` of `hash` with recovery id `id` recovers the compressed secp256k1
+/// `public_key` (the host answers the uncompressed point: 0x04, x, y).
+fn recovers(api: &dyn Api, hash: &[u8], signature: &[u8], id: u8, public_key: &[u8]) -> bool {
+    let Ok(point) = api.secp256k1_recover_pubkey(hash, signature, id) else {
+        return false;
+    };
+    point.len() == 65
+        && public_key.len() == 33
+        && public_key[0] == 0x02 | (point[64] & 1)
+        && public_key[1..] == point[1..33]
 }
 
 /// Half the order of secp256k1, big-endian: a canonical ECDSA signature has s <= this.

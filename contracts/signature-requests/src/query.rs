@@ -7,16 +7,17 @@ use mpc_contract_kit::deadline_list::{summaries, DeadlinePage, Listing};
 use mpc_contract_kit::lifecycle::{Deadline, Record};
 use mpc_interfaces::signature_requests::SignRequestStatus::Partial;
 use mpc_interfaces::signature_requests::{
-    ConfigResponse, PolicyEvaluationResponse, RequestsAwaitingApproverResponse, SignRequestStatus,
-    SignatureRequestResponse, SignatureRequestSummary, SignatureRequestsResponse,
+    ConfigResponse, PartySignAnswer, PolicyEvaluationResponse, RequestsAwaitingApproverResponse,
+    SignRequestStatus, SignResult, SignatureRequestResponse, SignatureRequestSummary,
+    SignatureRequestsResponse,
 };
 use mpc_interfaces::workspace::SignPolicyResponse;
 use mpc_interfaces::{InboxCursor, MAX_INBOX_SCAN};
 
 use crate::error::ContractResult;
 use crate::state::{
-    agreed_signatures, count_votes, ids_by, in_force, load_answers, load_request,
-    partial_of_workspace, Owner, CALLBACKS_DUE, CONFIG,
+    count_votes, ids_by, in_force, load_answers, load_payloads, load_request, partial_of_workspace,
+    Owner, CALLBACKS_DUE, CONFIG,
 };
 
 pub fn config(deps: Deps) -> ContractResult<ConfigResponse> {
@@ -38,8 +39,16 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
     let sign_policy = config.sign_policy_for(&deps.querier, &request.body)?;
     let votes = count_votes(deps.storage, deps.api, &request, &in_force(&sign_policy))?;
     let status = request.status_at(env.block.height);
-    let signatures = agreed_signatures(deps.storage, &request)?;
     let answers = load_answers(deps.storage, request_id, &key.parties)?;
+    // The agreed signatures and recovery ids are those of the answer the progress points at.
+    let agreed = request.progress.as_ref().and_then(|progress| progress.agreed);
+    let (signatures, recovery_ids) = match agreed.and_then(|n| answers.get(n as usize)) {
+        Some(PartySignAnswer {
+            result: SignResult::Success { signatures, recovery_ids }, ..
+        }) => (Some(signatures.clone()), Some(recovery_ids.clone()).filter(|ids| !ids.is_empty())),
+        _ => (None, None),
+    };
+    let payloads = load_payloads(deps.storage, &request)?;
     let (reject_reason, mpc_deadline) = match request.progress {
         Some(progress) => (progress.reject_reason, progress.mpc_deadline.map(|d| d.height())),
         None => (None, None),
@@ -54,6 +63,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         public_key: key.public_key,
         requester: body.requester,
         items: body.items,
+        payloads,
         status,
         policy: sign_policy.policy,
         owners: sign_policy.owners,
@@ -63,6 +73,7 @@ pub fn request(deps: Deps, env: Env, request_id: u64) -> ContractResult<Signatur
         party_threshold: key.party_threshold,
         answers,
         signatures,
+        recovery_ids,
         fee: body.fee,
         callback_due: CALLBACKS_DUE.has(deps.storage, request_id),
         callback: body.callback,

@@ -1,7 +1,11 @@
 //! Storage, laid out so that each message writes only what it adds:
 //! - a request's body (what was asked, by whom, until when) is written once, when it is made;
 //! - its stored status, MPC deadline and outcome ([`Progress`]) only when it leaves `partial`;
-//! - each vote and each party's answer is an entry of its own;
+//! - each vote and each party's answer is an entry of its own (an ECDSA answer's recovery ids
+//!   inside its signatures, see [`StoredAnswer`]), and a fulfilled request points at the answer
+//!   holding its signatures;
+//! - a payload request's payloads are an entry of their own, written once and read only by the
+//!   `Request` query;
 //! - the key's type, public key, parties and threshold are read from the keyring, and the sign
 //!   policy and owners from the workspace, where they live, instead of being copied;
 //! - the index entries are written when the request is made, and the by-keyring entry (keyed by
@@ -20,9 +24,10 @@ use mpc_contract_kit::paging::ids_page;
 use mpc_contract_kit::votes::{Ballot, Counted, InForce};
 use mpc_interfaces::keyring::KeyringContract;
 use mpc_interfaces::signature_requests::{
-    PartySignAnswer, SignRequestStatus, SignResult, SignatureRequestSummary,
+    PartySignAnswer, Payload, SignRequestStatus, SignResult, SignatureRequestSummary, SIGNATURE_LEN,
 };
 use mpc_interfaces::workspace::{SignPolicyResponse, WorkspaceContract};
+use mpc_interfaces::HashKind;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ContractError, ContractResult};
@@ -104,7 +109,8 @@ pub struct Progress {
     /// Set when the request became pending: the last height at which the parties may answer.
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
     pub mpc_deadline: Option<Deadline>,
-    /// Once fulfilled, the number of the first answer that gave the agreed signatures.
+    /// Once fulfilled, the number of the first answer that gave the agreed signatures (and
+    /// recovery ids).
     #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
     pub agreed: Option<u32>,
     #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +120,10 @@ pub struct Progress {
 /// A party's answer as stored: the party by its index among the key's parties (a key keeps the
 /// parties that made it, so the index never changes meaning), the signatures or the failure's
 /// reason, and the height. What the queries return is the interface's `PartySignAnswer`.
+///
+/// An ECDSA answer's recovery ids are stored with its signatures, each as a 65th byte of its
+/// signature: base64 of 65 bytes is as long as of 64 (88 characters), so the recovery ids cost
+/// no stored byte. An EdDSA answer's signatures stay 64 bytes (it has no recovery ids).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct StoredAnswer {
     #[serde(rename = "p")]
@@ -127,10 +137,26 @@ pub struct StoredAnswer {
 }
 
 impl StoredAnswer {
-    /// `answer` of the party at `party` among the key's parties.
+    /// `answer` of the party at `party` among the key's parties. A success's recovery ids are
+    /// one per signature or none (as `verify_signatures` admits an answer).
     pub fn new(party: u8, answer: &PartySignAnswer) -> Self {
         let (signatures, failure) = match &answer.result {
-            SignResult::Success { signatures } => (Some(signatures.clone()), None),
+            SignResult::Success { signatures, recovery_ids } => {
+                let stored = if recovery_ids.is_empty() {
+                    signatures.clone()
+                } else {
+                    signatures
+                        .iter()
+                        .zip(recovery_ids)
+                        .map(|(signature, id)| {
+                            let mut bytes = signature.to_vec();
+                            bytes.push(*id);
+                            Binary::from(bytes)
+                        })
+                        .collect()
+                };
+                (Some(stored), None)
+            }
             SignResult::Failure { reason } => (None, Some(reason.clone())),
         };
         StoredAnswer { party, signatures, failure, height: answer.height }
@@ -142,11 +168,41 @@ impl StoredAnswer {
             .get(usize::from(self.party))
             .ok_or_else(|| StdError::msg("a stored answer names no party of the key"))?;
         let result = match (self.signatures, self.failure) {
-            (Some(signatures), _) => SignResult::Success { signatures },
+            (Some(stored), _) => {
+                let (signatures, recovery_ids) = split_recovery_ids(stored);
+                SignResult::Success { signatures, recovery_ids }
+            }
             (None, reason) => SignResult::Failure { reason: reason.unwrap_or_default() },
         };
         Ok(PartySignAnswer { party: party.clone(), result, height: self.height })
     }
+}
+
+/// Stored signatures as signatures and recovery ids: a 65-byte signature's last byte is its
+/// recovery id (see [`StoredAnswer`]).
+fn split_recovery_ids(stored: Vec<Binary>) -> (Vec<Binary>, Vec<u8>) {
+    let mut recovery_ids = vec![];
+    let signatures = stored
+        .into_iter()
+        .map(|signature| {
+            let mut bytes = signature.to_vec();
+            if bytes.len() == SIGNATURE_LEN + 1 {
+                recovery_ids.extend(bytes.pop());
+            }
+            Binary::from(bytes)
+        })
+        .collect();
+    (signatures, recovery_ids)
+}
+
+/// A payload as stored: its hash kind and data under one-letter names. An EIP-712 payload's
+/// digest is not stored: it is the request's item at the same index.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct StoredPayload {
+    #[serde(rename = "h")]
+    pub hash: HashKind,
+    #[serde(rename = "d")]
+    pub data: Binary,
 }
 
 pub const BODIES: Map<u64, RequestBody> = Map::new("r");
@@ -154,6 +210,10 @@ const PROGRESS: Map<u64, Progress> = Map::new("p");
 /// (request id, voter) -> the vote and the membership it was cast under.
 /// The voter by canonical address: 32 bytes in the key instead of a 60-odd character address.
 const VOTES: Map<(u64, &[u8]), Ballot> = Map::new("v");
+/// A payload request's payloads, written once when it is made and read only by the `Request`
+/// query: the messages that move a request never read them, so their size costs gas only when
+/// the request is made, and a raw-hash request has no entry.
+const PAYLOADS: Map<u64, Vec<StoredPayload>> = Map::new("l");
 /// Final requests whose requesting contract has not been called back yet (`RunCallback`).
 pub const CALLBACKS_DUE: Map<u64, Empty> = Map::new("c");
 /// The parties' answers to each request, in the order they were given.
@@ -325,14 +385,52 @@ pub fn add_answer(
     Ok(())
 }
 
-/// The signatures a fulfilled request agreed on (those of its answer `progress.agreed`).
-pub fn agreed_signatures(
-    storage: &dyn Storage, request: &Request,
-) -> StdResult<Option<Vec<Binary>>> {
-    match request.progress.as_ref().and_then(|progress| progress.agreed) {
-        Some(number) => Ok(ANSWERS.nth(storage, request.id, number)?.signatures),
-        None => Ok(None),
-    }
+/// What a request agreed on, once fulfilled: the signatures and their recovery ids (`None` for
+/// an EdDSA key's).
+pub type Agreed = (Option<Vec<Binary>>, Option<Vec<u8>>);
+
+/// The signatures a fulfilled request agreed on and their recovery ids: those of its answer
+/// `progress.agreed`.
+pub fn agreed_signatures(storage: &dyn Storage, request: &Request) -> StdResult<Agreed> {
+    let agreed = request.progress.as_ref().and_then(|progress| progress.agreed);
+    let stored = match agreed {
+        Some(number) => ANSWERS.nth(storage, request.id, number)?.signatures,
+        None => None,
+    };
+    Ok(match stored {
+        Some(stored) => {
+            let (signatures, recovery_ids) = split_recovery_ids(stored);
+            (Some(signatures), Some(recovery_ids).filter(|ids| !ids.is_empty()))
+        }
+        None => (None, None),
+    })
+}
+
+/// Stores a payload request's payloads, once, when it is made.
+pub fn save_payloads(storage: &mut dyn Storage, id: u64, payloads: Vec<Payload>) -> StdResult<()> {
+    let stored: Vec<StoredPayload> = payloads
+        .into_iter()
+        .map(|payload| StoredPayload { hash: payload.hash, data: payload.data })
+        .collect();
+    PAYLOADS.save(storage, id, &stored)
+}
+
+/// A payload request's payloads (`None` for a raw-hash request), each EIP-712 payload's digest
+/// being the request's item at its index.
+pub fn load_payloads(storage: &dyn Storage, request: &Request) -> StdResult<Option<Vec<Payload>>> {
+    let Some(stored) = PAYLOADS.may_load(storage, request.id)? else {
+        return Ok(None);
+    };
+    let payloads = stored
+        .into_iter()
+        .zip(&request.body.items)
+        .map(|(StoredPayload { hash, data }, item)| Payload {
+            hash,
+            data,
+            digest: (hash == HashKind::Eip712).then(|| item.clone()),
+        })
+        .collect();
+    Ok(Some(payloads))
 }
 
 /// The `partial` requests of a workspace whose approval deadline is not before `min`, in
@@ -348,16 +446,17 @@ pub fn partial_of_workspace<'a>(
     ))
 }
 
-/// The successful answers' signatures by party, failures as `None`, for the tally.
+/// The successful answers by party, failures as `None`, for the tally: answers agree when their
+/// signatures and recovery ids are equal byte for byte.
 pub fn answer_values(
     answers: &[PartySignAnswer],
-) -> impl Iterator<Item = (&Addr, Option<&Vec<Binary>>)> {
+) -> impl Iterator<Item = (&Addr, Option<&SignResult>)> {
     answers.iter().map(|a| {
-        let signatures = match &a.result {
-            SignResult::Success { signatures } => Some(signatures),
+        let success = match &a.result {
+            SignResult::Success { .. } => Some(&a.result),
             SignResult::Failure { .. } => None,
         };
-        (&a.party, signatures)
+        (&a.party, success)
     })
 }
 
@@ -461,13 +560,35 @@ mod tests {
         let json = r#"{"p":1,"f":"no","h":9}"#;
         assert_eq!(to_json_string(&stored).unwrap(), json);
         assert_eq!(from_json::<StoredAnswer>(json).unwrap().answer(&parties).unwrap(), answer);
+        // An EdDSA answer: no recovery ids, the signatures as they are.
+        let signature = Binary::from([4u8; SIGNATURE_LEN]);
         let signed = PartySignAnswer {
-            result: SignResult::Success { signatures: vec![Binary::from(vec![4])] },
+            result: SignResult::Success {
+                signatures: vec![signature.clone()],
+                recovery_ids: vec![],
+            },
             ..answer
         };
-        let json = r#"{"p":1,"s":["BA=="],"h":9}"#;
+        let json = format!(r#"{{"p":1,"s":["{}"],"h":9}}"#, signature.to_base64());
         assert_eq!(to_json_string(&StoredAnswer::new(1, &signed)).unwrap(), json);
-        assert_eq!(from_json::<StoredAnswer>(json).unwrap().answer(&parties).unwrap(), signed);
+        assert_eq!(from_json::<StoredAnswer>(&json).unwrap().answer(&parties).unwrap(), signed);
+        // An ECDSA answer: each recovery id is its signature's 65th byte, in as many base64
+        // characters (88) as the 64-byte signature alone.
+        let recovered = PartySignAnswer {
+            result: SignResult::Success { signatures: vec![signature], recovery_ids: vec![1] },
+            ..signed
+        };
+        let with_id = Binary::from([&[4u8; SIGNATURE_LEN][..], &[1u8][..]].concat());
+        assert_eq!(with_id.to_base64().len(), 88);
+        let json = format!(r#"{{"p":1,"s":["{}"],"h":9}}"#, with_id.to_base64());
+        assert_eq!(to_json_string(&StoredAnswer::new(1, &recovered)).unwrap(), json);
+        assert_eq!(from_json::<StoredAnswer>(&json).unwrap().answer(&parties).unwrap(), recovered);
+
+        // A payload: its hash kind and data, no digest.
+        let payload = StoredPayload { hash: HashKind::Keccak256, data: Binary::from(vec![5]) };
+        let json = r#"{"h":"keccak256","d":"BQ=="}"#;
+        assert_eq!(to_json_string(&payload).unwrap(), json);
+        assert_eq!(from_json::<StoredPayload>(json).unwrap(), payload);
 
         let config = Config {
             workspace_contract: WorkspaceContract(Addr::unchecked("ws")),
@@ -486,7 +607,10 @@ mod tests {
         let parties = [Addr::unchecked("p0"), Addr::unchecked("p1"), Addr::unchecked("p2")];
         let answer = |party: &Addr, byte| PartySignAnswer {
             party: party.clone(),
-            result: SignResult::Success { signatures: vec![Binary::from(vec![byte])] },
+            result: SignResult::Success {
+                signatures: vec![Binary::from([byte; SIGNATURE_LEN])],
+                recovery_ids: vec![byte % 2],
+            },
             height: 3,
         };
         let mut answers = vec![];
@@ -506,7 +630,27 @@ mod tests {
             }),
         };
         let agreed = agreed_signatures(&storage, &request).unwrap();
-        assert_eq!(agreed, Some(vec![Binary::from(vec![8])]));
+        assert_eq!(agreed, (Some(vec![Binary::from([8; SIGNATURE_LEN])]), Some(vec![0])));
+    }
+
+    /// A payload request's payloads are stored without their digests, an EIP-712 payload's
+    /// being read back from the request's items; a raw-hash request has none.
+    #[test]
+    fn payloads_are_stored_without_digests() {
+        let mut storage = MockStorage::new();
+        let digest = Binary::from([9; 32]);
+        let request = Request {
+            id: 1,
+            body: RequestBody { items: vec![Binary::from([3; 32]), digest.clone()], ..body() },
+            progress: None,
+        };
+        assert_eq!(load_payloads(&storage, &request).unwrap(), None);
+        let payloads = vec![
+            Payload { hash: HashKind::Sha256, data: Binary::from(vec![1]), digest: None },
+            Payload { hash: HashKind::Eip712, data: Binary::from(vec![2]), digest: Some(digest) },
+        ];
+        save_payloads(&mut storage, 1, payloads.clone()).unwrap();
+        assert_eq!(load_payloads(&storage, &request).unwrap(), Some(payloads));
     }
 
     #[test]

@@ -34,6 +34,19 @@ pub fn ecdsa_sign(key: &k256::ecdsa::SigningKey, prehash: &[u8]) -> Binary {
     Binary::from(signature.to_bytes().to_vec())
 }
 
+/// The recovery id (0 or 1) of a low-S `signature` of `prehash` under the compressed
+/// `public_key`, by trial recovery (k256); 0 when no id recovers the key (a wrong signature, or
+/// a high-S one, whose id is the low-S twin's flipped).
+pub fn ecdsa_recovery_id(public_key: &[u8], prehash: &[u8], signature: &[u8]) -> u8 {
+    let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).expect("a valid key");
+    k256::ecdsa::Signature::from_slice(signature)
+        .ok()
+        .and_then(|signature| {
+            k256::ecdsa::RecoveryId::trial_recovery_from_prehash(&key, prehash, &signature).ok()
+        })
+        .map_or(0, |id| id.to_byte())
+}
+
 /// An Ed25519 signature (64 bytes) over `message`.
 pub fn eddsa_sign(key: &ed25519_dalek::SigningKey, message: &[u8]) -> Binary {
     use ed25519_dalek::Signer;

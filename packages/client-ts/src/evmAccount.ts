@@ -15,19 +15,11 @@ import {
   type TransactionSerializable,
 } from "viem";
 import { toAccount, type LocalAccount } from "viem/accounts";
-import type { KeyResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
 import { MpcError } from "./errors.js";
 import { evmAddress } from "./keyEncoding.js";
-import { bytesPayload, eip191Payload, eip712Payload, type PayloadBytes } from "./payloads.js";
+import { bytesPayload, eip191Payload, eip712Payload, type MpcPayloadSigner, type PayloadBytes } from "./payloads.js";
 import type { PayloadSignature } from "./verify.js";
 import type { WaitOptions } from "./wait.js";
-
-/** What the account needs of the chain: the key, and signing payloads with it (`MpcClient` fits). */
-export interface MpcPayloadSigner {
-  getKey(keyId: number): Promise<KeyResponse>;
-  /** Per payload its verified signature, recovery id and digest (see `MpcClient.signPayloads`). */
-  signPayloads(keyId: number, payloads: readonly PayloadBytes[], wait?: WaitOptions): Promise<PayloadSignature[]>;
-}
 
 export interface MpcAccountOptions {
   /** An `MpcClient` whose sender owns the key's workspace. */

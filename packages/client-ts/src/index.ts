@@ -29,12 +29,14 @@ export { CometEventSource, contractEvents, type ContractEvent, type ContractEven
 export { feePayment, sortCoins, withMaxFee, type FeePayment, type FeePolicy } from "./fees.js";
 export { cosmosAddress, eip55, evmAddress, keyEncodings, type KeyEncodings } from "./keyEncoding.js";
 export { getKey, getKeyRequest, keyAddresses, keyRequestFee, prepareCreateKeyring, prepareRequestKey, type CreateKeyringArgs, type RequestKeyArgs, type RequestKeyMsg } from "./keyring.js";
-export { mpcAccount, signatureParts, type MpcAccount, type MpcAccountOptions, type MpcPayloadSigner } from "./evmAccount.js";
+export { mpcAccount, signatureParts, type MpcAccount, type MpcAccountOptions } from "./evmAccount.js";
 export {
   InvalidPayload,
   bytesPayload,
   checkPayload,
   cosmosSignDocPayload,
+  HASH_KINDS,
+  isHashKind,
   eip191Payload,
   eip712Payload,
   parseTypedData,
@@ -43,6 +45,7 @@ export {
   toWirePayload,
   type AddressesResponse,
   type HashKind,
+  type MpcPayloadSigner,
   type Payload,
   type PayloadBytes,
   type PayloadRequestRecord,
@@ -63,7 +66,7 @@ export {
   type RequestSignatureArgs,
   type RequestSignatureMsg,
 } from "./signatureRequests.js";
-export { MpcDirectSigner, type MpcHashSigner } from "./signer.js";
+export { MpcDirectSigner } from "./signer.js";
 export { executeResponseData, idFromResponse } from "./txData.js";
 export {
   checkSignature,

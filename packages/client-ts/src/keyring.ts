@@ -33,7 +33,7 @@ export async function getKey(chain: QueryChain, keyring: string, keyId: number):
 /**
  * The keyring's `addresses { key_id, bech32_prefix }`: the key's EVM, Cosmos (given a prefix)
  * and Bitcoin addresses (secp256k1), or its Solana address (ed25519), as the contract derives
- * them. A keyring built before issue 24 refuses the query.
+ * them. A keyring older than 0.4.0 refuses the query.
  */
 export async function keyAddresses(
   chain: QueryChain,

@@ -1,4 +1,4 @@
-// Payload requests (issue 24): a payload and how to hash it, instead of a bare 32-byte hash. The
+// Payload requests: a payload and how to hash it, instead of a bare 32-byte hash. The
 // contract (and every MPC party) hashes the payload itself, so approvers and sign policies see
 // what is signed; a raw-hash request (`request_signature`) is blind signing. The digests here are
 // computed with viem's own functions, the same a wallet uses for the same payload.
@@ -17,68 +17,43 @@ import {
   type TypedData,
   type TypedDataDefinition,
 } from "viem";
-import type { SignatureRequestResponse } from "./generated/mpc-signature-requests/MpcSignatureRequests.types.js";
-import type { Coin } from "@cosmjs/amino";
+import type {
+  ExecuteMsg,
+  HashKind,
+  Payload,
+  SignatureRequestResponse,
+} from "./generated/mpc-signature-requests/MpcSignatureRequests.types.js";
+import type { KeyResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
 import { MpcError } from "./errors.js";
+import type { PayloadSignature } from "./verify.js";
+import type { WaitOptions } from "./wait.js";
 
-// ---------------------------------------------------------------------------------------------
-// HAND-WRITTEN WIRE TYPES, to be replaced by the generated ones (src/generated/, `npm run
-// codegen`) once schema/ has them: `HashKind`, `Payload`, the `request_payload_signature`
-// message, the request record's `payloads` / `recovery_ids` and the keyring's `addresses`
-// answer (as agreed for issue 24). When the
-// schema has them, re-export the generated `HashKind` and `Payload` here under these names, drop
-// `RequestPayloadSignatureMsg`'s body for `Extract<ExecuteMsg, ...>` and `PayloadRequestRecord`'s
-// intersection (as `RequestSignatureMsg` in signatureRequests.ts does), and delete the rest.
-
-/** How the contract hashes a payload into the 32-byte digest the key signs (Rust `HashKind`). */
-export type HashKind = "keccak256" | "sha256" | "sha256d" | "eip191" | "eip712" | "cosmos_sign_doc";
-
-/** A payload as the contract takes and stores it (Rust `Payload`): `data` and `digest` base64. */
-export interface Payload {
-  hash: HashKind;
-  /**
-   * keccak256 / sha256 / sha256d: the bytes (an EVM transaction's unsigned serialisation, a
-   * Bitcoin sighash preimage); eip191: the message; cosmos_sign_doc: the SignDoc's protobuf
-   * bytes; eip712: the typed data as JSON text (UTF-8), as `eth_signTypedData_v4` takes it.
-   */
-  data: string;
-  /** eip712 only (required there, refused elsewhere): the digest the requester computed. */
-  digest?: string | null;
-}
+// The wire types are the generated ones (src/generated/, `npm run codegen`, from schema/):
+// `HashKind`, `Payload`, the `request_payload_signature` message, the request record's
+// `payloads` / `recovery_ids` and the keyring's `addresses` answer, re-exported under the names
+// the hand-written layer used before the schema had them.
+export type { HashKind, Payload };
+export type { AddressesResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
 
 /** `request_payload_signature` as sent. */
-export interface RequestPayloadSignatureMsg {
-  key_id: number;
-  payloads: Payload[];
-  approval_timeout_blocks?: number | null;
-  mpc_timeout_blocks?: number | null;
-  callback: boolean;
-  max_fee?: Coin[] | null;
-}
+export type RequestPayloadSignatureMsg = Extract<ExecuteMsg, { request_payload_signature: unknown }>["request_payload_signature"];
 
 /**
- * The `request { request_id }` answer with the fields payload requests add: the payloads (null
- * for a raw-hash request) and, once fulfilled, one recovery id per ECDSA signature.
+ * The `request { request_id }` answer: the payloads (null for a raw-hash request) and, once
+ * fulfilled, one recovery id per ECDSA signature are the generated record's own fields.
  */
-export type PayloadRequestRecord = SignatureRequestResponse & {
-  payloads?: Payload[] | null;
-  recovery_ids?: number[] | null;
-};
-/** The keyring's `addresses { key_id, bech32_prefix }` answer: what a key controls on other chains. */
-export interface AddressesResponse {
-  key_id: number;
-  /** secp256k1: EIP-55. */
-  evm?: string | null;
-  /** secp256k1, when a bech32 prefix was given. */
-  cosmos?: string | null;
-  /** secp256k1: P2WPKH (segwit v0) per network. */
-  bitcoin?: { mainnet: string; testnet: string; regtest: string } | null;
-  /** ed25519: base58. */
-  solana?: string | null;
-}
-// --------------------------------------------------------------------- end of hand-written types
+export type PayloadRequestRecord = SignatureRequestResponse;
 
-const HASH_KINDS: ReadonlySet<string> = new Set<HashKind>(["keccak256", "sha256", "sha256d", "eip191", "eip712", "cosmos_sign_doc"]);
+// A record, so that a hash kind added to the schema (the generated `HashKind`) fails to compile here.
+const KNOWN: Record<HashKind, true> = { keccak256: true, sha256: true, sha256d: true, eip191: true, eip712: true, cosmos_sign_doc: true };
+
+/** Every hash kind the contract knows. */
+export const HASH_KINDS: readonly HashKind[] = Object.keys(KNOWN) as HashKind[];
+
+/** Whether `value` names a hash kind the contract knows. */
+export function isHashKind(value: unknown): value is HashKind {
+  return (HASH_KINDS as readonly unknown[]).includes(value);
+}
 
 /** A payload the layer cannot hash or send as given (unknown kind, bad JSON, wrong digest). */
 export class InvalidPayload extends MpcError {
@@ -164,7 +139,7 @@ export function parseTypedData(json: Uint8Array | string): TypedDataDefinition {
  */
 export function checkPayload(payload: Payload | PayloadBytes, index?: number): Payload {
   const bytes = payloadBytes(payload);
-  if (!HASH_KINDS.has(bytes.hash)) throw new InvalidPayload(index, `unknown hash kind ${JSON.stringify(bytes.hash)}`);
+  if (!isHashKind(bytes.hash)) throw new InvalidPayload(index, `unknown hash kind ${JSON.stringify(bytes.hash)}`);
   if (bytes.hash !== "eip712") {
     if (bytes.digest) throw new InvalidPayload(index, `a digest is given only with eip712, not ${bytes.hash}`);
     return toWirePayload(bytes);
@@ -180,6 +155,16 @@ export function checkPayload(payload: Payload | PayloadBytes, index?: number): P
     throw new InvalidPayload(index, `eip712 digest ${bytesToHex(bytes.digest)} is not the typed data's ${bytesToHex(digest)}`);
   }
   return toWirePayload({ ...bytes, digest });
+}
+
+/**
+ * What the MPC-backed signers (`MpcDirectSigner`, `mpcAccount`) need of the chain: the key, and
+ * signing payloads with it. `MpcClient` fits.
+ */
+export interface MpcPayloadSigner {
+  getKey(keyId: number): Promise<KeyResponse>;
+  /** Per payload its verified signature, recovery id and digest (see `MpcClient.signPayloads`). */
+  signPayloads(keyId: number, payloads: readonly PayloadBytes[], wait?: WaitOptions): Promise<PayloadSignature[]>;
 }
 
 // Payloads from what viem users hold. Each returns bytes; `requestPayloadSignature` sends them.

@@ -1,8 +1,9 @@
 // A cosmjs `OfflineDirectSigner` whose key is an MPC key (secp256k1): a dApp connects a
-// SigningStargateClient with it as with any wallet. Signing makes a signature request for the
-// sign doc's sha256 (what Cosmos signs) and waits for it, approvals by other owners included.
+// SigningStargateClient with it as with any wallet. Signing makes a payload request for the sign
+// doc itself (`cosmos_sign_doc`: the chain hashes it with sha256, as Cosmos signs), so approvers
+// and the parties see the transaction's messages, never a bare hash; it waits for the request,
+// approvals by other owners included.
 import { encodeSecp256k1Signature, type StdSignature } from "@cosmjs/amino";
-import { sha256 } from "@cosmjs/crypto";
 import { fromBase64 } from "@cosmjs/encoding";
 import {
   makeSignBytes,
@@ -13,21 +14,14 @@ import {
 import type { SignDoc } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { cosmosAddress } from "./keyEncoding.js";
 import { MpcError } from "./errors.js";
+import { cosmosSignDocPayload, type MpcPayloadSigner } from "./payloads.js";
 import type { WaitOptions } from "./wait.js";
-import type { KeyResponse } from "./generated/mpc-keyring/MpcKeyring.types.js";
-
-/** What the signer needs of the chain: the key, and signing a 32-byte hash with it. */
-export interface MpcHashSigner {
-  getKey(keyId: number): Promise<KeyResponse>;
-  /** One verified 64-byte r‖s signature per item (see `MpcClient.sign`). */
-  sign(keyId: number, items: readonly Uint8Array[], wait?: WaitOptions): Promise<Uint8Array[]>;
-}
 
 export class MpcDirectSigner implements OfflineDirectSigner {
   readonly address: string;
 
   private constructor(
-    private readonly mpc: MpcHashSigner,
+    private readonly mpc: MpcPayloadSigner,
     readonly keyId: number,
     readonly publicKey: Uint8Array,
     prefix: string,
@@ -37,7 +31,7 @@ export class MpcDirectSigner implements OfflineDirectSigner {
   }
 
   /** A signer for MPC key `keyId` (an ECDSA secp256k1 key), addresses with `prefix`. */
-  static async fromKey(mpc: MpcHashSigner, keyId: number, prefix: string, wait?: WaitOptions): Promise<MpcDirectSigner> {
+  static async fromKey(mpc: MpcPayloadSigner, keyId: number, prefix: string, wait?: WaitOptions): Promise<MpcDirectSigner> {
     const key = await mpc.getKey(keyId);
     if (key.key_type !== "ecdsa_secp256k1") {
       throw new MpcError(`key ${keyId} is ${key.key_type}; a Cosmos account needs an ecdsa_secp256k1 key`);
@@ -53,9 +47,9 @@ export class MpcDirectSigner implements OfflineDirectSigner {
     if (signerAddress !== this.address) {
       throw new MpcError(`this signer holds ${this.address}, not ${signerAddress}`);
     }
-    const hash = sha256(makeSignBytes(signDoc));
-    const [signature] = await this.mpc.sign(this.keyId, [hash], this.wait);
-    const stdSignature: StdSignature = encodeSecp256k1Signature(this.publicKey, signature!);
+    const [signed] = await this.mpc.signPayloads(this.keyId, [cosmosSignDocPayload(makeSignBytes(signDoc))], this.wait);
+    if (!signed) throw new MpcError(`key ${this.keyId}: the request answered no signature`);
+    const stdSignature: StdSignature = encodeSecp256k1Signature(this.publicKey, signed.signature);
     return { signed: signDoc, signature: stdSignature };
   }
 }

@@ -41,8 +41,13 @@ test("signDirect returns a signature of the sign doc that cosmjs verifies agains
   const raw = fromBase64(signature.signature);
   assert.equal(raw.length, 64);
   assert.ok(await Secp256k1.verifySignature(Secp256k1Signature.fromFixedLength(raw), hash, account!.pubkey));
-  // what was asked of the contract: one item, the sign doc's sha256
+  // What was asked of the contract: the sign doc itself as a cosmos_sign_doc payload (approvers
+  // and the parties see its messages), whose digest, the one item signed, is its sha256.
   const [request] = mpc.requests.values();
+  assert.deepEqual(
+    request!.payloads?.map((p) => ({ hash: p.hash, data: fromBase64(p.data) })),
+    [{ hash: "cosmos_sign_doc", data: makeSignBytes(doc) }],
+  );
   assert.deepEqual(request!.items.map((i) => fromBase64(i)), [hash]);
 });
 

@@ -36,6 +36,9 @@ pub mod attr {
     pub const APPROVER: &str = "approver";
     /// Who made a request (on its `created` event).
     pub const REQUESTER: &str = "requester";
+    /// How a payload request's payloads are hashed (`keccak256`, `eip712`, ...), one attribute
+    /// per payload in item order (on its `created` event).
+    pub const HASH: &str = "hash";
     pub const PUBLIC_KEY: &str = "public_key";
     pub const REASON: &str = "reason";
     pub const ANSWERS: &str = "answers";

@@ -72,6 +72,20 @@ pub enum ExecuteMsg {
         #[serde(default)]
         max_fee: Option<Vec<Coin>>,
     },
+    /// `RequestSignature` for payloads the chain hashes itself (ECDSA secp256k1 keys only): each
+    /// payload's digest (`mpc_payloads::digest`; for `eip712` the digest given with it) is the
+    /// item signed, and the payloads are stored with the request, so approvers, policies and
+    /// every MPC party (which recomputes each digest and refuses a mismatch) see what is signed.
+    /// At most `MAX_PAYLOAD_LEN` bytes per payload and `MAX_PAYLOADS_LEN` per request.
+    RequestPayloadSignature {
+        key_id: u64,
+        payloads: Vec<Payload>,
+        approval_timeout_blocks: Option<u64>,
+        mpc_timeout_blocks: Option<u64>,
+        callback: bool,
+        #[serde(default)]
+        max_fee: Option<Vec<Coin>>,
+    },
     /// An eligible approver approves a `partial` request, once.
     Approve { request_id: u64 },
     /// An eligible approver rejects a `partial` request, once. A rejection only ever rejects:
@@ -118,9 +132,14 @@ pub struct MigrateMsg {
 /// One party's answer to a signature request.
 #[cw_serde]
 pub enum SignResult {
-    /// One 64-byte signature per item, in item order.
+    /// One 64-byte signature per item, in item order. For an ECDSA key, one recovery id (0 or
+    /// 1) per signature, of the low-S signature as submitted: with it `(r, s, v)` is assembled
+    /// without guessing (EVM: `v = 27 + id`, or the id as `yParity`). An EdDSA answer carries
+    /// none.
     Success {
         signatures: Vec<Binary>,
+        #[serde(default)]
+        recovery_ids: Vec<u8>,
     },
     Failure {
         reason: String,
@@ -168,6 +187,10 @@ pub enum CallbackMsg {
         status: SignRequestStatus,
         /// The verified signatures, one per item, when fulfilled.
         signatures: Option<Vec<Binary>>,
+        /// ECDSA: the recovery id of each signature, when fulfilled (see `SignResult`); left
+        /// out otherwise, so an EdDSA request's callback keeps the shape it had before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recovery_ids: Option<Vec<u8>>,
     },
 }
 
@@ -255,7 +278,12 @@ pub struct SignatureRequest {
     pub key_type: KeyType,
     pub public_key: Binary,
     pub requester: Addr,
+    /// What is signed: 32-byte hashes (ECDSA) or messages (EdDSA); for a payload request, the
+    /// digest of each payload.
     pub items: Vec<Binary>,
+    /// A payload request's payloads, in item order (`None`: the items were given as they are,
+    /// blind signing).
+    pub payloads: Option<Vec<Payload>>,
     /// As seen at the query's height: an overdue open request reads as `Expired` (it keeps its
     /// open status in storage until `Expire` settles it).
     pub status: SignRequestStatus,
@@ -276,6 +304,9 @@ pub struct SignatureRequest {
     /// One verified signature per item, once fulfilled: the set that `party_threshold` parties
     /// submitted byte for byte.
     pub signatures: Option<Vec<Binary>>,
+    /// ECDSA: the recovery id (0 or 1) of each of `signatures`, once fulfilled, checked on chain
+    /// with `secp256k1_recover_pubkey`. `None` for an EdDSA key.
+    pub recovery_ids: Option<Vec<u8>>,
     /// What the requester paid; held until the request ends.
     pub fee: Vec<Coin>,
     pub callback: Option<Addr>,

@@ -104,6 +104,7 @@ pub fn execute(
             request_id,
             status,
             signatures,
+            ..
         }) => {
             if info.sender != config.signature_requests {
                 return Err(StdError::msg(format!(

@@ -20,6 +20,94 @@ use mpc_vm_tests::suite::{sign_hash, test_key, Suite};
 use mpc_vm_tests::{artifacts_dir, Chain, Executed, Gas, CONTRACTS};
 use sha2::{Digest, Sha256};
 
+/// `RequestPayloadSignature` under the default policy (pending at once), one payload per
+/// request, for each hash function at 1 KiB and at the per-payload limit (EIP-712: the EIP's
+/// example, its digest given), then the largest request the limits allow; and the answer that
+/// fulfils a payload request (its payloads are not read by it).
+fn payload_rows(table: &mut Table, suite: &Suite) {
+    use mpc_interfaces::HashKind;
+    let secret = test_key(4);
+    let (_, key_id) = suite.key_ready(None, &secret);
+    let payload = |hash, data: Vec<u8>| sr::Payload {
+        hash,
+        data: Binary::from(data),
+        digest: None,
+    };
+    for kind in [
+        HashKind::Keccak256,
+        HashKind::Sha256,
+        HashKind::Sha256d,
+        HashKind::Eip191,
+        HashKind::CosmosSignDoc,
+    ] {
+        for len in [1024, mpc_payloads::MAX_PAYLOAD_LEN] {
+            let (_, executed) = suite
+                .request_payload_signature(key_id, vec![payload(kind, vec![0x5a; len])])
+                .unwrap();
+            table.exec(
+                &format!(
+                    "signature-requests: RequestPayloadSignature, 1 payload of {len} bytes, {kind}"
+                ),
+                &executed,
+            );
+        }
+    }
+    let mail = sr::Payload {
+        hash: HashKind::Eip712,
+        data: Binary::from(EIP712_MAIL.as_bytes().to_vec()),
+        digest: Some(Binary::from(hex::decode(EIP712_MAIL_DIGEST).unwrap())),
+    };
+    let (id, executed) = suite.request_payload_signature(key_id, vec![mail]).unwrap();
+    table.exec(
+        &format!(
+            "signature-requests: RequestPayloadSignature, eip712 (the EIP's example, {} bytes, digest given)",
+            EIP712_MAIL.len()
+        ),
+        &executed,
+    );
+    let largest = vec![
+        payload(
+            HashKind::Keccak256,
+            vec![0x5a; mpc_payloads::MAX_PAYLOADS_LEN / 16]
+        );
+        16
+    ];
+    let (_, executed) = suite.request_payload_signature(key_id, largest).unwrap();
+    table.exec(
+        "signature-requests: RequestPayloadSignature, 16 keccak256 payloads of 1024 bytes (the request limit)",
+        &executed,
+    );
+    // The EIP-712 request, fulfilled: the answers read the request, not its payloads.
+    let request = suite.signature_request(id);
+    let signatures: Vec<Binary> = request
+        .items
+        .iter()
+        .map(|h| sign_hash(&secret, h))
+        .collect();
+    let first = suite
+        .submit_signatures(&suite.parties[0], id, signatures.clone())
+        .unwrap();
+    table.exec(
+        "signature-requests: SubmitSignatureResult of a payload request, 1st party",
+        &first,
+    );
+    let second = suite
+        .submit_signatures(&suite.parties[1], id, signatures)
+        .unwrap();
+    table.exec(
+        "signature-requests: SubmitSignatureResult of a payload request, 2nd party (fulfilled)",
+        &second,
+    );
+    assert_eq!(
+        suite.signature_request(id).status,
+        SignRequestStatus::Fulfilled
+    );
+}
+
+/// The EIP's own example (EIP-712, "Example"): the `Mail` typed data and its signing hash.
+const EIP712_MAIL: &str = r#"{"types":{"EIP712Domain":[{"name":"name","type":"string"},{"name":"version","type":"string"},{"name":"chainId","type":"uint256"},{"name":"verifyingContract","type":"address"}],"Person":[{"name":"name","type":"string"},{"name":"wallet","type":"address"}],"Mail":[{"name":"from","type":"Person"},{"name":"to","type":"Person"},{"name":"contents","type":"string"}]},"primaryType":"Mail","domain":{"name":"Ether Mail","version":"1","chainId":1,"verifyingContract":"0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"},"message":{"from":{"name":"Cow","wallet":"0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},"to":{"name":"Bob","wallet":"0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},"contents":"Hello, Bob!"}}"#;
+const EIP712_MAIL_DIGEST: &str = "be609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2";
+
 struct Row {
     what: String,
     gas: Gas,
@@ -161,7 +249,7 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         .submit_signatures(&suite.parties[0], request_id, signatures.clone())
         .unwrap();
     table.exec(
-        "signature-requests: SubmitSignatureResult, 1st party (secp256k1_verify)",
+        "signature-requests: SubmitSignatureResult, 1st party (secp256k1_recover_pubkey)",
         &first,
     );
     let second = suite
@@ -183,6 +271,7 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         "**seed process total** (request + 1 approval + 2 party results)",
         seed,
     );
+    payload_rows(&mut table, &suite);
 
     // The connector's list queries.
     let (_, gas) = suite
@@ -198,6 +287,20 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         )
         .unwrap();
     table.add("keyring: KeyRequestsByKeyring (1 result)", gas);
+    // What a secp256k1 key controls: EVM (the point decompressed with secp256k1_recover_pubkey,
+    // keccak), Cosmos (sha256, ripemd160, bech32) and three Bitcoin P2WPKH addresses.
+    let (addresses, gas) = suite
+        .chain
+        .query_with_gas::<kr::AddressesResponse>(
+            &suite.keyring,
+            &kr::QueryMsg::Addresses {
+                key_id,
+                bech32_prefix: Some("cosmos".into()),
+            },
+        )
+        .unwrap();
+    assert!(addresses.evm.is_some() && addresses.cosmos.is_some() && addresses.bitcoin.is_some());
+    table.add("keyring: Addresses (secp256k1 key, with a bech32 prefix)", gas);
     let (_, gas) = suite
         .chain
         .query_with_gas::<ws::WorkspacesResponse>(

@@ -233,19 +233,36 @@ impl Suite {
         key_id: u64,
         items: Vec<Binary>,
     ) -> Result<(u64, Executed), CallError> {
-        let executed = self.chain.execute(
-            &self.signatures,
-            &self.owners[0],
-            &sr::ExecuteMsg::RequestSignature {
-                key_id,
-                items,
-                approval_timeout_blocks: None,
-                mpc_timeout_blocks: None,
-                callback: false,
-                max_fee: None,
-            },
-            &[],
-        )?;
+        self.request(&sr::ExecuteMsg::RequestSignature {
+            key_id,
+            items,
+            approval_timeout_blocks: None,
+            mpc_timeout_blocks: None,
+            callback: false,
+            max_fee: None,
+        })
+    }
+
+    /// The first owner asks for a signature of each payload (the contract hashes them).
+    pub fn request_payload_signature(
+        &self,
+        key_id: u64,
+        payloads: Vec<sr::Payload>,
+    ) -> Result<(u64, Executed), CallError> {
+        self.request(&sr::ExecuteMsg::RequestPayloadSignature {
+            key_id,
+            payloads,
+            approval_timeout_blocks: None,
+            mpc_timeout_blocks: None,
+            callback: false,
+            max_fee: None,
+        })
+    }
+
+    fn request(&self, msg: &sr::ExecuteMsg) -> Result<(u64, Executed), CallError> {
+        let executed = self
+            .chain
+            .execute(&self.signatures, &self.owners[0], msg, &[])?;
         let id = event_id(&executed, events::SIGNATURE_REQUEST_EVENT, attr::REQUEST_ID);
         Ok((id, executed))
     }
@@ -259,18 +276,25 @@ impl Suite {
         )
     }
 
+    /// A party's answer with `signatures` and the recovery id of each under the request's key
+    /// (0 where none recovers it: a signature by another key).
     pub fn submit_signatures(
         &self,
         party: &Addr,
         request_id: u64,
         signatures: Vec<Binary>,
     ) -> Result<Executed, CallError> {
+        let request = self.signature_request(request_id);
+        let recovery_ids = recovery_ids(&request.public_key, &request.items, &signatures);
         self.chain.execute(
             &self.signatures,
             party,
             &sr::ExecuteMsg::SubmitSignatureResult {
                 request_id,
-                result: sr::SignResult::Success { signatures },
+                result: sr::SignResult::Success {
+                    signatures,
+                    recovery_ids,
+                },
             },
             &[],
         )
@@ -331,6 +355,25 @@ pub fn sign_hash(secret: &SigningKey, hash: &[u8]) -> Binary {
     let signature: Signature = secret.sign_prehash(hash).expect("signing a 32-byte hash");
     let signature = signature.normalize_s().unwrap_or(signature);
     Binary::from(signature.to_bytes().to_vec())
+}
+
+/// The recovery id of each secp256k1 signature of `hashes` under the compressed `public_key`,
+/// by trial recovery; 0 where none recovers the key.
+pub fn recovery_ids(public_key: &[u8], hashes: &[Binary], signatures: &[Binary]) -> Vec<u8> {
+    let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).expect("public key");
+    hashes
+        .iter()
+        .zip(signatures)
+        .map(|(hash, signature)| {
+            Signature::from_slice(signature)
+                .ok()
+                .and_then(|signature| {
+                    k256::ecdsa::RecoveryId::trial_recovery_from_prehash(&key, hash, &signature)
+                        .ok()
+                })
+                .map_or(0, |id| id.to_byte())
+        })
+        .collect()
 }
 
 /// A fixed test key (deterministic, so gas numbers repeat run to run).

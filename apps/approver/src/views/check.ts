@@ -3,7 +3,8 @@
 // reading a payload out of band (e.g. one sent over chat before it is requested).
 import { fromBase64, fromHex, toHex } from "@cosmjs/encoding";
 import { append, h, notice } from "../dom.js";
-import { compareDigest, decodePayload, HASH_KINDS, type Payload } from "../payload.js";
+import { HASH_KINDS, isHashKind } from "@mpc-suite/client";
+import { compareDigest, decodePayload, type Payload } from "../payload.js";
 import { payloadFields } from "./request.js";
 
 export function checkView(): HTMLElement {
@@ -16,7 +17,7 @@ export function checkView(): HTMLElement {
     let payload: Payload;
     try {
       payload = JSON.parse(area.value) as Payload;
-      if (!HASH_KINDS.includes(payload.hash)) throw new Error(`"hash" must be one of ${HASH_KINDS.join(", ")}`);
+      if (!isHashKind(payload.hash)) throw new Error(`"hash" must be one of ${HASH_KINDS.join(", ")}`);
       if (typeof payload.data !== "string") throw new Error(`"data" must be base64 text`);
     } catch (error) {
       out.append(notice("error", h("p", null, `Not a payload: ${error instanceof Error ? error.message : String(error)}`)));

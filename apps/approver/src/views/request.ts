@@ -7,16 +7,10 @@ import { facts, h, mono, notice } from "../dom.js";
 import { coins } from "../format.js";
 import type { Ctx, Rendered } from "../app.js";
 import { addresses, key, policyEvaluation, request, signPolicy, voteOnRequest, workspace, type SignatureRequest } from "../data.js";
+import { addressLabel, policyView, voteControls } from "./parts.js";
 // The decoders (viem, cosmjs registry) load only for a payload request: see payload.ts.
 import type { DecodedPayload, Payload } from "../payload.js";
 type Decoder = typeof import("../payload.js");
-
-/** The request's payloads (a payload request), or undefined (items are raw hashes or messages). */
-function payloadsOf(request: object): Payload[] | undefined {
-  const payloads = (request as { payloads?: unknown }).payloads;
-  return Array.isArray(payloads) && payloads.length > 0 ? (payloads as Payload[]) : undefined;
-}
-import { addressLabel, policyView, voteControls } from "./parts.js";
 
 const OPEN = new Set(["partial"]);
 
@@ -47,7 +41,8 @@ export async function requestView(ctx: Ctx, params: readonly string[]): Promise<
           ? "This request awaits your vote."
           : "The policy in force does not count your vote, but you are an owner: the contract decides.";
 
-  const payloads = payloadsOf(r);
+  // A payload request's payloads; none: its items are raw hashes or messages (blind signing).
+  const payloads = r.payloads?.length ? r.payloads : undefined;
   const decoder = payloads ? await import("../payload.js") : undefined;
   const outcomeKey = `request:${id}`;
   const node = h(

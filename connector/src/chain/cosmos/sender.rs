@@ -114,16 +114,18 @@ impl<N: TxNode> TxSender<N> {
         let reserve = calls
             .iter()
             .fold(0u64, |total, call| total.saturating_add(call.gas_reserve));
-        match self.submit(&messages, reserve).await {
+        match self.send_once(&messages, reserve).await {
             Err(ChainError::SequenceMismatch { expected, got }) => {
                 debug!(expected, got, "{SEQUENCE_MISMATCH_RETRY}");
-                self.submit(&messages, reserve).await
+                self.send_once(&messages, reserve).await
             }
             outcome => outcome,
         }
     }
 
-    async fn submit(&self, messages: &[Any], reserve: u64) -> Result<TxOutcome, ChainError> {
+    /// Signs `messages` with the cached account's sequence (read from the chain when none is
+    /// cached) and broadcasts them once.
+    async fn send_once(&self, messages: &[Any], reserve: u64) -> Result<TxOutcome, ChainError> {
         let tx_hash = {
             let mut cached = self.account.lock().await;
             let account = match *cached {

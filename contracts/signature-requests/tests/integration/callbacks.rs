@@ -28,6 +28,7 @@ enum ReceiverMsg {
         request_id: u64,
         status: SignRequestStatus,
         signatures: Option<Vec<Binary>>,
+        recovery_ids: Option<Vec<u8>>,
     },
 }
 
@@ -35,6 +36,7 @@ enum ReceiverMsg {
 struct Recorded {
     status: SignRequestStatus,
     signatures: Option<Vec<Binary>>,
+    recovery_ids: Option<Vec<u8>>,
     sender: Addr,
 }
 
@@ -52,11 +54,16 @@ fn receiver_contract() -> Box<dyn Contract<Empty>> {
                         funds: info.funds,
                     }))
                 }
-                ReceiverMsg::SignatureRequestFinished { request_id, status, signatures } => {
+                ReceiverMsg::SignatureRequestFinished {
+                    request_id,
+                    status,
+                    signatures,
+                    recovery_ids,
+                } => {
                     if FAIL.load(deps.storage)? {
                         return Err(StdError::msg("receiver is broken"));
                     }
-                    let record = Recorded { status, signatures, sender: info.sender };
+                    let record = Recorded { status, signatures, recovery_ids, sender: info.sender };
                     RECORDED.save(deps.storage, request_id, &record)?;
                     Ok(Response::new())
                 }
@@ -156,6 +163,9 @@ fn a_receiver_is_called_back_with_the_signatures_by_run_callback() {
     let record = recorded(&suite, &receiver, id).expect("called back");
     assert_eq!(record.status, SignRequestStatus::Fulfilled);
     assert_eq!(record.signatures, suite.query_request(id).signatures);
+    // With the recovery ids of the ECDSA signatures, as the request query shows them.
+    assert_eq!(record.recovery_ids, suite.query_request(id).recovery_ids);
+    assert_eq!(record.recovery_ids.as_ref().map(Vec::len), Some(1));
     assert_eq!(record.sender, suite.contract);
     assert!(!suite.query_request(id).callback_due);
 }
@@ -176,6 +186,7 @@ fn expiry_and_rejection_make_the_callback_due_with_their_status() {
     let record = recorded(&suite, &receiver, rejected).unwrap();
     assert_eq!(record.status, SignRequestStatus::Rejected);
     assert_eq!(record.signatures, None);
+    assert_eq!(record.recovery_ids, None);
 
     suite.advance(MPC_TIMEOUT + 1);
     let outsider = suite.outsider.clone();

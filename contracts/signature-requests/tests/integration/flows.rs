@@ -60,8 +60,9 @@ fn one_of_one_owner_goes_straight_to_pending_and_two_parties_fulfil() {
 
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Fulfilled);
-    let SignResult::Success { signatures } = good else { unreachable!() };
+    let SignResult::Success { signatures, recovery_ids } = good else { unreachable!() };
     assert_eq!(request.signatures, Some(signatures));
+    assert_eq!(request.recovery_ids, Some(recovery_ids));
     // 301 split over two parties: the first answer gets the odd unit.
     assert_eq!(suite.balance(&p1, DENOM), 151);
     assert_eq!(suite.balance(&p2, DENOM), 150);
@@ -274,9 +275,16 @@ fn a_batch_of_hashes_is_signed_and_every_signature_verified() {
     // Check them off chain too, with the key the keyring recorded.
     use k256::ecdsa::signature::hazmat::PrehashVerifier;
     let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&request.public_key).unwrap();
-    for (item, signature) in items.iter().zip(&signatures) {
+    let recovery_ids = request.recovery_ids.expect("one recovery id per ECDSA signature");
+    assert_eq!(recovery_ids.len(), 5);
+    for ((item, signature), id) in items.iter().zip(&signatures).zip(recovery_ids) {
         let signature = k256::ecdsa::Signature::from_slice(signature).unwrap();
         key.verify_prehash(item, &signature).unwrap();
+        // The stored id recovers the key, as an EVM chain's ecrecover does with v = 27 + id.
+        let id = k256::ecdsa::RecoveryId::from_byte(id).expect("0 or 1");
+        let recovered =
+            k256::ecdsa::VerifyingKey::recover_from_prehash(item, &signature, id).unwrap();
+        assert_eq!(recovered, key);
     }
 }
 
@@ -294,6 +302,7 @@ fn eddsa_messages_of_any_length_are_signed() {
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Fulfilled);
     assert_eq!(request.key_type, KeyType::EddsaEd25519);
+    assert_eq!(request.recovery_ids, None, "EdDSA signatures have no recovery id");
     assert_eq!(suite.balance(&parties[0], DENOM), 151);
     assert_eq!(suite.balance(&parties[2], DENOM), 150);
 }

@@ -125,13 +125,14 @@ impl Model {
                 {
                     (Answer::Failure, _) | (_, None) => Suite::failure("cannot sign"),
                     (Answer::Valid, Some(_)) => self.suite.sign(id),
-                    (Answer::WrongSignature, Some(request)) => SignResult::Success {
-                        signatures: request
+                    (Answer::WrongSignature, Some(request)) => Suite::success(
+                        request,
+                        request
                             .items
                             .iter()
                             .map(|_| self.suite.sign_item(KeyType::EcdsaSecp256k1, &hash(0xee)))
                             .collect(),
-                    },
+                    ),
                 };
                 self.suite.submit(&sender, id, result).map(|_| ())
             }
@@ -199,7 +200,7 @@ fn check_fulfilled(request: &SignatureRequestResponse) {
     assert_eq!(successful.len(), request.party_threshold as usize);
     let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&request.public_key).unwrap();
     for answer in &request.answers {
-        if let SignResult::Success { signatures } = &answer.result {
+        if let SignResult::Success { signatures, .. } = &answer.result {
             assert_eq!(signatures.len(), request.items.len());
             for (item, signature) in request.items.iter().zip(signatures) {
                 let signature = k256::ecdsa::Signature::from_slice(signature).unwrap();

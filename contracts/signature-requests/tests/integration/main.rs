@@ -10,6 +10,7 @@ mod lists;
 mod live_rules;
 mod membership_props;
 mod migrate;
+mod payloads;
 mod refusals;
 mod security;
 mod suite;

@@ -257,7 +257,11 @@ fn submit_refusals() {
     let (alice, outsider) = (suite.alice.clone(), suite.outsider.clone());
     let parties = suite.parties.clone();
     let good = suite.sign(id);
-    let SignResult::Success { signatures } = good.clone() else { unreachable!() };
+    let SignResult::Success { signatures, recovery_ids: ids } = good.clone() else {
+        unreachable!()
+    };
+    let success =
+        |signatures: Vec<Binary>| SignResult::Success { signatures, recovery_ids: ids.clone() };
 
     for stranger in [&outsider, &alice] {
         suite.assert_refused(
@@ -269,7 +273,13 @@ fn submit_refusals() {
     }
     suite.assert_refused(
         &parties[0],
-        &submit(id, SignResult::Success { signatures: signatures[..1].to_vec() }),
+        &submit(
+            id,
+            SignResult::Success {
+                signatures: signatures[..1].to_vec(),
+                recovery_ids: ids[..1].to_vec(),
+            },
+        ),
         &[],
         ContractError::WrongSignatureCount { count: 1, expected: 2 },
     );
@@ -277,7 +287,7 @@ fn submit_refusals() {
     short[1] = Binary::from(vec![1u8; 63]);
     suite.assert_refused(
         &parties[0],
-        &submit(id, SignResult::Success { signatures: short }),
+        &submit(id, success(short)),
         &[],
         ContractError::WrongSignatureLength { index: 1, len: 63, expected: 64 },
     );
@@ -286,7 +296,7 @@ fn submit_refusals() {
     wrong[1] = suite.sign_item(KeyType::EcdsaSecp256k1, &hash(9));
     suite.assert_refused(
         &parties[0],
-        &submit(id, SignResult::Success { signatures: wrong }),
+        &submit(id, success(wrong)),
         &[],
         ContractError::InvalidSignature { index: 1 },
     );
@@ -294,7 +304,7 @@ fn submit_refusals() {
     garbage[0] = Binary::from(vec![0xff; 64]);
     suite.assert_refused(
         &parties[0],
-        &submit(id, SignResult::Success { signatures: garbage }),
+        &submit(id, success(garbage)),
         &[],
         ContractError::InvalidSignature { index: 0 },
     );
@@ -542,4 +552,72 @@ fn a_fee_raised_above_max_fee_refuses_the_request_and_charges_nothing() {
             max_fee: format!("{FEE}{DENOM}"),
         }),
     );
+}
+
+/// An ECDSA answer carries one recovery id (0 or 1) per signature, the one that recovers the
+/// key (`secp256k1_recover_pubkey`); an EdDSA answer none.
+#[test]
+fn recovery_id_refusals() {
+    let (mut suite, _, id) = pending_request();
+    let p1 = suite.parties[0].clone();
+    let SignResult::Success { signatures, recovery_ids: ids } = suite.sign(id) else {
+        unreachable!()
+    };
+    assert_eq!(ids.len(), 2);
+    let with_ids = |recovery_ids: Vec<u8>| {
+        submit(id, SignResult::Success { signatures: signatures.clone(), recovery_ids })
+    };
+    suite.assert_refused(
+        &p1,
+        &with_ids(vec![]),
+        &[],
+        ContractError::WrongRecoveryIdCount { count: 0, expected: 2 },
+    );
+    suite.assert_refused(
+        &p1,
+        &with_ids(ids[..1].to_vec()),
+        &[],
+        ContractError::WrongRecoveryIdCount { count: 1, expected: 2 },
+    );
+    suite.assert_refused(
+        &p1,
+        &with_ids(vec![ids[0], ids[1], 0]),
+        &[],
+        ContractError::WrongRecoveryIdCount { count: 3, expected: 2 },
+    );
+    for out_of_range in [2, 3] {
+        suite.assert_refused(
+            &p1,
+            &with_ids(vec![ids[0], out_of_range]),
+            &[],
+            ContractError::RecoveryIdOutOfRange { index: 1, id: out_of_range },
+        );
+    }
+    // The other id of a valid signature recovers another key.
+    suite.assert_refused(
+        &p1,
+        &with_ids(vec![1 - ids[0], ids[1]]),
+        &[],
+        ContractError::WrongRecoveryId { index: 0, id: 1 - ids[0] },
+    );
+    suite.submit(&p1, id, with_ids_result(&signatures, &ids)).unwrap();
+
+    // EdDSA: no recovery ids.
+    let ed_key = suite.create_key(KeyType::EddsaEd25519, None);
+    let alice = suite.alice.clone();
+    let ed_id = suite.request(&alice, ed_key, vec![Binary::from(b"message".to_vec())]);
+    let SignResult::Success { signatures, recovery_ids } = suite.sign(ed_id) else {
+        unreachable!()
+    };
+    assert!(recovery_ids.is_empty());
+    suite.assert_refused(
+        &p1,
+        &submit(ed_id, SignResult::Success { signatures, recovery_ids: vec![0] }),
+        &[],
+        ContractError::WrongRecoveryIdCount { count: 1, expected: 0 },
+    );
+}
+
+fn with_ids_result(signatures: &[Binary], ids: &[u8]) -> SignResult {
+    SignResult::Success { signatures: signatures.to_vec(), recovery_ids: ids.to_vec() }
 }

@@ -40,8 +40,11 @@ fn other_ecdsa_signature(suite: &Suite, item: &[u8], seed: u64) -> Binary {
     Binary::from(signature.to_bytes().to_vec())
 }
 
-fn one(signature: Binary) -> SignResult {
-    SignResult::Success { signatures: vec![signature] }
+/// An answer with one ECDSA signature of `item` by the suite's key, with its recovery id.
+fn one(suite: &Suite, item: &[u8], signature: Binary) -> SignResult {
+    let public_key = suite.public_key(KeyType::EcdsaSecp256k1);
+    let id = mpc_testing::keys::ecdsa_recovery_id(&public_key, item, &signature);
+    SignResult::Success { signatures: vec![signature], recovery_ids: vec![id] }
 }
 
 /// Attack 1: under a sign policy that needs all three owners, alice requested a key with the
@@ -158,11 +161,19 @@ fn high_s_ecdsa_signature_is_refused() {
         .secp256k1_verify(&hash(2), &high, &suite.public_key(KeyType::EcdsaSecp256k1))
         .unwrap());
     let first = suite.sign_item(KeyType::EcdsaSecp256k1, &hash(1));
+    // Each with the id that recovers the key: the high-S twin's is the low-S one's flipped.
+    let public_key = suite.public_key(KeyType::EcdsaSecp256k1);
+    let low_id = mpc_testing::keys::ecdsa_recovery_id(&public_key, &hash(2), &low);
+    let ids = vec![mpc_testing::keys::ecdsa_recovery_id(&public_key, &hash(1), &first), low_id ^ 1];
+    assert_eq!(
+        suite.app.api().secp256k1_recover_pubkey(&hash(2), &high, low_id ^ 1).unwrap(),
+        suite.app.api().secp256k1_recover_pubkey(&hash(2), &low, low_id).unwrap(),
+    );
     suite.assert_refused(
         &p1,
         &ExecuteMsg::SubmitSignatureResult {
             request_id: id,
-            result: SignResult::Success { signatures: vec![first, high] },
+            result: SignResult::Success { signatures: vec![first, high], recovery_ids: ids },
         },
         &[],
         ContractError::HighS { index: 1 },
@@ -198,10 +209,10 @@ fn parties_must_submit_the_same_signature() {
     let b = other_ecdsa_signature(&suite, &hash(1), 1);
     assert_ne!(a, b);
 
-    suite.submit(&parties[0], id, one(a.clone())).unwrap();
-    suite.submit(&parties[1], id, one(b)).unwrap();
+    suite.submit(&parties[0], id, one(&suite, &hash(1), a.clone())).unwrap();
+    suite.submit(&parties[1], id, one(&suite, &hash(1), b)).unwrap();
     assert_eq!(suite.query_request(id).status, SignRequestStatus::Pending);
-    suite.submit(&parties[2], id, one(a.clone())).unwrap();
+    suite.submit(&parties[2], id, one(&suite, &hash(1), a.clone())).unwrap();
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Fulfilled);
     assert_eq!(request.signatures, Some(vec![a]));
@@ -221,7 +232,7 @@ fn disagreeing_signatures_that_cannot_reach_the_threshold_reject() {
     let id = suite.request(&alice, key_id, vec![hash(1)]);
     for (i, party) in parties.iter().enumerate() {
         let signature = other_ecdsa_signature(&suite, &hash(1), 10 + i as u64);
-        suite.submit(party, id, one(signature)).unwrap();
+        suite.submit(party, id, one(&suite, &hash(1), signature)).unwrap();
     }
     let request = suite.query_request(id);
     assert_eq!(request.status, SignRequestStatus::Rejected);

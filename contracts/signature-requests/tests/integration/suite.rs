@@ -257,17 +257,31 @@ impl Suite {
         self.execute(party, &ExecuteMsg::SubmitSignatureResult { request_id, result }, &[])
     }
 
-    /// Valid signatures over the request's items, made with the key's secret.
+    /// Valid signatures over the request's items, made with the key's secret (with their
+    /// recovery ids for an ECDSA key).
     pub fn sign(&self, request_id: u64) -> SignResult {
         let request = self.query_request(request_id);
         let seed = self.seed_of(request.key_id);
-        SignResult::Success {
-            signatures: request
+        let signatures =
+            request.items.iter().map(|item| sign_with(seed, request.key_type, item)).collect();
+        Self::success(&request, signatures)
+    }
+
+    /// A success answer to `request` with `signatures` and, for an ECDSA key, the recovery id
+    /// of each (0 where none recovers the key: a wrong signature).
+    pub fn success(request: &SignatureRequestResponse, signatures: Vec<Binary>) -> SignResult {
+        let recovery_ids = match request.key_type {
+            KeyType::EcdsaSecp256k1 => request
                 .items
                 .iter()
-                .map(|item| sign_with(seed, request.key_type, item))
+                .zip(&signatures)
+                .map(|(item, signature)| {
+                    keys::ecdsa_recovery_id(&request.public_key, item, signature)
+                })
                 .collect(),
-        }
+            KeyType::EddsaEd25519 => vec![],
+        };
+        SignResult::Success { signatures, recovery_ids }
     }
 
     /// A signature over `item` by the first key of `key_type`.

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { StdFee } from "@cosmjs/amino";
-import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, InboxCursor, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, RequestsAwaitingApproverResponse, SignatureRequestSummary, SignatureRequestsResponse } from "./MpcSignatureRequests.types.js";
+import { InstantiateMsg, ExecuteMsg, Binary, Uint256, HashKind, SignResult, Coin, Payload, QueryMsg, SignRequestStatus, InboxCursor, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, RequestsAwaitingApproverResponse, SignatureRequestSummary, SignatureRequestsResponse } from "./MpcSignatureRequests.types.js";
 export interface MpcSignatureRequestsReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -217,6 +217,21 @@ export interface MpcSignatureRequestsInterface extends MpcSignatureRequestsReadO
     maxFee?: Coin[];
     mpcTimeoutBlocks?: number;
   }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
+  requestPayloadSignature: ({
+    approvalTimeoutBlocks,
+    callback,
+    keyId,
+    maxFee,
+    mpcTimeoutBlocks,
+    payloads
+  }: {
+    approvalTimeoutBlocks?: number;
+    callback: boolean;
+    keyId: number;
+    maxFee?: Coin[];
+    mpcTimeoutBlocks?: number;
+    payloads: Payload[];
+  }, fee_?: number | StdFee | "auto", memo_?: string, funds_?: Coin[]) => Promise<ExecuteResult>;
   approve: ({
     requestId
   }: {
@@ -276,6 +291,7 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
     this.sender = sender;
     this.contractAddress = contractAddress;
     this.requestSignature = this.requestSignature.bind(this);
+    this.requestPayloadSignature = this.requestPayloadSignature.bind(this);
     this.approve = this.approve.bind(this);
     this.reject = this.reject.bind(this);
     this.execute = this.execute.bind(this);
@@ -308,6 +324,32 @@ export class MpcSignatureRequestsClient extends MpcSignatureRequestsQueryClient 
         key_id: keyId,
         max_fee: maxFee,
         mpc_timeout_blocks: mpcTimeoutBlocks
+      }
+    }, fee_, memo_, funds_);
+  };
+  requestPayloadSignature = async ({
+    approvalTimeoutBlocks,
+    callback,
+    keyId,
+    maxFee,
+    mpcTimeoutBlocks,
+    payloads
+  }: {
+    approvalTimeoutBlocks?: number;
+    callback: boolean;
+    keyId: number;
+    maxFee?: Coin[];
+    mpcTimeoutBlocks?: number;
+    payloads: Payload[];
+  }, fee_: number | StdFee | "auto" = "auto", memo_?: string, funds_?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      request_payload_signature: {
+        approval_timeout_blocks: approvalTimeoutBlocks,
+        callback,
+        key_id: keyId,
+        max_fee: maxFee,
+        mpc_timeout_blocks: mpcTimeoutBlocks,
+        payloads
       }
     }, fee_, memo_, funds_);
   };

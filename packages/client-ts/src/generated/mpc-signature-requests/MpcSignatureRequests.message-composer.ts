@@ -7,7 +7,7 @@
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { InstantiateMsg, ExecuteMsg, Binary, Uint256, SignResult, Coin, QueryMsg, SignRequestStatus, InboxCursor, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, RequestsAwaitingApproverResponse, SignatureRequestSummary, SignatureRequestsResponse } from "./MpcSignatureRequests.types.js";
+import { InstantiateMsg, ExecuteMsg, Binary, Uint256, HashKind, SignResult, Coin, Payload, QueryMsg, SignRequestStatus, InboxCursor, MigrateMsg, Addr, ConfigResponse, Policy, PolicyEvaluationResponse, Evaluation, KeyType, SignatureRequestResponse, PartySignAnswer, RequestsAwaitingApproverResponse, SignatureRequestSummary, SignatureRequestsResponse } from "./MpcSignatureRequests.types.js";
 export interface MpcSignatureRequestsMsg {
   contractAddress: string;
   sender: string;
@@ -25,6 +25,21 @@ export interface MpcSignatureRequestsMsg {
     keyId: number;
     maxFee?: Coin[];
     mpcTimeoutBlocks?: number;
+  }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
+  requestPayloadSignature: ({
+    approvalTimeoutBlocks,
+    callback,
+    keyId,
+    maxFee,
+    mpcTimeoutBlocks,
+    payloads
+  }: {
+    approvalTimeoutBlocks?: number;
+    callback: boolean;
+    keyId: number;
+    maxFee?: Coin[];
+    mpcTimeoutBlocks?: number;
+    payloads: Payload[];
   }, funds_?: Coin[]) => MsgExecuteContractEncodeObject;
   approve: ({
     requestId
@@ -82,6 +97,7 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
     this.sender = sender;
     this.contractAddress = contractAddress;
     this.requestSignature = this.requestSignature.bind(this);
+    this.requestPayloadSignature = this.requestPayloadSignature.bind(this);
     this.approve = this.approve.bind(this);
     this.reject = this.reject.bind(this);
     this.execute = this.execute.bind(this);
@@ -119,6 +135,40 @@ export class MpcSignatureRequestsMsgComposer implements MpcSignatureRequestsMsg 
             key_id: keyId,
             max_fee: maxFee,
             mpc_timeout_blocks: mpcTimeoutBlocks
+          }
+        })),
+        funds: funds_
+      })
+    };
+  };
+  requestPayloadSignature = ({
+    approvalTimeoutBlocks,
+    callback,
+    keyId,
+    maxFee,
+    mpcTimeoutBlocks,
+    payloads
+  }: {
+    approvalTimeoutBlocks?: number;
+    callback: boolean;
+    keyId: number;
+    maxFee?: Coin[];
+    mpcTimeoutBlocks?: number;
+    payloads: Payload[];
+  }, funds_?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          request_payload_signature: {
+            approval_timeout_blocks: approvalTimeoutBlocks,
+            callback,
+            key_id: keyId,
+            max_fee: maxFee,
+            mpc_timeout_blocks: mpcTimeoutBlocks,
+            payloads
           }
         })),
         funds: funds_

@@ -20,6 +20,15 @@ export type ExecuteMsg = {
     mpc_timeout_blocks?: number | null;
   };
 } | {
+  request_payload_signature: {
+    approval_timeout_blocks?: number | null;
+    callback: boolean;
+    key_id: number;
+    max_fee?: Coin[] | null;
+    mpc_timeout_blocks?: number | null;
+    payloads: Payload[];
+  };
+} | {
   approve: {
     request_id: number;
   };
@@ -58,8 +67,10 @@ export type ExecuteMsg = {
 };
 export type Binary = string;
 export type Uint256 = string;
+export type HashKind = "keccak256" | "sha256" | "sha256d" | "eip191" | "eip712" | "cosmos_sign_doc";
 export type SignResult = {
   success: {
+    recovery_ids?: number[];
     signatures: Binary[];
   };
 } | {
@@ -70,6 +81,11 @@ export type SignResult = {
 export interface Coin {
   amount: Uint256;
   denom: string;
+}
+export interface Payload {
+  data: Binary;
+  digest?: Binary | null;
+  hash: HashKind;
 }
 export type QueryMsg = {
   config: {};
@@ -176,8 +192,10 @@ export interface SignatureRequestResponse {
   owners: Addr[];
   parties: Addr[];
   party_threshold: number;
+  payloads?: Payload[] | null;
   policy: Policy;
   public_key: Binary;
+  recovery_ids?: number[] | null;
   reject_reason?: string | null;
   rejections: Addr[];
   requester: Addr;
