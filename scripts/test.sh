@@ -123,8 +123,10 @@ step "TypeScript client (packages/client-ts)"
 )
 
 # The end-to-end tests (the README's quickstart, an EdDSA key, an expiry, a bank send signed by
-# an MPC key, fee refusals: test/e2e/) once the local chain is up.
-step "TypeScript client end to end (on the local chain: wasmd, three connectors)"
+# an MPC key, an EVM account on anvil, fee refusals: test/e2e/) once the local chain is up, and
+# beside them the approver's page in headless Chromium on the same chain (its requests come from
+# the chain's third account; the client's tests use the first two).
+step "TypeScript client end to end, and the approver page in a browser beside it (on the local chain: wasmd, three connectors)"
 for _ in $(seq 1 1800); do
   [[ -f "$chain_json" ]] && break
   kill -0 "$chain_pid" 2>/dev/null || { echo "the local chain exited before it was up" >&2; exit 1; }
@@ -132,17 +134,19 @@ for _ in $(seq 1 1800); do
 done
 [[ -f "$chain_json" ]] || { echo "the local chain was not up after 15 minutes" >&2; exit 1; }
 grep -E '^local-chain: up in' "$chain_log"
+approver_log="$(mktemp)"
+MPC_CLIENT_BUILT=1 apps/approver/scripts/test.sh "$chain_json" >"$approver_log" 2>&1 &
+approver_pid=$!
 (
   cd packages/client-ts
   log="$(mktemp)"
   MPC_LOCAL_CHAIN_JSON="$chain_json" npm test --silent >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   grep -q '^# skipped 0' "$log" || { cat "$log" >&2; echo "the end-to-end tests were skipped" >&2; exit 1; }
   tail -n 8 "$log"
-)
-# The approver's page in headless Chromium, on the same chain (after the client's tests: both
-# send from the chain's first account).
-step "approver page in a browser (apps/approver, on the same local chain)"
-apps/approver/scripts/test.sh "$chain_json"
+) || { kill "$approver_pid" 2>/dev/null; exit 1; }
+step "approver page in a browser (apps/approver): its output"
+wait "$approver_pid" || { cat "$approver_log" >&2; echo "the approver page's test failed" >&2; exit 1; }
+cat "$approver_log"
 trap stop_localnet EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 

@@ -19,11 +19,11 @@ use mpc_interfaces::keyring::{
     KeyResponse, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::signature_requests::{
-    ExecuteMsg as SignatureExecute, QueryMsg as SignatureQuery, SignRequestStatus, SignResult,
-    SignatureRequestResponse,
+    ExecuteMsg as SignatureExecute, Payload, QueryMsg as SignatureQuery, SignRequestStatus,
+    SignResult, SignatureRequestResponse,
 };
 use mpc_interfaces::workspace::ExecuteMsg as WorkspaceExecute;
-use mpc_interfaces::{events, KeyType, Policy};
+use mpc_interfaces::{events, HashKind, KeyType, Policy};
 use mpc_party::PartyIndex;
 use sha2::{Digest, Sha256};
 
@@ -470,6 +470,24 @@ impl Devnet {
         })
     }
 
+    /// The first owner asks for an Ethereum personal-message signature of `message`: a payload
+    /// request the contract hashes itself (EIP-191), so the approver and the parties see the
+    /// message, not a bare hash. Waits `partial` for the second owner, as any request.
+    pub async fn request_personal_message(
+        &self,
+        key: &DevnetKey,
+        message: &[u8],
+    ) -> Result<u64, DevnetError> {
+        execute_for_id(
+            &self.owners[0],
+            &self.contracts.signature_requests,
+            &personal_message_msg(key, message),
+            events::SIGNATURE_REQUEST_EVENT,
+            events::attr::REQUEST_ID,
+        )
+        .await
+    }
+
     /// The first owner asks for signatures over `messages` (ECDSA items are their sha256); the
     /// request waits `partial` for the second owner. Returns the request id.
     pub async fn request_signature(
@@ -754,6 +772,22 @@ pub fn signature_request_msg(key: &DevnetKey, messages: &[&[u8]]) -> SignatureEx
     }
 }
 
+/// A payload request for an EIP-191 personal message (an ECDSA key).
+pub fn personal_message_msg(key: &DevnetKey, message: &[u8]) -> SignatureExecute {
+    SignatureExecute::RequestPayloadSignature {
+        key_id: key.key_id,
+        payloads: vec![Payload {
+            hash: HashKind::Eip191,
+            data: Binary::from(message),
+            digest: None,
+        }],
+        approval_timeout_blocks: None,
+        mpc_timeout_blocks: None,
+        callback: false,
+        max_fee: None,
+    }
+}
+
 /// What the parties sign for a message: its sha256 for ECDSA, the message itself for EdDSA.
 pub fn item_of(key_type: KeyType, message: &[u8]) -> Vec<u8> {
     match key_type {
@@ -794,7 +828,8 @@ fn short(address: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct WalkOptions {
     pub key_types: Vec<KeyType>,
-    /// Signature requests per key.
+    /// Signature requests per key (raw hashes or messages); a secp256k1 key gets one more, a
+    /// payload request for an Ethereum personal message.
     pub requests: usize,
 }
 
@@ -815,12 +850,20 @@ pub async fn walk(
     for &key_type in &options.key_types {
         let key = devnet.request_key(key_type, progress).await?;
         let mut ids = Vec::new();
-        for n in 0..options.requests {
+        // The raw requests of the seed's process; for a secp256k1 key, one more whose payload
+        // (an Ethereum personal message) the chain hashes itself.
+        let personal = (key_type == KeyType::EcdsaSecp256k1).then_some(options.requests);
+        for n in 0..options.requests + usize::from(personal.is_some()) {
             let message = format!("devnet message {n} for key {}", key.key_id).into_bytes();
-            let id = devnet.request_signature(&key, &[message]).await?;
+            let (id, what) = if Some(n) == personal {
+                let id = devnet.request_personal_message(&key, &message).await?;
+                (id, " (an EIP-191 personal message, hashed on chain)")
+            } else {
+                (devnet.request_signature(&key, &[message]).await?, "")
+            };
             let status = devnet.signature_request(id).await?.status;
             progress(&format!(
-                "signature request {id} with key {}: {} (waiting for bob)",
+                "signature request {id} with key {}{what}: {} (waiting for bob)",
                 key.key_id,
                 status.as_str()
             ));
@@ -852,6 +895,11 @@ pub async fn walk(
                 hex::encode(&signatures[0]),
                 key.key_id,
                 match (key_type, request.recovery_ids.as_deref()) {
+                    (KeyType::EcdsaSecp256k1, Some([id, ..])) if request.payloads.is_some() =>
+                        format!(
+                            "k256; recovery id {id} recovers the key: signed by {}",
+                            key.addresses.evm.as_deref().unwrap_or("its EVM address")
+                        ),
                     (KeyType::EcdsaSecp256k1, Some([id, ..])) =>
                         format!("k256; recovery id {id} recovers the key"),
                     (KeyType::EcdsaSecp256k1, _) => "k256".to_string(),

@@ -31,7 +31,8 @@ pub struct DevnetArgs {
     pub threshold: u32,
     #[arg(long, value_enum, default_value_t = KeyTypeArg::Both)]
     pub key_type: KeyTypeArg,
-    /// Signature requests per key.
+    /// Signature requests per key (raw hashes or messages); a secp256k1 key gets one more, an
+    /// Ethereum personal message the chain hashes itself.
     #[arg(long, default_value_t = 1)]
     pub requests: usize,
     /// Block time in milliseconds.

@@ -49,7 +49,15 @@ async fn walk_with(key_type: KeyType) {
             assert_eq!((&addresses.evm, &addresses.cosmos), (&None, &None));
         }
     }
-    assert_eq!(report.fulfilled.len(), 2);
+    // Two raw requests; for a secp256k1 key, an EIP-191 payload request too.
+    let payload_requests = usize::from(key_type == KeyType::EcdsaSecp256k1);
+    assert_eq!(report.fulfilled.len(), 2 + payload_requests);
+    let with_payloads = report
+        .fulfilled
+        .iter()
+        .filter(|o| o.request.payloads.is_some())
+        .count();
+    assert_eq!(with_payloads, payload_requests);
     for outcome in &report.fulfilled {
         let request = &outcome.request;
         assert_eq!(request.status, SignRequestStatus::Fulfilled);

@@ -17,12 +17,17 @@ if [[ -z "${CHROMIUM:-}" ]] && ! command -v chromium >/dev/null 2>&1; then
 fi
 export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
 
-# The client package the page links to (`file:../../packages/client-ts`): its dependencies and dist/.
-(
-  cd ../../packages/client-ts
-  [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error
-  npm run --silent build
-)
+# The client package the page links to (`file:../../packages/client-ts`): its dependencies and
+# dist/. scripts/test.sh built it already (npm ci runs its build) and runs the client's own tests
+# beside this script, which load dist/: it sets MPC_CLIENT_BUILT=1 so that dist/ is not rewritten
+# under them.
+if [[ "${MPC_CLIENT_BUILT:-}" != 1 ]]; then
+  (
+    cd ../../packages/client-ts
+    [[ -d node_modules ]] || npm ci --no-audit --no-fund --loglevel=error
+    npm run --silent build
+  )
+fi
 
 npm ci --no-audit --no-fund --loglevel=error
 npm run --silent typecheck

@@ -2,7 +2,7 @@
 // the local chain of scripts/local-chain.sh (wasmd, three real connectors), whose JSON file
 // MPC_LOCAL_CHAIN_JSON names; skipped without it. The built page (dist/) is served here.
 //
-// Accounts: the chain's first account (alice) funds two fresh ones, `approver` (the second owner,
+// Accounts: the chain's third account (`alice` here) funds two fresh ones, `approver` (the second owner,
 // who uses the page) and `carol`, so the approver's inbox is empty at first on any chain, however
 // often the test ran on it. One workspace of the three, sign policy 3 of 3 owners, admin policy
 // 2 of 3, one ECDSA key. Every assertion reads what the page shows; screenshots of each step
@@ -42,6 +42,7 @@ interface LocalChain {
   contracts: { workspace: string; keyring: string; signatureRequests: string };
   keyringId: number;
   mnemonics: string[];
+  accounts: { name: string; mnemonic: string }[];
 }
 
 interface Owner {
@@ -154,7 +155,11 @@ before(async () => {
   const { publicChainConfig } = await import("../src/chainConfig.js");
   const pub = publicChainConfig(chain);
   server = await serveDist(join(root, "dist"), { "chain.json": pub, "remote-chain.json": { ...pub, chainId: "cosmoshub-4", rpc: "https://rpc.example.org" } });
-  alice = await owner(chain.mnemonics[0]!);
+  // The chain's third account (the first two are the client package's end-to-end owners, whose
+  // tests run beside this one): it funds the two new owners and makes the requests.
+  const spare = chain.accounts[2];
+  assert.ok(spare, "the local chain has a third funded account");
+  alice = await owner(spare.mnemonic);
   [approver, carol] = await Promise.all([fresh(), fresh()]);
   // Gas money for the two new owners, in one transaction.
   const amount = [{ denom: chain.denom, amount: "20000000" }];
