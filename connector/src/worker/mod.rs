@@ -680,7 +680,8 @@ impl Worker {
         let call = answer
             .call(request, &self.contracts)?
             .with_gas_reserve(delivery.gas_reserve);
-        self.deliver(request, call, success, delivery.callback).await
+        self.deliver(request, call, success, delivery.callback)
+            .await
     }
 
     /// Submits the answer an earlier drive (or run) computed and saved, if there is one: MPC

@@ -610,10 +610,21 @@ impl Federation {
             .chain
             .query_smart(&self.contracts.keyring, &KeyringQuery::Key { key_id })
             .map_err(err("key"))?;
+        let addresses = self
+            .chain
+            .query_smart(
+                &self.contracts.keyring,
+                &KeyringQuery::Addresses {
+                    key_id,
+                    bech32_prefix: Some(mpc_devnet::COSMOS_PREFIX.into()),
+                },
+            )
+            .map_err(err("addresses"))?;
         Ok(DevnetKey {
             key_id,
             key_type: request.key_type,
             public_key: key.public_key.to_vec(),
+            addresses,
         })
     }
 

@@ -84,10 +84,7 @@ pub struct Ballot {
 impl Ballot {
     /// Made by `author` under membership `generation`, with the author's own approval.
     pub fn new(author: Account, generation: u32) -> Self {
-        Self {
-            author: (author, generation),
-            votes: vec![(author, true, generation)],
-        }
+        Self { author: (author, generation), votes: vec![(author, true, generation)] }
     }
 
     /// The votes that count: cast by members under their current generation.
@@ -106,10 +103,7 @@ impl Ballot {
 
     pub fn tally(&self, members: &Members) -> Tally {
         if members.generation(self.author.0) != Some(self.author.1) {
-            return Tally {
-                passes: false,
-                can_pass: false,
-            };
+            return Tally { passes: false, can_pass: false };
         }
         let counting = self.counting(members);
         let approvals = counting.iter().filter(|(_, approve)| *approve).count() as u32;
@@ -129,9 +123,7 @@ impl Ballot {
     /// This ballot with `who`'s vote, when `who` is a member (else unchanged).
     pub fn with_vote(&self, members: &Members, who: Account, approve: bool) -> Ballot {
         let mut voted = self.clone();
-        voted
-            .votes
-            .extend(members.generation(who).map(|g| (who, approve, g)));
+        voted.votes.extend(members.generation(who).map(|g| (who, approve, g)));
         voted
     }
 }
@@ -150,13 +142,7 @@ mod tests {
         assert_eq!(ballot.counting(&members), vec![(0, true)]);
         assert!(ballot.awaits(&members, 1));
         let ballot = ballot.with_vote(&members, 1, true);
-        assert_eq!(
-            ballot.tally(&members),
-            Tally {
-                passes: true,
-                can_pass: true
-            }
-        );
+        assert_eq!(ballot.tally(&members), Tally { passes: true, can_pass: true });
     }
 
     #[test]
@@ -165,13 +151,7 @@ mod tests {
         let ballot = Ballot::new(2, 0);
         assert!(ballot.tally(&members).passes);
         members.remove(2);
-        assert_eq!(
-            ballot.tally(&members),
-            Tally {
-                passes: false,
-                can_pass: false
-            }
-        );
+        assert_eq!(ballot.tally(&members), Tally { passes: false, can_pass: false });
         assert!(!ballot.awaits(&members, 0));
     }
 

@@ -109,13 +109,7 @@ impl Model {
         let workspace_ids =
             [(); WORKSPACES].map(|_| suite.create(alice, &[bob, carol], Some(owners(2)), None));
         let ws = Members::new([0, 1, 2], 2);
-        Model {
-            suite,
-            accounts,
-            workspace_ids,
-            ws: [ws.clone(), ws],
-            actions: vec![],
-        }
+        Model { suite, accounts, workspace_ids, ws: [ws.clone(), ws], actions: vec![] }
     }
 
     /// One of the last four actions (the likeliest to be open).

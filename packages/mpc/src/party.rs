@@ -22,8 +22,8 @@ use crate::signing::{sign_with_retry, SignPlan, Signature};
 use crate::store::ShareStore;
 use crate::transport::{PartyIndex, SessionChannel, SessionId, Transport};
 use crate::windows::{Window, Windows};
-use tokio::time::Instant;
 use crate::wire;
+use tokio::time::Instant;
 
 /// A threshold signature scheme.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -230,7 +230,12 @@ impl Party {
         let parties = &inputs.parties;
         let t = inputs.threshold;
         let session = inputs.session("key", window.number);
-        let agreement = agree_run(self.transport.as_ref(), session, parties, window.work_left());
+        let agreement = agree_run(
+            self.transport.as_ref(),
+            session,
+            parties,
+            window.work_left(),
+        );
         let run = by(*ends, window, agreement).await?;
         let scheme = inputs.scheme;
         let public_key = match scheme {
@@ -501,7 +506,9 @@ async fn by<T>(
         .unwrap_or_else(|_| {
             Err(MpcError::Timeout {
                 step: "key generation".into(),
-                after_ms: deadline.saturating_duration_since(window.starts).as_millis() as u64,
+                after_ms: deadline
+                    .saturating_duration_since(window.starts)
+                    .as_millis() as u64,
                 waiting_for: Vec::new(),
             })
         })

@@ -138,5 +138,9 @@ async fn an_ecdsa_key_generation_that_makes_aux_info_longer_than_its_window_ends
     let parties: Vec<PartyIndex> = (0..3).collect();
     assert!(held_digests(&nodes, &parties).iter().all(|d| d.len() == 1));
     // The premise: the one attempt outlasted its 2 s window.
-    assert!(started.elapsed() > Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() > Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }

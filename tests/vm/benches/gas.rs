@@ -300,7 +300,10 @@ fn bench_ours(dir: &Path, large: u64, out: &mut String) -> Vec<(String, Gas)> {
         )
         .unwrap();
     assert!(addresses.evm.is_some() && addresses.cosmos.is_some() && addresses.bitcoin.is_some());
-    table.add("keyring: Addresses (secp256k1 key, with a bech32 prefix)", gas);
+    table.add(
+        "keyring: Addresses (secp256k1 key, with a bech32 prefix)",
+        gas,
+    );
     let (_, gas) = suite
         .chain
         .query_with_gas::<ws::WorkspacesResponse>(

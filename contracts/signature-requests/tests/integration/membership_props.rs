@@ -84,14 +84,7 @@ impl Model {
         let workspace_ids = [suite.workspace_id, second];
         let keys = workspace_ids.map(|ws| suite.create_key_in(ws, KeyType::EcdsaSecp256k1, None));
         let ws = Members::new([0, 1, 2], 2);
-        Model {
-            suite,
-            accounts,
-            workspace_ids,
-            keys,
-            ws: [ws.clone(), ws],
-            requests: vec![],
-        }
+        Model { suite, accounts, workspace_ids, keys, ws: [ws.clone(), ws], requests: vec![] }
     }
 
     /// One of the last four requests (the likeliest to be open).
@@ -189,7 +182,8 @@ impl Model {
                 let msg = ExecuteMsg::Execute { request_id: index as u64 + 1 };
                 let accepted = self.suite.execute(&sender, &msg, &[]).is_ok();
                 let req = &self.requests[index];
-                let may = req.status == Status::Partial && req.ballot.tally(&self.ws[req.ws]).passes;
+                let may =
+                    req.status == Status::Partial && req.ballot.tally(&self.ws[req.ws]).passes;
                 assert_eq!(accepted, may, "{op:?} on {req:?}");
                 if may {
                     self.requests[index].status = Status::Pending;
