@@ -14,7 +14,7 @@ use mpc_connector::instance::ANOTHER_INSTANCE_RUNNING;
 use mpc_connector::worker::{BEHIND_LOG, HELD_KEY_LOG, SAVED_ANSWER_LOG, SHARE_LOST_LOG};
 use mpc_devnet::{key_request_msg, DevnetKey};
 use mpc_interfaces::keyring::{
-    KeyRequestResponse, KeyRequestStatus, KeyResponse, KeyResult, QueryMsg as KeyringQuery,
+    KeyRequestResponse, KeyRequestStatus, KeyResult, QueryMsg as KeyringQuery,
 };
 use mpc_interfaces::{events, KeyType};
 use mpc_localnet::DENOM;
@@ -256,16 +256,7 @@ fn a_connector_stopped_by_sigterm_after_its_dkg_submits_the_saved_key_after_rest
         )?;
 
         // A backup while party-0 runs; then its disk is lost.
-        let key_id = request.key_id.ok_or("fulfilled without a key id")?;
-        let key: KeyResponse = f
-            .chain
-            .query_smart(&keyring, &KeyringQuery::Key { key_id })
-            .map_err(|e| e.to_string())?;
-        let key = DevnetKey {
-            key_id,
-            key_type: KeyType::EddsaEd25519,
-            public_key: key.public_key.to_vec(),
-        };
+        let key = f.key_of(&request)?;
         let backup = shares.with_file_name("backup");
         // The data directory outlives a run of the suite; so would its backup.
         let _ = std::fs::remove_dir_all(&backup);
