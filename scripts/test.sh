@@ -91,6 +91,19 @@ stop_localnet() {
 }
 trap stop_localnet EXIT
 
+# The Rust tests, in the background too (in a process group of their own), beside the
+# TypeScript checks and end-to-end runs below, which mostly wait on the chain and its parties;
+# their output comes at the end.
+step "Rust tests started in the background (cargo test --workspace)"
+tests_log="$(mktemp)"
+setsid cargo test --workspace --locked --no-fail-fast >"$tests_log" 2>&1 &
+tests_pid=$!
+stop_background() {
+  kill -- -"$tests_pid" 2>/dev/null || true
+  stop_localnet
+}
+trap stop_background EXIT
+
 # The local chain of scripts/local-chain.sh (wasmd and three real connectors) for the TypeScript
 # client's end-to-end tests below, started now so that its setup overlaps the TypeScript checks.
 # Its data directory is kept per contract build, so a later run starts in seconds (earlier
@@ -101,13 +114,13 @@ find "$CARGO_TARGET_DIR" -maxdepth 1 -name 'local-chain-e2e-*' ! -path "$chain_d
 chain_json="$chain_dir/local-chain.json"
 chain_log="$(mktemp)"
 rm -f "$chain_json"
-scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
+MPC_LOCAL_CHAIN_BUILT=1 scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
 chain_pid=$!
 stop_chain() {
   kill -INT "$chain_pid" 2>/dev/null || return 0
   wait "$chain_pid"
 }
-trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
+trap 'stop_chain || true; cat "$chain_log" >&2; stop_background' EXIT
 
 # The TypeScript client: locked install, generated code in step with schema/, strict types, its
 # unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON).
@@ -147,12 +160,13 @@ approver_pid=$!
 step "approver page in a browser (apps/approver): its output"
 wait "$approver_pid" || { cat "$approver_log" >&2; echo "the approver page's test failed" >&2; exit 1; }
 cat "$approver_log"
-trap stop_localnet EXIT
+trap stop_background EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 
-step "tests"
+step "waiting for the Rust tests (cargo test --workspace), their output:"
 failed=0
-cargo test --workspace --locked --no-fail-fast || failed=1
+wait "$tests_pid" || failed=1
+cat "$tests_log"
 step "waiting for the wasmd end-to-end tests (connector/tests/localnet), their output:"
 wait "$localnet_pid" || failed=1
 trap - EXIT
