@@ -759,33 +759,21 @@ pub fn key_request_msg(workspace_id: u64, keyring_id: u64, key_type: KeyType) ->
 
 /// An owner's request for one signature per message with `key` (items per [`item_of`]).
 pub fn signature_request_msg(key: &DevnetKey, messages: &[&[u8]]) -> SignatureExecute {
-    SignatureExecute::RequestSignature {
-        key_id: key.key_id,
-        items: messages
-            .iter()
-            .map(|m| Binary::new(item_of(key.key_type, m)))
-            .collect(),
-        approval_timeout_blocks: None,
-        mpc_timeout_blocks: None,
-        callback: false,
-        max_fee: None,
-    }
+    let items = messages
+        .iter()
+        .map(|m| Binary::new(item_of(key.key_type, m)))
+        .collect();
+    SignatureExecute::request_signature(key.key_id, items)
 }
 
 /// A payload request for an EIP-191 personal message (an ECDSA key).
 pub fn personal_message_msg(key: &DevnetKey, message: &[u8]) -> SignatureExecute {
-    SignatureExecute::RequestPayloadSignature {
-        key_id: key.key_id,
-        payloads: vec![Payload {
-            hash: HashKind::Eip191,
-            data: Binary::from(message),
-            digest: None,
-        }],
-        approval_timeout_blocks: None,
-        mpc_timeout_blocks: None,
-        callback: false,
-        max_fee: None,
-    }
+    let payload = Payload {
+        hash: HashKind::Eip191,
+        data: Binary::from(message),
+        digest: None,
+    };
+    SignatureExecute::request_payload_signature(key.key_id, vec![payload])
 }
 
 /// What the parties sign for a message: its sha256 for ECDSA, the message itself for EdDSA.

@@ -647,14 +647,7 @@ impl Federation {
         key: &DevnetKey,
         payloads: Vec<Payload>,
     ) -> TestResult<(u64, TxOutcome)> {
-        let msg = SignatureExecute::RequestPayloadSignature {
-            key_id: key.key_id,
-            payloads,
-            approval_timeout_blocks: None,
-            mpc_timeout_blocks: None,
-            callback: false,
-            max_fee: None,
-        };
+        let msg = SignatureExecute::request_payload_signature(key.key_id, payloads);
         let contract = &self.contracts.signature_requests;
         self.request(contract, &msg, events::SIGNATURE_REQUEST_EVENT)
     }

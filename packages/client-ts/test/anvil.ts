@@ -1,8 +1,11 @@
 // A local EVM node for the tests: anvil from the npm package @foundry-rs/anvil (a devDependency,
-// whose platform package carries the binary), on a port the system picks, stopped by the test.
-import { spawn, type ChildProcess } from "node:child_process";
+// whose platform package carries the binary), on a port the system picks, stopped by the test;
+// and a transfer sent through it with viem's wallet client.
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { createTestClient, createWalletClient, http, parseEther, publicActions, type Address, type LocalAccount, type TransactionReceipt } from "viem";
+import { foundry } from "viem/chains";
 
 export interface Anvil {
   /** JSON-RPC over HTTP, e.g. http://127.0.0.1:39451 */
@@ -118,5 +121,39 @@ async function waitForRpc(url: string, chainId: number, timeoutMs: number): Prom
       if (Date.now() > deadline) throw new Error(`anvil at ${url} did not answer within ${timeoutMs} ms`, { cause: error });
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** What the node shows after `sendOnAnvil`. */
+export interface SentOnAnvil {
+  readonly receipt: TransactionReceipt;
+  /** The included transaction's type ("eip1559" for viem's default). */
+  readonly type: string;
+  /** The recipient's balance afterwards. */
+  readonly received: bigint;
+  /** The sender's nonce afterwards. */
+  readonly senderNonce: number;
+}
+
+/**
+ * Funds `account` on a fresh anvil node, sends `value` to `to` through viem's wallet client (an
+ * EIP-1559 transaction, viem's default) and waits for its receipt; stops the node.
+ */
+export async function sendOnAnvil(account: LocalAccount, to: Address, value: bigint): Promise<SentOnAnvil> {
+  const anvil = await startAnvil();
+  try {
+    const node = createTestClient({ mode: "anvil", chain: foundry, transport: http(anvil.url) }).extend(publicActions);
+    await node.setBalance({ address: account.address, value: value + parseEther("1") });
+    const wallet = createWalletClient({ account, chain: foundry, transport: http(anvil.url) });
+    const hash = await wallet.sendTransaction({ to, value });
+    const receipt = await node.waitForTransactionReceipt({ hash });
+    return {
+      receipt,
+      type: (await node.getTransaction({ hash })).type,
+      received: await node.getBalance({ address: to }),
+      senderNonce: await node.getTransactionCount({ address: account.address }),
+    };
+  } finally {
+    await anvil.stop();
   }
 }

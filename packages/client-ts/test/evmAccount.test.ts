@@ -8,10 +8,6 @@ import { randomBytes } from "node:crypto";
 import { fromBase64, toHex } from "@cosmjs/encoding";
 import {
   bytesToHex,
-  createTestClient,
-  createWalletClient,
-  http,
-  publicActions,
   hexToBytes,
   keccak256,
   parseEther,
@@ -24,10 +20,9 @@ import {
   type TransactionSerialized,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { foundry } from "viem/chains";
 import { InvalidSignature, MpcClient, MpcError, SigningFailed, mpcAccount, parseTypedData } from "../src/index.js";
 import { CONTRACTS, FakeMpc } from "./fakeChain.js";
-import { startAnvil } from "./anvil.js";
+import { sendOnAnvil } from "./anvil.js";
 import { EIP155_PRIVATE_KEY, EIP155_SIGNED, EIP155_TX, MAIL_DIGEST, MAIL_JSON } from "./vectors.js";
 
 const WAIT = { pollIntervalMs: 5, timeoutMs: 5_000 };
@@ -170,19 +165,10 @@ test("a rejected request fails with SigningFailed; an EdDSA key is refused as an
 
 test("through viem's wallet client, the account's EIP-1559 transaction is accepted and included by anvil", async () => {
   const { account } = await setup();
-  const anvil = await startAnvil();
-  try {
-    const node = createTestClient({ mode: "anvil", chain: foundry, transport: http(anvil.url) }).extend(publicActions);
-    await node.setBalance({ address: account.address, value: parseEther("10") });
-    const wallet = createWalletClient({ account, chain: foundry, transport: http(anvil.url) });
-    const to = "0x2222222222222222222222222222222222222222";
-    const hash = await wallet.sendTransaction({ to, value: parseEther("1.25") });
-    const receipt = await node.waitForTransactionReceipt({ hash });
-    assert.equal(receipt.status, "success");
-    assert.equal(receipt.from, account.address.toLowerCase());
-    assert.equal((await node.getTransaction({ hash })).type, "eip1559");
-    assert.equal(await node.getBalance({ address: to }), parseEther("1.25"));
-  } finally {
-    await anvil.stop();
-  }
+  const to = "0x2222222222222222222222222222222222222222";
+  const sent = await sendOnAnvil(account, to, parseEther("1.25"));
+  assert.equal(sent.receipt.status, "success");
+  assert.equal(sent.receipt.from, account.address.toLowerCase());
+  assert.equal(sent.type, "eip1559");
+  assert.equal(sent.received, parseEther("1.25"));
 });

@@ -118,6 +118,33 @@ pub enum ExecuteMsg {
     },
 }
 
+impl ExecuteMsg {
+    /// `RequestSignature` of `items` with every option at its default: the contract's
+    /// timeouts, no callback, no fee cap.
+    pub fn request_signature(key_id: u64, items: Vec<Binary>) -> Self {
+        Self::RequestSignature {
+            key_id,
+            items,
+            approval_timeout_blocks: None,
+            mpc_timeout_blocks: None,
+            callback: false,
+            max_fee: None,
+        }
+    }
+
+    /// `RequestPayloadSignature` of `payloads` with every option at its default.
+    pub fn request_payload_signature(key_id: u64, payloads: Vec<Payload>) -> Self {
+        Self::RequestPayloadSignature {
+            key_id,
+            payloads,
+            approval_timeout_blocks: None,
+            mpc_timeout_blocks: None,
+            callback: false,
+            max_fee: None,
+        }
+    }
+}
+
 /// Migrating to new code may change the config as `ExecuteMsg::UpdateConfig` does (each given
 /// field; `{}` changes nothing).
 #[cw_serde]

@@ -13,9 +13,9 @@ mod party_support;
 use std::time::Duration;
 
 use mpc_party::party::{aux_record, PRIMES_RECORD};
-use mpc_party::{ecdsa, PartyConfig, PartyIndex, Scheme, SessionId};
+use mpc_party::{PartyConfig, PartyIndex, Scheme, SessionId};
 
-use ecdsa_support::{all_ok, load_primes, on_parties, LONG};
+use ecdsa_support::{all_ok, live_aux, load_primes};
 use party_support::{nodes, request, show_logs, Node};
 
 fn held_digests(nodes: &[Node], parties: &[PartyIndex]) -> Vec<Vec<[u8; 32]>> {
@@ -40,13 +40,7 @@ async fn key_generations_at_once_after_an_aux_run_that_ended_at_one_party_all_ge
 
     // An aux run that ended at party 2 only (the others' window ended first).
     let online: Vec<_> = transports.iter().cloned().map(Some).collect();
-    let session = SessionId::new("wasm1late", "aux", 1, 0);
-    let aux = all_ok(
-        on_parties(&online, &parties, &parties, session, |party, channel| {
-            ecdsa::aux_info(channel, primes[usize::from(party)].clone(), LONG)
-        })
-        .await,
-    );
+    let aux = live_aux(&online, &parties, SessionId::new("wasm1late", "aux", 1, 0)).await;
     let lone = aux[2].public_digest();
     nodes[2]
         .party

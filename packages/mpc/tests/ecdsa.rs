@@ -57,19 +57,8 @@ fn hashes(labels: &[&str]) -> Vec<[u8; 32]> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_of_three_with_live_aux_info() {
     let mut transports = tcp_parties(3).await;
-    let primes = load_primes();
     let parties = [0, 1, 2];
-    let session = SessionId::new(CONTRACT, "aux", 1, 0);
-    let aux = all_ok(
-        on_parties(
-            &transports,
-            &parties,
-            &parties,
-            session,
-            |party, channel| ecdsa::aux_info(channel, primes[party as usize].clone(), LONG),
-        )
-        .await,
-    );
+    let aux = live_aux(&transports, &parties, SessionId::new(CONTRACT, "aux", 1, 0)).await;
     assert!(aux.iter().all(|a| a.parties() == parties));
 
     let shares = keygen_all(&transports, &aux, 2, 1).await;

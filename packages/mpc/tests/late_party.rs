@@ -12,9 +12,9 @@ mod party_support;
 use std::time::Duration;
 
 use mpc_party::party::aux_record;
-use mpc_party::{ecdsa, PartyConfig, PartyIndex, Scheme, SessionId};
+use mpc_party::{PartyConfig, PartyIndex, Scheme, SessionId};
 
-use ecdsa_support::{all_ok, load_primes, on_parties, LONG};
+use ecdsa_support::live_aux;
 use party_support::{nodes, request, show_logs};
 
 /// Runs every party's run, the last one starting `late` after the others; returns the
@@ -87,15 +87,8 @@ async fn a_late_party_joins_ecdsa_key_generation_and_signing_by_all() {
     // Aux info for these three parties, made from stored primes before the late run: the key
     // generation measured below needs no primes.
     let parties: Vec<PartyIndex> = (0..3).collect();
-    let primes = load_primes();
     let online: Vec<_> = transports.iter().cloned().map(Some).collect();
-    let session = SessionId::new("wasm1late", "aux", 1, 0);
-    let aux = all_ok(
-        on_parties(&online, &parties, &parties, session, |party, channel| {
-            ecdsa::aux_info(channel, primes[usize::from(party)].clone(), LONG)
-        })
-        .await,
-    );
+    let aux = live_aux(&online, &parties, SessionId::new("wasm1late", "aux", 1, 0)).await;
     for (node, aux) in nodes.iter().zip(aux) {
         node.party.store().put(&aux_record(&parties), &aux).unwrap();
     }

@@ -233,14 +233,7 @@ impl Suite {
         key_id: u64,
         items: Vec<Binary>,
     ) -> Result<(u64, Executed), CallError> {
-        self.request(&sr::ExecuteMsg::RequestSignature {
-            key_id,
-            items,
-            approval_timeout_blocks: None,
-            mpc_timeout_blocks: None,
-            callback: false,
-            max_fee: None,
-        })
+        self.request(&sr::ExecuteMsg::request_signature(key_id, items))
     }
 
     /// The first owner asks for a signature of each payload (the contract hashes them).
@@ -249,14 +242,7 @@ impl Suite {
         key_id: u64,
         payloads: Vec<sr::Payload>,
     ) -> Result<(u64, Executed), CallError> {
-        self.request(&sr::ExecuteMsg::RequestPayloadSignature {
-            key_id,
-            payloads,
-            approval_timeout_blocks: None,
-            mpc_timeout_blocks: None,
-            callback: false,
-            max_fee: None,
-        })
+        self.request(&sr::ExecuteMsg::request_payload_signature(key_id, payloads))
     }
 
     fn request(&self, msg: &sr::ExecuteMsg) -> Result<(u64, Executed), CallError> {

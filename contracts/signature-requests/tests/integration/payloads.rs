@@ -23,14 +23,7 @@ fn hex(digest: &str) -> Binary {
 }
 
 fn payload_msg(key_id: u64, payloads: Vec<Payload>) -> ExecuteMsg {
-    ExecuteMsg::RequestPayloadSignature {
-        key_id,
-        payloads,
-        approval_timeout_blocks: None,
-        mpc_timeout_blocks: None,
-        callback: false,
-        max_fee: None,
-    }
+    ExecuteMsg::request_payload_signature(key_id, payloads)
 }
 
 /// A suite with the default policy and an ECDSA key: (suite, key id).

@@ -212,14 +212,7 @@ impl Suite {
     }
 
     pub fn request_msg(key_id: u64, items: Vec<Binary>) -> ExecuteMsg {
-        ExecuteMsg::RequestSignature {
-            key_id,
-            items,
-            approval_timeout_blocks: None,
-            mpc_timeout_blocks: None,
-            callback: false,
-            max_fee: None,
-        }
+        ExecuteMsg::request_signature(key_id, items)
     }
 
     pub fn execute(

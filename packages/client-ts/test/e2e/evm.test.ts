@@ -5,18 +5,9 @@
 // payload request: the contract hashed the transaction, message or typed data it stores.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  createTestClient,
-  createWalletClient,
-  http,
-  parseEther,
-  publicActions,
-  verifyMessage,
-  verifyTypedData,
-} from "viem";
-import { foundry } from "viem/chains";
+import { parseEther, verifyMessage, verifyTypedData } from "viem";
 import { mpcAccount, parseTypedData } from "../../src/index.js";
-import { startAnvil } from "../anvil.js";
+import { sendOnAnvil } from "../anvil.js";
 import { MAIL_JSON } from "../vectors.js";
 import { mpcKey, skip, withOwners, workspace } from "./setup.js";
 
@@ -31,22 +22,13 @@ test("an MPC key's viem account: its EIP-1559 transaction is included by anvil f
     const addresses = await alice.mpc.keyAddresses(key.id);
     assert.equal(account.address, addresses.evm, "the account's address is the keyring's EVM address");
 
-    const anvil = await startAnvil();
-    try {
-      const node = createTestClient({ mode: "anvil", chain: foundry, transport: http(anvil.url) }).extend(publicActions);
-      await node.setBalance({ address: account.address, value: parseEther("10") });
-      const wallet = createWalletClient({ account, chain: foundry, transport: http(anvil.url) });
-      const to = "0x2222222222222222222222222222222222222222";
-      const hash = await wallet.sendTransaction({ to, value: parseEther("1.25") });
-      const receipt = await node.waitForTransactionReceipt({ hash });
-      assert.equal(receipt.status, "success");
-      assert.equal(receipt.from, account.address.toLowerCase(), "sent from the key's address");
-      assert.equal((await node.getTransaction({ hash })).type, "eip1559");
-      assert.equal(await node.getBalance({ address: to }), parseEther("1.25"));
-      assert.equal(await node.getTransactionCount({ address: account.address }), 1);
-    } finally {
-      await anvil.stop();
-    }
+    const to = "0x2222222222222222222222222222222222222222";
+    const sent = await sendOnAnvil(account, to, parseEther("1.25"));
+    assert.equal(sent.receipt.status, "success");
+    assert.equal(sent.receipt.from, account.address.toLowerCase(), "sent from the key's address");
+    assert.equal(sent.type, "eip1559");
+    assert.equal(sent.received, parseEther("1.25"));
+    assert.equal(sent.senderNonce, 1);
 
     const message = "approve the MPC account's first message";
     const signature = await account.signMessage({ message });

@@ -88,6 +88,19 @@ where
     futures::future::join_all(runs).await
 }
 
+/// Aux info of `parties` made live (the aux protocol on `session`) from the fixture primes.
+pub async fn live_aux(
+    transports: &[Option<Arc<TcpTransport>>],
+    parties: &[PartyIndex],
+    session: SessionId,
+) -> Vec<AuxInfo> {
+    let primes = load_primes();
+    let runs = on_parties(transports, parties, parties, session, |party, channel| {
+        ecdsa::aux_info(channel, primes[usize::from(party)].clone(), LONG)
+    });
+    all_ok(runs.await)
+}
+
 pub fn all_ok<T>(results: Vec<Result<T, MpcError>>) -> Vec<T> {
     results
         .into_iter()
