@@ -13,8 +13,7 @@ source scripts/lib/env.sh
 ensure_build_packages
 MPC_WASMD="${MPC_WASMD:-$(scripts/wasmd.sh)}"
 export MPC_WASMD
-# scripts/test.sh has built both already and runs its Rust tests meanwhile (a second cargo would
-# wait for their lock on the build directory): it sets MPC_LOCAL_CHAIN_BUILT=1.
+# scripts/test.sh has built both already (it sets MPC_LOCAL_CHAIN_BUILT=1).
 if [[ "${MPC_LOCAL_CHAIN_BUILT:-}" != 1 ]]; then
   cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
 fi

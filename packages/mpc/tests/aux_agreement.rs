@@ -115,6 +115,9 @@ async fn an_ecdsa_key_generation_that_makes_aux_info_longer_than_its_window_ends
         ecdsa_window: Duration::from_secs(1),
         // One attempt: no later window may rescue it.
         max_attempts: Some(1),
+        // How far past its window the attempt may run: aux info of three parties in one
+        // process took over two minutes on two busy cores.
+        ecdsa_timeout: Duration::from_secs(600),
         refill_primes: false,
         ..PartyConfig::default()
     };
