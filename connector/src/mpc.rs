@@ -133,16 +133,13 @@ pub fn recovery_ids(
     }
 }
 
-/// A payload's digest as this party computes it: [`mpc_payloads::digest`], EIP-712 typed data
-/// hashed from its JSON (the contract keeps the digest its requester gave; the parties check it).
+/// A payload's digest as this party computes it: [`mpc_payloads::digest`], which with the
+/// `eip712` feature (on here) hashes EIP-712 typed data from its JSON too (the contract keeps the
+/// digest its requester gave; the parties check it).
 pub fn payload_digest(
     payload: &mpc_interfaces::signature_requests::Payload,
 ) -> Result<[u8; 32], String> {
-    let digest = match payload.hash {
-        mpc_interfaces::HashKind::Eip712 => mpc_payloads::eip712_digest(&payload.data),
-        hash => mpc_payloads::digest(hash, &payload.data),
-    };
-    digest.map_err(|e| e.to_string())
+    mpc_payloads::digest(payload.hash, &payload.data).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
