@@ -166,12 +166,10 @@ impl Devnet {
         let mut peers = Vec::new();
         for i in 0..options.parties {
             let name = party_name(i);
-            let listener = std::net::TcpListener::bind("127.0.0.1:0")
-                .map_err(|e| DevnetError::Setup(format!("bind: {e}")))?;
-            let listen = listener
-                .local_addr()
-                .map_err(|e| DevnetError::Setup(e.to_string()))?;
-            drop(listener);
+            // Outside the ephemeral range: the parties' own connections cannot take it
+            // before the listener binds it, or when a party restarts.
+            let listen = mpc_party::transport::ports::free_loopback_address()
+                .map_err(|e| DevnetError::Setup(format!("a port for {name}: {e}")))?;
             let (noise_private, noise_public) =
                 mpc_party::transport::tcp::generate_static_keypair();
             let handle = chain.handle(&name).await?;

@@ -24,7 +24,6 @@ mod error;
 mod follower;
 mod localnet;
 mod persistent;
-mod ports;
 mod relay;
 mod rpc;
 mod tls_proxy;
@@ -35,10 +34,9 @@ mod wasmd;
 pub use error::{LocalnetError, Result};
 pub use follower::Follower;
 pub use localnet::{
-    Account, Localnet, TxResult, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM, KEEP_HOME_ENV,
-    VALIDATOR,
+    free_address, Account, Localnet, TxResult, ACCOUNT_BALANCE, BECH32_PREFIX, CHAIN_ID, DENOM,
+    KEEP_HOME_ENV, VALIDATOR,
 };
-pub use ports::free_address;
 pub use relay::TcpRelay;
 pub use rpc::http_get;
 pub use tls_proxy::TlsProxy;

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{io_error, parse_json, LocalnetError, Result};
-use crate::ports::free_address;
 use crate::toml_edit::{set_values, Setting};
 use crate::tx::TxOutcome;
 use crate::{rpc, wasmd};
@@ -822,6 +821,12 @@ pub(crate) fn fresh_home() -> Result<PathBuf> {
 
 pub(crate) fn remove_home(home: &Path) {
     let _ = std::fs::remove_dir_all(home);
+}
+
+/// A free port on 127.0.0.1, outside the kernel's ephemeral range
+/// ([`mpc_party::transport::ports::free_loopback_address`] says why).
+pub fn free_address() -> Result<SocketAddr> {
+    mpc_party::transport::ports::free_loopback_address().map_err(io_error("finding a free port"))
 }
 
 /// Three distinct free ports on 127.0.0.1 for a node (see [`free_address`]).

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{io_error, parse_json, LocalnetError, Result};
-use crate::localnet::{setting, Account, Localnet, Setup, START_TIMEOUT, VALIDATOR};
-use crate::ports::free_address;
+use crate::localnet::{free_address, setting, Account, Localnet, Setup, START_TIMEOUT, VALIDATOR};
 use crate::toml_edit::set_values;
 use crate::wasmd;
 

@@ -7,6 +7,7 @@
 //! process) and [`tcp::TcpTransport`] (Noise-encrypted TCP between processes).
 
 pub mod memory;
+pub mod ports;
 mod router;
 pub mod tcp;
 

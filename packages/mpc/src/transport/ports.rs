@@ -1,14 +1,14 @@
-//! Free ports for the nodes and connectors the tests start. A port found free is released for
-//! the process that then binds it, so something else can take it in between. Outgoing
-//! connections take ports from the kernel's ephemeral range all the time (a restarted connector
-//! once lost its telemetry port to one), so these come from below that range, from a sequence
-//! of its own in each process: a port is handed out once, and other test processes start
-//! elsewhere in the sequence.
+//! Free ports on 127.0.0.1 for parties and nodes started on one machine (the devnet, the local
+//! chain, the end-to-end tests). A port found free is released for whoever binds it next, so
+//! something else can take it in between. Outgoing connections take ports from the kernel's
+//! ephemeral range all the time (a party's listener once lost its port to the connections of
+//! parties beside it; a restarted connector its telemetry port), so these come from below that
+//! range, from a sequence of its own in each process: a port is handed out once, and other
+//! processes start elsewhere in the sequence.
 
+use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicU32, Ordering};
-
-use crate::error::{LocalnetError, Result};
 
 /// The lowest port handed out: above the well-known ports and the most common services.
 const FIRST: u16 = 10_000;
@@ -16,24 +16,23 @@ const FIRST: u16 = 10_000;
 const EPHEMERAL_START: u16 = 32_768;
 
 /// A free port on 127.0.0.1, outside the ephemeral range, not handed out before by this process.
-pub fn free_address() -> Result<SocketAddr> {
+pub fn free_loopback_address() -> io::Result<SocketAddr> {
     static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
-    let span = u32::from(ephemeral_start() - FIRST);
+    let end = ephemeral_start();
+    let span = u32::from(end - FIRST);
     // Each process starts at its own place in the sequence.
     let start = std::process::id().wrapping_mul(7_919) % span;
     let _ = NEXT.compare_exchange(u32::MAX, start, Ordering::SeqCst, Ordering::SeqCst);
     for _ in 0..span {
         let port = FIRST + (NEXT.fetch_add(1, Ordering::SeqCst) % span) as u16;
         if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
-            if let Ok(address) = listener.local_addr() {
-                return Ok(address);
-            }
+            return listener.local_addr();
         }
     }
-    Err(LocalnetError::Io {
-        context: format!("finding a free port in {FIRST}..{}", ephemeral_start()),
-        source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
-    })
+    Err(io::Error::new(
+        io::ErrorKind::AddrInUse,
+        format!("no free port on 127.0.0.1 in {FIRST}..{end}"),
+    ))
 }
 
 /// The first port of the kernel's ephemeral range (`ip_local_port_range`).
@@ -51,7 +50,9 @@ mod tests {
 
     #[test]
     fn ports_are_distinct_free_and_below_the_ephemeral_range() {
-        let ports: Vec<u16> = (0..50).map(|_| free_address().unwrap().port()).collect();
+        let ports: Vec<u16> = (0..50)
+            .map(|_| free_loopback_address().unwrap().port())
+            .collect();
         let mut distinct = ports.clone();
         distinct.sort_unstable();
         distinct.dedup();
