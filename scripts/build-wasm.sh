@@ -96,7 +96,8 @@ ensure_binaryen() {
 }
 
 # cargo_wasm <manifest> <package> [extra cargo args]: one package at a time, never --workspace
-# (feature unification with other crates' `library` feature would strip the entry points).
+# (feature unification with other crates' `library` feature would strip the entry points), as a
+# cdylib (the contracts' manifests declare an rlib only, for the native builds).
 # Paths of the checkout and of the cargo registry end up in panic messages; mapping them to fixed
 # names makes the artifacts byte-identical wherever the repository is cloned, so anyone can
 # rebuild them and compare checksums.txt (scripts/test.sh does, against the committed ones).
@@ -117,12 +118,12 @@ cargo_wasm() {
     # profile's `panic = "abort"`.
     RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort $REPRODUCIBLE_FLAGS" \
       CARGO_TARGET_DIR="$CARGO_TARGET_DIR/build-std" \
-      cargo build --manifest-path "$manifest" --profile "$PROFILE" --lib --target "$TARGET" \
-      -p "$package" -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size "$@"
+      cargo rustc --manifest-path "$manifest" --profile "$PROFILE" --lib --crate-type cdylib \
+      --target "$TARGET" -p "$package" -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size "$@"
   else
     RUSTFLAGS="$REPRODUCIBLE_FLAGS" \
-      cargo build --manifest-path "$manifest" --profile "$PROFILE" --lib --target "$TARGET" \
-      -p "$package" "$@"
+      cargo rustc --manifest-path "$manifest" --profile "$PROFILE" --lib --crate-type cdylib \
+      --target "$TARGET" -p "$package" "$@"
   fi
 }
 
