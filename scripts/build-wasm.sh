@@ -141,13 +141,16 @@ optimise() { # optimise <in> <out>
   # removes them.
   local args=("$WASM_OPT_LEVEL" "${WASM_OPT_EXTRA[@]}" "${WASM_FEATURES[@]}"
     --llvm-memory-copy-fill-lowering)
-  "$WASM_OPT" "${args[@]}" --strip-debug "$1" -o "$2"
+  # Written beside and renamed into place: scripts/test.sh's end-to-end runs read artifacts/
+  # while this rebuilds it, and must never see half a file.
+  "$WASM_OPT" "${args[@]}" --strip-debug "$1" -o "$2.tmp"
   # The lowering leaves the feature enabled but must leave no bulk-memory instruction behind.
-  if "$WASM_OPT" "${WASM_FEATURES[@]}" --print "$2" 2>/dev/null \
+  if "$WASM_OPT" "${WASM_FEATURES[@]}" --print "$2.tmp" 2>/dev/null \
       | grep -qE '\((memory\.(copy|fill|init)|data\.drop)'; then
     echo "build-wasm: $2 still contains bulk-memory instructions" >&2
     exit 1
   fi
+  mv "$2.tmp" "$2"
 }
 
 build_contracts() { # build_contracts <out dir> <crate>...
@@ -164,7 +167,8 @@ build_contracts() { # build_contracts <out dir> <crate>...
     cd "$dir"
     files=()
     for crate in "$@"; do files+=("${crate//-/_}.wasm"); done
-    sha256sum "${files[@]}" > checksums.txt
+    sha256sum "${files[@]}" > checksums.txt.tmp
+    mv checksums.txt.tmp checksums.txt
   )
   log "wrote $dir:"
   (cd "$dir" && ls -l ./*.wasm && cat checksums.txt) >&2

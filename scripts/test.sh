@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 
 started=$SECONDS
+# The test executables `cargo test <args>` would run, built if needed.
+test_executables() {
+  cargo test --locked "$@" --no-run --message-format=json \
+    | grep -o '"executable":"[^"]*"' | cut -d'"' -f4
+}
 step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
 step "toolchain and system packages"
@@ -27,6 +32,80 @@ wasmd_pid=$!
 step "formatting"
 cargo fmt --all -- --check
 
+# The TypeScript client: locked install, generated code in step with schema/, strict types, its
+# unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON). It needs
+# nothing from the Rust builds, so it runs beside them; its output comes before its end-to-end run.
+step "TypeScript client checks started in the background (packages/client-ts)"
+client_log="$(mktemp)"
+(
+  cd packages/client-ts
+  npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent codegen:check
+  npm run --silent typecheck
+  npm test --silent
+) >"$client_log" 2>&1 &
+client_pid=$!
+
+# The end-to-end runs (the wasmd tests and the local chain) are the longest steps and mostly wait
+# for blocks and timeouts, so they start first, on the committed artifacts (checked against the
+# source below), and the lints, the wasm build and the other tests' build run beside them.
+step "building what the end-to-end runs need (the connector, the local chain, the wasmd tests)"
+# The wasmd end-to-end tests (connector/tests/localnet, `test = false`): their executable, run
+# directly so that it runs beside the cargo commands below (two cargo processes would wait on
+# each other's lock on the build directory).
+localnet_tests="$(test_executables -p mpc-connector --test localnet)"
+[[ -x "$localnet_tests" ]] || { echo "the end-to-end test executable was not built" >&2; exit 1; }
+# The local chain's binaries (scripts/local-chain.sh): they run the same connector binary.
+cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
+
+# Starts the end-to-end runs once wasmd is built: at once when it was cached, else after the
+# builds below (on a cold machine the Go build of wasmd runs beside them).
+end_to_end_started=0
+start_end_to_end() {
+  step "wasmd test chain (waiting for the background build)"
+  if ! wait "$wasmd_pid"; then
+    cat "$wasmd_log" >&2
+    echo "scripts/wasmd.sh failed; the end-to-end tests cannot run" >&2
+    exit 1
+  fi
+  tail -n 1 "$wasmd_log"
+
+  # The end-to-end tests on wasmd (two federations at a time) run in the package's directory as
+  # cargo would run them, in a process group of their own (so a failure below stops their chains
+  # too); their output comes at the end.
+  step "wasmd end-to-end tests started in the background (connector/tests/localnet)"
+  localnet_log="$(mktemp)"
+  (cd connector && exec setsid "$localnet_tests") >"$localnet_log" 2>&1 &
+  localnet_pid=$!
+  stop_localnet() {
+    kill -- -"$localnet_pid" 2>/dev/null || true
+    # The harness puts each connector in a process group of its own (the chaos run signals them
+    # one by one), and a killed test runs no destructor: its chains and connectors go by name.
+    pkill -KILL -f "mpc-localnet-$localnet_pid-|$CARGO_TARGET_DIR/tmp/localnet-federation" 2>/dev/null || true
+  }
+  trap stop_localnet EXIT
+
+  # The local chain of scripts/local-chain.sh (wasmd and three real connectors) for the TypeScript
+  # client's end-to-end tests below. Its data directory is kept per contract build, so a later run
+  # starts in seconds (earlier builds' directories are removed); the trap stops the chain on any
+  # failure.
+  step "local chain for the TypeScript end-to-end tests started (scripts/local-chain.sh)"
+  chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
+  find "$CARGO_TARGET_DIR" -maxdepth 1 -name 'local-chain-e2e-*' ! -path "$chain_dir" -exec rm -rf {} +
+  chain_json="$chain_dir/local-chain.json"
+  chain_log="$(mktemp)"
+  rm -f "$chain_json"
+  MPC_LOCAL_CHAIN_BUILT=1 scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
+  chain_pid=$!
+  stop_chain() {
+    kill -INT "$chain_pid" 2>/dev/null || return 0
+    wait "$chain_pid"
+  }
+  trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
+  end_to_end_started=1
+}
+if ! kill -0 "$wasmd_pid" 2>/dev/null; then start_end_to_end; fi
+
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The end-to-end tests are a `test = false` target, which `--all-targets` leaves out.
@@ -36,7 +115,8 @@ if [ -x scripts/build-wasm.sh ]; then
   step "wasm artifacts (built, lowered, validated by the VM tests below)"
   scripts/build-wasm.sh
   # The build is reproducible (paths remapped), so the committed artifacts must be exactly what
-  # this source builds: operators upload artifacts/ and compare checksums.txt.
+  # this source builds: operators upload artifacts/ and compare checksums.txt (and the
+  # end-to-end runs above use them).
   if git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
     && ! git diff --quiet -- artifacts/ tests/artifacts/; then
     git diff --stat -- artifacts/ tests/artifacts/ >&2
@@ -45,17 +125,8 @@ if [ -x scripts/build-wasm.sh ]; then
   fi
 fi
 
-step "building the tests (while wasmd may still be building)"
+step "building the tests"
 cargo test --workspace --locked --no-run
-# The wasmd end-to-end tests (connector/tests/localnet, `test = false`): their executable, run
-# directly below so that it runs beside `cargo test --workspace` (two cargo processes would
-# wait on each other's lock on the build directory).
-localnet_tests="$(cargo test --locked -p mpc-connector --test localnet --no-run --message-format=json \
-  | grep -o '"executable":"[^"]*localnet-[^"]*"' | cut -d'"' -f4)"
-[[ -x "$localnet_tests" ]] || { echo "the end-to-end test executable was not built" >&2; exit 1; }
-# The local chain's binaries (scripts/local-chain.sh), built before the end-to-end tests start:
-# they run the same connector binary.
-cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
 
 # The README's first command (scripts/devnet.sh) builds the devnet alone: it must find every
 # dependency built, or the two commands would each compile their own copy of them (only the
@@ -66,66 +137,33 @@ if grep -E '^\s*Compiling [^ ]+ v[^ ]+$' <<<"$devnet_build"; then
   echo "scripts/devnet.sh would compile the above again: run cargo hakari generate (.config/hakari.toml)" >&2
   exit 1
 fi
-
-step "wasmd test chain (waiting for the background build)"
-if ! wait "$wasmd_pid"; then
-  cat "$wasmd_log" >&2
-  echo "scripts/wasmd.sh failed; the end-to-end tests cannot run" >&2
-  exit 1
-fi
-tail -n 1 "$wasmd_log"
-
-# The end-to-end tests on wasmd (two federations at a time, mostly waiting for blocks and
-# timeouts: the longest step) start now and run beside everything below, in the package's
-# directory as cargo would run them, in a process group of their own (so a failure below stops
-# their chains too); their output comes at the end.
-step "wasmd end-to-end tests started in the background (connector/tests/localnet)"
-localnet_log="$(mktemp)"
-(cd connector && exec setsid "$localnet_tests") >"$localnet_log" 2>&1 &
-localnet_pid=$!
-stop_localnet() {
-  kill -- -"$localnet_pid" 2>/dev/null || true
-  # The harness puts each connector in a process group of its own (the chaos run signals them
-  # one by one), and a killed test runs no destructor: its chains and connectors go by name.
-  pkill -KILL -f "mpc-localnet-$localnet_pid-|$CARGO_TARGET_DIR/tmp/localnet-federation" 2>/dev/null || true
-}
-trap stop_localnet EXIT
-
-# The local chain of scripts/local-chain.sh (wasmd and three real connectors) for the TypeScript
-# client's end-to-end tests below, started now so that its setup overlaps the TypeScript checks.
-# Its data directory is kept per contract build, so a later run starts in seconds (earlier
-# builds' directories are removed); the trap stops the chain on any failure.
-step "local chain for the TypeScript end-to-end tests started (scripts/local-chain.sh)"
-chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
-find "$CARGO_TARGET_DIR" -maxdepth 1 -name 'local-chain-e2e-*' ! -path "$chain_dir" -exec rm -rf {} +
-chain_json="$chain_dir/local-chain.json"
-chain_log="$(mktemp)"
-rm -f "$chain_json"
-MPC_LOCAL_CHAIN_BUILT=1 scripts/local-chain.sh --data-dir "$chain_dir" >"$chain_log" 2>&1 &
-chain_pid=$!
-stop_chain() {
-  kill -INT "$chain_pid" 2>/dev/null || return 0
-  wait "$chain_pid"
-}
-trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
-
-# The TypeScript client: locked install, generated code in step with schema/, strict types, its
-# unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON).
-step "TypeScript client (packages/client-ts)"
-(
-  cd packages/client-ts
-  npm ci --no-audit --no-fund --loglevel=error
-  npm run --silent codegen:check
-  npm run --silent typecheck
-  log="$(mktemp)"
-  npm test --silent >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  tail -n 8 "$log"
-)
+[[ "$end_to_end_started" == 1 ]] || start_end_to_end
 
 # The end-to-end tests (the README's quickstart, an EdDSA key, an expiry, a bank send signed by
 # an MPC key, an EVM account on anvil, fee refusals: test/e2e/) once the local chain is up, and
 # beside them the approver's page in headless Chromium on the same chain (its requests come from
 # the chain's third account; the client's tests use the first two).
+step "TypeScript client checks (packages/client-ts): their output"
+wait "$client_pid" || { cat "$client_log" >&2; echo "the TypeScript client's checks failed" >&2; exit 1; }
+tail -n 8 "$client_log"
+
+# The devnet's tests (the embedded chain and three parties in one process, a party down, a
+# restart in the middle of signing) mostly wait for the parties' timeouts: they run beside the
+# browser and the client's end-to-end tests, each executable in the package's directory as
+# cargo would run it; `cargo test` below leaves the package out.
+step "the devnet's tests started in the background (devnet/tests)"
+devnet_log="$(mktemp)"
+devnet_tests="$(test_executables -p mpc-devnet)"
+(
+  cd devnet
+  status=0
+  for test in $devnet_tests; do
+    "$test" || status=1
+  done
+  exit "$status"
+) >"$devnet_log" 2>&1 &
+devnet_pid=$!
+
 step "TypeScript client end to end, and the approver page in a browser beside it (on the local chain: wasmd, three connectors)"
 for _ in $(seq 1 1800); do
   [[ -f "$chain_json" ]] && break
@@ -150,11 +188,14 @@ cat "$approver_log"
 trap stop_localnet EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 
-# The Rust tests after the end-to-end runs on the local chain: beside them, on two cores, the MPC
-# tests' own short windows were too tight (measured: 2 minutes saved, one test timed out).
+# The other Rust tests after the end-to-end runs on the local chain: beside them, on two cores,
+# the MPC tests' own short windows were too tight (measured: 2 minutes saved, one test timed out).
 step "tests"
 failed=0
-cargo test --workspace --locked --no-fail-fast || failed=1
+cargo test --workspace --exclude mpc-devnet --locked --no-fail-fast || failed=1
+step "waiting for the devnet's tests (devnet/tests), their output:"
+wait "$devnet_pid" || failed=1
+cat "$devnet_log"
 step "waiting for the wasmd end-to-end tests (connector/tests/localnet), their output:"
 wait "$localnet_pid" || failed=1
 trap - EXIT
