@@ -9,10 +9,14 @@ cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 
 started=$SECONDS
-# The test executables `cargo test <args>` would run, built if needed.
+# The test executables `cargo test <args>` would run, built if needed (not the binaries built
+# for them, which are artifacts of a non-test profile).
 test_executables() {
-  cargo test --locked "$@" --no-run --message-format=json \
-    | grep -o '"executable":"[^"]*"' | cut -d'"' -f4
+  cargo test --locked "$@" --no-run --message-format=json | node -e '
+    require("readline").createInterface({ input: process.stdin }).on("line", (line) => {
+      const m = JSON.parse(line);
+      if (m.reason === "compiler-artifact" && m.profile.test && m.executable) console.log(m.executable);
+    });'
 }
 step() { printf '\n==> [%dm%02ds] %s\n' $(((SECONDS - started) / 60)) $(((SECONDS - started) % 60)) "$*"; }
 
