@@ -36,20 +36,6 @@ wasmd_pid=$!
 step "formatting"
 cargo fmt --all -- --check
 
-# The TypeScript client: locked install, generated code in step with schema/, strict types, its
-# unit tests (the chain faked; its end-to-end tests run only given MPC_LOCAL_CHAIN_JSON). It needs
-# nothing from the Rust builds, so it runs beside them; its output comes before its end-to-end run.
-step "TypeScript client checks started in the background (packages/client-ts)"
-client_log="$(mktemp)"
-(
-  cd packages/client-ts
-  npm ci --no-audit --no-fund --loglevel=error
-  npm run --silent codegen:check
-  npm run --silent typecheck
-  npm test --silent
-) >"$client_log" 2>&1 &
-client_pid=$!
-
 # The end-to-end runs (the wasmd tests and the local chain) are the longest steps and mostly wait
 # for blocks and timeouts, so they start first, on the committed artifacts (checked against the
 # source below), and the lints, the wasm build and the other tests' build run beside them.
@@ -106,7 +92,52 @@ start_end_to_end() {
     wait "$chain_pid"
   }
   trap 'stop_chain || true; cat "$chain_log" >&2; stop_localnet' EXIT
+
+  # The TypeScript client: locked install, generated code in step with schema/, strict types,
+  # its unit tests (the chain faked); then, once the local chain is up, its end-to-end tests (the
+  # README's quickstart, an EdDSA key, an expiry, a bank send signed by an MPC key, an EVM
+  # account on anvil, fee refusals: test/e2e/) and beside them the approver's page in headless
+  # Chromium on the same chain (its requests come from the chain's third account; the client's
+  # tests use the first two). None of it needs the Rust builds below, so it runs beside them.
+  step "TypeScript client and approver page started in the background (on the local chain)"
+  typescript_log="$(mktemp)"
+  typescript_tests >"$typescript_log" 2>&1 &
+  typescript_pid=$!
   end_to_end_started=1
+}
+
+typescript_tests() {
+  (
+    cd packages/client-ts
+    npm ci --no-audit --no-fund --loglevel=error
+    npm run --silent codegen:check
+    npm run --silent typecheck
+    log="$(mktemp)"
+    npm test --silent >"$log" 2>&1 || { cat "$log"; exit 1; }
+    tail -n 8 "$log"
+  ) || { echo "the TypeScript client's checks failed"; return 1; }
+  for _ in $(seq 1 1800); do
+    [[ -f "$chain_json" ]] && break
+    kill -0 "$chain_pid" 2>/dev/null || { echo "the local chain exited before it was up"; return 1; }
+    sleep 0.5
+  done
+  [[ -f "$chain_json" ]] || { echo "the local chain was not up after 15 minutes"; return 1; }
+  grep -E '^local-chain: up in' "$chain_log"
+  local approver_log approver_pid
+  approver_log="$(mktemp)"
+  MPC_CLIENT_BUILT=1 apps/approver/scripts/test.sh "$chain_json" >"$approver_log" 2>&1 &
+  approver_pid=$!
+  (
+    cd packages/client-ts
+    log="$(mktemp)"
+    MPC_LOCAL_CHAIN_JSON="$chain_json" npm test --silent >"$log" 2>&1 || { cat "$log"; exit 1; }
+    grep -q '^# skipped 0' "$log" || { cat "$log"; echo "the end-to-end tests were skipped"; exit 1; }
+    echo "TypeScript client end to end:"
+    tail -n 8 "$log"
+  ) || { kill "$approver_pid" 2>/dev/null; echo "the TypeScript end-to-end tests failed"; return 1; }
+  wait "$approver_pid" || { cat "$approver_log"; echo "the approver page's test failed"; return 1; }
+  echo "approver page in a browser (apps/approver):"
+  cat "$approver_log"
 }
 if ! kill -0 "$wasmd_pid" 2>/dev/null; then start_end_to_end; fi
 
@@ -143,18 +174,10 @@ if grep -E '^\s*Compiling [^ ]+ v[^ ]+$' <<<"$devnet_build"; then
 fi
 [[ "$end_to_end_started" == 1 ]] || start_end_to_end
 
-# The end-to-end tests (the README's quickstart, an EdDSA key, an expiry, a bank send signed by
-# an MPC key, an EVM account on anvil, fee refusals: test/e2e/) once the local chain is up, and
-# beside them the approver's page in headless Chromium on the same chain (its requests come from
-# the chain's third account; the client's tests use the first two).
-step "TypeScript client checks (packages/client-ts): their output"
-wait "$client_pid" || { cat "$client_log" >&2; echo "the TypeScript client's checks failed" >&2; exit 1; }
-tail -n 8 "$client_log"
-
 # The devnet's tests (the embedded chain and three parties in one process, a party down, a
 # restart in the middle of signing) mostly wait for the parties' timeouts: they run beside the
-# browser and the client's end-to-end tests, each executable in the package's directory as
-# cargo would run it; `cargo test` below leaves the package out.
+# other tests, each executable in the package's directory as cargo would run it; `cargo test`
+# below leaves the package out.
 step "the devnet's tests started in the background (devnet/tests)"
 devnet_log="$(mktemp)"
 devnet_tests="$(test_executables -p mpc-devnet)"
@@ -168,35 +191,14 @@ devnet_tests="$(test_executables -p mpc-devnet)"
 ) >"$devnet_log" 2>&1 &
 devnet_pid=$!
 
-step "TypeScript client end to end, and the approver page in a browser beside it (on the local chain: wasmd, three connectors)"
-for _ in $(seq 1 1800); do
-  [[ -f "$chain_json" ]] && break
-  kill -0 "$chain_pid" 2>/dev/null || { echo "the local chain exited before it was up" >&2; exit 1; }
-  sleep 0.5
-done
-[[ -f "$chain_json" ]] || { echo "the local chain was not up after 15 minutes" >&2; exit 1; }
-grep -E '^local-chain: up in' "$chain_log"
-approver_log="$(mktemp)"
-MPC_CLIENT_BUILT=1 apps/approver/scripts/test.sh "$chain_json" >"$approver_log" 2>&1 &
-approver_pid=$!
-(
-  cd packages/client-ts
-  log="$(mktemp)"
-  MPC_LOCAL_CHAIN_JSON="$chain_json" npm test --silent >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-  grep -q '^# skipped 0' "$log" || { cat "$log" >&2; echo "the end-to-end tests were skipped" >&2; exit 1; }
-  tail -n 8 "$log"
-) || { kill "$approver_pid" 2>/dev/null; exit 1; }
-step "approver page in a browser (apps/approver): its output"
-wait "$approver_pid" || { cat "$approver_log" >&2; echo "the approver page's test failed" >&2; exit 1; }
-cat "$approver_log"
-trap stop_localnet EXIT
-stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
-
-# The other Rust tests after the end-to-end runs on the local chain: beside them, on two cores,
-# the MPC tests' own short windows were too tight (measured: 2 minutes saved, one test timed out).
 step "tests"
 failed=0
 cargo test --workspace --exclude mpc-devnet --locked --no-fail-fast || failed=1
+step "waiting for the TypeScript client and the approver page, their output:"
+wait "$typescript_pid" || { cat "$typescript_log" >&2; exit 1; }
+cat "$typescript_log"
+trap stop_localnet EXIT
+stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
 step "waiting for the devnet's tests (devnet/tests), their output:"
 wait "$devnet_pid" || failed=1
 cat "$devnet_log"

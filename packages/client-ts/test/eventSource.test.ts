@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { CometEventSource } from "../src/index.js";
+import { until } from "./until.js";
 
 const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -76,16 +77,6 @@ function clientFrame(data: Buffer): { opcode: number; length: number } | undefin
   }
   const total = offset + 4 + length; // clients mask every frame: a 4-byte key
   return data.length < total ? undefined : { opcode: data[0]! & 0x0f, length: total };
-}
-
-/** Resolves once `check` holds (polled every 10 ms), or fails after `ms`: no fixed sleeps, so a
- * loaded machine is slower but not wrong. */
-async function until(check: () => boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>
