@@ -260,12 +260,80 @@ EOF
   log "wrote $dir/artifacts/$variant/cw3_fixed_multisig.wasm"
 }
 
+# The build is reproducible, so the same inputs give the same bytes: a build whose inputs match a
+# stamp left by an earlier build, and whose outputs are still the bytes it wrote, is skipped. A new
+# clone of unchanged contracts (new file times, so cargo would rebuild them all, with LTO) costs
+# seconds instead of minutes. The inputs: the toolchain, binaryen, this script, the lock file and
+# manifests, and every file of the path packages the built crates depend on (from cargo metadata,
+# normal and build dependencies). Without git, nothing is skipped.
+inputs_digest() { # inputs_digest <crate>...
+  local dirs
+  dirs="$(cargo metadata --manifest-path "$ROOT/Cargo.toml" --format-version 1 --locked 2>/dev/null \
+    | node -e '
+      const crates = process.argv.slice(1);
+      let text = "";
+      process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+        const meta = JSON.parse(text);
+        const byId = new Map(meta.packages.map((p) => [p.id, p]));
+        const nodes = new Map(meta.resolve.nodes.map((n) => [n.id, n]));
+        const todo = meta.packages.filter((p) => crates.includes(p.name)).map((p) => p.id);
+        const seen = new Set();
+        while (todo.length) {
+          const id = todo.pop();
+          if (seen.has(id)) continue;
+          seen.add(id);
+          for (const dep of nodes.get(id).deps) {
+            if (dep.dep_kinds.some((k) => k.kind !== "dev")) todo.push(dep.pkg);
+          }
+        }
+        for (const id of seen) {
+          const p = byId.get(id);
+          if (p.source === null) console.log(p.manifest_path.replace(/\/Cargo\.toml$/, ""));
+        }
+      });' "$@")" || return 1
+  [[ -n "$dirs" ]] || return 1
+  {
+    rustc -vV
+    echo "binaryen $BINARYEN_VERSION variant $variant profile $PROFILE out ${out#"$ROOT"/}"
+    (
+      cd "$ROOT"
+      # shellcheck disable=SC2046
+      git ls-files -co --exclude-standard -- Cargo.toml Cargo.lock rust-toolchain.toml \
+        scripts/build-wasm.sh $(sed "s|^$ROOT/||" <<<"$dirs") | LC_ALL=C sort | xargs sha256sum
+    ) || return 1
+  } | sha256sum | cut -c1-32
+}
+
+# The files a contracts build writes, relative to the root.
+built_files() {
+  local crate
+  for crate in "${CONTRACTS[@]}"; do echo "${out#"$ROOT"/}/${crate//-/_}.wasm"; done
+  echo "${out#"$ROOT"/}/checksums.txt"
+  if [[ "$variant" == build-std ]]; then
+    for crate in "${TEST_CONTRACTS[@]}"; do echo "tests/artifacts/${crate//-/_}.wasm"; done
+    echo "tests/artifacts/checksums.txt"
+  fi
+}
+
 ensure_target
 ensure_binaryen
 if [[ $with_contracts == 1 ]]; then
-  build_contracts "$out" "${CONTRACTS[@]}"
-  if [[ "$variant" == build-std ]]; then
-    build_contracts "$ROOT/tests/artifacts" "${TEST_CONTRACTS[@]}"
+  stamp=""
+  if digest="$(inputs_digest "${CONTRACTS[@]}" "${TEST_CONTRACTS[@]}")"; then
+    stamp="$CARGO_TARGET_DIR/wasm-stamps/$digest"
+  fi
+  if [[ -n "$stamp" && -f "$stamp" ]] && (cd "$ROOT" && sha256sum --quiet --check "$stamp" 2>/dev/null); then
+    log "inputs unchanged since a build that wrote these very files (stamp $(basename "$stamp")): not rebuilt"
+  else
+    build_contracts "$out" "${CONTRACTS[@]}"
+    if [[ "$variant" == build-std ]]; then
+      build_contracts "$ROOT/tests/artifacts" "${TEST_CONTRACTS[@]}"
+    fi
+    if [[ -n "$stamp" ]]; then
+      mkdir -p "$(dirname "$stamp")"
+      (cd "$ROOT" && built_files | xargs sha256sum) > "$stamp.tmp"
+      mv "$stamp.tmp" "$stamp"
+    fi
   fi
 fi
 if [[ $with_cw3 == 1 ]]; then build_cw3; fi

@@ -147,7 +147,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy --locked -p mpc-connector --test localnet -- -D warnings
 
 if [ -x scripts/build-wasm.sh ]; then
-  step "wasm artifacts (built, lowered, validated by the VM tests below)"
+  step "wasm artifacts (built, or unchanged since a build that wrote them; validated by the VM tests below)"
   scripts/build-wasm.sh
   # The build is reproducible (paths remapped), so the committed artifacts must be exactly what
   # this source builds: operators upload artifacts/ and compare checksums.txt (and the
