@@ -48,8 +48,8 @@ localnet_tests="$(test_executables -p mpc-connector --test localnet)"
 # The local chain's binaries (scripts/local-chain.sh): they run the same connector binary.
 cargo build --locked -p mpc-connector --bin connector -p mpc-local-chain --bin local-chain
 
-# Starts the end-to-end runs once wasmd is built: at once when it was cached, else after the
-# builds below (on a cold machine the Go build of wasmd runs beside them).
+# Starts the end-to-end runs once wasmd is built: at once when it was cached, else between the
+# build steps below, once its Go build (running beside them on a cold machine) is done.
 end_to_end_started=0
 start_end_to_end() {
   step "wasmd test chain (waiting for the background build)"
@@ -139,12 +139,18 @@ typescript_tests() {
   echo "approver page in a browser (apps/approver):"
   cat "$approver_log"
 }
-if ! kill -0 "$wasmd_pid" 2>/dev/null; then start_end_to_end; fi
+# Between the build steps below: started as soon as wasmd is there.
+start_end_to_end_if_ready() {
+  [[ "$end_to_end_started" == 1 ]] || kill -0 "$wasmd_pid" 2>/dev/null || start_end_to_end
+}
+start_end_to_end_if_ready
 
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The end-to-end tests are a `test = false` target, which `--all-targets` leaves out.
 cargo clippy --locked -p mpc-connector --test localnet -- -D warnings
+
+start_end_to_end_if_ready
 
 if [ -x scripts/build-wasm.sh ]; then
   step "wasm artifacts (built, or unchanged since a build that wrote them; validated by the VM tests below)"
@@ -159,6 +165,8 @@ if [ -x scripts/build-wasm.sh ]; then
     exit 1
   fi
 fi
+
+start_end_to_end_if_ready
 
 step "building the tests"
 cargo test --workspace --locked --no-run

@@ -8,6 +8,7 @@
 //! One request line, one answer: `snapshot\n` is answered with `ok <length>\n` followed by the
 //! snapshot (a redb file of `length` bytes), or with `error <reason>\n`.
 
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,38 @@ pub fn socket_path(store_path: &Path) -> PathBuf {
     let mut name = store_path.as_os_str().to_owned();
     name.push(".sock");
     PathBuf::from(name)
+}
+
+/// A Unix socket's address holds at most 107 bytes of path (`sun_path`), and a store deep in a data
+/// directory passes that (the test command's first run, under a temporary home, did). Such a
+/// socket is reached through its directory's descriptor instead, `/proc/self/fd/<fd>/<name>`
+/// (Linux), held open while the address is bound or connected to; the socket file stays where
+/// it belongs, with its permissions.
+struct SocketAddress {
+    path: PathBuf,
+    _directory: Option<std::fs::File>,
+}
+
+fn socket_address(path: &Path) -> std::io::Result<SocketAddress> {
+    const SUN_PATH_MAX: usize = 107;
+    if path.as_os_str().len() <= SUN_PATH_MAX {
+        return Ok(SocketAddress {
+            path: path.to_path_buf(),
+            _directory: None,
+        });
+    }
+    let (Some(directory), Some(name)) = (path.parent(), path.file_name()) else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{}: not a file path", path.display()),
+        ));
+    };
+    let directory = std::fs::File::open(directory)?;
+    let path = PathBuf::from(format!("/proc/self/fd/{}", directory.as_raw_fd())).join(name);
+    Ok(SocketAddress {
+        path,
+        _directory: Some(directory),
+    })
 }
 
 /// A served control socket; the socket file is removed when it is dropped.
@@ -59,7 +92,9 @@ pub fn serve(store_path: &Path, store: Arc<ProgressStore>) -> std::io::Result<Co
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let listener = UnixListener::bind(&path)?;
+    let address = socket_address(&path)?;
+    let listener = UnixListener::bind(&address.path)?;
+    drop(address);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     // The socket file is this process's: its owner is the user allowed in (besides root).
     let owner = std::fs::metadata(&path)?.uid();
@@ -152,7 +187,8 @@ fn snapshot_bytes(store: &ProgressStore, store_path: &Path) -> Result<Vec<u8>, S
 pub async fn request_snapshot(store_path: &Path, out: &Path) -> Result<u64, String> {
     let path = socket_path(store_path);
     let exchange = async {
-        let stream = UnixStream::connect(&path).await.map_err(|e| {
+        let address = socket_address(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let stream = UnixStream::connect(&address.path).await.map_err(|e| {
             format!(
                 "cannot reach the running connector's control socket {}: {e}",
                 path.display()
@@ -219,6 +255,31 @@ pub(crate) fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::request::RequestRef;
+
+    #[tokio::test]
+    async fn a_store_deeper_than_a_socket_address_holds_still_has_its_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir
+            .path()
+            .join("a-data-directory-as-deep-as-operators-make-them".repeat(2));
+        std::fs::create_dir_all(&deep).unwrap();
+        let store_path = deep.join("connector.redb");
+        assert!(socket_path(&store_path).as_os_str().len() > 107);
+        let store = Arc::new(ProgressStore::open(&store_path).unwrap());
+        store.seen(RequestRef::Sign(1)).unwrap();
+        let socket = serve(&store_path, store).unwrap();
+        // In its place, private as any other.
+        assert_eq!(socket.path(), socket_path(&store_path));
+        let mode = std::fs::metadata(socket.path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let out = dir.path().join("copy.redb");
+        let bytes = request_snapshot(&store_path, &out).await.unwrap();
+        assert_eq!(std::fs::metadata(&out).unwrap().len(), bytes);
+        assert_eq!(ProgressStore::open(&out).unwrap().len().unwrap(), 1);
+    }
 
     #[tokio::test]
     async fn a_snapshot_is_the_store_as_of_the_request_and_the_socket_is_private() {
