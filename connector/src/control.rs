@@ -270,15 +270,17 @@ mod tests {
         let socket = serve(&store_path, store).unwrap();
         // In its place, private as any other.
         assert_eq!(socket.path(), socket_path(&store_path));
-        let mode = std::fs::metadata(socket.path())
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_private(socket.path());
         let out = dir.path().join("copy.redb");
         let bytes = request_snapshot(&store_path, &out).await.unwrap();
         assert_eq!(std::fs::metadata(&out).unwrap().len(), bytes);
         assert_eq!(ProgressStore::open(&out).unwrap().len().unwrap(), 1);
+    }
+
+    /// Only its owner may use the socket file.
+    fn assert_private(socket: &Path) {
+        let mode = std::fs::metadata(socket).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", socket.display());
     }
 
     #[tokio::test]
@@ -289,11 +291,7 @@ mod tests {
         store.submitted(RequestRef::Key(1), "AB", 7, true).unwrap();
         store.seen(RequestRef::Sign(2)).unwrap();
         let socket = serve(&store_path, store.clone()).unwrap();
-        let mode = std::fs::metadata(socket.path())
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_private(socket.path());
 
         let out = dir.path().join("copy.redb");
         let bytes = request_snapshot(&store_path, &out).await.unwrap();
