@@ -213,9 +213,10 @@ pub fn healthy(telemetry: SocketAddr) -> bool {
     mpc_localnet::http_get(telemetry, "/healthz").is_ok()
 }
 
-/// A free port on 127.0.0.1, outside the ephemeral range (see [`mpc_localnet::free_address`]).
+/// A free port on 127.0.0.1, outside the ephemeral range (see
+/// [`mpc_party::transport::ports::free_loopback_address`]).
 pub fn free_address() -> Result<SocketAddr> {
-    mpc_localnet::free_address().map_err(|e| e.to_string())
+    mpc_party::transport::ports::free_loopback_address().map_err(|e| e.to_string())
 }
 
 /// The last `lines` lines of a log file.
