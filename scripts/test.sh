@@ -76,12 +76,14 @@ start_end_to_end() {
   trap stop_localnet EXIT
 
   # The local chain of scripts/local-chain.sh (wasmd and three real connectors) for the TypeScript
-  # client's end-to-end tests below. Its data directory is kept per contract build, so a later run
-  # starts in seconds (earlier builds' directories are removed); the trap stops the chain on any
+  # client's end-to-end tests below. Its data directory is kept, as a developer's is: a later run
+  # starts in seconds, and after a contract change it deploys the new contracts on the same chain
+  # while the connectors keep their primes (minutes of CPU). The trap stops the chain on any
   # failure.
   step "local chain for the TypeScript end-to-end tests started (scripts/local-chain.sh)"
-  chain_dir="$CARGO_TARGET_DIR/local-chain-e2e-$(sha256sum artifacts/checksums.txt | cut -c1-12)"
-  find "$CARGO_TARGET_DIR" -maxdepth 1 -name 'local-chain-e2e-*' ! -path "$chain_dir" -exec rm -rf {} +
+  chain_dir="$CARGO_TARGET_DIR/local-chain-e2e"
+  # Directories of the runs that kept one chain per contract build.
+  find "$CARGO_TARGET_DIR" -maxdepth 1 -name 'local-chain-e2e-*' -exec rm -rf {} +
   chain_json="$chain_dir/local-chain.json"
   chain_log="$(mktemp)"
   rm -f "$chain_json"
@@ -139,22 +141,30 @@ typescript_tests() {
   echo "approver page in a browser (apps/approver):"
   cat "$approver_log"
 }
-# Between the build steps below: started as soon as wasmd is there.
 start_end_to_end_if_ready() {
   [[ "$end_to_end_started" == 1 ]] || kill -0 "$wasmd_pid" 2>/dev/null || start_end_to_end
+}
+# Runs a build step; meanwhile the end-to-end runs start as soon as wasmd is there (on a cold
+# machine its Go build ends in the middle of the Rust builds).
+build_step() {
+  "$@" &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    start_end_to_end_if_ready
+    sleep 1
+  done
+  wait "$pid"
 }
 start_end_to_end_if_ready
 
 step "clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+build_step cargo clippy --workspace --all-targets --locked -- -D warnings
 # The end-to-end tests are a `test = false` target, which `--all-targets` leaves out.
-cargo clippy --locked -p mpc-connector --test localnet -- -D warnings
-
-start_end_to_end_if_ready
+build_step cargo clippy --locked -p mpc-connector --test localnet -- -D warnings
 
 if [ -x scripts/build-wasm.sh ]; then
   step "wasm artifacts (built, or unchanged since a build that wrote them; validated by the VM tests below)"
-  scripts/build-wasm.sh
+  build_step scripts/build-wasm.sh
   # The build is reproducible (paths remapped), so the committed artifacts must be exactly what
   # this source builds: operators upload artifacts/ and compare checksums.txt (and the
   # end-to-end runs above use them).
@@ -166,10 +176,8 @@ if [ -x scripts/build-wasm.sh ]; then
   fi
 fi
 
-start_end_to_end_if_ready
-
 step "building the tests"
-cargo test --workspace --locked --no-run
+build_step cargo test --workspace --locked --no-run
 
 # The README's first command (scripts/devnet.sh) builds the devnet alone: it must find every
 # dependency built, or the two commands would each compile their own copy of them (only the
@@ -199,14 +207,22 @@ devnet_tests="$(test_executables -p mpc-devnet)"
 ) >"$devnet_log" 2>&1 &
 devnet_pid=$!
 
+# The local chain's own tests run after the TypeScript tests, on the same data directory: a
+# cold run makes the parties' primes once.
+local_chain_tests="$(test_executables -p mpc-local-chain)"
+
 step "tests"
 failed=0
-cargo test --workspace --exclude mpc-devnet --locked --no-fail-fast || failed=1
+cargo test --workspace --exclude mpc-devnet --exclude mpc-local-chain --locked --no-fail-fast || failed=1
 step "waiting for the TypeScript client and the approver page, their output:"
 wait "$typescript_pid" || { cat "$typescript_log" >&2; exit 1; }
 cat "$typescript_log"
 trap stop_localnet EXIT
 stop_chain || { cat "$chain_log" >&2; echo "the local chain did not stop cleanly on Ctrl-C" >&2; exit 1; }
+step "the local chain's tests (local-chain/tests) on the data directory of the TypeScript tests"
+for test in $local_chain_tests; do
+  (cd local-chain && MPC_LOCAL_CHAIN_DATA_DIR="$chain_dir" "$test") || failed=1
+done
 step "waiting for the devnet's tests (devnet/tests), their output:"
 wait "$devnet_pid" || failed=1
 cat "$devnet_log"

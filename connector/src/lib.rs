@@ -3,27 +3,28 @@
 //! submits this party's own result from its own account. The embedded devnet, which runs N of
 //! them in one process against cw-multi-test, is the crate `mpc-devnet` (`devnet/`, beside this crate).
 //!
-//! Layout, after Hermes: [`chain`] (the chain behind one trait), [`event`] (event source with
+//! Layout, after Hermes: [`chain`] (the chain behind one trait), `event` (event source with
 //! catch-up and reconnects), [`worker`] (one task per request, and the submitter),
 //! [`telemetry`] (Prometheus + health), [`config`] (TOML), [`store`] (local progress),
-//! [`backup`] (backup and restore of a party's data, through [`control`], the running
-//! connector's control socket), [`cli`] (one file per command), [`secret_file`] (key files only
-//! their owner can read).
+//! `backup` (backup and restore of a party's data, through `control`, the running
+//! connector's control socket), [`cli`] (one file per command), `secret_file` (key files only
+//! their owner can read). The modules other crates use (the binaries, the devnet, the local
+//! chain, the end-to-end tests) are public; the rest are this crate's own.
 
 pub mod backoff;
-pub mod backup;
+mod backup;
 pub mod chain;
 pub mod cli;
 pub mod config;
 pub mod connector;
-pub mod control;
-pub mod event;
+mod control;
+mod event;
 pub mod instance;
 pub mod logging;
 pub mod mpc;
 pub mod progress;
 pub mod request;
-pub mod secret_file;
+mod secret_file;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

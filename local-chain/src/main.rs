@@ -30,6 +30,10 @@ struct Cli {
     /// The compiled contracts (scripts/build-wasm.sh) [default: the repository's artifacts/].
     #[arg(long)]
     artifacts: Option<PathBuf>,
+    /// Keep the contracts this chain was set up with when the artifacts changed since (by
+    /// default the new ones are deployed on the same chain and the connectors move to them).
+    #[arg(long)]
+    keep_contracts: bool,
 }
 
 fn main() -> ExitCode {
@@ -110,5 +114,6 @@ fn options(cli: Cli) -> Result<Options, String> {
         data_dir,
         connector,
         artifacts,
+        keep_contracts: cli.keep_contracts,
     })
 }

@@ -30,6 +30,8 @@ pub struct Options {
     pub data_dir: PathBuf,
     pub connector: PathBuf,
     pub artifacts: PathBuf,
+    /// Keep the contracts the chain was set up with even when `artifacts` changed since.
+    pub keep_contracts: bool,
 }
 
 /// What the first start set up, for the later ones.
@@ -98,15 +100,18 @@ impl Session {
         let setup_file = data_dir.join(SETUP_FILE);
         let setup = if setup_file.is_file() && !created {
             let setup = read_json::<SetupRecord>(&setup_file)?;
-            if setup.artifacts != artifact_checksums(&options.artifacts) {
+            if setup.artifacts == artifact_checksums(&options.artifacts) {
+                setup
+            } else if options.keep_contracts {
                 progress(&format!(
-                    "warning: {} changed since this chain was set up; it runs the contracts of \
-                     then (remove {} for a chain with the new ones)",
-                    options.artifacts.display(),
-                    data_dir.display()
+                    "{} changed since this chain was set up; it runs the contracts of then \
+                     (--keep-contracts)",
+                    options.artifacts.display()
                 ));
+                setup
+            } else {
+                redeploy(&chain, options, &setup_file)?
             }
-            setup
         } else if setup_file.is_file() {
             return Err(format!(
                 "{} describes contracts of a chain that is gone: remove {} and start again",
@@ -228,6 +233,59 @@ impl Session {
 
 /// First start: contracts, keyring, the parties' files.
 fn set_up(chain: &Localnet, options: &Options, setup_file: &Path) -> Result<SetupRecord> {
+    let (addresses, deployment) = deploy_with_keyring(chain, options)?;
+    progress("writing the connectors' configuration");
+    let federation = Federation::new(&addresses)?;
+    for i in 0..PARTIES {
+        let name = party_name(i);
+        let dir = connectors_dir(&options.data_dir).join(&name);
+        let account = chain.account(&name).map_err(context("account"))?;
+        let mut config = federation.party_config(i, &dir, &account.private_key_hex, &deployment)?;
+        // An operator's passphrase file, random per data directory.
+        let secret_file = dir.join("shares.secret");
+        let secret: [u8; 24] = rand::random();
+        connectors::write_key(&secret_file, &hex::encode(secret))?;
+        config.party.shares_secret_env = None;
+        config.party.shares_secret_file = Some(secret_file);
+        connectors::write_config(&dir.join("connector.toml"), &config)?;
+    }
+    write_setup(setup_file, deployment, options)
+}
+
+/// A later start after the contracts were rebuilt: the new ones deployed on the same chain with
+/// a keyring of the same parties, and each connector pointed at them. A connector keeps its
+/// share store: its Paillier primes and ECDSA aux info (minutes of CPU) belong to the party set,
+/// not to a keyring. It starts a new request store, since the new contracts number their
+/// requests from 1 again. The earlier contracts stay on chain, served by no connector.
+fn redeploy(chain: &Localnet, options: &Options, setup_file: &Path) -> Result<SetupRecord> {
+    progress(&format!(
+        "{} changed since this chain was set up: deploying the new contracts on it (the \
+         connectors move to them; --keep-contracts keeps the earlier ones)",
+        options.artifacts.display()
+    ));
+    let (_, deployment) = deploy_with_keyring(chain, options)?;
+    for i in 0..PARTIES {
+        let path = connectors_dir(&options.data_dir)
+            .join(party_name(i))
+            .join("connector.toml");
+        let mut config = connectors::read_config(&path)?;
+        config.contracts = deployment.contracts.clone();
+        config.keyring.id = deployment.keyring_id;
+        let store = &config.party.store_path;
+        match std::fs::remove_file(store) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("{}: {e}", store.display()))
+            }
+            _ => {}
+        }
+        connectors::write_config(&path, &config)?;
+    }
+    write_setup(setup_file, deployment, options)
+}
+
+/// Uploads and instantiates the contracts and creates the parties' keyring; returns the
+/// parties' account addresses with what their configurations name.
+fn deploy_with_keyring(chain: &Localnet, options: &Options) -> Result<(Vec<String>, Deployment)> {
     progress("uploading and instantiating the contracts");
     let contracts = deploy(chain, &options.artifacts)?;
     let addresses: Vec<String> = (0..PARTIES)
@@ -247,31 +305,24 @@ fn set_up(chain: &Localnet, options: &Options, setup_file: &Path) -> Result<Setu
         THRESHOLD,
         vec![],
     )?;
-    progress(&format!(
-        "keyring {keyring_id} created; writing the connectors' configuration"
-    ));
-    let federation = Federation::new(&addresses)?;
+    progress(&format!("keyring {keyring_id} created"));
     let deployment = Deployment {
         keyring_id,
         contracts,
         cosmos: connectors::cosmos_config(chain.chain_id(), &chain.rpc_url(), &chain.grpc_url())?,
     };
-    for i in 0..PARTIES {
-        let name = party_name(i);
-        let dir = connectors_dir(&options.data_dir).join(&name);
-        let account = chain.account(&name).map_err(context("account"))?;
-        let mut config = federation.party_config(i, &dir, &account.private_key_hex, &deployment)?;
-        // An operator's passphrase file, random per data directory.
-        let secret_file = dir.join("shares.secret");
-        let secret: [u8; 24] = rand::random();
-        connectors::write_key(&secret_file, &hex::encode(secret))?;
-        config.party.shares_secret_env = None;
-        config.party.shares_secret_file = Some(secret_file);
-        connectors::write_config(&dir.join("connector.toml"), &config)?;
-    }
+    Ok((addresses, deployment))
+}
+
+/// Records what is deployed, with the artifacts it came from, for later starts.
+fn write_setup(
+    setup_file: &Path,
+    deployment: Deployment,
+    options: &Options,
+) -> Result<SetupRecord> {
     let record = SetupRecord {
         contracts: deployment.contracts,
-        keyring_id,
+        keyring_id: deployment.keyring_id,
         artifacts: artifact_checksums(&options.artifacts),
     };
     let text = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;

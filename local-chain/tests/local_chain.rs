@@ -1,13 +1,15 @@
 //! The `local-chain` command as a dApp developer uses it: started, its JSON file read, the
 //! keyring contract queried over REST from a browser's origin, stopped with Ctrl-C (SIGINT):
-//! exit status 0, wasmd and the three connectors gone, their ports free.
+//! exit status 0, wasmd and the three connectors gone, their ports free. Started again after
+//! the contracts were rebuilt: the new ones deployed on the same chain, the connectors moved to
+//! them without making their primes again.
 //!
 //! Needs the `connector` binary built beside this test's (`cargo build -p mpc-connector`;
 //! `cargo test --workspace` builds it), wasmd (`scripts/wasmd.sh`) and `artifacts/`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,37 +24,136 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(90);
 
 #[test]
 fn the_local_chain_serves_its_contracts_and_stops_cleanly_on_ctrl_c() {
-    // Kept between runs, as a developer's is: the primes are made once.
-    let data_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("local-chain");
-    let json = data_dir.join("local-chain.json");
-    let _ = std::fs::remove_file(&json);
-    let connector = sibling_binary("connector")
-        .expect("the connector binary is built (cargo build -p mpc-connector)");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_local-chain"))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--connector")
-        .arg(&connector)
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("local-chain starts");
+    // Kept between runs, as a developer's is: the primes are made once. `scripts/test.sh` passes
+    // the data directory its TypeScript tests ran on (stopped by then), so that a cold run makes
+    // the parties' primes once.
+    let data_dir = std::env::var_os("MPC_LOCAL_CHAIN_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("local-chain"));
+    let artifacts = mpc_local_chain::deploy::artifacts_dir();
 
-    let info = wait_for_info(&mut child, &json);
-    let result = std::panic::catch_unwind(|| query_keyring_over_rest(&info));
-    let status = interrupt(&mut child);
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
+    // The contracts as another build left them (other checksums): a chain set up with the
+    // repository's artifacts moves to these, a new one is set up with them.
+    let other_build = Path::new(env!("CARGO_TARGET_TMPDIR")).join("local-chain-other-build");
+    copy_artifacts(&artifacts, &other_build);
+    let first = LocalChain::start(&data_dir, &other_build)
+        .checked(query_keyring_over_rest)
+        .stop();
+
+    // Started again on the repository's artifacts, as after `scripts/build-wasm.sh` rebuilt
+    // changed contracts: they are deployed on the same chain, and the connectors move to them
+    // with the primes they made before. (This also leaves the chain on the repository's
+    // contracts for the next run of the TypeScript tests.)
+    let logs_before: Vec<usize> = first.logs[1..].iter().map(|log| log_length(log)).collect();
+    LocalChain::start(&data_dir, &artifacts)
+        .checked(|info| {
+            assert_ne!(info.contracts.keyring, first.contracts.keyring);
+            assert_ne!(info.contracts.workspace, first.contracts.workspace);
+            assert_ne!(
+                info.contracts.signature_requests,
+                first.contracts.signature_requests
+            );
+            query_keyring_over_rest(info);
+            for (log, before) in info.logs[1..].iter().zip(&logs_before) {
+                let text = std::fs::read_to_string(log).unwrap();
+                let this_start = &text[*before..];
+                assert!(
+                    this_start.contains("connector running"),
+                    "{}: no start logged:\n{this_start}",
+                    log.display()
+                );
+                assert!(
+                    !this_start.contains("making ECDSA Paillier primes"),
+                    "{} made its primes again after the contracts changed:\n{this_start}",
+                    log.display()
+                );
+            }
+            for i in 0..3 {
+                let config = data_dir.join(format!("connectors/party-{i}/connector.toml"));
+                let config = std::fs::read_to_string(&config).unwrap();
+                assert!(
+                    config.contains(&info.contracts.keyring)
+                        && config.contains(&info.contracts.signature_requests),
+                    "party {i}'s configuration names other contracts:\n{config}"
+                );
+            }
+        })
+        .stop();
+}
+
+/// A running `local-chain` command and what it wrote once up.
+struct LocalChain {
+    child: Child,
+    info: LocalChainInfo,
+}
+
+impl LocalChain {
+    fn start(data_dir: &Path, artifacts: &Path) -> Self {
+        let json = data_dir.join("local-chain.json");
+        let _ = std::fs::remove_file(&json);
+        let connector = sibling_binary("connector")
+            .expect("the connector binary is built (cargo build -p mpc-connector)");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_local-chain"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--connector")
+            .arg(&connector)
+            .arg("--artifacts")
+            .arg(artifacts)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("local-chain starts");
+        let info = wait_for_info(&mut child, &json);
+        Self { child, info }
     }
 
-    assert!(status.success(), "local-chain exited with {status}");
-    for pid in std::iter::once(info.pids.wasmd).chain(info.pids.connectors.iter().copied()) {
-        assert!(!alive(pid), "process {pid} is still running after the stop");
+    /// Runs `check` on the running chain; a failing check still stops it first.
+    fn checked(mut self, check: impl FnOnce(&LocalChainInfo)) -> Self {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&self.info)));
+        if let Err(panic) = result {
+            interrupt(&mut self.child);
+            std::panic::resume_unwind(panic);
+        }
+        self
     }
-    assert_eq!(info.pids.connectors.len(), 3);
-    for port in &info.ports {
-        TcpListener::bind(("127.0.0.1", *port))
-            .unwrap_or_else(|e| panic!("port {port} is not free after the stop: {e}"));
+
+    /// Ctrl-C: exit status 0, wasmd and the connectors gone, their ports free.
+    fn stop(mut self) -> LocalChainInfo {
+        let status = interrupt(&mut self.child);
+        let info = self.info;
+        assert!(status.success(), "local-chain exited with {status}");
+        for pid in std::iter::once(info.pids.wasmd).chain(info.pids.connectors.iter().copied()) {
+            assert!(!alive(pid), "process {pid} is still running after the stop");
+        }
+        assert_eq!(info.pids.connectors.len(), 3);
+        for port in &info.ports {
+            TcpListener::bind(("127.0.0.1", *port))
+                .unwrap_or_else(|e| panic!("port {port} is not free after the stop: {e}"));
+        }
+        info
     }
+}
+
+/// The wasm files, with a checksums file that differs from `from`'s.
+fn copy_artifacts(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for name in [
+        "mpc_workspace.wasm",
+        "mpc_keyring.wasm",
+        "mpc_signature_requests.wasm",
+    ] {
+        std::fs::copy(from.join(name), to.join(name)).unwrap();
+    }
+    let checksums = std::fs::read_to_string(from.join("checksums.txt")).unwrap_or_default();
+    std::fs::write(
+        to.join("checksums.txt"),
+        format!("{checksums}# another build\n"),
+    )
+    .unwrap();
+}
+
+fn log_length(path: &Path) -> usize {
+    std::fs::metadata(path).map_or(0, |m| m.len() as usize)
 }
 
 /// Waits for the JSON file the command writes once everything is up.

@@ -100,7 +100,10 @@ pub async fn serve_with(
     // `connector backup` asks for a consistent copy of the store through it (the store's file
     // is this process's while it runs). Without it the party runs all the same.
     let _control = match crate::control::serve(&config.party.store_path, store.clone()) {
-        Ok(control) => Some(control),
+        Ok(control) => {
+            tracing::info!(socket = %control.path().display(), "control socket for `connector backup`");
+            Some(control)
+        }
         Err(e) => {
             tracing::warn!(
                 error = %e,
@@ -151,7 +154,11 @@ pub async fn serve_with(
     // would otherwise wait for them inside an MPC step's timeout. Kept in the share store until
     // an aux run uses them.
     let engine = Arc::new(engine);
-    if !engine.has_ecdsa_aux().map_err(|e| format!("shares: {e}"))? {
+    let has_aux = engine.has_ecdsa_aux().map_err(|e| format!("shares: {e}"))?;
+    let has_primes = engine
+        .has_ecdsa_primes()
+        .map_err(|e| format!("shares: {e}"))?;
+    if !has_aux && !has_primes {
         tracing::info!("making ECDSA Paillier primes (once; kept in party.shares_dir)");
         metrics.set_phase(Phase::MakingPrimes);
         let jobs = vec![(config.party.name.clone(), engine.prepare_ecdsa())];
@@ -164,10 +171,7 @@ pub async fn serve_with(
         )
         .await
         .map_err(|e| format!("ECDSA primes: {e}"))?;
-    } else if !engine
-        .has_ecdsa_primes()
-        .map_err(|e| format!("shares: {e}"))?
-    {
+    } else if !has_primes {
         // A spare set, made in the background: aux info is made again when the parties find
         // they hold different ones (one lost it), and then every party needs primes at once.
         // A stop does not wait for it (`cli::run_to_exit`): the set is kept only once complete.

@@ -22,7 +22,7 @@ use mpc_party::transport::tcp::{
 };
 use mpc_party::transport::{PartyIndex, RouterLimits, SessionChannel, SessionId, Transport};
 use mpc_party::MpcError;
-use net_support::{connect_from, eventually, until_live};
+use net_support::{connect_from, eventually, rebind, until_live};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -395,10 +395,7 @@ async fn strangers_holding_every_shared_handshake_slot_do_not_keep_a_restarted_p
     // strangers are queued at it too (their connections complete in the kernel's backlog, ahead
     // of the peers' redials), so they take all its shared slots as well.
     transports[RESTARTED as usize] = None;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let listener = TcpListener::bind(addresses[RESTARTED as usize])
-        .await
-        .unwrap();
+    let listener = rebind(addresses[RESTARTED as usize]).await;
     held.extend(slow_handshakes(&strangers(), per_address, addresses[RESTARTED as usize]).await);
     held.extend(slow_handshakes(&["127.0.0.10".into()], 1, addresses[RESTARTED as usize]).await);
     transports[RESTARTED as usize] = Some(Arc::new(

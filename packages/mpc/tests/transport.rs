@@ -14,7 +14,7 @@ use mpc_party::transport::tcp::{
 };
 use mpc_party::transport::{RouterLimits, SessionChannel, SessionId, Transport};
 use mpc_party::MpcError;
-use net_support::eventually;
+use net_support::{eventually, rebind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -150,10 +150,7 @@ async fn sender_reconnects_when_the_peer_restarts() {
     // Party 1 restarts on the same address.
     let address: std::net::SocketAddr = configs[0].peers[1].address.parse().unwrap();
     drop(net.pop());
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let restarted = TcpTransport::bind(configs[1].clone(), address)
-        .await
-        .unwrap();
+    let restarted = TcpTransport::start(configs[1].clone(), rebind(address).await).unwrap();
     let mut c1 = restarted
         .open_session(session(6), vec![0, 1])
         .await

@@ -1381,13 +1381,17 @@ fn io_err(e: std::io::Error) -> MpcError {
 }
 
 /// `n` parties on 127.0.0.1 with fresh keys and free ports, each with its bound listener, for
-/// tests and benchmarks. Pass each pair to [`TcpTransport::start`].
+/// tests and benchmarks. Pass each pair to [`TcpTransport::start`]. The ports come from below
+/// the ephemeral range ([`super::ports`]): a party restarted on its port must find it free, and
+/// an ephemeral port, once released, goes to the next outgoing connection on the machine.
 pub async fn loopback_configs(n: u16) -> Result<Vec<(TcpConfig, TcpListener)>, MpcError> {
     let mut listeners = Vec::new();
     let mut keys = Vec::new();
     for _ in 0..n {
+        let address = super::ports::free_loopback_address()
+            .map_err(|e| MpcError::Transport(format!("free loopback port: {e}")))?;
         listeners.push(
-            TcpListener::bind("127.0.0.1:0")
+            TcpListener::bind(address)
                 .await
                 .map_err(|e| MpcError::Transport(format!("bind loopback: {e}")))?,
         );

@@ -9,9 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mpc_party::ecdsa::{self, AuxInfo, KeyShare, PaillierPrimes};
-use mpc_party::transport::tcp::{generate_static_keypair, PeerConfig, TcpConfig, TcpTransport};
+use mpc_party::transport::tcp::{loopback_configs, TcpTransport};
 use mpc_party::{MpcError, PartyIndex, SessionChannel, SessionId, Transport};
-use tokio::net::TcpListener;
 
 pub const LONG: Duration = Duration::from_secs(300);
 pub const SIGN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -35,27 +34,11 @@ pub fn load_aux_5() -> Vec<AuxInfo> {
 
 /// `n` parties on loopback TCP (Noise), each listening on its own port.
 pub async fn tcp_parties(n: u16) -> Vec<Option<Arc<TcpTransport>>> {
-    let keys: Vec<_> = (0..n).map(|_| generate_static_keypair()).collect();
-    let mut listeners = Vec::new();
-    for _ in 0..n {
-        listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("bind"));
-    }
-    let peers: Vec<PeerConfig> = listeners
-        .iter()
-        .zip(&keys)
-        .enumerate()
-        .map(|(i, (listener, (_, public)))| PeerConfig {
-            index: i as PartyIndex,
-            address: listener.local_addr().expect("addr").to_string(),
-            static_public_key: *public,
-        })
-        .collect();
-    listeners
+    loopback_configs(n)
+        .await
+        .expect("loopback parties")
         .into_iter()
-        .zip(keys)
-        .enumerate()
-        .map(|(i, (listener, (private, _)))| {
-            let config = TcpConfig::new(i as PartyIndex, private, peers.clone());
+        .map(|(config, listener)| {
             Some(Arc::new(
                 TcpTransport::start(config, listener).expect("start"),
             ))

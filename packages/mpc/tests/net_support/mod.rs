@@ -11,7 +11,7 @@ use std::sync::Arc;
 use mpc_party::transport::tcp::TcpTransport;
 use mpc_party::transport::Outgoing;
 use mpc_party::{MpcError, PartyIndex, SessionChannel, SessionId, Transport};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 /// Polls `check` until it holds, for at most five seconds.
 pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
@@ -29,6 +29,24 @@ pub async fn connect_from(from: &str, to: SocketAddr) -> std::io::Result<TcpStre
     let socket = TcpSocket::new_v4()?;
     socket.bind(format!("{from}:0").parse().expect("an IPv4 address"))?;
     socket.connect(to).await
+}
+
+/// Binds `address` again for a party restarted on its port: the dropped transport's listener
+/// closes in a task of its own, so the port can stay taken for a moment on a busy machine.
+pub async fn rebind(address: SocketAddr) -> TcpListener {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpListener::bind(address).await {
+            Ok(listener) => return listener,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("binding {address} again: {e}"),
+        }
+    }
 }
 
 /// Waits until `transport`'s party hears the heartbeats of exactly `live` (itself included).
